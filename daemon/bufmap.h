@@ -1,0 +1,29 @@
+/*
+ * The daemon's own MAP_SHARED view of a buffer, which kernels compute on.
+ * Mappings are kept and reused (page faults on every command would cost
+ * more than small kernels); a command holds a reference to the mapping it
+ * uses, so growing a buffer can install a larger one meanwhile.
+ */
+#ifndef VGPUFSD_BUFMAP_H
+#define VGPUFSD_BUFMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct node;
+
+struct bufmap {
+	void *addr;
+	size_t len;
+	unsigned refs; /* under tree_lock */
+};
+
+/*
+ * A mapping of N's backing file covering at least NEED bytes, with a
+ * reference for the caller (tree_lock held). NULL and -errno in *ERR.
+ */
+struct bufmap *bufmap_get(struct node *n, uint64_t need, int *err);
+/* Drops a reference (tree_lock held); NULL is fine. */
+void bufmap_put(struct bufmap *m);
+
+#endif

@@ -1,0 +1,463 @@
+#include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vgpufs/text_proto.h>
+
+#include "context.h"
+#include "job.h"
+#include "log.h"
+#include "scheduler.h"
+#include "stats.h"
+
+struct early_line {
+	struct early_line *next;
+	uint64_t seq;
+	size_t len;
+	char text[];
+};
+
+struct parked_read {
+	struct parked_read *next;
+	fuse_req_t req;
+	size_t size;
+	pid_t tid;
+	uint64_t since_ns;
+};
+
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct context *all_head;
+static uint64_t next_id = 1;
+
+static void read_comm(pid_t pid, char comm[16])
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	FILE *f = fopen(path, "re");
+	comm[0] = '\0';
+	if (f) {
+		if (fgets(comm, 16, f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+struct context *context_open(fuse_req_t req)
+{
+	struct context *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	ctx->pid = fc->pid;
+	ctx->uid = fc->uid;
+	read_comm(fc->pid, ctx->comm);
+	ctx->refs = 1;
+	ctx->readers_tail = &ctx->readers;
+	ctx->next_post = 1;
+	pthread_mutex_init(&ctx->submit_lock, NULL);
+	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_lock(&all_lock);
+	ctx->id = next_id++;
+	ctx->all_next = all_head;
+	if (all_head)
+		all_head->all_prev = &ctx->all_next;
+	all_head = ctx;
+	ctx->all_prev = &all_head;
+	pthread_mutex_unlock(&all_lock);
+	stats_context_opened();
+	return ctx;
+}
+
+void context_get(struct context *ctx)
+{
+	atomic_fetch_add_explicit((_Atomic unsigned *)&ctx->refs, 1,
+				  memory_order_relaxed);
+}
+
+void context_put(struct context *ctx)
+{
+	if (atomic_fetch_sub_explicit((_Atomic unsigned *)&ctx->refs, 1,
+				      memory_order_acq_rel) != 1)
+		return;
+	pthread_mutex_lock(&all_lock);
+	*ctx->all_prev = ctx->all_next;
+	if (ctx->all_next)
+		ctx->all_next->all_prev = ctx->all_prev;
+	pthread_mutex_unlock(&all_lock);
+	if (ctx->poll)
+		fuse_pollhandle_destroy(ctx->poll);
+	while (ctx->early) {
+		struct early_line *e = ctx->early;
+		ctx->early = e->next;
+		free(e);
+	}
+	pthread_mutex_destroy(&ctx->submit_lock);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx->done);
+	free(ctx);
+	stats_context_closed();
+}
+
+void context_close(struct context *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+	ctx->closed = true;
+	free(ctx->done);
+	ctx->done = NULL;
+	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
+	pthread_mutex_unlock(&ctx->lock);
+	context_put(ctx);
+}
+
+/* Hands one line (ctx->line) to the scheduler; -ENOMEM if it cannot. */
+static int submit_line(struct context *ctx, struct cred *cred)
+{
+	struct job *job;
+	if (ctx->overlong) {
+		job = job_new_failed(
+		    ctx, -E2BIG,
+		    "line longer than 4096 bytes; split the command "
+		    "or shorten buffer names");
+	} else {
+		struct vgpu_cmd cmd;
+		int err = 0;
+		char msg[VGPU_MSG_MAX];
+		switch (vgpu_text_parse(ctx->line, ctx->line_len, &cmd, &err,
+					msg, sizeof(msg))) {
+		case VGPU_LINE_EMPTY:
+			return 0;
+		case VGPU_LINE_ERROR:
+			job = job_new_failed(ctx, err, msg);
+			break;
+		default:
+			job = job_new(ctx, &cmd, cred);
+			break;
+		}
+	}
+	if (!job)
+		return -ENOMEM;
+	job->seq = atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->next_seq,
+					     1, memory_order_release) +
+		   1;
+	atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->submitted, 1,
+				  memory_order_relaxed);
+	context_get(ctx);
+	sched_submit(job);
+	return 0;
+}
+
+void context_write(struct context *ctx, fuse_req_t req, const char *data,
+		   size_t size)
+{
+	if (sched_stopping()) {
+		fuse_reply_err(req, ESHUTDOWN);
+		return;
+	}
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	struct cred cred = {
+	    .uid = fc->uid, .gid = fc->gid, .pid = fc->pid, .ngroups = -1};
+	size_t i = 0;
+	int rc = 0;
+	pthread_mutex_lock(&ctx->submit_lock);
+	while (i < size) {
+		const char *nl = memchr(data + i, '\n', size - i);
+		size_t chunk = nl ? (size_t)(nl - (data + i)) : size - i;
+		if (!ctx->overlong) {
+			if (ctx->line_len + chunk > VGPU_LINE_MAX) {
+				ctx->overlong = true;
+			} else {
+				memcpy(ctx->line + ctx->line_len, data + i,
+				       chunk);
+				ctx->line_len += chunk;
+			}
+		}
+		if (!nl) {
+			i = size;
+			break;
+		}
+		rc = submit_line(ctx, &cred);
+		if (rc < 0)
+			break;
+		i += chunk + 1;
+		ctx->line_len = 0;
+		ctx->overlong = false;
+	}
+	pthread_mutex_unlock(&ctx->submit_lock);
+	if (rc < 0 && i == 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_write(req, i); /* short on ENOMEM: retry the rest */
+}
+
+/*
+ * Moves up to SIZE bytes of whole lines (or part of one line longer than
+ * SIZE) into a reply for REQ; ctx->lock held, data available.
+ */
+static void reply_lines(struct context *ctx, fuse_req_t req, size_t size)
+{
+	const char *p = ctx->done + ctx->done_off;
+	size_t avail = ctx->done_len - ctx->done_off, n = 0;
+	while (n < avail) {
+		const char *nl = memchr(p + n, '\n', avail - n);
+		size_t end = (size_t)(nl - p) + 1;
+		if (end > size)
+			break;
+		n = end;
+	}
+	if (n == 0)
+		n = size < avail ? size : avail;
+	fuse_reply_buf(req, p, n);
+	ctx->done_off += n;
+	if (ctx->done_off == ctx->done_len)
+		ctx->done_off = ctx->done_len = 0;
+}
+
+/* Whether commands of CTX are still to complete (ctx->lock held). */
+static bool completions_owed(struct context *ctx)
+{
+	return ctx->next_post <=
+	       atomic_load_explicit((_Atomic uint64_t *)&ctx->next_seq,
+				    memory_order_acquire);
+}
+
+void context_read(struct context *ctx, fuse_req_t req, size_t size,
+		  bool nonblock)
+{
+	if (size == 0) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->done_len > ctx->done_off) {
+		reply_lines(ctx, req, size);
+	} else if (nonblock) {
+		fuse_reply_err(req, EAGAIN);
+	} else if (sched_stopping() && !completions_owed(ctx)) {
+		fuse_reply_err(req, ESHUTDOWN);
+	} else {
+		struct parked_read *pr = malloc(sizeof(*pr));
+		if (!pr) {
+			fuse_reply_err(req, ENOMEM);
+		} else {
+			*pr =
+			    (struct parked_read){.req = req,
+						 .size = size,
+						 .tid = fuse_req_ctx(req)->pid,
+						 .since_ns = now_ns()};
+			*ctx->readers_tail = pr;
+			ctx->readers_tail = &pr->next;
+			stats_parked_readers(1);
+		}
+	}
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+void context_poll(struct context *ctx, fuse_req_t req,
+		  struct fuse_pollhandle *ph)
+{
+	pthread_mutex_lock(&ctx->lock);
+	unsigned revents = POLLOUT | POLLWRNORM;
+	if (ctx->done_len > ctx->done_off)
+		revents |= POLLIN | POLLRDNORM;
+	if (ph) {
+		if (ctx->poll)
+			fuse_pollhandle_destroy(ctx->poll);
+		ctx->poll = ph;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	fuse_reply_poll(req, revents);
+}
+
+static int append_line(struct context *ctx, const char *line, size_t len)
+{
+	if (ctx->done_len + len > ctx->done_cap) {
+		size_t cap = ctx->done_cap ? ctx->done_cap * 2 : 4096;
+		while (cap < ctx->done_len + len)
+			cap *= 2;
+		char *p = realloc(ctx->done, cap);
+		if (!p)
+			return -ENOMEM;
+		ctx->done = p;
+		ctx->done_cap = cap;
+	}
+	memcpy(ctx->done + ctx->done_len, line, len);
+	ctx->done_len += len;
+	return 0;
+}
+
+static struct parked_read *pop_reader(struct context *ctx)
+{
+	struct parked_read *pr = ctx->readers;
+	if (pr) {
+		ctx->readers = pr->next;
+		if (!ctx->readers)
+			ctx->readers_tail = &ctx->readers;
+		stats_parked_readers(-1);
+	}
+	return pr;
+}
+
+static void post(struct context *ctx, uint64_t seq, const char *line,
+		 size_t len)
+{
+	if (!ctx->closed && append_line(ctx, line, len) < 0)
+		log_err("context %llu: completion %llu lost: out of memory",
+			(unsigned long long)ctx->id, (unsigned long long)seq);
+	if (seq >= ctx->next_post)
+		ctx->next_post = seq + 1;
+}
+
+/*
+ * Appends the line of completion SEQ, or keeps it aside until the earlier
+ * ones are in (ctx->lock held). Jobs of one context finish in order, but
+ * their completions are posted from different threads.
+ */
+static void post_in_order(struct context *ctx, uint64_t seq, const char *line,
+			  size_t len)
+{
+	if (seq > ctx->next_post) {
+		struct early_line *e = malloc(sizeof(*e) + len);
+		if (e) {
+			e->seq = seq;
+			e->len = len;
+			memcpy(e->text, line, len);
+			struct early_line **pp = &ctx->early;
+			while (*pp && (*pp)->seq < seq)
+				pp = &(*pp)->next;
+			e->next = *pp;
+			*pp = e;
+			return;
+		}
+		log_err("context %llu: out of memory ordering completions",
+			(unsigned long long)ctx->id);
+	}
+	post(ctx, seq, line, len);
+	while (ctx->early && ctx->early->seq == ctx->next_post) {
+		struct early_line *e = ctx->early;
+		ctx->early = e->next;
+		post(ctx, e->seq, e->text, e->len);
+		free(e);
+	}
+}
+
+void context_complete(struct context *ctx, const struct job *job)
+{
+	char line[VGPU_MSG_MAX + 128];
+	size_t len;
+	if (job->err)
+		len = vgpu_format_err(line, sizeof(line), job->seq, job->err,
+				      job->msg);
+	else
+		len = vgpu_format_ok(line, sizeof(line), job->seq,
+				     job->cmd.spec->name,
+				     (job->t_end_ns - job->t_start_ns) / 1000);
+	atomic_fetch_add_explicit(
+	    (_Atomic uint64_t *)(job->err ? &ctx->failed : &ctx->completed), 1,
+	    memory_order_relaxed);
+	pthread_mutex_lock(&ctx->lock);
+	post_in_order(ctx, job->seq, line, len);
+	while (ctx->readers && ctx->done_len > ctx->done_off) {
+		struct parked_read *pr = pop_reader(ctx);
+		reply_lines(ctx, pr->req, pr->size);
+		free(pr);
+	}
+	if (ctx->poll && ctx->done_len > ctx->done_off) {
+		fuse_lowlevel_notify_poll(ctx->poll);
+		fuse_pollhandle_destroy(ctx->poll);
+		ctx->poll = NULL;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+void context_for_each(void (*fn)(const struct context *, void *), void *arg)
+{
+	pthread_mutex_lock(&all_lock);
+	for (struct context *c = all_head; c; c = c->all_next)
+		fn(c, arg);
+	pthread_mutex_unlock(&all_lock);
+}
+
+/* Answers parked readers for which KEEP returns false with ERR. */
+static void drop_readers(bool (*keep)(const struct parked_read *), int err)
+{
+	pthread_mutex_lock(&all_lock);
+	for (struct context *c = all_head; c; c = c->all_next) {
+		pthread_mutex_lock(&c->lock);
+		for (struct parked_read **pp = &c->readers; *pp;) {
+			struct parked_read *pr = *pp;
+			if (keep && keep(pr)) {
+				pp = &pr->next;
+				continue;
+			}
+			*pp = pr->next;
+			fuse_reply_err(pr->req, err);
+			free(pr);
+			stats_parked_readers(-1);
+		}
+		c->readers_tail = &c->readers;
+		while (*c->readers_tail)
+			c->readers_tail = &(*c->readers_tail)->next;
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&all_lock);
+}
+
+static bool all_read(void)
+{
+	bool done = true;
+	pthread_mutex_lock(&all_lock);
+	for (struct context *c = all_head; c && done; c = c->all_next) {
+		pthread_mutex_lock(&c->lock);
+		done = c->closed || c->done_len == c->done_off;
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&all_lock);
+	return done;
+}
+
+void context_wait_read(unsigned timeout_ms)
+{
+	for (unsigned waited = 0; waited < timeout_ms && !all_read();
+	     waited += 10)
+		usleep(10 * 1000);
+}
+
+void context_abort_readers(void)
+{
+	drop_readers(NULL, ESHUTDOWN);
+}
+
+/*
+ * Whether thread TID of a blocked reader has a signal to handle. FUSE over
+ * io_uring has no interrupt requests, so the daemon looks for itself: a
+ * reader with a pending, unblocked signal (Ctrl-C, SIGKILL) is answered
+ * with EINTR instead of being left in uninterruptible sleep.
+ */
+static bool reader_undisturbed(const struct parked_read *pr)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pr->tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false; /* gone */
+	unsigned long long pnd = 0, shd = 0, blk = 0, v;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "SigPnd: %llx", &v) == 1)
+			pnd = v;
+		else if (sscanf(line, "ShdPnd: %llx", &v) == 1)
+			shd = v;
+		else if (sscanf(line, "SigBlk: %llx", &v) == 1)
+			blk = v;
+	}
+	fclose(f);
+	return ((pnd | shd) & ~blk) == 0;
+}
+
+void context_interrupt_signalled_readers(void)
+{
+	drop_readers(reader_undisturbed, EINTR);
+}

@@ -1,0 +1,97 @@
+/*
+ * A context: one open() of queue. It turns written bytes into commands,
+ * hands them to the scheduler in order, and collects completion lines for
+ * read(). Readers that find nothing are parked and answered later from the
+ * thread that completes a command, so they never hold a FUSE thread.
+ */
+#ifndef VGPUFSD_CONTEXT_H
+#define VGPUFSD_CONTEXT_H
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vgpufs/command.h>
+
+#include "cred.h"
+
+struct job;
+struct parked_read;
+struct early_line;
+
+struct context {
+	uint64_t id;
+	pid_t pid;
+	uid_t uid;
+	char comm[16];
+	unsigned refs; /* the open file, and each job not yet completed */
+
+	/* Submission side: one write at a time, so commands keep their order.
+	 */
+	pthread_mutex_t submit_lock;
+	char line[VGPU_LINE_MAX + 1];
+	size_t line_len;
+	bool overlong; /* the current line passed VGPU_LINE_MAX */
+	uint64_t next_seq;
+
+	/* Completion side. */
+	pthread_mutex_t lock;
+	char
+	    *done; /* completion lines not yet read: done[done_off, done_len) */
+	size_t done_off, done_len, done_cap;
+	struct parked_read *readers, **readers_tail;
+	/* Completions finished ahead of an earlier one, by sequence number. */
+	uint64_t next_post;
+	struct early_line *early;
+	struct fuse_pollhandle *poll;
+	bool closed;
+
+	/* Scheduler side, under the scheduler's lock. */
+	struct job *fifo_head, *fifo_tail, *active;
+	struct context *rr_next, *rr_prev; /* runnable ring */
+	uint32_t queued;
+
+	/* Counters for stats (updated with atomics). */
+	uint64_t submitted, completed, failed;
+	struct context *all_next, **all_prev;
+};
+
+/* A new context for the process behind REQ; NULL when out of memory. */
+struct context *context_open(fuse_req_t req);
+/*
+ * The file was closed: drop completions, let submitted commands finish;
+ * the context goes away with its last job.
+ */
+void context_close(struct context *ctx);
+void context_get(struct context *ctx);
+void context_put(struct context *ctx);
+
+/* write() on queue: parses and submits every complete line. */
+void context_write(struct context *ctx, fuse_req_t req, const char *data,
+		   size_t size);
+/* read() on queue: whole completion lines, parks when there are none. */
+void context_read(struct context *ctx, fuse_req_t req, size_t size,
+		  bool nonblock);
+void context_poll(struct context *ctx, fuse_req_t req,
+		  struct fuse_pollhandle *ph);
+
+/*
+ * A job of CTX finished: appends its completion line, wakes readers.
+ * Lines are posted in sequence order whatever order jobs finish in.
+ */
+void context_complete(struct context *ctx, const struct job *job);
+
+/* Calls FN for every open context (for stats), under the list lock. */
+void context_for_each(void (*fn)(const struct context *, void *), void *arg);
+/*
+ * Waits up to TIMEOUT_MS until every open context's completions have been
+ * read (at shutdown, so that the last ones are not lost with the mount).
+ */
+void context_wait_read(unsigned timeout_ms);
+/* Answers every parked reader with -ESHUTDOWN (shutdown). */
+void context_abort_readers(void);
+/* Answers parked readers whose thread has a signal pending with -EINTR. */
+void context_interrupt_signalled_readers(void);
+
+#endif

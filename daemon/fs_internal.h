@@ -1,0 +1,40 @@
+/* Pieces shared by the FUSE handler files (fs_*.c). */
+#ifndef VGPUFSD_FS_INTERNAL_H
+#define VGPUFSD_FS_INTERNAL_H
+
+#include <fuse_lowlevel.h>
+
+#include "device.h"
+#include "node.h"
+
+#define ATTR_TIMEOUT 1.0
+
+/* tree_lock held */
+void fs_fill_attr(const struct node *n, struct stat *st);
+void fs_fill_entry(struct node *n, struct fuse_entry_param *e);
+/* Sets up passthrough for an open of buffer N (tree_lock held): 0/-errno. */
+int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi);
+
+/*
+ * fs_mem.c: changes to the tree under mem/.
+ * Sets buffer N's size (tree_lock held); a positive errno on failure.
+ */
+int fs_buffer_resize(fuse_req_t req, struct node *n, uint64_t size);
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi);
+void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	      dev_t rdev);
+void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       fuse_ino_t newparent, const char *newname, unsigned int flags);
+void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi);
+
+static inline struct device *fs_device(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * Changes to the tree under mem/: buffers and directories. The kernel has
+ * already checked permissions (default_permissions, sticky directories);
+ * here the tree and the RAM tier are kept consistent.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs_internal.h"
+#include "log.h"
+#include "ram_tier.h"
+
+static bool is_mem_dir(const struct node *n)
+{
+	return n && (n->kind == NK_MEM || n->kind == NK_DIR);
+}
+
+/*
+ * Makes DIR/NAME of KIND for the caller (tree_lock held). Buffers get a
+ * RAM-tier backing file first, so a failure leaves nothing behind.
+ */
+static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
+			      const char *name, enum node_kind kind,
+			      mode_t mode, int *err)
+{
+	struct node *dir = node_by_ino(parent);
+	if (!is_mem_dir(dir)) {
+		*err = dir ? EPERM : ENOENT;
+		return NULL;
+	}
+	int fd = -1;
+	if (kind == NK_BUF) {
+		fd = ram_tier_create(fs_device(req)->ram);
+		if (fd < 0) {
+			*err = -fd;
+			return NULL;
+		}
+	}
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	struct node *n = node_create(dir, name, kind, mode, fc->uid, fc->gid);
+	if (!n) {
+		*err = errno;
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	n->fd = fd;
+	n->nlookup++;
+	return n;
+}
+
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi)
+{
+	if (!S_ISREG(mode)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	struct fuse_entry_param e;
+	int err = 0;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = make_node(req, parent, name, NK_BUF,
+				   S_IFREG | (mode & 07777), &err);
+	if (n) {
+		int rc = fs_buffer_open(req, n, fi);
+		if (rc < 0) {
+			err = -rc;
+			n->nlookup--;
+			node_unlink(n);
+			n = NULL;
+		} else {
+			fs_fill_entry(n, &e);
+		}
+	}
+	pthread_mutex_unlock(&tree_lock);
+	if (n)
+		fuse_reply_create(req, &e, fi);
+	else
+		fuse_reply_err(req, err);
+}
+
+/* Makes a node without opening it and replies with its entry. */
+static void make_entry(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       enum node_kind kind, mode_t mode)
+{
+	struct fuse_entry_param e;
+	int err = 0;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = make_node(req, parent, name, kind, mode, &err);
+	if (n)
+		fs_fill_entry(n, &e);
+	pthread_mutex_unlock(&tree_lock);
+	if (n)
+		fuse_reply_entry(req, &e);
+	else
+		fuse_reply_err(req, err);
+}
+
+void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	      dev_t rdev)
+{
+	(void)rdev;
+	if (!S_ISREG(mode))
+		fuse_reply_err(req,
+			       EPERM); /* buffers only: no devices, fifos */
+	else
+		make_entry(req, parent, name, NK_BUF, S_IFREG | (mode & 07777));
+}
+
+void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	make_entry(req, parent, name, NK_DIR, S_IFDIR | (mode & 07777));
+}
+
+/* The child NAME of mem directory PARENT, or NULL with *ERR. */
+static struct node *mem_child(fuse_ino_t parent, const char *name, int *err)
+{
+	struct node *dir = node_by_ino(parent);
+	if (!is_mem_dir(dir)) {
+		*err = dir ? EPERM : ENOENT;
+		return NULL;
+	}
+	struct node *n = node_child(dir, name);
+	if (!n)
+		*err = ENOENT;
+	return n;
+}
+
+void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	int err = 0;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = mem_child(parent, name, &err);
+	if (n && n->kind != NK_BUF)
+		err = EISDIR;
+	else if (n)
+		node_unlink(n);
+	pthread_mutex_unlock(&tree_lock);
+	fuse_reply_err(req, err);
+}
+
+void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	int err = 0;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = mem_child(parent, name, &err);
+	if (n && n->kind != NK_DIR)
+		err = ENOTDIR;
+	else if (n && n->nchildren)
+		err = ENOTEMPTY;
+	else if (n)
+		node_unlink(n);
+	pthread_mutex_unlock(&tree_lock);
+	fuse_reply_err(req, err);
+}
+
+/* Whether A is DIR or one of its ancestors. */
+static bool is_ancestor(const struct node *a, const struct node *dir)
+{
+	for (; dir; dir = dir->parent)
+		if (dir == a)
+			return true;
+	return false;
+}
+
+static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		     const char *newname, unsigned int flags)
+{
+	if (flags & ~RENAME_NOREPLACE)
+		return EINVAL; /* RENAME_EXCHANGE, WHITEOUT: not supported */
+	int err = 0;
+	struct node *n = mem_child(parent, name, &err);
+	if (!n)
+		return err;
+	struct node *dir = node_by_ino(newparent);
+	if (!is_mem_dir(dir))
+		return dir ? EXDEV : ENOENT;
+	if (n->kind == NK_DIR && is_ancestor(n, dir))
+		return EINVAL;
+	if (strlen(newname) > 255)
+		return ENAMETOOLONG;
+	struct node *old = node_child(dir, newname);
+	if (old == n)
+		return 0;
+	if (old) {
+		if (flags & RENAME_NOREPLACE)
+			return EEXIST;
+		if (node_is_dir(old) && !node_is_dir(n))
+			return EISDIR;
+		if (!node_is_dir(old) && node_is_dir(n))
+			return ENOTDIR;
+		if (old->nchildren)
+			return ENOTEMPTY;
+	}
+	/* Copy the name first: it must not fail after OLD is gone. */
+	char *copy = strdup(newname);
+	if (!copy)
+		return ENOMEM;
+	if (old)
+		node_unlink(old);
+	int rc = node_rename(n, dir, copy);
+	free(copy);
+	return -rc;
+}
+
+void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	pthread_mutex_lock(&tree_lock);
+	int err = do_rename(parent, name, newparent, newname, flags);
+	pthread_mutex_unlock(&tree_lock);
+	fuse_reply_err(req, err);
+}
+
+int fs_buffer_resize(fuse_req_t req, struct node *n, uint64_t size)
+{
+	if (n->kind != NK_BUF)
+		return EISDIR;
+	struct stat st;
+	if (fstat(n->fd, &st) < 0)
+		return errno;
+	/* A queued or running command computes on this memory. */
+	if (size < (uint64_t)st.st_size && n->busy)
+		return EBUSY;
+	int rc = ram_tier_resize(fs_device(req)->ram, n->fd,
+				 (uint64_t)st.st_size, size);
+	if (rc == 0)
+		node_touch(n, true);
+	return -rc;
+}
+
+static void set_time(struct timespec *t, const struct timespec *given, bool now)
+{
+	if (now)
+		clock_gettime(CLOCK_REALTIME, t);
+	else
+		*t = *given;
+}
+
+void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi)
+{
+	(void)fi;
+	int err = 0;
+	struct stat st;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	if (!n)
+		err = ENOENT;
+	else if (n->kind != NK_BUF && n->kind != NK_DIR)
+		err = EPERM; /* the fixed files are part of the device */
+	if (!err && (to_set & FUSE_SET_ATTR_SIZE))
+		err = fs_buffer_resize(req, n, (uint64_t)attr->st_size);
+	if (!err) {
+		if (to_set & FUSE_SET_ATTR_MODE)
+			n->mode = (n->mode & S_IFMT) | (attr->st_mode & 07777);
+		if (to_set & FUSE_SET_ATTR_UID)
+			n->uid = attr->st_uid;
+		if (to_set & FUSE_SET_ATTR_GID)
+			n->gid = attr->st_gid;
+		if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW))
+			set_time(&n->atime, &attr->st_atim,
+				 to_set & FUSE_SET_ATTR_ATIME_NOW);
+		if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))
+			set_time(&n->mtime, &attr->st_mtim,
+				 to_set & FUSE_SET_ATTR_MTIME_NOW);
+		clock_gettime(CLOCK_REALTIME, &n->ctime);
+		fs_fill_attr(n, &st);
+	}
+	pthread_mutex_unlock(&tree_lock);
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_attr(req, &st, ATTR_TIMEOUT);
+}

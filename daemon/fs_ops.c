@@ -1,0 +1,477 @@
+/*
+ * FUSE low-level operations: lookups, attributes, directories, and the
+ * open/read/write paths of each kind of file. Changes to mem/ are in
+ * fs_mem.c, the queue's logic in context.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/fuse.h>
+#include <sys/statvfs.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <vgpufs/catalog.h>
+
+#include "context.h"
+#include "fs_internal.h"
+#include "log.h"
+#include "ram_tier.h"
+#include "stats.h"
+
+/* An open generated file: its text as of open(). */
+struct text_file {
+	size_t len;
+	char *data;
+};
+
+void fs_fill_attr(const struct node *n, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = n->ino;
+	st->st_mode = n->mode;
+	st->st_nlink = node_is_dir(n) ? 2 : (n->unlinked ? 0 : 1);
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
+	st->st_atim = n->atime;
+	st->st_mtim = n->mtime;
+	st->st_ctim = n->ctime;
+	st->st_blksize = 4096;
+	if (n->kind == NK_BUF) {
+		struct stat b;
+		if (fstat(n->fd, &b) == 0) {
+			st->st_size = b.st_size;
+			st->st_blocks = b.st_blocks;
+		}
+	}
+}
+
+void fs_fill_entry(struct node *n, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = n->ino;
+	e->attr_timeout = ATTR_TIMEOUT;
+	e->entry_timeout = ATTR_TIMEOUT;
+	fs_fill_attr(n, &e->attr);
+}
+
+static void fs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct device *dev = userdata;
+	if (!fuse_set_feature_flag(conn, FUSE_CAP_PASSTHROUGH)) {
+		dev->no_passthrough = true;
+		fuse_session_exit(dev->se);
+		return;
+	}
+	dev->passthrough = true;
+#ifdef FUSE_CAP_OVER_IO_URING /* libfuse 3.18 */
+	if (dev->uring)
+		fuse_set_feature_flag(conn, FUSE_CAP_OVER_IO_URING);
+	else
+		fuse_unset_feature_flag(conn, FUSE_CAP_OVER_IO_URING);
+#else
+	dev->uring = false;
+#endif
+	/* Writeback caching and passthrough exclude each other. */
+	fuse_unset_feature_flag(conn, FUSE_CAP_WRITEBACK_CACHE);
+}
+
+static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	pthread_mutex_lock(&tree_lock);
+	struct node *dir = node_by_ino(parent);
+	struct node *n = dir ? node_child(dir, name) : NULL;
+	if (n) {
+		n->nlookup++;
+		fs_fill_entry(n, &e);
+	}
+	pthread_mutex_unlock(&tree_lock);
+	if (n)
+		fuse_reply_entry(req, &e);
+	else
+		fuse_reply_err(req, ENOENT);
+}
+
+static void forget_one(fuse_ino_t ino, uint64_t nlookup)
+{
+	struct node *n = node_by_ino(ino);
+	if (!n || n->ino < INO_FIRST_DYNAMIC)
+		return;
+	n->nlookup = n->nlookup > nlookup ? n->nlookup - nlookup : 0;
+	node_release_if_unused(n);
+}
+
+static void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	pthread_mutex_lock(&tree_lock);
+	forget_one(ino, nlookup);
+	pthread_mutex_unlock(&tree_lock);
+	fuse_reply_none(req);
+}
+
+static void fs_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	pthread_mutex_lock(&tree_lock);
+	for (size_t i = 0; i < count; i++)
+		forget_one(forgets[i].ino, forgets[i].nlookup);
+	pthread_mutex_unlock(&tree_lock);
+	fuse_reply_none(req);
+}
+
+static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	(void)fi;
+	struct stat st;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	if (n)
+		fs_fill_attr(n, &st);
+	pthread_mutex_unlock(&tree_lock);
+	if (n)
+		fuse_reply_attr(req, &st, ATTR_TIMEOUT);
+	else
+		fuse_reply_err(req, ENOENT);
+}
+
+/*
+ * Directory listings are snapshots taken at opendir; a readdir offset is
+ * an index into the snapshot.
+ */
+struct dir_entry {
+	uint64_t ino;
+	mode_t mode;
+	char *name;
+};
+
+struct dir_snapshot {
+	size_t count;
+	struct dir_entry *entries;
+	char names[];
+};
+
+static struct dir_snapshot *snapshot_dir(const struct node *dir)
+{
+	size_t count = 2, pool = 3 + 2;
+	for (const struct node *c = dir->first_child; c; c = c->next_sibling) {
+		count++;
+		pool += strlen(c->name) + 1;
+	}
+	struct dir_snapshot *snap = malloc(sizeof(*snap) + pool);
+	if (!snap)
+		return NULL;
+	snap->entries = malloc(count * sizeof(*snap->entries));
+	if (!snap->entries) {
+		free(snap);
+		return NULL;
+	}
+	const struct node *up = dir->parent ? dir->parent : dir;
+	char *p = snap->names;
+	size_t i = 0;
+	snap->entries[i++] =
+	    (struct dir_entry){dir->ino, dir->mode, strcpy(p, ".")};
+	p += 2;
+	snap->entries[i++] =
+	    (struct dir_entry){up->ino, up->mode, strcpy(p, "..")};
+	p += 3;
+	for (const struct node *c = dir->first_child; c; c = c->next_sibling) {
+		snap->entries[i++] =
+		    (struct dir_entry){c->ino, c->mode, strcpy(p, c->name)};
+		p += strlen(c->name) + 1;
+	}
+	snap->count = i;
+	return snap;
+}
+
+static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	pthread_mutex_lock(&tree_lock);
+	struct node *dir = node_by_ino(ino);
+	struct dir_snapshot *snap = NULL;
+	int err = !dir ? ENOENT : !node_is_dir(dir) ? ENOTDIR : 0;
+	if (!err) {
+		snap = snapshot_dir(dir);
+		err = snap ? 0 : ENOMEM;
+		node_touch(dir, false);
+	}
+	pthread_mutex_unlock(&tree_lock);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)snap;
+	fuse_reply_open(req, fi);
+}
+
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	struct dir_snapshot *snap = (void *)(uintptr_t)fi->fh;
+	char *buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	size_t used = 0;
+	for (size_t i = (size_t)off; i < snap->count; i++) {
+		const struct dir_entry *d = &snap->entries[i];
+		struct stat st = {.st_ino = d->ino, .st_mode = d->mode};
+		size_t n = fuse_add_direntry(req, buf + used, size - used,
+					     d->name, &st, (off_t)(i + 1));
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	(void)ino;
+	struct dir_snapshot *snap = (void *)(uintptr_t)fi->fh;
+	free(snap->entries);
+	free(snap);
+	fuse_reply_err(req, 0);
+}
+
+int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
+{
+	if (!n->backing_id) {
+		int id = fuse_passthrough_open(req, n->fd);
+		if (id <= 0) {
+			log_err("passthrough open of buffer %llu failed",
+				(unsigned long long)n->ino);
+			return -EIO;
+		}
+		n->backing_id = id;
+	}
+	fi->backing_id = n->backing_id;
+	fi->keep_cache = 0;
+	fi->direct_io = 0;
+	n->opens++;
+	return 0;
+}
+
+static char *render(fuse_req_t req, const struct node *n, size_t *len)
+{
+	struct device *dev = fs_device(req);
+	if (n->kind == NK_INFO)
+		return info_render(dev, len);
+	if (n->kind == NK_STATS)
+		return stats_render(dev->ram, len);
+	const struct vgpu_kernel_spec *k = vgpu_catalog_by_id(n->kernel_id);
+	int need = vgpu_catalog_describe(k, NULL, 0);
+	char *p = malloc((size_t)need + 1);
+	if (p)
+		vgpu_catalog_describe(k, p, (size_t)need + 1);
+	*len = (size_t)need;
+	return p;
+}
+
+static void open_text(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
+{
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	struct text_file *tf = malloc(sizeof(*tf));
+	if (tf)
+		tf->data = render(req, n, &tf->len);
+	if (!tf || !tf->data) {
+		free(tf);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)tf;
+	fi->direct_io = 1; /* contents change between opens; size is unknown */
+	fuse_reply_open(req, fi);
+}
+
+/*
+ * Opens queue as a stream (FOPEN_STREAM): no file position, hence no
+ * f_pos lock, so a write() is not held up by a read() that another thread
+ * of the same process has blocked on the same file. libfuse's
+ * fuse_file_info has no bit for it, so the reply is built from the
+ * kernel's own structure: fuse_reply_open() sends nothing more.
+ */
+static void reply_open_stream(fuse_req_t req, struct context *ctx)
+{
+	struct fuse_open_out out = {
+	    .fh = (uint64_t)(uintptr_t)ctx,
+	    .open_flags = FOPEN_DIRECT_IO | FOPEN_STREAM,
+	};
+	struct iovec iov = {.iov_base = &out, .iov_len = sizeof(out)};
+	fuse_reply_iov(req, &iov, 1);
+}
+
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+#ifdef FUSE_CAP_OVER_IO_URING
+	if (fuse_req_is_uring(req))
+		fs_device(req)->uring_seen =
+		    true; /* info reports the real path */
+#endif
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	enum node_kind kind = n ? n->kind : NK_ROOT;
+	int rc = 0;
+	/* libfuse asks for atomic O_TRUNC: the open itself truncates. */
+	if (n && kind == NK_BUF && (fi->flags & O_TRUNC))
+		rc = -fs_buffer_resize(req, n, 0);
+	if (n && kind == NK_BUF && rc == 0)
+		rc = fs_buffer_open(req, n, fi);
+	pthread_mutex_unlock(&tree_lock);
+	if (!n) {
+		fuse_reply_err(req, ENOENT);
+	} else if (kind == NK_BUF) {
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
+		else
+			fuse_reply_open(req, fi);
+	} else if (kind == NK_QUEUE) {
+		struct context *ctx = context_open(req);
+		if (!ctx) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		reply_open_stream(req, ctx);
+	} else if (kind == NK_INFO || kind == NK_STATS ||
+		   kind == NK_KERNEL_DOC) {
+		open_text(req, n, fi);
+	} else {
+		fuse_reply_err(req, EISDIR);
+	}
+}
+
+static void fs_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	if (ino == INO_QUEUE) {
+		context_close((struct context *)(uintptr_t)fi->fh);
+	} else if (ino == INO_INFO || ino == INO_STATS ||
+		   (ino >= INO_KERNEL_DOC0 && ino < INO_FIRST_DYNAMIC)) {
+		struct text_file *tf = (void *)(uintptr_t)fi->fh;
+		free(tf->data);
+		free(tf);
+	} else {
+		pthread_mutex_lock(&tree_lock);
+		struct node *n = node_by_ino(ino);
+		if (n && n->kind == NK_BUF && n->opens && --n->opens == 0 &&
+		    n->backing_id) {
+			fuse_passthrough_close(req, n->backing_id);
+			n->backing_id = 0;
+		}
+		if (n)
+			node_release_if_unused(n);
+		pthread_mutex_unlock(&tree_lock);
+	}
+	fuse_reply_err(req, 0);
+}
+
+static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	if (ino == INO_QUEUE) {
+		context_read((struct context *)(uintptr_t)fi->fh, req, size,
+			     fi->flags & O_NONBLOCK);
+		return;
+	}
+	if (ino < INO_FIRST_DYNAMIC) {
+		struct text_file *tf = (void *)(uintptr_t)fi->fh;
+		size_t o = (size_t)off < tf->len ? (size_t)off : tf->len;
+		size_t n = tf->len - o < size ? tf->len - o : size;
+		fuse_reply_buf(req, tf->data + o, n);
+		return;
+	}
+	/* Buffers are served by passthrough; the kernel never asks. */
+	fuse_reply_err(req, EIO);
+}
+
+static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)off;
+	if (ino == INO_QUEUE)
+		context_write((struct context *)(uintptr_t)fi->fh, req, buf,
+			      size);
+	else
+		fuse_reply_err(req, ino < INO_FIRST_DYNAMIC ? EBADF : EIO);
+}
+
+static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	if (ino == INO_QUEUE) {
+		context_poll((struct context *)(uintptr_t)fi->fh, req, ph);
+		return;
+	}
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+}
+
+static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino, (void)fi;
+	fuse_reply_err(req, 0);
+}
+
+static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	/* RAM-tier buffers have nothing to write back. */
+	(void)ino, (void)datasync, (void)fi;
+	fuse_reply_err(req, 0);
+}
+
+static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	(void)ino;
+	struct device *dev = fs_device(req);
+	uint64_t cap = ram_tier_capacity(dev->ram),
+		 used = ram_tier_used(dev->ram);
+	struct statvfs sv = {0};
+	sv.f_bsize = sv.f_frsize = 4096;
+	sv.f_blocks = cap / 4096;
+	sv.f_bfree = sv.f_bavail = used < cap ? (cap - used) / 4096 : 0;
+	pthread_mutex_lock(&tree_lock);
+	sv.f_files = node_count_buffers() + 1000000;
+	pthread_mutex_unlock(&tree_lock);
+	sv.f_ffree = sv.f_favail = 1000000;
+	sv.f_namemax = 255;
+	fuse_reply_statfs(req, &sv);
+}
+
+const struct fuse_lowlevel_ops device_ops = {
+    .init = fs_init,
+    .lookup = fs_lookup,
+    .forget = fs_forget,
+    .forget_multi = fs_forget_multi,
+    .getattr = fs_getattr,
+    .setattr = fs_setattr,
+    .mknod = fs_mknod,
+    .mkdir = fs_mkdir,
+    .unlink = fs_unlink,
+    .rmdir = fs_rmdir,
+    .rename = fs_rename,
+    .create = fs_create,
+    .open = fs_open,
+    .read = fs_read,
+    .write = fs_write,
+    .flush = fs_flush,
+    .release = fs_release,
+    .fsync = fs_fsync,
+    .opendir = fs_opendir,
+    .readdir = fs_readdir,
+    .releasedir = fs_releasedir,
+    .statfs = fs_statfs,
+    .poll = fs_poll,
+};

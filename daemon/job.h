@@ -1,0 +1,55 @@
+/*
+ * A command on its way through the device: parsed, bound to buffers (with
+ * references that keep them alive), validated, then run by the scheduler.
+ */
+#ifndef VGPUFSD_JOB_H
+#define VGPUFSD_JOB_H
+
+#include <stdint.h>
+
+#include <vgpufs/command.h>
+
+#include "cred.h"
+#include "kernel_impl.h"
+
+struct context;
+struct node;
+struct bufmap;
+
+struct job {
+	struct job *next;
+	struct context *ctx;
+	uint64_t seq;
+	struct vgpu_cmd cmd;
+	const struct vgpu_kernel_impl *impl;
+	struct node *bufs[VGPU_MAX_ARGS];
+	struct bufmap *maps[VGPU_MAX_ARGS];
+	struct vgpu_launch launch;
+	int err; /* set: the command fails with this, MSG says why */
+	char msg[VGPU_MSG_MAX];
+	/* scheduler state, under its lock */
+	uint32_t ntiles, next_tile, done_tiles;
+	uint64_t t_submit_ns, t_start_ns, t_end_ns;
+};
+
+/* A job for CTX that will fail with ERR and MSG (a parse error). */
+struct job *job_new_failed(struct context *ctx, int err, const char *msg);
+
+/*
+ * A job for a parsed command: resolves its buffers for CRED (existence,
+ * search permission on the path, read/write permission as the kernel
+ * uses each buffer), validates extents, and maps the buffers. On any
+ * failure the job is still returned, marked failed, so that it completes in
+ * order. NULL only when memory runs out.
+ */
+struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
+		    struct cred *cred);
+
+/* Drops the job's buffer references (idempotent). */
+void job_release_buffers(struct job *job);
+/* Releases the buffers and frees the job. */
+void job_free(struct job *job);
+
+uint64_t now_ns(void);
+
+#endif

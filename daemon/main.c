@@ -1,0 +1,218 @@
+/*
+ * vgpufsd: mounts a virtual GPU as a file tree. Startup order matters:
+ * the mount is made before daemonizing (so errors reach the terminal), and
+ * threads are started after (fork keeps only the calling thread).
+ */
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "device.h"
+#include "log.h"
+#include "mountpoint.h"
+#include "node.h"
+#include "options.h"
+#include "ram_tier.h"
+#include "scheduler.h"
+#include "stats.h"
+
+#define URING_PARAM "/sys/module/fuse/parameters/enable_uring"
+
+/* FUSE over io_uring if the kernel has it; enables the module switch. */
+static bool setup_uring(bool wanted)
+{
+	if (!wanted)
+		return false;
+	FILE *f = fopen(URING_PARAM, "r+e");
+	if (!f) {
+		log_info(
+		    "this kernel has no FUSE over io_uring; using /dev/fuse");
+		return false;
+	}
+	int c = fgetc(f);
+	bool on = c == 'Y' || c == '1';
+	if (!on) {
+		rewind(f);
+		on = fputs("Y\n", f) >= 0;
+	}
+	if (fclose(f) != 0)
+		on = false;
+	if (!on)
+		log_warn("cannot enable %s; using /dev/fuse", URING_PARAM);
+	return on;
+}
+
+static volatile bool watchdog_stop;
+
+static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
+static void stop_signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]);
+	     i++)
+		sigaddset(set, stop_signals[i]);
+}
+
+/*
+ * Waits for a stop signal, then drains while the FUSE session still runs,
+ * so that completions of the last kernels reach their readers: stop
+ * accepting, let running kernels finish, cancel the rest, give readers up
+ * to 2 s to collect what is left, answer blocked readers; only then end
+ * the session (which unmounts).
+ */
+static void *signal_main(void *arg)
+{
+	struct device *dev = arg;
+	sigset_t set;
+	stop_signal_set(&set);
+	int sig;
+	sigwait(&set, &sig);
+	log_info("signal %d: draining and unmounting", sig);
+	sched_stop();
+	context_wait_read(2000);
+	context_abort_readers();
+	fuse_session_exit(dev->se); /* wakes the loop */
+	return NULL;
+}
+
+/* Answers blocked readers that were signalled (see context.c). */
+static void *reader_watchdog(void *arg)
+{
+	(void)arg;
+	while (!watchdog_stop) {
+		usleep(100 * 1000);
+		context_interrupt_signalled_readers();
+	}
+	return NULL;
+}
+
+static struct fuse_session *new_session(struct device *dev)
+{
+	char depth[64];
+	snprintf(depth, sizeof(depth), "io_uring_q_depth=%u",
+		 dev->opts->uring_depth);
+	char *argv[] = {
+	    "vgpufsd",
+	    "-o",
+	    "allow_other,default_permissions,fsname=vgpufs,subtype=vgpufs",
+	    "-o",
+	    "io_uring",
+	    "-o",
+	    depth,
+	    NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(dev->uring ? 7 : 3, argv);
+	struct fuse_session *se =
+	    fuse_session_new(&args, &device_ops, sizeof(device_ops), dev);
+	fuse_opt_free_args(&args);
+	return se;
+}
+
+static int serve(struct device *dev)
+{
+	pthread_t watchdog, sigthread;
+	/* Every thread (ours and libfuse's) inherits this: signals go to one.
+	 */
+	sigset_t set;
+	stop_signal_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	int rc = sched_start(dev->opts->workers);
+	if (rc < 0) {
+		log_err("cannot start workers: %s", strerror(-rc));
+		return -1;
+	}
+	if (pthread_create(&watchdog, NULL, reader_watchdog, NULL) != 0) {
+		sched_stop();
+		return -1;
+	}
+	if (pthread_create(&sigthread, NULL, signal_main, dev) != 0) {
+		watchdog_stop = true;
+		pthread_join(watchdog, NULL);
+		sched_stop();
+		return -1;
+	}
+	sd_notify(0, "READY=1");
+	log_info("serving %s: %u workers, %llu MiB RAM tier, %s",
+		 dev->opts->mountpoint, dev->opts->workers,
+		 (unsigned long long)(ram_tier_capacity(dev->ram) >> 20),
+		 dev->uring ? "FUSE over io_uring" : "/dev/fuse");
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(cfg, 64);
+	fuse_session_loop_mt(dev->se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	sd_notify(0, "STOPPING=1");
+	/* Ended by a signal (drained already) or an unmount: drain if needed.
+	 */
+	pthread_kill(sigthread, SIGTERM);
+	pthread_join(sigthread, NULL);
+	watchdog_stop = true;
+	pthread_join(watchdog, NULL);
+	if (dev->no_passthrough) {
+		log_err(
+		    "this kernel does not offer FUSE passthrough (Linux 6.9 or "
+		    "newer is needed): buffers cannot be zero-copy, refusing "
+		    "to run");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+	int rc = options_parse(&opts, argc, argv);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	log_set_level((enum log_level)opts.log_level);
+	if (geteuid() != 0) {
+		log_err(
+		    "must run as root: FUSE passthrough needs CAP_SYS_ADMIN");
+		return 1;
+	}
+	if (mountpoint_prepare(opts.mountpoint) < 0)
+		return 1;
+	struct device dev = {.opts = &opts};
+	dev.ram = ram_tier_open(opts.vram_bytes);
+	if (!dev.ram) {
+		log_err("cannot create the RAM tier (tmpfs of %llu bytes): %m",
+			(unsigned long long)opts.vram_bytes);
+		return 1;
+	}
+	stats_init();
+	if (tree_init() < 0) {
+		log_err("out of memory");
+		return 1;
+	}
+	dev.uring = setup_uring(opts.uring);
+	dev.se = new_session(&dev);
+	int status = 1;
+	if (!dev.se) {
+		log_err("cannot create the FUSE session");
+		goto out;
+	}
+	if (fuse_session_mount(dev.se, opts.mountpoint) < 0) {
+		log_err("cannot mount %s", opts.mountpoint);
+		goto out_session;
+	}
+	if (!opts.foreground && fuse_daemonize(0) < 0)
+		goto out_unmount;
+	status = serve(&dev) < 0 ? 1 : 0;
+out_unmount:
+	fuse_session_unmount(dev.se);
+out_session:
+	fuse_session_destroy(dev.se);
+	sched_join(); /* only now: see sched_stop() */
+out:
+	tree_destroy();
+	ram_tier_close(dev.ram);
+	log_info("stopped");
+	return status;
+}

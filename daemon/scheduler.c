@@ -1,0 +1,292 @@
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vgpufs/catalog.h>
+
+#include "context.h"
+#include "job.h"
+#include "log.h"
+#include "scheduler.h"
+#include "stats.h"
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	struct context *ring; /* contexts whose active job has tiles left */
+	pthread_cond_t idle; /* signalled when the last running job completes */
+	pthread_t *threads;
+	unsigned nworkers;
+	unsigned running; /* jobs activated and not yet completed */
+	atomic_bool stopping;
+	bool exit; /* workers leave (after the FUSE session is gone) */
+} S = {.lock = PTHREAD_MUTEX_INITIALIZER,
+       .work = PTHREAD_COND_INITIALIZER,
+       .idle = PTHREAD_COND_INITIALIZER};
+
+static void ring_add(struct context *c)
+{
+	if (!S.ring) {
+		c->rr_next = c->rr_prev = c;
+		S.ring = c;
+		return;
+	}
+	/* Behind the current head: the newcomer waits one round at most. */
+	c->rr_next = S.ring;
+	c->rr_prev = S.ring->rr_prev;
+	S.ring->rr_prev->rr_next = c;
+	S.ring->rr_prev = c;
+}
+
+static void ring_remove(struct context *c)
+{
+	if (c->rr_next == c)
+		S.ring = NULL;
+	else {
+		c->rr_prev->rr_next = c->rr_next;
+		c->rr_next->rr_prev = c->rr_prev;
+		if (S.ring == c)
+			S.ring = c->rr_next;
+	}
+	c->rr_next = c->rr_prev = NULL;
+}
+
+/* Posts JOB's completion and frees it; without the scheduler lock. */
+static void complete(struct job *job)
+{
+	struct context *ctx = job->ctx;
+	if (!job->t_end_ns)
+		job->t_end_ns = now_ns();
+	stats_command_done(job);
+	/* Whoever reads the completion may shrink or free the buffers. */
+	job_release_buffers(job);
+	context_complete(ctx, job);
+	job_free(job);
+	context_put(ctx);
+}
+
+/*
+ * Makes the next job of CTX active (lock held). Jobs that fail before they
+ * run are moved to DONE, to be completed after the lock is dropped.
+ */
+static void activate_next(struct context *ctx, struct job **done)
+{
+	while (!ctx->active && ctx->fifo_head) {
+		struct job *job = ctx->fifo_head;
+		ctx->fifo_head = job->next;
+		if (!ctx->fifo_head)
+			ctx->fifo_tail = NULL;
+		job->next = NULL;
+		ctx->queued--;
+		if (!job->err && atomic_load(&S.stopping)) {
+			job->err = -ECANCELED;
+			strcpy(job->msg, "the device is shutting down");
+		}
+		size_t scratch = 0;
+		if (!job->err)
+			job->ntiles =
+			    job->impl->plan(&job->launch, S.nworkers, &scratch);
+		if (!job->err && scratch) {
+			scratch = (scratch + 63) / 64 * 64;
+			job->launch.scratch = aligned_alloc(64, scratch);
+			if (job->launch.scratch)
+				memset(job->launch.scratch, 0, scratch);
+			else {
+				job->err = -ENOMEM;
+				strcpy(
+				    job->msg,
+				    "out of memory for the kernel's scratch");
+			}
+		}
+		if (job->err) {
+			job->next = *done;
+			*done = job;
+			continue;
+		}
+		if (job->ntiles == 0)
+			job->ntiles = 1;
+		job->t_start_ns = now_ns();
+		ctx->active = job;
+		S.running++;
+		ring_add(ctx);
+		if (job->ntiles > 1)
+			pthread_cond_broadcast(&S.work);
+		else
+			pthread_cond_signal(&S.work);
+	}
+}
+
+static void complete_list(struct job *done)
+{
+	/* The list is newest first; completions must go out in order. */
+	struct job *rev = NULL;
+	while (done) {
+		struct job *next = done->next;
+		done->next = rev;
+		rev = done;
+		done = next;
+	}
+	while (rev) {
+		struct job *next = rev->next;
+		complete(rev);
+		rev = next;
+	}
+}
+
+/* Commands that do no work complete on the submitting thread. */
+static bool runs_inline(const struct job *job)
+{
+	return job->err || job->cmd.spec->id == VGPU_K_NOP;
+}
+
+void sched_submit(struct job *job)
+{
+	struct context *ctx = job->ctx;
+	pthread_mutex_lock(&S.lock);
+	if (!ctx->active && !ctx->fifo_head && runs_inline(job)) {
+		pthread_mutex_unlock(&S.lock);
+		job->t_start_ns = now_ns();
+		complete(job);
+		return;
+	}
+	if (ctx->fifo_tail)
+		ctx->fifo_tail->next = job;
+	else
+		ctx->fifo_head = job;
+	ctx->fifo_tail = job;
+	ctx->queued++;
+	struct job *done = NULL;
+	activate_next(ctx, &done);
+	pthread_mutex_unlock(&S.lock);
+	complete_list(done);
+}
+
+static void run_one_tile(struct job *job, uint32_t tile)
+{
+	uint64_t t0 = now_ns();
+	int rc = job->impl->run_tile(&job->launch, tile, job->ntiles);
+	stats_worker_busy(now_ns() - t0);
+	if (rc < 0) {
+		pthread_mutex_lock(&S.lock);
+		if (!job->err) {
+			job->err = rc;
+			snprintf(job->msg, sizeof(job->msg),
+				 "%s: kernel failed: %s", job->cmd.spec->name,
+				 strerror(-rc));
+		}
+		pthread_mutex_unlock(&S.lock);
+	}
+}
+
+static void finish_job(struct job *job)
+{
+	if (!job->err && job->impl->finish) {
+		int rc = job->impl->finish(&job->launch, job->ntiles);
+		if (rc < 0) {
+			job->err = rc;
+			snprintf(job->msg, sizeof(job->msg),
+				 "%s: kernel failed: %s", job->cmd.spec->name,
+				 strerror(-rc));
+		}
+	}
+	job->t_end_ns = now_ns();
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&S.lock);
+	for (;;) {
+		while (!S.ring && !S.exit)
+			pthread_cond_wait(&S.work, &S.lock);
+		if (!S.ring)
+			break; /* told to exit, nothing running */
+		struct context *ctx = S.ring;
+		struct job *job = ctx->active;
+		uint32_t tile = job->next_tile++;
+		if (job->next_tile == job->ntiles)
+			ring_remove(ctx); /* no tiles left to hand out */
+		else
+			S.ring = ctx->rr_next; /* next tile: next context */
+		pthread_mutex_unlock(&S.lock);
+
+		run_one_tile(job, tile);
+
+		pthread_mutex_lock(&S.lock);
+		if (++job->done_tiles < job->ntiles)
+			continue;
+		pthread_mutex_unlock(&S.lock);
+		finish_job(job);
+		pthread_mutex_lock(&S.lock);
+		ctx->active = NULL;
+		struct job *done = NULL;
+		context_get(
+		    ctx); /* completing JOB may drop the last reference */
+		activate_next(ctx, &done);
+		pthread_mutex_unlock(&S.lock);
+		complete(job);
+		complete_list(done);
+		context_put(ctx);
+		pthread_mutex_lock(&S.lock);
+		if (--S.running == 0)
+			pthread_cond_broadcast(&S.idle);
+	}
+	pthread_mutex_unlock(&S.lock);
+	return NULL;
+}
+
+int sched_start(unsigned workers)
+{
+	S.threads = calloc(workers, sizeof(*S.threads));
+	if (!S.threads)
+		return -ENOMEM;
+	for (unsigned i = 0; i < workers; i++) {
+		int rc = pthread_create(&S.threads[i], NULL, worker_main, NULL);
+		if (rc) {
+			sched_stop();
+			sched_join();
+			return -rc;
+		}
+		S.nworkers++;
+		char name[16];
+		snprintf(name, sizeof(name), "vgpu-w%u", i % 100000u);
+		pthread_setname_np(S.threads[i], name);
+	}
+	return 0;
+}
+
+void sched_stop(void)
+{
+	pthread_mutex_lock(&S.lock);
+	atomic_store(&S.stopping, true);
+	while (S.running)
+		pthread_cond_wait(&S.idle, &S.lock);
+	pthread_mutex_unlock(&S.lock);
+}
+
+void sched_join(void)
+{
+	pthread_mutex_lock(&S.lock);
+	S.exit = true;
+	pthread_cond_broadcast(&S.work);
+	pthread_mutex_unlock(&S.lock);
+	for (unsigned i = 0; i < S.nworkers; i++)
+		pthread_join(S.threads[i], NULL);
+	free(S.threads);
+	S.threads = NULL;
+	S.nworkers = 0;
+}
+
+bool sched_stopping(void)
+{
+	return atomic_load(&S.stopping);
+}
+
+unsigned sched_workers(void)
+{
+	return S.nworkers;
+}

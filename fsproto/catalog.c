@@ -1,0 +1,379 @@
+/*
+ * The v1 kernel catalogue: argument lists, extent rules and the text users
+ * read in kernels/NAME. Kernel ids are part of the binary protocol: never
+ * renumber them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vgpufs/catalog.h>
+#include <vgpufs/dtype.h>
+
+#include "extent_math.h"
+
+#define DIM_MAX	  INT32_MAX /* BLAS dimensions are 32-bit */
+#define COUNT_MAX (INT64_MAX / 16)
+
+#define BUF(n, acc, h)                                                         \
+	{                                                                      \
+		.name = n, .type = VGPU_ARG_BUF, .access = acc,                \
+		.required = true, .help = h                                    \
+	}
+#define INT(n, req, lo, hi, def, h)                                            \
+	{                                                                      \
+		.name = n, .type = VGPU_ARG_INT, .required = req, .imin = lo,  \
+		.imax = hi, .idef = def, .help = h                             \
+	}
+#define FLT(n, req, def, h)                                                    \
+	{                                                                      \
+		.name = n, .type = VGPU_ARG_FLOAT, .required = req,            \
+		.fdef = def, .help = h                                         \
+	}
+#define BOOL(n, h)                                                             \
+	{                                                                      \
+		.name = n, .type = VGPU_ARG_BOOL, .imin = 0, .imax = 1,        \
+		.help = h                                                      \
+	}
+#define DTYPE                                                                  \
+	{                                                                      \
+		.name = "dtype", .type = VGPU_ARG_DTYPE, .idef = VGPU_F32,     \
+		.help = "element type: f32 (default) or f64"                   \
+	}
+
+static size_t esize(const struct vgpu_cmd *c, unsigned dtype_idx)
+{
+	return vgpu_dtype_size((enum vgpu_dtype)vgpu_cmd_i(c, dtype_idx));
+}
+
+static int overflow(const struct vgpu_cmd *c, const char *what, char *msg,
+		    size_t len)
+{
+	snprintf(msg, len, "%s: %s overflows a 64-bit size", c->spec->name,
+		 what);
+	return -EOVERFLOW;
+}
+
+/* EXT = count*es, with formula "NAME*ES". */
+static int vector_extent(const struct vgpu_cmd *c, struct vgpu_extent *ext,
+			 uint64_t count, const char *name, size_t es, char *msg,
+			 size_t len)
+{
+	if (!ext_mul(count, es, &ext->bytes))
+		return overflow(c, name, msg, len);
+	snprintf(ext->formula, sizeof(ext->formula), "%s*%zu", name, es);
+	return 0;
+}
+
+/* nop */
+
+static int nop_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+		       char *msg, size_t len)
+{
+	(void)c, (void)e, (void)msg, (void)len;
+	return 0;
+}
+
+static const struct vgpu_kernel_spec k_nop = {
+    .name = "nop",
+    .id = VGPU_K_NOP,
+    .nargs = 0,
+    .extents = nop_extents,
+    .summary = "does nothing; measures the round trip",
+    .semantics = "Completes at once. Useful to measure latency or as a "
+		 "marker: its completion means every earlier command of "
+		 "the context has completed.",
+    .example = "nop",
+};
+
+/* fill */
+
+static const struct vgpu_arg_spec fill_args[FILL_NARGS] = {
+    [FILL_BUF] = BUF("buf", VGPU_ACC_W, "buffer to fill"),
+    [FILL_VALUE] = FLT("value", true, 0, "value to store"),
+    [FILL_N] = INT("n", true, 0, COUNT_MAX, 0, "number of elements"),
+    [FILL_DTYPE] = DTYPE,
+};
+
+static int fill_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			char *msg, size_t len)
+{
+	return vector_extent(c, &e[FILL_BUF], (uint64_t)vgpu_cmd_i(c, FILL_N),
+			     "n", esize(c, FILL_DTYPE), msg, len);
+}
+
+static const struct vgpu_kernel_spec k_fill = {
+    .name = "fill",
+    .id = VGPU_K_FILL,
+    .nargs = FILL_NARGS,
+    .args = fill_args,
+    .extents = fill_extents,
+    .alias = VGPU_ALIAS_ANY,
+    .summary = "sets n elements of a buffer to one value",
+    .semantics = "buf[i] = value for 0 <= i < n",
+    .example = "fill buf=x value=1.5 n=1M",
+};
+
+/* copy */
+
+static const struct vgpu_arg_spec copy_args[COPY_NARGS] = {
+    [COPY_SRC] = BUF("src", VGPU_ACC_R, "buffer to copy from"),
+    [COPY_DST] = BUF("dst", VGPU_ACC_W, "buffer to copy to"),
+    [COPY_BYTES] = INT("bytes", true, 0, INT64_MAX, 0, "bytes to copy"),
+};
+
+static int copy_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			char *msg, size_t len)
+{
+	(void)msg, (void)len;
+	uint64_t b = (uint64_t)vgpu_cmd_i(c, COPY_BYTES);
+	e[COPY_SRC].bytes = e[COPY_DST].bytes = b;
+	snprintf(e[COPY_SRC].formula, sizeof(e[0].formula), "bytes");
+	snprintf(e[COPY_DST].formula, sizeof(e[0].formula), "bytes");
+	return 0;
+}
+
+static const struct vgpu_kernel_spec k_copy = {
+    .name = "copy",
+    .id = VGPU_K_COPY,
+    .nargs = COPY_NARGS,
+    .args = copy_args,
+    .extents = copy_extents,
+    .alias = VGPU_ALIAS_ANY,
+    .summary = "copies bytes between buffers (or within one)",
+    .semantics = "dst[0..bytes) = src[0..bytes); overlapping ranges behave "
+		 "like memmove",
+    .example = "copy src=x dst=y+4096 bytes=64K",
+};
+
+/* axpy */
+
+static const struct vgpu_arg_spec axpy_args[AXPY_NARGS] = {
+    [AXPY_X] = BUF("x", VGPU_ACC_R, "input vector"),
+    [AXPY_Y] = BUF("y", VGPU_ACC_RW, "input and output vector"),
+    [AXPY_ALPHA] = FLT("alpha", false, 1.0, "scale of x (default 1)"),
+    [AXPY_N] = INT("n", true, 0, COUNT_MAX, 0, "number of elements"),
+    [AXPY_DTYPE] = DTYPE,
+};
+
+static int axpy_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			char *msg, size_t len)
+{
+	uint64_t n = (uint64_t)vgpu_cmd_i(c, AXPY_N);
+	size_t es = esize(c, AXPY_DTYPE);
+	int rc = vector_extent(c, &e[AXPY_X], n, "n", es, msg, len);
+	if (rc == 0)
+		e[AXPY_Y] = e[AXPY_X];
+	return rc;
+}
+
+static const struct vgpu_kernel_spec k_axpy = {
+    .name = "axpy",
+    .id = VGPU_K_AXPY,
+    .nargs = AXPY_NARGS,
+    .args = axpy_args,
+    .extents = axpy_extents,
+    .alias = VGPU_ALIAS_SAME_OR_DISJOINT,
+    .summary = "y = alpha*x + y",
+    .semantics = "y[i] = alpha*x[i] + y[i] for 0 <= i < n; x and y may be "
+		 "the same range, but not partly overlap",
+    .example = "axpy x=x y=y alpha=2 n=1M",
+};
+
+/* dot */
+
+static const struct vgpu_arg_spec dot_args[DOT_NARGS] = {
+    [DOT_X] = BUF("x", VGPU_ACC_R, "first vector"),
+    [DOT_Y] = BUF("y", VGPU_ACC_R, "second vector"),
+    [DOT_OUT] = BUF("out", VGPU_ACC_W, "one element receiving the result"),
+    [DOT_N] = INT("n", true, 0, COUNT_MAX, 0, "number of elements"),
+    [DOT_DTYPE] = DTYPE,
+};
+
+static int dot_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+		       char *msg, size_t len)
+{
+	uint64_t n = (uint64_t)vgpu_cmd_i(c, DOT_N);
+	size_t es = esize(c, DOT_DTYPE);
+	int rc = vector_extent(c, &e[DOT_X], n, "n", es, msg, len);
+	if (rc == 0) {
+		e[DOT_Y] = e[DOT_X];
+		e[DOT_OUT].bytes = es;
+		snprintf(e[DOT_OUT].formula, sizeof(e[0].formula), "%zu", es);
+	}
+	return rc;
+}
+
+static const struct vgpu_kernel_spec k_dot = {
+    .name = "dot",
+    .id = VGPU_K_DOT,
+    .nargs = DOT_NARGS,
+    .args = dot_args,
+    .extents = dot_extents,
+    .alias = VGPU_ALIAS_ANY, /* out is written after x and y are read */
+    .summary = "out[0] = sum of x[i]*y[i]",
+    .semantics = "out[0] = x[0]*y[0] + ... + x[n-1]*y[n-1], accumulated "
+		 "in double precision; 0 when n is 0",
+    .example = "dot x=x y=y out=r n=1M",
+};
+
+/* gemm */
+
+static const struct vgpu_arg_spec gemm_args[GEMM_NARGS] = {
+    [GEMM_A] = BUF("a", VGPU_ACC_R, "matrix A (m x k after transa)"),
+    [GEMM_B] = BUF("b", VGPU_ACC_R, "matrix B (k x n after transb)"),
+    [GEMM_C] = BUF("c", VGPU_ACC_RW, "matrix C (m x n), result"),
+    [GEMM_M] = INT("m", true, 0, DIM_MAX, 0, "rows of op(A) and C"),
+    [GEMM_N] = INT("n", true, 0, DIM_MAX, 0, "columns of op(B) and C"),
+    [GEMM_K] = INT("k", true, 0, DIM_MAX, 0, "columns of op(A), rows of op(B)"),
+    [GEMM_DTYPE] = DTYPE,
+    [GEMM_TRANSA] = BOOL("transa", "1: A is stored k x m (op(A) = A^T)"),
+    [GEMM_TRANSB] = BOOL("transb", "1: B is stored n x k (op(B) = B^T)"),
+    [GEMM_ALPHA] = FLT("alpha", false, 1.0, "scale of op(A)*op(B) (default 1)"),
+    [GEMM_BETA] =
+	FLT("beta", false, 0.0, "scale of C (default 0: C is not read)"),
+    [GEMM_LDA] = INT("lda", false, 1, DIM_MAX, 0,
+		     "row stride of A in elements (default: packed)"),
+    [GEMM_LDB] = INT("ldb", false, 1, DIM_MAX, 0,
+		     "row stride of B in elements (default: packed)"),
+    [GEMM_LDC] = INT("ldc", false, 1, DIM_MAX, 0,
+		     "row stride of C in elements (default n)"),
+};
+
+/*
+ * One stored matrix of gemm: ROWS x COLS as stored, leading dimension
+ * argument LD_IDX (0 = packed). Names are for the messages.
+ */
+static int gemm_matrix(const struct vgpu_cmd *c, struct vgpu_extent *e,
+		       unsigned ld_idx, uint64_t rows, uint64_t cols,
+		       const char *rname, const char *cname, char *msg,
+		       size_t len)
+{
+	const char *ldname = c->spec->args[ld_idx].name;
+	uint64_t ld = (uint64_t)vgpu_cmd_i(c, ld_idx);
+	size_t es = esize(c, GEMM_DTYPE);
+	if (ld == 0)
+		ld = cols;
+	else if (ld < cols) {
+		snprintf(msg, len,
+			 "gemm: %s=%" PRIu64 " is less than %s=%" PRIu64
+			 ", the row length of the stored matrix",
+			 ldname, ld, cname, cols);
+		return -EINVAL;
+	}
+	if (!ext_matrix(rows, cols, ld, es, &e->bytes))
+		return overflow(c, ldname, msg, len);
+	if (ld == cols)
+		snprintf(e->formula, sizeof(e->formula), "%s*%s*%zu", rname,
+			 cname, es);
+	else
+		snprintf(e->formula, sizeof(e->formula), "((%s-1)*%s+%s)*%zu",
+			 rname, ldname, cname, es);
+	return 0;
+}
+
+static int gemm_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			char *msg, size_t len)
+{
+	uint64_t m = (uint64_t)vgpu_cmd_i(c, GEMM_M);
+	uint64_t n = (uint64_t)vgpu_cmd_i(c, GEMM_N);
+	uint64_t k = (uint64_t)vgpu_cmd_i(c, GEMM_K);
+	bool ta = vgpu_cmd_i(c, GEMM_TRANSA), tb = vgpu_cmd_i(c, GEMM_TRANSB);
+	int rc =
+	    ta ? gemm_matrix(c, &e[GEMM_A], GEMM_LDA, k, m, "k", "m", msg, len)
+	       : gemm_matrix(c, &e[GEMM_A], GEMM_LDA, m, k, "m", "k", msg, len);
+	if (rc == 0)
+		rc = tb ? gemm_matrix(c, &e[GEMM_B], GEMM_LDB, n, k, "n", "k",
+				      msg, len)
+			: gemm_matrix(c, &e[GEMM_B], GEMM_LDB, k, n, "k", "n",
+				      msg, len);
+	if (rc == 0)
+		rc = gemm_matrix(c, &e[GEMM_C], GEMM_LDC, m, n, "m", "n", msg,
+				 len);
+	return rc;
+}
+
+static const struct vgpu_kernel_spec k_gemm = {
+    .name = "gemm",
+    .id = VGPU_K_GEMM,
+    .nargs = GEMM_NARGS,
+    .args = gemm_args,
+    .extents = gemm_extents,
+    .alias = VGPU_ALIAS_DISJOINT,
+    .summary = "general matrix multiply, C = alpha*op(A)*op(B) + beta*C",
+    .semantics = "Row-major. op(A) is m x k: A itself is m x k, or k x m "
+		 "when transa=1; op(B) is k x n: B is k x n, or n x k when "
+		 "transb=1. C is m x n. With beta=0 (the default) C is only "
+		 "written. lda/ldb/ldc are row strides in elements. Runs on "
+		 "OpenBLAS, split into tiles of C over all workers. C may "
+		 "not overlap A or B.",
+    .example = "gemm a=A b=B c=C m=512 n=512 k=512",
+};
+
+static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
+    [VGPU_K_NOP] = &k_nop,   [VGPU_K_FILL] = &k_fill, [VGPU_K_COPY] = &k_copy,
+    [VGPU_K_AXPY] = &k_axpy, [VGPU_K_DOT] = &k_dot,   [VGPU_K_GEMM] = &k_gemm,
+};
+
+const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)
+{
+	for (unsigned i = 0; i < VGPU_K_COUNT; i++)
+		if (strlen(catalog[i]->name) == len &&
+		    memcmp(catalog[i]->name, name, len) == 0)
+			return catalog[i];
+	return NULL;
+}
+
+const struct vgpu_kernel_spec *vgpu_catalog_by_id(unsigned id)
+{
+	return id < VGPU_K_COUNT ? catalog[id] : NULL;
+}
+
+unsigned vgpu_catalog_count(void)
+{
+	return VGPU_K_COUNT;
+}
+
+static const char *type_name(const struct vgpu_arg_spec *a)
+{
+	static const char *const acc[] = {"", "buffer, read", "buffer, written",
+					  "buffer, read and written"};
+	switch (a->type) {
+	case VGPU_ARG_BUF:
+		return acc[a->access & 3];
+	case VGPU_ARG_INT:
+		return "integer";
+	case VGPU_ARG_FLOAT:
+		return "number";
+	case VGPU_ARG_DTYPE:
+		return "dtype";
+	case VGPU_ARG_BOOL:
+		return "0 or 1";
+	}
+	return "?";
+}
+
+int vgpu_catalog_describe(const struct vgpu_kernel_spec *k, char *buf,
+			  size_t len)
+{
+	size_t used = 0;
+#define PUT(...)                                                               \
+	do {                                                                   \
+		int n_ = snprintf(buf + (used < len ? used : len),             \
+				  used < len ? len - used : 0, __VA_ARGS__);   \
+		used += n_ > 0 ? (size_t)n_ : 0;                               \
+	} while (0)
+	PUT("name: %s\nid: %u\nsummary: %s\narguments:%s\n", k->name, k->id,
+	    k->summary, k->nargs ? "" : " none");
+	for (unsigned i = 0; i < k->nargs; i++) {
+		const struct vgpu_arg_spec *a = &k->args[i];
+		PUT("  %-7s %-26s %s", a->name, type_name(a), a->help);
+		if (a->required)
+			PUT(" (required)");
+		PUT("\n");
+	}
+	PUT("semantics: %s\nexample: %s\n", k->semantics, k->example);
+#undef PUT
+	return (int)used;
+}

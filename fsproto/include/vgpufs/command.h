@@ -1,0 +1,116 @@
+/*
+ * The internal command: what a text line or a binary packet becomes after
+ * parsing, and the kernel signatures (argument specs) that both parsers and
+ * the validator work from.
+ */
+#ifndef VGPUFS_COMMAND_H
+#define VGPUFS_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VGPU_LINE_MAX 4096 /* longest text command line, newline excluded */
+#define VGPU_MAX_ARGS 16   /* arguments of one kernel */
+#define VGPU_MSG_MAX  256  /* longest error message in a completion */
+
+enum vgpu_arg_type {
+	VGPU_ARG_BUF,	/* buffer reference: name or handle, plus byte offset */
+	VGPU_ARG_INT,	/* signed 64-bit, K/M/G/T suffixes in text */
+	VGPU_ARG_FLOAT, /* double, C syntax */
+	VGPU_ARG_DTYPE, /* element type name */
+	VGPU_ARG_BOOL,	/* 0 or 1 */
+};
+
+/* How a kernel uses a buffer argument: decides which permission it needs. */
+enum vgpu_access {
+	VGPU_ACC_NONE = 0,
+	VGPU_ACC_R = 1,
+	VGPU_ACC_W = 2,
+	VGPU_ACC_RW = 3,
+};
+
+struct vgpu_arg_spec {
+	const char *name;
+	enum vgpu_arg_type type;
+	enum vgpu_access access; /* buffers only */
+	bool required;
+	int64_t imin, imax; /* inclusive range for INT and BOOL */
+	int64_t idef;	    /* default for INT, BOOL, DTYPE */
+	double fdef;	    /* default for FLOAT */
+	const char *help;
+};
+
+struct vgpu_cmd;
+
+/*
+ * Bytes a buffer argument must hold from its offset on, and how that was
+ * computed ("k*n*4"), for the error message.
+ */
+struct vgpu_extent {
+	uint64_t bytes;
+	char formula[48];
+};
+
+/* Which overlaps between buffer arguments a kernel tolerates. */
+enum vgpu_alias_rule {
+	VGPU_ALIAS_ANY, /* any overlap is fine (e.g. memmove-like) */
+	VGPU_ALIAS_SAME_OR_DISJOINT, /* outputs equal an input or miss it */
+	VGPU_ALIAS_DISJOINT,	     /* outputs overlap no other argument */
+};
+
+struct vgpu_kernel_spec {
+	const char *name;
+	uint16_t id; /* stable: the binary protocol's kernel id */
+	uint8_t nargs;
+	const struct vgpu_arg_spec *args;
+	/*
+	 * Checks relations between arguments and fills EXT[i] for every
+	 * buffer argument i. Returns 0, or -errno with a message in MSG.
+	 */
+	int (*extents)(const struct vgpu_cmd *cmd, struct vgpu_extent ext[],
+		       char *msg, size_t msglen);
+	enum vgpu_alias_rule alias;
+	const char *summary;   /* one line */
+	const char *semantics; /* what it computes, a few lines */
+	const char *example;   /* a text command line */
+};
+
+struct vgpu_bufref {
+	const char *name; /* text form: points into the caller's line */
+	uint16_t name_len;
+	uint64_t handle; /* binary form: inode number; 0 in text form */
+	uint64_t offset; /* bytes */
+};
+
+union vgpu_value {
+	int64_t i;
+	double f;
+};
+
+struct vgpu_cmd {
+	const struct vgpu_kernel_spec *spec;
+	uint32_t given; /* bit i: argument i was given explicitly */
+	union vgpu_value val[VGPU_MAX_ARGS];
+	struct vgpu_bufref buf[VGPU_MAX_ARGS];
+};
+
+static inline int64_t vgpu_cmd_i(const struct vgpu_cmd *c, unsigned idx)
+{
+	return c->val[idx].i;
+}
+
+static inline double vgpu_cmd_f(const struct vgpu_cmd *c, unsigned idx)
+{
+	return c->val[idx].f;
+}
+
+static inline bool vgpu_cmd_given(const struct vgpu_cmd *c, unsigned idx)
+{
+	return (c->given >> idx) & 1u;
+}
+
+/* Sets every argument that was not given to its default. */
+void vgpu_cmd_apply_defaults(struct vgpu_cmd *cmd);
+
+#endif

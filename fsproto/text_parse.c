@@ -1,0 +1,239 @@
+/*
+ * Text command lines: "KERNEL key=value ...", '#' starts a comment.
+ * Every failure names what is wrong so that a user can fix the line.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vgpufs/catalog.h>
+#include <vgpufs/dtype.h>
+#include <vgpufs/text_proto.h>
+
+#define BUF_NAME_MAX 1023
+
+struct token {
+	const char *s;
+	size_t len;
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Next blank-separated token at or after *POS, or len 0 at the end. */
+static struct token next_token(const char *line, size_t len, size_t *pos)
+{
+	size_t i = *pos;
+	while (i < len && is_blank(line[i]))
+		i++;
+	size_t start = i;
+	while (i < len && !is_blank(line[i]))
+		i++;
+	*pos = i;
+	return (struct token){line + start, i - start};
+}
+
+static int fail(char *msg, size_t msglen, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(char *msg, size_t msglen, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* A buffer path relative to mem/: no '..', '.', empty or absolute parts. */
+static bool valid_buf_name(const char *s, size_t len)
+{
+	if (len == 0 || len > BUF_NAME_MAX || s[0] == '/')
+		return false;
+	size_t start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && (unsigned char)s[i] < 0x20)
+			return false;
+		if (i < len && s[i] != '/')
+			continue;
+		size_t clen = i - start;
+		if (clen == 0 || (clen == 1 && s[start] == '.') ||
+		    (clen == 2 && s[start] == '.' && s[start + 1] == '.'))
+			return false;
+		start = i + 1;
+	}
+	return true;
+}
+
+static int parse_buf(const struct vgpu_kernel_spec *k,
+		     const struct vgpu_arg_spec *a, struct token v,
+		     struct vgpu_bufref *ref, char *msg, size_t msglen)
+{
+	const char *plus = memchr(v.s, '+', v.len);
+	size_t nlen = plus ? (size_t)(plus - v.s) : v.len;
+	int64_t off = 0;
+	if (plus) {
+		size_t olen = v.len - nlen - 1;
+		int rc = vgpu_parse_int(plus + 1, olen, &off);
+		if (rc < 0 || off < 0)
+			return fail(msg, msglen,
+				    rc == -ERANGE ? -ERANGE : -EINVAL,
+				    "%s: %s: offset '%.*s' is not a byte count",
+				    k->name, a->name, (int)olen, plus + 1);
+	}
+	if (!valid_buf_name(v.s, nlen))
+		return fail(msg, msglen, -EINVAL,
+			    "%s: %s='%.*s' is not a buffer name (a path under "
+			    "mem/ without '.', '..' or empty parts)",
+			    k->name, a->name, (int)(nlen > 64 ? 64 : nlen),
+			    v.s);
+	*ref = (struct vgpu_bufref){
+	    .name = v.s, .name_len = (uint16_t)nlen, .offset = (uint64_t)off};
+	return 0;
+}
+
+static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
+		       char *msg, size_t msglen)
+{
+	const struct vgpu_kernel_spec *k = cmd->spec;
+	const struct vgpu_arg_spec *a = &k->args[idx];
+	int rc;
+	switch (a->type) {
+	case VGPU_ARG_BUF:
+		return parse_buf(k, a, v, &cmd->buf[idx], msg, msglen);
+	case VGPU_ARG_FLOAT:
+		rc = vgpu_parse_float(v.s, v.len, &cmd->val[idx].f);
+		if (rc < 0)
+			return fail(msg, msglen, rc,
+				    "%s: %s='%.*s' is not a finite number",
+				    k->name, a->name, (int)v.len, v.s);
+		return 0;
+	case VGPU_ARG_DTYPE:
+		rc = vgpu_dtype_parse(v.s, v.len);
+		if (rc < 0)
+			return fail(msg, msglen, -EINVAL,
+				    "%s: unknown dtype '%.*s' (f32, f64)",
+				    k->name, (int)v.len, v.s);
+		cmd->val[idx].i = rc;
+		return 0;
+	case VGPU_ARG_INT:
+	case VGPU_ARG_BOOL:
+		rc = vgpu_parse_int(v.s, v.len, &cmd->val[idx].i);
+		if (rc == -EINVAL)
+			return fail(msg, msglen, rc,
+				    "%s: %s='%.*s' is not an integer", k->name,
+				    a->name, (int)v.len, v.s);
+		if (rc < 0 || cmd->val[idx].i < a->imin ||
+		    cmd->val[idx].i > a->imax)
+			return fail(msg, msglen, -ERANGE,
+				    "%s: %s=%.*s is out of range [%" PRId64
+				    ", %" PRId64 "]",
+				    k->name, a->name, (int)v.len, v.s, a->imin,
+				    a->imax);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int find_arg(const struct vgpu_kernel_spec *k, const char *key,
+		    size_t len)
+{
+	for (unsigned i = 0; i < k->nargs; i++)
+		if (strlen(k->args[i].name) == len &&
+		    memcmp(k->args[i].name, key, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int unknown_arg(const struct vgpu_kernel_spec *k, struct token key,
+		       char *msg, size_t msglen)
+{
+	size_t used = (size_t)snprintf(
+	    msg, msglen, "%s: unknown argument '%.*s' (takes:", k->name,
+	    (int)(key.len > 32 ? 32 : key.len), key.s);
+	for (unsigned i = 0; i < k->nargs && used < msglen; i++)
+		used += (size_t)snprintf(msg + used, msglen - used, " %s",
+					 k->args[i].name);
+	if (k->nargs == 0 && used < msglen)
+		used += (size_t)snprintf(msg + used, msglen - used, " nothing");
+	if (used < msglen)
+		snprintf(msg + used, msglen - used, ")");
+	return -EINVAL;
+}
+
+static int parse_args(struct vgpu_cmd *cmd, const char *line, size_t len,
+		      size_t pos, char *msg, size_t msglen)
+{
+	const struct vgpu_kernel_spec *k = cmd->spec;
+	for (;;) {
+		struct token t = next_token(line, len, &pos);
+		if (t.len == 0)
+			break;
+		const char *eq = memchr(t.s, '=', t.len);
+		if (!eq)
+			return fail(msg, msglen, -EINVAL,
+				    "%s: expected key=value, got '%.*s'",
+				    k->name, (int)(t.len > 64 ? 64 : t.len),
+				    t.s);
+		struct token key = {t.s, (size_t)(eq - t.s)};
+		struct token val = {eq + 1, t.len - key.len - 1};
+		int idx = find_arg(k, key.s, key.len);
+		if (idx < 0)
+			return unknown_arg(k, key, msg, msglen);
+		if (vgpu_cmd_given(cmd, (unsigned)idx))
+			return fail(msg, msglen, -EINVAL,
+				    "%s: argument '%s' is given twice", k->name,
+				    k->args[idx].name);
+		if (val.len == 0)
+			return fail(msg, msglen, -EINVAL,
+				    "%s: argument '%s' has no value", k->name,
+				    k->args[idx].name);
+		int rc = parse_value(cmd, (unsigned)idx, val, msg, msglen);
+		if (rc < 0)
+			return rc;
+		cmd->given |= 1u << idx;
+	}
+	for (unsigned i = 0; i < k->nargs; i++)
+		if (k->args[i].required && !vgpu_cmd_given(cmd, i))
+			return fail(msg, msglen, -EINVAL,
+				    "%s: missing argument '%s' (%s)", k->name,
+				    k->args[i].name, k->args[i].help);
+	vgpu_cmd_apply_defaults(cmd);
+	return 0;
+}
+
+enum vgpu_line_kind vgpu_text_parse(const char *line, size_t len,
+				    struct vgpu_cmd *cmd, int *err, char *msg,
+				    size_t msglen)
+{
+	*cmd = (struct vgpu_cmd){0};
+	msg[0] = '\0';
+	const char *hash = memchr(line, '#', len);
+	if (hash)
+		len = (size_t)(hash - line);
+	size_t pos = 0;
+	struct token name = next_token(line, len, &pos);
+	if (name.len == 0)
+		return VGPU_LINE_EMPTY;
+	if (memchr(line, '\0', len)) {
+		*err = fail(msg, msglen, -EINVAL, "line contains a NUL byte");
+		return VGPU_LINE_ERROR;
+	}
+	cmd->spec = vgpu_catalog_find(name.s, name.len);
+	if (!cmd->spec) {
+		*err = fail(msg, msglen, -ENOSYS,
+			    "unknown kernel '%.*s' (ls kernels/ lists them)",
+			    (int)(name.len > 64 ? 64 : name.len), name.s);
+		return VGPU_LINE_ERROR;
+	}
+	int rc = parse_args(cmd, line, len, pos, msg, msglen);
+	if (rc < 0) {
+		*err = rc;
+		return VGPU_LINE_ERROR;
+	}
+	return VGPU_LINE_COMMAND;
+}

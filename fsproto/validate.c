@@ -1,0 +1,76 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <vgpufs/validate.h>
+
+static bool overlaps(uint64_t a0, uint64_t alen, uint64_t b0, uint64_t blen)
+{
+	return alen && blen && a0 < b0 + blen && b0 < a0 + alen;
+}
+
+static int check_alias(const struct vgpu_cmd *cmd,
+		       const struct vgpu_bufinfo buf[],
+		       const struct vgpu_extent ext[], char *msg, size_t msglen)
+{
+	const struct vgpu_kernel_spec *k = cmd->spec;
+	if (k->alias == VGPU_ALIAS_ANY)
+		return 0;
+	for (unsigned o = 0; o < k->nargs; o++) {
+		if (k->args[o].type != VGPU_ARG_BUF ||
+		    !(k->args[o].access & VGPU_ACC_W))
+			continue;
+		for (unsigned i = 0; i < k->nargs; i++) {
+			if (i == o || k->args[i].type != VGPU_ARG_BUF ||
+			    buf[i].id != buf[o].id)
+				continue;
+			uint64_t io = cmd->buf[i].offset,
+				 oo = cmd->buf[o].offset;
+			if (!overlaps(io, ext[i].bytes, oo, ext[o].bytes))
+				continue;
+			if (k->alias == VGPU_ALIAS_SAME_OR_DISJOINT && io == oo)
+				continue;
+			snprintf(msg, msglen,
+				 "%s: '%s' overlaps '%s' in the same buffer%s",
+				 k->name, k->args[o].name, k->args[i].name,
+				 k->alias == VGPU_ALIAS_SAME_OR_DISJOINT
+				     ? " (they may only be the very same range)"
+				     : "");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int vgpu_cmd_validate(const struct vgpu_cmd *cmd,
+		      const struct vgpu_bufinfo buf[], char *msg, size_t msglen)
+{
+	const struct vgpu_kernel_spec *k = cmd->spec;
+	struct vgpu_extent ext[VGPU_MAX_ARGS] = {0};
+	int rc = k->extents(cmd, ext, msg, msglen);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < k->nargs; i++) {
+		if (k->args[i].type != VGPU_ARG_BUF)
+			continue;
+		uint64_t off = cmd->buf[i].offset, end;
+		if (__builtin_add_overflow(off, ext[i].bytes, &end) ||
+		    end > buf[i].size) {
+			if (off)
+				snprintf(msg, msglen,
+					 "%s: buffer '%s' holds %" PRIu64
+					 " bytes, needs %" PRIu64
+					 " (%s) from offset %" PRIu64,
+					 k->name, k->args[i].name, buf[i].size,
+					 ext[i].bytes, ext[i].formula, off);
+			else
+				snprintf(msg, msglen,
+					 "%s: buffer '%s' holds %" PRIu64
+					 " bytes, needs %" PRIu64 " (%s)",
+					 k->name, k->args[i].name, buf[i].size,
+					 ext[i].bytes, ext[i].formula);
+			return -EINVAL;
+		}
+	}
+	return check_alias(cmd, buf, ext, msg, msglen);
+}

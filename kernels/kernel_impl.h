@@ -1,0 +1,51 @@
+/*
+ * How compute kernels plug into the scheduler. A kernel is pure: it reads
+ * and writes the memory ranges it is given and knows nothing of files.
+ *
+ * Work is split into tiles so that the scheduler can interleave commands of
+ * different contexts and spread one command over all workers: plan() says
+ * how many tiles a launch has, run_tile() runs one (tiles of one launch may
+ * run concurrently, in any order, on different threads), and finish(), if
+ * present, runs once after every tile is done (e.g. to combine partial sums
+ * kept in the scratch area).
+ */
+#ifndef VGPUFS_KERNEL_IMPL_H
+#define VGPUFS_KERNEL_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vgpufs/command.h>
+
+struct vgpu_launch {
+	const struct vgpu_cmd *cmd; /* validated: extents fit the buffers */
+	/* For buffer argument i: base of the buffer plus the given offset. */
+	void *ptr[VGPU_MAX_ARGS];
+	void *scratch; /* plan()'s scratch_bytes, zeroed, 64-byte aligned */
+};
+
+struct vgpu_kernel_impl {
+	uint16_t id; /* enum vgpu_kernel_id */
+	/*
+	 * Number of tiles (at least 1) for a machine with WORKERS worker
+	 * threads; may set *SCRATCH_BYTES.
+	 */
+	uint32_t (*plan)(const struct vgpu_launch *l, unsigned workers,
+			 size_t *scratch_bytes);
+	/* Returns 0 or -errno. */
+	int (*run_tile)(const struct vgpu_launch *l, uint32_t tile,
+			uint32_t ntiles);
+	/* Optional; returns 0 or -errno. */
+	int (*finish)(const struct vgpu_launch *l, uint32_t ntiles);
+};
+
+/* NULL for an id without an implementation. */
+const struct vgpu_kernel_impl *vgpu_kernel_impl(unsigned id);
+
+/*
+ * Runs a launch start to finish on the calling thread (tiles in order).
+ * For tests and tools; the daemon uses its scheduler instead.
+ */
+int vgpu_kernel_run_serial(const struct vgpu_launch *l, unsigned workers);
+
+#endif

@@ -1,0 +1,52 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgpufs/catalog.h>
+
+#include "kernel_list.h"
+
+static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
+    [VGPU_K_NOP] = &vgpu_k_nop,	  [VGPU_K_FILL] = &vgpu_k_fill,
+    [VGPU_K_COPY] = &vgpu_k_copy, [VGPU_K_AXPY] = &vgpu_k_axpy,
+    [VGPU_K_DOT] = &vgpu_k_dot,	  [VGPU_K_GEMM] = &vgpu_k_gemm,
+};
+
+const struct vgpu_kernel_impl *vgpu_kernel_impl(unsigned id)
+{
+	return id < VGPU_K_COUNT ? impls[id] : NULL;
+}
+
+int vgpu_kernel_run_serial(const struct vgpu_launch *l, unsigned workers)
+{
+	if (!l->cmd || !l->cmd->spec)
+		return -EINVAL;
+	const struct vgpu_kernel_impl *k = vgpu_kernel_impl(l->cmd->spec->id);
+	if (!k)
+		return -ENOSYS;
+	struct vgpu_launch run = *l;
+	size_t scratch = 0;
+	uint32_t ntiles = k->plan(&run, workers, &scratch);
+	if (ntiles == 0)
+		ntiles = 1; /* as the scheduler does */
+	run.scratch = NULL;
+	if (scratch) {
+		/* aligned_alloc wants a multiple of the alignment. */
+		scratch = (scratch + 63) / 64 * 64;
+		run.scratch = aligned_alloc(64, scratch);
+		if (!run.scratch)
+			return -ENOMEM;
+		memset(run.scratch, 0, scratch);
+	}
+	/* Like the scheduler: every tile runs, finish only after success. */
+	int rc = 0;
+	for (uint32_t t = 0; t < ntiles; t++) {
+		int r = k->run_tile(&run, t, ntiles);
+		if (r < 0 && rc == 0)
+			rc = r;
+	}
+	if (rc == 0 && k->finish)
+		rc = k->finish(&run, ntiles);
+	free(run.scratch);
+	return rc;
+}

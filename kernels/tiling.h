@@ -1,0 +1,82 @@
+/*
+ * How kernels split their work into tiles. plan() and run_tile() must agree
+ * on the split without sharing state, so both derive it from the command
+ * and the tile count with these functions.
+ */
+#ifndef VGPUFS_KERNELS_TILING_H
+#define VGPUFS_KERNELS_TILING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vgpufs/dtype.h>
+
+/*
+ * Elementwise kernels: big enough to amortise scheduling, small enough to
+ * interleave contexts and spread one command over all workers.
+ */
+#define VGPU_TILE_BYTES (512u << 10)
+/*
+ * Tiles start this many bytes apart (times a whole number) from the start
+ * of the range: workers stay off each other's cache lines and pages.
+ */
+#define VGPU_TILE_GRAIN 4096u
+/* Beyond this, tiles grow instead of multiplying. */
+#define VGPU_TILES_MAX (1u << 20)
+
+/*
+ * Bytes per element of a dtype argument; 0 for an unknown one. Takes the
+ * raw int64 so that no out-of-range value is converted to the enum.
+ */
+static inline size_t vgpu_elem_size(int64_t dtype)
+{
+	return dtype == VGPU_F32 ? 4 : dtype == VGPU_F64 ? 8 : 0;
+}
+
+/* Tiles of CHUNK (> 0) items covering ITEMS, 1 to MAX (then larger) ones. */
+static inline uint32_t vgpu_tile_count(uint64_t items, uint64_t chunk,
+				       uint32_t max)
+{
+	uint64_t t = items / chunk + (items % chunk != 0);
+	if (t < 1)
+		t = 1;
+	return t > max ? max : (uint32_t)t;
+}
+
+/*
+ * Items [*lo, *hi) of tile T of NT covering ITEMS: equal chunks rounded up
+ * to a multiple of GRAIN (> 0) items; the last tiles may be short or empty.
+ */
+static inline void vgpu_tile_span(uint64_t items, uint32_t t, uint32_t nt,
+				  uint64_t grain, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t chunk = items / nt + (items % nt != 0);
+	chunk = (chunk + grain - 1) / grain * grain;
+	uint64_t a = (uint64_t)t * chunk;
+	*lo = a < items ? a : items;
+	*hi = items - *lo < chunk ? items : *lo + chunk;
+}
+
+/* Elementwise tiling of N elements of ES bytes, TILE_BYTES per tile. */
+static inline uint32_t vgpu_elem_tiles(uint64_t n, size_t es, size_t tile_bytes,
+				       uint32_t max)
+{
+	return es ? vgpu_tile_count(n, tile_bytes / es, max) : 1;
+}
+
+static inline void vgpu_elem_span(uint64_t n, size_t es, uint32_t t,
+				  uint32_t nt, uint64_t *lo, uint64_t *hi)
+{
+	vgpu_tile_span(n, t, nt, VGPU_TILE_GRAIN / es, lo, hi);
+}
+
+/* Part IDX of PARTS (> 0) near-equal parts of ITEMS (sizes differ by <= 1). */
+static inline void vgpu_split_even(uint64_t items, uint64_t parts, uint64_t idx,
+				   uint64_t *lo, uint64_t *hi)
+{
+	uint64_t q = items / parts, r = items % parts;
+	*lo = idx * q + (idx < r ? idx : r);
+	*hi = *lo + q + (idx < r);
+}
+
+#endif

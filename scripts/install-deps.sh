@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vgpufs builds, tests and benchmarks with.
+# Run as root on Debian 12 (bookworm) or newer.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config meson ninja-build dpkg-dev
+	fuse3 libfuse3-dev liburing-dev libnuma-dev
+	libopenblas-serial-dev libopenblas-pthread-dev
+	check libncurses-dev libsystemd-dev
+	python3-numpy util-linux procps
+)
+# Skip apt entirely when everything is already there (a second run is fast).
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,211 @@
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void daemon_start(struct daemon_proc *d, const char *const args[])
+{
+	const char *bin = getenv("VGPUFSD");
+	ck_assert_msg(bin, "VGPUFSD (path of the daemon) is not set");
+	if (!d->mnt[0]) {
+		snprintf(d->mnt, sizeof(d->mnt), "/tmp/vgpufs-test-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(d->mnt));
+	}
+	const char *argv[32] = {bin, "--foreground", "--log-level", "warning"};
+	int argc = 4;
+	for (int i = 0; args && args[i] && argc < 30; i++)
+		argv[argc++] = args[i];
+	argv[argc++] = d->mnt;
+	argv[argc] = NULL;
+	d->pid = fork();
+	ck_assert_int_ge(d->pid, 0);
+	if (d->pid == 0) {
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	/* Ready when info is served (the fuse.vgpufs mount answers). */
+	char info[300];
+	snprintf(info, sizeof(info), "%s/info", d->mnt);
+	for (int i = 0; i < 1000; i++) {
+		int status;
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+			ck_abort_msg("vgpufsd exited early (status %d)",
+				     status);
+		int fd = open(info, O_RDONLY);
+		if (fd >= 0) {
+			close(fd);
+			return;
+		}
+		usleep(10000);
+	}
+	kill(d->pid, SIGKILL);
+	ck_abort_msg("vgpufsd did not come up on %s", d->mnt);
+}
+
+int daemon_stop(struct daemon_proc *d)
+{
+	int status = 0;
+	kill(d->pid, SIGTERM);
+	for (int i = 0; i < 1000; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			rmdir(d->mnt);
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		}
+		usleep(10000);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &status, 0);
+	umount2(d->mnt, MNT_DETACH);
+	rmdir(d->mnt);
+	return -1;
+}
+
+const char *dpath(const struct daemon_proc *d, const char *rel)
+{
+	static char bufs[4][1024];
+	static int next;
+	char *p = bufs[next++ % 4];
+	snprintf(p, 1024, "%s/%s", d->mnt, rel);
+	return p;
+}
+
+int buf_create(const struct daemon_proc *d, const char *name, size_t size)
+{
+	char rel[300];
+	snprintf(rel, sizeof(rel), "mem/%s", name);
+	int fd = open(dpath(d, rel), O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		return -errno;
+	int rc = ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+static int open_buf(const struct daemon_proc *d, const char *name, int flags)
+{
+	char rel[300];
+	snprintf(rel, sizeof(rel), "mem/%s", name);
+	int fd = open(dpath(d, rel), flags);
+	ck_assert_msg(fd >= 0, "open mem/%s: %s", name, strerror(errno));
+	return fd;
+}
+
+void buf_write(const struct daemon_proc *d, const char *name, const void *data,
+	       size_t size)
+{
+	int fd = open_buf(d, name, O_WRONLY);
+	ck_assert_int_eq(pwrite(fd, data, size, 0), (ssize_t)size);
+	close(fd);
+}
+
+void buf_read(const struct daemon_proc *d, const char *name, void *data,
+	      size_t size)
+{
+	int fd = open_buf(d, name, O_RDONLY);
+	ck_assert_int_eq(pread(fd, data, size, 0), (ssize_t)size);
+	close(fd);
+}
+
+int queue_open(const struct daemon_proc *d, int flags)
+{
+	int fd = open(dpath(d, "queue"), O_RDWR | flags);
+	ck_assert_msg(fd >= 0, "open queue: %s", strerror(errno));
+	return fd;
+}
+
+void queue_send(int fd, const char *line)
+{
+	char buf[8192];
+	int n = snprintf(buf, sizeof(buf), "%s\n", line);
+	ck_assert_int_eq(write(fd, buf, (size_t)n), n);
+}
+
+/* Completion bytes read but not yet returned, per file descriptor. */
+static struct {
+	char data[8192];
+	size_t len;
+} pending[256];
+
+void queue_recv(int fd, char *buf, size_t len)
+{
+	ck_assert_int_lt(fd, 256);
+	char *nl;
+	while (!(nl = memchr(pending[fd].data, '\n', pending[fd].len))) {
+		ssize_t n = read(fd, pending[fd].data + pending[fd].len,
+				 sizeof(pending[fd].data) - pending[fd].len);
+		ck_assert_msg(n > 0, "read queue: %zd (%s)", n,
+			      strerror(errno));
+		pending[fd].len += (size_t)n;
+	}
+	size_t line = (size_t)(nl - pending[fd].data);
+	ck_assert_uint_lt(line, len);
+	memcpy(buf, pending[fd].data, line);
+	buf[line] = '\0';
+	pending[fd].len -= line + 1;
+	memmove(pending[fd].data, nl + 1, pending[fd].len);
+}
+
+void run_line(const struct daemon_proc *d, const char *line, char *buf,
+	      size_t len)
+{
+	int fd = queue_open(d, 0);
+	queue_send(fd, line);
+	queue_recv(fd, buf, len);
+	ck_assert_int_eq(pending[fd].len, 0);
+	close(fd);
+}
+
+const char *slurp(const char *path)
+{
+	static char buf[65536];
+	int fd = open(path, O_RDONLY);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	size_t used = 0;
+	ssize_t n;
+	while ((n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+		used += (size_t)n;
+	close(fd);
+	buf[used] = '\0';
+	return buf;
+}
+
+Suite *suite_with_daemon(const char *name, void (*setup)(void),
+			 void (*teardown)(void), double timeout,
+			 const TTest *const tests[], size_t ntests)
+{
+	Suite *s = suite_create(name);
+	TCase *tc = tcase_create(name);
+	if (setup || teardown)
+		tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, timeout);
+	for (size_t i = 0; i < ntests; i++)
+		tcase_add_test(tc, tests[i]);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,66 @@
+/*
+ * Integration-test harness: starts the real vgpufsd on a temporary mount
+ * point and offers small helpers over the real files. No mocks.
+ */
+#ifndef VGPUFS_TEST_HARNESS_H
+#define VGPUFS_TEST_HARNESS_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct daemon_proc {
+	pid_t pid;
+	char mnt[256];
+};
+
+/*
+ * Starts vgpufsd (path from $VGPUFSD) in the foreground on d->mnt, or on a
+ * fresh temporary directory when that is empty, with the extra ARGS
+ * (NULL-terminated), and waits until the device answers. Aborts the test
+ * on failure.
+ */
+void daemon_start(struct daemon_proc *d, const char *const args[]);
+/* SIGTERM, wait; returns the exit status (or -1 if it had to be killed). */
+int daemon_stop(struct daemon_proc *d);
+
+/* mnt + "/" + rel, in a static rotating buffer. */
+const char *dpath(const struct daemon_proc *d, const char *rel);
+
+/* Creates mem/NAME with SIZE bytes (mode 0644); returns 0 or -errno. */
+int buf_create(const struct daemon_proc *d, const char *name, size_t size);
+/* Writes/reads SIZE bytes at offset 0 of mem/NAME; aborts on error. */
+void buf_write(const struct daemon_proc *d, const char *name, const void *data,
+	       size_t size);
+void buf_read(const struct daemon_proc *d, const char *name, void *data,
+	      size_t size);
+
+/* Opens a new context (O_RDWR, plus FLAGS). */
+int queue_open(const struct daemon_proc *d, int flags);
+/* Writes LINE (a newline is added) to the context. */
+void queue_send(int fd, const char *line);
+/*
+ * Reads the next completion line (without newline) into BUF, keeping
+ * further lines read with it for the next call (FD < 256); aborts on EOF.
+ */
+void queue_recv(int fd, char *buf, size_t len);
+/* Sends LINE on a fresh context and returns its completion in BUF. */
+void run_line(const struct daemon_proc *d, const char *line, char *buf,
+	      size_t len);
+
+/*
+ * A suite of one test case NAME whose every test gets a fresh daemon started
+ * by SETUP and stopped by TEARDOWN (both may be NULL), TIMEOUT seconds each.
+ */
+Suite *suite_with_daemon(const char *name, void (*setup)(void),
+			 void (*teardown)(void), double timeout,
+			 const TTest *const tests[], size_t ntests);
+/* Runs the suite; the exit status for main(). */
+int run_suite(Suite *s);
+
+/* Reads a whole small file into a static buffer. */
+const char *slurp(const char *path);
+double now_seconds(void);
+
+#endif

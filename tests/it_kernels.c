@@ -1,0 +1,207 @@
+/*
+ * The first kernels through the real device, checked against naive
+ * references. Inputs go in through client mappings and results are read
+ * through the same mappings: the kernels see what clients wrote, and
+ * clients see results once the completion has been read.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct daemon_proc d;
+static unsigned rng = 12345;
+
+static void setup(void)
+{
+	const char *args[] = {"--vram", "512M", NULL};
+	daemon_start(&d, args);
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+
+static double rnd(void)
+{
+	rng = rng * 1103515245u + 12345u;
+	return ((rng >> 8) & 0xffff) / 32768.0 - 1.0;
+}
+
+/* A buffer mapped into the test: size in bytes. */
+static void *map_new(const char *name, size_t size)
+{
+	ck_assert_int_eq(buf_create(&d, name, size), 0);
+	char rel[64];
+	snprintf(rel, sizeof(rel), "mem/%s", name);
+	int fd = open(dpath(&d, rel), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	close(fd);
+	return p;
+}
+
+static void expect_ok(const char *line)
+{
+	char out[512];
+	run_line(&d, line, out, sizeof(out));
+	ck_assert_msg(strstr(out, "1 ok "), "%s -> %s", line, out);
+}
+
+/*
+ * gemm of the given shape through the device, f32 or f64, against a
+ * double-precision triple loop. Matrices sit at byte offset OFF inside
+ * their buffers, with leading dimensions PAD elements wider than packed.
+ */
+static void check_gemm(int m, int n, int k, int ta, int tb, double alpha,
+		       double beta, int pad, int off, int f64)
+{
+	size_t es = f64 ? 8 : 4;
+	int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+	int lda = ac + pad, ldb = bc + pad, ldc = n + pad;
+	size_t asz = off + (size_t)ar * lda * es,
+	       bsz = off + (size_t)br * ldb * es,
+	       csz = off + (size_t)m * ldc * es;
+	char *A = map_new("A", asz), *B = map_new("B", bsz),
+	     *C = map_new("C", csz);
+	double *ref = malloc(sizeof(double) * (size_t)m * n);
+#define EL(P, i)                                                               \
+	(f64 ? ((double *)((P) + off))[i] : (double)((float *)((P) + off))[i])
+#define SET(P, i, v)                                                           \
+	do {                                                                   \
+		if (f64)                                                       \
+			((double *)((P) + off))[i] = (v);                      \
+		else                                                           \
+			((float *)((P) + off))[i] = (float)(v);                \
+	} while (0)
+	for (int i = 0; i < ar * lda; i++)
+		SET(A, i, rnd());
+	for (int i = 0; i < br * ldb; i++)
+		SET(B, i, rnd());
+	for (int i = 0; i < m * ldc; i++)
+		SET(C, i, beta == 0 ? NAN : rnd());
+	for (int i = 0; i < m; i++)
+		for (int j = 0; j < n; j++) {
+			double s = 0;
+			for (int p = 0; p < k; p++)
+				s += EL(A, ta ? p * lda + i : i * lda + p) *
+				     EL(B, tb ? j * ldb + p : p * ldb + j);
+			ref[i * n + j] =
+			    alpha * s +
+			    (beta == 0 ? 0 : beta * EL(C, i * ldc + j));
+		}
+	char line[512];
+	snprintf(line, sizeof(line),
+		 "gemm a=A+%d b=B+%d c=C+%d m=%d n=%d k=%d transa=%d transb=%d "
+		 "alpha=%.17g beta=%.17g lda=%d ldb=%d ldc=%d dtype=%s",
+		 off, off, off, m, n, k, ta, tb, alpha, beta, lda, ldb, ldc,
+		 f64 ? "f64" : "f32");
+	expect_ok(line);
+	double tol = f64 ? 1e-10 : 1e-4;
+	for (int i = 0; i < m; i++)
+		for (int j = 0; j < n; j++) {
+			double got = EL(C, i * ldc + j), want = ref[i * n + j];
+			ck_assert_msg(fabs(got - want) <=
+					  tol * (1 + fabs(want)) * sqrt(k + 1),
+				      "%s: C[%d,%d] = %g, want %g", line, i, j,
+				      got, want);
+		}
+	/* padding columns of C are left alone (NaN or the old value) */
+	if (pad && beta == 0)
+		ck_assert(isnan(EL(C, n)));
+	free(ref);
+	munmap(A, asz);
+	munmap(B, bsz);
+	munmap(C, csz);
+	unlink(dpath(&d, "mem/A"));
+	unlink(dpath(&d, "mem/B"));
+	unlink(dpath(&d, "mem/C"));
+#undef EL
+#undef SET
+}
+
+START_TEST(gemm_shapes)
+{
+	static const int shapes[][3] = {{1, 1, 1},	 {7, 5, 3},
+					{33, 130, 17},	 {257, 64, 129},
+					{300, 301, 302}, {64, 1, 500}};
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+		for (int t = 0; t < 4; t++)
+			check_gemm(shapes[s][0], shapes[s][1], shapes[s][2],
+				   t & 1, t >> 1, 1.0, 0.0, 0, 0, 0);
+}
+END_TEST
+
+START_TEST(gemm_options)
+{
+	check_gemm(65, 47, 31, 0, 0, -0.5, 1.25, 3, 4096, 0);
+	check_gemm(65, 47, 31, 1, 1, 2.0, 0.0, 5, 8, 0);
+	check_gemm(100, 80, 60, 1, 0, 1.0, 0.5, 0, 0, 1);
+	check_gemm(129, 33, 257, 0, 1, 0.75, 0.0, 2, 16, 1);
+	/* big enough to be split into many tiles */
+	check_gemm(700, 600, 300, 0, 0, 1.0, 0.0, 0, 0, 0);
+}
+END_TEST
+
+START_TEST(vector_kernels)
+{
+	const int n = 1000003; /* odd: tiles do not divide it */
+	float *x = map_new("x", n * 4), *y = map_new("y", n * 4);
+	float *out = map_new("out", 8);
+	double *xd = map_new("xd", n * 8);
+	expect_ok("fill buf=x value=0.5 n=1000003");
+	for (int i = 0; i < n; i++)
+		ck_assert(x[i] == 0.5f);
+	for (int i = 0; i < n; i++)
+		x[i] = (float)rnd(), y[i] = (float)rnd();
+	float *y0 = malloc(n * 4);
+	memcpy(y0, y, n * 4);
+	expect_ok("axpy x=x y=y alpha=-3 n=1000003");
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(y[i] == y0[i] + -3.0f * x[i] ||
+				  fabsf(y[i] - (y0[i] - 3 * x[i])) < 1e-6f,
+			      "y[%d]", i);
+	double dot = 0;
+	for (int i = 0; i < n; i++)
+		dot += (double)x[i] * y[i];
+	expect_ok("dot x=x y=y out=out n=1000003");
+	ck_assert_msg(fabs(out[0] - dot) < 1e-3 * (1 + fabs(dot)), "%g vs %g",
+		      out[0], dot);
+	expect_ok("dot x=x y=y out=out+4 n=0");
+	ck_assert(out[1] == 0.0f);
+	/* copy, also within one buffer with overlap (memmove semantics) */
+	expect_ok("copy src=x dst=y bytes=4000012");
+	ck_assert(memcmp(x, y, n * 4) == 0);
+	memcpy(y0, x, n * 4);
+	expect_ok("copy src=x dst=x+4 bytes=4000000");
+	ck_assert(memcmp(x + 1, y0, 4000000) == 0);
+	/* f64 */
+	expect_ok("fill buf=xd value=0.1 n=1000003 dtype=f64");
+	for (int i = 0; i < n; i++)
+		ck_assert(xd[i] == 0.1);
+	expect_ok("axpy x=xd y=xd alpha=1 n=1000003 dtype=f64");
+	ck_assert(xd[n - 1] == 0.2);
+	expect_ok("nop");
+	free(y0);
+}
+END_TEST
+
+int main(void)
+{
+	const TTest *const tests[] = {
+	    gemm_shapes,
+	    gemm_options,
+	    vector_kernels,
+	};
+	return run_suite(suite_with_daemon("kernels", setup, teardown, 300,
+					   tests,
+					   sizeof(tests) / sizeof(tests[0])));
+}

@@ -1,0 +1,143 @@
+/* Starting and stopping: clean shutdown, stale mounts, double starts. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static bool mounted(const char *mnt)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096];
+	bool found = false;
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, mnt) && strstr(line, "fuse.vgpufs"))
+			found = true;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* SIGTERM lets the running kernel finish, cancels queued ones, unmounts. */
+START_TEST(sigterm_drains)
+{
+	struct daemon_proc d = {0};
+	const char *args[] = {"--vram", "256M", "--workers", "2", NULL};
+	daemon_start(&d, args);
+	const int n = 2048;
+	for (const char *b = "ABC"; *b; b++) {
+		char name[2] = {*b, 0};
+		ck_assert_int_eq(buf_create(&d, name, (size_t)n * n * 4), 0);
+	}
+	int q = queue_open(&d, 0);
+	for (int i = 0; i < 20; i++)
+		queue_send(q, "gemm a=A b=B c=C m=2048 n=2048 k=2048");
+	usleep(100000); /* the first gemm is running */
+	kill(d.pid, SIGTERM);
+	char out[8192];
+	size_t used = 0;
+	ssize_t r;
+	while ((r = read(q, out + used, sizeof(out) - 1 - used)) > 0)
+		used += (size_t)r;
+	int err = errno;
+	out[used] = '\0';
+	/* and then the end: the device is gone */
+	ck_assert_msg(r == 0 || err == ESHUTDOWN || err == ENOTCONN ||
+			  err == ECONNABORTED,
+		      "read: %s after '%s'", strerror(err), out);
+	/* the running gemm completed, the rest were cancelled, then EOF/error
+	 */
+	ck_assert_msg(strncmp(out, "1 ok gemm ", 10) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "err ECANCELED: the device is shutting down"),
+		      "%s", out);
+	close(q);
+	int status;
+	ck_assert_int_eq(waitpid(d.pid, &status, 0), d.pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert(!mounted(d.mnt));
+	rmdir(d.mnt);
+}
+END_TEST
+
+/* A daemon killed hard leaves a dead mount; the next start replaces it. */
+START_TEST(stale_mount_is_replaced)
+{
+	struct daemon_proc d = {0};
+	daemon_start(&d, NULL);
+	ck_assert_int_eq(buf_create(&d, "x", 4096), 0);
+	int q = queue_open(&d, 0);
+	kill(d.pid, SIGKILL);
+	waitpid(d.pid, NULL, 0);
+	/* clients of the old mount get an error, not a hang */
+	char buf[64];
+	ck_assert_int_eq(read(q, buf, sizeof(buf)), -1);
+	ck_assert_msg(errno == ENOTCONN || errno == ECONNABORTED, "%s",
+		      strerror(errno));
+	close(q);
+	struct statfs sf; /* never answered from the kernel's cache */
+	ck_assert_int_eq(statfs(d.mnt, &sf), -1);
+	ck_assert_msg(errno == ENOTCONN || errno == ECONNABORTED, "%s",
+		      strerror(errno));
+	daemon_start(&d, NULL);
+	char out[128];
+	run_line(&d, "nop", out, sizeof(out));
+	ck_assert_msg(strncmp(out, "1 ok nop", 8) == 0, "%s", out);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	ck_assert(!mounted(d.mnt));
+}
+END_TEST
+
+/* A second daemon on a live device refuses to start and changes nothing. */
+START_TEST(live_mount_is_kept)
+{
+	struct daemon_proc d = {0};
+	daemon_start(&d, NULL);
+	ck_assert_int_eq(buf_create(&d, "keep", 4096), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 2);
+		execl(getenv("VGPUFSD"), "vgpufsd", "--foreground", d.mnt,
+		      (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	struct stat st;
+	ck_assert_int_eq(stat(dpath(&d, "mem/keep"), &st), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(bad_options)
+{
+	const char *bin = getenv("VGPUFSD");
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "%s --vram 12Q /tmp/x 2>/dev/null", bin);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+	snprintf(cmd, sizeof(cmd), "%s --help | grep -q -- --vram", bin);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 0);
+}
+END_TEST
+
+int main(void)
+{
+	const TTest *const tests[] = {
+	    sigterm_drains,
+	    stale_mount_is_replaced,
+	    live_mount_is_kept,
+	    bad_options,
+	};
+	return run_suite(suite_with_daemon("lifecycle", NULL, NULL, 120, tests,
+					   sizeof(tests) / sizeof(tests[0])));
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+"""Runs the Python example (numpy.memmap + text queue) against a real daemon."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+daemon = os.environ["VGPUFSD"]
+docs = os.environ["VGPUFS_DOCS"]
+mnt = tempfile.mkdtemp(prefix="vgpufs-numpy-")
+proc = subprocess.Popen([daemon, "--foreground", "--log-level", "warning", "--vram", "256M", mnt])
+passed = failed = 0
+try:
+    for _ in range(500):
+        if os.path.exists(os.path.join(mnt, "info")):
+            break
+        time.sleep(0.01)
+    r = subprocess.run(["/usr/bin/python3", os.path.join(docs, "examples", "gemm_numpy.py"), mnt],
+                       capture_output=True, text=True, timeout=120)
+    print(r.stdout, r.stderr, sep="")
+    if r.returncode == 0 and "result ok" in r.stdout and "1 ok gemm" in r.stdout:
+        passed += 1
+    else:
+        failed += 1
+    # the buffers are gone again
+    if os.listdir(os.path.join(mnt, "mem")) == []:
+        passed += 1
+    else:
+        failed += 1
+finally:
+    proc.terminate()
+    proc.wait(timeout=30)
+    os.rmdir(mnt)
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,327 @@
+/* The queue file: contexts, the text form, completions, blocking rules. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct daemon_proc d;
+
+static void setup(void)
+{
+	const char *args[] = {"--vram", "256M", NULL};
+	daemon_start(&d, args);
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+
+/* Reads exactly WANT completion lines from FD into OUT (joined). */
+static void recv_lines(int fd, int want, char *out, size_t len)
+{
+	size_t used = 0;
+	int lines = 0;
+	while (lines < want) {
+		ssize_t n = read(fd, out + used, len - 1 - used);
+		ck_assert_msg(n > 0, "read: %s", strerror(errno));
+		for (ssize_t i = 0; i < n; i++)
+			lines += out[used + i] == '\n';
+		used += (size_t)n;
+		ck_assert_int_eq(out[used - 1], '\n'); /* whole lines only */
+	}
+	out[used] = '\0';
+	ck_assert_int_eq(lines, want);
+}
+
+START_TEST(errors_and_order)
+{
+	ck_assert_int_eq(buf_create(&d, "x", 4096), 0);
+	int fd = queue_open(&d, 0);
+	const char *batch =
+	    "# comment lines and blank lines get no completion\n"
+	    "\n"
+	    "nop\n"
+	    "fill buf=x value=2 n=1024\n"
+	    "bogus a=b\n"
+	    "fill buf=x value=2 n=1025\n"
+	    "fill buf=missing value=2 n=1\n"
+	    "fill buf=x value=2\n"
+	    "fill buf=../x value=2 n=1\n"
+	    "nop\n";
+	ck_assert_int_eq(write(fd, batch, strlen(batch)),
+			 (ssize_t)strlen(batch));
+	char out[4096];
+	recv_lines(fd, 8, out, sizeof(out));
+	char *save, *line = strtok_r(out, "\n", &save);
+	const char *want[] = {
+	    "1 ok nop ",
+	    "2 ok fill ",
+	    "3 err ENOSYS: unknown kernel 'bogus'",
+	    "4 err EINVAL: fill: buffer 'buf' holds 4096 bytes, needs 4100 "
+	    "(n*4)",
+	    "5 err ENOENT: fill: buf='missing': no such buffer in mem/",
+	    "6 err EINVAL: fill: missing argument 'n'",
+	    "7 err EINVAL: fill: buf='../x' is not a buffer name",
+	    "8 ok nop ",
+	};
+	for (int i = 0; i < 8; i++, line = strtok_r(NULL, "\n", &save)) {
+		ck_assert_ptr_nonnull(line);
+		ck_assert_msg(strncmp(line, want[i], strlen(want[i])) == 0,
+			      "line %d: '%s', want '%s...'", i + 1, line,
+			      want[i]);
+	}
+	/* the context keeps working after errors */
+	queue_send(fd, "nop");
+	queue_recv(fd, out, sizeof(out));
+	ck_assert_str_eq(strtok(out, " "), "9");
+	close(fd);
+}
+END_TEST
+
+START_TEST(split_and_long_lines)
+{
+	ck_assert_int_eq(buf_create(&d, "x", 4096), 0);
+	int fd = queue_open(&d, 0);
+	/* a line split across writes is joined */
+	const char *parts[] = {"fi", "ll buf=x va", "lue=3 n=", "8\nno", "p\n"};
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(write(fd, parts[i], strlen(parts[i])),
+				 (ssize_t)strlen(parts[i]));
+	char out[8192];
+	recv_lines(fd, 2, out, sizeof(out));
+	ck_assert_msg(strncmp(out, "1 ok fill", 9) == 0, "%s", out);
+	float v[8];
+	buf_read(&d, "x", v, sizeof(v));
+	for (int i = 0; i < 8; i++)
+		ck_assert(v[i] == 3.0f);
+	/* an over-long line is one error; the next line is fine */
+	size_t big = 100000;
+	char *line = malloc(big + 8);
+	memset(line, 'a', big);
+	memcpy(line + big, "\nnop\n", 5);
+	ck_assert_int_eq(write(fd, line, big + 5), (ssize_t)(big + 5));
+	free(line);
+	recv_lines(fd, 2, out, sizeof(out));
+	ck_assert_msg(strstr(out, "3 err E2BIG: line longer than 4096 bytes"),
+		      "%s", out);
+	ck_assert_msg(strstr(out, "4 ok nop"), "%s", out);
+	close(fd);
+}
+END_TEST
+
+START_TEST(nonblocking_and_poll)
+{
+	int fd = queue_open(&d, O_NONBLOCK);
+	char buf[256];
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	ck_assert_int_eq(poll(&pfd, 1, 50), 0);
+	queue_send(fd, "nop");
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	ck_assert(pfd.revents & POLLIN);
+	queue_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "1 ok nop ", 9) == 0, "%s", buf);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	/* poll wakes up for a completion that arrives later */
+	ck_assert_int_eq(buf_create(&d, "big", 64 << 20), 0);
+	queue_send(fd, "fill buf=big value=1 n=16M");
+	pfd.revents = 0;
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	queue_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "2 ok fill ", 10) == 0, "%s", buf);
+	close(fd);
+}
+END_TEST
+
+/* A read smaller than a line gets part of it, and the rest next time. */
+START_TEST(small_reads)
+{
+	int fd = queue_open(&d, 0);
+	queue_send(fd, "nop");
+	queue_send(fd, "nop");
+	char a[4] = {0}, rest[256];
+	ck_assert_int_eq(read(fd, a, 3), 3);
+	ck_assert(memcmp(a, "1 o", 3) == 0);
+	ssize_t n = read(fd, rest, sizeof(rest) - 1);
+	ck_assert_int_gt(n, 0);
+	rest[n] = '\0';
+	ck_assert_msg(strncmp(rest, "k nop ", 6) == 0, "%s", rest);
+	close(fd);
+}
+END_TEST
+
+struct blocked_reader {
+	const struct daemon_proc *d;
+	int fd;
+	char line[128];
+};
+
+static void *reader_main(void *arg)
+{
+	struct blocked_reader *r = arg;
+	ssize_t n = read(r->fd, r->line, sizeof(r->line) - 1);
+	r->line[n > 0 ? n : 0] = '\0';
+	return NULL;
+}
+
+/*
+ * More blocked readers than the FUSE transport has request slots or
+ * threads must not starve anyone: stat, ls, and other contexts go on.
+ */
+START_TEST(blocked_readers_do_not_starve)
+{
+	enum { READERS = 200 };
+	static struct blocked_reader r[READERS];
+	static pthread_t th[READERS];
+	for (int i = 0; i < READERS; i++) {
+		r[i].d = &d;
+		r[i].fd = queue_open(&d, 0);
+		ck_assert_int_eq(
+		    pthread_create(&th[i], NULL, reader_main, &r[i]), 0);
+	}
+	/* wait until the daemon has parked them all */
+	for (int i = 0; i < 500; i++) {
+		if (strstr(slurp(dpath(&d, "stats")), "blocked_readers 200\n"))
+			break;
+		usleep(10000);
+	}
+	ck_assert_msg(
+	    strstr(slurp(dpath(&d, "stats")), "blocked_readers 200\n"), "%s",
+	    slurp(dpath(&d, "stats")));
+	/* meanwhile another client uses the device normally */
+	double t0 = now_seconds();
+	for (int i = 0; i < 200; i++) {
+		char name[32], out[128];
+		snprintf(name, sizeof(name), "b%d", i);
+		ck_assert_int_eq(buf_create(&d, name, 4096), 0);
+		struct stat st;
+		ck_assert_int_eq(stat(dpath(&d, "mem"), &st), 0);
+		run_line(&d, "nop", out, sizeof(out));
+		ck_assert_msg(strncmp(out, "1 ok nop", 8) == 0, "%s", out);
+	}
+	ck_assert_msg(now_seconds() - t0 < 20, "the device crawled");
+	/* each blocked reader gets its own completion */
+	for (int i = 0; i < READERS; i++)
+		queue_send(r[i].fd, "nop");
+	for (int i = 0; i < READERS; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_msg(strncmp(r[i].line, "1 ok nop", 8) == 0,
+			      "reader %d: '%s'", i, r[i].line);
+		close(r[i].fd);
+	}
+}
+END_TEST
+
+/* A reader blocked in read() is released by a signal, even SIGKILL. */
+START_TEST(blocked_reader_signals)
+{
+	int fd = queue_open(&d, 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[64];
+		read(fd, buf, sizeof(buf));
+		_exit(0);
+	}
+	usleep(200000);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	int status;
+	double t0 = now_seconds();
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		ck_assert_msg(now_seconds() - t0 < 5, "killed reader hangs");
+		usleep(10000);
+	}
+	ck_assert(WIFSIGNALED(status));
+	close(fd);
+}
+END_TEST
+
+/* Two contexts run at once; a long command on one does not hold the other. */
+START_TEST(contexts_concurrent)
+{
+	const int n = 1536;
+	for (const char *b = "ABC"; *b; b++) {
+		char name[2] = {*b, 0};
+		ck_assert_int_eq(buf_create(&d, name, (size_t)n * n * 4), 0);
+	}
+	char out[256];
+	run_line(&d, "fill buf=A value=1 n=2359296", out, sizeof(out));
+	run_line(&d, "fill buf=B value=1 n=2359296", out, sizeof(out));
+	int big = queue_open(&d, 0);
+	/* several seconds of gemm on one context */
+	for (int i = 0; i < 6; i++)
+		queue_send(big, "gemm a=A b=B c=C m=1536 n=1536 k=1536");
+	/* the other context's nops and the tree stay responsive */
+	double worst = 0;
+	for (int i = 0; i < 50; i++) {
+		double t0 = now_seconds();
+		run_line(&d, "nop", out, sizeof(out));
+		struct stat st;
+		ck_assert_int_eq(stat(dpath(&d, "mem/A"), &st), 0);
+		double dt = now_seconds() - t0;
+		worst = dt > worst ? dt : worst;
+		usleep(2000);
+	}
+	ck_assert_msg(worst < 0.5, "nop took %.3f s while gemm ran", worst);
+	for (int i = 0; i < 6; i++) {
+		queue_recv(big, out, sizeof(out));
+		ck_assert_msg(strstr(out, " ok gemm "), "%s", out);
+	}
+	close(big);
+	float c[4];
+	buf_read(&d, "C", c, sizeof(c));
+	ck_assert(c[0] == (float)n && c[3] == (float)n);
+}
+END_TEST
+
+/* Closing a context with queued work: the work still runs, nothing leaks. */
+START_TEST(close_with_queued_work)
+{
+	ck_assert_int_eq(buf_create(&d, "x", 64 << 20), 0);
+	int fd = queue_open(&d, 0);
+	for (int i = 0; i < 20; i++)
+		queue_send(fd, "fill buf=x value=7 n=16M");
+	close(fd);
+	for (int i = 0; i < 500; i++) {
+		const char *st = slurp(dpath(&d, "stats"));
+		if (strstr(st, "kernel.fill.count 20\n") &&
+		    strstr(st, "contexts 0\n"))
+			break;
+		usleep(10000);
+	}
+	const char *st = slurp(dpath(&d, "stats"));
+	ck_assert_msg(strstr(st, "kernel.fill.count 20\n"), "%s", st);
+	ck_assert_msg(strstr(st, "contexts 0\n"), "%s", st);
+	float v;
+	buf_read(&d, "x", &v, sizeof(v));
+	ck_assert(v == 7.0f);
+}
+END_TEST
+
+int main(void)
+{
+	const TTest *const tests[] = {
+	    errors_and_order,
+	    split_and_long_lines,
+	    nonblocking_and_poll,
+	    small_reads,
+	    blocked_readers_do_not_starve,
+	    blocked_reader_signals,
+	    contexts_concurrent,
+	    close_with_queued_work,
+	};
+	return run_suite(suite_with_daemon("queue", setup, teardown, 120, tests,
+					   sizeof(tests) / sizeof(tests[0])));
+}

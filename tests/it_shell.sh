@@ -1,0 +1,41 @@
+#!/bin/bash
+# Runs the shell examples of docs/examples against a real daemon and checks
+# what they print, as a user would see it.
+set -euo pipefail
+: "${VGPUFSD:?path of the daemon}" "${VGPUFS_DOCS:?docs directory}"
+mnt=$(mktemp -d /tmp/vgpufs-shell-XXXXXX)
+"$VGPUFSD" --foreground --log-level warning --vram 256M "$mnt" &
+pid=$!
+cleanup() {
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	rmdir "$mnt" 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 500); do [ -e "$mnt/info" ] && break; sleep 0.01; done
+
+passed=0 failed=0
+check() { # NAME COMMAND...
+	local name=$1; shift
+	if out=$("$@" 2>&1); then
+		passed=$((passed + 1)); echo "ok: $name"
+	else
+		failed=$((failed + 1)); echo "FAIL: $name"; echo "$out" | sed 's/^/    /'
+	fi
+}
+expect_output() { # SCRIPT: compares with the "# prints:" block of the script
+	local script=$1 want got
+	want=$(sed -n '/^# prints:$/,$p' "$script" | tail -n +2 | sed 's/^# //' |
+		sed -E 's/^([0-9]+ ok [a-z]+) [0-9]+$/\1 N/')
+	got=$(sh "$script" "$mnt" | sed -E 's/^([0-9]+ ok [a-z]+) [0-9]+$/\1 N/')
+	[ "$got" = "$want" ] || { echo "got:"; echo "$got"; echo "want:"; echo "$want"; return 1; }
+}
+
+check "docs/examples/gemm.sh" sh "$VGPUFS_DOCS/examples/gemm.sh" "$mnt"
+check "docs/examples/errors.sh" expect_output "$VGPUFS_DOCS/examples/errors.sh"
+check "cat kernels/gemm documents the kernel" grep -q "^example: gemm a=A" "$mnt/kernels/gemm"
+check "ls kernels lists the catalogue" bash -c "ls '$mnt/kernels' | tr '\n' ' ' | grep -qx 'axpy copy dot fill gemm nop '"
+check "info is key: value lines" bash -c "grep -qx 'protocol: 1' '$mnt/info'"
+check "shell '>' creates and sizes a buffer" bash -c "printf 'abcd' > '$mnt/mem/s' && [ \$(stat -c %s '$mnt/mem/s') = 4 ] && rm '$mnt/mem/s'"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

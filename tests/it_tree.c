@@ -1,0 +1,233 @@
+/* The file tree: fixed files, buffers under mem/ as ordinary files. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct daemon_proc d;
+
+static void setup(void)
+{
+	const char *args[] = {"--vram", "64M", "--workers", "2", NULL};
+	daemon_start(&d, args);
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+
+START_TEST(fixed_files)
+{
+	const char *info = slurp(dpath(&d, "info"));
+	ck_assert_msg(strstr(info, "name: vgpufs-test-"), "%s", info);
+	ck_assert(strstr(info, "protocol: 1\n"));
+	ck_assert(strstr(info, "workers: 2\n"));
+	ck_assert(strstr(info, "tier.ram.capacity: 67108864\n"));
+	ck_assert(strstr(info, "passthrough: yes\n"));
+	ck_assert(strstr(info, "kernels: nop fill copy axpy dot gemm\n"));
+	const char *gemm = slurp(dpath(&d, "kernels/gemm"));
+	ck_assert(strstr(gemm, "name: gemm\n"));
+	ck_assert(strstr(gemm, "transa"));
+	ck_assert(strstr(gemm, "example: gemm a=A b=B c=C"));
+	const char *stats = slurp(dpath(&d, "stats"));
+	ck_assert(strstr(stats, "workers 2\n"));
+	ck_assert(strstr(stats, "vram_ram_total_bytes 67108864\n"));
+	struct stat st;
+	ck_assert_int_eq(stat(dpath(&d, "mem"), &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 01777);
+	ck_assert_int_eq(stat(dpath(&d, "queue"), &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0666);
+	/* fixed files cannot be written, removed or created next to */
+	ck_assert_int_eq(open(dpath(&d, "info"), O_WRONLY), -1);
+	ck_assert_int_eq(unlink(dpath(&d, "info")), -1);
+	ck_assert_int_eq(open(dpath(&d, "newfile"), O_CREAT | O_RDWR, 0644),
+			 -1);
+	ck_assert_int_eq(mkdir(dpath(&d, "kernels/x"), 0755), -1);
+}
+END_TEST
+
+static int count_entries(const char *path, const char *want, int *found)
+{
+	DIR *dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	int n = 0;
+	struct dirent *e;
+	*found = 0;
+	while ((e = readdir(dir))) {
+		n++;
+		if (want && strcmp(e->d_name, want) == 0)
+			*found = 1;
+	}
+	closedir(dir);
+	return n;
+}
+
+START_TEST(buffer_lifecycle)
+{
+	/* create, size by truncate and by writing */
+	ck_assert_int_eq(buf_create(&d, "a", 10000), 0);
+	struct stat st;
+	ck_assert_int_eq(stat(dpath(&d, "mem/a"), &st), 0);
+	ck_assert_int_eq(st.st_size, 10000);
+	ck_assert_int_eq(st.st_uid, getuid());
+	int fd = open(dpath(&d, "mem/b"), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "hello, vram", 11), 11);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(st.st_size, 11);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	close(fd);
+	char back[16] = {0};
+	buf_read(&d, "b", back, 11);
+	ck_assert_str_eq(back, "hello, vram");
+	/* shell-style '>' truncates */
+	fd = open(dpath(&d, "mem/b"), O_WRONLY | O_TRUNC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	close(fd);
+	/* mkdir, nested buffer, rename across dirs, readdir */
+	ck_assert_int_eq(mkdir(dpath(&d, "mem/dir"), 0750), 0);
+	ck_assert_int_eq(buf_create(&d, "dir/c", 4096), 0);
+	ck_assert_int_eq(rename(dpath(&d, "mem/a"), dpath(&d, "mem/dir/a2")),
+			 0);
+	ck_assert_int_eq(access(dpath(&d, "mem/a"), F_OK), -1);
+	int found;
+	ck_assert_int_eq(count_entries(dpath(&d, "mem/dir"), "a2", &found), 4);
+	ck_assert(found);
+	ck_assert_int_eq(stat(dpath(&d, "mem/dir/a2"), &st), 0);
+	ck_assert_int_eq(st.st_size, 10000);
+	/* rename over an existing buffer replaces it */
+	ck_assert_int_eq(
+	    rename(dpath(&d, "mem/dir/a2"), dpath(&d, "mem/dir/c")), 0);
+	ck_assert_int_eq(stat(dpath(&d, "mem/dir/c"), &st), 0);
+	ck_assert_int_eq(st.st_size, 10000);
+	/* a directory cannot move into itself; non-empty dirs stay */
+	ck_assert_int_eq(mkdir(dpath(&d, "mem/dir/sub"), 0755), 0);
+	ck_assert_int_eq(
+	    rename(dpath(&d, "mem/dir"), dpath(&d, "mem/dir/sub/x")), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(rmdir(dpath(&d, "mem/dir")), -1);
+	ck_assert_int_eq(errno, ENOTEMPTY);
+	/* chmod / chown */
+	ck_assert_int_eq(chmod(dpath(&d, "mem/b"), 0640), 0);
+	ck_assert_int_eq(chown(dpath(&d, "mem/b"), 1234, 4321), 0);
+	ck_assert_int_eq(stat(dpath(&d, "mem/b"), &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0640);
+	ck_assert_int_eq(st.st_uid, 1234);
+	ck_assert_int_eq(st.st_gid, 4321);
+	/* unlink and rmdir */
+	ck_assert_int_eq(unlink(dpath(&d, "mem/dir/c")), 0);
+	ck_assert_int_eq(rmdir(dpath(&d, "mem/dir/sub")), 0);
+	ck_assert_int_eq(rmdir(dpath(&d, "mem/dir")), 0);
+	ck_assert_int_eq(unlink(dpath(&d, "mem/b")), 0);
+	ck_assert_int_eq(count_entries(dpath(&d, "mem"), NULL, &found), 2);
+	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 0\n"));
+}
+END_TEST
+
+/* Data written through one path is seen through every other. */
+START_TEST(mmap_and_io_coherent)
+{
+	const size_t size = 1 << 20;
+	ck_assert_int_eq(buf_create(&d, "m", size), 0);
+	int fd = open(dpath(&d, "mem/m"), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	unsigned char *p =
+	    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	for (size_t i = 0; i < size; i++)
+		p[i] = (unsigned char)(i * 7);
+	unsigned char *back = malloc(size);
+	buf_read(&d, "m", back, size);
+	ck_assert(memcmp(back, p, size) == 0);
+	memset(back, 0x5a, 4096);
+	ck_assert_int_eq(pwrite(fd, back, 4096, 8192), 4096);
+	ck_assert_int_eq(p[8192], 0x5a);
+	ck_assert_int_eq(p[8192 + 4095], 0x5a);
+	munmap(p, size);
+	close(fd);
+	free(back);
+}
+END_TEST
+
+START_TEST(vram_limit)
+{
+	struct statvfs sv;
+	ck_assert_int_eq(statvfs(dpath(&d, "mem"), &sv), 0);
+	ck_assert_int_eq((unsigned long long)sv.f_blocks * sv.f_frsize,
+			 64ull << 20);
+	ck_assert_int_eq(buf_create(&d, "big", 40 << 20), 0);
+	/* beyond the tier's capacity: ENOSPC, and the buffer keeps its size */
+	ck_assert_int_eq(buf_create(&d, "big2", 30 << 20), -ENOSPC);
+	struct stat st;
+	ck_assert_int_eq(stat(dpath(&d, "mem/big2"), &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	int fd = open(dpath(&d, "mem/big"), O_RDWR);
+	ck_assert_int_eq(ftruncate(fd, 70 << 20), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(st.st_size, 40 << 20);
+	/* a passthrough write past the end is bounded by the tier too */
+	char *chunk = calloc(1, 1 << 20);
+	ssize_t total = 0, n;
+	while ((n = pwrite(fd, chunk, 1 << 20, (40 << 20) + total)) > 0)
+		total += n;
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_le(total, 24 << 20);
+	free(chunk);
+	/* shrinking gives the memory back */
+	ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	ck_assert_int_eq(buf_create(&d, "big2", 30 << 20), 0);
+	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 2\n"));
+}
+END_TEST
+
+/* rm of a buffer that is still open or mapped frees it only at the end. */
+START_TEST(deferred_free)
+{
+	const size_t size = 8 << 20;
+	ck_assert_int_eq(buf_create(&d, "keep", size), 0);
+	int fd = open(dpath(&d, "mem/keep"), O_RDWR);
+	unsigned char *p =
+	    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	close(fd);
+	memset(p, 0xab, size);
+	ck_assert_int_eq(unlink(dpath(&d, "mem/keep")), 0);
+	ck_assert_int_eq(access(dpath(&d, "mem/keep"), F_OK), -1);
+	/* the name is free again at once, the memory is not */
+	ck_assert_int_eq(buf_create(&d, "keep", 4096), 0);
+	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 2\n"));
+	for (size_t i = 0; i < size; i += 4096)
+		ck_assert_int_eq(p[i], 0xab);
+	munmap(p, size);
+	/* the kernel drops its references lazily: poll for the release */
+	for (int i = 0;
+	     i < 200 && !strstr(slurp(dpath(&d, "stats")), "buffers 1\n"); i++)
+		usleep(10000);
+	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 1\n"));
+}
+END_TEST
+
+int main(void)
+{
+	const TTest *const tests[] = {
+	    fixed_files, buffer_lifecycle, mmap_and_io_coherent,
+	    vram_limit,	 deferred_free,
+	};
+	return run_suite(suite_with_daemon("tree", setup, teardown, 60, tests,
+					   sizeof(tests) / sizeof(tests[0])));
+}

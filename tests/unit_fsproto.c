@@ -1,0 +1,371 @@
+/* fsproto: the text parser, numbers, validation and completion lines. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgpufs/catalog.h>
+#include <vgpufs/dtype.h>
+#include <vgpufs/errnames.h>
+#include <vgpufs/text_proto.h>
+#include <vgpufs/validate.h>
+
+static struct vgpu_cmd cmd;
+static int err;
+static char msg[VGPU_MSG_MAX];
+
+static enum vgpu_line_kind parse(const char *line)
+{
+	err = 0;
+	return vgpu_text_parse(line, strlen(line), &cmd, &err, msg,
+			       sizeof(msg));
+}
+
+static void expect_error(const char *line, int want_err, const char *want_msg)
+{
+	ck_assert_int_eq(parse(line), VGPU_LINE_ERROR);
+	ck_assert_msg(err == want_err, "'%s': err %s, want %s (%s)", line,
+		      vgpu_errno_name(err), vgpu_errno_name(want_err), msg);
+	ck_assert_msg(strstr(msg, want_msg), "'%s': message '%s' lacks '%s'",
+		      line, msg, want_msg);
+}
+
+START_TEST(empty_and_comments)
+{
+	ck_assert_int_eq(parse(""), VGPU_LINE_EMPTY);
+	ck_assert_int_eq(parse("   \t "), VGPU_LINE_EMPTY);
+	ck_assert_int_eq(parse("# a comment"), VGPU_LINE_EMPTY);
+	ck_assert_int_eq(parse("  # indented comment"), VGPU_LINE_EMPTY);
+	ck_assert_int_eq(parse("nop # trailing comment"), VGPU_LINE_COMMAND);
+	ck_assert_str_eq(cmd.spec->name, "nop");
+	ck_assert_int_eq(parse("nop\r"), VGPU_LINE_COMMAND);
+}
+END_TEST
+
+START_TEST(gemm_full)
+{
+	ck_assert_int_eq(
+	    parse("gemm a=A b=dir/B+4096 c=C m=512 n=1K k=3 "
+		  "dtype=f64 transa=1 alpha=-2.5e-1 beta=1 ldc=2048"),
+	    VGPU_LINE_COMMAND);
+	ck_assert_int_eq(cmd.spec->id, VGPU_K_GEMM);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, GEMM_M), 512);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, GEMM_N), 1024);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, GEMM_K), 3);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, GEMM_DTYPE), VGPU_F64);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, GEMM_TRANSA), 1);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, GEMM_TRANSB), 0);
+	ck_assert(vgpu_cmd_f(&cmd, GEMM_ALPHA) == -0.25);
+	ck_assert(vgpu_cmd_f(&cmd, GEMM_BETA) == 1.0);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, GEMM_LDA), 0);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, GEMM_LDC), 2048);
+	ck_assert_int_eq(cmd.buf[GEMM_B].name_len, 5);
+	ck_assert(memcmp(cmd.buf[GEMM_B].name, "dir/B", 5) == 0);
+	ck_assert_int_eq(cmd.buf[GEMM_B].offset, 4096);
+	ck_assert_int_eq(cmd.buf[GEMM_A].offset, 0);
+}
+END_TEST
+
+START_TEST(defaults)
+{
+	ck_assert_int_eq(parse("axpy x=x y=y n=10"), VGPU_LINE_COMMAND);
+	ck_assert(vgpu_cmd_f(&cmd, AXPY_ALPHA) == 1.0);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, AXPY_DTYPE), VGPU_F32);
+	ck_assert(!vgpu_cmd_given(&cmd, AXPY_ALPHA));
+	ck_assert(vgpu_cmd_given(&cmd, AXPY_N));
+}
+END_TEST
+
+START_TEST(syntax_errors)
+{
+	expect_error("gemmm a=A", -ENOSYS, "unknown kernel 'gemmm'");
+	expect_error("fill buf=x value=1", -EINVAL, "missing argument 'n'");
+	expect_error("fill buf=x value=1 n=4 n=5", -EINVAL, "given twice");
+	expect_error("fill buf=x value=1 n=4 q=1", -EINVAL,
+		     "unknown argument 'q'");
+	expect_error("fill buf=x value=1 n", -EINVAL, "expected key=value");
+	expect_error("fill buf=x value= n=3", -EINVAL, "has no value");
+	expect_error("fill buf=x value=abc n=3", -EINVAL,
+		     "not a finite number");
+	expect_error("fill buf=x value=nan n=3", -EINVAL,
+		     "not a finite number");
+	expect_error("fill buf=x value=1e999 n=3", -ERANGE,
+		     "not a finite number");
+	expect_error("fill buf=x value=1 n=3x", -EINVAL, "not an integer");
+	expect_error("fill buf=x value=1 n=-3", -ERANGE, "out of range");
+	expect_error("fill buf=x value=1 n=99999999999999999999", -ERANGE,
+		     "out of range");
+	expect_error("fill buf=x value=1 n=3 dtype=f16", -EINVAL,
+		     "unknown dtype 'f16'");
+	expect_error("gemm a=A b=B c=C m=1 n=1 k=1 transa=2", -ERANGE,
+		     "out of range");
+	expect_error("gemm a=A b=B c=C m=1 n=1 k=3G", -ERANGE, "out of range");
+	expect_error("nop x=1", -EINVAL, "takes: nothing");
+}
+END_TEST
+
+START_TEST(buffer_names)
+{
+	expect_error("fill buf=../x value=1 n=1", -EINVAL, "not a buffer name");
+	expect_error("fill buf=a/../x value=1 n=1", -EINVAL,
+		     "not a buffer name");
+	expect_error("fill buf=/etc/passwd value=1 n=1", -EINVAL,
+		     "not a buffer name");
+	expect_error("fill buf=a//b value=1 n=1", -EINVAL, "not a buffer name");
+	expect_error("fill buf=a/ value=1 n=1", -EINVAL, "not a buffer name");
+	expect_error("fill buf=./a value=1 n=1", -EINVAL, "not a buffer name");
+	expect_error("fill buf=+8 value=1 n=1", -EINVAL, "not a buffer name");
+	expect_error("fill buf=a+-8 value=1 n=1", -EINVAL, "offset");
+	expect_error("fill buf=a+x value=1 n=1", -EINVAL, "offset");
+	ck_assert_int_eq(parse("fill buf=..a/.b+1K value=1 n=1"),
+			 VGPU_LINE_COMMAND);
+	ck_assert_int_eq(cmd.buf[FILL_BUF].offset, 1024);
+	char line[] = "fill buf=a\x01 value=1 n=1";
+	expect_error(line, -EINVAL, "not a buffer name");
+	char nul[] = "fill buf=a value=1 n=1";
+	nul[10] = '\0';
+	ck_assert_int_eq(
+	    vgpu_text_parse(nul, sizeof(nul) - 1, &cmd, &err, msg, sizeof(msg)),
+	    VGPU_LINE_ERROR);
+	ck_assert_int_eq(err, -EINVAL);
+}
+END_TEST
+
+START_TEST(numbers)
+{
+	int64_t v;
+	ck_assert_int_eq(vgpu_parse_int("4K", 2, &v), 0);
+	ck_assert_int_eq(v, 4096);
+	ck_assert_int_eq(vgpu_parse_int("3G", 2, &v), 0);
+	ck_assert_int_eq(v, 3LL << 30);
+	ck_assert_int_eq(vgpu_parse_int("2T", 2, &v), 0);
+	ck_assert_int_eq(v, 2LL << 40);
+	ck_assert_int_eq(vgpu_parse_int("0x10", 4, &v), 0);
+	ck_assert_int_eq(v, 16);
+	ck_assert_int_eq(vgpu_parse_int("-7", 2, &v), 0);
+	ck_assert_int_eq(v, -7);
+	ck_assert_int_eq(vgpu_parse_int("9000000T", 8, &v), -ERANGE);
+	ck_assert_int_eq(vgpu_parse_int(" 5", 2, &v), -EINVAL);
+	ck_assert_int_eq(vgpu_parse_int("+5", 2, &v), -EINVAL);
+	ck_assert_int_eq(vgpu_parse_int("K", 1, &v), -EINVAL);
+	ck_assert_int_eq(vgpu_parse_int("", 0, &v), -EINVAL);
+	double d;
+	ck_assert_int_eq(vgpu_parse_float("1.5e3", 5, &d), 0);
+	ck_assert(d == 1500.0);
+	ck_assert_int_eq(vgpu_parse_float("-0x1p-2", 7, &d), 0);
+	ck_assert(d == -0.25);
+	ck_assert_int_eq(vgpu_parse_float("inf", 3, &d), -EINVAL);
+	ck_assert_int_eq(vgpu_parse_float("1.0f", 4, &d), -EINVAL);
+}
+END_TEST
+
+static int validate_line(const char *line, const uint64_t sizes[],
+			 const uint64_t ids[])
+{
+	ck_assert_int_eq(parse(line), VGPU_LINE_COMMAND);
+	struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {0};
+	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++) {
+		info[i].size = sizes[i];
+		info[i].id = ids ? ids[i] : i + 1;
+	}
+	return vgpu_cmd_validate(&cmd, info, msg, sizeof(msg));
+}
+
+START_TEST(gemm_extents)
+{
+	uint64_t sz[VGPU_MAX_ARGS] = {[GEMM_A] = 64 * 32 * 4,
+				      [GEMM_B] = 32 * 16 * 4,
+				      [GEMM_C] = 64 * 16 * 4};
+	ck_assert_int_eq(
+	    validate_line("gemm a=A b=B c=C m=64 n=16 k=32", sz, NULL), 0);
+	/* the contract's example message */
+	sz[GEMM_B] = 4096;
+	ck_assert_int_eq(
+	    validate_line("gemm a=A b=B c=C m=64 n=1024 k=1024", sz, NULL),
+	    -EINVAL);
+	sz[GEMM_A] = 1 << 30;
+	sz[GEMM_C] = 1 << 30;
+	ck_assert_int_eq(
+	    validate_line("gemm a=A b=B c=C m=64 n=1024 k=1024", sz, NULL),
+	    -EINVAL);
+	ck_assert_str_eq(
+	    msg, "gemm: buffer 'b' holds 4096 bytes, needs 4194304 (k*n*4)");
+	/* leading dimensions and transposes */
+	sz[GEMM_B] = 1 << 30;
+	ck_assert_int_eq(
+	    validate_line("gemm a=A b=B c=C m=4 n=4 k=8 lda=4", sz, NULL),
+	    -EINVAL);
+	ck_assert(strstr(msg, "lda=4 is less than k=8"));
+	ck_assert_int_eq(
+	    validate_line("gemm a=A b=B c=C m=4 n=4 k=8 transa=1 lda=4", sz,
+			  NULL),
+	    0);
+	sz[GEMM_A] =
+	    (7 * 10 + 4) * 8 - 1; /* stored k x m = 8 x 4, lda 10, f64 */
+	ck_assert_int_eq(
+	    validate_line("gemm a=A b=B c=C m=4 n=4 k=8 transa=1 lda=10 "
+			  "dtype=f64",
+			  sz, NULL),
+	    -EINVAL);
+	ck_assert(strstr(msg, "((k-1)*lda+m)*8"));
+	sz[GEMM_A] += 1;
+	ck_assert_int_eq(
+	    validate_line("gemm a=A b=B c=C m=4 n=4 k=8 transa=1 lda=10 "
+			  "dtype=f64",
+			  sz, NULL),
+	    0);
+	/* offsets count */
+	ck_assert_int_eq(
+	    validate_line("gemm a=A+8 b=B c=C m=4 n=4 k=8 transa=1 "
+			  "lda=10 dtype=f64",
+			  sz, NULL),
+	    -EINVAL);
+	ck_assert(strstr(msg, "from offset 8"));
+	/* empty matrices need nothing */
+	uint64_t zero[VGPU_MAX_ARGS] = {0};
+	ck_assert_int_eq(
+	    validate_line("gemm a=A b=B c=C m=0 n=5 k=5", zero, NULL),
+	    -EINVAL); /* B is 5x5 */
+	ck_assert_int_eq(
+	    validate_line("gemm a=A b=B c=C m=0 n=5 k=0", zero, NULL), 0);
+}
+END_TEST
+
+START_TEST(overflow)
+{
+	uint64_t big[VGPU_MAX_ARGS];
+	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++)
+		big[i] = UINT64_MAX;
+	/* ((m-1)*lda + k)*8 passes 2^64 */
+	ck_assert_int_eq(validate_line("gemm a=A b=B c=C m=2147483647 n=1 "
+				       "k=2147483647 lda=2147483647 dtype=f64",
+				       big, NULL),
+			 -EOVERFLOW);
+	ck_assert(strstr(msg, "overflows"));
+	/* offset + extent wraps around */
+	ck_assert_int_eq(validate_line("fill buf=x+0x7fffffffffffffff value=1 "
+				       "n=576460752303423487",
+				       big, NULL),
+			 0);
+	uint64_t sz[VGPU_MAX_ARGS] = {[FILL_BUF] = 4096};
+	ck_assert_int_eq(
+	    validate_line("fill buf=x+0x7fffffffffffffff value=1 n=1", sz,
+			  NULL),
+	    -EINVAL);
+	/* the binary form carries 64-bit offsets: offset + extent may wrap */
+	ck_assert_int_eq(validate_line("copy src=a dst=b bytes=100", big, NULL),
+			 0);
+	cmd.buf[COPY_SRC].offset = UINT64_MAX - 10;
+	struct vgpu_bufinfo info[VGPU_MAX_ARGS];
+	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++)
+		info[i] =
+		    (struct vgpu_bufinfo){.id = i + 1, .size = UINT64_MAX};
+	ck_assert_int_eq(vgpu_cmd_validate(&cmd, info, msg, sizeof(msg)),
+			 -EINVAL);
+}
+END_TEST
+
+START_TEST(aliasing)
+{
+	uint64_t sz[VGPU_MAX_ARGS];
+	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++)
+		sz[i] = 1 << 20;
+	uint64_t same[VGPU_MAX_ARGS] = {0}; /* all arguments in buffer 0 */
+	ck_assert_int_eq(
+	    validate_line("gemm a=X b=X c=X+128 m=8 n=8 k=8", sz, same),
+	    -EINVAL);
+	ck_assert(strstr(msg, "'c' overlaps 'a'"));
+	ck_assert_int_eq(
+	    validate_line("gemm a=X b=X c=X+512 m=8 n=8 k=8", sz, same), 0);
+	ck_assert_int_eq(validate_line("axpy x=X y=X n=100", sz, same), 0);
+	ck_assert_int_eq(validate_line("axpy x=X y=X+4 n=100", sz, same),
+			 -EINVAL);
+	ck_assert_int_eq(validate_line("axpy x=X y=X+400 n=100", sz, same), 0);
+	ck_assert_int_eq(
+	    validate_line("copy src=X dst=X+4 bytes=100", sz, same), 0);
+}
+END_TEST
+
+START_TEST(completion_lines)
+{
+	char line[128];
+	size_t n = vgpu_format_ok(line, sizeof(line), 1, "gemm", 1830);
+	ck_assert_str_eq(line, "1 ok gemm 1830\n");
+	ck_assert_uint_eq(n, strlen(line));
+	vgpu_format_err(line, sizeof(line), 4, -EINVAL, "bad\nthing");
+	ck_assert_str_eq(line, "4 err EINVAL: bad thing\n");
+	char longmsg[300];
+	memset(longmsg, 'x', sizeof(longmsg) - 1);
+	longmsg[sizeof(longmsg) - 1] = '\0';
+	n = vgpu_format_err(line, 64, 7, -E2BIG, longmsg);
+	ck_assert_uint_eq(n, 63);
+	ck_assert_int_eq(line[62], '\n');
+	ck_assert_str_eq(vgpu_errno_name(ENOSPC), "ENOSPC");
+	ck_assert_str_eq(vgpu_errno_name(-EACCES), "EACCES");
+	ck_assert_str_eq(vgpu_errno_name(100000), "EUNKNOWN");
+}
+END_TEST
+
+START_TEST(catalog_docs)
+{
+	for (unsigned id = 0; id < vgpu_catalog_count(); id++) {
+		const struct vgpu_kernel_spec *k = vgpu_catalog_by_id(id);
+		ck_assert_ptr_nonnull(k);
+		ck_assert_int_eq(k->id, id);
+		char buf[4096];
+		int n = vgpu_catalog_describe(k, buf, sizeof(buf));
+		ck_assert_int_lt(n, (int)sizeof(buf));
+		ck_assert(strstr(buf, k->name));
+		ck_assert(strstr(buf, "example: "));
+		/* every documented example parses */
+		ck_assert_msg(parse(k->example) == VGPU_LINE_COMMAND, "%s: %s",
+			      k->example, msg);
+		ck_assert_ptr_eq(cmd.spec, k);
+	}
+	ck_assert_ptr_null(vgpu_catalog_by_id(vgpu_catalog_count()));
+	ck_assert_ptr_null(vgpu_catalog_find("gem", 3));
+}
+END_TEST
+
+/* Random bytes never crash the parser and always give an answer. */
+START_TEST(garbage)
+{
+	srand(42);
+	char line[512];
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t len = (size_t)rand() % sizeof(line);
+		for (size_t i = 0; i < len; i++)
+			line[i] = iter % 2
+				      ? (char)(rand() % 256)
+				      : "gemm fil a=b+1K2 #\t"[rand() % 19];
+		enum vgpu_line_kind k =
+		    vgpu_text_parse(line, len, &cmd, &err, msg, sizeof(msg));
+		if (k == VGPU_LINE_ERROR)
+			ck_assert(err < 0 && msg[0]);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fsproto");
+	TCase *tc = tcase_create("text");
+	tcase_add_test(tc, empty_and_comments);
+	tcase_add_test(tc, gemm_full);
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, syntax_errors);
+	tcase_add_test(tc, buffer_names);
+	tcase_add_test(tc, numbers);
+	tcase_add_test(tc, gemm_extents);
+	tcase_add_test(tc, overflow);
+	tcase_add_test(tc, aliasing);
+	tcase_add_test(tc, completion_lines);
+	tcase_add_test(tc, catalog_docs);
+	tcase_add_test(tc, garbage);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "kernel_impl.h"
 #include "device.h"
 #include "log.h"
 #include "mountpoint.h"
@@ -187,6 +188,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	stats_init();
+	vgpu_kernels_init();
 	if (tree_init() < 0) {
 		log_err("out of memory");
 		return 1;

@@ -39,6 +39,13 @@ struct vgpu_kernel_impl {
 	int (*finish)(const struct vgpu_launch *l, uint32_t ntiles);
 };
 
+/*
+ * Call once before running kernels from several threads: makes OpenBLAS
+ * run each call on the calling thread only (the caller's threads are the
+ * parallelism).
+ */
+void vgpu_kernels_init(void);
+
 /* NULL for an id without an implementation. */
 const struct vgpu_kernel_impl *vgpu_kernel_impl(unsigned id);
 

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include <vgpufs/catalog.h>
 
 #include "kernel_list.h"
@@ -11,6 +13,22 @@ static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
     [VGPU_K_COPY] = &vgpu_k_copy, [VGPU_K_AXPY] = &vgpu_k_axpy,
     [VGPU_K_DOT] = &vgpu_k_dot,	  [VGPU_K_GEMM] = &vgpu_k_gemm,
 };
+
+/*
+ * OpenBLAS's own pre-fork hook, which ends its thread pool. The pthread
+ * flavour starts that pool when it is loaded, before main() can block
+ * signals, and idle pool threads would catch the daemon's SIGTERM and spin
+ * on the cores. With one thread per call the pool is never started again.
+ * Not part of cblas.h, hence weak.
+ */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+void vgpu_kernels_init(void)
+{
+	openblas_set_num_threads(1);
+	if (blas_thread_shutdown_)
+		blas_thread_shutdown_();
+}
 
 const struct vgpu_kernel_impl *vgpu_kernel_impl(unsigned id)
 {

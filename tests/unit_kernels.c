@@ -960,6 +960,7 @@ END_TEST
 
 int main(void)
 {
+	vgpu_kernels_init(); /* tiles run concurrently, as in the daemon */
 	Suite *s = suite_create("kernels");
 	TCase *tc = tcase_create("kernels");
 	/* generous: the reference gemm is naive and sanitizers slow it */

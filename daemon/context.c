@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <vgpufs/text_proto.h>
@@ -30,6 +31,24 @@ struct parked_read {
 };
 
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Parked readers, for the signal watch (which sleeps while there are none). */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	unsigned parked;
+	bool stop;
+} watch = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false};
+
+static void parked_changed(int delta)
+{
+	stats_parked_readers(delta);
+	pthread_mutex_lock(&watch.lock);
+	watch.parked += (unsigned)delta;
+	if (delta > 0 && watch.parked == 1)
+		pthread_cond_signal(&watch.cv);
+	pthread_mutex_unlock(&watch.lock);
+}
 static struct context *all_head;
 static uint64_t next_id = 1;
 
@@ -250,7 +269,7 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 						 .since_ns = now_ns()};
 			*ctx->readers_tail = pr;
 			ctx->readers_tail = &pr->next;
-			stats_parked_readers(1);
+			parked_changed(1);
 		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
@@ -296,7 +315,7 @@ static struct parked_read *pop_reader(struct context *ctx)
 		ctx->readers = pr->next;
 		if (!ctx->readers)
 			ctx->readers_tail = &ctx->readers;
-		stats_parked_readers(-1);
+		parked_changed(-1);
 	}
 	return pr;
 }
@@ -396,7 +415,7 @@ static void drop_readers(bool (*keep)(const struct parked_read *), int err)
 			*pp = pr->next;
 			fuse_reply_err(pr->req, err);
 			free(pr);
-			stats_parked_readers(-1);
+			parked_changed(-1);
 		}
 		c->readers_tail = &c->readers;
 		while (*c->readers_tail)
@@ -457,7 +476,33 @@ static bool reader_undisturbed(const struct parked_read *pr)
 	return ((pnd | shd) & ~blk) == 0;
 }
 
-void context_interrupt_signalled_readers(void)
+void context_watch_signals(void)
 {
-	drop_readers(reader_undisturbed, EINTR);
+	pthread_mutex_lock(&watch.lock);
+	while (!watch.stop) {
+		if (!watch.parked) {
+			pthread_cond_wait(&watch.cv, &watch.lock);
+			continue;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&watch.cv, &watch.lock, &until);
+		pthread_mutex_unlock(&watch.lock);
+		drop_readers(reader_undisturbed, EINTR);
+		pthread_mutex_lock(&watch.lock);
+	}
+	pthread_mutex_unlock(&watch.lock);
+}
+
+void context_watch_stop(void)
+{
+	pthread_mutex_lock(&watch.lock);
+	watch.stop = true;
+	pthread_cond_signal(&watch.cv);
+	pthread_mutex_unlock(&watch.lock);
 }

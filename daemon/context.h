@@ -91,7 +91,12 @@ void context_for_each(void (*fn)(const struct context *, void *), void *arg);
 void context_wait_read(unsigned timeout_ms);
 /* Answers every parked reader with -ESHUTDOWN (shutdown). */
 void context_abort_readers(void);
-/* Answers parked readers whose thread has a signal pending with -EINTR. */
-void context_interrupt_signalled_readers(void);
+/*
+ * The signal watch, run on a thread of its own until context_watch_stop():
+ * while readers are parked, every 0.1 s it answers those whose thread has
+ * a signal pending with -EINTR; with none parked it sleeps.
+ */
+void context_watch_signals(void);
+void context_watch_stop(void);
 
 #endif

@@ -76,6 +76,12 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 #endif
 	/* Writeback caching and passthrough exclude each other. */
 	fuse_unset_feature_flag(conn, FUSE_CAP_WRITEBACK_CACHE);
+	/*
+	 * Signalled readers are found by the watchdog on either transport;
+	 * FUSE_INTERRUPT cannot name io_uring requests anyway (libfuse keeps
+	 * such interrupts forever). ENOSYS to the first one stops them.
+	 */
+	conn->no_interrupt = 1;
 }
 
 static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)

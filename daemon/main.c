@@ -51,8 +51,6 @@ static bool setup_uring(bool wanted)
 	return on;
 }
 
-static volatile bool watchdog_stop;
-
 static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 
 static void stop_signal_set(sigset_t *set)
@@ -85,14 +83,10 @@ static void *signal_main(void *arg)
 	return NULL;
 }
 
-/* Answers blocked readers that were signalled (see context.c). */
-static void *reader_watchdog(void *arg)
+static void *signal_watch_main(void *arg)
 {
 	(void)arg;
-	while (!watchdog_stop) {
-		usleep(100 * 1000);
-		context_interrupt_signalled_readers();
-	}
+	context_watch_signals();
 	return NULL;
 }
 
@@ -130,12 +124,12 @@ static int serve(struct device *dev)
 		log_err("cannot start workers: %s", strerror(-rc));
 		return -1;
 	}
-	if (pthread_create(&watchdog, NULL, reader_watchdog, NULL) != 0) {
+	if (pthread_create(&watchdog, NULL, signal_watch_main, NULL) != 0) {
 		sched_stop();
 		return -1;
 	}
 	if (pthread_create(&sigthread, NULL, signal_main, dev) != 0) {
-		watchdog_stop = true;
+		context_watch_stop();
 		pthread_join(watchdog, NULL);
 		sched_stop();
 		return -1;
@@ -154,7 +148,7 @@ static int serve(struct device *dev)
 	 */
 	pthread_kill(sigthread, SIGTERM);
 	pthread_join(sigthread, NULL);
-	watchdog_stop = true;
+	context_watch_stop();
 	pthread_join(watchdog, NULL);
 	if (dev->no_passthrough) {
 		log_err(

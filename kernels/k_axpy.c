@@ -14,7 +14,7 @@
 /* Both vectors are read and y written: smaller tiles than fill's. */
 #define AXPY_TILE_BYTES (VGPU_TILE_BYTES / 2)
 
-static uint32_t axpy_plan(const struct vgpu_launch *l, unsigned workers,
+static uint32_t axpy_plan(struct vgpu_launch *l, unsigned workers,
 			  size_t *scratch_bytes)
 {
 	(void)workers, (void)scratch_bytes;

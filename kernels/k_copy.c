@@ -18,7 +18,7 @@ static bool overlap(const struct vgpu_launch *l, uint64_t bytes)
 	return bytes && s < d + bytes && d < s + bytes;
 }
 
-static uint32_t copy_plan(const struct vgpu_launch *l, unsigned workers,
+static uint32_t copy_plan(struct vgpu_launch *l, unsigned workers,
 			  size_t *scratch_bytes)
 {
 	(void)workers, (void)scratch_bytes;

@@ -19,7 +19,7 @@
 /* Caps the scratch area (8 bytes a tile), which is zeroed for every launch. */
 #define DOT_TILES_MAX (1u << 16)
 
-static uint32_t dot_plan(const struct vgpu_launch *l, unsigned workers,
+static uint32_t dot_plan(struct vgpu_launch *l, unsigned workers,
 			 size_t *scratch_bytes)
 {
 	(void)workers;

@@ -6,7 +6,7 @@
 #include "kernel_list.h"
 #include "tiling.h"
 
-static uint32_t fill_plan(const struct vgpu_launch *l, unsigned workers,
+static uint32_t fill_plan(struct vgpu_launch *l, unsigned workers,
 			  size_t *scratch_bytes)
 {
 	(void)workers, (void)scratch_bytes;

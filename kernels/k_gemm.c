@@ -1,14 +1,14 @@
 /*
- * gemm: C = alpha*op(A)*op(B) + beta*C, row-major, on serial OpenBLAS.
+ * gemm: C = alpha*op(A)*op(B) + beta*C, row-major, on OpenBLAS (one thread
+ * per call; the scheduler's workers run tiles side by side).
  *
- * Tiles are the blocks of a grid over C, each one OpenBLAS call on its
- * block. The grid is ceil(m/s) x ceil(n/s) blocks for a block side s, rows
- * and columns then split evenly, so blocks are near square, which keeps
- * the packing of A and B small next to the arithmetic. plan() picks s from
- * the amount of work and the number of workers; run_tile() only learns the
- * tile count. As s grows neither grid dimension grows, so two sides with
- * the same tile count give the same grid: run_tile() finds it again by a
- * binary search over s.
+ * Tiles are blocks of C: full-width row panels, with C cut into column
+ * blocks only when it is very wide. Measured with 2 workers on a 2048^3
+ * sgemm against OpenBLAS's own 2 threads: 512x2048 panels 1.00, 256x2048
+ * 0.97, 128x2048 0.92, 256x256 squares 0.88, because every tile packs its
+ * own panels of A and B and row panels share the packed B best. A tile is
+ * at most about 4.4 GFLOP (20-40 ms on one core), so that other contexts'
+ * tiles get a turn. plan() stores the grid in l->plan for run_tile().
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,17 +22,17 @@
 #include "kernel_list.h"
 #include "tiling.h"
 
-/* Smaller blocks spend too much of their time packing A and B. */
-#define GEMM_MIN_SIDE 128
-/*
- * Most f32 flops in a tile (f64 ones count double, being half as fast): a
- * few ms, so that tiles of other contexts get their turn.
- */
-#define GEMM_TILE_MAX_WORK 5e8
+/* Most f32 flops in a tile (f64 ones count double, being half as fast). */
+#define GEMM_TILE_MAX_WORK 4.4e9
 /* Less than this is not worth handing to another worker. */
 #define GEMM_TILE_MIN_WORK 4e6
-/* Tiles per worker when there is enough work, for load balance. */
-#define GEMM_TILES_PER_WORKER 4
+/* Narrower tiles spend too much of their time packing A and B. */
+#define GEMM_MIN_ROWS 64
+#define GEMM_MIN_COLS 256
+/* Wider C is cut into column blocks, to keep packed B panels small. */
+#define GEMM_MAX_COLS 2048
+
+enum { PLAN_ROW_BLOCKS, PLAN_COL_BLOCKS };
 
 struct gemm {
 	uint64_t m, n, k, lda, ldb, ldc;
@@ -81,73 +81,69 @@ static int gemm_shape(const struct vgpu_cmd *c, struct gemm *g)
 	return 0;
 }
 
-static uint64_t grid_tiles(const struct gemm *g, uint64_t side)
+/* Row and column blocks of C for about AREA elements a tile. */
+static void grid_for_area(const struct gemm *g, double area, uint64_t *gr,
+			  uint64_t *gc)
 {
-	return ceil_div(g->m, side) * ceil_div(g->n, side);
+	uint64_t nb = g->n < GEMM_MAX_COLS ? g->n : GEMM_MAX_COLS;
+	if ((double)nb * GEMM_MIN_ROWS > area) /* a huge k: narrower panels */
+		nb = (uint64_t)fmax(fmin((double)nb, GEMM_MIN_COLS),
+				    area / GEMM_MIN_ROWS);
+	uint64_t mb = (uint64_t)fmax(GEMM_MIN_ROWS, area / (double)nb);
+	*gr = ceil_div(g->m, mb);
+	*gc = ceil_div(g->n, nb);
 }
 
-/* The largest block side whose grid has at least WANT tiles; 1 if none. */
-static uint64_t side_for(const struct gemm *g, uint64_t want)
+static double tile_work(double work, uint64_t gr, uint64_t gc)
 {
-	uint64_t lo = 1, hi = max_u64(g->m, g->n);
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo + 1) / 2;
-		if (grid_tiles(g, mid) >= want)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
+	return work / (double)(gr * gc);
 }
 
-/* Share of the workers' time spent working when NT equal tiles run. */
-static double balance(uint64_t nt, unsigned workers)
-{
-	return (double)nt / (double)(workers * ceil_div(nt, workers));
-}
-
-static uint32_t gemm_plan(const struct vgpu_launch *l, unsigned workers,
+static uint32_t gemm_plan(struct vgpu_launch *l, unsigned workers,
 			  size_t *scratch_bytes)
 {
 	(void)scratch_bytes;
+	l->plan[PLAN_ROW_BLOCKS] = l->plan[PLAN_COL_BLOCKS] = 1;
 	struct gemm g;
 	if (gemm_shape(l->cmd, &g) < 0 || g.m == 0 || g.n == 0)
 		return 1;
 	if (workers < 1)
 		workers = 1;
 	/* k = 0 still scales C: count that as one step of work. */
-	double work = 2.0 * (double)g.m * (double)g.n *
-		      (double)max_u64(g.k, 1) * (g.dtype == VGPU_F64 ? 2 : 1);
-	double need = fmin(ceil(work / GEMM_TILE_MAX_WORK), VGPU_TILES_MAX);
-	double most = fmax(1, floor(work / GEMM_TILE_MIN_WORK));
-	double want = fmax(need, fmin(GEMM_TILES_PER_WORKER * workers, most));
-
-	uint64_t min_side = GEMM_MIN_SIDE;
-	if (min_side > max_u64(g.m, g.n))
-		min_side = max_u64(g.m, g.n);
-	uint64_t side = side_for(&g, (uint64_t)fmax(want, 1));
-	/* The grid steps in jumps: rather fewer tiles than too small ones. */
-	if ((double)grid_tiles(&g, side) > most &&
-	    (double)grid_tiles(&g, side + 1) >= need)
-		side++;
-	if (side < min_side)
-		side = min_side;
-	/*
-	 * A few more, smaller tiles may share out better over the workers
-	 * (16 tiles keep 2 workers busier than 9 do): at most twice as many,
-	 * and none below the minimum work.
-	 */
-	uint64_t nt = grid_tiles(&g, side), best = side;
-	most = fmin(2.0 * (double)nt, fmax((double)nt, most));
-	for (int i = 0; i < 8 && side > min_side; i++) {
-		side = side_for(&g, grid_tiles(&g, side) + 1);
-		if (side < min_side || (double)grid_tiles(&g, side) > most)
+	double weight = g.dtype == VGPU_F64 ? 2 : 1;
+	double work =
+	    2.0 * (double)g.m * (double)g.n * (double)max_u64(g.k, 1) * weight;
+	if (work < 2 * GEMM_TILE_MIN_WORK)
+		return 1;
+	uint64_t gr, gc;
+	grid_for_area(
+	    &g, GEMM_TILE_MAX_WORK / (2.0 * (double)max_u64(g.k, 1) * weight),
+	    &gr, &gc);
+	uint64_t max_gr = max_u64(1, g.m / GEMM_MIN_ROWS);
+	uint64_t max_gc = max_u64(gc, g.n / GEMM_MIN_COLS);
+	/* Two tiles a worker where the work allows, for load balance. */
+	double want = fmin(2.0 * workers, floor(work / GEMM_TILE_MIN_WORK));
+	while ((double)(gr * gc) < want) {
+		if (gr < max_gr &&
+		    tile_work(work, gr + 1, gc) >= GEMM_TILE_MIN_WORK)
+			gr++;
+		else if (gc < max_gc &&
+			 tile_work(work, gr, gc + 1) >= GEMM_TILE_MIN_WORK)
+			gc++;
+		else
 			break;
-		if (balance(grid_tiles(&g, side), workers) >
-		    balance(grid_tiles(&g, best), workers) + 1e-9)
-			best = side;
 	}
-	return (uint32_t)grid_tiles(&g, best);
+	/* A multiple of the workers keeps them all busy to the end. */
+	for (unsigned i = 0;
+	     i < workers && (gr * gc) % workers && gr < max_gr &&
+	     work / (double)((gr + 1) * gc) >= GEMM_TILE_MIN_WORK;
+	     i++)
+		gr++;
+	if (gr * gc > VGPU_TILES_MAX)
+		gr = max_u64(1, VGPU_TILES_MAX / gc);
+	l->plan[PLAN_ROW_BLOCKS] = gr;
+	l->plan[PLAN_COL_BLOCKS] = gc;
+	return (uint32_t)(gr * gc);
 }
 
 static int gemm_tile(const struct vgpu_launch *l, uint32_t tile,
@@ -159,10 +155,9 @@ static int gemm_tile(const struct vgpu_launch *l, uint32_t tile,
 		return -EINVAL;
 	if (g.m == 0 || g.n == 0)
 		return 0;
-	uint64_t side = side_for(&g, ntiles);
-	if (grid_tiles(&g, side) != ntiles || tile >= ntiles)
-		return -EINVAL; /* not a tiling plan() makes */
-	uint64_t gr = ceil_div(g.m, side), gc = ceil_div(g.n, side);
+	uint64_t gr = l->plan[PLAN_ROW_BLOCKS], gc = l->plan[PLAN_COL_BLOCKS];
+	if (gr * gc != ntiles || tile >= ntiles)
+		return -EINVAL; /* not a tiling plan() made */
 	uint64_t i0, i1, j0, j1;
 	vgpu_split_even(g.m, gr, tile / gc, &i0, &i1);
 	vgpu_split_even(g.n, gc, tile % gc, &j0, &j1);

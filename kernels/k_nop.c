@@ -2,7 +2,7 @@
 
 #include <vgpufs/catalog.h>
 
-static uint32_t nop_plan(const struct vgpu_launch *l, unsigned workers,
+static uint32_t nop_plan(struct vgpu_launch *l, unsigned workers,
 			 size_t *scratch_bytes)
 {
 	(void)l, (void)workers, (void)scratch_bytes;

@@ -21,16 +21,17 @@ struct vgpu_launch {
 	const struct vgpu_cmd *cmd; /* validated: extents fit the buffers */
 	/* For buffer argument i: base of the buffer plus the given offset. */
 	void *ptr[VGPU_MAX_ARGS];
-	void *scratch; /* plan()'s scratch_bytes, zeroed, 64-byte aligned */
+	void *scratch;	  /* plan()'s scratch_bytes, zeroed, 64-byte aligned */
+	uint64_t plan[4]; /* what plan() decided, for run_tile() */
 };
 
 struct vgpu_kernel_impl {
 	uint16_t id; /* enum vgpu_kernel_id */
 	/*
 	 * Number of tiles (at least 1) for a machine with WORKERS worker
-	 * threads; may set *SCRATCH_BYTES.
+	 * threads; may set *SCRATCH_BYTES and note its choices in l->plan.
 	 */
-	uint32_t (*plan)(const struct vgpu_launch *l, unsigned workers,
+	uint32_t (*plan)(struct vgpu_launch *l, unsigned workers,
 			 size_t *scratch_bytes);
 	/* Returns 0 or -errno. */
 	int (*run_tile)(const struct vgpu_launch *l, uint32_t tile,

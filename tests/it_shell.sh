@@ -37,5 +37,15 @@ check "cat kernels/gemm documents the kernel" grep -q "^example: gemm a=A" "$mnt
 check "ls kernels lists the catalogue" bash -c "ls '$mnt/kernels' | tr '\n' ' ' | grep -qx 'axpy copy dot fill gemm nop '"
 check "info is key: value lines" bash -c "grep -qx 'protocol: 1' '$mnt/info'"
 check "shell '>' creates and sizes a buffer" bash -c "printf 'abcd' > '$mnt/mem/s' && [ \$(stat -c %s '$mnt/mem/s') = 4 ] && rm '$mnt/mem/s'"
+# docs/kernels.md documents every kernel the daemon serves, with its example
+docs_cover_kernels() {
+	local k ex
+	for k in $(ls "$mnt/kernels"); do
+		grep -q "^## $k\$" "$VGPUFS_DOCS/kernels.md" || { echo "no section for $k"; return 1; }
+		ex=$(sed -n 's/^example: //p' "$mnt/kernels/$k")
+		grep -qF "$ex" "$VGPUFS_DOCS/kernels.md" || { echo "example of $k missing: $ex"; return 1; }
+	done
+}
+check "docs/kernels.md covers every kernel" docs_cover_kernels
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -26,7 +26,6 @@ static struct job *job_alloc(struct context *ctx)
 	if (!job)
 		return NULL;
 	job->ctx = ctx;
-	job->t_submit_ns = now_ns();
 	return job;
 }
 
@@ -109,6 +108,7 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 				    k->name, a->name);
 	}
 	job->bufs[i] = n;
+	job->nbufs++;
 	n->busy++;
 	return 0;
 }
@@ -149,7 +149,12 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 		return job;
 	}
 	struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {0};
-	pthread_mutex_lock(&tree_lock);
+	bool has_bufs = false;
+	for (unsigned i = 0; i < k->nargs; i++)
+		has_bufs |= k->args[i].type == VGPU_ARG_BUF;
+	/* The tree's lock only for commands that name buffers. */
+	if (has_bufs)
+		pthread_mutex_lock(&tree_lock);
 	int rc = 0;
 	for (unsigned i = 0; i < k->nargs && rc == 0; i++)
 		if (k->args[i].type == VGPU_ARG_BUF)
@@ -162,7 +167,8 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 	}
 	if (rc == 0)
 		map_buffers(job, info);
-	pthread_mutex_unlock(&tree_lock);
+	if (has_bufs)
+		pthread_mutex_unlock(&tree_lock);
 	/* Names pointed into the write's data, which is gone after this. */
 	for (unsigned i = 0; i < k->nargs; i++)
 		job->cmd.buf[i].name = NULL;
@@ -171,6 +177,8 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 
 void job_release_buffers(struct job *job)
 {
+	if (!job->nbufs)
+		return; /* most cheap commands: no need for the tree's lock */
 	pthread_mutex_lock(&tree_lock);
 	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++) {
 		bufmap_put(job->maps[i]);
@@ -181,6 +189,7 @@ void job_release_buffers(struct job *job)
 			job->bufs[i] = NULL;
 		}
 	}
+	job->nbufs = 0;
 	pthread_mutex_unlock(&tree_lock);
 }
 

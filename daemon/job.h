@@ -23,13 +23,14 @@ struct job {
 	struct vgpu_cmd cmd;
 	const struct vgpu_kernel_impl *impl;
 	struct node *bufs[VGPU_MAX_ARGS];
+	unsigned nbufs; /* how many of bufs[] are set */
 	struct bufmap *maps[VGPU_MAX_ARGS];
 	struct vgpu_launch launch;
 	int err; /* set: the command fails with this, MSG says why */
 	char msg[VGPU_MSG_MAX];
 	/* scheduler state, under its lock */
 	uint32_t ntiles, next_tile, done_tiles;
-	uint64_t t_submit_ns, t_start_ns, t_end_ns;
+	uint64_t t_start_ns, t_end_ns;
 };
 
 /* A job for CTX that will fail with ERR and MSG (a parse error). */

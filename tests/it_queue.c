@@ -334,6 +334,31 @@ START_TEST(close_with_queued_work)
 }
 END_TEST
 
+/* rm of a buffer that queued commands use: they still run, then it goes. */
+START_TEST(rm_while_queued)
+{
+	ck_assert_int_eq(buf_create(&d, "doomed", 64 << 20), 0);
+	int q = queue_open(&d, 0);
+	for (int i = 0; i < 10; i++)
+		queue_send(q, "fill buf=doomed value=3 n=16M");
+	ck_assert_int_eq(unlink(dpath(&d, "mem/doomed")), 0);
+	/* the name is gone at once: a new command cannot find it */
+	queue_send(q, "fill buf=doomed value=3 n=1");
+	char out[256];
+	for (int i = 0; i < 10; i++) {
+		queue_recv(q, out, sizeof(out));
+		ck_assert_msg(strstr(out, " ok fill "), "%s", out);
+	}
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strstr(out, "11 err ENOENT"), "%s", out);
+	close(q);
+	/* and the memory is released after the last command */
+	const char *st = slurp(dpath(&d, "stats"));
+	ck_assert_msg(strstr(st, "buffers 0\n"), "%s", st);
+	ck_assert_msg(strstr(st, "vram_ram_used_bytes 0\n"), "%s", st);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -346,6 +371,7 @@ int main(void)
 	    blocked_reader_signals,
 	    contexts_concurrent,
 	    close_with_queued_work,
+	    rm_while_queued,
 	};
 	return run_suite(suite_with_daemon("queue", setup, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));

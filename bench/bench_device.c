@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -101,6 +102,7 @@ static void device_stop(struct device *d)
 {
 	kill(d->pid, SIGTERM);
 	waitpid(d->pid, NULL, 0);
+	umount2(d->mnt, MNT_DETACH); /* only if it died badly */
 	rmdir(d->mnt);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,6 +38,8 @@ void daemon_start(struct daemon_proc *d, const char *const args[])
 	d->pid = fork();
 	ck_assert_int_ge(d->pid, 0);
 	if (d->pid == 0) {
+		/* A failed test exits without teardown: the daemon follows. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -59,21 +62,27 @@ void daemon_start(struct daemon_proc *d, const char *const args[])
 	ck_abort_msg("vgpufsd did not come up on %s", d->mnt);
 }
 
+/* Whatever became of the daemon, leave no mount behind. */
+static void detach(struct daemon_proc *d)
+{
+	umount2(d->mnt, MNT_DETACH); /* EINVAL when it unmounted itself */
+	rmdir(d->mnt);
+}
+
 int daemon_stop(struct daemon_proc *d)
 {
 	int status = 0;
 	kill(d->pid, SIGTERM);
 	for (int i = 0; i < 1000; i++) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-			rmdir(d->mnt);
+			detach(d);
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		}
 		usleep(10000);
 	}
 	kill(d->pid, SIGKILL);
 	waitpid(d->pid, &status, 0);
-	umount2(d->mnt, MNT_DETACH);
-	rmdir(d->mnt);
+	detach(d);
 	return -1;
 }
 

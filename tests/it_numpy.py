@@ -31,6 +31,8 @@ try:
 finally:
     proc.terminate()
     proc.wait(timeout=30)
+    # only if the daemon died badly: never leave a dead mount behind
+    subprocess.run(["umount", "-l", mnt], stderr=subprocess.DEVNULL)
     os.rmdir(mnt)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

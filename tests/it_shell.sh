@@ -9,6 +9,7 @@ pid=$!
 cleanup() {
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	umount -l "$mnt" 2>/dev/null || true # only if the daemon died badly
 	rmdir "$mnt" 2>/dev/null || true
 }
 trap cleanup EXIT

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <vgpufs/catalog.h>
 #include <vgpufs/text_proto.h>
 
 #include "context.h"
@@ -132,41 +133,69 @@ void context_close(struct context *ctx)
 	context_put(ctx);
 }
 
-/* Hands one line (ctx->line) to the scheduler; -ENOMEM if it cannot. */
-static int submit_line(struct context *ctx, struct cred *cred)
+static uint64_t next_seq(struct context *ctx)
 {
-	struct job *job;
-	if (ctx->overlong) {
-		job = job_new_failed(
-		    ctx, -E2BIG,
-		    "line longer than 4096 bytes; split the command "
-		    "or shorten buffer names");
-	} else {
-		struct vgpu_cmd cmd;
-		int err = 0;
-		char msg[VGPU_MSG_MAX];
-		switch (vgpu_text_parse(ctx->line, ctx->line_len, &cmd, &err,
-					msg, sizeof(msg))) {
-		case VGPU_LINE_EMPTY:
-			return 0;
-		case VGPU_LINE_ERROR:
-			job = job_new_failed(ctx, err, msg);
-			break;
-		default:
-			job = job_new(ctx, &cmd, cred);
-			break;
-		}
+	return atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->next_seq, 1,
+					 memory_order_release) +
+	       1;
+}
+
+/* Completes command SEQ at once: K is NULL when the line named no kernel. */
+static void complete_now(struct context *ctx, uint64_t seq,
+			 const struct vgpu_kernel_spec *k, int err,
+			 const char *msg)
+{
+	atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->submitted, 1,
+				  memory_order_relaxed);
+	stats_command(k, err, 0);
+	context_post(ctx, seq, err, err ? msg : k->name, 0);
+}
+
+/*
+ * Turns one line (ctx->line) into a command. Lines that fail to parse or
+ * validate, and commands that do no work (nop), complete here and now:
+ * their completion line still comes out in order (context_post waits for
+ * the ones before it), and no command object or hand-off is needed. That
+ * matters: the FUSE thread's time per request decides where the kernel
+ * wakes the client (docs/benchmarks.md).
+ */
+static void submit_line(struct context *ctx, struct cred *cred)
+{
+	struct vgpu_cmd cmd;
+	int err = -E2BIG;
+	char msg[VGPU_MSG_MAX] = "line longer than 4096 bytes; split the "
+				 "command or shorten buffer names";
+	enum vgpu_line_kind kind = VGPU_LINE_ERROR;
+	if (!ctx->overlong)
+		kind = vgpu_text_parse(ctx->line, ctx->line_len, &cmd, &err,
+				       msg, sizeof(msg));
+	if (kind == VGPU_LINE_EMPTY)
+		return;
+	uint64_t seq = next_seq(ctx);
+	if (kind == VGPU_LINE_ERROR) {
+		complete_now(ctx, seq, NULL, err, msg);
+		return;
 	}
-	if (!job)
-		return -ENOMEM;
-	job->seq = atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->next_seq,
-					     1, memory_order_release) +
-		   1;
+	if (cmd.spec->id == VGPU_K_NOP) {
+		complete_now(ctx, seq, cmd.spec, 0, NULL);
+		return;
+	}
+	struct job *job = job_new(ctx, &cmd, cred);
+	if (!job) {
+		complete_now(ctx, seq, cmd.spec, -ENOMEM,
+			     "out of memory for the command");
+		return;
+	}
+	job->seq = seq;
+	if (job->err) {
+		complete_now(ctx, seq, cmd.spec, job->err, job->msg);
+		job_free(job);
+		return;
+	}
 	atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->submitted, 1,
 				  memory_order_relaxed);
 	context_get(ctx);
 	sched_submit(job);
-	return 0;
 }
 
 void context_write(struct context *ctx, fuse_req_t req, const char *data,
@@ -177,12 +206,14 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 		return;
 	}
 	const struct fuse_ctx *fc = fuse_req_ctx(req);
-	struct cred cred = {
-	    .uid = fc->uid, .gid = fc->gid, .pid = fc->pid, .ngroups = -1};
-	size_t i = 0;
-	int rc = 0;
+	/* Field by field: the group list is loaded only if a check needs it. */
+	struct cred cred;
+	cred.uid = fc->uid;
+	cred.gid = fc->gid;
+	cred.pid = fc->pid;
+	cred.ngroups = -1;
 	pthread_mutex_lock(&ctx->submit_lock);
-	while (i < size) {
+	for (size_t i = 0; i < size;) {
 		const char *nl = memchr(data + i, '\n', size - i);
 		size_t chunk = nl ? (size_t)(nl - (data + i)) : size - i;
 		if (!ctx->overlong) {
@@ -194,22 +225,15 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 				ctx->line_len += chunk;
 			}
 		}
-		if (!nl) {
-			i = size;
+		if (!nl)
 			break;
-		}
-		rc = submit_line(ctx, &cred);
-		if (rc < 0)
-			break;
+		submit_line(ctx, &cred);
 		i += chunk + 1;
 		ctx->line_len = 0;
 		ctx->overlong = false;
 	}
 	pthread_mutex_unlock(&ctx->submit_lock);
-	if (rc < 0 && i == 0)
-		fuse_reply_err(req, -rc);
-	else
-		fuse_reply_write(req, i); /* short on ENOMEM: retry the rest */
+	fuse_reply_write(req, size);
 }
 
 /*
@@ -363,22 +387,18 @@ static void post_in_order(struct context *ctx, uint64_t seq, const char *line,
 	}
 }
 
-void context_complete(struct context *ctx, const struct job *job)
+void context_post(struct context *ctx, uint64_t seq, int err, const char *text,
+		  uint64_t elapsed_us)
 {
 	char line[VGPU_MSG_MAX + 128];
-	size_t len;
-	if (job->err)
-		len = vgpu_format_err(line, sizeof(line), job->seq, job->err,
-				      job->msg);
-	else
-		len = vgpu_format_ok(line, sizeof(line), job->seq,
-				     job->cmd.spec->name,
-				     (job->t_end_ns - job->t_start_ns) / 1000);
+	size_t len =
+	    err ? vgpu_format_err(line, sizeof(line), seq, err, text)
+		: vgpu_format_ok(line, sizeof(line), seq, text, elapsed_us);
 	atomic_fetch_add_explicit(
-	    (_Atomic uint64_t *)(job->err ? &ctx->failed : &ctx->completed), 1,
+	    (_Atomic uint64_t *)(err ? &ctx->failed : &ctx->completed), 1,
 	    memory_order_relaxed);
 	pthread_mutex_lock(&ctx->lock);
-	post_in_order(ctx, job->seq, line, len);
+	post_in_order(ctx, seq, line, len);
 	while (ctx->readers && ctx->done_len > ctx->done_off) {
 		struct parked_read *pr = pop_reader(ctx);
 		reply_lines(ctx, pr->req, pr->size);
@@ -390,6 +410,13 @@ void context_complete(struct context *ctx, const struct job *job)
 		ctx->poll = NULL;
 	}
 	pthread_mutex_unlock(&ctx->lock);
+}
+
+void context_complete(struct context *ctx, const struct job *job)
+{
+	context_post(ctx, job->seq, job->err,
+		     job->err ? job->msg : job->cmd.spec->name,
+		     (job->t_end_ns - job->t_start_ns) / 1000);
 }
 
 void context_for_each(void (*fn)(const struct context *, void *), void *arg)

@@ -77,9 +77,13 @@ void context_poll(struct context *ctx, fuse_req_t req,
 		  struct fuse_pollhandle *ph);
 
 /*
- * A job of CTX finished: appends its completion line, wakes readers.
- * Lines are posted in sequence order whatever order jobs finish in.
+ * Command SEQ of CTX finished: appends its completion line ("SEQ ok TEXT
+ * ELAPSED_US", or "SEQ err ERRNAME: TEXT" when ERR < 0) and wakes readers.
+ * Lines are posted in sequence order whatever order commands finish in.
  */
+void context_post(struct context *ctx, uint64_t seq, int err, const char *text,
+		  uint64_t elapsed_us);
+/* context_post() for a job the scheduler ran. */
 void context_complete(struct context *ctx, const struct job *job);
 
 /* Calls FN for every open context (for stats), under the list lock. */

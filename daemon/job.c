@@ -29,16 +29,6 @@ static struct job *job_alloc(struct context *ctx)
 	return job;
 }
 
-struct job *job_new_failed(struct context *ctx, int err, const char *msg)
-{
-	struct job *job = job_alloc(ctx);
-	if (job) {
-		job->err = err;
-		snprintf(job->msg, sizeof(job->msg), "%s", msg);
-	}
-	return job;
-}
-
 static int fail(struct job *job, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -33,15 +33,12 @@ struct job {
 	uint64_t t_start_ns, t_end_ns;
 };
 
-/* A job for CTX that will fail with ERR and MSG (a parse error). */
-struct job *job_new_failed(struct context *ctx, int err, const char *msg);
-
 /*
  * A job for a parsed command: resolves its buffers for CRED (existence,
  * search permission on the path, read/write permission as the kernel
  * uses each buffer), validates extents, and maps the buffers. On any
- * failure the job is still returned, marked failed, so that it completes in
- * order. NULL only when memory runs out.
+ * failure the job is still returned with err and msg set (and whatever
+ * buffers it bound, which job_free releases). NULL when memory runs out.
  */
 struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 		    struct cred *cred);

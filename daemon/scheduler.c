@@ -137,23 +137,10 @@ static void complete_list(struct job *done)
 	}
 }
 
-/* Commands that do no work complete on the submitting thread. */
-static bool runs_inline(const struct job *job)
-{
-	return job->err || job->cmd.spec->id == VGPU_K_NOP;
-}
-
 void sched_submit(struct job *job)
 {
 	struct context *ctx = job->ctx;
 	pthread_mutex_lock(&S.lock);
-	if (!ctx->active && !ctx->fifo_head && runs_inline(job)) {
-		pthread_mutex_unlock(&S.lock);
-		/* No work: it starts and ends at once (one clock read). */
-		job->t_start_ns = job->t_end_ns = now_ns();
-		complete(job);
-		return;
-	}
 	if (ctx->fifo_tail)
 		ctx->fifo_tail->next = job;
 	else

@@ -26,19 +26,28 @@ void stats_init(void)
 	st.start_ns = now_ns();
 }
 
-void stats_command_done(const struct job *job)
+void stats_command(const struct vgpu_kernel_spec *k, int err, uint64_t ns)
 {
-	if (!job->cmd.spec) {
-		atomic_fetch_add(&st.errors_unparsed, 1);
+	if (!k) {
+		atomic_fetch_add_explicit(&st.errors_unparsed, 1,
+					  memory_order_relaxed);
 		return;
 	}
-	unsigned id = job->cmd.spec->id;
-	atomic_fetch_add(&st.count[id], 1);
-	if (job->err)
-		atomic_fetch_add(&st.failed[id], 1);
-	else if (job->t_end_ns > job->t_start_ns)
-		atomic_fetch_add(&st.time_ns[id],
-				 job->t_end_ns - job->t_start_ns);
+	atomic_fetch_add_explicit(&st.count[k->id], 1, memory_order_relaxed);
+	if (err)
+		atomic_fetch_add_explicit(&st.failed[k->id], 1,
+					  memory_order_relaxed);
+	else if (ns)
+		atomic_fetch_add_explicit(&st.time_ns[k->id], ns,
+					  memory_order_relaxed);
+}
+
+void stats_command_done(const struct job *job)
+{
+	stats_command(job->cmd.spec, job->err,
+		      job->t_end_ns > job->t_start_ns
+			  ? job->t_end_ns - job->t_start_ns
+			  : 0);
 }
 
 void stats_worker_busy(uint64_t ns)

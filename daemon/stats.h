@@ -9,6 +9,9 @@ struct job;
 struct ram_tier;
 
 void stats_init(void);
+struct vgpu_kernel_spec;
+/* A command completed: K is NULL for a line that named no kernel. */
+void stats_command(const struct vgpu_kernel_spec *k, int err, uint64_t ns);
 void stats_command_done(const struct job *job);
 void stats_worker_busy(uint64_t ns);
 void stats_context_opened(void);

@@ -23,6 +23,21 @@ struct early_line {
 	char text[];
 };
 
+struct parked_write {
+	struct parked_write *next;
+	fuse_req_t req;
+	size_t size;
+	char data[];
+};
+
+#define MAX_UNREAD (1u << 20) /* bytes of completion lines nobody read */
+static unsigned max_inflight = 4096;
+
+void context_set_limits(unsigned inflight)
+{
+	max_inflight = inflight;
+}
+
 struct parked_read {
 	struct parked_read *next;
 	fuse_req_t req;
@@ -77,6 +92,7 @@ struct context *context_open(fuse_req_t req)
 	read_comm(fc->pid, ctx->comm);
 	ctx->refs = 1;
 	ctx->readers_tail = &ctx->readers;
+	ctx->writers_tail = &ctx->writers;
 	ctx->next_post = 1;
 	pthread_mutex_init(&ctx->submit_lock, NULL);
 	pthread_mutex_init(&ctx->lock, NULL);
@@ -194,27 +210,36 @@ static void submit_line(struct context *ctx, struct cred *cred)
 	}
 	atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->submitted, 1,
 				  memory_order_relaxed);
+	atomic_fetch_add_explicit((_Atomic unsigned *)&ctx->inflight, 1,
+				  memory_order_relaxed);
 	context_get(ctx);
 	sched_submit(job);
 }
 
-void context_write(struct context *ctx, fuse_req_t req, const char *data,
-		   size_t size)
+/* Whether CTX may take another command line (submit_lock held). */
+static bool has_room(struct context *ctx)
 {
-	if (sched_stopping()) {
-		fuse_reply_err(req, ESHUTDOWN);
-		return;
-	}
-	const struct fuse_ctx *fc = fuse_req_ctx(req);
-	/* Field by field: the group list is loaded only if a check needs it. */
-	struct cred cred;
-	cred.uid = fc->uid;
-	cred.gid = fc->gid;
-	cred.pid = fc->pid;
-	cred.ngroups = -1;
-	pthread_mutex_lock(&ctx->submit_lock);
-	for (size_t i = 0; i < size;) {
+	if (atomic_load_explicit((_Atomic unsigned *)&ctx->inflight,
+				 memory_order_relaxed) >= max_inflight)
+		return false;
+	pthread_mutex_lock(&ctx->lock);
+	bool room = ctx->closed || ctx->done_len - ctx->done_off < MAX_UNREAD;
+	pthread_mutex_unlock(&ctx->lock);
+	return room;
+}
+
+/*
+ * Takes lines of DATA while there is room (submit_lock held); returns the
+ * bytes taken. A trailing partial line is always taken: it holds nothing.
+ */
+static size_t take_lines(struct context *ctx, struct cred *cred,
+			 const char *data, size_t size)
+{
+	size_t i = 0;
+	while (i < size) {
 		const char *nl = memchr(data + i, '\n', size - i);
+		if (nl && !has_room(ctx))
+			break;
 		size_t chunk = nl ? (size_t)(nl - (data + i)) : size - i;
 		if (!ctx->overlong) {
 			if (ctx->line_len + chunk > VGPU_LINE_MAX) {
@@ -226,14 +251,88 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 			}
 		}
 		if (!nl)
-			break;
-		submit_line(ctx, &cred);
+			return size;
+		submit_line(ctx, cred);
 		i += chunk + 1;
 		ctx->line_len = 0;
 		ctx->overlong = false;
 	}
+	return i;
+}
+
+static void cred_of(fuse_req_t req, struct cred *cred)
+{
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	/* Field by field: the group list is loaded only if a check needs it. */
+	cred->uid = fc->uid;
+	cred->gid = fc->gid;
+	cred->pid = fc->pid;
+	cred->ngroups = -1;
+}
+
+/* Answers waiting writes while there is room (submit_lock held). */
+static void resume_writers_locked(struct context *ctx)
+{
+	while (ctx->writers) {
+		struct parked_write *w = ctx->writers;
+		struct cred cred;
+		cred_of(w->req, &cred);
+		size_t taken = take_lines(ctx, &cred, w->data, w->size);
+		if (!taken)
+			return;
+		ctx->writers = w->next;
+		if (!ctx->writers)
+			ctx->writers_tail = &ctx->writers;
+		parked_changed(-1);
+		fuse_reply_write(w->req,
+				 taken); /* short: the caller writes the rest */
+		free(w);
+	}
+}
+
+/* Room may have come free: commands finished, or completions were read. */
+static void resume_writers(struct context *ctx)
+{
+	if (!atomic_load_explicit(
+		(_Atomic(struct parked_write *) *)&ctx->writers,
+		memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&ctx->submit_lock);
+	resume_writers_locked(ctx);
 	pthread_mutex_unlock(&ctx->submit_lock);
-	fuse_reply_write(req, size);
+}
+
+void context_write(struct context *ctx, fuse_req_t req, const char *data,
+		   size_t size, bool nonblock)
+{
+	if (sched_stopping()) {
+		fuse_reply_err(req, ESHUTDOWN);
+		return;
+	}
+	struct cred cred;
+	cred_of(req, &cred);
+	pthread_mutex_lock(&ctx->submit_lock);
+	/* Behind waiting writes nothing may overtake them. */
+	size_t taken = ctx->writers ? 0 : take_lines(ctx, &cred, data, size);
+	if (taken || size == 0) {
+		fuse_reply_write(req, taken);
+	} else if (nonblock) {
+		fuse_reply_err(req, EAGAIN);
+	} else {
+		struct parked_write *w = malloc(sizeof(*w) + size);
+		if (!w) {
+			fuse_reply_err(req, ENOMEM);
+		} else {
+			w->next = NULL;
+			w->req = req;
+			w->size = size;
+			memcpy(w->data, data, size);
+			*ctx->writers_tail = w;
+			ctx->writers_tail = &w->next;
+			parked_changed(1);
+		}
+	}
+	pthread_mutex_unlock(&ctx->submit_lock);
 }
 
 /*
@@ -275,7 +374,8 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 		return;
 	}
 	pthread_mutex_lock(&ctx->lock);
-	if (ctx->done_len > ctx->done_off) {
+	bool taken = ctx->done_len > ctx->done_off;
+	if (taken) {
 		reply_lines(ctx, req, size);
 	} else if (nonblock) {
 		fuse_reply_err(req, EAGAIN);
@@ -297,6 +397,8 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
+	if (taken)
+		resume_writers(ctx); /* completions read: room for writes */
 }
 
 void context_poll(struct context *ctx, fuse_req_t req,
@@ -417,6 +519,9 @@ void context_complete(struct context *ctx, const struct job *job)
 	context_post(ctx, job->seq, job->err,
 		     job->err ? job->msg : job->cmd.spec->name,
 		     (job->t_end_ns - job->t_start_ns) / 1000);
+	atomic_fetch_sub_explicit((_Atomic unsigned *)&ctx->inflight, 1,
+				  memory_order_relaxed);
+	resume_writers(ctx);
 }
 
 void context_for_each(void (*fn)(const struct context *, void *), void *arg)
@@ -472,9 +577,38 @@ void context_wait_read(unsigned timeout_ms)
 		usleep(10 * 1000);
 }
 
+/*
+ * Answers waiting writes for which KEEP returns false with ERR. A pass of
+ * its own: submit_lock comes before a context's lock elsewhere.
+ */
+static void drop_writers(bool (*keep)(fuse_req_t), int err)
+{
+	pthread_mutex_lock(&all_lock);
+	for (struct context *c = all_head; c; c = c->all_next) {
+		pthread_mutex_lock(&c->submit_lock);
+		for (struct parked_write **pp = &c->writers; *pp;) {
+			struct parked_write *w = *pp;
+			if (keep && keep(w->req)) {
+				pp = &w->next;
+				continue;
+			}
+			*pp = w->next;
+			fuse_reply_err(w->req, err);
+			free(w);
+			parked_changed(-1);
+		}
+		c->writers_tail = &c->writers;
+		while (*c->writers_tail)
+			c->writers_tail = &(*c->writers_tail)->next;
+		pthread_mutex_unlock(&c->submit_lock);
+	}
+	pthread_mutex_unlock(&all_lock);
+}
+
 void context_abort_readers(void)
 {
 	drop_readers(NULL, ESHUTDOWN);
+	drop_writers(NULL, ESHUTDOWN);
 }
 
 /*
@@ -483,10 +617,10 @@ void context_abort_readers(void)
  * reader with a pending, unblocked signal (Ctrl-C, SIGKILL) is answered
  * with EINTR instead of being left in uninterruptible sleep.
  */
-static bool reader_undisturbed(const struct parked_read *pr)
+static bool thread_undisturbed(pid_t tid)
 {
 	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pr->tid);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return false; /* gone */
@@ -501,6 +635,16 @@ static bool reader_undisturbed(const struct parked_read *pr)
 	}
 	fclose(f);
 	return ((pnd | shd) & ~blk) == 0;
+}
+
+static bool reader_undisturbed(const struct parked_read *pr)
+{
+	return thread_undisturbed(pr->tid);
+}
+
+static bool writer_undisturbed(fuse_req_t req)
+{
+	return thread_undisturbed(fuse_req_ctx(req)->pid);
 }
 
 void context_watch_signals(void)
@@ -521,6 +665,7 @@ void context_watch_signals(void)
 		pthread_cond_timedwait(&watch.cv, &watch.lock, &until);
 		pthread_mutex_unlock(&watch.lock);
 		drop_readers(reader_undisturbed, EINTR);
+		drop_writers(writer_undisturbed, EINTR);
 		pthread_mutex_lock(&watch.lock);
 	}
 	pthread_mutex_unlock(&watch.lock);

@@ -18,6 +18,7 @@
 
 struct job;
 struct parked_read;
+struct parked_write;
 struct early_line;
 
 struct context {
@@ -34,6 +35,9 @@ struct context {
 	size_t line_len;
 	bool overlong; /* the current line passed VGPU_LINE_MAX */
 	uint64_t next_seq;
+	/* Writes waiting for room (back-pressure), oldest first. */
+	struct parked_write *writers, **writers_tail;
+	unsigned inflight; /* commands handed to the scheduler, not done */
 
 	/* Completion side. */
 	pthread_mutex_t lock;
@@ -57,6 +61,12 @@ struct context {
 	struct context *all_next, **all_prev;
 };
 
+/*
+ * Back-pressure: a context takes no more command lines while it has
+ * MAX_INFLIGHT commands in flight or more than 1 MiB of completions unread.
+ */
+void context_set_limits(unsigned max_inflight);
+
 /* A new context for the process behind REQ; NULL when out of memory. */
 struct context *context_open(fuse_req_t req);
 /*
@@ -67,9 +77,13 @@ void context_close(struct context *ctx);
 void context_get(struct context *ctx);
 void context_put(struct context *ctx);
 
-/* write() on queue: parses and submits every complete line. */
+/*
+ * write() on queue: parses and submits complete lines while the context has
+ * room. Replies with the bytes taken (a short count when room ran out); with
+ * none taken, EAGAIN if NONBLOCK, else the write waits for room.
+ */
 void context_write(struct context *ctx, fuse_req_t req, const char *data,
-		   size_t size);
+		   size_t size, bool nonblock);
 /* read() on queue: whole completion lines, parks when there are none. */
 void context_read(struct context *ctx, fuse_req_t req, size_t size,
 		  bool nonblock);

@@ -407,7 +407,7 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	(void)off;
 	if (ino == INO_QUEUE)
 		context_write((struct context *)(uintptr_t)fi->fh, req, buf,
-			      size);
+			      size, fi->flags & O_NONBLOCK);
 	else
 		fuse_reply_err(req, ino < INO_FIRST_DYNAMIC ? EBADF : EIO);
 }

@@ -183,6 +183,7 @@ int main(int argc, char **argv)
 	}
 	stats_init();
 	vgpu_kernels_init();
+	context_set_limits(opts.queue_depth);
 	if (tree_init() < 0) {
 		log_err("out of memory");
 		return 1;

@@ -28,6 +28,10 @@ static const char usage[] =
     "                     readers of queue each hold one, so keep it above "
     "the\n"
     "                     number of contexts that wait at once\n"
+    "  --queue-depth N    commands a context may have in flight (default "
+    "4096);\n"
+    "                     past it, or past 1 MiB of unread completions,\n"
+    "                     write() waits (EAGAIN with O_NONBLOCK)\n"
     "  --log-level LEVEL  error, warning, info (default) or debug\n"
     "  --help, --version\n";
 
@@ -69,6 +73,9 @@ static int set_option(struct options *o, const char *key, const char *val)
 			return 0;
 	} else if (strcmp(key, "uring-depth") == 0) {
 		if (parse_uint(val, 8, 65536, &o->uring_depth) == 0)
+			return 0;
+	} else if (strcmp(key, "queue-depth") == 0) {
+		if (parse_uint(val, 1, 1u << 20, &o->queue_depth) == 0)
 			return 0;
 	} else if (strcmp(key, "log-level") == 0) {
 		if ((lvl = log_level_parse(val)) >= 0) {
@@ -151,6 +158,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"no-uring", no_argument, NULL, 'U'},
 	    {"uring-depth", required_argument, NULL, 'D'},
+	    {"queue-depth", required_argument, NULL, 'Q'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -160,6 +168,7 @@ int options_parse(struct options *o, int argc, char **argv)
 			      .workers = ncpu > 0 ? (unsigned)ncpu : 1,
 			      .uring = true,
 			      .uring_depth = 512,
+			      .queue_depth = 4096,
 			      .log_level = LOG_LVL_INFO};
 	snprintf(o->mountpoint, sizeof(o->mountpoint), "/dev/vgpu0");
 
@@ -176,6 +185,7 @@ int options_parse(struct options *o, int argc, char **argv)
 		case 'v':
 		case 'w':
 		case 'D':
+		case 'Q':
 		case 'l':
 			for (const struct option *lo = longopts; lo->name; lo++)
 				if (lo->val == c)

@@ -13,6 +13,7 @@ struct options {
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */
 	unsigned uring_depth; /* io_uring queue depth per CPU */
+	unsigned queue_depth; /* commands in flight per context */
 	int log_level;
 };
 

@@ -359,6 +359,86 @@ START_TEST(rm_while_queued)
 }
 END_TEST
 
+/* Writes all of DATA, taking short counts as they come (a blocking fd). */
+static void write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+		ck_assert_msg(n > 0, "write: %s", strerror(errno));
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+/* A context takes at most --queue-depth commands in flight. */
+START_TEST(backpressure_inflight)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	d.mnt[0] = '\0';
+	const char *args[] = {"--queue-depth", "2", NULL};
+	daemon_start(&d, args);
+	for (const char *b = "ABC"; *b; b++) {
+		char name[2] = {*b, 0};
+		ck_assert_int_eq(buf_create(&d, name, 2048 * 2048 * 4), 0);
+	}
+	const char *line = "gemm a=A b=B c=C m=2048 n=2048 k=2048\n";
+	size_t len = strlen(line);
+	char batch[4096] = "";
+	for (int i = 0; i < 10; i++)
+		strcat(batch, line);
+	int q = queue_open(&d, O_NONBLOCK);
+	/* whole lines only, and no more than fit (each gemm takes ~0.1 s) */
+	ssize_t n = write(q, batch, strlen(batch));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(n % (ssize_t)len, 0);
+	ck_assert_int_le(n, 3 * (ssize_t)len);
+	ck_assert_int_eq(write(q, line, len), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	close(q); /* its commands still run */
+
+	/* a blocking writer waits for room and gets everything in */
+	char small[4096] = "";
+	for (int i = 0; i < 12; i++)
+		strcat(small, "fill buf=A value=1 n=4M\n");
+	q = queue_open(&d, 0);
+	write_all(q, small, strlen(small));
+	char out[256];
+	for (int i = 0; i < 12; i++) {
+		queue_recv(q, out, sizeof(out));
+		ck_assert_msg(strstr(out, " ok fill "), "%s", out);
+	}
+	close(q);
+}
+END_TEST
+
+/* Completions nobody reads are bounded too: writes wait until they are read. */
+START_TEST(backpressure_unread)
+{
+	int q = queue_open(&d, O_NONBLOCK);
+	static char nops[65536];
+	for (size_t i = 0; i + 4 <= sizeof(nops); i += 4)
+		memcpy(nops + i, "nop\n", 4);
+	size_t taken = 0;
+	ssize_t n;
+	while ((n = write(q, nops, sizeof(nops))) > 0)
+		taken += (size_t)n;
+	ck_assert_int_eq(errno, EAGAIN);
+	/* 1 MiB of lines like "123456 ok nop 0\n": some 60,000 to 100,000 nops
+	 */
+	ck_assert_uint_gt(taken / 4, 50000);
+	ck_assert_uint_lt(taken / 4, 120000);
+	/* read them all, then writing works again */
+	char buf[65536];
+	size_t lines = 0;
+	while ((n = read(q, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	ck_assert_uint_eq(lines, taken / 4);
+	ck_assert_int_eq(write(q, "nop\n", 4), 4);
+	close(q);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -372,6 +452,8 @@ int main(void)
 	    contexts_concurrent,
 	    close_with_queued_work,
 	    rm_while_queued,
+	    backpressure_inflight,
+	    backpressure_unread,
 	};
 	return run_suite(suite_with_daemon("queue", setup, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));

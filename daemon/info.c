@@ -7,6 +7,7 @@
 #include "ram_tier.h"
 #include "scheduler.h"
 #include "text_buf.h"
+#include "topology.h"
 #include "version.h"
 
 char *info_render(const struct device *dev, size_t *len)
@@ -16,6 +17,7 @@ char *info_render(const struct device *dev, size_t *len)
 	tb_printf(&tb, "version: %s\n", VGPUFS_VERSION);
 	tb_printf(&tb, "protocol: %d\n", VGPUFS_PROTOCOL_VERSION);
 	tb_printf(&tb, "workers: %u\n", sched_workers());
+	topology_describe(&tb);
 	tb_printf(&tb, "tiers: ram\n");
 	tb_printf(&tb, "tier.ram.capacity: %llu\n",
 		  (unsigned long long)ram_tier_capacity(dev->ram));

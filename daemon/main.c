@@ -24,6 +24,7 @@
 #include "ram_tier.h"
 #include "scheduler.h"
 #include "stats.h"
+#include "topology.h"
 
 #define URING_PARAM "/sys/module/fuse/parameters/enable_uring"
 
@@ -119,7 +120,9 @@ static int serve(struct device *dev)
 	sigset_t set;
 	stop_signal_set(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	int rc = sched_start(dev->opts->workers);
+	int rc = topology_init(dev->opts->workers);
+	if (rc == 0)
+		rc = sched_start(dev->opts->workers);
 	if (rc < 0) {
 		log_err("cannot start workers: %s", strerror(-rc));
 		return -1;

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <numa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -31,6 +32,14 @@ static int tmpfs_instance(uint64_t capacity)
 	if (rc == 0 &&
 	    fsconfig(fs, FSCONFIG_SET_STRING, "huge", "within_size", 0) < 0)
 		log_debug("tmpfs without huge pages: %m");
+	/*
+	 * Every buffer is worked on by workers on every node: spread its pages
+	 * over the nodes rather than piling them on the first toucher's.
+	 */
+	if (rc == 0 && numa_available() >= 0 &&
+	    numa_num_configured_nodes() > 1 &&
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mpol", "interleave", 0) < 0)
+		log_warn("tmpfs without NUMA interleaving: %m");
 	if (rc == 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		rc = -errno;
 	int mnt = rc == 0 ? fsmount(fs, FSMOUNT_CLOEXEC,

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "scheduler.h"
 #include "stats.h"
+#include "topology.h"
 
 static struct {
 	pthread_mutex_t lock;
@@ -186,7 +187,7 @@ static void finish_job(struct job *job)
 
 static void *worker_main(void *arg)
 {
-	(void)arg;
+	topology_bind_worker((unsigned)(uintptr_t)arg);
 	pthread_mutex_lock(&S.lock);
 	for (;;) {
 		while (!S.ring && !S.exit)
@@ -233,7 +234,8 @@ int sched_start(unsigned workers)
 	if (!S.threads)
 		return -ENOMEM;
 	for (unsigned i = 0; i < workers; i++) {
-		int rc = pthread_create(&S.threads[i], NULL, worker_main, NULL);
+		int rc = pthread_create(&S.threads[i], NULL, worker_main,
+					(void *)(uintptr_t)i);
 		if (rc) {
 			sched_stop();
 			sched_join();

@@ -1,5 +1,6 @@
 /* Starting and stopping: clean shutdown, stale mounts, double starts. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -123,6 +124,63 @@ START_TEST(live_mount_is_kept)
 }
 END_TEST
 
+/* Workers are pinned one CPU each, spread over the CPUs; info says where. */
+START_TEST(workers_pinned)
+{
+	struct daemon_proc d = {0};
+	const char *args[] = {"--workers", "3", NULL};
+	daemon_start(&d, args);
+	const char *info = slurp(dpath(&d, "info"));
+	ck_assert_msg(strstr(info, "workers: 3\n"), "%s", info);
+	ck_assert_msg(strstr(info, "numa.nodes: "), "%s", info);
+	const char *cpus = strstr(info, "worker.cpus:");
+	ck_assert_ptr_nonnull(cpus);
+	int c[3];
+	ck_assert_int_eq(
+	    sscanf(cpus, "worker.cpus: %d %d %d", &c[0], &c[1], &c[2]), 3);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu > 1)
+		ck_assert_int_ne(c[0], c[1]); /* spread, not stacked */
+	/* each worker thread may run on exactly its one CPU */
+	char path[512], line[256];
+	int pinned = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", d.pid);
+	DIR *tasks = opendir(path);
+	ck_assert_ptr_nonnull(tasks);
+	for (struct dirent *t; (t = readdir(tasks));) {
+		if (t->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", d.pid,
+			 t->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		bool worker = fgets(line, sizeof(line), f) &&
+			      strncmp(line, "vgpu-w", 6) == 0;
+		fclose(f);
+		if (!worker)
+			continue;
+		int idx = atoi(line + 6);
+		ck_assert_int_lt(idx, 3);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", d.pid,
+			 t->d_name);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "Cpus_allowed_list:", 18) == 0) {
+				ck_assert_int_eq(atoi(line + 18), c[idx]);
+				ck_assert_msg(!strpbrk(line + 18, ",-"), "%s",
+					      line);
+				pinned++;
+			}
+		fclose(f);
+	}
+	closedir(tasks);
+	ck_assert_int_eq(pinned, 3);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(bad_options)
 {
 	const char *bin = getenv("VGPUFSD");
@@ -137,9 +195,8 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = {
-	    sigterm_drains,
-	    stale_mount_is_replaced,
-	    live_mount_is_kept,
+	    sigterm_drains,	stale_mount_is_replaced,
+	    live_mount_is_kept, workers_pinned,
 	    bad_options,
 	};
 	return run_suite(suite_with_daemon("lifecycle", NULL, NULL, 120, tests,

@@ -138,8 +138,19 @@ void context_put(struct context *ctx)
 	stats_context_closed();
 }
 
+static void drop_ctx_readers(struct context *c,
+			     bool (*keep)(const struct parked_read *), int err);
+static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
+			     int err);
+
 void context_close(struct context *ctx)
 {
+	/*
+	 * Requests still parked here belong to a caller the kernel gave up on
+	 * (killed while blocked); they get an answer nobody reads, and go.
+	 */
+	drop_ctx_writers(ctx, NULL, EBADF);
+	drop_ctx_readers(ctx, NULL, EBADF);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->closed = true;
 	free(ctx->done);
@@ -532,28 +543,33 @@ void context_for_each(void (*fn)(const struct context *, void *), void *arg)
 	pthread_mutex_unlock(&all_lock);
 }
 
-/* Answers parked readers for which KEEP returns false with ERR. */
+/* Answers parked readers of C for which KEEP returns false with ERR. */
+static void drop_ctx_readers(struct context *c,
+			     bool (*keep)(const struct parked_read *), int err)
+{
+	pthread_mutex_lock(&c->lock);
+	for (struct parked_read **pp = &c->readers; *pp;) {
+		struct parked_read *pr = *pp;
+		if (keep && keep(pr)) {
+			pp = &pr->next;
+			continue;
+		}
+		*pp = pr->next;
+		fuse_reply_err(pr->req, err);
+		free(pr);
+		parked_changed(-1);
+	}
+	c->readers_tail = &c->readers;
+	while (*c->readers_tail)
+		c->readers_tail = &(*c->readers_tail)->next;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void drop_readers(bool (*keep)(const struct parked_read *), int err)
 {
 	pthread_mutex_lock(&all_lock);
-	for (struct context *c = all_head; c; c = c->all_next) {
-		pthread_mutex_lock(&c->lock);
-		for (struct parked_read **pp = &c->readers; *pp;) {
-			struct parked_read *pr = *pp;
-			if (keep && keep(pr)) {
-				pp = &pr->next;
-				continue;
-			}
-			*pp = pr->next;
-			fuse_reply_err(pr->req, err);
-			free(pr);
-			parked_changed(-1);
-		}
-		c->readers_tail = &c->readers;
-		while (*c->readers_tail)
-			c->readers_tail = &(*c->readers_tail)->next;
-		pthread_mutex_unlock(&c->lock);
-	}
+	for (struct context *c = all_head; c; c = c->all_next)
+		drop_ctx_readers(c, keep, err);
 	pthread_mutex_unlock(&all_lock);
 }
 
@@ -578,30 +594,35 @@ void context_wait_read(unsigned timeout_ms)
 }
 
 /*
- * Answers waiting writes for which KEEP returns false with ERR. A pass of
- * its own: submit_lock comes before a context's lock elsewhere.
+ * Answers waiting writes of C for which KEEP returns false with ERR. A pass
+ * of its own: submit_lock comes before a context's lock elsewhere.
  */
+static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
+			     int err)
+{
+	pthread_mutex_lock(&c->submit_lock);
+	for (struct parked_write **pp = &c->writers; *pp;) {
+		struct parked_write *w = *pp;
+		if (keep && keep(w->req)) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		fuse_reply_err(w->req, err);
+		free(w);
+		parked_changed(-1);
+	}
+	c->writers_tail = &c->writers;
+	while (*c->writers_tail)
+		c->writers_tail = &(*c->writers_tail)->next;
+	pthread_mutex_unlock(&c->submit_lock);
+}
+
 static void drop_writers(bool (*keep)(fuse_req_t), int err)
 {
 	pthread_mutex_lock(&all_lock);
-	for (struct context *c = all_head; c; c = c->all_next) {
-		pthread_mutex_lock(&c->submit_lock);
-		for (struct parked_write **pp = &c->writers; *pp;) {
-			struct parked_write *w = *pp;
-			if (keep && keep(w->req)) {
-				pp = &w->next;
-				continue;
-			}
-			*pp = w->next;
-			fuse_reply_err(w->req, err);
-			free(w);
-			parked_changed(-1);
-		}
-		c->writers_tail = &c->writers;
-		while (*c->writers_tail)
-			c->writers_tail = &(*c->writers_tail)->next;
-		pthread_mutex_unlock(&c->submit_lock);
-	}
+	for (struct context *c = all_head; c; c = c->all_next)
+		drop_ctx_writers(c, keep, err);
 	pthread_mutex_unlock(&all_lock);
 }
 

@@ -382,12 +382,25 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * The context of an open queue file, held for one request: once a reply is
+ * sent the caller may close the file, and its release may run on another
+ * thread before this one is done with the context.
+ */
+static struct context *queue_hold(const struct fuse_file_info *fi)
+{
+	struct context *ctx = (struct context *)(uintptr_t)fi->fh;
+	context_get(ctx);
+	return ctx;
+}
+
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	if (ino == INO_QUEUE) {
-		context_read((struct context *)(uintptr_t)fi->fh, req, size,
-			     fi->flags & O_NONBLOCK);
+		struct context *ctx = queue_hold(fi);
+		context_read(ctx, req, size, fi->flags & O_NONBLOCK);
+		context_put(ctx);
 		return;
 	}
 	if (ino < INO_FIRST_DYNAMIC) {
@@ -405,10 +418,11 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	(void)off;
-	if (ino == INO_QUEUE)
-		context_write((struct context *)(uintptr_t)fi->fh, req, buf,
-			      size, fi->flags & O_NONBLOCK);
-	else
+	if (ino == INO_QUEUE) {
+		struct context *ctx = queue_hold(fi);
+		context_write(ctx, req, buf, size, fi->flags & O_NONBLOCK);
+		context_put(ctx);
+	} else
 		fuse_reply_err(req, ino < INO_FIRST_DYNAMIC ? EBADF : EIO);
 }
 
@@ -416,7 +430,9 @@ static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
 	if (ino == INO_QUEUE) {
-		context_poll((struct context *)(uintptr_t)fi->fh, req, ph);
+		struct context *ctx = queue_hold(fi);
+		context_poll(ctx, req, ph);
+		context_put(ctx);
 		return;
 	}
 	if (ph)

@@ -54,6 +54,7 @@ struct context {
 	/* Scheduler side, under the scheduler's lock. */
 	struct job *fifo_head, *fifo_tail, *active;
 	struct context *rr_next, *rr_prev; /* runnable ring */
+	uint64_t vtime; /* worker time used, ns: the fair share's measure */
 	uint32_t queued;
 
 	/* Counters for stats (updated with atomics). */

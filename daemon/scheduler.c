@@ -24,19 +24,37 @@ static struct {
 	unsigned nworkers;
 	unsigned running; /* jobs activated and not yet completed */
 	atomic_bool stopping;
-	bool exit; /* workers leave (after the FUSE session is gone) */
+	bool exit;	/* workers leave (after the FUSE session is gone) */
+	uint64_t floor; /* least vtime among runnable contexts, last seen */
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER,
        .work = PTHREAD_COND_INITIALIZER,
        .idle = PTHREAD_COND_INITIALIZER};
 
+/*
+ * The runnable context that has used the least worker time: it gets the
+ * next free worker (fair share). A context that just became runnable
+ * starts from the least time of the others, so that idling earns no credit.
+ */
+static struct context *ring_pick(void)
+{
+	struct context *best = S.ring;
+	for (struct context *c = S.ring->rr_next; c != S.ring; c = c->rr_next)
+		if (c->vtime < best->vtime)
+			best = c;
+	S.floor = best->vtime;
+	return best;
+}
+
 static void ring_add(struct context *c)
 {
+	uint64_t floor = S.ring ? ring_pick()->vtime : S.floor;
+	if (c->vtime < floor)
+		c->vtime = floor;
 	if (!S.ring) {
 		c->rr_next = c->rr_prev = c;
 		S.ring = c;
 		return;
 	}
-	/* Behind the current head: the newcomer waits one round at most. */
 	c->rr_next = S.ring;
 	c->rr_prev = S.ring->rr_prev;
 	S.ring->rr_prev->rr_next = c;
@@ -154,11 +172,13 @@ void sched_submit(struct job *job)
 	complete_list(done);
 }
 
-static void run_one_tile(struct job *job, uint32_t tile)
+/* Runs a tile; returns how long it took (ns). */
+static uint64_t run_one_tile(struct job *job, uint32_t tile)
 {
 	uint64_t t0 = now_ns();
 	int rc = job->impl->run_tile(&job->launch, tile, job->ntiles);
-	stats_worker_busy(now_ns() - t0);
+	uint64_t ns = now_ns() - t0;
+	stats_worker_busy(ns);
 	if (rc < 0) {
 		pthread_mutex_lock(&S.lock);
 		if (!job->err) {
@@ -169,6 +189,7 @@ static void run_one_tile(struct job *job, uint32_t tile)
 		}
 		pthread_mutex_unlock(&S.lock);
 	}
+	return ns;
 }
 
 static void finish_job(struct job *job)
@@ -194,18 +215,17 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&S.work, &S.lock);
 		if (!S.ring)
 			break; /* told to exit, nothing running */
-		struct context *ctx = S.ring;
+		struct context *ctx = ring_pick();
 		struct job *job = ctx->active;
 		uint32_t tile = job->next_tile++;
 		if (job->next_tile == job->ntiles)
 			ring_remove(ctx); /* no tiles left to hand out */
-		else
-			S.ring = ctx->rr_next; /* next tile: next context */
 		pthread_mutex_unlock(&S.lock);
 
-		run_one_tile(job, tile);
+		uint64_t ns = run_one_tile(job, tile);
 
 		pthread_mutex_lock(&S.lock);
+		ctx->vtime += ns;
 		if (++job->done_tiles < job->ntiles)
 			continue;
 		pthread_mutex_unlock(&S.lock);

@@ -1,8 +1,10 @@
 /*
  * The scheduler: a pool of worker threads running kernels tile by tile.
  * Each context runs its commands one after another; contexts with work
- * take turns tile by tile (round robin), so one huge command shares the
- * workers with everyone else instead of holding them.
+ * share the workers tile by tile: a free worker takes its next tile from
+ * the runnable context that has used the least worker time (fair share),
+ * so one huge command shares the workers instead of holding them, and a
+ * small command arriving meanwhile goes next.
  */
 #ifndef VGPUFSD_SCHEDULER_H
 #define VGPUFSD_SCHEDULER_H

@@ -11,60 +11,7 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
 
-#include "extent_math.h"
-
-#define DIM_MAX	  INT32_MAX /* BLAS dimensions are 32-bit */
-#define COUNT_MAX (INT64_MAX / 16)
-
-#define BUF(n, acc, h)                                                         \
-	{                                                                      \
-		.name = n, .type = VGPU_ARG_BUF, .access = acc,                \
-		.required = true, .help = h                                    \
-	}
-#define INT(n, req, lo, hi, def, h)                                            \
-	{                                                                      \
-		.name = n, .type = VGPU_ARG_INT, .required = req, .imin = lo,  \
-		.imax = hi, .idef = def, .help = h                             \
-	}
-#define FLT(n, req, def, h)                                                    \
-	{                                                                      \
-		.name = n, .type = VGPU_ARG_FLOAT, .required = req,            \
-		.fdef = def, .help = h                                         \
-	}
-#define BOOL(n, h)                                                             \
-	{                                                                      \
-		.name = n, .type = VGPU_ARG_BOOL, .imin = 0, .imax = 1,        \
-		.help = h                                                      \
-	}
-#define DTYPE                                                                  \
-	{                                                                      \
-		.name = "dtype", .type = VGPU_ARG_DTYPE, .idef = VGPU_F32,     \
-		.help = "element type: f32 (default) or f64"                   \
-	}
-
-static size_t esize(const struct vgpu_cmd *c, unsigned dtype_idx)
-{
-	return vgpu_dtype_size((enum vgpu_dtype)vgpu_cmd_i(c, dtype_idx));
-}
-
-static int overflow(const struct vgpu_cmd *c, const char *what, char *msg,
-		    size_t len)
-{
-	snprintf(msg, len, "%s: %s overflows a 64-bit size", c->spec->name,
-		 what);
-	return -EOVERFLOW;
-}
-
-/* EXT = count*es, with formula "NAME*ES". */
-static int vector_extent(const struct vgpu_cmd *c, struct vgpu_extent *ext,
-			 uint64_t count, const char *name, size_t es, char *msg,
-			 size_t len)
-{
-	if (!ext_mul(count, es, &ext->bytes))
-		return overflow(c, name, msg, len);
-	snprintf(ext->formula, sizeof(ext->formula), "%s*%zu", name, es);
-	return 0;
-}
+#include "catalog_family.h"
 
 /* nop */
 
@@ -110,6 +57,7 @@ static const struct vgpu_kernel_spec k_fill = {
     .args = fill_args,
     .extents = fill_extents,
     .alias = VGPU_ALIAS_ANY,
+    .dtypes = VGPU_DT_FLT,
     .summary = "sets n elements of a buffer to one value",
     .semantics = "buf[i] = value for 0 <= i < n",
     .example = "fill buf=x value=1.5 n=1M",
@@ -175,6 +123,7 @@ static const struct vgpu_kernel_spec k_axpy = {
     .args = axpy_args,
     .extents = axpy_extents,
     .alias = VGPU_ALIAS_SAME_OR_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
     .summary = "y = alpha*x + y",
     .semantics = "y[i] = alpha*x[i] + y[i] for 0 <= i < n; x and y may be "
 		 "the same range, but not partly overlap",
@@ -212,6 +161,7 @@ static const struct vgpu_kernel_spec k_dot = {
     .args = dot_args,
     .extents = dot_extents,
     .alias = VGPU_ALIAS_ANY, /* out is written after x and y are read */
+    .dtypes = VGPU_DT_FLT,
     .summary = "out[0] = sum of x[i]*y[i]",
     .semantics = "out[0] = x[0]*y[0] + ... + x[n-1]*y[n-1], accumulated "
 		 "in double precision; 0 when n is 0",
@@ -301,6 +251,7 @@ static const struct vgpu_kernel_spec k_gemm = {
     .args = gemm_args,
     .extents = gemm_extents,
     .alias = VGPU_ALIAS_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
     .summary = "general matrix multiply, C = alpha*op(A)*op(B) + beta*C",
     .semantics = "Row-major. op(A) is m x k: A itself is m x k, or k x m "
 		 "when transa=1; op(B) is k x n: B is k x n, or n x k when "
@@ -312,8 +263,31 @@ static const struct vgpu_kernel_spec k_gemm = {
 };
 
 static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
-    [VGPU_K_NOP] = &k_nop,   [VGPU_K_FILL] = &k_fill, [VGPU_K_COPY] = &k_copy,
-    [VGPU_K_AXPY] = &k_axpy, [VGPU_K_DOT] = &k_dot,   [VGPU_K_GEMM] = &k_gemm,
+    [VGPU_K_NOP] = &k_nop,
+    [VGPU_K_FILL] = &k_fill,
+    [VGPU_K_COPY] = &k_copy,
+    [VGPU_K_AXPY] = &k_axpy,
+    [VGPU_K_DOT] = &k_dot,
+    [VGPU_K_GEMM] = &k_gemm,
+    /* catalog_elementwise.c */
+    [VGPU_K_ADD] = &vgpu_spec_add,
+    [VGPU_K_SUB] = &vgpu_spec_sub,
+    [VGPU_K_MUL] = &vgpu_spec_mul,
+    [VGPU_K_DIV] = &vgpu_spec_div,
+    [VGPU_K_MAX] = &vgpu_spec_max,
+    [VGPU_K_MIN] = &vgpu_spec_min,
+    [VGPU_K_POW] = &vgpu_spec_pow,
+    [VGPU_K_RELU] = &vgpu_spec_relu,
+    [VGPU_K_GELU] = &vgpu_spec_gelu,
+    [VGPU_K_SIGMOID] = &vgpu_spec_sigmoid,
+    [VGPU_K_TANH] = &vgpu_spec_tanh,
+    [VGPU_K_EXP] = &vgpu_spec_exp,
+    [VGPU_K_LOG] = &vgpu_spec_log,
+    [VGPU_K_SQRT] = &vgpu_spec_sqrt,
+    [VGPU_K_ABS] = &vgpu_spec_abs,
+    [VGPU_K_NEG] = &vgpu_spec_neg,
+    [VGPU_K_RECIP] = &vgpu_spec_recip,
+    [VGPU_K_CAST] = &vgpu_spec_cast,
 };
 
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)
@@ -372,6 +346,11 @@ int vgpu_catalog_describe(const struct vgpu_kernel_spec *k, char *buf,
 		if (a->required)
 			PUT(" (required)");
 		PUT("\n");
+	}
+	if (k->dtypes) {
+		char list[64];
+		PUT("dtypes: %s\n",
+		    vgpu_dtype_list(k->dtypes, list, sizeof(list)));
 	}
 	PUT("semantics: %s\nexample: %s\n", k->semantics, k->example);
 #undef PUT

@@ -12,7 +12,9 @@ void vgpu_cmd_apply_defaults(struct vgpu_cmd *cmd)
 			cmd->val[i].f = a->fdef;
 			break;
 		case VGPU_ARG_BUF:
-			cmd->buf[i] = (struct vgpu_bufref){0};
+			cmd->buf[i] = a->same_as && a->same_as <= k->nargs
+					  ? cmd->buf[a->same_as - 1]
+					  : (struct vgpu_bufref){0};
 			break;
 		default:
 			cmd->val[i].i = a->idef;

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include <vgpufs/dtype.h>
@@ -8,6 +9,8 @@ static const struct {
 } dtypes[VGPU_DTYPE_COUNT] = {
     [VGPU_F32] = {"f32", 4},
     [VGPU_F64] = {"f64", 8},
+    [VGPU_I32] = {"i32", 4},
+    [VGPU_U8] = {"u8", 1},
 };
 
 size_t vgpu_dtype_size(enum vgpu_dtype t)
@@ -27,4 +30,19 @@ int vgpu_dtype_parse(const char *name, size_t len)
 		    memcmp(dtypes[t].name, name, len) == 0)
 			return t;
 	return -1;
+}
+
+char *vgpu_dtype_list(uint32_t mask, char *buf, size_t len)
+{
+	size_t used = 0;
+	if (len)
+		buf[0] = '\0';
+	for (int t = 0; t < VGPU_DTYPE_COUNT; t++) {
+		if (!(mask & VGPU_DT(t)) || used >= len)
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s",
+				 used ? ", " : "", dtypes[t].name);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	return buf;
 }

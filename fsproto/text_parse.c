@@ -114,10 +114,13 @@ static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 		return 0;
 	case VGPU_ARG_DTYPE:
 		rc = vgpu_dtype_parse(v.s, v.len);
-		if (rc < 0)
+		if (rc < 0) {
+			char list[64];
+			vgpu_dtype_list(VGPU_DT_ALL, list, sizeof(list));
 			return fail(msg, msglen, -EINVAL,
-				    "%s: unknown dtype '%.*s' (f32, f64)",
-				    k->name, (int)v.len, v.s);
+				    "%s: unknown dtype '%.*s' (%s)", k->name,
+				    (int)(v.len > 32 ? 32 : v.len), v.s, list);
+		}
 		cmd->val[idx].i = rc;
 		return 0;
 	case VGPU_ARG_INT:

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include <vgpufs/dtype.h>
 #include <vgpufs/validate.h>
 
 static bool overlaps(uint64_t a0, uint64_t alen, uint64_t b0, uint64_t blen)
@@ -28,7 +29,8 @@ static int check_alias(const struct vgpu_cmd *cmd,
 				 oo = cmd->buf[o].offset;
 			if (!overlaps(io, ext[i].bytes, oo, ext[o].bytes))
 				continue;
-			if (k->alias == VGPU_ALIAS_SAME_OR_DISJOINT && io == oo)
+			if (k->alias == VGPU_ALIAS_SAME_OR_DISJOINT &&
+			    io == oo && ext[i].bytes == ext[o].bytes)
 				continue;
 			snprintf(msg, msglen,
 				 "%s: '%s' overlaps '%s' in the same buffer%s",
@@ -42,12 +44,37 @@ static int check_alias(const struct vgpu_cmd *cmd,
 	return 0;
 }
 
+/* Every dtype argument names a type the kernel supports. */
+static int check_dtypes(const struct vgpu_cmd *cmd, char *msg, size_t msglen)
+{
+	const struct vgpu_kernel_spec *k = cmd->spec;
+	for (unsigned i = 0; i < k->nargs; i++) {
+		if (k->args[i].type != VGPU_ARG_DTYPE)
+			continue;
+		int64_t t = vgpu_cmd_i(cmd, i);
+		if (t >= 0 && t < VGPU_DTYPE_COUNT && (k->dtypes & VGPU_DT(t)))
+			continue;
+		char list[64];
+		vgpu_dtype_list(k->dtypes, list, sizeof(list));
+		const char *name = t >= 0 && t < VGPU_DTYPE_COUNT
+				       ? vgpu_dtype_name((enum vgpu_dtype)t)
+				       : "?";
+		snprintf(msg, msglen, "%s: %s=%s is not supported (%s)",
+			 k->name, k->args[i].name, name, list);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int vgpu_cmd_validate(const struct vgpu_cmd *cmd,
 		      const struct vgpu_bufinfo buf[], char *msg, size_t msglen)
 {
 	const struct vgpu_kernel_spec *k = cmd->spec;
 	struct vgpu_extent ext[VGPU_MAX_ARGS] = {0};
-	int rc = k->extents(cmd, ext, msg, msglen);
+	int rc = check_dtypes(cmd, msg, msglen);
+	if (rc < 0)
+		return rc;
+	rc = k->extents(cmd, ext, msg, msglen);
 	if (rc < 0)
 		return rc;
 	for (unsigned i = 0; i < k->nargs; i++) {

@@ -10,5 +10,14 @@ extern const struct vgpu_kernel_impl vgpu_k_copy;
 extern const struct vgpu_kernel_impl vgpu_k_axpy;
 extern const struct vgpu_kernel_impl vgpu_k_dot;
 extern const struct vgpu_kernel_impl vgpu_k_gemm;
+/* k_binary.c */
+extern const struct vgpu_kernel_impl vgpu_k_add, vgpu_k_sub, vgpu_k_mul,
+    vgpu_k_div, vgpu_k_max, vgpu_k_min, vgpu_k_pow;
+/* k_unary.c */
+extern const struct vgpu_kernel_impl vgpu_k_relu, vgpu_k_gelu, vgpu_k_sigmoid,
+    vgpu_k_tanh, vgpu_k_exp, vgpu_k_log, vgpu_k_sqrt, vgpu_k_abs, vgpu_k_neg,
+    vgpu_k_recip;
+/* k_cast.c */
+extern const struct vgpu_kernel_impl vgpu_k_cast;
 
 #endif

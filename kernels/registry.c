@@ -9,9 +9,18 @@
 #include "kernel_list.h"
 
 static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
-    [VGPU_K_NOP] = &vgpu_k_nop,	  [VGPU_K_FILL] = &vgpu_k_fill,
-    [VGPU_K_COPY] = &vgpu_k_copy, [VGPU_K_AXPY] = &vgpu_k_axpy,
-    [VGPU_K_DOT] = &vgpu_k_dot,	  [VGPU_K_GEMM] = &vgpu_k_gemm,
+    [VGPU_K_NOP] = &vgpu_k_nop,	    [VGPU_K_FILL] = &vgpu_k_fill,
+    [VGPU_K_COPY] = &vgpu_k_copy,   [VGPU_K_AXPY] = &vgpu_k_axpy,
+    [VGPU_K_DOT] = &vgpu_k_dot,	    [VGPU_K_GEMM] = &vgpu_k_gemm,
+    [VGPU_K_ADD] = &vgpu_k_add,	    [VGPU_K_SUB] = &vgpu_k_sub,
+    [VGPU_K_MUL] = &vgpu_k_mul,	    [VGPU_K_DIV] = &vgpu_k_div,
+    [VGPU_K_MAX] = &vgpu_k_max,	    [VGPU_K_MIN] = &vgpu_k_min,
+    [VGPU_K_POW] = &vgpu_k_pow,	    [VGPU_K_RELU] = &vgpu_k_relu,
+    [VGPU_K_GELU] = &vgpu_k_gelu,   [VGPU_K_SIGMOID] = &vgpu_k_sigmoid,
+    [VGPU_K_TANH] = &vgpu_k_tanh,   [VGPU_K_EXP] = &vgpu_k_exp,
+    [VGPU_K_LOG] = &vgpu_k_log,	    [VGPU_K_SQRT] = &vgpu_k_sqrt,
+    [VGPU_K_ABS] = &vgpu_k_abs,	    [VGPU_K_NEG] = &vgpu_k_neg,
+    [VGPU_K_RECIP] = &vgpu_k_recip, [VGPU_K_CAST] = &vgpu_k_cast,
 };
 
 /*

@@ -25,12 +25,21 @@
 #define VGPU_TILES_MAX (1u << 20)
 
 /*
- * Bytes per element of a dtype argument; 0 for an unknown one. Takes the
- * raw int64 so that no out-of-range value is converted to the enum.
+ * Bytes per element of a dtype argument of the first kernels (fill, axpy,
+ * dot, gemm), which take f32 and f64 only; 0 for any other. Takes the raw
+ * int64 so that no out-of-range value is converted to the enum.
  */
 static inline size_t vgpu_elem_size(int64_t dtype)
 {
 	return dtype == VGPU_F32 ? 4 : dtype == VGPU_F64 ? 8 : 0;
+}
+
+/* Bytes per element of any dtype argument; 0 for an unknown one. */
+static inline size_t vgpu_any_elem_size(int64_t dtype)
+{
+	return dtype >= 0 && dtype < VGPU_DTYPE_COUNT
+		   ? vgpu_dtype_size((enum vgpu_dtype)dtype)
+		   : 0;
 }
 
 /* Tiles of CHUNK (> 0) items covering ITEMS, 1 to MAX (then larger) ones. */

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,12 +195,57 @@ START_TEST(vector_kernels)
 }
 END_TEST
 
+static void expect_error(const char *line, const char *what)
+{
+	char out[512];
+	run_line(&d, line, out, sizeof(out));
+	ck_assert_msg(strstr(out, " err ") && strstr(out, what), "%s -> %s",
+		      line, out);
+}
+
+/*
+ * Elementwise kernels through the device: a row-broadcast add, a scalar
+ * operand, a unary kernel in place and casts from u8 images, on an odd
+ * shape that no tile size divides.
+ */
+START_TEST(elementwise_kernels)
+{
+	const int rows = 333, cols = 1001, n = rows * cols;
+	float *a = map_new("a", (size_t)n * 4), *b = map_new("b", cols * 4),
+	      *o = map_new("o", (size_t)n * 4);
+	uint8_t *u = map_new("u", n);
+	for (int i = 0; i < n; i++)
+		a[i] = (float)rnd(), u[i] = (uint8_t)(i * 7);
+	for (int j = 0; j < cols; j++)
+		b[j] = (float)rnd();
+	expect_ok("add a=a b=b out=o n=333333 rows=333");
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(o[i] == a[i] + b[i % cols], "o[%d]", i);
+	expect_ok("mul a=o bscalar=-2 out=o n=333333");
+	expect_ok("relu x=o out=o n=333333");
+	for (int i = 0; i < n; i++) {
+		float want = (a[i] + b[i % cols]) * -2.0f;
+		ck_assert_msg(o[i] == (want < 0 ? 0.0f : want), "o[%d]", i);
+	}
+	expect_ok("cast x=u out=o n=333333 from=u8 to=f32");
+	for (int i = 0; i < n; i++)
+		ck_assert(o[i] == (float)u[i]);
+	expect_ok("cast x=a out=u n=333333 from=f32 to=u8");
+	for (int i = 0; i < n; i++) /* a in [-1, 1): 0 saturates, 0 truncates */
+		ck_assert(u[i] == 0);
+	expect_error("add a=a b=b out=o n=333333 rows=2", "does not divide");
+	expect_error("div a=u b=u out=u n=3 dtype=u8", "not supported");
+	expect_error("add a=a b=a+4 out=a n=1000", "overlaps");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
 	    gemm_shapes,
 	    gemm_options,
 	    vector_kernels,
+	    elementwise_kernels,
 	};
 	return run_suite(suite_with_daemon("kernels", setup, teardown, 300,
 					   tests,

@@ -34,7 +34,8 @@ START_TEST(fixed_files)
 	ck_assert(strstr(info, "workers: 2\n"));
 	ck_assert(strstr(info, "tier.ram.capacity: 67108864\n"));
 	ck_assert(strstr(info, "passthrough: yes\n"));
-	ck_assert(strstr(info, "kernels: nop fill copy axpy dot gemm\n"));
+	/* catalogue order: the first kernels, then each family's */
+	ck_assert(strstr(info, "kernels: nop fill copy axpy dot gemm "));
 	const char *gemm = slurp(dpath(&d, "kernels/gemm"));
 	ck_assert(strstr(gemm, "name: gemm\n"));
 	ck_assert(strstr(gemm, "transa"));

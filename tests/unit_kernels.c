@@ -18,247 +18,10 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
 
-#include "kernel_impl.h"
+#include "kernel_check.h"
 
-/* Elements around each operand that no kernel may touch. */
-#define GUARD 9
-
-/*
- * ck_assert in a loop over millions of elements is slow: every passing
- * check reports to the parent process. Only failures do here.
- */
-#define EXPECT(cond, ...)                                                      \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			ck_abort_msg(__VA_ARGS__);                             \
-	} while (0)
-
-/* Fixed seed: a failure must reproduce. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545f4914f6cdd1du;
-}
-
-/* Uniform in [-1, 1). */
-static double urand(void)
-{
-	return (double)(rnd() >> 11) / (double)(1ull << 52) - 1.0;
-}
-
-static uint64_t irand(uint64_t lo, uint64_t hi)
-{
-	return lo + rnd() % (hi - lo + 1);
-}
-
-static size_t esz(int dt)
-{
-	return dt == VGPU_F32 ? 4 : 8;
-}
-
-static const char *dtname(int dt)
-{
-	return dt == VGPU_F32 ? "f32" : "f64";
-}
-
-static double get(const void *p, int dt, size_t i)
-{
-	return dt == VGPU_F32 ? ((const float *)p)[i] : ((const double *)p)[i];
-}
-
-static void put(void *p, int dt, size_t i, double v)
-{
-	if (dt == VGPU_F32)
-		((float *)p)[i] = (float)v;
-	else
-		((double *)p)[i] = v;
-}
-
-static double eps(int dt)
-{
-	return dt == VGPU_F32 ? FLT_EPSILON : DBL_EPSILON;
-}
-
-/*
- * An operand of N elements at element offset OFF in an array with GUARD
- * more elements after it, all random, and a snapshot of the initial state.
- */
-struct arr {
-	int dt;
-	size_t total; /* elements */
-	void *base, *snap;
-	void *p; /* the operand */
-};
-
-static void arr_init(struct arr *a, int dt, size_t off, size_t n)
-{
-	a->dt = dt;
-	a->total = off + n + GUARD;
-	a->base = malloc(a->total * esz(dt));
-	a->snap = malloc(a->total * esz(dt));
-	ck_assert(a->base && a->snap);
-	for (size_t i = 0; i < a->total; i++)
-		put(a->base, dt, i, urand());
-	a->p = (char *)a->base + off * esz(dt);
-}
-
-static void arr_snap(struct arr *a)
-{
-	memcpy(a->snap, a->base, a->total * esz(a->dt));
-}
-
-/* Initial value of element I of the operand. */
-static double arr_old(const struct arr *a, size_t i)
-{
-	size_t off = (size_t)((char *)a->p - (char *)a->base) / esz(a->dt);
-	return get(a->snap, a->dt, off + i);
-}
-
-/* Element index within the whole array of the operand's element I. */
-static size_t arr_index(const struct arr *a, size_t i)
-{
-	return (size_t)((char *)a->p - (char *)a->base) / esz(a->dt) + i;
-}
-
-/* Whether element J of the whole array still holds its initial bits. */
-static int arr_same(const struct arr *a, size_t j)
-{
-	size_t es = esz(a->dt);
-	return memcmp((char *)a->base + j * es, (char *)a->snap + j * es, es) ==
-	       0;
-}
-
-static void arr_free(struct arr *a)
-{
-	free(a->base);
-	free(a->snap);
-}
-
-static struct vgpu_cmd mkcmd(unsigned id)
-{
-	struct vgpu_cmd c;
-	memset(&c, 0, sizeof(c));
-	c.spec = vgpu_catalog_by_id(id);
-	ck_assert_ptr_nonnull(c.spec);
-	vgpu_cmd_apply_defaults(&c);
-	return c;
-}
-
-/* Runners */
-
-enum mode { RUN_SERIAL, RUN_REVERSE, RUN_THREADS, RUN_MODES };
-static const char *const mode_name[RUN_MODES] = {"serial", "reverse",
-						 "threads"};
-#define THREADS 4
-
-static uint32_t plan(struct vgpu_launch *l, unsigned workers, size_t *scratch)
-{
-	const struct vgpu_kernel_impl *k = vgpu_kernel_impl(l->cmd->spec->id);
-	ck_assert_ptr_nonnull(k);
-	*scratch = 0;
-	uint32_t nt = k->plan(l, workers, scratch);
-	ck_assert_uint_ge(nt, 1);
-	return nt;
-}
-
-static uint32_t ntiles_for(const struct vgpu_cmd *c, void *const *ptr,
-			   unsigned workers)
-{
-	struct vgpu_launch l = {.cmd = c};
-	memcpy(l.ptr, ptr, sizeof(l.ptr));
-	size_t scratch;
-	return plan(&l, workers, &scratch);
-}
-
-struct mt {
-	const struct vgpu_kernel_impl *k;
-	const struct vgpu_launch *l;
-	uint32_t ntiles;
-	atomic_uint next;
-	atomic_int err;
-};
-
-static void *mt_worker(void *arg)
-{
-	struct mt *m = arg;
-	uint32_t t;
-	while ((t = atomic_fetch_add(&m->next, 1)) < m->ntiles) {
-		int rc = m->k->run_tile(m->l, t, m->ntiles);
-		int zero = 0;
-		if (rc < 0)
-			atomic_compare_exchange_strong(&m->err, &zero, rc);
-	}
-	return NULL;
-}
-
-/*
- * Runs like the scheduler would: plan, the tiles on THREADS threads (or in
- * reverse order on this one), finish.
- */
-static int run_tiles(struct vgpu_launch *l, unsigned workers, bool reverse)
-{
-	const struct vgpu_kernel_impl *k = vgpu_kernel_impl(l->cmd->spec->id);
-	size_t scratch;
-	uint32_t nt = plan(l, workers, &scratch);
-	l->scratch = NULL;
-	if (scratch) {
-		scratch = (scratch + 63) / 64 * 64;
-		l->scratch = aligned_alloc(64, scratch);
-		ck_assert_ptr_nonnull(l->scratch);
-		memset(l->scratch, 0, scratch);
-	}
-	struct mt m = {.k = k, .l = l, .ntiles = nt};
-	atomic_init(&m.next, 0);
-	atomic_init(&m.err, 0);
-	if (reverse) {
-		for (uint32_t t = nt; t-- > 0;) {
-			int rc = k->run_tile(l, t, nt);
-			if (rc < 0 && !atomic_load(&m.err))
-				atomic_store(&m.err, rc);
-		}
-	} else {
-		pthread_t th[THREADS];
-		for (int i = 0; i < THREADS; i++)
-			ck_assert_int_eq(
-			    pthread_create(&th[i], NULL, mt_worker, &m), 0);
-		for (int i = 0; i < THREADS; i++)
-			pthread_join(th[i], NULL);
-	}
-	int rc = atomic_load(&m.err);
-	if (rc == 0 && k->finish)
-		rc = k->finish(l, nt);
-	free(l->scratch);
-	l->scratch = NULL;
-	return rc;
-}
-
-/* Worker counts given to plan(): different ones give different tilings. */
-static int run(const struct vgpu_cmd *c, void *const *ptr, enum mode mode)
-{
-	struct vgpu_launch l = {.cmd = c};
-	memcpy(l.ptr, ptr, sizeof(l.ptr));
-	switch (mode) {
-	case RUN_SERIAL:
-		return vgpu_kernel_run_serial(&l, 2);
-	case RUN_REVERSE:
-		return run_tiles(&l, 5, true);
-	default:
-		return run_tiles(&l, THREADS, false);
-	}
-}
-
-static void run_ok(const struct vgpu_cmd *c, void *const *ptr, enum mode mode)
-{
-	int rc = run(c, ptr, mode);
-	ck_assert_msg(rc == 0, "%s (%s): returned %d", c->spec->name,
-		      mode_name[mode], rc);
-}
+/* The first kernels take f32 (0) and f64 (1): dtypes 0 to FLOAT_DTYPES-1. */
+#define FLOAT_DTYPES (VGPU_F64 + 1)
 
 /* Registry and nop */
 
@@ -288,7 +51,7 @@ END_TEST
 static void check_fill(int dt, size_t n, double v, enum mode mode)
 {
 	struct arr x;
-	arr_init(&x, dt, 1 + n % 5, n);
+	arr_init(&x, dt, 1 + n % 5, n, 1.0);
 	arr_snap(&x);
 	struct vgpu_cmd c = mkcmd(VGPU_K_FILL);
 	c.val[FILL_N].i = (int64_t)n;
@@ -303,7 +66,7 @@ static void check_fill(int dt, size_t n, double v, enum mode mode)
 		       n, mode_name[mode], i, get(x.p, dt, i), want);
 	for (size_t j = 0; j < x.total; j++)
 		if (j < arr_index(&x, 0) || j >= arr_index(&x, n))
-			EXPECT(arr_same(&x, j),
+			EXPECT(arr_elem_same(&x, j),
 			       "fill %s n=%zu: wrote element %zu "
 			       "outside the range",
 			       dtname(dt), n, j);
@@ -313,7 +76,7 @@ static void check_fill(int dt, size_t n, double v, enum mode mode)
 START_TEST(fill)
 {
 	static const size_t ns[] = {0, 1, 7, 1000, 1024 * 1024 + 3};
-	for (int dt = 0; dt < VGPU_DTYPE_COUNT; dt++)
+	for (int dt = 0; dt < FLOAT_DTYPES; dt++)
 		for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
 			for (int mode = 0; mode < RUN_MODES; mode++)
 				check_fill(dt, ns[i], i % 2 ? 0.1 : -3.25e7,
@@ -327,8 +90,8 @@ static void check_copy_disjoint(size_t bytes, enum mode mode)
 {
 	struct arr s, d;
 	/* f64 arrays used as bytes; odd byte offsets below */
-	arr_init(&s, VGPU_F64, 0, bytes / 8 + 2);
-	arr_init(&d, VGPU_F64, 0, bytes / 8 + 2);
+	arr_init(&s, VGPU_F64, 0, bytes / 8 + 2, 1.0);
+	arr_init(&d, VGPU_F64, 0, bytes / 8 + 2, 1.0);
 	arr_snap(&s);
 	arr_snap(&d);
 	char *src = (char *)s.base + 8 + 3, *dst = (char *)d.base + 8 + 5;
@@ -405,8 +168,8 @@ static void check_axpy(int dt, size_t n, double alpha, bool same,
 		       enum mode mode)
 {
 	struct arr x, y;
-	arr_init(&x, dt, 2, n);
-	arr_init(&y, dt, 3 + n % 4, n);
+	arr_init(&x, dt, 2, n, 1.0);
+	arr_init(&y, dt, 3 + n % 4, n, 1.0);
 	arr_snap(&x);
 	arr_snap(&y);
 	struct vgpu_cmd c = mkcmd(VGPU_K_AXPY);
@@ -431,7 +194,7 @@ static void check_axpy(int dt, size_t n, double alpha, bool same,
 	ck_assert(memcmp(x.base, x.snap, x.total * esz(dt)) == 0);
 	for (size_t j = 0; j < y.total; j++)
 		if (j < arr_index(&y, 0) || j >= arr_index(&y, n))
-			EXPECT(arr_same(&y, j),
+			EXPECT(arr_elem_same(&y, j),
 			       "axpy wrote y outside the range");
 	arr_free(&x);
 	arr_free(&y);
@@ -441,7 +204,7 @@ START_TEST(axpy)
 {
 	static const size_t ns[] = {0, 1, 7, 1000, 300007};
 	static const double alphas[] = {2.5, -1.0, 0.0};
-	for (int dt = 0; dt < VGPU_DTYPE_COUNT; dt++)
+	for (int dt = 0; dt < FLOAT_DTYPES; dt++)
 		for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
 			for (int mode = 0; mode < RUN_MODES; mode++) {
 				check_axpy(dt, ns[i], alphas[i % 3], false,
@@ -457,9 +220,9 @@ END_TEST
 static void check_dot(int dt, size_t n, bool out_is_x, enum mode mode)
 {
 	struct arr x, y, out;
-	arr_init(&x, dt, 1, n + 1);
-	arr_init(&y, dt, 4, n);
-	arr_init(&out, dt, 3, 1);
+	arr_init(&x, dt, 1, n + 1, 1.0);
+	arr_init(&y, dt, 4, n, 1.0);
+	arr_init(&out, dt, 3, 1, 1.0);
 	put(out.p, dt, 0, NAN);
 	arr_snap(&x);
 	arr_snap(&y);
@@ -490,8 +253,8 @@ static void check_dot(int dt, size_t n, bool out_is_x, enum mode mode)
 	struct arr *written = out_is_x ? &x : &out;
 	for (size_t j = 0; j < written->total; j++)
 		if (j != arr_index(written, 0))
-			EXPECT(arr_same(written, j), "dot wrote element %zu",
-			       j);
+			EXPECT(arr_elem_same(written, j),
+			       "dot wrote element %zu", j);
 	arr_free(&x);
 	arr_free(&y);
 	arr_free(&out);
@@ -500,7 +263,7 @@ static void check_dot(int dt, size_t n, bool out_is_x, enum mode mode)
 START_TEST(dot)
 {
 	static const size_t ns[] = {0, 1, 7, 1000, 1024 * 1024 + 7};
-	for (int dt = 0; dt < VGPU_DTYPE_COUNT; dt++)
+	for (int dt = 0; dt < FLOAT_DTYPES; dt++)
 		for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
 			for (int mode = 0; mode < RUN_MODES; mode++)
 				check_dot(dt, ns[i], i % 2, mode);
@@ -557,7 +320,7 @@ static void mat_init(struct mat *m, int dt, size_t rows, size_t cols,
 	m->cols = cols;
 	m->ld = (cols ? cols : 1) + pad;
 	/* the last row needs only COLS elements, but keep it whole */
-	arr_init(&m->a, dt, irand(0, 5), rows * m->ld);
+	arr_init(&m->a, dt, irand(0, 5), rows * m->ld, 1.0);
 }
 
 static int64_t ld_arg(const struct mat *m, size_t pad)
@@ -644,7 +407,7 @@ static void check_gemm(const struct gemm_case *g, enum mode mode)
 		bool inside = j >= c0 && (j - c0) / cm.ld < g->m &&
 			      (j - c0) % cm.ld < g->n;
 		if (!inside)
-			EXPECT(arr_same(&cm.a, j),
+			EXPECT(arr_elem_same(&cm.a, j),
 			       "gemm m=%zu n=%zu ldc pad %zu: wrote C "
 			       "element %zu outside the matrix",
 			       g->m, g->n, g->padc, j);
@@ -963,7 +726,6 @@ END_TEST
 int main(void)
 {
 	vgpu_kernels_init(); /* tiles run concurrently, as in the daemon */
-	Suite *s = suite_create("kernels");
 	TCase *tc = tcase_create("kernels");
 	/* generous: the reference gemm is naive and sanitizers slow it */
 	tcase_set_timeout(tc, 300);
@@ -973,17 +735,12 @@ int main(void)
 	tcase_add_test(tc, axpy);
 	tcase_add_test(tc, dot);
 	tcase_add_test(tc, dot_accumulates_in_double);
-	tcase_add_loop_test(tc, gemm_shapes, 0, VGPU_DTYPE_COUNT);
-	tcase_add_loop_test(tc, gemm_ld_and_tiles, 0, VGPU_DTYPE_COUNT);
-	tcase_add_loop_test(tc, gemm_degenerate, 0, VGPU_DTYPE_COUNT);
+	tcase_add_loop_test(tc, gemm_shapes, 0, FLOAT_DTYPES);
+	tcase_add_loop_test(tc, gemm_ld_and_tiles, 0, FLOAT_DTYPES);
+	tcase_add_loop_test(tc, gemm_degenerate, 0, FLOAT_DTYPES);
 	tcase_add_test(tc, gemm_random);
 	tcase_add_test(tc, gemm_plan);
 	tcase_add_test(tc, elementwise_plan);
 	tcase_add_test(tc, bad_arguments);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_tcase("kernels", tc);
 }

@@ -15,6 +15,26 @@ enum vgpu_kernel_id {
 	VGPU_K_AXPY = 3,
 	VGPU_K_DOT = 4,
 	VGPU_K_GEMM = 5,
+	/* elementwise binary */
+	VGPU_K_ADD = 6,
+	VGPU_K_SUB = 7,
+	VGPU_K_MUL = 8,
+	VGPU_K_DIV = 9,
+	VGPU_K_MAX = 10,
+	VGPU_K_MIN = 11,
+	VGPU_K_POW = 12,
+	/* elementwise unary */
+	VGPU_K_RELU = 13,
+	VGPU_K_GELU = 14,
+	VGPU_K_SIGMOID = 15,
+	VGPU_K_TANH = 16,
+	VGPU_K_EXP = 17,
+	VGPU_K_LOG = 18,
+	VGPU_K_SQRT = 19,
+	VGPU_K_ABS = 20,
+	VGPU_K_NEG = 21,
+	VGPU_K_RECIP = 22,
+	VGPU_K_CAST = 23,
 	VGPU_K_COUNT
 };
 
@@ -39,6 +59,26 @@ enum {
 	GEMM_LDC,
 	GEMM_NARGS
 };
+/* add sub mul div max min pow: all take the same arguments */
+enum {
+	BIN_A,
+	BIN_B, /* not given with bscalar: bound to a, extent 0 */
+	BIN_OUT,
+	BIN_N,
+	BIN_ROWS,    /* 0: b is a full vector; R: b is one row of n/R */
+	BIN_BSCALAR, /* used when given (then b is not) */
+	BIN_DTYPE,
+	BIN_NARGS
+};
+/* relu gelu sigmoid tanh exp log sqrt abs neg recip */
+enum { UN_X, UN_OUT, UN_N, UN_DTYPE, UN_NARGS };
+enum { CAST_X, CAST_OUT, CAST_N, CAST_FROM, CAST_TO, CAST_NARGS };
+
+/* First and last ids of the elementwise families. */
+#define VGPU_K_BINARY_FIRST VGPU_K_ADD
+#define VGPU_K_BINARY_LAST  VGPU_K_POW
+#define VGPU_K_UNARY_FIRST  VGPU_K_RELU
+#define VGPU_K_UNARY_LAST   VGPU_K_RECIP
 
 /* NULL when no kernel has that name / id. */
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len);

@@ -39,6 +39,13 @@ struct vgpu_arg_spec {
 	int64_t idef;	    /* default for INT, BOOL, DTYPE */
 	double fdef;	    /* default for FLOAT */
 	const char *help;
+	/*
+	 * Optional buffers only: when not given, the argument is bound to
+	 * the buffer (and offset) of argument SAME_AS - 1, a required one,
+	 * so that every buffer argument of a command names a buffer; the
+	 * kernel then gives it an extent of 0 and does not use it. 0: none.
+	 */
+	uint8_t same_as;
 };
 
 struct vgpu_cmd;
@@ -55,8 +62,12 @@ struct vgpu_extent {
 /* Which overlaps between buffer arguments a kernel tolerates. */
 enum vgpu_alias_rule {
 	VGPU_ALIAS_ANY, /* any overlap is fine (e.g. memmove-like) */
-	VGPU_ALIAS_SAME_OR_DISJOINT, /* outputs equal an input or miss it */
-	VGPU_ALIAS_DISJOINT,	     /* outputs overlap no other argument */
+	/*
+	 * Outputs are the very same range as an input (same offset, same
+	 * extent) or miss it.
+	 */
+	VGPU_ALIAS_SAME_OR_DISJOINT,
+	VGPU_ALIAS_DISJOINT, /* outputs overlap no other argument */
 };
 
 struct vgpu_kernel_spec {
@@ -71,6 +82,12 @@ struct vgpu_kernel_spec {
 	int (*extents)(const struct vgpu_cmd *cmd, struct vgpu_extent ext[],
 		       char *msg, size_t msglen);
 	enum vgpu_alias_rule alias;
+	/*
+	 * Element types its dtype arguments accept: bit per enum vgpu_dtype
+	 * (VGPU_DT()); 0 when it has no dtype argument. The validator
+	 * refuses any other.
+	 */
+	uint32_t dtypes;
 	const char *summary;   /* one line */
 	const char *semantics; /* what it computes, a few lines */
 	const char *example;   /* a text command line */

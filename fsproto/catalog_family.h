@@ -1,0 +1,78 @@
+/*
+ * Private to the catalogue: the helpers its files share, and the specs that
+ * live outside catalog.c (one file per family of kernels).
+ */
+#ifndef VGPUFS_CATALOG_FAMILY_H
+#define VGPUFS_CATALOG_FAMILY_H
+
+#include <errno.h>
+#include <stdio.h>
+
+#include <vgpufs/catalog.h>
+#include <vgpufs/dtype.h>
+
+#include "extent_math.h"
+
+#define DIM_MAX	  INT32_MAX /* BLAS dimensions are 32-bit */
+#define COUNT_MAX (INT64_MAX / 16)
+
+#define BUF(n, acc, h)                                                         \
+	{                                                                      \
+		.name = n, .type = VGPU_ARG_BUF, .access = acc,                \
+		.required = true, .help = h                                    \
+	}
+#define INT(n, req, lo, hi, def, h)                                            \
+	{                                                                      \
+		.name = n, .type = VGPU_ARG_INT, .required = req, .imin = lo,  \
+		.imax = hi, .idef = def, .help = h                             \
+	}
+#define FLT(n, req, def, h)                                                    \
+	{                                                                      \
+		.name = n, .type = VGPU_ARG_FLOAT, .required = req,            \
+		.fdef = def, .help = h                                         \
+	}
+#define BOOL(n, h)                                                             \
+	{                                                                      \
+		.name = n, .type = VGPU_ARG_BOOL, .imin = 0, .imax = 1,        \
+		.help = h                                                      \
+	}
+#define DTYPE                                                                  \
+	{                                                                      \
+		.name = "dtype", .type = VGPU_ARG_DTYPE, .idef = VGPU_F32,     \
+		.help = "element type: f32 (default) or f64"                   \
+	}
+
+static inline size_t esize(const struct vgpu_cmd *c, unsigned dtype_idx)
+{
+	return vgpu_dtype_size((enum vgpu_dtype)vgpu_cmd_i(c, dtype_idx));
+}
+
+static inline int overflow(const struct vgpu_cmd *c, const char *what,
+			   char *msg, size_t len)
+{
+	snprintf(msg, len, "%s: %s overflows a 64-bit size", c->spec->name,
+		 what);
+	return -EOVERFLOW;
+}
+
+/* EXT = count*es, with formula "NAME*ES". */
+static inline int vector_extent(const struct vgpu_cmd *c,
+				struct vgpu_extent *ext, uint64_t count,
+				const char *name, size_t es, char *msg,
+				size_t len)
+{
+	if (!ext_mul(count, es, &ext->bytes))
+		return overflow(c, name, msg, len);
+	snprintf(ext->formula, sizeof(ext->formula), "%s*%zu", name, es);
+	return 0;
+}
+
+/* catalog_elementwise.c */
+extern const struct vgpu_kernel_spec vgpu_spec_add, vgpu_spec_sub,
+    vgpu_spec_mul, vgpu_spec_div, vgpu_spec_max, vgpu_spec_min, vgpu_spec_pow;
+extern const struct vgpu_kernel_spec vgpu_spec_relu, vgpu_spec_gelu,
+    vgpu_spec_sigmoid, vgpu_spec_tanh, vgpu_spec_exp, vgpu_spec_log,
+    vgpu_spec_sqrt, vgpu_spec_abs, vgpu_spec_neg, vgpu_spec_recip;
+extern const struct vgpu_kernel_spec vgpu_spec_cast;
+
+#endif

@@ -94,6 +94,10 @@ struct context *context_open(fuse_req_t req)
 	ctx->readers_tail = &ctx->readers;
 	ctx->writers_tail = &ctx->writers;
 	ctx->next_post = 1;
+	if (sched_context_opened(ctx) < 0) {
+		free(ctx);
+		return NULL;
+	}
 	pthread_mutex_init(&ctx->submit_lock, NULL);
 	pthread_mutex_init(&ctx->lock, NULL);
 	pthread_mutex_lock(&all_lock);
@@ -119,6 +123,7 @@ void context_put(struct context *ctx)
 	if (atomic_fetch_sub_explicit((_Atomic unsigned *)&ctx->refs, 1,
 				      memory_order_acq_rel) != 1)
 		return;
+	sched_context_gone(ctx);
 	pthread_mutex_lock(&all_lock);
 	*ctx->all_prev = ctx->all_next;
 	if (ctx->all_next)
@@ -157,6 +162,7 @@ void context_close(struct context *ctx)
 	ctx->done = NULL;
 	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
 	pthread_mutex_unlock(&ctx->lock);
+	sched_context_closed(ctx);
 	context_put(ctx);
 }
 

@@ -20,6 +20,7 @@ struct job;
 struct parked_read;
 struct parked_write;
 struct early_line;
+struct signaller;
 
 struct context {
 	uint64_t id;
@@ -56,6 +57,9 @@ struct context {
 	struct context *rr_next, *rr_prev; /* runnable ring */
 	uint64_t vtime; /* worker time used, ns: the fair share's measure */
 	uint32_t queued;
+	struct context *wake_next; /* to activate (scheduler's work list) */
+	struct signaller *signals; /* events it has written a signal for */
+	bool sched_closed;	   /* the file is closed */
 
 	/* Counters for stats (updated with atomics). */
 	uint64_t submitted, completed, failed;

@@ -133,6 +133,8 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 	job->launch.cmd = &job->cmd;
 	const struct vgpu_kernel_spec *k = cmd->spec;
 	job->impl = vgpu_kernel_impl(k->id);
+	if (k->control)
+		return job; /* the scheduler runs it; it names no buffer */
 	if (!job->impl) {
 		fail(job, -ENOSYS, "%s: no implementation in this daemon",
 		     k->name);

@@ -15,6 +15,7 @@
 struct context;
 struct node;
 struct bufmap;
+struct event;
 
 struct job {
 	struct job *next;
@@ -30,6 +31,8 @@ struct job {
 	char msg[VGPU_MSG_MAX];
 	/* scheduler state, under its lock */
 	uint32_t ntiles, next_tile, done_tiles;
+	struct event *event;  /* signal and wait: their event */
+	uint64_t deadline_ns; /* a parked wait's timeout, 0: none */
 	uint64_t t_start_ns, t_end_ns;
 };
 

@@ -9,6 +9,7 @@
 #include <vgpufs/catalog.h>
 
 #include "context.h"
+#include "events.h"
 #include "job.h"
 #include "log.h"
 #include "scheduler.h"
@@ -20,7 +21,10 @@ static struct {
 	pthread_cond_t work;
 	struct context *ring; /* contexts whose active job has tiles left */
 	pthread_cond_t idle; /* signalled when the last running job completes */
-	pthread_t *threads;
+	pthread_cond_t
+	    timer; /* wakes the timer: a wait with a timeout parked */
+	pthread_t *threads, timer_thread;
+	bool timer_started;
 	unsigned nworkers;
 	unsigned running; /* jobs activated and not yet completed */
 	atomic_bool stopping;
@@ -88,11 +92,80 @@ static void complete(struct job *job)
 	context_put(ctx);
 }
 
+/* Pushes JOB onto the list *DONE (newest first), to be completed. */
+static void push_done(struct job *job, struct job **done)
+{
+	job->next = *done;
+	*done = job;
+}
+
+static void running_done(void)
+{
+	if (--S.running == 0)
+		pthread_cond_broadcast(&S.idle);
+}
+
+/*
+ * Parked waits that are over (RELEASED, linked through next): each was the
+ * active job of its context, whose next job may start now (on *WAKE).
+ */
+static void release_waits(struct job *released, struct job **done,
+			  struct context **wake)
+{
+	while (released) {
+		struct job *w = released;
+		released = w->next;
+		struct context *ctx = w->ctx;
+		ctx->active = NULL;
+		w->t_end_ns = now_ns();
+		push_done(w, done);
+		running_done();
+		ctx->wake_next = *wake;
+		*wake = ctx;
+	}
+}
+
+/*
+ * Runs a signal or starts a wait (lock held): the job is done (moved to
+ * *DONE), or a wait now holds its context as its active job.
+ */
+static void run_control(struct context *ctx, struct job *job, struct job **done,
+			struct context **wake)
+{
+	job->t_start_ns = now_ns();
+	if (job->cmd.spec->id == VGPU_K_SIGNAL) {
+		struct job *released = NULL;
+		events_signal(job, &released);
+		release_waits(released, done, wake);
+	} else {
+		int64_t ms = vgpu_cmd_i(&job->cmd, WAIT_TIMEOUT_MS);
+		uint64_t deadline =
+		    ms > 0 ? job->t_start_ns + (uint64_t)ms * 1000000u : 0;
+		if (!events_wait(job, deadline)) {
+			ctx->active = job;
+			S.running++;
+			if (deadline)
+				pthread_cond_signal(&S.timer);
+			/* closed while nobody signals: nothing will come */
+			struct job *released = NULL;
+			if (ctx->sched_closed)
+				events_context_closed(ctx, &released);
+			release_waits(released, done, wake);
+			return;
+		}
+	}
+	job->t_end_ns = now_ns();
+	push_done(job, done);
+}
+
 /*
  * Makes the next job of CTX active (lock held). Jobs that fail before they
- * run are moved to DONE, to be completed after the lock is dropped.
+ * run, and signals and satisfied waits, are moved to DONE, to be completed
+ * after the lock is dropped. Contexts whose wait a signal released are
+ * added to *WAKE.
  */
-static void activate_next(struct context *ctx, struct job **done)
+static void activate_one(struct context *ctx, struct job **done,
+			 struct context **wake)
 {
 	while (!ctx->active && ctx->fifo_head) {
 		struct job *job = ctx->fifo_head;
@@ -104,6 +177,10 @@ static void activate_next(struct context *ctx, struct job **done)
 		if (!job->err && atomic_load(&S.stopping)) {
 			job->err = -ECANCELED;
 			strcpy(job->msg, "the device is shutting down");
+		}
+		if (!job->err && job->cmd.spec->control) {
+			run_control(ctx, job, done, wake);
+			continue;
 		}
 		size_t scratch = 0;
 		if (!job->err)
@@ -122,8 +199,7 @@ static void activate_next(struct context *ctx, struct job **done)
 			}
 		}
 		if (job->err) {
-			job->next = *done;
-			*done = job;
+			push_done(job, done);
 			continue;
 		}
 		if (job->ntiles == 0)
@@ -136,6 +212,32 @@ static void activate_next(struct context *ctx, struct job **done)
 			pthread_cond_broadcast(&S.work);
 		else
 			pthread_cond_signal(&S.work);
+	}
+}
+
+/* activate_one() for CTX and every context it (transitively) wakes. */
+static void activate_next(struct context *ctx, struct job **done)
+{
+	struct context *wake = ctx;
+	ctx->wake_next = NULL;
+	while (wake) {
+		struct context *c = wake;
+		wake = c->wake_next;
+		c->wake_next = NULL;
+		activate_one(c, done, &wake);
+	}
+}
+
+/* Releases waits (lock held) and starts what follows them. */
+static void release_and_activate(struct job *released, struct job **done)
+{
+	struct context *wake = NULL;
+	release_waits(released, done, &wake);
+	while (wake) {
+		struct context *c = wake;
+		wake = c->wake_next;
+		c->wake_next = NULL;
+		activate_one(c, done, &wake);
 	}
 }
 
@@ -160,6 +262,8 @@ void sched_submit(struct job *job)
 {
 	struct context *ctx = job->ctx;
 	pthread_mutex_lock(&S.lock);
+	if (!job->err && job->cmd.spec->control)
+		events_bind(job); /* fails the job on error */
 	if (ctx->fifo_tail)
 		ctx->fifo_tail->next = job;
 	else
@@ -241,8 +345,35 @@ static void *worker_main(void *arg)
 		complete_list(done);
 		context_put(ctx);
 		pthread_mutex_lock(&S.lock);
-		if (--S.running == 0)
-			pthread_cond_broadcast(&S.idle);
+		running_done();
+	}
+	pthread_mutex_unlock(&S.lock);
+	return NULL;
+}
+
+/* Times out parked waits with timeout_ms. */
+static void *timer_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&S.lock);
+	while (!S.exit) {
+		struct job *released = NULL, *done = NULL;
+		uint64_t next = events_expire(now_ns(), &released);
+		release_and_activate(released, &done);
+		if (done) {
+			pthread_mutex_unlock(&S.lock);
+			complete_list(done);
+			pthread_mutex_lock(&S.lock);
+			continue; /* the list may have changed meanwhile */
+		}
+		if (next == UINT64_MAX) {
+			pthread_cond_wait(&S.timer, &S.lock);
+		} else {
+			struct timespec ts = {
+			    .tv_sec = (time_t)(next / 1000000000u),
+			    .tv_nsec = (long)(next % 1000000000u)};
+			pthread_cond_timedwait(&S.timer, &S.lock, &ts);
+		}
 	}
 	pthread_mutex_unlock(&S.lock);
 	return NULL;
@@ -250,9 +381,21 @@ static void *worker_main(void *arg)
 
 int sched_start(unsigned workers)
 {
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* as now_ns() */
+	pthread_cond_init(&S.timer, &ca);
+	pthread_condattr_destroy(&ca);
+	int trc = pthread_create(&S.timer_thread, NULL, timer_main, NULL);
+	if (trc)
+		return -trc;
+	S.timer_started = true;
+	pthread_setname_np(S.timer_thread, "vgpu-timer");
 	S.threads = calloc(workers, sizeof(*S.threads));
-	if (!S.threads)
+	if (!S.threads) {
+		sched_join();
 		return -ENOMEM;
+	}
 	for (unsigned i = 0; i < workers; i++) {
 		int rc = pthread_create(&S.threads[i], NULL, worker_main,
 					(void *)(uintptr_t)i);
@@ -273,6 +416,14 @@ void sched_stop(void)
 {
 	pthread_mutex_lock(&S.lock);
 	atomic_store(&S.stopping, true);
+	struct job *released = NULL, *done = NULL;
+	events_cancel_all(&released);
+	release_and_activate(released, &done);
+	if (done) {
+		pthread_mutex_unlock(&S.lock);
+		complete_list(done);
+		pthread_mutex_lock(&S.lock);
+	}
 	while (S.running)
 		pthread_cond_wait(&S.idle, &S.lock);
 	pthread_mutex_unlock(&S.lock);
@@ -283,7 +434,11 @@ void sched_join(void)
 	pthread_mutex_lock(&S.lock);
 	S.exit = true;
 	pthread_cond_broadcast(&S.work);
+	pthread_cond_signal(&S.timer);
 	pthread_mutex_unlock(&S.lock);
+	if (S.timer_started)
+		pthread_join(S.timer_thread, NULL);
+	S.timer_started = false;
 	for (unsigned i = 0; i < S.nworkers; i++)
 		pthread_join(S.threads[i], NULL);
 	free(S.threads);
@@ -299,4 +454,40 @@ bool sched_stopping(void)
 unsigned sched_workers(void)
 {
 	return S.nworkers;
+}
+
+int sched_context_opened(struct context *ctx)
+{
+	pthread_mutex_lock(&S.lock);
+	int rc = events_context_opened(ctx);
+	pthread_mutex_unlock(&S.lock);
+	return rc;
+}
+
+/* Runs an events_context_* hook for CTX and completes what it released. */
+static void context_hook(struct context *ctx,
+			 void (*hook)(struct context *, struct job **))
+{
+	struct job *released = NULL, *done = NULL;
+	pthread_mutex_lock(&S.lock);
+	hook(ctx, &released);
+	release_and_activate(released, &done);
+	pthread_mutex_unlock(&S.lock);
+	complete_list(done);
+}
+
+static void mark_closed(struct context *ctx, struct job **released)
+{
+	ctx->sched_closed = true;
+	events_context_closed(ctx, released);
+}
+
+void sched_context_closed(struct context *ctx)
+{
+	context_hook(ctx, mark_closed);
+}
+
+void sched_context_gone(struct context *ctx)
+{
+	context_hook(ctx, events_context_gone);
 }

@@ -5,12 +5,17 @@
  * the runnable context that has used the least worker time (fair share),
  * so one huge command shares the workers instead of holding them, and a
  * small command arriving meanwhile goes next.
+ *
+ * signal and wait commands are run here, not by workers: a wait holds its
+ * context (as its active job, without tiles) until its event is high
+ * enough, times out or is cancelled (events.h).
  */
 #ifndef VGPUFSD_SCHEDULER_H
 #define VGPUFSD_SCHEDULER_H
 
 #include <stdbool.h>
 
+struct context;
 struct job;
 
 /* Starts WORKERS threads; 0 or -errno. */
@@ -28,6 +33,15 @@ void sched_stop(void);
 /* Ends the worker threads; after the FUSE session is destroyed. */
 void sched_join(void);
 bool sched_stopping(void);
+
+/*
+ * A context's life as the scheduler sees it: opened (0 or -ENOMEM), its
+ * file closed (a wait nobody can satisfy any more is cancelled), and gone
+ * (closed and every command done: it signals nothing any more).
+ */
+int sched_context_opened(struct context *ctx);
+void sched_context_closed(struct context *ctx);
+void sched_context_gone(struct context *ctx);
 unsigned sched_workers(void);
 
 #endif

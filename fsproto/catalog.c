@@ -288,6 +288,9 @@ static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     [VGPU_K_NEG] = &vgpu_spec_neg,
     [VGPU_K_RECIP] = &vgpu_spec_recip,
     [VGPU_K_CAST] = &vgpu_spec_cast,
+    /* catalog_sync.c */
+    [VGPU_K_SIGNAL] = &vgpu_spec_signal,
+    [VGPU_K_WAIT] = &vgpu_spec_wait,
 };
 
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)
@@ -324,6 +327,8 @@ static const char *type_name(const struct vgpu_arg_spec *a)
 		return "dtype";
 	case VGPU_ARG_BOOL:
 		return "0 or 1";
+	case VGPU_ARG_NAME:
+		return "name";
 	}
 	return "?";
 }

@@ -2,6 +2,7 @@
  * Text command lines: "KERNEL key=value ...", '#' starts a comment.
  * Every failure names what is wrong so that a user can fix the line.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -96,6 +97,16 @@ static int parse_buf(const struct vgpu_kernel_spec *k,
 	return 0;
 }
 
+static bool valid_name(const char *s, size_t len)
+{
+	if (len == 0 || len > VGPU_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return false;
+	return true;
+}
+
 static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 		       char *msg, size_t msglen)
 {
@@ -105,6 +116,17 @@ static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 	switch (a->type) {
 	case VGPU_ARG_BUF:
 		return parse_buf(k, a, v, &cmd->buf[idx], msg, msglen);
+	case VGPU_ARG_NAME:
+		if (!valid_name(v.s, v.len))
+			return fail(msg, msglen, -EINVAL,
+				    "%s: %s='%.*s' is not a name (1 to %d "
+				    "letters, digits, '_', '.' or '-')",
+				    k->name, a->name,
+				    (int)(v.len > 64 ? 64 : v.len), v.s,
+				    VGPU_NAME_MAX);
+		memcpy(cmd->name, v.s, v.len);
+		cmd->name[v.len] = '\0';
+		return 0;
 	case VGPU_ARG_FLOAT:
 		rc = vgpu_parse_float(v.s, v.len, &cmd->val[idx].f);
 		if (rc < 0)

@@ -428,6 +428,113 @@ START_TEST(fair_while_gemm_runs)
 }
 END_TEST
 
+/* Whether FD (O_NONBLOCK) has no completion after waiting MS. */
+static bool nothing_after(int fd, int ms)
+{
+	usleep((useconds_t)ms * 1000);
+	char c;
+	return read(fd, &c, 1) < 0 && errno == EAGAIN;
+}
+
+/*
+ * signal/wait order work across contexts: a copy queued behind a wait
+ * reads what another context filled before its signal.
+ */
+START_TEST(events_order_work)
+{
+	ck_assert_int_eq(buf_create(&d, "X", 4096), 0);
+	ck_assert_int_eq(buf_create(&d, "Y", 4096), 0);
+	int a = queue_open(&d, 0), b = queue_open(&d, O_NONBLOCK);
+	char out[256];
+	queue_send(b, "wait event=ready\ncopy src=X dst=Y bytes=4096");
+	ck_assert(nothing_after(b, 50)); /* held: nobody signalled */
+	queue_send(a, "fill buf=X value=7 n=1024\nsignal event=ready");
+	queue_recv(a, out, sizeof(out));
+	ck_assert_msg(strstr(out, "1 ok fill"), "%s", out);
+	queue_recv(a, out, sizeof(out));
+	ck_assert_msg(strstr(out, "2 ok signal"), "%s", out);
+	int flags = fcntl(b, F_GETFL);
+	fcntl(b, F_SETFL, flags & ~O_NONBLOCK);
+	queue_recv(b, out, sizeof(out));
+	ck_assert_msg(strstr(out, "1 ok wait"), "%s", out);
+	queue_recv(b, out, sizeof(out));
+	ck_assert_msg(strstr(out, "2 ok copy"), "%s", out);
+	float y[1024];
+	buf_read(&d, "Y", y, sizeof(y));
+	for (int i = 0; i < 1024; i++)
+		ck_assert(y[i] == 7.0f);
+	/* already signalled: passes at once; values only grow */
+	queue_send(b, "wait event=ready value=1");
+	queue_recv(b, out, sizeof(out));
+	ck_assert_msg(strstr(out, "3 ok wait"), "%s", out);
+	queue_send(a, "signal event=ready value=3\nsignal event=ready value=2");
+	queue_send(b, "wait event=ready value=3");
+	queue_recv(b, out, sizeof(out));
+	ck_assert_msg(strstr(out, "4 ok wait"), "%s", out);
+	/* a timeout, and the context goes on */
+	double t0 = now_seconds();
+	queue_send(b, "wait event=ready value=4 timeout_ms=100\nnop");
+	queue_recv(b, out, sizeof(out));
+	ck_assert_msg(strstr(out, "5 err ETIMEDOUT: wait: event 'ready' is at "
+				  "3, below 4"),
+		      "%s", out);
+	ck_assert(now_seconds() - t0 >= 0.1);
+	queue_recv(b, out, sizeof(out));
+	ck_assert_str_eq(out, "6 ok nop 0");
+	close(a);
+	close(b);
+}
+END_TEST
+
+/*
+ * A wait that nobody can satisfy any more is cancelled: when the last
+ * context that signalled the event closes, and when the waiting context
+ * itself closes while nobody signals the event (the daemon then holds
+ * nothing for it: teardown checks a clean exit).
+ */
+START_TEST(events_cancelled)
+{
+	int a = queue_open(&d, 0), b = queue_open(&d, 0);
+	char out[256];
+	queue_send(a, "signal event=c");
+	queue_recv(a, out, sizeof(out));
+	queue_send(b, "wait event=c value=5\nnop");
+	usleep(20000);
+	close(a);
+	queue_recv(b, out, sizeof(out));
+	ck_assert_msg(strstr(out, "1 err ECANCELED: wait: event 'c' is at 1, "
+				  "below 5, and its last signalling context "
+				  "has closed"),
+		      "%s", out);
+	queue_recv(b, out, sizeof(out));
+	ck_assert_str_eq(out, "2 ok nop 0");
+	/* closed while waiting for an event nobody signals */
+	queue_send(b, "wait event=nobody\nfill buf=nowhere value=1 n=1");
+	close(b);
+	/* the user's events are gone with their last context (a release
+	 * reaches the daemon after close() returns: try a while) */
+	int c = -1;
+	for (int tries = 0; tries < 200; tries++) {
+		c = queue_open(&d, 0);
+		queue_send(c, "wait event=c timeout_ms=20");
+		queue_recv(c, out, sizeof(out));
+		if (!strstr(out, " ok wait"))
+			break;
+		close(c);
+		usleep(10000);
+	}
+	ck_assert_msg(strstr(out, "is at 0, below 1"), "%s", out);
+	/* a context closed with a wait parked and a signaller still open */
+	int e = queue_open(&d, 0), f = queue_open(&d, 0);
+	queue_send(e, "signal event=later value=1");
+	queue_send(f, "wait event=later value=2");
+	usleep(20000);
+	close(f); /* held until e closes */
+	close(e);
+	close(c);
+}
+END_TEST
+
 /* Writes all of DATA, taking short counts as they come (a blocking fd). */
 static void write_all(int fd, const char *data, size_t len)
 {
@@ -524,6 +631,8 @@ int main(void)
 	    backpressure_inflight,
 	    backpressure_unread,
 	    fair_while_gemm_runs,
+	    events_order_work,
+	    events_cancelled,
 	};
 	return run_suite(suite_with_daemon("queue", setup, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));

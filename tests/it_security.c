@@ -231,13 +231,35 @@ START_TEST(no_shrink_while_used)
 }
 END_TEST
 
+static int bob_signals(void)
+{
+	return expect("signal event=shared value=5", "1 ok signal");
+}
+
+/* Events are private to a user: bob's "shared" is not root's "shared". */
+START_TEST(events_are_per_user)
+{
+	int q = queue_open(&d, 0);
+	queue_send(q, "signal event=shared value=1");
+	ck_assert_int_eq(as_user(1001, 1001, 0, NULL, bob_signals), 0);
+	char out[256];
+	queue_send(q, "wait event=shared value=5 timeout_ms=100");
+	queue_recv(q, out, sizeof(out));
+	ck_assert_str_eq(out, "1 ok signal 0");
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strstr(out, "2 err ETIMEDOUT: wait: event 'shared' is "
+				  "at 1, below 5"),
+		      "%s", out);
+	close(q);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-	    other_users_are_refused,
-	    unprivileged_allocation,
-	    bounds_are_checked,
-	    no_shrink_while_used,
+	    other_users_are_refused, unprivileged_allocation,
+	    bounds_are_checked,	     no_shrink_while_used,
+	    events_are_per_user,
 	};
 	return run_suite(suite_with_daemon("security", setup, teardown, 60,
 					   tests,

@@ -772,7 +772,7 @@ START_TEST(catalog)
 	    "add", "sub",  "mul",  "div",     "max",   "min",
 	    "pow", "relu", "gelu", "sigmoid", "tanh",  "exp",
 	    "log", "sqrt", "abs",  "neg",     "recip", "cast"};
-	ck_assert_uint_eq(vgpu_catalog_count(), VGPU_K_CAST + 1);
+	ck_assert_uint_gt(vgpu_catalog_count(), VGPU_K_CAST);
 	for (unsigned i = 0; i < COUNT(names); i++) {
 		const struct vgpu_kernel_spec *k =
 		    vgpu_catalog_find(names[i], strlen(names[i]));

@@ -1,6 +1,7 @@
 /* fsproto: the text parser, numbers, validation and completion lines. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,6 +328,42 @@ START_TEST(catalog_docs)
 }
 END_TEST
 
+/* Event names: copied into the command, checked for length and letters. */
+START_TEST(event_names)
+{
+	ck_assert_int_eq(parse("signal event=a.b-c_9 value=3"),
+			 VGPU_LINE_COMMAND);
+	ck_assert_str_eq(cmd.name, "a.b-c_9");
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, SIGNAL_VALUE), 3);
+	ck_assert_int_eq(parse("wait event=x"), VGPU_LINE_COMMAND);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, WAIT_VALUE), 1);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, WAIT_TIMEOUT_MS), 0);
+	char line[128], name[VGPU_NAME_MAX + 2];
+	memset(name, 'n', sizeof(name) - 1);
+	name[VGPU_NAME_MAX] = '\0'; /* the longest */
+	snprintf(line, sizeof(line), "wait event=%s", name);
+	ck_assert_int_eq(parse(line), VGPU_LINE_COMMAND);
+	ck_assert_str_eq(cmd.name, name);
+	name[VGPU_NAME_MAX] = 'n';
+	name[VGPU_NAME_MAX + 1] = '\0'; /* one too long */
+	snprintf(line, sizeof(line), "wait event=%s", name);
+	expect_error(line, -EINVAL, "is not a name");
+	expect_error("signal event=a/b", -EINVAL, "is not a name");
+	expect_error("signal event=é", -EINVAL, "is not a name");
+	expect_error("signal", -EINVAL, "missing argument 'event'");
+	expect_error("signal event=a value=0", -ERANGE, "out of range");
+	expect_error("wait event=a timeout_ms=-1", -ERANGE, "out of range");
+	/* at most one name argument a kernel: vgpu_cmd has room for one */
+	for (unsigned id = 0; id < vgpu_catalog_count(); id++) {
+		const struct vgpu_kernel_spec *k = vgpu_catalog_by_id(id);
+		unsigned names = 0;
+		for (unsigned i = 0; i < k->nargs; i++)
+			names += k->args[i].type == VGPU_ARG_NAME;
+		ck_assert_uint_le(names, 1);
+	}
+}
+END_TEST
+
 /* Random bytes never crash the parser and always give an answer. */
 START_TEST(garbage)
 {
@@ -352,6 +389,7 @@ int main(void)
 	TCase *tc = tcase_create("text");
 	tcase_add_test(tc, empty_and_comments);
 	tcase_add_test(tc, gemm_full);
+	tcase_add_test(tc, event_names);
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, syntax_errors);
 	tcase_add_test(tc, buffer_names);

@@ -35,6 +35,9 @@ enum vgpu_kernel_id {
 	VGPU_K_NEG = 21,
 	VGPU_K_RECIP = 22,
 	VGPU_K_CAST = 23,
+	/* events across contexts, run by the scheduler */
+	VGPU_K_SIGNAL = 24,
+	VGPU_K_WAIT = 25,
 	VGPU_K_COUNT
 };
 
@@ -73,6 +76,8 @@ enum {
 /* relu gelu sigmoid tanh exp log sqrt abs neg recip */
 enum { UN_X, UN_OUT, UN_N, UN_DTYPE, UN_NARGS };
 enum { CAST_X, CAST_OUT, CAST_N, CAST_FROM, CAST_TO, CAST_NARGS };
+enum { SIGNAL_EVENT, SIGNAL_VALUE, SIGNAL_NARGS };
+enum { WAIT_EVENT, WAIT_VALUE, WAIT_TIMEOUT_MS, WAIT_NARGS };
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

@@ -13,6 +13,7 @@
 #define VGPU_LINE_MAX 4096 /* longest text command line, newline excluded */
 #define VGPU_MAX_ARGS 16   /* arguments of one kernel */
 #define VGPU_MSG_MAX  256  /* longest error message in a completion */
+#define VGPU_NAME_MAX 63   /* longest event name */
 
 enum vgpu_arg_type {
 	VGPU_ARG_BUF,	/* buffer reference: name or handle, plus byte offset */
@@ -20,6 +21,11 @@ enum vgpu_arg_type {
 	VGPU_ARG_FLOAT, /* double, C syntax */
 	VGPU_ARG_DTYPE, /* element type name */
 	VGPU_ARG_BOOL,	/* 0 or 1 */
+	/*
+	 * A name of 1 to VGPU_NAME_MAX letters, digits and "_.-" (an event's);
+	 * at most one such argument a kernel, kept in vgpu_cmd.name.
+	 */
+	VGPU_ARG_NAME,
 };
 
 /* How a kernel uses a buffer argument: decides which permission it needs. */
@@ -91,6 +97,11 @@ struct vgpu_kernel_spec {
 	const char *summary;   /* one line */
 	const char *semantics; /* what it computes, a few lines */
 	const char *example;   /* a text command line */
+	/*
+	 * Run by the scheduler itself (signal, wait): no kernel
+	 * implementation, no tiles.
+	 */
+	bool control;
 };
 
 struct vgpu_bufref {
@@ -110,6 +121,7 @@ struct vgpu_cmd {
 	uint32_t given; /* bit i: argument i was given explicitly */
 	union vgpu_value val[VGPU_MAX_ARGS];
 	struct vgpu_bufref buf[VGPU_MAX_ARGS];
+	char name[VGPU_NAME_MAX + 1]; /* the NAME argument, if any */
 };
 
 static inline int64_t vgpu_cmd_i(const struct vgpu_cmd *c, unsigned idx)

@@ -1,15 +1,11 @@
 /*
- * vgpufs foundation benchmark. Mounts its own device and prints, in one
+ * vgpufs transport benchmark. Mounts its own device and prints, in one
  * run, each figure next to a baseline measured in the same run:
- *   - f32 gemm 1024 and 2048 through the device vs OpenBLAS in-process
- *     (the pthread variant, with as many threads as the device has workers)
  *   - the write()+read() round trip of a nop vs a bare FUSE write+read on a
  *     minimal file system with the same libfuse and transport
  *   - write() bandwidth of 256 MiB into a buffer vs into a tmpfs file
  * usage: bench_device [--quick] [-- DAEMON_OPTIONS...]
  */
-#include <cblas.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -26,207 +22,7 @@
 #include <unistd.h>
 
 #include "bare_fuse.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double percentile(double *v, size_t n, double p)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-	return v[i];
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_device: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-struct device {
-	pid_t pid;
-	char mnt[64];
-	unsigned workers;
-	bool uring;
-};
-
-static char *path(const struct device *d, const char *rel)
-{
-	static char buf[4][256];
-	static int i;
-	char *p = buf[i++ % 4];
-	snprintf(p, 256, "%s/%s", d->mnt, rel);
-	return p;
-}
-
-static void device_start(struct device *d, const char *bin, char **extra)
-{
-	snprintf(d->mnt, sizeof(d->mnt), "/tmp/vgpufs-bench-XXXXXX");
-	if (!mkdtemp(d->mnt))
-		die("mkdtemp");
-	d->pid = fork();
-	if (d->pid == 0) {
-		const char *argv[64] = {"vgpufsd",     "--foreground",
-					"--log-level", "warning",
-					"--vram",      "2G"};
-		int argc = 6;
-		for (int i = 0; extra && extra[i] && argc < 62; i++)
-			argv[argc++] = extra[i];
-		argv[argc++] = d->mnt;
-		argv[argc] = NULL;
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 1000 && access(path(d, "info"), R_OK) != 0; i++)
-		usleep(10000);
-	FILE *f = fopen(path(d, "info"), "r");
-	if (!f)
-		die("device did not come up");
-	char line[256];
-	while (fgets(line, sizeof(line), f))
-		sscanf(line, "workers: %u", &d->workers);
-	fclose(f);
-}
-
-static void device_stop(struct device *d)
-{
-	kill(d->pid, SIGTERM);
-	waitpid(d->pid, NULL, 0);
-	umount2(d->mnt, MNT_DETACH); /* only if it died badly */
-	rmdir(d->mnt);
-}
-
-static float *map_buffer(const struct device *d, const char *name, size_t bytes)
-{
-	char rel[64];
-	snprintf(rel, sizeof(rel), "mem/%s", name);
-	int fd = open(path(d, rel), O_RDWR | O_CREAT, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)bytes) < 0)
-		die("buffer");
-	float *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die("mmap");
-	close(fd);
-	return p;
-}
-
-/* One command on context FD, waiting for its completion. */
-static void submit(int fd, const char *line)
-{
-	char buf[256];
-	size_t len = strlen(line);
-	if (write(fd, line, len) != (ssize_t)len)
-		die("write queue");
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		die("read queue");
-	buf[n] = '\0';
-	if (!strstr(buf, " ok ")) {
-		fprintf(stderr, "bench_device: %s -> %s", line, buf);
-		exit(1);
-	}
-}
-
-typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *,
-			 int, const float *, int, float, float *, int);
-
-struct result {
-	const char *name, *unit;
-	double value, baseline, target;
-	bool higher_better; /* which side of the target ratio is good */
-};
-
-static void report(const struct result *r)
-{
-	double ratio = r->value / r->baseline;
-	bool met = r->higher_better ? ratio >= r->target : ratio <= r->target;
-	printf("%-44s %10.2f %-6s baseline %10.2f  ratio %5.3f  target %s%.2f  "
-	       "%s\n",
-	       r->name, r->value, r->unit, r->baseline, ratio,
-	       r->higher_better ? ">=" : "<=", r->target,
-	       met ? "met" : "MISSED");
-}
-
-static void bench_gemm(const struct device *d, int n, int reps)
-{
-	size_t bytes = (size_t)n * n * 4;
-	float *a = map_buffer(d, "A", bytes), *b = map_buffer(d, "B", bytes);
-	float *c = map_buffer(d, "C", bytes);
-	for (size_t i = 0; i < (size_t)n * n; i++) {
-		a[i] = (float)(i % 17) / 17.0f;
-		b[i] = (float)(i % 13) / 13.0f;
-	}
-	int q = open(path(d, "queue"), O_RDWR);
-	char line[128];
-	snprintf(line, sizeof(line), "gemm a=A b=B c=C m=%d n=%d k=%d\n", n, n,
-		 n);
-	double *tdev = calloc((size_t)reps, sizeof(double));
-	submit(q, line); /* warm-up: page tables, OpenBLAS buffers */
-	for (int r = 0; r < reps; r++) {
-		double t0 = now();
-		submit(q, line);
-		tdev[r] = now() - t0;
-	}
-	close(q);
-
-	void *lib = dlopen(OPENBLAS_PTHREAD_SO, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		fprintf(stderr, "bench_device: %s\n", dlerror());
-		exit(1);
-	}
-	sgemm_fn sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
-	void (*set_threads)(int) =
-	    (void (*)(int))dlsym(lib, "openblas_set_num_threads");
-	set_threads((int)d->workers);
-	float *ha = malloc(bytes), *hb = malloc(bytes), *hc = malloc(bytes);
-	memcpy(ha, a, bytes);
-	memcpy(hb, b, bytes);
-	double *thost = calloc((size_t)reps, sizeof(double));
-	sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, ha, n, hb,
-	      n, 0, hc, n);
-	for (int r = 0; r < reps; r++) {
-		double t0 = now();
-		sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, ha,
-		      n, hb, n, 0, hc, n);
-		thost[r] = now() - t0;
-	}
-	if (memcmp(hc, c, bytes) != 0) {
-		double maxdiff = 0;
-		for (size_t i = 0; i < (size_t)n * n; i++) {
-			double df = hc[i] - c[i];
-			df = df < 0 ? -df : df;
-			maxdiff = df > maxdiff ? df : maxdiff;
-		}
-		if (maxdiff > 1e-2)
-			fprintf(stderr,
-				"bench_device: gemm results differ by %g\n",
-				maxdiff);
-	}
-	double flop = 2.0 * n * n * n;
-	char name[64];
-	snprintf(name, sizeof(name), "gemm f32 %d (%u threads)", n, d->workers);
-	struct result res = {name,
-			     "GFLOP/s",
-			     flop / percentile(tdev, (size_t)reps, 0.5) / 1e9,
-			     flop / percentile(thost, (size_t)reps, 0.5) / 1e9,
-			     0.95,
-			     true};
-	report(&res);
-	free(ha), free(hb), free(hc), free(tdev), free(thost);
-	munmap(a, bytes), munmap(b, bytes), munmap(c, bytes);
-	unlink(path(d, "mem/A")), unlink(path(d, "mem/B")),
-	    unlink(path(d, "mem/C"));
-}
+#include "bench_harness.h"
 
 /* N write+read round trips on FD of MSG; latencies in microseconds. */
 static void round_trips(int fd, const char *msg, double *lat, int n)
@@ -354,34 +150,14 @@ static void bench_write_bw(const struct device *d, int reps)
 	report(&res);
 }
 
-static bool transport_is_uring(const struct device *d)
-{
-	FILE *f = fopen(path(d, "info"), "r");
-	char line[256];
-	bool uring = false;
-	while (f && fgets(line, sizeof(line), f))
-		uring |= strcmp(line, "transport: fuse-io_uring\n") == 0;
-	if (f)
-		fclose(f);
-	return uring;
-}
-
 int main(int argc, char **argv)
 {
-	bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-	char **extra = NULL;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0)
-			extra = argv + i + 1;
-	const char *bin = getenv("VGPUFSD") ? getenv("VGPUFSD") : VGPUFSD_PATH;
-	struct device d = {0};
-	device_start(&d, bin, extra);
-	printf("# vgpufs benchmark: device %s, %u workers; value, same-run "
-	       "baseline, ratio\n",
-	       d.mnt, d.workers);
-	bench_gemm(&d, 1024, quick ? 3 : 20);
-	bench_gemm(&d, 2048, quick ? 2 : 8);
-	d.uring = transport_is_uring(&d); /* known once requests went through */
+	struct device d;
+	bool quick = bench_start(argc, argv, VGPUFSD_PATH, "transport", &d);
+	int q = open(path(&d, "queue"), O_RDWR);
+	submit(q, "nop\n"); /* the transport is known once requests went */
+	close(q);
+	d.uring = transport_is_uring(&d);
 	bench_latency(&d, quick ? 2000 : 20000, false);
 	bench_latency(&d, quick ? 2000 : 20000, true);
 	bench_write_bw(&d, quick ? 1 : 5);

@@ -1,0 +1,173 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_harness.h"
+
+double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double percentile(double *v, size_t n, double p)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+	return v[i];
+}
+
+void die(const char *what)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+char *path(const struct device *d, const char *rel)
+{
+	static char buf[4][256];
+	static int i;
+	char *p = buf[i++ % 4];
+	snprintf(p, 256, "%s/%s", d->mnt, rel);
+	return p;
+}
+
+void device_start(struct device *d, const char *bin, char **extra)
+{
+	snprintf(d->mnt, sizeof(d->mnt), "/tmp/vgpufs-bench-XXXXXX");
+	if (!mkdtemp(d->mnt))
+		die("mkdtemp");
+	d->pid = fork();
+	if (d->pid == 0) {
+		const char *argv[64] = {"vgpufsd",     "--foreground",
+					"--log-level", "warning",
+					"--vram",      "2G"};
+		int argc = 6;
+		for (int i = 0; extra && extra[i] && argc < 62; i++)
+			argv[argc++] = extra[i];
+		argv[argc++] = d->mnt;
+		argv[argc] = NULL;
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 1000 && access(path(d, "info"), R_OK) != 0; i++)
+		usleep(10000);
+	FILE *f = fopen(path(d, "info"), "r");
+	if (!f)
+		die("device did not come up");
+	char line[256];
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "workers: %u", &d->workers);
+	fclose(f);
+}
+
+void device_stop(struct device *d)
+{
+	kill(d->pid, SIGTERM);
+	waitpid(d->pid, NULL, 0);
+	umount2(d->mnt, MNT_DETACH); /* only if it died badly */
+	rmdir(d->mnt);
+}
+
+void *map_buffer(const struct device *d, const char *name, size_t bytes)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "mem/%s", name);
+	int fd = open(path(d, rel), O_RDWR | O_CREAT, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)bytes) < 0)
+		die("buffer");
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	close(fd);
+	return p;
+}
+
+bool bench_start(int argc, char **argv, const char *bin, const char *what,
+		 struct device *d)
+{
+	bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	char **extra = NULL;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			extra = argv + i + 1;
+	if (getenv("VGPUFSD"))
+		bin = getenv("VGPUFSD");
+	*d = (struct device){0};
+	device_start(d, bin, extra);
+	printf("# vgpufs %s benchmark: device %s, %u workers; value, same-run "
+	       "baseline, ratio\n",
+	       what, d->mnt, d->workers);
+	return quick;
+}
+
+void unmap_buffer(const struct device *d, const char *name, void *p,
+		  size_t bytes)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "mem/%s", name);
+	munmap(p, bytes);
+	unlink(path(d, rel));
+}
+
+void submit(int fd, const char *line)
+{
+	char buf[256];
+	size_t len = strlen(line);
+	if (write(fd, line, len) != (ssize_t)len)
+		die("write queue");
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		die("read queue");
+	buf[n] = '\0';
+	if (!strstr(buf, " ok ")) {
+		fprintf(stderr, "bench: %s -> %s", line, buf);
+		exit(1);
+	}
+}
+
+void report(const struct result *r)
+{
+	double ratio = r->value / r->baseline;
+	bool met = r->higher_better ? ratio >= r->target : ratio <= r->target;
+	printf("%-44s %10.2f %-6s baseline %10.2f  ratio %5.3f  target %s%.2f  "
+	       "%s\n",
+	       r->name, r->value, r->unit, r->baseline, ratio,
+	       r->higher_better ? ">=" : "<=", r->target,
+	       met ? "met" : "MISSED");
+}
+
+bool transport_is_uring(const struct device *d)
+{
+	FILE *f = fopen(path(d, "info"), "r");
+	char line[256];
+	bool uring = false;
+	while (f && fgets(line, sizeof(line), f))
+		uring |= strcmp(line, "transport: fuse-io_uring\n") == 0;
+	if (f)
+		fclose(f);
+	return uring;
+}
+
+void report_vs(const char *name, const char *unit, double value,
+	       double baseline)
+{
+	struct result r = {name, unit, value, baseline, 1.0, true};
+	report(&r);
+}

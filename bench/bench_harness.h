@@ -1,0 +1,56 @@
+/*
+ * What the benchmarks share: a device of their own (a vgpufsd started on a
+ * temporary mount point), buffers mapped from it, one-command round trips,
+ * and the report line that puts a figure next to its same-run baseline.
+ */
+#ifndef VGPUFS_BENCH_HARNESS_H
+#define VGPUFS_BENCH_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct device {
+	pid_t pid;
+	char mnt[64];
+	unsigned workers;
+	bool uring;
+};
+
+double now(void); /* seconds, monotonic */
+/* The P-quantile of V[0..N) (sorts V). */
+double percentile(double *v, size_t n, double p);
+void die(const char *what);
+
+/* Starts BIN on a new temporary mount point with options EXTRA (NULL-
+ * terminated, may be NULL) and waits until it answers. */
+void device_start(struct device *d, const char *bin, char **extra);
+void device_stop(struct device *d);
+/*
+ * Parses "[--quick] [-- DAEMON_OPTIONS...]", starts the device ($VGPUFSD
+ * or BIN) and prints the header line naming WHAT; returns whether --quick.
+ */
+bool bench_start(int argc, char **argv, const char *bin, const char *what,
+		 struct device *d);
+/* D's mount point joined with REL (four results stay valid at once). */
+char *path(const struct device *d, const char *rel);
+/* Creates (or resizes) mem/NAME to BYTES and maps it. */
+void *map_buffer(const struct device *d, const char *name, size_t bytes);
+void unmap_buffer(const struct device *d, const char *name, void *p,
+		  size_t bytes);
+/* One command on context FD, waiting for its completion; exits on err. */
+void submit(int fd, const char *line);
+/* Whether the device serves FUSE over io_uring (after some requests). */
+bool transport_is_uring(const struct device *d);
+
+struct result {
+	const char *name, *unit;
+	double value, baseline, target;
+	bool higher_better; /* which side of the target ratio is good */
+};
+void report(const struct result *r);
+/* Reports VALUE against a competitor's BASELINE (target: ahead of it). */
+void report_vs(const char *name, const char *unit, double value,
+	       double baseline);
+
+#endif

@@ -7,10 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>
 #include <vgpufs/text_proto.h>
 
 #include "context.h"
+#include "context_input.h"
 #include "job.h"
 #include "log.h"
 #include "scheduler.h"
@@ -166,75 +168,7 @@ void context_close(struct context *ctx)
 	context_put(ctx);
 }
 
-static uint64_t next_seq(struct context *ctx)
-{
-	return atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->next_seq, 1,
-					 memory_order_release) +
-	       1;
-}
-
-/* Completes command SEQ at once: K is NULL when the line named no kernel. */
-static void complete_now(struct context *ctx, uint64_t seq,
-			 const struct vgpu_kernel_spec *k, int err,
-			 const char *msg)
-{
-	atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->submitted, 1,
-				  memory_order_relaxed);
-	stats_command(k, err, 0);
-	context_post(ctx, seq, err, err ? msg : k->name, 0);
-}
-
-/*
- * Turns one line (ctx->line) into a command. Lines that fail to parse or
- * validate, and commands that do no work (nop), complete here and now:
- * their completion line still comes out in order (context_post waits for
- * the ones before it), and no command object or hand-off is needed. That
- * matters: the FUSE thread's time per request decides where the kernel
- * wakes the client (docs/benchmarks.md).
- */
-static void submit_line(struct context *ctx, struct cred *cred)
-{
-	struct vgpu_cmd cmd;
-	int err = -E2BIG;
-	char msg[VGPU_MSG_MAX] = "line longer than 4096 bytes; split the "
-				 "command or shorten buffer names";
-	enum vgpu_line_kind kind = VGPU_LINE_ERROR;
-	if (!ctx->overlong)
-		kind = vgpu_text_parse(ctx->line, ctx->line_len, &cmd, &err,
-				       msg, sizeof(msg));
-	if (kind == VGPU_LINE_EMPTY)
-		return;
-	uint64_t seq = next_seq(ctx);
-	if (kind == VGPU_LINE_ERROR) {
-		complete_now(ctx, seq, NULL, err, msg);
-		return;
-	}
-	if (cmd.spec->id == VGPU_K_NOP) {
-		complete_now(ctx, seq, cmd.spec, 0, NULL);
-		return;
-	}
-	struct job *job = job_new(ctx, &cmd, cred);
-	if (!job) {
-		complete_now(ctx, seq, cmd.spec, -ENOMEM,
-			     "out of memory for the command");
-		return;
-	}
-	job->seq = seq;
-	if (job->err) {
-		complete_now(ctx, seq, cmd.spec, job->err, job->msg);
-		job_free(job);
-		return;
-	}
-	atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->submitted, 1,
-				  memory_order_relaxed);
-	atomic_fetch_add_explicit((_Atomic unsigned *)&ctx->inflight, 1,
-				  memory_order_relaxed);
-	context_get(ctx);
-	sched_submit(job);
-}
-
-/* Whether CTX may take another command line (submit_lock held). */
-static bool has_room(struct context *ctx)
+bool context_has_room(struct context *ctx)
 {
 	if (atomic_load_explicit((_Atomic unsigned *)&ctx->inflight,
 				 memory_order_relaxed) >= max_inflight)
@@ -243,38 +177,6 @@ static bool has_room(struct context *ctx)
 	bool room = ctx->closed || ctx->done_len - ctx->done_off < MAX_UNREAD;
 	pthread_mutex_unlock(&ctx->lock);
 	return room;
-}
-
-/*
- * Takes lines of DATA while there is room (submit_lock held); returns the
- * bytes taken. A trailing partial line is always taken: it holds nothing.
- */
-static size_t take_lines(struct context *ctx, struct cred *cred,
-			 const char *data, size_t size)
-{
-	size_t i = 0;
-	while (i < size) {
-		const char *nl = memchr(data + i, '\n', size - i);
-		if (nl && !has_room(ctx))
-			break;
-		size_t chunk = nl ? (size_t)(nl - (data + i)) : size - i;
-		if (!ctx->overlong) {
-			if (ctx->line_len + chunk > VGPU_LINE_MAX) {
-				ctx->overlong = true;
-			} else {
-				memcpy(ctx->line + ctx->line_len, data + i,
-				       chunk);
-				ctx->line_len += chunk;
-			}
-		}
-		if (!nl)
-			return size;
-		submit_line(ctx, cred);
-		i += chunk + 1;
-		ctx->line_len = 0;
-		ctx->overlong = false;
-	}
-	return i;
 }
 
 static void cred_of(fuse_req_t req, struct cred *cred)
@@ -294,15 +196,18 @@ static void resume_writers_locked(struct context *ctx)
 		struct parked_write *w = ctx->writers;
 		struct cred cred;
 		cred_of(w->req, &cred);
-		size_t taken = take_lines(ctx, &cred, w->data, w->size);
-		if (!taken)
+		ssize_t taken =
+		    context_take_input(ctx, &cred, w->data, w->size);
+		if (taken == 0)
 			return;
 		ctx->writers = w->next;
 		if (!ctx->writers)
 			ctx->writers_tail = &ctx->writers;
 		parked_changed(-1);
-		fuse_reply_write(w->req,
-				 taken); /* short: the caller writes the rest */
+		if (taken < 0) /* a broken binary stream */
+			fuse_reply_err(w->req, (int)-taken);
+		else /* maybe short: the caller writes the rest */
+			fuse_reply_write(w->req, (size_t)taken);
 		free(w);
 	}
 }
@@ -330,9 +235,12 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	cred_of(req, &cred);
 	pthread_mutex_lock(&ctx->submit_lock);
 	/* Behind waiting writes nothing may overtake them. */
-	size_t taken = ctx->writers ? 0 : take_lines(ctx, &cred, data, size);
-	if (taken || size == 0) {
-		fuse_reply_write(req, taken);
+	ssize_t taken =
+	    ctx->writers ? 0 : context_take_input(ctx, &cred, data, size);
+	if (taken < 0) {
+		fuse_reply_err(req, (int)-taken);
+	} else if (taken || size == 0) {
+		fuse_reply_write(req, (size_t)taken);
 	} else if (nonblock) {
 		fuse_reply_err(req, EAGAIN);
 	} else {
@@ -360,14 +268,18 @@ static void reply_lines(struct context *ctx, fuse_req_t req, size_t size)
 {
 	const char *p = ctx->done + ctx->done_off;
 	size_t avail = ctx->done_len - ctx->done_off, n = 0;
-	while (n < avail) {
+	if (ctx->binary) { /* whole records; reads are at least one */
+		n = size - size % sizeof(struct vgpu_bin_completion);
+		avail = n < avail ? n : avail;
+	}
+	while (n < avail && !ctx->binary) {
 		const char *nl = memchr(p + n, '\n', avail - n);
 		size_t end = (size_t)(nl - p) + 1;
 		if (end > size)
 			break;
 		n = end;
 	}
-	if (n == 0)
+	if (n == 0 || ctx->binary)
 		n = size < avail ? size : avail;
 	fuse_reply_buf(req, p, n);
 	ctx->done_off += n;
@@ -388,6 +300,10 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 {
 	if (size == 0) {
 		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (ctx->binary && size < sizeof(struct vgpu_bin_completion)) {
+		fuse_reply_err(req, EINVAL); /* records are not split */
 		return;
 	}
 	pthread_mutex_lock(&ctx->lock);
@@ -506,13 +422,27 @@ static void post_in_order(struct context *ctx, uint64_t seq, const char *line,
 	}
 }
 
-void context_post(struct context *ctx, uint64_t seq, int err, const char *text,
-		  uint64_t elapsed_us)
+void context_post(struct context *ctx, const struct completion *c)
 {
-	char line[VGPU_MSG_MAX + 128];
-	size_t len =
-	    err ? vgpu_format_err(line, sizeof(line), seq, err, text)
-		: vgpu_format_ok(line, sizeof(line), seq, text, elapsed_us);
+	union {
+		char line[VGPU_MSG_MAX + 128];
+		struct vgpu_bin_completion rec;
+	} u;
+	size_t len = sizeof(u.rec);
+	int err = c->err;
+	uint64_t seq = c->seq;
+	if (ctx->binary)
+		vgpu_bin_complete(
+		    &u.rec, c->tag, seq, err,
+		    c->kernel ? c->kernel->id : VGPU_BIN_NO_KERNEL,
+		    c->t_start_ns, c->t_end_ns, err ? c->msg : NULL);
+	else if (err)
+		len = vgpu_format_err(u.line, sizeof(u.line), seq, err, c->msg);
+	else
+		len =
+		    vgpu_format_ok(u.line, sizeof(u.line), seq, c->kernel->name,
+				   (c->t_end_ns - c->t_start_ns) / 1000);
+	const char *line = u.line;
 	atomic_fetch_add_explicit(
 	    (_Atomic uint64_t *)(err ? &ctx->failed : &ctx->completed), 1,
 	    memory_order_relaxed);
@@ -533,9 +463,14 @@ void context_post(struct context *ctx, uint64_t seq, int err, const char *text,
 
 void context_complete(struct context *ctx, const struct job *job)
 {
-	context_post(ctx, job->seq, job->err,
-		     job->err ? job->msg : job->cmd.spec->name,
-		     (job->t_end_ns - job->t_start_ns) / 1000);
+	struct completion c = {.seq = job->seq,
+			       .tag = job->tag,
+			       .err = job->err,
+			       .kernel = job->cmd.spec,
+			       .msg = job->msg,
+			       .t_start_ns = job->t_start_ns,
+			       .t_end_ns = job->t_end_ns};
+	context_post(ctx, &c);
 	atomic_fetch_sub_explicit((_Atomic unsigned *)&ctx->inflight, 1,
 				  memory_order_relaxed);
 	resume_writers(ctx);

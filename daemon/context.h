@@ -35,6 +35,9 @@ struct context {
 	char line[VGPU_LINE_MAX + 1];
 	size_t line_len;
 	bool overlong; /* the current line passed VGPU_LINE_MAX */
+	/* Decided by the first bytes written: text, or binary packets (then
+	 * line[] gathers a packet split across writes). */
+	bool form_known, binary;
 	uint64_t next_seq;
 	/* Writes waiting for room (back-pressure), oldest first. */
 	struct parked_write *writers, **writers_tail;
@@ -95,13 +98,24 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 void context_poll(struct context *ctx, fuse_req_t req,
 		  struct fuse_pollhandle *ph);
 
+/* What a finished command reports. */
+struct completion {
+	uint64_t seq, tag; /* tag: the binary packet's, else 0 */
+	int err;	   /* 0 or -errno */
+	const struct vgpu_kernel_spec *kernel; /* NULL: the input named none */
+	const char *msg;		       /* why it failed */
+	uint64_t t_start_ns, t_end_ns;
+};
+
 /*
- * Command SEQ of CTX finished: appends its completion line ("SEQ ok TEXT
- * ELAPSED_US", or "SEQ err ERRNAME: TEXT" when ERR < 0) and wakes readers.
- * Lines are posted in sequence order whatever order commands finish in.
+ * A command of CTX finished: appends its completion (a line "SEQ ok KERNEL
+ * ELAPSED_US" or "SEQ err ERRNAME: MSG", or a binary record) and wakes
+ * readers. Completions go out in sequence order whatever order commands
+ * finish in.
  */
-void context_post(struct context *ctx, uint64_t seq, int err, const char *text,
-		  uint64_t elapsed_us);
+void context_post(struct context *ctx, const struct completion *c);
+/* Whether CTX may take another command (submit_lock held): back-pressure. */
+bool context_has_room(struct context *ctx);
 /* context_post() for a job the scheduler ran. */
 void context_complete(struct context *ctx, const struct job *job);
 

@@ -20,7 +20,7 @@ struct event;
 struct job {
 	struct job *next;
 	struct context *ctx;
-	uint64_t seq;
+	uint64_t seq, tag; /* tag: the binary packet's */
 	struct vgpu_cmd cmd;
 	const struct vgpu_kernel_impl *impl;
 	struct node *bufs[VGPU_MAX_ARGS];

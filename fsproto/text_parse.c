@@ -4,7 +4,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +11,8 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
 #include <vgpufs/text_proto.h>
+
+#include "fail_msg.h"
 
 #define BUF_NAME_MAX 1023
 
@@ -36,18 +37,6 @@ static struct token next_token(const char *line, size_t len, size_t *pos)
 		i++;
 	*pos = i;
 	return (struct token){line + start, i - start};
-}
-
-static int fail(char *msg, size_t msglen, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *msg, size_t msglen, int err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-	return err;
 }
 
 /* A buffer path relative to mem/: no '..', '.', empty or absolute parts. */
@@ -81,30 +70,20 @@ static int parse_buf(const struct vgpu_kernel_spec *k,
 		size_t olen = v.len - nlen - 1;
 		int rc = vgpu_parse_int(plus + 1, olen, &off);
 		if (rc < 0 || off < 0)
-			return fail(msg, msglen,
-				    rc == -ERANGE ? -ERANGE : -EINVAL,
-				    "%s: %s: offset '%.*s' is not a byte count",
-				    k->name, a->name, (int)olen, plus + 1);
+			return vgpu_fail_msg(
+			    msg, msglen, rc == -ERANGE ? -ERANGE : -EINVAL,
+			    "%s: %s: offset '%.*s' is not a byte count",
+			    k->name, a->name, (int)olen, plus + 1);
 	}
 	if (!valid_buf_name(v.s, nlen))
-		return fail(msg, msglen, -EINVAL,
-			    "%s: %s='%.*s' is not a buffer name (a path under "
-			    "mem/ without '.', '..' or empty parts)",
-			    k->name, a->name, (int)(nlen > 64 ? 64 : nlen),
-			    v.s);
+		return vgpu_fail_msg(
+		    msg, msglen, -EINVAL,
+		    "%s: %s='%.*s' is not a buffer name (a path under "
+		    "mem/ without '.', '..' or empty parts)",
+		    k->name, a->name, (int)(nlen > 64 ? 64 : nlen), v.s);
 	*ref = (struct vgpu_bufref){
 	    .name = v.s, .name_len = (uint16_t)nlen, .offset = (uint64_t)off};
 	return 0;
-}
-
-static bool valid_name(const char *s, size_t len)
-{
-	if (len == 0 || len > VGPU_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
-			return false;
-	return true;
 }
 
 static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
@@ -117,31 +96,33 @@ static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 	case VGPU_ARG_BUF:
 		return parse_buf(k, a, v, &cmd->buf[idx], msg, msglen);
 	case VGPU_ARG_NAME:
-		if (!valid_name(v.s, v.len))
-			return fail(msg, msglen, -EINVAL,
-				    "%s: %s='%.*s' is not a name (1 to %d "
-				    "letters, digits, '_', '.' or '-')",
-				    k->name, a->name,
-				    (int)(v.len > 64 ? 64 : v.len), v.s,
-				    VGPU_NAME_MAX);
+		if (!vgpu_name_valid(v.s, v.len))
+			return vgpu_fail_msg(
+			    msg, msglen, -EINVAL,
+			    "%s: %s='%.*s' is not a name (1 to %d "
+			    "letters, digits, '_', '.' or '-')",
+			    k->name, a->name, (int)(v.len > 64 ? 64 : v.len),
+			    v.s, VGPU_NAME_MAX);
 		memcpy(cmd->name, v.s, v.len);
 		cmd->name[v.len] = '\0';
 		return 0;
 	case VGPU_ARG_FLOAT:
 		rc = vgpu_parse_float(v.s, v.len, &cmd->val[idx].f);
 		if (rc < 0)
-			return fail(msg, msglen, rc,
-				    "%s: %s='%.*s' is not a finite number",
-				    k->name, a->name, (int)v.len, v.s);
+			return vgpu_fail_msg(
+			    msg, msglen, rc,
+			    "%s: %s='%.*s' is not a finite number", k->name,
+			    a->name, (int)v.len, v.s);
 		return 0;
 	case VGPU_ARG_DTYPE:
 		rc = vgpu_dtype_parse(v.s, v.len);
 		if (rc < 0) {
 			char list[64];
 			vgpu_dtype_list(VGPU_DT_ALL, list, sizeof(list));
-			return fail(msg, msglen, -EINVAL,
-				    "%s: unknown dtype '%.*s' (%s)", k->name,
-				    (int)(v.len > 32 ? 32 : v.len), v.s, list);
+			return vgpu_fail_msg(
+			    msg, msglen, -EINVAL,
+			    "%s: unknown dtype '%.*s' (%s)", k->name,
+			    (int)(v.len > 32 ? 32 : v.len), v.s, list);
 		}
 		cmd->val[idx].i = rc;
 		return 0;
@@ -149,16 +130,17 @@ static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 	case VGPU_ARG_BOOL:
 		rc = vgpu_parse_int(v.s, v.len, &cmd->val[idx].i);
 		if (rc == -EINVAL)
-			return fail(msg, msglen, rc,
-				    "%s: %s='%.*s' is not an integer", k->name,
-				    a->name, (int)v.len, v.s);
+			return vgpu_fail_msg(msg, msglen, rc,
+					     "%s: %s='%.*s' is not an integer",
+					     k->name, a->name, (int)v.len, v.s);
 		if (rc < 0 || cmd->val[idx].i < a->imin ||
 		    cmd->val[idx].i > a->imax)
-			return fail(msg, msglen, -ERANGE,
-				    "%s: %s=%.*s is out of range [%" PRId64
-				    ", %" PRId64 "]",
-				    k->name, a->name, (int)v.len, v.s, a->imin,
-				    a->imax);
+			return vgpu_fail_msg(
+			    msg, msglen, -ERANGE,
+			    "%s: %s=%.*s is out of range [%" PRId64 ", %" PRId64
+			    "]",
+			    k->name, a->name, (int)v.len, v.s, a->imin,
+			    a->imax);
 		return 0;
 	}
 	return -EINVAL;
@@ -200,35 +182,32 @@ static int parse_args(struct vgpu_cmd *cmd, const char *line, size_t len,
 			break;
 		const char *eq = memchr(t.s, '=', t.len);
 		if (!eq)
-			return fail(msg, msglen, -EINVAL,
-				    "%s: expected key=value, got '%.*s'",
-				    k->name, (int)(t.len > 64 ? 64 : t.len),
-				    t.s);
+			return vgpu_fail_msg(
+			    msg, msglen, -EINVAL,
+			    "%s: expected key=value, got '%.*s'", k->name,
+			    (int)(t.len > 64 ? 64 : t.len), t.s);
 		struct token key = {t.s, (size_t)(eq - t.s)};
 		struct token val = {eq + 1, t.len - key.len - 1};
 		int idx = find_arg(k, key.s, key.len);
 		if (idx < 0)
 			return unknown_arg(k, key, msg, msglen);
 		if (vgpu_cmd_given(cmd, (unsigned)idx))
-			return fail(msg, msglen, -EINVAL,
-				    "%s: argument '%s' is given twice", k->name,
-				    k->args[idx].name);
+			return vgpu_fail_msg(msg, msglen, -EINVAL,
+					     "%s: argument '%s' is given twice",
+					     k->name, k->args[idx].name);
 		if (val.len == 0)
-			return fail(msg, msglen, -EINVAL,
-				    "%s: argument '%s' has no value", k->name,
-				    k->args[idx].name);
+			return vgpu_fail_msg(msg, msglen, -EINVAL,
+					     "%s: argument '%s' has no value",
+					     k->name, k->args[idx].name);
 		int rc = parse_value(cmd, (unsigned)idx, val, msg, msglen);
 		if (rc < 0)
 			return rc;
 		cmd->given |= 1u << idx;
 	}
-	for (unsigned i = 0; i < k->nargs; i++)
-		if (k->args[i].required && !vgpu_cmd_given(cmd, i))
-			return fail(msg, msglen, -EINVAL,
-				    "%s: missing argument '%s' (%s)", k->name,
-				    k->args[i].name, k->args[i].help);
-	vgpu_cmd_apply_defaults(cmd);
-	return 0;
+	int rc = vgpu_cmd_check_required(cmd, msg, msglen);
+	if (rc == 0)
+		vgpu_cmd_apply_defaults(cmd);
+	return rc;
 }
 
 enum vgpu_line_kind vgpu_text_parse(const char *line, size_t len,
@@ -245,14 +224,16 @@ enum vgpu_line_kind vgpu_text_parse(const char *line, size_t len,
 	if (name.len == 0)
 		return VGPU_LINE_EMPTY;
 	if (memchr(line, '\0', len)) {
-		*err = fail(msg, msglen, -EINVAL, "line contains a NUL byte");
+		*err = vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "line contains a NUL byte");
 		return VGPU_LINE_ERROR;
 	}
 	cmd->spec = vgpu_catalog_find(name.s, name.len);
 	if (!cmd->spec) {
-		*err = fail(msg, msglen, -ENOSYS,
-			    "unknown kernel '%.*s' (ls kernels/ lists them)",
-			    (int)(name.len > 64 ? 64 : name.len), name.s);
+		*err = vgpu_fail_msg(
+		    msg, msglen, -ENOSYS,
+		    "unknown kernel '%.*s' (ls kernels/ lists them)",
+		    (int)(name.len > 64 ? 64 : name.len), name.s);
 		return VGPU_LINE_ERROR;
 	}
 	int rc = parse_args(cmd, line, len, pos, msg, msglen);

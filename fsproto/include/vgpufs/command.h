@@ -141,5 +141,11 @@ static inline bool vgpu_cmd_given(const struct vgpu_cmd *c, unsigned idx)
 
 /* Sets every argument that was not given to its default. */
 void vgpu_cmd_apply_defaults(struct vgpu_cmd *cmd);
+/* -EINVAL with a message naming the first required argument not given. */
+int vgpu_cmd_check_required(const struct vgpu_cmd *cmd, char *msg,
+			    size_t msglen);
+/* Whether S (LEN bytes) is a NAME value: 1 to VGPU_NAME_MAX of [A-Za-z0-9_.-].
+ */
+bool vgpu_name_valid(const char *s, size_t len);
 
 #endif

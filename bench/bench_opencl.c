@@ -81,7 +81,7 @@ static bool ocl_init(void)
 	char pname[256] = "", dname[256] = "";
 	clGetPlatformInfo(plat, CL_PLATFORM_NAME, sizeof(pname), pname, NULL);
 	clGetDeviceInfo(dev, CL_DEVICE_NAME, sizeof(dname), dname, NULL);
-	snprintf(ocl.name, sizeof(ocl.name), "%s", pname);
+	snprintf(ocl.name, sizeof(ocl.name), "%.100s", pname);
 	cl_int err;
 	ocl.ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &err);
 	if (err != CL_SUCCESS)

@@ -93,6 +93,7 @@ struct context *context_open(fuse_req_t req)
 	ctx->uid = fc->uid;
 	read_comm(fc->pid, ctx->comm);
 	ctx->refs = 1;
+	ctx->running_kernel = -1;
 	ctx->readers_tail = &ctx->readers;
 	ctx->writers_tail = &ctx->writers;
 	ctx->next_post = 1;

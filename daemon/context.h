@@ -66,6 +66,8 @@ struct context {
 
 	/* Counters for stats (updated with atomics). */
 	uint64_t submitted, completed, failed;
+	uint64_t busy_ns;   /* worker time its commands used */
+	int running_kernel; /* id of its active command's kernel, or -1 */
 	struct context *all_next, **all_prev;
 };
 

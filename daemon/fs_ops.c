@@ -271,8 +271,18 @@ static char *render(fuse_req_t req, const struct node *n, size_t *len)
 	struct device *dev = fs_device(req);
 	if (n->kind == NK_INFO)
 		return info_render(dev, len);
-	if (n->kind == NK_STATS)
-		return stats_render(dev->ram, len);
+	if (n->kind == NK_STATS || n->kind == NK_METRICS) {
+		struct stats_snapshot *s = malloc(sizeof(*s));
+		if (!s || stats_snapshot(s, dev->ram, fuse_req_ctx(req)->uid)) {
+			free(s);
+			return NULL;
+		}
+		char *text = n->kind == NK_STATS ? stats_render(s, len)
+						 : metrics_render(s, len);
+		stats_snapshot_free(s);
+		free(s);
+		return text;
+	}
 	const struct vgpu_kernel_spec *k = vgpu_catalog_by_id(n->kernel_id);
 	int need = vgpu_catalog_describe(k, NULL, 0);
 	char *p = malloc((size_t)need + 1);
@@ -349,7 +359,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 		reply_open_stream(req, ctx);
-	} else if (kind == NK_INFO || kind == NK_STATS ||
+	} else if (kind == NK_INFO || kind == NK_STATS || kind == NK_METRICS ||
 		   kind == NK_KERNEL_DOC) {
 		open_text(req, n, fi);
 	} else {
@@ -362,7 +372,7 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 {
 	if (ino == INO_QUEUE) {
 		context_close((struct context *)(uintptr_t)fi->fh);
-	} else if (ino == INO_INFO || ino == INO_STATS ||
+	} else if (ino == INO_INFO || ino == INO_STATS || ino == INO_METRICS ||
 		   (ino >= INO_KERNEL_DOC0 && ino < INO_FIRST_DYNAMIC)) {
 		struct text_file *tf = (void *)(uintptr_t)fi->fh;
 		free(tf->data);

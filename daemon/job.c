@@ -157,8 +157,11 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 		if (rc < 0)
 			job->err = rc;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		job->flops = vgpu_cmd_flops(&job->cmd);
+		job->bytes = vgpu_cmd_bytes(&job->cmd);
 		map_buffers(job, info);
+	}
 	if (has_bufs)
 		pthread_mutex_unlock(&tree_lock);
 	/* Names pointed into the write's data, which is gone after this. */

@@ -27,6 +27,7 @@ struct job {
 	unsigned nbufs; /* how many of bufs[] are set */
 	struct bufmap *maps[VGPU_MAX_ARGS];
 	struct vgpu_launch launch;
+	uint64_t flops, bytes; /* its work, for stats (valid commands) */
 	int err; /* set: the command fails with this, MSG says why */
 	char msg[VGPU_MSG_MAX];
 	/* scheduler state, under its lock */

@@ -23,6 +23,7 @@ enum node_kind {
 	NK_KERNELS,
 	NK_KERNEL_DOC,
 	NK_STATS,
+	NK_METRICS,
 	NK_DIR, /* a directory under mem/ */
 	NK_BUF,
 };
@@ -34,6 +35,7 @@ enum {
 	INO_QUEUE,
 	INO_KERNELS,
 	INO_STATS,
+	INO_METRICS,
 	INO_KERNEL_DOC0 = 100, /* + kernel id */
 	INO_FIRST_DYNAMIC = 1000,
 };

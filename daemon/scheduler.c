@@ -92,6 +92,15 @@ static void complete(struct job *job)
 	context_put(ctx);
 }
 
+/* CTX's running command (lock held); stats read its kernel lock-free. */
+static void set_active(struct context *ctx, struct job *job)
+{
+	ctx->active = job;
+	atomic_store_explicit((_Atomic int *)&ctx->running_kernel,
+			      job ? (int)job->cmd.spec->id : -1,
+			      memory_order_relaxed);
+}
+
 /* Pushes JOB onto the list *DONE (newest first), to be completed. */
 static void push_done(struct job *job, struct job **done)
 {
@@ -116,7 +125,7 @@ static void release_waits(struct job *released, struct job **done,
 		struct job *w = released;
 		released = w->next;
 		struct context *ctx = w->ctx;
-		ctx->active = NULL;
+		set_active(ctx, NULL);
 		w->t_end_ns = now_ns();
 		push_done(w, done);
 		running_done();
@@ -142,7 +151,7 @@ static void run_control(struct context *ctx, struct job *job, struct job **done,
 		uint64_t deadline =
 		    ms > 0 ? job->t_start_ns + (uint64_t)ms * 1000000u : 0;
 		if (!events_wait(job, deadline)) {
-			ctx->active = job;
+			set_active(ctx, job);
 			S.running++;
 			if (deadline)
 				pthread_cond_signal(&S.timer);
@@ -205,7 +214,7 @@ static void activate_one(struct context *ctx, struct job **done,
 		if (job->ntiles == 0)
 			job->ntiles = 1;
 		job->t_start_ns = now_ns();
-		ctx->active = job;
+		set_active(ctx, job);
 		S.running++;
 		ring_add(ctx);
 		if (job->ntiles > 1)
@@ -276,13 +285,15 @@ void sched_submit(struct job *job)
 	complete_list(done);
 }
 
-/* Runs a tile; returns how long it took (ns). */
-static uint64_t run_one_tile(struct job *job, uint32_t tile)
+/* Runs a tile on worker W; returns how long it took (ns). */
+static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 {
+	stats_worker_kernel(w, job->cmd.spec->id);
 	uint64_t t0 = now_ns();
 	int rc = job->impl->run_tile(&job->launch, tile, job->ntiles);
 	uint64_t ns = now_ns() - t0;
-	stats_worker_busy(ns);
+	stats_worker_busy(w, ns);
+	stats_worker_kernel(w, -1);
 	if (rc < 0) {
 		pthread_mutex_lock(&S.lock);
 		if (!job->err) {
@@ -312,7 +323,8 @@ static void finish_job(struct job *job)
 
 static void *worker_main(void *arg)
 {
-	topology_bind_worker((unsigned)(uintptr_t)arg);
+	unsigned w = (unsigned)(uintptr_t)arg;
+	topology_bind_worker(w);
 	pthread_mutex_lock(&S.lock);
 	for (;;) {
 		while (!S.ring && !S.exit)
@@ -326,7 +338,9 @@ static void *worker_main(void *arg)
 			ring_remove(ctx); /* no tiles left to hand out */
 		pthread_mutex_unlock(&S.lock);
 
-		uint64_t ns = run_one_tile(job, tile);
+		uint64_t ns = run_one_tile(job, tile, w);
+		atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->busy_ns, ns,
+					  memory_order_relaxed);
 
 		pthread_mutex_lock(&S.lock);
 		ctx->vtime += ns;
@@ -335,7 +349,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&S.lock);
 		finish_job(job);
 		pthread_mutex_lock(&S.lock);
-		ctx->active = NULL;
+		set_active(ctx, NULL);
 		struct job *done = NULL;
 		context_get(
 		    ctx); /* completing JOB may drop the last reference */

@@ -1,8 +1,7 @@
+#include <errno.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
-
-#include <vgpufs/catalog.h>
+#include <string.h>
 
 #include "context.h"
 #include "job.h"
@@ -10,36 +9,39 @@
 #include "ram_tier.h"
 #include "scheduler.h"
 #include "stats.h"
-#include "text_buf.h"
 
 static struct {
 	uint64_t start_ns;
 	_Atomic uint64_t count[VGPU_K_COUNT], failed[VGPU_K_COUNT];
-	_Atomic uint64_t time_ns[VGPU_K_COUNT];
-	_Atomic uint64_t errors_unparsed; /* lines that named no kernel */
-	_Atomic uint64_t busy_ns;
+	_Atomic uint64_t time_ns[VGPU_K_COUNT], flops[VGPU_K_COUNT],
+	    bytes[VGPU_K_COUNT];
+	_Atomic uint64_t errors_unparsed; /* inputs that named no kernel */
+	_Atomic uint64_t busy_ns[STATS_WORKERS_MAX];
+	_Atomic int running[STATS_WORKERS_MAX];
 	_Atomic int64_t contexts, parked;
 } st;
 
 void stats_init(void)
 {
 	st.start_ns = now_ns();
+	for (unsigned w = 0; w < STATS_WORKERS_MAX; w++)
+		atomic_store(&st.running[w], -1);
 }
+
+#define ADD(field, v)                                                          \
+	atomic_fetch_add_explicit(&(field), v, memory_order_relaxed)
 
 void stats_command(const struct vgpu_kernel_spec *k, int err, uint64_t ns)
 {
 	if (!k) {
-		atomic_fetch_add_explicit(&st.errors_unparsed, 1,
-					  memory_order_relaxed);
+		ADD(st.errors_unparsed, 1);
 		return;
 	}
-	atomic_fetch_add_explicit(&st.count[k->id], 1, memory_order_relaxed);
+	ADD(st.count[k->id], 1);
 	if (err)
-		atomic_fetch_add_explicit(&st.failed[k->id], 1,
-					  memory_order_relaxed);
+		ADD(st.failed[k->id], 1);
 	else if (ns)
-		atomic_fetch_add_explicit(&st.time_ns[k->id], ns,
-					  memory_order_relaxed);
+		ADD(st.time_ns[k->id], ns);
 }
 
 void stats_command_done(const struct job *job)
@@ -48,79 +50,115 @@ void stats_command_done(const struct job *job)
 		      job->t_end_ns > job->t_start_ns
 			  ? job->t_end_ns - job->t_start_ns
 			  : 0);
+	if (!job->err) {
+		ADD(st.flops[job->cmd.spec->id], job->flops);
+		ADD(st.bytes[job->cmd.spec->id], job->bytes);
+	}
 }
 
-void stats_worker_busy(uint64_t ns)
+void stats_worker_busy(unsigned w, uint64_t ns)
 {
-	atomic_fetch_add(&st.busy_ns, ns);
+	if (w < STATS_WORKERS_MAX)
+		ADD(st.busy_ns[w], ns);
+}
+
+void stats_worker_kernel(unsigned w, int id)
+{
+	if (w < STATS_WORKERS_MAX)
+		atomic_store_explicit(&st.running[w], id, memory_order_relaxed);
 }
 
 void stats_context_opened(void)
 {
-	atomic_fetch_add(&st.contexts, 1);
+	ADD(st.contexts, 1);
 }
 
 void stats_context_closed(void)
 {
-	atomic_fetch_sub(&st.contexts, 1);
+	ADD(st.contexts, -1);
 }
 
 void stats_parked_readers(int delta)
 {
-	atomic_fetch_add(&st.parked, delta);
+	ADD(st.parked, delta);
 }
 
-static void context_line(const struct context *c, void *arg)
-{
-	tb_printf(arg,
-		  "context.%llu pid=%d uid=%u comm=%s queued=%u submitted=%llu "
-		  "completed=%llu failed=%llu\n",
-		  (unsigned long long)c->id, (int)c->pid, (unsigned)c->uid,
-		  c->comm[0] ? c->comm : "?", c->queued,
-		  (unsigned long long)c->submitted,
-		  (unsigned long long)c->completed,
-		  (unsigned long long)c->failed);
-}
+#define LOAD(x)                                                                \
+	atomic_load_explicit((_Atomic __typeof__(x) *)&(x),                    \
+			     memory_order_relaxed)
 
-char *stats_render(const struct ram_tier *ram, size_t *len)
+struct collect {
+	struct stats_snapshot *s;
+	size_t cap;
+	uid_t viewer;
+	int err;
+};
+
+static void collect_context(const struct context *c, void *arg)
 {
-	struct text_buf tb = {0};
-	uint64_t now = now_ns();
-	pthread_mutex_lock(&tree_lock);
-	uint64_t buffers = node_count_buffers();
-	pthread_mutex_unlock(&tree_lock);
-	tb_printf(&tb, "uptime_seconds %.3f\n", (now - st.start_ns) / 1e9);
-	tb_printf(&tb, "workers %u\n", sched_workers());
-	tb_printf(&tb, "worker_busy_seconds %.6f\n",
-		  atomic_load(&st.busy_ns) / 1e9);
-	tb_printf(&tb, "contexts %lld\n", (long long)atomic_load(&st.contexts));
-	tb_printf(&tb, "blocked_readers %lld\n",
-		  (long long)atomic_load(&st.parked));
-	tb_printf(&tb, "buffers %llu\n", (unsigned long long)buffers);
-	tb_printf(&tb, "vram_ram_used_bytes %llu\n",
-		  (unsigned long long)ram_tier_used(ram));
-	tb_printf(&tb, "vram_ram_total_bytes %llu\n",
-		  (unsigned long long)ram_tier_capacity(ram));
-	uint64_t total = 0, failed = 0;
-	for (unsigned id = 0; id < VGPU_K_COUNT; id++) {
-		const char *name = vgpu_catalog_by_id(id)->name;
-		uint64_t c = atomic_load(&st.count[id]),
-			 f = atomic_load(&st.failed[id]);
-		total += c;
-		failed += f;
-		tb_printf(&tb, "kernel.%s.count %llu\n", name,
-			  (unsigned long long)c);
-		tb_printf(&tb, "kernel.%s.failed %llu\n", name,
-			  (unsigned long long)f);
-		tb_printf(&tb, "kernel.%s.seconds %.6f\n", name,
-			  atomic_load(&st.time_ns[id]) / 1e9);
+	struct collect *co = arg;
+	if (co->viewer != 0 && c->uid != co->viewer)
+		return; /* others' contexts are theirs to see */
+	if (co->s->nctx == co->cap) {
+		size_t cap = co->cap ? co->cap * 2 : 16;
+		void *p = realloc(co->s->ctx, cap * sizeof(*co->s->ctx));
+		if (!p) {
+			co->err = -ENOMEM;
+			return;
+		}
+		co->s->ctx = p;
+		co->cap = cap;
 	}
-	failed += atomic_load(&st.errors_unparsed);
-	tb_printf(
-	    &tb, "commands_total %llu\n",
-	    (unsigned long long)(total + atomic_load(&st.errors_unparsed)));
-	tb_printf(&tb, "commands_failed %llu\n", (unsigned long long)failed);
-	context_for_each(context_line, &tb);
-	*len = tb.len;
-	return tb_take(&tb);
+	struct stats_context *o = &co->s->ctx[co->s->nctx++];
+	*o = (struct stats_context){.id = c->id,
+				    .pid = c->pid,
+				    .uid = c->uid,
+				    .queued = LOAD(c->queued),
+				    .inflight = LOAD(c->inflight),
+				    .submitted = LOAD(c->submitted),
+				    .completed = LOAD(c->completed),
+				    .failed = LOAD(c->failed),
+				    .busy_ns = LOAD(c->busy_ns),
+				    .running = LOAD(c->running_kernel)};
+	memcpy(o->comm, c->comm, sizeof(o->comm));
+	o->comm[sizeof(o->comm) - 1] = '\0';
+}
+
+int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
+		   uid_t viewer)
+{
+	memset(s, 0, sizeof(*s));
+	s->uptime_s = (now_ns() - st.start_ns) / 1e9;
+	s->workers = sched_workers();
+	for (unsigned w = 0; w < s->workers && w < STATS_WORKERS_MAX; w++) {
+		s->worker_busy_ns[w] = atomic_load(&st.busy_ns[w]);
+		s->worker_kernel[w] = atomic_load(&st.running[w]);
+	}
+	s->contexts_all = atomic_load(&st.contexts);
+	s->blocked_readers = atomic_load(&st.parked);
+	pthread_mutex_lock(&tree_lock);
+	s->buffers = node_count_buffers();
+	pthread_mutex_unlock(&tree_lock);
+	s->ram_used = ram_tier_used(ram);
+	s->ram_capacity = ram_tier_capacity(ram);
+	s->unparsed = atomic_load(&st.errors_unparsed);
+	for (unsigned id = 0; id < VGPU_K_COUNT; id++)
+		s->kernel[id] =
+		    (struct stats_kernel){.count = atomic_load(&st.count[id]),
+					  .failed = atomic_load(&st.failed[id]),
+					  .ns = atomic_load(&st.time_ns[id]),
+					  .flops = atomic_load(&st.flops[id]),
+					  .bytes = atomic_load(&st.bytes[id])};
+	struct collect co = {.s = s, .viewer = viewer};
+	context_for_each(collect_context, &co);
+	if (co.err)
+		stats_snapshot_free(s);
+	return co.err;
+}
+
+void stats_snapshot_free(struct stats_snapshot *s)
+{
+	free(s->ctx);
+	s->ctx = NULL;
+	s->nctx = 0;
 }

@@ -1,24 +1,70 @@
-/* Live counters behind the stats file; updated lock-free by every thread. */
+/*
+ * Live counters behind the stats and metrics files, updated lock-free by
+ * every thread, and the snapshot that both files are rendered from.
+ */
 #ifndef VGPUFSD_STATS_H
 #define VGPUFSD_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#include <vgpufs/catalog.h>
+
+#define STATS_WORKERS_MAX 1024 /* as --workers allows */
 
 struct job;
 struct ram_tier;
+struct vgpu_kernel_spec;
 
 void stats_init(void);
-struct vgpu_kernel_spec;
-/* A command completed: K is NULL for a line that named no kernel. */
+/* A command completed: K is NULL for input that named no kernel. */
 void stats_command(const struct vgpu_kernel_spec *k, int err, uint64_t ns);
 void stats_command_done(const struct job *job);
-void stats_worker_busy(uint64_t ns);
+void stats_worker_busy(unsigned w, uint64_t ns);
+/* Worker W now runs a tile of kernel ID (-1: none). */
+void stats_worker_kernel(unsigned w, int id);
 void stats_context_opened(void);
 void stats_context_closed(void);
 void stats_parked_readers(int delta);
 
-/* The stats file's text ("key value" lines); malloc'ed, *LEN set. */
-char *stats_render(const struct ram_tier *ram, size_t *len);
+struct stats_kernel {
+	uint64_t count, failed, ns, flops, bytes;
+};
+
+struct stats_context {
+	uint64_t id;
+	pid_t pid;
+	uid_t uid;
+	char comm[16];
+	unsigned queued, inflight;
+	uint64_t submitted, completed, failed, busy_ns;
+	int running; /* kernel id, or -1 */
+};
+
+/* Everything the files show, at one moment, as user VIEWER may see it. */
+struct stats_snapshot {
+	double uptime_s;
+	unsigned workers;
+	uint64_t worker_busy_ns[STATS_WORKERS_MAX];
+	int worker_kernel[STATS_WORKERS_MAX];
+	int64_t contexts_all, blocked_readers;
+	uint64_t buffers, ram_used, ram_capacity;
+	uint64_t unparsed; /* failed inputs that named no kernel */
+	struct stats_kernel kernel[VGPU_K_COUNT];
+	/* the contexts VIEWER may see: its own, or all for root */
+	struct stats_context *ctx;
+	size_t nctx;
+};
+
+/* Fills S (free with stats_snapshot_free); -ENOMEM. */
+int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
+		   uid_t viewer);
+void stats_snapshot_free(struct stats_snapshot *s);
+
+/* The stats file: "key value" lines (docs/file-tree.md); malloc'ed. */
+char *stats_render(const struct stats_snapshot *s, size_t *len);
+/* The metrics file: Prometheus text exposition format; malloc'ed. */
+char *metrics_render(const struct stats_snapshot *s, size_t *len);
 
 #endif

@@ -116,12 +116,19 @@ static int axpy_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	return rc;
 }
 
+/* 2 flops an element (axpy, dot): a multiply and an add. */
+static uint64_t flops_2n_axpy(const struct vgpu_cmd *c)
+{
+	return 2 * (uint64_t)vgpu_cmd_i(c, AXPY_N);
+}
+
 static const struct vgpu_kernel_spec k_axpy = {
     .name = "axpy",
     .id = VGPU_K_AXPY,
     .nargs = AXPY_NARGS,
     .args = axpy_args,
     .extents = axpy_extents,
+    .flops = flops_2n_axpy,
     .alias = VGPU_ALIAS_SAME_OR_DISJOINT,
     .dtypes = VGPU_DT_FLT,
     .summary = "y = alpha*x + y",
@@ -154,12 +161,18 @@ static int dot_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	return rc;
 }
 
+static uint64_t flops_2n_dot(const struct vgpu_cmd *c)
+{
+	return 2 * (uint64_t)vgpu_cmd_i(c, DOT_N);
+}
+
 static const struct vgpu_kernel_spec k_dot = {
     .name = "dot",
     .id = VGPU_K_DOT,
     .nargs = DOT_NARGS,
     .args = dot_args,
     .extents = dot_extents,
+    .flops = flops_2n_dot,
     .alias = VGPU_ALIAS_ANY, /* out is written after x and y are read */
     .dtypes = VGPU_DT_FLT,
     .summary = "out[0] = sum of x[i]*y[i]",
@@ -244,12 +257,25 @@ static int gemm_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	return rc;
 }
 
+/* 2*m*n*k, saturated: 31-bit dimensions can pass 64 bits. */
+static uint64_t gemm_flops(const struct vgpu_cmd *c)
+{
+	uint64_t mn, mnk, f;
+	if (__builtin_mul_overflow((uint64_t)vgpu_cmd_i(c, GEMM_M),
+				   (uint64_t)vgpu_cmd_i(c, GEMM_N), &mn) ||
+	    __builtin_mul_overflow(mn, (uint64_t)vgpu_cmd_i(c, GEMM_K), &mnk) ||
+	    __builtin_mul_overflow(mnk, 2, &f))
+		return UINT64_MAX;
+	return f;
+}
+
 static const struct vgpu_kernel_spec k_gemm = {
     .name = "gemm",
     .id = VGPU_K_GEMM,
     .nargs = GEMM_NARGS,
     .args = gemm_args,
     .extents = gemm_extents,
+    .flops = gemm_flops,
     .alias = VGPU_ALIAS_DISJOINT,
     .dtypes = VGPU_DT_FLT,
     .summary = "general matrix multiply, C = alpha*op(A)*op(B) + beta*C",

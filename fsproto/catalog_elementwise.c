@@ -98,6 +98,17 @@ static int binary_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	"very same range as a, or as a full-length b, but not overlap them "   \
 	"otherwise, and not overlap a broadcast row b at all."
 
+/* One operation an element (counted for floats and integers alike). */
+static uint64_t binary_flops(const struct vgpu_cmd *c)
+{
+	return (uint64_t)vgpu_cmd_i(c, BIN_N);
+}
+
+static uint64_t unary_flops(const struct vgpu_cmd *c)
+{
+	return (uint64_t)vgpu_cmd_i(c, UN_N);
+}
+
 #define BINARY_SPEC(NAME, ID, DTYPES, SUMMARY, SEMANTICS, EXAMPLE)             \
 	const struct vgpu_kernel_spec vgpu_spec_##NAME = {                     \
 	    .name = #NAME,                                                     \
@@ -105,6 +116,7 @@ static int binary_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	    .nargs = BIN_NARGS,                                                \
 	    .args = binary_args,                                               \
 	    .extents = binary_extents,                                         \
+	    .flops = binary_flops,                                             \
 	    .alias = VGPU_ALIAS_SAME_OR_DISJOINT,                              \
 	    .dtypes = DTYPES,                                                  \
 	    .summary = SUMMARY,                                                \
@@ -174,6 +186,7 @@ static int unary_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	    .nargs = UN_NARGS,                                                 \
 	    .args = unary_args,                                                \
 	    .extents = unary_extents,                                          \
+	    .flops = unary_flops,                                              \
 	    .alias = VGPU_ALIAS_SAME_OR_DISJOINT,                              \
 	    .dtypes = DTYPES,                                                  \
 	    .summary = SUMMARY,                                                \

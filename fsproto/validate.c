@@ -101,3 +101,23 @@ int vgpu_cmd_validate(const struct vgpu_cmd *cmd,
 	}
 	return check_alias(cmd, buf, ext, msg, msglen);
 }
+
+uint64_t vgpu_cmd_bytes(const struct vgpu_cmd *cmd)
+{
+	const struct vgpu_kernel_spec *k = cmd->spec;
+	struct vgpu_extent ext[VGPU_MAX_ARGS] = {0};
+	char msg[8];
+	if (k->extents(cmd, ext, msg, sizeof(msg)) < 0)
+		return 0;
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < k->nargs; i++)
+		if (k->args[i].type == VGPU_ARG_BUF &&
+		    __builtin_add_overflow(sum, ext[i].bytes, &sum))
+			return UINT64_MAX;
+	return sum;
+}
+
+uint64_t vgpu_cmd_flops(const struct vgpu_cmd *cmd)
+{
+	return cmd->spec->flops ? cmd->spec->flops(cmd) : 0;
+}

@@ -9,6 +9,7 @@ packages=(
 	libopenblas-pthread-dev
 	check libncurses-dev libsystemd-dev
 	python3-numpy util-linux procps
+	prometheus # promtool: the tests check the metrics file with it
 )
 # Skip apt entirely when everything is already there (a second run is fast).
 missing=()

@@ -254,12 +254,42 @@ START_TEST(events_are_per_user)
 }
 END_TEST
 
+/* bob's view of stats and metrics: his own context, not root's */
+static int bob_looks(void)
+{
+	int q = open(dpath(&d, "queue"), O_RDWR);
+	if (q < 0)
+		return 1;
+	char *st = strdup(slurp(dpath(&d, "stats"))); /* slurp's is static */
+	const char *m = slurp(dpath(&d, "metrics"));
+	int rc = !strstr(st, " uid=1001 ")	    ? 2
+		 : strstr(st, " uid=0 ")	    ? 3
+		 : !strstr(m, "{uid=\"1001\"} 1\n") ? 4
+		 : strstr(m, "{uid=\"0\"}")	    ? 5
+						    : 0;
+	if (rc)
+		fprintf(stderr, "bob sees:\n%s\n%s\n", st, m);
+	free(st);
+	close(q);
+	return rc;
+}
+
+/* stats and metrics show each user only their own contexts; root all. */
+START_TEST(stats_per_user)
+{
+	int q = queue_open(&d, 0);
+	ck_assert_int_eq(as_user(1001, 1001, 0, NULL, bob_looks), 0);
+	ck_assert(strstr(slurp(dpath(&d, "stats")), " uid=0 "));
+	close(q);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
 	    other_users_are_refused, unprivileged_allocation,
 	    bounds_are_checked,	     no_shrink_while_used,
-	    events_are_per_user,
+	    events_are_per_user,     stats_per_user,
 	};
 	return run_suite(suite_with_daemon("security", setup, teardown, 60,
 					   tests,

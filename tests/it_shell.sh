@@ -48,5 +48,12 @@ docs_cover_kernels() {
 	done
 }
 check "docs/kernels.md covers every kernel" docs_cover_kernels
+# The metrics file is valid Prometheus exposition (promtool: install-deps.sh)
+metrics_valid() {
+	command -v promtool >/dev/null || { echo "promtool is not installed (scripts/install-deps.sh)"; return 1; }
+	echo "gemm a=nothing b=x c=y m=1 n=1 k=1" > "$mnt/queue" # some counts
+	promtool check metrics < "$mnt/metrics"
+}
+check "metrics pass promtool check metrics" metrics_valid
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -43,6 +43,13 @@ START_TEST(fixed_files)
 	const char *stats = slurp(dpath(&d, "stats"));
 	ck_assert(strstr(stats, "workers 2\n"));
 	ck_assert(strstr(stats, "vram_ram_total_bytes 67108864\n"));
+	ck_assert(strstr(stats, "worker.1.busy_seconds "));
+	ck_assert(strstr(stats, "worker.0.kernel -\n"));
+	const char *metrics = slurp(dpath(&d, "metrics"));
+	ck_assert(
+	    strstr(metrics, "# TYPE vgpu_workers gauge\nvgpu_workers 2\n"));
+	ck_assert(strstr(metrics, "vgpu_vram_capacity_bytes{tier=\"ram\"} "
+				  "67108864\n"));
 	struct stat st;
 	ck_assert_int_eq(stat(dpath(&d, "mem"), &st), 0);
 	ck_assert(S_ISDIR(st.st_mode));
@@ -223,11 +230,39 @@ START_TEST(deferred_free)
 }
 END_TEST
 
+/* Work is counted: per kernel and in total, flops and bytes spanned. */
+START_TEST(stats_count_work)
+{
+	ck_assert_int_eq(buf_create(&d, "A", 16 * 16 * 4), 0);
+	char out[256];
+	run_line(&d, "gemm a=A b=A+0 c=A+0 m=16 n=16 k=16", out, sizeof(out));
+	ck_assert_msg(strstr(out, "err EINVAL"), "%s", out); /* C aliases */
+	ck_assert_int_eq(buf_create(&d, "B", 16 * 16 * 4), 0);
+	ck_assert_int_eq(buf_create(&d, "C", 16 * 16 * 4), 0);
+	run_line(&d, "gemm a=A b=B c=C m=16 n=16 k=16", out, sizeof(out));
+	ck_assert_msg(strstr(out, "1 ok gemm"), "%s", out);
+	run_line(&d, "bogus", out, sizeof(out));
+	const char *st = slurp(dpath(&d, "stats"));
+	ck_assert_msg(strstr(st, "kernel.gemm.count 2\n"), "%s", st);
+	ck_assert(strstr(st, "kernel.gemm.failed 1\n"));
+	ck_assert(strstr(st, "kernel.gemm.flops 8192\n")); /* 2*16^3 */
+	ck_assert(strstr(st, "kernel.gemm.bytes 3072\n")); /* 3*16*16*4 */
+	ck_assert(strstr(st, "flops_total 8192\n"));
+	ck_assert(strstr(st, "commands_total 3\n"));
+	ck_assert(strstr(st, "commands_failed 2\n"));
+	const char *m = slurp(dpath(&d, "metrics"));
+	ck_assert(strstr(m, "vgpu_kernel_flops_total{kernel=\"gemm\"} 8192\n"));
+	ck_assert(
+	    strstr(m, "vgpu_command_failures_total{kernel=\"gemm\"} 1\n"));
+	ck_assert(strstr(m, "vgpu_input_errors_total 1\n"));
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
 	    fixed_files, buffer_lifecycle, mmap_and_io_coherent,
-	    vram_limit,	 deferred_free,
+	    vram_limit,	 deferred_free,	   stats_count_work,
 	};
 	return run_suite(suite_with_daemon("tree", setup, teardown, 60, tests,
 					   sizeof(tests) / sizeof(tests[0])));

@@ -89,6 +89,11 @@ struct vgpu_kernel_spec {
 		       char *msg, size_t msglen);
 	enum vgpu_alias_rule alias;
 	/*
+	 * Floating-point operations of a valid command, for statistics
+	 * (e.g. 2*m*n*k for gemm); NULL when it does none worth counting.
+	 */
+	uint64_t (*flops)(const struct vgpu_cmd *cmd);
+	/*
 	 * Element types its dtype arguments accept: bit per enum vgpu_dtype
 	 * (VGPU_DT()); 0 when it has no dtype argument. The validator
 	 * refuses any other.

@@ -24,4 +24,12 @@ int vgpu_cmd_validate(const struct vgpu_cmd *cmd,
 		      const struct vgpu_bufinfo buf[], char *msg,
 		      size_t msglen);
 
+/*
+ * Work of a valid command, for statistics: bytes its buffer arguments span
+ * (sum of extents) and floating-point operations (the kernel's estimate,
+ * 0 when it gives none).
+ */
+uint64_t vgpu_cmd_bytes(const struct vgpu_cmd *cmd);
+uint64_t vgpu_cmd_flops(const struct vgpu_cmd *cmd);
+
 #endif

@@ -1,0 +1,228 @@
+/*
+ * The stats file ("key value" lines, cheap to read and to parse from a
+ * shell) and the metrics file (Prometheus text exposition format), both
+ * rendered from one snapshot. docs/file-tree.md lists every key.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vgpufs/catalog.h>
+
+#include "stats.h"
+#include "text_buf.h"
+#include "version.h"
+
+static const char *kernel_name(int id)
+{
+	const struct vgpu_kernel_spec *k =
+	    id >= 0 ? vgpu_catalog_by_id((unsigned)id) : NULL;
+	return k ? k->name : "-";
+}
+
+/* Totals over all kernels. */
+static struct stats_kernel totals(const struct stats_snapshot *s)
+{
+	struct stats_kernel t = {0};
+	for (unsigned id = 0; id < VGPU_K_COUNT; id++) {
+		t.count += s->kernel[id].count;
+		t.failed += s->kernel[id].failed;
+		t.ns += s->kernel[id].ns;
+		t.flops += s->kernel[id].flops;
+		t.bytes += s->kernel[id].bytes;
+	}
+	t.count += s->unparsed;
+	t.failed += s->unparsed;
+	return t;
+}
+
+static uint64_t busy_total(const struct stats_snapshot *s)
+{
+	uint64_t b = 0;
+	for (unsigned w = 0; w < s->workers; w++)
+		b += s->worker_busy_ns[w];
+	return b;
+}
+
+#define U(x) ((unsigned long long)(x))
+
+char *stats_render(const struct stats_snapshot *s, size_t *len)
+{
+	struct text_buf tb = {0};
+	struct stats_kernel t = totals(s);
+	tb_printf(&tb, "version %s\n", VGPUFS_VERSION);
+	tb_printf(&tb, "uptime_seconds %.3f\n", s->uptime_s);
+	tb_printf(&tb, "workers %u\n", s->workers);
+	tb_printf(&tb, "worker_busy_seconds %.6f\n", busy_total(s) / 1e9);
+	for (unsigned w = 0; w < s->workers; w++) {
+		tb_printf(&tb, "worker.%u.busy_seconds %.6f\n", w,
+			  s->worker_busy_ns[w] / 1e9);
+		tb_printf(&tb, "worker.%u.kernel %s\n", w,
+			  kernel_name(s->worker_kernel[w]));
+	}
+	tb_printf(&tb, "contexts %lld\n", (long long)s->contexts_all);
+	tb_printf(&tb, "blocked_readers %lld\n", (long long)s->blocked_readers);
+	tb_printf(&tb, "buffers %llu\n", U(s->buffers));
+	tb_printf(&tb, "vram_ram_used_bytes %llu\n", U(s->ram_used));
+	tb_printf(&tb, "vram_ram_total_bytes %llu\n", U(s->ram_capacity));
+	tb_printf(&tb, "commands_total %llu\n", U(t.count));
+	tb_printf(&tb, "commands_failed %llu\n", U(t.failed));
+	tb_printf(&tb, "flops_total %llu\n", U(t.flops));
+	tb_printf(&tb, "bytes_total %llu\n", U(t.bytes));
+	for (unsigned id = 0; id < VGPU_K_COUNT; id++) {
+		const char *n = kernel_name((int)id);
+		const struct stats_kernel *k = &s->kernel[id];
+		tb_printf(&tb, "kernel.%s.count %llu\n", n, U(k->count));
+		tb_printf(&tb, "kernel.%s.failed %llu\n", n, U(k->failed));
+		tb_printf(&tb, "kernel.%s.seconds %.6f\n", n, k->ns / 1e9);
+		tb_printf(&tb, "kernel.%s.flops %llu\n", n, U(k->flops));
+		tb_printf(&tb, "kernel.%s.bytes %llu\n", n, U(k->bytes));
+	}
+	for (size_t i = 0; i < s->nctx; i++) {
+		const struct stats_context *c = &s->ctx[i];
+		tb_printf(&tb,
+			  "context.%llu pid=%d uid=%u comm=%s queued=%u "
+			  "inflight=%u submitted=%llu completed=%llu "
+			  "failed=%llu busy_seconds=%.6f running=%s\n",
+			  U(c->id), (int)c->pid, (unsigned)c->uid,
+			  c->comm[0] ? c->comm : "?", c->queued, c->inflight,
+			  U(c->submitted), U(c->completed), U(c->failed),
+			  c->busy_ns / 1e9, kernel_name(c->running));
+	}
+	*len = tb.len;
+	return tb_take(&tb);
+}
+
+static void family(struct text_buf *tb, const char *name, const char *type,
+		   const char *help)
+{
+	tb_printf(tb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Per-user sums of the visible contexts (few users: a linear scan). */
+enum { U_CONTEXTS, U_QUEUED, U_INFLIGHT, U_BUSY_S, U_FIELDS };
+
+static const struct {
+	const char *name, *help;
+} user_fields[U_FIELDS] = {
+    [U_CONTEXTS] = {"vgpu_user_contexts", "Open contexts, by user."},
+    [U_QUEUED] = {"vgpu_user_commands_queued",
+		  "Commands waiting to run, by user."},
+    [U_INFLIGHT] = {"vgpu_user_commands_inflight",
+		    "Commands submitted and not completed, by user."},
+    [U_BUSY_S] = {"vgpu_user_busy_seconds",
+		  "Worker time used by the open contexts of each user."},
+};
+
+struct user_sum {
+	uid_t uid;
+	double v[U_FIELDS];
+};
+
+static size_t sum_users(const struct stats_snapshot *s, struct user_sum *u,
+			size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nctx; i++) {
+		const struct stats_context *c = &s->ctx[i];
+		size_t j = 0;
+		while (j < n && u[j].uid != c->uid)
+			j++;
+		if (j == n) {
+			if (n == cap)
+				continue; /* beyond CAP users: left out */
+			u[n++] = (struct user_sum){.uid = c->uid};
+		}
+		u[j].v[U_CONTEXTS] += 1;
+		u[j].v[U_QUEUED] += c->queued;
+		u[j].v[U_INFLIGHT] += c->inflight;
+		u[j].v[U_BUSY_S] += c->busy_ns / 1e9;
+	}
+	return n;
+}
+
+char *metrics_render(const struct stats_snapshot *s, size_t *len)
+{
+	struct text_buf tb = {0};
+	family(&tb, "vgpu_info", "gauge", "Version of the vgpufs daemon.");
+	tb_printf(&tb, "vgpu_info{version=\"%s\"} 1\n", VGPUFS_VERSION);
+	family(&tb, "vgpu_uptime_seconds", "gauge",
+	       "Seconds since the daemon started.");
+	tb_printf(&tb, "vgpu_uptime_seconds %.3f\n", s->uptime_s);
+	family(&tb, "vgpu_workers", "gauge", "Kernel worker threads.");
+	tb_printf(&tb, "vgpu_workers %u\n", s->workers);
+	family(&tb, "vgpu_worker_busy_seconds_total", "counter",
+	       "Time each worker spent running kernel tiles.");
+	for (unsigned w = 0; w < s->workers; w++)
+		tb_printf(&tb,
+			  "vgpu_worker_busy_seconds_total{worker=\"%u\"} "
+			  "%.6f\n",
+			  w, s->worker_busy_ns[w] / 1e9);
+	family(&tb, "vgpu_contexts", "gauge", "Open contexts (queue files).");
+	tb_printf(&tb, "vgpu_contexts %lld\n", (long long)s->contexts_all);
+	family(&tb, "vgpu_blocked_readers", "gauge",
+	       "read() calls waiting for a completion.");
+	tb_printf(&tb, "vgpu_blocked_readers %lld\n",
+		  (long long)s->blocked_readers);
+	family(&tb, "vgpu_buffers", "gauge", "Buffers under mem/.");
+	tb_printf(&tb, "vgpu_buffers %llu\n", U(s->buffers));
+	family(&tb, "vgpu_vram_used_bytes", "gauge", "Memory used, by tier.");
+	tb_printf(&tb, "vgpu_vram_used_bytes{tier=\"ram\"} %llu\n",
+		  U(s->ram_used));
+	family(&tb, "vgpu_vram_capacity_bytes", "gauge",
+	       "Memory capacity, by tier.");
+	tb_printf(&tb, "vgpu_vram_capacity_bytes{tier=\"ram\"} %llu\n",
+		  U(s->ram_capacity));
+	static const struct {
+		const char *name, *help;
+		size_t off;
+		bool seconds;
+	} per_kernel[] = {
+	    {"vgpu_commands_total", "Commands completed, by kernel.",
+	     offsetof(struct stats_kernel, count), false},
+	    {"vgpu_command_failures_total", "Commands that failed, by kernel.",
+	     offsetof(struct stats_kernel, failed), false},
+	    {"vgpu_kernel_seconds_total",
+	     "Time from start to end of successful commands, by kernel.",
+	     offsetof(struct stats_kernel, ns), true},
+	    {"vgpu_kernel_flops_total",
+	     "Floating-point operations of successful commands, by kernel.",
+	     offsetof(struct stats_kernel, flops), false},
+	    {"vgpu_kernel_bytes_total",
+	     "Bytes spanned by the buffers of successful commands, by kernel.",
+	     offsetof(struct stats_kernel, bytes), false},
+	};
+	for (size_t f = 0; f < sizeof(per_kernel) / sizeof(per_kernel[0]);
+	     f++) {
+		family(&tb, per_kernel[f].name, "counter", per_kernel[f].help);
+		for (unsigned id = 0; id < VGPU_K_COUNT; id++) {
+			uint64_t v;
+			memcpy(&v,
+			       (const char *)&s->kernel[id] + per_kernel[f].off,
+			       sizeof(v));
+			if (per_kernel[f].seconds)
+				tb_printf(&tb, "%s{kernel=\"%s\"} %.6f\n",
+					  per_kernel[f].name,
+					  kernel_name((int)id), v / 1e9);
+			else
+				tb_printf(&tb, "%s{kernel=\"%s\"} %llu\n",
+					  per_kernel[f].name,
+					  kernel_name((int)id), U(v));
+		}
+	}
+	family(&tb, "vgpu_input_errors_total", "counter",
+	       "Lines or packets that named no known kernel.");
+	tb_printf(&tb, "vgpu_input_errors_total %llu\n", U(s->unparsed));
+	struct user_sum users[256];
+	size_t nu = sum_users(s, users, 256);
+	for (unsigned f = 0; f < U_FIELDS; f++) {
+		family(&tb, user_fields[f].name, "gauge", user_fields[f].help);
+		for (size_t i = 0; i < nu; i++)
+			tb_printf(&tb, "%s{uid=\"%u\"} %.*f\n",
+				  user_fields[f].name, (unsigned)users[i].uid,
+				  f == U_BUSY_S ? 6 : 0, users[i].v[f]);
+	}
+	*len = tb.len;
+	return tb_take(&tb);
+}

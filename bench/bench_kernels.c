@@ -208,9 +208,38 @@ static void bench_vector(const struct device *d, size_t n, int reps)
 	unmap_buffer(d, "z", z, bytes);
 }
 
+/* The layer: N=8, C=K=64, 56x56, 3x3 filters, stride 1, padding 1. */
+enum { CN = 8, CC = 64, CH = 56, CW = 56, CK = 64, CR = 3, CS = 3 };
+
+/* im2col of image X (C x H x W) into COL ((C*R*S) x (H*W)), pad 1. */
+static void im2col(const float *x, float *col)
+{
+	for (int c = 0; c < CC; c++)
+		for (int r = 0; r < CR; r++)
+			for (int t = 0; t < CS; t++) {
+				float *row = col + ((size_t)(c * CR + r) * CS +
+						    (size_t)t) *
+						       CH * CW;
+				for (int p = 0; p < CH; p++) {
+					int y = p + r - 1;
+					for (int q = 0; q < CW; q++) {
+						int xx = q + t - 1;
+						row[p * CW + q] =
+						    y < 0 || y >= CH ||
+							    xx < 0 || xx >= CW
+							? 0
+							: x[((size_t)c * CH +
+							     y) *
+								CW +
+							    xx];
+					}
+				}
+			}
+}
+
 /*
- * conv2d on a ResNet-style layer (N=8, C=K=64, 56x56, 3x3, pad 1) vs
- * im2col + OpenBLAS in-process with the same threads.
+ * conv2d on a ResNet-style layer vs im2col + OpenBLAS in-process with the
+ * same threads (im2col on one thread, sgemm on all, image by image).
  */
 static void bench_conv2d(const struct device *d, int reps)
 {
@@ -218,7 +247,47 @@ static void bench_conv2d(const struct device *d, int reps)
 		printf("# conv2d: not in this daemon's catalogue\n");
 		return;
 	}
-	(void)reps;
+	size_t xn = (size_t)CN * CC * CH * CW, wn = (size_t)CK * CC * CR * CS,
+	       on = (size_t)CN * CK * CH * CW;
+	float *x = map_buffer(d, "img", xn * 4),
+	      *w = map_buffer(d, "filt", wn * 4),
+	      *o = map_buffer(d, "act", on * 4);
+	fill_pattern(x, xn, 29);
+	fill_pattern(w, wn, 31);
+	double tdev = time_line(d,
+				"conv2d x=img weight=filt out=act n=8 c=64 "
+				"h=56 w=56 k=64 kh=3 kw=3 pad_h=1 pad_w=1\n",
+				reps);
+	size_t krs = (size_t)CC * CR * CS, pq = (size_t)CH * CW;
+	float *col = malloc(krs * pq * 4), *ho = malloc(on * 4);
+	double *t = calloc((size_t)reps + 1, sizeof(double));
+	for (int r = 0; r <= reps; r++) { /* run 0 warms up */
+		double t0 = now();
+		for (int n = 0; n < CN; n++) {
+			im2col(x + (size_t)n * CC * CH * CW, col);
+			host_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+				   CK, (int)pq, (int)krs, 1, w, (int)krs, col,
+				   (int)pq, 0, ho + (size_t)n * CK * pq,
+				   (int)pq);
+		}
+		t[r] = now() - t0;
+	}
+	double thost = percentile(t + 1, (size_t)reps, 0.5);
+	float diff = max_abs_diff(ho, o, on);
+	if (diff > 1e-3f)
+		fprintf(stderr, "bench_kernels: conv2d differs by %g\n", diff);
+	double flop = 2.0 * CN * CK * (double)pq * (double)krs;
+	struct result res = {"conv2d 8x64x56x56, 64 3x3 filters",
+			     "GFLOP/s",
+			     flop / tdev / 1e9,
+			     flop / thost / 1e9,
+			     0.95,
+			     true};
+	report(&res);
+	free(col), free(ho), free(t);
+	unmap_buffer(d, "img", x, xn * 4);
+	unmap_buffer(d, "filt", w, wn * 4);
+	unmap_buffer(d, "act", o, on * 4);
 }
 
 int main(int argc, char **argv)

@@ -1,8 +1,10 @@
 /*
- * The fft plan cache: a few slots, reused least-recently-used first. A slot
- * in use by a tile is never evicted; when all are in use the plan made is
- * not cached and is destroyed on release. Every FFTW planner call (make,
- * destroy, forget) happens under one lock.
+ * The fft plan cache: a few slots, reused least-recently-used first, and a
+ * bound on the transform sizes they hold together (a plan keeps tables
+ * about as large as its transform). A slot in use by a tile is never
+ * evicted; a plan that finds no room is not cached and is destroyed on
+ * release. Every FFTW planner call (make, destroy, forget) happens under
+ * one lock.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,6 +13,12 @@
 
 /* Distinct transforms a program typically alternates between. */
 #define SLOTS 16
+/*
+ * Complex elements of the cached transforms together (64M: 512 MiB of
+ * data). Bigger transforms are planned anew each time, which takes little
+ * beside running them.
+ */
+#define CACHE_ELEMS_DEFAULT (UINT64_C(1) << 26)
 
 struct slot {
 	struct vgpu_fft_key key;
@@ -22,6 +30,12 @@ struct slot {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slot slots[SLOTS];
 static uint64_t clock_ticks, made;
+static uint64_t cached_elems, cache_elems_max = CACHE_ELEMS_DEFAULT;
+
+static uint64_t key_elems(const struct vgpu_fft_key *k)
+{
+	return (uint64_t)k->rows * (uint64_t)k->n;
+}
 
 struct vgpu_fft_key vgpu_fft_key_for(int rows, int n, int sign,
 				     fftwf_complex *in, fftwf_complex *out)
@@ -58,27 +72,52 @@ static fftwf_plan make_plan(const struct vgpu_fft_key *k, fftwf_complex *in,
 		   : fftwf_plan_dft_2d(k->rows, k->n, in, out, k->sign, flags);
 }
 
-/* A free slot, else the least recently used idle one emptied; or NULL. */
-static struct slot *slot_to_fill(void)
+static struct slot *free_slot(void)
+{
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (!slots[i].plan)
+			return &slots[i];
+	return NULL;
+}
+
+static struct slot *least_recent_idle(void)
 {
 	struct slot *best = NULL;
 	for (unsigned i = 0; i < SLOTS; i++) {
 		struct slot *s = &slots[i];
-		if (!s->plan)
-			return s;
-		if (s->users == 0 && (!best || s->last_used < best->last_used))
+		if (s->plan && s->users == 0 &&
+		    (!best || s->last_used < best->last_used))
 			best = s;
 	}
-	if (best) {
-		fftwf_destroy_plan(best->plan);
-		best->plan = NULL;
-		/*
-		 * FFTW remembers every problem it planned; forgetting them
-		 * here bounds that memory however many shapes come along.
-		 */
-		fftwf_forget_wisdom();
-	}
 	return best;
+}
+
+/*
+ * A free slot with room for a plan of ELEMS, made by evicting idle plans
+ * least recently used first; NULL when there is no such room.
+ */
+static struct slot *make_room(uint64_t elems)
+{
+	if (elems > cache_elems_max)
+		return NULL;
+	struct slot *s;
+	bool evicted = false;
+	while (!(s = free_slot()) || cached_elems + elems > cache_elems_max) {
+		struct slot *old = least_recent_idle();
+		if (!old)
+			break;
+		fftwf_destroy_plan(old->plan);
+		cached_elems -= key_elems(&old->key);
+		*old = (struct slot){0};
+		evicted = true;
+	}
+	/*
+	 * FFTW remembers every problem it planned; forgetting them with the
+	 * plans bounds that memory however many shapes come along.
+	 */
+	if (evicted)
+		fftwf_forget_wisdom();
+	return s && cached_elems + elems <= cache_elems_max ? s : NULL;
 }
 
 fftwf_plan vgpu_fft_plan_acquire(const struct vgpu_fft_key *key,
@@ -96,12 +135,14 @@ fftwf_plan vgpu_fft_plan_acquire(const struct vgpu_fft_key *key,
 	}
 	if (!p) {
 		p = make_plan(key, in, out);
-		struct slot *s = p ? slot_to_fill() : NULL;
-		if (s)
+		struct slot *s = p ? make_room(key_elems(key)) : NULL;
+		if (s) {
 			*s = (struct slot){.key = *key,
 					   .plan = p,
 					   .users = 1,
 					   .last_used = ++clock_ticks};
+			cached_elems += key_elems(key);
+		}
 	}
 	pthread_mutex_unlock(&lock);
 	return p;
@@ -115,7 +156,7 @@ void vgpu_fft_plan_release(fftwf_plan plan)
 		i++;
 	if (i < SLOTS)
 		slots[i].users--;
-	else /* made while every slot was busy: not cached */
+	else /* found no room in the cache */
 		fftwf_destroy_plan(plan);
 	pthread_mutex_unlock(&lock);
 }
@@ -128,7 +169,15 @@ void vgpu_fft_plans_free(void)
 			fftwf_destroy_plan(slots[i].plan);
 		slots[i] = (struct slot){0};
 	}
+	cached_elems = 0;
 	fftwf_cleanup();
+	pthread_mutex_unlock(&lock);
+}
+
+void vgpu_fft_plans_set_limit(uint64_t elems)
+{
+	pthread_mutex_lock(&lock);
+	cache_elems_max = elems ? elems : CACHE_ELEMS_DEFAULT;
 	pthread_mutex_unlock(&lock);
 }
 

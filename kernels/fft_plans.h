@@ -43,5 +43,10 @@ void vgpu_fft_plans_free(void);
 
 /* For tests: plans made since the start (cache misses). */
 uint64_t vgpu_fft_plans_made(void);
+/*
+ * For tests: at most ELEMS complex elements of transforms cached together
+ * (0: the default, 64M).
+ */
+void vgpu_fft_plans_set_limit(uint64_t elems);
 
 #endif

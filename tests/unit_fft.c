@@ -398,6 +398,39 @@ START_TEST(plan_cache_bounded)
 }
 END_TEST
 
+/* acquires and releases a plan of length N on A in place; whether made */
+static bool plan_made(fftwf_complex *a, int n)
+{
+	uint64_t made = vgpu_fft_plans_made();
+	struct vgpu_fft_key k = vgpu_fft_key_for(1, n, FFTW_FORWARD, a, a);
+	fftwf_plan p = vgpu_fft_plan_acquire(&k, a, a);
+	ck_assert_ptr_nonnull(p);
+	vgpu_fft_plan_release(p);
+	return vgpu_fft_plans_made() != made;
+}
+
+/* The cache also bounds the sizes of the transforms it keeps together. */
+START_TEST(plan_cache_sizes)
+{
+	fftwf_complex *a = fftwf_alloc_complex(2000);
+	ck_assert_ptr_nonnull(a);
+	vgpu_fft_plans_set_limit(1000);
+	ck_assert(plan_made(a, 600));
+	ck_assert(!plan_made(a, 600));
+	ck_assert(plan_made(a, 500)); /* 1100 > 1000: evicts 600 */
+	ck_assert(!plan_made(a, 500));
+	ck_assert(plan_made(a, 600));
+	ck_assert(plan_made(a, 300));
+	ck_assert(!plan_made(a, 600)); /* 900: both kept */
+	ck_assert(!plan_made(a, 300));
+	ck_assert(plan_made(a, 2000)); /* too big to keep */
+	ck_assert(plan_made(a, 2000));
+	ck_assert(!plan_made(a, 600)); /* and evicted nothing */
+	vgpu_fft_plans_set_limit(0);
+	fftwf_free(a);
+}
+END_TEST
+
 /*
  * Values the text parser refuses, as a binary command could carry them:
  * validation refuses them, and the kernel too, touching nothing.
@@ -555,6 +588,7 @@ int main(void)
 	tcase_add_test(tc, tiles);
 	tcase_add_test(tc, plan_cache);
 	tcase_add_test(tc, plan_cache_bounded);
+	tcase_add_test(tc, plan_cache_sizes);
 	tcase_add_test(tc, bad_commands);
 	tcase_add_test(tc, text_lines);
 	tcase_add_test(tc, text_lines_alias_align);

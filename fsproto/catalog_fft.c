@@ -29,10 +29,11 @@ static const struct vgpu_arg_spec fft_args[FFT_NARGS] = {
     [FFT_N] = INT("n", true, 1, FFT_DIM_MAX, 0,
 		  "complex elements in a row: the length of a 1-D transform"),
     [FFT_ROWS] = INT("rows", false, 1, FFT_DIM_MAX, 1,
-		     "rows > 1: each batch item is a 2-D rows x n transform"),
+		     "rows of a 2-D rows x n transform (default 1: 1-D)"),
     [FFT_BATCH] = INT("batch", false, 0, COUNT_MAX, 1,
 		      "independent transforms, one after another (default 1)"),
-    [FFT_INVERSE] = BOOL("inverse", "1: the inverse transform, sign +"),
+    [FFT_INVERSE] =
+	BOOL("inverse", "1: the inverse transform, e^(+2 pi i ...)"),
     [FFT_NORM] = {.name = "norm",
 		  .type = VGPU_ARG_KEYWORD,
 		  .idef = VGPU_FFT_NORM_NONE,

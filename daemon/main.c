@@ -211,6 +211,7 @@ out_session:
 	fuse_session_destroy(dev.se);
 	sched_join(); /* only now: see sched_stop() */
 out:
+	vgpu_kernels_cleanup();
 	tree_destroy();
 	ram_tier_close(dev.ram);
 	log_info("stopped");

@@ -15,9 +15,10 @@
 #include "fail_msg.h"
 
 static const char *const type_names[] = {
-    [VGPU_ARG_BUF] = "buffer",	[VGPU_ARG_INT] = "integer",
-    [VGPU_ARG_FLOAT] = "float", [VGPU_ARG_DTYPE] = "dtype",
-    [VGPU_ARG_BOOL] = "bool",	[VGPU_ARG_NAME] = "name",
+    [VGPU_ARG_BUF] = "buffer",	    [VGPU_ARG_INT] = "integer",
+    [VGPU_ARG_FLOAT] = "float",	    [VGPU_ARG_DTYPE] = "dtype",
+    [VGPU_ARG_BOOL] = "bool",	    [VGPU_ARG_NAME] = "name",
+    [VGPU_ARG_KEYWORD] = "keyword",
 };
 
 static size_t value_len(enum vgpu_arg_type t)
@@ -82,6 +83,16 @@ static int take_value(struct vgpu_cmd *cmd, unsigned idx, const char *v,
 			    (long long)a->imax);
 		cmd->val[idx].i = i;
 		return 0;
+	case VGPU_ARG_KEYWORD:
+		memcpy(&i, v, sizeof(i));
+		for (int64_t w = 0; a->words && a->words[w]; w++)
+			if (w == i) {
+				cmd->val[idx].i = i;
+				return 0;
+			}
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: %s: no word number %lld", k->name,
+				     a->name, (long long)i);
 	case VGPU_ARG_NAME:
 		if (!vgpu_name_valid(v, len))
 			return vgpu_fail_msg(

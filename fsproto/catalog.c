@@ -317,6 +317,8 @@ static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     /* catalog_sync.c */
     [VGPU_K_SIGNAL] = &vgpu_spec_signal,
     [VGPU_K_WAIT] = &vgpu_spec_wait,
+    /* catalog_fft.c */
+    [VGPU_K_FFT] = &vgpu_spec_fft,
 };
 
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)
@@ -355,8 +357,24 @@ static const char *type_name(const struct vgpu_arg_spec *a)
 		return "0 or 1";
 	case VGPU_ARG_NAME:
 		return "name";
+	case VGPU_ARG_KEYWORD:
+		return "keyword"; /* describe() lists the words instead */
 	}
 	return "?";
+}
+
+/* "none|ortho|n": the words a keyword argument takes. */
+static const char *word_list(const struct vgpu_arg_spec *a, char *buf,
+			     size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; a->words && a->words[i] && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? "|" : "",
+				 a->words[i]);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	return buf;
 }
 
 int vgpu_catalog_describe(const struct vgpu_kernel_spec *k, char *buf,
@@ -373,7 +391,12 @@ int vgpu_catalog_describe(const struct vgpu_kernel_spec *k, char *buf,
 	    k->summary, k->nargs ? "" : " none");
 	for (unsigned i = 0; i < k->nargs; i++) {
 		const struct vgpu_arg_spec *a = &k->args[i];
-		PUT("  %-7s %-26s %s", a->name, type_name(a), a->help);
+		char words[64];
+		PUT("  %-7s %-26s %s", a->name,
+		    a->type == VGPU_ARG_KEYWORD
+			? word_list(a, words, sizeof(words))
+			: type_name(a),
+		    a->help);
 		if (a->required)
 			PUT(" (required)");
 		PUT("\n");

@@ -76,5 +76,7 @@ extern const struct vgpu_kernel_spec vgpu_spec_relu, vgpu_spec_gelu,
 extern const struct vgpu_kernel_spec vgpu_spec_cast;
 /* catalog_sync.c */
 extern const struct vgpu_kernel_spec vgpu_spec_signal, vgpu_spec_wait;
+/* catalog_fft.c */
+extern const struct vgpu_kernel_spec vgpu_spec_fft;
 
 #endif

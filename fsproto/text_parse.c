@@ -86,6 +86,26 @@ static int parse_buf(const struct vgpu_kernel_spec *k,
 	return 0;
 }
 
+/* The index of word V in A's list, or an error that lists the words. */
+static int parse_keyword(const struct vgpu_kernel_spec *k,
+			 const struct vgpu_arg_spec *a, struct token v,
+			 int64_t *out, char *msg, size_t msglen)
+{
+	for (int64_t i = 0; a->words && a->words[i]; i++)
+		if (strlen(a->words[i]) == v.len &&
+		    memcmp(a->words[i], v.s, v.len) == 0) {
+			*out = i;
+			return 0;
+		}
+	size_t used = (size_t)snprintf(
+	    msg, msglen, "%s: %s='%.*s' is not one of", k->name, a->name,
+	    (int)(v.len > 32 ? 32 : v.len), v.s);
+	for (size_t i = 0; a->words && a->words[i] && used < msglen; i++)
+		used += (size_t)snprintf(msg + used, msglen - used, "%s %s",
+					 i ? "," : "", a->words[i]);
+	return -EINVAL;
+}
+
 static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 		       char *msg, size_t msglen)
 {
@@ -126,6 +146,8 @@ static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 		}
 		cmd->val[idx].i = rc;
 		return 0;
+	case VGPU_ARG_KEYWORD:
+		return parse_keyword(k, a, v, &cmd->val[idx].i, msg, msglen);
 	case VGPU_ARG_INT:
 	case VGPU_ARG_BOOL:
 		rc = vgpu_parse_int(v.s, v.len, &cmd->val[idx].i);

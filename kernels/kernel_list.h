@@ -19,5 +19,7 @@ extern const struct vgpu_kernel_impl vgpu_k_relu, vgpu_k_gelu, vgpu_k_sigmoid,
     vgpu_k_recip;
 /* k_cast.c */
 extern const struct vgpu_kernel_impl vgpu_k_cast;
+/* k_fft.c */
+extern const struct vgpu_kernel_impl vgpu_k_fft;
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <vgpufs/catalog.h>
 
+#include "fft_plans.h"
 #include "kernel_list.h"
 
 static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
@@ -21,6 +22,7 @@ static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
     [VGPU_K_LOG] = &vgpu_k_log,	    [VGPU_K_SQRT] = &vgpu_k_sqrt,
     [VGPU_K_ABS] = &vgpu_k_abs,	    [VGPU_K_NEG] = &vgpu_k_neg,
     [VGPU_K_RECIP] = &vgpu_k_recip, [VGPU_K_CAST] = &vgpu_k_cast,
+    [VGPU_K_FFT] = &vgpu_k_fft,
 };
 
 /*
@@ -37,6 +39,11 @@ void vgpu_kernels_init(void)
 	openblas_set_num_threads(1);
 	if (blas_thread_shutdown_)
 		blas_thread_shutdown_();
+}
+
+void vgpu_kernels_cleanup(void)
+{
+	vgpu_fft_plans_free();
 }
 
 const struct vgpu_kernel_impl *vgpu_kernel_impl(unsigned id)

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config meson ninja-build dpkg-dev
 	fuse3 libfuse3-dev liburing-dev libnuma-dev
-	libopenblas-pthread-dev
+	libopenblas-pthread-dev libfftw3-dev
 	check libncurses-dev libsystemd-dev
 	python3-numpy util-linux procps
 	prometheus # promtool: the tests check the metrics file with it

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Runs the Python example (numpy.memmap + text queue) against a real daemon."""
+"""Runs the Python examples (numpy.memmap + text queue) against a real daemon."""
 import os
 import subprocess
 import sys
@@ -16,13 +16,14 @@ try:
         if os.path.exists(os.path.join(mnt, "info")):
             break
         time.sleep(0.01)
-    r = subprocess.run(["/usr/bin/python3", os.path.join(docs, "examples", "gemm_numpy.py"), mnt],
-                       capture_output=True, text=True, timeout=120)
-    print(r.stdout, r.stderr, sep="")
-    if r.returncode == 0 and "result ok" in r.stdout and "1 ok gemm" in r.stdout:
-        passed += 1
-    else:
-        failed += 1
+    for example, completion in (("gemm_numpy.py", "1 ok gemm"), ("fft_numpy.py", "2 ok fft")):
+        r = subprocess.run(["/usr/bin/python3", os.path.join(docs, "examples", example), mnt],
+                           capture_output=True, text=True, timeout=120)
+        print(r.stdout, r.stderr, sep="")
+        if r.returncode == 0 and "result ok" in r.stdout and completion in r.stdout:
+            passed += 1
+        else:
+            failed += 1
     # the buffers are gone again
     if os.listdir(os.path.join(mnt, "mem")) == []:
         passed += 1

@@ -227,6 +227,18 @@ START_TEST(malformed)
 		.index = FILL_DTYPE, .type = VGPU_ARG_DTYPE, .len = 8},
 	    &dt, 8, 0);
 	expect_error(pkt, -EINVAL, "unknown dtype 99");
+	/* keywords: the word's position in the list */
+	vgpu_bin_begin(pkt, sizeof(pkt), VGPU_K_FFT, 0);
+	vgpu_bin_put_int(pkt, sizeof(pkt), FFT_NORM, VGPU_ARG_KEYWORD, 9);
+	expect_error(pkt, -EINVAL, "no word number 9");
+	vgpu_bin_begin(pkt, sizeof(pkt), VGPU_K_FFT, 0);
+	vgpu_bin_put_buf(pkt, sizeof(pkt), FFT_X, 3, 0);
+	vgpu_bin_put_buf(pkt, sizeof(pkt), FFT_OUT, 3, 0);
+	vgpu_bin_put_int(pkt, sizeof(pkt), FFT_N, VGPU_ARG_INT, 8);
+	vgpu_bin_put_int(pkt, sizeof(pkt), FFT_NORM, VGPU_ARG_KEYWORD,
+			 VGPU_FFT_NORM_ORTHO);
+	ck_assert_int_eq(parse(pkt, vgpu_bin_size(pkt)), VGPU_BIN_COMMAND);
+	ck_assert_int_eq(vgpu_cmd_i(&cmd, FFT_NORM), VGPU_FFT_NORM_ORTHO);
 	/* twice */
 	vgpu_bin_begin(pkt, sizeof(pkt), VGPU_K_FILL, 0);
 	vgpu_bin_put_int(pkt, sizeof(pkt), FILL_N, VGPU_ARG_INT, 1);

@@ -46,8 +46,9 @@ struct vgpu_bin_arg {
 
 /*
  * Values by type: INT and BOOL an int64_t, FLOAT a double, DTYPE an
- * int64_t (enum vgpu_dtype), all LEN 8; BUF this (LEN 16); NAME its bytes
- * (LEN 1 to VGPU_NAME_MAX, no NUL).
+ * int64_t (enum vgpu_dtype), KEYWORD an int64_t (the word's position in
+ * the argument's list), all LEN 8; BUF this (LEN 16); NAME its bytes (LEN
+ * 1 to VGPU_NAME_MAX, no NUL).
  */
 struct vgpu_bin_buf {
 	uint64_t handle; /* the buffer's inode number (st_ino) */
@@ -69,7 +70,7 @@ struct vgpu_bin_completion {
 _Static_assert(sizeof(struct vgpu_bin_header) == 24, "packet header");
 _Static_assert(VGPU_ARG_BUF == 0 && VGPU_ARG_INT == 1 && VGPU_ARG_FLOAT == 2 &&
 		   VGPU_ARG_DTYPE == 3 && VGPU_ARG_BOOL == 4 &&
-		   VGPU_ARG_NAME == 5,
+		   VGPU_ARG_NAME == 5 && VGPU_ARG_KEYWORD == 6,
 	       "argument types are part of the protocol");
 _Static_assert(sizeof(struct vgpu_bin_arg) == 8, "argument header");
 _Static_assert(sizeof(struct vgpu_bin_completion) == 256, "completion");

@@ -38,6 +38,8 @@ enum vgpu_kernel_id {
 	/* events across contexts, run by the scheduler */
 	VGPU_K_SIGNAL = 24,
 	VGPU_K_WAIT = 25,
+	/* complex f32 FFT on FFTW */
+	VGPU_K_FFT = 26,
 	VGPU_K_COUNT
 };
 
@@ -78,6 +80,18 @@ enum { UN_X, UN_OUT, UN_N, UN_DTYPE, UN_NARGS };
 enum { CAST_X, CAST_OUT, CAST_N, CAST_FROM, CAST_TO, CAST_NARGS };
 enum { SIGNAL_EVENT, SIGNAL_VALUE, SIGNAL_NARGS };
 enum { WAIT_EVENT, WAIT_VALUE, WAIT_TIMEOUT_MS, WAIT_NARGS };
+enum {
+	FFT_X,
+	FFT_OUT,
+	FFT_N,	   /* complex elements in a row: the transform's length */
+	FFT_ROWS,  /* rows of a 2-D transform (1: 1-D) */
+	FFT_BATCH, /* independent transforms, one after another */
+	FFT_INVERSE,
+	FFT_NORM, /* enum vgpu_fft_norm */
+	FFT_NARGS
+};
+/* fft's norm=: the words of its keyword argument, in this order. */
+enum vgpu_fft_norm { VGPU_FFT_NORM_NONE, VGPU_FFT_NORM_ORTHO, VGPU_FFT_NORM_N };
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

@@ -26,6 +26,8 @@ enum vgpu_arg_type {
 	 * at most one such argument a kernel, kept in vgpu_cmd.name.
 	 */
 	VGPU_ARG_NAME,
+	/* One of the words of its spec's list, kept as the word's index. */
+	VGPU_ARG_KEYWORD,
 };
 
 /* How a kernel uses a buffer argument: decides which permission it needs. */
@@ -52,6 +54,8 @@ struct vgpu_arg_spec {
 	 * kernel then gives it an extent of 0 and does not use it. 0: none.
 	 */
 	uint8_t same_as;
+	/* KEYWORD only: the words it accepts, NULL-terminated; idef indexes. */
+	const char *const *words;
 };
 
 struct vgpu_cmd;

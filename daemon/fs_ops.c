@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fuse.h>
@@ -22,10 +23,25 @@
 #include "stats.h"
 
 /* An open generated file: its text as of open(). */
+/*
+ * An open generated file: a snapshot taken at open. Held by the open file
+ * and by each read while it replies: the reply wakes the reader, whose
+ * close may release the file on another thread before the replying one is
+ * done with the data.
+ */
 struct text_file {
+	_Atomic unsigned refs;
 	size_t len;
 	char *data;
 };
+
+static void text_file_put(struct text_file *tf)
+{
+	if (atomic_fetch_sub(&tf->refs, 1) == 1) {
+		free(tf->data);
+		free(tf);
+	}
+}
 
 void fs_fill_attr(const struct node *n, struct stat *st)
 {
@@ -299,8 +315,10 @@ static void open_text(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 		return;
 	}
 	struct text_file *tf = malloc(sizeof(*tf));
-	if (tf)
+	if (tf) {
+		atomic_init(&tf->refs, 1);
 		tf->data = render(req, n, &tf->len);
+	}
 	if (!tf || !tf->data) {
 		free(tf);
 		fuse_reply_err(req, ENOMEM);
@@ -374,9 +392,7 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		context_close((struct context *)(uintptr_t)fi->fh);
 	} else if (ino == INO_INFO || ino == INO_STATS || ino == INO_METRICS ||
 		   (ino >= INO_KERNEL_DOC0 && ino < INO_FIRST_DYNAMIC)) {
-		struct text_file *tf = (void *)(uintptr_t)fi->fh;
-		free(tf->data);
-		free(tf);
+		text_file_put((void *)(uintptr_t)fi->fh);
 	} else {
 		pthread_mutex_lock(&tree_lock);
 		struct node *n = node_by_ino(ino);
@@ -415,9 +431,11 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (ino < INO_FIRST_DYNAMIC) {
 		struct text_file *tf = (void *)(uintptr_t)fi->fh;
+		atomic_fetch_add(&tf->refs, 1);
 		size_t o = (size_t)off < tf->len ? (size_t)off : tf->len;
 		size_t n = tf->len - o < size ? tf->len - o : size;
 		fuse_reply_buf(req, tf->data + o, n);
+		text_file_put(tf);
 		return;
 	}
 	/* Buffers are served by passthrough; the kernel never asks. */

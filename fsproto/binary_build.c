@@ -15,7 +15,8 @@ void vgpu_bin_complete(struct vgpu_bin_completion *c, uint64_t tag,
 	c->reserved = 0;
 	c->t_start_ns = t_start_ns;
 	c->t_end_ns = t_end_ns;
-	size_t n = msg ? strnlen(msg, sizeof(c->msg) - 1) : 0;
+	const char *nul = msg ? memchr(msg, '\0', sizeof(c->msg) - 1) : NULL;
+	size_t n = !msg ? 0 : nul ? (size_t)(nul - msg) : sizeof(c->msg) - 1;
 	memcpy(c->msg, msg ? msg : "", n);
 	memset(c->msg + n, 0, sizeof(c->msg) - n);
 }

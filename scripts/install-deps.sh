@@ -10,6 +10,7 @@ packages=(
 	check libncurses-dev libsystemd-dev
 	python3-numpy util-linux procps
 	prometheus # promtool: the tests check the metrics file with it
+	clang libclang-rt-14-dev # libFuzzer: scripts/fuzz.sh
 )
 # Skip apt entirely when everything is already there (a second run is fast).
 missing=()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of tests/fuzz with clang (ASan + UBSan) and
+# runs each for SECONDS (default 60) on a copy of the seed corpus. Exits
+# non-zero when a target finds a crash; the input is kept in OUT/findings.
+# usage: fuzz.sh [SECONDS] [OUT]   (OUT defaults to build/fuzz)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-60}
+out=${2:-$root/build/fuzz}
+cc=${CLANG:-clang}
+command -v "$cc" >/dev/null || { echo "fuzz.sh: clang is not installed (scripts/install-deps.sh)" >&2; exit 1; }
+mkdir -p "$out/findings"
+flags=(-g -O1 -std=c17 -fsanitize=fuzzer,address,undefined
+	-fno-sanitize-recover=undefined -I"$root/fsproto/include" -I"$root/fsproto")
+src=("$root"/fsproto/*.c "$root/tests/fuzz/fuzz_check.c")
+status=0
+for target in text binary; do
+	"$cc" "${flags[@]}" "${src[@]}" "$root/tests/fuzz/fuzz_$target.c" -o "$out/fuzz_$target"
+	corpus=$out/corpus_$target
+	rm -rf "$corpus" && cp -r "$root/tests/fuzz/corpus/$target" "$corpus"
+	echo "fuzz_$target: $seconds s"
+	if ! "$out/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
+		-artifact_prefix="$out/findings/$target-" "$corpus" 2>"$out/fuzz_$target.log"; then
+		status=1
+		tail -n 40 "$out/fuzz_$target.log"
+	fi
+	grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$out/fuzz_$target.log" | sed "s/^/  /"
+done
+exit $status

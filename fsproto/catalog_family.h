@@ -74,5 +74,10 @@ extern const struct vgpu_kernel_spec vgpu_spec_relu, vgpu_spec_gelu,
     vgpu_spec_sigmoid, vgpu_spec_tanh, vgpu_spec_exp, vgpu_spec_log,
     vgpu_spec_sqrt, vgpu_spec_abs, vgpu_spec_neg, vgpu_spec_recip;
 extern const struct vgpu_kernel_spec vgpu_spec_cast;
+/* catalog_reduce.c */
+extern const struct vgpu_kernel_spec vgpu_spec_sum, vgpu_spec_mean,
+    vgpu_spec_amax, vgpu_spec_amin, vgpu_spec_argmax, vgpu_spec_argmin;
+extern const struct vgpu_kernel_spec vgpu_spec_softmax, vgpu_spec_log_softmax,
+    vgpu_spec_layernorm, vgpu_spec_transpose;
 
 #endif

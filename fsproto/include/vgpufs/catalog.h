@@ -35,6 +35,18 @@ enum vgpu_kernel_id {
 	VGPU_K_NEG = 21,
 	VGPU_K_RECIP = 22,
 	VGPU_K_CAST = 23,
+	/* reductions over rows or columns */
+	VGPU_K_SUM = 24,
+	VGPU_K_MEAN = 25,
+	VGPU_K_AMAX = 26,
+	VGPU_K_AMIN = 27,
+	VGPU_K_ARGMAX = 28,
+	VGPU_K_ARGMIN = 29,
+	/* row-wise */
+	VGPU_K_SOFTMAX = 30,
+	VGPU_K_LOG_SOFTMAX = 31,
+	VGPU_K_LAYERNORM = 32,
+	VGPU_K_TRANSPOSE = 33,
 	VGPU_K_COUNT
 };
 
@@ -73,6 +85,22 @@ enum {
 /* relu gelu sigmoid tanh exp log sqrt abs neg recip */
 enum { UN_X, UN_OUT, UN_N, UN_DTYPE, UN_NARGS };
 enum { CAST_X, CAST_OUT, CAST_N, CAST_FROM, CAST_TO, CAST_NARGS };
+/* sum mean amax amin argmax argmin: x is rows x cols, reduced along axis */
+enum { RED_X, RED_OUT, RED_ROWS, RED_COLS, RED_AXIS, RED_DTYPE, RED_NARGS };
+/* softmax log_softmax: each row of x (rows x cols) */
+enum { SMAX_X, SMAX_OUT, SMAX_ROWS, SMAX_COLS, SMAX_DTYPE, SMAX_NARGS };
+enum {
+	LN_X,
+	LN_OUT,
+	LN_GAMMA, /* not given: bound to x, extent 0, gamma = 1 */
+	LN_BETA,  /* not given: bound to x, extent 0, beta = 0 */
+	LN_ROWS,
+	LN_COLS,
+	LN_EPS,
+	LN_DTYPE,
+	LN_NARGS
+};
+enum { TR_X, TR_OUT, TR_ROWS, TR_COLS, TR_DTYPE, TR_NARGS };
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

@@ -319,6 +319,17 @@ static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     [VGPU_K_WAIT] = &vgpu_spec_wait,
     /* catalog_fft.c */
     [VGPU_K_FFT] = &vgpu_spec_fft,
+    /* catalog_reduce.c */
+    [VGPU_K_SUM] = &vgpu_spec_sum,
+    [VGPU_K_MEAN] = &vgpu_spec_mean,
+    [VGPU_K_AMAX] = &vgpu_spec_amax,
+    [VGPU_K_AMIN] = &vgpu_spec_amin,
+    [VGPU_K_ARGMAX] = &vgpu_spec_argmax,
+    [VGPU_K_ARGMIN] = &vgpu_spec_argmin,
+    [VGPU_K_SOFTMAX] = &vgpu_spec_softmax,
+    [VGPU_K_LOG_SOFTMAX] = &vgpu_spec_log_softmax,
+    [VGPU_K_LAYERNORM] = &vgpu_spec_layernorm,
+    [VGPU_K_TRANSPOSE] = &vgpu_spec_transpose,
 };
 
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)

@@ -78,5 +78,10 @@ extern const struct vgpu_kernel_spec vgpu_spec_cast;
 extern const struct vgpu_kernel_spec vgpu_spec_signal, vgpu_spec_wait;
 /* catalog_fft.c */
 extern const struct vgpu_kernel_spec vgpu_spec_fft;
+/* catalog_reduce.c */
+extern const struct vgpu_kernel_spec vgpu_spec_sum, vgpu_spec_mean,
+    vgpu_spec_amax, vgpu_spec_amin, vgpu_spec_argmax, vgpu_spec_argmin;
+extern const struct vgpu_kernel_spec vgpu_spec_softmax, vgpu_spec_log_softmax,
+    vgpu_spec_layernorm, vgpu_spec_transpose;
 
 #endif

@@ -21,5 +21,13 @@ extern const struct vgpu_kernel_impl vgpu_k_relu, vgpu_k_gelu, vgpu_k_sigmoid,
 extern const struct vgpu_kernel_impl vgpu_k_cast;
 /* k_fft.c */
 extern const struct vgpu_kernel_impl vgpu_k_fft;
+/* k_reduce.c */
+extern const struct vgpu_kernel_impl vgpu_k_sum, vgpu_k_mean, vgpu_k_amax,
+    vgpu_k_amin, vgpu_k_argmax, vgpu_k_argmin;
+/* k_rownorm.c */
+extern const struct vgpu_kernel_impl vgpu_k_softmax, vgpu_k_log_softmax,
+    vgpu_k_layernorm;
+/* k_transpose.c */
+extern const struct vgpu_kernel_impl vgpu_k_transpose;
 
 #endif

@@ -88,4 +88,16 @@ static inline void vgpu_split_even(uint64_t items, uint64_t parts, uint64_t idx,
 	*hi = *lo + q + (idx < r);
 }
 
+/*
+ * Kernels that work on whole rows of ROW_BYTES each: tiles of about
+ * TILE_BYTES of rows, at least one row; tile T of NT has the rows
+ * vgpu_split_even(rows, NT, T) gives.
+ */
+static inline uint32_t vgpu_row_tiles(uint64_t rows, uint64_t row_bytes,
+				      size_t tile_bytes)
+{
+	uint64_t per = row_bytes ? tile_bytes / row_bytes : rows;
+	return vgpu_tile_count(rows, per ? per : 1, VGPU_TILES_MAX);
+}
+
 #endif

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <complex.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -295,11 +296,138 @@ START_TEST(fft_kernel)
 }
 END_TEST
 
+/* Within TOL of WANT relative to its size; NaN only for NaN. */
+static bool near(double got, double want, double tol)
+{
+	if (isnan(want) || isnan(got))
+		return isnan(want) && isnan(got);
+	return fabs(got - want) <= tol * (1 + fabs(want));
+}
+
+/*
+ * The matrix kernels through the device, each once on a 333 x 1001 matrix
+ * (no tile size divides it), against plain references, and one bad line
+ * each.
+ */
+START_TEST(matrix_kernels)
+{
+	enum { R = 333, C = 1001, N = R * C };
+	float *a = map_new("a", N * 4), *o = map_new("o", N * 4);
+	float *o2 = map_new("o2", N * 4);
+	float *g = map_new("g", C * 4), *b = map_new("b", C * 4);
+	int32_t *ai = map_new("ai", N * 4), *idx = map_new("idx", C * 4);
+	double *od = map_new("od", C * 8);
+	map_new("small", 8);
+	for (int i = 0; i < N; i++)
+		a[i] = (float)rnd(), ai[i] = (int32_t)(rnd() * 2e9);
+	for (int j = 0; j < C; j++)
+		g[j] = (float)rnd(), b[j] = (float)rnd();
+#define A(i, j) ((double)a[(i)*C + (j)])
+	/* sum of each row, exact but for the last rounding */
+	expect_ok("sum x=a out=o rows=333 cols=1001 axis=1");
+	for (int i = 0; i < R; i++) {
+		double s = 0;
+		for (int j = 0; j < C; j++)
+			s += A(i, j);
+		ck_assert_msg(near(o[i], s, FLT_EPSILON), "sum %d", i);
+	}
+	/* i32 column means are f64 */
+	expect_ok("mean x=ai out=od rows=333 cols=1001 axis=0 dtype=i32");
+	for (int j = 0; j < C; j++) {
+		int64_t s = 0;
+		for (int i = 0; i < R; i++)
+			s += ai[i * C + j];
+		ck_assert_msg(od[j] == (double)s / R, "mean %d", j);
+	}
+	expect_ok("amax x=a out=o rows=333 cols=1001 axis=1");
+	expect_ok("amin x=a out=o+1332 rows=333 cols=1001 axis=0");
+	for (int i = 0; i < R; i++) {
+		double m = A(i, 0);
+		for (int j = 1; j < C; j++)
+			m = A(i, j) > m ? A(i, j) : m;
+		ck_assert(o[i] == m);
+	}
+	for (int j = 0; j < C; j++) {
+		double m = A(0, j);
+		for (int i = 1; i < R; i++)
+			m = A(i, j) < m ? A(i, j) : m;
+		ck_assert(o[R + j] == m);
+	}
+	/* indices of the first largest (smallest) */
+	expect_ok("argmax x=a out=idx rows=333 cols=1001 axis=1");
+	for (int i = 0; i < R; i++) {
+		int at = 0;
+		for (int j = 1; j < C; j++)
+			at = A(i, j) > A(i, at) ? j : at;
+		ck_assert_int_eq(idx[i], at);
+	}
+	expect_ok("argmin x=a out=idx rows=333 cols=1001 axis=0");
+	for (int j = 0; j < C; j++) {
+		int at = 0;
+		for (int i = 1; i < R; i++)
+			at = A(i, j) < A(at, j) ? i : at;
+		ck_assert_int_eq(idx[j], at);
+	}
+	/* softmax of each row in place on a copy, log_softmax */
+	memcpy(o, a, N * 4);
+	expect_ok("softmax x=o out=o rows=333 cols=1001");
+	expect_ok("log_softmax x=a out=o2 rows=333 cols=1001");
+	for (int i = 0; i < R; i++) {
+		double m = -INFINITY, s = 0;
+		for (int j = 0; j < C; j++)
+			m = A(i, j) > m ? A(i, j) : m;
+		for (int j = 0; j < C; j++)
+			s += exp(A(i, j) - m);
+		for (int j = 0; j < C; j++) {
+			ck_assert_msg(near(o[i * C + j], exp(A(i, j) - m) / s,
+					   2 * FLT_EPSILON),
+				      "softmax %d %d", i, j);
+			ck_assert_msg(near(o2[i * C + j], A(i, j) - m - log(s),
+					   2 * FLT_EPSILON),
+				      "log_softmax %d %d", i, j);
+		}
+	}
+	expect_ok("layernorm x=a out=o gamma=g beta=b rows=333 cols=1001");
+	for (int i = 0; i < R; i++) {
+		double m = 0, v = 0;
+		for (int j = 0; j < C; j++)
+			m += A(i, j) / C;
+		for (int j = 0; j < C; j++)
+			v += (A(i, j) - m) * (A(i, j) - m) / C;
+		for (int j = 0; j < C; j++) {
+			double want =
+			    (A(i, j) - m) / sqrt(v + 1e-5) * g[j] + b[j];
+			ck_assert_msg(near(o[i * C + j], want, 1e-5),
+				      "layernorm %d %d", i, j);
+		}
+	}
+	expect_ok("transpose x=a out=o rows=333 cols=1001");
+	for (int i = 0; i < R; i++)
+		for (int j = 0; j < C; j++)
+			ck_assert(o[j * R + i] == a[i * C + j]);
+#undef A
+	expect_error("sum x=a out=o rows=333 cols=1001",
+		     "missing argument 'axis'");
+	expect_error("mean x=a out=a rows=333 cols=1001 axis=0", "overlaps");
+	expect_error("amax x=a out=o rows=333 cols=0 axis=1", "has no maximum");
+	expect_error("amin x=a out=o rows=3 cols=3 axis=0 dtype=u8",
+		     "not supported");
+	expect_error("argmax x=a out=small rows=333 cols=1001 axis=1",
+		     "holds 8 bytes, needs 1332 (rows*4)");
+	expect_error("argmin x=a out=o rows=3 cols=3 axis=3", "out of range");
+	expect_error("softmax x=ai out=ai rows=3 cols=3 dtype=i32",
+		     "not supported");
+	expect_error("log_softmax x=a out=a+4 rows=3 cols=3", "overlaps");
+	expect_error("layernorm x=a out=o rows=3 cols=3 eps=-1", "negative");
+	expect_error("transpose x=a out=a rows=333 cols=1001", "overlaps");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
 	    gemm_shapes,	 gemm_options, vector_kernels,
-	    elementwise_kernels, fft_kernel,
+	    elementwise_kernels, fft_kernel,   matrix_kernels,
 	};
 	return run_suite(suite_with_daemon("kernels", setup, teardown, 300,
 					   tests,

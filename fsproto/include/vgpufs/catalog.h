@@ -40,6 +40,18 @@ enum vgpu_kernel_id {
 	VGPU_K_WAIT = 25,
 	/* complex f32 FFT on FFTW */
 	VGPU_K_FFT = 26,
+	/* reductions over rows or columns */
+	VGPU_K_SUM = 27,
+	VGPU_K_MEAN = 28,
+	VGPU_K_AMAX = 29,
+	VGPU_K_AMIN = 30,
+	VGPU_K_ARGMAX = 31,
+	VGPU_K_ARGMIN = 32,
+	/* row-wise */
+	VGPU_K_SOFTMAX = 33,
+	VGPU_K_LOG_SOFTMAX = 34,
+	VGPU_K_LAYERNORM = 35,
+	VGPU_K_TRANSPOSE = 36,
 	VGPU_K_COUNT
 };
 
@@ -92,6 +104,22 @@ enum {
 };
 /* fft's norm=: the words of its keyword argument, in this order. */
 enum vgpu_fft_norm { VGPU_FFT_NORM_NONE, VGPU_FFT_NORM_ORTHO, VGPU_FFT_NORM_N };
+/* sum mean amax amin argmax argmin: x is rows x cols, reduced along axis */
+enum { RED_X, RED_OUT, RED_ROWS, RED_COLS, RED_AXIS, RED_DTYPE, RED_NARGS };
+/* softmax log_softmax: each row of x (rows x cols) */
+enum { SMAX_X, SMAX_OUT, SMAX_ROWS, SMAX_COLS, SMAX_DTYPE, SMAX_NARGS };
+enum {
+	LN_X,
+	LN_OUT,
+	LN_GAMMA, /* not given: bound to x, extent 0, gamma = 1 */
+	LN_BETA,  /* not given: bound to x, extent 0, beta = 0 */
+	LN_ROWS,
+	LN_COLS,
+	LN_EPS,
+	LN_DTYPE,
+	LN_NARGS
+};
+enum { TR_X, TR_OUT, TR_ROWS, TR_COLS, TR_DTYPE, TR_NARGS };
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

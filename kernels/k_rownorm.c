@@ -1,0 +1,174 @@
+/*
+ * Kernels that normalise each row of a rows x cols row-major matrix:
+ * softmax, log_softmax and layernorm. Tiles are groups of whole rows (a row
+ * needs its own statistics before any of it is written); out may be the
+ * very same range as x, as every element is read before it is written and
+ * only by the tile that writes it.
+ *
+ * f32 is computed in double precision and rounded once where it can be.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+
+#include <vgpufs/catalog.h>
+
+#include "compensated_sum.h"
+#include "kernel_list.h"
+#include "spec_check.h"
+#include "tiling.h"
+
+/* One row, N elements: softmax, or log_softmax with TAKE_LOG. */
+typedef void softmax_fn(const void *x, void *out, uint64_t n, bool take_log);
+/* One row of layernorm; G and B may be NULL (gamma 1, beta 0). */
+typedef void layernorm_fn(const void *x, void *out, const void *g,
+			  const void *b, uint64_t n, double eps);
+
+#define ELEM(i) ((double)x[i])
+#define DEV2(i) ((ELEM(i) - mean) * (ELEM(i) - mean))
+
+/*
+ * exp(x - m) for x <= m, the difference taken exactly: x - m rounds (f64),
+ * and exp would turn that rounding into |x - m| ulps. With Knuth's TwoSum
+ * x - m = d + err exactly, and e^(d + err) = e^d (1 + err). err is only
+ * meaningful when d is finite.
+ */
+static inline double exp_sub(double x, double m)
+{
+	double d = x - m, bb = d - x;
+	double err = (x - (d - bb)) + (-m - bb), e = exp(d);
+	return isfinite(d) ? e + e * err : e;
+}
+
+/*
+ * softmax: exp(x - m) goes to out first and is divided by the sum in a
+ * second pass (x may be gone by then: in place), which rounds twice, an ulp
+ * at most. log_softmax reads x again for its result.
+ */
+#define ROW_LOOPS(T, SUF)                                                      \
+	static void softmax_##SUF(const void *px, void *po, uint64_t n,        \
+				  bool take_log)                               \
+	{                                                                      \
+		const T *x = px;                                               \
+		T *o = po;                                                     \
+		double m = -INFINITY, s = 0, c = 0;                            \
+		for (uint64_t i = 0; i < n; i++)                               \
+			if (ELEM(i) > m || x[i] != x[i]) /* NaN sticks */      \
+				m = ELEM(i);                                   \
+		if (take_log) {                                                \
+			for (uint64_t i = 0; i < n; i++)                       \
+				vgpu_csum_add(&s, &c, exp_sub(ELEM(i), m));    \
+			double ls = log(vgpu_csum_value(s, c));                \
+			for (uint64_t i = 0; i < n; i++)                       \
+				o[i] = (T)((ELEM(i) - m) - ls);                \
+			return;                                                \
+		}                                                              \
+		for (uint64_t i = 0; i < n; i++) {                             \
+			double e = exp_sub(ELEM(i), m);                        \
+			o[i] = (T)e;                                           \
+			vgpu_csum_add(&s, &c, e);                              \
+		}                                                              \
+		double sum = vgpu_csum_value(s, c);                            \
+		for (uint64_t i = 0; i < n; i++)                               \
+			o[i] = (T)((double)o[i] / sum);                        \
+	}                                                                      \
+	static void layernorm_##SUF(const void *px, void *po, const void *pg,  \
+				    const void *pb, uint64_t n, double eps)    \
+	{                                                                      \
+		const T *x = px, *g = pg, *b = pb;                             \
+		T *o = po;                                                     \
+		double s = 0, c = 0;                                           \
+		VGPU_CSUM_TERMS(&s, &c, n, ELEM);                              \
+		double mean = vgpu_csum_value(s, c) / (double)n;               \
+		s = c = 0;                                                     \
+		VGPU_CSUM_TERMS(&s, &c, n, DEV2);                              \
+		double r = 1 / sqrt(vgpu_csum_value(s, c) / (double)n + eps);  \
+		for (uint64_t i = 0; i < n; i++) {                             \
+			double y = (ELEM(i) - mean) * r;                       \
+			if (g)                                                 \
+				y *= g[i];                                     \
+			if (b)                                                 \
+				y += b[i];                                     \
+			o[i] = (T)y;                                           \
+		}                                                              \
+	}
+
+ROW_LOOPS(float, f32)
+ROW_LOOPS(double, f64)
+
+static softmax_fn *const softmax_rows[] = {
+    [VGPU_F32] = softmax_f32, [VGPU_F64] = softmax_f64};
+static layernorm_fn *const layernorm_rows[] = {
+    [VGPU_F32] = layernorm_f32, [VGPU_F64] = layernorm_f64};
+
+/* The matrix of a command: the argument indexes of each kernel. */
+struct rows {
+	unsigned x, out, rows, cols, dtype;
+};
+
+static const struct rows *rows_of(unsigned id)
+{
+	static const struct rows smax = {SMAX_X, SMAX_OUT, SMAX_ROWS, SMAX_COLS,
+					 SMAX_DTYPE};
+	static const struct rows ln = {LN_X, LN_OUT, LN_ROWS, LN_COLS,
+				       LN_DTYPE};
+	return id == VGPU_K_LAYERNORM ? &ln : &smax;
+}
+
+static uint32_t rownorm_plan(struct vgpu_launch *l, unsigned workers,
+			     size_t *scratch_bytes)
+{
+	(void)workers, (void)scratch_bytes;
+	const struct vgpu_cmd *c = l->cmd;
+	const struct rows *a = rows_of(c->spec->id);
+	uint64_t rows = (uint64_t)vgpu_cmd_i(c, a->rows);
+	uint64_t cols = (uint64_t)vgpu_cmd_i(c, a->cols);
+	size_t es = vgpu_any_elem_size(vgpu_cmd_i(c, a->dtype));
+	uint64_t row_bytes;
+	if (vgpu_spec_check(c) < 0 ||
+	    __builtin_mul_overflow(cols, es, &row_bytes))
+		return 1; /* run_tile() refuses it */
+	return vgpu_row_tiles(rows, row_bytes, VGPU_TILE_BYTES);
+}
+
+static int rownorm_tile(const struct vgpu_launch *l, uint32_t tile,
+			uint32_t ntiles)
+{
+	const struct vgpu_cmd *c = l->cmd;
+	unsigned id = c->spec->id;
+	const struct rows *a = rows_of(id);
+	int rc = vgpu_spec_check(c);
+	if (rc < 0)
+		return rc;
+	int64_t dt = vgpu_cmd_i(c, a->dtype);
+	uint64_t cols = (uint64_t)vgpu_cmd_i(c, a->cols), r0, r1;
+	size_t es = vgpu_any_elem_size(dt);
+	vgpu_split_even((uint64_t)vgpu_cmd_i(c, a->rows), ntiles, tile, &r0,
+			&r1);
+	const char *x = l->ptr[a->x];
+	char *o = l->ptr[a->out];
+	if (cols == 0)
+		return 0;
+	for (uint64_t r = r0; r < r1; r++) {
+		uint64_t off = r * cols * es;
+		if (id != VGPU_K_LAYERNORM)
+			softmax_rows[dt](x + off, o + off, cols,
+					 id == VGPU_K_LOG_SOFTMAX);
+		else
+			layernorm_rows[dt](
+			    x + off, o + off,
+			    vgpu_cmd_given(c, LN_GAMMA) ? l->ptr[LN_GAMMA]
+							: NULL,
+			    vgpu_cmd_given(c, LN_BETA) ? l->ptr[LN_BETA] : NULL,
+			    cols, vgpu_cmd_f(c, LN_EPS));
+	}
+	return 0;
+}
+
+#define ROWNORM_IMPL(NAME, ID)                                                 \
+	const struct vgpu_kernel_impl vgpu_k_##NAME = {                        \
+	    .id = ID, .plan = rownorm_plan, .run_tile = rownorm_tile}
+
+ROWNORM_IMPL(softmax, VGPU_K_SOFTMAX);
+ROWNORM_IMPL(log_softmax, VGPU_K_LOG_SOFTMAX);
+ROWNORM_IMPL(layernorm, VGPU_K_LAYERNORM);

@@ -74,5 +74,11 @@ extern const struct vgpu_kernel_spec vgpu_spec_relu, vgpu_spec_gelu,
     vgpu_spec_sigmoid, vgpu_spec_tanh, vgpu_spec_exp, vgpu_spec_log,
     vgpu_spec_sqrt, vgpu_spec_abs, vgpu_spec_neg, vgpu_spec_recip;
 extern const struct vgpu_kernel_spec vgpu_spec_cast;
+/* catalog_conv.c */
+extern const struct vgpu_kernel_spec vgpu_spec_conv2d, vgpu_spec_maxpool2d,
+    vgpu_spec_avgpool2d;
+/* catalog_image.c */
+extern const struct vgpu_kernel_spec vgpu_spec_gaussian_blur, vgpu_spec_sobel,
+    vgpu_spec_resize;
 
 #endif

@@ -19,5 +19,11 @@ extern const struct vgpu_kernel_impl vgpu_k_relu, vgpu_k_gelu, vgpu_k_sigmoid,
     vgpu_k_recip;
 /* k_cast.c */
 extern const struct vgpu_kernel_impl vgpu_k_cast;
+extern const struct vgpu_kernel_impl vgpu_k_conv2d;
+/* k_pool.c */
+extern const struct vgpu_kernel_impl vgpu_k_maxpool2d, vgpu_k_avgpool2d;
+extern const struct vgpu_kernel_impl vgpu_k_gaussian_blur;
+extern const struct vgpu_kernel_impl vgpu_k_sobel;
+extern const struct vgpu_kernel_impl vgpu_k_resize;
 
 #endif

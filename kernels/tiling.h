@@ -6,6 +6,7 @@
 #ifndef VGPUFS_KERNELS_TILING_H
 #define VGPUFS_KERNELS_TILING_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,18 @@ static inline void vgpu_tile_span(uint64_t items, uint32_t t, uint32_t nt,
 	uint64_t a = (uint64_t)t * chunk;
 	*lo = a < items ? a : items;
 	*hi = items - *lo < chunk ? items : *lo + chunk;
+}
+
+/*
+ * Tiles of whole rows: ROWS rows of ROW_WORK units of work each (in any
+ * unit, as TILE_WORK), about TILE_WORK a tile, a row at least.
+ */
+static inline uint32_t vgpu_row_tiles(uint64_t rows, double row_work,
+				      double tile_work)
+{
+	double per_tile = floor(tile_work / fmax(row_work, 1));
+	return vgpu_tile_count(rows, per_tile < 1 ? 1 : (uint64_t)per_tile,
+			       VGPU_TILES_MAX);
 }
 
 /* Elementwise tiling of N elements of ES bytes, TILE_BYTES per tile. */

@@ -226,10 +226,10 @@ static void *mt_worker(void *arg)
 }
 
 /*
- * Runs like the scheduler would: plan, the tiles on THREADS threads (or in
- * reverse order on this one), finish.
+ * Runs like the scheduler would: plan for WORKERS, the tiles on THREADS
+ * threads (or, with 0, in reverse order on this one), finish.
  */
-static int run_tiles(struct vgpu_launch *l, unsigned workers, bool reverse)
+static int run_tiles(struct vgpu_launch *l, unsigned workers, unsigned threads)
 {
 	const struct vgpu_kernel_impl *k = vgpu_kernel_impl(l->cmd->spec->id);
 	size_t scratch;
@@ -244,18 +244,19 @@ static int run_tiles(struct vgpu_launch *l, unsigned workers, bool reverse)
 	struct mt m = {.k = k, .l = l, .ntiles = nt};
 	atomic_init(&m.next, 0);
 	atomic_init(&m.err, 0);
-	if (reverse) {
+	if (threads == 0) {
 		for (uint32_t t = nt; t-- > 0;) {
 			int rc = k->run_tile(l, t, nt);
 			if (rc < 0 && !atomic_load(&m.err))
 				atomic_store(&m.err, rc);
 		}
 	} else {
-		pthread_t th[THREADS];
-		for (int i = 0; i < THREADS; i++)
+		pthread_t th[16];
+		ck_assert_uint_le(threads, COUNT(th));
+		for (unsigned i = 0; i < threads; i++)
 			ck_assert_int_eq(
 			    pthread_create(&th[i], NULL, mt_worker, &m), 0);
-		for (int i = 0; i < THREADS; i++)
+		for (unsigned i = 0; i < threads; i++)
 			pthread_join(th[i], NULL);
 	}
 	int rc = atomic_load(&m.err);
@@ -275,10 +276,18 @@ int run(const struct vgpu_cmd *c, void *const *ptr, enum mode mode)
 	case RUN_SERIAL:
 		return vgpu_kernel_run_serial(&l, 2);
 	case RUN_REVERSE:
-		return run_tiles(&l, 5, true);
+		return run_tiles(&l, 5, 0);
 	default:
-		return run_tiles(&l, THREADS, false);
+		return run_tiles(&l, THREADS, THREADS);
 	}
+}
+
+int run_on(const struct vgpu_cmd *c, void *const *ptr, unsigned workers,
+	   unsigned threads)
+{
+	struct vgpu_launch l = {.cmd = c};
+	memcpy(l.ptr, ptr, sizeof(l.ptr));
+	return run_tiles(&l, workers, threads);
 }
 
 void run_ok(const struct vgpu_cmd *c, void *const *ptr, enum mode mode)

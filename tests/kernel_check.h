@@ -94,6 +94,12 @@ uint32_t ntiles_for(const struct vgpu_cmd *c, void *const *ptr,
 /* Runs C over PTR in MODE; returns 0 or the kernel's -errno. */
 int run(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);
 void run_ok(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);
+/*
+ * Runs C planned for WORKERS workers on THREADS threads at once (more than
+ * WORKERS: as no scheduler would), or in reverse order with THREADS 0.
+ */
+int run_on(const struct vgpu_cmd *c, void *const *ptr, unsigned workers,
+	   unsigned threads);
 
 /*
  * Text lines through the parser and the validator: the last line parsed,

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -343,6 +344,27 @@ void expect_invalid(const char *line, uint64_t size, bool same, int want_err,
 	ck_assert_msg(rc == want_err && strstr(line_msg, want_msg),
 		      "'%s': %d '%s', want %d '%s'", line, rc, line_msg,
 		      want_err, want_msg);
+}
+
+void check_catalog(const char *const names[], size_t count, unsigned first,
+		   const char *dtypes)
+{
+	char want[64];
+	snprintf(want, sizeof(want), "dtypes: %s\n", dtypes);
+	for (unsigned i = 0; i < count; i++) {
+		const struct vgpu_kernel_spec *k =
+		    vgpu_catalog_find(names[i], strlen(names[i]));
+		ck_assert_ptr_nonnull(k);
+		ck_assert_uint_eq(k->id, first + i);
+		ck_assert_ptr_nonnull(vgpu_kernel_impl(k->id));
+		char buf[8192];
+		int n = vgpu_catalog_describe(k, buf, sizeof(buf));
+		ck_assert_int_lt(n, (int)sizeof(buf));
+		ck_assert_msg(strstr(buf, want), "%s: %s", names[i], buf);
+		ck_assert_msg(parse(k->example) == VGPU_LINE_COMMAND, "%s: %s",
+			      k->example, line_msg);
+		ck_assert_ptr_eq(line_cmd.spec, k);
+	}
 }
 
 int run_tcase(const char *name, TCase *tc)

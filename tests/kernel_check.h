@@ -120,6 +120,14 @@ void expect_valid(const char *line, uint64_t size, bool same);
 void expect_invalid(const char *line, uint64_t size, bool same, int want_err,
 		    const char *want_msg);
 
+/*
+ * Kernels NAMES[0..COUNT) have consecutive ids from FIRST, an
+ * implementation, "dtypes: DTYPES" in their description and an example that
+ * parses.
+ */
+void check_catalog(const char *const names[], size_t count, unsigned first,
+		   const char *dtypes);
+
 /* Runs TC as the one case of a suite NAME; the exit status for main(). */
 int run_tcase(const char *name, TCase *tc);
 

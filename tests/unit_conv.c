@@ -655,20 +655,7 @@ END_TEST
 START_TEST(catalog)
 {
 	static const char *const names[] = {"conv2d", "maxpool2d", "avgpool2d"};
-	for (unsigned i = 0; i < COUNT(names); i++) {
-		const struct vgpu_kernel_spec *k =
-		    vgpu_catalog_find(names[i], strlen(names[i]));
-		ck_assert_ptr_nonnull(k);
-		ck_assert_uint_eq(k->id, VGPU_K_CONV2D + i);
-		ck_assert_ptr_nonnull(vgpu_kernel_impl(k->id));
-		char buf[8192];
-		int n = vgpu_catalog_describe(k, buf, sizeof(buf));
-		ck_assert_int_lt(n, (int)sizeof(buf));
-		ck_assert(strstr(buf, "dtypes: f32, f64\n"));
-		ck_assert_msg(parse(k->example) == VGPU_LINE_COMMAND, "%s: %s",
-			      k->example, line_msg);
-		ck_assert_ptr_eq(line_cmd.spec, k);
-	}
+	check_catalog(names, COUNT(names), VGPU_K_CONV2D, "f32, f64");
 }
 END_TEST
 

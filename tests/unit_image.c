@@ -284,36 +284,29 @@ START_TEST(resize)
 }
 END_TEST
 
+/* resize of the S image IN to OH x OW into OUT, serially. */
+static void resize_to(const struct img *s, int dt, void *in, size_t oh,
+		      size_t ow, void *out)
+{
+	struct vgpu_cmd c = image_cmd(VGPU_K_RESIZE, s, dt);
+	c.val[RESIZE_OUT_H].i = (int64_t)oh;
+	c.val[RESIZE_OUT_W].i = (int64_t)ow;
+	void *ptr[VGPU_MAX_ARGS] = {[IMG_X] = in, [IMG_OUT] = out};
+	run_ok(&c, ptr, RUN_SERIAL);
+}
+
 /* What cv2.resize(..., interpolation=cv2.INTER_LINEAR) gives. */
 START_TEST(resize_opencv_values)
 {
 	uint8_t up_in[2] = {0, 100}, up_out[4], down_in[4] = {0, 10, 20, 30},
 		down_out[2];
-	struct img s = {1, 2, 1};
-	struct vgpu_cmd c = image_cmd(VGPU_K_RESIZE, &s, VGPU_U8);
-	c.val[RESIZE_OUT_H].i = 1;
-	c.val[RESIZE_OUT_W].i = 4;
-	void *ptr[VGPU_MAX_ARGS] = {[IMG_X] = up_in, [IMG_OUT] = up_out};
-	run_ok(&c, ptr, RUN_SERIAL);
+	resize_to(&(struct img){1, 2, 1}, VGPU_U8, up_in, 1, 4, up_out);
 	ck_assert(memcmp(up_out, (uint8_t[]){0, 25, 75, 100}, 4) == 0);
-	s.w = 4;
-	c = image_cmd(VGPU_K_RESIZE, &s, VGPU_U8);
-	c.val[RESIZE_OUT_H].i = 1;
-	c.val[RESIZE_OUT_W].i = 2;
-	ptr[IMG_X] = down_in;
-	ptr[IMG_OUT] = down_out;
-	run_ok(&c, ptr, RUN_SERIAL);
+	resize_to(&(struct img){1, 4, 1}, VGPU_U8, down_in, 1, 2, down_out);
 	ck_assert(memcmp(down_out, (uint8_t[]){5, 25}, 2) == 0);
-	/* 2x2 to 3x3: the centre is the mean of all four */
+	/* 2x2 to 3x3: columns 0, halfway, 1 (the edge clamps); rows alike */
 	float sq[4] = {0, 1, 2, 3}, big[9];
-	s = (struct img){2, 2, 1};
-	c = image_cmd(VGPU_K_RESIZE, &s, VGPU_F32);
-	c.val[RESIZE_OUT_H].i = 3;
-	c.val[RESIZE_OUT_W].i = 3;
-	ptr[IMG_X] = sq;
-	ptr[IMG_OUT] = big;
-	run_ok(&c, ptr, RUN_SERIAL);
-	/* columns 0, halfway, 1 (the edge clamps); rows likewise */
+	resize_to(&(struct img){2, 2, 1}, VGPU_F32, sq, 3, 3, big);
 	const float want[9] = {0, 0.5f, 1, 1, 1.5f, 2, 2, 2.5f, 3};
 	for (int i = 0; i < 9; i++)
 		ck_assert_msg(fabsf(big[i] - want[i]) < 1e-6f, "%d: %g vs %g",
@@ -480,20 +473,7 @@ END_TEST
 START_TEST(catalog)
 {
 	static const char *const names[] = {"gaussian_blur", "sobel", "resize"};
-	for (unsigned i = 0; i < COUNT(names); i++) {
-		const struct vgpu_kernel_spec *k =
-		    vgpu_catalog_find(names[i], strlen(names[i]));
-		ck_assert_ptr_nonnull(k);
-		ck_assert_uint_eq(k->id, VGPU_K_GAUSSIAN_BLUR + i);
-		ck_assert_ptr_nonnull(vgpu_kernel_impl(k->id));
-		char buf[8192];
-		int n = vgpu_catalog_describe(k, buf, sizeof(buf));
-		ck_assert_int_lt(n, (int)sizeof(buf));
-		ck_assert(strstr(buf, "dtypes: f32, u8\n"));
-		ck_assert_msg(parse(k->example) == VGPU_LINE_COMMAND, "%s: %s",
-			      k->example, line_msg);
-		ck_assert_ptr_eq(line_cmd.spec, k);
-	}
+	check_catalog(names, COUNT(names), VGPU_K_GAUSSIAN_BLUR, "f32, u8");
 }
 END_TEST
 

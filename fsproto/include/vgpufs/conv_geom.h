@@ -25,9 +25,10 @@ struct vgpu_conv_geom {
 
 /*
  * Reads and checks the shape of CMD (a conv2d, maxpool2d or avgpool2d
- * command). Returns 0, or -EINVAL / -EOVERFLOW with a message in MSG
+ * command). Returns 0, or -EINVAL with a message in MSG
  * ("conv2d: groups=3 does not divide c=64"). Guarantees for conv2d:
- * p*q, h*w and c/groups*kh*kw fit in a 32-bit int (OpenBLAS's).
+ * p*q and c/groups*kh*kw fit in a 32-bit int (OpenBLAS's), and so does
+ * h*w when it equals p*q (1x1 filter, stride 1, no padding).
  */
 int vgpu_conv_geom(const struct vgpu_cmd *cmd, struct vgpu_conv_geom *g,
 		   char *msg, size_t len);

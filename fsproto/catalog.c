@@ -330,6 +330,14 @@ static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     [VGPU_K_LOG_SOFTMAX] = &vgpu_spec_log_softmax,
     [VGPU_K_LAYERNORM] = &vgpu_spec_layernorm,
     [VGPU_K_TRANSPOSE] = &vgpu_spec_transpose,
+    /* catalog_conv.c */
+    [VGPU_K_CONV2D] = &vgpu_spec_conv2d,
+    [VGPU_K_MAXPOOL2D] = &vgpu_spec_maxpool2d,
+    [VGPU_K_AVGPOOL2D] = &vgpu_spec_avgpool2d,
+    /* catalog_image.c */
+    [VGPU_K_GAUSSIAN_BLUR] = &vgpu_spec_gaussian_blur,
+    [VGPU_K_SOBEL] = &vgpu_spec_sobel,
+    [VGPU_K_RESIZE] = &vgpu_spec_resize,
 };
 
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)

@@ -83,5 +83,11 @@ extern const struct vgpu_kernel_spec vgpu_spec_sum, vgpu_spec_mean,
     vgpu_spec_amax, vgpu_spec_amin, vgpu_spec_argmax, vgpu_spec_argmin;
 extern const struct vgpu_kernel_spec vgpu_spec_softmax, vgpu_spec_log_softmax,
     vgpu_spec_layernorm, vgpu_spec_transpose;
+/* catalog_conv.c */
+extern const struct vgpu_kernel_spec vgpu_spec_conv2d, vgpu_spec_maxpool2d,
+    vgpu_spec_avgpool2d;
+/* catalog_image.c */
+extern const struct vgpu_kernel_spec vgpu_spec_gaussian_blur, vgpu_spec_sobel,
+    vgpu_spec_resize;
 
 #endif

@@ -11,6 +11,14 @@ static inline bool ext_mul(uint64_t a, uint64_t b, uint64_t *out)
 	return !__builtin_mul_overflow(a, b, out);
 }
 
+/* *OUT = A*B*C*D; false on overflow. */
+static inline bool ext_mul4(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+			    uint64_t *out)
+{
+	return ext_mul(a, b, out) && ext_mul(*out, c, out) &&
+	       ext_mul(*out, d, out);
+}
+
 /*
  * Bytes spanned by a ROWS x COLS row-major matrix with leading dimension LD
  * and element size ES: ((rows-1)*ld + cols)*es, or 0 when it is empty.

@@ -30,6 +30,21 @@ static inline uint8_t vgpu_sat_u8(double v)
 	return (uint8_t)v;
 }
 
+/*
+ * Rounds to nearest, ties to even (as OpenCV's saturate_cast), saturates
+ * to [0, 255]; NaN gives 0. Adding 2^23 leaves no fraction bits, so the
+ * FPU rounds (in its default mode) without a call to libm.
+ */
+static inline uint8_t vgpu_round_u8(float v)
+{
+	if (!(v > 0))
+		return 0;
+	if (v >= 255.0f)
+		return 255;
+	float t = v + 8388608.0f;
+	return (uint8_t)(t - 8388608.0f);
+}
+
 static inline uint8_t vgpu_sat_u8_i32(int32_t v)
 {
 	return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;

@@ -128,7 +128,9 @@ static uint32_t rownorm_plan(struct vgpu_launch *l, unsigned workers,
 	if (vgpu_spec_check(c) < 0 ||
 	    __builtin_mul_overflow(cols, es, &row_bytes))
 		return 1; /* run_tile() refuses it */
-	return vgpu_row_tiles(rows, row_bytes, VGPU_TILE_BYTES);
+	/* whole rows, about VGPU_TILE_BYTES a tile; tile T has the rows
+	 * vgpu_split_even(rows, NT, T) gives */
+	return vgpu_row_tiles(rows, (double)row_bytes, VGPU_TILE_BYTES);
 }
 
 static int rownorm_tile(const struct vgpu_launch *l, uint32_t tile,

@@ -29,5 +29,11 @@ extern const struct vgpu_kernel_impl vgpu_k_softmax, vgpu_k_log_softmax,
     vgpu_k_layernorm;
 /* k_transpose.c */
 extern const struct vgpu_kernel_impl vgpu_k_transpose;
+extern const struct vgpu_kernel_impl vgpu_k_conv2d;
+/* k_pool.c */
+extern const struct vgpu_kernel_impl vgpu_k_maxpool2d, vgpu_k_avgpool2d;
+extern const struct vgpu_kernel_impl vgpu_k_gaussian_blur;
+extern const struct vgpu_kernel_impl vgpu_k_sobel;
+extern const struct vgpu_kernel_impl vgpu_k_resize;
 
 #endif

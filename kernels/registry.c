@@ -45,6 +45,12 @@ static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
     [VGPU_K_LOG_SOFTMAX] = &vgpu_k_log_softmax,
     [VGPU_K_LAYERNORM] = &vgpu_k_layernorm,
     [VGPU_K_TRANSPOSE] = &vgpu_k_transpose,
+    [VGPU_K_CONV2D] = &vgpu_k_conv2d,
+    [VGPU_K_MAXPOOL2D] = &vgpu_k_maxpool2d,
+    [VGPU_K_AVGPOOL2D] = &vgpu_k_avgpool2d,
+    [VGPU_K_GAUSSIAN_BLUR] = &vgpu_k_gaussian_blur,
+    [VGPU_K_SOBEL] = &vgpu_k_sobel,
+    [VGPU_K_RESIZE] = &vgpu_k_resize,
 };
 
 /*

@@ -6,6 +6,7 @@
 #ifndef VGPUFS_KERNELS_TILING_H
 #define VGPUFS_KERNELS_TILING_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,18 @@ static inline void vgpu_tile_span(uint64_t items, uint32_t t, uint32_t nt,
 	*hi = items - *lo < chunk ? items : *lo + chunk;
 }
 
+/*
+ * Tiles of whole rows: ROWS rows of ROW_WORK units of work each (in any
+ * unit, as TILE_WORK), about TILE_WORK a tile, a row at least.
+ */
+static inline uint32_t vgpu_row_tiles(uint64_t rows, double row_work,
+				      double tile_work)
+{
+	double per_tile = floor(tile_work / fmax(row_work, 1));
+	return vgpu_tile_count(rows, per_tile < 1 ? 1 : (uint64_t)per_tile,
+			       VGPU_TILES_MAX);
+}
+
 /* Elementwise tiling of N elements of ES bytes, TILE_BYTES per tile. */
 static inline uint32_t vgpu_elem_tiles(uint64_t n, size_t es, size_t tile_bytes,
 				       uint32_t max)
@@ -86,18 +99,6 @@ static inline void vgpu_split_even(uint64_t items, uint64_t parts, uint64_t idx,
 	uint64_t q = items / parts, r = items % parts;
 	*lo = idx * q + (idx < r ? idx : r);
 	*hi = *lo + q + (idx < r);
-}
-
-/*
- * Kernels that work on whole rows of ROW_BYTES each: tiles of about
- * TILE_BYTES of rows, at least one row; tile T of NT has the rows
- * vgpu_split_even(rows, NT, T) gives.
- */
-static inline uint32_t vgpu_row_tiles(uint64_t rows, uint64_t row_bytes,
-				      size_t tile_bytes)
-{
-	uint64_t per = row_bytes ? tile_bytes / row_bytes : rows;
-	return vgpu_tile_count(rows, per ? per : 1, VGPU_TILES_MAX);
 }
 
 #endif

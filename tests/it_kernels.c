@@ -423,11 +423,192 @@ START_TEST(matrix_kernels)
 }
 END_TEST
 
+/* Element (y, x) of a plane of H x W (stride W), 0 outside. */
+static double at0(const float *plane, int h, int w, int y, int x)
+{
+	return y < 0 || x < 0 || y >= h || x >= w ? 0 : plane[y * w + x];
+}
+
+/*
+ * conv2d with groups, stride, padding and bias, and both poolings,
+ * through the device on odd shapes, against direct loops.
+ */
+START_TEST(conv_kernels)
+{
+	enum { N = 2, C = 6, H = 13, W = 11, K = 4, G = 2, P = 7, Q = 7 };
+	enum { MP = 7, MQ = 6, PP = 5, PQ = 4 }; /* pools' outputs */
+	float *x = map_new("x", N * C * H * W * 4),
+	      *wt = map_new("wt", K * (C / G) * 9 * 4),
+	      *b = map_new("b", K * 4), *o = map_new("o", N * K * P * Q * 4),
+	      *mp = map_new("mp", N * C * MP * MQ * 4),
+	      *ap = map_new("ap", N * C * PP * PQ * 4);
+	for (int i = 0; i < N * C * H * W; i++)
+		x[i] = (float)rnd();
+	for (int i = 0; i < K * (C / G) * 9; i++)
+		wt[i] = (float)rnd();
+	for (int i = 0; i < K; i++)
+		b[i] = (float)rnd();
+	expect_ok("conv2d x=x weight=wt bias=b out=o n=2 c=6 h=13 w=11 k=4 "
+		  "kh=3 kw=3 stride_h=2 stride_w=2 pad_h=1 pad_w=2 groups=2");
+	for (int n = 0; n < N; n++)
+		for (int k = 0; k < K; k++)
+			for (int i = 0; i < P * Q; i++) {
+				int p = i / Q, q = i % Q, g = k / (K / G);
+				double want = b[k];
+				for (int ci = 0; ci < C / G; ci++)
+					for (int t = 0; t < 9; t++)
+						want +=
+						    wt[(k * (C / G) + ci) * 9 +
+						       t] *
+						    at0(x + (n * C +
+							     g * (C / G) + ci) *
+								H * W,
+							H, W, 2 * p - 1 + t / 3,
+							2 * q - 2 + t % 3);
+				float got = o[(n * K + k) * P * Q + i];
+				ck_assert_msg(fabs(got - want) < 1e-5,
+					      "conv2d out[%d][%d][%d] = %g, "
+					      "want %g",
+					      n, k, i, got, want);
+			}
+	expect_ok("maxpool2d x=x out=mp n=2 c=6 h=13 w=11 kh=3 kw=3 "
+		  "stride_h=2 stride_w=2 pad_h=1 pad_w=1");
+	expect_ok("avgpool2d x=x out=ap n=2 c=6 h=13 w=11 kh=3 kw=4 "
+		  "stride_h=3 stride_w=3 pad_h=1 pad_w=2 "
+		  "count_include_pad=0");
+	for (int pl = 0; pl < N * C; pl++) {
+		const float *in = x + pl * H * W;
+		for (int i = 0; i < MP * MQ; i++) {
+			double m = -INFINITY;
+			for (int t = 0; t < 9; t++) {
+				int y = 2 * (i / MQ) - 1 + t / 3,
+				    xx = 2 * (i % MQ) - 1 + t % 3;
+				if (y >= 0 && xx >= 0 && y < H && xx < W)
+					m = fmax(m, in[y * W + xx]);
+			}
+			ck_assert(mp[pl * MP * MQ + i] == (float)m);
+		}
+		for (int i = 0; i < PP * PQ; i++) {
+			double sum = 0;
+			int cnt = 0;
+			for (int t = 0; t < 12; t++) {
+				int y = 3 * (i / PQ) - 1 + t / 4,
+				    xx = 3 * (i % PQ) - 2 + t % 4;
+				if (y >= 0 && xx >= 0 && y < H && xx < W)
+					sum += in[y * W + xx], cnt++;
+			}
+			ck_assert_msg(fabs(ap[pl * PP * PQ + i] - sum / cnt) <
+					  1e-6,
+				      "avgpool2d plane %d out[%d]", pl, i);
+		}
+	}
+	expect_error("conv2d x=x weight=wt out=o n=2 c=6 h=13 w=11 k=4 kh=3 "
+		     "kw=3 groups=4",
+		     "conv2d: groups=4 does not divide c=6");
+	expect_error("maxpool2d x=x out=mp n=2 c=6 h=13 w=11 kh=3 kw=3 "
+		     "pad_h=2",
+		     "maxpool2d: pad_h=2 is more than half of kh=3");
+	expect_error("avgpool2d x=x out=ap n=2 c=6 h=13 w=11 kh=3 kw=3 "
+		     "stride_h=1",
+		     "avgpool2d: buffer 'out' holds 960 bytes, needs 1584");
+}
+END_TEST
+
+/* A pixel of an H x W x C u8 image, edges replicated. */
+static double pix(const uint8_t *im, int h, int w, int c, int y, int x, int ch)
+{
+	y = y < 0 ? 0 : y >= h ? h - 1 : y;
+	x = x < 0 ? 0 : x >= w ? w - 1 : x;
+	return im[(y * w + x) * c + ch];
+}
+
+/* The image filters through the device on an odd RGB image. */
+START_TEST(image_kernels)
+{
+	enum { H = 37, W = 53, C = 3, OH = 40, OW = 9 };
+	uint8_t *img = map_new("img", H * W * C),
+		*blur = map_new("blur", H * W * C),
+		*edge = map_new("edge", H * W * C),
+		*small = map_new("small", OH * OW * C);
+	for (int i = 0; i < H * W * C; i++)
+		img[i] = (uint8_t)(rnd() * 127 + 128);
+	expect_ok("gaussian_blur x=img out=blur h=37 w=53 c=3 sigma=0.9 "
+		  "dtype=u8");
+	expect_ok("sobel x=img out=edge h=37 w=53 c=3 dtype=u8");
+	expect_ok("resize x=img out=small h=37 w=53 c=3 out_h=40 out_w=9 "
+		  "dtype=u8");
+	double wts[7], norm = 0; /* sigma 0.9: radius 3 */
+	for (int i = 0; i < 7; i++)
+		norm += wts[i] = exp(-(i - 3) * (i - 3) / (2 * 0.81));
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			for (int ch = 0; ch < C; ch++) {
+				double bl = 0, gx = 0, gy = 0;
+				for (int i = 0; i < 49; i++)
+					bl += wts[i / 7] * wts[i % 7] *
+					      pix(img, H, W, C, y + i / 7 - 3,
+						  x + i % 7 - 3, ch);
+				for (int d = -1; d <= 1; d++) {
+					int k = d ? 1 : 2;
+					gx += k * (pix(img, H, W, C, y + d,
+						       x + 1, ch) -
+						   pix(img, H, W, C, y + d,
+						       x - 1, ch));
+					gy += k * (pix(img, H, W, C, y + 1,
+						       x + d, ch) -
+						   pix(img, H, W, C, y - 1,
+						       x + d, ch));
+				}
+				int at = (y * W + x) * C + ch;
+				ck_assert_msg(
+				    fabs(blur[at] - bl / (norm * norm)) <= 0.51,
+				    "blur[%d] = %d, want %g", at, blur[at],
+				    bl / (norm * norm));
+				double mag = fmin(255, sqrt(gx * gx + gy * gy));
+				ck_assert_msg(fabs(edge[at] - mag) <= 0.5,
+					      "sobel[%d] = %d, want %g", at,
+					      edge[at], mag);
+			}
+	for (int y = 0; y < OH; y++)
+		for (int x = 0; x < OW; x++) {
+			/* OpenCV's INTER_LINEAR source position,
+			 * clamped */
+			double sy = fmax(0, (y + 0.5) * H / OH - 0.5),
+			       sx = fmax(0, (x + 0.5) * W / OW - 0.5);
+			int y0 = (int)sy, x0 = (int)sx;
+			double fy = sy - y0, fx = sx - x0;
+			for (int ch = 0; ch < C; ch++) {
+				double want =
+				    (1 - fy) * ((1 - fx) * pix(img, H, W, C, y0,
+							       x0, ch) +
+						fx * pix(img, H, W, C, y0,
+							 x0 + 1, ch)) +
+				    fy * ((1 - fx) * pix(img, H, W, C, y0 + 1,
+							 x0, ch) +
+					  fx * pix(img, H, W, C, y0 + 1, x0 + 1,
+						   ch));
+				int at = (y * OW + x) * C + ch;
+				ck_assert_msg(fabs(small[at] - want) <= 0.51,
+					      "resize[%d] = %d, want %g", at,
+					      small[at], want);
+			}
+		}
+	expect_error("gaussian_blur x=img out=blur h=37 w=53 c=3 sigma=0 "
+		     "dtype=u8",
+		     "ERANGE: gaussian_blur: sigma=0 is out of range");
+	expect_error("sobel x=img out=edge h=37 w=53 c=5 dtype=u8",
+		     "ERANGE: sobel: c=5 is out of range [1, 4]");
+	expect_error("resize x=img out=small h=37 w=53 c=3 out_h=40 out_w=9",
+		     "resize: buffer 'x' holds 5883 bytes, needs 23532 "
+		     "(h*w*c*4)");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-	    gemm_shapes,	 gemm_options, vector_kernels,
-	    elementwise_kernels, fft_kernel,   matrix_kernels,
+	    gemm_shapes, gemm_options,	 vector_kernels, elementwise_kernels,
+	    fft_kernel,	 matrix_kernels, conv_kernels,	 image_kernels,
 	};
 	return run_suite(suite_with_daemon("kernels", setup, teardown, 300,
 					   tests,

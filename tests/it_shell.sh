@@ -48,6 +48,35 @@ docs_cover_kernels() {
 	done
 }
 check "docs/kernels.md covers every kernel" docs_cover_kernels
+# The image pipeline: a 64x48 PGM with a bright 20x16 rectangle; its edges
+# light up, flat regions stay 0.
+image_pipeline() {
+	local dir pgm out
+	dir=$(mktemp -d)
+	pgm=$dir/in.pgm out=$dir/out.pgm
+	{
+		printf 'P5\n64 48\n255\n'
+		for y in $(seq 0 47); do
+			for x in $(seq 0 63); do
+				if [ $x -ge 20 ] && [ $x -lt 40 ] && [ $y -ge 16 ] && [ $y -lt 32 ]; then
+					printf '\310'
+				else
+					printf '\024'
+				fi
+			done
+		done
+	} >"$pgm"
+	sh "$VGPUFS_DOCS/examples/image_pipeline.sh" "$pgm" "$out" "$mnt" || return 1
+	[ "$(head -c 13 "$out" | tr '\n' ' ')" = "P5 64 48 255 " ] || { echo "bad header"; return 1; }
+	[ "$(stat -c %s "$out")" = $((13 + 64 * 48)) ] || { echo "bad size"; return 1; }
+	# pixel (y, x) is byte 13 + y*64 + x of the file
+	pixel() { od -An -tu1 -j $((13 + $1 * 64 + $2)) -N1 "$out" | tr -d ' '; }
+	[ "$(pixel 2 2)" = 0 ] && [ "$(pixel 24 30)" = 0 ] || { echo "flat regions are not 0: $(pixel 2 2) $(pixel 24 30)"; return 1; }
+	[ "$(pixel 24 20)" -gt 100 ] && [ "$(pixel 16 30)" -gt 100 ] || { echo "edges are dark: $(pixel 24 20) $(pixel 16 30)"; return 1; }
+	[ -z "$(ls "$mnt/mem")" ] || { echo "buffers left behind"; return 1; }
+	rm -r "$dir"
+}
+check "docs/examples/image_pipeline.sh" image_pipeline
 # The metrics file is valid Prometheus exposition (promtool: install-deps.sh)
 metrics_valid() {
 	command -v promtool >/dev/null || { echo "promtool is not installed (scripts/install-deps.sh)"; return 1; }

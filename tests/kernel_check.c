@@ -2,6 +2,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,10 +227,10 @@ static void *mt_worker(void *arg)
 }
 
 /*
- * Runs like the scheduler would: plan, the tiles on THREADS threads (or in
- * reverse order on this one), finish.
+ * Runs like the scheduler would: plan for WORKERS, the tiles on THREADS
+ * threads (or, with 0, in reverse order on this one), finish.
  */
-static int run_tiles(struct vgpu_launch *l, unsigned workers, bool reverse)
+static int run_tiles(struct vgpu_launch *l, unsigned workers, unsigned threads)
 {
 	const struct vgpu_kernel_impl *k = vgpu_kernel_impl(l->cmd->spec->id);
 	size_t scratch;
@@ -244,18 +245,19 @@ static int run_tiles(struct vgpu_launch *l, unsigned workers, bool reverse)
 	struct mt m = {.k = k, .l = l, .ntiles = nt};
 	atomic_init(&m.next, 0);
 	atomic_init(&m.err, 0);
-	if (reverse) {
+	if (threads == 0) {
 		for (uint32_t t = nt; t-- > 0;) {
 			int rc = k->run_tile(l, t, nt);
 			if (rc < 0 && !atomic_load(&m.err))
 				atomic_store(&m.err, rc);
 		}
 	} else {
-		pthread_t th[THREADS];
-		for (int i = 0; i < THREADS; i++)
+		pthread_t th[16];
+		ck_assert_uint_le(threads, COUNT(th));
+		for (unsigned i = 0; i < threads; i++)
 			ck_assert_int_eq(
 			    pthread_create(&th[i], NULL, mt_worker, &m), 0);
-		for (int i = 0; i < THREADS; i++)
+		for (unsigned i = 0; i < threads; i++)
 			pthread_join(th[i], NULL);
 	}
 	int rc = atomic_load(&m.err);
@@ -275,10 +277,18 @@ int run(const struct vgpu_cmd *c, void *const *ptr, enum mode mode)
 	case RUN_SERIAL:
 		return vgpu_kernel_run_serial(&l, 2);
 	case RUN_REVERSE:
-		return run_tiles(&l, 5, true);
+		return run_tiles(&l, 5, 0);
 	default:
-		return run_tiles(&l, THREADS, false);
+		return run_tiles(&l, THREADS, THREADS);
 	}
+}
+
+int run_on(const struct vgpu_cmd *c, void *const *ptr, unsigned workers,
+	   unsigned threads)
+{
+	struct vgpu_launch l = {.cmd = c};
+	memcpy(l.ptr, ptr, sizeof(l.ptr));
+	return run_tiles(&l, workers, threads);
 }
 
 void run_ok(const struct vgpu_cmd *c, void *const *ptr, enum mode mode)
@@ -334,6 +344,27 @@ void expect_invalid(const char *line, uint64_t size, bool same, int want_err,
 	ck_assert_msg(rc == want_err && strstr(line_msg, want_msg),
 		      "'%s': %d '%s', want %d '%s'", line, rc, line_msg,
 		      want_err, want_msg);
+}
+
+void check_catalog(const char *const names[], size_t count, unsigned first,
+		   const char *dtypes)
+{
+	char want[64];
+	snprintf(want, sizeof(want), "dtypes: %s\n", dtypes);
+	for (unsigned i = 0; i < count; i++) {
+		const struct vgpu_kernel_spec *k =
+		    vgpu_catalog_find(names[i], strlen(names[i]));
+		ck_assert_ptr_nonnull(k);
+		ck_assert_uint_eq(k->id, first + i);
+		ck_assert_ptr_nonnull(vgpu_kernel_impl(k->id));
+		char buf[8192];
+		int n = vgpu_catalog_describe(k, buf, sizeof(buf));
+		ck_assert_int_lt(n, (int)sizeof(buf));
+		ck_assert_msg(strstr(buf, want), "%s: %s", names[i], buf);
+		ck_assert_msg(parse(k->example) == VGPU_LINE_COMMAND, "%s: %s",
+			      k->example, line_msg);
+		ck_assert_ptr_eq(line_cmd.spec, k);
+	}
 }
 
 int run_tcase(const char *name, TCase *tc)

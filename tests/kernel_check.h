@@ -94,6 +94,39 @@ uint32_t ntiles_for(const struct vgpu_cmd *c, void *const *ptr,
 /* Runs C over PTR in MODE; returns 0 or the kernel's -errno. */
 int run(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);
 void run_ok(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);
+/*
+ * Runs C planned for WORKERS workers on THREADS threads at once (more than
+ * WORKERS: as no scheduler would), or in reverse order with THREADS 0.
+ */
+int run_on(const struct vgpu_cmd *c, void *const *ptr, unsigned workers,
+	   unsigned threads);
+
+/*
+ * Text lines through the parser and the validator: the last line parsed,
+ * its error and the message of the parser or the validator.
+ */
+extern struct vgpu_cmd line_cmd;
+extern int line_err;
+extern char line_msg[VGPU_MSG_MAX];
+
+enum vgpu_line_kind parse(const char *line);
+void expect_parse_error(const char *line, int want_err, const char *want_msg);
+/*
+ * Parses LINE and validates it against buffers of SIZE bytes each, all one
+ * buffer when SAME (else each its own). Returns the validator's result.
+ */
+int validate(const char *line, uint64_t size, bool same);
+void expect_valid(const char *line, uint64_t size, bool same);
+void expect_invalid(const char *line, uint64_t size, bool same, int want_err,
+		    const char *want_msg);
+
+/*
+ * Kernels NAMES[0..COUNT) have consecutive ids from FIRST, an
+ * implementation, "dtypes: DTYPES" in their description and an example that
+ * parses.
+ */
+void check_catalog(const char *const names[], size_t count, unsigned first,
+		   const char *dtypes);
 
 /*
  * Text lines through the parser and the validator: the last line parsed,

@@ -52,6 +52,14 @@ enum vgpu_kernel_id {
 	VGPU_K_LOG_SOFTMAX = 34,
 	VGPU_K_LAYERNORM = 35,
 	VGPU_K_TRANSPOSE = 36,
+	/* convolution and pooling, NCHW */
+	VGPU_K_CONV2D = 37,
+	VGPU_K_MAXPOOL2D = 38,
+	VGPU_K_AVGPOOL2D = 39,
+	/* image filters, H x W x C interleaved */
+	VGPU_K_GAUSSIAN_BLUR = 40,
+	VGPU_K_SOBEL = 41,
+	VGPU_K_RESIZE = 42,
 	VGPU_K_COUNT
 };
 
@@ -120,6 +128,50 @@ enum {
 	LN_NARGS
 };
 enum { TR_X, TR_OUT, TR_ROWS, TR_COLS, TR_DTYPE, TR_NARGS };
+enum {
+	CONV_X,
+	CONV_WEIGHT,
+	CONV_BIAS, /* not given: bound to x, extent 0 */
+	CONV_OUT,
+	CONV_N,
+	CONV_C,
+	CONV_H,
+	CONV_W,
+	CONV_K,
+	CONV_KH,
+	CONV_KW,
+	CONV_STRIDE_H,
+	CONV_STRIDE_W,
+	CONV_PAD_H,
+	CONV_PAD_W,
+	CONV_DILATION_H,
+	CONV_DILATION_W,
+	CONV_GROUPS,
+	CONV_DTYPE,
+	CONV_NARGS
+};
+/* maxpool2d and avgpool2d; maxpool2d takes all but the last */
+enum {
+	POOL_X,
+	POOL_OUT,
+	POOL_N,
+	POOL_C,
+	POOL_H,
+	POOL_W,
+	POOL_KH,
+	POOL_KW,
+	POOL_STRIDE_H, /* 0: not given, kh */
+	POOL_STRIDE_W, /* 0: not given, kw */
+	POOL_PAD_H,
+	POOL_PAD_W,
+	POOL_DTYPE,
+	POOL_COUNT_INCLUDE_PAD, /* avgpool2d only */
+	POOL_NARGS
+};
+/* gaussian_blur sobel resize: an image of h x w pixels of c channels */
+enum { IMG_X, IMG_OUT, IMG_H, IMG_W, IMG_C, IMG_DTYPE, IMG_NARGS };
+enum { BLUR_SIGMA = IMG_NARGS, BLUR_NARGS };
+enum { RESIZE_OUT_H = IMG_NARGS, RESIZE_OUT_W, RESIZE_NARGS };
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define VGPU_LINE_MAX 4096 /* longest text command line, newline excluded */
-#define VGPU_MAX_ARGS 16   /* arguments of one kernel */
+#define VGPU_MAX_ARGS 24   /* arguments of one kernel (given is 32 bits) */
 #define VGPU_MSG_MAX  256  /* longest error message in a completion */
 #define VGPU_NAME_MAX 63   /* longest event name */
 
@@ -132,6 +132,7 @@ struct vgpu_cmd {
 	struct vgpu_bufref buf[VGPU_MAX_ARGS];
 	char name[VGPU_NAME_MAX + 1]; /* the NAME argument, if any */
 };
+_Static_assert(VGPU_MAX_ARGS <= 32, "vgpu_cmd.given has a bit an argument");
 
 static inline int64_t vgpu_cmd_i(const struct vgpu_cmd *c, unsigned idx)
 {

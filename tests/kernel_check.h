@@ -128,25 +128,6 @@ void expect_invalid(const char *line, uint64_t size, bool same, int want_err,
 void check_catalog(const char *const names[], size_t count, unsigned first,
 		   const char *dtypes);
 
-/*
- * Text lines through the parser and the validator: the last line parsed,
- * its error and the message of the parser or the validator.
- */
-extern struct vgpu_cmd line_cmd;
-extern int line_err;
-extern char line_msg[VGPU_MSG_MAX];
-
-enum vgpu_line_kind parse(const char *line);
-void expect_parse_error(const char *line, int want_err, const char *want_msg);
-/*
- * Parses LINE and validates it against buffers of SIZE bytes each, all one
- * buffer when SAME (else each its own). Returns the validator's result.
- */
-int validate(const char *line, uint64_t size, bool same);
-void expect_valid(const char *line, uint64_t size, bool same);
-void expect_invalid(const char *line, uint64_t size, bool same, int want_err,
-		    const char *want_msg);
-
 /* Runs TC as the one case of a suite NAME; the exit status for main(). */
 int run_tcase(const char *name, TCase *tc);
 

@@ -107,12 +107,28 @@ static int conv_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	return rc;
 }
 
+/* 2*N*K*P*Q*(C/groups)*KH*KW, saturated. */
+static uint64_t conv_flops(const struct vgpu_cmd *c)
+{
+	struct vgpu_conv_geom g;
+	char msg[8];
+	if (vgpu_conv_geom(c, &g, msg, sizeof(msg)) < 0 || !g.groups)
+		return 0;
+	uint64_t f = 2,
+		 parts[] = {g.n, g.k, g.p, g.q, g.c / g.groups, g.kh, g.kw};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (__builtin_mul_overflow(f, parts[i], &f))
+			return UINT64_MAX;
+	return f;
+}
+
 const struct vgpu_kernel_spec vgpu_spec_conv2d = {
     .name = "conv2d",
     .id = VGPU_K_CONV2D,
     .nargs = CONV_NARGS,
     .args = conv_args,
     .extents = conv_extents,
+    .flops = conv_flops,
     .alias = VGPU_ALIAS_DISJOINT,
     .dtypes = VGPU_DT_FLT,
     .summary = "2-D convolution (cross-correlation) of NCHW images, "

@@ -45,9 +45,11 @@ const char *dtname(int dt);
 double eps(int dt); /* machine epsilon of a float type */
 /* Element I of an array of type DT; every value is exact in a double. */
 double get(const void *p, int dt, size_t i);
-/* V must be representable (tests only store values of the type). */
+/* V must be representable (tests only store values of the type), except
+ * for bf16, which rounds V to nearest even. */
 void put(void *p, int dt, size_t i, double v);
-/* Rounds a double result to what the dtype can hold, like a store. */
+/* Rounds a double result to what the dtype can hold, like a store (f32
+ * and bf16 to nearest even). */
 double to_dt(double v, int dt);
 /* Equal, both NaN, or within TOL (inf only equals itself). */
 bool close_to(double got, double want, double tol);

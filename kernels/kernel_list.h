@@ -19,5 +19,9 @@ extern const struct vgpu_kernel_impl vgpu_k_relu, vgpu_k_gelu, vgpu_k_sigmoid,
     vgpu_k_recip;
 /* k_cast.c */
 extern const struct vgpu_kernel_impl vgpu_k_cast;
+extern const struct vgpu_kernel_impl vgpu_k_gemv;
+extern const struct vgpu_kernel_impl vgpu_k_scal;
+/* k_norm.c */
+extern const struct vgpu_kernel_impl vgpu_k_nrm2, vgpu_k_asum;
 
 #endif

@@ -21,6 +21,8 @@ static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
     [VGPU_K_LOG] = &vgpu_k_log,	    [VGPU_K_SQRT] = &vgpu_k_sqrt,
     [VGPU_K_ABS] = &vgpu_k_abs,	    [VGPU_K_NEG] = &vgpu_k_neg,
     [VGPU_K_RECIP] = &vgpu_k_recip, [VGPU_K_CAST] = &vgpu_k_cast,
+    [VGPU_K_GEMV] = &vgpu_k_gemv,   [VGPU_K_SCAL] = &vgpu_k_scal,
+    [VGPU_K_NRM2] = &vgpu_k_nrm2,   [VGPU_K_ASUM] = &vgpu_k_asum,
 };
 
 /*

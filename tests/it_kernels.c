@@ -239,13 +239,76 @@ START_TEST(elementwise_kernels)
 }
 END_TEST
 
+/*
+ * gemv (both ways, with lda and offsets), scal, nrm2 and asum through the
+ * device, on odd shapes.
+ */
+START_TEST(blas_kernels)
+{
+	const int m = 333, n = 1001, lda = 1003, off = 4096;
+	char *A = map_new("A", off + (size_t)m * lda * 4);
+	float *a = (float *)(A + off), *x = map_new("x", 4 * n),
+	      *y = map_new("y", 4 * n);
+	for (int i = 0; i < m * lda; i++)
+		a[i] = (float)rnd();
+	for (int t = 0; t < 2; t++) {
+		int xlen = t ? m : n, ylen = t ? n : m;
+		for (int i = 0; i < xlen; i++)
+			x[i] = (float)rnd();
+		for (int j = 0; j < ylen; j++)
+			y[j] = (float)rnd();
+		double want[1001];
+		for (int j = 0; j < ylen; j++) {
+			double s = 0;
+			for (int p = 0; p < xlen; p++)
+				s += (double)(t ? a[p * lda + j]
+						: a[j * lda + p]) *
+				     x[p];
+			want[j] = -0.5 * s + 2.0 * y[j];
+		}
+		char line[256];
+		snprintf(line, sizeof(line),
+			 "gemv a=A+%d x=x y=y m=%d n=%d lda=%d transa=%d "
+			 "alpha=-0.5 beta=2",
+			 off, m, n, lda, t);
+		expect_ok(line);
+		for (int j = 0; j < ylen; j++)
+			ck_assert_msg(fabs(y[j] - want[j]) < 1e-4 * sqrt(xlen),
+				      "%s: y[%d] = %g, want %g", line, j, y[j],
+				      want[j]);
+	}
+	/* scal, nrm2, asum of a vector of several tiles */
+	const int len = 1000003;
+	float *v = map_new("v", 4 * len), *r = map_new("r", 8);
+	double *vd = map_new("vd", 8 * len);
+	double ss = 0, sa = 0;
+	for (int i = 0; i < len; i++) {
+		v[i] = (float)(rnd() * 1e30);
+		vd[i] = v[i];
+		ss += (double)v[i] / 1e30 * (double)v[i] / 1e30;
+		sa += fabs((double)v[i]);
+	}
+	expect_ok("nrm2 x=v out=r n=1000003");
+	ck_assert_msg(fabs(r[0] / 1e30 - sqrt(ss)) < 1e-5 * sqrt(ss), "%g",
+		      r[0]);
+	expect_ok("asum x=vd out=r n=1000003 dtype=f64");
+	ck_assert_msg(fabs(*(double *)r - sa) < 1e-12 * sa, "%g", *(double *)r);
+	expect_ok("scal x=v alpha=-0.25 n=1000003");
+	for (int i = 0; i < len; i++)
+		ck_assert(v[i] == (float)(vd[i] * -0.25));
+	expect_error("gemv a=A x=x y=y m=3 n=10 lda=5", "lda=5 is less than");
+	expect_error("gemv a=A x=x y=A m=3 n=10", "'y' overlaps 'a'");
+	expect_error("scal x=v n=10", "missing argument 'alpha'");
+	expect_error("nrm2 x=v out=r n=3 dtype=i32", "not supported");
+	expect_error("asum x=r out=r n=3 dtype=f64", "needs 24 (n*8)");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-	    gemm_shapes,
-	    gemm_options,
-	    vector_kernels,
-	    elementwise_kernels,
+	    gemm_shapes,	 gemm_options, vector_kernels,
+	    elementwise_kernels, blas_kernels,
 	};
 	return run_suite(suite_with_daemon("kernels", setup, teardown, 300,
 					   tests,

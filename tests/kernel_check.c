@@ -340,3 +340,51 @@ int run_tcase(const char *name, TCase *tc)
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+/* Text lines */
+
+struct vgpu_cmd line_cmd;
+char line_msg[VGPU_MSG_MAX];
+static int line_err;
+
+enum vgpu_line_kind parse_line(const char *line)
+{
+	line_err = 0;
+	return vgpu_text_parse(line, strlen(line), &line_cmd, &line_err,
+			       line_msg, sizeof(line_msg));
+}
+
+void expect_parse_error(const char *line, int want_err, const char *want_msg)
+{
+	ck_assert_msg(parse_line(line) == VGPU_LINE_ERROR, "'%s' parsed", line);
+	ck_assert_msg(line_err == want_err && strstr(line_msg, want_msg),
+		      "'%s': err %d '%s', want %d '%s'", line, line_err,
+		      line_msg, want_err, want_msg);
+}
+
+int validate_line(const char *line, uint64_t size, bool same)
+{
+	ck_assert_msg(parse_line(line) == VGPU_LINE_COMMAND, "'%s': %s", line,
+		      line_msg);
+	struct vgpu_bufinfo info[VGPU_MAX_ARGS];
+	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++)
+		info[i] =
+		    (struct vgpu_bufinfo){.id = same ? 1 : i + 1, .size = size};
+	line_msg[0] = '\0';
+	return vgpu_cmd_validate(&line_cmd, info, line_msg, sizeof(line_msg));
+}
+
+void expect_valid(const char *line, uint64_t size, bool same)
+{
+	int rc = validate_line(line, size, same);
+	ck_assert_msg(rc == 0, "'%s': %d %s", line, rc, line_msg);
+}
+
+void expect_invalid(const char *line, uint64_t size, bool same, int want_err,
+		    const char *want_msg)
+{
+	int rc = validate_line(line, size, same);
+	ck_assert_msg(rc == want_err && strstr(line_msg, want_msg),
+		      "'%s': %d '%s', want %d '%s'", line, rc, line_msg,
+		      want_err, want_msg);
+}

@@ -15,6 +15,8 @@
 
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
+#include <vgpufs/text_proto.h>
+#include <vgpufs/validate.h>
 
 #include "kernel_impl.h"
 
@@ -95,6 +97,24 @@ uint32_t ntiles_for(const struct vgpu_cmd *c, void *const *ptr,
 /* Runs C over PTR in MODE; returns 0 or the kernel's -errno. */
 int run(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);
 void run_ok(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);
+
+/*
+ * Text lines through the parser and the validator: the last line's command
+ * and message, for further checks.
+ */
+extern struct vgpu_cmd line_cmd;
+extern char line_msg[VGPU_MSG_MAX];
+enum vgpu_line_kind parse_line(const char *line);
+/* LINE fails to parse with WANT_ERR and a message containing WANT_MSG. */
+void expect_parse_error(const char *line, int want_err, const char *want_msg);
+/*
+ * Parses LINE and validates it against buffers of SIZE bytes each, all one
+ * buffer when SAME (else each its own). Returns the validator's result.
+ */
+int validate_line(const char *line, uint64_t size, bool same);
+void expect_valid(const char *line, uint64_t size, bool same);
+void expect_invalid(const char *line, uint64_t size, bool same, int want_err,
+		    const char *want_msg);
 
 /* Runs TC as the one case of a suite NAME; the exit status for main(). */
 int run_tcase(const char *name, TCase *tc);

@@ -21,8 +21,6 @@
 
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
-#include <vgpufs/text_proto.h>
-#include <vgpufs/validate.h>
 
 #include "kernel_check.h"
 
@@ -687,86 +685,38 @@ END_TEST
 
 /* Text lines through the parser and the validator */
 
-static struct vgpu_cmd cmd;
-static int err;
-static char msg[VGPU_MSG_MAX];
-
-static enum vgpu_line_kind parse(const char *line)
-{
-	err = 0;
-	return vgpu_text_parse(line, strlen(line), &cmd, &err, msg,
-			       sizeof(msg));
-}
-
-static void expect_parse_error(const char *line, int want_err,
-			       const char *want_msg)
-{
-	ck_assert_msg(parse(line) == VGPU_LINE_ERROR, "'%s' parsed", line);
-	ck_assert_msg(err == want_err && strstr(msg, want_msg),
-		      "'%s': err %d '%s', want %d '%s'", line, err, msg,
-		      want_err, want_msg);
-}
-
-/*
- * Parses LINE and validates it against buffers of SIZE bytes each, all one
- * buffer when SAME (else each its own). Returns the validator's result.
- */
-static int validate(const char *line, uint64_t size, bool same)
-{
-	ck_assert_msg(parse(line) == VGPU_LINE_COMMAND, "'%s': %s", line, msg);
-	struct vgpu_bufinfo info[VGPU_MAX_ARGS];
-	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++)
-		info[i] =
-		    (struct vgpu_bufinfo){.id = same ? 1 : i + 1, .size = size};
-	msg[0] = '\0';
-	return vgpu_cmd_validate(&cmd, info, msg, sizeof(msg));
-}
-
-static void expect_valid(const char *line, uint64_t size, bool same)
-{
-	int rc = validate(line, size, same);
-	ck_assert_msg(rc == 0, "'%s': %d %s", line, rc, msg);
-}
-
-static void expect_invalid(const char *line, uint64_t size, bool same,
-			   int want_err, const char *want_msg)
-{
-	int rc = validate(line, size, same);
-	ck_assert_msg(rc == want_err && strstr(msg, want_msg),
-		      "'%s': %d '%s', want %d '%s'", line, rc, msg, want_err,
-		      want_msg);
-}
-
 START_TEST(text_lines)
 {
 	/* binary: the three forms of b */
 	expect_valid("add a=x b=y out=z n=100", 400, false);
-	ck_assert_int_eq(cmd.spec->id, VGPU_K_ADD);
-	ck_assert(vgpu_cmd_given(&cmd, BIN_B));
-	ck_assert(!vgpu_cmd_given(&cmd, BIN_BSCALAR));
-	ck_assert_int_eq(vgpu_cmd_i(&cmd, BIN_ROWS), 0);
-	ck_assert_int_eq(vgpu_cmd_i(&cmd, BIN_DTYPE), VGPU_F32);
+	ck_assert_int_eq(line_cmd.spec->id, VGPU_K_ADD);
+	ck_assert(vgpu_cmd_given(&line_cmd, BIN_B));
+	ck_assert(!vgpu_cmd_given(&line_cmd, BIN_BSCALAR));
+	ck_assert_int_eq(vgpu_cmd_i(&line_cmd, BIN_ROWS), 0);
+	ck_assert_int_eq(vgpu_cmd_i(&line_cmd, BIN_DTYPE), VGPU_F32);
 	expect_valid("add a=x b=y out=z n=1000", 4000, false);
 	expect_invalid("add a=x b=y out=z n=1000", 400, false, -EINVAL,
 		       "add: buffer 'a' holds 400 bytes, needs 4000 (n*4)");
 	expect_valid("sub a=x b=row out=z n=1000 rows=10 dtype=f64", 8000,
 		     false);
-	ck_assert_int_eq(vgpu_cmd_i(&cmd, BIN_ROWS), 10);
+	ck_assert_int_eq(vgpu_cmd_i(&line_cmd, BIN_ROWS), 10);
 	/* a broadcast row needs n/rows elements only */
-	ck_assert_int_eq(parse("sub a=x b=row out=z n=1000 rows=10"),
+	ck_assert_int_eq(parse_line("sub a=x b=row out=z n=1000 rows=10"),
 			 VGPU_LINE_COMMAND);
 	{
 		struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {
 		    [BIN_A] = {1, 4000},
 		    [BIN_B] = {2, 399},
 		    [BIN_OUT] = {3, 4000}};
-		ck_assert_int_eq(
-		    vgpu_cmd_validate(&cmd, info, msg, sizeof(msg)), -EINVAL);
-		ck_assert_str_eq(msg, "sub: buffer 'b' holds 399 bytes, "
-				      "needs 400 (n/rows*4)");
+		ck_assert_int_eq(vgpu_cmd_validate(&line_cmd, info, line_msg,
+						   sizeof(line_msg)),
+				 -EINVAL);
+		ck_assert_str_eq(line_msg, "sub: buffer 'b' holds 399 bytes, "
+					   "needs 400 (n/rows*4)");
 		info[BIN_B].size = 400;
-		ck_assert_int_eq(
-		    vgpu_cmd_validate(&cmd, info, msg, sizeof(msg)), 0);
+		ck_assert_int_eq(vgpu_cmd_validate(&line_cmd, info, line_msg,
+						   sizeof(line_msg)),
+				 0);
 	}
 	expect_invalid("add a=x b=y out=z n=1000 rows=3", 1 << 20, false,
 		       -EINVAL, "add: rows=3 does not divide n=1000");
@@ -775,11 +725,11 @@ START_TEST(text_lines)
 	expect_valid("add a=x b=y out=z n=0 rows=7", 0, false);
 	/* scalar: b is bound to a's buffer and needs nothing */
 	expect_valid("mul a=x+8 bscalar=-0.5 out=z n=100", 408, false);
-	ck_assert(!vgpu_cmd_given(&cmd, BIN_B));
-	ck_assert_int_eq(cmd.buf[BIN_B].name_len, 1);
-	ck_assert(memcmp(cmd.buf[BIN_B].name, "x", 1) == 0);
-	ck_assert_int_eq(cmd.buf[BIN_B].offset, 8);
-	ck_assert(vgpu_cmd_f(&cmd, BIN_BSCALAR) == -0.5);
+	ck_assert(!vgpu_cmd_given(&line_cmd, BIN_B));
+	ck_assert_int_eq(line_cmd.buf[BIN_B].name_len, 1);
+	ck_assert(memcmp(line_cmd.buf[BIN_B].name, "x", 1) == 0);
+	ck_assert_int_eq(line_cmd.buf[BIN_B].offset, 8);
+	ck_assert(vgpu_cmd_f(&line_cmd, BIN_BSCALAR) == -0.5);
 	expect_valid("mul a=x bscalar=2 out=x n=100", 400, true);
 	expect_invalid("add a=x b=y bscalar=1 out=z n=10", 400, false, -EINVAL,
 		       "add: give either b= (a vector) or bscalar=");
@@ -875,7 +825,7 @@ START_TEST(catalog)
 	    "add", "sub",  "mul",  "div",     "max",   "min",
 	    "pow", "relu", "gelu", "sigmoid", "tanh",  "exp",
 	    "log", "sqrt", "abs",  "neg",     "recip", "cast"};
-	ck_assert_uint_eq(vgpu_catalog_count(), VGPU_K_CAST + 1);
+	ck_assert_uint_gt(vgpu_catalog_count(), VGPU_K_CAST);
 	for (unsigned i = 0; i < COUNT(names); i++) {
 		const struct vgpu_kernel_spec *k =
 		    vgpu_catalog_find(names[i], strlen(names[i]));
@@ -887,9 +837,9 @@ START_TEST(catalog)
 		int n = vgpu_catalog_describe(k, buf, sizeof(buf));
 		ck_assert_int_lt(n, (int)sizeof(buf));
 		ck_assert(strstr(buf, "dtypes: f32, f64"));
-		ck_assert_msg(parse(k->example) == VGPU_LINE_COMMAND, "%s: %s",
-			      k->example, msg);
-		ck_assert_ptr_eq(cmd.spec, k);
+		ck_assert_msg(parse_line(k->example) == VGPU_LINE_COMMAND,
+			      "%s: %s", k->example, line_msg);
+		ck_assert_ptr_eq(line_cmd.spec, k);
 	}
 	char buf[4096];
 	vgpu_catalog_describe(vgpu_catalog_by_id(VGPU_K_CAST), buf,

@@ -35,6 +35,11 @@ enum vgpu_kernel_id {
 	VGPU_K_NEG = 21,
 	VGPU_K_RECIP = 22,
 	VGPU_K_CAST = 23,
+	/* BLAS, besides axpy dot gemm */
+	VGPU_K_GEMV = 24,
+	VGPU_K_SCAL = 25,
+	VGPU_K_NRM2 = 26,
+	VGPU_K_ASUM = 27,
 	VGPU_K_COUNT
 };
 
@@ -73,6 +78,22 @@ enum {
 /* relu gelu sigmoid tanh exp log sqrt abs neg recip */
 enum { UN_X, UN_OUT, UN_N, UN_DTYPE, UN_NARGS };
 enum { CAST_X, CAST_OUT, CAST_N, CAST_FROM, CAST_TO, CAST_NARGS };
+enum {
+	GEMV_A,
+	GEMV_X,
+	GEMV_Y,
+	GEMV_M, /* A is m x n as stored, whether transa or not */
+	GEMV_N,
+	GEMV_TRANSA,
+	GEMV_ALPHA,
+	GEMV_BETA,
+	GEMV_LDA, /* 0: not given, n */
+	GEMV_DTYPE,
+	GEMV_NARGS
+};
+enum { SCAL_X, SCAL_N, SCAL_ALPHA, SCAL_DTYPE, SCAL_NARGS };
+/* nrm2 asum: out[0] = a norm of x */
+enum { NORM_X, NORM_OUT, NORM_N, NORM_DTYPE, NORM_NARGS };
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

@@ -180,6 +180,7 @@ static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     [VGPU_K_SCAL] = &vgpu_spec_scal,
     [VGPU_K_NRM2] = &vgpu_spec_nrm2,
     [VGPU_K_ASUM] = &vgpu_spec_asum,
+    [VGPU_K_GEMM_BATCHED] = &vgpu_spec_gemm_batched,
     /* catalog_elementwise.c */
     [VGPU_K_ADD] = &vgpu_spec_add,
     [VGPU_K_SUB] = &vgpu_spec_sub,

@@ -9,7 +9,8 @@ extern const struct vgpu_kernel_impl vgpu_k_fill;
 extern const struct vgpu_kernel_impl vgpu_k_copy;
 extern const struct vgpu_kernel_impl vgpu_k_axpy;
 extern const struct vgpu_kernel_impl vgpu_k_dot;
-extern const struct vgpu_kernel_impl vgpu_k_gemm;
+/* k_gemm.c */
+extern const struct vgpu_kernel_impl vgpu_k_gemm, vgpu_k_gemm_batched;
 /* k_binary.c */
 extern const struct vgpu_kernel_impl vgpu_k_add, vgpu_k_sub, vgpu_k_mul,
     vgpu_k_div, vgpu_k_max, vgpu_k_min, vgpu_k_pow;

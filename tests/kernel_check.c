@@ -388,3 +388,17 @@ void expect_invalid(const char *line, uint64_t size, bool same, int want_err,
 		      "'%s': %d '%s', want %d '%s'", line, rc, line_msg,
 		      want_err, want_msg);
 }
+
+uint32_t gemm_tiles_of(unsigned id, size_t m, size_t n, size_t k, size_t batch,
+		       int dt, unsigned workers)
+{
+	struct vgpu_cmd c = mkcmd(id);
+	c.val[GEMM_M].i = (int64_t)m;
+	c.val[GEMM_N].i = (int64_t)n;
+	c.val[GEMM_K].i = (int64_t)k;
+	c.val[GEMM_DTYPE].i = dt;
+	if (id == VGPU_K_GEMM_BATCHED)
+		c.val[GEMMB_BATCH].i = (int64_t)batch;
+	void *ptr[VGPU_MAX_ARGS] = {0}; /* plans look at no memory */
+	return ntiles_for(&c, ptr, workers);
+}

@@ -94,6 +94,12 @@ extern const char *const mode_name[RUN_MODES];
 /* Tiles the kernel plans for C over PTR with WORKERS workers. */
 uint32_t ntiles_for(const struct vgpu_cmd *c, void *const *ptr,
 		    unsigned workers);
+/*
+ * Tiles planned with WORKERS workers for gemm (ID VGPU_K_GEMM; BATCH
+ * ignored) or gemm_batched of that shape and dtype.
+ */
+uint32_t gemm_tiles_of(unsigned id, size_t m, size_t n, size_t k, size_t batch,
+		       int dt, unsigned workers);
 /* Runs C over PTR in MODE; returns 0 or the kernel's -errno. */
 int run(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);
 void run_ok(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);

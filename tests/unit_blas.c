@@ -332,6 +332,304 @@ START_TEST(gemv_degenerate)
 }
 END_TEST
 
+/* gemm (bf16) and gemm_batched */
+
+/* One operand of BATCH gemms: the matrices STRIDE elements apart. */
+struct bop {
+	struct arr a;
+	size_t rows, cols, ld, span, stride;
+	size_t total;	/* elements of all the matrices */
+	int64_t ld_arg; /* 0: packed, the default */
+};
+
+static void bop_init(struct bop *o, int dt, size_t rows, size_t cols,
+		     size_t pad, int64_t stride, size_t batch, bool exact)
+{
+	o->rows = rows;
+	o->cols = cols;
+	o->ld = (cols ? cols : 1) + pad;
+	o->ld_arg = pad ? (int64_t)o->ld : 0;
+	o->span = rows && cols ? (rows - 1) * o->ld + cols : 0;
+	o->stride = stride >= 0 ? (size_t)stride : rows * (pad ? o->ld : cols);
+	o->total = batch ? (batch - 1) * o->stride + o->span : 0;
+	arr_init(&o->a, dt, irand(0, 5), o->total, 1.0);
+	/* small integers: products and sums exact in f32 (and bf16 inputs) */
+	for (size_t i = 0; exact && i < o->total; i++)
+		put(o->a.p, dt, i, (double)irand(0, 16) - 8);
+}
+
+/* Element (r, c) of matrix I. */
+static size_t bop_at(const struct bop *o, size_t i, size_t r, size_t c)
+{
+	return i * o->stride + r * o->ld + c;
+}
+
+struct bgemm_case {
+	unsigned id; /* VGPU_K_GEMM (batch 1) or VGPU_K_GEMM_BATCHED */
+	int dt;
+	size_t m, n, k, batch;
+	int ta, tb;
+	double alpha, beta;
+	size_t pada, padb, padc;
+	int64_t sa, sb, sc; /* strides; -1: the default */
+	bool nan_c;	    /* C's elements NaN (with beta = 0) */
+	bool exact;	    /* small integers: the result must be exact */
+	unsigned workers;   /* for RUN_SERIAL's plan; 0: the default */
+};
+
+static void run_workers(const struct vgpu_cmd *c, void *const *ptr,
+			enum mode mode, unsigned workers)
+{
+	if (mode == RUN_SERIAL && workers) {
+		struct vgpu_launch l = {.cmd = c};
+		memcpy(l.ptr, ptr, sizeof(l.ptr));
+		ck_assert_int_eq(vgpu_kernel_run_serial(&l, workers), 0);
+	} else {
+		run_ok(c, ptr, mode);
+	}
+}
+
+static void check_bgemm(const struct bgemm_case *g, enum mode mode)
+{
+	int in = g->dt, out = g->dt == VGPU_BF16 ? VGPU_F32 : g->dt;
+	size_t batch = g->id == VGPU_K_GEMM ? 1 : g->batch;
+	struct bop a, b, cm;
+	bop_init(&a, in, g->ta ? g->k : g->m, g->ta ? g->m : g->k, g->pada,
+		 g->sa, batch, g->exact);
+	bop_init(&b, in, g->tb ? g->n : g->k, g->tb ? g->k : g->n, g->padb,
+		 g->sb, batch, g->exact);
+	bop_init(&cm, out, g->m, g->n, g->padc, g->sc, batch, g->exact);
+	for (size_t i = 0; g->nan_c && i < cm.total; i++)
+		put(cm.a.p, out, i, NAN);
+	arr_snap(&a.a);
+	arr_snap(&b.a);
+	arr_snap(&cm.a);
+
+	struct vgpu_cmd c = mkcmd(g->id);
+	c.val[GEMM_M].i = (int64_t)g->m;
+	c.val[GEMM_N].i = (int64_t)g->n;
+	c.val[GEMM_K].i = (int64_t)g->k;
+	c.val[GEMM_DTYPE].i = g->dt;
+	c.val[GEMM_TRANSA].i = g->ta;
+	c.val[GEMM_TRANSB].i = g->tb;
+	c.val[GEMM_ALPHA].f = g->alpha;
+	c.val[GEMM_BETA].f = g->beta;
+	c.val[GEMM_LDA].i = a.ld_arg;
+	c.val[GEMM_LDB].i = b.ld_arg;
+	c.val[GEMM_LDC].i = cm.ld_arg;
+	if (g->id == VGPU_K_GEMM_BATCHED) {
+		c.val[GEMMB_BATCH].i = (int64_t)g->batch;
+		c.val[GEMMB_STRIDE_A].i = g->sa;
+		c.val[GEMMB_STRIDE_B].i = g->sb;
+		c.val[GEMMB_STRIDE_C].i = g->sc;
+	}
+	void *ptr[VGPU_MAX_ARGS] = {
+	    [GEMM_A] = a.a.p, [GEMM_B] = b.a.p, [GEMM_C] = cm.a.p};
+	run_workers(&c, ptr, mode, g->workers);
+
+	/* alpha and beta are f32 for f32 C */
+	double alpha = to_dt(g->alpha, out), beta = to_dt(g->beta, out);
+	double tol = g->exact ? 0 : 2 * (double)(g->k + 3) * eps(out);
+	bool *inside = calloc(cm.a.total, sizeof(bool));
+	ck_assert_ptr_nonnull(inside);
+	for (size_t t = 0; t < batch; t++)
+		for (size_t i = 0; i < g->m; i++)
+			for (size_t j = 0; j < g->n; j++) {
+				double s = 0, mag = 0;
+				for (size_t p = 0; p < g->k; p++) {
+					double av = arr_old(
+					    &a.a, g->ta ? bop_at(&a, t, p, i)
+							: bop_at(&a, t, i, p));
+					double bv = arr_old(
+					    &b.a, g->tb ? bop_at(&b, t, j, p)
+							: bop_at(&b, t, p, j));
+					s += av * bv;
+					mag += fabs(av * bv);
+				}
+				size_t at = bop_at(&cm, t, i, j);
+				double want = alpha * s,
+				       bound = fabs(alpha) * mag;
+				if (beta != 0) {
+					want += beta * arr_old(&cm.a, at);
+					bound +=
+					    fabs(beta * arr_old(&cm.a, at));
+				}
+				double got = get(cm.a.p, out, at);
+				inside[arr_index(&cm.a, at)] = true;
+				EXPECT(
+				    fabs(got - want) <= tol * bound,
+				    "%s %s m=%zu n=%zu k=%zu batch=%zu "
+				    "transa=%d transb=%d alpha=%g beta=%g "
+				    "pads=%zu,%zu,%zu strides=%lld,%lld,%lld "
+				    "(%s): C%zu[%zu][%zu] = %.17g, want %.17g",
+				    c.spec->name, dtname(g->dt), g->m, g->n,
+				    g->k, g->batch, g->ta, g->tb, g->alpha,
+				    g->beta, g->pada, g->padb, g->padc,
+				    (long long)g->sa, (long long)g->sb,
+				    (long long)g->sc, mode_name[mode], t, i, j,
+				    got, want);
+			}
+	/* A and B are only read; C changes only in its matrices */
+	EXPECT(arr_same(&a.a) && arr_same(&b.a), "%s: wrote A or B",
+	       c.spec->name);
+	for (size_t j = 0; j < cm.a.total; j++)
+		EXPECT(inside[j] || arr_elem_same(&cm.a, j),
+		       "%s m=%zu n=%zu batch=%zu: wrote C element %zu outside "
+		       "the matrices",
+		       c.spec->name, g->m, g->n, g->batch, j);
+	free(inside);
+	arr_free(&a.a);
+	arr_free(&b.a);
+	arr_free(&cm.a);
+}
+
+/* bf16 inputs exact in bf16: the f32 result must be exact too */
+START_TEST(gemm_bf16)
+{
+	static const size_t mnk[][3] = {
+	    {1, 1, 1},	     {1, 7, 33},     {7, 1, 130},    {33, 130, 1},
+	    {130, 257, 7},   {5, 6, 0},	     {0, 9, 4},	     {9, 0, 4},
+	    {300, 290, 200}, {1100, 8, 300}, {40, 2100, 300}};
+	static const double ab[][2] = {
+	    {1.0, 0.0}, {-0.5, 2.0}, {2.0, 1.0}, {0.25, -0.75}, {0, 0.5}};
+	for (size_t s = 0; s < COUNT(mnk); s++)
+		for (int t = 0; t < 4; t++) {
+			const double *v = ab[(s + t) % COUNT(ab)];
+			struct bgemm_case g = {
+			    .id = VGPU_K_GEMM,
+			    .dt = VGPU_BF16,
+			    .m = mnk[s][0],
+			    .n = mnk[s][1],
+			    .k = mnk[s][2],
+			    .ta = t & 1,
+			    .tb = t >> 1,
+			    .alpha = v[0],
+			    .beta = v[1],
+			    .pada = (s + t) % 3 ? 0 : 3,
+			    .padb = (s + t) % 2 ? 0 : 5,
+			    .padc = s % 2 ? 2 : 0,
+			    .nan_c = v[1] == 0,
+			    .exact = true,
+			    .workers = (unsigned)(1 + s % 4),
+			};
+			check_bgemm(&g, (enum mode)((s + t) % RUN_MODES));
+		}
+	/* inputs rounded to bf16: the products of what is stored, in f32 */
+	struct bgemm_case g = {.id = VGPU_K_GEMM,
+			       .dt = VGPU_BF16,
+			       .m = 77,
+			       .n = 301,
+			       .k = 555,
+			       .tb = 1,
+			       .alpha = 1.5,
+			       .beta = -1};
+	for (int mode = 0; mode < RUN_MODES; mode++)
+		check_bgemm(&g, mode);
+}
+END_TEST
+
+static const int gemm_dtypes[] = {VGPU_F32, VGPU_F64, VGPU_BF16};
+
+/* Batches: 0, 1 and many, shared operands (stride 0), gaps between Cs. */
+START_TEST(gemm_batched)
+{
+	static const size_t shape[][4] = {/* m, n, k, batch */
+					  {3, 5, 7, 0},	   {3, 5, 7, 1},
+					  {1, 1, 1, 9},	   {17, 1, 33, 5},
+					  {4, 4, 0, 6},	   {0, 4, 4, 3},
+					  {8, 9, 10, 37},  {16, 16, 16, 2000},
+					  {65, 31, 47, 4}, {200, 190, 150, 2}};
+	int dt = gemm_dtypes[_i];
+	int cases = 0;
+	for (size_t s = 0; s < COUNT(shape); s++)
+		for (int t = 0; t < 4; t++) {
+			size_t m = shape[s][0], n = shape[s][1];
+			struct bgemm_case g = {
+			    .id = VGPU_K_GEMM_BATCHED,
+			    .dt = dt,
+			    .m = m,
+			    .n = n,
+			    .k = shape[s][2],
+			    .batch = shape[s][3],
+			    .ta = t & 1,
+			    .tb = t >> 1,
+			    .alpha = t == 2 ? 0.0 : 1.25,
+			    .beta = t % 2 ? 0.0 : -0.5,
+			    .pada = t == 1 ? 2 : 0,
+			    .padb = t == 2 ? 3 : 0,
+			    .padc = t == 3 ? 1 : 0,
+			    .sa = -1,
+			    .sb = -1,
+			    .sc = -1,
+			    .exact = dt == VGPU_BF16,
+			    .workers = (unsigned)(1 + (s + t) % 5),
+			};
+			g.nan_c = g.beta == 0;
+			/* one A or one B for all; C matrices with gaps */
+			if (s % 3 == 1)
+				g.sa = 0;
+			if (s % 3 == 2)
+				g.sb = 0;
+			if (t == 1)
+				g.sc = (int64_t)(m * (n + 1) + 3);
+			check_bgemm(&g, (enum mode)(cases++ % RUN_MODES));
+		}
+}
+END_TEST
+
+/* k = 0 ignores A and B, whatever their strides: C = beta*C */
+START_TEST(gemm_batched_k0)
+{
+	float a[1] = {NAN}, cm[4 * 3] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+	struct vgpu_cmd c = mkcmd(VGPU_K_GEMM_BATCHED);
+	c.val[GEMM_M].i = 2;
+	c.val[GEMM_N].i = 2;
+	c.val[GEMMB_BATCH].i = 3;
+	c.val[GEMM_BETA].f = -2;
+	c.val[GEMMB_STRIDE_A].i = (int64_t)1 << 58;
+	c.val[GEMMB_STRIDE_B].i = (int64_t)1 << 58;
+	void *ptr[VGPU_MAX_ARGS] = {[GEMM_A] = a, [GEMM_B] = a, [GEMM_C] = cm};
+	run_ok(&c, ptr, RUN_THREADS);
+	for (int i = 0; i < 12; i++)
+		ck_assert(cm[i] == -2.0f * (float)(i + 1));
+}
+END_TEST
+
+static uint32_t bgemm_tiles(size_t m, size_t n, size_t k, size_t batch, int dt,
+			    unsigned workers)
+{
+	return gemm_tiles_of(VGPU_K_GEMM_BATCHED, m, n, k, batch, dt, workers);
+}
+
+/* Many small gemms and a few big ones: both spread over the workers. */
+START_TEST(gemm_batched_plan)
+{
+	for (unsigned w = 1; w <= 16; w *= 2) {
+		ck_assert_uint_eq(bgemm_tiles(64, 64, 64, 0, VGPU_F32, w), 1);
+		ck_assert_uint_eq(bgemm_tiles(8, 8, 8, 10, VGPU_F32, w), 1);
+		uint32_t t = bgemm_tiles(16, 16, 16, 100000, VGPU_F32, w);
+		ck_assert_uint_ge(t, 2 * w);
+		ck_assert_uint_le(t, 4 * w + 100000 * 5e4 / 4.4e9);
+		t = bgemm_tiles(1024, 1024, 1024, 2, VGPU_BF16, w);
+		ck_assert_uint_ge(t, 2 * w);
+		ck_assert_uint_eq(t % w, 0);
+		/* a huge batch of big gemms: tiles of at most ~4.4 GFLOP */
+		t = bgemm_tiles(512, 512, 512, 1000, VGPU_F64, w);
+		ck_assert_uint_ge(t, 2 * 1000 * 2 * 512.0 * 512 * 512 / 4.4e9);
+	}
+	/* one gemm: as gemm plans it */
+	for (int i = 0; i < 300; i++) {
+		size_t m = irand(0, 3000), n = irand(0, 3000),
+		       k = irand(0, 300);
+		unsigned w = (unsigned)irand(1, 32);
+		int dt = (int)irand(0, 1);
+		ck_assert_uint_eq(
+		    bgemm_tiles(m, n, k, 1, dt, w),
+		    gemm_tiles_of(VGPU_K_GEMM, m, n, k, 0, dt, w));
+	}
+}
+END_TEST
+
 static uint32_t gemv_tiles(size_t m, size_t n, int ta, int dt)
 {
 	struct vgpu_cmd c = mkcmd(VGPU_K_GEMV);
@@ -462,14 +760,113 @@ START_TEST(text_lines)
 	expect_invalid("asum x=x out=r n=1 dtype=bf16", 64, false, -EINVAL,
 		       "asum: dtype=bf16 is not supported (f32, f64)");
 	expect_valid("nrm2 x=x out=r n=0", 4, false);
+	/* gemm with bf16 inputs: A and B 2 bytes an element, C 4 */
+	expect_valid("gemm a=A b=B c=C m=2 n=3 k=4 dtype=bf16", 24, false);
+	expect_invalid("gemm a=A b=B c=C m=2 n=3 k=4 dtype=bf16", 23, false,
+		       -EINVAL,
+		       "gemm: buffer 'b' holds 23 bytes, needs 24 (k*n*2)");
+	expect_invalid(
+	    "gemm a=A b=B c=C+1 m=2 n=3 k=4 dtype=bf16", 24, false, -EINVAL,
+	    "gemm: buffer 'c' holds 24 bytes, needs 24 (m*n*4) from offset 1");
+	expect_invalid("gemm a=A b=B c=C m=2 n=3 k=4 lda=1 transa=1 dtype=bf16",
+		       1 << 20, false, -EINVAL, "gemm: lda=1 is less than m=2");
+	expect_invalid(
+	    "gemm a=A b=B c=C m=2 n=3 k=4 lda=5 dtype=bf16", 15, false, -EINVAL,
+	    "gemm: buffer 'a' holds 15 bytes, needs 18 (((m-1)*lda+k)*2)");
+	/* gemm_batched: batch matrices at strides */
+	const char *b5 = "gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=5";
+	{
+		ck_assert_int_eq(parse_line(b5), VGPU_LINE_COMMAND);
+		ck_assert_int_eq(vgpu_cmd_i(&line_cmd, GEMMB_STRIDE_A), -1);
+		ck_assert_int_eq(vgpu_cmd_i(&line_cmd, GEMMB_BATCH), 5);
+		struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {[GEMM_A] = {1, 160},
+							   [GEMM_B] = {2, 240},
+							   [GEMM_C] = {3, 120}};
+		ck_assert_int_eq(vgpu_cmd_validate(&line_cmd, info, line_msg,
+						   sizeof(line_msg)),
+				 0);
+		info[GEMM_A].size = 159;
+		ck_assert_int_eq(vgpu_cmd_validate(&line_cmd, info, line_msg,
+						   sizeof(line_msg)),
+				 -EINVAL);
+		ck_assert_str_eq(line_msg,
+				 "gemm_batched: buffer 'a' holds 159 bytes, "
+				 "needs 160 (((batch-1)*stride_a+m*k)*4)");
+	}
+	expect_valid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=5 stride_a=0 "
+		     "stride_b=0",
+		     120, false);
+	/* A matrices may overlap each other: they are only read */
+	expect_valid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=5 stride_a=1 "
+		     "ldc=4",
+		     1 << 20, false);
+	expect_invalid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=5 ldc=4 "
+		       "stride_a=0 stride_b=0",
+		       155, false, -EINVAL,
+		       "gemm_batched: buffer 'c' holds 155 bytes, needs 156 "
+		       "(((batch-1)*stride_c+(m-1)*ldc+n)*4)");
+	expect_invalid(
+	    "gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=2 stride_c=0", 1 << 20,
+	    false, -EINVAL,
+	    "gemm_batched: stride_c=0 is less than 6 (m*n), the elements one C "
+	    "spans: C matrices would overlap");
+	expect_invalid(
+	    "gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=2 ldc=5 stride_c=7",
+	    1 << 20, false, -EINVAL, "stride_c=7 is less than 8 ((m-1)*ldc+n)");
+	expect_valid(
+	    "gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=2 ldc=5 stride_c=8",
+	    1 << 20, false);
+	expect_valid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=1 stride_c=0",
+		     1 << 20, false);
+	expect_valid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=0", 0, false);
+	expect_valid("gemm_batched a=A b=B c=C m=0 n=3 k=4 batch=7 stride_c=0",
+		     1 << 20, false);
+	expect_valid("gemm_batched a=A b=B c=C m=2 n=3 k=0 batch=3 "
+		     "stride_a=576460752303423487",
+		     72, false);
+	expect_invalid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=2147483647 "
+		       "stride_a=576460752303423487",
+		       1 << 20, false, -EOVERFLOW,
+		       "gemm_batched: stride_a overflows a 64-bit size");
+	expect_invalid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=2147483647 "
+		       "stride_c=1000000000000",
+		       1 << 20, false, -EOVERFLOW,
+		       "gemm_batched: stride_c overflows");
+	expect_invalid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=2147483647 "
+		       "stride_a=0 stride_b=0 stride_c=100000000",
+		       1 << 20, false, -EINVAL,
+		       "gemm_batched: buffer 'c' holds 1048576 bytes, needs "
+		       "858993458400000024 (((batch-1)*stride_c+m*n)*4)");
+	/* C may not overlap A or B; A and B may overlap */
+	expect_invalid(
+	    "gemm_batched a=X b=X c=X+156 m=2 n=3 k=4 batch=5 stride_b=0",
+	    1 << 20, true, -EINVAL, "gemm_batched: 'c' overlaps 'a'");
+	expect_valid("gemm_batched a=X b=X c=X+160 m=2 n=3 k=4 batch=5 "
+		     "stride_a=0 stride_b=0",
+		     1 << 20, true);
+	expect_valid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=5 dtype=bf16",
+		     120, false);
+	expect_invalid("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=5 "
+		       "stride_b=0 dtype=bf16",
+		       119, false, -EINVAL,
+		       "buffer 'c' holds 119 bytes, needs 120 "
+		       "(((batch-1)*stride_c+m*n)*4)");
+	expect_parse_error("gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=-1",
+			   -ERANGE, "batch=-1 is out of range");
+	expect_parse_error("gemm_batched a=A b=B c=C m=2 n=3 k=4", -EINVAL,
+			   "missing argument 'batch'");
+	expect_parse_error(
+	    "gemm_batched a=A b=B c=C m=2 n=3 k=4 batch=1 stride_a=-1", -ERANGE,
+	    "out of range");
 }
 END_TEST
 
 START_TEST(catalog)
 {
-	static const char *const names[] = {"gemv", "scal", "nrm2", "asum"};
+	static const char *const names[] = {"gemv", "scal", "nrm2", "asum",
+					    "gemm_batched"};
 	static const unsigned ids[] = {VGPU_K_GEMV, VGPU_K_SCAL, VGPU_K_NRM2,
-				       VGPU_K_ASUM};
+				       VGPU_K_ASUM, VGPU_K_GEMM_BATCHED};
 	for (unsigned i = 0; i < COUNT(names); i++) {
 		const struct vgpu_kernel_spec *k =
 		    vgpu_catalog_find(names[i], strlen(names[i]));
@@ -480,7 +877,9 @@ START_TEST(catalog)
 		char buf[4096];
 		int n = vgpu_catalog_describe(k, buf, sizeof(buf));
 		ck_assert_int_lt(n, (int)sizeof(buf));
-		ck_assert(strstr(buf, "dtypes: f32, f64\n"));
+		ck_assert(strstr(buf, ids[i] == VGPU_K_GEMM_BATCHED
+					  ? "dtypes: f32, f64, bf16\n"
+					  : "dtypes: f32, f64\n"));
 		ck_assert_msg(parse_line(k->example) == VGPU_LINE_COMMAND,
 			      "%s: %s", k->example, line_msg);
 		ck_assert_ptr_eq(line_cmd.spec, k);
@@ -489,8 +888,10 @@ START_TEST(catalog)
 	for (unsigned id = 0; id < vgpu_catalog_count(); id++) {
 		const struct vgpu_kernel_spec *k = vgpu_catalog_by_id(id);
 		bool takes = k->dtypes & VGPU_DT(VGPU_BF16);
-		ck_assert_msg(takes == (id == VGPU_K_CAST), "%s: bf16 %s",
-			      k->name, takes ? "taken" : "refused");
+		ck_assert_msg(
+		    takes == (id == VGPU_K_CAST || id == VGPU_K_GEMM ||
+			      id == VGPU_K_GEMM_BATCHED),
+		    "%s: bf16 %s", k->name, takes ? "taken" : "refused");
 	}
 }
 END_TEST
@@ -505,6 +906,10 @@ int main(void)
 	tcase_add_test(tc, norm_extremes);
 	tcase_add_loop_test(tc, gemv_shapes, 0, FLOAT_DTYPES);
 	tcase_add_loop_test(tc, gemv_degenerate, 0, FLOAT_DTYPES);
+	tcase_add_test(tc, gemm_bf16);
+	tcase_add_loop_test(tc, gemm_batched, 0, COUNT(gemm_dtypes));
+	tcase_add_test(tc, gemm_batched_k0);
+	tcase_add_test(tc, gemm_batched_plan);
 	tcase_add_test(tc, plans);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, text_lines);

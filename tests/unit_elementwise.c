@@ -758,7 +758,8 @@ START_TEST(text_lines)
 	expect_invalid("fill buf=x value=1 n=1 dtype=u8", 40, false, -EINVAL,
 		       "fill: dtype=u8 is not supported (f32, f64)");
 	expect_invalid("gemm a=A b=B c=C m=1 n=1 k=1 dtype=i32", 40, false,
-		       -EINVAL, "gemm: dtype=i32 is not supported (f32, f64)");
+		       -EINVAL,
+		       "gemm: dtype=i32 is not supported (f32, f64, bf16)");
 	expect_invalid("axpy x=x y=y n=1 dtype=i32", 40, false, -EINVAL,
 		       "axpy: dtype=i32 is not supported");
 	expect_invalid("dot x=x y=y out=r n=1 dtype=u8", 40, false, -EINVAL,

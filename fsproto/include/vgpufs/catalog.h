@@ -40,6 +40,7 @@ enum vgpu_kernel_id {
 	VGPU_K_SCAL = 25,
 	VGPU_K_NRM2 = 26,
 	VGPU_K_ASUM = 27,
+	VGPU_K_GEMM_BATCHED = 28,
 	VGPU_K_COUNT
 };
 
@@ -63,6 +64,14 @@ enum {
 	GEMM_LDB,
 	GEMM_LDC,
 	GEMM_NARGS
+};
+/* gemm_batched: gemm's arguments, then these */
+enum {
+	GEMMB_BATCH = GEMM_NARGS,
+	GEMMB_STRIDE_A, /* elements; -1: not given, the packed size */
+	GEMMB_STRIDE_B,
+	GEMMB_STRIDE_C,
+	GEMMB_NARGS
 };
 /* add sub mul div max min pow: all take the same arguments */
 enum {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define VGPU_LINE_MAX 4096 /* longest text command line, newline excluded */
-#define VGPU_MAX_ARGS 16   /* arguments of one kernel */
+#define VGPU_MAX_ARGS 20   /* arguments of one kernel (at most 32) */
 #define VGPU_MSG_MAX  256  /* longest error message in a completion */
 
 enum vgpu_arg_type {
@@ -56,7 +56,7 @@ struct vgpu_cmd;
  */
 struct vgpu_extent {
 	uint64_t bytes;
-	char formula[48];
+	char formula[64];
 };
 
 /* Which overlaps between buffer arguments a kernel tolerates. */

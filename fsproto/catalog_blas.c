@@ -1,7 +1,7 @@
 /*
- * The BLAS kernels of the catalogue besides axpy and dot: gemm, gemv, scal,
- * nrm2 and asum. Matrices are row-major with a leading dimension (row
- * stride in elements), as OpenBLAS takes them.
+ * The BLAS kernels of the catalogue besides axpy and dot: gemm,
+ * gemm_batched, gemv, scal, nrm2 and asum. Matrices are row-major with a
+ * leading dimension (row stride in elements), as OpenBLAS takes them.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -75,11 +75,16 @@ static void grid_for_area(const struct vgpu_gemm *g, double area, uint64_t *gr,
 	*gc = ceil_div(g->n, nb);
 }
 
+/* GROUPS x GR x GC, in double: no overflow whatever the shape */
+static double tiles(uint64_t groups, uint64_t gr, uint64_t gc)
+{
+	return (double)groups * (double)gr * (double)gc;
+}
+
 /* Whether WORK in GROUPS x GR x GC tiles leaves each enough to be worth it */
 static bool worth(double work, uint64_t groups, uint64_t gr, uint64_t gc)
 {
-	return work / ((double)groups * (double)gr * (double)gc) >=
-	       GEMM_TILE_MIN_WORK;
+	return work / tiles(groups, gr, gc) >= GEMM_TILE_MIN_WORK;
 }
 
 /*
@@ -116,7 +121,7 @@ static uint32_t plan_batch(struct vgpu_launch *l, uint64_t batch,
 	uint64_t max_gc = max_u64(gc, g.n / GEMM_MIN_COLS);
 	/* Two tiles a worker where the work allows, for load balance. */
 	double want = fmin(2.0 * workers, floor(work / GEMM_TILE_MIN_WORK));
-	while ((double)(groups * gr * gc) < want) {
+	while (tiles(groups, gr, gc) < want) {
 		if (groups < batch && worth(work, groups + 1, gr, gc))
 			groups++;
 		else if (gr < max_gr && worth(work, groups, gr + 1, gc))
@@ -127,7 +132,10 @@ static uint32_t plan_batch(struct vgpu_launch *l, uint64_t batch,
 			break;
 	}
 	/* A multiple of the workers keeps them all busy to the end. */
-	for (unsigned i = 0; i < workers && (groups * gr * gc) % workers; i++) {
+	for (unsigned i = 0;
+	     i < workers && tiles(groups, gr, gc) <= VGPU_TILES_MAX &&
+	     (groups * gr * gc) % workers;
+	     i++) {
 		if (groups < batch && worth(work, groups + 1, gr, gc))
 			groups++;
 		else if (gr < max_gr && worth(work, groups, gr + 1, gc))
@@ -135,7 +143,7 @@ static uint32_t plan_batch(struct vgpu_launch *l, uint64_t batch,
 		else
 			break;
 	}
-	if (groups * gr * gc > VGPU_TILES_MAX)
+	if (tiles(groups, gr, gc) > VGPU_TILES_MAX)
 		groups = max_u64(1, VGPU_TILES_MAX / (gr * gc));
 	if (gr * gc > VGPU_TILES_MAX)
 		gr = max_u64(1, VGPU_TILES_MAX / gc);

@@ -181,120 +181,19 @@ static const struct vgpu_kernel_spec k_dot = {
     .example = "dot x=x y=y out=r n=1M",
 };
 
-/* gemm */
-
-static const struct vgpu_arg_spec gemm_args[GEMM_NARGS] = {
-    [GEMM_A] = BUF("a", VGPU_ACC_R, "matrix A (m x k after transa)"),
-    [GEMM_B] = BUF("b", VGPU_ACC_R, "matrix B (k x n after transb)"),
-    [GEMM_C] = BUF("c", VGPU_ACC_RW, "matrix C (m x n), result"),
-    [GEMM_M] = INT("m", true, 0, DIM_MAX, 0, "rows of op(A) and C"),
-    [GEMM_N] = INT("n", true, 0, DIM_MAX, 0, "columns of op(B) and C"),
-    [GEMM_K] = INT("k", true, 0, DIM_MAX, 0, "columns of op(A), rows of op(B)"),
-    [GEMM_DTYPE] = DTYPE,
-    [GEMM_TRANSA] = BOOL("transa", "1: A is stored k x m (op(A) = A^T)"),
-    [GEMM_TRANSB] = BOOL("transb", "1: B is stored n x k (op(B) = B^T)"),
-    [GEMM_ALPHA] = FLT("alpha", false, 1.0, "scale of op(A)*op(B) (default 1)"),
-    [GEMM_BETA] =
-	FLT("beta", false, 0.0, "scale of C (default 0: C is not read)"),
-    [GEMM_LDA] = INT("lda", false, 1, DIM_MAX, 0,
-		     "row stride of A in elements (default: packed)"),
-    [GEMM_LDB] = INT("ldb", false, 1, DIM_MAX, 0,
-		     "row stride of B in elements (default: packed)"),
-    [GEMM_LDC] = INT("ldc", false, 1, DIM_MAX, 0,
-		     "row stride of C in elements (default n)"),
-};
-
-/*
- * One stored matrix of gemm: ROWS x COLS as stored, leading dimension
- * argument LD_IDX (0 = packed). Names are for the messages.
- */
-static int gemm_matrix(const struct vgpu_cmd *c, struct vgpu_extent *e,
-		       unsigned ld_idx, uint64_t rows, uint64_t cols,
-		       const char *rname, const char *cname, char *msg,
-		       size_t len)
-{
-	const char *ldname = c->spec->args[ld_idx].name;
-	uint64_t ld = (uint64_t)vgpu_cmd_i(c, ld_idx);
-	size_t es = esize(c, GEMM_DTYPE);
-	if (ld == 0)
-		ld = cols;
-	else if (ld < cols) {
-		snprintf(msg, len,
-			 "gemm: %s=%" PRIu64 " is less than %s=%" PRIu64
-			 ", the row length of the stored matrix",
-			 ldname, ld, cname, cols);
-		return -EINVAL;
-	}
-	if (!ext_matrix(rows, cols, ld, es, &e->bytes))
-		return overflow(c, ldname, msg, len);
-	if (ld == cols)
-		snprintf(e->formula, sizeof(e->formula), "%s*%s*%zu", rname,
-			 cname, es);
-	else
-		snprintf(e->formula, sizeof(e->formula), "((%s-1)*%s+%s)*%zu",
-			 rname, ldname, cname, es);
-	return 0;
-}
-
-static int gemm_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
-			char *msg, size_t len)
-{
-	uint64_t m = (uint64_t)vgpu_cmd_i(c, GEMM_M);
-	uint64_t n = (uint64_t)vgpu_cmd_i(c, GEMM_N);
-	uint64_t k = (uint64_t)vgpu_cmd_i(c, GEMM_K);
-	bool ta = vgpu_cmd_i(c, GEMM_TRANSA), tb = vgpu_cmd_i(c, GEMM_TRANSB);
-	int rc =
-	    ta ? gemm_matrix(c, &e[GEMM_A], GEMM_LDA, k, m, "k", "m", msg, len)
-	       : gemm_matrix(c, &e[GEMM_A], GEMM_LDA, m, k, "m", "k", msg, len);
-	if (rc == 0)
-		rc = tb ? gemm_matrix(c, &e[GEMM_B], GEMM_LDB, n, k, "n", "k",
-				      msg, len)
-			: gemm_matrix(c, &e[GEMM_B], GEMM_LDB, k, n, "k", "n",
-				      msg, len);
-	if (rc == 0)
-		rc = gemm_matrix(c, &e[GEMM_C], GEMM_LDC, m, n, "m", "n", msg,
-				 len);
-	return rc;
-}
-
-/* 2*m*n*k, saturated: 31-bit dimensions can pass 64 bits. */
-static uint64_t gemm_flops(const struct vgpu_cmd *c)
-{
-	uint64_t mn, mnk, f;
-	if (__builtin_mul_overflow((uint64_t)vgpu_cmd_i(c, GEMM_M),
-				   (uint64_t)vgpu_cmd_i(c, GEMM_N), &mn) ||
-	    __builtin_mul_overflow(mn, (uint64_t)vgpu_cmd_i(c, GEMM_K), &mnk) ||
-	    __builtin_mul_overflow(mnk, 2, &f))
-		return UINT64_MAX;
-	return f;
-}
-
-static const struct vgpu_kernel_spec k_gemm = {
-    .name = "gemm",
-    .id = VGPU_K_GEMM,
-    .nargs = GEMM_NARGS,
-    .args = gemm_args,
-    .extents = gemm_extents,
-    .flops = gemm_flops,
-    .alias = VGPU_ALIAS_DISJOINT,
-    .dtypes = VGPU_DT_FLT,
-    .summary = "general matrix multiply, C = alpha*op(A)*op(B) + beta*C",
-    .semantics = "Row-major. op(A) is m x k: A itself is m x k, or k x m "
-		 "when transa=1; op(B) is k x n: B is k x n, or n x k when "
-		 "transb=1. C is m x n. With beta=0 (the default) C is only "
-		 "written. lda/ldb/ldc are row strides in elements. Runs on "
-		 "OpenBLAS, split into tiles of C over all workers. C may "
-		 "not overlap A or B.",
-    .example = "gemm a=A b=B c=C m=512 n=512 k=512",
-};
-
 static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     [VGPU_K_NOP] = &k_nop,
     [VGPU_K_FILL] = &k_fill,
     [VGPU_K_COPY] = &k_copy,
     [VGPU_K_AXPY] = &k_axpy,
     [VGPU_K_DOT] = &k_dot,
-    [VGPU_K_GEMM] = &k_gemm,
+    /* catalog_blas.c */
+    [VGPU_K_GEMM] = &vgpu_spec_gemm,
+    [VGPU_K_GEMV] = &vgpu_spec_gemv,
+    [VGPU_K_SCAL] = &vgpu_spec_scal,
+    [VGPU_K_NRM2] = &vgpu_spec_nrm2,
+    [VGPU_K_ASUM] = &vgpu_spec_asum,
+    [VGPU_K_GEMM_BATCHED] = &vgpu_spec_gemm_batched,
     /* catalog_elementwise.c */
     [VGPU_K_ADD] = &vgpu_spec_add,
     [VGPU_K_SUB] = &vgpu_spec_sub,

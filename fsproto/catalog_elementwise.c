@@ -237,11 +237,11 @@ static const struct vgpu_arg_spec cast_args[CAST_NARGS] = {
     [CAST_FROM] = {.name = "from",
 		   .type = VGPU_ARG_DTYPE,
 		   .required = true,
-		   .help = "type of x: f32, f64, i32 or u8"},
+		   .help = "type of x: f32, f64, i32, u8 or bf16"},
     [CAST_TO] = {.name = "to",
 		 .type = VGPU_ARG_DTYPE,
 		 .required = true,
-		 .help = "type of out: f32, f64, i32 or u8"},
+		 .help = "type of out: f32, f64, i32, u8 or bf16"},
 };
 
 static int cast_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
@@ -272,8 +272,11 @@ const struct vgpu_kernel_spec vgpu_spec_cast = {
 	"(-inf and +inf too), NaN gives 0. Integer to integer saturates "
 	"(i32 to u8: negative gives 0, above 255 gives 255). f64 to f32 "
 	"rounds to nearest (+-inf past the f32 range); integers to floats "
-	"are exact except i32 to f32 past 2^24 (rounded to nearest). out "
-	"may be the very same range as x when both types have the same size "
-	"(f32 and i32), and may not overlap it otherwise.",
+	"are exact except i32 to f32 past 2^24 (rounded to nearest). To "
+	"bf16 rounds once to nearest, ties to even (+-inf from 0x1.ffp127 "
+	"on; i32 past 2^8 rounds too); NaN stays NaN (quiet, same sign); bf16 "
+	"to f32 and f64 is exact. out may be the very same range as x when "
+	"both types have the same size (f32 and i32), and may not overlap "
+	"it otherwise.",
     .example = "cast x=img out=pixels n=1M from=u8 to=f32",
 };

@@ -67,6 +67,9 @@ static inline int vector_extent(const struct vgpu_cmd *c,
 	return 0;
 }
 
+/* catalog_blas.c */
+extern const struct vgpu_kernel_spec vgpu_spec_gemm, vgpu_spec_gemm_batched,
+    vgpu_spec_gemv, vgpu_spec_scal, vgpu_spec_nrm2, vgpu_spec_asum;
 /* catalog_elementwise.c */
 extern const struct vgpu_kernel_spec vgpu_spec_add, vgpu_spec_sub,
     vgpu_spec_mul, vgpu_spec_div, vgpu_spec_max, vgpu_spec_min, vgpu_spec_pow;

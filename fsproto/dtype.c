@@ -7,10 +7,11 @@ static const struct {
 	const char *name;
 	size_t size;
 } dtypes[VGPU_DTYPE_COUNT] = {
-    [VGPU_F32] = {"f32", 4},
-    [VGPU_F64] = {"f64", 8},
-    [VGPU_I32] = {"i32", 4},
-    [VGPU_U8] = {"u8", 1},
+    [VGPU_F32] = {"f32", 4},   /* float */
+    [VGPU_F64] = {"f64", 8},   /* double */
+    [VGPU_I32] = {"i32", 4},   /* int32_t */
+    [VGPU_U8] = {"u8", 1},     /* uint8_t */
+    [VGPU_BF16] = {"bf16", 2}, /* bfloat16, stored as uint16_t */
 };
 
 size_t vgpu_dtype_size(enum vgpu_dtype t)

@@ -6,7 +6,9 @@
 #ifndef VGPUFS_KERNELS_CONVERT_H
 #define VGPUFS_KERNELS_CONVERT_H
 
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Truncates toward zero, saturates; NaN gives 0. */
 static inline int32_t vgpu_sat_i32(double v)
@@ -55,6 +57,56 @@ static inline int32_t vgpu_wrap_i32(uint32_t v)
 {
 	return v <= INT32_MAX ? (int32_t)v
 			      : (int32_t)(v - 0x80000000u) + INT32_MIN;
+}
+
+/*
+ * bfloat16: the upper 16 bits of an f32 (8 exponent bits, 7 fraction
+ * bits), so widening is exact.
+ */
+static inline float vgpu_bf16_to_f32(uint16_t h)
+{
+	uint32_t u = (uint32_t)h << 16;
+	float f;
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+/*
+ * Rounds to nearest, ties to even; past the largest bf16 (0x1.fep127)
+ * gives +-inf as IEEE rounding does. A NaN stays a NaN of the same sign:
+ * its quiet bit is set, so that dropping the low fraction bits cannot turn
+ * it into an infinity.
+ */
+static inline uint16_t vgpu_f32_to_bf16(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof(u));
+	if (f != f)
+		return (uint16_t)((u >> 16) | 0x40);
+	u +=
+	    0x7fff + ((u >> 16) & 1); /* carries into the exponent as it must */
+	return (uint16_t)(u >> 16);
+}
+
+/*
+ * f64 to bf16 rounded once, to nearest even. Rounding to f32 first and then
+ * to bf16 would round twice (wrong for values just off a bf16 tie), so the
+ * f32 step rounds to odd instead: truncate, and set the last bit when
+ * anything was dropped. With 16 more bits than bf16, the odd f32 keeps
+ * every tie and sticky bit the second rounding needs.
+ */
+static inline uint16_t vgpu_f64_to_bf16(double d)
+{
+	float f = (float)d;
+	if (d != d || (double)f == d)
+		return vgpu_f32_to_bf16(f);
+	uint32_t u;
+	memcpy(&u, &f, sizeof(u));
+	if (fabs((double)f) > fabs(d)) /* rounded away from zero (also inf) */
+		u--;
+	u |= 1;
+	memcpy(&f, &u, sizeof(f));
+	return vgpu_f32_to_bf16(f);
 }
 
 #endif

@@ -8,9 +8,6 @@
 #include "kernel_list.h"
 #include "tiling.h"
 
-/* BLAS lengths are int: longer tiles go in pieces. */
-#define BLAS_CHUNK (1u << 30)
-
 /* Both vectors are read and y written: smaller tiles than fill's. */
 #define AXPY_TILE_BYTES (VGPU_TILE_BYTES / 2)
 
@@ -37,8 +34,8 @@ static int axpy_tile(const struct vgpu_launch *l, uint32_t tile,
 		       &hi);
 	double alpha = vgpu_cmd_f(c, AXPY_ALPHA);
 	while (lo < hi) {
-		int len =
-		    hi - lo > BLAS_CHUNK ? (int)BLAS_CHUNK : (int)(hi - lo);
+		int len = hi - lo > VGPU_BLAS_CHUNK ? (int)VGPU_BLAS_CHUNK
+						    : (int)(hi - lo);
 		if (dt == VGPU_F32)
 			cblas_saxpy(len, (float)alpha,
 				    (const float *)l->ptr[AXPY_X] + lo, 1,

@@ -1,7 +1,8 @@
 /*
- * cast: out[i] = x[i] converted between f32, f64, i32 and u8. Every
+ * cast: out[i] = x[i] converted between f32, f64, i32, u8 and bf16. Every
  * conversion is defined for every input (convert.h): float to integer
- * truncates and saturates, NaN gives 0; integer to integer saturates. out
+ * truncates and saturates, NaN gives 0; integer to integer saturates; to
+ * bf16 rounds once to nearest even, NaN stays NaN. out
  * may be the very same range as x when the sizes are equal (validation
  * refuses other overlaps): each element is read before it is written.
  */
@@ -32,27 +33,37 @@ LOOP(f32_f32, float, float, x)
 LOOP(f32_f64, float, double, (double)x)
 LOOP(f32_i32, float, int32_t, vgpu_sat_i32((double)x))
 LOOP(f32_u8, float, uint8_t, vgpu_sat_u8((double)x))
+LOOP(f32_bf16, float, uint16_t, vgpu_f32_to_bf16(x))
 LOOP(f64_f32, double, float, (float)x)
 LOOP(f64_f64, double, double, x)
 LOOP(f64_i32, double, int32_t, vgpu_sat_i32(x))
 LOOP(f64_u8, double, uint8_t, vgpu_sat_u8(x))
+LOOP(f64_bf16, double, uint16_t, vgpu_f64_to_bf16(x))
 LOOP(i32_f32, int32_t, float, (float)x)
 LOOP(i32_f64, int32_t, double, (double)x)
 LOOP(i32_i32, int32_t, int32_t, x)
 LOOP(i32_u8, int32_t, uint8_t, vgpu_sat_u8_i32(x))
+LOOP(i32_bf16, int32_t, uint16_t, vgpu_f64_to_bf16((double)x))
 LOOP(u8_f32, uint8_t, float, (float)x)
 LOOP(u8_f64, uint8_t, double, (double)x)
 LOOP(u8_i32, uint8_t, int32_t, (int32_t)x)
 LOOP(u8_u8, uint8_t, uint8_t, x)
+LOOP(u8_bf16, uint8_t, uint16_t, vgpu_f32_to_bf16((float)x)) /* exact */
+LOOP(bf16_f32, uint16_t, float, vgpu_bf16_to_f32(x))
+LOOP(bf16_f64, uint16_t, double, (double)vgpu_bf16_to_f32(x))
+LOOP(bf16_i32, uint16_t, int32_t, vgpu_sat_i32((double)vgpu_bf16_to_f32(x)))
+LOOP(bf16_u8, uint16_t, uint8_t, vgpu_sat_u8((double)vgpu_bf16_to_f32(x)))
+LOOP(bf16_bf16, uint16_t, uint16_t, x)
 
 static loop_fn *const loops[VGPU_DTYPE_COUNT][VGPU_DTYPE_COUNT] = {
-    [VGPU_F32] = {f32_f32, f32_f64, f32_i32, f32_u8},
-    [VGPU_F64] = {f64_f32, f64_f64, f64_i32, f64_u8},
-    [VGPU_I32] = {i32_f32, i32_f64, i32_i32, i32_u8},
-    [VGPU_U8] = {u8_f32, u8_f64, u8_i32, u8_u8},
+    [VGPU_F32] = {f32_f32, f32_f64, f32_i32, f32_u8, f32_bf16},
+    [VGPU_F64] = {f64_f32, f64_f64, f64_i32, f64_u8, f64_bf16},
+    [VGPU_I32] = {i32_f32, i32_f64, i32_i32, i32_u8, i32_bf16},
+    [VGPU_U8] = {u8_f32, u8_f64, u8_i32, u8_u8, u8_bf16},
+    [VGPU_BF16] = {bf16_f32, bf16_f64, bf16_i32, bf16_u8, bf16_bf16},
 };
 _Static_assert(VGPU_F32 == 0 && VGPU_F64 == 1 && VGPU_I32 == 2 &&
-		   VGPU_U8 == 3 && VGPU_DTYPE_COUNT == 4,
+		   VGPU_U8 == 3 && VGPU_BF16 == 4 && VGPU_DTYPE_COUNT == 5,
 	       "the table above is in enum order");
 
 /* Tiles sized by the larger of the two element types. */

@@ -12,12 +12,8 @@
 #include "kernel_list.h"
 #include "tiling.h"
 
-#define BLAS_CHUNK (1u << 30) /* BLAS lengths are int */
-
 /* Two vectors are read per tile. */
 #define DOT_TILE_BYTES (VGPU_TILE_BYTES / 2)
-/* Caps the scratch area (8 bytes a tile), which is zeroed for every launch. */
-#define DOT_TILES_MAX (1u << 16)
 
 static uint32_t dot_plan(struct vgpu_launch *l, unsigned workers,
 			 size_t *scratch_bytes)
@@ -26,7 +22,7 @@ static uint32_t dot_plan(struct vgpu_launch *l, unsigned workers,
 	const struct vgpu_cmd *c = l->cmd;
 	uint32_t nt = vgpu_elem_tiles((uint64_t)vgpu_cmd_i(c, DOT_N),
 				      vgpu_elem_size(vgpu_cmd_i(c, DOT_DTYPE)),
-				      DOT_TILE_BYTES, DOT_TILES_MAX);
+				      DOT_TILE_BYTES, VGPU_PARTIAL_TILES_MAX);
 	*scratch_bytes = (size_t)nt * sizeof(double);
 	return nt;
 }
@@ -54,8 +50,9 @@ static double dot_f32(const float *x, const float *y, uint64_t n)
 static double dot_f64(const double *x, const double *y, uint64_t n)
 {
 	double s = 0;
-	for (uint64_t i = 0; i < n; i += BLAS_CHUNK) {
-		uint64_t len = n - i < BLAS_CHUNK ? n - i : BLAS_CHUNK;
+	for (uint64_t i = 0; i < n; i += VGPU_BLAS_CHUNK) {
+		uint64_t len =
+		    n - i < VGPU_BLAS_CHUNK ? n - i : VGPU_BLAS_CHUNK;
 		s += cblas_ddot((int)len, x + i, 1, y + i, 1);
 	}
 	return s;

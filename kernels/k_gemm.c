@@ -1,24 +1,32 @@
 /*
- * gemm: C = alpha*op(A)*op(B) + beta*C, row-major, on OpenBLAS (one thread
- * per call; the scheduler's workers run tiles side by side).
+ * gemm: C = alpha*op(A)*op(B) + beta*C, and gemm_batched: the same for
+ * batch matrices at strides, row-major, on OpenBLAS (one thread per call;
+ * the scheduler's workers run tiles side by side). gemm_block.c runs a
+ * block of one gemm; this file cuts the work into tiles.
  *
- * Tiles are blocks of C: full-width row panels, with C cut into column
- * blocks only when it is very wide. Measured with 2 workers on a 2048^3
- * sgemm against OpenBLAS's own 2 threads: 512x2048 panels 1.00, 256x2048
- * 0.97, 128x2048 0.92, 256x256 squares 0.88, because every tile packs its
- * own panels of A and B and row panels share the packed B best. A tile is
- * at most about 4.4 GFLOP (20-40 ms on one core), so that other contexts'
- * tiles get a turn. plan() stores the grid in l->plan for run_tile().
+ * A gemm's tiles are blocks of C: full-width row panels, with C cut into
+ * column blocks only when it is very wide. Measured with 2 workers on a
+ * 2048^3 sgemm against OpenBLAS's own 2 threads: 512x2048 panels 1.00,
+ * 256x2048 0.97, 128x2048 0.92, 256x256 squares 0.88, because every tile
+ * packs its own panels of A and B and row panels share the packed B best.
+ * A tile is at most about 4.4 GFLOP (20-40 ms on one core), so that other
+ * contexts' tiles get a turn.
+ *
+ * A batch adds a third dimension: a tile is a group of consecutive gemms
+ * times one block of each. Small gemms are grouped (whole gemms a tile, a
+ * group's work within the same bounds), big ones split into blocks as a
+ * single gemm would be, so that many small gemms and a few big ones both
+ * spread over the workers. plan() stores the grid in l->plan for
+ * run_tile().
  */
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 
-#include <cblas.h>
-
 #include <vgpufs/catalog.h>
+#include <vgpufs/dtype.h>
 
+#include "gemm_block.h"
 #include "kernel_list.h"
 #include "tiling.h"
 
@@ -26,19 +34,23 @@
 #define GEMM_TILE_MAX_WORK 4.4e9
 /* Less than this is not worth handing to another worker. */
 #define GEMM_TILE_MIN_WORK 4e6
+/*
+ * What one OpenBLAS call costs besides its flops, in flops (about a
+ * microsecond): a group of tiny gemms is not free.
+ */
+#define GEMM_CALL_WORK 5e4
 /* Narrower tiles spend too much of their time packing A and B. */
 #define GEMM_MIN_ROWS 64
 #define GEMM_MIN_COLS 256
 /* Wider C is cut into column blocks, to keep packed B panels small. */
 #define GEMM_MAX_COLS 2048
 
-enum { PLAN_ROW_BLOCKS, PLAN_COL_BLOCKS };
+enum { PLAN_GROUPS, PLAN_ROW_BLOCKS, PLAN_COL_BLOCKS };
 
-struct gemm {
-	uint64_t m, n, k, lda, ldb, ldc;
-	bool ta, tb;
-	int64_t dtype;
-};
+_Static_assert(GEMM_LDB == GEMM_LDA + 1 && GEMM_LDC == GEMM_LDA + 2 &&
+		   GEMMB_STRIDE_B == GEMMB_STRIDE_A + 1 &&
+		   GEMMB_STRIDE_C == GEMMB_STRIDE_A + 2,
+	       "A, B and C in order");
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
@@ -50,39 +62,8 @@ static uint64_t ceil_div(uint64_t a, uint64_t b)
 	return a / b + (a % b != 0);
 }
 
-/*
- * Reads the shape; the packed leading dimensions replace the 0 defaults
- * (at least 1, which BLAS demands even of empty matrices). -EINVAL for
- * what BLAS would reject, though validation should have caught it.
- */
-static int gemm_shape(const struct vgpu_cmd *c, struct gemm *g)
-{
-	g->m = (uint64_t)vgpu_cmd_i(c, GEMM_M);
-	g->n = (uint64_t)vgpu_cmd_i(c, GEMM_N);
-	g->k = (uint64_t)vgpu_cmd_i(c, GEMM_K);
-	g->ta = vgpu_cmd_i(c, GEMM_TRANSA) != 0;
-	g->tb = vgpu_cmd_i(c, GEMM_TRANSB) != 0;
-	g->dtype = vgpu_cmd_i(c, GEMM_DTYPE);
-	uint64_t acols = max_u64(1, g->ta ? g->m : g->k);
-	uint64_t bcols = max_u64(1, g->tb ? g->k : g->n);
-	uint64_t ccols = max_u64(1, g->n);
-	g->lda = (uint64_t)vgpu_cmd_i(c, GEMM_LDA);
-	g->ldb = (uint64_t)vgpu_cmd_i(c, GEMM_LDB);
-	g->ldc = (uint64_t)vgpu_cmd_i(c, GEMM_LDC);
-	g->lda = g->lda ? g->lda : acols;
-	g->ldb = g->ldb ? g->ldb : bcols;
-	g->ldc = g->ldc ? g->ldc : ccols;
-	if (!vgpu_elem_size(g->dtype) || g->lda < acols || g->ldb < bcols ||
-	    g->ldc < ccols)
-		return -EINVAL;
-	uint64_t big = max_u64(max_u64(g->m, g->n), max_u64(g->k, g->lda));
-	if (max_u64(big, max_u64(g->ldb, g->ldc)) > INT_MAX)
-		return -EINVAL;
-	return 0;
-}
-
 /* Row and column blocks of C for about AREA elements a tile. */
-static void grid_for_area(const struct gemm *g, double area, uint64_t *gr,
+static void grid_for_area(const struct vgpu_gemm *g, double area, uint64_t *gr,
 			  uint64_t *gc)
 {
 	uint64_t nb = g->n < GEMM_MAX_COLS ? g->n : GEMM_MAX_COLS;
@@ -94,106 +75,184 @@ static void grid_for_area(const struct gemm *g, double area, uint64_t *gr,
 	*gc = ceil_div(g->n, nb);
 }
 
-static double tile_work(double work, uint64_t gr, uint64_t gc)
+/* GROUPS x GR x GC, in double: no overflow whatever the shape */
+static double tiles(uint64_t groups, uint64_t gr, uint64_t gc)
 {
-	return work / (double)(gr * gc);
+	return (double)groups * (double)gr * (double)gc;
 }
 
-static uint32_t gemm_plan(struct vgpu_launch *l, unsigned workers,
-			  size_t *scratch_bytes)
+/* Whether WORK in GROUPS x GR x GC tiles leaves each enough to be worth it */
+static bool worth(double work, uint64_t groups, uint64_t gr, uint64_t gc)
 {
-	(void)scratch_bytes;
+	return work / tiles(groups, gr, gc) >= GEMM_TILE_MIN_WORK;
+}
+
+/*
+ * The tiles of BATCH gemms of the command's shape: l->plan gets the groups
+ * of gemms and the row and column blocks of each.
+ */
+static uint32_t plan_batch(struct vgpu_launch *l, uint64_t batch,
+			   unsigned workers)
+{
+	l->plan[PLAN_GROUPS] = 1;
 	l->plan[PLAN_ROW_BLOCKS] = l->plan[PLAN_COL_BLOCKS] = 1;
-	struct gemm g;
-	if (gemm_shape(l->cmd, &g) < 0 || g.m == 0 || g.n == 0)
+	struct vgpu_gemm g;
+	if (vgpu_gemm_shape(l->cmd, &g) < 0 || g.m == 0 || g.n == 0 ||
+	    batch == 0)
 		return 1;
 	if (workers < 1)
 		workers = 1;
 	/* k = 0 still scales C: count that as one step of work. */
 	double weight = g.dtype == VGPU_F64 ? 2 : 1;
-	double work =
-	    2.0 * (double)g.m * (double)g.n * (double)max_u64(g.k, 1) * weight;
+	double step = 2.0 * (double)max_u64(g.k, 1) * weight;
+	double one = fmax(step * (double)g.m * (double)g.n, GEMM_CALL_WORK);
+	double work = one * (double)batch;
 	if (work < 2 * GEMM_TILE_MIN_WORK)
 		return 1;
-	uint64_t gr, gc;
-	grid_for_area(
-	    &g, GEMM_TILE_MAX_WORK / (2.0 * (double)max_u64(g.k, 1) * weight),
-	    &gr, &gc);
+	uint64_t groups, gr, gc;
+	grid_for_area(&g, GEMM_TILE_MAX_WORK / step, &gr, &gc);
+	/* whole gemms a tile where one fits, as many as fit */
+	if (gr * gc > 1)
+		groups = batch;
+	else
+		groups = (uint64_t)fmin((double)batch,
+					ceil(work / GEMM_TILE_MAX_WORK));
 	uint64_t max_gr = max_u64(1, g.m / GEMM_MIN_ROWS);
 	uint64_t max_gc = max_u64(gc, g.n / GEMM_MIN_COLS);
 	/* Two tiles a worker where the work allows, for load balance. */
 	double want = fmin(2.0 * workers, floor(work / GEMM_TILE_MIN_WORK));
-	while ((double)(gr * gc) < want) {
-		if (gr < max_gr &&
-		    tile_work(work, gr + 1, gc) >= GEMM_TILE_MIN_WORK)
+	while (tiles(groups, gr, gc) < want) {
+		if (groups < batch && worth(work, groups + 1, gr, gc))
+			groups++;
+		else if (gr < max_gr && worth(work, groups, gr + 1, gc))
 			gr++;
-		else if (gc < max_gc &&
-			 tile_work(work, gr, gc + 1) >= GEMM_TILE_MIN_WORK)
+		else if (gc < max_gc && worth(work, groups, gr, gc + 1))
 			gc++;
 		else
 			break;
 	}
 	/* A multiple of the workers keeps them all busy to the end. */
 	for (unsigned i = 0;
-	     i < workers && (gr * gc) % workers && gr < max_gr &&
-	     work / (double)((gr + 1) * gc) >= GEMM_TILE_MIN_WORK;
-	     i++)
-		gr++;
+	     i < workers && tiles(groups, gr, gc) <= VGPU_TILES_MAX &&
+	     (groups * gr * gc) % workers;
+	     i++) {
+		if (groups < batch && worth(work, groups + 1, gr, gc))
+			groups++;
+		else if (gr < max_gr && worth(work, groups, gr + 1, gc))
+			gr++;
+		else
+			break;
+	}
+	if (tiles(groups, gr, gc) > VGPU_TILES_MAX)
+		groups = max_u64(1, VGPU_TILES_MAX / (gr * gc));
 	if (gr * gc > VGPU_TILES_MAX)
 		gr = max_u64(1, VGPU_TILES_MAX / gc);
+	l->plan[PLAN_GROUPS] = groups;
 	l->plan[PLAN_ROW_BLOCKS] = gr;
 	l->plan[PLAN_COL_BLOCKS] = gc;
-	return (uint32_t)(gr * gc);
+	return (uint32_t)(groups * gr * gc);
+}
+
+/*
+ * Runs tile TILE of NTILES over BATCH gemms whose operands lie STRIDE[0..2]
+ * elements apart.
+ */
+static int run_batch(const struct vgpu_launch *l, uint64_t batch,
+		     const uint64_t stride[3], uint32_t tile, uint32_t ntiles)
+{
+	struct vgpu_gemm g;
+	if (vgpu_gemm_shape(l->cmd, &g) < 0)
+		return -EINVAL;
+	uint64_t groups = l->plan[PLAN_GROUPS];
+	uint64_t gr = l->plan[PLAN_ROW_BLOCKS], gc = l->plan[PLAN_COL_BLOCKS];
+	if (groups * gr * gc != ntiles || tile >= ntiles)
+		return -EINVAL; /* not a tiling plan() made */
+	if (g.m == 0 || g.n == 0 || batch == 0)
+		return 0;
+	uint64_t block = tile % (gr * gc), b0, b1, i0, i1, j0, j1;
+	vgpu_split_even(batch, groups, tile / (gr * gc), &b0, &b1);
+	vgpu_split_even(g.m, gr, block / gc, &i0, &i1);
+	vgpu_split_even(g.n, gc, block % gc, &j0, &j1);
+	for (uint64_t i = b0; i < b1; i++) {
+		const char *a =
+		    (const char *)l->ptr[GEMM_A] + i * stride[0] * g.in_es;
+		const char *b =
+		    (const char *)l->ptr[GEMM_B] + i * stride[1] * g.in_es;
+		char *c = (char *)l->ptr[GEMM_C] + i * stride[2] * g.out_es;
+		int rc = vgpu_gemm_block(&g, a, b, c, i0, i1, j0, j1);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static uint32_t gemm_plan(struct vgpu_launch *l, unsigned workers,
+			  size_t *scratch_bytes)
+{
+	(void)scratch_bytes;
+	return plan_batch(l, 1, workers);
 }
 
 static int gemm_tile(const struct vgpu_launch *l, uint32_t tile,
 		     uint32_t ntiles)
 {
-	const struct vgpu_cmd *c = l->cmd;
-	struct gemm g;
-	if (gemm_shape(c, &g) < 0)
-		return -EINVAL;
-	if (g.m == 0 || g.n == 0)
-		return 0;
-	uint64_t gr = l->plan[PLAN_ROW_BLOCKS], gc = l->plan[PLAN_COL_BLOCKS];
-	if (gr * gc != ntiles || tile >= ntiles)
-		return -EINVAL; /* not a tiling plan() made */
-	uint64_t i0, i1, j0, j1;
-	vgpu_split_even(g.m, gr, tile / gc, &i0, &i1);
-	vgpu_split_even(g.n, gc, tile % gc, &j0, &j1);
-
-	/*
-	 * Rows i0..i1 of op(A) are columns of A when it is stored transposed;
-	 * likewise columns j0..j1 of op(B) are rows of B.
-	 */
-	uint64_t aoff = g.ta ? i0 : i0 * g.lda;
-	uint64_t boff = g.tb ? j0 * g.ldb : j0;
-	uint64_t coff = i0 * g.ldc + j0;
-	enum CBLAS_TRANSPOSE ta = g.ta ? CblasTrans : CblasNoTrans;
-	enum CBLAS_TRANSPOSE tb = g.tb ? CblasTrans : CblasNoTrans;
-	int mb = (int)(i1 - i0), nb = (int)(j1 - j0), k = (int)g.k;
-	double alpha = vgpu_cmd_f(c, GEMM_ALPHA);
-	double beta = vgpu_cmd_f(c, GEMM_BETA);
-	/*
-	 * With beta = 0 OpenBLAS overwrites C without reading it, and with
-	 * k = 0 it only scales C, as the command promises (the tests check).
-	 */
-	if (g.dtype == VGPU_F32)
-		cblas_sgemm(CblasRowMajor, ta, tb, mb, nb, k, (float)alpha,
-			    (const float *)l->ptr[GEMM_A] + aoff, (int)g.lda,
-			    (const float *)l->ptr[GEMM_B] + boff, (int)g.ldb,
-			    (float)beta, (float *)l->ptr[GEMM_C] + coff,
-			    (int)g.ldc);
-	else
-		cblas_dgemm(CblasRowMajor, ta, tb, mb, nb, k, alpha,
-			    (const double *)l->ptr[GEMM_A] + aoff, (int)g.lda,
-			    (const double *)l->ptr[GEMM_B] + boff, (int)g.ldb,
-			    beta, (double *)l->ptr[GEMM_C] + coff, (int)g.ldc);
-	return 0;
+	static const uint64_t none[3] = {0, 0, 0};
+	return run_batch(l, 1, none, tile, ntiles);
 }
 
 const struct vgpu_kernel_impl vgpu_k_gemm = {
     .id = VGPU_K_GEMM,
     .plan = gemm_plan,
     .run_tile = gemm_tile,
+};
+
+static uint32_t batched_plan(struct vgpu_launch *l, unsigned workers,
+			     size_t *scratch_bytes)
+{
+	(void)scratch_bytes;
+	return plan_batch(l, (uint64_t)vgpu_cmd_i(l->cmd, GEMMB_BATCH),
+			  workers);
+}
+
+/*
+ * The strides: as given, or the stored matrices' rows times their leading
+ * dimension as given or packed (as the catalogue computes them). With
+ * k = 0, A and B are not read: they stay at their first element.
+ */
+static int batched_strides(const struct vgpu_cmd *c, uint64_t stride[3])
+{
+	uint64_t m = (uint64_t)vgpu_cmd_i(c, GEMM_M);
+	uint64_t n = (uint64_t)vgpu_cmd_i(c, GEMM_N);
+	uint64_t k = (uint64_t)vgpu_cmd_i(c, GEMM_K);
+	bool ta = vgpu_cmd_i(c, GEMM_TRANSA), tb = vgpu_cmd_i(c, GEMM_TRANSB);
+	const uint64_t rows[3] = {ta ? k : m, tb ? n : k, m};
+	const uint64_t cols[3] = {ta ? m : k, tb ? k : n, n};
+	for (unsigned i = 0; i < 3; i++) {
+		int64_t s = vgpu_cmd_i(c, GEMMB_STRIDE_A + i);
+		uint64_t ld = (uint64_t)vgpu_cmd_i(c, GEMM_LDA + i);
+		if (s < 0 && __builtin_mul_overflow(rows[i], ld ? ld : cols[i],
+						    &stride[i]))
+			return -EINVAL;
+		if (s >= 0)
+			stride[i] = (uint64_t)s;
+	}
+	if (k == 0)
+		stride[0] = stride[1] = 0;
+	return 0;
+}
+
+static int batched_tile(const struct vgpu_launch *l, uint32_t tile,
+			uint32_t ntiles)
+{
+	uint64_t stride[3];
+	if (batched_strides(l->cmd, stride) < 0)
+		return -EINVAL;
+	return run_batch(l, (uint64_t)vgpu_cmd_i(l->cmd, GEMMB_BATCH), stride,
+			 tile, ntiles);
+}
+
+const struct vgpu_kernel_impl vgpu_k_gemm_batched = {
+    .id = VGPU_K_GEMM_BATCHED,
+    .plan = batched_plan,
+    .run_tile = batched_tile,
 };

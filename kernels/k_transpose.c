@@ -58,12 +58,14 @@ typedef void copy_fn(const void *x, void *out, uint64_t rows, uint64_t cols,
 	}
 
 TRANSPOSE(uint8_t, 64)
+TRANSPOSE(uint16_t, 32)
 TRANSPOSE(uint32_t, 32)
 TRANSPOSE(uint64_t, 32)
 
 static copy_fn *copy_of(size_t es)
 {
 	return es == 1	 ? transpose_uint8_t
+	       : es == 2 ? transpose_uint16_t
 	       : es == 4 ? transpose_uint32_t
 	       : es == 8 ? transpose_uint64_t
 			 : NULL;

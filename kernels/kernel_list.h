@@ -9,7 +9,8 @@ extern const struct vgpu_kernel_impl vgpu_k_fill;
 extern const struct vgpu_kernel_impl vgpu_k_copy;
 extern const struct vgpu_kernel_impl vgpu_k_axpy;
 extern const struct vgpu_kernel_impl vgpu_k_dot;
-extern const struct vgpu_kernel_impl vgpu_k_gemm;
+/* k_gemm.c */
+extern const struct vgpu_kernel_impl vgpu_k_gemm, vgpu_k_gemm_batched;
 /* k_binary.c */
 extern const struct vgpu_kernel_impl vgpu_k_add, vgpu_k_sub, vgpu_k_mul,
     vgpu_k_div, vgpu_k_max, vgpu_k_min, vgpu_k_pow;
@@ -35,5 +36,9 @@ extern const struct vgpu_kernel_impl vgpu_k_maxpool2d, vgpu_k_avgpool2d;
 extern const struct vgpu_kernel_impl vgpu_k_gaussian_blur;
 extern const struct vgpu_kernel_impl vgpu_k_sobel;
 extern const struct vgpu_kernel_impl vgpu_k_resize;
+extern const struct vgpu_kernel_impl vgpu_k_gemv;
+extern const struct vgpu_kernel_impl vgpu_k_scal;
+/* k_norm.c */
+extern const struct vgpu_kernel_impl vgpu_k_nrm2, vgpu_k_asum;
 
 #endif

@@ -51,6 +51,11 @@ static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
     [VGPU_K_GAUSSIAN_BLUR] = &vgpu_k_gaussian_blur,
     [VGPU_K_SOBEL] = &vgpu_k_sobel,
     [VGPU_K_RESIZE] = &vgpu_k_resize,
+    [VGPU_K_GEMV] = &vgpu_k_gemv,
+    [VGPU_K_SCAL] = &vgpu_k_scal,
+    [VGPU_K_NRM2] = &vgpu_k_nrm2,
+    [VGPU_K_ASUM] = &vgpu_k_asum,
+    [VGPU_K_GEMM_BATCHED] = &vgpu_k_gemm_batched,
 };
 
 /*

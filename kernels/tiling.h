@@ -24,6 +24,13 @@
 #define VGPU_TILE_GRAIN 4096u
 /* Beyond this, tiles grow instead of multiplying. */
 #define VGPU_TILES_MAX (1u << 20)
+/*
+ * The same for kernels that keep a partial result a tile in the scratch
+ * area (8 bytes each), which is zeroed for every launch.
+ */
+#define VGPU_PARTIAL_TILES_MAX (1u << 16)
+/* BLAS lengths are int: longer runs go to OpenBLAS in pieces of this. */
+#define VGPU_BLAS_CHUNK (1u << 30)
 
 /*
  * Bytes per element of a dtype argument of the first kernels (fill, axpy,

@@ -604,11 +604,153 @@ START_TEST(image_kernels)
 }
 END_TEST
 
+/*
+ * gemv (both ways, with lda and offsets), scal, nrm2 and asum through the
+ * device, on odd shapes.
+ */
+START_TEST(blas_kernels)
+{
+	const int m = 333, n = 1001, lda = 1003, off = 4096;
+	char *A = map_new("A", off + (size_t)m * lda * 4);
+	float *a = (float *)(A + off), *x = map_new("x", 4 * n),
+	      *y = map_new("y", 4 * n);
+	for (int i = 0; i < m * lda; i++)
+		a[i] = (float)rnd();
+	for (int t = 0; t < 2; t++) {
+		int xlen = t ? m : n, ylen = t ? n : m;
+		for (int i = 0; i < xlen; i++)
+			x[i] = (float)rnd();
+		for (int j = 0; j < ylen; j++)
+			y[j] = (float)rnd();
+		double want[1001];
+		for (int j = 0; j < ylen; j++) {
+			double s = 0;
+			for (int p = 0; p < xlen; p++)
+				s += (double)(t ? a[p * lda + j]
+						: a[j * lda + p]) *
+				     x[p];
+			want[j] = -0.5 * s + 2.0 * y[j];
+		}
+		char line[256];
+		snprintf(line, sizeof(line),
+			 "gemv a=A+%d x=x y=y m=%d n=%d lda=%d transa=%d "
+			 "alpha=-0.5 beta=2",
+			 off, m, n, lda, t);
+		expect_ok(line);
+		for (int j = 0; j < ylen; j++)
+			ck_assert_msg(fabs(y[j] - want[j]) < 1e-4 * sqrt(xlen),
+				      "%s: y[%d] = %g, want %g", line, j, y[j],
+				      want[j]);
+	}
+	/* scal, nrm2, asum of a vector of several tiles */
+	const int len = 1000003;
+	float *v = map_new("v", 4 * len), *r = map_new("r", 8);
+	double *vd = map_new("vd", 8 * len);
+	double ss = 0, sa = 0;
+	for (int i = 0; i < len; i++) {
+		v[i] = (float)(rnd() * 1e30);
+		vd[i] = v[i];
+		ss += (double)v[i] / 1e30 * (double)v[i] / 1e30;
+		sa += fabs((double)v[i]);
+	}
+	expect_ok("nrm2 x=v out=r n=1000003");
+	ck_assert_msg(fabs(r[0] / 1e30 - sqrt(ss)) < 1e-5 * sqrt(ss), "%g",
+		      r[0]);
+	expect_ok("asum x=vd out=r n=1000003 dtype=f64");
+	ck_assert_msg(fabs(*(double *)r - sa) < 1e-12 * sa, "%g", *(double *)r);
+	expect_ok("scal x=v alpha=-0.25 n=1000003");
+	for (int i = 0; i < len; i++)
+		ck_assert(v[i] == (float)(vd[i] * -0.25));
+	expect_error("gemv a=A x=x y=y m=3 n=10 lda=5", "lda=5 is less than");
+	expect_error("gemv a=A x=x y=A m=3 n=10", "'y' overlaps 'a'");
+	expect_error("scal x=v n=10", "missing argument 'alpha'");
+	expect_error("nrm2 x=v out=r n=3 dtype=i32", "not supported");
+	expect_error("asum x=r out=r n=3 dtype=f64", "needs 24 (n*8)");
+}
+END_TEST
+
+/*
+ * gemm_batched with a shared B, padded leading dimensions, an offset and
+ * gaps between the Cs; then gemm on bf16 inputs made by cast from f32
+ * small integers, whose f32 result must be exact.
+ */
+START_TEST(gemm_batched_and_bf16)
+{
+	const int m = 37, n = 29, k = 53, batch = 7, lda = 55, ldc = 31;
+	const int sa = m * lda, sc = m * ldc + 5, off = 4096;
+	char *A = map_new("A", off + (size_t)batch * sa * 4);
+	float *a = (float *)(A + off), *b = map_new("B", (size_t)k * n * 4),
+	      *c = map_new("C", (size_t)batch * sc * 4);
+	float *c0 = malloc((size_t)batch * sc * 4);
+	for (int i = 0; i < batch * sa; i++)
+		a[i] = (float)rnd();
+	for (int i = 0; i < k * n; i++)
+		b[i] = (float)rnd();
+	for (int i = 0; i < batch * sc; i++)
+		c[i] = c0[i] = (float)rnd();
+	expect_ok("gemm_batched a=A+4096 b=B c=C m=37 n=29 k=53 batch=7 "
+		  "lda=55 ldc=31 stride_b=0 stride_c=1152 alpha=0.5 beta=-1");
+	for (int t = 0; t < batch; t++)
+		for (int i = 0; i < m; i++)
+			for (int j = 0; j < ldc && i * ldc + j < sc; j++) {
+				int at = t * sc + i * ldc + j;
+				if (j >= n) { /* padding and gaps: untouched */
+					ck_assert(c[at] == c0[at]);
+					continue;
+				}
+				double s = 0;
+				for (int p = 0; p < k; p++)
+					s += (double)a[t * sa + i * lda + p] *
+					     b[p * n + j];
+				double want = 0.5 * s - c0[at];
+				ck_assert_msg(fabs(c[at] - want) < 1e-4,
+					      "C%d[%d][%d] = %g, want %g", t, i,
+					      j, c[at], want);
+			}
+	for (int i = batch * sc - 5; i < batch * sc; i++)
+		ck_assert(c[i] == c0[i]);
+	/* bf16: cast f32 small integers in, multiply, exact f32 out */
+	const int bm = 33, bn = 65, bk = 300;
+	float *fa = map_new("fa", (size_t)bm * bk * 4),
+	      *fb = map_new("fb", (size_t)bk * bn * 4),
+	      *fc = map_new("fc", (size_t)bm * bn * 4);
+	map_new("ha", (size_t)bm * bk * 2);
+	map_new("hb", (size_t)bk * bn * 2);
+	for (int i = 0; i < bm * bk; i++)
+		fa[i] = (float)(i % 17 - 8);
+	for (int i = 0; i < bk * bn; i++)
+		fb[i] = (float)(i % 13 - 6);
+	expect_ok("cast x=fa out=ha n=9900 from=f32 to=bf16");
+	expect_ok("cast x=fb out=hb n=19500 from=f32 to=bf16");
+	expect_ok("gemm a=ha b=hb c=fc m=33 n=65 k=300 dtype=bf16 alpha=2");
+	for (int i = 0; i < bm; i++)
+		for (int j = 0; j < bn; j++) {
+			double s = 0;
+			for (int p = 0; p < bk; p++)
+				s += (double)fa[i * bk + p] * fb[p * bn + j];
+			ck_assert_msg(fc[i * bn + j] == 2 * s, "C[%d][%d]", i,
+				      j);
+		}
+	/* and back: bf16 to f32 is exact */
+	expect_ok("cast x=ha out=fa n=9900 from=bf16 to=f32");
+	for (int i = 0; i < bm * bk; i++)
+		ck_assert(fa[i] == (float)(i % 17 - 8));
+	expect_error("gemm_batched a=A b=B c=C m=2 n=2 k=2 batch=2 stride_c=3",
+		     "C matrices would overlap");
+	expect_error("gemm a=ha b=hb c=fc m=33 n=66 k=300 dtype=bf16",
+		     "needs 39600 (k*n*2)");
+	expect_error("gemv a=ha x=hb y=fc m=1 n=1 dtype=bf16", "not supported");
+	free(c0);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-	    gemm_shapes, gemm_options,	 vector_kernels, elementwise_kernels,
-	    fft_kernel,	 matrix_kernels, conv_kernels,	 image_kernels,
+	    gemm_shapes,	   gemm_options,  vector_kernels,
+	    elementwise_kernels,   fft_kernel,	  matrix_kernels,
+	    conv_kernels,	   image_kernels, blas_kernels,
+	    gemm_batched_and_bf16,
 	};
 	return run_suite(suite_with_daemon("kernels", setup, teardown, 300,
 					   tests,

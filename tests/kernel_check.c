@@ -59,7 +59,44 @@ const char *dtname(int dt)
 
 double eps(int dt)
 {
-	return dt == VGPU_F32 ? FLT_EPSILON : DBL_EPSILON;
+	return dt == VGPU_F32	 ? FLT_EPSILON
+	       : dt == VGPU_BF16 ? 0x1p-7
+				 : DBL_EPSILON;
+}
+
+/*
+ * V rounded to bf16 (8 significant bits, exponents as f32's, subnormals
+ * down to 2^-133), to nearest even, by arithmetic rather than the bit
+ * tricks of the kernels.
+ */
+static double round_bf16(double v)
+{
+	if (isnan(v) || isinf(v) || v == 0)
+		return v;
+	int e;
+	frexp(v, &e); /* v = m * 2^e, 0.5 <= |m| < 1 */
+	int q = e - 8 > -133 ? e - 8 : -133;
+	double r = ldexp(nearbyint(ldexp(v, -q)), q);
+	if (fabs(r) > 0x1.fep127)
+		return copysign(INFINITY, v);
+	return r == 0 ? copysign(0.0, v) : r;
+}
+
+static double bf16_value(uint16_t h)
+{
+	uint32_t u = (uint32_t)h << 16;
+	float f;
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+/* The bits of V, which must be a bf16 value (or NaN). */
+static uint16_t bf16_bits(double v)
+{
+	float f = (float)v;
+	uint32_t u;
+	memcpy(&u, &f, sizeof(u));
+	return (uint16_t)((u >> 16) | (isnan(v) ? 0x40 : 0));
 }
 
 double get(const void *p, int dt, size_t i)
@@ -71,6 +108,8 @@ double get(const void *p, int dt, size_t i)
 		return ((const double *)p)[i];
 	case VGPU_I32:
 		return ((const int32_t *)p)[i];
+	case VGPU_BF16:
+		return bf16_value(((const uint16_t *)p)[i]);
 	default:
 		return ((const uint8_t *)p)[i];
 	}
@@ -88,6 +127,9 @@ void put(void *p, int dt, size_t i, double v)
 	case VGPU_I32:
 		((int32_t *)p)[i] = (int32_t)v;
 		break;
+	case VGPU_BF16:
+		((uint16_t *)p)[i] = bf16_bits(round_bf16(v));
+		break;
 	default:
 		((uint8_t *)p)[i] = (uint8_t)v;
 		break;
@@ -96,7 +138,9 @@ void put(void *p, int dt, size_t i, double v)
 
 double to_dt(double v, int dt)
 {
-	return dt == VGPU_F32 ? (double)(float)v : v;
+	return dt == VGPU_F32	 ? (double)(float)v
+	       : dt == VGPU_BF16 ? round_bf16(v)
+				 : v;
 }
 
 bool close_to(double got, double want, double tol)
@@ -166,7 +210,7 @@ void sprinkle_specials(struct arr *a, size_t n)
 {
 	static const double sp[] = {NAN, INFINITY, -INFINITY, 0.0, -0.0,
 				    1.0, -1.0,	   2.0,	      0.5};
-	if (a->dt != VGPU_F32 && a->dt != VGPU_F64)
+	if (a->dt != VGPU_F32 && a->dt != VGPU_F64 && a->dt != VGPU_BF16)
 		return;
 	for (size_t k = 0; k < COUNT(sp) && n; k++)
 		put(a->p, a->dt, (size_t)(rnd() % n), sp[k]);
@@ -376,4 +420,18 @@ int run_tcase(const char *name, TCase *tc)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+uint32_t gemm_tiles_of(unsigned id, size_t m, size_t n, size_t k, size_t batch,
+		       int dt, unsigned workers)
+{
+	struct vgpu_cmd c = mkcmd(id);
+	c.val[GEMM_M].i = (int64_t)m;
+	c.val[GEMM_N].i = (int64_t)n;
+	c.val[GEMM_K].i = (int64_t)k;
+	c.val[GEMM_DTYPE].i = dt;
+	if (id == VGPU_K_GEMM_BATCHED)
+		c.val[GEMMB_BATCH].i = (int64_t)batch;
+	void *ptr[VGPU_MAX_ARGS] = {0}; /* plans look at no memory */
+	return ntiles_for(&c, ptr, workers);
 }

@@ -16,6 +16,7 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
 #include <vgpufs/text_proto.h>
+#include <vgpufs/validate.h>
 
 #include "kernel_impl.h"
 
@@ -46,9 +47,11 @@ const char *dtname(int dt);
 double eps(int dt); /* machine epsilon of a float type */
 /* Element I of an array of type DT; every value is exact in a double. */
 double get(const void *p, int dt, size_t i);
-/* V must be representable (tests only store values of the type). */
+/* V must be representable (tests only store values of the type), except
+ * for bf16, which rounds V to nearest even. */
 void put(void *p, int dt, size_t i, double v);
-/* Rounds a double result to what the dtype can hold, like a store. */
+/* Rounds a double result to what the dtype can hold, like a store (f32
+ * and bf16 to nearest even). */
 double to_dt(double v, int dt);
 /* Equal, both NaN, or within TOL (inf only equals itself). */
 bool close_to(double got, double want, double tol);
@@ -91,6 +94,12 @@ extern const char *const mode_name[RUN_MODES];
 /* Tiles the kernel plans for C over PTR with WORKERS workers. */
 uint32_t ntiles_for(const struct vgpu_cmd *c, void *const *ptr,
 		    unsigned workers);
+/*
+ * Tiles planned with WORKERS workers for gemm (ID VGPU_K_GEMM; BATCH
+ * ignored) or gemm_batched of that shape and dtype.
+ */
+uint32_t gemm_tiles_of(unsigned id, size_t m, size_t n, size_t k, size_t batch,
+		       int dt, unsigned workers);
 /* Runs C over PTR in MODE; returns 0 or the kernel's -errno. */
 int run(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);
 void run_ok(const struct vgpu_cmd *c, void *const *ptr, enum mode mode);

@@ -21,8 +21,6 @@
 
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
-#include <vgpufs/text_proto.h>
-#include <vgpufs/validate.h>
 
 #include "kernel_check.h"
 
@@ -435,9 +433,9 @@ static double ref_cast(double v, int to)
 {
 	switch (to) {
 	case VGPU_F32:
-		return (double)(float)v;
+	case VGPU_BF16:
 	case VGPU_F64:
-		return v;
+		return to_dt(v, to);
 	case VGPU_I32:
 		if (isnan(v))
 			return 0;
@@ -460,7 +458,7 @@ static void check_cast(int from, int to, size_t n, bool inplace, enum mode mode)
 	struct arr x, o;
 	arr_init(&x, from, 1 + n % 4, n, 400.0);
 	arr_init(&o, to, 3, n, 400.0);
-	if (from == VGPU_F32 || from == VGPU_F64) {
+	if (from == VGPU_F32 || from == VGPU_F64 || from == VGPU_BF16) {
 		static const double sp[] = {
 		    NAN,	   INFINITY,	  -INFINITY,	-0.0,
 		    -0.5,	   0.99,	  255.0,	255.99,
@@ -469,7 +467,7 @@ static void check_cast(int from, int to, size_t n, bool inplace, enum mode mode)
 		    1e300,	   3e38,	  16777217.0,	-3.75};
 		for (size_t k = 0; k < COUNT(sp) && k < n; k++)
 			put(x.p, from, (size_t)(rnd() % n),
-			    from == VGPU_F32 && fabs(sp[k]) > 3.4e38 &&
+			    from != VGPU_F64 && fabs(sp[k]) > 3.4e38 &&
 				    !isinf(sp[k])
 				? sp[k] / 1e270
 				: sp[k]);
@@ -525,6 +523,96 @@ START_TEST(cast)
 }
 END_TEST
 
+/*
+ * bf16 rounding, bit by bit: ties to even, overflow, NaN payloads, and the
+ * f64 values that rounding through f32 would round twice.
+ */
+/* Casts N elements at X of type FROM to OUT of type TO, serially. */
+static void cast_n(int from, int to, const void *x, void *out, int64_t n)
+{
+	struct vgpu_cmd c = mkcmd(VGPU_K_CAST);
+	c.val[CAST_N].i = n;
+	c.val[CAST_FROM].i = from;
+	c.val[CAST_TO].i = to;
+	void *ptr[VGPU_MAX_ARGS] = {[CAST_X] = (void *)x, [CAST_OUT] = out};
+	run_ok(&c, ptr, RUN_SERIAL);
+}
+
+static uint16_t to_bf16_bits(int from, double v)
+{
+	union {
+		double d;
+		float f;
+		int32_t i;
+	} x;
+	if (from == VGPU_F64)
+		x.d = v;
+	else if (from == VGPU_F32)
+		x.f = (float)v;
+	else
+		x.i = (int32_t)v;
+	uint16_t out = 0xdead;
+	cast_n(from, VGPU_BF16, &x, &out, 1);
+	return out;
+}
+
+START_TEST(cast_bf16_bits)
+{
+	static const struct {
+		int from;
+		double v;
+		uint16_t want;
+	} t[] = {
+	    {VGPU_F32, 1.0, 0x3f80},
+	    {VGPU_F32, 1 + 0x1p-8, 0x3f80},	      /* tie: to even, down */
+	    {VGPU_F32, 1 + 0x3p-8, 0x3f82},	      /* tie: to even, up */
+	    {VGPU_F32, 1 + 0x1p-8 + 0x1p-20, 0x3f81}, /* just above the tie */
+	    {VGPU_F32, -0.0, 0x8000},
+	    {VGPU_F32, 0x1.fep127, 0x7f7f},	/* the largest bf16 */
+	    {VGPU_F32, 0x1.fefffep127, 0x7f7f}, /* below the halfway */
+	    {VGPU_F32, 0x1.ffp127, 0x7f80},	/* halfway: to inf */
+	    {VGPU_F32, -FLT_MAX, 0xff80},
+	    {VGPU_F32, -INFINITY, 0xff80},
+	    {VGPU_F32, 0x1p-133, 0x0001}, /* the least subnormal */
+	    {VGPU_F32, 0x1p-134, 0x0000}, /* tie: to even, 0 */
+	    {VGPU_F32, 0x1.8p-134, 0x0001},
+	    {VGPU_F64, 1 + 0x1p-8 + 0x1p-40, 0x3f81}, /* f32 would make a tie */
+	    {VGPU_F64, -(1 + 0x1p-8 + 0x1p-40), 0xbf81},
+	    {VGPU_F64, 1 + 0x1p-8, 0x3f80},
+	    {VGPU_F64, 1e300, 0x7f80},
+	    {VGPU_F64, 1e-300, 0x0000},
+	    {VGPU_F64, -1e-300, 0x8000},
+	    {VGPU_F64, 0x1.ffp127 - 0x1p80, 0x7f7f}, /* f32 would round up */
+	    {VGPU_I32, 16777217, 0x4b80},
+	    {VGPU_I32, 257, 0x4380}, /* tie: 256 */
+	    {VGPU_I32, 259, 0x4382}, /* tie: 260 */
+	    {VGPU_I32, INT32_MIN, 0xcf00},
+	};
+	for (size_t k = 0; k < COUNT(t); k++) {
+		uint16_t got = to_bf16_bits(t[k].from, t[k].v);
+		ck_assert_msg(got == t[k].want,
+			      "%s %a -> bf16 %#06x, want %#06x",
+			      dtname(t[k].from), t[k].v, got, t[k].want);
+	}
+	/* NaNs stay NaNs, also those with only low payload bits */
+	static const uint32_t nan32[] = {0x7f800001, 0xff800001, 0x7fc00000,
+					 0x7fa00000};
+	uint16_t h[COUNT(nan32)];
+	cast_n(VGPU_F32, VGPU_BF16, nan32, h, COUNT(nan32));
+	for (size_t k = 0; k < COUNT(nan32); k++)
+		ck_assert_msg((h[k] & 0x7f80) == 0x7f80 && (h[k] & 0x7f) != 0 &&
+				  (h[k] >> 15) == (nan32[k] >> 31),
+			      "NaN %#x -> %#06x", nan32[k], h[k]);
+	ck_assert_uint_eq(to_bf16_bits(VGPU_F64, -NAN) & 0xffc0, 0xffc0);
+	/* and back: exact */
+	static const uint16_t b[] = {0x3f81, 0x0001, 0xff80, 0x7fc1};
+	double d[COUNT(b)];
+	cast_n(VGPU_BF16, VGPU_F64, b, d, COUNT(b));
+	ck_assert(d[0] == 1 + 0x1p-7 && d[1] == 0x1p-133 && d[2] == -INFINITY &&
+		  isnan(d[3]));
+}
+END_TEST
+
 /* Tiles: 256 KiB to 1 MiB, whatever the dtype. */
 START_TEST(plans)
 {
@@ -555,7 +643,8 @@ START_TEST(bad_arguments)
 	double buf[8] = {0}, old[8];
 	memcpy(old, buf, sizeof(buf));
 	void *ptr[VGPU_MAX_ARGS] = {buf, buf + 2, buf + 4};
-	static const int64_t bad[] = {VGPU_U8, 4, -1, (int64_t)1 << 32};
+	static const int64_t bad[] = {VGPU_U8, VGPU_BF16, VGPU_DTYPE_COUNT, -1,
+				      (int64_t)1 << 32};
 	for (size_t i = 0; i < COUNT(bad); i++) {
 		struct vgpu_cmd c = mkcmd(VGPU_K_ADD);
 		c.val[BIN_N].i = 2;
@@ -569,7 +658,9 @@ START_TEST(bad_arguments)
 		c = mkcmd(VGPU_K_CAST);
 		c.val[CAST_N].i = 2;
 		c.val[CAST_FROM].i = VGPU_F32;
-		c.val[CAST_TO].i = bad[i] == VGPU_U8 ? 7 : bad[i];
+		c.val[CAST_TO].i = bad[i] == VGPU_U8 || bad[i] == VGPU_BF16
+				       ? VGPU_DTYPE_COUNT + 3
+				       : bad[i];
 		ck_assert_int_eq(run(&c, ptr, RUN_REVERSE), -EINVAL);
 	}
 	/* pow and relu take no integers */
@@ -665,13 +756,19 @@ START_TEST(text_lines)
 	expect_invalid("fill buf=x value=1 n=1 dtype=u8", 40, false, -EINVAL,
 		       "fill: dtype=u8 is not supported (f32, f64)");
 	expect_invalid("gemm a=A b=B c=C m=1 n=1 k=1 dtype=i32", 40, false,
-		       -EINVAL, "gemm: dtype=i32 is not supported (f32, f64)");
+		       -EINVAL,
+		       "gemm: dtype=i32 is not supported (f32, f64, bf16)");
 	expect_invalid("axpy x=x y=y n=1 dtype=i32", 40, false, -EINVAL,
 		       "axpy: dtype=i32 is not supported");
 	expect_invalid("dot x=x y=y out=r n=1 dtype=u8", 40, false, -EINVAL,
 		       "dot: dtype=u8 is not supported");
-	expect_parse_error("add a=x b=y out=z n=10 dtype=f16", -EINVAL,
-			   "add: unknown dtype 'f16' (f32, f64, i32, u8)");
+	expect_parse_error(
+	    "add a=x b=y out=z n=10 dtype=f16", -EINVAL,
+	    "add: unknown dtype 'f16' (f32, f64, i32, u8, bf16)");
+	expect_invalid("add a=x b=y out=z n=10 dtype=bf16", 40, false, -EINVAL,
+		       "add: dtype=bf16 is not supported (f32, f64, i32)");
+	expect_invalid("exp x=x out=y n=10 dtype=bf16", 40, false, -EINVAL,
+		       "exp: dtype=bf16 is not supported (f32, f64)");
 	expect_parse_error("cast x=x out=y n=10 from=f32", -EINVAL,
 			   "missing argument 'to'");
 	/* aliasing: out may be the very same range as a or a full b */
@@ -708,8 +805,13 @@ START_TEST(text_lines)
 	expect_valid("cast x=X out=X n=100 from=u8 to=u8", 400, true);
 	expect_invalid("cast x=X out=X+1 n=100 from=u8 to=u8", 400, true,
 		       -EINVAL, "overlaps");
-	expect_parse_error("cast x=x out=y n=10 from=f32 to=bf16", -EINVAL,
-			   "cast: unknown dtype 'bf16'");
+	expect_valid("cast x=x out=y n=10 from=f32 to=bf16", 40, false);
+	expect_invalid("cast x=x out=y n=10 from=bf16 to=u8", 19, false,
+		       -EINVAL,
+		       "cast: buffer 'x' holds 19 bytes, needs 20 (n*2)");
+	expect_valid("cast x=X out=X n=10 from=bf16 to=bf16", 20, true);
+	expect_invalid("cast x=X out=X n=10 from=bf16 to=u8", 20, true, -EINVAL,
+		       "cast: 'out' overlaps 'x'");
 	/* the largest n: no overflow, just too big */
 	expect_invalid("add a=x b=y out=z n=576460752303423487 dtype=f64",
 		       1 << 20, false, -EINVAL, "needs 4611686018427387896");
@@ -741,13 +843,15 @@ START_TEST(catalog)
 	char buf[4096];
 	vgpu_catalog_describe(vgpu_catalog_by_id(VGPU_K_CAST), buf,
 			      sizeof(buf));
-	ck_assert(strstr(buf, "dtypes: f32, f64, i32, u8\n"));
+	ck_assert(strstr(buf, "dtypes: f32, f64, i32, u8, bf16\n"));
 	vgpu_catalog_describe(vgpu_catalog_by_id(VGPU_K_NOP), buf, sizeof(buf));
 	ck_assert(!strstr(buf, "dtypes:"));
 	/* dtypes */
 	char list[64];
 	ck_assert_str_eq(vgpu_dtype_list(VGPU_DT_ALL, list, sizeof(list)),
-			 "f32, f64, i32, u8");
+			 "f32, f64, i32, u8, bf16");
+	ck_assert_int_eq(vgpu_dtype_parse("bf16", 4), VGPU_BF16);
+	ck_assert_uint_eq(vgpu_dtype_size(VGPU_BF16), 2);
 	ck_assert_str_eq(vgpu_dtype_list(0, list, sizeof(list)), "");
 	ck_assert_str_eq(vgpu_dtype_list(VGPU_DT(VGPU_U8), list, 3), "u8");
 	ck_assert_str_eq(vgpu_dtype_list(VGPU_DT_FLT, list, 5), "f32,");
@@ -770,6 +874,7 @@ int main(void)
 	tcase_add_loop_test(tc, unary, 0, COUNT(unary_ids));
 	tcase_add_test(tc, unary_specials);
 	tcase_add_loop_test(tc, cast, 0, VGPU_DTYPE_COUNT * VGPU_DTYPE_COUNT);
+	tcase_add_test(tc, cast_bf16_bits);
 	tcase_add_test(tc, plans);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, text_lines);

@@ -594,13 +594,7 @@ END_TEST
 static uint32_t gemm_tiles(size_t m, size_t n, size_t k, int dt,
 			   unsigned workers)
 {
-	struct vgpu_cmd c = mkcmd(VGPU_K_GEMM);
-	c.val[GEMM_M].i = (int64_t)m;
-	c.val[GEMM_N].i = (int64_t)n;
-	c.val[GEMM_K].i = (int64_t)k;
-	c.val[GEMM_DTYPE].i = dt;
-	void *ptr[VGPU_MAX_ARGS] = {0};
-	return ntiles_for(&c, ptr, workers);
+	return gemm_tiles_of(VGPU_K_GEMM, m, n, k, 0, dt, workers);
 }
 
 /* How plan() sizes tiles; the planned launches are not run. */

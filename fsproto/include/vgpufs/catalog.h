@@ -60,6 +60,12 @@ enum vgpu_kernel_id {
 	VGPU_K_GAUSSIAN_BLUR = 40,
 	VGPU_K_SOBEL = 41,
 	VGPU_K_RESIZE = 42,
+	/* BLAS, besides axpy dot gemm */
+	VGPU_K_GEMV = 43,
+	VGPU_K_SCAL = 44,
+	VGPU_K_NRM2 = 45,
+	VGPU_K_ASUM = 46,
+	VGPU_K_GEMM_BATCHED = 47,
 	VGPU_K_COUNT
 };
 
@@ -83,6 +89,14 @@ enum {
 	GEMM_LDB,
 	GEMM_LDC,
 	GEMM_NARGS
+};
+/* gemm_batched: gemm's arguments, then these */
+enum {
+	GEMMB_BATCH = GEMM_NARGS,
+	GEMMB_STRIDE_A, /* elements; -1: not given, the packed size */
+	GEMMB_STRIDE_B,
+	GEMMB_STRIDE_C,
+	GEMMB_NARGS
 };
 /* add sub mul div max min pow: all take the same arguments */
 enum {
@@ -172,6 +186,22 @@ enum {
 enum { IMG_X, IMG_OUT, IMG_H, IMG_W, IMG_C, IMG_DTYPE, IMG_NARGS };
 enum { BLUR_SIGMA = IMG_NARGS, BLUR_NARGS };
 enum { RESIZE_OUT_H = IMG_NARGS, RESIZE_OUT_W, RESIZE_NARGS };
+enum {
+	GEMV_A,
+	GEMV_X,
+	GEMV_Y,
+	GEMV_M, /* A is m x n as stored, whether transa or not */
+	GEMV_N,
+	GEMV_TRANSA,
+	GEMV_ALPHA,
+	GEMV_BETA,
+	GEMV_LDA, /* 0: not given, n */
+	GEMV_DTYPE,
+	GEMV_NARGS
+};
+enum { SCAL_X, SCAL_N, SCAL_ALPHA, SCAL_DTYPE, SCAL_NARGS };
+/* nrm2 asum: out[0] = a norm of x */
+enum { NORM_X, NORM_OUT, NORM_N, NORM_DTYPE, NORM_NARGS };
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

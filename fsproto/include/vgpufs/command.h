@@ -66,7 +66,7 @@ struct vgpu_cmd;
  */
 struct vgpu_extent {
 	uint64_t bytes;
-	char formula[48];
+	char formula[64];
 };
 
 /* Which overlaps between buffer arguments a kernel tolerates. */

@@ -127,8 +127,9 @@ static int reduce_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 REDUCE_SPEC(sum, VGPU_K_SUM, "sums of the rows or the columns of a matrix",
 	    "out[k] = the sum of row k (axis=1) or column k (axis=0); 0 for "
 	    "an empty one. Floats are summed in double precision with "
-	    "compensation (Neumaier) and rounded once to dtype; i32 sums "
-	    "wrap around modulo 2^32.",
+	    "compensation (the rounding error of every addition is added "
+	    "back) and rounded once to dtype; i32 sums wrap around modulo "
+	    "2^32.",
 	    "sum x=X out=rowsum rows=1K cols=1K axis=1");
 REDUCE_SPEC(mean, VGPU_K_MEAN, "means of the rows or the columns of a matrix",
 	    "out[k] = the sum of row k (axis=1) or column k (axis=0), "

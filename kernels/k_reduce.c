@@ -27,7 +27,7 @@
 
 /* Caps the grid, and so the partial results finish() goes through. */
 #define RED_TILES_MAX (1u << 16)
-/* Columns reduced side by side: 12 KiB of partial results. */
+/* Columns reduced side by side: 12 KiB of accumulators. */
 #define COL_BLOCK 512u
 /* Partial results kept at most: more segments only past this. */
 #define SCRATCH_MAX (8u << 20)
@@ -94,17 +94,59 @@ static inline bool beats(double v, double best, bool lo)
 }
 
 /*
+ * Columns reduced side by side, in the layout the compiler vectorises:
+ * one array per field of struct part.
+ */
+struct cols {
+	double s[COL_BLOCK], c[COL_BLOCK];
+	uint64_t u[COL_BLOCK];
+};
+
+/*
  * The loops, per element type. row_*: N elements of one row from X on,
  * the first being number FIRST of the row, into *P. cols_*: rows R0 to R1
  * of W columns side by side, X being column 0 of those in row 0, into
- * P[0..W).
+ * A's first W.
  */
 typedef void row_fn(const void *x, uint64_t n, uint64_t first, bool lo,
 		    struct part *p);
 typedef void cols_fn(const void *x, uint64_t cols, uint64_t r0, uint64_t r1,
-		     unsigned w, bool lo, struct part *p);
+		     unsigned w, bool lo, struct cols *a);
 
 #define ELEM(i) ((double)x[i])
+
+/*
+ * STEP(j) for 0 <= j < W, in groups of lanes unrolled so that the
+ * compiler vectorises them.
+ */
+#define EACH_COLUMN(W, STEP)                                                   \
+	do {                                                                   \
+		unsigned j_ = 0;                                               \
+		for (; j_ + VGPU_CSUM_LANES <= (W); j_ += VGPU_CSUM_LANES)     \
+			_Pragma("GCC unroll 8") for (unsigned l_ = 0;          \
+						     l_ < VGPU_CSUM_LANES;     \
+						     l_++) STEP(j_ + l_);      \
+		for (; j_ < (W); j_++)                                         \
+			STEP(j_);                                              \
+	} while (0)
+
+/* Column J of row I of a pick, without a branch. */
+#define PICK_STEP(j)                                                           \
+	do {                                                                   \
+		double v_ = ELEM(j);                                           \
+		bool b_ = beats(v_, a->s[j], lo);                              \
+		a->s[j] = b_ ? v_ : a->s[j];                                   \
+		a->u[j] = b_ ? i : a->u[j];                                    \
+	} while (0)
+#define SUM_STEP(j)  vgpu_csum_add(&a->s[j], &a->c[j], ELEM(j))
+#define ISUM_STEP(j) (a->u[j] += (uint64_t)(int64_t)x[j])
+
+/* Rows R0 to R1 of the columns: STEP(j) on each, X pointing at row I. */
+#define EACH_ROW(T, STEP)                                                      \
+	for (uint64_t i = r0; i < r1; i++) {                                   \
+		const T *x = (const T *)px + i * cols;                         \
+		EACH_COLUMN(w, STEP);                                          \
+	}
 
 #define PICK_LOOPS(T, SUF)                                                     \
 	static void row_pick_##SUF(const void *px, uint64_t n, uint64_t first, \
@@ -123,16 +165,9 @@ typedef void cols_fn(const void *x, uint64_t cols, uint64_t r0, uint64_t r1,
 	}                                                                      \
 	static void cols_pick_##SUF(const void *px, uint64_t cols,             \
 				    uint64_t r0, uint64_t r1, unsigned w,      \
-				    bool lo, struct part *p)                   \
+				    bool lo, struct cols *a)                   \
 	{                                                                      \
-		for (uint64_t i = r0; i < r1; i++) {                           \
-			const T *x = (const T *)px + i * cols;                 \
-			for (unsigned j = 0; j < w; j++)                       \
-				if (beats(ELEM(j), p[j].s, lo)) {              \
-					p[j].s = ELEM(j);                      \
-					p[j].u = i;                            \
-				}                                              \
-		}                                                              \
+		EACH_ROW(T, PICK_STEP)                                         \
 	}
 
 #define FSUM_LOOPS(T, SUF)                                                     \
@@ -145,14 +180,10 @@ typedef void cols_fn(const void *x, uint64_t cols, uint64_t r0, uint64_t r1,
 	}                                                                      \
 	static void cols_sum_##SUF(const void *px, uint64_t cols, uint64_t r0, \
 				   uint64_t r1, unsigned w, bool lo,           \
-				   struct part *p)                             \
+				   struct cols *a)                             \
 	{                                                                      \
 		(void)lo;                                                      \
-		for (uint64_t i = r0; i < r1; i++) {                           \
-			const T *x = (const T *)px + i * cols;                 \
-			for (unsigned j = 0; j < w; j++)                       \
-				vgpu_csum_add(&p[j].s, &p[j].c, ELEM(j));      \
-		}                                                              \
+		EACH_ROW(T, SUM_STEP)                                          \
 	}
 
 PICK_LOOPS(float, f32)
@@ -174,14 +205,10 @@ static void row_sum_i32(const void *px, uint64_t n, uint64_t first, bool lo,
 }
 
 static void cols_sum_i32(const void *px, uint64_t cols, uint64_t r0,
-			 uint64_t r1, unsigned w, bool lo, struct part *p)
+			 uint64_t r1, unsigned w, bool lo, struct cols *a)
 {
 	(void)lo;
-	for (uint64_t i = r0; i < r1; i++) {
-		const int32_t *x = (const int32_t *)px + i * cols;
-		for (unsigned j = 0; j < w; j++)
-			p[j].u += (uint64_t)(int64_t)x[j];
-	}
+	EACH_ROW(int32_t, ISUM_STEP)
 }
 
 static const struct {
@@ -310,12 +337,15 @@ static int red_tile(const struct vgpu_launch *l, uint32_t tile, uint32_t ntiles)
 	for (uint64_t j0 = k0 * COL_BLOCK; j0 < k1; j0 += COL_BLOCK) {
 		unsigned w =
 		    (unsigned)(k1 - j0 < COL_BLOCK ? k1 - j0 : COL_BLOCK);
-		struct part p[COL_BLOCK];
+		struct cols a;
+		struct part p = part_init(&r, q0);
 		for (unsigned j = 0; j < w; j++)
-			p[j] = part_init(&r, q0);
-		f(x + j0 * r.es, r.cols, q0, q1, w, r.lo, p);
-		for (unsigned j = 0; j < w; j++)
-			emit(&r, l, segs, seg, j0 + j, &p[j]);
+			a.s[j] = p.s, a.c[j] = p.c, a.u[j] = p.u;
+		f(x + j0 * r.es, r.cols, q0, q1, w, r.lo, &a);
+		for (unsigned j = 0; j < w; j++) {
+			p = (struct part){a.s[j], a.c[j], a.u[j]};
+			emit(&r, l, segs, seg, j0 + j, &p);
+		}
 	}
 	return 0;
 }

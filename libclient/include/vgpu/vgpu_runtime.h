@@ -56,9 +56,11 @@ VGPU_API vgpuError_t vgpuFree(void *ptr);
 
 /*
  * Copies COUNT bytes, then returns. KIND says which side is device memory
- * and is checked against the pointers. Host-side copies wait for the
- * device to be idle and copy through the mapping; device to device is the
- * `copy` kernel (any overlap is fine, like memmove).
+ * and is checked against the pointers and the allocations' bounds. Copies
+ * wait for the device to be idle, then go through the mapping when the
+ * host is involved, or are the `copy` kernel from device to device (any
+ * overlap is fine, like memmove). The failure of an earlier command found
+ * while waiting is returned, and the copy made all the same.
  */
 VGPU_API vgpuError_t vgpuMemcpy(void *dst, const void *src, size_t count,
 				vgpuMemcpyKind kind);

@@ -1,6 +1,7 @@
 /* Buffers: files under mem/, opened, sized and mapped. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +37,15 @@ static int buffer_new(vgpu_device *dev, int fd, const char *name, int access,
 	return 0;
 }
 
-/* A name for an anonymous buffer, unique in this process. */
-static void anon_name(vgpu_device *dev, char *name, size_t len)
+/*
+ * A name for an anonymous buffer, unique in this process: one counter for
+ * every device opened, which may be the same device twice.
+ */
+static void anon_name(char *name, size_t len)
 {
-	pthread_mutex_lock(&dev->lock);
-	unsigned n = dev->anon_next++;
-	pthread_mutex_unlock(&dev->lock);
-	snprintf(name, len, ".anon-%d-%u", (int)getpid(), n);
+	static _Atomic unsigned next;
+	snprintf(name, len, ".anon-%d-%u", (int)getpid(),
+		 atomic_fetch_add_explicit(&next, 1, memory_order_relaxed));
 }
 
 int vgpu_buffer_create(vgpu_device *dev, const char *name, uint64_t size,
@@ -51,7 +54,7 @@ int vgpu_buffer_create(vgpu_device *dev, const char *name, uint64_t size,
 	*out = NULL;
 	char anon[64];
 	if (!name)
-		anon_name(dev, anon, sizeof(anon));
+		anon_name(anon, sizeof(anon));
 	const char *n = name ? name : anon;
 	int rc = dev_check_name(dev, n);
 	if (rc < 0)

@@ -25,7 +25,6 @@ struct vgpu_device {
 	pthread_mutex_t lock; /* guards what follows */
 	struct mapping *maps; /* sorted by address */
 	size_t nmaps, maps_cap;
-	unsigned anon_next;
 	char message[VGPU_MESSAGE_MAX];
 };
 

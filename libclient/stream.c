@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -214,7 +215,8 @@ static ssize_t read_nonblock(int fd, void *buf, size_t len)
 /*
  * Reads the completions that are ready, waiting up to TIMEOUT_MS for one
  * (-1: as long as it takes; 0: not at all). Only called while a written
- * command has not completed. Returns how many were read.
+ * command has not completed. Returns how many were read (0 when none came
+ * in time).
  */
 static int read_completions(vgpu_stream *s, int timeout_ms)
 {
@@ -225,9 +227,7 @@ static int read_completions(vgpu_stream *s, int timeout_ms)
 	if (ready < 0)
 		return stream_break(s, -errno, "poll");
 	if (ready == 0)
-		return stream_fail(s, -ETIMEDOUT,
-				   "stream: no completion within %d ms",
-				   timeout_ms);
+		return 0;
 	size_t len = READ_RECORDS * sizeof(*s->records);
 	ssize_t n = timeout_ms == 0 ? read_nonblock(s->fd, s->records, len)
 				    : read(s->fd, s->records, len);
@@ -376,13 +376,33 @@ static void waited_message(vgpu_stream *s, int64_t cmd, int status)
 			 (long long)cmd, vgpu_errname(status));
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int vgpu_wait_timeout(vgpu_stream *s, int64_t cmd, int timeout_ms)
 {
 	int rc = check_cmd(s, cmd);
 	if (rc == 0 && s->written < (uint64_t)cmd)
 		rc = vgpu_flush(s);
-	while (rc >= 0 && s->completed < (uint64_t)cmd)
-		rc = s->broken ? s->broken : read_completions(s, timeout_ms);
+	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	while (rc >= 0 && s->completed < (uint64_t)cmd) {
+		if (s->broken)
+			return s->broken;
+		int64_t left = deadline - now_ms();
+		rc = read_completions(s, timeout_ms < 0 ? -1
+					 : left > 0	? (int)left
+							: 0);
+		if (rc == 0 && timeout_ms >= 0 && now_ms() >= deadline &&
+		    s->completed < (uint64_t)cmd)
+			return stream_fail(s, -ETIMEDOUT,
+					   "stream: command %lld not completed "
+					   "within %d ms",
+					   (long long)cmd, timeout_ms);
+	}
 	if (rc < 0)
 		return rc;
 	const struct slot *r = slot_of(s, cmd);

@@ -13,13 +13,13 @@
  * completions are ready.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>

@@ -216,6 +216,8 @@ static void resume_writers_locked(struct context *ctx)
 /* Room may have come free: commands finished, or completions were read. */
 static void resume_writers(struct context *ctx)
 {
+	/* Pairs with the fence in context_write (see there). */
+	atomic_thread_fence(memory_order_seq_cst);
 	if (!atomic_load_explicit(
 		(_Atomic(struct parked_write *) *)&ctx->writers,
 		memory_order_relaxed))
@@ -256,6 +258,13 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 			*ctx->writers_tail = w;
 			ctx->writers_tail = &w->next;
 			parked_changed(1);
+			/*
+			 * Room may have come free since the check above, and
+			 * the resume_writers() that followed seen no writer
+			 * yet: nothing would wake this one. Look again.
+			 */
+			atomic_thread_fence(memory_order_seq_cst);
+			resume_writers_locked(ctx);
 		}
 	}
 	pthread_mutex_unlock(&ctx->submit_lock);

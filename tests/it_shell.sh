@@ -2,28 +2,10 @@
 # Runs the shell examples of docs/examples against a real daemon and checks
 # what they print, as a user would see it.
 set -euo pipefail
-: "${VGPUFSD:?path of the daemon}" "${VGPUFS_DOCS:?docs directory}"
-mnt=$(mktemp -d /tmp/vgpufs-shell-XXXXXX)
-"$VGPUFSD" --foreground --log-level warning --vram 256M "$mnt" &
-pid=$!
-cleanup() {
-	kill "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	umount -l "$mnt" 2>/dev/null || true # only if the daemon died badly
-	rmdir "$mnt" 2>/dev/null || true
-}
-trap cleanup EXIT
-for _ in $(seq 500); do [ -e "$mnt/info" ] && break; sleep 0.01; done
+source "$(dirname "$0")/harness.sh"
+: "${VGPUFS_DOCS:?docs directory}"
+start_daemon --vram 256M
 
-passed=0 failed=0
-check() { # NAME COMMAND...
-	local name=$1; shift
-	if out=$("$@" 2>&1); then
-		passed=$((passed + 1)); echo "ok: $name"
-	else
-		failed=$((failed + 1)); echo "FAIL: $name"; echo "$out" | sed 's/^/    /'
-	fi
-}
 expect_output() { # SCRIPT: compares with the "# prints:" block of the script
 	local script=$1 want got
 	want=$(sed -n '/^# prints:$/,$p' "$script" | tail -n +2 | sed 's/^# //' |
@@ -84,5 +66,4 @@ metrics_valid() {
 	promtool check metrics < "$mnt/metrics"
 }
 check "metrics pass promtool check metrics" metrics_valid
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

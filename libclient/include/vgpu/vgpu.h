@@ -1,0 +1,349 @@
+/*
+ * libvgpu: the C client library of vgpufs (docs/libvgpu.md).
+ *
+ * Everything goes through the device's files: buffers are files under
+ * mem/ (mapped zero-copy), a stream is an open() of queue speaking the
+ * binary protocol, and kernels are named as in `ls kernels/`.
+ *
+ * Errors: functions return 0 (or a positive count or id) on success and a
+ * negative errno value on failure; vgpu_last_message() gives the words
+ * that go with the last failure (the daemon's own message for a failed
+ * command).
+ *
+ * Threads: a device may be used from any number of threads. A buffer or a
+ * stream is used by one thread at a time (give each thread its own
+ * stream, or lock around it).
+ */
+#ifndef VGPU_VGPU_H
+#define VGPU_VGPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VGPU_API __attribute__((visibility("default")))
+
+#define VGPU_DEFAULT_DEVICE "/dev/vgpu0"
+#define VGPU_MESSAGE_MAX    256 /* longest message, terminator included */
+
+typedef struct vgpu_device vgpu_device;
+typedef struct vgpu_buffer vgpu_buffer;
+typedef struct vgpu_stream vgpu_stream;
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+VGPU_API const char *vgpu_version(void);
+
+/* --- Errors ------------------------------------------------------------ */
+
+/* "Invalid argument" for -EINVAL (or EINVAL); never NULL. */
+VGPU_API const char *vgpu_strerror(int err);
+/* "EINVAL" for -EINVAL (or EINVAL), as completions print them. */
+VGPU_API const char *vgpu_errname(int err);
+/*
+ * The message of the last failure: use vgpu_last_message(x) with a device
+ * or a stream. A stream's is that of the last refused call on it, or of
+ * the failed command a vgpu_wait() just returned (the daemon's message,
+ * e.g. "gemm: buffer 'b' holds 4096 bytes, needs 4194304 (k*n*4)"), or of
+ * the last failed command read otherwise. A device's is the last failure
+ * of any call or command on it; for a NULL device, that of the last
+ * vgpu_open() of the calling thread. "" when there was none.
+ */
+VGPU_API const char *vgpu_device_last_message(const vgpu_device *dev);
+VGPU_API const char *vgpu_stream_last_message(const vgpu_stream *s);
+#define vgpu_last_message(x)                                                   \
+	_Generic((x),                                                         \
+	    vgpu_stream *: vgpu_stream_last_message,                           \
+	    const vgpu_stream *: vgpu_stream_last_message,                     \
+	    default: vgpu_device_last_message)(x)
+
+/* --- Device ------------------------------------------------------------ */
+
+/*
+ * Opens the device mounted at MOUNTPOINT; NULL means $VGPU_DEVICE, or
+ * /dev/vgpu0 when that is not set. -ENODEV when the directory is not a
+ * vgpufs device, -ENOTCONN when its daemon is gone, -EPROTONOSUPPORT when
+ * it speaks another protocol version.
+ */
+VGPU_API int vgpu_open(const char *mountpoint, vgpu_device **dev);
+/*
+ * Lets the device go. Buffers and streams still open keep it alive until
+ * they are closed.
+ */
+VGPU_API void vgpu_close(vgpu_device *dev);
+/* The mount point it was opened at. */
+VGPU_API const char *vgpu_device_path(const vgpu_device *dev);
+
+/* What the device's info file says (read afresh at each call). */
+typedef struct vgpu_info {
+	char name[64];	   /* "vgpu0" */
+	char version[32];  /* the daemon's, "0.1.0" */
+	int protocol;	   /* binary protocol version */
+	unsigned workers;  /* threads that run kernels */
+	uint64_t capacity; /* bytes of buffer memory, every tier */
+	uint64_t used;	   /* bytes in use */
+	char tiers[64];	   /* "ram" */
+	unsigned kernels;  /* number of kernels served */
+} vgpu_info;
+
+VGPU_API int vgpu_info_get(vgpu_device *dev, vgpu_info *info);
+/*
+ * The value of any KEY of the info file ("tier.ram.capacity", "kernels",
+ * ...) into BUF; -ENOENT when there is no such key, -ERANGE when BUF is
+ * too small.
+ */
+VGPU_API int vgpu_info_value(vgpu_device *dev, const char *key, char *buf,
+			     size_t len);
+
+/* --- Buffers ------------------------------------------------------------ */
+
+/* Access a buffer is opened for. */
+enum { VGPU_READ = 1, VGPU_WRITE = 2, VGPU_RDWR = 3 };
+
+/*
+ * Creates the buffer mem/NAME (a path relative to mem/; its directories
+ * must exist) of SIZE bytes, zeroed, with MODE (the umask applies), open
+ * for reading and writing. -EEXIST when it exists, -ENOSPC beyond the
+ * device's capacity (then nothing is left behind). A NULL NAME makes an
+ * anonymous buffer, named ".anon-PID-N", removed when it is closed.
+ */
+VGPU_API int vgpu_buffer_create(vgpu_device *dev, const char *name,
+				uint64_t size, mode_t mode, vgpu_buffer **buf);
+/* Opens the existing buffer mem/NAME for ACCESS (VGPU_READ, ...). */
+VGPU_API int vgpu_buffer_open(vgpu_device *dev, const char *name, int access,
+			      vgpu_buffer **buf);
+/* Unmaps and closes (and removes an anonymous buffer). NULL is fine. */
+VGPU_API void vgpu_buffer_close(vgpu_buffer *buf);
+/*
+ * Removes mem/NAME; its memory goes when the last user (open, mapping,
+ * queued command) is gone.
+ */
+VGPU_API int vgpu_buffer_remove(vgpu_device *dev, const char *name);
+
+/* Its handle in the binary protocol: the file's inode number. */
+VGPU_API uint64_t vgpu_buffer_handle(const vgpu_buffer *buf);
+/* Its name under mem/. */
+VGPU_API const char *vgpu_buffer_name(const vgpu_buffer *buf);
+/* Its open file, for read()/write()/fstat(); owned by the buffer. */
+VGPU_API int vgpu_buffer_fd(const vgpu_buffer *buf);
+/* Its current size in bytes, or -errno. */
+VGPU_API int64_t vgpu_buffer_size(vgpu_buffer *buf);
+/*
+ * Changes its size (new bytes are zero). -EBUSY when mapped and SIZE would
+ * cut the mapping, or (from the daemon) when shrinking a buffer that a
+ * queued command uses.
+ */
+VGPU_API int vgpu_buffer_resize(vgpu_buffer *buf, uint64_t size);
+/*
+ * Maps the whole buffer (MAP_SHARED, readable, and writable when open for
+ * writing) and sets *ADDR. Mapping again gives the same address. The
+ * mapping is the buffer's memory itself: what kernels write is there once
+ * their completion has been read, and what is written there is seen by
+ * the commands launched after. -EINVAL for an empty buffer.
+ */
+VGPU_API int vgpu_buffer_map(vgpu_buffer *buf, void **addr);
+VGPU_API int vgpu_buffer_unmap(vgpu_buffer *buf);
+/*
+ * The buffer of DEV whose mapping holds ADDR, and ADDR's offset in it
+ * (OFFSET may be NULL); NULL when no mapped buffer holds it.
+ */
+VGPU_API vgpu_buffer *vgpu_buffer_at(vgpu_device *dev, const void *addr,
+				     uint64_t *offset);
+
+/* An entry of mem/, for vgpu_list(). */
+typedef struct vgpu_entry {
+	const char *name; /* relative to mem/: "run1/input" */
+	bool is_dir;
+	uint64_t size;	 /* bytes */
+	uint64_t handle; /* inode number */
+	uid_t uid;
+	gid_t gid;
+	mode_t mode; /* permission bits and file type, as st_mode */
+} vgpu_entry;
+
+/*
+ * Calls FN for every entry under mem/DIR (NULL or "" for mem/ itself),
+ * depth first, each directory's entries in name order, a directory before
+ * its contents. Stops when FN returns non-zero and returns that value.
+ */
+VGPU_API int vgpu_list(vgpu_device *dev, const char *dir,
+		       int (*fn)(const vgpu_entry *entry, void *arg),
+		       void *arg);
+
+/* --- Streams ------------------------------------------------------------ */
+
+/*
+ * A stream is a context of the device (an open() of queue): its commands
+ * run one after another in the order launched; different streams run
+ * concurrently. Commands are numbered 1, 2, ... within a stream: a
+ * launch returns that number, the command id.
+ */
+VGPU_API int vgpu_stream_create(vgpu_device *dev, vgpu_stream **s);
+/*
+ * Sends what is still batched, then closes: the commands run to the end
+ * but their results are dropped. Returns 0 or the error of that last send.
+ */
+VGPU_API int vgpu_stream_destroy(vgpu_stream *s);
+/*
+ * The stream's file descriptor, for poll()/epoll: POLLIN when a completion
+ * is ready to be read (then vgpu_stream_process() reads it without
+ * blocking). Launches are batched: vgpu_flush() before polling.
+ */
+VGPU_API int vgpu_stream_fd(const vgpu_stream *s);
+/*
+ * Launches are gathered and sent in one write() when MAX_COMMANDS are
+ * batched (default 256, at most 1024), when the batch buffer fills, and at
+ * every flush or wait. 1 sends every launch at once.
+ */
+VGPU_API int vgpu_stream_set_batch(vgpu_stream *s, unsigned max_commands);
+/* Sends every batched launch to the device. */
+VGPU_API int vgpu_flush(vgpu_stream *s);
+
+/*
+ * Waits until command CMD of S has completed. Returns its status: 0 when
+ * it succeeded, its negative errno when it failed (the daemon's message:
+ * vgpu_last_message(s) or vgpu_result_get()). A failure to wait is also a
+ * negative errno: -EINTR (a signal; wait again), -ETIMEDOUT, -ENOTCONN,
+ * -ECONNABORTED or -ESHUTDOWN (the device went away: the stream is
+ * broken for good); vgpu_completed(s) >= CMD tells the two apart. -EINVAL
+ * for an id never returned by a launch of S; -ESTALE when CMD completed
+ * more than 4096 commands ago and its result is no longer kept.
+ */
+VGPU_API int vgpu_wait(vgpu_stream *s, int64_t cmd);
+/* The same, giving up after TIMEOUT_MS milliseconds (-1: never). */
+VGPU_API int vgpu_wait_timeout(vgpu_stream *s, int64_t cmd, int timeout_ms);
+/*
+ * Waits for every command launched on S. Returns 0 when all that completed
+ * since the previous vgpu_wait_all() succeeded; else the status of the
+ * last one that failed (its message: vgpu_last_message(s)).
+ */
+VGPU_API int vgpu_wait_all(vgpu_stream *s);
+/*
+ * Without blocking: 1 when CMD has completed, 0 when not yet (sends it if
+ * it was still batched), or -errno.
+ */
+VGPU_API int vgpu_query(vgpu_stream *s, int64_t cmd);
+/*
+ * Reads the completions that are ready, without blocking; returns how
+ * many, or -errno. For event loops, when the fd is readable.
+ */
+VGPU_API int vgpu_stream_process(vgpu_stream *s);
+/* The highest command id launched on S / whose completion has been read. */
+VGPU_API int64_t vgpu_submitted(const vgpu_stream *s);
+VGPU_API int64_t vgpu_completed(const vgpu_stream *s);
+/* Commands of S that have failed so far. */
+VGPU_API uint64_t vgpu_stream_failures(const vgpu_stream *s);
+
+/* The result of one command. */
+typedef struct vgpu_result {
+	int64_t cmd;
+	int status;	    /* 0, or a negative errno */
+	const char *kernel; /* "gemm"; "?" when the packet named none */
+	/* CLOCK_MONOTONIC; equal for commands that did no work */
+	uint64_t start_ns, end_ns;
+	/*
+	 * The daemon's message for a failure; "" when it succeeded, or when
+	 * it is one of the failures older than the last 256 of the stream.
+	 */
+	char message[VGPU_MESSAGE_MAX];
+} vgpu_result;
+
+/*
+ * The result of CMD, once completed: -EAGAIN when it has not completed
+ * yet (see vgpu_wait), -ESTALE when it is older than the last 4096
+ * completions of the stream (results are not kept forever).
+ */
+VGPU_API int vgpu_result_get(vgpu_stream *s, int64_t cmd, vgpu_result *res);
+
+/* --- Launching kernels -------------------------------------------------- */
+
+/* Element types (dtype= arguments); values are the protocol's. */
+typedef enum vgpu_type {
+	VGPU_TYPE_F32 = 0,
+	VGPU_TYPE_F64 = 1,
+	VGPU_TYPE_I32 = 2,
+	VGPU_TYPE_U8 = 3,
+	VGPU_TYPE_BF16 = 4, /* bfloat16: cast, gemm inputs */
+} vgpu_type;
+
+enum vgpu_arg_kind {
+	VGPU_KIND_END = 0, /* ends an argument list */
+	VGPU_KIND_BUF,	   /* a buffer and a byte offset */
+	VGPU_KIND_PTR,	   /* an address inside a mapped buffer */
+	VGPU_KIND_I64,	   /* integer arguments; also floats and bools */
+	VGPU_KIND_F64,	   /* float arguments */
+	VGPU_KIND_DTYPE,   /* dtype arguments */
+	VGPU_KIND_BOOL,	   /* bool arguments (transa=...) */
+	VGPU_KIND_NAME,	   /* name arguments (an event's) */
+};
+
+/* One named argument of a launch: make them with the macros below. */
+typedef struct vgpu_arg {
+	const char *name; /* as `cat kernels/KERNEL` lists it: "a", "m" */
+	enum vgpu_arg_kind kind;
+	union {
+		struct {
+			vgpu_buffer *buf;
+			uint64_t offset;
+		} buf;
+		const void *ptr;
+		int64_t i;
+		double f;
+		const char *s;
+	} v;
+} vgpu_arg;
+
+#define VGPU_BUF(n, b, off)                                                    \
+	((vgpu_arg){.name = (n), .kind = VGPU_KIND_BUF, .v.buf = {(b), (off)}})
+#define VGPU_PTR(n, p)                                                         \
+	((vgpu_arg){.name = (n), .kind = VGPU_KIND_PTR, .v.ptr = (p)})
+#define VGPU_I64(n, x)                                                         \
+	((vgpu_arg){.name = (n), .kind = VGPU_KIND_I64, .v.i = (x)})
+#define VGPU_F64(n, x)                                                         \
+	((vgpu_arg){.name = (n), .kind = VGPU_KIND_F64, .v.f = (x)})
+#define VGPU_DTYPE(n, t)                                                       \
+	((vgpu_arg){.name = (n), .kind = VGPU_KIND_DTYPE, .v.i = (t)})
+#define VGPU_BOOL(n, x)                                                        \
+	((vgpu_arg){.name = (n), .kind = VGPU_KIND_BOOL, .v.i = !!(x)})
+#define VGPU_NAME(n, str)                                                      \
+	((vgpu_arg){.name = (n), .kind = VGPU_KIND_NAME, .v.s = (str)})
+#define VGPU_END ((vgpu_arg){.name = NULL, .kind = VGPU_KIND_END})
+
+/*
+ * Launches KERNEL on S with NARGS arguments (any order; those not given
+ * take their defaults). Returns the command id (> 0) at once: the command
+ * is batched, then runs after the earlier commands of S; its result comes
+ * with vgpu_wait(). A wrong launch that the library can see (unknown
+ * kernel or argument, an argument given twice or of the wrong kind, a
+ * pointer outside every mapped buffer) returns a negative errno and uses
+ * no id; everything else (missing arguments, extents, permissions) is the
+ * daemon's to check and comes as the command's status.
+ */
+VGPU_API int64_t vgpu_launch(vgpu_stream *s, const char *kernel,
+			     const vgpu_arg *args, size_t nargs);
+/* The same with the arguments listed, ending with VGPU_END. */
+VGPU_API int64_t vgpu_launchl(vgpu_stream *s, const char *kernel, ...);
+/* vgpu_launchl() with the VGPU_END added: VGPU_LAUNCH(s, "nop"). */
+#define VGPU_LAUNCH(s, ...) vgpu_launchl((s), __VA_ARGS__, VGPU_END)
+
+/* --- Text commands ------------------------------------------------------ */
+
+/*
+ * Runs one text command LINE ("fill buf=x value=1 n=16", docs/commands.md)
+ * on a new context of its own, waits for it, and copies its completion
+ * line (without newline, "1 ok fill 12") into REPLY when not NULL.
+ * Returns 0 when the command succeeded, its negative errno when it failed,
+ * -EINVAL when LINE holds no command or more than one line.
+ */
+VGPU_API int vgpu_run_text(vgpu_device *dev, const char *line, char *reply,
+			   size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * The CUDA-flavoured layer against the real device: allocations, copies
+ * and memsets each way, launches on streams, synchronisation, sticky
+ * errors, and results checked against the same computation on the host.
+ */
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vgpu/vgpu_runtime.h>
+
+#include "harness.h"
+
+static struct daemon_proc d;
+
+static void setup(void)
+{
+	const char *args[] = {"--vram", "64M", NULL};
+	daemon_start(&d, args);
+	ck_assert_int_eq(vgpuSetDevicePath(d.mnt), vgpuSuccess);
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(vgpuDeviceReset(), vgpuSuccess);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+
+/* Counts the runtime's buffers in mem/. */
+static int anon_count(void)
+{
+	int n = 0;
+	for (int i = 0; i < 1000; i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "mem/.anon-%d-%d", (int)getpid(), i);
+		n += access(dpath(&d, rel), F_OK) == 0;
+	}
+	return n;
+}
+
+static void random_floats(float *x, int n, unsigned seed)
+{
+	srand(seed);
+	for (int i = 0; i < n; i++)
+		x[i] = (float)(rand() % 2001 - 1000) / 250.0f;
+}
+
+/* Host to device, a gemm, device to host: as the host computes it. */
+START_TEST(gemm_round_trip)
+{
+	enum { M = 33, N = 17, K = 29 };
+	static float a[M * K], b[K * N], c[M * N];
+	random_floats(a, M * K, 1);
+	random_floats(b, K * N, 2);
+	float *da, *db, *dc;
+	ck_assert_int_eq(vgpuMalloc((void **)&da, sizeof(a)), vgpuSuccess);
+	ck_assert_int_eq(vgpuMalloc((void **)&db, sizeof(b)), vgpuSuccess);
+	ck_assert_int_eq(vgpuMalloc((void **)&dc, sizeof(c)), vgpuSuccess);
+	ck_assert_int_eq(anon_count(), 3);
+	ck_assert_int_eq(vgpuMemcpy(da, a, sizeof(a), vgpuMemcpyHostToDevice),
+			 0);
+	ck_assert_int_eq(vgpuMemcpy(db, b, sizeof(b), vgpuMemcpyDefault), 0);
+	ck_assert_int_eq(vgpuLaunch(NULL, "gemm", VGPU_PTR("a", da),
+				    VGPU_PTR("b", db), VGPU_PTR("c", dc),
+				    VGPU_I64("m", M), VGPU_I64("n", N),
+				    VGPU_I64("k", K), VGPU_F64("alpha", 0.5)),
+			 vgpuSuccess);
+	ck_assert_int_eq(vgpuMemcpy(c, dc, sizeof(c), vgpuMemcpyDeviceToHost),
+			 0);
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < N; j++) {
+			double want = 0;
+			for (int k = 0; k < K; k++)
+				want += (double)a[i * K + k] * b[k * N + j];
+			want *= 0.5;
+			ck_assert_msg(fabs(c[i * N + j] - want) <
+					  1e-4 * (1 + fabs(want)),
+				      "c[%d][%d] = %g, want %g", i, j,
+				      c[i * N + j], want);
+		}
+	ck_assert_int_eq(vgpuFree(da), 0);
+	ck_assert_int_eq(vgpuFree(db), 0);
+	ck_assert_int_eq(vgpuFree(dc), 0);
+	ck_assert_int_eq(anon_count(), 0);
+}
+END_TEST
+
+START_TEST(copies)
+{
+	enum { N = 1000 };
+	static unsigned char host[N], back[N];
+	for (int i = 0; i < N; i++)
+		host[i] = (unsigned char)(i * 7);
+	unsigned char *x, *y;
+	ck_assert_int_eq(vgpuMalloc((void **)&x, N), 0);
+	ck_assert_int_eq(vgpuMalloc((void **)&y, N), 0);
+	ck_assert_int_eq(vgpuMemcpy(x, host, N, vgpuMemcpyHostToDevice), 0);
+	/* device to device, inside allocations: the copy kernel */
+	ck_assert_int_eq(
+	    vgpuMemcpy(y + 10, x + 20, 500, vgpuMemcpyDeviceToDevice), 0);
+	ck_assert(memcmp(y + 10, host + 20, 500) == 0);
+	ck_assert(y[9] == 0 && y[510] == 0);
+	/* overlapping, like memmove */
+	ck_assert_int_eq(vgpuMemcpy(x + 1, x, 600, vgpuMemcpyDefault), 0);
+	ck_assert_int_eq(vgpuMemcpy(back, x, N, vgpuMemcpyDeviceToHost), 0);
+	ck_assert(back[0] == host[0]);
+	ck_assert(memcmp(back + 1, host, 600) == 0);
+	ck_assert(memcmp(back + 601, host + 601, N - 601) == 0);
+	/* asynchronous on a stream, then synchronised */
+	vgpuStream_t s;
+	ck_assert_int_eq(vgpuStreamCreate(&s), 0);
+	ck_assert_int_eq(vgpuMemcpyAsync(y, x, N, vgpuMemcpyDeviceToDevice, s),
+			 0);
+	ck_assert_int_eq(vgpuStreamSynchronize(s), 0);
+	ck_assert(memcmp(y, back, N) == 0);
+	memset(back, 0, N);
+	ck_assert_int_eq(vgpuMemcpyAsync(back, y, N, vgpuMemcpyDeviceToHost, s),
+			 0);
+	ck_assert(memcmp(y, back, N) == 0);
+	ck_assert_int_eq(vgpuMemcpy(back, host, N, vgpuMemcpyHostToHost), 0);
+	ck_assert(memcmp(back, host, N) == 0);
+	ck_assert_int_eq(vgpuMemcpy(x, host, 0, vgpuMemcpyHostToDevice), 0);
+
+	/* the pointers must be what the kind says, inside their allocation */
+	ck_assert_int_eq(vgpuMemcpy(back, host, N, vgpuMemcpyHostToDevice),
+			 -EINVAL);
+	ck_assert(strstr(vgpuGetLastErrorMessage(), "vgpuMemcpy dst: ") !=
+		  NULL);
+	ck_assert_int_eq(vgpuGetLastError(), -EINVAL);
+	ck_assert_int_eq(vgpuGetLastError(), vgpuSuccess);
+	ck_assert_int_eq(vgpuMemcpy(back, host, N, vgpuMemcpyDeviceToHost),
+			 -EINVAL);
+	ck_assert_int_eq(vgpuMemcpy(x + 1, host, N, vgpuMemcpyHostToDevice),
+			 -EINVAL);
+	ck_assert(strstr(vgpuGetLastErrorMessage(),
+			 "pass the end of its 1000-byte allocation"));
+	ck_assert_int_eq(vgpuMemcpy(y, x, N, (vgpuMemcpyKind)9), -EINVAL);
+	ck_assert_int_eq(vgpuPeekAtLastError(), -EINVAL);
+	ck_assert_int_eq(vgpuPeekAtLastError(), -EINVAL);
+	vgpuGetLastError();
+	ck_assert_int_eq(vgpuStreamDestroy(s), 0);
+	ck_assert_int_eq(vgpuFree(x), 0);
+	ck_assert_int_eq(vgpuFree(y), 0);
+}
+END_TEST
+
+START_TEST(memsets)
+{
+	enum { N = 4096 };
+	unsigned char *x, host[N];
+	ck_assert_int_eq(vgpuMalloc((void **)&x, N), 0);
+	ck_assert_int_eq(vgpuMemset(x + 1, 0xab, 100), 0);
+	ck_assert_int_eq(vgpuMemcpy(host, x, N, vgpuMemcpyDeviceToHost), 0);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(host[i], i >= 1 && i <= 100 ? 0xab : 0);
+	vgpuStream_t s;
+	ck_assert_int_eq(vgpuStreamCreate(&s), 0);
+	/* whole f32 elements: the fill kernel; any other: after a sync */
+	const struct {
+		int off, len, value;
+	} cases[] = {{0, N, 0x3f}, {8, 400, 0x00}, {4, 16, 0xff},
+		     {3, 9, 0x12}, {0, 4, 0x80},   {1000, 1, 0x7f}};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		ck_assert_int_eq(vgpuMemsetAsync(x + cases[c].off,
+						 cases[c].value, cases[c].len,
+						 s),
+				 0);
+		ck_assert_int_eq(vgpuStreamSynchronize(s), 0);
+		memset(host + cases[c].off, cases[c].value,
+		       (size_t)cases[c].len);
+		ck_assert_msg(memcmp(x, host, N) == 0, "case %zu", c);
+	}
+	ck_assert_int_eq(vgpuMemset(host, 0, 4), -EINVAL);
+	ck_assert_int_eq(vgpuMemset(x, 0, N + 1), -EINVAL);
+	vgpuGetLastError();
+	ck_assert_int_eq(vgpuStreamDestroy(s), 0);
+	ck_assert_int_eq(vgpuFree(x), 0);
+}
+END_TEST
+
+/* A kernel's failure comes from the next synchronisation, with words. */
+START_TEST(errors_and_sync)
+{
+	float *x;
+	ck_assert_int_eq(vgpuMalloc((void **)&x, 64), 0);
+	vgpuStream_t s;
+	ck_assert_int_eq(vgpuStreamCreate(&s), 0);
+	ck_assert_int_eq(vgpuLaunch(s, "fill", VGPU_PTR("buf", x),
+				    VGPU_F64("value", 1), VGPU_I64("n", 17)),
+			 vgpuSuccess);
+	ck_assert_int_eq(vgpuStreamSynchronize(s), -EINVAL);
+	ck_assert_msg(strstr(vgpuGetLastErrorMessage(),
+			     "fill: buffer 'buf' holds 64 bytes, needs 68"),
+		      "%s", vgpuGetLastErrorMessage());
+	ck_assert_int_eq(vgpuGetLastError(), -EINVAL);
+	ck_assert_int_eq(vgpuStreamSynchronize(s), vgpuSuccess);
+	ck_assert_str_eq(vgpuGetErrorString(-EINVAL), "Invalid argument");
+	ck_assert_str_eq(vgpuGetErrorName(-EINVAL), "EINVAL");
+	ck_assert_str_eq(vgpuGetErrorName(vgpuSuccess), "vgpuSuccess");
+	/* refused at launch */
+	ck_assert_int_eq(vgpuLaunch(s, "nosuch"), -ENOSYS);
+	ck_assert(strstr(vgpuGetLastErrorMessage(), "unknown kernel"));
+	const vgpu_arg args[] = {VGPU_PTR("buf", x), VGPU_F64("value", 2),
+				 VGPU_I64("n", 16)};
+	ck_assert_int_eq(vgpuLaunchArgs(s, "fill", args, 3), 0);
+	/* a failure on another stream shows in the device's sync */
+	ck_assert_int_eq(vgpuLaunch(NULL, "copy", VGPU_PTR("src", x),
+				    VGPU_PTR("dst", x + 8),
+				    VGPU_I64("bytes", 64)),
+			 0);
+	ck_assert_int_eq(vgpuDeviceSynchronize(), -EINVAL);
+	ck_assert(x[15] == 2.0f);
+	ck_assert_int_eq(vgpuDeviceSynchronize(), 0);
+	ck_assert_int_eq(vgpuGetLastError(), -EINVAL);
+	ck_assert_int_eq(vgpuStreamQuery(s), vgpuSuccess);
+	/* a wait held by an event: the stream is busy until signalled */
+	ck_assert_int_eq(vgpuLaunch(s, "wait", VGPU_NAME("event", "e")), 0);
+	ck_assert_int_eq(vgpuStreamQuery(s), -EAGAIN);
+	ck_assert_int_eq(vgpuPeekAtLastError(), 0); /* not an error */
+	ck_assert_int_eq(vgpuLaunch(NULL, "signal", VGPU_NAME("event", "e")),
+			 0);
+	ck_assert_int_eq(vgpuStreamSynchronize(s), 0);
+	ck_assert_int_eq(vgpuStreamQuery(s), vgpuSuccess);
+	ck_assert_int_eq(vgpuStreamDestroy(s), 0);
+	ck_assert_int_eq(vgpuStreamDestroy(NULL), -EINVAL);
+	ck_assert_int_eq(vgpuStreamDestroy((vgpuStream_t)x), -EINVAL);
+	ck_assert_int_eq(vgpuFree(x + 1), -EINVAL);
+	ck_assert_int_eq(vgpuFree(x), 0);
+	ck_assert_int_eq(vgpuFree(NULL), 0);
+	vgpuGetLastError();
+}
+END_TEST
+
+START_TEST(memory_and_reset)
+{
+	size_t free0, total;
+	ck_assert_int_eq(vgpuMemGetInfo(&free0, &total), 0);
+	ck_assert_uint_eq(total, 64u << 20);
+	void *p, *q;
+	ck_assert_int_eq(vgpuMalloc(&p, 1 << 20), 0);
+	size_t free1;
+	ck_assert_int_eq(vgpuMemGetInfo(&free1, &total), 0);
+	ck_assert_uint_le(free1, free0 - (1 << 20));
+	ck_assert_int_eq(vgpuMalloc(&q, 0), 0);
+	ck_assert_ptr_null(q);
+	ck_assert_int_eq(vgpuMalloc(&q, 128u << 20), -ENOSPC);
+	ck_assert_ptr_null(q);
+	ck_assert_int_eq(vgpuGetLastError(), -ENOSPC);
+	ck_assert_int_eq(vgpuSetDevicePath(d.mnt), -EBUSY);
+	vgpuGetLastError();
+	vgpu_device *dev;
+	ck_assert_int_eq(vgpuGetDevice(&dev), 0);
+	ck_assert_str_eq(vgpu_device_path(dev), d.mnt);
+	ck_assert_int_eq(vgpuMalloc(&q, 100), 0);
+	ck_assert_int_eq(anon_count(), 2);
+	/* reset frees everything; the next call opens the device again */
+	ck_assert_int_eq(vgpuDeviceReset(), 0);
+	ck_assert_int_eq(anon_count(), 0);
+	ck_assert_int_eq(vgpuSetDevicePath("/nonexistent"), 0);
+	ck_assert_int_eq(vgpuMalloc(&p, 16), -ENOENT);
+	ck_assert(strstr(vgpuGetLastErrorMessage(), "/nonexistent"));
+	ck_assert_int_eq(vgpuSetDevicePath(d.mnt), 0);
+	ck_assert_int_eq(vgpuMalloc(&p, 16), 0);
+	ck_assert_int_eq(vgpuFree(p), 0);
+}
+END_TEST
+
+static void *worker(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	enum { N = 1024 };
+	float *x, host[N];
+	vgpuStream_t s;
+	if (vgpuMalloc((void **)&x, N * 4) || vgpuStreamCreate(&s))
+		return (void *)1;
+	for (int round = 0; round < 50; round++) {
+		float v = (float)(id * 1000 + round);
+		if (vgpuLaunch(s, "fill", VGPU_PTR("buf", x),
+			       VGPU_F64("value", v), VGPU_I64("n", N)) ||
+		    vgpuMemcpyAsync(host, x, sizeof(host),
+				    vgpuMemcpyDeviceToHost, s))
+			return (void *)2;
+		for (int i = 0; i < N; i++)
+			if (host[i] != v)
+				return (void *)3;
+	}
+	return vgpuStreamDestroy(s) || vgpuFree(x) ? (void *)4 : NULL;
+}
+
+START_TEST(threads)
+{
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, worker, (void *)(intptr_t)i);
+	for (int i = 0; i < 4; i++) {
+		void *rc;
+		pthread_join(t[i], &rc);
+		ck_assert_ptr_null(rc);
+	}
+	ck_assert_int_eq(anon_count(), 0);
+}
+END_TEST
+
+int main(void)
+{
+	const TTest *const tests[] = {
+	    gemm_round_trip, copies,	       memsets,
+	    errors_and_sync, memory_and_reset, threads,
+	};
+	return run_suite(suite_with_daemon("vgpu_runtime", setup, teardown, 60,
+					   tests,
+					   sizeof(tests) / sizeof(tests[0])));
+}

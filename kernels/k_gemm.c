@@ -9,7 +9,7 @@
  * 2048^3 sgemm against OpenBLAS's own 2 threads: 512x2048 panels 1.00,
  * 256x2048 0.97, 128x2048 0.92, 256x256 squares 0.88, because every tile
  * packs its own panels of A and B and row panels share the packed B best.
- * A tile is at most about 4.4 GFLOP (20-40 ms on one core), so that other
+ * A tile is at most about 6.6 GFLOP (30-60 ms on one core), so that other
  * contexts' tiles get a turn.
  *
  * A batch adds a third dimension: a tile is a group of consecutive gemms
@@ -31,7 +31,7 @@
 #include "tiling.h"
 
 /* Most f32 flops in a tile (f64 ones count double, being half as fast). */
-#define GEMM_TILE_MAX_WORK 4.4e9
+#define GEMM_TILE_MAX_WORK 6.6e9
 /* Less than this is not worth handing to another worker. */
 #define GEMM_TILE_MIN_WORK 4e6
 /*

@@ -606,7 +606,7 @@ START_TEST(gemm_plan)
 		ck_assert_uint_eq(gemm_tiles(0, 100, 100, VGPU_F32, w), 1);
 	}
 	/*
-	 * big: tiles of about 4.4 GFLOP at most (f64 counting double), at
+	 * big: tiles of about 6.6 GFLOP at most (f64 counting double), at
 	 * least 2 a worker
 	 */
 	for (unsigned w = 2; w <= 32; w *= 4) {
@@ -614,8 +614,8 @@ START_TEST(gemm_plan)
 		uint32_t t32 = gemm_tiles(4096, 4096, 4096, VGPU_F32, w);
 		uint32_t t64 = gemm_tiles(4096, 4096, 4096, VGPU_F64, w);
 		ck_assert_uint_ge(t32, 2 * w);
-		ck_assert_uint_ge(t32, (uint32_t)(flop / 4.4e9));
-		ck_assert_uint_ge(t64, (uint32_t)(2 * flop / 4.4e9));
+		ck_assert_uint_ge(t32, (uint32_t)(flop / 6.6e9));
+		ck_assert_uint_ge(t64, (uint32_t)(2 * flop / 6.6e9));
 		ck_assert_uint_le(t32, 64 * 16);
 		ck_assert_uint_le(t64, 64 * 16);
 	}
@@ -631,10 +631,10 @@ START_TEST(gemm_plan)
 		double work = 2.0 * (double)m * (double)n * (double)(k ? k : 1);
 		uint32_t nt = gemm_tiles(m, n, k, VGPU_F32, w);
 		ck_assert_msg(
-		    nt == 1 || work / nt >= 4e6 || nt <= ceil(work / 4.4e9),
+		    nt == 1 || work / nt >= 4e6 || nt <= ceil(work / 6.6e9),
 		    "m=%zu n=%zu k=%zu w=%u: %u tiles", m, n, k, w, nt);
 		/* the grid has coarse steps: allow some overshoot */
-		ck_assert_msg(nt <= 4 * fmax(2 * w, ceil(work / 4.4e9)),
+		ck_assert_msg(nt <= 4 * fmax(2 * w, ceil(work / 6.6e9)),
 			      "m=%zu n=%zu k=%zu w=%u: %u tiles", m, n, k, w,
 			      nt);
 	}

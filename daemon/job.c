@@ -152,14 +152,13 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 		if (k->args[i].type == VGPU_ARG_BUF)
 			rc = bind_buffer(job, i, cred, &info[i]);
 	if (rc == 0) {
-		rc = vgpu_cmd_validate(&job->cmd, info, job->msg,
-				       sizeof(job->msg));
+		rc = vgpu_cmd_validate_bytes(&job->cmd, info, job->msg,
+					     sizeof(job->msg), &job->bytes);
 		if (rc < 0)
 			job->err = rc;
 	}
 	if (rc == 0) {
 		job->flops = vgpu_cmd_flops(&job->cmd);
-		job->bytes = vgpu_cmd_bytes(&job->cmd);
 		map_buffers(job, info);
 	}
 	if (has_bufs)

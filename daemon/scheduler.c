@@ -224,11 +224,9 @@ static void activate_one(struct context *ctx, struct job **done,
 	}
 }
 
-/* activate_one() for CTX and every context it (transitively) wakes. */
-static void activate_next(struct context *ctx, struct job **done)
+/* activate_one() for the contexts on WAKE and every one they wake. */
+static void activate_woken(struct context *wake, struct job **done)
 {
-	struct context *wake = ctx;
-	ctx->wake_next = NULL;
 	while (wake) {
 		struct context *c = wake;
 		wake = c->wake_next;
@@ -237,17 +235,18 @@ static void activate_next(struct context *ctx, struct job **done)
 	}
 }
 
+static void activate_next(struct context *ctx, struct job **done)
+{
+	ctx->wake_next = NULL;
+	activate_woken(ctx, done);
+}
+
 /* Releases waits (lock held) and starts what follows them. */
 static void release_and_activate(struct job *released, struct job **done)
 {
 	struct context *wake = NULL;
 	release_waits(released, done, &wake);
-	while (wake) {
-		struct context *c = wake;
-		wake = c->wake_next;
-		c->wake_next = NULL;
-		activate_one(c, done, &wake);
-	}
+	activate_woken(wake, done);
 }
 
 static void complete_list(struct job *done)

@@ -66,8 +66,28 @@ static int check_dtypes(const struct vgpu_cmd *cmd, char *msg, size_t msglen)
 	return 0;
 }
 
+/* Sum of the buffer arguments' extents, saturated. */
+static uint64_t extent_sum(const struct vgpu_kernel_spec *k,
+			   const struct vgpu_extent ext[])
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < k->nargs; i++)
+		if (k->args[i].type == VGPU_ARG_BUF &&
+		    __builtin_add_overflow(sum, ext[i].bytes, &sum))
+			return UINT64_MAX;
+	return sum;
+}
+
 int vgpu_cmd_validate(const struct vgpu_cmd *cmd,
 		      const struct vgpu_bufinfo buf[], char *msg, size_t msglen)
+{
+	uint64_t bytes;
+	return vgpu_cmd_validate_bytes(cmd, buf, msg, msglen, &bytes);
+}
+
+int vgpu_cmd_validate_bytes(const struct vgpu_cmd *cmd,
+			    const struct vgpu_bufinfo buf[], char *msg,
+			    size_t msglen, uint64_t *bytes)
 {
 	const struct vgpu_kernel_spec *k = cmd->spec;
 	struct vgpu_extent ext[VGPU_MAX_ARGS] = {0};
@@ -99,22 +119,17 @@ int vgpu_cmd_validate(const struct vgpu_cmd *cmd,
 			return -EINVAL;
 		}
 	}
+	*bytes = extent_sum(k, ext);
 	return check_alias(cmd, buf, ext, msg, msglen);
 }
 
 uint64_t vgpu_cmd_bytes(const struct vgpu_cmd *cmd)
 {
-	const struct vgpu_kernel_spec *k = cmd->spec;
 	struct vgpu_extent ext[VGPU_MAX_ARGS] = {0};
 	char msg[8];
-	if (k->extents(cmd, ext, msg, sizeof(msg)) < 0)
+	if (cmd->spec->extents(cmd, ext, msg, sizeof(msg)) < 0)
 		return 0;
-	uint64_t sum = 0;
-	for (unsigned i = 0; i < k->nargs; i++)
-		if (k->args[i].type == VGPU_ARG_BUF &&
-		    __builtin_add_overflow(sum, ext[i].bytes, &sum))
-			return UINT64_MAX;
-	return sum;
+	return extent_sum(cmd->spec, ext);
 }
 
 uint64_t vgpu_cmd_flops(const struct vgpu_cmd *cmd)

@@ -23,6 +23,10 @@ struct vgpu_bufinfo {
 int vgpu_cmd_validate(const struct vgpu_cmd *cmd,
 		      const struct vgpu_bufinfo buf[], char *msg,
 		      size_t msglen);
+/* The same; on success also sets *BYTES to vgpu_cmd_bytes(CMD). */
+int vgpu_cmd_validate_bytes(const struct vgpu_cmd *cmd,
+			    const struct vgpu_bufinfo buf[], char *msg,
+			    size_t msglen, uint64_t *bytes);
 
 /*
  * Work of a valid command, for statistics: bytes its buffer arguments span

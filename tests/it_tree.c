@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -258,11 +259,49 @@ START_TEST(stats_count_work)
 }
 END_TEST
 
+/*
+ * Memory is counted by owner (user lines) and by the process that created
+ * the buffers (mem_bytes of its contexts); a process cannot forge fields
+ * of its context line through its name.
+ */
+START_TEST(stats_memory)
+{
+	ck_assert_int_eq(buf_create(&d, "mine", 1 << 20), 0);
+	int fd = open(dpath(&d, "mem/mine"), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 3 << 20), 0); /* grown: 3 MiB */
+	close(fd);
+	if (fork() == 0) /* a buffer of another process */
+		_exit(buf_create(&d, "theirs", 1 << 20) ? 1 : 0);
+	for (int i = 0;
+	     i < 500 && !strstr(slurp(dpath(&d, "stats")), "buffers 2\n"); i++)
+		usleep(10000);
+	char name[16];
+	prctl(PR_GET_NAME, name);
+	prctl(PR_SET_NAME, "x running=gemm");
+	int q = queue_open(&d, 0);
+	prctl(PR_SET_NAME, name);
+	const char *st = slurp(dpath(&d, "stats"));
+	char want[128];
+	snprintf(want, sizeof(want), " pid=%d uid=0 comm=x_running_gemm ",
+		 (int)getpid());
+	const char *ctx = strstr(st, "\ncontext.");
+	ck_assert_msg(strstr(st, want), "%s", ctx ? ctx : "no context");
+	ck_assert_msg(strstr(st, " running=- mem_bytes=3145728\n"), "%s", ctx);
+	ck_assert_msg(strstr(st, "\nuser.0 buffers=2 bytes=4194304\n"), "%s",
+		      ctx);
+	const char *m = slurp(dpath(&d, "metrics"));
+	ck_assert(strstr(m, "vgpu_user_buffers{uid=\"0\"} 2\n"));
+	ck_assert(strstr(m, "vgpu_user_buffer_bytes{uid=\"0\"} 4194304\n"));
+	close(q);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-	    fixed_files, buffer_lifecycle, mmap_and_io_coherent,
-	    vram_limit,	 deferred_free,	   stats_count_work,
+	    fixed_files,   buffer_lifecycle, mmap_and_io_coherent, vram_limit,
+	    deferred_free, stats_count_work, stats_memory,
 	};
 	return run_suite(suite_with_daemon("tree", setup, teardown, 60, tests,
 					   sizeof(tests) / sizeof(tests[0])));

@@ -94,8 +94,18 @@ alive() { # the program still runs (it has not exited, nor crashed)
 	[ ! -e "$work/status" ] || { echo "it exited: $(cat "$work/status")"; return 1; }
 	"${tm[@]}" has-session -t top
 }
-"${tm[@]}" new-session -d -s top -x 120 -y 40 \
-	"TERM=xterm-256color '$VGPUFS_TOP' -d 0.3 '$mnt'; echo \$? >'$work/status'; sleep 60"
+# The screen in a tmux session "top"; its exit status goes to $work/status.
+start_screen() {
+	"${tm[@]}" kill-session -t top 2>/dev/null || true
+	rm -f "$work/status"
+	"${tm[@]}" new-session -d -s top -x 120 -y 40 \
+		"TERM=xterm-256color '$VGPUFS_TOP' -d 0.3 '$mnt'; echo \$? >'$work/status'; sleep 60"
+}
+exited() { # STATUS: the program exits with STATUS within 2 s
+	for _ in $(seq 20); do [ -e "$work/status" ] && break; sleep 0.1; done
+	[ "$(cat "$work/status" 2>/dev/null)" = "$1" ] || { echo "status: $(cat "$work/status" 2>&1)"; return 1; }
+}
+start_screen
 check "screen: the header" shows "^ vgpufs-top 0\.1\.0  $mnt  vgpufsd 0\.1\.0  up [0-9:]+  2 workers  [0-9:]+$"
 check "screen: worker meters, busy" shows '^ +0\[\|+.* gemm +[0-9.]+%\]$'
 check "screen: the second worker" shows '^ +1\[.*%\]$'
@@ -160,6 +170,20 @@ check "resize: too small says so" shows '^terminal too small'
 check "resize: back to full size" shows "^ +$loadpid root .* vgpu-load$"
 check "resize: still running" alive
 
+# a stopped daemon blocks reads: the screen says so and keeps answering keys
+kill -STOP "$pid"
+check "daemon stopped: the screen says so" shows "^ +$mnt: no answer for [0-9]+ s \(is vgpufsd stopped\?\)$"
+"${tm[@]}" send-keys -t top h
+check "daemon stopped: keys still work" shows 'this help; any key closes it'
+"${tm[@]}" send-keys -t top x
+check "daemon stopped: the help closes" lacks 'any key closes it'
+"${tm[@]}" send-keys -t top q
+check "daemon stopped: q quits at once, status 0" exited 0
+kill -CONT "$pid"
+start_screen
+check "daemon continued: the view is back" shows "^ +$loadpid root .* vgpu-load$"
+check "daemon continued: still running" alive
+
 # the daemon dies under it: a message, no crash, and it comes back
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
@@ -179,8 +203,7 @@ check "a new daemon: its meters" shows '^ ram\[ +0/64M\]$'
 
 # q quits with status 0
 "${tm[@]}" send-keys -t top q
-for _ in $(seq 50); do [ -e "$work/status" ] && break; sleep 0.1; done
-check "q: exits 0" test "$(cat "$work/status" 2>/dev/null)" = 0
+check "q: exits 0" exited 0
 
 # batch mode when the device goes away: a message and status 1
 "$VGPUFS_TOP" -b -d 0.2 "$mnt" >"$work/batch.out" 2>"$work/batch.err" &

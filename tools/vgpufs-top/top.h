@@ -113,6 +113,36 @@ struct top_options {
 int top_read(const char *path, vgpu_device **dev, vgpu_stats **st, char *msg,
 	     size_t len);
 
+/*
+ * Why reading PATH failed with -errno RC, in words for the user ("PATH:
+ * not a vgpufs device (is vgpufsd running?)"); LIBMSG, libvgpu's message,
+ * for other errors when not "".
+ */
+void top_explain(int rc, const char *path, const char *libmsg, char *msg,
+		 size_t len);
+
+/* --- the sampler: the device read in a child process ------------------ */
+
+struct top_sampler;
+/* Starts the child that reads PATH/stats; NULL on failure. */
+struct top_sampler *top_sampler_start(const char *path);
+/* Asks for a reading, unless one is under way. */
+void top_sampler_request(struct top_sampler *s);
+/* Readable when a reading is done. */
+int top_sampler_fd(const struct top_sampler *s);
+/*
+ * Takes the reading once the fd is readable: true with *ST (yours), or
+ * *ST NULL and why in MSG; false when no reading was asked for.
+ */
+bool top_sampler_take(struct top_sampler *s, vgpu_stats **st, char *msg,
+		      size_t len);
+/* Seconds the reading under way has taken so far; 0 when none is. */
+double top_sampler_waiting(const struct top_sampler *s);
+/* Lets the child go (it ends when the daemon lets it) and frees S. */
+void top_sampler_stop(struct top_sampler *s);
+/* CLOCK_MONOTONIC in seconds. */
+double top_now(void);
+
 /* Prints COUNT refreshes as plain text; the exit status. */
 int top_batch(const struct top_options *o);
 /* The full-screen monitor until q; the exit status. */

@@ -9,11 +9,12 @@
 
 #include "top.h"
 
-static void explain(int rc, const char *path, const char *libmsg, char *msg,
-		    size_t len)
+void top_explain(int rc, const char *path, const char *libmsg, char *msg,
+		 size_t len)
 {
 	switch (-rc) {
 	case ENOENT:
+	case ENOTDIR:
 	case ENODEV:
 		snprintf(msg, len,
 			 "%s: not a vgpufs device (is vgpufsd running?)", path);
@@ -28,7 +29,10 @@ static void explain(int rc, const char *path, const char *libmsg, char *msg,
 			 path);
 		break;
 	default:
-		snprintf(msg, len, "%s", *libmsg ? libmsg : strerror(-rc));
+		if (*libmsg)
+			snprintf(msg, len, "%s", libmsg);
+		else
+			snprintf(msg, len, "%s: %s", path, strerror(-rc));
 	}
 }
 
@@ -40,15 +44,15 @@ int top_read(const char *path, vgpu_device **dev, vgpu_stats **st, char *msg,
 	if (!*dev) {
 		rc = vgpu_open(path, dev);
 		if (rc < 0) {
-			explain(rc, path,
-				vgpu_last_message((vgpu_device *)NULL), msg,
-				len);
+			top_explain(rc, path,
+				    vgpu_last_message((vgpu_device *)NULL), msg,
+				    len);
 			return rc;
 		}
 	}
 	rc = vgpu_stats_read(*dev, st);
 	if (rc < 0) {
-		explain(rc, path, vgpu_last_message(*dev), msg, len);
+		top_explain(rc, path, vgpu_last_message(*dev), msg, len);
 		vgpu_close(*dev);
 		*dev = NULL;
 	}

@@ -8,11 +8,13 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "top.h"
 
@@ -31,7 +33,6 @@ enum {
 
 struct screen {
 	const struct top_options *o;
-	vgpu_device *dev;
 	struct top_view view;
 	bool have_view;
 	struct top_history hist;
@@ -51,18 +52,11 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static double now_s(void)
+/* Shows the reading CUR, or why there is none (MSG) when it is NULL. */
+static void apply(struct screen *sc, vgpu_stats *cur, const char *msg)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sample(struct screen *sc)
-{
-	vgpu_stats *cur;
-	if (top_read(sc->o->device, &sc->dev, &cur, sc->error,
-		     sizeof(sc->error)) < 0) {
+	if (!cur) {
+		snprintf(sc->error, sizeof(sc->error), "%s", msg);
 		if (sc->have_view)
 			top_view_free(&sc->view);
 		sc->have_view = false;
@@ -460,6 +454,10 @@ static void draw_footer(const struct screen *sc)
 static void draw_message(const struct screen *sc)
 {
 	char retry[128];
+	if (!sc->error[0]) { /* the first reading is under way */
+		mvaddnstr(LINES / 2 - 1, 1, "reading the device...", COLS - 1);
+		return;
+	}
 	snprintf(retry, sizeof(retry), "retrying every %g s; q quits",
 		 sc->o->delay);
 	int y = LINES / 2 - 1;
@@ -647,13 +645,21 @@ int top_screen(const struct top_options *o)
 	sc->sort = o->sort;
 	sc->reverse = o->reverse;
 	sc->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	struct top_sampler *smp = top_sampler_start(o->device);
+	if (!smp) {
+		free(sc);
+		fprintf(stderr, TOP_NAME ": cannot start a reader process\n");
+		return 1;
+	}
 	if (!initscr()) {
+		top_sampler_stop(smp);
 		free(sc);
 		return 1;
 	}
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE); /* poll() waits, for keys and readings */
 	curs_set(0);
 	start_colors(sc);
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -661,33 +667,58 @@ int top_screen(const struct top_options *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	sample(sc);
+	/* A reading that takes this long: the daemon hangs (or is stopped). */
+	double hung = o->delay * 2 > 2 ? o->delay * 2 : 2;
+	top_sampler_request(smp);
+	double next = top_now() + o->delay;
+	bool run = true;
 	draw(sc);
-	double next = now_s() + o->delay;
-	bool run = !(o->count && sc->refreshes >= o->count);
 	while (run && !stop) {
-		int ms = (int)ceil((next - now_s()) * 1000);
-		timeout(ms > 0 ? ms : 0);
-		int ch = getch();
-		if (ch != ERR) {
-			run = key(sc, ch);
-		} else if (now_s() >= next) {
-			if (!sc->paused) {
-				sample(sc);
-				if (o->count && sc->refreshes >= o->count)
-					run = false;
+		struct pollfd pf[2] = {
+		    {.fd = STDIN_FILENO, .events = POLLIN},
+		    {.fd = top_sampler_fd(smp), .events = POLLIN}};
+		int ms = (int)ceil((next - top_now()) * 1000);
+		bool redraw = false;
+		if (poll(pf, 2, ms > 0 ? ms : 0) > 0 && pf[1].revents) {
+			vgpu_stats *st;
+			char msg[512];
+			if (top_sampler_take(smp, &st, msg, sizeof(msg))) {
+				if (sc->paused)
+					vgpu_stats_free(st);
+				else
+					apply(sc, st, msg);
+				redraw = true;
 			}
-			next = now_s() + o->delay;
-		} else {
-			continue; /* a signal woke getch */
+			if (o->count && sc->refreshes >= o->count)
+				run = false;
 		}
-		if (run)
+		int ch; /* keys; KEY_RESIZE after a SIGWINCH woke poll */
+		while (run && (ch = getch()) != ERR) {
+			run = key(sc, ch);
+			redraw = true;
+		}
+		if (top_now() >= next) {
+			double waited = top_sampler_waiting(smp);
+			if (!sc->paused && waited > hung) {
+				char msg[512];
+				snprintf(msg, sizeof(msg),
+					 "%s: no answer for %.0f s (is vgpufsd "
+					 "stopped?)",
+					 o->device, waited);
+				apply(sc, NULL, msg);
+			}
+			if (!sc->paused)
+				top_sampler_request(smp);
+			next = top_now() + o->delay;
+			redraw = true; /* the clock at least */
+		}
+		if (run && redraw)
 			draw(sc);
 	}
 	endwin();
 	if (sc->have_view)
 		top_view_free(&sc->view);
-	vgpu_close(sc->dev);
+	top_sampler_stop(smp);
 	free(sc);
 	return 0;
 }

@@ -65,11 +65,9 @@ static int add_procs(struct top_view *v, const vgpu_stats *prev)
 		p->queued += c->queued;
 		p->inflight += c->inflight;
 		p->busy_seconds += c->busy_seconds;
-		if (capacity > 0)
-			p->gpu_pct +=
-			    100 *
-			    rate(busy_before(prev, c), c->busy_seconds, 1) /
-			    capacity;
+		double used = c->busy_seconds - busy_before(prev, c);
+		if (capacity > 0 && used > 0)
+			p->gpu_pct += 100 * used / capacity;
 		if (c->mem_bytes > p->mem_bytes) /* each context has it all */
 			p->mem_bytes = c->mem_bytes;
 		if (strcmp(c->running, "-") != 0)

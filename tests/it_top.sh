@@ -95,11 +95,11 @@ alive() { # the program still runs (it has not exited, nor crashed)
 	"${tm[@]}" has-session -t top
 }
 # The screen in a tmux session "top"; its exit status goes to $work/status.
-start_screen() {
+start_screen() { # [OPTIONS]: -d 0.3 unless given
 	"${tm[@]}" kill-session -t top 2>/dev/null || true
 	rm -f "$work/status"
 	"${tm[@]}" new-session -d -s top -x 120 -y 40 \
-		"TERM=xterm-256color '$VGPUFS_TOP' -d 0.3 '$mnt'; echo \$? >'$work/status'; sleep 60"
+		"TERM=xterm-256color '$VGPUFS_TOP' ${*:--d 0.3} '$mnt'; echo \$? >'$work/status'; sleep 60"
 }
 exited() { # STATUS: the program exits with STATUS within 2 s
 	for _ in $(seq 20); do [ -e "$work/status" ] && break; sleep 0.1; done
@@ -118,6 +118,8 @@ check "screen: the load's row" shows "^ +$loadpid root +1 +[0-9]+ +[0-9]+ [a-z-]
 check "screen: the idle one's row" shows "^ +$idlepid root +1 +0 +0 - +0\.0 +0:00\.00 +0 vgpu-idle$"
 check "screen: the key line" shows '^ q Quit  h Help  p Pause  s/</> Sort: GPU% desc  r Reverse$'
 check "screen: exactly 40 lines" test "$(screen | wc -l)" = 40
+colours() { "${tm[@]}" capture-pane -p -e -t top | grep -q $'\e\\[3[1-6]m'; }
+check "screen: in colour" colours
 order() { screen | grep -E ' vgpu-(load|idle)$' | awk '{print $NF}' | tr '\n' ' '; }
 check "screen: busiest first" test "$(order)" = "vgpu-load vgpu-idle "
 
@@ -204,6 +206,8 @@ check "a new daemon: its meters" shows '^ ram\[ +0/64M\]$'
 # q quits with status 0
 "${tm[@]}" send-keys -t top q
 check "q: exits 0" exited 0
+start_screen -n 3 -d 0.2
+check "-n 3: exits after 3 refreshes" exited 0
 
 # batch mode when the device goes away: a message and status 1
 "$VGPUFS_TOP" -b -d 0.2 "$mnt" >"$work/batch.out" 2>"$work/batch.err" &

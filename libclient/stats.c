@@ -1,6 +1,6 @@
 /* The stats file, read and parsed into a vgpu_stats snapshot. */
 #include <errno.h>
-#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +45,9 @@ static int parse_double(const char *v, double *out)
 	char *end;
 	errno = 0;
 	*out = strtod(v, &end);
-	return end == v || *end || errno || !(*out >= 0) ? -EPROTO : 0;
+	return end == v || *end || errno || !(*out >= 0) || isinf(*out)
+		   ? -EPROTO
+		   : 0;
 }
 
 /* Copies V into OUT (LEN bytes), cut to fit. */

@@ -805,6 +805,8 @@ START_TEST(stats_parse_refuses)
 	    "workers -1\n",
 	    "workers 1\ncommands_total x\n",
 	    "workers 1\nuptime_seconds -3\n",
+	    "workers 1\nuptime_seconds nan\n",
+	    "workers 1\nuptime_seconds inf\n",
 	    "workers 1\ncontext.1 pid\n",
 	    "workers 1\ncontext.x pid=1\n",
 	    "workers 1\ncontext.1 uid=99999999999\n",

@@ -139,6 +139,10 @@ check "> back to GPU%" shows 'Sort: GPU% desc'
 "${tm[@]}" send-keys -t top h
 check "h: the help" shows 'this help; any key closes it'
 check "the help lists pause" shows 'p space +pause / resume'
+"${tm[@]}" resize-window -t top -x 100 -y 35
+sleep 0.6 # a refresh or two
+check "the help stays through a resize" shows 'this help; any key closes it'
+"${tm[@]}" resize-window -t top -x 120 -y 40
 "${tm[@]}" send-keys -t top x
 check "any key closes the help" lacks 'any key closes it'
 check "and the table is back" shows ' vgpu-load$'

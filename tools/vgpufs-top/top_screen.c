@@ -54,7 +54,7 @@ static void apply(struct screen *sc, vgpu_stats *cur, const char *msg)
 /* Handles key CH; false when it quits. */
 static bool key(struct screen *sc, int ch)
 {
-	if (sc->help) {
+	if (sc->help && ch != KEY_RESIZE) {
 		sc->help = false; /* any key closes the help */
 		return ch != 'q';
 	}

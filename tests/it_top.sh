@@ -8,7 +8,7 @@ source "$(dirname "$0")/harness.sh"
 command -v tmux >/dev/null || { echo "tmux is not installed (scripts/install-deps.sh)"; exit 1; }
 start_daemon --vram 64M --workers 2
 work=$(mktemp -d /tmp/vgpufs-top-test-XXXXXX)
-tm=(tmux -L "vgpufs-test-$$" -f /dev/null)
+tm=(tmux -S "$work/tmux" -f /dev/null) # a server of our own, its socket in $work
 loads=()
 cleanup() {
 	"${tm[@]}" kill-server 2>/dev/null || true
@@ -105,6 +105,9 @@ exited() { # STATUS: the program exits with STATUS within 2 s
 	for _ in $(seq 20); do [ -e "$work/status" ] && break; sleep 0.1; done
 	[ "$(cat "$work/status" 2>/dev/null)" = "$1" ] || { echo "status: $(cat "$work/status" 2>&1)"; return 1; }
 }
+# A session that outlives the screen's, so that the server never exits
+# between two of them (a client could meet the one on its way out).
+"${tm[@]}" new-session -d -s keep "sleep 600"
 start_screen
 check "screen: the header" shows "^ vgpufs-top 0\.1\.0  $mnt  vgpufsd 0\.1\.0  up [0-9:]+  2 workers  [0-9:]+$"
 check "screen: worker meters, busy" shows '^ +0\[\|+.* gemm +[0-9.]+%\]$'

@@ -109,7 +109,7 @@ exited() { # STATUS: the program exits with STATUS within 2 s
 # between two of them (a client could meet the one on its way out).
 "${tm[@]}" new-session -d -s keep "sleep 600"
 start_screen
-check "screen: the header" shows "^ vgpufs-top 0\.1\.0  $mnt  vgpufsd 0\.1\.0  up [0-9:]+  2 workers  [0-9:]+$"
+check "screen: the header" shows "^ vgpufs-top 0\.1\.0  $mnt  vgpufsd 0\.1\.0  up [0-9:]+  2 workers +[0-9:]+ ?$"
 check "screen: worker meters, busy" shows '^ +0\[\|+.* gemm +[0-9.]+%\]$'
 check "screen: the second worker" shows '^ +1\[.*%\]$'
 check "screen: the memory meter" shows '^ ram\[\|* +[0-9.]+M/64M\]$'

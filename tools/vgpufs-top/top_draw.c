@@ -37,24 +37,32 @@ static void bar_line(const struct screen *sc, int y, const char *text)
 
 static void draw_header(const struct screen *sc)
 {
-	char line[512], up[32], clock[16];
+	char line[512], up[32], right[32];
 	time_t t = time(NULL);
 	struct tm tm;
-	strftime(clock, sizeof(clock), "%H:%M:%S", localtime_r(&t, &tm));
+	size_t n =
+	    strftime(right, sizeof(right), " %H:%M:%S ", localtime_r(&t, &tm));
+	if (sc->paused)
+		snprintf(right + n, sizeof(right) - n, "[PAUSED]");
 	if (sc->have_view) {
 		const vgpu_stats *st = sc->view.st;
 		top_uptime(st->uptime_seconds, up, sizeof(up));
 		snprintf(line, sizeof(line),
-			 " " TOP_NAME " %s  %s  vgpufsd %s  up %s  %u "
-			 "workers  %s%s",
+			 " " TOP_NAME " %s  %s  vgpufsd %s  up %s  %u workers",
 			 vgpu_version(), sc->o->device, st->version, up,
-			 st->nworkers, clock, sc->paused ? "  [PAUSED]" : "");
+			 st->nworkers);
 	} else {
-		snprintf(line, sizeof(line), " " TOP_NAME " %s  %s  %s%s",
-			 vgpu_version(), sc->o->device, clock,
-			 sc->paused ? "  [PAUSED]" : "");
+		snprintf(line, sizeof(line), " " TOP_NAME " %s  %s",
+			 vgpu_version(), sc->o->device);
 	}
 	bar_line(sc, 0, line);
+	/* the time on the right, over the end of a line too long */
+	int x = COLS - (int)strlen(right);
+	attron(A_REVERSE);
+	color_on(sc, PAIR_TITLE);
+	mvaddnstr(0, x > 0 ? x : 0, right, COLS);
+	color_off(sc, PAIR_TITLE);
+	attroff(A_REVERSE);
 }
 
 static int level_pair(double frac)

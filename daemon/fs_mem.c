@@ -48,6 +48,7 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 		return NULL;
 	}
 	n->fd = fd;
+	n->creator = fc->pid;
 	n->nlookup++;
 	return n;
 }

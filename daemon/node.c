@@ -348,3 +348,13 @@ uint64_t node_count_buffers(void)
 {
 	return tree.buffers;
 }
+
+void node_for_each_buffer(void (*fn)(const struct node *n, void *arg),
+			  void *arg)
+{
+	for (size_t i = 0; i < tree.size; i++)
+		for (const struct node *n = tree.by_ino[i]; n;
+		     n = n->next_by_ino)
+			if (n->kind == NK_BUF)
+				fn(n, arg);
+}

@@ -63,6 +63,7 @@ struct node {
 
 	/* NK_BUF */
 	int fd;		    /* backing file in the RAM tier */
+	pid_t creator;	    /* the process that created it, for stats */
 	int backing_id;	    /* passthrough id while opens > 0, else 0 */
 	struct bufmap *map; /* the daemon's mapping, for kernels */
 	/* NK_KERNEL_DOC */
@@ -105,5 +106,8 @@ struct node *node_resolve(const char *path, size_t len, struct cred *cred,
 bool node_is_dir(const struct node *n);
 void node_touch(struct node *n, bool modified);
 uint64_t node_count_buffers(void);
+/* Calls FN for every buffer, unlinked ones still in use included. */
+void node_for_each_buffer(void (*fn)(const struct node *n, void *arg),
+			  void *arg);
 
 #endif

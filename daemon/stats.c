@@ -2,6 +2,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "context.h"
 #include "job.h"
@@ -124,6 +125,88 @@ static void collect_context(const struct context *c, void *arg)
 	o->comm[sizeof(o->comm) - 1] = '\0';
 }
 
+/* Memory by owner and by creating process, over every buffer. */
+struct memory_walk {
+	struct stats_snapshot *s;
+	uid_t viewer;
+	struct pid_bytes {
+		pid_t pid;
+		uint64_t bytes;
+	} * pids; /* the contexts' processes, sorted */
+	size_t npids, cap;
+	int err;
+};
+
+static int pid_cmp(const void *a, const void *b)
+{
+	pid_t x = ((const struct pid_bytes *)a)->pid;
+	pid_t y = ((const struct pid_bytes *)b)->pid;
+	return (x > y) - (x < y);
+}
+
+static void walk_buffer(const struct node *n, void *arg)
+{
+	struct memory_walk *m = arg;
+	struct stat st;
+	if (fstat(n->fd, &st) < 0)
+		return;
+	uint64_t bytes = (uint64_t)st.st_blocks * 512; /* memory it holds */
+	struct pid_bytes key = {.pid = n->creator};
+	struct pid_bytes *p =
+	    m->npids ? bsearch(&key, m->pids, m->npids, sizeof(key), pid_cmp)
+		     : NULL;
+	if (p)
+		p->bytes += bytes;
+	if (m->viewer != 0 && n->uid != m->viewer)
+		return;
+	struct stats_snapshot *s = m->s;
+	size_t i = 0;
+	while (i < s->nusers && s->users[i].uid != n->uid)
+		i++;
+	if (i == s->nusers) {
+		if (s->nusers == m->cap) {
+			size_t cap = m->cap ? m->cap * 2 : 8;
+			void *u = realloc(s->users, cap * sizeof(*s->users));
+			if (!u) {
+				m->err = -ENOMEM;
+				return;
+			}
+			s->users = u;
+			m->cap = cap;
+		}
+		s->users[s->nusers++] = (struct stats_user){.uid = n->uid};
+	}
+	s->users[i].buffers++;
+	s->users[i].bytes += bytes;
+}
+
+/* Fills the users and the contexts' mem_bytes (tree_lock held). */
+static int collect_memory(struct stats_snapshot *s, uid_t viewer)
+{
+	struct memory_walk m = {.s = s, .viewer = viewer};
+	if (s->nctx) {
+		m.pids = malloc(s->nctx * sizeof(*m.pids));
+		if (!m.pids)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->nctx; i++)
+			m.pids[i] = (struct pid_bytes){.pid = s->ctx[i].pid};
+		qsort(m.pids, s->nctx, sizeof(*m.pids), pid_cmp);
+		for (size_t i = 0; i < s->nctx; i++) /* each pid once */
+			if (m.npids == 0 ||
+			    m.pids[m.npids - 1].pid != m.pids[i].pid)
+				m.pids[m.npids++] = m.pids[i];
+	}
+	node_for_each_buffer(walk_buffer, &m);
+	for (size_t i = 0; i < s->nctx; i++) {
+		struct pid_bytes key = {.pid = s->ctx[i].pid};
+		struct pid_bytes *p =
+		    bsearch(&key, m.pids, m.npids, sizeof(key), pid_cmp);
+		s->ctx[i].mem_bytes = p ? p->bytes : 0;
+	}
+	free(m.pids);
+	return m.err;
+}
+
 int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
 		   uid_t viewer)
 {
@@ -136,9 +219,6 @@ int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
 	}
 	s->contexts_all = atomic_load(&st.contexts);
 	s->blocked_readers = atomic_load(&st.parked);
-	pthread_mutex_lock(&tree_lock);
-	s->buffers = node_count_buffers();
-	pthread_mutex_unlock(&tree_lock);
 	s->ram_used = ram_tier_used(ram);
 	s->ram_capacity = ram_tier_capacity(ram);
 	s->unparsed = atomic_load(&st.errors_unparsed);
@@ -151,6 +231,12 @@ int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
 					  .bytes = atomic_load(&st.bytes[id])};
 	struct collect co = {.s = s, .viewer = viewer};
 	context_for_each(collect_context, &co);
+	if (co.err == 0) {
+		pthread_mutex_lock(&tree_lock);
+		s->buffers = node_count_buffers();
+		co.err = collect_memory(s, viewer);
+		pthread_mutex_unlock(&tree_lock);
+	}
 	if (co.err)
 		stats_snapshot_free(s);
 	return co.err;
@@ -159,6 +245,8 @@ int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
 void stats_snapshot_free(struct stats_snapshot *s)
 {
 	free(s->ctx);
+	free(s->users);
 	s->ctx = NULL;
-	s->nctx = 0;
+	s->users = NULL;
+	s->nctx = s->nusers = 0;
 }

@@ -39,7 +39,14 @@ struct stats_context {
 	char comm[16];
 	unsigned queued, inflight;
 	uint64_t submitted, completed, failed, busy_ns;
-	int running; /* kernel id, or -1 */
+	int running;	    /* kernel id, or -1 */
+	uint64_t mem_bytes; /* of the buffers its process created */
+};
+
+/* The buffers a user owns. */
+struct stats_user {
+	uid_t uid;
+	uint64_t buffers, bytes;
 };
 
 /* Everything the files show, at one moment, as user VIEWER may see it. */
@@ -55,6 +62,9 @@ struct stats_snapshot {
 	/* the contexts VIEWER may see: its own, or all for root */
 	struct stats_context *ctx;
 	size_t nctx;
+	/* the owners of buffers VIEWER may see: itself, or all for root */
+	struct stats_user *users;
+	size_t nusers;
 };
 
 /* Fills S (free with stats_snapshot_free); -ENOMEM. */

@@ -47,6 +47,20 @@ static uint64_t busy_total(const struct stats_snapshot *s)
 
 #define U(x) ((unsigned long long)(x))
 
+/*
+ * A process names itself (prctl, /proc/PID/comm): spaces, '=' or control
+ * characters would let it forge fields of its line.
+ */
+static void clean_comm(const char *comm, char out[16])
+{
+	size_t i = 0;
+	for (; comm[i] && i < 15; i++) {
+		unsigned char c = (unsigned char)comm[i];
+		out[i] = c <= ' ' || c == '=' || c == 0x7f ? '_' : (char)c;
+	}
+	out[i] = '\0';
+}
+
 char *stats_render(const struct stats_snapshot *s, size_t *len)
 {
 	struct text_buf tb = {0};
@@ -81,15 +95,23 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 	}
 	for (size_t i = 0; i < s->nctx; i++) {
 		const struct stats_context *c = &s->ctx[i];
+		char comm[16];
+		clean_comm(c->comm, comm);
 		tb_printf(&tb,
 			  "context.%llu pid=%d uid=%u comm=%s queued=%u "
 			  "inflight=%u submitted=%llu completed=%llu "
-			  "failed=%llu busy_seconds=%.6f running=%s\n",
+			  "failed=%llu busy_seconds=%.6f running=%s "
+			  "mem_bytes=%llu\n",
 			  U(c->id), (int)c->pid, (unsigned)c->uid,
-			  c->comm[0] ? c->comm : "?", c->queued, c->inflight,
+			  comm[0] ? comm : "?", c->queued, c->inflight,
 			  U(c->submitted), U(c->completed), U(c->failed),
-			  c->busy_ns / 1e9, kernel_name(c->running));
+			  c->busy_ns / 1e9, kernel_name(c->running),
+			  U(c->mem_bytes));
 	}
+	for (size_t i = 0; i < s->nusers; i++)
+		tb_printf(&tb, "user.%u buffers=%llu bytes=%llu\n",
+			  (unsigned)s->users[i].uid, U(s->users[i].buffers),
+			  U(s->users[i].bytes));
 	*len = tb.len;
 	return tb_take(&tb);
 }
@@ -101,7 +123,15 @@ static void family(struct text_buf *tb, const char *name, const char *type,
 }
 
 /* Per-user sums of the visible contexts (few users: a linear scan). */
-enum { U_CONTEXTS, U_QUEUED, U_INFLIGHT, U_BUSY_S, U_FIELDS };
+enum {
+	U_CONTEXTS,
+	U_QUEUED,
+	U_INFLIGHT,
+	U_BUSY_S,
+	U_BUFFERS,
+	U_BYTES,
+	U_FIELDS
+};
 
 static const struct {
 	const char *name, *help;
@@ -113,6 +143,9 @@ static const struct {
 		    "Commands submitted and not completed, by user."},
     [U_BUSY_S] = {"vgpu_user_busy_seconds",
 		  "Worker time used by the open contexts of each user."},
+    [U_BUFFERS] = {"vgpu_user_buffers", "Buffers, by owner."},
+    [U_BYTES] = {"vgpu_user_buffer_bytes",
+		 "Memory held by the buffers of each owner."},
 };
 
 struct user_sum {
@@ -120,24 +153,41 @@ struct user_sum {
 	double v[U_FIELDS];
 };
 
+/* The entry of UID in U (N of CAP used); NULL beyond CAP users. */
+static struct user_sum *user_slot(struct user_sum *u, size_t *n, size_t cap,
+				  uid_t uid)
+{
+	size_t j = 0;
+	while (j < *n && u[j].uid != uid)
+		j++;
+	if (j == *n) {
+		if (*n == cap)
+			return NULL; /* beyond CAP users: left out */
+		u[(*n)++] = (struct user_sum){.uid = uid};
+	}
+	return &u[j];
+}
+
 static size_t sum_users(const struct stats_snapshot *s, struct user_sum *u,
 			size_t cap)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->nctx; i++) {
 		const struct stats_context *c = &s->ctx[i];
-		size_t j = 0;
-		while (j < n && u[j].uid != c->uid)
-			j++;
-		if (j == n) {
-			if (n == cap)
-				continue; /* beyond CAP users: left out */
-			u[n++] = (struct user_sum){.uid = c->uid};
-		}
-		u[j].v[U_CONTEXTS] += 1;
-		u[j].v[U_QUEUED] += c->queued;
-		u[j].v[U_INFLIGHT] += c->inflight;
-		u[j].v[U_BUSY_S] += c->busy_ns / 1e9;
+		struct user_sum *us = user_slot(u, &n, cap, c->uid);
+		if (!us)
+			continue;
+		us->v[U_CONTEXTS] += 1;
+		us->v[U_QUEUED] += c->queued;
+		us->v[U_INFLIGHT] += c->inflight;
+		us->v[U_BUSY_S] += c->busy_ns / 1e9;
+	}
+	for (size_t i = 0; i < s->nusers; i++) {
+		struct user_sum *us = user_slot(u, &n, cap, s->users[i].uid);
+		if (!us)
+			continue;
+		us->v[U_BUFFERS] = (double)s->users[i].buffers;
+		us->v[U_BYTES] = (double)s->users[i].bytes;
 	}
 	return n;
 }

@@ -53,7 +53,9 @@ int dev_check_name(vgpu_device *dev, const char *name);
 int dev_map_add(vgpu_device *dev, void *addr, size_t len, vgpu_buffer *buf);
 void dev_map_remove(vgpu_device *dev, void *addr);
 
-/* Reads the whole info file into a malloc'd string; -errno. */
+/* Reads the whole file NAME of the device into a malloc'd string; -errno. */
+int dev_read_file(vgpu_device *dev, const char *name, char **text);
+/* dev_read_file() of info. */
 int dev_read_info(vgpu_device *dev, char **text);
 
 /* The stream's message; returns ERR (for failed calls on it). */

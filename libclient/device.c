@@ -133,9 +133,9 @@ static int read_all(int fd, char **text)
 	return 0;
 }
 
-static int read_info_at(int dirfd, char **text)
+static int read_file_at(int dirfd, const char *name, char **text)
 {
-	int fd = openat(dirfd, "info", O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	int rc = read_all(fd, text);
@@ -143,13 +143,18 @@ static int read_info_at(int dirfd, char **text)
 	return rc;
 }
 
-int dev_read_info(vgpu_device *dev, char **text)
+int dev_read_file(vgpu_device *dev, const char *name, char **text)
 {
-	int rc = read_info_at(dev->dirfd, text);
+	int rc = read_file_at(dev->dirfd, name, text);
 	if (rc < 0)
-		return dev_fail(dev, rc, "%s/info: %s", dev->path,
+		return dev_fail(dev, rc, "%s/%s: %s", dev->path, name,
 				strerror(-rc));
 	return 0;
+}
+
+int dev_read_info(vgpu_device *dev, char **text)
+{
+	return dev_read_file(dev, "info", text);
 }
 
 /* The value of KEY in TEXT (info's "key: value" lines); NULL if none. */
@@ -238,7 +243,7 @@ int vgpu_info_get(vgpu_device *dev, vgpu_info *info)
 static int check_device(int dirfd, const char *path)
 {
 	char *text;
-	int rc = read_info_at(dirfd, &text);
+	int rc = read_file_at(dirfd, "info", &text);
 	if (rc == -ENOENT)
 		return dev_fail(NULL, -ENODEV,
 				"%s is not a vgpufs device (no info file): "

@@ -28,6 +28,25 @@ check() { # NAME COMMAND...: passes when COMMAND succeeds
 	fi
 }
 
+# status NUMBER COMMAND...: passes when COMMAND exits with NUMBER
+status() {
+	local want=$1 rc=0; shift
+	"$@" >/dev/null 2>&1 || rc=$?
+	[ "$rc" = "$want" ] || { echo "exit $rc, want $want: $*"; return 1; }
+}
+# prints GLOB COMMAND...: passes when COMMAND's stdout matches GLOB
+prints() {
+	local want=$1 got; shift
+	got=$("$@" 2>/dev/null) || true
+	[[ $got == $want ]] || { echo "got: $got"; echo "want: $want"; return 1; }
+}
+# says GLOB COMMAND...: passes when COMMAND's stderr matches GLOB
+says() {
+	local want=$1 got; shift
+	got=$("$@" 2>&1 >/dev/null) || true
+	[[ $got == $want ]] || { echo "got: $got"; echo "want: $want"; return 1; }
+}
+
 # Prints the summary; the exit status for the test.
 summary() {
 	echo "$passed passed, $failed failed"

@@ -7,25 +7,6 @@ source "$(dirname "$0")/harness.sh"
 start_daemon --vram 64M
 export VGPU_DEVICE=$mnt
 
-# status NUMBER COMMAND...: passes when COMMAND exits with NUMBER
-status() {
-	local want=$1 rc=0; shift
-	"$@" >/dev/null 2>&1 || rc=$?
-	[ "$rc" = "$want" ] || { echo "exit $rc, want $want: $*"; return 1; }
-}
-# prints GLOB COMMAND...: passes when COMMAND's stdout matches GLOB
-prints() {
-	local want=$1 got; shift
-	got=$("$@" 2>/dev/null) || true
-	[[ $got == $want ]] || { echo "got: $got"; echo "want: $want"; return 1; }
-}
-# says GLOB COMMAND...: passes when COMMAND's stderr matches GLOB
-says() {
-	local want=$1 got; shift
-	got=$("$@" 2>&1 >/dev/null) || true
-	[[ $got == $want ]] || { echo "got: $got"; echo "want: $want"; return 1; }
-}
-
 # usage
 check "--help exits 0 and documents the exit codes" prints "*Exit status:*3  device unreachable*" "$VGPU" --help
 for c in run info ls status; do

@@ -8,7 +8,7 @@ source "$(dirname "$0")/harness.sh"
 : "${VGPU_BUILD_DIR:?build directory}" "${VGPUFS_DOCS:?docs directory}"
 # Sanitizer builds: the programs must load the sanitizer runtime first.
 extra_cflags=${VGPU_EXTRA_CFLAGS:-}
-examples=(vgpu_axpy vgpu_runtime_gemm vgpu_epoll vgpu_mlp)
+examples=(vgpu_axpy vgpu_runtime_gemm vgpu_epoll vgpu_mlp vgpu_stats)
 
 prefix=$(mktemp -d /tmp/vgpu-install-XXXXXX)
 work=$(mktemp -d /tmp/vgpu-use-XXXXXX)
@@ -26,7 +26,8 @@ installed() {
 	for f in "$lib/libvgpu.so.0" "$lib/libvgpu.so" "$lib/libvgpu.a" \
 		"$prefix/include/vgpu/vgpu.h" "$prefix/include/vgpu/vgpu_runtime.h" \
 		"$lib/pkgconfig/vgpu.pc" "$lib/cmake/vgpu/vgpuConfig.cmake" \
-		"$lib/cmake/vgpu/vgpuConfigVersion.cmake" "$prefix/bin/vgpu"; do
+		"$lib/cmake/vgpu/vgpuConfigVersion.cmake" "$prefix/bin/vgpu" \
+		"$prefix/bin/vgpufs-top"; do
 		[ -e "$f" ] || { echo "missing $f"; return 1; }
 	done
 }
@@ -60,6 +61,8 @@ check "vgpu_axpy prints the result and the daemon's message" bash -c "LD_LIBRARY
 	'axpy: ok, y[1048575] = 2.09715e+06' \
 	\"axpy n=N+1: EINVAL: axpy: buffer 'x' holds 4194304 bytes, needs 4194308 (n*4)\")"
 
+check "vgpu_stats prints rates and its own context" bash -c "LD_LIBRARY_PATH='$lib' '$work/vgpu_stats' | grep -Pzq '^[0-9]+ commands/s, workers [0-9.]+% busy\ncontext [0-9]+: pid [0-9]+ \(vgpu_stats\), 1000 commands completed\n$'"
+
 # find_package(vgpu) from a CMake project
 mkdir -p "$work/cmake"
 cat > "$work/cmake/CMakeLists.txt" <<CMAKE
@@ -77,4 +80,5 @@ check "find_package(vgpu): builds" cmake --build "$work/cmake/build"
 check "find_package(vgpu): vgpu::vgpu runs" runs "$work/cmake/build/axpy"
 check "find_package(vgpu): vgpu::vgpu_static runs" runs "$work/cmake/build/gemm_static"
 check "the installed vgpu tool runs" runs "$prefix/bin/vgpu" status
+check "the installed vgpufs-top runs" runs "$prefix/bin/vgpufs-top" -b -n 1
 summary

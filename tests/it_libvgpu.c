@@ -753,14 +753,109 @@ START_TEST(device_goes_away)
 }
 END_TEST
 
+/* The stats file as a snapshot: counters, workers, tiers, contexts. */
+START_TEST(stats_snapshot)
+{
+	vgpu_stream *s = new_stream();
+	vgpu_buffer *b = new_buffer("st", 4096, NULL); /* created by us */
+	ck_assert_int_eq(
+	    vgpu_wait(s,
+		      VGPU_LAUNCH(s, "fill", VGPU_BUF("buf", b, 0),
+				  VGPU_F64("value", 1), VGPU_I64("n", 1024))),
+	    0);
+	vgpu_stats *st;
+	ck_assert_int_eq(vgpu_stats_read(dev, &st), 0);
+	ck_assert_str_eq(st->version, "0.1.0");
+	ck_assert(st->uptime_seconds > 0);
+	ck_assert_uint_gt(st->nworkers, 0);
+	ck_assert_str_eq(st->workers[0].kernel, "-");
+	ck_assert_uint_eq(st->open_contexts, 1);
+	ck_assert_uint_eq(st->buffers, 1);
+	ck_assert_uint_eq(st->commands_total, 1);
+	ck_assert_uint_eq(st->bytes_total, 4096);
+	ck_assert_uint_eq(st->ntiers, 1);
+	ck_assert_str_eq(st->tiers[0].name, "ram");
+	ck_assert_uint_eq(st->tiers[0].total_bytes, 64 << 20);
+	ck_assert_uint_eq(st->tiers[0].used_bytes, 4096);
+	ck_assert_str_eq(st->kernels[1].name, "fill");
+	ck_assert_uint_eq(st->kernels[1].count, 1);
+	ck_assert_uint_eq(st->ncontexts, 1);
+	ck_assert_int_eq(st->contexts[0].pid, getpid());
+	ck_assert_uint_eq(st->contexts[0].completed, 1);
+	ck_assert_str_eq(st->contexts[0].running, "-");
+	ck_assert_uint_eq(st->contexts[0].mem_bytes, 4096);
+	ck_assert_uint_eq(st->nusers, 1);
+	ck_assert_uint_eq(st->users[0].bytes, 4096);
+	vgpu_stats_free(st);
+	vgpu_buffer_close(b);
+	vgpu_stream_destroy(s);
+}
+END_TEST
+
+/* What is not a stats file is refused, whatever it holds. */
+START_TEST(stats_parse_refuses)
+{
+	static const char *const bad[] = {
+	    "",
+	    "uptime_seconds 1\n",		    /* no workers */
+	    "workers 2\nworker.2.busy_seconds 1\n", /* no such worker */
+	    "worker.0.kernel -\nworkers 1\n",	    /* before workers */
+	    "workers 1\nworkers 1\n",
+	    "workers 99999999999\n",
+	    "workers -1\n",
+	    "workers 1\ncommands_total x\n",
+	    "workers 1\nuptime_seconds -3\n",
+	    "workers 1\nuptime_seconds nan\n",
+	    "workers 1\nuptime_seconds inf\n",
+	    "workers 1\ncontext.1 pid\n",
+	    "workers 1\ncontext.x pid=1\n",
+	    "workers 1\ncontext.1 uid=99999999999\n",
+	    "workers 1\nnospace\n",
+	    "workers 1\nkernel.gemm count 1\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vgpu_stats *st = (vgpu_stats *)1;
+		ck_assert_msg(vgpu_stats_parse(bad[i], &st) == -EPROTO, "%s",
+			      bad[i]);
+		ck_assert_ptr_null(st);
+	}
+	vgpu_stats *st;
+	ck_assert_int_eq(
+	    vgpu_stats_parse("workers 1\nnew_key 7\n"
+			     "vram_ssd_used_bytes 5\n"
+			     "context.3 comm=averyveryverylongname "
+			     "later=1\n",
+			     &st),
+	    0);
+	ck_assert_uint_eq(st->nworkers, 1);
+	ck_assert_str_eq(st->tiers[0].name, "ssd");
+	ck_assert_uint_eq(st->tiers[0].used_bytes, 5);
+	ck_assert_str_eq(st->contexts[0].comm, "averyveryverylo");
+	vgpu_stats_free(st);
+	vgpu_stats_free(NULL);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-	    open_and_info,     buffers,		listing,
-	    launch_and_wait,   launch_refused,	failing_commands,
-	    permissions,       wait_on_many,	hundred_thousand_nops,
-	    small_queue_depth, epoll_readiness, destroy_sends_the_batch,
-	    text_commands,     error_words,	device_goes_away,
+	    open_and_info,
+	    buffers,
+	    listing,
+	    launch_and_wait,
+	    launch_refused,
+	    failing_commands,
+	    permissions,
+	    wait_on_many,
+	    hundred_thousand_nops,
+	    small_queue_depth,
+	    epoll_readiness,
+	    destroy_sends_the_batch,
+	    text_commands,
+	    error_words,
+	    device_goes_away,
+	    stats_snapshot,
+	    stats_parse_refuses,
 	};
 	return run_suite(suite_with_daemon("libvgpu", setup, teardown, 120,
 					   tests,

@@ -260,13 +260,17 @@ static int bob_looks(void)
 	int q = open(dpath(&d, "queue"), O_RDWR);
 	if (q < 0)
 		return 1;
+	if (buf_create(&d, "bobs", 4096) < 0)
+		return 1;
 	char *st = strdup(slurp(dpath(&d, "stats"))); /* slurp's is static */
 	const char *m = slurp(dpath(&d, "metrics"));
-	int rc = !strstr(st, " uid=1001 ")	    ? 2
-		 : strstr(st, " uid=0 ")	    ? 3
-		 : !strstr(m, "{uid=\"1001\"} 1\n") ? 4
-		 : strstr(m, "{uid=\"0\"}")	    ? 5
-						    : 0;
+	int rc = !strstr(st, " uid=1001 ")			     ? 2
+		 : strstr(st, " uid=0 ")			     ? 3
+		 : !strstr(m, "{uid=\"1001\"} 1\n")		     ? 4
+		 : strstr(m, "{uid=\"0\"}")			     ? 5
+		 : !strstr(st, "\nuser.1001 buffers=1 bytes=4096\n") ? 6
+		 : strstr(st, "\nuser.0 ")			     ? 7
+								     : 0;
 	if (rc)
 		fprintf(stderr, "bob sees:\n%s\n%s\n", st, m);
 	free(st);
@@ -278,8 +282,12 @@ static int bob_looks(void)
 START_TEST(stats_per_user)
 {
 	int q = queue_open(&d, 0);
+	ck_assert_int_eq(buf_create(&d, "roots", 8192), 0);
 	ck_assert_int_eq(as_user(1001, 1001, 0, NULL, bob_looks), 0);
-	ck_assert(strstr(slurp(dpath(&d, "stats")), " uid=0 "));
+	const char *st = slurp(dpath(&d, "stats"));
+	ck_assert(strstr(st, " uid=0 "));
+	ck_assert(strstr(st, "\nuser.0 buffers=1 bytes=8192\n"));
+	ck_assert(strstr(st, "\nuser.1001 buffers=1 bytes=4096\n"));
 	close(q);
 }
 END_TEST

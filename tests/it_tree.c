@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -24,6 +26,20 @@ static void setup(void)
 static void teardown(void)
 {
 	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+
+/*
+ * Whether stats shows WANT within 2 s: the kernel drops its references to
+ * removed buffers lazily, and a buffer is counted until it does.
+ */
+static bool stats_soon(const char *want)
+{
+	for (int i = 0; i < 200; i++) {
+		if (strstr(slurp(dpath(&d, "stats")), want))
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 START_TEST(fixed_files)
@@ -141,7 +157,7 @@ START_TEST(buffer_lifecycle)
 	ck_assert_int_eq(rmdir(dpath(&d, "mem/dir")), 0);
 	ck_assert_int_eq(unlink(dpath(&d, "mem/b")), 0);
 	ck_assert_int_eq(count_entries(dpath(&d, "mem"), NULL, &found), 2);
-	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 0\n"));
+	ck_assert(stats_soon("buffers 0\n"));
 }
 END_TEST
 
@@ -222,11 +238,7 @@ START_TEST(deferred_free)
 	for (size_t i = 0; i < size; i += 4096)
 		ck_assert_int_eq(p[i], 0xab);
 	munmap(p, size);
-	/* the kernel drops its references lazily: poll for the release */
-	for (int i = 0;
-	     i < 200 && !strstr(slurp(dpath(&d, "stats")), "buffers 1\n"); i++)
-		usleep(10000);
-	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 1\n"));
+	ck_assert(stats_soon("buffers 1\n"));
 }
 END_TEST
 
@@ -258,11 +270,50 @@ START_TEST(stats_count_work)
 }
 END_TEST
 
+/*
+ * Memory is counted by owner (user lines) and by the process that created
+ * the buffers (mem_bytes of its contexts); a process cannot forge fields
+ * of its context line through its name.
+ */
+START_TEST(stats_memory)
+{
+	ck_assert_int_eq(buf_create(&d, "mine", 1 << 20), 0);
+	int fd = open(dpath(&d, "mem/mine"), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 3 << 20), 0); /* grown: 3 MiB */
+	close(fd);
+	pid_t other = fork(); /* makes a buffer of another process */
+	if (other == 0)
+		_exit(buf_create(&d, "theirs", 1 << 20) ? 1 : 0);
+	int status;
+	ck_assert_int_eq(waitpid(other, &status, 0), other);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char name[16];
+	prctl(PR_GET_NAME, name);
+	prctl(PR_SET_NAME, "x running=gemm");
+	int q = queue_open(&d, 0);
+	prctl(PR_SET_NAME, name);
+	const char *st = slurp(dpath(&d, "stats"));
+	char want[128];
+	snprintf(want, sizeof(want), " pid=%d uid=0 comm=x_running_gemm ",
+		 (int)getpid());
+	const char *ctx = strstr(st, "\ncontext.");
+	ck_assert_msg(strstr(st, want), "%s", ctx ? ctx : "no context");
+	ck_assert_msg(strstr(st, " running=- mem_bytes=3145728\n"), "%s", ctx);
+	ck_assert_msg(strstr(st, "\nuser.0 buffers=2 bytes=4194304\n"), "%s",
+		      ctx);
+	const char *m = slurp(dpath(&d, "metrics"));
+	ck_assert(strstr(m, "vgpu_user_buffers{uid=\"0\"} 2\n"));
+	ck_assert(strstr(m, "vgpu_user_buffer_bytes{uid=\"0\"} 4194304\n"));
+	close(q);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-	    fixed_files, buffer_lifecycle, mmap_and_io_coherent,
-	    vram_limit,	 deferred_free,	   stats_count_work,
+	    fixed_files,   buffer_lifecycle, mmap_and_io_coherent, vram_limit,
+	    deferred_free, stats_count_work, stats_memory,
 	};
 	return run_suite(suite_with_daemon("tree", setup, teardown, 60, tests,
 					   sizeof(tests) / sizeof(tests[0])));

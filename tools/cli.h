@@ -6,6 +6,8 @@
 
 #include <vgpu/vgpu.h>
 
+#include "human_size.h"
+
 /* Exit codes, as `vgpu --help` documents them. */
 enum {
 	EXIT_OK = 0,
@@ -38,9 +40,6 @@ int cli_open_args(int argc, int min, int max, const char *usage,
 		  vgpu_device **dev);
 /* Prints "vgpu: MESSAGE"; returns the exit code that ERR calls for. */
 int cli_fail(int err, const char *message);
-
-/* BYTES with a K, M, G... suffix (powers of 1024): "4.0M", "512". */
-void cli_size(uint64_t bytes, char *out, size_t len);
 
 int cmd_run(int argc, char **argv);
 int cmd_info(int argc, char **argv);

@@ -55,7 +55,7 @@ static char *size_text(uint64_t size, bool human)
 {
 	char text[32];
 	if (human)
-		cli_size(size, text, sizeof(text));
+		human_size(size, text, sizeof(text));
 	return human ? format("%s", text)
 		     : format("%llu", (unsigned long long)size);
 }

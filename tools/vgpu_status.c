@@ -70,8 +70,8 @@ static void run_check(struct check *c)
 			 vgpu_device_path(dev), vgpu_last_message(dev));
 	} else {
 		char used[16], cap[16];
-		cli_size(info.used, used, sizeof(used));
-		cli_size(info.capacity, cap, sizeof(cap));
+		human_size(info.used, used, sizeof(used));
+		human_size(info.capacity, cap, sizeof(cap));
 		snprintf(c->line, sizeof(c->line),
 			 "%s: ok, %s, %u workers, nop in %.0f us, %s %s of %s "
 			 "used",

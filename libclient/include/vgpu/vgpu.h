@@ -342,6 +342,84 @@ VGPU_API int64_t vgpu_launchl(vgpu_stream *s, const char *kernel, ...);
 VGPU_API int vgpu_run_text(vgpu_device *dev, const char *line, char *reply,
 			   size_t len);
 
+/* --- Stats ------------------------------------------------------------- */
+
+/*
+ * One reading of the device's stats file (docs/file-tree.md), parsed: the
+ * counters since the daemon started. Rates come from two readings: e.g.
+ * commands per second = the difference of commands_total over that of
+ * uptime_seconds. The arrays are owned by the snapshot. The library
+ * allocates snapshots: later versions may add fields at the ends of these
+ * structures.
+ */
+typedef struct vgpu_stats_worker {
+	double busy_seconds; /* time in kernel tiles */
+	char kernel[32];     /* what it runs now; "-" when idle */
+} vgpu_stats_worker;
+
+typedef struct vgpu_stats_tier {
+	char name[16]; /* "ram" */
+	uint64_t used_bytes, total_bytes;
+} vgpu_stats_tier;
+
+typedef struct vgpu_stats_kernel {
+	char name[32];
+	uint64_t count, failed, flops, bytes;
+	double seconds;
+} vgpu_stats_kernel;
+
+/* An open context (queue file) the reader may see: its own, or all for root. */
+typedef struct vgpu_stats_context {
+	uint64_t id;
+	pid_t pid; /* the process that opened it */
+	uid_t uid;
+	char comm[16]; /* its command name */
+	unsigned queued, inflight;
+	uint64_t submitted, completed, failed;
+	double busy_seconds; /* worker time its commands used */
+	char running[32];    /* the kernel it runs now; "-" when none */
+	uint64_t mem_bytes;  /* memory of the buffers its process created */
+} vgpu_stats_context;
+
+/* The buffers of an owner the reader may see: its own, or all for root. */
+typedef struct vgpu_stats_user {
+	uid_t uid;
+	uint64_t buffers, bytes;
+} vgpu_stats_user;
+
+typedef struct vgpu_stats {
+	char version[32]; /* the daemon's */
+	double uptime_seconds;
+	double busy_seconds;	/* all workers' */
+	uint64_t open_contexts; /* all users' */
+	uint64_t blocked_readers, buffers;
+	uint64_t commands_total, commands_failed, flops_total, bytes_total;
+	unsigned nworkers;
+	vgpu_stats_worker *workers;
+	size_t ntiers;
+	vgpu_stats_tier *tiers;
+	size_t nkernels;
+	vgpu_stats_kernel *kernels;
+	size_t ncontexts;
+	vgpu_stats_context *contexts;
+	size_t nusers;
+	vgpu_stats_user *users;
+} vgpu_stats;
+
+/*
+ * Reads the stats file of DEV into a new snapshot (free it with
+ * vgpu_stats_free). -ENOTCONN or -ECONNABORTED when the daemon is gone,
+ * -EPROTO when the file is not what a vgpufs daemon writes.
+ */
+VGPU_API int vgpu_stats_read(vgpu_device *dev, vgpu_stats **stats);
+/*
+ * Parses TEXT, the contents of a stats file; keys it does not know are
+ * skipped. -EPROTO (no "workers" key, or a malformed line), -ENOMEM.
+ */
+VGPU_API int vgpu_stats_parse(const char *text, vgpu_stats **stats);
+/* NULL is fine. */
+VGPU_API void vgpu_stats_free(vgpu_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

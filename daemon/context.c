@@ -11,6 +11,7 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/text_proto.h>
 
+#include "cond_deadline.h"
 #include "context.h"
 #include "context_input.h"
 #include "job.h"
@@ -627,13 +628,7 @@ void context_watch_signals(void)
 			pthread_cond_wait(&watch.cv, &watch.lock);
 			continue;
 		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		struct timespec until = cond_deadline_ms(100);
 		pthread_cond_timedwait(&watch.cv, &watch.lock, &until);
 		pthread_mutex_unlock(&watch.lock);
 		drop_readers(reader_undisturbed, EINTR);

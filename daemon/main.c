@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -23,6 +22,7 @@
 #include "options.h"
 #include "ram_tier.h"
 #include "scheduler.h"
+#include "service_notify.h"
 #include "stats.h"
 #include "topology.h"
 
@@ -77,6 +77,7 @@ static void *signal_main(void *arg)
 	int sig;
 	sigwait(&set, &sig);
 	log_info("signal %d: draining and unmounting", sig);
+	service_notify_stop();
 	sched_stop();
 	context_wait_read(2000);
 	context_abort_readers();
@@ -137,7 +138,10 @@ static int serve(struct device *dev)
 		sched_stop();
 		return -1;
 	}
-	sd_notify(0, "READY=1");
+	/* READY=1 comes from its thread once the mount answers. */
+	if (service_notify_start(dev->opts->mountpoint) < 0)
+		log_warn("cannot start the service notification thread: "
+			 "systemd will not hear that the device is ready");
 	log_info("serving %s: %u workers, %llu MiB RAM tier, %s",
 		 dev->opts->mountpoint, dev->opts->workers,
 		 (unsigned long long)(ram_tier_capacity(dev->ram) >> 20),
@@ -146,7 +150,6 @@ static int serve(struct device *dev)
 	fuse_loop_cfg_set_max_threads(cfg, 64);
 	fuse_session_loop_mt(dev->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
-	sd_notify(0, "STOPPING=1");
 	/* Ended by a signal (drained already) or an unmount: drain if needed.
 	 */
 	pthread_kill(sigthread, SIGTERM);
@@ -209,6 +212,7 @@ out_unmount:
 	fuse_session_unmount(dev.se);
 out_session:
 	fuse_session_destroy(dev.se);
+	service_notify_join();
 	sched_join(); /* only now: see sched_stop() */
 out:
 	vgpu_kernels_cleanup();

@@ -8,6 +8,7 @@
 
 #include <vgpufs/catalog.h>
 
+#include "cond_deadline.h"
 #include "context.h"
 #include "events.h"
 #include "job.h"
@@ -28,11 +29,15 @@ static struct {
 	unsigned nworkers;
 	unsigned running; /* jobs activated and not yet completed */
 	atomic_bool stopping;
-	bool exit;	/* workers leave (after the FUSE session is gone) */
+	bool exit; /* workers leave (after the FUSE session is gone) */
+	/* Heartbeat (sched_alive): asked, and answered by a worker's loop. */
+	uint64_t beat_asked, beat_answered;
+	pthread_cond_t beat;
 	uint64_t floor; /* least vtime among runnable contexts, last seen */
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER,
        .work = PTHREAD_COND_INITIALIZER,
-       .idle = PTHREAD_COND_INITIALIZER};
+       .idle = PTHREAD_COND_INITIALIZER,
+       .beat = PTHREAD_COND_INITIALIZER};
 
 /*
  * The runnable context that has used the least worker time: it gets the
@@ -326,10 +331,17 @@ static void *worker_main(void *arg)
 	topology_bind_worker(w);
 	pthread_mutex_lock(&S.lock);
 	for (;;) {
-		while (!S.ring && !S.exit)
+		while (!S.ring && !S.exit && S.beat_answered == S.beat_asked)
 			pthread_cond_wait(&S.work, &S.lock);
-		if (!S.ring)
-			break; /* told to exit, nothing running */
+		if (S.beat_answered != S.beat_asked) {
+			S.beat_answered = S.beat_asked;
+			pthread_cond_broadcast(&S.beat);
+		}
+		if (!S.ring) {
+			if (S.exit)
+				break; /* told to exit, nothing running */
+			continue;
+		}
 		struct context *ctx = ring_pick();
 		struct job *job = ctx->active;
 		uint32_t tile = job->next_tile++;
@@ -457,6 +469,23 @@ void sched_join(void)
 	free(S.threads);
 	S.threads = NULL;
 	S.nworkers = 0;
+}
+
+bool sched_alive(unsigned timeout_ms)
+{
+	struct timespec ts =
+	    cond_deadline_ms(timeout_ms); /* S.beat: realtime */
+	pthread_mutex_lock(&S.lock);
+	uint64_t asked = ++S.beat_asked;
+	/* One worker is enough: an idle one wakes, a busy one answers after
+	 * its tile. */
+	pthread_cond_signal(&S.work);
+	int rc = 0;
+	while (S.beat_answered < asked && rc == 0)
+		rc = pthread_cond_timedwait(&S.beat, &S.lock, &ts);
+	bool alive = S.beat_answered >= asked;
+	pthread_mutex_unlock(&S.lock);
+	return alive;
 }
 
 bool sched_stopping(void)

@@ -21,6 +21,7 @@
 #include "node.h"
 #include "options.h"
 #include "ram_tier.h"
+#include "reply.h"
 #include "scheduler.h"
 #include "service_notify.h"
 #include "stats.h"
@@ -72,6 +73,7 @@ static void stop_signal_set(sigset_t *set)
 static void *signal_main(void *arg)
 {
 	struct device *dev = arg;
+	reply_thread_is_ours();
 	sigset_t set;
 	stop_signal_set(&set);
 	int sig;
@@ -88,6 +90,7 @@ static void *signal_main(void *arg)
 static void *signal_watch_main(void *arg)
 {
 	(void)arg;
+	reply_thread_is_ours();
 	context_watch_signals();
 	return NULL;
 }
@@ -128,14 +131,22 @@ static int serve(struct device *dev)
 		log_err("cannot start workers: %s", strerror(-rc));
 		return -1;
 	}
+	rc = reply_start(dev->uring);
+	if (rc < 0) {
+		log_err("cannot start the reply thread: %s", strerror(-rc));
+		sched_stop();
+		return -1;
+	}
 	if (pthread_create(&watchdog, NULL, signal_watch_main, NULL) != 0) {
 		sched_stop();
+		reply_stop();
 		return -1;
 	}
 	if (pthread_create(&sigthread, NULL, signal_main, dev) != 0) {
 		context_watch_stop();
 		pthread_join(watchdog, NULL);
 		sched_stop();
+		reply_stop();
 		return -1;
 	}
 	/* READY=1 comes from its thread once the mount answers. */
@@ -156,6 +167,7 @@ static int serve(struct device *dev)
 	pthread_join(sigthread, NULL);
 	context_watch_stop();
 	pthread_join(watchdog, NULL);
+	reply_stop();
 	if (dev->no_passthrough) {
 		log_err(
 		    "this kernel does not offer FUSE passthrough (Linux 6.9 or "

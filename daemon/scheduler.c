@@ -13,6 +13,7 @@
 #include "events.h"
 #include "job.h"
 #include "log.h"
+#include "reply.h"
 #include "scheduler.h"
 #include "stats.h"
 #include "topology.h"
@@ -187,7 +188,9 @@ static void activate_one(struct context *ctx, struct job **done,
 		if (!ctx->fifo_head)
 			ctx->fifo_tail = NULL;
 		job->next = NULL;
-		ctx->queued--;
+		/* Atomic: stats read it without the lock. */
+		atomic_fetch_sub_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+					  memory_order_relaxed);
 		if (!job->err && atomic_load(&S.stopping)) {
 			job->err = -ECANCELED;
 			strcpy(job->msg, "the device is shutting down");
@@ -282,7 +285,8 @@ void sched_submit(struct job *job)
 	else
 		ctx->fifo_head = job;
 	ctx->fifo_tail = job;
-	ctx->queued++;
+	atomic_fetch_add_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+				  memory_order_relaxed);
 	struct job *done = NULL;
 	activate_next(ctx, &done);
 	pthread_mutex_unlock(&S.lock);
@@ -328,6 +332,7 @@ static void finish_job(struct job *job)
 static void *worker_main(void *arg)
 {
 	unsigned w = (unsigned)(uintptr_t)arg;
+	reply_thread_is_ours();
 	topology_bind_worker(w);
 	pthread_mutex_lock(&S.lock);
 	for (;;) {
@@ -380,6 +385,7 @@ static void *worker_main(void *arg)
 static void *timer_main(void *arg)
 {
 	(void)arg;
+	reply_thread_is_ours();
 	pthread_mutex_lock(&S.lock);
 	while (!S.exit) {
 		struct job *released = NULL, *done = NULL;

@@ -241,9 +241,11 @@ static void resume_writers(struct context *ctx)
 		memory_order_relaxed))
 		return;
 	REPLY_LIST(out);
+	reply_hold_begin();
 	pthread_mutex_lock(&ctx->submit_lock);
 	resume_writers_locked(ctx, &out);
 	pthread_mutex_unlock(&ctx->submit_lock);
+	reply_hold_end();
 	reply_send(&out);
 }
 
@@ -259,6 +261,7 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	REPLY_LIST(out);
 	int err = 0;
 	bool parked = false;
+	reply_hold_begin();
 	pthread_mutex_lock(&ctx->submit_lock);
 	/* Behind waiting writes nothing may overtake them. */
 	ssize_t taken =
@@ -292,6 +295,7 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 		}
 	}
 	pthread_mutex_unlock(&ctx->submit_lock);
+	reply_hold_end();
 	if (parked)
 		reply_send(&out);
 	else if (err)

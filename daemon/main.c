@@ -225,6 +225,7 @@ out_unmount:
 out_session:
 	fuse_session_destroy(dev.se);
 	service_notify_join();
+	reply_join(); /* only now, as sched_join() */
 	sched_join(); /* only now: see sched_stop() */
 out:
 	vgpu_kernels_cleanup();

@@ -6,15 +6,18 @@
 #include "reply.h"
 
 static _Thread_local bool ours;
+static _Thread_local unsigned holding; /* reply_hold_begin() depth */
 
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	struct reply *head, **tail;
+	pthread_cond_t idle; /* the queue is empty and nothing is being sent */
 	pthread_t thread;
-	bool running, stop, defer;
+	bool running, stop, exit, defer, sending;
 } R = {.lock = PTHREAD_MUTEX_INITIALIZER,
        .cv = PTHREAD_COND_INITIALIZER,
+       .idle = PTHREAD_COND_INITIALIZER,
        .tail = &R.head};
 
 void reply_init(struct reply *r, fuse_req_t req, bool write)
@@ -47,7 +50,7 @@ static void send_all(struct reply *list)
 	while (list) {
 		struct reply *r = list;
 		list = r->next;
-		if (ours || !R.defer ||
+		if (!R.defer || (ours && !holding) ||
 		    pthread_equal(r->owner, pthread_self())) {
 			send_one(r);
 			continue;
@@ -78,6 +81,16 @@ void reply_thread_is_ours(void)
 	ours = true;
 }
 
+void reply_hold_begin(void)
+{
+	holding++;
+}
+
+void reply_hold_end(void)
+{
+	holding--;
+}
+
 static void *reply_main(void *arg)
 {
 	(void)arg;
@@ -88,12 +101,15 @@ static void *reply_main(void *arg)
 		R.head = NULL;
 		R.tail = &R.head;
 		if (list) {
+			R.sending = true;
 			pthread_mutex_unlock(&R.lock);
 			send_all(list);
 			pthread_mutex_lock(&R.lock);
+			R.sending = false;
 			continue;
 		}
-		if (R.stop)
+		pthread_cond_broadcast(&R.idle);
+		if (R.exit)
 			break;
 		pthread_cond_wait(&R.cv, &R.lock);
 	}
@@ -118,6 +134,15 @@ void reply_stop(void)
 {
 	pthread_mutex_lock(&R.lock);
 	R.stop = true;
+	while (R.running && (R.head || R.sending))
+		pthread_cond_wait(&R.idle, &R.lock);
+	pthread_mutex_unlock(&R.lock);
+}
+
+void reply_join(void)
+{
+	pthread_mutex_lock(&R.lock);
+	R.stop = R.exit = true;
 	pthread_cond_signal(&R.cv);
 	bool running = R.running;
 	pthread_mutex_unlock(&R.lock);

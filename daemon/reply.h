@@ -49,10 +49,29 @@ void reply_send(struct reply_list *list);
 
 /* The calling thread is one of ours (not a FUSE thread). */
 void reply_thread_is_ours(void);
+/*
+ * Around a section that holds a lock a handler takes and may complete
+ * commands (a context's submission lock: a command that fails at once is
+ * answered to a blocked reader right away): replies to requests other
+ * threads received go to the reply thread meanwhile, even from our own
+ * threads. Nests.
+ */
+void reply_hold_begin(void);
+void reply_hold_end(void);
 /* Starts the reply thread; DEFER: whether handlers' answers need it (io_uring).
  */
 int reply_start(bool defer);
-/* Sends what is queued and ends the thread (before the session ends). */
+/*
+ * Sends what is queued; replies are sent at once from then on (the FUSE
+ * loop has ended). Before the session is destroyed: queued requests
+ * belong to it.
+ */
 void reply_stop(void);
+/*
+ * Ends the thread; after the session is destroyed, as the ring entries it
+ * answered wait for their next request on its behalf (see the workers in
+ * scheduler.h).
+ */
+void reply_join(void);
 
 #endif

@@ -123,10 +123,16 @@ check "config file: one worker" grep -q "STATUS=serving $dev, 0 contexts, 1 work
 check "config file: debug lines appear with log-level = debug" grep -q '^<7>vgpufsd: ' "$work/log2"
 n=4096
 for m in A B C; do truncate -s $((n * n * 4)) "$dev/mem/$m"; done
-echo "gemm a=A b=B c=C m=$n n=$n k=$n" > "$dev/queue" &
-writer=$!
-sleep 3
-wait "$writer" || true
+gemm() { # waits for the completion
+	exec 3<>"$dev/queue"
+	echo "gemm a=A b=B c=C m=$n n=$n k=$n" >&3
+	local reply
+	read -r reply <&3
+	exec 3>&-
+	[[ $reply == "1 ok gemm "* ]] || { echo "$reply"; return 1; }
+}
+check "a 4096^3 gemm on one worker" timeout 200 bash -c "$(declare -f gemm); dev=$dev n=$n gemm"
+sleep 0.3 # the next probe
 check "the pings stop while no worker answers (the log says so)" grep -q "watchdog: $dev does not answer (no worker answered)" "$work/log2"
 check "and it says when it answers again" grep -q "watchdog: $dev answers again" "$work/log2"
 rc=0; stop_service || rc=$?

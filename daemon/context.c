@@ -11,9 +11,11 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/text_proto.h>
 
+#include "cond_deadline.h"
 #include "context.h"
 #include "context_input.h"
 #include "job.h"
+#include "reply.h"
 #include "log.h"
 #include "scheduler.h"
 #include "stats.h"
@@ -26,8 +28,8 @@ struct early_line {
 };
 
 struct parked_write {
+	struct reply r; /* first: freed with the answer */
 	struct parked_write *next;
-	fuse_req_t req;
 	size_t size;
 	char data[];
 };
@@ -41,8 +43,8 @@ void context_set_limits(unsigned inflight)
 }
 
 struct parked_read {
+	struct reply r; /* first: freed with the answer */
 	struct parked_read *next;
-	fuse_req_t req;
 	size_t size;
 	pid_t tid;
 	uint64_t since_ns;
@@ -147,9 +149,10 @@ void context_put(struct context *ctx)
 }
 
 static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked_read *), int err);
+			     bool (*keep)(const struct parked_read *), int err,
+			     struct reply_list *out);
 static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
-			     int err);
+			     int err, struct reply_list *out);
 
 void context_close(struct context *ctx)
 {
@@ -157,8 +160,10 @@ void context_close(struct context *ctx)
 	 * Requests still parked here belong to a caller the kernel gave up on
 	 * (killed while blocked); they get an answer nobody reads, and go.
 	 */
-	drop_ctx_writers(ctx, NULL, EBADF);
-	drop_ctx_readers(ctx, NULL, EBADF);
+	REPLY_LIST(out);
+	drop_ctx_writers(ctx, NULL, EBADF, &out);
+	drop_ctx_readers(ctx, NULL, EBADF, &out);
+	reply_send(&out);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->closed = true;
 	free(ctx->done);
@@ -190,26 +195,39 @@ static void cred_of(fuse_req_t req, struct cred *cred)
 	cred->ngroups = -1;
 }
 
-/* Answers waiting writes while there is room (submit_lock held). */
-static void resume_writers_locked(struct context *ctx)
+/*
+ * Changes a link of the waiting writes (submit_lock held): atomically, as
+ * resume_writers() looks at the head without the lock.
+ */
+static void set_link(struct parked_write **link, struct parked_write *w)
+{
+	atomic_store_explicit((_Atomic(struct parked_write *) *)link, w,
+			      memory_order_relaxed);
+}
+
+/*
+ * Takes waiting writes while there is room (submit_lock held); their
+ * answers are added to *OUT.
+ */
+static void resume_writers_locked(struct context *ctx, struct reply_list *out)
 {
 	while (ctx->writers) {
 		struct parked_write *w = ctx->writers;
 		struct cred cred;
-		cred_of(w->req, &cred);
+		cred_of(w->r.req, &cred);
 		ssize_t taken =
 		    context_take_input(ctx, &cred, w->data, w->size);
 		if (taken == 0)
 			return;
-		ctx->writers = w->next;
+		set_link(&ctx->writers, w->next);
 		if (!ctx->writers)
 			ctx->writers_tail = &ctx->writers;
 		parked_changed(-1);
 		if (taken < 0) /* a broken binary stream */
-			fuse_reply_err(w->req, (int)-taken);
+			w->r.err = (int)-taken;
 		else /* maybe short: the caller writes the rest */
-			fuse_reply_write(w->req, (size_t)taken);
-		free(w);
+			w->r.count = (size_t)taken;
+		reply_push(out, &w->r);
 	}
 }
 
@@ -222,9 +240,13 @@ static void resume_writers(struct context *ctx)
 		(_Atomic(struct parked_write *) *)&ctx->writers,
 		memory_order_relaxed))
 		return;
+	REPLY_LIST(out);
+	reply_hold_begin();
 	pthread_mutex_lock(&ctx->submit_lock);
-	resume_writers_locked(ctx);
+	resume_writers_locked(ctx, &out);
 	pthread_mutex_unlock(&ctx->submit_lock);
+	reply_hold_end();
+	reply_send(&out);
 }
 
 void context_write(struct context *ctx, fuse_req_t req, const char *data,
@@ -236,26 +258,30 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	}
 	struct cred cred;
 	cred_of(req, &cred);
+	REPLY_LIST(out);
+	int err = 0;
+	bool parked = false;
+	reply_hold_begin();
 	pthread_mutex_lock(&ctx->submit_lock);
 	/* Behind waiting writes nothing may overtake them. */
 	ssize_t taken =
 	    ctx->writers ? 0 : context_take_input(ctx, &cred, data, size);
 	if (taken < 0) {
-		fuse_reply_err(req, (int)-taken);
+		err = (int)-taken;
 	} else if (taken || size == 0) {
-		fuse_reply_write(req, (size_t)taken);
+		/* answered below */
 	} else if (nonblock) {
-		fuse_reply_err(req, EAGAIN);
+		err = EAGAIN;
 	} else {
 		struct parked_write *w = malloc(sizeof(*w) + size);
 		if (!w) {
-			fuse_reply_err(req, ENOMEM);
+			err = ENOMEM;
 		} else {
+			reply_init(&w->r, req, true);
 			w->next = NULL;
-			w->req = req;
 			w->size = size;
 			memcpy(w->data, data, size);
-			*ctx->writers_tail = w;
+			set_link(ctx->writers_tail, w);
 			ctx->writers_tail = &w->next;
 			parked_changed(1);
 			/*
@@ -264,17 +290,26 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 			 * yet: nothing would wake this one. Look again.
 			 */
 			atomic_thread_fence(memory_order_seq_cst);
-			resume_writers_locked(ctx);
+			resume_writers_locked(ctx, &out);
+			parked = true;
 		}
 	}
 	pthread_mutex_unlock(&ctx->submit_lock);
+	reply_hold_end();
+	if (parked)
+		reply_send(&out);
+	else if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_write(req, (size_t)taken);
 }
 
 /*
- * Moves up to SIZE bytes of whole lines (or part of one line longer than
- * SIZE) into a reply for REQ; ctx->lock held, data available.
+ * How many bytes of completions a read of SIZE gets: whole lines (or part
+ * of one line longer than SIZE), whole binary records; ctx->lock held,
+ * data available. They start at ctx->done + ctx->done_off.
  */
-static void reply_lines(struct context *ctx, fuse_req_t req, size_t size)
+static size_t lines_for(struct context *ctx, size_t size)
 {
 	const char *p = ctx->done + ctx->done_off;
 	size_t avail = ctx->done_len - ctx->done_off, n = 0;
@@ -291,7 +326,12 @@ static void reply_lines(struct context *ctx, fuse_req_t req, size_t size)
 	}
 	if (n == 0 || ctx->binary)
 		n = size < avail ? size : avail;
-	fuse_reply_buf(req, p, n);
+	return n;
+}
+
+/* The N bytes lines_for() chose are read (ctx->lock held). */
+static void consume(struct context *ctx, size_t n)
+{
 	ctx->done_off += n;
 	if (ctx->done_off == ctx->done_len)
 		ctx->done_off = ctx->done_len = 0;
@@ -319,7 +359,11 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 	pthread_mutex_lock(&ctx->lock);
 	bool taken = ctx->done_len > ctx->done_off;
 	if (taken) {
-		reply_lines(ctx, req, size);
+		/* Under the lock, no copy: REQ is this thread's own request,
+		 * whose answer takes no ring lock (see reply.h). */
+		size_t n = lines_for(ctx, size);
+		fuse_reply_buf(req, ctx->done + ctx->done_off, n);
+		consume(ctx, n);
 	} else if (nonblock) {
 		fuse_reply_err(req, EAGAIN);
 	} else if (sched_stopping() && !completions_owed(ctx)) {
@@ -330,10 +374,10 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 			fuse_reply_err(req, ENOMEM);
 		} else {
 			*pr =
-			    (struct parked_read){.req = req,
-						 .size = size,
+			    (struct parked_read){.size = size,
 						 .tid = fuse_req_ctx(req)->pid,
 						 .since_ns = now_ns()};
+			reply_init(&pr->r, req, false);
 			*ctx->readers_tail = pr;
 			ctx->readers_tail = &pr->next;
 			parked_changed(1);
@@ -456,19 +500,35 @@ void context_post(struct context *ctx, const struct completion *c)
 	atomic_fetch_add_explicit(
 	    (_Atomic uint64_t *)(err ? &ctx->failed : &ctx->completed), 1,
 	    memory_order_relaxed);
+	REPLY_LIST(out);
+	struct fuse_pollhandle *ph = NULL;
 	pthread_mutex_lock(&ctx->lock);
 	post_in_order(ctx, seq, line, len);
+	/* Copies for the answers, which go out after the lock (reply.h). */
 	while (ctx->readers && ctx->done_len > ctx->done_off) {
 		struct parked_read *pr = pop_reader(ctx);
-		reply_lines(ctx, pr->req, pr->size);
-		free(pr);
+		size_t n = lines_for(ctx, pr->size);
+		pr->r.data = malloc(n);
+		if (pr->r.data) {
+			memcpy(pr->r.data, ctx->done + ctx->done_off, n);
+			pr->r.len = n;
+			consume(ctx, n);
+		} else {
+			pr->r.err =
+			    ENOMEM; /* the lines stay for the next read */
+		}
+		reply_push(&out, &pr->r);
 	}
 	if (ctx->poll && ctx->done_len > ctx->done_off) {
-		fuse_lowlevel_notify_poll(ctx->poll);
-		fuse_pollhandle_destroy(ctx->poll);
+		ph = ctx->poll;
 		ctx->poll = NULL;
 	}
 	pthread_mutex_unlock(&ctx->lock);
+	reply_send(&out);
+	if (ph) {
+		fuse_lowlevel_notify_poll(ph);
+		fuse_pollhandle_destroy(ph);
+	}
 }
 
 void context_complete(struct context *ctx, const struct job *job)
@@ -494,9 +554,13 @@ void context_for_each(void (*fn)(const struct context *, void *), void *arg)
 	pthread_mutex_unlock(&all_lock);
 }
 
-/* Answers parked readers of C for which KEEP returns false with ERR. */
+/*
+ * Parked readers of C for which KEEP returns false get ERR: their answers
+ * are added to *OUT.
+ */
 static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked_read *), int err)
+			     bool (*keep)(const struct parked_read *), int err,
+			     struct reply_list *out)
 {
 	pthread_mutex_lock(&c->lock);
 	for (struct parked_read **pp = &c->readers; *pp;) {
@@ -506,8 +570,8 @@ static void drop_ctx_readers(struct context *c,
 			continue;
 		}
 		*pp = pr->next;
-		fuse_reply_err(pr->req, err);
-		free(pr);
+		pr->r.err = err;
+		reply_push(out, &pr->r);
 		parked_changed(-1);
 	}
 	c->readers_tail = &c->readers;
@@ -518,10 +582,12 @@ static void drop_ctx_readers(struct context *c,
 
 static void drop_readers(bool (*keep)(const struct parked_read *), int err)
 {
+	REPLY_LIST(out);
 	pthread_mutex_lock(&all_lock);
 	for (struct context *c = all_head; c; c = c->all_next)
-		drop_ctx_readers(c, keep, err);
+		drop_ctx_readers(c, keep, err, &out);
 	pthread_mutex_unlock(&all_lock);
+	reply_send(&out);
 }
 
 static bool all_read(void)
@@ -545,22 +611,23 @@ void context_wait_read(unsigned timeout_ms)
 }
 
 /*
- * Answers waiting writes of C for which KEEP returns false with ERR. A pass
- * of its own: submit_lock comes before a context's lock elsewhere.
+ * Waiting writes of C for which KEEP returns false get ERR: their answers
+ * are added to *OUT. A pass of its own: submit_lock comes before a
+ * context's lock elsewhere.
  */
 static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
-			     int err)
+			     int err, struct reply_list *out)
 {
 	pthread_mutex_lock(&c->submit_lock);
 	for (struct parked_write **pp = &c->writers; *pp;) {
 		struct parked_write *w = *pp;
-		if (keep && keep(w->req)) {
+		if (keep && keep(w->r.req)) {
 			pp = &w->next;
 			continue;
 		}
-		*pp = w->next;
-		fuse_reply_err(w->req, err);
-		free(w);
+		set_link(pp, w->next);
+		w->r.err = err;
+		reply_push(out, &w->r);
 		parked_changed(-1);
 	}
 	c->writers_tail = &c->writers;
@@ -571,10 +638,12 @@ static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
 
 static void drop_writers(bool (*keep)(fuse_req_t), int err)
 {
+	REPLY_LIST(out);
 	pthread_mutex_lock(&all_lock);
 	for (struct context *c = all_head; c; c = c->all_next)
-		drop_ctx_writers(c, keep, err);
+		drop_ctx_writers(c, keep, err, &out);
 	pthread_mutex_unlock(&all_lock);
+	reply_send(&out);
 }
 
 void context_abort_readers(void)
@@ -627,13 +696,7 @@ void context_watch_signals(void)
 			pthread_cond_wait(&watch.cv, &watch.lock);
 			continue;
 		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		struct timespec until = cond_deadline_ms(100);
 		pthread_cond_timedwait(&watch.cv, &watch.lock, &until);
 		pthread_mutex_unlock(&watch.lock);
 		drop_readers(reader_undisturbed, EINTR);

@@ -3,6 +3,7 @@
 #define VGPUFSD_DEVICE_H
 
 #include <fuse_lowlevel.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "options.h"
@@ -13,10 +14,10 @@ struct device {
 	const struct options *opts;
 	struct ram_tier *ram;
 	struct fuse_session *se;
-	bool passthrough;    /* the kernel agreed to FUSE passthrough */
-	bool no_passthrough; /* ...or refused it: the daemon must stop */
-	bool uring;	     /* FUSE over io_uring requested */
-	bool uring_seen;     /* ...and a request has arrived through it */
+	bool passthrough;	/* the kernel agreed to FUSE passthrough */
+	bool no_passthrough;	/* ...or refused it: the daemon must stop */
+	bool uring;		/* FUSE over io_uring requested */
+	atomic_bool uring_seen; /* ...and a request has arrived through it */
 };
 
 /* The FUSE low-level operations of the file tree. */

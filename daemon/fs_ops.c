@@ -17,6 +17,7 @@
 #include <vgpufs/catalog.h>
 
 #include "context.h"
+#include "fh.h"
 #include "fs_internal.h"
 #include "log.h"
 #include "ram_tier.h"
@@ -226,7 +227,7 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, err);
 		return;
 	}
-	fi->fh = (uint64_t)(uintptr_t)snap;
+	fi->fh = fh_of(snap);
 	fuse_reply_open(req, fi);
 }
 
@@ -234,7 +235,7 @@ static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	(void)ino;
-	struct dir_snapshot *snap = (void *)(uintptr_t)fi->fh;
+	struct dir_snapshot *snap = fh_obj(fi);
 	char *buf = malloc(size);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
@@ -258,7 +259,7 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
 	(void)ino;
-	struct dir_snapshot *snap = (void *)(uintptr_t)fi->fh;
+	struct dir_snapshot *snap = fh_obj(fi);
 	free(snap->entries);
 	free(snap);
 	fuse_reply_err(req, 0);
@@ -324,7 +325,7 @@ static void open_text(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	fi->fh = (uint64_t)(uintptr_t)tf;
+	fi->fh = fh_of(tf);
 	fi->direct_io = 1; /* contents change between opens; size is unknown */
 	fuse_reply_open(req, fi);
 }
@@ -339,7 +340,7 @@ static void open_text(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 static void reply_open_stream(fuse_req_t req, struct context *ctx)
 {
 	struct fuse_open_out out = {
-	    .fh = (uint64_t)(uintptr_t)ctx,
+	    .fh = fh_of(ctx),
 	    .open_flags = FOPEN_DIRECT_IO | FOPEN_STREAM,
 	};
 	struct iovec iov = {.iov_base = &out, .iov_len = sizeof(out)};
@@ -350,8 +351,8 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 #ifdef FUSE_CAP_OVER_IO_URING
 	if (fuse_req_is_uring(req))
-		fs_device(req)->uring_seen =
-		    true; /* info reports the real path */
+		atomic_store_explicit(&fs_device(req)->uring_seen, true,
+				      memory_order_relaxed); /* info shows it */
 #endif
 	pthread_mutex_lock(&tree_lock);
 	struct node *n = node_by_ino(ino);
@@ -389,10 +390,10 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	if (ino == INO_QUEUE) {
-		context_close((struct context *)(uintptr_t)fi->fh);
+		context_close(fh_obj(fi));
 	} else if (ino == INO_INFO || ino == INO_STATS || ino == INO_METRICS ||
 		   (ino >= INO_KERNEL_DOC0 && ino < INO_FIRST_DYNAMIC)) {
-		text_file_put((void *)(uintptr_t)fi->fh);
+		text_file_put(fh_obj(fi));
 	} else {
 		pthread_mutex_lock(&tree_lock);
 		struct node *n = node_by_ino(ino);
@@ -415,7 +416,7 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
  */
 static struct context *queue_hold(const struct fuse_file_info *fi)
 {
-	struct context *ctx = (struct context *)(uintptr_t)fi->fh;
+	struct context *ctx = fh_obj(fi);
 	context_get(ctx);
 	return ctx;
 }
@@ -430,7 +431,7 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	if (ino < INO_FIRST_DYNAMIC) {
-		struct text_file *tf = (void *)(uintptr_t)fi->fh;
+		struct text_file *tf = fh_obj(fi);
 		atomic_fetch_add(&tf->refs, 1);
 		size_t o = (size_t)off < tf->len ? (size_t)off : tf->len;
 		size_t n = tf->len - o < size ? tf->len - o : size;

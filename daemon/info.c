@@ -24,7 +24,9 @@ char *info_render(const struct device *dev, size_t *len)
 	tb_printf(&tb, "tier.ram.used: %llu\n",
 		  (unsigned long long)ram_tier_used(dev->ram));
 	tb_printf(&tb, "transport: %s\n",
-		  dev->uring_seen ? "fuse-io_uring" : "fuse");
+		  atomic_load_explicit(&dev->uring_seen, memory_order_relaxed)
+		      ? "fuse-io_uring"
+		      : "fuse");
 	tb_printf(&tb, "passthrough: %s\n", dev->passthrough ? "yes" : "no");
 	tb_printf(&tb, "kernels:");
 	for (unsigned id = 0; id < vgpu_catalog_count(); id++)

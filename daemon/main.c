@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -22,7 +21,9 @@
 #include "node.h"
 #include "options.h"
 #include "ram_tier.h"
+#include "reply.h"
 #include "scheduler.h"
+#include "service_notify.h"
 #include "stats.h"
 #include "topology.h"
 
@@ -72,11 +73,13 @@ static void stop_signal_set(sigset_t *set)
 static void *signal_main(void *arg)
 {
 	struct device *dev = arg;
+	reply_thread_is_ours();
 	sigset_t set;
 	stop_signal_set(&set);
 	int sig;
 	sigwait(&set, &sig);
 	log_info("signal %d: draining and unmounting", sig);
+	service_notify_stop();
 	sched_stop();
 	context_wait_read(2000);
 	context_abort_readers();
@@ -87,6 +90,7 @@ static void *signal_main(void *arg)
 static void *signal_watch_main(void *arg)
 {
 	(void)arg;
+	reply_thread_is_ours();
 	context_watch_signals();
 	return NULL;
 }
@@ -127,17 +131,28 @@ static int serve(struct device *dev)
 		log_err("cannot start workers: %s", strerror(-rc));
 		return -1;
 	}
+	rc = reply_start(dev->uring);
+	if (rc < 0) {
+		log_err("cannot start the reply thread: %s", strerror(-rc));
+		sched_stop();
+		return -1;
+	}
 	if (pthread_create(&watchdog, NULL, signal_watch_main, NULL) != 0) {
 		sched_stop();
+		reply_stop();
 		return -1;
 	}
 	if (pthread_create(&sigthread, NULL, signal_main, dev) != 0) {
 		context_watch_stop();
 		pthread_join(watchdog, NULL);
 		sched_stop();
+		reply_stop();
 		return -1;
 	}
-	sd_notify(0, "READY=1");
+	/* READY=1 comes from its thread once the mount answers. */
+	if (service_notify_start(dev->opts->mountpoint) < 0)
+		log_warn("cannot start the service notification thread: "
+			 "systemd will not hear that the device is ready");
 	log_info("serving %s: %u workers, %llu MiB RAM tier, %s",
 		 dev->opts->mountpoint, dev->opts->workers,
 		 (unsigned long long)(ram_tier_capacity(dev->ram) >> 20),
@@ -146,13 +161,13 @@ static int serve(struct device *dev)
 	fuse_loop_cfg_set_max_threads(cfg, 64);
 	fuse_session_loop_mt(dev->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
-	sd_notify(0, "STOPPING=1");
 	/* Ended by a signal (drained already) or an unmount: drain if needed.
 	 */
 	pthread_kill(sigthread, SIGTERM);
 	pthread_join(sigthread, NULL);
 	context_watch_stop();
 	pthread_join(watchdog, NULL);
+	reply_stop();
 	if (dev->no_passthrough) {
 		log_err(
 		    "this kernel does not offer FUSE passthrough (Linux 6.9 or "
@@ -209,6 +224,8 @@ out_unmount:
 	fuse_session_unmount(dev.se);
 out_session:
 	fuse_session_destroy(dev.se);
+	service_notify_join();
+	reply_join(); /* only now, as sched_join() */
 	sched_join(); /* only now: see sched_stop() */
 out:
 	vgpu_kernels_cleanup();

@@ -21,6 +21,9 @@ static const char usage[] =
     "  --foreground, -f   stay in the foreground\n"
     "  --config FILE      read 'key = value' lines (same keys as these "
     "options)\n"
+    "  --config-if-exists FILE\n"
+    "                     the same, but a FILE that does not exist is no "
+    "error\n"
     "  --no-uring         do not use FUSE over io_uring even if the kernel "
     "offers it\n"
     "  --uring-depth N    io_uring requests per CPU queue (default 512); "
@@ -114,9 +117,11 @@ static char *trim(char *s)
 	return s;
 }
 
-static int read_config(struct options *o, const char *path)
+static int read_config(struct options *o, const char *path, bool optional)
 {
 	FILE *f = fopen(path, "re");
+	if (!f && optional && errno == ENOENT)
+		return 0;
 	if (!f) {
 		fprintf(stderr, "vgpufsd: cannot read config %s: %s\n", path,
 			strerror(errno));
@@ -156,6 +161,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	    {"workers", required_argument, NULL, 'w'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"config", required_argument, NULL, 'c'},
+	    {"config-if-exists", required_argument, NULL, 'C'},
 	    {"no-uring", no_argument, NULL, 'U'},
 	    {"uring-depth", required_argument, NULL, 'D'},
 	    {"queue-depth", required_argument, NULL, 'Q'},
@@ -172,13 +178,20 @@ int options_parse(struct options *o, int argc, char **argv)
 			      .log_level = LOG_LVL_INFO};
 	snprintf(o->mountpoint, sizeof(o->mountpoint), "/dev/vgpu0");
 
-	/* The config file first, so that the command line overrides it. */
-	for (int i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "--config") == 0 &&
-		    read_config(o, argv[i + 1]) < 0)
-			return -1;
-
+	/*
+	 * The config files first, so that the command line overrides them: a
+	 * quiet first pass (same parser, so --config=FILE and abbreviations
+	 * count too), then the real one from the start (optind 0: full reset).
+	 */
 	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1)
+		if ((c == 'c' || c == 'C') &&
+		    read_config(o, optarg, c == 'C') < 0)
+			return -1;
+	opterr = 1;
+	optind = 0;
+
 	char key[16];
 	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -201,6 +214,7 @@ int options_parse(struct options *o, int argc, char **argv)
 			o->uring = false;
 			break;
 		case 'c':
+		case 'C':
 			break;
 		case 'h':
 			fputs(usage, stdout);

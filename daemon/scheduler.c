@@ -8,10 +8,12 @@
 
 #include <vgpufs/catalog.h>
 
+#include "cond_deadline.h"
 #include "context.h"
 #include "events.h"
 #include "job.h"
 #include "log.h"
+#include "reply.h"
 #include "scheduler.h"
 #include "stats.h"
 #include "topology.h"
@@ -28,11 +30,15 @@ static struct {
 	unsigned nworkers;
 	unsigned running; /* jobs activated and not yet completed */
 	atomic_bool stopping;
-	bool exit;	/* workers leave (after the FUSE session is gone) */
+	bool exit; /* workers leave (after the FUSE session is gone) */
+	/* Heartbeat (sched_alive): asked, and answered by a worker's loop. */
+	uint64_t beat_asked, beat_answered;
+	pthread_cond_t beat;
 	uint64_t floor; /* least vtime among runnable contexts, last seen */
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER,
        .work = PTHREAD_COND_INITIALIZER,
-       .idle = PTHREAD_COND_INITIALIZER};
+       .idle = PTHREAD_COND_INITIALIZER,
+       .beat = PTHREAD_COND_INITIALIZER};
 
 /*
  * The runnable context that has used the least worker time: it gets the
@@ -182,7 +188,9 @@ static void activate_one(struct context *ctx, struct job **done,
 		if (!ctx->fifo_head)
 			ctx->fifo_tail = NULL;
 		job->next = NULL;
-		ctx->queued--;
+		/* Atomic: stats read it without the lock. */
+		atomic_fetch_sub_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+					  memory_order_relaxed);
 		if (!job->err && atomic_load(&S.stopping)) {
 			job->err = -ECANCELED;
 			strcpy(job->msg, "the device is shutting down");
@@ -277,7 +285,8 @@ void sched_submit(struct job *job)
 	else
 		ctx->fifo_head = job;
 	ctx->fifo_tail = job;
-	ctx->queued++;
+	atomic_fetch_add_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+				  memory_order_relaxed);
 	struct job *done = NULL;
 	activate_next(ctx, &done);
 	pthread_mutex_unlock(&S.lock);
@@ -323,13 +332,21 @@ static void finish_job(struct job *job)
 static void *worker_main(void *arg)
 {
 	unsigned w = (unsigned)(uintptr_t)arg;
+	reply_thread_is_ours();
 	topology_bind_worker(w);
 	pthread_mutex_lock(&S.lock);
 	for (;;) {
-		while (!S.ring && !S.exit)
+		while (!S.ring && !S.exit && S.beat_answered == S.beat_asked)
 			pthread_cond_wait(&S.work, &S.lock);
-		if (!S.ring)
-			break; /* told to exit, nothing running */
+		if (S.beat_answered != S.beat_asked) {
+			S.beat_answered = S.beat_asked;
+			pthread_cond_broadcast(&S.beat);
+		}
+		if (!S.ring) {
+			if (S.exit)
+				break; /* told to exit, nothing running */
+			continue;
+		}
 		struct context *ctx = ring_pick();
 		struct job *job = ctx->active;
 		uint32_t tile = job->next_tile++;
@@ -368,6 +385,7 @@ static void *worker_main(void *arg)
 static void *timer_main(void *arg)
 {
 	(void)arg;
+	reply_thread_is_ours();
 	pthread_mutex_lock(&S.lock);
 	while (!S.exit) {
 		struct job *released = NULL, *done = NULL;
@@ -457,6 +475,23 @@ void sched_join(void)
 	free(S.threads);
 	S.threads = NULL;
 	S.nworkers = 0;
+}
+
+bool sched_alive(unsigned timeout_ms)
+{
+	struct timespec ts =
+	    cond_deadline_ms(timeout_ms); /* S.beat: realtime */
+	pthread_mutex_lock(&S.lock);
+	uint64_t asked = ++S.beat_asked;
+	/* One worker is enough: an idle one wakes, a busy one answers after
+	 * its tile. */
+	pthread_cond_signal(&S.work);
+	int rc = 0;
+	while (S.beat_answered < asked && rc == 0)
+		rc = pthread_cond_timedwait(&S.beat, &S.lock, &ts);
+	bool alive = S.beat_answered >= asked;
+	pthread_mutex_unlock(&S.lock);
+	return alive;
 }
 
 bool sched_stopping(void)

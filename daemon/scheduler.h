@@ -33,6 +33,13 @@ void sched_stop(void);
 /* Ends the worker threads; after the FUSE session is destroyed. */
 void sched_join(void);
 bool sched_stopping(void);
+/*
+ * The watchdog's heartbeat: true when a worker passed through its loop
+ * within TIMEOUT_MS of the call. An idle worker answers at once, a busy one
+ * after its current tile; so false means the workers or the scheduler's
+ * lock are stuck.
+ */
+bool sched_alive(unsigned timeout_ms);
 
 /*
  * A context's life as the scheduler sees it: opened (0 or -ENOMEM), its

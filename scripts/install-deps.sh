@@ -10,6 +10,7 @@ packages=(
 	check libncurses-dev libsystemd-dev
 	python3-numpy util-linux procps
 	tmux # tests/it_top.sh drives vgpufs-top in it
+	systemd # systemd-analyze: the tests verify the unit with it
 	prometheus # promtool: the tests check the metrics file with it
 	clang libclang-rt-14-dev # libFuzzer: scripts/fuzz.sh
 )

@@ -76,7 +76,13 @@ int daemon_stop(struct daemon_proc *d)
 	for (int i = 0; i < 1000; i++) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			detach(d);
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			/* 66: TSAN_OPTIONS exitcode (scripts/test.sh) */
+			if (rc == 66)
+				fputs("vgpufsd exited 66: see the "
+				      "ThreadSanitizer report above\n",
+				      stderr);
+			return rc;
 		}
 		usleep(10000);
 	}

@@ -11,7 +11,6 @@
 
 #include "fs_internal.h"
 #include "log.h"
-#include "ram_tier.h"
 
 static bool is_mem_dir(const struct node *n)
 {
@@ -20,7 +19,7 @@ static bool is_mem_dir(const struct node *n)
 
 /*
  * Makes DIR/NAME of KIND for the caller (tree_lock held). Buffers get a
- * RAM-tier backing file first, so a failure leaves nothing behind.
+ * backing file first, so a failure leaves nothing behind.
  */
 static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 			      const char *name, enum node_kind kind,
@@ -31,9 +30,10 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 		*err = dir ? EPERM : ENOENT;
 		return NULL;
 	}
+	struct tier *tier = fs_device(req)->tiers[TIER_RAM];
 	int fd = -1;
 	if (kind == NK_BUF) {
-		fd = ram_tier_create(fs_device(req)->ram);
+		fd = tier->ops->create(tier, NULL);
 		if (fd < 0) {
 			*err = -fd;
 			return NULL;
@@ -48,6 +48,8 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 		return NULL;
 	}
 	n->fd = fd;
+	if (kind == NK_BUF)
+		n->tier = tier;
 	n->nlookup++;
 	return n;
 }
@@ -225,8 +227,8 @@ int fs_buffer_resize(fuse_req_t req, struct node *n, uint64_t size)
 	/* A queued or running command computes on this memory. */
 	if (size < (uint64_t)st.st_size && n->busy)
 		return EBUSY;
-	int rc = ram_tier_resize(fs_device(req)->ram, n->fd,
-				 (uint64_t)st.st_size, size);
+	(void)req;
+	int rc = n->tier->ops->resize(n->tier, n, (uint64_t)st.st_size, size);
 	if (rc == 0)
 		node_touch(n, true);
 	return -rc;

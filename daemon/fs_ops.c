@@ -19,7 +19,6 @@
 #include "context.h"
 #include "fs_internal.h"
 #include "log.h"
-#include "ram_tier.h"
 #include "stats.h"
 
 /* An open generated file: its text as of open(). */
@@ -289,7 +288,8 @@ static char *render(fuse_req_t req, const struct node *n, size_t *len)
 		return info_render(dev, len);
 	if (n->kind == NK_STATS || n->kind == NK_METRICS) {
 		struct stats_snapshot *s = malloc(sizeof(*s));
-		if (!s || stats_snapshot(s, dev->ram, fuse_req_ctx(req)->uid)) {
+		if (!s ||
+		    stats_snapshot(s, dev->tiers, fuse_req_ctx(req)->uid)) {
 			free(s);
 			return NULL;
 		}
@@ -486,8 +486,12 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	(void)ino;
 	struct device *dev = fs_device(req);
-	uint64_t cap = ram_tier_capacity(dev->ram),
-		 used = ram_tier_used(dev->ram);
+	uint64_t cap = 0, used = 0;
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (dev->tiers[i]) {
+			cap += tier_capacity(dev->tiers[i]);
+			used += tier_used(dev->tiers[i]);
+		}
 	struct statvfs sv = {0};
 	sv.f_bsize = sv.f_frsize = 4096;
 	sv.f_blocks = cap / 4096;

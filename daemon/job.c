@@ -11,7 +11,7 @@
 #include "context.h"
 #include "job.h"
 #include "node.h"
-#include "ram_tier.h"
+#include "tier.h"
 
 uint64_t now_ns(void)
 {
@@ -92,10 +92,10 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 	/* Output pages must exist now: a hole filled by a kernel when the
 	 * tier is full would fault (SIGBUS) inside the daemon. */
 	if (want & PERM_W) {
-		int rc = ram_tier_populate_node(n, &st);
+		int rc = n->tier->ops->populate(n->tier, n, &st);
 		if (rc < 0)
-			return fail(job, rc, "%s: %s: the RAM tier is full",
-				    k->name, a->name);
+			return fail(job, rc, "%s: %s: the %s tier is full",
+				    k->name, a->name, tier_name(n->tier->id));
 	}
 	job->bufs[i] = n;
 	job->nbufs++;

@@ -21,7 +21,6 @@
 #include "mountpoint.h"
 #include "node.h"
 #include "options.h"
-#include "ram_tier.h"
 #include "scheduler.h"
 #include "stats.h"
 #include "topology.h"
@@ -138,10 +137,11 @@ static int serve(struct device *dev)
 		return -1;
 	}
 	sd_notify(0, "READY=1");
-	log_info("serving %s: %u workers, %llu MiB RAM tier, %s",
-		 dev->opts->mountpoint, dev->opts->workers,
-		 (unsigned long long)(ram_tier_capacity(dev->ram) >> 20),
-		 dev->uring ? "FUSE over io_uring" : "/dev/fuse");
+	log_info(
+	    "serving %s: %u workers, %llu MiB RAM tier, %s",
+	    dev->opts->mountpoint, dev->opts->workers,
+	    (unsigned long long)(tier_capacity(dev->tiers[TIER_RAM]) >> 20),
+	    dev->uring ? "FUSE over io_uring" : "/dev/fuse");
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(cfg, 64);
 	fuse_session_loop_mt(dev->se, cfg);
@@ -178,8 +178,8 @@ int main(int argc, char **argv)
 	if (mountpoint_prepare(opts.mountpoint) < 0)
 		return 1;
 	struct device dev = {.opts = &opts};
-	dev.ram = ram_tier_open(opts.vram_bytes);
-	if (!dev.ram) {
+	dev.tiers[TIER_RAM] = tier_ram_open(opts.vram_bytes);
+	if (!dev.tiers[TIER_RAM]) {
 		log_err("cannot create the RAM tier (tmpfs of %llu bytes): %m",
 			(unsigned long long)opts.vram_bytes);
 		return 1;
@@ -213,7 +213,8 @@ out_session:
 out:
 	vgpu_kernels_cleanup();
 	tree_destroy();
-	ram_tier_close(dev.ram);
+	for (int i = 0; i < TIER_COUNT; i++)
+		tier_close(dev.tiers[i]);
 	log_info("stopped");
 	return status;
 }

@@ -7,6 +7,7 @@
 
 #include "bufmap.h"
 #include "node.h"
+#include "tier.h"
 
 pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -125,6 +126,7 @@ static struct node *alloc_node(uint64_t ino, enum node_kind kind,
 	n->uid = uid;
 	n->gid = gid;
 	n->fd = -1;
+	n->tier_default = TIER_UNSET;
 	clock_gettime(CLOCK_REALTIME, &n->mtime);
 	n->atime = n->ctime = n->mtime;
 	return n;
@@ -179,6 +181,8 @@ int tree_init(void)
 
 static void free_node(struct node *n)
 {
+	if (n->tier)
+		n->tier->ops->release(n->tier, n);
 	if (n->fd >= 0)
 		close(n->fd);
 	bufmap_put(n->map);

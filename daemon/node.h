@@ -62,9 +62,13 @@ struct node {
 	bool unlinked;
 
 	/* NK_BUF */
-	int fd;		    /* backing file in the RAM tier */
+	int fd;		    /* backing file in its tier */
+	struct tier *tier;  /* ...which is this one */
+	uint64_t charged;   /* bytes the tier counts for it (disk tier) */
 	int backing_id;	    /* passthrough id while opens > 0, else 0 */
 	struct bufmap *map; /* the daemon's mapping, for kernels */
+	/* NK_DIR, NK_MEM: the tier of new buffers in it, or TIER_UNSET */
+	uint8_t tier_default;
 	/* NK_KERNEL_DOC */
 	unsigned kernel_id;
 };

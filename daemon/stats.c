@@ -6,7 +6,7 @@
 #include "context.h"
 #include "job.h"
 #include "node.h"
-#include "ram_tier.h"
+#include "tier.h"
 #include "scheduler.h"
 #include "stats.h"
 
@@ -124,7 +124,7 @@ static void collect_context(const struct context *c, void *arg)
 	o->comm[sizeof(o->comm) - 1] = '\0';
 }
 
-int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
+int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 		   uid_t viewer)
 {
 	memset(s, 0, sizeof(*s));
@@ -139,8 +139,12 @@ int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
 	pthread_mutex_lock(&tree_lock);
 	s->buffers = node_count_buffers();
 	pthread_mutex_unlock(&tree_lock);
-	s->ram_used = ram_tier_used(ram);
-	s->ram_capacity = ram_tier_capacity(ram);
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (tiers[i])
+			s->tier[i] = (struct stats_tier){
+			    .present = true,
+			    .used = tier_used(tiers[i]),
+			    .capacity = tier_capacity(tiers[i])};
 	s->unparsed = atomic_load(&st.errors_unparsed);
 	for (unsigned id = 0; id < VGPU_K_COUNT; id++)
 		s->kernel[id] =

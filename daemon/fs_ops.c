@@ -477,9 +477,20 @@ static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
-	/* RAM-tier buffers have nothing to write back. */
-	(void)ino, (void)datasync, (void)fi;
-	fuse_reply_err(req, 0);
+	/* RAM-tier buffers have nothing to write back; disk-tier ones do. */
+	(void)fi;
+	int fd = -1, err = 0;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	if (n && n->kind == NK_BUF && n->tier->id == TIER_DISK)
+		fd = dup(n->fd); /* a move may replace n->fd meanwhile */
+	pthread_mutex_unlock(&tree_lock);
+	if (fd >= 0) {
+		if ((datasync ? fdatasync(fd) : fsync(fd)) < 0)
+			err = errno;
+		close(fd);
+	}
+	fuse_reply_err(req, err);
 }
 
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -527,5 +538,9 @@ const struct fuse_lowlevel_ops device_ops = {
     .readdir = fs_readdir,
     .releasedir = fs_releasedir,
     .statfs = fs_statfs,
+    .setxattr = fs_setxattr,
+    .getxattr = fs_getxattr,
+    .listxattr = fs_listxattr,
+    .removexattr = fs_removexattr,
     .poll = fs_poll,
 };

@@ -9,6 +9,7 @@
 
 #include "bufmap.h"
 #include "context.h"
+#include "disk_tier.h"
 #include "job.h"
 #include "node.h"
 #include "tier.h"
@@ -167,6 +168,23 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 	for (unsigned i = 0; i < k->nargs; i++)
 		job->cmd.buf[i].name = NULL;
 	return job;
+}
+
+void job_sync_outputs(struct job *job)
+{
+	const struct vgpu_kernel_spec *k = job->cmd.spec;
+	/* A buffer's tier cannot change while the job holds it (busy). */
+	for (unsigned i = 0; job->nbufs && i < k->nargs; i++) {
+		struct node *n = job->bufs[i];
+		if (!n || n->tier->id != TIER_DISK ||
+		    !(k->args[i].access & VGPU_ACC_W))
+			continue;
+		int rc = disk_sync(n);
+		if (rc < 0 && !job->err)
+			fail(job, rc,
+			     "%s: %s: cannot write to the disk tier: %s",
+			     k->name, k->args[i].name, strerror(-rc));
+	}
 }
 
 void job_release_buffers(struct job *job)

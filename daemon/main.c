@@ -17,6 +17,7 @@
 #include "context.h"
 #include "kernel_impl.h"
 #include "device.h"
+#include "disk_tier.h"
 #include "log.h"
 #include "mountpoint.h"
 #include "node.h"
@@ -163,6 +164,30 @@ static int serve(struct device *dev)
 	return 0;
 }
 
+/* The disk tier, if any, and the buffers and directories kept on it. */
+static int open_disk_tier(struct device *dev)
+{
+	const struct options *o = dev->opts;
+	if (!o->disk_dir[0])
+		return 0;
+	dev->tiers[TIER_DISK] = disk_tier_open(o->disk_dir, o->disk_bytes);
+	if (!dev->tiers[TIER_DISK])
+		return -1;
+	pthread_mutex_lock(&tree_lock);
+	int n = disk_load(dev->tiers[TIER_DISK]);
+	pthread_mutex_unlock(&tree_lock);
+	if (n < 0) {
+		log_err("cannot read the disk tier %s: %s", o->disk_dir,
+			strerror(-n));
+		return -1;
+	}
+	log_info(
+	    "disk tier %s: %llu MiB, %d entries restored", o->disk_dir,
+	    (unsigned long long)(tier_capacity(dev->tiers[TIER_DISK]) >> 20),
+	    n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opts;
@@ -191,6 +216,8 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		return 1;
 	}
+	if (open_disk_tier(&dev) < 0)
+		return 1;
 	dev.uring = setup_uring(opts.uring);
 	dev.se = new_session(&dev);
 	int status = 1;

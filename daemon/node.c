@@ -182,7 +182,7 @@ int tree_init(void)
 static void free_node(struct node *n)
 {
 	if (n->tier)
-		n->tier->ops->release(n->tier, n);
+		tier_detach(n);
 	if (n->fd >= 0)
 		close(n->fd);
 	bufmap_put(n->map);
@@ -235,22 +235,46 @@ struct node *node_create(struct node *dir, const char *name,
 		errno = EEXIST;
 		return NULL;
 	}
-	if (hash_grow() < 0) {
-		errno = ENOMEM;
-		return NULL;
-	}
 	/* setgid directories pass their group on, as on any file system. */
 	if (dir->mode & S_ISGID) {
 		gid = dir->gid;
 		if (kind == NK_DIR)
 			mode |= S_ISGID;
 	}
-	struct node *n = alloc_node(tree.next_ino, kind, name, mode, uid, gid);
+	return node_restore(dir, name, kind, mode, uid, gid, tree.next_ino);
+}
+
+void node_reserve_ino(uint64_t ino)
+{
+	if (ino >= tree.next_ino)
+		tree.next_ino = ino + 1;
+}
+
+struct node *node_restore(struct node *dir, const char *name,
+			  enum node_kind kind, mode_t mode, uid_t uid,
+			  gid_t gid, uint64_t ino)
+{
+	if (strlen(name) > 255) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (node_child(dir, name) || node_by_ino(ino)) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (hash_grow() < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	struct node *n = alloc_node(ino, kind, name, mode, uid, gid);
 	if (!n) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	tree.next_ino++;
+	node_reserve_ino(ino);
+	/* New directories inherit their parent's default tier. */
+	if (kind == NK_DIR)
+		n->tier_default = dir->tier_default;
 	child_link(dir, n);
 	hash_insert(n);
 	tree.count++;

@@ -65,6 +65,8 @@ struct node {
 	int fd;		    /* backing file in its tier */
 	struct tier *tier;  /* ...which is this one */
 	uint64_t charged;   /* bytes the tier counts for it (disk tier) */
+	bool stored;	    /* has its file and record in the disk tier */
+	bool tier_pinned;   /* placed by user.vgpu.tier: no fallback */
 	int backing_id;	    /* passthrough id while opens > 0, else 0 */
 	struct bufmap *map; /* the daemon's mapping, for kernels */
 	/* NK_DIR, NK_MEM: the tier of new buffers in it, or TIER_UNSET */
@@ -90,6 +92,16 @@ struct node *node_child(const struct node *dir, const char *name);
 struct node *node_create(struct node *dir, const char *name,
 			 enum node_kind kind, mode_t mode, uid_t uid,
 			 gid_t gid);
+
+/*
+ * node_create with inode number INO and exactly the given owner and mode
+ * (a node restored at start); EEXIST if the name or number is taken.
+ */
+struct node *node_restore(struct node *dir, const char *name,
+			  enum node_kind kind, mode_t mode, uid_t uid,
+			  gid_t gid, uint64_t ino);
+/* Inode numbers up to INO are taken (files found at start). */
+void node_reserve_ino(uint64_t ino);
 
 /* Removes N from its directory; it lives on while referenced. */
 void node_unlink(struct node *n);

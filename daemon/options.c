@@ -17,6 +17,15 @@ static const char usage[] =
     "\n"
     "  --vram SIZE        RAM tier capacity, K/M/G/T suffixes (default: half "
     "of memory)\n"
+    "  --disk DIR|none    disk tier directory (default: /var/lib/vgpufs/NAME "
+    "for a\n"
+    "                     mount point named vgpuN, else none)\n"
+    "  --disk-size SIZE   disk tier capacity (default: free space of DIR at "
+    "start)\n"
+    "  --ram-full disk|enospc\n"
+    "                     when the RAM tier cannot hold a buffer: place it "
+    "on\n"
+    "                     the disk tier (default, if there is one) or fail\n"
     "  --workers N        kernel worker threads (default: online CPUs)\n"
     "  --foreground, -f   stay in the foreground\n"
     "  --config FILE      read 'key = value' lines (same keys as these "
@@ -68,6 +77,21 @@ static int set_option(struct options *o, const char *key, const char *val)
 	if (strcmp(key, "vram") == 0) {
 		if (parse_size(val, &o->vram_bytes) == 0)
 			return 0;
+	} else if (strcmp(key, "disk") == 0) {
+		if (strcmp(val, "none") == 0 || val[0] == '/') {
+			snprintf(o->disk_dir, sizeof(o->disk_dir), "%s",
+				 strcmp(val, "none") == 0 ? "" : val);
+			o->disk_set = true;
+			return 0;
+		}
+	} else if (strcmp(key, "disk-size") == 0) {
+		if (parse_size(val, &o->disk_bytes) == 0)
+			return 0;
+	} else if (strcmp(key, "ram-full") == 0) {
+		if (strcmp(val, "disk") == 0 || strcmp(val, "enospc") == 0) {
+			o->ram_full_enospc = val[0] == 'e';
+			return 0;
+		}
 	} else if (strcmp(key, "workers") == 0) {
 		if (parse_uint(val, 1, 1024, &o->workers) == 0)
 			return 0;
@@ -154,6 +178,9 @@ int options_parse(struct options *o, int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"vram", required_argument, NULL, 'v'},
 	    {"workers", required_argument, NULL, 'w'},
+	    {"disk", required_argument, NULL, 'd'},
+	    {"disk-size", required_argument, NULL, 's'},
+	    {"ram-full", required_argument, NULL, 'r'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"no-uring", no_argument, NULL, 'U'},
@@ -184,6 +211,9 @@ int options_parse(struct options *o, int argc, char **argv)
 		switch (c) {
 		case 'v':
 		case 'w':
+		case 'd':
+		case 's':
+		case 'r':
 		case 'D':
 		case 'Q':
 		case 'l':
@@ -225,5 +255,14 @@ int options_parse(struct options *o, int argc, char **argv)
 	const char *name = base && base[1] ? base + 1 : o->mountpoint;
 	snprintf(o->name, sizeof(o->name), "%.*s", (int)sizeof(o->name) - 1,
 		 name);
+	/*
+	 * Only a device named like one (vgpu0, vgpu1...) gets the default
+	 * disk tier: a test or trial mount elsewhere never writes /var/lib.
+	 */
+	unsigned n;
+	char end;
+	if (!o->disk_set && sscanf(o->name, "vgpu%u%c", &n, &end) == 1)
+		snprintf(o->disk_dir, sizeof(o->disk_dir),
+			 "/var/lib/vgpufs/vgpu%u", n);
 	return 0;
 }

@@ -138,13 +138,16 @@ int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 	s->blocked_readers = atomic_load(&st.parked);
 	pthread_mutex_lock(&tree_lock);
 	s->buffers = node_count_buffers();
-	pthread_mutex_unlock(&tree_lock);
 	for (int i = 0; i < TIER_COUNT; i++)
 		if (tiers[i])
-			s->tier[i] = (struct stats_tier){
-			    .present = true,
-			    .used = tier_used(tiers[i]),
-			    .capacity = tier_capacity(tiers[i])};
+			s->tier[i].buffers = tiers[i]->buffers;
+	pthread_mutex_unlock(&tree_lock);
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (tiers[i]) {
+			s->tier[i].present = true;
+			s->tier[i].used = tier_used(tiers[i]);
+			s->tier[i].capacity = tier_capacity(tiers[i]);
+		}
 	s->unparsed = atomic_load(&st.errors_unparsed);
 	for (unsigned id = 0; id < VGPU_K_COUNT; id++)
 		s->kernel[id] =

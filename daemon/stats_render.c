@@ -70,6 +70,8 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 				  tier_name(i), U(s->tier[i].used));
 			tb_printf(&tb, "vram_%s_total_bytes %llu\n",
 				  tier_name(i), U(s->tier[i].capacity));
+			tb_printf(&tb, "vram_%s_buffers %llu\n", tier_name(i),
+				  U(s->tier[i].buffers));
 		}
 	tb_printf(&tb, "commands_total %llu\n", U(t.count));
 	tb_printf(&tb, "commands_failed %llu\n", U(t.failed));
@@ -185,6 +187,11 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 			tb_printf(
 			    &tb, "vgpu_vram_capacity_bytes{tier=\"%s\"} %llu\n",
 			    tier_name(i), U(s->tier[i].capacity));
+	family(&tb, "vgpu_tier_buffers", "gauge", "Buffers, by tier.");
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (s->tier[i].present)
+			tb_printf(&tb, "vgpu_tier_buffers{tier=\"%s\"} %llu\n",
+				  tier_name(i), U(s->tier[i].buffers));
 	static const struct {
 		const char *name, *help;
 		size_t off;

@@ -1,8 +1,10 @@
 /* The tier interface, and the RAM tier behind it. */
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bufmap.h"
 #include "node.h"
 #include "ram_tier.h"
 #include "tier.h"
@@ -95,4 +97,93 @@ struct tier *tier_ram_open(uint64_t capacity)
 	}
 	r->base = (struct tier){.ops = &ram_ops, .id = TIER_RAM};
 	return &r->base;
+}
+
+void tier_attach(struct node *n, struct tier *t, int fd)
+{
+	n->tier = t;
+	n->fd = fd;
+	t->buffers++;
+}
+
+void tier_detach(struct node *n)
+{
+	n->tier->ops->release(n->tier, n);
+	n->tier->buffers--;
+	n->tier = NULL;
+	n->charged = 0;
+	if (n->fd >= 0)
+		close(n->fd);
+	n->fd = -1;
+}
+
+/* Copies SIZE bytes from IN to OUT, in the kernel when it can. */
+static int copy_data(int in, int out, uint64_t size)
+{
+	loff_t ioff = 0, ooff = 0;
+	while ((uint64_t)ioff < size) {
+		ssize_t n = copy_file_range(in, &ioff, out, &ooff,
+					    size - (uint64_t)ioff, 0);
+		if (n > 0)
+			continue;
+		if (n == 0)
+			return -EIO; /* the source is shorter than its size */
+		if (errno == EINTR)
+			continue;
+		if (errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP &&
+		    errno != ENOSYS)
+			return -errno;
+		break; /* across file systems: copy through a buffer */
+	}
+	static char chunk[1 << 20]; /* tree_lock held: one user at a time */
+	while ((uint64_t)ioff < size) {
+		size_t want = size - (uint64_t)ioff < sizeof(chunk)
+				  ? (size_t)(size - (uint64_t)ioff)
+				  : sizeof(chunk);
+		ssize_t r = pread(in, chunk, want, ioff);
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		for (ssize_t done = 0; done < r;) {
+			ssize_t w =
+			    pwrite(out, chunk + done, (size_t)(r - done), ooff);
+			if (w < 0)
+				return -errno;
+			done += w;
+			ooff += w;
+		}
+		ioff += r;
+	}
+	return 0;
+}
+
+int tier_move(struct node *n, struct tier *to)
+{
+	if (n->tier == to)
+		return 0;
+	if (n->opens || n->busy || (n->map && n->map->refs > 1))
+		return -EBUSY;
+	struct stat st;
+	if (fstat(n->fd, &st) < 0)
+		return -errno;
+	/* The new file, sized (space reserved) and filled aside first. */
+	struct node tmp = *n;
+	tmp.charged = 0;
+	tmp.fd = to->ops->create(to, n);
+	if (tmp.fd < 0)
+		return tmp.fd;
+	int rc = to->ops->resize(to, &tmp, 0, (uint64_t)st.st_size);
+	if (rc == 0)
+		rc = copy_data(n->fd, tmp.fd, (uint64_t)st.st_size);
+	if (rc < 0) {
+		if (tmp.charged)
+			to->ops->release(to, &tmp);
+		close(tmp.fd);
+		return rc;
+	}
+	bufmap_put(n->map); /* only the node's own reference is left */
+	n->map = NULL;
+	tier_detach(n);
+	tier_attach(n, to, tmp.fd);
+	n->charged = tmp.charged;
+	return 0;
 }

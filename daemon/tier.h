@@ -9,6 +9,7 @@
 #ifndef VGPUFSD_TIER_H
 #define VGPUFSD_TIER_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -39,7 +40,19 @@ struct tier_ops {
 struct tier {
 	const struct tier_ops *ops;
 	enum tier_id id;
+	uint64_t buffers; /* how many live in it, under tree_lock */
 };
+
+/* N's memory is now FD in T (a new buffer, or one restored). */
+void tier_attach(struct node *n, struct tier *t, int fd);
+/* N's memory leaves its tier: space released, fd closed. */
+void tier_detach(struct node *n);
+/*
+ * Moves buffer N, which nobody may be using (-EBUSY: open, mapped, used
+ * by a command), to tier TO: data, size and identity kept. 0 or -errno
+ * (N unchanged).
+ */
+int tier_move(struct node *n, struct tier *to);
 
 /* The RAM tier of CAPACITY bytes; NULL with errno set. */
 struct tier *tier_ram_open(uint64_t capacity);

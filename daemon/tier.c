@@ -1,5 +1,6 @@
 /* The tier interface, and the RAM tier behind it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,11 +157,26 @@ static int copy_data(int in, int out, uint64_t size)
 	return 0;
 }
 
+/*
+ * Whether a file other than FD has the file open for writing. A mapping
+ * made through passthrough holds the kernel's own open of the backing
+ * file after the FUSE file is closed (the daemon hears of no open): only
+ * a write lease, which that open forbids, finds it.
+ */
+static bool open_elsewhere(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_WRLCK) < 0)
+		return errno == EAGAIN;
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	return false;
+}
+
 int tier_move(struct node *n, struct tier *to)
 {
 	if (n->tier == to)
 		return 0;
-	if (n->opens || n->busy || (n->map && n->map->refs > 1))
+	if (n->opens || n->busy || (n->map && n->map->refs > 1) ||
+	    open_elsewhere(n->fd))
 		return -EBUSY;
 	struct stat st;
 	if (fstat(n->fd, &st) < 0)

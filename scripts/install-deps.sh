@@ -9,6 +9,7 @@ packages=(
 	libopenblas-pthread-dev libfftw3-dev
 	check libncurses-dev libsystemd-dev
 	python3-numpy util-linux procps
+	attr # setfattr, getfattr: the tier example of docs/file-tree.md
 	prometheus # promtool: the tests check the metrics file with it
 	clang libclang-rt-14-dev # libFuzzer: scripts/fuzz.sh
 )

@@ -19,6 +19,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <vgpu/vgpu.h>
+
 #include "harness.h"
 
 #define TIER "user.vgpu.tier"
@@ -229,6 +231,14 @@ START_TEST(placement_by_directory)
 }
 END_TEST
 
+static int list_tiers(const vgpu_entry *e, void *arg)
+{
+	char *seen = arg;
+	snprintf(seen + strlen(seen), 128 - strlen(seen), "%s=%s ", e->name,
+		 e->tier);
+	return 0;
+}
+
 START_TEST(full_ram_spills_to_disk)
 {
 	start("1M", "16M", NULL);
@@ -249,6 +259,25 @@ START_TEST(full_ram_spills_to_disk)
 	ck_assert_int_eq(truncate(mem("small"), MiB), 0);
 	make_empty("later");
 	ck_assert_str_eq(tier_of("later"), "disk");
+}
+END_TEST
+
+START_TEST(libvgpu_allocations_spill)
+{
+	start("1M", "16M", NULL);
+	vgpu_device *dev;
+	ck_assert_int_eq(vgpu_open(d.mnt, &dev), 0);
+	vgpu_buffer *b;
+	ck_assert_int_eq(vgpu_buffer_create(dev, "big", 3 * MiB, 0600, &b), 0);
+	ck_assert_str_eq(tier_of("big"), "disk");
+	vgpu_buffer_close(b);
+	/* vgpu_list shows each entry's tier */
+	ck_assert_int_eq(mkdir(mem("d"), 0755), 0);
+	ck_assert_int_eq(set_tier("d", "disk"), 0);
+	char seen[128] = "";
+	ck_assert_int_eq(vgpu_list(dev, NULL, list_tiers, seen), 0);
+	ck_assert_str_eq(seen, "big=disk d=disk ");
+	vgpu_close(dev);
 }
 END_TEST
 
@@ -604,6 +633,17 @@ START_TEST(bad_entries_skipped)
 }
 END_TEST
 
+START_TEST(docs_example)
+{
+	start("16M", "64M", NULL);
+	const char *docs = getenv("VGPUFS_DOCS");
+	ck_assert_msg(docs, "VGPUFS_DOCS is not set");
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "sh %s/examples/tiers.sh %s", docs, d.mnt);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(no_disk_tier)
 {
 	const char *args[] = {"--vram", "4M", "--disk", "none", NULL};
@@ -622,6 +662,7 @@ int main(void)
 	const TTest *tests[] = {placement_by_xattr_on_buffer,
 				placement_by_directory,
 				full_ram_spills_to_disk,
+				libvgpu_allocations_spill,
 				full_ram_enospc_mode,
 				migration_both_ways,
 				migration_busy,
@@ -631,6 +672,7 @@ int main(void)
 				survives_sigkill,
 				restored_permissions_enforced,
 				bad_entries_skipped,
+				docs_example,
 				no_disk_tier};
 	return run_suite(suite_with_daemon("tiers", NULL, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));

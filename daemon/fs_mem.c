@@ -294,6 +294,8 @@ int fs_buffer_resize(fuse_req_t req, struct node *n, uint64_t size)
 	struct stat st;
 	if (fstat(n->fd, &st) < 0)
 		return errno;
+	if (n->moving)
+		return EBUSY;
 	/* A queued or running command computes on this memory. */
 	if (size < (uint64_t)st.st_size && n->busy)
 		return EBUSY;

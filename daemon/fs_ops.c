@@ -265,6 +265,8 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 
 int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 {
+	if (n->moving)
+		return -EBUSY; /* it would open the memory being left */
 	if (!n->backing_id) {
 		int id = fuse_passthrough_open(req, n->fd);
 		if (id <= 0) {

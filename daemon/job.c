@@ -77,6 +77,11 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			    job, -ENOENT, "%s: %s: no buffer with handle %llu",
 			    k->name, a->name, (unsigned long long)ref->handle);
 	}
+	if (n->moving)
+		return fail(job, -EBUSY,
+			    "%s: %s: the buffer is moving between tiers; "
+			    "try again when its user.vgpu.tier has changed",
+			    k->name, a->name);
 	int want = (a->access & VGPU_ACC_R ? PERM_R : 0) |
 		   (a->access & VGPU_ACC_W ? PERM_W : 0);
 	if (!cred_allows(cred, n->uid, n->gid, n->mode, want))

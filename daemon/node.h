@@ -67,6 +67,7 @@ struct node {
 	uint64_t charged;   /* bytes the tier counts for it (disk tier) */
 	bool stored;	    /* has its file and record in the disk tier */
 	bool tier_pinned;   /* placed by user.vgpu.tier: no fallback */
+	bool moving;	    /* its data is being copied to another tier */
 	int backing_id;	    /* passthrough id while opens > 0, else 0 */
 	struct bufmap *map; /* the daemon's mapping, for kernels */
 	/* NK_DIR, NK_MEM: the tier of new buffers in it, or TIER_UNSET */

@@ -136,25 +136,32 @@ static int copy_data(int in, int out, uint64_t size)
 			return -errno;
 		break; /* across file systems: copy through a buffer */
 	}
-	static char chunk[1 << 20]; /* tree_lock held: one user at a time */
-	while ((uint64_t)ioff < size) {
-		size_t want = size - (uint64_t)ioff < sizeof(chunk)
+	enum { CHUNK = 1 << 20 };
+	char *chunk = (uint64_t)ioff < size ? malloc(CHUNK) : NULL;
+	if (!chunk)
+		return (uint64_t)ioff < size ? -ENOMEM : 0;
+	int rc = 0;
+	while (rc == 0 && (uint64_t)ioff < size) {
+		size_t want = size - (uint64_t)ioff < CHUNK
 				  ? (size_t)(size - (uint64_t)ioff)
-				  : sizeof(chunk);
+				  : CHUNK;
 		ssize_t r = pread(in, chunk, want, ioff);
 		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		for (ssize_t done = 0; done < r;) {
+			rc = r < 0 ? -errno : -EIO;
+		for (ssize_t done = 0; rc == 0 && done < r;) {
 			ssize_t w =
 			    pwrite(out, chunk + done, (size_t)(r - done), ooff);
 			if (w < 0)
-				return -errno;
-			done += w;
-			ooff += w;
+				rc = -errno;
+			else {
+				done += w;
+				ooff += w;
+			}
 		}
-		ioff += r;
+		ioff += r > 0 ? r : 0;
 	}
-	return 0;
+	free(chunk);
+	return rc;
 }
 
 /*
@@ -175,7 +182,7 @@ int tier_move(struct node *n, struct tier *to)
 {
 	if (n->tier == to)
 		return 0;
-	if (n->opens || n->busy || (n->map && n->map->refs > 1) ||
+	if (n->moving || n->opens || n->busy || (n->map && n->map->refs > 1) ||
 	    open_elsewhere(n->fd))
 		return -EBUSY;
 	struct stat st;
@@ -188,8 +195,20 @@ int tier_move(struct node *n, struct tier *to)
 	if (tmp.fd < 0)
 		return tmp.fd;
 	int rc = to->ops->resize(to, &tmp, 0, (uint64_t)st.st_size);
-	if (rc == 0)
+	if (rc == 0) {
+		/*
+		 * The copy may take long: the tree is not held up meanwhile.
+		 * MOVING turns away opens, commands and resizes, and BUSY
+		 * keeps the node alive.
+		 */
+		n->moving = true;
+		n->busy++;
+		pthread_mutex_unlock(&tree_lock);
 		rc = copy_data(n->fd, tmp.fd, (uint64_t)st.st_size);
+		pthread_mutex_lock(&tree_lock);
+		n->busy--;
+		n->moving = false;
+	}
 	if (rc < 0) {
 		if (tmp.charged)
 			to->ops->release(to, &tmp);

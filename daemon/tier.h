@@ -50,7 +50,7 @@ void tier_detach(struct node *n);
 /*
  * Moves buffer N, which nobody may be using (-EBUSY: open, mapped, used
  * by a command), to tier TO: data, size and identity kept. 0 or -errno
- * (N unchanged).
+ * (N unchanged). tree_lock held, but released while the data is copied.
  */
 int tier_move(struct node *n, struct tier *to);
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,12 +73,12 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 
 static void teardown(void)
 {
-	if (running)
-		daemon_stop(&d);
+	int status = running ? daemon_stop(&d) : 0;
 	running = false;
 	if (disk[0])
 		nftw(disk, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	disk[0] = '\0';
+	ck_assert_int_eq(status, 0); /* a clean stop: no leaks, no crash */
 }
 
 static const char *mem(const char *name)
@@ -364,6 +365,59 @@ START_TEST(migration_busy)
 	float v[4];
 	buf_read(&d, "b", v, sizeof(v));
 	ck_assert(v[0] == 2 && v[3] == 2);
+}
+END_TEST
+
+static void *move_to_disk(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)set_tier("huge", "disk");
+}
+
+/*
+ * A long move does not hold up the tree, and whatever tries to use the
+ * buffer meanwhile is turned away with EBUSY or comes after the move.
+ */
+START_TEST(migration_while_used)
+{
+	start("160M", "160M", NULL);
+	uint64_t h = write_pattern("huge", 96 * MiB, 11);
+	make_empty("other");
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, move_to_disk, NULL), 0);
+	unsigned opened = 0, refused = 0, failed_cmds = 0;
+	for (int i = 0; i < 200; i++) {
+		struct stat st;
+		ck_assert_int_eq(stat(mem("other"), &st), 0);
+		int fd = open(mem("huge"), O_RDONLY);
+		if (fd >= 0) {
+			opened++;
+			close(fd);
+		} else {
+			ck_assert_int_eq(errno, EBUSY);
+			refused++;
+		}
+		char out[256];
+		run_line(&d, "fill buf=huge value=1 n=0", out, sizeof(out));
+		if (!strstr(out, " ok ")) {
+			ck_assert_msg(strstr(out, "EBUSY"), "fill: %s", out);
+			failed_cmds++;
+		}
+	}
+	void *rc;
+	pthread_join(t, &rc);
+	/* the move lost the race to an open (EBUSY), or won it whole */
+	if ((intptr_t)rc == 0) {
+		ck_assert_str_eq(tier_of("huge"), "disk");
+	} else {
+		ck_assert_int_eq((intptr_t)rc, -EBUSY);
+		ck_assert_str_eq(tier_of("huge"), "ram");
+	}
+	ck_assert_uint_eq(checksum("huge", NULL), h);
+	ck_assert_uint_eq(opened + refused, 200);
+	fprintf(stderr, "move %s: %u opens, %u refused, %u commands refused\n",
+		(intptr_t)rc ? "refused" : "done", opened, refused,
+		failed_cmds);
 }
 END_TEST
 
@@ -666,6 +720,7 @@ int main(void)
 				full_ram_enospc_mode,
 				migration_both_ways,
 				migration_busy,
+				migration_while_used,
 				kernels_on_disk_and_mixed,
 				disk_capacity,
 				survives_restart,

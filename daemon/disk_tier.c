@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -85,11 +86,16 @@ static int disk_resize(struct tier *t, struct node *n, uint64_t old_size,
 	return rc;
 }
 
+static void disk_note_size(struct tier *t, struct node *n, uint64_t size)
+{
+	if (pages(size) > n->charged)
+		charge(D(t), n, size, true);
+}
+
 static int disk_populate(struct tier *t, struct node *n, const struct stat *st)
 {
 	/* Growth by writes through passthrough is counted here, late. */
-	if (pages((uint64_t)st->st_size) > n->charged)
-		charge(D(t), n, (uint64_t)st->st_size, true);
+	disk_note_size(t, n, (uint64_t)st->st_size);
 	return ram_tier_populate(n->fd, (uint64_t)st->st_size,
 				 (uint64_t)st->st_blocks);
 }
@@ -120,6 +126,7 @@ static const struct tier_ops disk_ops = {
     .create = disk_create,
     .resize = disk_resize,
     .populate = disk_populate,
+    .note_size = disk_note_size,
     .release = disk_release,
     .capacity = disk_capacity,
     .used = disk_used,
@@ -155,6 +162,14 @@ struct tier *disk_tier_open(const char *dir, uint64_t capacity)
 	if (fd < 0) {
 		log_err("--disk: cannot create or open %s: %s", dir,
 			strerror(rc < 0 ? -rc : errno));
+		return NULL;
+	}
+	/* One daemon per directory: two would corrupt each other's tree. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		log_err("--disk %s: %s", dir,
+			errno == EWOULDBLOCK ? "in use by another vgpufsd"
+					     : strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	/* The records live in extended attributes: the file system must
@@ -345,9 +360,14 @@ static bool parse_record(char *text, size_t len, struct found *f)
 static bool read_entry(struct disk *d, const char *name, struct found *f)
 {
 	f->is_buf = name[0] == 'b';
-	f->fd =
-	    openat(d->dirfd, name,
-		   (f->is_buf ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
+	/* Only regular files are opened: no FIFO, device or symlink. */
+	struct stat pre;
+	f->fd = fstatat(d->dirfd, name, &pre, AT_SYMLINK_NOFOLLOW) < 0 ? -1
+		: !S_ISREG(pre.st_mode)
+		    ? (errno = EBADFD, -1)
+		    : openat(d->dirfd, name,
+			     (f->is_buf ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+				 O_NOFOLLOW | O_NONBLOCK);
 	char buf[512];
 	ssize_t len =
 	    f->fd < 0 ? -1
@@ -357,7 +377,8 @@ static bool read_entry(struct disk *d, const char *name, struct found *f)
 		  parse_record(buf, (size_t)len, f);
 	if (!ok) {
 		log_warn("disk tier: %s/%s: %s: skipped", d->path, name,
-			 f->fd < 0 ? strerror(errno)
+			 f->fd < 0 ? (errno == EBADFD ? "not a regular file"
+						      : strerror(errno))
 			 : len < 0 ? "no record (user.vgpufs.node)"
 				   : "bad record");
 		if (f->fd >= 0)

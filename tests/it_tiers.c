@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -672,6 +674,8 @@ START_TEST(bad_entries_skipped)
 	int fd = open(path, O_CREAT | O_WRONLY, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
+	snprintf(path, sizeof(path), "%s/d%016llx", disk, 0x7778ULL);
+	ck_assert_int_eq(mkfifo(path, 0600), 0); /* must not block the start */
 	snprintf(path, sizeof(path), "%s/README", disk);
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	close(fd);
@@ -683,7 +687,7 @@ START_TEST(bad_entries_skipped)
 	ck_assert_int_eq(access(path, F_OK), 0);
 	make_empty("fresh");
 	ck_assert_int_eq(stat(mem("fresh"), &st), 0);
-	ck_assert_uint_gt(st.st_ino, 0x7777);
+	ck_assert_uint_gt(st.st_ino, 0x7778);
 }
 END_TEST
 
@@ -695,6 +699,46 @@ START_TEST(docs_example)
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "sh %s/examples/tiers.sh %s", docs, d.mnt);
 	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(writes_past_the_end_counted)
+{
+	start("8M", "16M", NULL);
+	make_empty("w");
+	ck_assert_int_eq(set_tier("w", "disk"), 0);
+	ck_assert_uint_eq(stat_value("vram_disk_used_bytes"), 0);
+	write_pattern("w", 100000, 1); /* write() grows it, not the daemon */
+	ck_assert_uint_ge(stat_value("vram_disk_used_bytes"), 100000);
+}
+END_TEST
+
+/* A second daemon on the same disk directory is refused. */
+START_TEST(disk_dir_in_use)
+{
+	start("8M", "16M", NULL);
+	char mnt[] = "/tmp/vgpufs-test-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(mnt));
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(getenv("VGPUFSD"), "vgpufsd", "--foreground",
+		      "--log-level", "error", "--disk", disk, mnt,
+		      (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	bool exited = false;
+	for (int i = 0; i < 500 && !exited; i++, usleep(10000))
+		exited = waitpid(pid, &status, WNOHANG) == pid;
+	if (!exited) { /* it serves: stop it, leave no mount behind */
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		umount2(mnt, MNT_DETACH);
+	}
+	rmdir(mnt);
+	ck_assert_msg(exited, "a second daemon started on the same --disk");
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 1);
 }
 END_TEST
 
@@ -728,6 +772,8 @@ int main(void)
 				restored_permissions_enforced,
 				bad_entries_skipped,
 				docs_example,
+				writes_past_the_end_counted,
+				disk_dir_in_use,
 				no_disk_tier};
 	return run_suite(suite_with_daemon("tiers", NULL, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));

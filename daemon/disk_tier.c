@@ -223,6 +223,39 @@ static int record(const struct node *n, char *buf, size_t cap)
 	    n->tier_pinned ? 1 : 0, n->name);
 }
 
+/*
+ * fsyncs wait for the disk, which must not happen under tree_lock (every
+ * request needs it): records and links are made under the lock, and the
+ * files to sync are kept, per thread, for disk_flush once it is released.
+ */
+static _Thread_local struct {
+	int fd[8];
+	unsigned n;
+} unsynced;
+
+/* FD (the caller's, now ours) is to be synced by disk_flush. */
+static void sync_later(int fd)
+{
+	if (fd < 0)
+		return;
+	if (unsynced.n == sizeof(unsynced.fd) / sizeof(unsynced.fd[0])) {
+		fsync(fd); /* never expected: a handler saves a node or two */
+		close(fd);
+		return;
+	}
+	unsynced.fd[unsynced.n++] = fd;
+}
+
+void disk_flush(void)
+{
+	for (unsigned i = 0; i < unsynced.n; i++) {
+		if (fsync(unsynced.fd[i]) < 0)
+			log_err("disk tier: cannot sync a record: %m");
+		close(unsynced.fd[i]);
+	}
+	unsynced.n = 0;
+}
+
 int disk_save(struct tier *disk, struct node *n)
 {
 	struct disk *d = D(disk);
@@ -240,18 +273,20 @@ int disk_save(struct tier *disk, struct node *n)
 	if (fd < 0)
 		return -errno;
 	int rc = 0;
-	if (fsetxattr(fd, RECORD_XATTR, buf, (size_t)len, 0) < 0 ||
-	    fsync(fd) < 0)
+	if (fsetxattr(fd, RECORD_XATTR, buf, (size_t)len, 0) < 0)
 		rc = -errno;
 	/* Linked only with its record: no file is ever found without one. */
 	if (rc == 0 && !n->stored) {
-		if (linkat(fd, "", d->dirfd, name, AT_EMPTY_PATH) < 0 ||
-		    fsync(d->dirfd) < 0)
+		if (linkat(fd, "", d->dirfd, name, AT_EMPTY_PATH) < 0)
 			rc = -errno;
-		else
+		else {
 			n->stored = true;
+			sync_later(dup(d->dirfd));
+		}
 	}
-	if (fd != n->fd)
+	if (rc == 0)
+		sync_later(fd == n->fd ? dup(fd) : fd);
+	else if (fd != n->fd)
 		close(fd);
 	return rc;
 }
@@ -266,7 +301,7 @@ void disk_remove(struct tier *disk, struct node *n)
 		log_warn("disk tier: cannot remove %s/%s: %m", D(disk)->path,
 			 name);
 	else
-		fsync(D(disk)->dirfd);
+		sync_later(dup(D(disk)->dirfd));
 	n->stored = false;
 }
 

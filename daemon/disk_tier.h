@@ -23,11 +23,16 @@ struct tier *disk_tier_open(const char *dir, uint64_t capacity);
 
 /*
  * Writes N's record (a directory under mem/, or a disk-tier buffer, whose
- * file is linked into DIR the first time), durably. 0 or -errno.
+ * file is linked into DIR the first time). 0 or -errno. tree_lock held.
  */
 int disk_save(struct tier *disk, struct node *n);
 /* N leaves the disk: its file goes (open descriptors keep the data). */
 void disk_remove(struct tier *disk, struct node *n);
+/*
+ * Makes what disk_save and disk_remove did on this thread durable; called
+ * after tree_lock is released, before the request is answered.
+ */
+void disk_flush(void);
 /* Forces the data of disk-tier buffer N to stable storage: 0/-errno. */
 int disk_sync(struct node *n);
 

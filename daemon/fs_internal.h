@@ -5,6 +5,7 @@
 #include <fuse_lowlevel.h>
 
 #include "device.h"
+#include "disk_tier.h"
 #include "node.h"
 
 #define ATTR_TIMEOUT 1.0
@@ -44,6 +45,16 @@ void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	       fuse_ino_t newparent, const char *newname, unsigned int flags);
 void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		struct fuse_file_info *fi);
+
+/*
+ * Releases tree_lock after a change to mem/, then waits for its records
+ * on the disk tier to be durable (disk_flush), before the reply.
+ */
+static inline void fs_unlock_durable(void)
+{
+	pthread_mutex_unlock(&tree_lock);
+	disk_flush();
+}
 
 static inline struct device *fs_device(fuse_req_t req)
 {

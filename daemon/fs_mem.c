@@ -143,7 +143,7 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 			fs_fill_entry(n, &e);
 		}
 	}
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	if (n)
 		fuse_reply_create(req, &e, fi);
 	else
@@ -160,7 +160,7 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct node *n = make_node(req, parent, name, kind, mode, &err);
 	if (n)
 		fs_fill_entry(n, &e);
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	if (n)
 		fuse_reply_entry(req, &e);
 	else
@@ -206,7 +206,7 @@ void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		err = EISDIR;
 	else if (n)
 		mem_unlink(fs_device(req), n);
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	fuse_reply_err(req, err);
 }
 
@@ -221,7 +221,7 @@ void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		err = ENOTEMPTY;
 	else if (n)
 		mem_unlink(fs_device(req), n);
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	fuse_reply_err(req, err);
 }
 
@@ -283,7 +283,7 @@ void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	pthread_mutex_lock(&tree_lock);
 	int err =
 	    do_rename(fs_device(req), parent, name, newparent, newname, flags);
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	fuse_reply_err(req, err);
 }
 
@@ -356,7 +356,7 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 			fs_persist(fs_device(req), n);
 		fs_fill_attr(n, &st);
 	}
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	if (err)
 		fuse_reply_err(req, err);
 	else

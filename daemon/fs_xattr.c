@@ -69,7 +69,7 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		rc = set_tier(dev, n, rc, flags);
 	if (rc == 0)
 		clock_gettime(CLOCK_REALTIME, &n->ctime);
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	fuse_reply_err(req, -rc);
 }
 
@@ -143,6 +143,6 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		n->tier_default = TIER_UNSET;
 	if (!err)
 		err = -fs_persist(fs_device(req), n);
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	fuse_reply_err(req, err);
 }

@@ -195,6 +195,20 @@ START_TEST(placement_by_xattr_on_buffer)
 	ck_assert_int_eq(setxattr(mem("a"), "user.other", "x", 1, 0), -1);
 	ck_assert_int_eq(errno, ENOTSUP);
 	ck_assert_int_eq(set_tier("a", "tape"), -EINVAL);
+	/* hostile values: empty, too long, binary, a prefix */
+	ck_assert_int_eq(set_tier("a", ""), -EINVAL);
+	ck_assert_int_eq(set_tier("a", "diskdiskdiskdiskdisk"), -EINVAL);
+	ck_assert_int_eq(setxattr(mem("a"), TIER, "dis\0k", 5, 0), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(set_tier("a", "dis"), -EINVAL);
+	ck_assert_int_eq(set_tier("a", "disk\n"), 0); /* echo's newline */
+	ck_assert_int_eq(setxattr(mem("a"), TIER, "ram", 3, XATTR_CREATE), -1);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_str_eq(tier_of("a"), "disk");
+	/* the fixed files have no tier */
+	ck_assert_int_eq(setxattr(dpath(&d, "queue"), TIER, "disk", 4, 0), -1);
+	ck_assert_int_eq(getxattr(dpath(&d, "info"), TIER, list, 8), -1);
+	ck_assert_int_eq(errno, ENODATA);
 	/* the backing file is in DIR, named by the inode number */
 	struct stat st;
 	ck_assert_int_eq(stat(mem("a"), &st), 0);

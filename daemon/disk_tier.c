@@ -216,11 +216,11 @@ static int record(const struct node *n, char *buf, size_t cap)
 	    buf, cap,
 	    RECORD_MAGIC "kind=%s\nparent=%" PRIu64
 			 "\nuid=%u\ngid=%u\nmode=%o\n"
-			 "default=%s\npinned=%d\nname=%s",
+			 "default=%s\npinned=%d\ndemoted=%d\nname=%s",
 	    n->kind == NK_BUF ? "buf" : "dir", n->parent->ino, (unsigned)n->uid,
 	    (unsigned)n->gid, (unsigned)n->mode,
 	    n->tier_default == TIER_UNSET ? "-" : tier_name(n->tier_default),
-	    n->tier_pinned ? 1 : 0, n->name);
+	    n->tier_pinned ? 1 : 0, n->demoted ? 1 : 0, n->name);
 }
 
 /*
@@ -313,7 +313,7 @@ int disk_sync(struct node *n)
 /* A record read at start, waiting for its parent to be restored. */
 struct found {
 	uint64_t ino, parent;
-	bool is_buf, pinned;
+	bool is_buf, pinned, demoted;
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
@@ -388,6 +388,8 @@ static bool parse_record(char *text, size_t len, struct found *f)
 	f->gid = (gid_t)gid;
 	f->mode = (mode_t)mode;
 	f->pinned = pinned != 0;
+	uint64_t demoted = 0; /* absent from older records */
+	f->demoted = number(text, "demoted", 10, &demoted) && demoted;
 	return true;
 }
 
@@ -449,6 +451,7 @@ static bool restore(struct disk *d, struct found *f)
 	n->stored = true;
 	n->tier_default = (uint8_t)f->deftier;
 	n->tier_pinned = f->pinned;
+	n->demoted = f->demoted;
 	if (f->is_buf) {
 		struct stat st;
 		tier_attach(n, &d->base, f->fd);

@@ -12,6 +12,7 @@
 #include "disk_tier.h"
 #include "fs_internal.h"
 #include "log.h"
+#include "tier_auto.h"
 
 static bool is_mem_dir(const struct node *n)
 {
@@ -304,6 +305,11 @@ int fs_buffer_resize(fuse_req_t req, struct node *n, uint64_t size)
 	int rc = n->tier->ops->resize(n->tier, n, (uint64_t)st.st_size, size);
 	/* A full RAM tier spills to disk: only a buffer nobody has open can
 	 * change its file (open files are bound to the one they opened). */
+	if (rc == -ENOSPC && n->tier->id == TIER_RAM &&
+	    size > (uint64_t)st.st_size &&
+	    tier_auto_make_room(dev, size - (uint64_t)st.st_size, n))
+		rc = n->tier->ops->resize(n->tier, n, (uint64_t)st.st_size,
+					  size);
 	if (rc == -ENOSPC && disk && n->tier->id == TIER_RAM &&
 	    !n->tier_pinned && !dev->opts->ram_full_enospc && !n->opens &&
 	    fs_buffer_move(dev, n, disk) == 0)

@@ -18,7 +18,9 @@
 
 #include "context.h"
 #include "fs_internal.h"
+#include "job.h"
 #include "log.h"
+#include "tier_auto.h"
 #include "stats.h"
 
 /* An open generated file: its text as of open(). */
@@ -265,8 +267,11 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 
 int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 {
+	if (!n->backing_id)
+		tier_auto_promote(fs_device(req), n);
 	if (n->moving)
 		return -EBUSY; /* it would open the memory being left */
+	n->last_used_ns = now_ns();
 	if (!n->backing_id) {
 		int id = fuse_passthrough_open(req, n->fd);
 		if (id <= 0) {

@@ -36,8 +36,9 @@ static int set_tier(const struct device *dev, struct node *n, int id, int flags)
 		if (flags & XATTR_CREATE)
 			return -EEXIST; /* a buffer always has a tier */
 		int rc = fs_buffer_move(dev, n, dev->tiers[id]);
-		if (rc == 0 && !n->tier_pinned) {
+		if (rc == 0 && (!n->tier_pinned || n->demoted)) {
 			n->tier_pinned = true;
+			n->demoted = false;
 			fs_persist(dev, n);
 		}
 		return rc;

@@ -105,6 +105,7 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 	}
 	job->bufs[i] = n;
 	job->nbufs++;
+	n->last_used_ns = now_ns();
 	n->busy++;
 	return 0;
 }

@@ -372,6 +372,14 @@ void node_touch(struct node *n, bool modified)
 		n->atime = now;
 }
 
+void node_for_each_buffer(void (*fn)(struct node *n, void *arg), void *arg)
+{
+	for (size_t i = 0; i < tree.size; i++)
+		for (struct node *n = tree.by_ino[i]; n; n = n->next_by_ino)
+			if (n->kind == NK_BUF)
+				fn(n, arg);
+}
+
 uint64_t node_count_buffers(void)
 {
 	return tree.buffers;

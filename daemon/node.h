@@ -62,14 +62,16 @@ struct node {
 	bool unlinked;
 
 	/* NK_BUF */
-	int fd;		    /* backing file in its tier */
-	struct tier *tier;  /* ...which is this one */
-	uint64_t charged;   /* bytes the tier counts for it (disk tier) */
-	bool stored;	    /* has its file and record in the disk tier */
-	bool tier_pinned;   /* placed by user.vgpu.tier: no fallback */
-	bool moving;	    /* its data is being copied to another tier */
-	int backing_id;	    /* passthrough id while opens > 0, else 0 */
-	struct bufmap *map; /* the daemon's mapping, for kernels */
+	int fd;		       /* backing file in its tier */
+	struct tier *tier;     /* ...which is this one */
+	uint64_t charged;      /* bytes the tier counts for it (disk tier) */
+	bool stored;	       /* has its file and record in the disk tier */
+	bool tier_pinned;      /* placed by user.vgpu.tier: no fallback */
+	bool moving;	       /* its data is being copied to another tier */
+	bool demoted;	       /* moved to disk by --auto-tier, not by a user */
+	uint64_t last_used_ns; /* opened or named by a command (monotonic) */
+	int backing_id;	       /* passthrough id while opens > 0, else 0 */
+	struct bufmap *map;    /* the daemon's mapping, for kernels */
 	/* NK_DIR, NK_MEM: the tier of new buffers in it, or TIER_UNSET */
 	uint8_t tier_default;
 	/* NK_KERNEL_DOC */
@@ -118,6 +120,9 @@ void node_release_if_unused(struct node *n);
  */
 struct node *node_resolve(const char *path, size_t len, struct cred *cred,
 			  int *err);
+
+/* Calls FN for every buffer (live or unlinked); FN must not change the tree. */
+void node_for_each_buffer(void (*fn)(struct node *n, void *arg), void *arg);
 
 bool node_is_dir(const struct node *n);
 void node_touch(struct node *n, bool modified);

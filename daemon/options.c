@@ -26,6 +26,9 @@ static const char usage[] =
     "                     when the RAM tier cannot hold a buffer: place it "
     "on\n"
     "                     the disk tier (default, if there is one) or fail\n"
+    "  --auto-tier        when the RAM tier is short, move the least "
+    "recently used\n"
+    "                     idle buffers to disk; bring them back when opened\n"
     "  --workers N        kernel worker threads (default: online CPUs)\n"
     "  --foreground, -f   stay in the foreground\n"
     "  --config FILE      read 'key = value' lines (same keys as these "
@@ -107,13 +110,15 @@ static int set_option(struct options *o, const char *key, const char *val)
 			return 0;
 		}
 	} else if (strcmp(key, "foreground") == 0 ||
-		   strcmp(key, "uring") == 0) {
+		   strcmp(key, "uring") == 0 || strcmp(key, "auto-tier") == 0) {
 		bool on = strcmp(val, "1") == 0 || strcmp(val, "yes") == 0 ||
 			  strcmp(val, "true") == 0;
 		if (!on && strcmp(val, "0") && strcmp(val, "no") &&
 		    strcmp(val, "false"))
 			goto bad;
-		*(key[0] == 'f' ? &o->foreground : &o->uring) = on;
+		*(key[0] == 'f'	  ? &o->foreground
+		  : key[0] == 'a' ? &o->auto_tier
+				  : &o->uring) = on;
 		return 0;
 	} else if (strcmp(key, "mountpoint") == 0) {
 		snprintf(o->mountpoint, sizeof(o->mountpoint), "%s", val);
@@ -181,6 +186,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	    {"disk", required_argument, NULL, 'd'},
 	    {"disk-size", required_argument, NULL, 's'},
 	    {"ram-full", required_argument, NULL, 'r'},
+	    {"auto-tier", no_argument, NULL, 'A'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"no-uring", no_argument, NULL, 'U'},
@@ -229,6 +235,9 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case 'U':
 			o->uring = false;
+			break;
+		case 'A':
+			o->auto_tier = true;
 			break;
 		case 'c':
 			break;

@@ -13,6 +13,7 @@ struct options {
 	bool disk_set;	      /* --disk given (else the default, if any) */
 	uint64_t disk_bytes;  /* disk tier capacity; 0: free space at start */
 	bool ram_full_enospc; /* a full RAM tier fails instead of spilling */
+	bool auto_tier;	      /* demote LRU idle buffers, promote on open */
 	unsigned workers;     /* kernel worker threads */
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */

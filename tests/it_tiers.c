@@ -298,6 +298,54 @@ START_TEST(libvgpu_allocations_spill)
 }
 END_TEST
 
+/* Grows mem/NAME to SIZE through an open descriptor: 0 or -errno. */
+static int grow_open(const char *name, off_t size)
+{
+	int fd = open(mem(name), O_RDWR | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	int rc = ftruncate(fd, size) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+START_TEST(auto_tier_demotes_and_promotes)
+{
+	const char *extra[] = {"--auto-tier", NULL};
+	start("4M", "16M", extra);
+	uint64_t ha = write_pattern("a", 1536 * 1024, 1); /* oldest */
+	usleep(2000);
+	uint64_t hb = write_pattern("b", 1536 * 1024, 2);
+	make_empty("pinned");
+	ck_assert_int_eq(set_tier("pinned", "ram"), 0);
+	ck_assert_int_eq(truncate(mem("pinned"), 512 * 1024), 0);
+	/* an open buffer cannot move, but others make room for it */
+	ck_assert_int_eq(grow_open("c", 1536 * 1024), 0);
+	ck_assert_str_eq(tier_of("c"), "ram");
+	ck_assert_str_eq(tier_of("a"), "disk"); /* least recently used */
+	ck_assert_str_eq(tier_of("b"), "ram");
+	ck_assert_str_eq(tier_of("pinned"), "ram");
+	/* no room to come back: opened from disk, data intact */
+	ck_assert_uint_eq(checksum("a", NULL), ha);
+	ck_assert_str_eq(tier_of("a"), "disk");
+	/* room again: the next open brings it back */
+	ck_assert_int_eq(unlink(mem("c")), 0);
+	ck_assert_uint_eq(checksum("a", NULL), ha);
+	ck_assert_str_eq(tier_of("a"), "ram");
+	ck_assert_uint_eq(checksum("b", NULL), hb);
+	/* a mapped buffer is not demoted (b is now the oldest) */
+	int fd = open(mem("b"), O_RDWR);
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	ck_assert_int_eq(grow_open("d", 1536 * 1024), 0);
+	ck_assert_str_eq(tier_of("b"), "ram");
+	ck_assert_str_eq(tier_of("a"), "disk");
+	munmap(p, 4096);
+	/* without room even so: ENOSPC as before */
+	ck_assert_int_eq(grow_open("e", 8 * MiB), -ENOSPC);
+	ck_assert_str_eq(tier_of("d"), "ram"); /* nobody moved for nothing */
+}
+END_TEST
+
 START_TEST(full_ram_enospc_mode)
 {
 	const char *extra[] = {"--ram-full", "enospc", NULL};
@@ -775,6 +823,7 @@ int main(void)
 				placement_by_directory,
 				full_ram_spills_to_disk,
 				libvgpu_allocations_spill,
+				auto_tier_demotes_and_promotes,
 				full_ram_enospc_mode,
 				migration_both_ways,
 				migration_busy,

@@ -118,6 +118,9 @@ static uint64_t disk_used(const struct tier *t)
 
 static void disk_close(struct tier *t)
 {
+	/* A clean stop leaves everything, even unsynced writes, on disk. */
+	if (syncfs(D(t)->dirfd) < 0)
+		log_warn("disk tier: syncfs: %m");
 	close(D(t)->dirfd);
 	free(t);
 }

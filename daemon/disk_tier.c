@@ -33,6 +33,7 @@ struct disk {
 	int dirfd;
 	uint64_t capacity;
 	_Atomic uint64_t used;
+	bool sync_commands; /* --disk-sync command */
 	char path[4096];
 };
 
@@ -154,7 +155,8 @@ static int make_dirs(const char *path)
 	}
 }
 
-struct tier *disk_tier_open(const char *dir, uint64_t capacity)
+struct tier *disk_tier_open(const char *dir, uint64_t capacity,
+			    bool sync_commands)
 {
 	if (dir[0] != '/' || strlen(dir) >= 4000) {
 		log_err("--disk: '%s' is not an absolute path", dir);
@@ -201,6 +203,7 @@ struct tier *disk_tier_open(const char *dir, uint64_t capacity)
 	d->base = (struct tier){.ops = &disk_ops, .id = TIER_DISK};
 	d->dirfd = fd;
 	d->capacity = capacity;
+	d->sync_commands = sync_commands;
 	snprintf(d->path, sizeof(d->path), "%s", dir);
 	return &d->base;
 }
@@ -310,6 +313,8 @@ void disk_remove(struct tier *disk, struct node *n)
 
 int disk_sync(struct node *n)
 {
+	if (!D(n->tier)->sync_commands)
+		return 0;
 	return fdatasync(n->fd) < 0 ? -errno : 0;
 }
 

@@ -10,6 +10,7 @@
 #ifndef VGPUFSD_DISK_TIER_H
 #define VGPUFSD_DISK_TIER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct node;
@@ -17,9 +18,11 @@ struct tier;
 
 /*
  * Opens DIR (created 0700 if missing) as a tier of CAPACITY bytes (0: the
- * free space of its file system now). NULL after logging why.
+ * free space of its file system now); SYNC_COMMANDS: disk_sync syncs.
+ * NULL after logging why.
  */
-struct tier *disk_tier_open(const char *dir, uint64_t capacity);
+struct tier *disk_tier_open(const char *dir, uint64_t capacity,
+			    bool sync_commands);
 
 /*
  * Writes N's record (a directory under mem/, or a disk-tier buffer, whose
@@ -33,7 +36,10 @@ void disk_remove(struct tier *disk, struct node *n);
  * after tree_lock is released, before the request is answered.
  */
 void disk_flush(void);
-/* Forces the data of disk-tier buffer N to stable storage: 0/-errno. */
+/*
+ * Forces the data of disk-tier buffer N to stable storage (unless the tier
+ * was opened without SYNC_COMMANDS): 0/-errno.
+ */
 int disk_sync(struct node *n);
 
 /*

@@ -170,7 +170,8 @@ static int open_disk_tier(struct device *dev)
 	const struct options *o = dev->opts;
 	if (!o->disk_dir[0])
 		return 0;
-	dev->tiers[TIER_DISK] = disk_tier_open(o->disk_dir, o->disk_bytes);
+	dev->tiers[TIER_DISK] =
+	    disk_tier_open(o->disk_dir, o->disk_bytes, !o->disk_sync_none);
 	if (!dev->tiers[TIER_DISK])
 		return -1;
 	pthread_mutex_lock(&tree_lock);

@@ -22,6 +22,9 @@ static const char usage[] =
     "                     mount point named vgpuN, else none)\n"
     "  --disk-size SIZE   disk tier capacity (default: free space of DIR at "
     "start)\n"
+    "  --disk-sync command|none\n"
+    "                     a command's output on disk is synced before its\n"
+    "                     completion (default), or left to the kernel\n"
     "  --ram-full disk|enospc\n"
     "                     when the RAM tier cannot hold a buffer: place it "
     "on\n"
@@ -90,6 +93,11 @@ static int set_option(struct options *o, const char *key, const char *val)
 	} else if (strcmp(key, "disk-size") == 0) {
 		if (parse_size(val, &o->disk_bytes) == 0)
 			return 0;
+	} else if (strcmp(key, "disk-sync") == 0) {
+		if (strcmp(val, "command") == 0 || strcmp(val, "none") == 0) {
+			o->disk_sync_none = val[0] == 'n';
+			return 0;
+		}
 	} else if (strcmp(key, "ram-full") == 0) {
 		if (strcmp(val, "disk") == 0 || strcmp(val, "enospc") == 0) {
 			o->ram_full_enospc = val[0] == 'e';
@@ -186,6 +194,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	    {"disk", required_argument, NULL, 'd'},
 	    {"disk-size", required_argument, NULL, 's'},
 	    {"ram-full", required_argument, NULL, 'r'},
+	    {"disk-sync", required_argument, NULL, 'S'},
 	    {"auto-tier", no_argument, NULL, 'A'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"config", required_argument, NULL, 'c'},
@@ -220,6 +229,7 @@ int options_parse(struct options *o, int argc, char **argv)
 		case 'd':
 		case 's':
 		case 'r':
+		case 'S':
 		case 'D':
 		case 'Q':
 		case 'l':

@@ -14,6 +14,7 @@ struct options {
 	uint64_t disk_bytes;  /* disk tier capacity; 0: free space at start */
 	bool ram_full_enospc; /* a full RAM tier fails instead of spilling */
 	bool auto_tier;	      /* demote LRU idle buffers, promote on open */
+	bool disk_sync_none;  /* completions do not wait for the disk */
 	unsigned workers;     /* kernel worker threads */
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */

@@ -87,16 +87,23 @@ static int disk_resize(struct tier *t, struct node *n, uint64_t old_size,
 	return rc;
 }
 
-static void disk_note_size(struct tier *t, struct node *n, uint64_t size)
+/* Growth by writes through passthrough is counted late: now. */
+static void count_growth(struct tier *t, struct node *n, uint64_t size)
 {
 	if (pages(size) > n->charged)
 		charge(D(t), n, size, true);
 }
 
+static void disk_closed(struct tier *t, struct node *n)
+{
+	struct stat st;
+	if (fstat(n->fd, &st) == 0)
+		count_growth(t, n, (uint64_t)st.st_size);
+}
+
 static int disk_populate(struct tier *t, struct node *n, const struct stat *st)
 {
-	/* Growth by writes through passthrough is counted here, late. */
-	disk_note_size(t, n, (uint64_t)st->st_size);
+	count_growth(t, n, (uint64_t)st->st_size);
 	return ram_tier_populate(n->fd, (uint64_t)st->st_size,
 				 (uint64_t)st->st_blocks);
 }
@@ -130,7 +137,7 @@ static const struct tier_ops disk_ops = {
     .create = disk_create,
     .resize = disk_resize,
     .populate = disk_populate,
-    .note_size = disk_note_size,
+    .closed = disk_closed,
     .release = disk_release,
     .capacity = disk_capacity,
     .used = disk_used,

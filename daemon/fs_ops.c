@@ -407,11 +407,7 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		    n->backing_id) {
 			fuse_passthrough_close(req, n->backing_id);
 			n->backing_id = 0;
-			/* What the writers added past the end, counted now. */
-			struct stat st;
-			if (fstat(n->fd, &st) == 0)
-				n->tier->ops->note_size(n->tier, n,
-							(uint64_t)st.st_size);
+			n->tier->ops->closed(n->tier, n);
 		}
 		if (n)
 			node_release_if_unused(n);

@@ -53,9 +53,9 @@ static int ram_populate(struct tier *t, struct node *n, const struct stat *st)
 	return ram_tier_populate_node(n, st);
 }
 
-static void ram_note_size(struct tier *t, struct node *n, uint64_t size)
+static void ram_closed(struct tier *t, struct node *n)
 {
-	(void)t, (void)n, (void)size; /* tmpfs counts every page itself */
+	(void)t, (void)n; /* tmpfs counts every page itself */
 }
 
 static void ram_release(struct tier *t, struct node *n)
@@ -83,7 +83,7 @@ static const struct tier_ops ram_ops = {
     .create = ram_create,
     .resize = ram_resize,
     .populate = ram_populate,
-    .note_size = ram_note_size,
+    .closed = ram_closed,
     .release = ram_release,
     .capacity = ram_capacity,
     .used = ram_used,

@@ -31,10 +31,10 @@ struct tier_ops {
 	/* Makes sure every page of N (stat ST) is allocated: -ENOSPC. */
 	int (*populate)(struct tier *t, struct node *n, const struct stat *st);
 	/*
-	 * N's file has SIZE bytes now, maybe grown by writes that never
-	 * reached the daemon: count them (tree_lock held).
+	 * The last open file of N was closed: count what writes that never
+	 * reached the daemon added to it (tree_lock held).
 	 */
-	void (*note_size)(struct tier *t, struct node *n, uint64_t size);
+	void (*closed)(struct tier *t, struct node *n);
 	/* N is being freed (its fd is still open): release its space. */
 	void (*release)(struct tier *t, struct node *n);
 	uint64_t (*capacity)(const struct tier *t);

@@ -837,8 +837,35 @@ START_TEST(disk_dir_in_use)
 }
 END_TEST
 
+START_TEST(missing_disk_dir_created)
+{
+	snprintf(disk, sizeof(disk), "/tmp/vgpufs-disk-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(disk));
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/a/vgpu7", disk);
+	const char *args[] = {"--disk", sub, NULL};
+	d.mnt[0] = '\0';
+	daemon_start(&d, args);
+	running = true;
+	struct stat st;
+	ck_assert_int_eq(stat(sub, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0700);
+	ck_assert_uint_eq(st.st_uid, 0);
+	ck_assert_ptr_nonnull(
+	    strstr(slurp(dpath(&d, "info")), "tiers: ram disk\n"));
+}
+END_TEST
+
 START_TEST(no_disk_tier)
 {
+	/* a mount point not named vgpuN has no default disk tier */
+	const char *plain[] = {"--vram", "4M", NULL};
+	d.mnt[0] = '\0';
+	daemon_start(&d, plain);
+	running = true;
+	ck_assert_ptr_nonnull(strstr(slurp(dpath(&d, "info")), "tiers: ram\n"));
+	stop();
 	const char *args[] = {"--vram", "4M", "--disk", "none", NULL};
 	d.mnt[0] = '\0';
 	daemon_start(&d, args);
@@ -871,6 +898,7 @@ int main(void)
 				docs_example,
 				writes_past_the_end_counted,
 				disk_dir_in_use,
+				missing_disk_dir_created,
 				no_disk_tier};
 	return run_suite(suite_with_daemon("tiers", NULL, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));

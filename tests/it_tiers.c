@@ -614,6 +614,10 @@ static uint64_t make_tree(void)
 	write_pattern("proj/tmp", 4096, 2);
 	ck_assert_int_eq(rename(mem("proj/tmp"), mem("proj/run1/bias")), 0);
 	write_pattern("volatile", 4096, 4); /* RAM */
+	/* a rename over another disk buffer: one file, the mover's data */
+	write_pattern("proj/victim", 8192, 5);
+	write_pattern("proj/mover", 4096, 6);
+	ck_assert_int_eq(rename(mem("proj/mover"), mem("proj/victim")), 0);
 	return h;
 }
 
@@ -635,6 +639,9 @@ static void check_tree(uint64_t h, unsigned disk_buffers)
 	ck_assert_uint_eq(size, 2 * MiB + 5);
 	ck_assert_int_eq(access(mem("proj/run1/bias"), F_OK), 0);
 	ck_assert_int_eq(access(mem("proj/tmp"), F_OK), -1);
+	ck_assert_int_eq(access(mem("proj/mover"), F_OK), -1);
+	ck_assert_int_eq(stat(mem("proj/victim"), &st), 0);
+	ck_assert_int_eq(st.st_size, 4096);
 	/* RAM buffers are volatile, like a GPU's memory */
 	ck_assert_int_eq(access(mem("volatile"), F_OK), -1);
 	ck_assert_uint_eq(stat_value("vram_disk_buffers"), disk_buffers);
@@ -652,7 +659,7 @@ START_TEST(survives_restart)
 	uint64_t h = make_tree();
 	stop();
 	start("8M", "16M", NULL);
-	check_tree(h, 2);
+	check_tree(h, 3);
 	/* and once more, after changes made on the restored tree */
 	ck_assert_int_eq(chmod(mem("proj/run1/w"), 0640), 0);
 	ck_assert_int_eq(unlink(mem("proj/run1/bias")), 0);
@@ -677,7 +684,7 @@ START_TEST(survives_sigkill)
 	expect_ok("fill buf=k/out value=3.5 n=100000");
 	crash();
 	start("8M", "16M", NULL);
-	check_tree(h, 3);
+	check_tree(h, 4);
 	float *want = malloc(4 * 100000);
 	for (int i = 0; i < 100000; i++)
 		want[i] = 3.5f;

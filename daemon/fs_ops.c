@@ -20,8 +20,8 @@
 #include "fs_internal.h"
 #include "job.h"
 #include "log.h"
-#include "tier_auto.h"
 #include "stats.h"
+#include "tier_auto.h"
 
 /* An open generated file: its text as of open(). */
 /*

@@ -10,7 +10,6 @@
 #include <sys/xattr.h>
 
 #include "fs_internal.h"
-#include "log.h"
 
 #define TIER_XATTR "user.vgpu.tier"
 

@@ -6,9 +6,9 @@
 #include "context.h"
 #include "job.h"
 #include "node.h"
-#include "tier.h"
 #include "scheduler.h"
 #include "stats.h"
+#include "tier.h"
 
 static struct {
 	uint64_t start_ns;

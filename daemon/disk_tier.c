@@ -539,8 +539,8 @@ int disk_load(struct tier *disk)
 	for (size_t i = 0; i < count; i++)
 		if (all[i].ino) {
 			log_warn("disk tier: %s/%c%016" PRIx64
-				 ": its directory %" PRIu64
-				 " is missing: skipped",
+				 ": its parent %" PRIu64
+				 " is no directory here: skipped",
 				 d->path, all[i].is_buf ? 'b' : 'd', all[i].ino,
 				 all[i].parent);
 			if (all[i].fd >= 0)

@@ -755,6 +755,22 @@ START_TEST(restored_permissions_enforced)
 }
 END_TEST
 
+/* Plants DIR/<KIND><INO> with RECORD as its record. */
+static void plant(char kind, unsigned long long ino, const char *record)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/%c%016llx", disk, kind, ino);
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(
+	    setxattr(path, "user.vgpufs.node", record, strlen(record), 0), 0);
+}
+
+#define REC(kind, parent, mode, name)                                          \
+	"vgpufs-node 1\nkind=" kind "\nparent=" parent                         \
+	"\nuid=0\ngid=0\nmode=" mode "\ndefault=-\npinned=0\nname=" name
+
 START_TEST(bad_entries_skipped)
 {
 	start("8M", "16M", NULL);
@@ -778,10 +794,27 @@ START_TEST(bad_entries_skipped)
 	close(fd);
 	snprintf(path, sizeof(path), "%s/d%016llx", disk, 0x7778ULL);
 	ck_assert_int_eq(mkfifo(path, 0600), 0); /* must not block the start */
+	/* well-formed records that lie */
+	plant('b', 0x8001, REC("buf", "3", "100644", "a/b"));	/* a slash */
+	plant('b', 0x8002, REC("dir", "3", "40755", "kind"));	/* not a b */
+	plant('b', 0x8003, REC("buf", "3", "40755", "mode"));	/* a dir mode */
+	plant('b', 0x8004, REC("buf", "3", "1100644", "bits")); /* extra bits */
+	plant('b', 0x8005, REC("buf", "3", "100644", ".."));
+	plant('b', 0x8006, REC("buf", "3", "100644", "keep"));	   /* taken */
+	plant('d', 0x8007, REC("dir", "32776", "40755", "loop1")); /* 0x8008 */
+	plant('d', 0x8008, REC("dir", "32775", "40755", "loop2")); /* 0x8007 */
+	plant('d', 0x8009, REC("dir", "1001", "40755", "under")); /* a buffer */
+	plant('d', 0x800a, REC("dir", "3", "40700", "fine"));	  /* good */
 	snprintf(path, sizeof(path), "%s/README", disk);
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	close(fd);
 	start("8M", "16M", NULL);
+	/* only the honest one is there */
+	const char *names[] = {"a", "kind", "mode", "bits", "loop1", "under"};
+	for (int i = 0; i < 6; i++)
+		ck_assert_msg(access(mem(names[i]), F_OK) < 0, "%s", names[i]);
+	ck_assert_int_eq(stat(mem("fine"), &st), 0);
+	ck_assert_uint_eq(st.st_mode, S_IFDIR | 0700);
 	ck_assert_uint_eq(checksum("keep", NULL), h);
 	ck_assert_int_eq(access(mem("bad"), F_OK), -1);
 	ck_assert_uint_eq(stat_value("vram_disk_buffers"), 1);
@@ -789,7 +822,7 @@ START_TEST(bad_entries_skipped)
 	ck_assert_int_eq(access(path, F_OK), 0);
 	make_empty("fresh");
 	ck_assert_int_eq(stat(mem("fresh"), &st), 0);
-	ck_assert_uint_gt(st.st_ino, 0x7778);
+	ck_assert_uint_gt(st.st_ino, 0x800a);
 }
 END_TEST
 

@@ -8,11 +8,11 @@
 
 #include "options.h"
 
-struct ram_tier;
+#include "tier.h"
 
 struct device {
 	const struct options *opts;
-	struct ram_tier *ram;
+	struct tier *tiers[TIER_COUNT]; /* NULL: no such tier */
 	struct fuse_session *se;
 	bool passthrough;	/* the kernel agreed to FUSE passthrough */
 	bool no_passthrough;	/* ...or refused it: the daemon must stop */

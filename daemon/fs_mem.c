@@ -9,9 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "disk_tier.h"
 #include "fs_internal.h"
 #include "log.h"
-#include "ram_tier.h"
+#include "tier_auto.h"
 
 static bool is_mem_dir(const struct node *n)
 {
@@ -19,8 +20,64 @@ static bool is_mem_dir(const struct node *n)
 }
 
 /*
+ * The tier of a new buffer in DIR: the directory's default (then pinned:
+ * it never spills), else RAM, or disk when the RAM tier is full already.
+ */
+static struct tier *placement(const struct device *dev, const struct node *dir,
+			      bool *pinned)
+{
+	struct tier *ram = dev->tiers[TIER_RAM], *disk = dev->tiers[TIER_DISK];
+	*pinned =
+	    dir->tier_default != TIER_UNSET && dev->tiers[dir->tier_default];
+	if (*pinned)
+		return dev->tiers[dir->tier_default];
+	if (disk && !dev->opts->ram_full_enospc &&
+	    tier_used(ram) >= tier_capacity(ram))
+		return disk;
+	return ram;
+}
+
+int fs_persist(const struct device *dev, struct node *n)
+{
+	struct tier *disk = dev->tiers[TIER_DISK];
+	if (!disk || (n->kind == NK_BUF && n->tier != disk))
+		return 0;
+	int rc = disk_save(disk, n);
+	if (rc < 0)
+		log_err("disk tier: cannot save the record of %llu: %s",
+			(unsigned long long)n->ino, strerror(-rc));
+	return rc;
+}
+
+/* Unlinks N from the tree and from the disk. */
+static void mem_unlink(const struct device *dev, struct node *n)
+{
+	if (n->stored)
+		disk_remove(dev->tiers[TIER_DISK], n);
+	node_unlink(n);
+}
+
+int fs_buffer_move(const struct device *dev, struct node *n, struct tier *to)
+{
+	struct tier *from = n->tier;
+	int rc = tier_move(n, to);
+	if (rc < 0 || from == to)
+		return rc;
+	if (to->id == TIER_DISK) {
+		rc = fs_persist(dev, n);
+		if (rc < 0 && tier_move(n, from) < 0)
+			log_err("buffer %llu: cannot move back to %s",
+				(unsigned long long)n->ino,
+				tier_name(from->id));
+	} else if (n->stored) {
+		disk_remove(dev->tiers[TIER_DISK], n);
+	}
+	return rc;
+}
+
+/*
  * Makes DIR/NAME of KIND for the caller (tree_lock held). Buffers get a
- * RAM-tier backing file first, so a failure leaves nothing behind.
+ * backing file first, so a failure leaves nothing behind.
  */
 static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 			      const char *name, enum node_kind kind,
@@ -31,9 +88,12 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 		*err = dir ? EPERM : ENOENT;
 		return NULL;
 	}
+	const struct device *dev = fs_device(req);
+	bool pinned = false;
+	struct tier *tier = placement(dev, dir, &pinned);
 	int fd = -1;
 	if (kind == NK_BUF) {
-		fd = ram_tier_create(fs_device(req)->ram);
+		fd = tier->ops->create(tier, NULL);
 		if (fd < 0) {
 			*err = -fd;
 			return NULL;
@@ -47,8 +107,17 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 			close(fd);
 		return NULL;
 	}
-	n->fd = fd;
-	n->creator = fc->pid;
+	if (kind == NK_BUF) {
+		tier_attach(n, tier, fd);
+		n->tier_pinned = pinned;
+		n->creator = fc->pid;
+	}
+	int rc = fs_persist(dev, n);
+	if (rc < 0) {
+		*err = -rc;
+		node_unlink(n);
+		return NULL;
+	}
 	n->nlookup++;
 	return n;
 }
@@ -70,13 +139,13 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		if (rc < 0) {
 			err = -rc;
 			n->nlookup--;
-			node_unlink(n);
+			mem_unlink(fs_device(req), n);
 			n = NULL;
 		} else {
 			fs_fill_entry(n, &e);
 		}
 	}
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	if (n)
 		fuse_reply_create(req, &e, fi);
 	else
@@ -93,7 +162,7 @@ static void make_entry(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct node *n = make_node(req, parent, name, kind, mode, &err);
 	if (n)
 		fs_fill_entry(n, &e);
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	if (n)
 		fuse_reply_entry(req, &e);
 	else
@@ -138,8 +207,8 @@ void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (n && n->kind != NK_BUF)
 		err = EISDIR;
 	else if (n)
-		node_unlink(n);
-	pthread_mutex_unlock(&tree_lock);
+		mem_unlink(fs_device(req), n);
+	fs_unlock_durable();
 	fuse_reply_err(req, err);
 }
 
@@ -153,8 +222,8 @@ void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	else if (n && n->nchildren)
 		err = ENOTEMPTY;
 	else if (n)
-		node_unlink(n);
-	pthread_mutex_unlock(&tree_lock);
+		mem_unlink(fs_device(req), n);
+	fs_unlock_durable();
 	fuse_reply_err(req, err);
 }
 
@@ -167,7 +236,8 @@ static bool is_ancestor(const struct node *a, const struct node *dir)
 	return false;
 }
 
-static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+static int do_rename(const struct device *dev, fuse_ino_t parent,
+		     const char *name, fuse_ino_t newparent,
 		     const char *newname, unsigned int flags)
 {
 	if (flags & ~RENAME_NOREPLACE)
@@ -201,9 +271,11 @@ static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 	if (!copy)
 		return ENOMEM;
 	if (old)
-		node_unlink(old);
+		mem_unlink(dev, old);
 	int rc = node_rename(n, dir, copy);
 	free(copy);
+	if (rc == 0 && n->stored)
+		fs_persist(dev, n);
 	return -rc;
 }
 
@@ -211,8 +283,9 @@ void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	       fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
 	pthread_mutex_lock(&tree_lock);
-	int err = do_rename(parent, name, newparent, newname, flags);
-	pthread_mutex_unlock(&tree_lock);
+	int err =
+	    do_rename(fs_device(req), parent, name, newparent, newname, flags);
+	fs_unlock_durable();
 	fuse_reply_err(req, err);
 }
 
@@ -223,11 +296,26 @@ int fs_buffer_resize(fuse_req_t req, struct node *n, uint64_t size)
 	struct stat st;
 	if (fstat(n->fd, &st) < 0)
 		return errno;
+	if (n->moving)
+		return EBUSY;
 	/* A queued or running command computes on this memory. */
 	if (size < (uint64_t)st.st_size && n->busy)
 		return EBUSY;
-	int rc = ram_tier_resize(fs_device(req)->ram, n->fd,
-				 (uint64_t)st.st_size, size);
+	const struct device *dev = fs_device(req);
+	struct tier *disk = dev->tiers[TIER_DISK];
+	int rc = n->tier->ops->resize(n->tier, n, (uint64_t)st.st_size, size);
+	/* A full RAM tier spills to disk: only a buffer nobody has open can
+	 * change its file (open files are bound to the one they opened). */
+	if (rc == -ENOSPC && n->tier->id == TIER_RAM &&
+	    size > (uint64_t)st.st_size &&
+	    tier_auto_make_room(dev, size - (uint64_t)st.st_size, n))
+		rc = n->tier->ops->resize(n->tier, n, (uint64_t)st.st_size,
+					  size);
+	if (rc == -ENOSPC && disk && n->tier->id == TIER_RAM &&
+	    !n->tier_pinned && !dev->opts->ram_full_enospc && !n->opens &&
+	    fs_buffer_move(dev, n, disk) == 0)
+		rc = n->tier->ops->resize(n->tier, n, (uint64_t)st.st_size,
+					  size);
 	if (rc == 0)
 		node_touch(n, true);
 	return -rc;
@@ -269,9 +357,13 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 			set_time(&n->mtime, &attr->st_mtim,
 				 to_set & FUSE_SET_ATTR_MTIME_NOW);
 		clock_gettime(CLOCK_REALTIME, &n->ctime);
+		if (n->stored &&
+		    (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+			       FUSE_SET_ATTR_GID)))
+			fs_persist(fs_device(req), n);
 		fs_fill_attr(n, &st);
 	}
-	pthread_mutex_unlock(&tree_lock);
+	fs_unlock_durable();
 	if (err)
 		fuse_reply_err(req, err);
 	else

@@ -19,9 +19,10 @@
 #include "context.h"
 #include "fh.h"
 #include "fs_internal.h"
+#include "job.h"
 #include "log.h"
-#include "ram_tier.h"
 #include "stats.h"
+#include "tier_auto.h"
 
 /* An open generated file: its text as of open(). */
 /*
@@ -267,6 +268,11 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 
 int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 {
+	if (!n->backing_id)
+		tier_auto_promote(fs_device(req), n);
+	if (n->moving)
+		return -EBUSY; /* it would open the memory being left */
+	n->last_used_ns = now_ns();
 	if (!n->backing_id) {
 		int id = fuse_passthrough_open(req, n->fd);
 		if (id <= 0) {
@@ -290,7 +296,8 @@ static char *render(fuse_req_t req, const struct node *n, size_t *len)
 		return info_render(dev, len);
 	if (n->kind == NK_STATS || n->kind == NK_METRICS) {
 		struct stats_snapshot *s = malloc(sizeof(*s));
-		if (!s || stats_snapshot(s, dev->ram, fuse_req_ctx(req)->uid)) {
+		if (!s ||
+		    stats_snapshot(s, dev->tiers, fuse_req_ctx(req)->uid)) {
 			free(s);
 			return NULL;
 		}
@@ -401,6 +408,7 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		    n->backing_id) {
 			fuse_passthrough_close(req, n->backing_id);
 			n->backing_id = 0;
+			n->tier->ops->closed(n->tier, n);
 		}
 		if (n)
 			node_release_if_unused(n);
@@ -478,17 +486,32 @@ static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
-	/* RAM-tier buffers have nothing to write back. */
-	(void)ino, (void)datasync, (void)fi;
-	fuse_reply_err(req, 0);
+	/* RAM-tier buffers have nothing to write back; disk-tier ones do. */
+	(void)fi;
+	int fd = -1, err = 0;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	if (n && n->kind == NK_BUF && n->tier->id == TIER_DISK)
+		fd = dup(n->fd); /* a move may replace n->fd meanwhile */
+	pthread_mutex_unlock(&tree_lock);
+	if (fd >= 0) {
+		if ((datasync ? fdatasync(fd) : fsync(fd)) < 0)
+			err = errno;
+		close(fd);
+	}
+	fuse_reply_err(req, err);
 }
 
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	(void)ino;
 	struct device *dev = fs_device(req);
-	uint64_t cap = ram_tier_capacity(dev->ram),
-		 used = ram_tier_used(dev->ram);
+	uint64_t cap = 0, used = 0;
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (dev->tiers[i]) {
+			cap += tier_capacity(dev->tiers[i]);
+			used += tier_used(dev->tiers[i]);
+		}
 	struct statvfs sv = {0};
 	sv.f_bsize = sv.f_frsize = 4096;
 	sv.f_blocks = cap / 4096;
@@ -524,5 +547,9 @@ const struct fuse_lowlevel_ops device_ops = {
     .readdir = fs_readdir,
     .releasedir = fs_releasedir,
     .statfs = fs_statfs,
+    .setxattr = fs_setxattr,
+    .getxattr = fs_getxattr,
+    .listxattr = fs_listxattr,
+    .removexattr = fs_removexattr,
     .poll = fs_poll,
 };

@@ -4,7 +4,6 @@
 #include <vgpufs/catalog.h>
 
 #include "device.h"
-#include "ram_tier.h"
 #include "scheduler.h"
 #include "text_buf.h"
 #include "topology.h"
@@ -18,11 +17,19 @@ char *info_render(const struct device *dev, size_t *len)
 	tb_printf(&tb, "protocol: %d\n", VGPUFS_PROTOCOL_VERSION);
 	tb_printf(&tb, "workers: %u\n", sched_workers());
 	topology_describe(&tb);
-	tb_printf(&tb, "tiers: ram\n");
-	tb_printf(&tb, "tier.ram.capacity: %llu\n",
-		  (unsigned long long)ram_tier_capacity(dev->ram));
-	tb_printf(&tb, "tier.ram.used: %llu\n",
-		  (unsigned long long)ram_tier_used(dev->ram));
+	tb_printf(&tb, "tiers:");
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (dev->tiers[i])
+			tb_printf(&tb, " %s", tier_name(i));
+	tb_printf(&tb, "\n");
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (dev->tiers[i]) {
+			tb_printf(
+			    &tb, "tier.%s.capacity: %llu\n", tier_name(i),
+			    (unsigned long long)tier_capacity(dev->tiers[i]));
+			tb_printf(&tb, "tier.%s.used: %llu\n", tier_name(i),
+				  (unsigned long long)tier_used(dev->tiers[i]));
+		}
 	tb_printf(&tb, "transport: %s\n",
 		  atomic_load_explicit(&dev->uring_seen, memory_order_relaxed)
 		      ? "fuse-io_uring"

@@ -9,9 +9,10 @@
 
 #include "bufmap.h"
 #include "context.h"
+#include "disk_tier.h"
 #include "job.h"
 #include "node.h"
-#include "ram_tier.h"
+#include "tier.h"
 
 uint64_t now_ns(void)
 {
@@ -76,6 +77,11 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			    job, -ENOENT, "%s: %s: no buffer with handle %llu",
 			    k->name, a->name, (unsigned long long)ref->handle);
 	}
+	if (n->moving)
+		return fail(job, -EBUSY,
+			    "%s: %s: the buffer is moving between tiers; "
+			    "try again when its user.vgpu.tier has changed",
+			    k->name, a->name);
 	int want = (a->access & VGPU_ACC_R ? PERM_R : 0) |
 		   (a->access & VGPU_ACC_W ? PERM_W : 0);
 	if (!cred_allows(cred, n->uid, n->gid, n->mode, want))
@@ -92,13 +98,14 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 	/* Output pages must exist now: a hole filled by a kernel when the
 	 * tier is full would fault (SIGBUS) inside the daemon. */
 	if (want & PERM_W) {
-		int rc = ram_tier_populate_node(n, &st);
+		int rc = n->tier->ops->populate(n->tier, n, &st);
 		if (rc < 0)
-			return fail(job, rc, "%s: %s: the RAM tier is full",
-				    k->name, a->name);
+			return fail(job, rc, "%s: %s: the %s tier is full",
+				    k->name, a->name, tier_name(n->tier->id));
 	}
 	job->bufs[i] = n;
 	job->nbufs++;
+	n->last_used_ns = now_ns();
 	n->busy++;
 	return 0;
 }
@@ -167,6 +174,23 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 	for (unsigned i = 0; i < k->nargs; i++)
 		job->cmd.buf[i].name = NULL;
 	return job;
+}
+
+void job_sync_outputs(struct job *job)
+{
+	const struct vgpu_kernel_spec *k = job->cmd.spec;
+	/* A buffer's tier cannot change while the job holds it (busy). */
+	for (unsigned i = 0; job->nbufs && i < k->nargs; i++) {
+		struct node *n = job->bufs[i];
+		if (!n || n->tier->id != TIER_DISK ||
+		    !(k->args[i].access & VGPU_ACC_W))
+			continue;
+		int rc = disk_sync(n);
+		if (rc < 0 && !job->err)
+			fail(job, rc,
+			     "%s: %s: cannot write to the disk tier: %s",
+			     k->name, k->args[i].name, strerror(-rc));
+	}
 }
 
 void job_release_buffers(struct job *job)

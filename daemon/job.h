@@ -47,6 +47,11 @@ struct job {
 struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 		    struct cred *cred);
 
+/*
+ * Makes what the job wrote to disk-tier buffers durable, before its
+ * completion is posted; a failure fails the command.
+ */
+void job_sync_outputs(struct job *job);
 /* Drops the job's buffer references (idempotent). */
 void job_release_buffers(struct job *job);
 /* Releases the buffers and frees the job. */

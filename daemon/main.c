@@ -16,11 +16,11 @@
 #include "context.h"
 #include "kernel_impl.h"
 #include "device.h"
+#include "disk_tier.h"
 #include "log.h"
 #include "mountpoint.h"
 #include "node.h"
 #include "options.h"
-#include "ram_tier.h"
 #include "reply.h"
 #include "scheduler.h"
 #include "service_notify.h"
@@ -153,10 +153,11 @@ static int serve(struct device *dev)
 	if (service_notify_start(dev->opts->mountpoint) < 0)
 		log_warn("cannot start the service notification thread: "
 			 "systemd will not hear that the device is ready");
-	log_info("serving %s: %u workers, %llu MiB RAM tier, %s",
-		 dev->opts->mountpoint, dev->opts->workers,
-		 (unsigned long long)(ram_tier_capacity(dev->ram) >> 20),
-		 dev->uring ? "FUSE over io_uring" : "/dev/fuse");
+	log_info(
+	    "serving %s: %u workers, %llu MiB RAM tier, %s",
+	    dev->opts->mountpoint, dev->opts->workers,
+	    (unsigned long long)(tier_capacity(dev->tiers[TIER_RAM]) >> 20),
+	    dev->uring ? "FUSE over io_uring" : "/dev/fuse");
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(cfg, 64);
 	fuse_session_loop_mt(dev->se, cfg);
@@ -178,6 +179,31 @@ static int serve(struct device *dev)
 	return 0;
 }
 
+/* The disk tier, if any, and the buffers and directories kept on it. */
+static int open_disk_tier(struct device *dev)
+{
+	const struct options *o = dev->opts;
+	if (!o->disk_dir[0])
+		return 0;
+	dev->tiers[TIER_DISK] =
+	    disk_tier_open(o->disk_dir, o->disk_bytes, !o->disk_sync_none);
+	if (!dev->tiers[TIER_DISK])
+		return -1;
+	pthread_mutex_lock(&tree_lock);
+	int n = disk_load(dev->tiers[TIER_DISK]);
+	pthread_mutex_unlock(&tree_lock);
+	if (n < 0) {
+		log_err("cannot read the disk tier %s: %s", o->disk_dir,
+			strerror(-n));
+		return -1;
+	}
+	log_info(
+	    "disk tier %s: %llu MiB, %d entries restored", o->disk_dir,
+	    (unsigned long long)(tier_capacity(dev->tiers[TIER_DISK]) >> 20),
+	    n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opts;
@@ -193,8 +219,8 @@ int main(int argc, char **argv)
 	if (mountpoint_prepare(opts.mountpoint) < 0)
 		return 1;
 	struct device dev = {.opts = &opts};
-	dev.ram = ram_tier_open(opts.vram_bytes);
-	if (!dev.ram) {
+	dev.tiers[TIER_RAM] = tier_ram_open(opts.vram_bytes);
+	if (!dev.tiers[TIER_RAM]) {
 		log_err("cannot create the RAM tier (tmpfs of %llu bytes): %m",
 			(unsigned long long)opts.vram_bytes);
 		return 1;
@@ -206,6 +232,8 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		return 1;
 	}
+	if (open_disk_tier(&dev) < 0)
+		return 1;
 	dev.uring = setup_uring(opts.uring);
 	dev.se = new_session(&dev);
 	int status = 1;
@@ -230,7 +258,8 @@ out_session:
 out:
 	vgpu_kernels_cleanup();
 	tree_destroy();
-	ram_tier_close(dev.ram);
+	for (int i = 0; i < TIER_COUNT; i++)
+		tier_close(dev.tiers[i]);
 	log_info("stopped");
 	return status;
 }

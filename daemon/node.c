@@ -7,6 +7,7 @@
 
 #include "bufmap.h"
 #include "node.h"
+#include "tier.h"
 
 pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -125,6 +126,7 @@ static struct node *alloc_node(uint64_t ino, enum node_kind kind,
 	n->uid = uid;
 	n->gid = gid;
 	n->fd = -1;
+	n->tier_default = TIER_UNSET;
 	clock_gettime(CLOCK_REALTIME, &n->mtime);
 	n->atime = n->ctime = n->mtime;
 	return n;
@@ -179,6 +181,8 @@ int tree_init(void)
 
 static void free_node(struct node *n)
 {
+	if (n->tier)
+		tier_detach(n);
 	if (n->fd >= 0)
 		close(n->fd);
 	bufmap_put(n->map);
@@ -231,22 +235,46 @@ struct node *node_create(struct node *dir, const char *name,
 		errno = EEXIST;
 		return NULL;
 	}
-	if (hash_grow() < 0) {
-		errno = ENOMEM;
-		return NULL;
-	}
 	/* setgid directories pass their group on, as on any file system. */
 	if (dir->mode & S_ISGID) {
 		gid = dir->gid;
 		if (kind == NK_DIR)
 			mode |= S_ISGID;
 	}
-	struct node *n = alloc_node(tree.next_ino, kind, name, mode, uid, gid);
+	return node_restore(dir, name, kind, mode, uid, gid, tree.next_ino);
+}
+
+void node_reserve_ino(uint64_t ino)
+{
+	if (ino >= tree.next_ino)
+		tree.next_ino = ino + 1;
+}
+
+struct node *node_restore(struct node *dir, const char *name,
+			  enum node_kind kind, mode_t mode, uid_t uid,
+			  gid_t gid, uint64_t ino)
+{
+	if (strlen(name) > 255) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (node_child(dir, name) || node_by_ino(ino)) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (hash_grow() < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	struct node *n = alloc_node(ino, kind, name, mode, uid, gid);
 	if (!n) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	tree.next_ino++;
+	node_reserve_ino(ino);
+	/* New directories inherit their parent's default tier. */
+	if (kind == NK_DIR)
+		n->tier_default = dir->tier_default;
 	child_link(dir, n);
 	hash_insert(n);
 	tree.count++;
@@ -344,17 +372,15 @@ void node_touch(struct node *n, bool modified)
 		n->atime = now;
 }
 
+void node_for_each_buffer(void (*fn)(struct node *n, void *arg), void *arg)
+{
+	for (size_t i = 0; i < tree.size; i++)
+		for (struct node *n = tree.by_ino[i]; n; n = n->next_by_ino)
+			if (n->kind == NK_BUF)
+				fn(n, arg);
+}
+
 uint64_t node_count_buffers(void)
 {
 	return tree.buffers;
-}
-
-void node_for_each_buffer(void (*fn)(const struct node *n, void *arg),
-			  void *arg)
-{
-	for (size_t i = 0; i < tree.size; i++)
-		for (const struct node *n = tree.by_ino[i]; n;
-		     n = n->next_by_ino)
-			if (n->kind == NK_BUF)
-				fn(n, arg);
 }

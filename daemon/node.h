@@ -62,10 +62,19 @@ struct node {
 	bool unlinked;
 
 	/* NK_BUF */
-	int fd;		    /* backing file in the RAM tier */
-	pid_t creator;	    /* the process that created it, for stats */
-	int backing_id;	    /* passthrough id while opens > 0, else 0 */
-	struct bufmap *map; /* the daemon's mapping, for kernels */
+	int fd;		       /* backing file in its tier */
+	struct tier *tier;     /* ...which is this one */
+	pid_t creator;	       /* the process that created it, for stats */
+	uint64_t charged;      /* bytes the tier counts for it (disk tier) */
+	bool stored;	       /* has its file and record in the disk tier */
+	bool tier_pinned;      /* placed by user.vgpu.tier: no fallback */
+	bool moving;	       /* its data is being copied to another tier */
+	bool demoted;	       /* moved to disk by --auto-tier, not by a user */
+	uint64_t last_used_ns; /* opened or named by a command (monotonic) */
+	int backing_id;	       /* passthrough id while opens > 0, else 0 */
+	struct bufmap *map;    /* the daemon's mapping, for kernels */
+	/* NK_DIR, NK_MEM: the tier of new buffers in it, or TIER_UNSET */
+	uint8_t tier_default;
 	/* NK_KERNEL_DOC */
 	unsigned kernel_id;
 };
@@ -88,6 +97,16 @@ struct node *node_create(struct node *dir, const char *name,
 			 enum node_kind kind, mode_t mode, uid_t uid,
 			 gid_t gid);
 
+/*
+ * node_create with inode number INO and exactly the given owner and mode
+ * (a node restored at start); EEXIST if the name or number is taken.
+ */
+struct node *node_restore(struct node *dir, const char *name,
+			  enum node_kind kind, mode_t mode, uid_t uid,
+			  gid_t gid, uint64_t ino);
+/* Inode numbers up to INO are taken (files found at start). */
+void node_reserve_ino(uint64_t ino);
+
 /* Removes N from its directory; it lives on while referenced. */
 void node_unlink(struct node *n);
 /* Moves N to DIR/NAME, replacing what is there (already checked). */
@@ -103,11 +122,11 @@ void node_release_if_unused(struct node *n);
 struct node *node_resolve(const char *path, size_t len, struct cred *cred,
 			  int *err);
 
+/* Calls FN for every buffer (live or unlinked); FN must not change the tree. */
+void node_for_each_buffer(void (*fn)(struct node *n, void *arg), void *arg);
+
 bool node_is_dir(const struct node *n);
 void node_touch(struct node *n, bool modified);
 uint64_t node_count_buffers(void);
-/* Calls FN for every buffer, unlinked ones still in use included. */
-void node_for_each_buffer(void (*fn)(const struct node *n, void *arg),
-			  void *arg);
 
 #endif

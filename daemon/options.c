@@ -17,6 +17,21 @@ static const char usage[] =
     "\n"
     "  --vram SIZE        RAM tier capacity, K/M/G/T suffixes (default: half "
     "of memory)\n"
+    "  --disk DIR|none    disk tier directory (default: /var/lib/vgpufs/NAME "
+    "for a\n"
+    "                     mount point named vgpuN, else none)\n"
+    "  --disk-size SIZE   disk tier capacity (default: free space of DIR at "
+    "start)\n"
+    "  --disk-sync command|none\n"
+    "                     a command's output on disk is synced before its\n"
+    "                     completion (default), or left to the kernel\n"
+    "  --ram-full disk|enospc\n"
+    "                     when the RAM tier cannot hold a buffer: place it "
+    "on\n"
+    "                     the disk tier (default, if there is one) or fail\n"
+    "  --auto-tier        when the RAM tier is short, move the least "
+    "recently used\n"
+    "                     idle buffers to disk; bring them back when opened\n"
     "  --workers N        kernel worker threads (default: online CPUs)\n"
     "  --foreground, -f   stay in the foreground\n"
     "  --config FILE      read 'key = value' lines (same keys as these "
@@ -71,6 +86,26 @@ static int set_option(struct options *o, const char *key, const char *val)
 	if (strcmp(key, "vram") == 0) {
 		if (parse_size(val, &o->vram_bytes) == 0)
 			return 0;
+	} else if (strcmp(key, "disk") == 0) {
+		if (strcmp(val, "none") == 0 || val[0] == '/') {
+			snprintf(o->disk_dir, sizeof(o->disk_dir), "%s",
+				 strcmp(val, "none") == 0 ? "" : val);
+			o->disk_set = true;
+			return 0;
+		}
+	} else if (strcmp(key, "disk-size") == 0) {
+		if (parse_size(val, &o->disk_bytes) == 0)
+			return 0;
+	} else if (strcmp(key, "disk-sync") == 0) {
+		if (strcmp(val, "command") == 0 || strcmp(val, "none") == 0) {
+			o->disk_sync_none = val[0] == 'n';
+			return 0;
+		}
+	} else if (strcmp(key, "ram-full") == 0) {
+		if (strcmp(val, "disk") == 0 || strcmp(val, "enospc") == 0) {
+			o->ram_full_enospc = val[0] == 'e';
+			return 0;
+		}
 	} else if (strcmp(key, "workers") == 0) {
 		if (parse_uint(val, 1, 1024, &o->workers) == 0)
 			return 0;
@@ -86,13 +121,15 @@ static int set_option(struct options *o, const char *key, const char *val)
 			return 0;
 		}
 	} else if (strcmp(key, "foreground") == 0 ||
-		   strcmp(key, "uring") == 0) {
+		   strcmp(key, "uring") == 0 || strcmp(key, "auto-tier") == 0) {
 		bool on = strcmp(val, "1") == 0 || strcmp(val, "yes") == 0 ||
 			  strcmp(val, "true") == 0;
 		if (!on && strcmp(val, "0") && strcmp(val, "no") &&
 		    strcmp(val, "false"))
 			goto bad;
-		*(key[0] == 'f' ? &o->foreground : &o->uring) = on;
+		*(key[0] == 'f'	  ? &o->foreground
+		  : key[0] == 'a' ? &o->auto_tier
+				  : &o->uring) = on;
 		return 0;
 	} else if (strcmp(key, "mountpoint") == 0) {
 		snprintf(o->mountpoint, sizeof(o->mountpoint), "%s", val);
@@ -159,6 +196,11 @@ int options_parse(struct options *o, int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"vram", required_argument, NULL, 'v'},
 	    {"workers", required_argument, NULL, 'w'},
+	    {"disk", required_argument, NULL, 'd'},
+	    {"disk-size", required_argument, NULL, 's'},
+	    {"ram-full", required_argument, NULL, 'r'},
+	    {"disk-sync", required_argument, NULL, 'S'},
+	    {"auto-tier", no_argument, NULL, 'A'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"config-if-exists", required_argument, NULL, 'C'},
@@ -197,6 +239,10 @@ int options_parse(struct options *o, int argc, char **argv)
 		switch (c) {
 		case 'v':
 		case 'w':
+		case 'd':
+		case 's':
+		case 'r':
+		case 'S':
 		case 'D':
 		case 'Q':
 		case 'l':
@@ -212,6 +258,9 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case 'U':
 			o->uring = false;
+			break;
+		case 'A':
+			o->auto_tier = true;
 			break;
 		case 'c':
 		case 'C':
@@ -239,5 +288,14 @@ int options_parse(struct options *o, int argc, char **argv)
 	const char *name = base && base[1] ? base + 1 : o->mountpoint;
 	snprintf(o->name, sizeof(o->name), "%.*s", (int)sizeof(o->name) - 1,
 		 name);
+	/*
+	 * Only a device named like one (vgpu0, vgpu1...) gets the default
+	 * disk tier: a test or trial mount elsewhere never writes /var/lib.
+	 */
+	unsigned n;
+	char end;
+	if (!o->disk_set && sscanf(o->name, "vgpu%u%c", &n, &end) == 1)
+		snprintf(o->disk_dir, sizeof(o->disk_dir),
+			 "/var/lib/vgpufs/vgpu%u", n);
 	return 0;
 }

@@ -7,9 +7,15 @@
 
 struct options {
 	char mountpoint[4096];
-	char name[64];	     /* device name shown in info: basename */
-	uint64_t vram_bytes; /* RAM tier capacity */
-	unsigned workers;    /* kernel worker threads */
+	char name[64];	      /* device name shown in info: basename */
+	uint64_t vram_bytes;  /* RAM tier capacity */
+	char disk_dir[4000];  /* disk tier directory; "" for none */
+	bool disk_set;	      /* --disk given (else the default, if any) */
+	uint64_t disk_bytes;  /* disk tier capacity; 0: free space at start */
+	bool ram_full_enospc; /* a full RAM tier fails instead of spilling */
+	bool auto_tier;	      /* demote LRU idle buffers, promote on open */
+	bool disk_sync_none;  /* completions do not wait for the disk */
+	unsigned workers;     /* kernel worker threads */
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */
 	unsigned uring_depth; /* io_uring queue depth per CPU */

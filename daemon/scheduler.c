@@ -88,6 +88,7 @@ static void ring_remove(struct context *c)
 static void complete(struct job *job)
 {
 	struct context *ctx = job->ctx;
+	job_sync_outputs(job);
 	if (!job->t_end_ns)
 		job->t_end_ns = now_ns();
 	stats_command_done(job);

@@ -7,9 +7,9 @@
 #include "context.h"
 #include "job.h"
 #include "node.h"
-#include "ram_tier.h"
 #include "scheduler.h"
 #include "stats.h"
+#include "tier.h"
 
 static struct {
 	uint64_t start_ns;
@@ -144,7 +144,7 @@ static int pid_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void walk_buffer(const struct node *n, void *arg)
+static void walk_buffer(struct node *n, void *arg)
 {
 	struct memory_walk *m = arg;
 	struct stat st;
@@ -207,7 +207,7 @@ static int collect_memory(struct stats_snapshot *s, uid_t viewer)
 	return m.err;
 }
 
-int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
+int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 		   uid_t viewer)
 {
 	memset(s, 0, sizeof(*s));
@@ -219,8 +219,12 @@ int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
 	}
 	s->contexts_all = atomic_load(&st.contexts);
 	s->blocked_readers = atomic_load(&st.parked);
-	s->ram_used = ram_tier_used(ram);
-	s->ram_capacity = ram_tier_capacity(ram);
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (tiers[i]) {
+			s->tier[i].present = true;
+			s->tier[i].used = tier_used(tiers[i]);
+			s->tier[i].capacity = tier_capacity(tiers[i]);
+		}
 	s->unparsed = atomic_load(&st.errors_unparsed);
 	for (unsigned id = 0; id < VGPU_K_COUNT; id++)
 		s->kernel[id] =
@@ -234,6 +238,9 @@ int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
 	if (co.err == 0) {
 		pthread_mutex_lock(&tree_lock);
 		s->buffers = node_count_buffers();
+		for (int i = 0; i < TIER_COUNT; i++)
+			if (tiers[i])
+				s->tier[i].buffers = tiers[i]->buffers;
 		co.err = collect_memory(s, viewer);
 		pthread_mutex_unlock(&tree_lock);
 	}

@@ -5,16 +5,19 @@
 #ifndef VGPUFSD_STATS_H
 #define VGPUFSD_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include <vgpufs/catalog.h>
 
+#include "tier.h"
+
 #define STATS_WORKERS_MAX 1024 /* as --workers allows */
 
 struct job;
-struct ram_tier;
+struct tier;
 struct vgpu_kernel_spec;
 
 void stats_init(void);
@@ -56,7 +59,11 @@ struct stats_snapshot {
 	uint64_t worker_busy_ns[STATS_WORKERS_MAX];
 	int worker_kernel[STATS_WORKERS_MAX];
 	int64_t contexts_all, blocked_readers;
-	uint64_t buffers, ram_used, ram_capacity;
+	uint64_t buffers;
+	struct stats_tier {
+		bool present;
+		uint64_t used, capacity, buffers;
+	} tier[TIER_COUNT];
 	uint64_t unparsed; /* failed inputs that named no kernel */
 	struct stats_kernel kernel[VGPU_K_COUNT];
 	/* the contexts VIEWER may see: its own, or all for root */
@@ -68,7 +75,7 @@ struct stats_snapshot {
 };
 
 /* Fills S (free with stats_snapshot_free); -ENOMEM. */
-int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
+int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 		   uid_t viewer);
 void stats_snapshot_free(struct stats_snapshot *s);
 

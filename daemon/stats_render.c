@@ -78,8 +78,15 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 	tb_printf(&tb, "contexts %lld\n", (long long)s->contexts_all);
 	tb_printf(&tb, "blocked_readers %lld\n", (long long)s->blocked_readers);
 	tb_printf(&tb, "buffers %llu\n", U(s->buffers));
-	tb_printf(&tb, "vram_ram_used_bytes %llu\n", U(s->ram_used));
-	tb_printf(&tb, "vram_ram_total_bytes %llu\n", U(s->ram_capacity));
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (s->tier[i].present) {
+			tb_printf(&tb, "vram_%s_used_bytes %llu\n",
+				  tier_name(i), U(s->tier[i].used));
+			tb_printf(&tb, "vram_%s_total_bytes %llu\n",
+				  tier_name(i), U(s->tier[i].capacity));
+			tb_printf(&tb, "vram_%s_buffers %llu\n", tier_name(i),
+				  U(s->tier[i].buffers));
+		}
 	tb_printf(&tb, "commands_total %llu\n", U(t.count));
 	tb_printf(&tb, "commands_failed %llu\n", U(t.failed));
 	tb_printf(&tb, "flops_total %llu\n", U(t.flops));
@@ -218,12 +225,23 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 	family(&tb, "vgpu_buffers", "gauge", "Buffers under mem/.");
 	tb_printf(&tb, "vgpu_buffers %llu\n", U(s->buffers));
 	family(&tb, "vgpu_vram_used_bytes", "gauge", "Memory used, by tier.");
-	tb_printf(&tb, "vgpu_vram_used_bytes{tier=\"ram\"} %llu\n",
-		  U(s->ram_used));
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (s->tier[i].present)
+			tb_printf(&tb,
+				  "vgpu_vram_used_bytes{tier=\"%s\"} %llu\n",
+				  tier_name(i), U(s->tier[i].used));
 	family(&tb, "vgpu_vram_capacity_bytes", "gauge",
 	       "Memory capacity, by tier.");
-	tb_printf(&tb, "vgpu_vram_capacity_bytes{tier=\"ram\"} %llu\n",
-		  U(s->ram_capacity));
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (s->tier[i].present)
+			tb_printf(
+			    &tb, "vgpu_vram_capacity_bytes{tier=\"%s\"} %llu\n",
+			    tier_name(i), U(s->tier[i].capacity));
+	family(&tb, "vgpu_tier_buffers", "gauge", "Buffers, by tier.");
+	for (int i = 0; i < TIER_COUNT; i++)
+		if (s->tier[i].present)
+			tb_printf(&tb, "vgpu_tier_buffers{tier=\"%s\"} %llu\n",
+				  tier_name(i), U(s->tier[i].buffers));
 	static const struct {
 		const char *name, *help;
 		size_t off;

@@ -62,13 +62,19 @@ int vgpu_buffer_create(vgpu_device *dev, const char *name, uint64_t size,
 	if (size > INT64_MAX)
 		return dev_fail(dev, -EFBIG, "mem/%s: %llu bytes is too big", n,
 				(unsigned long long)size);
-	int fd =
-	    openat(dev->memfd, n, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0)
+	if (mknodat(dev->memfd, n, S_IFREG | (mode & 07777), 0) < 0)
 		return dev_fail(dev, -errno, "mem/%s: %s", n, strerror(errno));
-	if (ftruncate(fd, (off_t)size) < 0) {
+	/*
+	 * Sized by name before it is opened: a buffer nobody has open may
+	 * still move to the disk tier when the RAM tier cannot hold it.
+	 */
+	char path[4200];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dev->memfd, n);
+	int fd = truncate(path, (off_t)size) < 0
+		     ? -1
+		     : openat(dev->memfd, n, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
 		rc = -errno;
-		close(fd);
 		unlinkat(dev->memfd, n, 0); /* leave nothing behind */
 		return dev_fail(dev, rc, "mem/%s: %llu bytes: %s", n,
 				(unsigned long long)size, strerror(-rc));

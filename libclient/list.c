@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -19,6 +20,15 @@ struct walk {
 static int not_dots(const struct dirent *e)
 {
 	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+}
+
+/* The user.vgpu.tier of mem/PATH into TIER ("" if none). */
+static void entry_tier(const vgpu_device *dev, const char *path, char tier[8])
+{
+	char full[4200];
+	snprintf(full, sizeof(full), "/proc/self/fd/%d/%s", dev->memfd, path);
+	ssize_t n = lgetxattr(full, "user.vgpu.tier", tier, 7);
+	tier[n > 0 ? n : 0] = '\0';
 }
 
 /* Lists the directory mem/REL ("" for mem/ itself). */
@@ -45,7 +55,10 @@ static int walk_dir(struct walk *w, const char *rel)
 				 : dev_fail(w->dev, -errno, "mem/%s: %s", path,
 					    strerror(errno));
 		else {
-			vgpu_entry e = {.name = path,
+			char tier[8];
+			entry_tier(w->dev, path, tier);
+			vgpu_entry e = {.tier = tier,
+					.name = path,
 					.is_dir = S_ISDIR(st.st_mode),
 					.size = (uint64_t)st.st_size,
 					.handle = st.st_ino,

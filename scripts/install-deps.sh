@@ -11,6 +11,7 @@ packages=(
 	python3-numpy util-linux procps
 	tmux # tests/it_top.sh drives vgpufs-top in it
 	systemd # systemd-analyze: the tests verify the unit with it
+	attr # setfattr, getfattr: the tier example of docs/file-tree.md
 	prometheus # promtool: the tests check the metrics file with it
 	clang libclang-rt-14-dev # libFuzzer: scripts/fuzz.sh
 )

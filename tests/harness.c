@@ -92,6 +92,14 @@ int daemon_stop(struct daemon_proc *d)
 	return -1;
 }
 
+void daemon_kill(struct daemon_proc *d)
+{
+	int status;
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &status, 0);
+	detach(d);
+}
+
 const char *dpath(const struct daemon_proc *d, const char *rel)
 {
 	static char bufs[4][1024];

@@ -25,6 +25,9 @@ void daemon_start(struct daemon_proc *d, const char *const args[]);
 /* SIGTERM, wait; returns the exit status (or -1 if it had to be killed). */
 int daemon_stop(struct daemon_proc *d);
 
+/* SIGKILL, as a crash would: no draining; the dead mount is detached. */
+void daemon_kill(struct daemon_proc *d);
+
 /* mnt + "/" + rel, in a static rotating buffer. */
 const char *dpath(const struct daemon_proc *d, const char *rel);
 

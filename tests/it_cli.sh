@@ -44,14 +44,14 @@ mkdir "$mnt/mem/run1"
 truncate -s 5M "$mnt/mem/run1/weights"
 chmod 600 "$mnt/mem/run1/weights"
 chown 4321:4322 "$mnt/mem/x"
-want_ls="NAME             SIZE  OWNER  GROUP  MODE
-run1/               -  root   root   drwxr-xr-x
-run1/weights  5242880  root   root   -rw-------
-x                4096  4321   4322   -rw-r--r--"
+want_ls="NAME             SIZE  TIER  OWNER  GROUP  MODE
+run1/               -  -     root   root   drwxr-xr-x
+run1/weights  5242880  ram   root   root   -rw-------
+x                4096  ram   4321   4322   -rw-r--r--"
 check "ls lists buffers recursively" prints "$want_ls" "$VGPU" ls
-check "ls -H: human sizes" prints "*run1/weights  5.0M  *x             4.0K  4321*" "$VGPU" ls -H
-check "ls -n: numeric owners" prints "*run1/               -  0      0      drwx*" "$VGPU" ls -n
-check "ls DIR" prints $'NAME             SIZE  OWNER  GROUP  MODE\nrun1/weights  5242880  root   root   -rw-------' "$VGPU" ls run1
+check "ls -H: human sizes" prints "*run1/weights  5.0M  ram *x             4.0K  ram   4321*" "$VGPU" ls -H
+check "ls -n: numeric owners" prints "*run1/               -  -     0      0      drwx*" "$VGPU" ls -n
+check "ls DIR" prints $'NAME             SIZE  TIER  OWNER  GROUP  MODE\nrun1/weights  5242880  ram   root   root   -rw-------' "$VGPU" ls run1
 check "ls: a missing DIR exits 4" status 4 "$VGPU" ls nosuch
 check "ls: and prints no table" prints "" "$VGPU" ls nosuch
 check "ls: a DIR outside mem/ is refused" status 4 "$VGPU" ls ../

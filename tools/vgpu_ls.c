@@ -15,7 +15,9 @@ static const char usage[] =
     "\n"
     "Lists the buffers and directories under mem/ (or mem/DIR),\n"
     "recursively, in name order: NAME (directories end with '/'), SIZE\n"
-    "in bytes, OWNER and GROUP, MODE as ls -l shows it.\n"
+    "in bytes, TIER (ram or disk; for a directory, the default tier of\n"
+    "what is created in it, '-' if none), OWNER and GROUP, MODE as ls -l\n"
+    "shows it.\n"
     "\n"
     "  -H, --human     sizes with K, M, G, T suffixes (powers of 1024)\n"
     "  -n, --numeric   owner and group as numbers\n"
@@ -24,7 +26,7 @@ static const char usage[] =
     "unreachable, 4 when DIR cannot be listed.\n";
 
 struct row {
-	char *name, *size, *owner, *group;
+	char *name, *size, *tier, *owner, *group;
 	char mode[11];
 };
 
@@ -101,6 +103,7 @@ static int add_row(const vgpu_entry *e, void *arg)
 	struct row *r = &t->rows[t->n++];
 	r->name = format("%s%s", e->name, e->is_dir ? "/" : "");
 	r->size = e->is_dir ? format("-") : size_text(e->size, t->human);
+	r->tier = format("%s", e->tier && *e->tier ? e->tier : "-");
 	r->owner = owner_text(e->uid, t->numeric);
 	r->group = group_text(e->gid, t->numeric);
 	mode_text(e->mode, r->mode);
@@ -123,14 +126,16 @@ static void print_table(const struct table *t)
 {
 	int wn = width(t, offsetof(struct row, name), "NAME");
 	int ws = width(t, offsetof(struct row, size), "SIZE");
+	int wt = width(t, offsetof(struct row, tier), "TIER");
 	int wo = width(t, offsetof(struct row, owner), "OWNER");
 	int wg = width(t, offsetof(struct row, group), "GROUP");
-	printf("%-*s  %*s  %-*s  %-*s  %s\n", wn, "NAME", ws, "SIZE", wo,
-	       "OWNER", wg, "GROUP", "MODE");
+	printf("%-*s  %*s  %-*s  %-*s  %-*s  %s\n", wn, "NAME", ws, "SIZE", wt,
+	       "TIER", wo, "OWNER", wg, "GROUP", "MODE");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct row *r = &t->rows[i];
-		printf("%-*s  %*s  %-*s  %-*s  %s\n", wn, r->name, ws, r->size,
-		       wo, r->owner, wg, r->group, r->mode);
+		printf("%-*s  %*s  %-*s  %-*s  %-*s  %s\n", wn, r->name, ws,
+		       r->size, wt, r->tier, wo, r->owner, wg, r->group,
+		       r->mode);
 	}
 }
 
@@ -139,6 +144,7 @@ static void free_table(struct table *t)
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->rows[i].name);
 		free(t->rows[i].size);
+		free(t->rows[i].tier);
 		free(t->rows[i].owner);
 		free(t->rows[i].group);
 	}

@@ -163,6 +163,8 @@ typedef struct vgpu_entry {
 	uid_t uid;
 	gid_t gid;
 	mode_t mode; /* permission bits and file type, as st_mode */
+	/* "ram" or "disk"; a directory's default tier, or "" (none) */
+	const char *tier;
 } vgpu_entry;
 
 /*

@@ -16,20 +16,15 @@
 #include "job.h"
 #include "log.h"
 #include "scheduler.h"
+#include "parked.h"
 #include "stats.h"
+#include "trace.h"
 
 struct early_line {
 	struct early_line *next;
 	uint64_t seq;
 	size_t len;
 	char text[];
-};
-
-struct parked_write {
-	struct parked_write *next;
-	fuse_req_t req;
-	size_t size;
-	char data[];
 };
 
 #define MAX_UNREAD (1u << 20) /* bytes of completion lines nobody read */
@@ -40,33 +35,8 @@ void context_set_limits(unsigned inflight)
 	max_inflight = inflight;
 }
 
-struct parked_read {
-	struct parked_read *next;
-	fuse_req_t req;
-	size_t size;
-	pid_t tid;
-	uint64_t since_ns;
-};
-
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Parked readers, for the signal watch (which sleeps while there are none). */
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cv;
-	unsigned parked;
-	bool stop;
-} watch = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false};
-
-static void parked_changed(int delta)
-{
-	stats_parked_readers(delta);
-	pthread_mutex_lock(&watch.lock);
-	watch.parked += (unsigned)delta;
-	if (delta > 0 && watch.parked == 1)
-		pthread_cond_signal(&watch.cv);
-	pthread_mutex_unlock(&watch.lock);
-}
 static struct context *all_head;
 static uint64_t next_id = 1;
 
@@ -94,8 +64,8 @@ struct context *context_open(fuse_req_t req)
 	read_comm(fc->pid, ctx->comm);
 	ctx->refs = 1;
 	ctx->running_kernel = -1;
-	ctx->readers_tail = &ctx->readers;
-	ctx->writers_tail = &ctx->writers;
+	parked_init(&ctx->readers);
+	parked_init(&ctx->writers);
 	ctx->next_post = 1;
 	if (sched_context_opened(ctx) < 0) {
 		free(ctx);
@@ -112,6 +82,7 @@ struct context *context_open(fuse_req_t req)
 	ctx->all_prev = &all_head;
 	pthread_mutex_unlock(&all_lock);
 	stats_context_opened();
+	trace_opened(ctx);
 	return ctx;
 }
 
@@ -147,9 +118,9 @@ void context_put(struct context *ctx)
 }
 
 static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked_read *), int err);
-static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
-			     int err);
+			     bool (*keep)(const struct parked *), int err);
+static void drop_ctx_writers(struct context *c,
+			     bool (*keep)(const struct parked *), int err);
 
 void context_close(struct context *ctx)
 {
@@ -159,6 +130,7 @@ void context_close(struct context *ctx)
 	 */
 	drop_ctx_writers(ctx, NULL, EBADF);
 	drop_ctx_readers(ctx, NULL, EBADF);
+	trace_closed(ctx);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->closed = true;
 	free(ctx->done);
@@ -193,23 +165,20 @@ static void cred_of(fuse_req_t req, struct cred *cred)
 /* Answers waiting writes while there is room (submit_lock held). */
 static void resume_writers_locked(struct context *ctx)
 {
-	while (ctx->writers) {
-		struct parked_write *w = ctx->writers;
+	while (ctx->writers.head) {
+		struct parked *w = ctx->writers.head;
 		struct cred cred;
 		cred_of(w->req, &cred);
 		ssize_t taken =
 		    context_take_input(ctx, &cred, w->data, w->size);
 		if (taken == 0)
 			return;
-		ctx->writers = w->next;
-		if (!ctx->writers)
-			ctx->writers_tail = &ctx->writers;
-		parked_changed(-1);
+		parked_pop(&ctx->writers);
 		if (taken < 0) /* a broken binary stream */
 			fuse_reply_err(w->req, (int)-taken);
 		else /* maybe short: the caller writes the rest */
 			fuse_reply_write(w->req, (size_t)taken);
-		free(w);
+		parked_free(w);
 	}
 }
 
@@ -219,7 +188,7 @@ static void resume_writers(struct context *ctx)
 	/* Pairs with the fence in context_write (see there). */
 	atomic_thread_fence(memory_order_seq_cst);
 	if (!atomic_load_explicit(
-		(_Atomic(struct parked_write *) *)&ctx->writers,
+		(_Atomic(struct parked *) *)&ctx->writers.head,
 		memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&ctx->submit_lock);
@@ -239,7 +208,7 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	pthread_mutex_lock(&ctx->submit_lock);
 	/* Behind waiting writes nothing may overtake them. */
 	ssize_t taken =
-	    ctx->writers ? 0 : context_take_input(ctx, &cred, data, size);
+	    ctx->writers.head ? 0 : context_take_input(ctx, &cred, data, size);
 	if (taken < 0) {
 		fuse_reply_err(req, (int)-taken);
 	} else if (taken || size == 0) {
@@ -247,17 +216,9 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	} else if (nonblock) {
 		fuse_reply_err(req, EAGAIN);
 	} else {
-		struct parked_write *w = malloc(sizeof(*w) + size);
-		if (!w) {
+		if (!parked_push(&ctx->writers, req, size, data)) {
 			fuse_reply_err(req, ENOMEM);
 		} else {
-			w->next = NULL;
-			w->req = req;
-			w->size = size;
-			memcpy(w->data, data, size);
-			*ctx->writers_tail = w;
-			ctx->writers_tail = &w->next;
-			parked_changed(1);
 			/*
 			 * Room may have come free since the check above, and
 			 * the resume_writers() that followed seen no writer
@@ -325,19 +286,8 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 	} else if (sched_stopping() && !completions_owed(ctx)) {
 		fuse_reply_err(req, ESHUTDOWN);
 	} else {
-		struct parked_read *pr = malloc(sizeof(*pr));
-		if (!pr) {
+		if (!parked_push(&ctx->readers, req, size, NULL))
 			fuse_reply_err(req, ENOMEM);
-		} else {
-			*pr =
-			    (struct parked_read){.req = req,
-						 .size = size,
-						 .tid = fuse_req_ctx(req)->pid,
-						 .since_ns = now_ns()};
-			*ctx->readers_tail = pr;
-			ctx->readers_tail = &pr->next;
-			parked_changed(1);
-		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	if (taken)
@@ -375,18 +325,6 @@ static int append_line(struct context *ctx, const char *line, size_t len)
 	memcpy(ctx->done + ctx->done_len, line, len);
 	ctx->done_len += len;
 	return 0;
-}
-
-static struct parked_read *pop_reader(struct context *ctx)
-{
-	struct parked_read *pr = ctx->readers;
-	if (pr) {
-		ctx->readers = pr->next;
-		if (!ctx->readers)
-			ctx->readers_tail = &ctx->readers;
-		parked_changed(-1);
-	}
-	return pr;
 }
 
 static void post(struct context *ctx, uint64_t seq, const char *line,
@@ -453,15 +391,16 @@ void context_post(struct context *ctx, const struct completion *c)
 		    vgpu_format_ok(u.line, sizeof(u.line), seq, c->kernel->name,
 				   (c->t_end_ns - c->t_start_ns) / 1000);
 	const char *line = u.line;
+	trace_completed(ctx, c);
 	atomic_fetch_add_explicit(
 	    (_Atomic uint64_t *)(err ? &ctx->failed : &ctx->completed), 1,
 	    memory_order_relaxed);
 	pthread_mutex_lock(&ctx->lock);
 	post_in_order(ctx, seq, line, len);
-	while (ctx->readers && ctx->done_len > ctx->done_off) {
-		struct parked_read *pr = pop_reader(ctx);
+	while (ctx->readers.head && ctx->done_len > ctx->done_off) {
+		struct parked *pr = parked_pop(&ctx->readers);
 		reply_lines(ctx, pr->req, pr->size);
-		free(pr);
+		parked_free(pr);
 	}
 	if (ctx->poll && ctx->done_len > ctx->done_off) {
 		fuse_lowlevel_notify_poll(ctx->poll);
@@ -496,27 +435,14 @@ void context_for_each(void (*fn)(const struct context *, void *), void *arg)
 
 /* Answers parked readers of C for which KEEP returns false with ERR. */
 static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked_read *), int err)
+			     bool (*keep)(const struct parked *), int err)
 {
 	pthread_mutex_lock(&c->lock);
-	for (struct parked_read **pp = &c->readers; *pp;) {
-		struct parked_read *pr = *pp;
-		if (keep && keep(pr)) {
-			pp = &pr->next;
-			continue;
-		}
-		*pp = pr->next;
-		fuse_reply_err(pr->req, err);
-		free(pr);
-		parked_changed(-1);
-	}
-	c->readers_tail = &c->readers;
-	while (*c->readers_tail)
-		c->readers_tail = &(*c->readers_tail)->next;
+	parked_drop(&c->readers, keep, err);
 	pthread_mutex_unlock(&c->lock);
 }
 
-static void drop_readers(bool (*keep)(const struct parked_read *), int err)
+static void drop_readers(bool (*keep)(const struct parked *), int err)
 {
 	pthread_mutex_lock(&all_lock);
 	for (struct context *c = all_head; c; c = c->all_next)
@@ -548,28 +474,15 @@ void context_wait_read(unsigned timeout_ms)
  * Answers waiting writes of C for which KEEP returns false with ERR. A pass
  * of its own: submit_lock comes before a context's lock elsewhere.
  */
-static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
-			     int err)
+static void drop_ctx_writers(struct context *c,
+			     bool (*keep)(const struct parked *), int err)
 {
 	pthread_mutex_lock(&c->submit_lock);
-	for (struct parked_write **pp = &c->writers; *pp;) {
-		struct parked_write *w = *pp;
-		if (keep && keep(w->req)) {
-			pp = &w->next;
-			continue;
-		}
-		*pp = w->next;
-		fuse_reply_err(w->req, err);
-		free(w);
-		parked_changed(-1);
-	}
-	c->writers_tail = &c->writers;
-	while (*c->writers_tail)
-		c->writers_tail = &(*c->writers_tail)->next;
+	parked_drop(&c->writers, keep, err);
 	pthread_mutex_unlock(&c->submit_lock);
 }
 
-static void drop_writers(bool (*keep)(fuse_req_t), int err)
+static void drop_writers(bool (*keep)(const struct parked *), int err)
 {
 	pthread_mutex_lock(&all_lock);
 	for (struct context *c = all_head; c; c = c->all_next)
@@ -583,70 +496,8 @@ void context_abort_readers(void)
 	drop_writers(NULL, ESHUTDOWN);
 }
 
-/*
- * Whether thread TID of a blocked reader has a signal to handle. FUSE over
- * io_uring has no interrupt requests, so the daemon looks for itself: a
- * reader with a pending, unblocked signal (Ctrl-C, SIGKILL) is answered
- * with EINTR instead of being left in uninterruptible sleep.
- */
-static bool thread_undisturbed(pid_t tid)
+void context_interrupt_signalled(void)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false; /* gone */
-	unsigned long long pnd = 0, shd = 0, blk = 0, v;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "SigPnd: %llx", &v) == 1)
-			pnd = v;
-		else if (sscanf(line, "ShdPnd: %llx", &v) == 1)
-			shd = v;
-		else if (sscanf(line, "SigBlk: %llx", &v) == 1)
-			blk = v;
-	}
-	fclose(f);
-	return ((pnd | shd) & ~blk) == 0;
-}
-
-static bool reader_undisturbed(const struct parked_read *pr)
-{
-	return thread_undisturbed(pr->tid);
-}
-
-static bool writer_undisturbed(fuse_req_t req)
-{
-	return thread_undisturbed(fuse_req_ctx(req)->pid);
-}
-
-void context_watch_signals(void)
-{
-	pthread_mutex_lock(&watch.lock);
-	while (!watch.stop) {
-		if (!watch.parked) {
-			pthread_cond_wait(&watch.cv, &watch.lock);
-			continue;
-		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&watch.cv, &watch.lock, &until);
-		pthread_mutex_unlock(&watch.lock);
-		drop_readers(reader_undisturbed, EINTR);
-		drop_writers(writer_undisturbed, EINTR);
-		pthread_mutex_lock(&watch.lock);
-	}
-	pthread_mutex_unlock(&watch.lock);
-}
-
-void context_watch_stop(void)
-{
-	pthread_mutex_lock(&watch.lock);
-	watch.stop = true;
-	pthread_cond_signal(&watch.cv);
-	pthread_mutex_unlock(&watch.lock);
+	drop_readers(parked_undisturbed, EINTR);
+	drop_writers(parked_undisturbed, EINTR);
 }

@@ -23,8 +23,10 @@
 #include "options.h"
 #include "ram_tier.h"
 #include "scheduler.h"
+#include "parked.h"
 #include "stats.h"
 #include "topology.h"
+#include "trace.h"
 
 #define URING_PARAM "/sys/module/fuse/parameters/enable_uring"
 
@@ -80,6 +82,7 @@ static void *signal_main(void *arg)
 	sched_stop();
 	context_wait_read(2000);
 	context_abort_readers();
+	trace_abort_readers();
 	fuse_session_exit(dev->se); /* wakes the loop */
 	return NULL;
 }
@@ -87,7 +90,7 @@ static void *signal_main(void *arg)
 static void *signal_watch_main(void *arg)
 {
 	(void)arg;
-	context_watch_signals();
+	parked_watch_run();
 	return NULL;
 }
 
@@ -132,7 +135,7 @@ static int serve(struct device *dev)
 		return -1;
 	}
 	if (pthread_create(&sigthread, NULL, signal_main, dev) != 0) {
-		context_watch_stop();
+		parked_watch_stop();
 		pthread_join(watchdog, NULL);
 		sched_stop();
 		return -1;
@@ -151,7 +154,7 @@ static int serve(struct device *dev)
 	 */
 	pthread_kill(sigthread, SIGTERM);
 	pthread_join(sigthread, NULL);
-	context_watch_stop();
+	parked_watch_stop();
 	pthread_join(watchdog, NULL);
 	if (dev->no_passthrough) {
 		log_err(
@@ -212,6 +215,7 @@ out_session:
 	sched_join(); /* only now: see sched_stop() */
 out:
 	vgpu_kernels_cleanup();
+	trace_cleanup();
 	tree_destroy();
 	ram_tier_close(dev.ram);
 	log_info("stopped");

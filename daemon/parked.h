@@ -1,0 +1,57 @@
+/*
+ * Requests parked in the daemon: reads waiting for completions or trace
+ * events, writes waiting for room. A parked request holds no FUSE thread;
+ * whoever makes progress answers it later. Its caller, though, sleeps
+ * uninterruptibly until then, and FUSE over io_uring has no interrupt
+ * requests: so a watch thread looks every 0.1 s, while any request is
+ * parked, for callers with a signal pending (/proc/TID/status) and has
+ * their requests answered with EINTR. That is what lets Ctrl-C and
+ * kill -9 end a program blocked in read(). With nothing parked it sleeps.
+ *
+ * A queue is guarded by its owner's lock.
+ */
+#ifndef VGPUFSD_PARKED_H
+#define VGPUFSD_PARKED_H
+
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct parked {
+	struct parked *next;
+	fuse_req_t req;
+	size_t size;	   /* a read's size; a write's bytes, in data[] */
+	pid_t tid;	   /* the caller's thread */
+	uint64_t since_ns; /* parked since (CLOCK_MONOTONIC) */
+	char data[];
+};
+
+struct parked_queue {
+	struct parked *head, **tail;
+};
+
+void parked_init(struct parked_queue *q);
+/*
+ * Parks REQ at the end of Q: SIZE is a read's size, or the length of a
+ * write's DATA (then copied; DATA NULL for a read). NULL when out of
+ * memory. It counts as parked until parked_free().
+ */
+struct parked *parked_push(struct parked_queue *q, fuse_req_t req, size_t size,
+			   const void *data);
+/* The oldest request of Q, taken off it; NULL when empty. */
+struct parked *parked_pop(struct parked_queue *q);
+/* After answering a popped request. */
+void parked_free(struct parked *p);
+/* Answers with ERR every request of Q for which KEEP (NULL: none) is false. */
+void parked_drop(struct parked_queue *q, bool (*keep)(const struct parked *),
+		 int err);
+/* A KEEP for parked_drop(): whether P's thread has no signal to handle. */
+bool parked_undisturbed(const struct parked *p);
+
+/* The watch, run on a thread of its own until parked_watch_stop(). */
+void parked_watch_run(void);
+void parked_watch_stop(void);
+
+#endif

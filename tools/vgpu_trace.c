@@ -587,7 +587,9 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", r.out);
+	double t0 = seconds_now();
 	int rc = record(fd, seconds, &r);
+	double took = seconds_now() - t0;
 	close(fd);
 	finish(&r);
 	fputs("\n]}\n", r.out);
@@ -600,6 +602,10 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "vgpu: %s: %s\n", output, strerror(errno));
 		status = EXIT_ERROR;
 	}
+	fprintf(stderr,
+		"vgpu: %.1f s, %" PRIu64 " events, %u workers, %zu "
+		"contexts\n",
+		took, r.events, r.workers, r.nctx);
 	if (r.lost)
 		fprintf(stderr,
 			"vgpu: %" PRIu64 " events lost (the trace was read "

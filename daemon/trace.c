@@ -22,7 +22,7 @@
 #include "parked.h"
 #include "trace.h"
 
-_Atomic unsigned trace_subscribers;
+struct trace_gate trace_gate;
 
 struct trace_sub {
 	struct trace_sub *next, **prev;
@@ -245,7 +245,8 @@ struct trace_sub *trace_open(fuse_req_t req, int *err)
 		T.subs->prev = &s->next;
 	s->prev = &T.subs;
 	T.subs = s;
-	atomic_fetch_add_explicit(&trace_subscribers, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&trace_gate.subscribers, 1,
+				  memory_order_relaxed);
 	pthread_mutex_unlock(&T.lock);
 	return s;
 }
@@ -271,7 +272,8 @@ static void unlink_sub(struct trace_sub *s)
 	*s->prev = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
-	atomic_fetch_sub_explicit(&trace_subscribers, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&trace_gate.subscribers, 1,
+				  memory_order_relaxed);
 }
 
 void trace_close(struct trace_sub *sub)

@@ -28,13 +28,21 @@ struct vgpu_kernel_spec;
 #define TRACE_SUBS_MAX	    64		 /* subscriptions, all users */
 #define TRACE_SUBS_PER_USER 16		 /* ...of one user (root: no limit) */
 
-/* Open subscriptions: the hot path's only cost when this is 0. */
-extern _Atomic unsigned trace_subscribers;
+/*
+ * Open subscriptions: the hot path's only cost when there are none. On a
+ * cache line of its own, so that reading it never misses because a
+ * neighbour was written.
+ */
+struct trace_gate {
+	_Alignas(64) _Atomic unsigned subscribers;
+	char pad[64 - sizeof(unsigned)];
+};
+extern struct trace_gate trace_gate;
 
 static inline bool trace_on(void)
 {
-	return atomic_load_explicit(&trace_subscribers, memory_order_relaxed) !=
-	       0;
+	return atomic_load_explicit(&trace_gate.subscribers,
+				    memory_order_relaxed) != 0;
 }
 
 /* The events; the trace_emit_* functions are the slow half of the hooks. */

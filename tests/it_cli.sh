@@ -136,7 +136,7 @@ for track in {(e["pid"], e["tid"]) for e in xs}:  # spans never overlap
     s = sorted((e["ts"], e["ts"] + e["dur"]) for e in xs
                if (e["pid"], e["tid"]) == track)
     for a, b in zip(s, s[1:]):
-        assert b[0] >= a[1] - 0.001, (track, a, b)
+        assert b[0] > a[1], (track, a, b)
 PY
 check "trace: JSON with a track per worker and per context" /usr/bin/python3 -c "$check_json" "$tmp/f.json" "$("$VGPU" info workers)"
 check "trace -o -: JSON on stdout" bash -c "'$VGPU' trace -s 0.2 -o - | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)'"

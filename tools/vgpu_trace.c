@@ -58,6 +58,7 @@ struct ctx_track {
 struct worker_track {
 	bool used, running;
 	uint64_t start_ns, ctx, seq;
+	uint64_t last_end_ns;
 	char kernel[64], tile[32];
 };
 
@@ -223,14 +224,24 @@ static struct ctx_track *ctx_find(struct recorder *r, uint64_t id)
 }
 
 /*
+ * Where a span that begins at START on a track whose last span ended at
+ * LAST_END must begin: 1 ns after it at the earliest. Viewers turn the
+ * microseconds of the file back into nanoseconds with rounding errors, and
+ * spans that touch could then overlap, which a track's spans must not.
+ */
+static uint64_t span_start(uint64_t start, uint64_t last_end)
+{
+	return last_end && start <= last_end ? last_end + 1 : start;
+}
+
+/*
  * Context C's span of command P, ended at END: from its queueing, or from
  * the end of the previous span if later.
  */
 static void ctx_span(struct recorder *r, struct ctx_track *c,
 		     const struct pending *p, uint64_t end)
 {
-	uint64_t start =
-	    p->queued_ns > c->last_end_ns ? p->queued_ns : c->last_end_ns;
+	uint64_t start = span_start(p->queued_ns, c->last_end_ns);
 	if (end < start)
 		end = start;
 	c->last_end_ns = end;
@@ -320,11 +331,15 @@ static void worker_span(struct recorder *r, unsigned w, uint64_t end,
 			const char *status)
 {
 	struct worker_track *t = &r->w[w];
+	uint64_t start = span_start(t->start_ns, t->last_end_ns);
+	if (end < start)
+		end = start;
+	t->last_end_ns = end;
 	event_begin(r, "X", PID_WORKERS, w, t->kernel);
 	fprintf(r->out,
 		",\"cat\":\"tile\",\"ts\":%.3f,\"dur\":%.3f,\"args\":{"
 		"\"ctx\":%" PRIu64 ",\"seq\":%" PRIu64 ",\"tile\":",
-		us(t->start_ns), us(end - t->start_ns), t->ctx, t->seq);
+		us(start), us(end - start), t->ctx, t->seq);
 	json_str(r->out, t->tile);
 	fputs(",\"status\":", r->out);
 	json_str(r->out, status);
@@ -346,6 +361,7 @@ static void on_tile(struct recorder *r, uint64_t ts, const char *f,
 	if (started) {
 		*t = (struct worker_track){.used = true,
 					   .running = true,
+					   .last_end_ns = t->last_end_ns,
 					   .start_ns = ts,
 					   .ctx = field_u64(f, "ctx"),
 					   .seq = field_u64(f, "seq")};

@@ -117,10 +117,12 @@ void context_put(struct context *ctx)
 	stats_context_closed();
 }
 
-static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked *), int err);
-static void drop_ctx_writers(struct context *c,
-			     bool (*keep)(const struct parked *), int err);
+static void take_ctx_readers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out);
+static void take_ctx_writers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out);
 
 void context_close(struct context *ctx)
 {
@@ -128,8 +130,11 @@ void context_close(struct context *ctx)
 	 * Requests still parked here belong to a caller the kernel gave up on
 	 * (killed while blocked); they get an answer nobody reads, and go.
 	 */
-	drop_ctx_writers(ctx, NULL, EBADF);
-	drop_ctx_readers(ctx, NULL, EBADF);
+	struct parked_queue gone;
+	parked_init(&gone);
+	take_ctx_writers(ctx, NULL, &gone);
+	take_ctx_readers(ctx, NULL, &gone);
+	parked_answer(&gone, EBADF);
 	trace_closed(ctx);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->closed = true;
@@ -433,21 +438,32 @@ void context_for_each(void (*fn)(const struct context *, void *), void *arg)
 	pthread_mutex_unlock(&all_lock);
 }
 
-/* Answers parked readers of C for which KEEP returns false with ERR. */
-static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked *), int err)
+/* Moves parked readers of C for which KEEP returns false to OUT. */
+static void take_ctx_readers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out)
 {
 	pthread_mutex_lock(&c->lock);
-	parked_drop(&c->readers, keep, err);
+	parked_take(&c->readers, keep, out);
 	pthread_mutex_unlock(&c->lock);
 }
 
-static void drop_readers(bool (*keep)(const struct parked *), int err)
+/*
+ * Answers parked readers (or writers, with TAKE) for which KEEP returns
+ * false with ERR, once no lock is held (see parked_answer()).
+ */
+static void drop_all(void (*take)(struct context *,
+				  bool (*)(const struct parked *),
+				  struct parked_queue *),
+		     bool (*keep)(const struct parked *), int err)
 {
+	struct parked_queue out;
+	parked_init(&out);
 	pthread_mutex_lock(&all_lock);
 	for (struct context *c = all_head; c; c = c->all_next)
-		drop_ctx_readers(c, keep, err);
+		take(c, keep, &out);
 	pthread_mutex_unlock(&all_lock);
+	parked_answer(&out, err);
 }
 
 static bool all_read(void)
@@ -471,33 +487,26 @@ void context_wait_read(unsigned timeout_ms)
 }
 
 /*
- * Answers waiting writes of C for which KEEP returns false with ERR. A pass
- * of its own: submit_lock comes before a context's lock elsewhere.
+ * Moves waiting writes of C for which KEEP returns false to OUT. A pass of
+ * its own: submit_lock comes before a context's lock elsewhere.
  */
-static void drop_ctx_writers(struct context *c,
-			     bool (*keep)(const struct parked *), int err)
+static void take_ctx_writers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out)
 {
 	pthread_mutex_lock(&c->submit_lock);
-	parked_drop(&c->writers, keep, err);
+	parked_take(&c->writers, keep, out);
 	pthread_mutex_unlock(&c->submit_lock);
-}
-
-static void drop_writers(bool (*keep)(const struct parked *), int err)
-{
-	pthread_mutex_lock(&all_lock);
-	for (struct context *c = all_head; c; c = c->all_next)
-		drop_ctx_writers(c, keep, err);
-	pthread_mutex_unlock(&all_lock);
 }
 
 void context_abort_readers(void)
 {
-	drop_readers(NULL, ESHUTDOWN);
-	drop_writers(NULL, ESHUTDOWN);
+	drop_all(take_ctx_readers, NULL, ESHUTDOWN);
+	drop_all(take_ctx_writers, NULL, ESHUTDOWN);
 }
 
 void context_interrupt_signalled(void)
 {
-	drop_readers(parked_undisturbed, EINTR);
-	drop_writers(parked_undisturbed, EINTR);
+	drop_all(take_ctx_readers, parked_undisturbed, EINTR);
+	drop_all(take_ctx_writers, parked_undisturbed, EINTR);
 }

@@ -68,8 +68,8 @@ void parked_free(struct parked *p)
 	parked_changed(-1);
 }
 
-void parked_drop(struct parked_queue *q, bool (*keep)(const struct parked *),
-		 int err)
+void parked_take(struct parked_queue *q, bool (*keep)(const struct parked *),
+		 struct parked_queue *out)
 {
 	for (struct parked **pp = &q->head; *pp;) {
 		struct parked *p = *pp;
@@ -78,12 +78,22 @@ void parked_drop(struct parked_queue *q, bool (*keep)(const struct parked *),
 			continue;
 		}
 		*pp = p->next;
-		fuse_reply_err(p->req, err);
-		parked_free(p);
+		p->next = NULL;
+		*out->tail = p;
+		out->tail = &p->next;
 	}
 	q->tail = &q->head;
 	while (*q->tail)
 		q->tail = &(*q->tail)->next;
+}
+
+void parked_answer(struct parked_queue *q, int err)
+{
+	struct parked *p;
+	while ((p = parked_pop(q))) {
+		fuse_reply_err(p->req, err);
+		parked_free(p);
+	}
 }
 
 /*

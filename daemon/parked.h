@@ -44,10 +44,20 @@ struct parked *parked_push(struct parked_queue *q, fuse_req_t req, size_t size,
 struct parked *parked_pop(struct parked_queue *q);
 /* After answering a popped request. */
 void parked_free(struct parked *p);
-/* Answers with ERR every request of Q for which KEEP (NULL: none) is false. */
-void parked_drop(struct parked_queue *q, bool (*keep)(const struct parked *),
-		 int err);
-/* A KEEP for parked_drop(): whether P's thread has no signal to handle. */
+/*
+ * Moves the requests of Q for which KEEP (NULL: none) is false to the end
+ * of OUT, to be answered with parked_answer() once Q's lock is dropped.
+ */
+void parked_take(struct parked_queue *q, bool (*keep)(const struct parked *),
+		 struct parked_queue *out);
+/*
+ * Answers every request of Q with ERR and frees them. Never with a lock
+ * held that a FUSE handler may wait for: answering a request that came
+ * over io_uring on another CPU's queue waits for that queue's thread to
+ * finish the handler it runs.
+ */
+void parked_answer(struct parked_queue *q, int err);
+/* A KEEP for parked_take(): whether P's thread has no signal to handle. */
 bool parked_undisturbed(const struct parked *p);
 
 /* The watch, run on a thread of its own until parked_watch_stop(). */

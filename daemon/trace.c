@@ -3,6 +3,12 @@
  * it is taken only when someone subscribes (trace_on() keeps every hook
  * out otherwise), and an event's timestamp is read under it, so that each
  * ring holds its lines in timestamp order.
+ *
+ * Events come from FUSE handlers too, and a handler must not answer a
+ * request parked by another (see parked_answer()): a handler that came
+ * over io_uring holds its queue's lock, and two handlers answering each
+ * other's queues would wait for each other. So parked reads and polls are
+ * answered by a thread of their own, the waker, with no lock held.
  */
 #include <errno.h>
 #include <poll.h>
@@ -37,9 +43,21 @@ struct trace_sub {
 
 static struct {
 	pthread_mutex_t lock;
+	pthread_cond_t work; /* for the waker */
 	struct trace_sub *subs;
 	bool stopped;
-} T = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	bool waker_started, waker_stop, wake_pending;
+	pthread_t waker;
+} T = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
+
+/* An answer the waker sends: lines for a read, or a poll's wake-up. */
+struct answer {
+	struct answer *next;
+	fuse_req_t req;
+	struct fuse_pollhandle *poll;
+	size_t len;
+	char data[];
+};
 
 #define LINE_MAX_BYTES (VGPU_MSG_MAX + 256)
 
@@ -70,10 +88,11 @@ static void report_lost(struct trace_sub *s, uint64_t ts, size_t reserve)
 }
 
 /*
- * Replies to REQ with up to SIZE bytes of whole lines (or the start of a
- * line longer than SIZE); lock held, the ring not empty.
+ * The bytes a read of SIZE takes from the ring, as up to two pieces in
+ * IOV: whole lines, or the start of a line longer than SIZE. Returns the
+ * number of pieces; lock held, the ring not empty.
  */
-static void reply_lines(struct trace_sub *s, fuse_req_t req, size_t size)
+static int take_lines(struct trace_sub *s, size_t size, struct iovec iov[2])
 {
 	size_t avail = ring_used(s), m = avail < size ? avail : size, n = m;
 	if (m < avail) { /* stop after the last whole line */
@@ -85,24 +104,96 @@ static void reply_lines(struct trace_sub *s, fuse_req_t req, size_t size)
 	}
 	size_t off = (size_t)(s->tail % TRACE_RING_BYTES);
 	size_t first = n < TRACE_RING_BYTES - off ? n : TRACE_RING_BYTES - off;
-	struct iovec iov[2] = {{s->ring + off, first}, {s->ring, n - first}};
-	fuse_reply_iov(req, iov, n > first ? 2 : 1);
+	iov[0] = (struct iovec){s->ring + off, first};
+	iov[1] = (struct iovec){s->ring, n - first};
 	s->tail += n;
+	return n > first ? 2 : 1;
 }
 
-/* Answers parked reads and a poll while there are lines (lock held). */
+/* Has the waker answer S's parked reads and poll, if it has lines now. */
 static void wake(struct trace_sub *s)
 {
-	while (s->readers.head && ring_used(s)) {
-		struct parked *p = parked_pop(&s->readers);
-		reply_lines(s, p->req, p->size);
-		parked_free(p);
+	if ((s->readers.head || s->poll) && ring_used(s) && !T.wake_pending) {
+		T.wake_pending = true;
+		pthread_cond_signal(&T.work);
 	}
-	if (s->poll && ring_used(s)) {
-		fuse_lowlevel_notify_poll(s->poll);
-		fuse_pollhandle_destroy(s->poll);
-		s->poll = NULL;
+}
+
+/* Adds an answer for REQ or POLL with LEN bytes to *OUT; NULL if no memory. */
+static struct answer *answer_add(struct answer **out, fuse_req_t req,
+				 struct fuse_pollhandle *poll, size_t len)
+{
+	struct answer *a = malloc(sizeof(*a) + len);
+	if (a) {
+		*a = (struct answer){
+		    .next = *out, .req = req, .poll = poll, .len = len};
+		*out = a;
 	}
+	return a;
+}
+
+/* The answers that are due, taken off the subscriptions (lock held). */
+static struct answer *collect_answers(void)
+{
+	struct answer *out = NULL;
+	for (struct trace_sub *s = T.subs; s; s = s->next) {
+		while (s->readers.head && ring_used(s)) {
+			size_t size = s->readers.head->size,
+			       used = ring_used(s);
+			struct answer *a =
+			    answer_add(&out, s->readers.head->req, NULL,
+				       size < used ? size : used);
+			if (!a)
+				break; /* stays parked until the next event */
+			parked_free(parked_pop(&s->readers));
+			struct iovec iov[2];
+			int n = take_lines(s, a->len, iov);
+			a->len = 0;
+			for (int i = 0; i < n; i++) {
+				memcpy(a->data + a->len, iov[i].iov_base,
+				       iov[i].iov_len);
+				a->len += iov[i].iov_len;
+			}
+		}
+		if (s->poll && ring_used(s) &&
+		    answer_add(&out, NULL, s->poll, 0))
+			s->poll = NULL;
+	}
+	return out;
+}
+
+static void send_answers(struct answer *a)
+{
+	while (a) {
+		struct answer *next = a->next;
+		if (a->poll) {
+			fuse_lowlevel_notify_poll(a->poll);
+			fuse_pollhandle_destroy(a->poll);
+		} else {
+			fuse_reply_buf(a->req, a->data, a->len);
+		}
+		free(a);
+		a = next;
+	}
+}
+
+static void *waker_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&T.lock);
+	while (!T.waker_stop) {
+		if (!T.wake_pending) {
+			pthread_cond_wait(&T.work, &T.lock);
+			continue;
+		}
+		T.wake_pending = false;
+		struct answer *out = collect_answers();
+		pthread_mutex_unlock(&T.lock);
+		send_answers(out);
+		pthread_mutex_lock(&T.lock);
+	}
+	pthread_mutex_unlock(&T.lock);
+	return NULL;
 }
 
 /* Appends LINE to S's ring, or counts it lost (lock held). */
@@ -228,16 +319,23 @@ struct trace_sub *trace_open(fuse_req_t req, int *err)
 	atomic_init(&s->refs, 1);
 	parked_init(&s->readers);
 	pthread_mutex_lock(&T.lock);
+	if (!T.waker_started) {
+		T.waker_started =
+		    pthread_create(&T.waker, NULL, waker_main, NULL) == 0;
+		if (T.waker_started)
+			pthread_setname_np(T.waker, "vgpu-trace");
+	}
 	unsigned all = 0, mine = 0;
 	for (struct trace_sub *o = T.subs; o; o = o->next) {
 		all++;
 		mine += o->viewer == uid;
 	}
-	if (all >= TRACE_SUBS_MAX || (uid && mine >= TRACE_SUBS_PER_USER)) {
+	if (!T.waker_started || all >= TRACE_SUBS_MAX ||
+	    (uid && mine >= TRACE_SUBS_PER_USER)) {
 		pthread_mutex_unlock(&T.lock);
 		free(ring);
 		free(s);
-		*err = -EMFILE;
+		*err = T.waker_started ? -EMFILE : -EAGAIN;
 		return NULL;
 	}
 	s->next = T.subs;
@@ -278,11 +376,14 @@ static void unlink_sub(struct trace_sub *s)
 
 void trace_close(struct trace_sub *sub)
 {
+	struct parked_queue gone;
+	parked_init(&gone);
 	pthread_mutex_lock(&T.lock);
 	unlink_sub(sub);
 	/* Reads still parked belong to a caller the kernel gave up on. */
-	parked_drop(&sub->readers, NULL, EBADF);
+	parked_take(&sub->readers, NULL, &gone);
 	pthread_mutex_unlock(&T.lock);
+	parked_answer(&gone, EBADF);
 	trace_put(sub);
 }
 
@@ -296,8 +397,9 @@ void trace_read(struct trace_sub *sub, fuse_req_t req, size_t size,
 	pthread_mutex_lock(&T.lock);
 	if (!ring_used(sub) && sub->lost)
 		report_lost(sub, now_ns(), 0);
-	if (ring_used(sub)) {
-		reply_lines(sub, req, size);
+	if (ring_used(sub)) { /* its own request: no other queue's lock */
+		struct iovec iov[2];
+		fuse_reply_iov(req, iov, take_lines(sub, size, iov));
 	} else if (T.stopped) {
 		fuse_reply_err(req, ESHUTDOWN);
 	} else if (nonblock) {
@@ -327,29 +429,41 @@ void trace_poll(struct trace_sub *sub, fuse_req_t req,
 
 void trace_interrupt_signalled(void)
 {
+	struct parked_queue out;
+	parked_init(&out);
 	pthread_mutex_lock(&T.lock);
 	for (struct trace_sub *s = T.subs; s; s = s->next)
-		parked_drop(&s->readers, parked_undisturbed, EINTR);
+		parked_take(&s->readers, parked_undisturbed, &out);
 	pthread_mutex_unlock(&T.lock);
+	parked_answer(&out, EINTR);
 }
 
 void trace_abort_readers(void)
 {
+	struct parked_queue out;
+	struct answer *polls = NULL;
+	parked_init(&out);
 	pthread_mutex_lock(&T.lock);
 	T.stopped = true;
 	for (struct trace_sub *s = T.subs; s; s = s->next) {
-		parked_drop(&s->readers, NULL, ESHUTDOWN);
-		if (s->poll) { /* a poller reads, and learns it is over */
-			fuse_lowlevel_notify_poll(s->poll);
-			fuse_pollhandle_destroy(s->poll);
+		parked_take(&s->readers, NULL, &out);
+		/* a poller reads, and learns it is over */
+		if (s->poll && answer_add(&polls, NULL, s->poll, 0))
 			s->poll = NULL;
-		}
 	}
 	pthread_mutex_unlock(&T.lock);
+	parked_answer(&out, ESHUTDOWN);
+	send_answers(polls);
 }
 
 void trace_cleanup(void)
 {
+	pthread_mutex_lock(&T.lock);
+	T.waker_stop = true;
+	pthread_cond_signal(&T.work);
+	pthread_mutex_unlock(&T.lock);
+	if (T.waker_started)
+		pthread_join(T.waker, NULL);
 	pthread_mutex_lock(&T.lock);
 	while (T.subs) {
 		struct trace_sub *s = T.subs;

@@ -9,6 +9,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -522,6 +525,82 @@ START_TEST(blocked_reader_answered_at_stop)
 }
 END_TEST
 
+/* Pins the calling thread to CPU (mod the CPUs it may use). */
+static void pin(int cpu)
+{
+	cpu_set_t all, one;
+	sched_getaffinity(0, sizeof(all), &all);
+	int n = CPU_COUNT(&all), k = cpu % n;
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all) && k-- == 0)
+			CPU_SET(c, &one);
+	pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+}
+
+static atomic_bool busy_stop;
+
+/* Blocking reads of trace, from a thread on CPU (void *)N. */
+static void *busy_reader(void *arg)
+{
+	pin((int)(intptr_t)arg);
+	int fd = open(dpath(&d, "trace"), O_RDONLY);
+	char buf[4096];
+	while (fd >= 0 && !atomic_load(&busy_stop) &&
+	       read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return NULL;
+}
+
+/* 5000 nops on a context of its own, from a thread on CPU (void *)N. */
+static void *busy_writer(void *arg)
+{
+	pin((int)(intptr_t)arg);
+	int q = open(dpath(&d, "queue"), O_RDWR);
+	char lines[400], out[64];
+	for (int i = 0; i < 100; i++)
+		memcpy(lines + i * 4, "nop\n", 4);
+	FILE *in = fdopen(dup(q), "r");
+	for (int c = 0; q >= 0 && in && c < 50; c++) {
+		if (write(q, lines, sizeof(lines)) != (ssize_t)sizeof(lines))
+			break;
+		for (int i = 0; i < 100 && fgets(out, sizeof(out), in); i++)
+			;
+	}
+	if (in)
+		fclose(in);
+	close(q);
+	return NULL;
+}
+
+/*
+ * Readers blocked on trace while commands come in on every CPU: events
+ * raised in FUSE handlers on one CPU's queue must never answer a read
+ * parked on another's from inside the handler (each would wait for the
+ * other's queue). Everything finishes in time.
+ */
+START_TEST(busy_device_with_blocked_readers)
+{
+	pthread_t r[4], w[2];
+	atomic_store(&busy_stop, false);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&r[i], NULL, busy_reader, (void *)(intptr_t)i);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&w[i], NULL, busy_writer, (void *)(intptr_t)i);
+	for (int i = 0; i < 2; i++)
+		pthread_join(w[i], NULL);
+	atomic_store(&busy_stop, true);
+	char out[64];
+	run_line(&d, "nop", out, sizeof(out)); /* serving, and wakes readers */
+	ck_assert_str_eq(out, "1 ok nop 0");
+	for (int i = 0; i < 4; i++)
+		pthread_join(r[i], NULL);
+	const char *st = slurp(dpath(&d, "stats"));
+	ck_assert_msg(strstr(st, "commands_total 10001\n"), "%.400s", st);
+}
+END_TEST
+
 /* Read-only; O_NONBLOCK and poll() as for a pipe. */
 START_TEST(nonblocking_and_poll)
 {
@@ -559,6 +638,7 @@ int main(void)
 	    blocked_reader_killed_and_closed,
 	    blocked_reader_answered_at_stop,
 	    nonblocking_and_poll,
+	    busy_device_with_blocked_readers,
 	};
 	return run_suite(suite_with_daemon("trace", setup, teardown, 60, tests,
 					   sizeof(tests) / sizeof(tests[0])));

@@ -539,12 +539,14 @@ static void pin(int cpu)
 }
 
 static atomic_bool busy_stop;
+/* dpath() is not for threads: the paths are made before they start. */
+static char trace_path[1024], queue_path[1024];
 
 /* Blocking reads of trace, from a thread on CPU (void *)N. */
 static void *busy_reader(void *arg)
 {
 	pin((int)(intptr_t)arg);
-	int fd = open(dpath(&d, "trace"), O_RDONLY);
+	int fd = open(trace_path, O_RDONLY);
 	char buf[4096];
 	while (fd >= 0 && !atomic_load(&busy_stop) &&
 	       read(fd, buf, sizeof(buf)) > 0)
@@ -557,7 +559,7 @@ static void *busy_reader(void *arg)
 static void *busy_writer(void *arg)
 {
 	pin((int)(intptr_t)arg);
-	int q = open(dpath(&d, "queue"), O_RDWR);
+	int q = open(queue_path, O_RDWR);
 	char lines[400], out[64];
 	for (int i = 0; i < 100; i++)
 		memcpy(lines + i * 4, "nop\n", 4);
@@ -584,6 +586,8 @@ START_TEST(busy_device_with_blocked_readers)
 {
 	pthread_t r[4], w[2];
 	atomic_store(&busy_stop, false);
+	snprintf(trace_path, sizeof(trace_path), "%s", dpath(&d, "trace"));
+	snprintf(queue_path, sizeof(queue_path), "%s", dpath(&d, "queue"));
 	for (int i = 0; i < 4; i++)
 		pthread_create(&r[i], NULL, busy_reader, (void *)(intptr_t)i);
 	for (int i = 0; i < 2; i++)

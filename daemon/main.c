@@ -23,9 +23,11 @@
 #include "options.h"
 #include "reply.h"
 #include "scheduler.h"
+#include "parked.h"
 #include "service_notify.h"
 #include "stats.h"
 #include "topology.h"
+#include "trace.h"
 
 #define URING_PARAM "/sys/module/fuse/parameters/enable_uring"
 
@@ -83,6 +85,7 @@ static void *signal_main(void *arg)
 	sched_stop();
 	context_wait_read(2000);
 	context_abort_readers();
+	trace_abort_readers();
 	fuse_session_exit(dev->se); /* wakes the loop */
 	return NULL;
 }
@@ -91,7 +94,7 @@ static void *signal_watch_main(void *arg)
 {
 	(void)arg;
 	reply_thread_is_ours();
-	context_watch_signals();
+	parked_watch_run();
 	return NULL;
 }
 
@@ -143,7 +146,7 @@ static int serve(struct device *dev)
 		return -1;
 	}
 	if (pthread_create(&sigthread, NULL, signal_main, dev) != 0) {
-		context_watch_stop();
+		parked_watch_stop();
 		pthread_join(watchdog, NULL);
 		sched_stop();
 		reply_stop();
@@ -166,7 +169,7 @@ static int serve(struct device *dev)
 	 */
 	pthread_kill(sigthread, SIGTERM);
 	pthread_join(sigthread, NULL);
-	context_watch_stop();
+	parked_watch_stop();
 	pthread_join(watchdog, NULL);
 	reply_stop();
 	if (dev->no_passthrough) {
@@ -257,6 +260,7 @@ out_session:
 	sched_join(); /* only now: see sched_stop() */
 out:
 	vgpu_kernels_cleanup();
+	trace_cleanup();
 	tree_destroy();
 	for (int i = 0; i < TIER_COUNT; i++)
 		tier_close(dev.tiers[i]);

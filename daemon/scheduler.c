@@ -17,6 +17,7 @@
 #include "scheduler.h"
 #include "stats.h"
 #include "topology.h"
+#include "trace.h"
 
 static struct {
 	pthread_mutex_t lock;
@@ -298,9 +299,11 @@ void sched_submit(struct job *job)
 static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 {
 	stats_worker_kernel(w, job->cmd.spec->id);
+	trace_tile(job, w, tile, TRACE_TILE_STARTED);
 	uint64_t t0 = now_ns();
 	int rc = job->impl->run_tile(&job->launch, tile, job->ntiles);
 	uint64_t ns = now_ns() - t0;
+	trace_tile(job, w, tile, rc < 0 ? rc : 0);
 	stats_worker_busy(w, ns);
 	stats_worker_kernel(w, -1);
 	if (rc < 0) {

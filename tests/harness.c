@@ -1,6 +1,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,34 @@ void run_line(const struct daemon_proc *d, const char *line, char *buf,
 	queue_recv(fd, buf, len);
 	ck_assert_int_eq(pending[fd].len, 0);
 	close(fd);
+}
+
+pid_t spawn_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	       int (*fn)(void))
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (setgroups((size_t)ngroups, groups) < 0 ||
+		    setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(100);
+		_exit(fn());
+	}
+	return pid;
+}
+
+int child_status(pid_t pid)
+{
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
+}
+
+int as_user(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	    int (*fn)(void))
+{
+	return child_status(spawn_as(uid, gid, ngroups, groups, fn));
 }
 
 const char *slurp(const char *path)

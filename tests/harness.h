@@ -62,6 +62,18 @@ Suite *suite_with_daemon(const char *name, void (*setup)(void),
 /* Runs the suite; the exit status for main(). */
 int run_suite(Suite *s);
 
+/*
+ * Runs FN in a child process as UID/GID (with supplementary GROUPS) and
+ * returns the child's pid: spawn_as(), then child_status() for its exit
+ * status (100: it could not switch users; 101: it died of a signal).
+ * as_user() does both.
+ */
+pid_t spawn_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	       int (*fn)(void));
+int child_status(pid_t pid);
+int as_user(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	    int (*fn)(void));
+
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);
 double now_seconds(void);

@@ -30,23 +30,6 @@ static void teardown(void)
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 
-/* Runs FN as UID/GID (with supplementary GROUPS) in a child; its status. */
-static int as_user(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
-		   int (*fn)(void))
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (setgroups((size_t)ngroups, groups) < 0 ||
-		    setresgid(gid, gid, gid) < 0 ||
-		    setresuid(uid, uid, uid) < 0)
-			_exit(100);
-		_exit(fn());
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
-}
-
 /* Sends LINE as the current user; 0 if the completion starts with WANT. */
 static int expect(const char *line, const char *want)
 {

@@ -59,6 +59,21 @@ Suite *suite_with_daemon(const char *name, void (*setup)(void),
 /* Runs the suite; the exit status for main(). */
 int run_suite(Suite *s);
 
+/* The number on the first "KEY value" line of stats; aborts if none. */
+double stats_value(const struct daemon_proc *d, const char *key);
+/*
+ * Polls stats until its text contains NEEDLE (or, with WANT false, no longer
+ * does), for up to SECONDS; returns whether it did.
+ */
+bool stats_wait(const struct daemon_proc *d, const char *needle, bool want,
+		double seconds);
+/* The daemon's resident memory (VmRSS, KiB) and open file descriptors. */
+long daemon_rss_kb(const struct daemon_proc *d);
+int daemon_fd_count(const struct daemon_proc *d);
+
+/* Whether ERR is how the kernel answers for a FUSE daemon that died. */
+bool dead_mount_errno(int err);
+
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);
 double now_seconds(void);

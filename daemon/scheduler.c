@@ -10,6 +10,7 @@
 
 #include "context.h"
 #include "events.h"
+#include "fault_guard.h"
 #include "job.h"
 #include "log.h"
 #include "scheduler.h"
@@ -284,23 +285,50 @@ void sched_submit(struct job *job)
 	complete_list(done);
 }
 
+/* One tile, or the finish, of a job: what fault_guard_call runs. */
+struct kernel_step {
+	struct job *job;
+	uint32_t tile; /* UINT32_MAX: the finish */
+};
+
+static int run_step(void *arg)
+{
+	const struct kernel_step *st = arg;
+	struct job *job = st->job;
+	if (st->tile == UINT32_MAX)
+		return job->impl->finish(&job->launch, job->ntiles);
+	return job->impl->run_tile(&job->launch, st->tile, job->ntiles);
+}
+
+/* Fails JOB with RC unless it failed already (S.lock held, or alone). */
+static void fail_run(struct job *job, int rc)
+{
+	if (job->err)
+		return;
+	job->err = rc;
+	if (rc == -EFAULT)
+		snprintf(job->msg, sizeof(job->msg),
+			 "%s: a page of a buffer could not be provided "
+			 "(a hole punched into it, and the tier full)",
+			 job->cmd.spec->name);
+	else
+		snprintf(job->msg, sizeof(job->msg), "%s: kernel failed: %s",
+			 job->cmd.spec->name, strerror(-rc));
+}
+
 /* Runs a tile on worker W; returns how long it took (ns). */
 static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 {
 	stats_worker_kernel(w, job->cmd.spec->id);
 	uint64_t t0 = now_ns();
-	int rc = job->impl->run_tile(&job->launch, tile, job->ntiles);
+	struct kernel_step st = {job, tile};
+	int rc = fault_guard_call(run_step, &st);
 	uint64_t ns = now_ns() - t0;
 	stats_worker_busy(w, ns);
 	stats_worker_kernel(w, -1);
 	if (rc < 0) {
 		pthread_mutex_lock(&S.lock);
-		if (!job->err) {
-			job->err = rc;
-			snprintf(job->msg, sizeof(job->msg),
-				 "%s: kernel failed: %s", job->cmd.spec->name,
-				 strerror(-rc));
-		}
+		fail_run(job, rc);
 		pthread_mutex_unlock(&S.lock);
 	}
 	return ns;
@@ -309,13 +337,10 @@ static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 static void finish_job(struct job *job)
 {
 	if (!job->err && job->impl->finish) {
-		int rc = job->impl->finish(&job->launch, job->ntiles);
-		if (rc < 0) {
-			job->err = rc;
-			snprintf(job->msg, sizeof(job->msg),
-				 "%s: kernel failed: %s", job->cmd.spec->name,
-				 strerror(-rc));
-		}
+		struct kernel_step st = {job, UINT32_MAX};
+		int rc = fault_guard_call(run_step, &st);
+		if (rc < 0)
+			fail_run(job, rc);
 	}
 	job->t_end_ns = now_ns();
 }
@@ -394,6 +419,9 @@ static void *timer_main(void *arg)
 
 int sched_start(unsigned workers)
 {
+	int grc = fault_guard_install();
+	if (grc < 0)
+		return grc;
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* as now_ns() */

@@ -151,6 +151,49 @@ static void drop_ctx_readers(struct context *c,
 static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
 			     int err);
 
+/*
+ * Whether thread TID is exiting because of a signal (SIGKILL, a crash): its
+ * files are closed then by the kernel, not by the program. /proc's stat
+ * shows it while the thread exits: PF_EXITING in its flags, and the signal
+ * in the low bits of its exit code (a normal exit has them clear).
+ */
+static bool thread_killed(pid_t tid)
+{
+	char path[64], line[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t len = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[len] = '\0';
+	const char *p = strrchr(line, ')'); /* comm may hold anything */
+	if (!p)
+		return false;
+	/* fields 3 (state) onwards: flags is the 9th, exit_code the 52nd */
+	unsigned long long flags = 0, exit_code = 0;
+	char *end;
+	p++;
+	for (int field = 3; field <= 52 && *p; field++) {
+		unsigned long long v = strtoull(p + 1, &end, 10);
+		if (field == 9)
+			flags = v;
+		else if (field == 52)
+			exit_code = v;
+		p = strchr(p + 1, ' ');
+		if (!p)
+			break;
+	}
+	const unsigned long long pf_exiting = 0x4;
+	return (flags & pf_exiting) && (exit_code & 0x7f);
+}
+
+void context_flush(struct context *ctx, pid_t tid)
+{
+	atomic_store_explicit((_Atomic bool *)&ctx->closer_killed,
+			      thread_killed(tid), memory_order_relaxed);
+}
+
 void context_close(struct context *ctx)
 {
 	/*
@@ -165,7 +208,9 @@ void context_close(struct context *ctx)
 	ctx->done = NULL;
 	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
 	pthread_mutex_unlock(&ctx->lock);
-	sched_context_closed(ctx);
+	sched_context_closed(
+	    ctx, atomic_load_explicit((_Atomic bool *)&ctx->closer_killed,
+				      memory_order_relaxed));
 	context_put(ctx);
 }
 

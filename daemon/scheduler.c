@@ -523,9 +523,54 @@ static void mark_closed(struct context *ctx, struct job **released)
 	events_context_closed(ctx, released);
 }
 
-void sched_context_closed(struct context *ctx)
+static void cancel(struct job *job)
 {
-	context_hook(ctx, mark_closed);
+	if (job->err)
+		return;
+	job->err = -ECANCELED;
+	strcpy(job->msg, "its client was killed");
+}
+
+/*
+ * The client of CTX was killed (lock held): nobody is left to use what its
+ * commands compute. Its running command stops at its next tile (a wait
+ * stays, as for any closed context), its queued ones are cancelled.
+ */
+static void abandon(struct context *ctx, struct job **done)
+{
+	struct job *job = ctx->active;
+	if (job && !job->cmd.spec->control && job->next_tile < job->ntiles) {
+		cancel(job);
+		job->ntiles = job->next_tile;
+		ring_remove(ctx);
+		if (job->done_tiles == job->ntiles) {
+			/* no tile in flight, whose worker would complete it */
+			job->t_end_ns = now_ns();
+			set_active(ctx, NULL);
+			push_done(job, done);
+			running_done();
+		}
+	}
+	while (ctx->fifo_head) {
+		job = ctx->fifo_head;
+		ctx->fifo_head = job->next;
+		ctx->queued--;
+		cancel(job);
+		push_done(job, done);
+	}
+	ctx->fifo_tail = NULL;
+}
+
+void sched_context_closed(struct context *ctx, bool killed)
+{
+	struct job *released = NULL, *done = NULL;
+	pthread_mutex_lock(&S.lock);
+	mark_closed(ctx, &released);
+	if (killed)
+		abandon(ctx, &done);
+	release_and_activate(released, &done);
+	pthread_mutex_unlock(&S.lock);
+	complete_list(done);
 }
 
 void sched_context_gone(struct context *ctx)

@@ -167,23 +167,22 @@ static bool thread_killed(pid_t tid)
 	size_t len = fread(line, 1, sizeof(line) - 1, f);
 	fclose(f);
 	line[len] = '\0';
-	const char *p = strrchr(line, ')'); /* comm may hold anything */
+	char *p = strrchr(line, ')'); /* comm may hold anything */
 	if (!p)
 		return false;
 	/* fields 3 (state) onwards: flags is the 9th, exit_code the 52nd */
 	unsigned long long flags = 0, exit_code = 0;
-	char *end;
-	p++;
-	for (int field = 3; field <= 52 && *p; field++) {
-		unsigned long long v = strtoull(p + 1, &end, 10);
+	char *save = NULL;
+	int field = 3;
+	for (char *tok = strtok_r(p + 1, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), field++) {
 		if (field == 9)
-			flags = v;
+			flags = strtoull(tok, NULL, 10);
 		else if (field == 52)
-			exit_code = v;
-		p = strchr(p + 1, ' ');
-		if (!p)
-			break;
+			exit_code = strtoull(tok, NULL, 10);
 	}
+	if (field <= 52)
+		return false; /* a kernel without exit_code in stat */
 	const unsigned long long pf_exiting = 0x4;
 	return (flags & pf_exiting) && (exit_code & 0x7f);
 }

@@ -313,9 +313,9 @@ static int live_contexts(void)
 /*
  * The killed client: opens a context, makes its own buffers, maps one,
  * starts a long gemm and queues 100 commands behind it, says so on
- * READY, and waits to be killed.
+ * READY, and waits to be killed (or, when it must LEAVE, exits normally).
  */
-static void killed_client(int ready)
+static void killed_client(int ready, bool leave)
 {
 	const size_t bytes = (size_t)N * N * 4;
 	const char *names[] = {"mem/k/A", "mem/k/B", "mem/k/C", "mem/k/s"};
@@ -347,8 +347,17 @@ static void killed_client(int ready)
 	char c = 1;
 	if (write(ready, &c, 1) != 1)
 		_exit(6);
-	pause();
+	if (!leave)
+		pause();
 	_exit(0);
+}
+
+static void remove_client_buffers(void)
+{
+	const char *names[] = {"mem/k/A", "mem/k/B", "mem/k/C", "mem/k/s"};
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(unlink(dpath(&d, names[i])), 0);
+	ck_assert_int_eq(rmdir(dpath(&d, "mem/k")), 0);
 }
 
 /*
@@ -373,7 +382,7 @@ static void kill_a_client(int q)
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		killed_client(ready[1]);
+		killed_client(ready[1], false);
 	char c;
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
 	close(ready[0]);
@@ -404,16 +413,41 @@ static void kill_a_client(int q)
 	ck_assert_msg(gone < 3, "the context went after %.2f s", gone);
 	/* its buffers are files: they stay until removed, then go */
 	ck_assert_int_eq(stats_value(&d, "buffers"), 6);
-	const char *names[] = {"mem/k/A", "mem/k/B", "mem/k/C", "mem/k/s"};
-	for (int i = 0; i < 4; i++)
-		ck_assert_int_eq(unlink(dpath(&d, names[i])), 0);
-	ck_assert_int_eq(rmdir(dpath(&d, "mem/k")), 0);
+	remove_client_buffers();
 	ck_assert(stats_wait(&d, "buffers 2\n", true, 5));
 	ck_assert(stats_value(&d, "vram_ram_used_bytes") == used0);
 	for (int i = 0; i < 200 && daemon_fd_count(&d) != fds0; i++)
 		usleep(10000);
 	ck_assert_int_eq(daemon_fd_count(&d), fds0);
 }
+
+/*
+ * The same client exiting normally (no close, exit() does it): what it
+ * wrote still runs to the end, as for any closed context.
+ */
+START_TEST(client_exits_with_work_queued)
+{
+	int ready[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		killed_client(ready[1], true);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert(stats_wait(&d, "contexts 0\n", true, 60));
+	ck_assert_int_eq(stats_value(&d, "commands_failed"), 0);
+	ck_assert_int_eq(stats_value(&d, "kernel.gemm.count"), 1);
+	ck_assert_int_eq(stats_value(&d, "kernel.fill.count"), 100);
+	float v;
+	buf_read(&d, "k/s", &v, sizeof(v));
+	ck_assert(v == 99.0f);
+	remove_client_buffers();
+	close(ready[0]);
+	close(ready[1]);
+}
+END_TEST
 
 /* Four times: after the first, the daemon's memory stays where it was. */
 START_TEST(client_killed_mid_gemm)
@@ -535,7 +569,8 @@ int main(void)
 	const TTest *const tests[] = {
 	    shrink_refused_while_used,	     unlink_and_rename_while_used,
 	    mapped_buffer_shrunk_by_another, hole_punched_under_kernel,
-	    client_killed_mid_gemm,	     daemon_killed_mid_work,
+	    client_killed_mid_gemm,	     client_exits_with_work_queued,
+	    daemon_killed_mid_work,
 	};
 	return run_suite(suite_with_daemon("faults", setup, teardown, 120,
 					   tests,

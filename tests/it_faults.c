@@ -196,6 +196,14 @@ START_TEST(unlink_and_rename_while_used)
 }
 END_TEST
 
+enum { SIGBUS_EXIT = 77 };
+
+static void exit_on_sigbus(int sig)
+{
+	(void)sig;
+	_exit(SIGBUS_EXIT);
+}
+
 /*
  * One client maps a buffer, another shrinks it while no command uses it:
  * allowed. The mapping then ends at the new size (the mapper gets SIGBUS
@@ -226,6 +234,9 @@ START_TEST(mapped_buffer_shrunk_by_another)
 		if (p[0] != 0x5a || p[4095] != 0x5a)
 			_exit(4);
 		p[0] = 0x11;
+		/* a handler of its own: sanitizers would report and exit 1 */
+		struct sigaction sa = {.sa_handler = exit_on_sigbus};
+		sigaction(SIGBUS, &sa, NULL);
 		volatile unsigned char past = p[size - 1]; /* SIGBUS */
 		(void)past;
 		_exit(0);
@@ -236,7 +247,7 @@ START_TEST(mapped_buffer_shrunk_by_another)
 	ck_assert_int_eq(write(go[1], &c, 1), 1);
 	int status;
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == SIGBUS_EXIT,
 		      "status %#x", status);
 	unsigned char b[2];
 	buf_read(&d, "X", b, 2);
@@ -465,7 +476,7 @@ START_TEST(client_killed_mid_gemm)
 	for (int round = 0; round < 3; round++)
 		kill_a_client(q);
 	const long rss1 = daemon_rss_kb(&d);
-	ck_assert_msg(rss1 < rss0 + rss0 / 10,
+	ck_assert_msg(!DAEMON_RSS_MEANINGFUL || rss1 < rss0 + rss0 / 10,
 		      "RSS %ld KiB before, %ld KiB after", rss0, rss1);
 	close(q);
 }

@@ -368,7 +368,8 @@ static void *worker_main(void *arg)
 
 		pthread_mutex_lock(&S.lock);
 		ctx->vtime += ns;
-		if (++job->done_tiles < job->ntiles)
+		if (++job->done_tiles <
+		    (job->cut ? job->next_tile : job->ntiles))
 			continue;
 		pthread_mutex_unlock(&S.lock);
 		finish_job(job);
@@ -541,9 +542,10 @@ static void abandon(struct context *ctx, struct job **done)
 	struct job *job = ctx->active;
 	if (job && !job->cmd.spec->control && job->next_tile < job->ntiles) {
 		cancel(job);
-		job->ntiles = job->next_tile;
+		/* ntiles stays: tiles in flight still read it */
+		job->cut = true;
 		ring_remove(ctx);
-		if (job->done_tiles == job->ntiles) {
+		if (job->done_tiles == job->next_tile) {
 			/* no tile in flight, whose worker would complete it */
 			job->t_end_ns = now_ns();
 			set_active(ctx, NULL);

@@ -123,6 +123,12 @@ static void shrink_refused(const char *name)
 	errno = 0;
 	ck_assert_int_eq(open(dpath(&d, rel), O_RDWR | O_TRUNC), -1);
 	ck_assert_msg(errno == EBUSY, "O_TRUNC %s: %s", name, strerror(errno));
+	/* as cp and the shell's > open */
+	errno = 0;
+	ck_assert_int_eq(
+	    open(dpath(&d, rel), O_WRONLY | O_CREAT | O_TRUNC, 0644), -1);
+	ck_assert_msg(errno == EBUSY, "O_CREAT|O_TRUNC %s: %s", name,
+		      strerror(errno));
 	ck_assert_int_eq(size_of(rel), size);
 	/* growing is fine, and so is setting the size it has */
 	ck_assert_int_eq(ftruncate(fd, size + 4096), 0);

@@ -28,7 +28,6 @@ struct early_line {
 struct parked_write {
 	struct parked_write *next;
 	fuse_req_t req;
-	ssize_t result; /* once answered: the bytes taken, or -errno */
 	size_t size;
 	char data[];
 };
@@ -47,46 +46,7 @@ struct parked_read {
 	size_t size;
 	pid_t tid;
 	uint64_t since_ns;
-	/* once answered: LEN bytes of DATA, or ERR when DATA is NULL */
-	char *data;
-	size_t len;
-	int err;
 };
-
-/*
- * Answers decided under a lock, sent once every lock is released. A reply
- * to a request that came over io_uring, sent from any thread but that
- * ring's own, takes the ring's lock, which the ring's thread holds while it
- * runs handlers: were one of them waiting for a lock of ours (a read() on
- * the context whose completion a worker posts), neither would go on.
- */
-struct outbox {
-	struct parked_read *reads;
-	struct parked_write *writes;
-};
-
-static void outbox_send(struct outbox *o)
-{
-	while (o->reads) {
-		struct parked_read *pr = o->reads;
-		o->reads = pr->next;
-		if (pr->data)
-			fuse_reply_buf(pr->req, pr->data, pr->len);
-		else
-			fuse_reply_err(pr->req, pr->err);
-		free(pr->data);
-		free(pr);
-	}
-	while (o->writes) {
-		struct parked_write *w = o->writes;
-		o->writes = w->next;
-		if (w->result < 0)
-			fuse_reply_err(w->req, (int)-w->result);
-		else /* maybe short: the caller writes the rest */
-			fuse_reply_write(w->req, (size_t)w->result);
-		free(w);
-	}
-}
 
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -187,10 +147,9 @@ void context_put(struct context *ctx)
 }
 
 static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked_read *), int err,
-			     struct outbox *out);
+			     bool (*keep)(const struct parked_read *), int err);
 static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
-			     int err, struct outbox *out);
+			     int err);
 
 /*
  * Whether thread TID is exiting because of a signal (SIGKILL, a crash): its
@@ -240,10 +199,8 @@ void context_close(struct context *ctx)
 	 * Requests still parked here belong to a caller the kernel gave up on
 	 * (killed while blocked); they get an answer nobody reads, and go.
 	 */
-	struct outbox out = {0};
-	drop_ctx_writers(ctx, NULL, EBADF, &out);
-	drop_ctx_readers(ctx, NULL, EBADF, &out);
-	outbox_send(&out);
+	drop_ctx_writers(ctx, NULL, EBADF);
+	drop_ctx_readers(ctx, NULL, EBADF);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->closed = true;
 	free(ctx->done);
@@ -277,11 +234,8 @@ static void cred_of(fuse_req_t req, struct cred *cred)
 	cred->ngroups = -1;
 }
 
-/*
- * Takes waiting writes while there is room (submit_lock held); their
- * answers go to OUT.
- */
-static void resume_writers_locked(struct context *ctx, struct outbox *out)
+/* Answers waiting writes while there is room (submit_lock held). */
+static void resume_writers_locked(struct context *ctx)
 {
 	while (ctx->writers) {
 		struct parked_write *w = ctx->writers;
@@ -295,9 +249,11 @@ static void resume_writers_locked(struct context *ctx, struct outbox *out)
 		if (!ctx->writers)
 			ctx->writers_tail = &ctx->writers;
 		parked_changed(-1);
-		w->result = taken; /* < 0: a broken binary stream */
-		w->next = out->writes;
-		out->writes = w;
+		if (taken < 0) /* a broken binary stream */
+			fuse_reply_err(w->req, (int)-taken);
+		else /* maybe short: the caller writes the rest */
+			fuse_reply_write(w->req, (size_t)taken);
+		free(w);
 	}
 }
 
@@ -310,11 +266,9 @@ static void resume_writers(struct context *ctx)
 		(_Atomic(struct parked_write *) *)&ctx->writers,
 		memory_order_relaxed))
 		return;
-	struct outbox out = {0};
 	pthread_mutex_lock(&ctx->submit_lock);
-	resume_writers_locked(ctx, &out);
+	resume_writers_locked(ctx);
 	pthread_mutex_unlock(&ctx->submit_lock);
-	outbox_send(&out);
 }
 
 void context_write(struct context *ctx, fuse_req_t req, const char *data,
@@ -326,7 +280,6 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	}
 	struct cred cred;
 	cred_of(req, &cred);
-	struct outbox out = {0};
 	pthread_mutex_lock(&ctx->submit_lock);
 	/* Behind waiting writes nothing may overtake them. */
 	ssize_t taken =
@@ -355,19 +308,17 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 			 * yet: nothing would wake this one. Look again.
 			 */
 			atomic_thread_fence(memory_order_seq_cst);
-			resume_writers_locked(ctx, &out);
+			resume_writers_locked(ctx);
 		}
 	}
 	pthread_mutex_unlock(&ctx->submit_lock);
-	outbox_send(&out);
 }
 
 /*
- * Takes up to SIZE bytes of whole lines (or part of one line longer than
- * SIZE), or whole records; ctx->lock held, data available. Returns where
- * they are (valid until the lock is released) and sets *LEN.
+ * Moves up to SIZE bytes of whole lines (or part of one line longer than
+ * SIZE) into a reply for REQ; ctx->lock held, data available.
  */
-static const char *take_lines(struct context *ctx, size_t size, size_t *len)
+static void reply_lines(struct context *ctx, fuse_req_t req, size_t size)
 {
 	const char *p = ctx->done + ctx->done_off;
 	size_t avail = ctx->done_len - ctx->done_off, n = 0;
@@ -384,11 +335,10 @@ static const char *take_lines(struct context *ctx, size_t size, size_t *len)
 	}
 	if (n == 0 || ctx->binary)
 		n = size < avail ? size : avail;
+	fuse_reply_buf(req, p, n);
 	ctx->done_off += n;
 	if (ctx->done_off == ctx->done_len)
 		ctx->done_off = ctx->done_len = 0;
-	*len = n;
-	return p;
 }
 
 /* Whether commands of CTX are still to complete (ctx->lock held). */
@@ -413,10 +363,7 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 	pthread_mutex_lock(&ctx->lock);
 	bool taken = ctx->done_len > ctx->done_off;
 	if (taken) {
-		/* the caller's own request: its ring's thread answers it */
-		size_t n;
-		const char *p = take_lines(ctx, size, &n);
-		fuse_reply_buf(req, p, n);
+		reply_lines(ctx, req, size);
 	} else if (nonblock) {
 		fuse_reply_err(req, EAGAIN);
 	} else if (sched_stopping() && !completions_owed(ctx)) {
@@ -553,24 +500,12 @@ void context_post(struct context *ctx, const struct completion *c)
 	atomic_fetch_add_explicit(
 	    (_Atomic uint64_t *)(err ? &ctx->failed : &ctx->completed), 1,
 	    memory_order_relaxed);
-	struct outbox out = {0};
-	struct parked_read **tail = &out.reads;
 	pthread_mutex_lock(&ctx->lock);
 	post_in_order(ctx, seq, line, len);
 	while (ctx->readers && ctx->done_len > ctx->done_off) {
-		/* a copy, answered after the lock */
-		size_t n = ctx->done_len - ctx->done_off;
-		n = n < ctx->readers->size ? n : ctx->readers->size;
-		char *copy = malloc(n);
-		if (!copy)
-			break; /* it stays parked; a later read takes them */
 		struct parked_read *pr = pop_reader(ctx);
-		const char *p = take_lines(ctx, pr->size, &pr->len);
-		memcpy(copy, p, pr->len);
-		pr->data = copy;
-		pr->next = NULL;
-		*tail = pr;
-		tail = &pr->next;
+		reply_lines(ctx, pr->req, pr->size);
+		free(pr);
 	}
 	if (ctx->poll && ctx->done_len > ctx->done_off) {
 		fuse_lowlevel_notify_poll(ctx->poll);
@@ -578,7 +513,6 @@ void context_post(struct context *ctx, const struct completion *c)
 		ctx->poll = NULL;
 	}
 	pthread_mutex_unlock(&ctx->lock);
-	outbox_send(&out);
 }
 
 void context_complete(struct context *ctx, const struct job *job)
@@ -604,10 +538,9 @@ void context_for_each(void (*fn)(const struct context *, void *), void *arg)
 	pthread_mutex_unlock(&all_lock);
 }
 
-/* Parked readers of C for which KEEP returns false get ERR, in OUT. */
+/* Answers parked readers of C for which KEEP returns false with ERR. */
 static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked_read *), int err,
-			     struct outbox *out)
+			     bool (*keep)(const struct parked_read *), int err)
 {
 	pthread_mutex_lock(&c->lock);
 	for (struct parked_read **pp = &c->readers; *pp;) {
@@ -617,9 +550,8 @@ static void drop_ctx_readers(struct context *c,
 			continue;
 		}
 		*pp = pr->next;
-		pr->err = err;
-		pr->next = out->reads;
-		out->reads = pr;
+		fuse_reply_err(pr->req, err);
+		free(pr);
 		parked_changed(-1);
 	}
 	c->readers_tail = &c->readers;
@@ -630,12 +562,10 @@ static void drop_ctx_readers(struct context *c,
 
 static void drop_readers(bool (*keep)(const struct parked_read *), int err)
 {
-	struct outbox out = {0};
 	pthread_mutex_lock(&all_lock);
 	for (struct context *c = all_head; c; c = c->all_next)
-		drop_ctx_readers(c, keep, err, &out);
+		drop_ctx_readers(c, keep, err);
 	pthread_mutex_unlock(&all_lock);
-	outbox_send(&out);
 }
 
 static bool all_read(void)
@@ -663,7 +593,7 @@ void context_wait_read(unsigned timeout_ms)
  * of its own: submit_lock comes before a context's lock elsewhere.
  */
 static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
-			     int err, struct outbox *out)
+			     int err)
 {
 	pthread_mutex_lock(&c->submit_lock);
 	for (struct parked_write **pp = &c->writers; *pp;) {
@@ -673,9 +603,8 @@ static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
 			continue;
 		}
 		*pp = w->next;
-		w->result = -err;
-		w->next = out->writes;
-		out->writes = w;
+		fuse_reply_err(w->req, err);
+		free(w);
 		parked_changed(-1);
 	}
 	c->writers_tail = &c->writers;
@@ -686,12 +615,10 @@ static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
 
 static void drop_writers(bool (*keep)(fuse_req_t), int err)
 {
-	struct outbox out = {0};
 	pthread_mutex_lock(&all_lock);
 	for (struct context *c = all_head; c; c = c->all_next)
-		drop_ctx_writers(c, keep, err, &out);
+		drop_ctx_writers(c, keep, err);
 	pthread_mutex_unlock(&all_lock);
-	outbox_send(&out);
 }
 
 void context_abort_readers(void)

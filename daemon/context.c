@@ -125,6 +125,48 @@ static void take_ctx_writers(struct context *c,
 			     bool (*keep)(const struct parked *),
 			     struct parked_queue *out);
 
+/*
+ * Whether thread TID is exiting because of a signal (SIGKILL, a crash): its
+ * files are closed then by the kernel, not by the program. /proc's stat
+ * shows it while the thread exits: PF_EXITING in its flags, and the signal
+ * in the low bits of its exit code (a normal exit has them clear).
+ */
+static bool thread_killed(pid_t tid)
+{
+	char path[64], line[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t len = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[len] = '\0';
+	char *p = strrchr(line, ')'); /* comm may hold anything */
+	if (!p)
+		return false;
+	/* fields 3 (state) onwards: flags is the 9th, exit_code the 52nd */
+	unsigned long long flags = 0, exit_code = 0;
+	char *save = NULL;
+	int field = 3;
+	for (char *tok = strtok_r(p + 1, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), field++) {
+		if (field == 9)
+			flags = strtoull(tok, NULL, 10);
+		else if (field == 52)
+			exit_code = strtoull(tok, NULL, 10);
+	}
+	if (field <= 52)
+		return false; /* a kernel without exit_code in stat */
+	const unsigned long long pf_exiting = 0x4;
+	return (flags & pf_exiting) && (exit_code & 0x7f);
+}
+
+void context_flush(struct context *ctx, pid_t tid)
+{
+	atomic_store_explicit((_Atomic bool *)&ctx->closer_killed,
+			      thread_killed(tid), memory_order_relaxed);
+}
+
 void context_close(struct context *ctx)
 {
 	/*
@@ -143,7 +185,9 @@ void context_close(struct context *ctx)
 	ctx->done = NULL;
 	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
 	pthread_mutex_unlock(&ctx->lock);
-	sched_context_closed(ctx);
+	sched_context_closed(
+	    ctx, atomic_load_explicit((_Atomic bool *)&ctx->closer_killed,
+				      memory_order_relaxed));
 	context_put(ctx);
 }
 

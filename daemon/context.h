@@ -62,6 +62,9 @@ struct context {
 	struct context *wake_next; /* to activate (scheduler's work list) */
 	struct signaller *signals; /* events it has written a signal for */
 	bool sched_closed;	   /* the file is closed */
+	/* The last close() of the file came from a process dying of a signal
+	 * (set at each flush). */
+	bool closer_killed;
 
 	/* Counters for stats (updated with atomics). */
 	uint64_t submitted, completed, failed;
@@ -79,8 +82,14 @@ void context_set_limits(unsigned max_inflight);
 /* A new context for the process behind REQ; NULL when out of memory. */
 struct context *context_open(fuse_req_t req);
 /*
- * The file was closed: drop completions, let submitted commands finish;
- * the context goes away with its last job.
+ * close() of the file by thread TID (FUSE flush): notes whether its process
+ * is dying of a signal.
+ */
+void context_flush(struct context *ctx, pid_t tid);
+/*
+ * The file was closed: drop completions, let submitted commands finish —
+ * unless the last close came from a killed process, whose commands are
+ * cancelled; the context goes away with its last job.
  */
 void context_close(struct context *ctx);
 void context_get(struct context *ctx);

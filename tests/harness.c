@@ -1,4 +1,5 @@
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -236,6 +237,57 @@ const char *slurp(const char *path)
 	close(fd);
 	buf[used] = '\0';
 	return buf;
+}
+
+double stats_value(const struct daemon_proc *d, const char *key)
+{
+	const char *st = slurp(dpath(d, "stats"));
+	size_t klen = strlen(key);
+	for (const char *p = st; p && *p;
+	     p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, key, klen) == 0 && p[klen] == ' ')
+			return strtod(p + klen + 1, NULL);
+	ck_abort_msg("stats has no %s:\n%s", key, st);
+	return -1;
+}
+
+bool stats_wait(const struct daemon_proc *d, const char *needle, bool want,
+		double seconds)
+{
+	double until = now_seconds() + seconds;
+	do {
+		if ((strstr(slurp(dpath(d, "stats")), needle) != NULL) == want)
+			return true;
+		usleep(5000);
+	} while (now_seconds() < until);
+	return false;
+}
+
+long daemon_rss_kb(const struct daemon_proc *d)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)d->pid);
+	const char *rss = strstr(slurp(path), "VmRSS:");
+	ck_assert_ptr_nonnull(rss);
+	return atol(rss + 6);
+}
+
+int daemon_fd_count(const struct daemon_proc *d)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
+	DIR *dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(dir));)
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+bool dead_mount_errno(int err)
+{
+	return err == ENOTCONN || err == ECONNABORTED || err == ECANCELED;
 }
 
 Suite *suite_with_daemon(const char *name, void (*setup)(void),

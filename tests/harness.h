@@ -73,6 +73,29 @@ pid_t spawn_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 int child_status(pid_t pid);
 int as_user(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 	    int (*fn)(void));
+/* The number on the first "KEY value" line of stats; aborts if none. */
+double stats_value(const struct daemon_proc *d, const char *key);
+/*
+ * Polls stats until its text contains NEEDLE (or, with WANT false, no longer
+ * does), for up to SECONDS; returns whether it did.
+ */
+bool stats_wait(const struct daemon_proc *d, const char *needle, bool want,
+		double seconds);
+/*
+ * The daemon's resident memory (VmRSS, KiB) and open file descriptors.
+ * Under AddressSanitizer (the Asan build) RSS says nothing about leaks,
+ * which ASan reports itself: its quarantine keeps freed memory resident.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define DAEMON_RSS_MEANINGFUL false
+#else
+#define DAEMON_RSS_MEANINGFUL true
+#endif
+long daemon_rss_kb(const struct daemon_proc *d);
+int daemon_fd_count(const struct daemon_proc *d);
+
+/* Whether ERR is how the kernel answers for a FUSE daemon that died. */
+bool dead_mount_errno(int err);
 
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);

@@ -520,8 +520,7 @@ static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	if (ino == INO_QUEUE)
-		context_flush((struct context *)(uintptr_t)fi->fh,
-			      fuse_req_ctx(req)->pid);
+		context_flush(fh_obj(fi), fuse_req_ctx(req)->pid);
 	fuse_reply_err(req, 0);
 }
 

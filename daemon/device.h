@@ -13,6 +13,8 @@ struct device {
 	const struct options *opts;
 	struct ram_tier *ram;
 	struct fuse_session *se;
+	/* Each buffer holds a file descriptor: at most this many (statfs). */
+	uint64_t max_buffers;
 	bool passthrough;    /* the kernel agreed to FUSE passthrough */
 	bool no_passthrough; /* ...or refused it: the daemon must stop */
 	bool uring;	     /* FUSE over io_uring requested */

@@ -4,6 +4,7 @@
  * here the tree and the RAM tier are kept consistent.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +33,25 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 		return NULL;
 	}
 	int fd = -1;
+	if (kind == NK_BUF &&
+	    node_count_buffers() >= fs_device(req)->max_buffers) {
+		static bool said;
+		if (!said)
+			log_warn("%llu buffers: as many as the daemon's file "
+				 "descriptor limit allows (raise its "
+				 "LimitNOFILE); creating more fails with "
+				 "ENOSPC",
+				 (unsigned long long)node_count_buffers());
+		said = true;
+		*err = ENOSPC;
+		return NULL;
+	}
 	if (kind == NK_BUF) {
 		fd = ram_tier_create(fs_device(req)->ram);
 		if (fd < 0) {
-			*err = -fd;
+			/* the daemon's table, not the caller's: the device is
+			 * out of buffers */
+			*err = fd == -EMFILE ? ENOSPC : -fd;
 			return NULL;
 		}
 	}
@@ -275,4 +291,40 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		fuse_reply_err(req, err);
 	else
 		fuse_reply_attr(req, &st, ATTR_TIMEOUT);
+}
+
+/*
+ * fallocate on a buffer: reserving memory (with or without growing) goes
+ * to the RAM tier, like a truncate that grows; punching a hole is refused
+ * while a command uses the buffer, like shrinking.
+ */
+void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+		  off_t length, struct fuse_file_info *fi)
+{
+	(void)fi;
+	int err = 0;
+	uint64_t end;
+	if (offset < 0 || length <= 0 ||
+	    __builtin_add_overflow((uint64_t)offset, (uint64_t)length, &end) ||
+	    end > (uint64_t)INT64_MAX) {
+		fuse_reply_err(req, offset < 0 || length <= 0 ? EINVAL : EFBIG);
+		return;
+	}
+	bool punch = mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+	if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE && !punch) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	if (!n || n->kind != NK_BUF)
+		err = n ? EISDIR : ENOENT;
+	else if (punch && n->busy)
+		err = EBUSY; /* a command computes on these pages */
+	else if (fallocate(n->fd, mode, offset, length) < 0)
+		err = errno;
+	else
+		node_touch(n, true);
+	pthread_mutex_unlock(&tree_lock);
+	fuse_reply_err(req, err);
 }

@@ -492,10 +492,12 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 	sv.f_bsize = sv.f_frsize = 4096;
 	sv.f_blocks = cap / 4096;
 	sv.f_bfree = sv.f_bavail = used < cap ? (cap - used) / 4096 : 0;
+	/* Inodes: buffers, as many as the daemon may hold open (df -i). */
 	pthread_mutex_lock(&tree_lock);
-	sv.f_files = node_count_buffers() + 1000000;
+	uint64_t bufs = node_count_buffers();
 	pthread_mutex_unlock(&tree_lock);
-	sv.f_ffree = sv.f_favail = 1000000;
+	sv.f_files = dev->max_buffers > bufs ? dev->max_buffers : bufs;
+	sv.f_ffree = sv.f_favail = sv.f_files - bufs;
 	sv.f_namemax = 255;
 	fuse_reply_statfs(req, &sv);
 }
@@ -523,5 +525,6 @@ const struct fuse_lowlevel_ops device_ops = {
     .readdir = fs_readdir,
     .releasedir = fs_releasedir,
     .statfs = fs_statfs,
+    .fallocate = fs_fallocate,
     .poll = fs_poll,
 };

@@ -89,14 +89,18 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			    strerror(errno));
 	info->id = n->ino;
 	info->size = (uint64_t)st.st_size;
-	/* Output pages must exist now: a hole filled by a kernel when the
-	 * tier is full would fault (SIGBUS) inside the daemon. */
-	if (want & PERM_W) {
-		int rc = ram_tier_populate_node(n, &st);
-		if (rc < 0)
-			return fail(job, rc, "%s: %s: the RAM tier is full",
-				    k->name, a->name);
-	}
+	/*
+	 * Every page must exist now, inputs' too: a kernel touching a hole
+	 * (left by a sparse write) when the tier is full would fault (SIGBUS)
+	 * inside the daemon; reading a hole of a shared mapping allocates.
+	 */
+	int rc = ram_tier_populate_node(n, &st);
+	if (rc < 0)
+		return fail(job, rc,
+			    "%s: %s: the RAM tier is full (the buffer has "
+			    "unallocated pages: it was written sparsely or "
+			    "grown by writing past its end)",
+			    k->name, a->name);
 	job->bufs[i] = n;
 	job->nbufs++;
 	n->busy++;

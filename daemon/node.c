@@ -6,6 +6,7 @@
 #include <vgpufs/catalog.h>
 
 #include "bufmap.h"
+#include "mem_trim.h"
 #include "node.h"
 
 pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -17,6 +18,7 @@ static struct {
 	size_t size, count; /* both tables have SIZE slots */
 	uint64_t next_ino;
 	uint64_t buffers;
+	struct mem_watermark mark; /* of count */
 } tree;
 
 static size_t ino_slot(uint64_t ino)
@@ -250,6 +252,7 @@ struct node *node_create(struct node *dir, const char *name,
 	child_link(dir, n);
 	hash_insert(n);
 	tree.count++;
+	mem_trim_count(&tree.mark, tree.count);
 	if (kind == NK_BUF)
 		tree.buffers++;
 	node_touch(dir, true);
@@ -294,6 +297,7 @@ void node_release_if_unused(struct node *n)
 	if (n->kind == NK_BUF)
 		tree.buffers--;
 	free_node(n);
+	mem_trim_count(&tree.mark, tree.count);
 }
 
 struct node *node_resolve(const char *path, size_t len, struct cred *cred,

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "job.h"
 #include "log.h"
+#include "page_guard.h"
 #include "scheduler.h"
 #include "stats.h"
 #include "topology.h"
@@ -289,13 +290,23 @@ static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 {
 	stats_worker_kernel(w, job->cmd.spec->id);
 	uint64_t t0 = now_ns();
+	page_guard_enter(job);
 	int rc = job->impl->run_tile(&job->launch, tile, job->ntiles);
+	bool lost = page_guard_leave();
 	uint64_t ns = now_ns() - t0;
 	stats_worker_busy(w, ns);
 	stats_worker_kernel(w, -1);
-	if (rc < 0) {
+	if (rc < 0 || lost) {
 		pthread_mutex_lock(&S.lock);
-		if (!job->err) {
+		if (!job->err && lost) {
+			job->err = -ENOSPC;
+			snprintf(
+			    job->msg, sizeof(job->msg),
+			    "%s: pages of a buffer were removed while the "
+			    "command ran (a hole punched with the RAM tier "
+			    "full): its results are lost",
+			    job->cmd.spec->name);
+		} else if (!job->err) {
 			job->err = rc;
 			snprintf(job->msg, sizeof(job->msg),
 				 "%s: kernel failed: %s", job->cmd.spec->name,

@@ -10,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bufmap.h"
 #include "fs_internal.h"
 #include "log.h"
+#include "quota.h"
 #include "ram_tier.h"
 
 static bool is_mem_dir(const struct node *n)
@@ -46,8 +48,10 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 		*err = ENOSPC;
 		return NULL;
 	}
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	struct user_tier *ut = NULL;
 	if (kind == NK_BUF) {
-		fd = ram_tier_create(fs_device(req)->ram);
+		fd = quota_create(fc->uid, &ut);
 		if (fd < 0) {
 			/* the daemon's table, not the caller's: the device is
 			 * out of buffers */
@@ -55,15 +59,16 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 			return NULL;
 		}
 	}
-	const struct fuse_ctx *fc = fuse_req_ctx(req);
 	struct node *n = node_create(dir, name, kind, mode, fc->uid, fc->gid);
 	if (!n) {
 		*err = errno;
 		if (fd >= 0)
 			close(fd);
+		quota_put(ut);
 		return NULL;
 	}
 	n->fd = fd;
+	n->quota = ut;
 	n->nlookup++;
 	return n;
 }
@@ -241,11 +246,41 @@ int fs_buffer_resize(fuse_req_t req, struct node *n, uint64_t size)
 	/* A queued or running command computes on this memory. */
 	if (size < (uint64_t)st.st_size && n->busy)
 		return EBUSY;
-	int rc = ram_tier_resize(fs_device(req)->ram, n->fd,
-				 (uint64_t)st.st_size, size);
+	int rc =
+	    quota_error(n->quota, ram_tier_resize(fs_device(req)->ram, n->fd,
+						  (uint64_t)st.st_size, size));
 	if (rc == 0)
 		node_touch(n, true);
 	return -rc;
+}
+
+/*
+ * Under --user-quota a buffer's memory is in its owner's part of the
+ * tier: a new owner needs the buffer moved there, which is possible only
+ * while it holds no memory (else EPERM) and nobody has it open (EBUSY).
+ */
+static int buffer_set_owner(struct node *n, uid_t uid)
+{
+	if (n->kind != NK_BUF || uid == n->uid || !quota_limit())
+		return 0;
+	struct stat st;
+	if (fstat(n->fd, &st) < 0)
+		return errno;
+	if (st.st_size || st.st_blocks)
+		return EPERM;
+	if (n->opens || n->busy)
+		return EBUSY;
+	struct user_tier *ut;
+	int fd = quota_create(uid, &ut);
+	if (fd < 0)
+		return -quota_error(ut, fd);
+	close(n->fd);
+	quota_put(n->quota);
+	bufmap_put(n->map);
+	n->map = NULL;
+	n->fd = fd;
+	n->quota = ut;
+	return 0;
 }
 
 static void set_time(struct timespec *t, const struct timespec *given, bool now)
@@ -268,6 +303,8 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		err = ENOENT;
 	else if (n->kind != NK_BUF && n->kind != NK_DIR)
 		err = EPERM; /* the fixed files are part of the device */
+	if (!err && (to_set & FUSE_SET_ATTR_UID))
+		err = buffer_set_owner(n, attr->st_uid);
 	if (!err && (to_set & FUSE_SET_ATTR_SIZE))
 		err = fs_buffer_resize(req, n, (uint64_t)attr->st_size);
 	if (!err) {
@@ -322,7 +359,7 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	else if (punch && n->busy)
 		err = EBUSY; /* a command computes on these pages */
 	else if (fallocate(n->fd, mode, offset, length) < 0)
-		err = errno;
+		err = -quota_error(n->quota, -errno);
 	else
 		node_touch(n, true);
 	pthread_mutex_unlock(&tree_lock);

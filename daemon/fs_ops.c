@@ -19,6 +19,7 @@
 #include "context.h"
 #include "fs_internal.h"
 #include "log.h"
+#include "quota.h"
 #include "ram_tier.h"
 #include "stats.h"
 
@@ -487,11 +488,14 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 	(void)ino;
 	struct device *dev = fs_device(req);
 	uint64_t cap = ram_tier_capacity(dev->ram),
-		 used = ram_tier_used(dev->ram);
+		 used = quota_tier_used(dev->ram);
 	struct statvfs sv = {0};
 	sv.f_bsize = sv.f_frsize = 4096;
 	sv.f_blocks = cap / 4096;
-	sv.f_bfree = sv.f_bavail = used < cap ? (cap - used) / 4096 : 0;
+	uint64_t free = used < cap ? cap - used : 0;
+	sv.f_bfree = free / 4096;
+	/* what the caller may use: under quotas, their own part */
+	sv.f_bavail = quota_avail(fuse_req_ctx(req)->uid, free) / 4096;
 	/* Inodes: buffers, as many as the daemon may hold open (df -i). */
 	pthread_mutex_lock(&tree_lock);
 	uint64_t bufs = node_count_buffers();

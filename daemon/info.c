@@ -4,6 +4,7 @@
 #include <vgpufs/catalog.h>
 
 #include "device.h"
+#include "quota.h"
 #include "ram_tier.h"
 #include "scheduler.h"
 #include "text_buf.h"
@@ -22,7 +23,7 @@ char *info_render(const struct device *dev, size_t *len)
 	tb_printf(&tb, "tier.ram.capacity: %llu\n",
 		  (unsigned long long)ram_tier_capacity(dev->ram));
 	tb_printf(&tb, "tier.ram.used: %llu\n",
-		  (unsigned long long)ram_tier_used(dev->ram));
+		  (unsigned long long)quota_tier_used(dev->ram));
 	tb_printf(&tb, "transport: %s\n",
 		  dev->uring_seen ? "fuse-io_uring" : "fuse");
 	tb_printf(&tb, "passthrough: %s\n", dev->passthrough ? "yes" : "no");

@@ -11,6 +11,7 @@
 #include "context.h"
 #include "job.h"
 #include "node.h"
+#include "quota.h"
 #include "ram_tier.h"
 
 uint64_t now_ns(void)
@@ -94,7 +95,13 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 	 * (left by a sparse write) when the tier is full would fault (SIGBUS)
 	 * inside the daemon; reading a hole of a shared mapping allocates.
 	 */
-	int rc = ram_tier_populate_node(n, &st);
+	int rc = quota_error(n->quota, ram_tier_populate_node(n, &st));
+	if (rc == -EDQUOT)
+		return fail(job, rc,
+			    "%s: %s: the owner's quota (--user-quota) is full "
+			    "(the buffer has unallocated pages: it was written "
+			    "sparsely or grown by writing past its end)",
+			    k->name, a->name);
 	if (rc < 0)
 		return fail(job, rc,
 			    "%s: %s: the RAM tier is full (the buffer has "

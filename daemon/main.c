@@ -23,6 +23,7 @@
 #include "node.h"
 #include "options.h"
 #include "page_guard.h"
+#include "quota.h"
 #include "ram_tier.h"
 #include "scheduler.h"
 #include "stats.h"
@@ -215,6 +216,7 @@ int main(int argc, char **argv)
 			(unsigned long long)opts.vram_bytes);
 		return 1;
 	}
+	quota_init(dev.ram, opts.vram_bytes, opts.user_quota);
 	stats_init();
 	vgpu_kernels_init();
 	context_set_limits(opts.queue_depth);
@@ -244,6 +246,7 @@ out_session:
 out:
 	vgpu_kernels_cleanup();
 	tree_destroy();
+	quota_cleanup();
 	ram_tier_close(dev.ram);
 	log_info("stopped");
 	return status;

@@ -7,6 +7,7 @@
 
 #include "bufmap.h"
 #include "mem_trim.h"
+#include "quota.h"
 #include "node.h"
 
 pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -183,6 +184,7 @@ static void free_node(struct node *n)
 {
 	if (n->fd >= 0)
 		close(n->fd);
+	quota_put(n->quota);
 	bufmap_put(n->map);
 	free(n->name);
 	free(n);

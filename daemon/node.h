@@ -62,9 +62,10 @@ struct node {
 	bool unlinked;
 
 	/* NK_BUF */
-	int fd;		    /* backing file in the RAM tier */
-	int backing_id;	    /* passthrough id while opens > 0, else 0 */
-	struct bufmap *map; /* the daemon's mapping, for kernels */
+	int fd;			 /* backing file in the RAM tier */
+	struct user_tier *quota; /* its owner's part of the tier, or NULL */
+	int backing_id;		 /* passthrough id while opens > 0, else 0 */
+	struct bufmap *map;	 /* the daemon's mapping, for kernels */
 	/* NK_KERNEL_DOC */
 	unsigned kernel_id;
 };

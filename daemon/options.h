@@ -9,6 +9,7 @@ struct options {
 	char mountpoint[4096];
 	char name[64];	     /* device name shown in info: basename */
 	uint64_t vram_bytes; /* RAM tier capacity */
+	uint64_t user_quota; /* bytes of the RAM tier per user; 0: none */
 	unsigned workers;    /* kernel worker threads */
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */

@@ -113,6 +113,22 @@ uint64_t ram_tier_capacity(const struct ram_tier *t)
 	return t->capacity;
 }
 
+int ram_tier_set_size(struct ram_tier *t, uint64_t size)
+{
+	int fs = fspick(t->mnt_fd, "", FSPICK_EMPTY_PATH | FSPICK_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	char text[32];
+	/* 0 would mean no limit: a page at least */
+	snprintf(text, sizeof(text), "%" PRIu64, size < 4096 ? 4096 : size);
+	int rc = 0;
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", text, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)
+		rc = -errno;
+	close(fs);
+	return rc;
+}
+
 uint64_t ram_tier_used(const struct ram_tier *t)
 {
 	struct statfs st;

@@ -6,6 +6,7 @@
 #include "context.h"
 #include "job.h"
 #include "node.h"
+#include "quota.h"
 #include "ram_tier.h"
 #include "scheduler.h"
 #include "stats.h"
@@ -139,7 +140,9 @@ int stats_snapshot(struct stats_snapshot *s, const struct ram_tier *ram,
 	pthread_mutex_lock(&tree_lock);
 	s->buffers = node_count_buffers();
 	pthread_mutex_unlock(&tree_lock);
-	s->ram_used = ram_tier_used(ram);
+	s->ram_used = quota_tier_used(ram);
+	s->quota = quota_limit();
+	s->nusers = quota_list(viewer, s->users, STATS_USERS_MAX);
 	s->ram_capacity = ram_tier_capacity(ram);
 	s->unparsed = atomic_load(&st.errors_unparsed);
 	for (unsigned id = 0; id < VGPU_K_COUNT; id++)

@@ -11,7 +11,10 @@
 
 #include <vgpufs/catalog.h>
 
+#include "quota.h"
+
 #define STATS_WORKERS_MAX 1024 /* as --workers allows */
+#define STATS_USERS_MAX	  256  /* users with a quota shown */
 
 struct job;
 struct ram_tier;
@@ -51,6 +54,10 @@ struct stats_snapshot {
 	int64_t contexts_all, blocked_readers;
 	uint64_t buffers, ram_used, ram_capacity;
 	uint64_t unparsed; /* failed inputs that named no kernel */
+	/* --user-quota: each user's part (VIEWER's own, or all for root) */
+	uint64_t quota;
+	struct quota_use users[STATS_USERS_MAX];
+	size_t nusers;
 	struct stats_kernel kernel[VGPU_K_COUNT];
 	/* the contexts VIEWER may see: its own, or all for root */
 	struct stats_context *ctx;

@@ -79,6 +79,11 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 		tb_printf(&tb, "kernel.%s.flops %llu\n", n, U(k->flops));
 		tb_printf(&tb, "kernel.%s.bytes %llu\n", n, U(k->bytes));
 	}
+	if (s->quota)
+		tb_printf(&tb, "user_quota_bytes %llu\n", U(s->quota));
+	for (size_t i = 0; i < s->nusers; i++)
+		tb_printf(&tb, "user.%u.bytes %llu\n",
+			  (unsigned)s->users[i].uid, U(s->users[i].used));
 	for (size_t i = 0; i < s->nctx; i++) {
 		const struct stats_context *c = &s->ctx[i];
 		tb_printf(&tb,
@@ -222,6 +227,17 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 			tb_printf(&tb, "%s{uid=\"%u\"} %.*f\n",
 				  user_fields[f].name, (unsigned)users[i].uid,
 				  f == U_BUSY_S ? 6 : 0, users[i].v[f]);
+	}
+	if (s->quota) {
+		family(&tb, "vgpu_user_bytes", "gauge",
+		       "RAM tier bytes of a user's buffers (--user-quota).");
+		for (size_t i = 0; i < s->nusers; i++)
+			tb_printf(&tb, "vgpu_user_bytes{uid=\"%u\"} %llu\n",
+				  (unsigned)s->users[i].uid,
+				  U(s->users[i].used));
+		family(&tb, "vgpu_user_quota_bytes", "gauge",
+		       "RAM tier bytes each user but root may use.");
+		tb_printf(&tb, "vgpu_user_quota_bytes %llu\n", U(s->quota));
 	}
 	*len = tb.len;
 	return tb_take(&tb);

@@ -1,5 +1,6 @@
 #include <check.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -266,4 +267,20 @@ long raise_fd_limit(long n)
 	rl.rlim_cur = rl.rlim_max;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	return (long)rl.rlim_cur;
+}
+
+int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	   int (*fn)(void))
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgroups((size_t)ngroups, groups) < 0 ||
+		    setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(100);
+		_exit(fn());
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
 }

@@ -73,6 +73,13 @@ long daemon_fd_count(const struct daemon_proc *d);
  */
 long raise_fd_limit(long n);
 
+/*
+ * Runs FN in a child as UID/GID with supplementary GROUPS (NGROUPS of
+ * them); returns its exit status (100: could not switch, 101: it died).
+ */
+int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	   int (*fn)(void));
+
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);
 double now_seconds(void);

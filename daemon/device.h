@@ -13,7 +13,10 @@ struct device {
 	const struct options *opts;
 	struct ram_tier *ram;
 	struct fuse_session *se;
-	/* Each buffer holds a file descriptor: at most this many (statfs). */
+	/*
+	 * Each buffer holds a file descriptor: at most this many buffers and
+	 * directories together (statfs's inodes).
+	 */
 	uint64_t max_buffers;
 	bool passthrough;    /* the kernel agreed to FUSE passthrough */
 	bool no_passthrough; /* ...or refused it: the daemon must stop */

@@ -35,15 +35,14 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 		return NULL;
 	}
 	int fd = -1;
-	if (kind == NK_BUF &&
-	    node_count_buffers() >= fs_device(req)->max_buffers) {
+	if (node_count_mem() >= fs_device(req)->max_buffers) {
 		static bool said;
 		if (!said)
-			log_warn("%llu buffers: as many as the daemon's file "
-				 "descriptor limit allows (raise its "
-				 "LimitNOFILE); creating more fails with "
+			log_warn("%llu buffers and directories: as many as the "
+				 "daemon's file descriptor limit allows (raise "
+				 "its LimitNOFILE); creating more fails with "
 				 "ENOSPC",
-				 (unsigned long long)node_count_buffers());
+				 (unsigned long long)node_count_mem());
 		said = true;
 		*err = ENOSPC;
 		return NULL;

@@ -496,9 +496,10 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 	sv.f_bfree = free / 4096;
 	/* what the caller may use: under quotas, their own part */
 	sv.f_bavail = quota_avail(fuse_req_ctx(req)->uid, free) / 4096;
-	/* Inodes: buffers, as many as the daemon may hold open (df -i). */
+	/* Inodes: buffers and directories, as many as the daemon may hold
+	 * (df -i). */
 	pthread_mutex_lock(&tree_lock);
-	uint64_t bufs = node_count_buffers();
+	uint64_t bufs = node_count_mem();
 	pthread_mutex_unlock(&tree_lock);
 	sv.f_files = dev->max_buffers > bufs ? dev->max_buffers : bufs;
 	sv.f_ffree = sv.f_favail = sv.f_files - bufs;

@@ -19,6 +19,7 @@ static struct {
 	size_t size, count; /* both tables have SIZE slots */
 	uint64_t next_ino;
 	uint64_t buffers;
+	uint64_t fixed; /* nodes of the device itself: count - fixed in mem/ */
 	struct mem_watermark mark; /* of count */
 } tree;
 
@@ -177,6 +178,7 @@ int tree_init(void)
 			return -ENOMEM;
 		doc->kernel_id = id;
 	}
+	tree.fixed = tree.count;
 	return 0;
 }
 
@@ -353,4 +355,9 @@ void node_touch(struct node *n, bool modified)
 uint64_t node_count_buffers(void)
 {
 	return tree.buffers;
+}
+
+uint64_t node_count_mem(void)
+{
+	return tree.count - tree.fixed;
 }

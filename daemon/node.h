@@ -106,5 +106,7 @@ struct node *node_resolve(const char *path, size_t len, struct cred *cred,
 bool node_is_dir(const struct node *n);
 void node_touch(struct node *n, bool modified);
 uint64_t node_count_buffers(void);
+/* Buffers and directories under mem/ (removed ones still referenced too). */
+uint64_t node_count_mem(void);
 
 #endif

@@ -17,6 +17,7 @@
 #include <vgpufs/catalog.h>
 
 #include "context.h"
+#include "fault_inject.h"
 #include "fs_internal.h"
 #include "log.h"
 #include "quota.h"
@@ -268,7 +269,9 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 {
 	if (!n->backing_id) {
-		int id = fuse_passthrough_open(req, n->fd);
+		int id = fault_inject("passthrough")
+			     ? -1
+			     : fuse_passthrough_open(req, n->fd);
 		if (id <= 0) {
 			log_err("passthrough open of buffer %llu failed",
 				(unsigned long long)n->ino);

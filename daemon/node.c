@@ -6,6 +6,7 @@
 #include <vgpufs/catalog.h>
 
 #include "bufmap.h"
+#include "fault_inject.h"
 #include "mem_trim.h"
 #include "quota.h"
 #include "node.h"
@@ -237,7 +238,7 @@ struct node *node_create(struct node *dir, const char *name,
 		errno = EEXIST;
 		return NULL;
 	}
-	if (hash_grow() < 0) {
+	if (fault_inject("node") || hash_grow() < 0) {
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "fault_inject.h"
 #include "log.h"
 #include "quota.h"
 #include "ram_tier.h"
@@ -51,7 +52,8 @@ static struct user_tier *user_tier_get(uid_t uid, int *err)
 	for (struct user_tier *u = Q.users; u; u = u->next)
 		if (u->uid == uid)
 			return u;
-	struct user_tier *u = calloc(1, sizeof(*u));
+	struct user_tier *u =
+	    fault_inject("quota") ? NULL : calloc(1, sizeof(*u));
 	if (!u) {
 		*err = -ENOMEM;
 		return NULL;

@@ -8,6 +8,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "fault_inject.h"
 #include "log.h"
 #include "node.h"
 #include "ram_tier.h"
@@ -80,6 +81,8 @@ void ram_tier_close(struct ram_tier *t)
 
 int ram_tier_create(struct ram_tier *t)
 {
+	if (fault_inject("tmpfile"))
+		return -ENOMEM;
 	int fd = openat(t->mnt_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	return fd < 0 ? -errno : fd;
 }

@@ -44,7 +44,8 @@ void daemon_start(struct daemon_proc *d, const char *const args[])
 		/* A failed test exits without teardown: the daemon follows. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		struct rlimit rl = {(rlim_t)d->nofile, (rlim_t)d->nofile};
-		if (d->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		if ((d->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) ||
+		    (d->env && putenv((char *)d->env) != 0))
 			_exit(126);
 		execv(bin, (char *const *)argv);
 		_exit(127);

@@ -13,7 +13,8 @@
 struct daemon_proc {
 	pid_t pid;
 	char mnt[256];
-	long nofile; /* set: the daemon's RLIMIT_NOFILE (soft and hard) */
+	long nofile;	 /* set: the daemon's RLIMIT_NOFILE (soft and hard) */
+	const char *env; /* set: "NAME=value" added to its environment */
 };
 
 /*

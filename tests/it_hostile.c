@@ -798,6 +798,75 @@ START_TEST(hole_punched_under_a_command)
 }
 END_TEST
 
+#ifdef VGPUFS_FAULT_INJECTION
+static int create_fails(void)
+{
+	int fd = open(dpath(&d, "mem/x"), O_CREAT | O_RDWR, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 200;
+	}
+	return errno;
+}
+
+static int mkdir_fails(void)
+{
+	return mkdir(dpath(&d, "mem/dir"), 0755) < 0 ? errno : 200;
+}
+
+/*
+ * An allocation failing at each step of making a buffer (the daemon
+ * started with VGPUFS_FAULT=SITE) fails the call with its errno and
+ * leaves nothing behind: no name, no buffer, no memory, no descriptor.
+ */
+START_TEST(allocation_failures_leave_nothing)
+{
+	static const struct {
+		const char *env;
+		uid_t uid;
+		int create_err, mkdir_err;
+	} steps[] = {
+	    {"VGPUFS_FAULT=tmpfile", 0, ENOMEM, 0},
+	    {"VGPUFS_FAULT=node", 0, ENOMEM, ENOMEM},
+	    {"VGPUFS_FAULT=passthrough", 0, EIO, 0},
+	    {"VGPUFS_FAULT=quota", 4001, ENOMEM, 0},
+	};
+	ck_assert_int_eq(daemon_stop(&d), 0); /* the fixture's */
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		d = (struct daemon_proc){.env = steps[i].env};
+		const char *args[] = {"--vram", "64M", "--user-quota", "16M",
+				      NULL};
+		daemon_start(&d, args);
+		int q = queue_open(&d, 0);
+		struct usage before = usage_now();
+		uint64_t used = tier_used();
+		int err =
+		    run_as(steps[i].uid, steps[i].uid, 0, NULL, create_fails);
+		ck_assert_msg(err == steps[i].create_err, "%s: create: %s",
+			      steps[i].env, strerror(err));
+		err = run_as(steps[i].uid, steps[i].uid, 0, NULL, mkdir_fails);
+		ck_assert_msg(
+		    err == (steps[i].mkdir_err ? steps[i].mkdir_err : 200),
+		    "%s: mkdir: %d", steps[i].env, err);
+		ck_assert_int_eq(access(dpath(&d, "mem/x"), F_OK), -1);
+		ck_assert_int_eq(errno, ENOENT);
+		ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 0\n"));
+		ck_assert_uint_eq(tier_used(), used);
+		settled(before, 1024, steps[i].env);
+		char out[128];
+		queue_send(q, "nop");
+		queue_recv(q, out, sizeof(out));
+		ck_assert_msg(strncmp(out, "1 ok nop ", 9) == 0, "%s", out);
+		close(q);
+		rmdir(dpath(&d, "mem/dir"));
+		if (i + 1 < sizeof(steps) / sizeof(steps[0]))
+			ck_assert_int_eq(daemon_stop(&d), 0);
+	}
+	/* the fixture stops the last one */
+}
+END_TEST
+#endif
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -816,6 +885,9 @@ int main(void)
 	    enospc_at_every_step,
 	    sparse_buffer_on_a_full_tier,
 	    hole_punched_under_a_command,
+#ifdef VGPUFS_FAULT_INJECTION
+	    allocation_failures_leave_nothing,
+#endif
 	};
 	return run_suite(suite_with_daemon("hostile", setup, teardown, 300,
 					   tests,

@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <vgpufs/binary_proto.h>
@@ -705,6 +707,55 @@ START_TEST(enospc_at_every_step)
 END_TEST
 
 /*
+ * --vram holds against many small buffers and against touching the holes
+ * of a mapping: ENOSPC, and SIGBUS for the toucher (not the daemon).
+ */
+START_TEST(vram_by_many_small_and_by_touch)
+{
+	struct bystander b = bystander_open(&d);
+	uint64_t used0 = tier_used();
+	int fd = open(dpath(&d, "mem/sparse"), O_CREAT | O_RDWR, 0644);
+	ck_assert_int_eq(pwrite(fd, "z", 1, (8 << 20) - 1), 1);
+	char name[32];
+	int made, rc;
+	for (made = 0;; made++) {
+		snprintf(name, sizeof(name), "s%d", made);
+		if ((rc = buf_create(&d, name, 1 << 20)) != 0)
+			break;
+	}
+	ck_assert_int_eq(rc, -ENOSPC);
+	ck_assert_int_le(made, 64);
+	ck_assert_int_ge(made, 50);
+	char *m =
+	    mmap(NULL, 8 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL); /* not a sanitizer's: die of it */
+		for (size_t i = 0; i < (8 << 20); i += 4096)
+			m[i] = 1;
+		_exit(0);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
+		      "status %#x", status);
+	munmap(m, 8 << 20);
+	close(fd);
+	bystander_check(&b);
+	for (int i = 0; i <= made; i++) {
+		snprintf(name, sizeof(name), "mem/s%d", i);
+		unlink(dpath(&d, name));
+	}
+	ck_assert_int_eq(unlink(dpath(&d, "mem/sparse")), 0);
+	for (int i = 0; i < 200 && tier_used() != used0; i++)
+		usleep(10000);
+	ck_assert_uint_eq(tier_used(), used0);
+	close(b.q);
+}
+END_TEST
+
+/*
  * A buffer written sparsely (past its end) has holes; a command reading it
  * when the tier is full must fail, not fault inside the daemon.
  */
@@ -883,6 +934,7 @@ int main(void)
 	    hundred_thousand_buffers,
 	    buffer_limit_is_enospc,
 	    enospc_at_every_step,
+	    vram_by_many_small_and_by_touch,
 	    sparse_buffer_on_a_full_tier,
 	    hole_punched_under_a_command,
 #ifdef VGPUFS_FAULT_INJECTION

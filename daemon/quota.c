@@ -58,9 +58,16 @@ static struct user_tier *user_tier_get(uid_t uid, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	/* the main tier gives the room up first: it fails if it is in use */
-	int rc = ram_tier_set_size(Q.main, Q.vram - Q.set_aside - Q.quota);
-	if (rc == -EINVAL) /* root's buffers use it */
+	/*
+	 * The main tier gives the room up first: it fails if root's buffers
+	 * use it. A tmpfs cannot be 0 bytes (that means unlimited): it keeps
+	 * a page at least, so that the total stays within --vram.
+	 */
+	uint64_t rest = Q.vram - Q.set_aside;
+	int rc = rest >= Q.quota + 4096
+		     ? ram_tier_set_size(Q.main, rest - Q.quota)
+		     : -ENOSPC;
+	if (rc == -EINVAL)
 		rc = -ENOSPC;
 	if (rc == 0) {
 		u->tier = ram_tier_open(Q.quota);

@@ -122,8 +122,9 @@ int ram_tier_set_size(struct ram_tier *t, uint64_t size)
 	if (fs < 0)
 		return -errno;
 	char text[32];
-	/* 0 would mean no limit: a page at least */
-	snprintf(text, sizeof(text), "%" PRIu64, size < 4096 ? 4096 : size);
+	if (size < 4096)
+		return -EINVAL; /* 0 would mean no limit */
+	snprintf(text, sizeof(text), "%" PRIu64, size);
 	int rc = 0;
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", text, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)

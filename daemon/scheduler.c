@@ -13,6 +13,7 @@
 #include "events.h"
 #include "job.h"
 #include "log.h"
+#include "page_guard.h"
 #include "reply.h"
 #include "scheduler.h"
 #include "stats.h"
@@ -294,23 +295,40 @@ void sched_submit(struct job *job)
 	complete_list(done);
 }
 
+/*
+ * JOB failed with RC from its kernel, or LOST its pages (page_guard): the
+ * first failure is the one reported.
+ */
+static void set_failure(struct job *job, int rc, bool lost)
+{
+	if (job->err)
+		return;
+	job->err = lost ? -ENOSPC : rc;
+	if (lost)
+		snprintf(job->msg, sizeof(job->msg),
+			 "%s: pages of a buffer were removed while the "
+			 "command ran (a hole punched with the RAM tier "
+			 "full): its results are lost",
+			 job->cmd.spec->name);
+	else
+		snprintf(job->msg, sizeof(job->msg), "%s: kernel failed: %s",
+			 job->cmd.spec->name, strerror(-rc));
+}
+
 /* Runs a tile on worker W; returns how long it took (ns). */
 static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 {
 	stats_worker_kernel(w, job->cmd.spec->id);
 	uint64_t t0 = now_ns();
+	page_guard_enter(job);
 	int rc = job->impl->run_tile(&job->launch, tile, job->ntiles);
+	bool lost = page_guard_leave();
 	uint64_t ns = now_ns() - t0;
 	stats_worker_busy(w, ns);
 	stats_worker_kernel(w, -1);
-	if (rc < 0) {
+	if (rc < 0 || lost) {
 		pthread_mutex_lock(&S.lock);
-		if (!job->err) {
-			job->err = rc;
-			snprintf(job->msg, sizeof(job->msg),
-				 "%s: kernel failed: %s", job->cmd.spec->name,
-				 strerror(-rc));
-		}
+		set_failure(job, rc, lost);
 		pthread_mutex_unlock(&S.lock);
 	}
 	return ns;
@@ -319,13 +337,11 @@ static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 static void finish_job(struct job *job)
 {
 	if (!job->err && job->impl->finish) {
+		page_guard_enter(job); /* it writes the outputs too */
 		int rc = job->impl->finish(&job->launch, job->ntiles);
-		if (rc < 0) {
-			job->err = rc;
-			snprintf(job->msg, sizeof(job->msg),
-				 "%s: kernel failed: %s", job->cmd.spec->name,
-				 strerror(-rc));
-		}
+		bool lost = page_guard_leave();
+		if (rc < 0 || lost)
+			set_failure(job, rc, lost);
 	}
 	job->t_end_ns = now_ns();
 }

@@ -1,12 +1,15 @@
 #include <check.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,6 +43,10 @@ void daemon_start(struct daemon_proc *d, const char *const args[])
 	if (d->pid == 0) {
 		/* A failed test exits without teardown: the daemon follows. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		struct rlimit rl = {(rlim_t)d->nofile, (rlim_t)d->nofile};
+		if ((d->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) ||
+		    (d->env && putenv((char *)d->env) != 0))
+			_exit(126);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -231,4 +238,64 @@ int run_suite(Suite *s)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+long daemon_rss_kb(const struct daemon_proc *d)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)d->pid);
+	FILE *f = fopen(path, "re");
+	ck_assert_msg(f, "open %s: %s", path, strerror(errno));
+	long kb = -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	ck_assert_int_ge(kb, 0);
+	return kb;
+}
+
+long daemon_fd_count(const struct daemon_proc *d)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
+	DIR *dir = opendir(path);
+	ck_assert_msg(dir, "open %s: %s", path, strerror(errno));
+	long n = 0;
+	for (struct dirent *e; (e = readdir(dir));)
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+long raise_fd_limit(long n)
+{
+	struct rlimit rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	struct rlimit want = rl;
+	if (want.rlim_max < (rlim_t)n)
+		want.rlim_max = (rlim_t)n;
+	want.rlim_cur = (rlim_t)n;
+	if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+		return n;
+	/* without CAP_SYS_RESOURCE: as far as the hard limit goes */
+	rl.rlim_cur = rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	return (long)rl.rlim_cur;
+}
+
+int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	   int (*fn)(void))
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgroups((size_t)ngroups, groups) < 0 ||
+		    setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(100);
+		_exit(fn());
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
 }

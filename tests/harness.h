@@ -13,6 +13,8 @@
 struct daemon_proc {
 	pid_t pid;
 	char mnt[256];
+	long nofile;	 /* set: the daemon's RLIMIT_NOFILE (soft and hard) */
+	const char *env; /* set: "NAME=value" added to its environment */
 };
 
 /*
@@ -61,6 +63,26 @@ Suite *suite_with_daemon(const char *name, void (*setup)(void),
 			 const TTest *const tests[], size_t ntests);
 /* Runs the suite; the exit status for main(). */
 int run_suite(Suite *s);
+
+/*
+ * The daemon's resident memory (VmRSS, KiB) and open file descriptors, to
+ * check that what abuse took is given back.
+ */
+long daemon_rss_kb(const struct daemon_proc *d);
+long daemon_fd_count(const struct daemon_proc *d);
+/*
+ * Raises this process's RLIMIT_NOFILE (soft and hard; daemons started
+ * later inherit it) to N, or as far as the hard limit allows when raising
+ * that is not permitted (no CAP_SYS_RESOURCE); returns the soft limit.
+ */
+long raise_fd_limit(long n);
+
+/*
+ * Runs FN in a child as UID/GID with supplementary GROUPS (NGROUPS of
+ * them); returns its exit status (100: could not switch, 101: it died).
+ */
+int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	   int (*fn)(void));
 
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);

@@ -307,7 +307,7 @@ static void set_failure(struct job *job, int rc, bool lost)
 	if (lost)
 		snprintf(job->msg, sizeof(job->msg),
 			 "%s: pages of a buffer were removed while the "
-			 "command ran (a hole punched with the RAM tier "
+			 "command ran (a hole punched with its tier "
 			 "full): its results are lost",
 			 job->cmd.spec->name);
 	else

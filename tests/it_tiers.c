@@ -897,6 +897,40 @@ START_TEST(missing_disk_dir_created)
 }
 END_TEST
 
+/* fallocate(MODE, OFF, LEN) on mem/NAME: 0 or -errno. */
+static int falloc(const char *name, int mode, off_t off, off_t len)
+{
+	int fd = open(mem(name), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	int rc = fallocate(fd, mode, off, len) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+/* fallocate on the disk tier is counted against --disk-size like truncate. */
+START_TEST(disk_fallocate_counted)
+{
+	start("1M", "4M", NULL);
+	ck_assert_int_eq(mkdir(mem("d"), 0755), 0);
+	ck_assert_int_eq(set_tier("d", "disk"), 0);
+	make_empty("d/a");
+	ck_assert_int_eq(falloc("d/a", 0, MiB, 2 * MiB), 0);
+	struct stat st;
+	ck_assert_int_eq(stat(mem("d/a"), &st), 0);
+	ck_assert_int_eq(st.st_size, 3 * MiB);
+	ck_assert_uint_eq(stat_value("vram_disk_used_bytes"), 3 * MiB);
+	ck_assert_int_eq(falloc("d/a", 0, 0, 5 * MiB), -ENOSPC);
+	ck_assert_int_eq(stat(mem("d/a"), &st), 0);
+	ck_assert_int_eq(st.st_size, 3 * MiB); /* as it was */
+	/* space kept past the end would go uncounted: only within the size */
+	ck_assert_int_eq(falloc("d/a", FALLOC_FL_KEEP_SIZE, 0, 8 * MiB), 0);
+	ck_assert_int_eq(stat(mem("d/a"), &st), 0);
+	ck_assert_int_eq(st.st_size, 3 * MiB);
+	ck_assert_int_le(st.st_blocks * 512, 3 * MiB + 64 * 1024);
+	ck_assert_uint_eq(stat_value("vram_disk_used_bytes"), 3 * MiB);
+}
+END_TEST
+
 /* Field FIELD= of the stats line of user UID; -1 if there is none. */
 static long long user_field(unsigned uid, const char *field)
 {
@@ -1004,6 +1038,7 @@ int main(void)
 				disk_dir_in_use,
 				missing_disk_dir_created,
 				quota_and_tiers,
+				disk_fallocate_counted,
 				no_disk_tier};
 	return run_suite(suite_with_daemon("tiers", NULL, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));

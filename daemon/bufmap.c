@@ -8,7 +8,7 @@
 
 struct bufmap *bufmap_get(struct node *n, uint64_t need, int *err)
 {
-	if (n->map && n->map->len >= need && !n->map->lost) {
+	if (n->map && n->map->len >= need) {
 		n->map->refs++;
 		return n->map;
 	}
@@ -34,7 +34,6 @@ struct bufmap *bufmap_get(struct node *n, uint64_t need, int *err)
 		return NULL;
 	}
 	m->len = len;
-	m->lost = 0;
 	m->refs = 2; /* the node's and the caller's */
 	bufmap_put(n->map);
 	n->map = m;

@@ -7,7 +7,6 @@
 #ifndef VGPUFSD_BUFMAP_H
 #define VGPUFSD_BUFMAP_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,8 +16,6 @@ struct bufmap {
 	void *addr;
 	size_t len;
 	unsigned refs; /* under tree_lock */
-	/* pages were replaced by private ones (page_guard): not reusable */
-	volatile sig_atomic_t lost;
 };
 
 /*

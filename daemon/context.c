@@ -11,7 +11,6 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/text_proto.h>
 
-#include "cond_deadline.h"
 #include "context.h"
 #include "context_input.h"
 #include "job.h"
@@ -19,20 +18,15 @@
 #include "log.h"
 #include "mem_trim.h"
 #include "scheduler.h"
+#include "parked.h"
 #include "stats.h"
+#include "trace.h"
 
 struct early_line {
 	struct early_line *next;
 	uint64_t seq;
 	size_t len;
 	char text[];
-};
-
-struct parked_write {
-	struct reply r; /* first: freed with the answer */
-	struct parked_write *next;
-	size_t size;
-	char data[];
 };
 
 #define MAX_UNREAD (1u << 20) /* bytes of completion lines nobody read */
@@ -43,36 +37,11 @@ void context_set_limits(unsigned inflight)
 	max_inflight = inflight;
 }
 
-struct parked_read {
-	struct reply r; /* first: freed with the answer */
-	struct parked_read *next;
-	size_t size;
-	pid_t tid;
-	uint64_t since_ns;
-};
-
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 /* contexts alive, and their watermark (all_lock) */
 static uint64_t all_count;
 static struct mem_watermark all_mark;
 
-/* Parked readers, for the signal watch (which sleeps while there are none). */
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cv;
-	unsigned parked;
-	bool stop;
-} watch = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false};
-
-static void parked_changed(int delta)
-{
-	stats_parked_readers(delta);
-	pthread_mutex_lock(&watch.lock);
-	watch.parked += (unsigned)delta;
-	if (delta > 0 && watch.parked == 1)
-		pthread_cond_signal(&watch.cv);
-	pthread_mutex_unlock(&watch.lock);
-}
 static struct context *all_head;
 static uint64_t next_id = 1;
 
@@ -100,8 +69,8 @@ struct context *context_open(fuse_req_t req)
 	read_comm(fc->pid, ctx->comm);
 	ctx->refs = 1;
 	ctx->running_kernel = -1;
-	ctx->readers_tail = &ctx->readers;
-	ctx->writers_tail = &ctx->writers;
+	parked_init(&ctx->readers);
+	parked_init(&ctx->writers);
 	ctx->next_post = 1;
 	if (sched_context_opened(ctx) < 0) {
 		free(ctx);
@@ -119,6 +88,7 @@ struct context *context_open(fuse_req_t req)
 	mem_trim_count(&all_mark, ++all_count);
 	pthread_mutex_unlock(&all_lock);
 	stats_context_opened();
+	trace_opened(ctx);
 	return ctx;
 }
 
@@ -156,11 +126,54 @@ void context_put(struct context *ctx)
 	pthread_mutex_unlock(&all_lock);
 }
 
-static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked_read *), int err,
-			     struct reply_list *out);
-static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
-			     int err, struct reply_list *out);
+static void take_ctx_readers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out);
+static void take_ctx_writers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out);
+
+/*
+ * Whether thread TID is exiting because of a signal (SIGKILL, a crash): its
+ * files are closed then by the kernel, not by the program. /proc's stat
+ * shows it while the thread exits: PF_EXITING in its flags, and the signal
+ * in the low bits of its exit code (a normal exit has them clear).
+ */
+static bool thread_killed(pid_t tid)
+{
+	char path[64], line[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t len = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[len] = '\0';
+	char *p = strrchr(line, ')'); /* comm may hold anything */
+	if (!p)
+		return false;
+	/* fields 3 (state) onwards: flags is the 9th, exit_code the 52nd */
+	unsigned long long flags = 0, exit_code = 0;
+	char *save = NULL;
+	int field = 3;
+	for (char *tok = strtok_r(p + 1, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), field++) {
+		if (field == 9)
+			flags = strtoull(tok, NULL, 10);
+		else if (field == 52)
+			exit_code = strtoull(tok, NULL, 10);
+	}
+	if (field <= 52)
+		return false; /* a kernel without exit_code in stat */
+	const unsigned long long pf_exiting = 0x4;
+	return (flags & pf_exiting) && (exit_code & 0x7f);
+}
+
+void context_flush(struct context *ctx, pid_t tid)
+{
+	atomic_store_explicit((_Atomic bool *)&ctx->closer_killed,
+			      thread_killed(tid), memory_order_relaxed);
+}
 
 void context_close(struct context *ctx)
 {
@@ -168,17 +181,21 @@ void context_close(struct context *ctx)
 	 * Requests still parked here belong to a caller the kernel gave up on
 	 * (killed while blocked); they get an answer nobody reads, and go.
 	 */
-	REPLY_LIST(out);
-	drop_ctx_writers(ctx, NULL, EBADF, &out);
-	drop_ctx_readers(ctx, NULL, EBADF, &out);
-	reply_send(&out);
+	struct parked_queue gone;
+	parked_init(&gone);
+	take_ctx_writers(ctx, NULL, &gone);
+	take_ctx_readers(ctx, NULL, &gone);
+	parked_answer(&gone, EBADF);
+	trace_closed(ctx);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->closed = true;
 	free(ctx->done);
 	ctx->done = NULL;
 	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
 	pthread_mutex_unlock(&ctx->lock);
-	sched_context_closed(ctx);
+	sched_context_closed(
+	    ctx, atomic_load_explicit((_Atomic bool *)&ctx->closer_killed,
+				      memory_order_relaxed));
 	context_put(ctx);
 }
 
@@ -204,33 +221,20 @@ static void cred_of(fuse_req_t req, struct cred *cred)
 }
 
 /*
- * Changes a link of the waiting writes (submit_lock held): atomically, as
- * resume_writers() looks at the head without the lock.
- */
-static void set_link(struct parked_write **link, struct parked_write *w)
-{
-	atomic_store_explicit((_Atomic(struct parked_write *) *)link, w,
-			      memory_order_relaxed);
-}
-
-/*
  * Takes waiting writes while there is room (submit_lock held); their
  * answers are added to *OUT.
  */
 static void resume_writers_locked(struct context *ctx, struct reply_list *out)
 {
-	while (ctx->writers) {
-		struct parked_write *w = ctx->writers;
+	while (ctx->writers.head) {
+		struct parked *w = ctx->writers.head;
 		struct cred cred;
 		cred_of(w->r.req, &cred);
 		ssize_t taken =
 		    context_take_input(ctx, &cred, w->data, w->size);
 		if (taken == 0)
 			return;
-		set_link(&ctx->writers, w->next);
-		if (!ctx->writers)
-			ctx->writers_tail = &ctx->writers;
-		parked_changed(-1);
+		parked_pop(&ctx->writers);
 		if (taken < 0) /* a broken binary stream */
 			w->r.err = (int)-taken;
 		else /* maybe short: the caller writes the rest */
@@ -245,7 +249,7 @@ static void resume_writers(struct context *ctx)
 	/* Pairs with the fence in context_write (see there). */
 	atomic_thread_fence(memory_order_seq_cst);
 	if (!atomic_load_explicit(
-		(_Atomic(struct parked_write *) *)&ctx->writers,
+		(_Atomic(struct parked *) *)&ctx->writers.head,
 		memory_order_relaxed))
 		return;
 	REPLY_LIST(out);
@@ -273,7 +277,7 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	pthread_mutex_lock(&ctx->submit_lock);
 	/* Behind waiting writes nothing may overtake them. */
 	ssize_t taken =
-	    ctx->writers ? 0 : context_take_input(ctx, &cred, data, size);
+	    ctx->writers.head ? 0 : context_take_input(ctx, &cred, data, size);
 	if (taken < 0) {
 		err = (int)-taken;
 	} else if (taken || size == 0) {
@@ -281,17 +285,9 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	} else if (nonblock) {
 		err = EAGAIN;
 	} else {
-		struct parked_write *w = malloc(sizeof(*w) + size);
-		if (!w) {
+		if (!parked_push(&ctx->writers, req, size, data)) {
 			err = ENOMEM;
 		} else {
-			reply_init(&w->r, req, true);
-			w->next = NULL;
-			w->size = size;
-			memcpy(w->data, data, size);
-			set_link(ctx->writers_tail, w);
-			ctx->writers_tail = &w->next;
-			parked_changed(1);
 			/*
 			 * Room may have come free since the check above, and
 			 * the resume_writers() that followed seen no writer
@@ -377,19 +373,8 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 	} else if (sched_stopping() && !completions_owed(ctx)) {
 		fuse_reply_err(req, ESHUTDOWN);
 	} else {
-		struct parked_read *pr = malloc(sizeof(*pr));
-		if (!pr) {
+		if (!parked_push(&ctx->readers, req, size, NULL))
 			fuse_reply_err(req, ENOMEM);
-		} else {
-			*pr =
-			    (struct parked_read){.size = size,
-						 .tid = fuse_req_ctx(req)->pid,
-						 .since_ns = now_ns()};
-			reply_init(&pr->r, req, false);
-			*ctx->readers_tail = pr;
-			ctx->readers_tail = &pr->next;
-			parked_changed(1);
-		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	if (taken)
@@ -427,18 +412,6 @@ static int append_line(struct context *ctx, const char *line, size_t len)
 	memcpy(ctx->done + ctx->done_len, line, len);
 	ctx->done_len += len;
 	return 0;
-}
-
-static struct parked_read *pop_reader(struct context *ctx)
-{
-	struct parked_read *pr = ctx->readers;
-	if (pr) {
-		ctx->readers = pr->next;
-		if (!ctx->readers)
-			ctx->readers_tail = &ctx->readers;
-		parked_changed(-1);
-	}
-	return pr;
 }
 
 static void post(struct context *ctx, uint64_t seq, const char *line,
@@ -505,6 +478,7 @@ void context_post(struct context *ctx, const struct completion *c)
 		    vgpu_format_ok(u.line, sizeof(u.line), seq, c->kernel->name,
 				   (c->t_end_ns - c->t_start_ns) / 1000);
 	const char *line = u.line;
+	trace_completed(ctx, c);
 	atomic_fetch_add_explicit(
 	    (_Atomic uint64_t *)(err ? &ctx->failed : &ctx->completed), 1,
 	    memory_order_relaxed);
@@ -513,8 +487,8 @@ void context_post(struct context *ctx, const struct completion *c)
 	pthread_mutex_lock(&ctx->lock);
 	post_in_order(ctx, seq, line, len);
 	/* Copies for the answers, which go out after the lock (reply.h). */
-	while (ctx->readers && ctx->done_len > ctx->done_off) {
-		struct parked_read *pr = pop_reader(ctx);
+	while (ctx->readers.head && ctx->done_len > ctx->done_off) {
+		struct parked *pr = parked_pop(&ctx->readers);
 		size_t n = lines_for(ctx, pr->size);
 		pr->r.data = malloc(n);
 		if (pr->r.data) {
@@ -562,40 +536,32 @@ void context_for_each(void (*fn)(const struct context *, void *), void *arg)
 	pthread_mutex_unlock(&all_lock);
 }
 
-/*
- * Parked readers of C for which KEEP returns false get ERR: their answers
- * are added to *OUT.
- */
-static void drop_ctx_readers(struct context *c,
-			     bool (*keep)(const struct parked_read *), int err,
-			     struct reply_list *out)
+/* Moves parked readers of C for which KEEP returns false to OUT. */
+static void take_ctx_readers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out)
 {
 	pthread_mutex_lock(&c->lock);
-	for (struct parked_read **pp = &c->readers; *pp;) {
-		struct parked_read *pr = *pp;
-		if (keep && keep(pr)) {
-			pp = &pr->next;
-			continue;
-		}
-		*pp = pr->next;
-		pr->r.err = err;
-		reply_push(out, &pr->r);
-		parked_changed(-1);
-	}
-	c->readers_tail = &c->readers;
-	while (*c->readers_tail)
-		c->readers_tail = &(*c->readers_tail)->next;
+	parked_take(&c->readers, keep, out);
 	pthread_mutex_unlock(&c->lock);
 }
 
-static void drop_readers(bool (*keep)(const struct parked_read *), int err)
+/*
+ * Answers parked readers (or writers, with TAKE) for which KEEP returns
+ * false with ERR, once no lock is held (see parked_answer()).
+ */
+static void drop_all(void (*take)(struct context *,
+				  bool (*)(const struct parked *),
+				  struct parked_queue *),
+		     bool (*keep)(const struct parked *), int err)
 {
-	REPLY_LIST(out);
+	struct parked_queue out;
+	parked_init(&out);
 	pthread_mutex_lock(&all_lock);
 	for (struct context *c = all_head; c; c = c->all_next)
-		drop_ctx_readers(c, keep, err, &out);
+		take(c, keep, &out);
 	pthread_mutex_unlock(&all_lock);
-	reply_send(&out);
+	parked_answer(&out, err);
 }
 
 static bool all_read(void)
@@ -619,105 +585,26 @@ void context_wait_read(unsigned timeout_ms)
 }
 
 /*
- * Waiting writes of C for which KEEP returns false get ERR: their answers
- * are added to *OUT. A pass of its own: submit_lock comes before a
- * context's lock elsewhere.
+ * Moves waiting writes of C for which KEEP returns false to OUT. A pass of
+ * its own: submit_lock comes before a context's lock elsewhere.
  */
-static void drop_ctx_writers(struct context *c, bool (*keep)(fuse_req_t),
-			     int err, struct reply_list *out)
+static void take_ctx_writers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out)
 {
 	pthread_mutex_lock(&c->submit_lock);
-	for (struct parked_write **pp = &c->writers; *pp;) {
-		struct parked_write *w = *pp;
-		if (keep && keep(w->r.req)) {
-			pp = &w->next;
-			continue;
-		}
-		set_link(pp, w->next);
-		w->r.err = err;
-		reply_push(out, &w->r);
-		parked_changed(-1);
-	}
-	c->writers_tail = &c->writers;
-	while (*c->writers_tail)
-		c->writers_tail = &(*c->writers_tail)->next;
+	parked_take(&c->writers, keep, out);
 	pthread_mutex_unlock(&c->submit_lock);
-}
-
-static void drop_writers(bool (*keep)(fuse_req_t), int err)
-{
-	REPLY_LIST(out);
-	pthread_mutex_lock(&all_lock);
-	for (struct context *c = all_head; c; c = c->all_next)
-		drop_ctx_writers(c, keep, err, &out);
-	pthread_mutex_unlock(&all_lock);
-	reply_send(&out);
 }
 
 void context_abort_readers(void)
 {
-	drop_readers(NULL, ESHUTDOWN);
-	drop_writers(NULL, ESHUTDOWN);
+	drop_all(take_ctx_readers, NULL, ESHUTDOWN);
+	drop_all(take_ctx_writers, NULL, ESHUTDOWN);
 }
 
-/*
- * Whether thread TID of a blocked reader has a signal to handle. FUSE over
- * io_uring has no interrupt requests, so the daemon looks for itself: a
- * reader with a pending, unblocked signal (Ctrl-C, SIGKILL) is answered
- * with EINTR instead of being left in uninterruptible sleep.
- */
-static bool thread_undisturbed(pid_t tid)
+void context_interrupt_signalled(void)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false; /* gone */
-	unsigned long long pnd = 0, shd = 0, blk = 0, v;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "SigPnd: %llx", &v) == 1)
-			pnd = v;
-		else if (sscanf(line, "ShdPnd: %llx", &v) == 1)
-			shd = v;
-		else if (sscanf(line, "SigBlk: %llx", &v) == 1)
-			blk = v;
-	}
-	fclose(f);
-	return ((pnd | shd) & ~blk) == 0;
-}
-
-static bool reader_undisturbed(const struct parked_read *pr)
-{
-	return thread_undisturbed(pr->tid);
-}
-
-static bool writer_undisturbed(fuse_req_t req)
-{
-	return thread_undisturbed(fuse_req_ctx(req)->pid);
-}
-
-void context_watch_signals(void)
-{
-	pthread_mutex_lock(&watch.lock);
-	while (!watch.stop) {
-		if (!watch.parked) {
-			pthread_cond_wait(&watch.cv, &watch.lock);
-			continue;
-		}
-		struct timespec until = cond_deadline_ms(100);
-		pthread_cond_timedwait(&watch.cv, &watch.lock, &until);
-		pthread_mutex_unlock(&watch.lock);
-		drop_readers(reader_undisturbed, EINTR);
-		drop_writers(writer_undisturbed, EINTR);
-		pthread_mutex_lock(&watch.lock);
-	}
-	pthread_mutex_unlock(&watch.lock);
-}
-
-void context_watch_stop(void)
-{
-	pthread_mutex_lock(&watch.lock);
-	watch.stop = true;
-	pthread_cond_signal(&watch.cv);
-	pthread_mutex_unlock(&watch.lock);
+	drop_all(take_ctx_readers, parked_undisturbed, EINTR);
+	drop_all(take_ctx_writers, parked_undisturbed, EINTR);
 }

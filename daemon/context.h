@@ -15,10 +15,9 @@
 #include <vgpufs/command.h>
 
 #include "cred.h"
+#include "parked.h"
 
 struct job;
-struct parked_read;
-struct parked_write;
 struct early_line;
 struct signaller;
 
@@ -40,7 +39,7 @@ struct context {
 	bool form_known, binary;
 	uint64_t next_seq;
 	/* Writes waiting for room (back-pressure), oldest first. */
-	struct parked_write *writers, **writers_tail;
+	struct parked_queue writers;
 	unsigned inflight; /* commands handed to the scheduler, not done */
 
 	/* Completion side. */
@@ -48,7 +47,7 @@ struct context {
 	char
 	    *done; /* completion lines not yet read: done[done_off, done_len) */
 	size_t done_off, done_len, done_cap;
-	struct parked_read *readers, **readers_tail;
+	struct parked_queue readers;
 	/* Completions finished ahead of an earlier one, by sequence number. */
 	uint64_t next_post;
 	struct early_line *early;
@@ -63,6 +62,9 @@ struct context {
 	struct context *wake_next; /* to activate (scheduler's work list) */
 	struct signaller *signals; /* events it has written a signal for */
 	bool sched_closed;	   /* the file is closed */
+	/* The last close() of the file came from a process dying of a signal
+	 * (set at each flush). */
+	bool closer_killed;
 
 	/* Counters for stats (updated with atomics). */
 	uint64_t submitted, completed, failed;
@@ -80,8 +82,14 @@ void context_set_limits(unsigned max_inflight);
 /* A new context for the process behind REQ; NULL when out of memory. */
 struct context *context_open(fuse_req_t req);
 /*
- * The file was closed: drop completions, let submitted commands finish;
- * the context goes away with its last job.
+ * close() of the file by thread TID (FUSE flush): notes whether its process
+ * is dying of a signal.
+ */
+void context_flush(struct context *ctx, pid_t tid);
+/*
+ * The file was closed: drop completions, let submitted commands finish —
+ * unless the last close came from a killed process, whose commands are
+ * cancelled; the context goes away with its last job.
  */
 void context_close(struct context *ctx);
 void context_get(struct context *ctx);
@@ -130,12 +138,8 @@ void context_for_each(void (*fn)(const struct context *, void *), void *arg);
 void context_wait_read(unsigned timeout_ms);
 /* Answers every parked reader with -ESHUTDOWN (shutdown). */
 void context_abort_readers(void);
-/*
- * The signal watch, run on a thread of its own until context_watch_stop():
- * while readers are parked, every 0.1 s it answers those whose thread has
- * a signal pending with -EINTR; with none parked it sleeps.
- */
-void context_watch_signals(void);
-void context_watch_stop(void);
+/* Answers parked readers and writers whose thread has a signal pending
+ * with -EINTR (the watch's sweep, parked.h). */
+void context_interrupt_signalled(void);
 
 #endif

@@ -22,6 +22,7 @@
 #include "job.h"
 #include "scheduler.h"
 #include "stats.h"
+#include "trace.h"
 
 static uint64_t next_seq(struct context *ctx)
 {
@@ -56,10 +57,13 @@ static void submit_cmd(struct context *ctx, struct cred *cred,
 			       .kernel = cmd->spec,
 			       .msg = msg};
 	if (err || cmd->spec->id == VGPU_K_NOP) {
+		trace_queued(ctx, c.seq, cmd->spec, 0, 0);
 		complete_now(ctx, &c);
 		return;
 	}
 	struct job *job = job_new(ctx, cmd, cred);
+	trace_queued(ctx, c.seq, cmd->spec, job && !job->err ? job->flops : 0,
+		     job && !job->err ? job->bytes : 0);
 	if (!job || job->err) {
 		c.err = job ? job->err : -ENOMEM;
 		c.msg = job ? job->msg : "out of memory for the command";

@@ -25,6 +25,7 @@
 #include "quota.h"
 #include "stats.h"
 #include "tier_auto.h"
+#include "trace.h"
 
 /* An open generated file: its text as of open(). */
 /*
@@ -342,20 +343,35 @@ static void open_text(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 }
 
 /*
- * Opens queue as a stream (FOPEN_STREAM): no file position, hence no
- * f_pos lock, so a write() is not held up by a read() that another thread
- * of the same process has blocked on the same file. libfuse's
+ * Opens queue or trace as a stream (FOPEN_STREAM): no file position, hence
+ * no f_pos lock, so a write() is not held up by a read() that another
+ * thread of the same process has blocked on the same file. libfuse's
  * fuse_file_info has no bit for it, so the reply is built from the
  * kernel's own structure: fuse_reply_open() sends nothing more.
  */
-static void reply_open_stream(fuse_req_t req, struct context *ctx)
+static void reply_open_stream(fuse_req_t req, void *fh)
 {
 	struct fuse_open_out out = {
-	    .fh = fh_of(ctx),
+	    .fh = fh_of(fh),
 	    .open_flags = FOPEN_DIRECT_IO | FOPEN_STREAM,
 	};
 	struct iovec iov = {.iov_base = &out, .iov_len = sizeof(out)};
 	fuse_reply_iov(req, &iov, 1);
+}
+
+/* Each open of trace subscribes to the events from then on. */
+static void open_trace(fuse_req_t req, struct fuse_file_info *fi)
+{
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	int err = 0;
+	struct trace_sub *sub = trace_open(req, &err);
+	if (!sub)
+		fuse_reply_err(req, -err);
+	else
+		reply_open_stream(req, sub);
 }
 
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -389,6 +405,8 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 		reply_open_stream(req, ctx);
+	} else if (kind == NK_TRACE) {
+		open_trace(req, fi);
 	} else if (kind == NK_INFO || kind == NK_STATS || kind == NK_METRICS ||
 		   kind == NK_KERNEL_DOC) {
 		open_text(req, n, fi);
@@ -402,6 +420,8 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 {
 	if (ino == INO_QUEUE) {
 		context_close(fh_obj(fi));
+	} else if (ino == INO_TRACE) {
+		trace_close(fh_obj(fi));
 	} else if (ino == INO_INFO || ino == INO_STATS || ino == INO_METRICS ||
 		   (ino >= INO_KERNEL_DOC0 && ino < INO_FIRST_DYNAMIC)) {
 		text_file_put(fh_obj(fi));
@@ -433,6 +453,14 @@ static struct context *queue_hold(const struct fuse_file_info *fi)
 	return ctx;
 }
 
+/* A trace subscription, held like queue_hold() holds a context. */
+static struct trace_sub *trace_hold(const struct fuse_file_info *fi)
+{
+	struct trace_sub *sub = fh_obj(fi);
+	trace_get(sub);
+	return sub;
+}
+
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -440,6 +468,12 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		struct context *ctx = queue_hold(fi);
 		context_read(ctx, req, size, fi->flags & O_NONBLOCK);
 		context_put(ctx);
+		return;
+	}
+	if (ino == INO_TRACE) {
+		struct trace_sub *sub = trace_hold(fi);
+		trace_read(sub, req, size, fi->flags & O_NONBLOCK);
+		trace_put(sub);
 		return;
 	}
 	if (ino < INO_FIRST_DYNAMIC) {
@@ -476,6 +510,12 @@ static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		context_put(ctx);
 		return;
 	}
+	if (ino == INO_TRACE) {
+		struct trace_sub *sub = trace_hold(fi);
+		trace_poll(sub, req, ph);
+		trace_put(sub);
+		return;
+	}
 	if (ph)
 		fuse_pollhandle_destroy(ph);
 	fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
@@ -483,7 +523,9 @@ static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino, (void)fi;
+	if (ino == INO_QUEUE)
+		context_flush((struct context *)(uintptr_t)fi->fh,
+			      fuse_req_ctx(req)->pid);
 	fuse_reply_err(req, 0);
 }
 

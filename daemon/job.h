@@ -5,6 +5,7 @@
 #ifndef VGPUFSD_JOB_H
 #define VGPUFSD_JOB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <vgpufs/command.h>
@@ -32,6 +33,7 @@ struct job {
 	char msg[VGPU_MSG_MAX];
 	/* scheduler state, under its lock */
 	uint32_t ntiles, next_tile, done_tiles;
+	bool cut; /* cancelled while running: its tiles end at next_tile */
 	struct event *event;  /* signal and wait: their event */
 	uint64_t deadline_ns; /* a parked wait's timeout, 0: none */
 	uint64_t t_start_ns, t_end_ns;

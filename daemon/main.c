@@ -22,12 +22,13 @@
 #include "mountpoint.h"
 #include "node.h"
 #include "options.h"
-#include "page_guard.h"
 #include "reply.h"
 #include "scheduler.h"
+#include "parked.h"
 #include "service_notify.h"
 #include "stats.h"
 #include "topology.h"
+#include "trace.h"
 
 #define URING_PARAM "/sys/module/fuse/parameters/enable_uring"
 
@@ -108,6 +109,7 @@ static void *signal_main(void *arg)
 	sched_stop();
 	context_wait_read(2000);
 	context_abort_readers();
+	trace_abort_readers();
 	fuse_session_exit(dev->se); /* wakes the loop */
 	return NULL;
 }
@@ -116,7 +118,7 @@ static void *signal_watch_main(void *arg)
 {
 	(void)arg;
 	reply_thread_is_ours();
-	context_watch_signals();
+	parked_watch_run();
 	return NULL;
 }
 
@@ -168,7 +170,7 @@ static int serve(struct device *dev)
 		return -1;
 	}
 	if (pthread_create(&sigthread, NULL, signal_main, dev) != 0) {
-		context_watch_stop();
+		parked_watch_stop();
 		pthread_join(watchdog, NULL);
 		sched_stop();
 		reply_stop();
@@ -192,7 +194,7 @@ static int serve(struct device *dev)
 	 */
 	pthread_kill(sigthread, SIGTERM);
 	pthread_join(sigthread, NULL);
-	context_watch_stop();
+	parked_watch_stop();
 	pthread_join(watchdog, NULL);
 	reply_stop();
 	if (dev->no_passthrough) {
@@ -245,10 +247,6 @@ int main(int argc, char **argv)
 	if (mountpoint_prepare(opts.mountpoint) < 0)
 		return 1;
 	struct device dev = {.opts = &opts, .max_buffers = buffer_limit()};
-	if (page_guard_install() < 0) {
-		log_err("cannot install the SIGBUS guard: %m");
-		return 1;
-	}
 	dev.tiers[TIER_RAM] = tier_ram_open(opts.vram_bytes, opts.user_quota);
 	if (!dev.tiers[TIER_RAM]) {
 		log_err("cannot create the RAM tier (tmpfs of %llu bytes): %m",
@@ -287,6 +285,7 @@ out_session:
 	sched_join(); /* only now: see sched_stop() */
 out:
 	vgpu_kernels_cleanup();
+	trace_cleanup();
 	tree_destroy();
 	for (int i = 0; i < TIER_COUNT; i++)
 		tier_close(dev.tiers[i]);

@@ -170,7 +170,8 @@ int tree_init(void)
 	    !add_fixed(root, INO_QUEUE, NK_QUEUE, "queue", S_IFREG | 0666) ||
 	    !add_fixed(root, INO_STATS, NK_STATS, "stats", S_IFREG | 0444) ||
 	    !add_fixed(root, INO_METRICS, NK_METRICS, "metrics",
-		       S_IFREG | 0444))
+		       S_IFREG | 0444) ||
+	    !add_fixed(root, INO_TRACE, NK_TRACE, "trace", S_IFREG | 0444))
 		return -ENOMEM;
 	for (unsigned id = 0; id < vgpu_catalog_count(); id++) {
 		struct node *doc =

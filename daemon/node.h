@@ -1,5 +1,5 @@
 /*
- * The file tree: fixed nodes (info, queue, stats, kernels/...) and the
+ * The file tree: fixed nodes (info, queue, stats, trace, kernels/...) and the
  * buffers and directories users create under mem/. One mutex guards the
  * whole tree (tree_lock); every function here expects it held unless it
  * says otherwise.
@@ -24,6 +24,7 @@ enum node_kind {
 	NK_KERNEL_DOC,
 	NK_STATS,
 	NK_METRICS,
+	NK_TRACE,
 	NK_DIR, /* a directory under mem/ */
 	NK_BUF,
 };
@@ -36,6 +37,7 @@ enum {
 	INO_KERNELS,
 	INO_STATS,
 	INO_METRICS,
+	INO_TRACE,
 	INO_KERNEL_DOC0 = 100, /* + kernel id */
 	INO_FIRST_DYNAMIC = 1000,
 };

@@ -11,13 +11,14 @@
 #include "cond_deadline.h"
 #include "context.h"
 #include "events.h"
+#include "fault_guard.h"
 #include "job.h"
 #include "log.h"
-#include "page_guard.h"
 #include "reply.h"
 #include "scheduler.h"
 #include "stats.h"
 #include "topology.h"
+#include "trace.h"
 
 static struct {
 	pthread_mutex_t lock;
@@ -295,20 +296,31 @@ void sched_submit(struct job *job)
 	complete_list(done);
 }
 
-/*
- * JOB failed with RC from its kernel, or LOST its pages (page_guard): the
- * first failure is the one reported.
- */
-static void set_failure(struct job *job, int rc, bool lost)
+/* One tile, or the finish, of a job: what fault_guard_call runs. */
+struct kernel_step {
+	struct job *job;
+	uint32_t tile; /* UINT32_MAX: the finish */
+};
+
+static int run_step(void *arg)
+{
+	const struct kernel_step *st = arg;
+	struct job *job = st->job;
+	if (st->tile == UINT32_MAX)
+		return job->impl->finish(&job->launch, job->ntiles);
+	return job->impl->run_tile(&job->launch, st->tile, job->ntiles);
+}
+
+/* Fails JOB with RC unless it failed already (S.lock held, or alone). */
+static void fail_run(struct job *job, int rc)
 {
 	if (job->err)
 		return;
-	job->err = lost ? -ENOSPC : rc;
-	if (lost)
+	job->err = rc;
+	if (rc == -EFAULT)
 		snprintf(job->msg, sizeof(job->msg),
-			 "%s: pages of a buffer were removed while the "
-			 "command ran (a hole punched with its tier "
-			 "full): its results are lost",
+			 "%s: a page of a buffer could not be provided "
+			 "(a hole punched into it, and the tier full)",
 			 job->cmd.spec->name);
 	else
 		snprintf(job->msg, sizeof(job->msg), "%s: kernel failed: %s",
@@ -319,16 +331,17 @@ static void set_failure(struct job *job, int rc, bool lost)
 static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 {
 	stats_worker_kernel(w, job->cmd.spec->id);
+	trace_tile(job, w, tile, TRACE_TILE_STARTED);
 	uint64_t t0 = now_ns();
-	page_guard_enter(job);
-	int rc = job->impl->run_tile(&job->launch, tile, job->ntiles);
-	bool lost = page_guard_leave();
+	struct kernel_step st = {job, tile};
+	int rc = fault_guard_call(run_step, &st);
 	uint64_t ns = now_ns() - t0;
+	trace_tile(job, w, tile, rc < 0 ? rc : 0);
 	stats_worker_busy(w, ns);
 	stats_worker_kernel(w, -1);
-	if (rc < 0 || lost) {
+	if (rc < 0) {
 		pthread_mutex_lock(&S.lock);
-		set_failure(job, rc, lost);
+		fail_run(job, rc);
 		pthread_mutex_unlock(&S.lock);
 	}
 	return ns;
@@ -337,11 +350,10 @@ static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 static void finish_job(struct job *job)
 {
 	if (!job->err && job->impl->finish) {
-		page_guard_enter(job); /* it writes the outputs too */
-		int rc = job->impl->finish(&job->launch, job->ntiles);
-		bool lost = page_guard_leave();
-		if (rc < 0 || lost)
-			set_failure(job, rc, lost);
+		struct kernel_step st = {job, UINT32_MAX};
+		int rc = fault_guard_call(run_step, &st);
+		if (rc < 0)
+			fail_run(job, rc);
 	}
 	job->t_end_ns = now_ns();
 }
@@ -377,7 +389,8 @@ static void *worker_main(void *arg)
 
 		pthread_mutex_lock(&S.lock);
 		ctx->vtime += ns;
-		if (++job->done_tiles < job->ntiles)
+		if (++job->done_tiles <
+		    (job->cut ? job->next_tile : job->ntiles))
 			continue;
 		pthread_mutex_unlock(&S.lock);
 		finish_job(job);
@@ -429,6 +442,9 @@ static void *timer_main(void *arg)
 
 int sched_start(unsigned workers)
 {
+	int grc = fault_guard_install();
+	if (grc < 0)
+		return grc;
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* as now_ns() */
@@ -547,9 +563,55 @@ static void mark_closed(struct context *ctx, struct job **released)
 	events_context_closed(ctx, released);
 }
 
-void sched_context_closed(struct context *ctx)
+static void cancel(struct job *job)
 {
-	context_hook(ctx, mark_closed);
+	if (job->err)
+		return;
+	job->err = -ECANCELED;
+	strcpy(job->msg, "its client was killed");
+}
+
+/*
+ * The client of CTX was killed (lock held): nobody is left to use what its
+ * commands compute. Its running command stops at its next tile (a wait
+ * stays, as for any closed context), its queued ones are cancelled.
+ */
+static void abandon(struct context *ctx, struct job **done)
+{
+	struct job *job = ctx->active;
+	if (job && !job->cmd.spec->control && job->next_tile < job->ntiles) {
+		cancel(job);
+		/* ntiles stays: tiles in flight still read it */
+		job->cut = true;
+		ring_remove(ctx);
+		if (job->done_tiles == job->next_tile) {
+			/* no tile in flight, whose worker would complete it */
+			job->t_end_ns = now_ns();
+			set_active(ctx, NULL);
+			push_done(job, done);
+			running_done();
+		}
+	}
+	while (ctx->fifo_head) {
+		job = ctx->fifo_head;
+		ctx->fifo_head = job->next;
+		ctx->queued--;
+		cancel(job);
+		push_done(job, done);
+	}
+	ctx->fifo_tail = NULL;
+}
+
+void sched_context_closed(struct context *ctx, bool killed)
+{
+	struct job *released = NULL, *done = NULL;
+	pthread_mutex_lock(&S.lock);
+	mark_closed(ctx, &released);
+	if (killed)
+		abandon(ctx, &done);
+	release_and_activate(released, &done);
+	pthread_mutex_unlock(&S.lock);
+	complete_list(done);
 }
 
 void sched_context_gone(struct context *ctx)

@@ -43,11 +43,13 @@ bool sched_alive(unsigned timeout_ms);
 
 /*
  * A context's life as the scheduler sees it: opened (0 or -ENOMEM), its
- * file closed (a wait nobody can satisfy any more is cancelled), and gone
- * (closed and every command done: it signals nothing any more).
+ * file closed (a wait nobody can satisfy any more is cancelled; when its
+ * client was KILLED, its queued commands are cancelled and its running one
+ * stops at its next tile), and gone (closed and every command done: it
+ * signals nothing any more).
  */
 int sched_context_opened(struct context *ctx);
-void sched_context_closed(struct context *ctx);
+void sched_context_closed(struct context *ctx, bool killed);
 void sched_context_gone(struct context *ctx);
 unsigned sched_workers(void);
 

@@ -1,7 +1,9 @@
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +204,34 @@ void run_line(const struct daemon_proc *d, const char *line, char *buf,
 	close(fd);
 }
 
+pid_t spawn_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	       int (*fn)(void))
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (setgroups((size_t)ngroups, groups) < 0 ||
+		    setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(100);
+		_exit(fn());
+	}
+	return pid;
+}
+
+int child_status(pid_t pid)
+{
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
+}
+
+int as_user(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	    int (*fn)(void))
+{
+	return child_status(spawn_as(uid, gid, ngroups, groups, fn));
+}
+
 const char *slurp(const char *path)
 {
 	static char buf[65536];
@@ -214,6 +244,57 @@ const char *slurp(const char *path)
 	close(fd);
 	buf[used] = '\0';
 	return buf;
+}
+
+double stats_value(const struct daemon_proc *d, const char *key)
+{
+	const char *st = slurp(dpath(d, "stats"));
+	size_t klen = strlen(key);
+	for (const char *p = st; p && *p;
+	     p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, key, klen) == 0 && p[klen] == ' ')
+			return strtod(p + klen + 1, NULL);
+	ck_abort_msg("stats has no %s:\n%s", key, st);
+	return -1;
+}
+
+bool stats_wait(const struct daemon_proc *d, const char *needle, bool want,
+		double seconds)
+{
+	double until = now_seconds() + seconds;
+	do {
+		if ((strstr(slurp(dpath(d, "stats")), needle) != NULL) == want)
+			return true;
+		usleep(5000);
+	} while (now_seconds() < until);
+	return false;
+}
+
+long daemon_rss_kb(const struct daemon_proc *d)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)d->pid);
+	const char *rss = strstr(slurp(path), "VmRSS:");
+	ck_assert_ptr_nonnull(rss);
+	return atol(rss + 6);
+}
+
+int daemon_fd_count(const struct daemon_proc *d)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
+	DIR *dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(dir));)
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+bool dead_mount_errno(int err)
+{
+	return err == ENOTCONN || err == ECONNABORTED || err == ECANCELED;
 }
 
 Suite *suite_with_daemon(const char *name, void (*setup)(void),
@@ -240,34 +321,6 @@ int run_suite(Suite *s)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-long daemon_rss_kb(const struct daemon_proc *d)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)d->pid);
-	FILE *f = fopen(path, "re");
-	ck_assert_msg(f, "open %s: %s", path, strerror(errno));
-	long kb = -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	ck_assert_int_ge(kb, 0);
-	return kb;
-}
-
-long daemon_fd_count(const struct daemon_proc *d)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
-	DIR *dir = opendir(path);
-	ck_assert_msg(dir, "open %s: %s", path, strerror(errno));
-	long n = 0;
-	for (struct dirent *e; (e = readdir(dir));)
-		n += e->d_name[0] != '.';
-	closedir(dir);
-	return n;
-}
-
 long raise_fd_limit(long n)
 {
 	struct rlimit rl;
@@ -282,20 +335,4 @@ long raise_fd_limit(long n)
 	rl.rlim_cur = rl.rlim_max;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	return (long)rl.rlim_cur;
-}
-
-int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
-	   int (*fn)(void))
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (setgroups((size_t)ngroups, groups) < 0 ||
-		    setresgid(gid, gid, gid) < 0 ||
-		    setresuid(uid, uid, uid) < 0)
-			_exit(100);
-		_exit(fn());
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
 }

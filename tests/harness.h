@@ -65,24 +65,46 @@ Suite *suite_with_daemon(const char *name, void (*setup)(void),
 int run_suite(Suite *s);
 
 /*
- * The daemon's resident memory (VmRSS, KiB) and open file descriptors, to
- * check that what abuse took is given back.
+ * Runs FN in a child process as UID/GID (with supplementary GROUPS) and
+ * returns the child's pid: spawn_as(), then child_status() for its exit
+ * status (100: it could not switch users; 101: it died of a signal).
+ * as_user() does both.
  */
+pid_t spawn_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	       int (*fn)(void));
+int child_status(pid_t pid);
+int as_user(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+	    int (*fn)(void));
+/* The number on the first "KEY value" line of stats; aborts if none. */
+double stats_value(const struct daemon_proc *d, const char *key);
+/*
+ * Polls stats until its text contains NEEDLE (or, with WANT false, no longer
+ * does), for up to SECONDS; returns whether it did.
+ */
+bool stats_wait(const struct daemon_proc *d, const char *needle, bool want,
+		double seconds);
+/*
+ * The daemon's resident memory (VmRSS, KiB) and open file descriptors.
+ * Under AddressSanitizer (the Asan build) RSS says nothing about leaks,
+ * which ASan reports itself: its quarantine keeps freed memory resident.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define DAEMON_RSS_MEANINGFUL false
+#else
+#define DAEMON_RSS_MEANINGFUL true
+#endif
 long daemon_rss_kb(const struct daemon_proc *d);
-long daemon_fd_count(const struct daemon_proc *d);
+int daemon_fd_count(const struct daemon_proc *d);
+
+/* Whether ERR is how the kernel answers for a FUSE daemon that died. */
+bool dead_mount_errno(int err);
+
 /*
  * Raises this process's RLIMIT_NOFILE (soft and hard; daemons started
  * later inherit it) to N, or as far as the hard limit allows when raising
  * that is not permitted (no CAP_SYS_RESOURCE); returns the soft limit.
  */
 long raise_fd_limit(long n);
-
-/*
- * Runs FN in a child as UID/GID with supplementary GROUPS (NGROUPS of
- * them); returns its exit status (100: could not switch, 101: it died).
- */
-int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
-	   int (*fn)(void));
 
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);

@@ -9,7 +9,7 @@ export VGPU_DEVICE=$mnt
 
 # usage
 check "--help exits 0 and documents the exit codes" prints "*Exit status:*3  device unreachable*" "$VGPU" --help
-for c in run info ls status; do
+for c in run info ls status trace; do
 	check "$c --help" prints "usage: vgpu $c *" "$VGPU" "$c" --help
 done
 check "--version" prints "vgpu 0.1.0" "$VGPU" --version
@@ -67,6 +67,63 @@ rmdir "$plain"
 check "status: no such path, exit 3" status 3 "$VGPU" -d /nonexistent/vgpu status
 check "run: device unreachable, exit 3" status 3 "$VGPU" -d /nonexistent/vgpu run nop
 check "ls: device unreachable, exit 3" status 3 "$VGPU" -d /nonexistent/vgpu ls
+# trace
+check "trace: bad seconds, exit 2" status 2 "$VGPU" trace --seconds 0
+check "trace: too many arguments, exit 2" status 2 "$VGPU" trace "$mnt" "$mnt"
+check "trace: device unreachable, exit 3" status 3 "$VGPU" trace -s 0.1 /nonexistent/vgpu
+check "trace: an unwritable FILE, exit 4" status 4 "$VGPU" trace -s 0.1 -o /nonexistent/f.json
+tmp=$(mktemp -d)
+# a program whose name needs escaping in JSON: a quote, a backslash, a byte
+# that is not UTF-8, a UTF-8 letter
+weird=$'q"\\\xff\xc3\xa9<'
+cp /bin/bash "$tmp/$weird"
+truncate -s 1M "$mnt/mem/ta" "$mnt/mem/tb" "$mnt/mem/tc"
+"$VGPU" trace --seconds 2 -o "$tmp/f.json" &
+tpid=$!
+sleep 0.5
+"$tmp/$weird" -c "exec 3<>'$mnt/queue'
+for i in 1 2 3; do
+	echo 'gemm a=ta b=tb c=tc m=256 n=256 k=256' >&3; echo nop >&3
+done
+for i in 1 2 3 4 5 6; do read -r r <&3; done"
+"$VGPU" run 'fill buf=ta value=1 n=262144' 'fill buf=nosuch value=1 n=1' >/dev/null || true
+trc=0
+wait "$tpid" || trc=$?
+check "trace: exit 0" test "$trc" = 0
+read -r -d '' check_json <<'PY' || true
+import json, sys
+ev = json.load(open(sys.argv[1], encoding="utf-8"))["traceEvents"]
+workers = int(sys.argv[2])
+meta = {(e["pid"], e["tid"], e["name"]): e["args"] for e in ev if e["ph"] == "M"}
+assert meta[(1, 0, "process_name")]["name"] == "workers", meta
+assert meta[(2, 0, "process_name")]["name"] == "contexts", meta
+for w in range(workers):
+    assert meta[(1, w, "thread_name")]["name"] == "worker %d" % w, meta
+xs = [e for e in ev if e["ph"] == "X"]
+used = {e["tid"] for e in xs if e["pid"] == 1}
+assert used and max(used) < workers, used
+ctxs = {t: a["name"] for (p, t, n), a in meta.items()
+        if p == 2 and n == "thread_name"}
+assert len(ctxs) >= 3, ctxs  # the odd shell's, and one per line of vgpu run
+for t in ctxs:
+    assert any(e["pid"] == 2 and e["tid"] == t for e in xs), ctxs[t]
+odd = [n for n in ctxs.values() if 'q"\\' in n]
+assert odd and "\ufffd\u00e9<" in odd[0], ctxs
+assert {"gemm", "nop", "fill"} <= {e["name"] for e in xs if e["pid"] == 2}
+assert {e["name"] for e in xs if e["pid"] == 1} == {"gemm", "fill"}
+assert any(e["args"]["status"] == "ENOENT" and "nosuch" in e["args"]["msg"]
+           for e in xs if e["pid"] == 2)
+for track in {(e["pid"], e["tid"]) for e in xs}:  # spans never overlap
+    s = sorted((e["ts"], e["ts"] + e["dur"]) for e in xs
+               if (e["pid"], e["tid"]) == track)
+    for a, b in zip(s, s[1:]):
+        assert b[0] > a[1], (track, a, b)
+PY
+check "trace: JSON with a track per worker and per context" /usr/bin/python3 -c "$check_json" "$tmp/f.json" "$("$VGPU" info workers)"
+check "trace -o -: JSON on stdout" bash -c "'$VGPU' trace -s 0.2 -o - | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)'"
+check "trace: Ctrl-C ends it early, with the JSON" bash -c "timeout --preserve-status -s INT 0.5 '$VGPU' trace -s 30 -o '$tmp/int.json' && /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' '$tmp/int.json'"
+rm -rf "$tmp"
+
 # a daemon that does not answer (stopped): status gives up in time
 kill -STOP "$pid"
 check "status: a hung daemon, exit 3 after the timeout" status 3 timeout 10 "$VGPU" status -t 0.3

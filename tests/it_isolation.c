@@ -172,14 +172,14 @@ START_TEST(no_way_into_a_private_buffer)
 {
 	ck_assert_int_eq(mkdir(dpath(&d, "mem/shared"), 01777), 0);
 	ck_assert_int_eq(chmod(dpath(&d, "mem/shared"), 01777), 0);
-	ck_assert_int_eq(run_as(ALICE, ALICE, 0, NULL, make_private), 0);
-	ck_assert_int_eq(run_as(ALICE, ALICE, 0, NULL, make_alices_dir), 0);
-	ck_assert_int_eq(run_as(BOB, BOB, 0, NULL, make_bobs), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, make_private), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, make_alices_dir), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, make_bobs), 0);
 	struct stat st;
 	ck_assert_int_eq(stat(dpath(&d, "mem/shared/secret"), &st), 0);
 	secret_handle = st.st_ino;
-	ck_assert_int_eq(run_as(BOB, BOB, 0, NULL, bob_at_the_secret), 0);
-	ck_assert_int_eq(run_as(ALICE, ALICE, 0, NULL, alice_waits), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_at_the_secret), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_waits), 0);
 	/* nothing of alice's changed */
 	char data[16];
 	buf_read(&d, "shared/secret", data, sizeof(data));
@@ -258,9 +258,9 @@ static int carol_outside(void)
 START_TEST(group_permissions)
 {
 	gid_t team = TEAM;
-	ck_assert_int_eq(run_as(ALICE, ALICE, 1, &team, make_team_files), 0);
-	ck_assert_int_eq(run_as(BOB, BOB, 1, &team, bob_in_team), 0);
-	ck_assert_int_eq(run_as(CAROL, CAROL, 0, NULL, carol_outside), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 1, &team, make_team_files), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 1, &team, bob_in_team), 0);
+	ck_assert_int_eq(as_user(CAROL, CAROL, 0, NULL, carol_outside), 0);
 	float v;
 	buf_read(&d, "team/rw", &v, sizeof(v));
 	ck_assert(v == 2.0f);
@@ -414,7 +414,7 @@ START_TEST(quota_on_every_path)
 	int used0 = tier_used_kb();
 	for (size_t i = 0; i < sizeof(quota_paths) / sizeof(quota_paths[0]);
 	     i++) {
-		ck_assert_msg(run_as(ALICE, ALICE, 0, NULL, quota_paths[i]) ==
+		ck_assert_msg(as_user(ALICE, ALICE, 0, NULL, quota_paths[i]) ==
 				  0,
 			      "quota path %zu", i);
 		/* all of it given back; no half-made buffer left */
@@ -483,10 +483,10 @@ static int alice_looks(void)
  */
 START_TEST(quota_is_set_aside_from_vram)
 {
-	ck_assert_int_eq(run_as(ALICE, ALICE, 0, NULL, alice_takes_some), 0);
-	ck_assert_int_eq(run_as(BOB, BOB, 0, NULL, bob_takes_some), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_takes_some), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_takes_some), 0);
 	/* stats: each user sees their own use, root everyone's */
-	ck_assert_int_eq(run_as(ALICE, ALICE, 0, NULL, alice_looks), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_looks), 0);
 	const char *st = slurp(dpath(&d, "stats"));
 	ck_assert(strstr(st, "\nuser.4001 buffers=1 bytes=1048576 "
 			     "quota_used=1048576 quota=16777216\n"));
@@ -517,7 +517,7 @@ START_TEST(quota_is_set_aside_from_vram)
 	ck_assert(
 	    !strstr(slurp(dpath(&d, "metrics")), "quota_bytes{uid=\"0\"}"));
 	/* a third user's 16M cannot be set aside now: ENOSPC, nothing made */
-	ck_assert_int_eq(run_as(CAROL, CAROL, 0, NULL, carol_tries), 0);
+	ck_assert_int_eq(as_user(CAROL, CAROL, 0, NULL, carol_tries), 0);
 	ck_assert_int_eq(access(dpath(&d, "mem/carols"), F_OK), -1);
 	/* once alice's buffers are gone, her part is root's again */
 	ck_assert_int_eq(unlink(dpath(&d, "mem/alices")), 0);

@@ -69,12 +69,6 @@ START_TEST(sigterm_drains)
 }
 END_TEST
 
-/* How the kernel answers requests to a FUSE daemon that died. */
-static bool gone(int err)
-{
-	return err == ENOTCONN || err == ECONNABORTED || err == ECANCELED;
-}
-
 /* A daemon killed hard leaves a dead mount; the next start replaces it. */
 START_TEST(stale_mount_is_replaced)
 {
@@ -87,11 +81,11 @@ START_TEST(stale_mount_is_replaced)
 	/* clients of the old mount get an error, not a hang */
 	char buf[64];
 	ck_assert_int_eq(read(q, buf, sizeof(buf)), -1);
-	ck_assert_msg(gone(errno), "%s", strerror(errno));
+	ck_assert_msg(dead_mount_errno(errno), "%s", strerror(errno));
 	close(q);
 	struct statfs sf; /* never answered from the kernel's cache */
 	ck_assert_int_eq(statfs(d.mnt, &sf), -1);
-	ck_assert_msg(gone(errno), "%s", strerror(errno));
+	ck_assert_msg(dead_mount_errno(errno), "%s", strerror(errno));
 	daemon_start(&d, NULL);
 	char out[128];
 	run_line(&d, "nop", out, sizeof(out));

@@ -121,7 +121,7 @@ START_TEST(other_users_are_refused)
 	ck_assert_int_eq(chmod(dpath(&d, "mem/private/open"), 0666), 0);
 	ck_assert_int_eq(chown(dpath(&d, "mem/private"), ALICE, ALICE), 0);
 
-	ck_assert_int_eq(run_as(BOB, BOB, 0, NULL, bob_attacks), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_attacks), 0);
 	/* nothing of alice's changed */
 	ck_assert(first("secret") == 1.0f);
 	ck_assert(first("shared") == 2.0f);
@@ -129,7 +129,7 @@ START_TEST(other_users_are_refused)
 	ck_assert(first("bobs") == 5.0f);
 	/* group permissions count, through supplementary groups too */
 	gid_t team = TEAM;
-	ck_assert_int_eq(run_as(BOB, BOB, 1, &team, teammate), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 1, &team, teammate), 0);
 	ck_assert(first("teamwork") == 3.0f);
 }
 END_TEST
@@ -150,13 +150,13 @@ static int unlink_mine(void)
 
 START_TEST(unprivileged_allocation)
 {
-	ck_assert_int_eq(run_as(ALICE, ALICE, 0, NULL, make_own_buffer), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, make_own_buffer), 0);
 	struct stat st;
 	ck_assert_int_eq(stat(dpath(&d, "mem/mine"), &st), 0);
 	ck_assert_int_eq(st.st_uid, ALICE);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
 	/* the sticky mem/ directory: bob cannot remove alice's buffer */
-	ck_assert_int_eq(run_as(BOB, BOB, 0, NULL, unlink_mine), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, unlink_mine), 0);
 	ck_assert_int_eq(stat(dpath(&d, "mem/mine"), &st), 0);
 }
 END_TEST
@@ -224,7 +224,7 @@ START_TEST(events_are_per_user)
 {
 	int q = queue_open(&d, 0);
 	queue_send(q, "signal event=shared value=1");
-	ck_assert_int_eq(run_as(1001, 1001, 0, NULL, bob_signals), 0);
+	ck_assert_int_eq(as_user(1001, 1001, 0, NULL, bob_signals), 0);
 	char out[256];
 	queue_send(q, "wait event=shared value=5 timeout_ms=100");
 	queue_recv(q, out, sizeof(out));
@@ -266,7 +266,7 @@ START_TEST(stats_per_user)
 {
 	int q = queue_open(&d, 0);
 	ck_assert_int_eq(buf_create(&d, "roots", 8192), 0);
-	ck_assert_int_eq(run_as(1001, 1001, 0, NULL, bob_looks), 0);
+	ck_assert_int_eq(as_user(1001, 1001, 0, NULL, bob_looks), 0);
 	const char *st = slurp(dpath(&d, "stats"));
 	ck_assert(strstr(st, " uid=0 "));
 	ck_assert(strstr(st, "\nuser.0 buffers=1 bytes=8192\n"));

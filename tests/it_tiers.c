@@ -985,7 +985,7 @@ START_TEST(quota_and_tiers)
 	ck_assert_int_eq(set_tier("n", "ram"), -EDQUOT);
 	ck_assert_str_eq(tier_of("n"), "disk");
 	ck_assert_int_eq(user_field(ALICE, "quota_used"), 3 * MiB);
-	ck_assert_int_eq(run_as(ALICE, ALICE, 0, NULL, alice_overfills), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_overfills), 0);
 	/* out of RAM: her part is free again */
 	ck_assert_int_eq(set_tier("m", "disk"), 0);
 	ck_assert_int_eq(user_field(ALICE, "quota_used"), 0);

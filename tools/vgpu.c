@@ -20,6 +20,7 @@ static const char usage[] =
     "  info [KEY]     the device's info, or one value of it\n"
     "  ls [DIR]       buffers under mem/: name, size, owner, mode\n"
     "  status         health check: does the device answer?\n"
+    "  trace          record scheduler events as Chrome trace JSON\n"
     "\n"
     "Options:\n"
     "  -d, --device DEVICE  the device's mount point (default: "
@@ -117,10 +118,8 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-    {"run", cmd_run},
-    {"info", cmd_info},
-    {"ls", cmd_ls},
-    {"status", cmd_status},
+    {"run", cmd_run},	    {"info", cmd_info},	  {"ls", cmd_ls},
+    {"status", cmd_status}, {"trace", cmd_trace},
 };
 
 int main(int argc, char **argv)

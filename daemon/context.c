@@ -16,6 +16,7 @@
 #include "job.h"
 #include "reply.h"
 #include "log.h"
+#include "mem_trim.h"
 #include "scheduler.h"
 #include "parked.h"
 #include "stats.h"
@@ -37,6 +38,9 @@ void context_set_limits(unsigned inflight)
 }
 
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+/* contexts alive, and their watermark (all_lock) */
+static uint64_t all_count;
+static struct mem_watermark all_mark;
 
 static struct context *all_head;
 static uint64_t next_id = 1;
@@ -81,6 +85,7 @@ struct context *context_open(fuse_req_t req)
 		all_head->all_prev = &ctx->all_next;
 	all_head = ctx;
 	ctx->all_prev = &all_head;
+	mem_trim_count(&all_mark, ++all_count);
 	pthread_mutex_unlock(&all_lock);
 	stats_context_opened();
 	trace_opened(ctx);
@@ -116,6 +121,9 @@ void context_put(struct context *ctx)
 	free(ctx->done);
 	free(ctx);
 	stats_context_closed();
+	pthread_mutex_lock(&all_lock);
+	mem_trim_count(&all_mark, --all_count);
+	pthread_mutex_unlock(&all_lock);
 }
 
 static void take_ctx_readers(struct context *c,

@@ -14,6 +14,11 @@ struct device {
 	const struct options *opts;
 	struct tier *tiers[TIER_COUNT]; /* NULL: no such tier */
 	struct fuse_session *se;
+	/*
+	 * Each buffer holds a file descriptor: at most this many buffers and
+	 * directories together (statfs's inodes).
+	 */
+	uint64_t max_buffers;
 	bool passthrough;	/* the kernel agreed to FUSE passthrough */
 	bool no_passthrough;	/* ...or refused it: the daemon must stop */
 	bool uring;		/* FUSE over io_uring requested */

@@ -47,7 +47,7 @@ static uint64_t pages(uint64_t size)
 	return (size + PAGE - 1) / PAGE * PAGE;
 }
 
-static int disk_create(struct tier *t, const struct node *n)
+static int disk_create(struct tier *t, struct node *n)
 {
 	(void)n;
 	int fd = openat(D(t)->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);

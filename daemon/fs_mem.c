@@ -4,14 +4,17 @@
  * here the tree and the RAM tier are kept consistent.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bufmap.h"
 #include "disk_tier.h"
 #include "fs_internal.h"
 #include "log.h"
+#include "quota.h"
 #include "tier_auto.h"
 
 static bool is_mem_dir(const struct node *n)
@@ -76,8 +79,9 @@ int fs_buffer_move(const struct device *dev, struct node *n, struct tier *to)
 }
 
 /*
- * Makes DIR/NAME of KIND for the caller (tree_lock held). Buffers get a
- * backing file first, so a failure leaves nothing behind.
+ * Makes DIR/NAME of KIND for the caller (tree_lock held). A failure
+ * (no backing file, no record on disk) unlinks the node again: nothing
+ * is left behind.
  */
 static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 			      const char *name, enum node_kind kind,
@@ -91,28 +95,49 @@ static struct node *make_node(fuse_req_t req, fuse_ino_t parent,
 	const struct device *dev = fs_device(req);
 	bool pinned = false;
 	struct tier *tier = placement(dev, dir, &pinned);
-	int fd = -1;
-	if (kind == NK_BUF) {
-		fd = tier->ops->create(tier, NULL);
-		if (fd < 0) {
-			*err = -fd;
-			return NULL;
-		}
+	if (node_count_mem() >= dev->max_buffers) {
+		static bool said;
+		if (!said)
+			log_warn("%llu buffers and directories: as many as the "
+				 "daemon's file descriptor limit allows (raise "
+				 "its LimitNOFILE); creating more fails with "
+				 "ENOSPC",
+				 (unsigned long long)node_count_mem());
+		said = true;
+		*err = ENOSPC;
+		return NULL;
 	}
 	const struct fuse_ctx *fc = fuse_req_ctx(req);
 	struct node *n = node_create(dir, name, kind, mode, fc->uid, fc->gid);
 	if (!n) {
 		*err = errno;
-		if (fd >= 0)
-			close(fd);
 		return NULL;
 	}
+	int rc = 0;
 	if (kind == NK_BUF) {
-		tier_attach(n, tier, fd);
-		n->tier_pinned = pinned;
-		n->creator = fc->pid;
+		/* The node first: the tier puts the file where its owner's
+		 * quota is (--user-quota). */
+		int fd = tier->ops->create(tier, n);
+		if (fd == -ENOSPC && !pinned && tier->id == TIER_RAM &&
+		    dev->tiers[TIER_DISK] && !dev->opts->ram_full_enospc) {
+			/* the RAM tier cannot set the owner's quota aside */
+			tier->ops->release(tier, n);
+			tier = dev->tiers[TIER_DISK];
+			fd = tier->ops->create(tier, n);
+		}
+		if (fd < 0) {
+			tier->ops->release(tier, n);
+			/* the daemon's table, not the caller's: the device is
+			 * out of buffers */
+			rc = fd == -EMFILE ? -ENOSPC : fd;
+		} else {
+			tier_attach(n, tier, fd);
+			n->tier_pinned = pinned;
+			n->creator = fc->pid;
+		}
 	}
-	int rc = fs_persist(dev, n);
+	if (rc == 0)
+		rc = fs_persist(dev, n);
 	if (rc < 0) {
 		*err = -rc;
 		node_unlink(n);
@@ -321,6 +346,41 @@ int fs_buffer_resize(fuse_req_t req, struct node *n, uint64_t size)
 	return -rc;
 }
 
+/*
+ * Under --user-quota a RAM buffer's memory is in its owner's part of the
+ * tier: a new owner needs the buffer moved there, which is possible only
+ * while it holds no memory (else EPERM) and nobody has it open (EBUSY).
+ * The disk tier has no quotas: its buffers just change owner.
+ */
+static int buffer_set_owner(struct node *n, uid_t uid)
+{
+	if (n->kind != NK_BUF || uid == n->uid || !quota_limit() ||
+	    n->tier->id != TIER_RAM)
+		return 0;
+	struct stat st;
+	if (fstat(n->fd, &st) < 0)
+		return errno;
+	if (st.st_size || st.st_blocks)
+		return EPERM;
+	if (n->opens || n->busy || n->moving)
+		return EBUSY;
+	struct tier *tier = n->tier;
+	struct node owned = *n;
+	owned.uid = uid;
+	owned.quota = NULL;
+	int fd = tier->ops->create(tier, &owned);
+	if (fd < 0) {
+		tier->ops->release(tier, &owned);
+		return -fd;
+	}
+	bufmap_put(n->map);
+	n->map = NULL;
+	tier_detach(n);
+	tier_attach(n, tier, fd);
+	n->quota = owned.quota;
+	return 0;
+}
+
 static void set_time(struct timespec *t, const struct timespec *given, bool now)
 {
 	if (now)
@@ -341,6 +401,8 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		err = ENOENT;
 	else if (n->kind != NK_BUF && n->kind != NK_DIR)
 		err = EPERM; /* the fixed files are part of the device */
+	if (!err && (to_set & FUSE_SET_ATTR_UID))
+		err = buffer_set_owner(n, attr->st_uid);
 	if (!err && (to_set & FUSE_SET_ATTR_SIZE))
 		err = fs_buffer_resize(req, n, (uint64_t)attr->st_size);
 	if (!err) {
@@ -368,4 +430,69 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		fuse_reply_err(req, err);
 	else
 		fuse_reply_attr(req, &st, ATTR_TIMEOUT);
+}
+
+/*
+ * fallocate MODE of [OFFSET, END) on buffer N: growth is the tier's
+ * resize (which counts it: the disk tier charges by size, the RAM tier
+ * maps a full quota to EDQUOT); the rest is done on the file. On the disk
+ * tier, space kept past the end (KEEP_SIZE) would not be counted: only
+ * pages within the size are reserved there. A positive errno.
+ */
+static int buffer_fallocate(struct node *n, int mode, uint64_t offset,
+			    uint64_t end)
+{
+	struct stat st;
+	if (fstat(n->fd, &st) < 0)
+		return errno;
+	uint64_t size = (uint64_t)st.st_size;
+	if (mode == 0 && end > size)
+		return -n->tier->ops->resize(n->tier, n, size, end);
+	if (mode == FALLOC_FL_KEEP_SIZE && n->tier->id == TIER_DISK &&
+	    end > size)
+		end = size;
+	if (end <= offset)
+		return 0;
+	if (fallocate(n->fd, mode, (off_t)offset, (off_t)(end - offset)) < 0)
+		return n->tier->id == TIER_RAM ? -quota_error(n->quota, -errno)
+					       : errno;
+	return 0;
+}
+
+/*
+ * fallocate on a buffer: reserving memory (with or without growing) goes
+ * to its tier, like a truncate that grows; punching a hole is refused
+ * while a command uses the buffer, like shrinking.
+ */
+void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+		  off_t length, struct fuse_file_info *fi)
+{
+	(void)fi;
+	int err = 0;
+	uint64_t end;
+	if (offset < 0 || length <= 0 ||
+	    __builtin_add_overflow((uint64_t)offset, (uint64_t)length, &end) ||
+	    end > (uint64_t)INT64_MAX) {
+		fuse_reply_err(req, offset < 0 || length <= 0 ? EINVAL : EFBIG);
+		return;
+	}
+	bool punch = mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+	if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE && !punch) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	if (!n || n->kind != NK_BUF)
+		err = n ? EISDIR : ENOENT;
+	else if (n->moving)
+		err = EBUSY;
+	else if (punch && n->busy)
+		err = EBUSY; /* a command computes on these pages */
+	else
+		err = buffer_fallocate(n, mode, (uint64_t)offset, end);
+	if (!err)
+		node_touch(n, true);
+	pthread_mutex_unlock(&tree_lock);
+	fuse_reply_err(req, err);
 }

@@ -17,10 +17,12 @@
 #include <vgpufs/catalog.h>
 
 #include "context.h"
+#include "fault_inject.h"
 #include "fh.h"
 #include "fs_internal.h"
 #include "job.h"
 #include "log.h"
+#include "quota.h"
 #include "stats.h"
 #include "tier_auto.h"
 #include "trace.h"
@@ -275,7 +277,9 @@ int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 		return -EBUSY; /* it would open the memory being left */
 	n->last_used_ns = now_ns();
 	if (!n->backing_id) {
-		int id = fuse_passthrough_open(req, n->fd);
+		int id = fault_inject("passthrough")
+			     ? -1
+			     : fuse_passthrough_open(req, n->fd);
 		if (id <= 0) {
 			log_err("passthrough open of buffer %llu failed",
 				(unsigned long long)n->ino);
@@ -547,20 +551,32 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	(void)ino;
 	struct device *dev = fs_device(req);
-	uint64_t cap = 0, used = 0;
+	uint64_t cap = 0, free = 0, avail = 0;
 	for (int i = 0; i < TIER_COUNT; i++)
 		if (dev->tiers[i]) {
-			cap += tier_capacity(dev->tiers[i]);
-			used += tier_used(dev->tiers[i]);
+			uint64_t c = tier_capacity(dev->tiers[i]),
+				 u = tier_used(dev->tiers[i]),
+				 f = u < c ? c - u : 0;
+			cap += c;
+			free += f;
+			/* what the caller may use: under quotas, their own
+			 * part of the RAM tier (the disk tier has none) */
+			avail += i == TIER_RAM
+				     ? quota_avail(fuse_req_ctx(req)->uid, f)
+				     : f;
 		}
 	struct statvfs sv = {0};
 	sv.f_bsize = sv.f_frsize = 4096;
 	sv.f_blocks = cap / 4096;
-	sv.f_bfree = sv.f_bavail = used < cap ? (cap - used) / 4096 : 0;
+	sv.f_bfree = free / 4096;
+	sv.f_bavail = avail / 4096;
+	/* Inodes: buffers and directories, as many as the daemon may hold
+	 * (df -i). */
 	pthread_mutex_lock(&tree_lock);
-	sv.f_files = node_count_buffers() + 1000000;
+	uint64_t bufs = node_count_mem();
 	pthread_mutex_unlock(&tree_lock);
-	sv.f_ffree = sv.f_favail = 1000000;
+	sv.f_files = dev->max_buffers > bufs ? dev->max_buffers : bufs;
+	sv.f_ffree = sv.f_favail = sv.f_files - bufs;
 	sv.f_namemax = 255;
 	fuse_reply_statfs(req, &sv);
 }
@@ -592,5 +608,6 @@ const struct fuse_lowlevel_ops device_ops = {
     .getxattr = fs_getxattr,
     .listxattr = fs_listxattr,
     .removexattr = fs_removexattr,
+    .fallocate = fs_fallocate,
     .poll = fs_poll,
 };

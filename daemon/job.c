@@ -95,14 +95,26 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			    strerror(errno));
 	info->id = n->ino;
 	info->size = (uint64_t)st.st_size;
-	/* Output pages must exist now: a hole filled by a kernel when the
-	 * tier is full would fault (SIGBUS) inside the daemon. */
-	if (want & PERM_W) {
-		int rc = n->tier->ops->populate(n->tier, n, &st);
-		if (rc < 0)
-			return fail(job, rc, "%s: %s: the %s tier is full",
-				    k->name, a->name, tier_name(n->tier->id));
-	}
+	/*
+	 * Every page must exist now, inputs' too: a kernel touching a hole
+	 * (left by a sparse write) when the tier is full would fault (SIGBUS)
+	 * inside the daemon; reading a hole of a shared mapping allocates.
+	 * The tier reserves them (and counts them: the disk tier).
+	 */
+	int rc = n->tier->ops->populate(n->tier, n, &st);
+	if (rc == -EDQUOT)
+		return fail(job, rc,
+			    "%s: %s: the owner's quota (--user-quota) is full "
+			    "(the buffer has unallocated pages: it was written "
+			    "sparsely or grown by writing past its end)",
+			    k->name, a->name);
+	if (rc < 0)
+		return fail(job, rc,
+			    "%s: %s: the %s tier is full (the buffer has "
+			    "unallocated pages: it was written sparsely or "
+			    "grown by writing past its end)",
+			    k->name, a->name,
+			    n->tier->id == TIER_RAM ? "RAM" : "disk");
 	job->bufs[i] = n;
 	job->nbufs++;
 	n->last_used_ns = now_ns();

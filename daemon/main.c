@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -53,6 +54,29 @@ static bool setup_uring(bool wanted)
 	if (!on)
 		log_warn("cannot enable %s; using /dev/fuse", URING_PARAM);
 	return on;
+}
+
+/* File descriptors kept for everything but buffers: FUSE, io_uring, /proc. */
+#define FD_RESERVE 256
+
+/*
+ * Every buffer is a file in the RAM tier held open by the daemon, so the
+ * descriptor limit is the buffer limit: raise the soft limit to the hard
+ * one, and keep a reserve so that a full table of buffers never stops the
+ * daemon from serving (creating one more then fails with ENOSPC).
+ */
+static uint64_t buffer_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024 - FD_RESERVE;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	uint64_t cur = rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : rl.rlim_cur;
+	return cur > 2 * FD_RESERVE ? cur - FD_RESERVE : cur / 2;
 }
 
 static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
@@ -157,9 +181,10 @@ static int serve(struct device *dev)
 		log_warn("cannot start the service notification thread: "
 			 "systemd will not hear that the device is ready");
 	log_info(
-	    "serving %s: %u workers, %llu MiB RAM tier, %s",
+	    "serving %s: %u workers, %llu MiB RAM tier, up to %llu buffers, %s",
 	    dev->opts->mountpoint, dev->opts->workers,
 	    (unsigned long long)(tier_capacity(dev->tiers[TIER_RAM]) >> 20),
+	    (unsigned long long)dev->max_buffers,
 	    dev->uring ? "FUSE over io_uring" : "/dev/fuse");
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(cfg, 64);
@@ -221,8 +246,8 @@ int main(int argc, char **argv)
 	}
 	if (mountpoint_prepare(opts.mountpoint) < 0)
 		return 1;
-	struct device dev = {.opts = &opts};
-	dev.tiers[TIER_RAM] = tier_ram_open(opts.vram_bytes);
+	struct device dev = {.opts = &opts, .max_buffers = buffer_limit()};
+	dev.tiers[TIER_RAM] = tier_ram_open(opts.vram_bytes, opts.user_quota);
 	if (!dev.tiers[TIER_RAM]) {
 		log_err("cannot create the RAM tier (tmpfs of %llu bytes): %m",
 			(unsigned long long)opts.vram_bytes);

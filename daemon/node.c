@@ -6,6 +6,8 @@
 #include <vgpufs/catalog.h>
 
 #include "bufmap.h"
+#include "fault_inject.h"
+#include "mem_trim.h"
 #include "node.h"
 #include "tier.h"
 
@@ -18,6 +20,8 @@ static struct {
 	size_t size, count; /* both tables have SIZE slots */
 	uint64_t next_ino;
 	uint64_t buffers;
+	uint64_t fixed; /* nodes of the device itself: count - fixed in mem/ */
+	struct mem_watermark mark; /* of count */
 } tree;
 
 static size_t ino_slot(uint64_t ino)
@@ -177,6 +181,7 @@ int tree_init(void)
 			return -ENOMEM;
 		doc->kernel_id = id;
 	}
+	tree.fixed = tree.count;
 	return 0;
 }
 
@@ -263,7 +268,7 @@ struct node *node_restore(struct node *dir, const char *name,
 		errno = EEXIST;
 		return NULL;
 	}
-	if (hash_grow() < 0) {
+	if (fault_inject("node") || hash_grow() < 0) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -279,6 +284,7 @@ struct node *node_restore(struct node *dir, const char *name,
 	child_link(dir, n);
 	hash_insert(n);
 	tree.count++;
+	mem_trim_count(&tree.mark, tree.count);
 	if (kind == NK_BUF)
 		tree.buffers++;
 	node_touch(dir, true);
@@ -323,6 +329,7 @@ void node_release_if_unused(struct node *n)
 	if (n->kind == NK_BUF)
 		tree.buffers--;
 	free_node(n);
+	mem_trim_count(&tree.mark, tree.count);
 }
 
 struct node *node_resolve(const char *path, size_t len, struct cred *cred,
@@ -384,4 +391,9 @@ void node_for_each_buffer(void (*fn)(struct node *n, void *arg), void *arg)
 uint64_t node_count_buffers(void)
 {
 	return tree.buffers;
+}
+
+uint64_t node_count_mem(void)
+{
+	return tree.count - tree.fixed;
 }

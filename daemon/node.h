@@ -73,8 +73,10 @@ struct node {
 	bool moving;	       /* its data is being copied to another tier */
 	bool demoted;	       /* moved to disk by --auto-tier, not by a user */
 	uint64_t last_used_ns; /* opened or named by a command (monotonic) */
-	int backing_id;	       /* passthrough id while opens > 0, else 0 */
-	struct bufmap *map;    /* the daemon's mapping, for kernels */
+	/* its owner's part of the RAM tier (--user-quota), or NULL */
+	struct user_tier *quota;
+	int backing_id;	    /* passthrough id while opens > 0, else 0 */
+	struct bufmap *map; /* the daemon's mapping, for kernels */
 	/* NK_DIR, NK_MEM: the tier of new buffers in it, or TIER_UNSET */
 	uint8_t tier_default;
 	/* NK_KERNEL_DOC */
@@ -130,5 +132,7 @@ void node_for_each_buffer(void (*fn)(struct node *n, void *arg), void *arg);
 bool node_is_dir(const struct node *n);
 void node_touch(struct node *n, bool modified);
 uint64_t node_count_buffers(void);
+/* Buffers and directories under mem/ (removed ones still referenced too). */
+uint64_t node_count_mem(void);
 
 #endif

@@ -32,6 +32,10 @@ static const char usage[] =
     "  --auto-tier        when the RAM tier is short, move the least "
     "recently used\n"
     "                     idle buffers to disk; bring them back when opened\n"
+    "  --user-quota SIZE  RAM tier bytes each user but root may use, set "
+    "aside\n"
+    "                     from --vram while the user has buffers (default: "
+    "none)\n"
     "  --workers N        kernel worker threads (default: online CPUs)\n"
     "  --foreground, -f   stay in the foreground\n"
     "  --config FILE      read 'key = value' lines (same keys as these "
@@ -106,6 +110,9 @@ static int set_option(struct options *o, const char *key, const char *val)
 			o->ram_full_enospc = val[0] == 'e';
 			return 0;
 		}
+	} else if (strcmp(key, "user-quota") == 0) {
+		if (parse_size(val, &o->user_quota) == 0)
+			return 0;
 	} else if (strcmp(key, "workers") == 0) {
 		if (parse_uint(val, 1, 1024, &o->workers) == 0)
 			return 0;
@@ -195,6 +202,7 @@ int options_parse(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"vram", required_argument, NULL, 'v'},
+	    {"user-quota", required_argument, NULL, 'q'},
 	    {"workers", required_argument, NULL, 'w'},
 	    {"disk", required_argument, NULL, 'd'},
 	    {"disk-size", required_argument, NULL, 's'},
@@ -238,6 +246,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
+		case 'q':
 		case 'w':
 		case 'd':
 		case 's':
@@ -282,6 +291,13 @@ int options_parse(struct options *o, int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "vgpufsd: unexpected argument '%s'\n",
 			argv[optind]);
+		return -1;
+	}
+	if (o->user_quota > o->vram_bytes) {
+		fprintf(stderr,
+			"vgpufsd: --user-quota %llu is more than --vram %llu\n",
+			(unsigned long long)o->user_quota,
+			(unsigned long long)o->vram_bytes);
 		return -1;
 	}
 	const char *base = strrchr(o->mountpoint, '/');

@@ -15,6 +15,7 @@ struct options {
 	bool ram_full_enospc; /* a full RAM tier fails instead of spilling */
 	bool auto_tier;	      /* demote LRU idle buffers, promote on open */
 	bool disk_sync_none;  /* completions do not wait for the disk */
+	uint64_t user_quota;  /* bytes of the RAM tier per user; 0: none */
 	unsigned workers;     /* kernel worker threads */
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */

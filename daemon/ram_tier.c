@@ -8,6 +8,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "fault_inject.h"
 #include "log.h"
 #include "node.h"
 #include "ram_tier.h"
@@ -17,16 +18,22 @@ struct ram_tier {
 	uint64_t capacity;
 };
 
+/* Sets the size limit of the tmpfs being configured by FS: 0 or -errno. */
+static int config_size(int fs, uint64_t size)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "%" PRIu64, size);
+	return fsconfig(fs, FSCONFIG_SET_STRING, "size", text, 0) < 0 ? -errno
+								      : 0;
+}
+
 static int tmpfs_instance(uint64_t capacity)
 {
 	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return -errno;
-	char size[32];
-	snprintf(size, sizeof(size), "%" PRIu64, capacity);
-	int rc = 0;
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0)
+	int rc = config_size(fs, capacity);
+	if (rc == 0 && fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0)
 		rc = -errno;
 	/* Huge pages make large kernels faster (fewer TLB misses); optional. */
 	if (rc == 0 &&
@@ -80,6 +87,8 @@ void ram_tier_close(struct ram_tier *t)
 
 int ram_tier_create(struct ram_tier *t)
 {
+	if (fault_inject("tmpfile"))
+		return -ENOMEM;
 	int fd = openat(t->mnt_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	return fd < 0 ? -errno : fd;
 }
@@ -111,6 +120,21 @@ int ram_tier_populate(int fd, uint64_t size, uint64_t blocks)
 uint64_t ram_tier_capacity(const struct ram_tier *t)
 {
 	return t->capacity;
+}
+
+int ram_tier_set_size(struct ram_tier *t, uint64_t size)
+{
+	if (size < 4096)
+		return -EINVAL; /* 0 would mean no limit */
+	int fs = fspick(t->mnt_fd, "", FSPICK_EMPTY_PATH | FSPICK_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	int rc = config_size(fs, size);
+	if (rc == 0 &&
+	    fsconfig(fs, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)
+		rc = -errno;
+	close(fs);
+	return rc;
 }
 
 uint64_t ram_tier_used(const struct ram_tier *t)

@@ -35,6 +35,11 @@ struct stat;
 int ram_tier_populate_node(struct node *n, const struct stat *st);
 
 uint64_t ram_tier_capacity(const struct ram_tier *t);
+/*
+ * Changes the tmpfs limit to SIZE bytes (the capacity reported stays):
+ * -EINVAL when more than SIZE is in use.
+ */
+int ram_tier_set_size(struct ram_tier *t, uint64_t size);
 uint64_t ram_tier_used(const struct ram_tier *t);
 
 #endif

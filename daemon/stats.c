@@ -7,6 +7,7 @@
 #include "context.h"
 #include "job.h"
 #include "node.h"
+#include "quota.h"
 #include "scheduler.h"
 #include "stats.h"
 #include "tier.h"
@@ -144,6 +145,29 @@ static int pid_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* UID's entry in the snapshot's users, added if new; NULL: no memory. */
+static struct stats_user *user_entry(struct memory_walk *m, uid_t uid)
+{
+	struct stats_snapshot *s = m->s;
+	size_t i = 0;
+	while (i < s->nusers && s->users[i].uid != uid)
+		i++;
+	if (i == s->nusers) {
+		if (s->nusers == m->cap) {
+			size_t cap = m->cap ? m->cap * 2 : 8;
+			void *u = realloc(s->users, cap * sizeof(*s->users));
+			if (!u) {
+				m->err = -ENOMEM;
+				return NULL;
+			}
+			s->users = u;
+			m->cap = cap;
+		}
+		s->users[s->nusers++] = (struct stats_user){.uid = uid};
+	}
+	return &s->users[i];
+}
+
 static void walk_buffer(struct node *n, void *arg)
 {
 	struct memory_walk *m = arg;
@@ -159,28 +183,32 @@ static void walk_buffer(struct node *n, void *arg)
 		p->bytes += bytes;
 	if (m->viewer != 0 && n->uid != m->viewer)
 		return;
-	struct stats_snapshot *s = m->s;
-	size_t i = 0;
-	while (i < s->nusers && s->users[i].uid != n->uid)
-		i++;
-	if (i == s->nusers) {
-		if (s->nusers == m->cap) {
-			size_t cap = m->cap ? m->cap * 2 : 8;
-			void *u = realloc(s->users, cap * sizeof(*s->users));
-			if (!u) {
-				m->err = -ENOMEM;
-				return;
-			}
-			s->users = u;
-			m->cap = cap;
-		}
-		s->users[s->nusers++] = (struct stats_user){.uid = n->uid};
+	struct stats_user *u = user_entry(m, n->uid);
+	if (u) {
+		u->buffers++;
+		u->bytes += bytes;
 	}
-	s->users[i].buffers++;
-	s->users[i].bytes += bytes;
 }
 
-/* Fills the users and the contexts' mem_bytes (tree_lock held). */
+/* Adds each --user-quota part VIEWER may see to its owner's entry. */
+static void add_quotas(struct memory_walk *m, uid_t viewer)
+{
+	struct quota_use q[STATS_QUOTAS_MAX];
+	size_t nq = quota_list(viewer, q, STATS_QUOTAS_MAX);
+	for (size_t i = 0; i < nq; i++) {
+		struct stats_user *u = user_entry(m, q[i].uid);
+		if (u)
+			u->quota_used = q[i].used;
+	}
+	/* every user but root has a quota, used or not */
+	for (size_t i = 0; m->s->quota && i < m->s->nusers; i++)
+		m->s->users[i].has_quota = m->s->users[i].uid != 0;
+}
+
+/*
+ * Fills the users (with their quotas) and the contexts' mem_bytes
+ * (tree_lock held).
+ */
 static int collect_memory(struct stats_snapshot *s, uid_t viewer)
 {
 	struct memory_walk m = {.s = s, .viewer = viewer};
@@ -197,6 +225,7 @@ static int collect_memory(struct stats_snapshot *s, uid_t viewer)
 				m.pids[m.npids++] = m.pids[i];
 	}
 	node_for_each_buffer(walk_buffer, &m);
+	add_quotas(&m, viewer);
 	for (size_t i = 0; i < s->nctx; i++) {
 		struct pid_bytes key = {.pid = s->ctx[i].pid};
 		struct pid_bytes *p =
@@ -225,6 +254,7 @@ int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 			s->tier[i].used = tier_used(tiers[i]);
 			s->tier[i].capacity = tier_capacity(tiers[i]);
 		}
+	s->quota = quota_limit();
 	s->unparsed = atomic_load(&st.errors_unparsed);
 	for (unsigned id = 0; id < VGPU_K_COUNT; id++)
 		s->kernel[id] =

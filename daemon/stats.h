@@ -15,6 +15,7 @@
 #include "tier.h"
 
 #define STATS_WORKERS_MAX 1024 /* as --workers allows */
+#define STATS_QUOTAS_MAX  256  /* users with a quota shown */
 
 struct job;
 struct tier;
@@ -46,10 +47,12 @@ struct stats_context {
 	uint64_t mem_bytes; /* of the buffers its process created */
 };
 
-/* The buffers a user owns. */
+/* The buffers a user owns, and their part of the RAM tier (--user-quota). */
 struct stats_user {
 	uid_t uid;
 	uint64_t buffers, bytes;
+	bool has_quota;	     /* a user but root, under --user-quota */
+	uint64_t quota_used; /* bytes in their part of the RAM tier */
 };
 
 /* Everything the files show, at one moment, as user VIEWER may see it. */
@@ -65,6 +68,7 @@ struct stats_snapshot {
 		uint64_t used, capacity, buffers;
 	} tier[TIER_COUNT];
 	uint64_t unparsed; /* failed inputs that named no kernel */
+	uint64_t quota;	   /* --user-quota: bytes per user; 0: none */
 	struct stats_kernel kernel[VGPU_K_COUNT];
 	/* the contexts VIEWER may see: its own, or all for root */
 	struct stats_context *ctx;

@@ -115,10 +115,15 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 			  c->busy_ns / 1e9, kernel_name(c->running),
 			  U(c->mem_bytes));
 	}
-	for (size_t i = 0; i < s->nusers; i++)
-		tb_printf(&tb, "user.%u buffers=%llu bytes=%llu\n",
-			  (unsigned)s->users[i].uid, U(s->users[i].buffers),
-			  U(s->users[i].bytes));
+	for (size_t i = 0; i < s->nusers; i++) {
+		const struct stats_user *u = &s->users[i];
+		tb_printf(&tb, "user.%u buffers=%llu bytes=%llu",
+			  (unsigned)u->uid, U(u->buffers), U(u->bytes));
+		if (u->has_quota)
+			tb_printf(&tb, " quota_used=%llu quota=%llu",
+				  U(u->quota_used), U(s->quota));
+		tb_printf(&tb, "\n");
+	}
 	*len = tb.len;
 	return tb_take(&tb);
 }
@@ -290,6 +295,25 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 			tb_printf(&tb, "%s{uid=\"%u\"} %.*f\n",
 				  user_fields[f].name, (unsigned)users[i].uid,
 				  f == U_BUSY_S ? 6 : 0, users[i].v[f]);
+	}
+	static const struct {
+		const char *name, *help;
+	} quota_fields[] = {
+	    {"vgpu_user_quota_used_bytes",
+	     "Bytes in each user's part of the RAM tier (--user-quota)."},
+	    {"vgpu_user_quota_bytes",
+	     "Size of each user's part of the RAM tier (--user-quota)."},
+	};
+	for (unsigned f = 0; s->quota && f < 2; f++) {
+		family(&tb, quota_fields[f].name, "gauge",
+		       quota_fields[f].help);
+		for (size_t i = 0; i < s->nusers; i++)
+			if (s->users[i].has_quota)
+				tb_printf(
+				    &tb, "%s{uid=\"%u\"} %llu\n",
+				    quota_fields[f].name,
+				    (unsigned)s->users[i].uid,
+				    U(f ? s->quota : s->users[i].quota_used));
 	}
 	*len = tb.len;
 	return tb_take(&tb);

@@ -7,6 +7,7 @@
 
 #include "bufmap.h"
 #include "node.h"
+#include "quota.h"
 #include "ram_tier.h"
 #include "tier.h"
 
@@ -35,22 +36,28 @@ static struct ram_tier *rt(const struct tier *t)
 	return ((const struct ram *)t)->rt;
 }
 
-static int ram_create(struct tier *t, const struct node *n)
+/*
+ * Under --user-quota a buffer's file is in its owner's tmpfs instance
+ * (quota.c), which the kernel fills up to the quota: ENOSPC there is the
+ * owner's EDQUOT.
+ */
+static int ram_create(struct tier *t, struct node *n)
 {
-	(void)n;
-	return ram_tier_create(rt(t));
+	(void)t;
+	return quota_create(n->uid, &n->quota);
 }
 
 static int ram_resize(struct tier *t, struct node *n, uint64_t old_size,
 		      uint64_t new_size)
 {
-	return ram_tier_resize(rt(t), n->fd, old_size, new_size);
+	return quota_error(n->quota,
+			   ram_tier_resize(rt(t), n->fd, old_size, new_size));
 }
 
 static int ram_populate(struct tier *t, struct node *n, const struct stat *st)
 {
 	(void)t;
-	return ram_tier_populate_node(n, st);
+	return quota_error(n->quota, ram_tier_populate_node(n, st));
 }
 
 static void ram_closed(struct tier *t, struct node *n)
@@ -60,7 +67,9 @@ static void ram_closed(struct tier *t, struct node *n)
 
 static void ram_release(struct tier *t, struct node *n)
 {
-	(void)t, (void)n; /* tmpfs frees the pages with the file */
+	(void)t; /* tmpfs frees the pages with the file */
+	quota_put(n->quota);
+	n->quota = NULL;
 }
 
 static uint64_t ram_capacity(const struct tier *t)
@@ -70,11 +79,12 @@ static uint64_t ram_capacity(const struct tier *t)
 
 static uint64_t ram_used(const struct tier *t)
 {
-	return ram_tier_used(rt(t));
+	return quota_tier_used(rt(t)); /* the users' parts too */
 }
 
 static void ram_close(struct tier *t)
 {
+	quota_cleanup();
 	ram_tier_close(rt(t));
 	free(t);
 }
@@ -90,7 +100,7 @@ static const struct tier_ops ram_ops = {
     .close = ram_close,
 };
 
-struct tier *tier_ram_open(uint64_t capacity)
+struct tier *tier_ram_open(uint64_t capacity, uint64_t user_quota)
 {
 	struct ram *r = malloc(sizeof(*r));
 	if (!r) {
@@ -100,6 +110,13 @@ struct tier *tier_ram_open(uint64_t capacity)
 	r->rt = ram_tier_open(capacity);
 	if (!r->rt) {
 		free(r);
+		return NULL;
+	}
+	int rc = quota_init(r->rt, capacity, user_quota);
+	if (rc < 0) {
+		ram_tier_close(r->rt);
+		free(r);
+		errno = -rc;
 		return NULL;
 	}
 	r->base = (struct tier){.ops = &ram_ops, .id = TIER_RAM};
@@ -197,9 +214,12 @@ int tier_move(struct node *n, struct tier *to)
 	/* The new file, sized (space reserved) and filled aside first. */
 	struct node tmp = *n;
 	tmp.charged = 0;
-	tmp.fd = to->ops->create(to, n);
-	if (tmp.fd < 0)
+	tmp.quota = NULL;
+	tmp.fd = to->ops->create(to, &tmp); /* into RAM: the owner's part */
+	if (tmp.fd < 0) {
+		to->ops->release(to, &tmp);
 		return tmp.fd;
+	}
 	int rc = to->ops->resize(to, &tmp, 0, (uint64_t)st.st_size);
 	if (rc == 0) {
 		/*
@@ -216,8 +236,7 @@ int tier_move(struct node *n, struct tier *to)
 		n->moving = false;
 	}
 	if (rc < 0) {
-		if (tmp.charged)
-			to->ops->release(to, &tmp);
+		to->ops->release(to, &tmp);
 		close(tmp.fd);
 		return rc;
 	}
@@ -226,5 +245,6 @@ int tier_move(struct node *n, struct tier *to)
 	tier_detach(n);
 	tier_attach(n, to, tmp.fd);
 	n->charged = tmp.charged;
+	n->quota = tmp.quota;
 	return 0;
 }

@@ -20,15 +20,24 @@ struct node;
 struct tier;
 
 struct tier_ops {
-	/* A new backing file for buffer N: the fd, or -errno. */
-	int (*create)(struct tier *t, const struct node *n);
+	/*
+	 * A new backing file for buffer N, owned by N->uid: the fd, or
+	 * -errno. The tier may note in N where the file is (the RAM tier:
+	 * N->quota, the owner's part under --user-quota); release gives it
+	 * back, also when the fd was never attached.
+	 */
+	int (*create)(struct tier *t, struct node *n);
 	/*
 	 * Sets the size of N's backing file from OLD_SIZE to NEW_SIZE.
-	 * Growth reserves the space at once (-ENOSPC, the file as it was).
+	 * Growth reserves the space at once (-ENOSPC, the file as it was;
+	 * -EDQUOT when the owner's part of the RAM tier is full).
 	 */
 	int (*resize)(struct tier *t, struct node *n, uint64_t old_size,
 		      uint64_t new_size);
-	/* Makes sure every page of N (stat ST) is allocated: -ENOSPC. */
+	/*
+	 * Makes sure every page of N (stat ST) is allocated: -ENOSPC, or
+	 * -EDQUOT when its owner's quota is full.
+	 */
 	int (*populate)(struct tier *t, struct node *n, const struct stat *st);
 	/*
 	 * The last open file of N was closed: count what writes that never
@@ -59,8 +68,11 @@ void tier_detach(struct node *n);
  */
 int tier_move(struct node *n, struct tier *to);
 
-/* The RAM tier of CAPACITY bytes; NULL with errno set. */
-struct tier *tier_ram_open(uint64_t capacity);
+/*
+ * The RAM tier of CAPACITY bytes, with USER_QUOTA bytes of it for each
+ * user but root (0: no quotas, see quota.h); NULL with errno set.
+ */
+struct tier *tier_ram_open(uint64_t capacity, uint64_t user_quota);
 
 const char *tier_name(enum tier_id id);
 /* "ram" or "disk" (LEN bytes) to its id; -1 if neither. */

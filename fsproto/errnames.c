@@ -13,6 +13,7 @@ static const char *const names[] = {
     E(ERANGE),	  E(EDEADLK),	E(ENAMETOOLONG), E(ENOSYS),   E(ENOTEMPTY),
     E(ELOOP),	  E(EOVERFLOW), E(EPROTO),	 E(EBADMSG),  E(ENOTSUP),
     E(ECANCELED), E(ETIMEDOUT), E(ESHUTDOWN),	 E(ENOTCONN), E(EMSGSIZE),
+    E(EDQUOT),
 };
 
 const char *vgpu_errno_name(int err)

@@ -197,6 +197,10 @@ static int user_field(void *obj, const char *name, const char *v)
 		return parse_u64(v, &u->buffers);
 	if (strcmp(name, "bytes") == 0)
 		return parse_u64(v, &u->bytes);
+	if (strcmp(name, "quota_used") == 0)
+		return parse_u64(v, &u->quota_used);
+	if (strcmp(name, "quota") == 0)
+		return parse_u64(v, &u->quota);
 	return 0;
 }
 

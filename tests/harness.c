@@ -1,6 +1,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
@@ -8,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,6 +45,10 @@ void daemon_start(struct daemon_proc *d, const char *const args[])
 	if (d->pid == 0) {
 		/* A failed test exits without teardown: the daemon follows. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		struct rlimit rl = {(rlim_t)d->nofile, (rlim_t)d->nofile};
+		if ((d->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) ||
+		    (d->env && putenv((char *)d->env) != 0))
+			_exit(126);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -312,4 +319,20 @@ int run_suite(Suite *s)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+long raise_fd_limit(long n)
+{
+	struct rlimit rl;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	struct rlimit want = rl;
+	if (want.rlim_max < (rlim_t)n)
+		want.rlim_max = (rlim_t)n;
+	want.rlim_cur = (rlim_t)n;
+	if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+		return n;
+	/* without CAP_SYS_RESOURCE: as far as the hard limit goes */
+	rl.rlim_cur = rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	return (long)rl.rlim_cur;
 }

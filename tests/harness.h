@@ -13,6 +13,8 @@
 struct daemon_proc {
 	pid_t pid;
 	char mnt[256];
+	long nofile;	 /* set: the daemon's RLIMIT_NOFILE (soft and hard) */
+	const char *env; /* set: "NAME=value" added to its environment */
 };
 
 /*
@@ -96,6 +98,13 @@ int daemon_fd_count(const struct daemon_proc *d);
 
 /* Whether ERR is how the kernel answers for a FUSE daemon that died. */
 bool dead_mount_errno(int err);
+
+/*
+ * Raises this process's RLIMIT_NOFILE (soft and hard; daemons started
+ * later inherit it) to N, or as far as the hard limit allows when raising
+ * that is not permitted (no CAP_SYS_RESOURCE); returns the soft limit.
+ */
+long raise_fd_limit(long n);
 
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);

@@ -812,6 +812,8 @@ START_TEST(stats_parse_refuses)
 	    "workers 1\ncontext.1 uid=99999999999\n",
 	    "workers 1\nnospace\n",
 	    "workers 1\nkernel.gemm count 1\n",
+	    "workers 1\nuser.7 quota=x\n",
+	    "workers 1\nuser.7.bytes 5\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		vgpu_stats *st = (vgpu_stats *)1;
@@ -831,6 +833,20 @@ START_TEST(stats_parse_refuses)
 	ck_assert_str_eq(st->tiers[0].name, "ssd");
 	ck_assert_uint_eq(st->tiers[0].used_bytes, 5);
 	ck_assert_str_eq(st->contexts[0].comm, "averyveryverylo");
+	vgpu_stats_free(st);
+	/* --user-quota's fields of a user line */
+	ck_assert_int_eq(
+	    vgpu_stats_parse("workers 1\nuser.0 buffers=1 bytes=8\n"
+			     "user.7 buffers=2 bytes=8192 "
+			     "quota_used=4096 quota=1048576\n",
+			     &st),
+	    0);
+	ck_assert_uint_eq(st->nusers, 2);
+	ck_assert_uint_eq(st->users[0].quota, 0);
+	ck_assert_uint_eq(st->users[1].uid, 7);
+	ck_assert_uint_eq(st->users[1].buffers, 2);
+	ck_assert_uint_eq(st->users[1].quota_used, 4096);
+	ck_assert_uint_eq(st->users[1].quota, 1048576);
 	vgpu_stats_free(st);
 	vgpu_stats_free(NULL);
 }

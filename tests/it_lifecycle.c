@@ -183,6 +183,14 @@ START_TEST(bad_options)
 	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
 	snprintf(cmd, sizeof(cmd), "%s --help | grep -q -- --vram", bin);
 	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 0);
+	/* a quota larger than the device, said so */
+	snprintf(cmd, sizeof(cmd),
+		 "%s --vram 1G --user-quota 2G /tmp/x 2>&1 | grep -q "
+		 "'user-quota 2147483648 is more than --vram 1073741824'",
+		 bin);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 0);
+	snprintf(cmd, sizeof(cmd), "%s --user-quota 0 /tmp/x 2>/dev/null", bin);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
 }
 END_TEST
 

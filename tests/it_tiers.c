@@ -897,6 +897,104 @@ START_TEST(missing_disk_dir_created)
 }
 END_TEST
 
+/* fallocate(MODE, OFF, LEN) on mem/NAME: 0 or -errno. */
+static int falloc(const char *name, int mode, off_t off, off_t len)
+{
+	int fd = open(mem(name), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	int rc = fallocate(fd, mode, off, len) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+/* fallocate on the disk tier is counted against --disk-size like truncate. */
+START_TEST(disk_fallocate_counted)
+{
+	start("1M", "4M", NULL);
+	ck_assert_int_eq(mkdir(mem("d"), 0755), 0);
+	ck_assert_int_eq(set_tier("d", "disk"), 0);
+	make_empty("d/a");
+	ck_assert_int_eq(falloc("d/a", 0, MiB, 2 * MiB), 0);
+	struct stat st;
+	ck_assert_int_eq(stat(mem("d/a"), &st), 0);
+	ck_assert_int_eq(st.st_size, 3 * MiB);
+	ck_assert_uint_eq(stat_value("vram_disk_used_bytes"), 3 * MiB);
+	ck_assert_int_eq(falloc("d/a", 0, 0, 5 * MiB), -ENOSPC);
+	ck_assert_int_eq(stat(mem("d/a"), &st), 0);
+	ck_assert_int_eq(st.st_size, 3 * MiB); /* as it was */
+	/* space kept past the end would go uncounted: only within the size */
+	ck_assert_int_eq(falloc("d/a", FALLOC_FL_KEEP_SIZE, 0, 8 * MiB), 0);
+	ck_assert_int_eq(stat(mem("d/a"), &st), 0);
+	ck_assert_int_eq(st.st_size, 3 * MiB);
+	ck_assert_int_le(st.st_blocks * 512, 3 * MiB + 64 * 1024);
+	ck_assert_uint_eq(stat_value("vram_disk_used_bytes"), 3 * MiB);
+}
+END_TEST
+
+/* Field FIELD= of the stats line of user UID; -1 if there is none. */
+static long long user_field(unsigned uid, const char *field)
+{
+	const char *s = slurp(dpath(&d, "stats"));
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\nuser.%u ", uid);
+	const char *line = strstr(s, pat);
+	if (!line)
+		return -1;
+	const char *end = strchr(line + 1, '\n');
+	snprintf(pat, sizeof(pat), " %s=", field);
+	const char *p = strstr(line, pat);
+	return p && p < end ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}
+
+static int alice_overfills(void)
+{
+	int fd = open(mem("over"), O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	/* her quota is full: EDQUOT, not a spill to the disk tier */
+	if (truncate(mem("over"), 5 * MiB) == 0 || errno != EDQUOT)
+		return 2;
+	return strcmp(tier_of("over"), "ram") != 0 ? 3 : 0;
+}
+
+/*
+ * --user-quota is the RAM tier's: a buffer moved into RAM lands in its
+ * owner's part and must fit in it, one moved out gives it back, and a
+ * full quota is EDQUOT without spilling. The disk tier has no quotas.
+ */
+START_TEST(quota_and_tiers)
+{
+	const char *extra[] = {"--user-quota", "4M", NULL};
+	start("32M", "64M", extra);
+	uint64_t h = write_pattern("m", 3 * MiB, 5);
+	write_pattern("n", 2 * MiB, 6);
+	ck_assert_int_eq(set_tier("m", "disk"), 0);
+	ck_assert_int_eq(set_tier("n", "disk"), 0);
+	/* on disk, full buffers change owner freely (no quota there) */
+	ck_assert_int_eq(chown(mem("m"), ALICE, ALICE), 0);
+	ck_assert_int_eq(chown(mem("n"), ALICE, ALICE), 0);
+	ck_assert_int_eq(user_field(ALICE, "quota_used"), 0);
+	ck_assert_int_eq(user_field(ALICE, "quota"), 4 * MiB);
+	ck_assert_int_eq(user_field(0, "quota"), -1); /* root has none */
+	/* into RAM: alice's part */
+	ck_assert_int_eq(set_tier("m", "ram"), 0);
+	ck_assert_int_eq(user_field(ALICE, "quota_used"), 3 * MiB);
+	ck_assert_uint_eq(checksum("m", NULL), h);
+	/* the next one does not fit her quota: EDQUOT, left on disk */
+	ck_assert_int_eq(set_tier("n", "ram"), -EDQUOT);
+	ck_assert_str_eq(tier_of("n"), "disk");
+	ck_assert_int_eq(user_field(ALICE, "quota_used"), 3 * MiB);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_overfills), 0);
+	/* out of RAM: her part is free again */
+	ck_assert_int_eq(set_tier("m", "disk"), 0);
+	ck_assert_int_eq(user_field(ALICE, "quota_used"), 0);
+	ck_assert_int_eq(set_tier("n", "ram"), 0);
+	ck_assert_int_eq(user_field(ALICE, "quota_used"), 2 * MiB);
+	ck_assert_uint_eq(checksum("m", NULL), h);
+}
+END_TEST
+
 START_TEST(no_disk_tier)
 {
 	/* a mount point not named vgpuN has no default disk tier */
@@ -939,6 +1037,8 @@ int main(void)
 				writes_past_the_end_counted,
 				disk_dir_in_use,
 				missing_disk_dir_created,
+				quota_and_tiers,
+				disk_fallocate_counted,
 				no_disk_tier};
 	return run_suite(suite_with_daemon("tiers", NULL, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));

@@ -383,10 +383,15 @@ typedef struct vgpu_stats_context {
 	uint64_t mem_bytes;  /* memory of the buffers its process created */
 } vgpu_stats_context;
 
-/* The buffers of an owner the reader may see: its own, or all for root. */
+/*
+ * The buffers of an owner the reader may see: its own, or all for root.
+ * Under --user-quota, each user but root has QUOTA bytes of the RAM tier,
+ * QUOTA_USED of them in use; QUOTA is 0 without quotas (and for root).
+ */
 typedef struct vgpu_stats_user {
 	uid_t uid;
 	uint64_t buffers, bytes;
+	uint64_t quota_used, quota;
 } vgpu_stats_user;
 
 typedef struct vgpu_stats {

@@ -1,0 +1,26 @@
+/*
+ * Allocation failures on demand, for tests of what a failure leaves
+ * behind: with VGPUFS_FAULT=SITE[,SITE...] in the daemon's environment,
+ * every allocation at a named site fails. Only in test builds
+ * (VGPUFS_FAULT_INJECTION); elsewhere it compiles to nothing.
+ *
+ * Sites: tmpfile (a buffer's backing file), node (a tree node),
+ * passthrough (registering a buffer for passthrough), quota (a user's
+ * part of the tier).
+ */
+#ifndef VGPUFSD_FAULT_INJECT_H
+#define VGPUFSD_FAULT_INJECT_H
+
+#include <stdbool.h>
+
+#ifdef VGPUFS_FAULT_INJECTION
+bool fault_inject(const char *site);
+#else
+static inline bool fault_inject(const char *site)
+{
+	(void)site;
+	return false;
+}
+#endif
+
+#endif

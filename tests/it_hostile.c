@@ -1,0 +1,948 @@
+/*
+ * Hostile input against the real daemon. Every test opens a bystander
+ * context before the abuse and checks afterwards that it still gets right
+ * results; the big ones also check that the daemon's memory (VmRSS) and
+ * open file descriptors return to where they were.
+ */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vgpufs/binary_proto.h>
+#include <vgpufs/catalog.h>
+
+#include "harness.h"
+
+static struct daemon_proc d;
+
+/*
+ * 100,000 buffers need as many descriptors in the daemon, which inherits
+ * this process's limit (and keeps 256 for itself).
+ */
+enum { MANY_BUFFERS = 100000, FD_LIMIT = MANY_BUFFERS + 4096 };
+static long fd_limit;
+
+static void setup(void)
+{
+	fd_limit = raise_fd_limit(FD_LIMIT);
+	const char *args[] = {"--vram", "64M", NULL};
+	daemon_start(&d, args);
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+
+/* A context opened before the abuse, and its buffer. */
+struct bystander {
+	const struct daemon_proc *d;
+	int q;
+	float value;
+};
+
+static struct bystander bystander_open(const struct daemon_proc *dp)
+{
+	ck_assert_int_eq(buf_create(dp, "calm", 4096), 0);
+	struct bystander b = {.d = dp, .q = queue_open(dp, 0)};
+	return b;
+}
+
+/* The bystander's next fill runs and its result is in the buffer. */
+static void bystander_check(struct bystander *b)
+{
+	char line[128], out[256];
+	b->value += 1;
+	snprintf(line, sizeof(line), "fill buf=calm value=%g n=1024", b->value);
+	queue_send(b->q, line);
+	queue_recv(b->q, out, sizeof(out));
+	ck_assert_msg(strstr(out, " ok fill "), "bystander got '%s'", out);
+	float v[1024];
+	buf_read(b->d, "calm", v, sizeof(v));
+	for (int i = 0; i < 1024; i++)
+		ck_assert(v[i] == b->value);
+}
+
+/* Sends LINES (any bytes) on a fresh context; checks each completion. */
+static void expect_lines(const char *const lines[], const char *const want[],
+			 size_t n)
+{
+	int q = queue_open(&d, 0);
+	char out[1024];
+	for (size_t i = 0; i < n; i++) {
+		queue_send(q, lines[i]);
+		queue_recv(q, out, sizeof(out));
+		const char *msg = strchr(out, ' ');
+		ck_assert_msg(
+		    msg && strncmp(msg + 1, want[i], strlen(want[i])) == 0,
+		    "'%s' -> '%s', want '%s'", lines[i], out, want[i]);
+	}
+	close(q);
+}
+
+/*
+ * Runs LINES on a fresh context with a bystander open and buffer x of 4096
+ * bytes; each completion must start with WANT (after the sequence number).
+ */
+static void expect_table(const char *const lines[], const char *const want[],
+			 size_t n)
+{
+	struct bystander b = bystander_open(&d);
+	ck_assert_int_eq(buf_create(&d, "x", 4096), 0);
+	expect_lines(lines, want, n);
+	bystander_check(&b);
+	close(b.q);
+}
+
+#define EXPECT(lines, want)                                                    \
+	do {                                                                   \
+		ck_assert_int_eq(sizeof(lines) / sizeof(lines[0]),             \
+				 sizeof(want) / sizeof(want[0]));              \
+		expect_table(lines, want, sizeof(lines) / sizeof(lines[0]));   \
+	} while (0)
+
+static void write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		ck_assert_msg(n > 0, "write: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Daemon resources now; see settled(). */
+struct usage {
+	long rss_kb, fds;
+};
+
+static struct usage usage_now(void)
+{
+	return (struct usage){daemon_rss_kb(&d), daemon_fd_count(&d)};
+}
+
+/*
+ * Waits (up to 5 s: the kernel forgets inodes and closes files
+ * asynchronously) until the daemon holds no more descriptors than in
+ * BEFORE and at most SLACK_KB more memory.
+ */
+static void settled(struct usage before, long slack_kb, const char *what)
+{
+	/* ASan's allocator keeps freed memory in quarantine: only the
+	 * descriptors say something there (its leak check covers memory). */
+	if (!DAEMON_RSS_MEANINGFUL)
+		slack_kb = 1L << 30;
+	struct usage now;
+	for (int i = 0; i < 500; i++) {
+		now = usage_now();
+		if (now.fds <= before.fds &&
+		    now.rss_kb <= before.rss_kb + slack_kb)
+			return;
+		usleep(10000);
+	}
+	ck_abort_msg("%s: the daemon kept resources: fds %ld -> %ld, VmRSS "
+		     "%ld -> %ld KiB (slack %ld)",
+		     what, before.fds, now.fds, before.rss_kb, now.rss_kb,
+		     slack_kb);
+}
+
+START_TEST(line_of_10mb_without_newline)
+{
+	struct bystander b = bystander_open(&d);
+	const size_t chunk = 1 << 20, total = 10 << 20;
+	char *junk = malloc(chunk);
+	memset(junk, 'a', chunk);
+	/* once before measuring, so that thread pools and caches are warm */
+	for (int round = 0; round < 2; round++) {
+		struct usage before = usage_now();
+		int q = queue_open(&d, 0);
+		for (size_t sent = 0; sent < total; sent += chunk)
+			write_all(q, junk, chunk);
+		write_all(q, "\nnop\n", 5);
+		char out[512];
+		queue_recv(q, out, sizeof(out));
+		ck_assert_str_eq(out, "1 err E2BIG: line longer than 4096 "
+				      "bytes; split the command or shorten "
+				      "buffer names");
+		queue_recv(q, out, sizeof(out));
+		ck_assert_msg(strncmp(out, "2 ok nop ", 9) == 0, "%s", out);
+		/* ...and one that never ends: closed half-way */
+		int q2 = queue_open(&d, 0);
+		for (size_t sent = 0; sent < total; sent += chunk)
+			write_all(q2, junk, chunk);
+		close(q2);
+		close(q);
+		bystander_check(&b);
+		if (round)
+			settled(before, 2048, "10 MB lines");
+	}
+	free(junk);
+	close(b.q);
+}
+END_TEST
+
+START_TEST(numbers_that_overflow)
+{
+	const char *lines[] = {
+	    "fill buf=x value=1 n=99999999999999999999",
+	    "fill buf=x value=1 n=0x7fffffffffffffff",
+	    "fill buf=x value=1 n=9999999T",
+	    "fill buf=x value=1 n=8T",
+	    "fill buf=x value=1e999 n=1",
+	    "gemm_batched a=x b=x c=x+2048 m=65536 n=65536 k=65536 "
+	    "batch=2147483647",
+	    "gemm a=x b=x c=x+2048 m=2147483647 n=2147483647 k=2147483647",
+	    "fill buf=x value=1 n=1K1",
+	};
+	const char *want[] = {
+	    "err ERANGE: fill: n=99999999999999999999 is out of range [0, "
+	    "576460752303423487]",
+	    "err ERANGE: fill: n=0x7fffffffffffffff is out of range",
+	    "err ERANGE: fill: n=9999999T is out of range",
+	    "err EINVAL: fill: buffer 'buf' holds 4096 bytes, needs "
+	    "35184372088832 (n*4)",
+	    "err ERANGE: fill: value='1e999' is not a finite number",
+	    "err EOVERFLOW: gemm_batched: stride_a overflows a 64-bit size",
+	    "err EINVAL: gemm: buffer 'a' holds 4096 bytes, needs "
+	    "18446744056529682436 (m*k*4)",
+	    "err EINVAL: fill: n='1K1' is not an integer",
+	};
+	EXPECT(lines, want);
+}
+END_TEST
+
+START_TEST(negative_and_huge_dimensions)
+{
+	const char *lines[] = {
+	    "fill buf=x value=1 n=-1",
+	    "gemm a=x b=x c=x m=-5 n=1 k=1",
+	    "gemm a=x b=x c=x m=2147483648 n=1 k=1",
+	    "gemm a=x b=x c=x+2048 m=1 n=1 k=1 lda=-1",
+	    "sum x=x out=x+16 rows=-1 cols=4",
+	    "fill buf=x value=1 n=-9223372036854775808",
+	};
+	const char *want[] = {
+	    "err ERANGE: fill: n=-1 is out of range [0, 576460752303423487]",
+	    "err ERANGE: gemm: m=-5 is out of range [0, 2147483647]",
+	    "err ERANGE: gemm: m=2147483648 is out of range [0, 2147483647]",
+	    "err ERANGE: gemm: lda=-1 is out of range",
+	    "err ERANGE: sum: rows=-1 is out of range",
+	    "err ERANGE: fill: n=-9223372036854775808 is out of range",
+	};
+	EXPECT(lines, want);
+}
+END_TEST
+
+START_TEST(offsets_past_the_end)
+{
+	const char *lines[] = {
+	    "fill buf=x+4096 value=1 n=1",
+	    "fill buf=x+4093 value=1 n=1",
+	    "fill buf=x+1T value=1 n=1",
+	    "fill buf=x+99999999999999999999 value=1 n=1",
+	    "fill buf=x+18446744073709551615 value=1 n=1",
+	    "fill buf=x+-1 value=1 n=1",
+	    "copy src=x+4095 dst=calm bytes=2",
+	};
+	const char *want[] = {
+	    "err EINVAL: fill: buffer 'buf' holds 4096 bytes, needs 4 (n*4) "
+	    "from offset 4096",
+	    "err EINVAL: fill: buffer 'buf' holds 4096 bytes, needs 4 (n*4) "
+	    "from offset 4093",
+	    "err EINVAL: fill: buffer 'buf' holds 4096 bytes, needs 4 (n*4) "
+	    "from offset 1099511627776",
+	    "err ERANGE: fill: buf: offset '99999999999999999999' is not a "
+	    "byte count",
+	    "err ERANGE: fill: buf: offset '18446744073709551615' is not a "
+	    "byte count",
+	    "err EINVAL: fill: buf: offset '-1' is not a byte count",
+	    "err EINVAL: copy: buffer 'src' holds 4096 bytes, needs 2 (bytes) "
+	    "from offset 4095",
+	};
+	EXPECT(lines, want);
+}
+END_TEST
+
+START_TEST(bad_buffer_names)
+{
+	const char *lines[] = {
+	    "fill buf=../x value=1 n=1",   "fill buf=/etc/passwd value=1 n=1",
+	    "fill buf=a/../x value=1 n=1", "fill buf=./x value=1 n=1",
+	    "fill buf=x/ value=1 n=1",	   "fill buf=a//x value=1 n=1",
+	    "fill buf= value=1 n=1",	   "fill buf=.. value=1 n=1",
+	};
+	const char *want[] = {
+	    "err EINVAL: fill: buf='../x' is not a buffer name (a path under "
+	    "mem/ without '.', '..' or empty parts)",
+	    "err EINVAL: fill: buf='/etc/passwd' is not a buffer name",
+	    "err EINVAL: fill: buf='a/../x' is not a buffer name",
+	    "err EINVAL: fill: buf='./x' is not a buffer name",
+	    "err EINVAL: fill: buf='x/' is not a buffer name",
+	    "err EINVAL: fill: buf='a//x' is not a buffer name",
+	    "err EINVAL: fill: argument 'buf' has no value",
+	    "err EINVAL: fill: buf='..' is not a buffer name",
+	};
+	EXPECT(lines, want);
+	struct bystander b = bystander_open(&d);
+
+	/* NUL in a name: the line is refused; a newline makes two lines */
+	int q = queue_open(&d, 0);
+	const char nul[] = "fill buf=x\0y value=1 n=1\n";
+	write_all(q, nul, sizeof(nul) - 1);
+	write_all(q, "fill buf=x\ny value=1 n=1\n", 25);
+	char out[512];
+	queue_recv(q, out, sizeof(out));
+	ck_assert_str_eq(out, "1 err EINVAL: line contains a NUL byte");
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strncmp(out,
+			      "2 err EINVAL: fill: missing argument "
+			      "'value'",
+			      43) == 0,
+		      "%s", out);
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strncmp(out, "3 err ENOSYS: unknown kernel 'y'", 32) == 0,
+		      "%s", out);
+	close(q);
+
+	/* through the file system: names are checked as by any file system */
+	char name[300] = "mem/";
+	memset(name + 4, 'n', 256);
+	name[260] = '\0';
+	ck_assert_int_eq(open(dpath(&d, name), O_CREAT | O_RDWR, 0644), -1);
+	ck_assert_int_eq(errno, ENAMETOOLONG);
+	ck_assert_int_eq(mknod(dpath(&d, "mem/fifo"), S_IFIFO | 0644, 0), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(symlink("/etc/passwd", dpath(&d, "mem/link")), -1);
+	ck_assert_int_eq(link(dpath(&d, "mem/x"), dpath(&d, "mem/hard")), -1);
+	ck_assert_int_eq(rename(dpath(&d, "mem/x"), dpath(&d, "queue")), -1);
+	ck_assert_int_eq(errno, EXDEV);
+	ck_assert_int_eq(access(dpath(&d, "mem/x"), F_OK), 0);
+	bystander_check(&b);
+	close(b.q);
+}
+END_TEST
+
+/* Bytes of garbage echoed in a message are escaped, never sent raw. */
+START_TEST(control_bytes_are_escaped)
+{
+	struct bystander b = bystander_open(&d);
+	int q = queue_open(&d, 0);
+	const char garbage[] =
+	    "\x01\xff\x1b[31mred\x7f\n"
+	    "fill buf=\x1b[2Jx value=1 n=1\n"
+	    "fill buf=calm value=1 n=1 r\xc3\xa9sum\xc3\xa9=1\n";
+	write_all(q, garbage, sizeof(garbage) - 1);
+	char out[512];
+	queue_recv(q, out, sizeof(out));
+	ck_assert_str_eq(out, "1 err ENOSYS: unknown kernel "
+			      "'\\x01\\xff\\x1b[31mred\\x7f' (ls kernels/ "
+			      "lists them)");
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strstr(out,
+			     "2 err EINVAL: fill: buf='\\x1b[2Jx' is not a "
+			     "buffer name"),
+		      "%s", out);
+	/* valid UTF-8 stays readable */
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strstr(out, "unknown argument 'r\xc3\xa9sum\xc3\xa9'"),
+		      "%s", out);
+	close(q);
+	bystander_check(&b);
+	close(b.q);
+}
+END_TEST
+
+START_TEST(binary_garbage_on_a_text_context)
+{
+	struct bystander b = bystander_open(&d);
+	int q = queue_open(&d, 0);
+	/* 64 KiB of every byte value but '\n', then lines of 100 bytes */
+	char *junk = malloc(65536);
+	srand(7);
+	for (int i = 0; i < 65536; i++) {
+		junk[i] = (char)(rand() & 0xff);
+		if (junk[i] == '\n')
+			junk[i] = 'n';
+		if (i % 100 == 0) /* no comment, no blank line: a command */
+			junk[i] = 'Z';
+		if (i % 100 == 99)
+			junk[i] = '\n';
+	}
+	write_all(q, junk, 65536);
+	int lines = 65536 / 100;
+	char out[1024];
+	for (int i = 1; i <= lines; i++) {
+		queue_recv(q, out, sizeof(out));
+		char want[32];
+		int n = snprintf(want, sizeof(want), "%d err E", i);
+		ck_assert_msg(strncmp(out, want, (size_t)n) == 0, "%s", out);
+		for (const char *p = out; *p; p++)
+			ck_assert_msg((unsigned char)*p >= 0x20 && *p != 0x7f,
+				      "raw byte in '%s'", out);
+	}
+	/* the partial last line, ended; then the context works */
+	write_all(q, "\nnop\n", 5);
+	queue_recv(q, out, sizeof(out));
+	queue_recv(q, out, sizeof(out));
+	char want[32];
+	snprintf(want, sizeof(want), "%d ok nop ", lines + 2);
+	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
+	free(junk);
+	close(q);
+	bystander_check(&b);
+	close(b.q);
+}
+END_TEST
+
+static int open_binary(void)
+{
+	int q = queue_open(&d, 0);
+	write_all(q, VGPU_BIN_MAGIC, VGPU_BIN_MAGIC_LEN);
+	return q;
+}
+
+static void nop_packet_ok(int q, uint64_t tag)
+{
+	char p[64];
+	ck_assert_int_eq(vgpu_bin_begin(p, sizeof(p), VGPU_K_NOP, tag), 0);
+	write_all(q, p, vgpu_bin_size(p));
+	struct vgpu_bin_completion c;
+	ck_assert_int_eq(read(q, &c, sizeof(c)), (ssize_t)sizeof(c));
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_uint_eq(c.tag, tag);
+}
+
+START_TEST(text_on_a_binary_context)
+{
+	struct bystander b = bystander_open(&d);
+	int q = open_binary();
+	/* "fill" read as a size is impossible: the write fails as a whole */
+	const char *text = "fill buf=calm value=9 n=1024\n";
+	ck_assert_int_eq(write(q, text, strlen(text)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	/* the magic again is no packet either */
+	ck_assert_int_eq(write(q, VGPU_BIN_MAGIC, VGPU_BIN_MAGIC_LEN), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	/* the stream was not taken: the next packet is read afresh */
+	nop_packet_ok(q, 77);
+	float v;
+	buf_read(&d, "calm", &v, sizeof(v));
+	ck_assert(v == 0.0f);
+	close(q);
+	bystander_check(&b);
+	close(b.q);
+}
+END_TEST
+
+START_TEST(write_stops_mid_packet)
+{
+	struct bystander b = bystander_open(&d);
+	struct usage before = usage_now();
+	char p[64];
+	ck_assert_int_eq(vgpu_bin_begin(p, sizeof(p), VGPU_K_NOP, 5), 0);
+	size_t size = vgpu_bin_size(p);
+	for (int i = 0; i < 200; i++) {
+		/* half a packet, then the writer goes away */
+		int q = open_binary();
+		write_all(q, p, size / 2);
+		close(q);
+		/* half a line too */
+		q = queue_open(&d, 0);
+		write_all(q, "fill buf=calm va", 16);
+		close(q);
+	}
+	/* half a packet, then the rest: one command */
+	int q = open_binary();
+	write_all(q, p, 3);
+	write_all(q, p + 3, size - 3);
+	struct vgpu_bin_completion c;
+	ck_assert_int_eq(read(q, &c, sizeof(c)), (ssize_t)sizeof(c));
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_uint_eq(c.tag, 5);
+	close(q);
+	bystander_check(&b);
+	settled(before, 1024, "abandoned packets");
+	close(b.q);
+}
+END_TEST
+
+/* Opens N contexts, runs a nop on each, closes them. */
+static void many_contexts(int n, struct bystander *b)
+{
+	int *q = malloc(sizeof(int) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		q[i] = open(dpath(&d, "queue"), O_RDWR);
+		ck_assert_msg(q[i] >= 0, "context %d: %s", i, strerror(errno));
+	}
+	char want[32];
+	snprintf(want, sizeof(want), "contexts %d\n", n + 1);
+	ck_assert_msg(strstr(slurp(dpath(&d, "stats")), want), "%s",
+		      slurp(dpath(&d, "stats")));
+	for (int i = 0; i < n; i++)
+		write_all(q[i], "nop\n", 4);
+	bystander_check(b);
+	for (int i = 0; i < n; i++) {
+		char out[64];
+		ssize_t r = read(q[i], out, sizeof(out) - 1);
+		ck_assert_int_gt(r, 0);
+		out[r] = '\0';
+		ck_assert_msg(strncmp(out, "1 ok nop ", 9) == 0, "%s", out);
+		close(q[i]);
+	}
+	free(q);
+}
+
+START_TEST(thousand_contexts_at_once)
+{
+	struct bystander b = bystander_open(&d);
+	many_contexts(100, &b); /* warm up */
+	struct usage before = usage_now();
+	many_contexts(1000, &b);
+	bystander_check(&b);
+	ck_assert(strstr(slurp(dpath(&d, "stats")), "contexts 1\n"));
+	settled(before, 2048, "1000 contexts");
+	close(b.q);
+}
+END_TEST
+
+static void many_buffers(int n, const char *dir)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "mem/%s", dir);
+	ck_assert_int_eq(mkdir(dpath(&d, rel), 0755), 0);
+	for (int i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "mem/%s/b%06d", dir, i);
+		int fd = open(dpath(&d, rel), O_CREAT | O_RDWR, 0600);
+		ck_assert_msg(fd >= 0, "buffer %d: %s", i, strerror(errno));
+		close(fd);
+	}
+}
+
+static void remove_buffers(int n, const char *dir)
+{
+	char rel[64];
+	for (int i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "mem/%s/b%06d", dir, i);
+		ck_assert_int_eq(unlink(dpath(&d, rel)), 0);
+	}
+	snprintf(rel, sizeof(rel), "mem/%s", dir);
+	ck_assert_int_eq(rmdir(dpath(&d, rel)), 0);
+}
+
+START_TEST(hundred_thousand_buffers)
+{
+	struct bystander b = bystander_open(&d);
+	struct usage start = usage_now();
+	many_buffers(1000, "warm");
+	remove_buffers(1000, "warm");
+	settled(start, 8192, "1000 buffers");
+	/* where the hard limit cannot be raised, as many as it allows */
+	int many = MANY_BUFFERS;
+	if (fd_limit < FD_LIMIT) {
+		many = (int)(fd_limit - 256 - 1000);
+		fprintf(stderr,
+			"hundred_thousand_buffers: RLIMIT_NOFILE is %ld and "
+			"cannot be raised here: %d buffers instead\n",
+			fd_limit, many);
+	}
+	struct usage before = usage_now();
+	many_buffers(many, "many");
+	char want[32];
+	snprintf(want, sizeof(want), "buffers %d\n", many + 1);
+	ck_assert(strstr(slurp(dpath(&d, "stats")), want));
+	ck_assert_int_ge(daemon_fd_count(&d), before.fds + many);
+	/* commands still find buffers fast among so many */
+	char out[256], line[128];
+	snprintf(line, sizeof(line), "copy src=calm dst=many/b%06d bytes=0",
+		 many - 1);
+	run_line(&d, line, out, sizeof(out));
+	ck_assert_msg(strstr(out, " ok copy "), "%s", out);
+	bystander_check(&b);
+	remove_buffers(many, "many");
+	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 1\n"));
+	bystander_check(&b);
+	settled(before, 4096, "100000 buffers");
+	close(b.q);
+}
+END_TEST
+
+/*
+ * A daemon whose descriptor limit is low: creating buffers past it fails
+ * with ENOSPC (df -i shows the limit), and the daemon keeps serving.
+ */
+START_TEST(buffer_limit_is_enospc)
+{
+	struct daemon_proc small = {.nofile = 700};
+	const char *args[] = {"--vram", "16M", NULL};
+	daemon_start(&small, args);
+	struct bystander b = bystander_open(&small);
+	struct statvfs sv;
+	ck_assert_int_eq(statvfs(dpath(&small, "mem"), &sv), 0);
+	ck_assert_uint_eq(sv.f_files, 700 - 256);
+	ck_assert_uint_eq(sv.f_ffree, 700 - 256 - 1);
+	int made = 0, err = 0;
+	char rel[64];
+	for (;; made++) {
+		snprintf(rel, sizeof(rel), "mem/b%d", made);
+		int fd = open(dpath(&small, rel), O_CREAT | O_RDWR, 0600);
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		close(fd);
+	}
+	ck_assert_int_eq(err, ENOSPC);
+	ck_assert_int_eq(made, 700 - 256 - 1);
+	/* nothing half-made: the name does not exist */
+	ck_assert_int_eq(access(dpath(&small, rel), F_OK), -1);
+	ck_assert_int_eq(statvfs(dpath(&small, "mem"), &sv), 0);
+	ck_assert_uint_eq(sv.f_ffree, 0);
+	/* directories count too: they are memory of the daemon's */
+	ck_assert_int_eq(mkdir(dpath(&small, "mem/dir"), 0755), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	bystander_check(&b);
+	ck_assert_int_eq(unlink(dpath(&small, "mem/b0")), 0);
+	int fd = -1;
+	for (int i = 0; i < 100 && fd < 0; i++) { /* the forget is async */
+		fd = open(dpath(&small, rel), O_CREAT | O_RDWR, 0600);
+		if (fd < 0)
+			usleep(10000);
+	}
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	close(b.q);
+	ck_assert_int_eq(daemon_stop(&small), 0);
+}
+END_TEST
+
+static uint64_t tier_used(void)
+{
+	struct statvfs sv;
+	ck_assert_int_eq(statvfs(dpath(&d, "mem"), &sv), 0);
+	return (uint64_t)(sv.f_blocks - sv.f_bfree) * sv.f_frsize;
+}
+
+static uint64_t tier_free(void)
+{
+	struct statvfs sv;
+	ck_assert_int_eq(statvfs(dpath(&d, "mem"), &sv), 0);
+	return (uint64_t)sv.f_bfree * sv.f_frsize;
+}
+
+static int count_names(const char *rel)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dpath(&d, rel));
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+/* ENOSPC at every step of making a buffer leaves nothing half-made. */
+START_TEST(enospc_at_every_step)
+{
+	struct bystander b = bystander_open(&d);
+	int names = count_names("mem");
+	uint64_t used0 = tier_used();
+	/* take all that is left */
+	ck_assert_int_eq(buf_create(&d, "hog", tier_free()), 0);
+	ck_assert_uint_eq(tier_free(), 0);
+	uint64_t full = tier_used();
+
+	/* create with a size: the name exists, empty; nothing reserved */
+	ck_assert_int_eq(buf_create(&d, "late", 1 << 20), -ENOSPC);
+	struct stat st;
+	ck_assert_int_eq(stat(dpath(&d, "mem/late"), &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_int_eq(st.st_blocks, 0);
+	int fd = open(dpath(&d, "mem/late"), O_RDWR);
+	/* ftruncate beyond */
+	ck_assert_int_eq(ftruncate(fd, 4096), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	/* fallocate */
+	ck_assert_int_eq(fallocate(fd, 0, 0, 1 << 20), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 1 << 20), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	/* write past the end (passthrough: the tier's own limit) */
+	char page[4096] = {1};
+	ck_assert_int_eq(pwrite(fd, page, sizeof(page), 1 << 20), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	/* mmap and touch: no page to touch, the mapping is empty */
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_int_eq(st.st_blocks, 0);
+	close(fd);
+	/* O_TRUNC of the full one gives all back at once */
+	ck_assert_uint_eq(tier_used(), full);
+	/* mkdir needs no tier memory */
+	ck_assert_int_eq(mkdir(dpath(&d, "mem/dir"), 0755), 0);
+	/* a command's output needing pages it cannot get */
+	ck_assert_int_eq(rmdir(dpath(&d, "mem/dir")), 0);
+	bystander_check(&b);
+
+	ck_assert_int_eq(unlink(dpath(&d, "mem/late")), 0);
+	ck_assert_int_eq(unlink(dpath(&d, "mem/hog")), 0);
+	ck_assert_int_eq(count_names("mem"), names);
+	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 1\n"));
+	for (int i = 0; i < 100 && tier_used() != used0; i++)
+		usleep(10000);
+	ck_assert_uint_eq(tier_used(), used0);
+	close(b.q);
+}
+END_TEST
+
+/*
+ * --vram holds against many small buffers and against touching the holes
+ * of a mapping: ENOSPC, and SIGBUS for the toucher (not the daemon).
+ */
+START_TEST(vram_by_many_small_and_by_touch)
+{
+	struct bystander b = bystander_open(&d);
+	uint64_t used0 = tier_used();
+	int fd = open(dpath(&d, "mem/sparse"), O_CREAT | O_RDWR, 0644);
+	ck_assert_int_eq(pwrite(fd, "z", 1, (8 << 20) - 1), 1);
+	char name[32];
+	int made, rc;
+	for (made = 0;; made++) {
+		snprintf(name, sizeof(name), "s%d", made);
+		if ((rc = buf_create(&d, name, 1 << 20)) != 0)
+			break;
+	}
+	ck_assert_int_eq(rc, -ENOSPC);
+	ck_assert_int_le(made, 64);
+	ck_assert_int_ge(made, 50);
+	char *m =
+	    mmap(NULL, 8 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL); /* not a sanitizer's: die of it */
+		for (size_t i = 0; i < (8 << 20); i += 4096)
+			m[i] = 1;
+		_exit(0);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
+		      "status %#x", status);
+	munmap(m, 8 << 20);
+	close(fd);
+	bystander_check(&b);
+	for (int i = 0; i <= made; i++) {
+		snprintf(name, sizeof(name), "mem/s%d", i);
+		unlink(dpath(&d, name));
+	}
+	ck_assert_int_eq(unlink(dpath(&d, "mem/sparse")), 0);
+	for (int i = 0; i < 200 && tier_used() != used0; i++)
+		usleep(10000);
+	ck_assert_uint_eq(tier_used(), used0);
+	close(b.q);
+}
+END_TEST
+
+/*
+ * A buffer written sparsely (past its end) has holes; a command reading it
+ * when the tier is full must fail, not fault inside the daemon.
+ */
+START_TEST(sparse_buffer_on_a_full_tier)
+{
+	struct bystander b = bystander_open(&d);
+	ck_assert_int_eq(buf_create(&d, "out", 8192), 0);
+	int fd = open(dpath(&d, "mem/sparse"), O_CREAT | O_RDWR, 0644);
+	ck_assert_int_eq(pwrite(fd, "z", 1, 32 << 20), 1);
+	close(fd);
+	ck_assert_int_eq(buf_create(&d, "hog", tier_free()), 0);
+	char out[512];
+	run_line(&d, "copy src=sparse+8M dst=out bytes=4096", out, sizeof(out));
+	ck_assert_str_eq(out, "1 err ENOSPC: copy: src: the RAM tier is full "
+			      "(the buffer has unallocated pages: it was "
+			      "written sparsely or grown by writing past its "
+			      "end)");
+	bystander_check(&b);
+	/* with room again it works */
+	ck_assert_int_eq(unlink(dpath(&d, "mem/hog")), 0);
+	for (int i = 0; i < 200 && tier_free() < (32 << 20); i++)
+		usleep(10000); /* freed once the kernel forgets the file */
+	run_line(&d, "copy src=sparse+8M dst=out bytes=4096", out, sizeof(out));
+	ck_assert_msg(strstr(out, " ok copy "), "%s", out);
+	close(b.q);
+}
+END_TEST
+
+/*
+ * Pages removed (MADV_REMOVE) under queued commands while the tier is
+ * full: the commands fail with EFAULT (as in it_faults), the daemon lives
+ * on.
+ */
+START_TEST(hole_punched_under_a_command)
+{
+	struct bystander b = bystander_open(&d);
+	const size_t size = 16 << 20;
+	ck_assert_int_eq(buf_create(&d, "target", size), 0);
+	/* validated (every page there) now, run once the pages are gone */
+	int q = queue_open(&d, 0);
+	enum { N = 5 };
+	queue_send(q, "wait event=go timeout_ms=20000");
+	for (int i = 0; i < N; i++)
+		queue_send(q, "fill buf=target value=3 n=4M");
+	int fd = open(dpath(&d, "mem/target"), O_RDWR);
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	ck_assert_int_eq(madvise(m, size, MADV_REMOVE), 0);
+	/* and the freed memory is taken by another buffer */
+	int hog = open(dpath(&d, "mem/hog"), O_CREAT | O_RDWR, 0644);
+	char *chunk = calloc(1, 1 << 20);
+	off_t off = 0;
+	ssize_t n;
+	while ((n = pwrite(hog, chunk, 1 << 20, off)) > 0)
+		off += n;
+	free(chunk);
+	ck_assert_uint_eq(tier_free(), 0);
+	char out[512];
+	run_line(&d, "signal event=go", out, sizeof(out));
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strstr(out, "1 ok wait"), "%s", out);
+	int ok = 0, lost = 0;
+	for (int i = 0; i < N; i++) {
+		queue_recv(q, out, sizeof(out));
+		if (strstr(out, " ok fill "))
+			ok++;
+		else if (strstr(out, "err EFAULT: fill: a page of a buffer "
+				     "could not be provided (a hole punched "
+				     "into it, and the tier full)"))
+			lost++;
+		else
+			ck_abort_msg("unexpected '%s'", out);
+	}
+	/* the hole stays: every one finds it */
+	ck_assert_int_eq(ok, 0);
+	ck_assert_int_eq(lost, N);
+	munmap(m, size);
+	close(fd);
+	close(hog);
+	close(q);
+	bystander_check(&b);
+	/* with memory again the buffer works as before */
+	ck_assert_int_eq(unlink(dpath(&d, "mem/hog")), 0);
+	for (int i = 0; i < 200 && tier_free() < size; i++)
+		usleep(10000); /* freed once the kernel forgets the file */
+	char line[512];
+	run_line(&d, "fill buf=target value=5 n=4M", line, sizeof(line));
+	ck_assert_msg(strstr(line, " ok fill "), "%s", line);
+	float v[4];
+	buf_read(&d, "target", v, sizeof(v));
+	ck_assert(v[0] == 5.0f && v[3] == 5.0f);
+	close(b.q);
+}
+END_TEST
+
+#ifdef VGPUFS_FAULT_INJECTION
+static int create_fails(void)
+{
+	int fd = open(dpath(&d, "mem/x"), O_CREAT | O_RDWR, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 200;
+	}
+	return errno;
+}
+
+static int mkdir_fails(void)
+{
+	return mkdir(dpath(&d, "mem/dir"), 0755) < 0 ? errno : 200;
+}
+
+/*
+ * An allocation failing at each step of making a buffer (the daemon
+ * started with VGPUFS_FAULT=SITE) fails the call with its errno and
+ * leaves nothing behind: no name, no buffer, no memory, no descriptor.
+ */
+START_TEST(allocation_failures_leave_nothing)
+{
+	static const struct {
+		const char *env;
+		uid_t uid;
+		int create_err, mkdir_err;
+	} steps[] = {
+	    {"VGPUFS_FAULT=tmpfile", 0, ENOMEM, 0},
+	    {"VGPUFS_FAULT=node", 0, ENOMEM, ENOMEM},
+	    {"VGPUFS_FAULT=passthrough", 0, EIO, 0},
+	    {"VGPUFS_FAULT=quota", 4001, ENOMEM, 0},
+	};
+	ck_assert_int_eq(daemon_stop(&d), 0); /* the fixture's */
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		d = (struct daemon_proc){.env = steps[i].env};
+		const char *args[] = {"--vram", "64M", "--user-quota", "16M",
+				      NULL};
+		daemon_start(&d, args);
+		int q = queue_open(&d, 0);
+		struct usage before = usage_now();
+		uint64_t used = tier_used();
+		int err =
+		    as_user(steps[i].uid, steps[i].uid, 0, NULL, create_fails);
+		ck_assert_msg(err == steps[i].create_err, "%s: create: %s",
+			      steps[i].env, strerror(err));
+		err = as_user(steps[i].uid, steps[i].uid, 0, NULL, mkdir_fails);
+		ck_assert_msg(
+		    err == (steps[i].mkdir_err ? steps[i].mkdir_err : 200),
+		    "%s: mkdir: %d", steps[i].env, err);
+		ck_assert_int_eq(access(dpath(&d, "mem/x"), F_OK), -1);
+		ck_assert_int_eq(errno, ENOENT);
+		ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 0\n"));
+		ck_assert_uint_eq(tier_used(), used);
+		settled(before, 1024, steps[i].env);
+		char out[128];
+		queue_send(q, "nop");
+		queue_recv(q, out, sizeof(out));
+		ck_assert_msg(strncmp(out, "1 ok nop ", 9) == 0, "%s", out);
+		close(q);
+		rmdir(dpath(&d, "mem/dir"));
+		if (i + 1 < sizeof(steps) / sizeof(steps[0]))
+			ck_assert_int_eq(daemon_stop(&d), 0);
+	}
+	/* the fixture stops the last one */
+}
+END_TEST
+#endif
+
+int main(void)
+{
+	const TTest *const tests[] = {
+	    line_of_10mb_without_newline,
+	    numbers_that_overflow,
+	    negative_and_huge_dimensions,
+	    offsets_past_the_end,
+	    bad_buffer_names,
+	    control_bytes_are_escaped,
+	    binary_garbage_on_a_text_context,
+	    text_on_a_binary_context,
+	    write_stops_mid_packet,
+	    thousand_contexts_at_once,
+	    hundred_thousand_buffers,
+	    buffer_limit_is_enospc,
+	    enospc_at_every_step,
+	    vram_by_many_small_and_by_touch,
+	    sparse_buffer_on_a_full_tier,
+	    hole_punched_under_a_command,
+#ifdef VGPUFS_FAULT_INJECTION
+	    allocation_failures_leave_nothing,
+#endif
+	};
+	return run_suite(suite_with_daemon("hostile", setup, teardown, 300,
+					   tests,
+					   sizeof(tests) / sizeof(tests[0])));
+}

@@ -270,6 +270,21 @@ bool stats_wait(const struct daemon_proc *d, const char *needle, bool want,
 	return false;
 }
 
+off_t write_until_full(int fd, off_t start, ssize_t *last)
+{
+	char *chunk = calloc(1, 1 << 20);
+	ck_assert_ptr_nonnull(chunk);
+	off_t total = 0;
+	ssize_t n;
+	while ((n = pwrite(fd, chunk, 1 << 20, start + total)) > 0)
+		total += n;
+	int err = errno;
+	free(chunk);
+	errno = err;
+	*last = n;
+	return total;
+}
+
 long daemon_rss_kb(const struct daemon_proc *d)
 {
 	char path[64];

@@ -93,6 +93,12 @@ bool stats_wait(const struct daemon_proc *d, const char *needle, bool want,
 #else
 #define DAEMON_RSS_MEANINGFUL true
 #endif
+/*
+ * Writes 1 MiB chunks of zeros to FD from offset START until a write fails
+ * or writes nothing; returns the bytes written, and that last write's
+ * result in *LAST (errno tells why it failed).
+ */
+off_t write_until_full(int fd, off_t start, ssize_t *last);
 long daemon_rss_kb(const struct daemon_proc *d);
 int daemon_fd_count(const struct daemon_proc *d);
 

@@ -633,6 +633,14 @@ static uint64_t tier_used(void)
 	return (uint64_t)(sv.f_blocks - sv.f_bfree) * sv.f_frsize;
 }
 
+/* Waits (the kernel forgets removed files lazily) until tier_used() is WANT. */
+static void wait_tier_used(uint64_t want)
+{
+	for (int i = 0; i < 200 && tier_used() != want; i++)
+		usleep(10000);
+	ck_assert_uint_eq(tier_used(), want);
+}
+
 static uint64_t tier_free(void)
 {
 	struct statvfs sv;
@@ -698,9 +706,7 @@ START_TEST(enospc_at_every_step)
 	ck_assert_int_eq(unlink(dpath(&d, "mem/hog")), 0);
 	ck_assert_int_eq(count_names("mem"), names);
 	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 1\n"));
-	for (int i = 0; i < 100 && tier_used() != used0; i++)
-		usleep(10000);
-	ck_assert_uint_eq(tier_used(), used0);
+	wait_tier_used(used0);
 	close(b.q);
 }
 END_TEST
@@ -747,9 +753,7 @@ START_TEST(vram_by_many_small_and_by_touch)
 		unlink(dpath(&d, name));
 	}
 	ck_assert_int_eq(unlink(dpath(&d, "mem/sparse")), 0);
-	for (int i = 0; i < 200 && tier_used() != used0; i++)
-		usleep(10000);
-	ck_assert_uint_eq(tier_used(), used0);
+	wait_tier_used(used0);
 	close(b.q);
 }
 END_TEST
@@ -805,12 +809,8 @@ START_TEST(hole_punched_under_a_command)
 	ck_assert_int_eq(madvise(m, size, MADV_REMOVE), 0);
 	/* and the freed memory is taken by another buffer */
 	int hog = open(dpath(&d, "mem/hog"), O_CREAT | O_RDWR, 0644);
-	char *chunk = calloc(1, 1 << 20);
-	off_t off = 0;
 	ssize_t n;
-	while ((n = pwrite(hog, chunk, 1 << 20, off)) > 0)
-		off += n;
-	free(chunk);
+	write_until_full(hog, 0, &n);
 	ck_assert_uint_eq(tier_free(), 0);
 	char out[512];
 	run_line(&d, "signal event=go", out, sizeof(out));

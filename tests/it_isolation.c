@@ -332,17 +332,13 @@ static int quota_by_fallocate(void)
 static int quota_by_writing(void)
 {
 	int fd = open(dpath(&d, "mem/w"), O_CREAT | O_RDWR, 0600);
-	char *chunk = calloc(1, 1 << 20);
-	off_t total = 0;
 	ssize_t n;
-	while ((n = pwrite(fd, chunk, 1 << 20, total)) > 0)
-		total += n;
+	off_t total = write_until_full(fd, 0, &n);
 	int rc = failed_with((int)n, ENOSPC, "write past the quota");
 	if (total > QUOTA || total < QUOTA / 2) {
 		fprintf(stderr, "wrote %lld bytes\n", (long long)total);
 		rc |= 8;
 	}
-	free(chunk);
 	close(fd);
 	unlink(dpath(&d, "mem/w"));
 	return rc;

@@ -12,6 +12,7 @@
 #include "disk_tier.h"
 #include "job.h"
 #include "node.h"
+#include "ooc.h"
 #include "tier.h"
 
 uint64_t now_ns(void)
@@ -178,7 +179,8 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 	}
 	if (rc == 0) {
 		job->flops = vgpu_cmd_flops(&job->cmd);
-		map_buffers(job, info);
+		if (map_buffers(job, info) == 0)
+			job->ooc = ooc_select(job);
 	}
 	if (has_bufs)
 		pthread_mutex_unlock(&tree_lock);
@@ -207,6 +209,11 @@ void job_sync_outputs(struct job *job)
 
 void job_release_buffers(struct job *job)
 {
+	if (job->ooc) {
+		/* its I/O on the buffers' files must be over first */
+		job->ooc->release(job);
+		job->ooc = NULL;
+	}
 	if (!job->nbufs)
 		return; /* most cheap commands: no need for the tree's lock */
 	pthread_mutex_lock(&tree_lock);

@@ -17,6 +17,7 @@ struct context;
 struct node;
 struct bufmap;
 struct event;
+struct ooc_runner;
 
 struct job {
 	struct job *next;
@@ -28,11 +29,15 @@ struct job {
 	unsigned nbufs; /* how many of bufs[] are set */
 	struct bufmap *maps[VGPU_MAX_ARGS];
 	struct vgpu_launch launch;
+	/* Set: streamed through staging by this runner (ooc.h). */
+	const struct ooc_runner *ooc;
+	void *ooc_state;
 	uint64_t flops, bytes; /* its work, for stats (valid commands) */
 	int err; /* set: the command fails with this, MSG says why */
 	char msg[VGPU_MSG_MAX];
 	/* scheduler state, under its lock */
 	uint32_t ntiles, next_tile, done_tiles;
+	uint32_t kernel_tiles; /* plan()'s: ntiles unless a runner cut units */
 	bool cut; /* cancelled while running: its tiles end at next_tile */
 	struct event *event;  /* signal and wait: their event */
 	uint64_t deadline_ns; /* a parked wait's timeout, 0: none */

@@ -19,6 +19,7 @@
 #include "device.h"
 #include "disk_tier.h"
 #include "log.h"
+#include "ooc.h"
 #include "mountpoint.h"
 #include "node.h"
 #include "options.h"
@@ -152,6 +153,7 @@ static int serve(struct device *dev)
 	stop_signal_set(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	int rc = topology_init(dev->opts->workers);
+	ooc_staging_init(dev->opts->staging);
 	if (rc == 0)
 		rc = sched_start(dev->opts->workers);
 	if (rc < 0) {

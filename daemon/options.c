@@ -32,6 +32,10 @@ static const char usage[] =
     "  --auto-tier        when the RAM tier is short, move the least "
     "recently used\n"
     "                     idle buffers to disk; bring them back when opened\n"
+    "  --staging SIZE     RAM for streaming commands on disk-tier buffers "
+    "through\n"
+    "                     io_uring, besides --vram (default 128M; 0: such\n"
+    "                     commands run on mappings of the files)\n"
     "  --user-quota SIZE  RAM tier bytes each user but root may use, set "
     "aside\n"
     "                     from --vram while the user has buffers (default: "
@@ -110,6 +114,9 @@ static int set_option(struct options *o, const char *key, const char *val)
 			o->ram_full_enospc = val[0] == 'e';
 			return 0;
 		}
+	} else if (strcmp(key, "staging") == 0) {
+		if (parse_size(val, &o->staging) == 0)
+			return 0;
 	} else if (strcmp(key, "user-quota") == 0) {
 		if (parse_size(val, &o->user_quota) == 0)
 			return 0;
@@ -203,6 +210,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"vram", required_argument, NULL, 'v'},
 	    {"user-quota", required_argument, NULL, 'q'},
+	    {"staging", required_argument, NULL, 'g'},
 	    {"workers", required_argument, NULL, 'w'},
 	    {"disk", required_argument, NULL, 'd'},
 	    {"disk-size", required_argument, NULL, 's'},
@@ -223,6 +231,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	*o = (struct options){.vram_bytes = default_vram(),
 			      .workers = ncpu > 0 ? (unsigned)ncpu : 1,
 			      .uring = true,
+			      .staging = 128u << 20,
 			      .uring_depth = 512,
 			      .queue_depth = 4096,
 			      .log_level = LOG_LVL_INFO};
@@ -247,6 +256,7 @@ int options_parse(struct options *o, int argc, char **argv)
 		switch (c) {
 		case 'v':
 		case 'q':
+		case 'g':
 		case 'w':
 		case 'd':
 		case 's':

@@ -16,6 +16,7 @@ struct options {
 	bool auto_tier;	      /* demote LRU idle buffers, promote on open */
 	bool disk_sync_none;  /* completions do not wait for the disk */
 	uint64_t user_quota;  /* bytes of the RAM tier per user; 0: none */
+	uint64_t staging;     /* out-of-core staging memory; 0: none */
 	unsigned workers;     /* kernel worker threads */
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */

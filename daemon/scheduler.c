@@ -14,6 +14,7 @@
 #include "fault_guard.h"
 #include "job.h"
 #include "log.h"
+#include "ooc.h"
 #include "reply.h"
 #include "scheduler.h"
 #include "stats.h"
@@ -218,12 +219,20 @@ static void activate_one(struct context *ctx, struct job **done,
 				    "out of memory for the kernel's scratch");
 			}
 		}
+		if (job->ntiles == 0)
+			job->ntiles = 1;
+		job->kernel_tiles = job->ntiles;
+		if (!job->err && job->ooc) {
+			int rc = job->ooc->start(job, S.nworkers);
+			if (rc == 1)
+				job->ooc = NULL; /* declined: runs mapped */
+			else if (rc < 0)
+				job->err = rc;
+		}
 		if (job->err) {
 			push_done(job, done);
 			continue;
 		}
-		if (job->ntiles == 0)
-			job->ntiles = 1;
 		job->t_start_ns = now_ns();
 		set_active(ctx, job);
 		S.running++;
@@ -300,6 +309,7 @@ void sched_submit(struct job *job)
 struct kernel_step {
 	struct job *job;
 	uint32_t tile; /* UINT32_MAX: the finish */
+	unsigned worker;
 };
 
 static int run_step(void *arg)
@@ -307,7 +317,9 @@ static int run_step(void *arg)
 	const struct kernel_step *st = arg;
 	struct job *job = st->job;
 	if (st->tile == UINT32_MAX)
-		return job->impl->finish(&job->launch, job->ntiles);
+		return job->impl->finish(&job->launch, job->kernel_tiles);
+	if (job->ooc)
+		return job->ooc->run(job, st->tile, st->worker);
 	return job->impl->run_tile(&job->launch, st->tile, job->ntiles);
 }
 
@@ -333,7 +345,7 @@ static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 	stats_worker_kernel(w, job->cmd.spec->id);
 	trace_tile(job, w, tile, TRACE_TILE_STARTED);
 	uint64_t t0 = now_ns();
-	struct kernel_step st = {job, tile};
+	struct kernel_step st = {job, tile, w};
 	int rc = fault_guard_call(run_step, &st);
 	uint64_t ns = now_ns() - t0;
 	trace_tile(job, w, tile, rc < 0 ? rc : 0);
@@ -350,8 +362,13 @@ static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 static void finish_job(struct job *job)
 {
 	if (!job->err && job->impl->finish) {
-		struct kernel_step st = {job, UINT32_MAX};
+		struct kernel_step st = {job, UINT32_MAX, 0};
 		int rc = fault_guard_call(run_step, &st);
+		if (rc < 0)
+			fail_run(job, rc);
+	}
+	if (!job->err && job->ooc) {
+		int rc = job->ooc->end(job);
 		if (rc < 0)
 			fail_run(job, rc);
 	}

@@ -12,6 +12,7 @@
 #ifndef VGPUFS_KERNEL_IMPL_H
 #define VGPUFS_KERNEL_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,16 @@ struct vgpu_kernel_impl {
 			uint32_t ntiles);
 	/* Optional; returns 0 or -errno. */
 	int (*finish)(const struct vgpu_launch *l, uint32_t ntiles);
+	/*
+	 * Optional, for out-of-core runs: the bytes [*LO, *HI) from
+	 * l->ptr[ARG] that tile TILE of NTILES reads or writes, so that only
+	 * they need to be in memory while it runs (a tile writes every byte
+	 * of its range of an argument it only writes). False when the tile
+	 * uses the argument otherwise (whole, or only in finish()).
+	 */
+	bool (*tile_bytes)(const struct vgpu_launch *l, uint32_t tile,
+			   uint32_t ntiles, unsigned arg, uint64_t *lo,
+			   uint64_t *hi);
 };
 
 /*

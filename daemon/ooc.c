@@ -1,0 +1,67 @@
+#include <stdatomic.h>
+
+#include <vgpufs/catalog.h>
+
+#include "job.h"
+#include "node.h"
+#include "ooc.h"
+#include "ooc_runners.h"
+#include "tier.h"
+
+static struct {
+	uint64_t total;
+	_Atomic uint64_t used;
+} budget;
+
+const struct ooc_runner *ooc_select(const struct job *job)
+{
+	if (!budget.total || !job->impl)
+		return NULL;
+	uint64_t disk = 0;
+	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++) {
+		const struct node *n = job->bufs[i];
+		if (n && n->tier->id == TIER_DISK)
+			disk += n->charged;
+	}
+	if (disk < OOC_MIN_BYTES)
+		return NULL;
+	if (job->cmd.spec->id == VGPU_K_GEMM)
+		return &ooc_gemm_runner;
+	if (job->impl->tile_bytes)
+		return &ooc_stream_runner;
+	return NULL;
+}
+
+void ooc_staging_init(uint64_t bytes)
+{
+	budget.total = bytes;
+}
+
+uint64_t ooc_staging_total(void)
+{
+	return budget.total;
+}
+
+uint64_t ooc_staging_used(void)
+{
+	return atomic_load_explicit(&budget.used, memory_order_relaxed);
+}
+
+uint64_t ooc_staging_take(uint64_t min, uint64_t want, uint64_t grain)
+{
+	uint64_t used = atomic_load(&budget.used);
+	for (;;) {
+		uint64_t avail = budget.total - used;
+		uint64_t n = want < avail ? want : avail;
+		n = grain ? n / grain * grain : n;
+		if (n < min || n == 0)
+			return 0;
+		if (atomic_compare_exchange_weak(&budget.used, &used, used + n))
+			return n;
+	}
+}
+
+void ooc_staging_give(uint64_t bytes)
+{
+	atomic_fetch_sub(&budget.used, bytes);
+}

@@ -13,6 +13,36 @@ static struct {
 	_Atomic uint64_t used;
 } budget;
 
+static struct {
+	_Atomic uint64_t stream, gemm, read, written;
+} counts;
+
+void ooc_stats_read(struct ooc_stats *s)
+{
+	*s = (struct ooc_stats){
+	    .staging_total = budget.total,
+	    .staging_used = atomic_load(&budget.used),
+	    .commands_stream = atomic_load(&counts.stream),
+	    .commands_gemm = atomic_load(&counts.gemm),
+	    .read_bytes = atomic_load(&counts.read),
+	    .write_bytes = atomic_load(&counts.written),
+	};
+}
+
+void ooc_count_command(const struct ooc_runner *r)
+{
+	atomic_fetch_add(r == &ooc_gemm_runner ? &counts.gemm : &counts.stream,
+			 1);
+}
+
+void ooc_count_io(uint64_t read_bytes, uint64_t write_bytes)
+{
+	if (read_bytes)
+		atomic_fetch_add(&counts.read, read_bytes);
+	if (write_bytes)
+		atomic_fetch_add(&counts.written, write_bytes);
+}
+
 const struct ooc_runner *ooc_select(const struct job *job)
 {
 	if (!budget.total || !job->impl)

@@ -58,6 +58,18 @@ uint64_t ooc_staging_take(uint64_t min, uint64_t want, uint64_t grain);
 void ooc_staging_give(uint64_t bytes);
 uint64_t ooc_staging_used(void);
 
+/* What stats show (all since start but the staging figures). */
+struct ooc_stats {
+	uint64_t staging_total, staging_used;
+	uint64_t commands_stream, commands_gemm; /* taken over by a runner */
+	uint64_t read_bytes, write_bytes;	 /* staged from and to disk */
+};
+void ooc_stats_read(struct ooc_stats *s);
+/* A runner took a command over (scheduler). */
+void ooc_count_command(const struct ooc_runner *r);
+/* A runner moved bytes between the disk tier and staging. */
+void ooc_count_io(uint64_t read_bytes, uint64_t write_bytes);
+
 /* Disk-tier bytes below which a command runs mapped: not worth staging. */
 #define OOC_MIN_BYTES (4u << 20)
 

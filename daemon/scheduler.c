@@ -228,6 +228,8 @@ static void activate_one(struct context *ctx, struct job **done,
 				job->ooc = NULL; /* declined: runs mapped */
 			else if (rc < 0)
 				job->err = rc;
+			else
+				ooc_count_command(job->ooc);
 		}
 		if (job->err) {
 			push_done(job, done);

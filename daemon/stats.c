@@ -255,6 +255,7 @@ int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 			s->tier[i].capacity = tier_capacity(tiers[i]);
 		}
 	s->quota = quota_limit();
+	ooc_stats_read(&s->ooc);
 	s->unparsed = atomic_load(&st.errors_unparsed);
 	for (unsigned id = 0; id < VGPU_K_COUNT; id++)
 		s->kernel[id] =

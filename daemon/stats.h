@@ -12,6 +12,7 @@
 
 #include <vgpufs/catalog.h>
 
+#include "ooc.h"
 #include "tier.h"
 
 #define STATS_WORKERS_MAX 1024 /* as --workers allows */
@@ -70,6 +71,7 @@ struct stats_snapshot {
 	uint64_t unparsed; /* failed inputs that named no kernel */
 	uint64_t quota;	   /* --user-quota: bytes per user; 0: none */
 	struct stats_kernel kernel[VGPU_K_COUNT];
+	struct ooc_stats ooc; /* out-of-core runs */
 	/* the contexts VIEWER may see: its own, or all for root */
 	struct stats_context *ctx;
 	size_t nctx;

@@ -87,6 +87,13 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 			tb_printf(&tb, "vram_%s_buffers %llu\n", tier_name(i),
 				  U(s->tier[i].buffers));
 		}
+	const struct ooc_stats *o = &s->ooc;
+	tb_printf(&tb, "staging_used_bytes %llu\n", U(o->staging_used));
+	tb_printf(&tb, "staging_total_bytes %llu\n", U(o->staging_total));
+	tb_printf(&tb, "ooc_stream_commands %llu\n", U(o->commands_stream));
+	tb_printf(&tb, "ooc_gemm_commands %llu\n", U(o->commands_gemm));
+	tb_printf(&tb, "ooc_read_bytes %llu\n", U(o->read_bytes));
+	tb_printf(&tb, "ooc_write_bytes %llu\n", U(o->write_bytes));
 	tb_printf(&tb, "commands_total %llu\n", U(t.count));
 	tb_printf(&tb, "commands_failed %llu\n", U(t.failed));
 	tb_printf(&tb, "flops_total %llu\n", U(t.flops));
@@ -247,6 +254,25 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 		if (s->tier[i].present)
 			tb_printf(&tb, "vgpu_tier_buffers{tier=\"%s\"} %llu\n",
 				  tier_name(i), U(s->tier[i].buffers));
+	const struct ooc_stats *o = &s->ooc;
+	family(&tb, "vgpu_staging_bytes", "gauge",
+	       "Out-of-core staging memory (--staging), used and in all.");
+	tb_printf(&tb, "vgpu_staging_bytes{state=\"used\"} %llu\n",
+		  U(o->staging_used));
+	tb_printf(&tb, "vgpu_staging_bytes{state=\"total\"} %llu\n",
+		  U(o->staging_total));
+	family(&tb, "vgpu_ooc_commands_total", "counter",
+	       "Commands on disk-tier buffers run out of core, by runner.");
+	tb_printf(&tb, "vgpu_ooc_commands_total{runner=\"stream\"} %llu\n",
+		  U(o->commands_stream));
+	tb_printf(&tb, "vgpu_ooc_commands_total{runner=\"gemm\"} %llu\n",
+		  U(o->commands_gemm));
+	family(&tb, "vgpu_ooc_bytes_total", "counter",
+	       "Bytes staged between the disk tier and staging memory.");
+	tb_printf(&tb, "vgpu_ooc_bytes_total{direction=\"read\"} %llu\n",
+		  U(o->read_bytes));
+	tb_printf(&tb, "vgpu_ooc_bytes_total{direction=\"write\"} %llu\n",
+		  U(o->write_bytes));
 	static const struct {
 		const char *name, *help;
 		size_t off;

@@ -6,7 +6,8 @@
  *
  * Sites: tmpfile (a buffer's backing file), node (a tree node),
  * passthrough (registering a buffer for passthrough), quota (a user's
- * part of the tier).
+ * part of the tier); and I/O failures: ooc_read, ooc_write (a transfer
+ * between the disk tier and staging, which fails with EIO).
  */
 #ifndef VGPUFSD_FAULT_INJECT_H
 #define VGPUFSD_FAULT_INJECT_H

@@ -115,8 +115,11 @@ static int set_option(struct options *o, const char *key, const char *val)
 			return 0;
 		}
 	} else if (strcmp(key, "staging") == 0) {
-		if (parse_size(val, &o->staging) == 0)
+		if (strcmp(val, "0") == 0 ||
+		    parse_size(val, &o->staging) == 0) {
+			o->staging = val[0] == '0' && !val[1] ? 0 : o->staging;
 			return 0;
+		}
 	} else if (strcmp(key, "user-quota") == 0) {
 		if (parse_size(val, &o->user_quota) == 0)
 			return 0;

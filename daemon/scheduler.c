@@ -336,6 +336,11 @@ static void fail_run(struct job *job, int rc)
 			 "%s: a page of a buffer could not be provided "
 			 "(a hole punched into it, and the tier full)",
 			 job->cmd.spec->name);
+	else if (job->ooc && rc == -EIO)
+		snprintf(job->msg, sizeof(job->msg),
+			 "%s: reading or writing the disk tier failed "
+			 "(Input/output error)",
+			 job->cmd.spec->name);
 	else
 		snprintf(job->msg, sizeof(job->msg), "%s: kernel failed: %s",
 			 job->cmd.spec->name, strerror(-rc));

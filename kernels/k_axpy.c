@@ -49,7 +49,18 @@ static int axpy_tile(const struct vgpu_launch *l, uint32_t tile,
 	return 0;
 }
 
+static bool axpy_bytes(const struct vgpu_launch *l, uint32_t tile,
+		       uint32_t ntiles, unsigned arg, uint64_t *lo,
+		       uint64_t *hi)
+{
+	size_t es = vgpu_elem_size(vgpu_cmd_i(l->cmd, AXPY_DTYPE));
+	return (arg == AXPY_X || arg == AXPY_Y) &&
+	       vgpu_elem_tile_bytes((uint64_t)vgpu_cmd_i(l->cmd, AXPY_N), es,
+				    es, tile, ntiles, lo, hi);
+}
+
 const struct vgpu_kernel_impl vgpu_k_axpy = {
+    .tile_bytes = axpy_bytes,
     .id = VGPU_K_AXPY,
     .plan = axpy_plan,
     .run_tile = axpy_tile,

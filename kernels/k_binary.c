@@ -174,9 +174,26 @@ static int binary_tile(const struct vgpu_launch *l, uint32_t tile,
 	return 0;
 }
 
+/* b as a scalar, or as one row for every row, is not cut into tiles. */
+static bool binary_bytes(const struct vgpu_launch *l, uint32_t tile,
+			 uint32_t ntiles, unsigned arg, uint64_t *lo,
+			 uint64_t *hi)
+{
+	const struct vgpu_cmd *c = l->cmd;
+	size_t es = vgpu_any_elem_size(vgpu_cmd_i(c, BIN_DTYPE));
+	bool whole_b = !vgpu_cmd_given(c, BIN_B) || vgpu_cmd_i(c, BIN_ROWS) > 0;
+	if (arg != BIN_A && arg != BIN_OUT && (arg != BIN_B || whole_b))
+		return false;
+	return vgpu_elem_tile_bytes((uint64_t)vgpu_cmd_i(c, BIN_N), es, es,
+				    tile, ntiles, lo, hi);
+}
+
 #define BINARY_IMPL(NAME, ID)                                                  \
 	const struct vgpu_kernel_impl vgpu_k_##NAME = {                        \
-	    .id = ID, .plan = binary_plan, .run_tile = binary_tile}
+	    .id = ID,                                                          \
+	    .plan = binary_plan,                                               \
+	    .run_tile = binary_tile,                                           \
+	    .tile_bytes = binary_bytes}
 
 BINARY_IMPL(add, VGPU_K_ADD);
 BINARY_IMPL(sub, VGPU_K_SUB);

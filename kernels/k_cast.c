@@ -101,7 +101,21 @@ static int cast_tile(const struct vgpu_launch *l, uint32_t tile,
 	return 0;
 }
 
+static bool cast_bytes(const struct vgpu_launch *l, uint32_t tile,
+		       uint32_t ntiles, unsigned arg, uint64_t *lo,
+		       uint64_t *hi)
+{
+	const struct vgpu_cmd *c = l->cmd;
+	if (arg != CAST_X && arg != CAST_OUT)
+		return false;
+	size_t es = vgpu_any_elem_size(
+	    vgpu_cmd_i(c, arg == CAST_X ? CAST_FROM : CAST_TO));
+	return vgpu_elem_tile_bytes((uint64_t)vgpu_cmd_i(c, CAST_N), cast_es(c),
+				    es, tile, ntiles, lo, hi);
+}
+
 const struct vgpu_kernel_impl vgpu_k_cast = {
+    .tile_bytes = cast_bytes,
     .id = VGPU_K_CAST,
     .plan = cast_plan,
     .run_tile = cast_tile,

@@ -18,12 +18,19 @@ static bool overlap(const struct vgpu_launch *l, uint64_t bytes)
 	return bytes && s < d + bytes && d < s + bytes;
 }
 
+/*
+ * plan() decides from the buffers' addresses; tiles go by its note, as they
+ * may run on copies of the ranges (out-of-core runs), at other addresses.
+ */
+enum { PLAN_OVERLAP };
+
 static uint32_t copy_plan(struct vgpu_launch *l, unsigned workers,
 			  size_t *scratch_bytes)
 {
 	(void)workers, (void)scratch_bytes;
 	uint64_t bytes = (uint64_t)vgpu_cmd_i(l->cmd, COPY_BYTES);
-	if (overlap(l, bytes))
+	l->plan[PLAN_OVERLAP] = overlap(l, bytes);
+	if (l->plan[PLAN_OVERLAP])
 		return 1;
 	return vgpu_tile_count(bytes, VGPU_TILE_BYTES, VGPU_TILES_MAX);
 }
@@ -36,7 +43,7 @@ static int copy_tile(const struct vgpu_launch *l, uint32_t tile,
 	const char *src = l->ptr[COPY_SRC];
 	if (bytes == 0 || src == dst)
 		return 0;
-	if (overlap(l, bytes)) {
+	if (l->plan[PLAN_OVERLAP]) {
 		if (tile == 0)
 			memmove(dst, src, bytes);
 		return 0;
@@ -48,7 +55,20 @@ static int copy_tile(const struct vgpu_launch *l, uint32_t tile,
 	return 0;
 }
 
+static bool copy_bytes(const struct vgpu_launch *l, uint32_t tile,
+		       uint32_t ntiles, unsigned arg, uint64_t *lo,
+		       uint64_t *hi)
+{
+	(void)arg;
+	if (l->plan[PLAN_OVERLAP])
+		return false; /* one memmove of the whole range */
+	vgpu_tile_span((uint64_t)vgpu_cmd_i(l->cmd, COPY_BYTES), tile, ntiles,
+		       VGPU_TILE_GRAIN, lo, hi);
+	return true;
+}
+
 const struct vgpu_kernel_impl vgpu_k_copy = {
+    .tile_bytes = copy_bytes,
     .id = VGPU_K_COPY,
     .plan = copy_plan,
     .run_tile = copy_tile,

@@ -96,7 +96,18 @@ static int dot_finish(const struct vgpu_launch *l, uint32_t ntiles)
 	return 0;
 }
 
+/* out is written by finish(): it stays mapped. */
+static bool dot_bytes(const struct vgpu_launch *l, uint32_t tile,
+		      uint32_t ntiles, unsigned arg, uint64_t *lo, uint64_t *hi)
+{
+	size_t es = vgpu_elem_size(vgpu_cmd_i(l->cmd, DOT_DTYPE));
+	return (arg == DOT_X || arg == DOT_Y) &&
+	       vgpu_elem_tile_bytes((uint64_t)vgpu_cmd_i(l->cmd, DOT_N), es, es,
+				    tile, ntiles, lo, hi);
+}
+
 const struct vgpu_kernel_impl vgpu_k_dot = {
+    .tile_bytes = dot_bytes,
     .id = VGPU_K_DOT,
     .plan = dot_plan,
     .run_tile = dot_tile,

@@ -40,7 +40,18 @@ static int fill_tile(const struct vgpu_launch *l, uint32_t tile,
 	return 0;
 }
 
+static bool fill_bytes(const struct vgpu_launch *l, uint32_t tile,
+		       uint32_t ntiles, unsigned arg, uint64_t *lo,
+		       uint64_t *hi)
+{
+	size_t es = vgpu_elem_size(vgpu_cmd_i(l->cmd, FILL_DTYPE));
+	return arg == FILL_BUF &&
+	       vgpu_elem_tile_bytes((uint64_t)vgpu_cmd_i(l->cmd, FILL_N), es,
+				    es, tile, ntiles, lo, hi);
+}
+
 const struct vgpu_kernel_impl vgpu_k_fill = {
+    .tile_bytes = fill_bytes,
     .id = VGPU_K_FILL,
     .plan = fill_plan,
     .run_tile = fill_tile,

@@ -116,7 +116,19 @@ static int norm_finish(const struct vgpu_launch *l, uint32_t ntiles)
 	return 0;
 }
 
+/* out is written by finish(): it stays mapped. */
+static bool norm_bytes(const struct vgpu_launch *l, uint32_t tile,
+		       uint32_t ntiles, unsigned arg, uint64_t *lo,
+		       uint64_t *hi)
+{
+	size_t es = vgpu_elem_size(vgpu_cmd_i(l->cmd, NORM_DTYPE));
+	return arg == NORM_X &&
+	       vgpu_elem_tile_bytes((uint64_t)vgpu_cmd_i(l->cmd, NORM_N), es,
+				    es, tile, ntiles, lo, hi);
+}
+
 const struct vgpu_kernel_impl vgpu_k_nrm2 = {
+    .tile_bytes = norm_bytes,
     .id = VGPU_K_NRM2,
     .plan = norm_plan,
     .run_tile = norm_tile,
@@ -124,6 +136,7 @@ const struct vgpu_kernel_impl vgpu_k_nrm2 = {
 };
 
 const struct vgpu_kernel_impl vgpu_k_asum = {
+    .tile_bytes = norm_bytes,
     .id = VGPU_K_ASUM,
     .plan = norm_plan,
     .run_tile = norm_tile,

@@ -370,12 +370,45 @@ static int red_finish(const struct vgpu_launch *l, uint32_t ntiles)
 	return 0;
 }
 
+/*
+ * x's range of a tile: its rows (axis=1), or the rows of its segment from
+ * its first column to its last (axis=0: the whole rows when one block holds
+ * every column). out stays mapped: small, and written by finish() too.
+ */
+static bool red_bytes(const struct vgpu_launch *l, uint32_t tile,
+		      uint32_t ntiles, unsigned arg, uint64_t *lo, uint64_t *hi)
+{
+	struct red r;
+	uint64_t blocks = l->plan[PLAN_BLOCKS], segs = l->plan[PLAN_SEGMENTS];
+	if (arg != RED_X || red_shape(l->cmd, &r) < 0 || !blocks || !segs ||
+	    blocks * segs != ntiles)
+		return false;
+	uint64_t block = tile / segs, seg = tile % segs, q0, q1, k0, k1;
+	vgpu_split_even(r.len, segs, seg, &q0, &q1);
+	uint64_t first, end; /* elements */
+	if (r.rowwise) {
+		vgpu_split_even(r.kept, blocks, block, &k0, &k1);
+		first = k0 * r.cols + q0;
+		end = k1 > k0 ? (k1 - 1) * r.cols + q1 : first;
+	} else {
+		vgpu_split_even(col_units(r.kept), blocks, block, &k0, &k1);
+		k0 *= COL_BLOCK;
+		k1 = k1 * COL_BLOCK < r.kept ? k1 * COL_BLOCK : r.kept;
+		first = q0 * r.cols + k0;
+		end = q1 > q0 && k1 > k0 ? (q1 - 1) * r.cols + k1 : first;
+	}
+	*lo = first * r.es;
+	*hi = end * r.es;
+	return true;
+}
+
 #define REDUCE_IMPL(NAME, ID)                                                  \
 	const struct vgpu_kernel_impl vgpu_k_##NAME = {                        \
 	    .id = ID,                                                          \
 	    .plan = red_plan,                                                  \
 	    .run_tile = red_tile,                                              \
 	    .finish = red_finish,                                              \
+	    .tile_bytes = red_bytes,                                           \
 	}
 
 REDUCE_IMPL(sum, VGPU_K_SUM);

@@ -60,7 +60,18 @@ static int scal_tile(const struct vgpu_launch *l, uint32_t tile,
 	return 0;
 }
 
+static bool scal_bytes(const struct vgpu_launch *l, uint32_t tile,
+		       uint32_t ntiles, unsigned arg, uint64_t *lo,
+		       uint64_t *hi)
+{
+	size_t es = vgpu_elem_size(vgpu_cmd_i(l->cmd, SCAL_DTYPE));
+	return arg == SCAL_X &&
+	       vgpu_elem_tile_bytes((uint64_t)vgpu_cmd_i(l->cmd, SCAL_N), es,
+				    es, tile, ntiles, lo, hi);
+}
+
 const struct vgpu_kernel_impl vgpu_k_scal = {
+    .tile_bytes = scal_bytes,
     .id = VGPU_K_SCAL,
     .plan = scal_plan,
     .run_tile = scal_tile,

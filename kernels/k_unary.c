@@ -125,9 +125,22 @@ static int unary_tile(const struct vgpu_launch *l, uint32_t tile,
 	return 0;
 }
 
+static bool unary_bytes(const struct vgpu_launch *l, uint32_t tile,
+			uint32_t ntiles, unsigned arg, uint64_t *lo,
+			uint64_t *hi)
+{
+	size_t es = vgpu_any_elem_size(vgpu_cmd_i(l->cmd, UN_DTYPE));
+	return (arg == UN_X || arg == UN_OUT) &&
+	       vgpu_elem_tile_bytes((uint64_t)vgpu_cmd_i(l->cmd, UN_N), es, es,
+				    tile, ntiles, lo, hi);
+}
+
 #define UNARY_IMPL(NAME, ID)                                                   \
-	const struct vgpu_kernel_impl vgpu_k_##NAME = {                        \
-	    .id = ID, .plan = unary_plan, .run_tile = unary_tile}
+	const struct vgpu_kernel_impl vgpu_k_##NAME = {.id = ID,               \
+						       .plan = unary_plan,     \
+						       .run_tile = unary_tile, \
+						       .tile_bytes =           \
+							   unary_bytes}
 
 UNARY_IMPL(relu, VGPU_K_RELU);
 UNARY_IMPL(gelu, VGPU_K_GELU);

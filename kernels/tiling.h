@@ -7,6 +7,7 @@
 #define VGPUFS_KERNELS_TILING_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -97,6 +98,23 @@ static inline void vgpu_elem_span(uint64_t n, size_t es, uint32_t t,
 				  uint32_t nt, uint64_t *lo, uint64_t *hi)
 {
 	vgpu_tile_span(n, t, nt, VGPU_TILE_GRAIN / es, lo, hi);
+}
+
+/*
+ * tile_bytes() of a kernel whose tiles are vgpu_elem_span()s of N elements
+ * of SPAN_ES bytes: the range of an argument of ARG_ES bytes an element.
+ */
+static inline bool vgpu_elem_tile_bytes(uint64_t n, size_t span_es,
+					size_t arg_es, uint32_t t, uint32_t nt,
+					uint64_t *lo, uint64_t *hi)
+{
+	if (!span_es || !arg_es)
+		return false;
+	uint64_t a, b;
+	vgpu_elem_span(n, span_es, t, nt, &a, &b);
+	*lo = a * arg_es;
+	*hi = b * arg_es;
+	return true;
 }
 
 /* Part IDX of PARTS (> 0) near-equal parts of ITEMS (sizes differ by <= 1). */

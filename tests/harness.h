@@ -112,6 +112,9 @@ bool dead_mount_errno(int err);
  */
 long raise_fd_limit(long n);
 
+/* Removes DIR and everything under it (a test's scratch directory). */
+void remove_tree(const char *dir);
+
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);
 double now_seconds(void);

@@ -161,7 +161,7 @@ START_TEST(numbers)
 END_TEST
 
 static int validate(const char *line, const uint64_t sizes[],
-			 const uint64_t ids[])
+		    const uint64_t ids[])
 {
 	ck_assert_int_eq(parse(line), VGPU_LINE_COMMAND);
 	struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {0};
@@ -177,58 +177,52 @@ START_TEST(gemm_extents)
 	uint64_t sz[VGPU_MAX_ARGS] = {[GEMM_A] = 64 * 32 * 4,
 				      [GEMM_B] = 32 * 16 * 4,
 				      [GEMM_C] = 64 * 16 * 4};
-	ck_assert_int_eq(
-	    validate("gemm a=A b=B c=C m=64 n=16 k=32", sz, NULL), 0);
+	ck_assert_int_eq(validate("gemm a=A b=B c=C m=64 n=16 k=32", sz, NULL),
+			 0);
 	/* the contract's example message */
 	sz[GEMM_B] = 4096;
 	ck_assert_int_eq(
-	    validate("gemm a=A b=B c=C m=64 n=1024 k=1024", sz, NULL),
-	    -EINVAL);
+	    validate("gemm a=A b=B c=C m=64 n=1024 k=1024", sz, NULL), -EINVAL);
 	sz[GEMM_A] = 1 << 30;
 	sz[GEMM_C] = 1 << 30;
 	ck_assert_int_eq(
-	    validate("gemm a=A b=B c=C m=64 n=1024 k=1024", sz, NULL),
-	    -EINVAL);
+	    validate("gemm a=A b=B c=C m=64 n=1024 k=1024", sz, NULL), -EINVAL);
 	ck_assert_str_eq(
 	    msg, "gemm: buffer 'b' holds 4096 bytes, needs 4194304 (k*n*4)");
 	/* leading dimensions and transposes */
 	sz[GEMM_B] = 1 << 30;
 	ck_assert_int_eq(
-	    validate("gemm a=A b=B c=C m=4 n=4 k=8 lda=4", sz, NULL),
-	    -EINVAL);
+	    validate("gemm a=A b=B c=C m=4 n=4 k=8 lda=4", sz, NULL), -EINVAL);
 	ck_assert(strstr(msg, "lda=4 is less than k=8"));
 	ck_assert_int_eq(
-	    validate("gemm a=A b=B c=C m=4 n=4 k=8 transa=1 lda=4", sz,
-			  NULL),
+	    validate("gemm a=A b=B c=C m=4 n=4 k=8 transa=1 lda=4", sz, NULL),
 	    0);
 	sz[GEMM_A] =
 	    (7 * 10 + 4) * 8 - 1; /* stored k x m = 8 x 4, lda 10, f64 */
 	ck_assert_int_eq(
 	    validate("gemm a=A b=B c=C m=4 n=4 k=8 transa=1 lda=10 "
-			  "dtype=f64",
-			  sz, NULL),
+		     "dtype=f64",
+		     sz, NULL),
 	    -EINVAL);
 	ck_assert(strstr(msg, "((k-1)*lda+m)*8"));
 	sz[GEMM_A] += 1;
 	ck_assert_int_eq(
 	    validate("gemm a=A b=B c=C m=4 n=4 k=8 transa=1 lda=10 "
-			  "dtype=f64",
-			  sz, NULL),
+		     "dtype=f64",
+		     sz, NULL),
 	    0);
 	/* offsets count */
-	ck_assert_int_eq(
-	    validate("gemm a=A+8 b=B c=C m=4 n=4 k=8 transa=1 "
-			  "lda=10 dtype=f64",
-			  sz, NULL),
-	    -EINVAL);
+	ck_assert_int_eq(validate("gemm a=A+8 b=B c=C m=4 n=4 k=8 transa=1 "
+				  "lda=10 dtype=f64",
+				  sz, NULL),
+			 -EINVAL);
 	ck_assert(strstr(msg, "from offset 8"));
 	/* empty matrices need nothing */
 	uint64_t zero[VGPU_MAX_ARGS] = {0};
-	ck_assert_int_eq(
-	    validate("gemm a=A b=B c=C m=0 n=5 k=5", zero, NULL),
-	    -EINVAL); /* B is 5x5 */
-	ck_assert_int_eq(
-	    validate("gemm a=A b=B c=C m=0 n=5 k=0", zero, NULL), 0);
+	ck_assert_int_eq(validate("gemm a=A b=B c=C m=0 n=5 k=5", zero, NULL),
+			 -EINVAL); /* B is 5x5 */
+	ck_assert_int_eq(validate("gemm a=A b=B c=C m=0 n=5 k=0", zero, NULL),
+			 0);
 }
 END_TEST
 
@@ -239,23 +233,21 @@ START_TEST(overflow)
 		big[i] = UINT64_MAX;
 	/* ((m-1)*lda + k)*8 passes 2^64 */
 	ck_assert_int_eq(validate("gemm a=A b=B c=C m=2147483647 n=1 "
-				       "k=2147483647 lda=2147483647 dtype=f64",
-				       big, NULL),
+				  "k=2147483647 lda=2147483647 dtype=f64",
+				  big, NULL),
 			 -EOVERFLOW);
 	ck_assert(strstr(msg, "overflows"));
 	/* offset + extent wraps around */
 	ck_assert_int_eq(validate("fill buf=x+0x7fffffffffffffff value=1 "
-				       "n=576460752303423487",
-				       big, NULL),
+				  "n=576460752303423487",
+				  big, NULL),
 			 0);
 	uint64_t sz[VGPU_MAX_ARGS] = {[FILL_BUF] = 4096};
 	ck_assert_int_eq(
-	    validate("fill buf=x+0x7fffffffffffffff value=1 n=1", sz,
-			  NULL),
+	    validate("fill buf=x+0x7fffffffffffffff value=1 n=1", sz, NULL),
 	    -EINVAL);
 	/* the binary form carries 64-bit offsets: offset + extent may wrap */
-	ck_assert_int_eq(validate("copy src=a dst=b bytes=100", big, NULL),
-			 0);
+	ck_assert_int_eq(validate("copy src=a dst=b bytes=100", big, NULL), 0);
 	cmd.buf[COPY_SRC].offset = UINT64_MAX - 10;
 	struct vgpu_bufinfo info[VGPU_MAX_ARGS];
 	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++)
@@ -272,18 +264,15 @@ START_TEST(aliasing)
 	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++)
 		sz[i] = 1 << 20;
 	uint64_t same[VGPU_MAX_ARGS] = {0}; /* all arguments in buffer 0 */
-	ck_assert_int_eq(
-	    validate("gemm a=X b=X c=X+128 m=8 n=8 k=8", sz, same),
-	    -EINVAL);
-	ck_assert(strstr(msg, "'c' overlaps 'a'"));
-	ck_assert_int_eq(
-	    validate("gemm a=X b=X c=X+512 m=8 n=8 k=8", sz, same), 0);
-	ck_assert_int_eq(validate("axpy x=X y=X n=100", sz, same), 0);
-	ck_assert_int_eq(validate("axpy x=X y=X+4 n=100", sz, same),
+	ck_assert_int_eq(validate("gemm a=X b=X c=X+128 m=8 n=8 k=8", sz, same),
 			 -EINVAL);
+	ck_assert(strstr(msg, "'c' overlaps 'a'"));
+	ck_assert_int_eq(validate("gemm a=X b=X c=X+512 m=8 n=8 k=8", sz, same),
+			 0);
+	ck_assert_int_eq(validate("axpy x=X y=X n=100", sz, same), 0);
+	ck_assert_int_eq(validate("axpy x=X y=X+4 n=100", sz, same), -EINVAL);
 	ck_assert_int_eq(validate("axpy x=X y=X+400 n=100", sz, same), 0);
-	ck_assert_int_eq(
-	    validate("copy src=X dst=X+4 bytes=100", sz, same), 0);
+	ck_assert_int_eq(validate("copy src=X dst=X+4 bytes=100", sz, same), 0);
 }
 END_TEST
 

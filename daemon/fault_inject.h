@@ -6,7 +6,8 @@
  *
  * Sites: tmpfile (a buffer's backing file), node (a tree node),
  * passthrough (registering a buffer for passthrough), quota (a user's
- * part of the tier).
+ * part of the tier), ooc_io (every read and write of the out-of-core gemm
+ * goes to a bad descriptor: an I/O error).
  */
 #ifndef VGPUFSD_FAULT_INJECT_H
 #define VGPUFSD_FAULT_INJECT_H

@@ -139,24 +139,51 @@ static double elem(const struct shape *sh, const char *p, uint64_t off,
  * a triple loop, and that the bytes around C are untouched. Returns the
  * command's completion line in REPLY.
  */
+/* A gemm's operands, in memory and as buffers PREFIX-a, -b and -c. */
+struct operands {
+	char *a, *b, *c;
+	size_t sa, sb, sc;
+	char na[64], nb[64], nc[64];
+};
+
+/*
+ * Random operands of SH (A stored k x m when TA), put in their tiers; with
+ * beta = 0 C holds NaN, which must not leak into the result.
+ */
+static void make_operands(const struct shape *sh, const char *prefix, bool ta,
+			  struct operands *o)
+{
+	size_t es = sh->dtype[1] == '6' ? 8 : 4;
+	o->a = ta ? matrix(sh, sh->aoff, sh->k, sh->m, 1, &o->sa)
+		  : matrix(sh, sh->aoff, sh->m, sh->lda, 1, &o->sa);
+	o->b = matrix(sh, sh->boff, sh->k, sh->ldb, 2, &o->sb);
+	o->c = matrix(sh, sh->coff, sh->m, sh->ldc, 3, &o->sc);
+	if (sh->beta == 0)
+		for (uint64_t i = 0; i < sh->m; i++)
+			memset(o->c + sh->coff + i * sh->ldc * es, 0xff,
+			       sh->n * es);
+	snprintf(o->na, sizeof(o->na), "%s-a", prefix);
+	snprintf(o->nb, sizeof(o->nb), "%s-b", prefix);
+	snprintf(o->nc, sizeof(o->nc), "%s-c", prefix);
+	put(o->na, sh->tier[0], o->a, o->sa);
+	put(o->nb, sh->tier[1], o->b, o->sb);
+	put(o->nc, sh->tier[2], o->c, o->sc);
+}
+
+static void free_operands(struct operands *o)
+{
+	free(o->a), free(o->b), free(o->c);
+}
+
 static void check_gemm(const struct shape *sh, const char *prefix, char *reply,
 		       size_t len)
 {
-	size_t sa, sb, sc, es = sh->dtype[1] == '6' ? 8 : 4;
-	char *a = matrix(sh, sh->aoff, sh->m, sh->lda, 1, &sa);
-	char *b = matrix(sh, sh->boff, sh->k, sh->ldb, 2, &sb);
-	char *c = matrix(sh, sh->coff, sh->m, sh->ldc, 3, &sc);
-	if (sh->beta == 0) /* C must not be read: NaN there cannot leak */
-		for (uint64_t i = 0; i < sh->m; i++)
-			memset(c + sh->coff + i * sh->ldc * es, 0xff,
-			       sh->n * es);
-	char na[64], nb[64], nc[64], line[512];
-	snprintf(na, sizeof(na), "%s-a", prefix);
-	snprintf(nb, sizeof(nb), "%s-b", prefix);
-	snprintf(nc, sizeof(nc), "%s-c", prefix);
-	put(na, sh->tier[0], a, sa);
-	put(nb, sh->tier[1], b, sb);
-	put(nc, sh->tier[2], c, sc);
+	size_t es = sh->dtype[1] == '6' ? 8 : 4;
+	struct operands o;
+	make_operands(sh, prefix, false, &o);
+	char *a = o.a, *b = o.b, *c = o.c, *na = o.na, *nb = o.nb, *nc = o.nc;
+	size_t sc = o.sc;
+	char line[512];
 	snprintf(line, sizeof(line),
 		 "gemm a=%s+%llu b=%s+%llu c=%s+%llu m=%llu n=%llu k=%llu "
 		 "dtype=%s alpha=%.17g beta=%.17g lda=%llu ldb=%llu ldc=%llu",
@@ -200,7 +227,8 @@ static void check_gemm(const struct shape *sh, const char *prefix, char *reply,
 				      prefix, (unsigned long long)i,
 				      (unsigned long long)j, got, want);
 		}
-	free(a), free(b), free(c), free(out);
+	free_operands(&o);
+	free(out);
 }
 
 /* check_gemm(), and that the runner took it (or declined: TAKEN false). */
@@ -275,18 +303,14 @@ START_TEST(transposed_declined_still_right)
 	sh.m = 700, sh.k = 1100;
 	char reply[512];
 	double cmds = stats_value(&d, "ooc_gemm_commands");
-	size_t sa, sb, sc;
-	char *a = matrix(&sh, 0, sh.k, sh.m, 1, &sa);
-	char *b = matrix(&sh, 0, sh.k, sh.n, 2, &sb);
-	char *c = matrix(&sh, 0, sh.m, sh.n, 3, &sc);
-	put("t-a", "disk", a, sa);
-	put("t-b", "disk", b, sb);
-	put("t-c", "disk", c, sc);
+	struct operands o;
+	make_operands(&sh, "t", true, &o);
+	char *a = o.a, *b = o.b, *c = o.c;
 	run_line(&d,
 		 "gemm a=t-a b=t-b c=t-c m=700 n=900 k=1100 transa=1 beta=0",
 		 reply, sizeof(reply));
 	ck_assert_msg(strncmp(reply, "1 ok", 4) == 0, "%s", reply);
-	get("t-c", c, sc);
+	get("t-c", c, o.sc);
 	for (uint64_t i = 0; i < sh.m; i += 97)
 		for (uint64_t j = 0; j < sh.n; j += 89) {
 			double s = 0;
@@ -297,7 +321,7 @@ START_TEST(transposed_declined_still_right)
 				  1e-3);
 		}
 	ck_assert_double_eq(stats_value(&d, "ooc_gemm_commands"), cmds);
-	free(a), free(b), free(c);
+	free_operands(&o);
 }
 END_TEST
 
@@ -403,27 +427,23 @@ START_TEST(io_error_fails_the_command_only)
 	start_with("4M", "2", "VGPUFS_FAULT=ooc_io");
 	struct shape sh = SHAPE("f32", 700, 900, 1100, 1100, 900, 900, 0, 0, 0,
 				1, 0, {"disk", "disk", "disk"});
-	size_t sa, sb, sc;
-	char *a = matrix(&sh, 0, sh.m, sh.k, 1, &sa);
-	char *b = matrix(&sh, 0, sh.k, sh.n, 2, &sb);
-	char *c = matrix(&sh, 0, sh.m, sh.n, 3, &sc);
-	put("a", "disk", a, sa);
-	put("b", "disk", b, sb);
-	put("c", "disk", c, sc);
+	struct operands o;
+	make_operands(&sh, "e", false, &o);
 	char reply[512];
-	run_line(&d, "gemm a=a b=b c=c m=700 n=900 k=1100", reply,
+	run_line(&d, "gemm a=e-a b=e-b c=e-c m=700 n=900 k=1100", reply,
 		 sizeof(reply));
 	ck_assert_msg(strstr(reply, " err ") && strstr(reply, "gemm"), "%s",
 		      reply);
 	/* the daemon serves on: the same gemm in RAM, and stats */
-	put("ra", "ram", a, sa);
-	put("rb", "ram", b, sb);
-	put("rc", "ram", c, sc);
-	run_line(&d, "gemm a=ra b=rb c=rc m=700 n=900 k=1100", reply,
+	sh.tier[0] = sh.tier[1] = sh.tier[2] = "ram";
+	struct operands r;
+	make_operands(&sh, "r", false, &r);
+	run_line(&d, "gemm a=r-a b=r-b c=r-c m=700 n=900 k=1100", reply,
 		 sizeof(reply));
 	ck_assert_msg(strncmp(reply, "1 ok", 4) == 0, "%s", reply);
 	ck_assert(stats_wait(&d, "staging_used_bytes 0\n", true, 5));
-	free(a), free(b), free(c);
+	free_operands(&o);
+	free_operands(&r);
 }
 END_TEST
 

@@ -354,13 +354,13 @@ START_TEST(aligned_blocks_direct_reads)
 }
 END_TEST
 
-/* A gemm of 16 units on a context of a child, which waits to be killed. */
+/* A gemm of 32 units on a context of a child, which waits to be killed. */
 static pid_t gemm_in_child(void)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
 		int q = queue_open(&d, 0);
-		queue_send(q, "gemm a=a b=b c=c m=2048 n=2048 k=2048");
+		queue_send(q, "gemm a=a b=b c=c m=4096 n=2048 k=2048");
 		pause();
 		_exit(0);
 	}
@@ -370,12 +370,12 @@ static pid_t gemm_in_child(void)
 
 START_TEST(client_gone_mid_gemm)
 {
-	/* 48 MiB of matrices: 16 units of 512 x 512, a second or more */
-	size_t size = 2048u * 2048 * 4;
+	/* 80 MiB of matrices, 32 units of 512 x 512: a second or more */
+	size_t size = 4096u * 2048 * 4;
 	char *z = calloc(1, size);
 	ck_assert_ptr_nonnull(z);
 	put("a", "disk", z, size);
-	put("b", "disk", z, size);
+	put("b", "disk", z, size / 2);
 	put("c", "disk", z, size);
 	free(z);
 	for (int round = 0; round < 3; round++) {
@@ -388,7 +388,7 @@ START_TEST(client_gone_mid_gemm)
 			pid = gemm_in_child();
 		else {
 			q = queue_open(&d, 0);
-			queue_send(q, "gemm a=a b=b c=c m=2048 n=2048 k=2048");
+			queue_send(q, "gemm a=a b=b c=c m=4096 n=2048 k=2048");
 		}
 		double t0 = now_seconds();
 		while (stats_value(&d, "ooc_gemm_commands") == cmds &&
@@ -396,7 +396,7 @@ START_TEST(client_gone_mid_gemm)
 			usleep(2000);
 		ck_assert_double_gt(stats_value(&d, "ooc_gemm_commands"), cmds);
 		/* mid-unit, or between units with writes in flight */
-		usleep(round == 1 ? 300000 : 20000);
+		usleep(round == 1 ? 100000 : 10000);
 		if (pid) {
 			kill(pid, SIGKILL);
 			ck_assert_int_eq(child_status(pid), 101);

@@ -17,10 +17,11 @@
  * within what it took however many workers run its units at once.
  *
  * Reads use O_DIRECT (a second descriptor on the file) for extents whose
- * offset, length and buffer are 4096-aligned: large matrices then do not
- * churn the page cache. Writes are buffered: the file may be mapped (by
- * clients, and by the daemon), and a direct write would leave stale
- * page-cache pages under those mappings.
+ * offset, length and buffer are 4096-aligned, unless the matrix is mostly
+ * in the page cache already: data larger than the machine's memory then
+ * does not churn the cache, and data that fits it is read from there. Writes
+ * are buffered: the file may be mapped (by clients, and by the daemon), and a
+ * direct write would leave stale page-cache pages under those mappings.
  *
  * Declined (the command runs mapped, correctly): transposed A or B, bf16,
  * k = 0, C sharing a buffer with A or B, and more blocks than the
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <vgpufs/catalog.h>
@@ -52,8 +54,8 @@
 #define BLOCK_MIN 256u
 /* Block sizes in steps of this: rows of 64 elements stay 256-byte aligned */
 #define BLOCK_STEP 64u
-/* io_uring entries a slot keeps in flight at most. */
-#define RING_DEPTH 64u
+/* io_uring submission entries of a slot (submitted in bunches). */
+#define RING_SQ 256u
 /* An extent (one read or write) at most this long. */
 #define EXTENT_MAX (64u << 20)
 
@@ -83,8 +85,8 @@ struct slot {
 	int init_err;
 	struct io_uring ring;
 	bool ring_ok, registered;
-	unsigned inflight;
-	int dfd[NMAT]; /* O_DIRECT descriptors, or -1 */
+	unsigned inflight, depth; /* depth: completions the ring holds */
+	int dfd[NMAT];		  /* O_DIRECT descriptors, or -1 */
 	char *mem;
 	size_t mem_bytes;
 	char *a[2], *b[2], *c;
@@ -170,6 +172,31 @@ static bool handled(const struct job *job, struct gemm_state *s)
 	return s->disk[MA] || s->disk[MB] || s->disk[MC];
 }
 
+/* The share of WORKERS' time that UNITS equal units keep busy. */
+static double busy_share(uint64_t units, unsigned workers)
+{
+	return (double)units / (double)(ceil_div(units, workers) * workers);
+}
+
+/*
+ * More rows or columns of blocks (smaller ones: they still fit) when that
+ * spreads them better over the workers: 25 blocks on 2 workers leave one
+ * idle for the last, 30 do not.
+ */
+static void balance(uint64_t m, uint64_t n, unsigned workers, uint64_t *gr,
+		    uint64_t *gc)
+{
+	uint64_t r0 = *gr, c0 = *gc;
+	double best = busy_share(r0 * c0, workers);
+	for (uint64_t i = 1; i <= 8 && best < 1; i++) {
+		uint64_t r = r0 + i, c = c0 + i;
+		if (m / r >= BLOCK_STEP && busy_share(r * c0, workers) > best)
+			*gr = r, *gc = c0, best = busy_share(r * c0, workers);
+		if (n / c >= BLOCK_STEP && busy_share(r0 * c, workers) > best)
+			*gr = r0, *gc = c, best = busy_share(r0 * c, workers);
+	}
+}
+
 static int gemm_start(struct job *job, unsigned workers)
 {
 	struct gemm_state probe = {0};
@@ -190,17 +217,15 @@ static int gemm_start(struct job *job, unsigned workers)
 	uint64_t slice = held / slots, b = want_b;
 	while (b > BLOCK_MIN && need_for(s, b) > slice)
 		b -= BLOCK_STEP;
-	/* Enough blocks for every worker when the matrix allows. */
-	while (b > BLOCK_MIN &&
-	       ceil_div(s->g.m, b) * ceil_div(s->g.n, b) < workers)
-		b -= BLOCK_STEP;
 	if (b < BLOCK_MIN)
 		b = BLOCK_MIN;
-	s->mb = min_u64(b, s->g.m);
-	s->nb = min_u64(b, s->g.n);
+	uint64_t gr = ceil_div(s->g.m, b), gc = ceil_div(s->g.n, b);
+	balance(s->g.m, s->g.n, workers, &gr, &gc);
+	s->mb = ceil_div(s->g.m, gr);
+	s->nb = ceil_div(s->g.n, gc);
 	s->kb = step_for(s, b);
-	s->gc = ceil_div(s->g.n, s->nb);
-	uint64_t units = ceil_div(s->g.m, s->mb) * s->gc;
+	s->gc = gc;
+	uint64_t units = gr * gc;
 	s->slot_bytes = slot_need(s, s->mb, s->nb, s->kb);
 	s->nslots = workers;
 	/* Only as many slots as units can run at once need memory. */
@@ -225,8 +250,32 @@ static int gemm_start(struct job *job, unsigned workers)
 	return 0;
 }
 
+/*
+ * Whether most of the LEN bytes mapped at P are in the page cache: a
+ * matrix that fits the machine's memory (if not the RAM tier) is read
+ * from there, which beats the disk. mincore() answers for a file mapping
+ * whether the file's pages are cached, whoever mapped them.
+ */
+static bool mostly_cached(const void *p, uint64_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)p / (uintptr_t)page * (uintptr_t)page;
+	uint64_t bytes = (uintptr_t)p + len - start;
+	size_t pages = (size_t)ceil_div(bytes, (uint64_t)page), cached = 0;
+	unsigned char *vec = malloc(pages);
+	if (!vec || mincore((void *)start, bytes, vec) < 0) {
+		free(vec);
+		return false;
+	}
+	for (size_t i = 0; i < pages; i++)
+		cached += vec[i] & 1;
+	free(vec);
+	return cached * 2 > pages;
+}
+
 /* Allocates the slot's staging and its ring (its first unit). */
-static int slot_init(struct gemm_state *s, struct slot *sl)
+static int slot_init(struct gemm_state *s, struct slot *sl,
+		     const struct job *job)
 {
 	if (sl->ready)
 		return sl->init_err;
@@ -246,9 +295,21 @@ static int slot_init(struct gemm_state *s, struct slot *sl)
 	}
 	if (!sl->mem)
 		return sl->init_err = -ENOMEM;
-	int rc = io_uring_queue_init(RING_DEPTH, &sl->ring, 0);
+	/*
+	 * Room for the completions of all that can be in flight at once
+	 * (two k steps, a C read and a C write): submitting the next step
+	 * must not wait for the disk, or reads would no longer overlap the
+	 * compute.
+	 */
+	uint64_t most = 2 * (s->mb + s->kb) + 2 * s->mb, cq = RING_SQ;
+	while (cq < most && cq < (1u << 16))
+		cq *= 2;
+	struct io_uring_params params = {.flags = IORING_SETUP_CQSIZE,
+					 .cq_entries = (unsigned)cq};
+	int rc = io_uring_queue_init_params(RING_SQ, &sl->ring, &params);
 	if (rc < 0)
 		return sl->init_err = rc;
+	sl->depth = params.cq_entries;
 	sl->ring_ok = true;
 	/* One registered buffer: the reads and writes skip pinning pages. */
 	struct iovec iov = {sl->mem, sl->mem_bytes};
@@ -264,8 +325,12 @@ static int slot_init(struct gemm_state *s, struct slot *sl)
 	if (s->disk[MC])
 		sl->c = p;
 	char path[64];
+	const struct vgpu_gemm *g = &s->g;
+	const uint64_t span[2] = {((g->m - 1) * g->lda + g->k) * es,
+				  ((g->k - 1) * g->ldb + g->n) * es};
 	for (unsigned i = 0; i < NMAT; i++) {
-		if (!s->disk[i] || i == MC)
+		if (!s->disk[i] || i == MC ||
+		    mostly_cached(job->launch.ptr[GEMM_A + i], span[i]))
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd[i]);
 		/* Not every file system takes O_DIRECT: then buffered only. */
@@ -332,7 +397,7 @@ static int batch_submit(struct slot *sl, const struct gemm_state *s,
 	b->left = b->n;
 	b->err = 0;
 	for (uint32_t i = 0; i < b->n; i++) {
-		while (sl->inflight >= RING_DEPTH) {
+		while (sl->inflight >= sl->depth) {
 			io_uring_submit(&sl->ring);
 			int rc = reap_one(sl, s);
 			if (rc < 0)
@@ -452,7 +517,7 @@ static int gemm_run(struct job *job, uint32_t unit, unsigned worker)
 	if (worker >= s->nslots)
 		return -EINVAL;
 	struct slot *sl = &s->slots[worker];
-	int rc = slot_init(s, sl);
+	int rc = slot_init(s, sl, job);
 	if (rc < 0)
 		return rc;
 	const struct vgpu_gemm *g = &s->g;

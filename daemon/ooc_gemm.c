@@ -220,16 +220,27 @@ static int gemm_start(struct job *job, unsigned workers)
 	if (b < BLOCK_MIN)
 		b = BLOCK_MIN;
 	uint64_t gr = ceil_div(s->g.m, b), gc = ceil_div(s->g.n, b);
-	balance(s->g.m, s->g.n, workers, &gr, &gc);
-	s->mb = ceil_div(s->g.m, gr);
-	s->nb = ceil_div(s->g.n, gc);
-	s->kb = step_for(s, b);
-	s->gc = gc;
-	uint64_t units = gr * gc;
-	s->slot_bytes = slot_need(s, s->mb, s->nb, s->kb);
+	uint64_t keep = 0;
+	/*
+	 * Balanced first; but more units may run on more workers at once
+	 * than the staging was taken for: then the plain grid.
+	 */
+	for (int plain = 0; plain < 2; plain++) {
+		uint64_t r = gr, c = gc;
+		if (!plain)
+			balance(s->g.m, s->g.n, workers, &r, &c);
+		s->mb = ceil_div(s->g.m, r);
+		s->nb = ceil_div(s->g.n, c);
+		s->kb = step_for(s, b);
+		s->gc = c;
+		s->slot_bytes = slot_need(s, s->mb, s->nb, s->kb);
+		/* Only as many slots as units can run at once need memory. */
+		keep = min_u64(r * c, workers) * s->slot_bytes;
+		if (keep <= held)
+			break;
+	}
+	uint64_t units = ceil_div(s->g.m, s->mb) * s->gc;
 	s->nslots = workers;
-	/* Only as many slots as units can run at once need memory. */
-	uint64_t keep = min_u64(units, slots) * s->slot_bytes;
 	if (units > VGPU_TILES_MAX || keep > held) {
 		ooc_staging_give(held);
 		return 1;

@@ -24,12 +24,13 @@
  * direct write would leave stale page-cache pages under those mappings.
  *
  * Declined (the command runs mapped, correctly): transposed A or B, bf16,
- * k = 0, C sharing a buffer with A or B, and more blocks than the
- * scheduler takes.
+ * k = 0, C sharing a buffer with A or B, more blocks than the scheduler
+ * takes, too little free staging, and no io_uring.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,10 +198,28 @@ static void balance(uint64_t m, uint64_t n, unsigned workers, uint64_t *gr,
 	}
 }
 
+/*
+ * Whether this kernel lets the daemon use io_uring (it may be disabled by
+ * sysctl or a seccomp filter): asked once, at the first gemm on disk.
+ */
+static bool uring_usable(void)
+{
+	static _Atomic int known = -1;
+	int k = atomic_load(&known);
+	if (k < 0) {
+		struct io_uring ring;
+		k = io_uring_queue_init(1, &ring, 0) == 0;
+		if (k)
+			io_uring_queue_exit(&ring);
+		atomic_store(&known, k);
+	}
+	return k;
+}
+
 static int gemm_start(struct job *job, unsigned workers)
 {
 	struct gemm_state probe = {0};
-	if (!handled(job, &probe))
+	if (!handled(job, &probe) || !uring_usable())
 		return 1;
 	if (workers < 1)
 		workers = 1;

@@ -7,7 +7,9 @@
  * Sites: tmpfile (a buffer's backing file), node (a tree node),
  * passthrough (registering a buffer for passthrough), quota (a user's
  * part of the tier); and I/O failures: ooc_read, ooc_write (a transfer
- * between the disk tier and staging, which fails with EIO).
+ * between the disk tier and staging of the streaming runner, which fails
+ * with EIO), ooc_io (every read and write of the out-of-core gemm goes to
+ * a bad descriptor: an I/O error).
  */
 #ifndef VGPUFSD_FAULT_INJECT_H
 #define VGPUFSD_FAULT_INJECT_H

@@ -14,9 +14,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "bus.h"
+#include "bus_pace.h"
 #include "context.h"
 #include "kernel_impl.h"
 #include "device.h"
+#include "fs_internal.h"
 #include "disk_tier.h"
 #include "log.h"
 #include "ooc.h"
@@ -166,7 +169,15 @@ static int serve(struct device *dev)
 		sched_stop();
 		return -1;
 	}
+	rc = fs_bus_start(dev->se);
+	if (rc < 0) {
+		log_err("cannot start the bus thread: %s", strerror(-rc));
+		sched_stop();
+		reply_stop();
+		return -1;
+	}
 	if (pthread_create(&watchdog, NULL, signal_watch_main, NULL) != 0) {
+		bus_pace_stop();
 		sched_stop();
 		reply_stop();
 		return -1;
@@ -174,6 +185,7 @@ static int serve(struct device *dev)
 	if (pthread_create(&sigthread, NULL, signal_main, dev) != 0) {
 		parked_watch_stop();
 		pthread_join(watchdog, NULL);
+		bus_pace_stop();
 		sched_stop();
 		reply_stop();
 		return -1;
@@ -194,6 +206,7 @@ static int serve(struct device *dev)
 	fuse_loop_cfg_destroy(cfg);
 	/* Ended by a signal (drained already) or an unmount: drain if needed.
 	 */
+	bus_pace_stop(); /* held answers, before the session goes */
 	pthread_kill(sigthread, SIGTERM);
 	pthread_join(sigthread, NULL);
 	parked_watch_stop();
@@ -241,6 +254,7 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
 	log_set_level((enum log_level)opts.log_level);
+	bus_init(opts.bus[0] ? opts.bus : NULL); /* checked by options_parse */
 	if (geteuid() != 0) {
 		log_err(
 		    "must run as root: FUSE passthrough needs CAP_SYS_ADMIN");

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -116,6 +117,13 @@ const char *dpath(const struct daemon_proc *d, const char *rel)
 	char *p = bufs[next++ % 4];
 	snprintf(p, 1024, "%s/%s", d->mnt, rel);
 	return p;
+}
+
+const char *mem_path(const struct daemon_proc *d, const char *name)
+{
+	char rel[300];
+	snprintf(rel, sizeof(rel), "mem/%s", name);
+	return dpath(d, rel);
 }
 
 int buf_create(const struct daemon_proc *d, const char *name, size_t size)
@@ -350,4 +358,16 @@ long raise_fd_limit(long n)
 	rl.rlim_cur = rl.rlim_max;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	return (long)rl.rlim_cur;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+void remove_tree(const char *dir)
+{
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -7,7 +7,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -66,30 +65,19 @@ static void crash(void)
 	running = false;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static void teardown(void)
 {
 	int status = running ? daemon_stop(&d) : 0;
 	running = false;
 	if (disk[0])
-		nftw(disk, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		remove_tree(disk);
 	disk[0] = '\0';
 	ck_assert_int_eq(status, 0); /* a clean stop: no leaks, no crash */
 }
 
 static const char *mem(const char *name)
 {
-	static char bufs[4][300];
-	static int next;
-	char *p = bufs[next++ % 4];
-	snprintf(p, 300, "mem/%s", name);
-	return dpath(&d, p);
+	return mem_path(&d, name);
 }
 
 /* The tier of mem/NAME as getfattr shows it ("" if it has none). */

@@ -185,8 +185,30 @@ void bus_account_real(enum bus_dir dir, uint64_t real_ns)
 	pthread_mutex_unlock(&B.lock);
 }
 
+static _Thread_local struct {
+	bool on;
+	uint64_t until;
+} deferred;
+
+void bus_defer_begin(void)
+{
+	deferred.on = true;
+	deferred.until = 0;
+}
+
+uint64_t bus_defer_end(void)
+{
+	deferred.on = false;
+	return deferred.until;
+}
+
 void bus_wait_until(uint64_t t_ns)
 {
+	if (deferred.on) {
+		if (t_ns > deferred.until)
+			deferred.until = t_ns;
+		return;
+	}
 	struct timespec ts = {.tv_sec = (time_t)(t_ns / 1000000000u),
 			      .tv_nsec = (long)(t_ns % 1000000000u)};
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==

@@ -42,8 +42,17 @@ const char *bus_dir_name(enum bus_dir dir);
 uint64_t bus_schedule(enum bus_dir dir, uint64_t bytes, uint64_t start_ns);
 /* Records how long a transfer really took (stats: modelled vs real). */
 void bus_account_real(enum bus_dir dir, uint64_t real_ns);
-/* Sleeps until T_NS (now_ns clock); returns at once when past. */
+/*
+ * Sleeps until T_NS (now_ns clock); returns at once when past. Between
+ * bus_defer_begin() and bus_defer_end() on the calling thread it does
+ * not sleep but keeps the latest T_NS: for a FUSE handler that answers
+ * later (bus_pace.h) rather than hold its thread, which may be the only
+ * one serving its CPU's queue.
+ */
 void bus_wait_until(uint64_t t_ns);
+void bus_defer_begin(void);
+/* The latest time bus_wait_until() was given since the begin; 0: none. */
+uint64_t bus_defer_end(void);
 
 struct bus_stats {
 	bool enabled;

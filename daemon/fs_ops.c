@@ -460,6 +460,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		atomic_store_explicit(&fs_device(req)->uring_seen, true,
 				      memory_order_relaxed); /* info shows it */
 #endif
+	bus_defer_begin(); /* a promotion's time on the bus (tier_auto.h) */
 	pthread_mutex_lock(&tree_lock);
 	struct node *n = node_by_ino(ino);
 	enum node_kind kind = n ? n->kind : NK_ROOT;
@@ -474,15 +475,16 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	    (fi->flags & O_ACCMODE) != O_WRONLY && fstat(n->fd, &st) < 0)
 		st.st_size = 0;
 	pthread_mutex_unlock(&tree_lock);
+	uint64_t due = bus_defer_end(), now = now_ns();
 	if (!n) {
 		fuse_reply_err(req, ENOENT);
 	} else if (kind == NK_BUF) {
-		/* an open to read maps the buffer to the host: its copy */
-		uint64_t due =
-		    rc == 0 && bus_enabled() &&
-			    (fi->flags & O_ACCMODE) != O_WRONLY
-			? bus_schedule(BUS_D2H, (uint64_t)st.st_size, now_ns())
-			: 0;
+		/* an open to read maps the buffer to the host: its copy, once
+		 * it is in RAM */
+		if (rc == 0 && bus_enabled() &&
+		    (fi->flags & O_ACCMODE) != O_WRONLY)
+			due = bus_schedule(BUS_D2H, (uint64_t)st.st_size,
+					   due > now ? due : now);
 		if (rc < 0)
 			fuse_reply_err(req, -rc);
 		else if (!bus_pace_reply(req, fi, ino, due) &&

@@ -371,3 +371,16 @@ void remove_tree(const char *dir)
 {
 	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+void promtool_check(const char *m)
+{
+	char tmp[] = "/tmp/vgpufs-metrics-XXXXXX", cmd[128];
+	int fd = mkstemp(tmp);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, m, strlen(m)), (ssize_t)strlen(m));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", tmp);
+	int status = system(cmd);
+	unlink(tmp);
+	ck_assert_msg(status == 0, "promtool check metrics: %d\n%s", status, m);
+}

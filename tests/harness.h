@@ -117,6 +117,9 @@ long raise_fd_limit(long n);
 /* Removes DIR and everything under it (a test's disk tier), if it exists. */
 void remove_tree(const char *dir);
 
+/* Checks that METRICS is valid exposition: promtool (install-deps.sh). */
+void promtool_check(const char *metrics);
+
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);
 double now_seconds(void);

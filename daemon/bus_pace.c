@@ -18,14 +18,17 @@ struct held {
 
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cv; /* on CLOCK_MONOTONIC, as due_ns */
-	struct held *head; /* soonest due first */
-	unsigned count;
+	pthread_cond_t cv;   /* on CLOCK_MONOTONIC, as due_ns */
+	pthread_cond_t idle; /* nothing held */
+	struct held *head;   /* soonest due first */
 	pthread_t thread;
-	bool running, stop;
+	bool running;
+	bool closed; /* holds no more requests */
+	bool now;    /* answers what is held without waiting */
+	bool exit;
 	struct fuse_session *se;
 	bus_pace_cancel_fn *cancel;
-} P = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} P = {.lock = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
 static void answer(struct held *h)
 {
@@ -41,18 +44,19 @@ static void *pace_main(void *arg)
 	(void)arg;
 	reply_thread_is_ours();
 	pthread_mutex_lock(&P.lock);
-	while (!P.stop || P.head) {
+	for (;;) {
 		struct held *h = P.head;
-		uint64_t now = now_ns();
-		if (h && (h->due_ns <= now || P.stop)) {
+		if (h && (P.now || h->due_ns <= now_ns())) {
 			P.head = h->next;
-			P.count--;
 			pthread_mutex_unlock(&P.lock);
 			answer(h); /* holding nothing: see reply.h */
 			pthread_mutex_lock(&P.lock);
 			continue;
 		}
 		if (!h) {
+			pthread_cond_broadcast(&P.idle);
+			if (P.exit)
+				break;
 			pthread_cond_wait(&P.cv, &P.lock);
 			continue;
 		}
@@ -74,7 +78,6 @@ int bus_pace_start(struct fuse_session *se, bus_pace_cancel_fn *cancel)
 	pthread_condattr_destroy(&attr);
 	P.se = se;
 	P.cancel = cancel;
-	P.stop = false;
 	int rc = pthread_create(&P.thread, NULL, pace_main, NULL);
 	if (rc) {
 		pthread_cond_destroy(&P.cv);
@@ -98,14 +101,13 @@ bool bus_pace_reply(fuse_req_t req, const struct fuse_file_info *fi,
 	if (fi)
 		h->fi = *fi;
 	pthread_mutex_lock(&P.lock);
-	bool ok = P.running && !P.stop;
+	bool ok = P.running && !P.closed;
 	if (ok) {
 		struct held **pp = &P.head;
 		while (*pp && (*pp)->due_ns <= due_ns)
 			pp = &(*pp)->next;
 		h->next = *pp;
 		*pp = h;
-		P.count++;
 		if (P.head == h)
 			pthread_cond_signal(&P.cv);
 	}
@@ -115,12 +117,39 @@ bool bus_pace_reply(fuse_req_t req, const struct fuse_file_info *fi,
 	return ok;
 }
 
+void bus_pace_drain(void)
+{
+	pthread_mutex_lock(&P.lock);
+	P.closed = P.now = true;
+	pthread_cond_signal(&P.cv);
+	while (P.running && P.head)
+		pthread_cond_wait(&P.idle, &P.lock);
+	pthread_mutex_unlock(&P.lock);
+}
+
 void bus_pace_stop(void)
 {
 	pthread_mutex_lock(&P.lock);
-	bool running = P.running;
-	P.stop = true;
+	P.closed = true;
+	struct held *left = P.head;
+	P.head = NULL;
+	pthread_mutex_unlock(&P.lock);
+	/* the loop ended without a drain (an unmount): the kernel gave up on
+	 * these, and answering now would use rings that are gone */
+	for (struct held *next; left; left = next) {
+		next = left->next;
+		if (left->open)
+			P.cancel(P.se, left->ino, left->fi.fh);
+		free(left);
+	}
+}
+
+void bus_pace_join(void)
+{
+	pthread_mutex_lock(&P.lock);
+	P.exit = true;
 	pthread_cond_signal(&P.cv);
+	bool running = P.running;
 	pthread_mutex_unlock(&P.lock);
 	if (!running)
 		return;

@@ -29,8 +29,20 @@ int bus_pace_start(struct fuse_session *se, bus_pace_cancel_fn *cancel);
  */
 bool bus_pace_reply(fuse_req_t req, const struct fuse_file_info *fi,
 		    fuse_ino_t ino, uint64_t due_ns);
-/* Answers what is held at once and ends the thread; before the session
- * is destroyed, as held requests belong to it. */
+/*
+ * At shutdown, while the FUSE loop still runs: answers what is held at
+ * once, and holds nothing from then on.
+ */
+void bus_pace_drain(void);
+/*
+ * After the loop has ended: what is still held (the loop ended by an
+ * unmount, without a drain) is dropped unanswered, its opens undone.
+ */
 void bus_pace_stop(void);
+/*
+ * Ends the thread; after the session is destroyed, as the ring entries
+ * it answered wait for their next request on its behalf (reply.h).
+ */
+void bus_pace_join(void);
 
 #endif

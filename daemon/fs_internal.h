@@ -17,7 +17,7 @@ void fs_fill_entry(struct node *n, struct fuse_entry_param *e);
 int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi);
 /*
  * With a bus, starts holding back answers to opens and closes of buffers
- * (bus_pace.h); 0 or -errno. bus_pace_stop() ends it.
+ * (bus_pace.h); 0 or -errno. bus_pace_join() ends it.
  */
 int fs_bus_start(struct fuse_session *se);
 

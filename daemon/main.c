@@ -114,6 +114,7 @@ static void *signal_main(void *arg)
 	context_wait_read(2000);
 	context_abort_readers();
 	trace_abort_readers();
+	bus_pace_drain();
 	fuse_session_exit(dev->se); /* wakes the loop */
 	return NULL;
 }
@@ -177,7 +178,6 @@ static int serve(struct device *dev)
 		return -1;
 	}
 	if (pthread_create(&watchdog, NULL, signal_watch_main, NULL) != 0) {
-		bus_pace_stop();
 		sched_stop();
 		reply_stop();
 		return -1;
@@ -185,7 +185,6 @@ static int serve(struct device *dev)
 	if (pthread_create(&sigthread, NULL, signal_main, dev) != 0) {
 		parked_watch_stop();
 		pthread_join(watchdog, NULL);
-		bus_pace_stop();
 		sched_stop();
 		reply_stop();
 		return -1;
@@ -206,7 +205,7 @@ static int serve(struct device *dev)
 	fuse_loop_cfg_destroy(cfg);
 	/* Ended by a signal (drained already) or an unmount: drain if needed.
 	 */
-	bus_pace_stop(); /* held answers, before the session goes */
+	bus_pace_stop(); /* what an unmount left held */
 	pthread_kill(sigthread, SIGTERM);
 	pthread_join(sigthread, NULL);
 	parked_watch_stop();
@@ -297,8 +296,9 @@ out_unmount:
 out_session:
 	fuse_session_destroy(dev.se);
 	service_notify_join();
-	reply_join(); /* only now, as sched_join() */
-	sched_join(); /* only now: see sched_stop() */
+	reply_join();	 /* only now, as sched_join() */
+	bus_pace_join(); /* likewise */
+	sched_join();	 /* only now: see sched_stop() */
 out:
 	vgpu_kernels_cleanup();
 	trace_cleanup();

@@ -372,6 +372,23 @@ START_TEST(others_not_stalled)
 }
 END_TEST
 
+/* A stop while an open is held answers it and ends cleanly. */
+START_TEST(stop_while_held)
+{
+	start("custom:bw=10M/s,lat=1ms");
+	make("big", 40 * MiB);
+	struct slow_call c = {.path = mem("big")};
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, call_slowly, &c), 0);
+	ck_assert(stats_wait(&d, "bus_d2h_transfers 1\n", true, 5));
+	running = false;
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	pthread_join(th, NULL);
+	ck_assert_msg(c.seconds < 4.0, "open held %.3f s past the stop",
+		      c.seconds);
+}
+END_TEST
+
 /*
  * A held open cannot be cut short: once the kernel has sent it, its
  * caller waits for the answer even through SIGKILL. Once answered, the
@@ -453,7 +470,8 @@ int main(void)
 	    bad_specs_refused,	    profiles_start,
 	    tier_moves_paced,	    open_and_close_paced,
 	    others_not_stalled,	    killed_opener_leaves_no_open,
-	    no_bus_nothing_counted, docs_example};
+	    no_bus_nothing_counted, docs_example,
+	    stop_while_held};
 	return run_suite(suite_with_daemon("bus", NULL, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));
 }

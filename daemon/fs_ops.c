@@ -284,6 +284,11 @@ int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 		tier_auto_promote(fs_device(req), n);
 	if (n->moving)
 		return -EBUSY; /* it would open the memory being left */
+	/* with a bus, what it writes goes to the device when it is closed */
+	struct bus_h2d *h = NULL;
+	if (bus_enabled() && (fi->flags & O_ACCMODE) != O_RDONLY &&
+	    !(h = calloc(1, sizeof(*h))))
+		return -ENOMEM;
 	n->last_used_ns = now_ns();
 	if (!n->backing_id) {
 		int id = fault_inject("passthrough")
@@ -292,6 +297,7 @@ int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 		if (id <= 0) {
 			log_err("passthrough open of buffer %llu failed",
 				(unsigned long long)n->ino);
+			free(h);
 			return -EIO;
 		}
 		n->backing_id = id;
@@ -299,14 +305,7 @@ int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 	fi->backing_id = n->backing_id;
 	fi->keep_cache = 0;
 	fi->direct_io = 0;
-	fi->fh = 0;
-	if (bus_enabled() && (fi->flags & O_ACCMODE) != O_RDONLY) {
-		/* its data goes to the device when it is closed */
-		struct bus_h2d *h = calloc(1, sizeof(*h));
-		if (!h)
-			return -ENOMEM;
-		fi->fh = fh_of(h);
-	}
+	fi->fh = h ? fh_of(h) : 0;
 	n->opens++;
 	return 0;
 }

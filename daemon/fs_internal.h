@@ -15,6 +15,11 @@ void fs_fill_attr(const struct node *n, struct stat *st);
 void fs_fill_entry(struct node *n, struct fuse_entry_param *e);
 /* Sets up passthrough for an open of buffer N (tree_lock held): 0/-errno. */
 int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi);
+/*
+ * With a bus, starts holding back answers to opens and closes of buffers
+ * (bus_pace.h); 0 or -errno. bus_pace_join() ends it.
+ */
+int fs_bus_start(struct fuse_session *se);
 
 /*
  * fs_mem.c: changes to the tree under mem/.

@@ -10,12 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fuse.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <vgpufs/catalog.h>
 
+#include "bus.h"
+#include "bus_pace.h"
 #include "context.h"
 #include "fault_inject.h"
 #include "fh.h"
@@ -269,12 +273,22 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+/* The handle of an open buffer that may be written, with a bus (bus.h). */
+struct bus_h2d {
+	atomic_bool sent; /* its copy to the device is counted */
+};
+
 int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 {
 	if (!n->backing_id)
 		tier_auto_promote(fs_device(req), n);
 	if (n->moving)
 		return -EBUSY; /* it would open the memory being left */
+	/* with a bus, what it writes goes to the device when it is closed */
+	struct bus_h2d *h = NULL;
+	if (bus_enabled() && (fi->flags & O_ACCMODE) != O_RDONLY &&
+	    !(h = calloc(1, sizeof(*h))))
+		return -ENOMEM;
 	n->last_used_ns = now_ns();
 	if (!n->backing_id) {
 		int id = fault_inject("passthrough")
@@ -283,6 +297,7 @@ int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 		if (id <= 0) {
 			log_err("passthrough open of buffer %llu failed",
 				(unsigned long long)n->ino);
+			free(h);
 			return -EIO;
 		}
 		n->backing_id = id;
@@ -290,8 +305,71 @@ int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 	fi->backing_id = n->backing_id;
 	fi->keep_cache = 0;
 	fi->direct_io = 0;
+	fi->fh = h ? fh_of(h) : 0;
 	n->opens++;
 	return 0;
+}
+
+/* The size of buffer INO now, under tree_lock; 0 if it is gone. */
+static uint64_t buffer_size(fuse_ino_t ino)
+{
+	struct stat st;
+	uint64_t size = 0;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	if (n && n->kind == NK_BUF && fstat(n->fd, &st) == 0)
+		size = (uint64_t)st.st_size;
+	pthread_mutex_unlock(&tree_lock);
+	return size;
+}
+
+/*
+ * The bus transfer to the device of an open file that could write,
+ * counted once: at its first flush (close()), or at its release if it had
+ * none. Returns when the bus would have finished it.
+ */
+static uint64_t buffer_h2d(fuse_ino_t ino, struct bus_h2d *h)
+{
+	uint64_t now = now_ns();
+	if (!h || atomic_exchange(&h->sent, true))
+		return now;
+	return bus_schedule(BUS_H2D, buffer_size(ino), now);
+}
+
+#ifndef FUSE_DEV_IOC_BACKING_CLOSE /* older <linux/fuse.h> */
+#define FUSE_DEV_IOC_BACKING_CLOSE _IOW(229, 2, uint32_t)
+#endif
+
+/*
+ * One open of buffer INO fewer (a release, or an open whose caller left
+ * before its answer), with its handle FH: the last gives up its
+ * passthrough file.
+ */
+static void buffer_unopen(struct fuse_session *se, fuse_ino_t ino, uint64_t fh)
+{
+	struct bus_h2d *h = (struct bus_h2d *)(uintptr_t)fh;
+	buffer_h2d(ino, h);
+	free(h);
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	if (n && n->kind == NK_BUF && n->opens && --n->opens == 0 &&
+	    n->backing_id) {
+		uint32_t id = (uint32_t)n->backing_id;
+		if (ioctl(fuse_session_fd(se), FUSE_DEV_IOC_BACKING_CLOSE,
+			  &id) < 0)
+			log_err("passthrough close of buffer %llu: %m",
+				(unsigned long long)ino);
+		n->backing_id = 0;
+		n->tier->ops->closed(n->tier, n);
+	}
+	if (n)
+		node_release_if_unused(n);
+	pthread_mutex_unlock(&tree_lock);
+}
+
+int fs_bus_start(struct fuse_session *se)
+{
+	return bus_enabled() ? bus_pace_start(se, buffer_unopen) : 0;
 }
 
 static char *render(fuse_req_t req, const struct node *n, size_t *len)
@@ -381,23 +459,36 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		atomic_store_explicit(&fs_device(req)->uring_seen, true,
 				      memory_order_relaxed); /* info shows it */
 #endif
+	bus_defer_begin(); /* a promotion's time on the bus (tier_auto.h) */
 	pthread_mutex_lock(&tree_lock);
 	struct node *n = node_by_ino(ino);
 	enum node_kind kind = n ? n->kind : NK_ROOT;
 	int rc = 0;
+	struct stat st = {0};
 	/* libfuse asks for atomic O_TRUNC: the open itself truncates. */
 	if (n && kind == NK_BUF && (fi->flags & O_TRUNC))
 		rc = -fs_buffer_resize(req, n, 0);
 	if (n && kind == NK_BUF && rc == 0)
 		rc = fs_buffer_open(req, n, fi);
+	if (rc == 0 && kind == NK_BUF && bus_enabled() &&
+	    (fi->flags & O_ACCMODE) != O_WRONLY && fstat(n->fd, &st) < 0)
+		st.st_size = 0;
 	pthread_mutex_unlock(&tree_lock);
+	uint64_t due = bus_defer_end(), now = now_ns();
 	if (!n) {
 		fuse_reply_err(req, ENOENT);
 	} else if (kind == NK_BUF) {
+		/* an open to read maps the buffer to the host: its copy, once
+		 * it is in RAM */
+		if (rc == 0 && bus_enabled() &&
+		    (fi->flags & O_ACCMODE) != O_WRONLY)
+			due = bus_schedule(BUS_D2H, (uint64_t)st.st_size,
+					   due > now ? due : now);
 		if (rc < 0)
 			fuse_reply_err(req, -rc);
-		else
-			fuse_reply_open(req, fi);
+		else if (!bus_pace_reply(req, fi, ino, due) &&
+			 fuse_reply_open(req, fi) == -ENOENT)
+			buffer_unopen(fs_device(req)->se, ino, fi->fh);
 	} else if (kind == NK_QUEUE) {
 		struct context *ctx = context_open(req);
 		if (!ctx) {
@@ -426,17 +517,7 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		   (ino >= INO_KERNEL_DOC0 && ino < INO_FIRST_DYNAMIC)) {
 		text_file_put(fh_obj(fi));
 	} else {
-		pthread_mutex_lock(&tree_lock);
-		struct node *n = node_by_ino(ino);
-		if (n && n->kind == NK_BUF && n->opens && --n->opens == 0 &&
-		    n->backing_id) {
-			fuse_passthrough_close(req, n->backing_id);
-			n->backing_id = 0;
-			n->tier->ops->closed(n->tier, n);
-		}
-		if (n)
-			node_release_if_unused(n);
-		pthread_mutex_unlock(&tree_lock);
+		buffer_unopen(fs_device(req)->se, ino, fi->fh);
 	}
 	fuse_reply_err(req, 0);
 }
@@ -525,6 +606,10 @@ static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	if (ino == INO_QUEUE)
 		context_flush(fh_obj(fi), fuse_req_ctx(req)->pid);
+	/* close() of a buffer that could be written: its copy to the device */
+	if (ino >= INO_FIRST_DYNAMIC && fi->fh &&
+	    bus_pace_reply(req, NULL, ino, buffer_h2d(ino, fh_obj(fi))))
+		return;
 	fuse_reply_err(req, 0);
 }
 

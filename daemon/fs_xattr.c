@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/xattr.h>
 
+#include "bus.h"
+#include "bus_pace.h"
 #include "fs_internal.h"
 
 #define TIER_XATTR "user.vgpu.tier"
@@ -61,6 +63,7 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	}
 	const struct device *dev = fs_device(req);
 	int rc = parse_value(dev, value, size);
+	bus_defer_begin(); /* a move's time on the bus: answered when over */
 	pthread_mutex_lock(&tree_lock);
 	struct node *n = node_by_ino(ino);
 	if (!n)
@@ -70,6 +73,9 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	if (rc == 0)
 		clock_gettime(CLOCK_REALTIME, &n->ctime);
 	fs_unlock_durable();
+	uint64_t due = bus_defer_end();
+	if (rc == 0 && bus_pace_reply(req, NULL, ino, due))
+		return;
 	fuse_reply_err(req, -rc);
 }
 

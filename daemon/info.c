@@ -3,6 +3,7 @@
 
 #include <vgpufs/catalog.h>
 
+#include "bus.h"
 #include "device.h"
 #include "scheduler.h"
 #include "text_buf.h"
@@ -35,6 +36,15 @@ char *info_render(const struct device *dev, size_t *len)
 		      ? "fuse-io_uring"
 		      : "fuse");
 	tb_printf(&tb, "passthrough: %s\n", dev->passthrough ? "yes" : "no");
+	struct bus_stats bus;
+	bus_stats_read(&bus);
+	tb_printf(&tb, "bus: %s\n", bus.profile);
+	if (bus.enabled) {
+		tb_printf(&tb, "bus.bandwidth: %llu\n",
+			  (unsigned long long)bus.bandwidth);
+		tb_printf(&tb, "bus.latency_ns: %llu\n",
+			  (unsigned long long)bus.latency_ns);
+	}
 	tb_printf(&tb, "kernels:");
 	for (unsigned id = 0; id < vgpu_catalog_count(); id++)
 		tb_printf(&tb, " %s", vgpu_catalog_by_id(id)->name);

@@ -14,9 +14,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "bus.h"
+#include "bus_pace.h"
 #include "context.h"
 #include "kernel_impl.h"
 #include "device.h"
+#include "fs_internal.h"
 #include "disk_tier.h"
 #include "log.h"
 #include "ooc.h"
@@ -111,6 +114,7 @@ static void *signal_main(void *arg)
 	context_wait_read(2000);
 	context_abort_readers();
 	trace_abort_readers();
+	bus_pace_drain();
 	fuse_session_exit(dev->se); /* wakes the loop */
 	return NULL;
 }
@@ -166,6 +170,13 @@ static int serve(struct device *dev)
 		sched_stop();
 		return -1;
 	}
+	rc = fs_bus_start(dev->se);
+	if (rc < 0) {
+		log_err("cannot start the bus thread: %s", strerror(-rc));
+		sched_stop();
+		reply_stop();
+		return -1;
+	}
 	if (pthread_create(&watchdog, NULL, signal_watch_main, NULL) != 0) {
 		sched_stop();
 		reply_stop();
@@ -194,6 +205,7 @@ static int serve(struct device *dev)
 	fuse_loop_cfg_destroy(cfg);
 	/* Ended by a signal (drained already) or an unmount: drain if needed.
 	 */
+	bus_pace_stop(); /* what an unmount left held */
 	pthread_kill(sigthread, SIGTERM);
 	pthread_join(sigthread, NULL);
 	parked_watch_stop();
@@ -241,6 +253,7 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
 	log_set_level((enum log_level)opts.log_level);
+	bus_init(opts.bus[0] ? opts.bus : NULL); /* checked by options_parse */
 	if (geteuid() != 0) {
 		log_err(
 		    "must run as root: FUSE passthrough needs CAP_SYS_ADMIN");
@@ -283,8 +296,9 @@ out_unmount:
 out_session:
 	fuse_session_destroy(dev.se);
 	service_notify_join();
-	reply_join(); /* only now, as sched_join() */
-	sched_join(); /* only now: see sched_stop() */
+	reply_join();	 /* only now, as sched_join() */
+	bus_pace_join(); /* likewise */
+	sched_join();	 /* only now: see sched_stop() */
 out:
 	vgpu_kernels_cleanup();
 	trace_cleanup();

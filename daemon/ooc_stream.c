@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "fault_inject.h"
 #include "job.h"
 #include "log.h"
@@ -50,6 +51,7 @@ struct io_op {
 	bool write, direct;
 	uint64_t off, len, done; /* file offset and bytes of the transfer */
 	uint64_t need; /* reads: bytes that must arrive (len is aligned) */
+	uint64_t t_submit, t_model; /* submitted; when the bus model ends it */
 	char *buf;
 };
 
@@ -86,6 +88,7 @@ struct stream {
 	uint32_t next_read;    /* first window whose reads are not issued */
 	unsigned inflight;     /* submitted, completion not yet seen */
 	uint64_t read_bytes, write_bytes;
+	uint64_t writes_modelled; /* --bus: when the last write-back ends */
 };
 
 static uint64_t align_down(uint64_t x)
@@ -317,6 +320,15 @@ static void queue_op(struct stream *st, struct io_op *op)
 		io_uring_prep_read(sqe, fd, buf, len, off);
 	io_uring_sqe_set_data(sqe, op);
 	st->inflight++;
+	if (!op->t_submit && bus_enabled()) {
+		/* the virtual bus: the transfer as that link would carry it */
+		op->t_submit = now_ns();
+		op->t_model =
+		    bus_schedule(op->write ? BUS_TIER_OUT : BUS_TIER_IN,
+				 op->len, op->t_submit);
+		if (op->write && op->t_model > st->writes_modelled)
+			st->writes_modelled = op->t_model;
+	}
 }
 
 /* Argument I's part of window W in its slot: file range and buffer. */
@@ -410,6 +422,9 @@ static void op_done(struct stream *st, struct io_op *op, int res)
 		st->write_bytes += op->done;
 	else
 		st->read_bytes += op->done;
+	if (op->t_submit)
+		bus_account_real(op->write ? BUS_TIER_OUT : BUS_TIER_IN,
+				 now_ns() - op->t_submit);
 	if (--sl->pending)
 		return;
 	if (sl->state == SLOT_READING) {
@@ -483,7 +498,12 @@ static int stream_run(struct job *job, uint32_t w, unsigned worker)
 	}
 	sl->state = SLOT_BUSY;
 	int rc = sl->err;
+	uint64_t ready = 0;
+	for (unsigned i = 0; i < st->nstaged; i++)
+		if (st->staged[i].read && sl->ops[i].t_model > ready)
+			ready = sl->ops[i].t_model;
 	pthread_mutex_unlock(&st->lock);
+	bus_wait_until(ready); /* --bus: the data has not "arrived" before */
 
 	/* The kernel's tiles, on the slot: l.ptr[arg] + lo is the copy. */
 	struct vgpu_launch l = job->launch;
@@ -545,7 +565,9 @@ static int stream_end(struct job *job)
 	st->next_read = st->nwin;
 	drain(job, st);
 	int rc = st->write_err;
+	uint64_t written = st->writes_modelled;
 	pthread_mutex_unlock(&st->lock);
+	bus_wait_until(written);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include <vgpufs/text_proto.h>
 
+#include "bus.h"
 #include "log.h"
 #include "options.h"
 #include "version.h"
@@ -36,6 +37,13 @@ static const char usage[] =
     "through\n"
     "                     io_uring, besides --vram (default 128M; 0: such\n"
     "                     commands run on mappings of the files)\n"
+    "  --bus PROFILE      model a bus: transfers between the tiers and "
+    "opens and\n"
+    "                     closes of buffers take as long as over that link: "
+    "none\n"
+    "                     (default), pcie3x16, pcie4x16, pcie5x16, usb3, "
+    "nvme, or\n"
+    "                     custom:bw=SIZE/s,lat=DURATION (docs/bus.md)\n"
     "  --user-quota SIZE  RAM tier bytes each user but root may use, set "
     "aside\n"
     "                     from --vram while the user has buffers (default: "
@@ -120,6 +128,17 @@ static int set_option(struct options *o, const char *key, const char *val)
 			o->staging = val[0] == '0' && !val[1] ? 0 : o->staging;
 			return 0;
 		}
+	} else if (strcmp(key, "bus") == 0) {
+		if (strlen(val) < sizeof(o->bus) && bus_init(val) == 0) {
+			snprintf(o->bus, sizeof(o->bus), "%s", val);
+			return 0;
+		}
+		fprintf(stderr,
+			"vgpufsd: invalid value '%s' for bus: give none, a "
+			"profile (%s) or custom:bw=SIZE/s,lat=DURATION (e.g. "
+			"custom:bw=100M/s,lat=1ms)\n",
+			val, bus_profile_names());
+		return -1;
 	} else if (strcmp(key, "user-quota") == 0) {
 		if (parse_size(val, &o->user_quota) == 0)
 			return 0;
@@ -214,6 +233,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	    {"vram", required_argument, NULL, 'v'},
 	    {"user-quota", required_argument, NULL, 'q'},
 	    {"staging", required_argument, NULL, 'g'},
+	    {"bus", required_argument, NULL, 'b'},
 	    {"workers", required_argument, NULL, 'w'},
 	    {"disk", required_argument, NULL, 'd'},
 	    {"disk-size", required_argument, NULL, 's'},
@@ -260,6 +280,7 @@ int options_parse(struct options *o, int argc, char **argv)
 		case 'v':
 		case 'q':
 		case 'g':
+		case 'b':
 		case 'w':
 		case 'd':
 		case 's':

@@ -17,6 +17,7 @@ struct options {
 	bool disk_sync_none;  /* completions do not wait for the disk */
 	uint64_t user_quota;  /* bytes of the RAM tier per user; 0: none */
 	uint64_t staging;     /* out-of-core staging memory; 0: none */
+	char bus[128];	      /* --bus spec (bus.h); "" or "none": no bus */
 	unsigned workers;     /* kernel worker threads */
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */

@@ -256,6 +256,7 @@ int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 		}
 	s->quota = quota_limit();
 	ooc_stats_read(&s->ooc);
+	bus_stats_read(&s->bus);
 	s->unparsed = atomic_load(&st.errors_unparsed);
 	for (unsigned id = 0; id < VGPU_K_COUNT; id++)
 		s->kernel[id] =

@@ -12,6 +12,7 @@
 
 #include <vgpufs/catalog.h>
 
+#include "bus.h"
 #include "ooc.h"
 #include "tier.h"
 
@@ -72,6 +73,7 @@ struct stats_snapshot {
 	uint64_t quota;	   /* --user-quota: bytes per user; 0: none */
 	struct stats_kernel kernel[VGPU_K_COUNT];
 	struct ooc_stats ooc; /* out-of-core runs */
+	struct bus_stats bus; /* the virtual bus (--bus) */
 	/* the contexts VIEWER may see: its own, or all for root */
 	struct stats_context *ctx;
 	size_t nctx;

@@ -61,6 +61,31 @@ static void clean_comm(const char *comm, char out[16])
 	out[i] = '\0';
 }
 
+/*
+ * The bus model: its profile always ("none" without one), its link and
+ * per direction what it carried only with one.
+ */
+static void stats_render_bus(struct text_buf *tb, const struct bus_stats *b)
+{
+	tb_printf(tb, "bus_profile %s\n", b->profile);
+	if (!b->enabled)
+		return;
+	tb_printf(tb, "bus_bandwidth_bytes_per_second %llu\n", U(b->bandwidth));
+	tb_printf(tb, "bus_latency_seconds %.9f\n", b->latency_ns / 1e9);
+	for (int d = 0; d < BUS_DIR_COUNT; d++) {
+		const struct bus_dir_stats *x = &b->dir[d];
+		const char *n = bus_dir_name(d);
+		tb_printf(tb, "bus_%s_bytes %llu\n", n, U(x->bytes));
+		tb_printf(tb, "bus_%s_transfers %llu\n", n, U(x->transfers));
+		tb_printf(tb, "bus_%s_modelled_seconds %.9f\n", n,
+			  x->modelled_ns / 1e9);
+		tb_printf(tb, "bus_%s_real_seconds %.9f\n", n,
+			  x->real_ns / 1e9);
+		tb_printf(tb, "bus_%s_waited_seconds %.9f\n", n,
+			  x->waited_ns / 1e9);
+	}
+}
+
 char *stats_render(const struct stats_snapshot *s, size_t *len)
 {
 	struct text_buf tb = {0};
@@ -87,6 +112,7 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 			tb_printf(&tb, "vram_%s_buffers %llu\n", tier_name(i),
 				  U(s->tier[i].buffers));
 		}
+	stats_render_bus(&tb, &s->bus);
 	const struct ooc_stats *o = &s->ooc;
 	tb_printf(&tb, "staging_used_bytes %llu\n", U(o->staging_used));
 	tb_printf(&tb, "staging_total_bytes %llu\n", U(o->staging_total));
@@ -211,6 +237,58 @@ static size_t sum_users(const struct stats_snapshot *s, struct user_sum *u,
 	return n;
 }
 
+/* With a bus: its link, and per direction what it carried (bus.h). */
+static void metrics_render_bus(struct text_buf *tb, const struct bus_stats *b)
+{
+	if (!b->enabled)
+		return;
+	family(tb, "vgpu_bus_info", "gauge", "The bus model (--bus).");
+	tb_printf(tb, "vgpu_bus_info{profile=\"%s\"} 1\n", b->profile);
+	family(tb, "vgpu_bus_bandwidth_bytes_per_second", "gauge",
+	       "Bandwidth of each direction of the modelled bus.");
+	tb_printf(tb, "vgpu_bus_bandwidth_bytes_per_second %llu\n",
+		  U(b->bandwidth));
+	family(tb, "vgpu_bus_latency_seconds", "gauge",
+	       "Latency of each transfer over the modelled bus.");
+	tb_printf(tb, "vgpu_bus_latency_seconds %.9f\n", b->latency_ns / 1e9);
+	static const struct {
+		const char *name, *help;
+		size_t off;
+		bool seconds;
+	} per_dir[] = {
+	    {"vgpu_bus_bytes_total", "Bytes over the modelled bus.",
+	     offsetof(struct bus_dir_stats, bytes), false},
+	    {"vgpu_bus_transfers_total", "Transfers over the modelled bus.",
+	     offsetof(struct bus_dir_stats, transfers), false},
+	    {"vgpu_bus_modelled_seconds_total",
+	     "Modelled time of the transfers: latency + bytes / bandwidth.",
+	     offsetof(struct bus_dir_stats, modelled_ns), true},
+	    {"vgpu_bus_real_seconds_total",
+	     "Time the transfers really took, where the daemon sees them.",
+	     offsetof(struct bus_dir_stats, real_ns), true},
+	    {"vgpu_bus_waited_seconds_total",
+	     "Time from the start of each transfer to its modelled end, "
+	     "queueing behind others included.",
+	     offsetof(struct bus_dir_stats, waited_ns), true},
+	};
+	for (size_t f = 0; f < sizeof(per_dir) / sizeof(per_dir[0]); f++) {
+		family(tb, per_dir[f].name, "counter", per_dir[f].help);
+		for (int d = 0; d < BUS_DIR_COUNT; d++) {
+			uint64_t v;
+			memcpy(&v, (const char *)&b->dir[d] + per_dir[f].off,
+			       sizeof(v));
+			if (per_dir[f].seconds)
+				tb_printf(tb, "%s{direction=\"%s\"} %.9f\n",
+					  per_dir[f].name, bus_dir_name(d),
+					  v / 1e9);
+			else
+				tb_printf(tb, "%s{direction=\"%s\"} %llu\n",
+					  per_dir[f].name, bus_dir_name(d),
+					  U(v));
+		}
+	}
+}
+
 char *metrics_render(const struct stats_snapshot *s, size_t *len)
 {
 	struct text_buf tb = {0};
@@ -254,6 +332,7 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 		if (s->tier[i].present)
 			tb_printf(&tb, "vgpu_tier_buffers{tier=\"%s\"} %llu\n",
 				  tier_name(i), U(s->tier[i].buffers));
+	metrics_render_bus(&tb, &s->bus);
 	const struct ooc_stats *o = &s->ooc;
 	family(&tb, "vgpu_staging_bytes", "gauge",
 	       "Out-of-core staging memory (--staging), used and in all.");

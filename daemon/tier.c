@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "bufmap.h"
+#include "bus.h"
+#include "job.h"
 #include "node.h"
 #include "quota.h"
 #include "ram_tier.h"
@@ -230,7 +232,14 @@ int tier_move(struct node *n, struct tier *to)
 		n->moving = true;
 		n->busy++;
 		pthread_mutex_unlock(&tree_lock);
+		/* with a bus (bus.h), it takes at least as long as over it */
+		enum bus_dir dir =
+		    to->id == TIER_RAM ? BUS_TIER_IN : BUS_TIER_OUT;
+		uint64_t start = now_ns();
+		uint64_t due = bus_schedule(dir, (uint64_t)st.st_size, start);
 		rc = copy_data(n->fd, tmp.fd, (uint64_t)st.st_size);
+		bus_account_real(dir, now_ns() - start);
+		bus_wait_until(due);
 		pthread_mutex_lock(&tree_lock);
 		n->busy--;
 		n->moving = false;

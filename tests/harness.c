@@ -4,6 +4,7 @@
 #include <ftw.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,6 +118,13 @@ const char *dpath(const struct daemon_proc *d, const char *rel)
 	char *p = bufs[next++ % 4];
 	snprintf(p, 1024, "%s/%s", d->mnt, rel);
 	return p;
+}
+
+const char *mem_path(const struct daemon_proc *d, const char *name)
+{
+	char rel[300];
+	snprintf(rel, sizeof(rel), "mem/%s", name);
+	return dpath(d, rel);
 }
 
 int buf_create(const struct daemon_proc *d, const char *name, size_t size)
@@ -363,4 +371,17 @@ static int remove_one(const char *path, const struct stat *st, int flag,
 void remove_tree(const char *dir)
 {
 	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void promtool_check(const char *m)
+{
+	char tmp[] = "/tmp/vgpufs-metrics-XXXXXX", cmd[128];
+	int fd = mkstemp(tmp);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, m, strlen(m)), (ssize_t)strlen(m));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", tmp);
+	int status = system(cmd);
+	unlink(tmp);
+	ck_assert_msg(status == 0, "promtool check metrics: %d\n%s", status, m);
 }

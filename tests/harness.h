@@ -32,6 +32,8 @@ void daemon_kill(struct daemon_proc *d);
 
 /* mnt + "/" + rel, in a static rotating buffer. */
 const char *dpath(const struct daemon_proc *d, const char *rel);
+/* mnt + "/mem/" + name, likewise. */
+const char *mem_path(const struct daemon_proc *d, const char *name);
 
 /* Creates mem/NAME with SIZE bytes (mode 0644); returns 0 or -errno. */
 int buf_create(const struct daemon_proc *d, const char *name, size_t size);
@@ -112,8 +114,11 @@ bool dead_mount_errno(int err);
  */
 long raise_fd_limit(long n);
 
-/* Removes DIR and everything under it (a test's scratch directory). */
+/* Removes DIR and everything under it (a test's disk tier), if it exists. */
 void remove_tree(const char *dir);
+
+/* Checks that METRICS is valid exposition: promtool (install-deps.sh). */
+void promtool_check(const char *metrics);
 
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);

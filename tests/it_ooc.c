@@ -437,6 +437,43 @@ START_TEST(killed_client_gives_staging_back)
 }
 END_TEST
 
+/*
+ * --bus: staged reads and write-backs cross the modelled link between the
+ * tiers (tier_in, tier_out), and the command takes at least as long as
+ * the link would; stats count exactly what was staged.
+ */
+START_TEST(bus_paces_staging)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	const char *args[] = {"--vram",	     "64M",
+			      "--disk",	     disk,
+			      "--disk-size", "1G",
+			      "--staging",   "4M",
+			      "--bus",	     "custom:bw=100M/s,lat=1ms",
+			      NULL};
+	d = (struct daemon_proc){0};
+	daemon_start(&d, args);
+	put("d/x", x, N * sizeof(float));
+	put("d/y", y, N * sizeof(float));
+	/* opens and closes cross the host link (h2d, d2h), not tier_in */
+	double in0 = stats_value(&d, "bus_tier_in_bytes");
+	double out0 = stats_value(&d, "bus_tier_out_bytes");
+	double t0 = now_seconds();
+	RUN_STREAMED("axpy x=d/x y=d/y alpha=1 n=%d", N);
+	double took = now_seconds() - t0;
+	double in = stats_value(&d, "bus_tier_in_bytes") - in0;
+	double out = stats_value(&d, "bus_tier_out_bytes") - out0;
+	/* reads are whole pages, writes exact */
+	ck_assert_msg(in >= 2.0 * N * 4 && in <= 2.0 * N * 4 + 2 * 4096 * 64,
+		      "tier_in %.0f", in);
+	ck_assert_msg(out == N * 4.0, "tier_out %.0f", out);
+	/* 24 MB in at 100 MiB/s: 0.23 s at least (a lower bound only) */
+	ck_assert_msg(took >= 2.0 * N * 4 / (100.0 * 1048576), "took %.3f s",
+		      took);
+	ck_assert(stats_value(&d, "bus_tier_in_real_seconds") > 0);
+}
+END_TEST
+
 #ifdef VGPUFS_FAULT_INJECTION
 /* A failed transfer fails the command with a message; nothing else. */
 START_TEST(io_errors_fail_the_command)
@@ -467,6 +504,7 @@ int main(void)
 	    reductions_streamed,	declines_what_it_cannot_stream,
 	    staging_zero_runs_mapped,	coherent_with_client_mappings,
 	    durable_at_completion,	killed_client_gives_staging_back,
+	    bus_paces_staging,
 #ifdef VGPUFS_FAULT_INJECTION
 	    io_errors_fail_the_command,
 #endif

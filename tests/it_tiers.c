@@ -77,11 +77,7 @@ static void teardown(void)
 
 static const char *mem(const char *name)
 {
-	static char bufs[4][300];
-	static int next;
-	char *p = bufs[next++ % 4];
-	snprintf(p, 300, "mem/%s", name);
-	return dpath(&d, p);
+	return mem_path(&d, name);
 }
 
 /* The tier of mem/NAME as getfattr shows it ("" if it has none). */

@@ -42,6 +42,7 @@
 
 #include "fault_inject.h"
 #include "gemm_block.h"
+#include "bus.h"
 #include "job.h"
 #include "node.h"
 #include "ooc_runners.h"
@@ -79,6 +80,7 @@ struct batch {
 	uint32_t n, cap;
 	uint32_t left; /* not yet complete */
 	int err;
+	uint64_t t_submit, t_model; /* --bus: submitted, modelled end */
 };
 
 struct slot {
@@ -416,7 +418,11 @@ static int reap_one(struct slot *sl, const struct gemm_state *s)
 	if (res < 0 && !b->err)
 		b->err = res;
 	sl->inflight--;
-	b->left--;
+	if (--b->left == 0 && b->t_submit) {
+		bus_account_real(x->write ? BUS_TIER_OUT : BUS_TIER_IN,
+				 now_ns() - b->t_submit);
+		b->t_submit = 0;
+	}
 	return 0;
 }
 
@@ -426,6 +432,16 @@ static int batch_submit(struct slot *sl, const struct gemm_state *s,
 {
 	b->left = b->n;
 	b->err = 0;
+	if (bus_enabled() && b->n) {
+		/* the virtual bus: the batch as one transfer over its link */
+		uint64_t bytes = 0;
+		for (uint32_t i = 0; i < b->n; i++)
+			bytes += b->v[i].len;
+		b->t_submit = now_ns();
+		b->t_model =
+		    bus_schedule(b->v[0].write ? BUS_TIER_OUT : BUS_TIER_IN,
+				 bytes, b->t_submit);
+	}
 	for (uint32_t i = 0; i < b->n; i++) {
 		while (sl->inflight >= sl->depth) {
 			io_uring_submit(&sl->ring);
@@ -448,6 +464,7 @@ static int batch_wait(struct slot *sl, const struct gemm_state *s,
 		if (rc < 0)
 			return rc;
 	}
+	bus_wait_until(b->t_model); /* --bus; 0 (at once) without */
 	return b->err;
 }
 
@@ -637,7 +654,12 @@ static int drain_all(struct gemm_state *s)
 
 static int gemm_end(struct job *job)
 {
-	return drain_all(job->ooc_state);
+	struct gemm_state *s = job->ooc_state;
+	int rc = drain_all(s);
+	/* --bus: the last write-backs of C, as the link would carry them */
+	for (unsigned i = 0; i < s->nslots; i++)
+		bus_wait_until(s->slots[i].cwrite.t_model);
+	return rc;
 }
 
 static void gemm_release(struct job *job)

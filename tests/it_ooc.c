@@ -471,6 +471,21 @@ START_TEST(bus_paces_staging)
 	ck_assert_msg(took >= 2.0 * N * 4 / (100.0 * 1048576), "took %.3f s",
 		      took);
 	ck_assert(stats_value(&d, "bus_tier_in_real_seconds") > 0);
+
+	/* the blocked gemm's staging crosses the same link */
+	enum { G = 640 };
+	put("d/a", x, G * G * 4);
+	put("d/b", y, G * G * 4);
+	put("d/c", x, G * G * 4);
+	in0 = stats_value(&d, "bus_tier_in_bytes");
+	out0 = stats_value(&d, "bus_tier_out_bytes");
+	double gemms = stats_value(&d, "ooc_gemm_commands");
+	run("gemm a=d/a b=d/b c=d/c m=%d n=%d k=%d beta=0", G, G, G);
+	ck_assert_msg(strncmp(last, "1 ok ", 5) == 0, "%s", last);
+	ck_assert(stats_value(&d, "ooc_gemm_commands") == gemms + 1);
+	ck_assert(stats_value(&d, "bus_tier_in_bytes") - in0 >=
+		  2.0 * G * G * 4);
+	ck_assert(stats_value(&d, "bus_tier_out_bytes") - out0 == G * G * 4.0);
 }
 END_TEST
 

@@ -105,6 +105,13 @@ rm -r "$m/nob"
 check "restore as a user: their subtree" prints "restore: 2 buffers, *" as_nobody "$VGPU" restore "$work/u/n2"
 check "restore as a user: bytes and owner" test "$(stat -c %U "$m/nob/x")" = nobody -a "$(cmp "$m/nob/x" "$work/u/n2/mem/nob/x" && echo same)" = same
 
+check "checkpoint --from a nested directory" prints "checkpoint: 2 buffers, *" "$VGPU" checkpoint --from a/b/ "$work/nested"
+check "checkpoint --from: its parents are there too" cmp "$work/nested/mem/a/b/c/small" "$work/orig.a_b_c_small"
+rm -r "$m/a/b"
+check "restore --from's checkpoint" prints "restore: 2 buffers, *" "$VGPU" restore "$work/nested"
+check "restore: its bytes" cmp "$m/a/b/sparse" "$work/orig.a_b_sparse"
+check "checkpoint --from ..: 2" status 2 "$VGPU" checkpoint --from ../x "$work/n4"
+
 # a full file system under DIR: exit 4, no manifest
 mkdir "$work/tiny"
 if mount -t tmpfs -o size=1M tmpfs "$work/tiny" 2>/dev/null; then
@@ -123,4 +130,6 @@ export VGPU_DEVICE=$mnt m=$mnt/mem
 check "restore into 2M of RAM" prints "restore: 4 buffers, *" "$VGPU" restore "$work/ram"
 check "restore: what did not fit went to disk" test "$(getfattr --only-values -n user.vgpu.tier "$m/a/b/sparse")" = disk
 check "restore: the bytes of the spilled buffer" cmp "$m/a/b/sparse" "$work/orig.a_b_sparse"
+dir_meta() { echo $(getfattr --only-values -n user.vgpu.tier "$m/keep/sub") $(stat -c '%a %u:%g' "$m/a/b/c" "$m/a/b"); }
+check "restore on a new disk: directory tiers, modes, owners" prints "disk 775 0:0 755 4321:4322" dir_meta
 summary

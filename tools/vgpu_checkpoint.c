@@ -281,6 +281,23 @@ static int collect_from(struct checkpoint *c, const char *from)
 	return rc;
 }
 
+/* mkdir -p of PATH's parents under ROOT (a checkpoint --from a subdir). */
+static int make_parents(const char *root, const char *path)
+{
+	char *p = cli_format("%s/%s", root, path);
+	int rc = EXIT_OK;
+	for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			rc = fail_errno(errno, p);
+		*s = '/';
+		if (rc != EXIT_OK)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
 /* DIR and DIR/mem: DIR absent or empty. */
 static int make_target(const char *dir)
 {
@@ -418,7 +435,7 @@ int cmd_checkpoint(int argc, char **argv)
 	    {0},
 	};
 	struct checkpoint c = {0};
-	const char *from = NULL;
+	char *from = NULL;
 	int opt;
 	while ((opt = cli_getopt(argc, argv, "af:", longopts,
 				 checkpoint_usage)) != -1) {
@@ -430,6 +447,8 @@ int cmd_checkpoint(int argc, char **argv)
 			return cli_usage_error(checkpoint_usage,
 					       "unknown option");
 	}
+	for (size_t n = from ? strlen(from) : 0; n > 1 && from[n - 1] == '/';)
+		from[--n] = '\0'; /* "run1/" is "run1" */
 	if (from && (!*from || strstr(from, "..") || *from == '/'))
 		return cli_usage_error(checkpoint_usage,
 				       "--from wants a directory under mem/");
@@ -455,6 +474,9 @@ int cmd_checkpoint(int argc, char **argv)
 	}
 	if ((status = make_target(c.dir)) != EXIT_OK)
 		goto done;
+	char *root = cli_format("%s/mem", c.dir);
+	if (from)
+		status = make_parents(root, from);
 	size_t buffers = 0;
 	uint64_t bytes = 0;
 	for (size_t i = 0; i < c.items.n && status == EXIT_OK; i++) {
@@ -464,7 +486,6 @@ int cmd_checkpoint(int argc, char **argv)
 		buffers += !it->is_dir;
 		bytes += it->size;
 	}
-	char *root = cli_format("%s/mem", c.dir);
 	if (status == EXIT_OK)
 		status = finish_dirs(&c.items, root, c.mem);
 	free(root);
@@ -611,23 +632,6 @@ static int check_names(const struct items *items, const char *mem, bool force)
 			return rc;
 	}
 	return EXIT_OK;
-}
-
-/* mkdir -p of PATH's parents under MEM (a checkpoint --from a subdir). */
-static int make_parents(const char *mem, const char *path)
-{
-	char *p = cli_format("%s/%s", mem, path);
-	int rc = EXIT_OK;
-	for (char *s = p + strlen(mem) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			rc = fail_errno(errno, p);
-		*s = '/';
-		if (rc != EXIT_OK)
-			break;
-	}
-	free(p);
-	return rc;
 }
 
 static int restore_dir(const char *mem, const struct item *it)

@@ -88,6 +88,14 @@ cp -r "$work/ram" "$work/bad"
 echo "f 644 0 0 0.0 1 ram ../../escape" >>"$work/bad/manifest"
 check "restore: a manifest path with .., exit 4" status 4 "$VGPU" restore --force "$work/bad"
 check "restore: and says where" says "vgpu: $work/bad/manifest:*: not a manifest line" "$VGPU" restore --force "$work/bad"
+# a copy that is a symbolic link (to a file root may read): refused
+cp -r "$work/ram" "$work/sym"
+ln -sf /etc/passwd "$work/sym/mem/a/rand"
+check "restore: a symbolic link in the checkpoint, exit 4" says "vgpu: $work/sym/mem/a/rand: not a plain file (symbolic links are not followed)" "$VGPU" restore --force "$work/sym"
+check "restore: a refused checkpoint changes nothing" cmp "$m/a/rand" "$work/orig.a_rand"
+rm -r "$work/sym/mem/a"
+ln -s /etc "$work/sym/mem/a"
+check "restore: a symbolic link to a directory, exit 4" status 4 "$VGPU" restore --force "$work/sym"
 
 # a user who cannot read a buffer (another's, or their own 0200): fails,
 # names it; --from a subtree of their own works
@@ -111,6 +119,15 @@ rm -r "$m/a/b"
 check "restore --from's checkpoint" prints "restore: 2 buffers, *" "$VGPU" restore "$work/nested"
 check "restore: its bytes" cmp "$m/a/b/sparse" "$work/orig.a_b_sparse"
 check "checkpoint --from ..: 2" status 2 "$VGPU" checkpoint --from ../x "$work/n4"
+
+# docs/examples/checkpoint.sh, with this build's vgpu
+mkdir "$work/bin" && ln -s "$VGPU" "$work/bin/vgpu"
+want_example="1 ok fill *
+checkpoint: 1 buffers, 4.0M (4194304 bytes) in * s: $work/ex
+\[0.5 0.5 0.5\]
+restore: 1 buffers, 4.0M (4194304 bytes) in * s: $work/ex
+600 $m/run1/weights"
+check "docs/examples/checkpoint.sh" prints "$want_example" env PATH="$work/bin:$PATH" sh "$(dirname "$0")/../docs/examples/checkpoint.sh" "$work/ex" "$mnt"
 
 # a full file system under DIR: exit 4, no manifest
 mkdir "$work/tiny"

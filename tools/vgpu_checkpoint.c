@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +65,7 @@ struct item {
 	uint64_t size;
 	char tier[8]; /* "ram", "disk", or "-" for a directory without one */
 	char *path;   /* relative to mem/ */
+	bool existed; /* a directory restore found there: left as it is */
 };
 
 struct items {
@@ -179,12 +182,16 @@ static int copy_data(int in, int out, uint64_t size, char *buf, bool *in_err)
 	return 0;
 }
 
-/* Gives FD (the copy of IT) IT's mode, owner (as root) and mtime. */
+/*
+ * Gives FD (the copy of IT) IT's mode, owner (as root) and mtime. Set-user
+ * and set-group-ID bits are dropped: buffers are data, and a manifest may
+ * come from anyone.
+ */
 static int set_meta(int fd, const struct item *it)
 {
 	if (geteuid() == 0 && fchown(fd, it->uid, it->gid) < 0)
 		return -errno;
-	if (fchmod(fd, it->mode & 07777) < 0)
+	if (fchmod(fd, it->mode & 01777) < 0)
 		return -errno;
 	struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, it->mtime};
 	if (futimens(fd, times) < 0)
@@ -373,7 +380,7 @@ static int finish_dirs(const struct items *items, const char *root,
 {
 	for (size_t i = items->n; i-- > 0;) {
 		struct item *it = &items->v[i];
-		if (!it->is_dir)
+		if (!it->is_dir || it->existed)
 			continue;
 		char *path = cli_format("%s/%s", root, it->path);
 		int err = 0;
@@ -384,7 +391,8 @@ static int finish_dirs(const struct items *items, const char *root,
 				it->mtime = st.st_mtim;
 			free(src);
 		}
-		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int fd =
+		    open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || set_meta(fd, it) < 0)
 			err = errno;
 		if (fd >= 0)
@@ -603,15 +611,86 @@ static int read_manifest(const char *dir, struct items *items)
 	return rc;
 }
 
-/* Nothing in the way of the restore: else a message and EXIT_ERROR. */
-static int check_names(const struct items *items, const char *mem, bool force)
+/*
+ * Opens the copy of a buffer, DIR/mem/PATH, for reading: a regular file,
+ * reached without symbolic links (a checkpoint may come from anyone, and
+ * restore may run as root). Returns the descriptor, or -1 with errno.
+ */
+static int open_copy(const char *dir, const char *path)
+{
+	char *root = cli_format("%s/mem", dir);
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	free(root);
+	if (rootfd < 0)
+		return -1;
+	struct open_how how = {
+	    .flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) /* before Linux 5.6 */
+		fd = openat(rootfd, path, (int)how.flags);
+	int err = errno;
+	close(rootfd);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		err = ELOOP; /* reported as "not a plain file" */
+	}
+	errno = err;
+	return fd;
+}
+
+/*
+ * Opens the copy of IT's buffer into *FD, checking it is what the manifest
+ * says. Returns EXIT_OK, or EXIT_ERROR with a message.
+ */
+static int open_checked(const char *dir, const struct item *it, int *fd)
+{
+	char *src = cli_format("%s/mem/%s", dir, it->path);
+	int rc = EXIT_OK;
+	struct stat st;
+	*fd = open_copy(dir, it->path);
+	if (*fd < 0 && (errno == ELOOP || errno == EXDEV)) {
+		fprintf(stderr,
+			"vgpu: %s: not a plain file (symbolic links are not "
+			"followed)\n",
+			src);
+		rc = EXIT_ERROR;
+	} else if (*fd < 0 || fstat(*fd, &st) < 0) {
+		rc = fail_errno(errno, src);
+	} else if ((uint64_t)st.st_size != it->size) {
+		fprintf(stderr,
+			"vgpu: %s holds %lld bytes, the manifest says %llu\n",
+			src, (long long)st.st_size,
+			(unsigned long long)it->size);
+		rc = EXIT_ERROR;
+	}
+	if (rc != EXIT_OK && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	free(src);
+	return rc;
+}
+
+/* Nothing in the way of the restore, and every copy in DIR there as the
+ * manifest says: else a message and EXIT_ERROR, before anything changes. */
+static int check_restore(const struct items *items, const char *dir,
+			 const char *mem, bool force)
 {
 	for (size_t i = 0; i < items->n; i++) {
 		const struct item *it = &items->v[i];
 		char *path = cli_format("%s/%s", mem, it->path);
 		struct stat st;
-		int rc = EXIT_OK;
-		if (lstat(path, &st) == 0) {
+		int fd = -1;
+		int rc = it->is_dir ? EXIT_OK : open_checked(dir, it, &fd);
+		if (fd >= 0)
+			close(fd);
+		if (rc != EXIT_OK) {
+			/* reported */
+		} else if (lstat(path, &st) == 0) {
 			const char *why = NULL;
 			if (it->is_dir && !S_ISDIR(st.st_mode))
 				why = "exists and is not a directory";
@@ -634,15 +713,22 @@ static int check_names(const struct items *items, const char *mem, bool force)
 	return EXIT_OK;
 }
 
-static int restore_dir(const char *mem, const struct item *it)
+/* Creates a directory and sets its default tier; one that exists already
+ * is left as it is (it holds what it holds since). */
+static int restore_dir(const char *mem, struct item *it)
 {
 	char *path = cli_format("%s/%s", mem, it->path);
 	int rc = EXIT_OK;
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	if (mkdir(path, 0700) < 0) {
+		if (errno == EEXIST)
+			it->existed = true;
+		else
+			rc = fail_errno(errno, path);
+	} else if (strcmp(it->tier, "-") != 0 &&
+		   setxattr(path, TIER_XATTR, it->tier, strlen(it->tier), 0) <
+		       0) {
 		rc = fail_errno(errno, path);
-	else if (strcmp(it->tier, "-") != 0 &&
-		 setxattr(path, TIER_XATTR, it->tier, strlen(it->tier), 0) < 0)
-		rc = fail_errno(errno, path);
+	}
 	free(path);
 	return rc;
 }
@@ -663,23 +749,10 @@ static int restore_buffer(const char *mem, const char *dir,
 	char *src = cli_format("%s/mem/%s", dir, it->path);
 	char *dst = cli_format("%s/%s", mem, it->path);
 	int rc = EXIT_OK, in = -1, out = -1;
+	if ((rc = open_checked(dir, it, &in)) != EXIT_OK)
+		goto done;
 	if (force && unlink(dst) < 0 && errno != ENOENT) {
 		rc = fail_errno(errno, dst);
-		goto done;
-	}
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (in < 0 || fstat(in, &st) < 0) {
-		rc = fail_errno(errno, src);
-		goto done;
-	}
-	if ((uint64_t)st.st_size != it->size) {
-		fprintf(stderr,
-			"vgpu: %s holds %lld bytes, the manifest says "
-			"%llu\n",
-			src, (long long)st.st_size,
-			(unsigned long long)it->size);
-		rc = EXIT_ERROR;
 		goto done;
 	}
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -747,13 +820,13 @@ int cmd_restore(int argc, char **argv)
 	if (status == EXIT_OK)
 		status = read_manifest(dir, &items);
 	if (status == EXIT_OK)
-		status = check_names(&items, mem, force);
+		status = check_restore(&items, dir, mem, force);
 	if (status == EXIT_OK && items.n)
 		status = make_parents(mem, items.v[0].path);
 	size_t buffers = 0;
 	uint64_t bytes = 0;
 	for (size_t i = 0; i < items.n && status == EXIT_OK; i++) {
-		const struct item *it = &items.v[i];
+		struct item *it = &items.v[i];
 		status = it->is_dir ? restore_dir(mem, it)
 				    : restore_buffer(mem, dir, it, force, buf);
 		buffers += !it->is_dir;

@@ -41,10 +41,15 @@ int cli_open_args(int argc, int min, int max, const char *usage,
 /* Prints "vgpu: MESSAGE"; returns the exit code that ERR calls for. */
 int cli_fail(int err, const char *message);
 
+/* asprintf() that exits with a message when out of memory. */
+char *cli_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 int cmd_run(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * vgpu: the command line tool of vgpufs (docs/cli.md). Run a command, show
- * the device's info and buffers, check its health.
+ * the device's info and buffers, check its health, checkpoint and restore
+ * buffers.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,6 +22,8 @@ static const char usage[] =
     "  ls [DIR]       buffers under mem/: name, size, owner, mode\n"
     "  status         health check: does the device answer?\n"
     "  trace          record scheduler events as Chrome trace JSON\n"
+    "  checkpoint DIR copy the RAM-tier buffers (--all: every buffer) to DIR\n"
+    "  restore DIR    recreate a checkpoint's buffers under mem/\n"
     "\n"
     "Options:\n"
     "  -d, --device DEVICE  the device's mount point (default: "
@@ -48,6 +51,21 @@ int cli_usage_error(const char *use, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n%.*s", (int)(strchr(use, '\n') - use + 1), use);
 	return EXIT_USAGE;
+}
+
+char *cli_format(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s) {
+		fputs("vgpu: out of memory\n", stderr);
+		exit(EXIT_ERROR);
+	}
+	return s;
 }
 
 int cli_fail(int err, const char *message)
@@ -118,8 +136,10 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-    {"run", cmd_run},	    {"info", cmd_info},	  {"ls", cmd_ls},
-    {"status", cmd_status}, {"trace", cmd_trace},
+    {"run", cmd_run},	      {"info", cmd_info},
+    {"ls", cmd_ls},	      {"status", cmd_status},
+    {"trace", cmd_trace},     {"checkpoint", cmd_checkpoint},
+    {"restore", cmd_restore},
 };
 
 int main(int argc, char **argv)

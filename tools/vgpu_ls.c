@@ -1,7 +1,6 @@
 /* vgpu ls: the buffers under mem/, with their size, owner and mode. */
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,30 +35,13 @@ struct table {
 	bool human, numeric;
 };
 
-static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *format(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	if (!s) {
-		fputs("vgpu: out of memory\n", stderr);
-		exit(EXIT_ERROR);
-	}
-	return s;
-}
-
 static char *size_text(uint64_t size, bool human)
 {
 	char text[32];
 	if (human)
 		human_size(size, text, sizeof(text));
-	return human ? format("%s", text)
-		     : format("%llu", (unsigned long long)size);
+	return human ? cli_format("%s", text)
+		     : cli_format("%llu", (unsigned long long)size);
 }
 
 static void mode_text(mode_t m, char out[11])
@@ -80,13 +62,15 @@ static void mode_text(mode_t m, char out[11])
 static char *owner_text(uid_t uid, bool numeric)
 {
 	struct passwd *pw = numeric ? NULL : getpwuid(uid);
-	return pw ? format("%s", pw->pw_name) : format("%u", (unsigned)uid);
+	return pw ? cli_format("%s", pw->pw_name)
+		  : cli_format("%u", (unsigned)uid);
 }
 
 static char *group_text(gid_t gid, bool numeric)
 {
 	struct group *gr = numeric ? NULL : getgrgid(gid);
-	return gr ? format("%s", gr->gr_name) : format("%u", (unsigned)gid);
+	return gr ? cli_format("%s", gr->gr_name)
+		  : cli_format("%u", (unsigned)gid);
 }
 
 static int add_row(const vgpu_entry *e, void *arg)
@@ -101,9 +85,9 @@ static int add_row(const vgpu_entry *e, void *arg)
 		}
 	}
 	struct row *r = &t->rows[t->n++];
-	r->name = format("%s%s", e->name, e->is_dir ? "/" : "");
-	r->size = e->is_dir ? format("-") : size_text(e->size, t->human);
-	r->tier = format("%s", e->tier && *e->tier ? e->tier : "-");
+	r->name = cli_format("%s%s", e->name, e->is_dir ? "/" : "");
+	r->size = e->is_dir ? cli_format("-") : size_text(e->size, t->human);
+	r->tier = cli_format("%s", e->tier && *e->tier ? e->tier : "-");
 	r->owner = owner_text(e->uid, t->numeric);
 	r->group = group_text(e->gid, t->numeric);
 	mode_text(e->mode, r->mode);

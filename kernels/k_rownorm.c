@@ -167,9 +167,30 @@ static int rownorm_tile(const struct vgpu_launch *l, uint32_t tile,
 	return 0;
 }
 
+/* x and out: the tile's rows; gamma and beta (one row) stay whole. */
+static bool rownorm_bytes(const struct vgpu_launch *l, uint32_t tile,
+			  uint32_t ntiles, unsigned arg, uint64_t *lo,
+			  uint64_t *hi)
+{
+	const struct vgpu_cmd *c = l->cmd;
+	const struct rows *a = rows_of(c->spec->id);
+	if (arg != a->x && arg != a->out)
+		return false;
+	uint64_t cols = (uint64_t)vgpu_cmd_i(c, a->cols), r0, r1;
+	size_t es = vgpu_any_elem_size(vgpu_cmd_i(c, a->dtype));
+	vgpu_split_even((uint64_t)vgpu_cmd_i(c, a->rows), ntiles, tile, &r0,
+			&r1);
+	*lo = r0 * cols * es; /* no overflow: the extents passed */
+	*hi = r1 * cols * es;
+	return true;
+}
+
 #define ROWNORM_IMPL(NAME, ID)                                                 \
 	const struct vgpu_kernel_impl vgpu_k_##NAME = {                        \
-	    .id = ID, .plan = rownorm_plan, .run_tile = rownorm_tile}
+	    .id = ID,                                                          \
+	    .plan = rownorm_plan,                                              \
+	    .run_tile = rownorm_tile,                                          \
+	    .tile_bytes = rownorm_bytes}
 
 ROWNORM_IMPL(softmax, VGPU_K_SOFTMAX);
 ROWNORM_IMPL(log_softmax, VGPU_K_LOG_SOFTMAX);

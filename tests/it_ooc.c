@@ -297,6 +297,48 @@ START_TEST(reductions_streamed)
 		expect_near(got[c], s / (double)rows, 1e-6, "column mean");
 	}
 
+	/* row-wise normalisations: whole rows a tile, out in place or not */
+	put("d/o", x, N * sizeof(float));
+	RUN_STREAMED("softmax x=d/x out=d/o rows=%d cols=%d", ROWS, COLS);
+	float *row = malloc(COLS * sizeof(float));
+	for (size_t r = 0; r < ROWS; r += 37) {
+		get("d/o", row, COLS * sizeof(float),
+		    (off_t)(r * COLS * sizeof(float)));
+		double mx = -INFINITY, z = 0;
+		for (size_t c = 0; c < COLS; c++)
+			mx = fmax(mx, x[r * COLS + c]);
+		for (size_t c = 0; c < COLS; c++)
+			z += exp(x[r * COLS + c] - mx);
+		for (size_t c = 0; c < COLS; c++)
+			expect_near(row[c], exp(x[r * COLS + c] - mx) / z, 1e-5,
+				    "softmax");
+	}
+	put("gamma", y, COLS * sizeof(float));
+	RUN_STREAMED("layernorm x=d/o out=d/o gamma=gamma rows=%d cols=%d "
+		     "eps=0",
+		     ROWS, COLS);
+	float *sm = malloc(COLS * sizeof(float));
+	for (size_t r = 0; r < ROWS; r += 41) {
+		get("d/o", row, COLS * sizeof(float),
+		    (off_t)(r * COLS * sizeof(float)));
+		double mx = -INFINITY, z = 0, m = 0, v = 0;
+		for (size_t c = 0; c < COLS; c++)
+			mx = fmax(mx, x[r * COLS + c]);
+		for (size_t c = 0; c < COLS; c++)
+			z += exp(x[r * COLS + c] - mx);
+		for (size_t c = 0; c < COLS; c++)
+			m += sm[c] = (float)(exp(x[r * COLS + c] - mx) / z);
+		m /= COLS;
+		for (size_t c = 0; c < COLS; c++)
+			v += (sm[c] - m) * (sm[c] - m);
+		v /= COLS;
+		for (size_t c = 0; c < COLS; c++)
+			expect_near(row[c], (sm[c] - m) / sqrt(v) * y[c], 1e-3,
+				    "layernorm");
+	}
+	free(sm);
+	free(row);
+
 	size_t best = 0;
 	for (size_t i = 1; i < N; i++)
 		if (x[i] > x[best])

@@ -9,7 +9,9 @@
  * part of the tier); and I/O failures: ooc_read, ooc_write (a transfer
  * between the disk tier and staging of the streaming runner, which fails
  * with EIO), ooc_io (every read and write of the out-of-core gemm goes to
- * a bad descriptor: an I/O error).
+ * a bad descriptor: an I/O error); and ooc_cold: the streaming runner
+ * takes the page cache to hold none of a command's inputs (it streams
+ * what it would otherwise run mapped).
  */
 #ifndef VGPUFSD_FAULT_INJECT_H
 #define VGPUFSD_FAULT_INJECT_H

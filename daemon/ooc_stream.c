@@ -169,6 +169,52 @@ static bool copies_agree(const struct job *job, const bool staged[])
 	return true;
 }
 
+/*
+ * Whether the page cache holds most of [P, P + LEN) of a file mapping
+ * (mincore answers for the file, whoever mapped it), from up to 256
+ * pages spread over it: cheap enough under the scheduler's lock.
+ */
+static bool mostly_resident(const char *p, uint64_t len)
+{
+	enum { SAMPLES = 256 };
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	unsigned resident = 0, seen = 0;
+	for (unsigned k = 0; k < SAMPLES && len; k++) {
+		uintptr_t a = (uintptr_t)(p + len / SAMPLES * k) / page * page;
+		unsigned char v = 0;
+		if (mincore((void *)a, 1, &v) == 0) {
+			resident += v & 1;
+			seen++;
+		}
+	}
+	return seen && resident * 8 >= seen * 7;
+}
+
+/*
+ * Inputs the page cache already holds are read fastest where they are:
+ * mapped, with no copy (a 512 MiB sum: 45 ms mapped, 150 ms staged by
+ * buffered reads, 210 ms by O_DIRECT from the disk here). Streaming is for
+ * what must come from the disk.
+ */
+static bool inputs_cached(const struct job *job, const struct stream *st)
+{
+	if (fault_inject("ooc_cold"))
+		return false; /* tests: as if the cache held nothing */
+	bool any = false;
+	for (unsigned i = 0; i < st->nstaged; i++) {
+		const struct staged *s = &st->staged[i];
+		uint64_t lo, hi;
+		if (!s->read)
+			continue;
+		window_range(job, s, 0, job->kernel_tiles, &lo, &hi);
+		if (!mostly_resident((const char *)job->launch.ptr[s->arg] + lo,
+				     hi - lo))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 static int stream_start(struct job *job, unsigned workers)
 {
 	const struct vgpu_kernel_spec *k = job->cmd.spec;
@@ -198,7 +244,8 @@ static int stream_start(struct job *job, unsigned workers)
 		window_range(job, s, 0, job->kernel_tiles, &a, &b);
 		own += b - a;
 	}
-	if (!st->nstaged || !copies_agree(job, staged))
+	if (!st->nstaged || !copies_agree(job, staged) ||
+	    inputs_cached(job, st))
 		goto decline;
 	/* Slots: each must hold the biggest tile; as many as it can get. */
 	uint64_t tile_max = 0;

@@ -30,8 +30,8 @@
 #include "tier.h"
 
 #define ALIGN	  4096u	      /* O_DIRECT: offsets, lengths, addresses */
-#define SLOTS	  4u	      /* windows in flight at once, at least */
-#define SLOTS_MAX 16u	      /* ...and at most (workers + 2) */
+#define SLOTS	  4u	      /* windows in flight: workers + 2, at least */
+#define SLOTS_MAX 16u	      /* ...and at most this */
 #define SLOT_MAX  (16u << 20) /* bytes of a window, all arguments */
 #define SLOT_MIN  (1u << 20)
 /* Staged bytes may exceed the arguments' own by this much (overlaps). */
@@ -46,7 +46,6 @@ enum slot_state {
 };
 
 struct io_op {
-	struct stream *st;
 	unsigned slot, arg;
 	bool write, direct;
 	uint64_t off, len, done; /* file offset and bytes of the transfer */
@@ -379,13 +378,12 @@ static void queue_op(struct stream *st, struct io_op *op)
 }
 
 /* Argument I's part of window W in its slot: file range and buffer. */
-static void slot_layout(const struct job *job, struct stream *st, unsigned slot,
+static void slot_layout(const struct job *job, const struct stream *st,
 			uint32_t w, unsigned i, uint64_t *pos, uint64_t *lo,
 			uint64_t *hi)
 {
 	const struct staged *s = &st->staged[i];
 	window_range(job, s, st->first[w], st->first[w + 1], lo, hi);
-	(void)slot;
 	*pos = 0;
 	for (unsigned j = 0; j < i; j++) {
 		uint64_t a, b;
@@ -409,15 +407,13 @@ static void issue_reads(const struct job *job, struct stream *st)
 		for (unsigned i = 0; i < st->nstaged; i++) {
 			const struct staged *s = &st->staged[i];
 			uint64_t pos, lo, hi;
-			slot_layout(job, st, w % st->nslots, w, i, &pos, &lo,
-				    &hi);
+			slot_layout(job, st, w, i, &pos, &lo, &hi);
 			if (!s->read || hi <= lo)
 				continue;
 			uint64_t a0 = align_down(s->base + lo);
 			uint64_t a1 = align_up(s->base + hi);
 			struct io_op *op = &sl->ops[i];
 			*op = (struct io_op){
-			    .st = st,
 			    .slot = w % st->nslots,
 			    .arg = i,
 			    .direct = s->direct_fd >= 0,
@@ -447,6 +443,10 @@ static void op_done(struct stream *st, struct io_op *op, int res)
 	if (res == -EINVAL && op->direct && !op->write) {
 		op->direct = false; /* the file system refuses O_DIRECT */
 		queue_op(st, op);
+		return;
+	}
+	if (res == -EAGAIN || res == -EINTR) {
+		queue_op(st, op); /* nothing happened: again */
 		return;
 	}
 	if (res < 0) {
@@ -557,7 +557,7 @@ static int stream_run(struct job *job, uint32_t w, unsigned worker)
 	uint64_t lo[VGPU_MAX_ARGS], hi[VGPU_MAX_ARGS], pos[VGPU_MAX_ARGS];
 	for (unsigned i = 0; i < st->nstaged; i++) {
 		const struct staged *s = &st->staged[i];
-		slot_layout(job, st, si, w, i, &pos[i], &lo[i], &hi[i]);
+		slot_layout(job, st, w, i, &pos[i], &lo[i], &hi[i]);
 		uintptr_t copy = (uintptr_t)(sl->mem + pos[i] +
 					     (s->base + lo[i] -
 					      align_down(s->base + lo[i])));
@@ -574,7 +574,6 @@ static int stream_run(struct job *job, uint32_t w, unsigned worker)
 			continue;
 		struct io_op *op = &sl->ops[i];
 		*op = (struct io_op){
-		    .st = st,
 		    .slot = si,
 		    .arg = i,
 		    .write = true,

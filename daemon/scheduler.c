@@ -619,7 +619,9 @@ static void abandon(struct context *ctx, struct job **done)
 	while (ctx->fifo_head) {
 		job = ctx->fifo_head;
 		ctx->fifo_head = job->next;
-		ctx->queued--;
+		/* Atomic: stats read it without the lock. */
+		atomic_fetch_sub_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+					  memory_order_relaxed);
 		cancel(job);
 		push_done(job, done);
 	}

@@ -569,6 +569,20 @@ START_TEST(bus_paces_staging)
 }
 END_TEST
 
+/* docs/examples/out_of_core.sh runs and streams. */
+START_TEST(docs_example)
+{
+	const char *docs = getenv("VGPUFS_DOCS");
+	ck_assert_ptr_nonnull(docs);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "sh %s/examples/out_of_core.sh %s", docs,
+		 d.mnt);
+	double before = streamed();
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert(streamed() >= before + 2); /* the fills, at least */
+}
+END_TEST
+
 #ifdef VGPUFS_FAULT_INJECTION
 /* A failed transfer fails the command with a message; nothing else. */
 START_TEST(io_errors_fail_the_command)
@@ -598,11 +612,17 @@ int main(void)
 	return 77;
 #endif
 	const TTest *const tests[] = {
-	    elementwise_streamed,	blas_streamed,
-	    reductions_streamed,	declines_what_it_cannot_stream,
-	    staging_zero_runs_mapped,	coherent_with_client_mappings,
-	    durable_at_completion,	killed_client_gives_staging_back,
-	    bus_paces_staging,		cached_inputs_run_mapped,
+	    elementwise_streamed,
+	    blas_streamed,
+	    reductions_streamed,
+	    declines_what_it_cannot_stream,
+	    staging_zero_runs_mapped,
+	    coherent_with_client_mappings,
+	    durable_at_completion,
+	    killed_client_gives_staging_back,
+	    bus_paces_staging,
+	    cached_inputs_run_mapped,
+	    docs_example,
 #ifdef VGPUFS_FAULT_INJECTION
 	    io_errors_fail_the_command,
 #endif

@@ -33,4 +33,13 @@ static inline void *fh_obj(const struct fuse_file_info *fi)
 	return obj;
 }
 
+/*
+ * A request is done with OBJ (before it answers): what it did happens
+ * before the later requests on the file, the release that frees OBJ too.
+ */
+static inline void fh_done(void *obj)
+{
+	__tsan_release(obj);
+}
+
 #endif

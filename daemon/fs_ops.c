@@ -259,6 +259,7 @@ static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			break;
 		used += n;
 	}
+	fh_done(snap);
 	fuse_reply_buf(req, buf, used);
 	free(buf);
 }

@@ -60,15 +60,21 @@ struct slot {
 	unsigned pending; /* transfers not yet complete */
 	int err;
 	char *mem;
+	/* staged argument I of the window: bytes [lo, hi) at copy */
+	struct {
+		uint64_t lo, hi;
+		char *copy;
+	} part[VGPU_MAX_ARGS];
 	struct io_op ops[VGPU_MAX_ARGS];
 };
 
 struct staged {
 	unsigned arg;
 	bool read, write;
-	int fd;	       /* the node's file: buffered reads and writes */
-	int direct_fd; /* the same opened O_DIRECT, or -1 */
-	uint64_t base; /* file offset of l->ptr[arg] */
+	int fd;		 /* the node's file: buffered reads and writes */
+	int direct_fd;	 /* the same opened O_DIRECT, or -1 */
+	uint64_t base;	 /* file offset of l->ptr[arg] */
+	uint64_t lo, hi; /* the bytes the whole command touches, from it */
 };
 
 struct stream {
@@ -202,12 +208,11 @@ static bool inputs_cached(const struct job *job, const struct stream *st)
 	bool any = false;
 	for (unsigned i = 0; i < st->nstaged; i++) {
 		const struct staged *s = &st->staged[i];
-		uint64_t lo, hi;
 		if (!s->read)
 			continue;
-		window_range(job, s, 0, job->kernel_tiles, &lo, &hi);
-		if (!mostly_resident((const char *)job->launch.ptr[s->arg] + lo,
-				     hi - lo))
+		if (!mostly_resident((const char *)job->launch.ptr[s->arg] +
+					 s->lo,
+				     s->hi - s->lo))
 			return false;
 		any = true;
 	}
@@ -239,9 +244,8 @@ static int stream_start(struct job *job, unsigned workers)
 		    .direct_fd = -1,
 		    .base = job->cmd.buf[i].offset,
 		};
-		uint64_t a, b;
-		window_range(job, s, 0, job->kernel_tiles, &a, &b);
-		own += b - a;
+		window_range(job, s, 0, job->kernel_tiles, &s->lo, &s->hi);
+		own += s->hi - s->lo;
 	}
 	if (!st->nstaged || !copies_agree(job, staged) ||
 	    inputs_cached(job, st))
@@ -377,19 +381,20 @@ static void queue_op(struct stream *st, struct io_op *op)
 	}
 }
 
-/* Argument I's part of window W in its slot: file range and buffer. */
-static void slot_layout(const struct job *job, const struct stream *st,
-			uint32_t w, unsigned i, uint64_t *pos, uint64_t *lo,
-			uint64_t *hi)
+/* Where each staged argument's part of window W goes in slot SL. */
+static void lay_out(const struct job *job, const struct stream *st,
+		    struct slot *sl, uint32_t w)
 {
-	const struct staged *s = &st->staged[i];
-	window_range(job, s, st->first[w], st->first[w + 1], lo, hi);
-	*pos = 0;
-	for (unsigned j = 0; j < i; j++) {
-		uint64_t a, b;
-		window_range(job, &st->staged[j], st->first[w],
-			     st->first[w + 1], &a, &b);
-		*pos += staged_span(&st->staged[j], a, b);
+	uint64_t pos = 0;
+	for (unsigned i = 0; i < st->nstaged; i++) {
+		const struct staged *s = &st->staged[i];
+		uint64_t lo, hi;
+		window_range(job, s, st->first[w], st->first[w + 1], &lo, &hi);
+		sl->part[i].lo = lo;
+		sl->part[i].hi = hi;
+		sl->part[i].copy =
+		    sl->mem + pos + (s->base + lo - align_down(s->base + lo));
+		pos += staged_span(s, lo, hi);
 	}
 }
 
@@ -404,10 +409,10 @@ static void issue_reads(const struct job *job, struct stream *st)
 			break;
 		*sl = (struct slot){
 		    .state = SLOT_READING, .win = w, .mem = sl->mem};
+		lay_out(job, st, sl, w);
 		for (unsigned i = 0; i < st->nstaged; i++) {
 			const struct staged *s = &st->staged[i];
-			uint64_t pos, lo, hi;
-			slot_layout(job, st, w, i, &pos, &lo, &hi);
+			uint64_t lo = sl->part[i].lo, hi = sl->part[i].hi;
 			if (!s->read || hi <= lo)
 				continue;
 			uint64_t a0 = align_down(s->base + lo);
@@ -420,7 +425,7 @@ static void issue_reads(const struct job *job, struct stream *st)
 			    .off = a0,
 			    .len = a1 - a0,
 			    .need = s->base + hi - a0,
-			    .buf = sl->mem + pos,
+			    .buf = sl->part[i].copy - (s->base + lo - a0),
 			};
 			queue_op(st, op);
 			sl->pending++;
@@ -554,15 +559,10 @@ static int stream_run(struct job *job, uint32_t w, unsigned worker)
 
 	/* The kernel's tiles, on the slot: l.ptr[arg] + lo is the copy. */
 	struct vgpu_launch l = job->launch;
-	uint64_t lo[VGPU_MAX_ARGS], hi[VGPU_MAX_ARGS], pos[VGPU_MAX_ARGS];
-	for (unsigned i = 0; i < st->nstaged; i++) {
-		const struct staged *s = &st->staged[i];
-		slot_layout(job, st, w, i, &pos[i], &lo[i], &hi[i]);
-		uintptr_t copy = (uintptr_t)(sl->mem + pos[i] +
-					     (s->base + lo[i] -
-					      align_down(s->base + lo[i])));
-		l.ptr[s->arg] = (void *)(copy - (uintptr_t)lo[i]);
-	}
+	for (unsigned i = 0; i < st->nstaged; i++)
+		l.ptr[st->staged[i].arg] =
+		    (void *)((uintptr_t)sl->part[i].copy -
+			     (uintptr_t)sl->part[i].lo);
 	for (uint32_t t = st->first[w]; rc == 0 && t < st->first[w + 1]; t++)
 		rc = job->impl->run_tile(&l, t, job->kernel_tiles);
 
@@ -570,18 +570,18 @@ static int stream_run(struct job *job, uint32_t w, unsigned worker)
 	bool queued = false;
 	for (unsigned i = 0; rc == 0 && i < st->nstaged; i++) {
 		const struct staged *s = &st->staged[i];
-		if (!s->write || hi[i] <= lo[i])
+		uint64_t lo = sl->part[i].lo, hi = sl->part[i].hi;
+		if (!s->write || hi <= lo)
 			continue;
 		struct io_op *op = &sl->ops[i];
 		*op = (struct io_op){
 		    .slot = si,
 		    .arg = i,
 		    .write = true,
-		    .off = s->base + lo[i],
-		    .len = hi[i] - lo[i],
-		    .need = hi[i] - lo[i],
-		    .buf = sl->mem + pos[i] +
-			   (s->base + lo[i] - align_down(s->base + lo[i])),
+		    .off = s->base + lo,
+		    .len = hi - lo,
+		    .need = hi - lo,
+		    .buf = sl->part[i].copy,
 		};
 		queue_op(st, op);
 		sl->pending++;

@@ -77,10 +77,11 @@ static uint64_t default_vram(void)
 	return (uint64_t)pages * (uint64_t)psize / 2;
 }
 
-static int parse_size(const char *s, uint64_t *out)
+/* A size of at least MIN bytes (K/M/G/T suffixes). */
+static int parse_size(const char *s, uint64_t min, uint64_t *out)
 {
 	int64_t v;
-	if (vgpu_parse_int(s, strlen(s), &v) < 0 || v <= 0)
+	if (vgpu_parse_int(s, strlen(s), &v) < 0 || v < 0 || (uint64_t)v < min)
 		return -1;
 	*out = (uint64_t)v;
 	return 0;
@@ -100,7 +101,7 @@ static int set_option(struct options *o, const char *key, const char *val)
 {
 	int lvl;
 	if (strcmp(key, "vram") == 0) {
-		if (parse_size(val, &o->vram_bytes) == 0)
+		if (parse_size(val, 1, &o->vram_bytes) == 0)
 			return 0;
 	} else if (strcmp(key, "disk") == 0) {
 		if (strcmp(val, "none") == 0 || val[0] == '/') {
@@ -110,7 +111,7 @@ static int set_option(struct options *o, const char *key, const char *val)
 			return 0;
 		}
 	} else if (strcmp(key, "disk-size") == 0) {
-		if (parse_size(val, &o->disk_bytes) == 0)
+		if (parse_size(val, 1, &o->disk_bytes) == 0)
 			return 0;
 	} else if (strcmp(key, "disk-sync") == 0) {
 		if (strcmp(val, "command") == 0 || strcmp(val, "none") == 0) {
@@ -123,11 +124,8 @@ static int set_option(struct options *o, const char *key, const char *val)
 			return 0;
 		}
 	} else if (strcmp(key, "staging") == 0) {
-		if (strcmp(val, "0") == 0 ||
-		    parse_size(val, &o->staging) == 0) {
-			o->staging = val[0] == '0' && !val[1] ? 0 : o->staging;
+		if (parse_size(val, 0, &o->staging) == 0)
 			return 0;
-		}
 	} else if (strcmp(key, "bus") == 0) {
 		if (strlen(val) < sizeof(o->bus) && bus_init(val) == 0) {
 			snprintf(o->bus, sizeof(o->bus), "%s", val);
@@ -140,7 +138,7 @@ static int set_option(struct options *o, const char *key, const char *val)
 			val, bus_profile_names());
 		return -1;
 	} else if (strcmp(key, "user-quota") == 0) {
-		if (parse_size(val, &o->user_quota) == 0)
+		if (parse_size(val, 1, &o->user_quota) == 0)
 			return 0;
 	} else if (strcmp(key, "workers") == 0) {
 		if (parse_uint(val, 1, 1024, &o->workers) == 0)

@@ -130,12 +130,27 @@ static void run(const char *fmt, ...)
 	run_line(&d, line, last, sizeof(last));
 }
 
+/* The last command succeeded. */
+static void expect_ok(void)
+{
+	ck_assert_msg(strncmp(last, "1 ok ", 5) == 0, "%s", last);
+}
+
+/* mem/NAME, new or truncated, of BYTES zero bytes. */
+static void make_sized(const char *name, off_t bytes)
+{
+	put(name, NULL, 0);
+	char rel[128];
+	snprintf(rel, sizeof(rel), "mem/%s", name);
+	ck_assert_int_eq(truncate(dpath(&d, rel), bytes), 0);
+}
+
 /* Runs a command that must succeed through the streaming runner. */
 #define RUN_STREAMED(...)                                                      \
 	do {                                                                   \
 		double before_ = streamed();                                   \
 		run(__VA_ARGS__);                                              \
-		ck_assert_msg(strncmp(last, "1 ok ", 5) == 0, "%s", last);     \
+		expect_ok();                                                   \
 		ck_assert_msg(streamed() == before_ + 1, "not streamed: %s",   \
 			      last);                                           \
 	} while (0)
@@ -211,8 +226,7 @@ START_TEST(elementwise_streamed)
 	expect_f32("d/o", want, N - 10, 4);
 
 	/* f32 to f64: out twice as wide as the input */
-	put("d/o64", NULL, 0);
-	ck_assert_int_eq(truncate(dpath(&d, "mem/d/o64"), N * 8), 0);
+	make_sized("d/o64", N * 8);
 	RUN_STREAMED("cast x=d/x out=d/o64 n=%d from=f32 to=f64", N);
 	double *w64 = malloc(N * 8);
 	get("d/o64", w64, N * 8, 0);
@@ -228,8 +242,7 @@ START_TEST(blas_streamed)
 	size_t bytes = N * sizeof(float);
 	put("d/x", x, bytes);
 	put("d/y", y, bytes);
-	put("r", NULL, 0);
-	ck_assert_int_eq(truncate(dpath(&d, "mem/r"), 64), 0);
+	make_sized("r", 64);
 	float *want = malloc(bytes);
 
 	RUN_STREAMED("axpy x=d/x y=d/y alpha=0.5 n=%d", N);
@@ -283,8 +296,7 @@ END_TEST
 START_TEST(reductions_streamed)
 {
 	put("d/x", x, N * sizeof(float));
-	put("r", NULL, 0);
-	ck_assert_int_eq(truncate(dpath(&d, "mem/r"), ROWS * 8), 0);
+	make_sized("r", ROWS * 8);
 
 	double total = 0;
 	for (size_t i = 0; i < N; i++)
@@ -380,15 +392,14 @@ START_TEST(declines_what_it_cannot_stream)
 	put("d/x", x, bytes);
 	double before = streamed();
 	run("copy src=d/x dst=d/x+4096 bytes=%zu", bytes - 4096);
-	ck_assert_msg(strncmp(last, "1 ok ", 5) == 0, "%s", last);
+	expect_ok();
 	expect_f32("d/x", x, (bytes - 4096) / 4, 4096);
 
 	put("d/x", x, bytes);
-	put("r", NULL, 0);
-	ck_assert_int_eq(truncate(dpath(&d, "mem/r"), 1 << 20), 0);
+	make_sized("r", 1 << 20);
 	size_t cols = 100000, rows = N / cols;
 	run("sum x=d/x out=r rows=%zu cols=%zu axis=0", rows, cols);
-	ck_assert_msg(strncmp(last, "1 ok ", 5) == 0, "%s", last);
+	expect_ok();
 	for (size_t c = 0; c < cols; c += 997) {
 		double s = 0;
 		for (size_t r = 0; r < rows; r++)
@@ -407,7 +418,7 @@ START_TEST(staging_zero_runs_mapped)
 	put("d/x", x, N * sizeof(float));
 	put("d/y", y, N * sizeof(float));
 	run("axpy x=d/x y=d/y alpha=3 n=%d", N);
-	ck_assert_msg(strncmp(last, "1 ok ", 5) == 0, "%s", last);
+	expect_ok();
 	float *want = malloc(N * sizeof(float));
 	for (size_t i = 0; i < N; i++)
 		want[i] = 3 * x[i] + y[i];
@@ -500,14 +511,13 @@ START_TEST(cached_inputs_run_mapped)
 	start_with("4M", NULL);
 	put("d/x", x, N * sizeof(float));
 	put("d/x2", x, N * sizeof(float));
-	put("r", NULL, 0);
-	ck_assert_int_eq(truncate(dpath(&d, "mem/r"), 8), 0);
+	make_sized("r", 8);
 	double total = 0;
 	for (size_t i = 0; i < N; i++)
 		total += x[i];
 	double before = streamed();
 	run("sum x=d/x out=r rows=1 cols=%d axis=1", N);
-	ck_assert_msg(strncmp(last, "1 ok ", 5) == 0, "%s", last);
+	expect_ok();
 	ck_assert(streamed() == before);
 	expect_near(get1("r", 0), total, 1e-6, "sum (mapped)");
 	/* d/x's pages are mapped by the daemon now, which pins them */
@@ -561,7 +571,7 @@ START_TEST(bus_paces_staging)
 	out0 = stats_value(&d, "bus_tier_out_bytes");
 	double gemms = stats_value(&d, "ooc_gemm_commands");
 	run("gemm a=d/a b=d/b c=d/c m=%d n=%d k=%d beta=0", G, G, G);
-	ck_assert_msg(strncmp(last, "1 ok ", 5) == 0, "%s", last);
+	expect_ok();
 	ck_assert(stats_value(&d, "ooc_gemm_commands") == gemms + 1);
 	ck_assert(stats_value(&d, "bus_tier_in_bytes") - in0 >=
 		  2.0 * G * G * 4);
@@ -599,7 +609,7 @@ START_TEST(io_errors_fail_the_command)
 		ck_assert(stats_wait(&d, "staging_used_bytes 0\n", true, 5));
 		put("ram", x, N * sizeof(float));
 		run("scal x=ram alpha=2 n=%d", N);
-		ck_assert_msg(strncmp(last, "1 ok ", 5) == 0, "%s", last);
+		expect_ok();
 	}
 }
 END_TEST

@@ -199,6 +199,18 @@ static int set_meta(int fd, const struct item *it)
 	return 0;
 }
 
+/* Closes IN and OUT (where open) and frees the paths; returns RC. */
+static int end_copy(int rc, int in, int out, char *src, char *dst)
+{
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	free(src);
+	free(dst);
+	return rc;
+}
+
 /* Copies IN (SRC) into OUT (DST), then gives it IT's metadata and closes
  * it. Returns EXIT_OK, or EXIT_ERROR with a message. */
 static int copy_and_close(int in, int out, const struct item *it, char *buf,
@@ -355,13 +367,7 @@ static int save_buffer(struct checkpoint *c, struct item *it, char *buf)
 	rc = copy_and_close(in, out, it, buf, src, dst);
 	out = -1;
 done:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	free(src);
-	free(dst);
-	return rc;
+	return end_copy(rc, in, out, src, dst);
 }
 
 /* Creates the copy of a directory (its mode and mtime come at the end). */
@@ -782,13 +788,7 @@ static int restore_buffer(const char *mem, const char *dir,
 	rc = copy_and_close(in, out, it, buf, src, dst);
 	out = -1;
 done:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	free(src);
-	free(dst);
-	return rc;
+	return end_copy(rc, in, out, src, dst);
 }
 
 int cmd_restore(int argc, char **argv)

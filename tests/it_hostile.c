@@ -184,8 +184,13 @@ START_TEST(line_of_10mb_without_newline)
 		close(q2);
 		close(q);
 		bystander_check(&b);
+		/*
+		 * A leak would keep 10 MB or more a round; malloc's arenas of
+		 * the FUSE threads keep about 2 MiB either way (2052 KiB seen
+		 * once in CI).
+		 */
 		if (round)
-			settled(before, 2048, "10 MB lines");
+			settled(before, 4096, "10 MB lines");
 	}
 	free(junk);
 	close(b.q);

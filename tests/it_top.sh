@@ -166,9 +166,17 @@ check "space: resumed" lacks 'PAUSED'
 
 # resize
 "${tm[@]}" resize-window -t top -x 80 -y 24
-check "resize: the header" shows '^ vgpufs-top 0\.1\.0  '
-last_line() { [[ $(screen | sed -n "${1}p") == " q Quit  h Help"* ]] || { screen; return 1; }; }
+# tmux clips the old screen to the new size at once, so the header is there
+# before the program has redrawn: wait for the key line on the new last line.
+last_line() { # N: the key line is line N within 5 s
+	for _ in $(seq 50); do
+		[[ $(screen | sed -n "${1}p") == " q Quit  h Help"* ]] && return 0
+		sleep 0.1
+	done
+	screen; return 1
+}
 check "resize: the key line on the last line" last_line 24
+check "resize: the header" shows '^ vgpufs-top 0\.1\.0  '
 check "resize: 24 lines" test "$(screen | wc -l)" = 24
 check "resize: none wider than 80" test "$(screen | LC_ALL=C.UTF-8 wc -L)" -le 80
 check "resize: the table" shows "^ +$loadpid root "

@@ -7,7 +7,10 @@
  * took the command (stats) and that both give the same C.
  *
  *   bench_ooc_gemm [--n 10240] [--vram 256M] [--staging 64M]
- *                  [--ram-vram 2G] [--disk DIR] [--reps 1]
+ *                  [--ram-vram 2G] [--disk DIR] [--reps 1] [--trans T]
+ *
+ * --trans a, b or ab runs both with transa, transb or both (the
+ * matrices are square, so only how they are read changes).
  *
  * The defaults put 1.2 GB of matrices on disk (/var/tmp unless --disk);
  * --n 2048 checks that it works in a few seconds.
@@ -29,6 +32,7 @@ struct options {
 	long n;
 	int reps;
 	const char *vram, *staging, *ram_vram, *disk;
+	const char *trans; /* "", "a", "b" or "ab" */
 };
 
 /* Samples of C compared between the runs. */
@@ -104,8 +108,10 @@ static double run(const struct options *o, char **extra, const char *tier,
 	if (q < 0)
 		die("queue");
 	char line[160];
-	snprintf(line, sizeof(line), "gemm a=A b=B c=C m=%ld n=%ld k=%ld\n",
-		 o->n, o->n, o->n);
+	snprintf(line, sizeof(line),
+		 "gemm a=A b=B c=C m=%ld n=%ld k=%ld transa=%d transb=%d\n",
+		 o->n, o->n, o->n, strchr(o->trans, 'a') != NULL,
+		 strchr(o->trans, 'b') != NULL);
 	double best = INFINITY;
 	for (int r = 0; r < o->reps; r++) {
 		double t0 = now();
@@ -147,7 +153,7 @@ static int rm_one(const char *p, const struct stat *st, int flag,
 
 int main(int argc, char **argv)
 {
-	struct options o = {10240, 1, "256M", "64M", "2G", NULL};
+	struct options o = {10240, 1, "256M", "64M", "2G", NULL, ""};
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (strcmp(k, "--n") == 0)
@@ -162,10 +168,15 @@ int main(int argc, char **argv)
 			o.ram_vram = v;
 		else if (strcmp(k, "--disk") == 0)
 			o.disk = v;
+		else if (strcmp(k, "--trans") == 0 &&
+			 strspn(v, "ab") == strlen(v))
+			o.trans = v;
 		else {
-			fprintf(stderr, "usage: bench_ooc_gemm [--n N] [--vram "
-					"SIZE] [--staging SIZE] [--ram-vram "
-					"SIZE] [--disk DIR] [--reps R]\n");
+			fprintf(stderr,
+				"usage: bench_ooc_gemm [--n N] [--vram "
+				"SIZE] [--staging SIZE] [--ram-vram "
+				"SIZE] [--disk DIR] [--reps R] [--trans "
+				"a|b|ab]\n");
 			return 2;
 		}
 	}
@@ -200,8 +211,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_ooc_gemm: C differs by %g\n", diff);
 	double flop = 2.0 * (double)o.n * (double)o.n * (double)o.n;
 	char name[96];
-	snprintf(name, sizeof(name), "gemm f32 %ld disk (staging %s) vs RAM",
-		 o.n, o.staging);
+	snprintf(name, sizeof(name),
+		 "gemm%s%s f32 %ld disk (staging %s) vs RAM",
+		 *o.trans ? " trans" : "", o.trans, o.n, o.staging);
 	struct result r = {name, "GFLOP/s", flop / td / 1e9, flop / tr / 1e9,
 			   0.7,	 true};
 	report(&r);

@@ -23,9 +23,13 @@
  * are buffered: the file may be mapped (by clients, and by the daemon), and a
  * direct write would leave stale page-cache pages under those mappings.
  *
- * Declined (the command runs mapped, correctly): transposed A or B, bf16,
- * k = 0, C sharing a buffer with A or B, more blocks than the scheduler
- * takes, too little free staging, and no io_uring.
+ * A transposed operand (transa, transb) is read the way it is stored: the
+ * block of op(A) is kb rows of mb elements of the stored A, staged as such
+ * and handed to OpenBLAS transposed, so the same bytes move either way.
+ *
+ * Declined (the command runs mapped, correctly): bf16, k = 0, C sharing a
+ * buffer with A or B, more blocks than the scheduler takes, too little free
+ * staging, and no io_uring.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -153,11 +157,28 @@ static uint64_t need_for(const struct gemm_state *s, uint64_t b)
 			 step_for(s, b));
 }
 
+/* The leading dimension of a staged block of A: stored rows are k or m */
+static uint64_t a_ld(const struct gemm_state *s)
+{
+	return s->g.ta ? s->mb : s->kb;
+}
+
+static uint64_t b_ld(const struct gemm_state *s)
+{
+	return s->g.tb ? s->kb : s->nb;
+}
+
+/* The most extents of one k step: a row of a stored block is one each. */
+static uint64_t step_extents(const struct gemm_state *s)
+{
+	return (s->g.ta ? s->kb : s->mb) + (s->g.tb ? s->nb : s->kb);
+}
+
 /* Whether JOB is a gemm this runner does well; fills S if so. */
 static bool handled(const struct job *job, struct gemm_state *s)
 {
 	struct vgpu_gemm *g = &s->g;
-	if (vgpu_gemm_shape(&job->cmd, g) < 0 || g->ta || g->tb ||
+	if (vgpu_gemm_shape(&job->cmd, g) < 0 ||
 	    (g->dtype != VGPU_F32 && g->dtype != VGPU_F64) || !g->m || !g->n ||
 	    !g->k)
 		return false;
@@ -316,11 +337,12 @@ static int slot_init(struct gemm_state *s, struct slot *sl,
 		sl->dfd[i] = -1;
 	sl->mem_bytes = s->slot_bytes;
 	sl->mem = aligned_alloc(ALIGN, sl->mem_bytes);
-	uint32_t rows = (uint32_t)(s->mb > s->kb ? s->mb : s->kb);
+	/* a step reads rows of A and of B: how many depends on transposes */
+	uint64_t step_rows = step_extents(s);
 	struct batch *bs[] = {&sl->step[0], &sl->step[1], &sl->cread,
 			      &sl->cwrite};
 	for (unsigned i = 0; i < 4; i++) {
-		bs[i]->cap = i < 2 ? (uint32_t)(s->mb + s->kb) : rows;
+		bs[i]->cap = (uint32_t)(i < 2 ? step_rows : s->mb);
 		bs[i]->v = calloc(bs[i]->cap, sizeof(struct extent));
 		if (!bs[i]->v)
 			return sl->init_err = -ENOMEM;
@@ -333,7 +355,7 @@ static int slot_init(struct gemm_state *s, struct slot *sl,
 	 * must not wait for the disk, or reads would no longer overlap the
 	 * compute.
 	 */
-	uint64_t most = 2 * (s->mb + s->kb) + 2 * s->mb, cq = RING_SQ;
+	uint64_t most = 2 * step_rows + 2 * s->mb, cq = RING_SQ;
 	while (cq < most && cq < (1u << 16))
 		cq *= 2;
 	struct io_uring_params params = {.flags = IORING_SETUP_CQSIZE,
@@ -358,8 +380,11 @@ static int slot_init(struct gemm_state *s, struct slot *sl,
 		sl->c = p;
 	char path[64];
 	const struct vgpu_gemm *g = &s->g;
-	const uint64_t span[2] = {((g->m - 1) * g->lda + g->k) * es,
-				  ((g->k - 1) * g->ldb + g->n) * es};
+	/* stored A: m x k, or k x m when transposed; B: k x n, or n x k */
+	const uint64_t span[2] = {g->ta ? ((g->k - 1) * g->lda + g->m) * es
+					: ((g->m - 1) * g->lda + g->k) * es,
+				  g->tb ? ((g->n - 1) * g->ldb + g->k) * es
+					: ((g->k - 1) * g->ldb + g->n) * es};
 	for (unsigned i = 0; i < NMAT; i++) {
 		if (!s->disk[i] || i == MC ||
 		    mostly_cached(job->launch.ptr[GEMM_A + i], span[i]))
@@ -541,14 +566,23 @@ static uint64_t queue_step(struct slot *sl, const struct gemm_state *s,
 	uint64_t es = g->in_es, bytes = 0;
 	struct batch *b = &sl->step[h];
 	b->n = 0;
-	if (s->disk[MA])
+	/* staged as stored: rows of A (B) of the block, ld a_ld (b_ld) */
+	if (s->disk[MA] && !g->ta)
 		bytes += add_rows(
 		    sl, s, b, MA, false, s->base[MA] + (i0 * g->lda + p0) * es,
-		    g->lda * es, sl->a[h], s->kb * es, kb * es, rows);
-	if (s->disk[MB])
+		    g->lda * es, sl->a[h], a_ld(s) * es, kb * es, rows);
+	else if (s->disk[MA])
+		bytes += add_rows(
+		    sl, s, b, MA, false, s->base[MA] + (p0 * g->lda + i0) * es,
+		    g->lda * es, sl->a[h], a_ld(s) * es, rows * es, kb);
+	if (s->disk[MB] && !g->tb)
 		bytes += add_rows(
 		    sl, s, b, MB, false, s->base[MB] + (p0 * g->ldb + j0) * es,
-		    g->ldb * es, sl->b[h], s->nb * es, cols * es, kb);
+		    g->ldb * es, sl->b[h], b_ld(s) * es, cols * es, kb);
+	else if (s->disk[MB])
+		bytes += add_rows(
+		    sl, s, b, MB, false, s->base[MB] + (j0 * g->ldb + p0) * es,
+		    g->ldb * es, sl->b[h], b_ld(s) * es, kb * es, cols);
 	return bytes;
 }
 
@@ -613,15 +647,15 @@ static int gemm_run(struct job *job, uint32_t unit, unsigned worker)
 		struct vgpu_gemm step = *g;
 		const char *a, *b;
 		if (s->disk[MA])
-			a = sl->a[h], step.lda = s->kb;
+			a = sl->a[h], step.lda = a_ld(s);
 		else
 			a = (const char *)job->launch.ptr[GEMM_A] +
-			    (i0 * g->lda + p0) * es;
+			    (g->ta ? p0 * g->lda + i0 : i0 * g->lda + p0) * es;
 		if (s->disk[MB])
-			b = sl->b[h], step.ldb = s->nb;
+			b = sl->b[h], step.ldb = b_ld(s);
 		else
 			b = (const char *)job->launch.ptr[GEMM_B] +
-			    (p0 * g->ldb + j0) * es;
+			    (g->tb ? j0 * g->ldb + p0 : p0 * g->ldb + j0) * es;
 		step.m = rows, step.n = cols, step.k = kb, step.ldc = ldc;
 		step.beta = t ? 1 : g->beta; /* later steps add into C */
 		if ((rc = vgpu_gemm_block(&step, a, b, c, 0, rows, 0, cols)) <

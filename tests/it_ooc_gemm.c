@@ -2,7 +2,8 @@
  * gemm on disk-tier matrices, run out of core (daemon/ooc_gemm.c): blocks
  * of C staged through a small --staging with io_uring. Results are checked
  * against a triple loop in double, for f32 and f64, alpha and beta, every
- * mix of tiers, odd shapes and unaligned offsets; stats must show that the
+ * mix of tiers, transposed operands, odd shapes and unaligned offsets;
+ * stats must show that the
  * runner took the command (a runner that silently declined would still be
  * correct). Also: a client gone mid-gemm, and an I/O error.
  */
@@ -84,6 +85,7 @@ static void get(const char *name, void *data, size_t size)
 
 /* A gemm's shape and where its matrices live. */
 struct shape {
+	bool ta, tb;	   /* transa, transb: A stored k x m, B n x k */
 	const char *dtype; /* "f32" or "f64" */
 	uint64_t m, n, k, lda, ldb, ldc;
 	uint64_t aoff, boff, coff; /* bytes into their buffers */
@@ -92,7 +94,11 @@ struct shape {
 };
 
 /* dtype, m, n, k, lda, ldb, ldc, offsets of A, B, C, alpha, beta, tiers */
-#define SHAPE(...) ((struct shape){__VA_ARGS__})
+#define SHAPE(...) ((struct shape){false, false, __VA_ARGS__})
+/* the same, with A and B stored transposed as TA and TB say */
+#define SHAPE_T(ta, tb, ...) ((struct shape){ta, tb, __VA_ARGS__})
+/* the same, A and B stored transposed as TA and TB say */
+#define SHAPE_T(ta, tb, ...) ((struct shape){ta, tb, __VA_ARGS__})
 
 static double rnd(uint64_t *s)
 {
@@ -134,11 +140,6 @@ static double elem(const struct shape *sh, const char *p, uint64_t off,
 	return f;
 }
 
-/*
- * Runs the gemm SH on fresh buffers PREFIX-a, -b, -c and checks C against
- * a triple loop, and that the bytes around C are untouched. Returns the
- * command's completion line in REPLY.
- */
 static int evict_one(const char *path, const struct stat *st, int flag,
 		     struct FTW *ftw)
 {
@@ -166,16 +167,15 @@ struct operands {
 };
 
 /*
- * Random operands of SH (A stored k x m when TA), put in their tiers; with
- * beta = 0 C holds NaN, which must not leak into the result.
+ * Random operands of SH (stored transposed as it says), put in their
+ * tiers; with beta = 0 C holds NaN, which must not leak into the result.
  */
-static void make_operands(const struct shape *sh, const char *prefix, bool ta,
+static void make_operands(const struct shape *sh, const char *prefix,
 			  struct operands *o)
 {
 	size_t es = sh->dtype[1] == '6' ? 8 : 4;
-	o->a = ta ? matrix(sh, sh->aoff, sh->k, sh->m, 1, &o->sa)
-		  : matrix(sh, sh->aoff, sh->m, sh->lda, 1, &o->sa);
-	o->b = matrix(sh, sh->boff, sh->k, sh->ldb, 2, &o->sb);
+	o->a = matrix(sh, sh->aoff, sh->ta ? sh->k : sh->m, sh->lda, 1, &o->sa);
+	o->b = matrix(sh, sh->boff, sh->tb ? sh->n : sh->k, sh->ldb, 2, &o->sb);
 	o->c = matrix(sh, sh->coff, sh->m, sh->ldc, 3, &o->sc);
 	if (sh->beta == 0)
 		for (uint64_t i = 0; i < sh->m; i++)
@@ -196,29 +196,31 @@ static void free_operands(struct operands *o)
 	free(o->a), free(o->b), free(o->c);
 }
 
-static void check_gemm(const struct shape *sh, const char *prefix, char *reply,
-		       size_t len)
+/* The gemm SH as a command line on buffers A, B and C, at SH's offsets. */
+static void gemm_line(const struct shape *sh, const char *a, const char *b,
+		      const char *c, char *line, size_t len)
 {
-	size_t es = sh->dtype[1] == '6' ? 8 : 4;
-	struct operands o;
-	make_operands(sh, prefix, false, &o);
-	char *a = o.a, *b = o.b, *c = o.c, *na = o.na, *nb = o.nb, *nc = o.nc;
-	size_t sc = o.sc;
-	char line[512];
-	snprintf(line, sizeof(line),
+	snprintf(line, len,
 		 "gemm a=%s+%llu b=%s+%llu c=%s+%llu m=%llu n=%llu k=%llu "
-		 "dtype=%s alpha=%.17g beta=%.17g lda=%llu ldb=%llu ldc=%llu",
-		 na, (unsigned long long)sh->aoff, nb,
-		 (unsigned long long)sh->boff, nc, (unsigned long long)sh->coff,
+		 "dtype=%s alpha=%.17g beta=%.17g lda=%llu ldb=%llu ldc=%llu "
+		 "transa=%d transb=%d",
+		 a, (unsigned long long)sh->aoff, b,
+		 (unsigned long long)sh->boff, c, (unsigned long long)sh->coff,
 		 (unsigned long long)sh->m, (unsigned long long)sh->n,
 		 (unsigned long long)sh->k, sh->dtype, sh->alpha, sh->beta,
 		 (unsigned long long)sh->lda, (unsigned long long)sh->ldb,
-		 (unsigned long long)sh->ldc);
-	run_line(&d, line, reply, len);
-	ck_assert_msg(strncmp(reply, "1 ok", 4) == 0, "%s: %s", line, reply);
-	char *out = malloc(sc);
-	ck_assert_ptr_nonnull(out);
-	get(nc, out, sc);
+		 (unsigned long long)sh->ldc, sh->ta, sh->tb);
+}
+
+/*
+ * Checks OUT, C's buffer after the gemm SH on operands O, against a triple
+ * loop: C's elements, the padding of ldc, and the bytes before C.
+ */
+static void check_c(const struct shape *sh, const char *prefix,
+		    const struct operands *o, const char *out)
+{
+	size_t es = sh->dtype[1] == '6' ? 8 : 4;
+	const char *a = o->a, *b = o->b, *c = o->c;
 	ck_assert_msg(memcmp(out, c, sh->coff) == 0, "bytes before C changed");
 	double tol = (sh->dtype[1] == '6' ? 1e-12 : 2e-6) * (double)sh->k;
 	/* big ones: every few rows (and the last), about 5e8 steps of loop */
@@ -236,8 +238,12 @@ static void check_gemm(const struct shape *sh, const char *prefix, char *reply,
 			}
 			double s = 0;
 			for (uint64_t p = 0; p < sh->k; p++)
-				s += elem(sh, a, sh->aoff, i * sh->lda + p) *
-				     elem(sh, b, sh->boff, p * sh->ldb + j);
+				s += elem(sh, a, sh->aoff,
+					  sh->ta ? p * sh->lda + i
+						 : i * sh->lda + p) *
+				     elem(sh, b, sh->boff,
+					  sh->tb ? j * sh->ldb + p
+						 : p * sh->ldb + j);
 			double want = sh->alpha * s;
 			if (sh->beta != 0) /* beta = 0: C is not read at all */
 				want += sh->beta *
@@ -248,6 +254,26 @@ static void check_gemm(const struct shape *sh, const char *prefix, char *reply,
 				      prefix, (unsigned long long)i,
 				      (unsigned long long)j, got, want);
 		}
+}
+
+/*
+ * Runs the gemm SH on fresh buffers PREFIX-a, -b, -c and checks C against
+ * a triple loop, and that the bytes around C are untouched. Returns the
+ * command's completion line in REPLY.
+ */
+static void check_gemm(const struct shape *sh, const char *prefix, char *reply,
+		       size_t len)
+{
+	struct operands o;
+	make_operands(sh, prefix, &o);
+	char line[512];
+	gemm_line(sh, o.na, o.nb, o.nc, line, sizeof(line));
+	run_line(&d, line, reply, len);
+	ck_assert_msg(strncmp(reply, "1 ok", 4) == 0, "%s: %s", line, reply);
+	char *out = malloc(o.sc);
+	ck_assert_ptr_nonnull(out);
+	get(o.nc, out, o.sc);
+	check_c(sh, prefix, &o, out);
 	free_operands(&o);
 	free(out);
 }
@@ -318,33 +344,63 @@ START_TEST(mixes_match_reference)
 }
 END_TEST
 
-START_TEST(transposed_declined_still_right)
+/*
+ * transa and transb: the stored rows of a block are read as they are and
+ * OpenBLAS is told; every combination, on disk and in RAM, padded.
+ */
+START_TEST(transposed_match_reference)
 {
-	/* transa: not blocked by the runner, run mapped; same result */
+	static const struct {
+		const char *name;
+		struct shape sh;
+	} cases[] = {
+	    {"ta-all-disk",
+	     SHAPE_T(true, false, "f32", 700, 900, 1100, 707, 900, 900, 44, 0,
+		     8, 1, 0, {"disk", "disk", "disk"})},
+	    {"tb-b-disk",
+	     SHAPE_T(false, true, "f32", 800, 1200, 900, 900, 903, 1200, 0, 12,
+		     0, -1, 0.5, {"ram", "disk", "ram"})},
+	    {"ta-tb-c-ram",
+	     SHAPE_T(true, true, "f32", 650, 700, 1300, 650, 1301, 701, 4, 4, 4,
+		     0.5, 1, {"disk", "disk", "ram"})},
+	    {"ta-tb-c-disk",
+	     SHAPE_T(true, true, "f32", 1100, 1000, 600, 1101, 602, 1000, 8, 0,
+		     0, 1, 1, {"ram", "ram", "disk"})},
+	    {"ta-tb-f64",
+	     SHAPE_T(true, true, "f64", 500, 600, 700, 500, 700, 600, 0, 0, 0,
+		     1.25, -1, {"disk", "disk", "disk"})},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_ooc(&cases[i].sh, cases[i].name, true);
+}
+END_TEST
+
+/* C in A's buffer: declined (a block of C could overwrite A), still right */
+START_TEST(c_sharing_a_declined_still_right)
+{
 	struct shape sh = SHAPE("f32", 700, 900, 1100, 1100, 900, 900, 0, 0, 0,
-				1, 0, {"disk", "disk", "disk"});
-	/* stored k x m: the same buffer read as A^T, m = k = 1100 x 700 */
-	sh.m = 700, sh.k = 1100;
-	char reply[512];
-	double cmds = stats_value(&d, "ooc_gemm_commands");
+				1, 0.5, {"disk", "disk", "disk"});
 	struct operands o;
-	make_operands(&sh, "t", true, &o);
-	char *a = o.a, *b = o.b, *c = o.c;
-	run_line(&d,
-		 "gemm a=t-a b=t-b c=t-c m=700 n=900 k=1100 transa=1 beta=0",
-		 reply, sizeof(reply));
-	ck_assert_msg(strncmp(reply, "1 ok", 4) == 0, "%s", reply);
-	get("t-c", c, o.sc);
-	for (uint64_t i = 0; i < sh.m; i += 97)
-		for (uint64_t j = 0; j < sh.n; j += 89) {
-			double s = 0;
-			for (uint64_t p = 0; p < sh.k; p++)
-				s += elem(&sh, a, 0, p * sh.m + i) *
-				     elem(&sh, b, 0, p * sh.n + j);
-			ck_assert(fabs(elem(&sh, c, 0, i * sh.n + j) - s) <
-				  1e-3);
-		}
+	make_operands(&sh, "s", &o);
+	/* one buffer: A, then C, which the shape's offset now points into */
+	size_t size = o.sa + o.sc;
+	char *ac = malloc(size);
+	ck_assert_ptr_nonnull(ac);
+	memcpy(ac, o.a, o.sa);
+	memcpy(ac + o.sa, o.c, o.sc);
+	put("s-ac", "disk", ac, size);
+	struct shape at = sh;
+	at.coff = o.sa;
+	char line[512], reply[512];
+	gemm_line(&at, "s-ac", o.nb, "s-ac", line, sizeof(line));
+	double cmds = stats_value(&d, "ooc_gemm_commands");
+	run_line(&d, line, reply, sizeof(reply));
+	ck_assert_msg(strncmp(reply, "1 ok", 4) == 0, "%s: %s", line, reply);
 	ck_assert_double_eq(stats_value(&d, "ooc_gemm_commands"), cmds);
+	get("s-ac", ac, size);
+	ck_assert_msg(memcmp(ac, o.a, o.sa) == 0, "A changed");
+	check_c(&sh, "s", &o, ac + o.sa);
+	free(ac);
 	free_operands(&o);
 }
 END_TEST
@@ -454,7 +510,7 @@ START_TEST(io_error_fails_the_command_only)
 	struct shape sh = SHAPE("f32", 700, 900, 1100, 1100, 900, 900, 0, 0, 0,
 				1, 0, {"disk", "disk", "disk"});
 	struct operands o;
-	make_operands(&sh, "e", false, &o);
+	make_operands(&sh, "e", &o);
 	char reply[512];
 	run_line(&d, "gemm a=e-a b=e-b c=e-c m=700 n=900 k=1100", reply,
 		 sizeof(reply));
@@ -463,7 +519,7 @@ START_TEST(io_error_fails_the_command_only)
 	/* the daemon serves on: the same gemm in RAM, and stats */
 	sh.tier[0] = sh.tier[1] = sh.tier[2] = "ram";
 	struct operands r;
-	make_operands(&sh, "r", false, &r);
+	make_operands(&sh, "r", &r);
 	run_line(&d, "gemm a=r-a b=r-b c=r-c m=700 n=900 k=1100", reply,
 		 sizeof(reply));
 	ck_assert_msg(strncmp(reply, "1 ok", 4) == 0, "%s", reply);
@@ -476,9 +532,13 @@ END_TEST
 int main(void)
 {
 	const TTest *tests[] = {
-	    mixes_match_reference,   transposed_declined_still_right,
-	    more_workers_than_cores, aligned_blocks_direct_reads,
-	    client_gone_mid_gemm,    io_error_fails_the_command_only,
+	    mixes_match_reference,
+	    transposed_match_reference,
+	    c_sharing_a_declined_still_right,
+	    more_workers_than_cores,
+	    aligned_blocks_direct_reads,
+	    client_gone_mid_gemm,
+	    io_error_fails_the_command_only,
 	};
 	return run_suite(suite_with_daemon("ooc_gemm", setup, teardown, 300,
 					   tests,

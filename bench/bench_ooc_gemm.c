@@ -213,7 +213,7 @@ int main(int argc, char **argv)
 	char name[96];
 	snprintf(name, sizeof(name),
 		 "gemm%s%s f32 %ld disk (staging %s) vs RAM",
-		 *o.trans ? " trans" : "", o.trans, o.n, o.staging);
+		 *o.trans ? " trans=" : "", o.trans, o.n, o.staging);
 	struct result r = {name, "GFLOP/s", flop / td / 1e9, flop / tr / 1e9,
 			   0.7,	 true};
 	report(&r);

@@ -168,6 +168,17 @@ static uint64_t b_ld(const struct gemm_state *s)
 	return s->g.tb ? s->kb : s->nb;
 }
 
+/* Where op(A)[i][p] and op(B)[p][j] are in the stored A and B, in elements */
+static uint64_t a_at(const struct vgpu_gemm *g, uint64_t i, uint64_t p)
+{
+	return g->ta ? p * g->lda + i : i * g->lda + p;
+}
+
+static uint64_t b_at(const struct vgpu_gemm *g, uint64_t p, uint64_t j)
+{
+	return g->tb ? j * g->ldb + p : p * g->ldb + j;
+}
+
 /* The most extents of one k step: a row of a stored block is one each. */
 static uint64_t step_extents(const struct gemm_state *s)
 {
@@ -380,11 +391,9 @@ static int slot_init(struct gemm_state *s, struct slot *sl,
 		sl->c = p;
 	char path[64];
 	const struct vgpu_gemm *g = &s->g;
-	/* stored A: m x k, or k x m when transposed; B: k x n, or n x k */
-	const uint64_t span[2] = {g->ta ? ((g->k - 1) * g->lda + g->m) * es
-					: ((g->m - 1) * g->lda + g->k) * es,
-				  g->tb ? ((g->n - 1) * g->ldb + g->k) * es
-					: ((g->k - 1) * g->ldb + g->n) * es};
+	/* from the first element to one past the last */
+	const uint64_t span[2] = {(a_at(g, g->m - 1, g->k - 1) + 1) * es,
+				  (b_at(g, g->k - 1, g->n - 1) + 1) * es};
 	for (unsigned i = 0; i < NMAT; i++) {
 		if (!s->disk[i] || i == MC ||
 		    mostly_cached(job->launch.ptr[GEMM_A + i], span[i]))
@@ -566,23 +575,17 @@ static uint64_t queue_step(struct slot *sl, const struct gemm_state *s,
 	uint64_t es = g->in_es, bytes = 0;
 	struct batch *b = &sl->step[h];
 	b->n = 0;
-	/* staged as stored: rows of A (B) of the block, ld a_ld (b_ld) */
-	if (s->disk[MA] && !g->ta)
-		bytes += add_rows(
-		    sl, s, b, MA, false, s->base[MA] + (i0 * g->lda + p0) * es,
-		    g->lda * es, sl->a[h], a_ld(s) * es, kb * es, rows);
-	else if (s->disk[MA])
-		bytes += add_rows(
-		    sl, s, b, MA, false, s->base[MA] + (p0 * g->lda + i0) * es,
-		    g->lda * es, sl->a[h], a_ld(s) * es, rows * es, kb);
-	if (s->disk[MB] && !g->tb)
-		bytes += add_rows(
-		    sl, s, b, MB, false, s->base[MB] + (p0 * g->ldb + j0) * es,
-		    g->ldb * es, sl->b[h], b_ld(s) * es, cols * es, kb);
-	else if (s->disk[MB])
-		bytes += add_rows(
-		    sl, s, b, MB, false, s->base[MB] + (j0 * g->ldb + p0) * es,
-		    g->ldb * es, sl->b[h], b_ld(s) * es, kb * es, cols);
+	/* staged as stored: the stored rows of the block, ld a_ld (b_ld) */
+	if (s->disk[MA])
+		bytes += add_rows(sl, s, b, MA, false,
+				  s->base[MA] + a_at(g, i0, p0) * es,
+				  g->lda * es, sl->a[h], a_ld(s) * es,
+				  (g->ta ? rows : kb) * es, g->ta ? kb : rows);
+	if (s->disk[MB])
+		bytes += add_rows(sl, s, b, MB, false,
+				  s->base[MB] + b_at(g, p0, j0) * es,
+				  g->ldb * es, sl->b[h], b_ld(s) * es,
+				  (g->tb ? kb : cols) * es, g->tb ? cols : kb);
 	return bytes;
 }
 
@@ -650,12 +653,12 @@ static int gemm_run(struct job *job, uint32_t unit, unsigned worker)
 			a = sl->a[h], step.lda = a_ld(s);
 		else
 			a = (const char *)job->launch.ptr[GEMM_A] +
-			    (g->ta ? p0 * g->lda + i0 : i0 * g->lda + p0) * es;
+			    a_at(g, i0, p0) * es;
 		if (s->disk[MB])
 			b = sl->b[h], step.ldb = b_ld(s);
 		else
 			b = (const char *)job->launch.ptr[GEMM_B] +
-			    (g->tb ? j0 * g->ldb + p0 : p0 * g->ldb + j0) * es;
+			    b_at(g, p0, j0) * es;
 		step.m = rows, step.n = cols, step.k = kb, step.ldc = ldc;
 		step.beta = t ? 1 : g->beta; /* later steps add into C */
 		if ((rc = vgpu_gemm_block(&step, a, b, c, 0, rows, 0, cols)) <

@@ -25,12 +25,18 @@ static inline uint64_t fh_of(void *obj)
 	return (uint64_t)(uintptr_t)obj;
 }
 
+/* The object behind handle FH, answered to an open before. */
+static inline void *fh_to_obj(uint64_t fh)
+{
+	void *obj = (void *)(uintptr_t)fh;
+	__tsan_acquire(obj);
+	return obj;
+}
+
 /* The object behind the handle of a request on an open file. */
 static inline void *fh_obj(const struct fuse_file_info *fi)
 {
-	void *obj = (void *)(uintptr_t)fi->fh;
-	__tsan_acquire(obj);
-	return obj;
+	return fh_to_obj(fi->fh);
 }
 
 /*

@@ -153,6 +153,20 @@ void report(const struct result *r)
 	       met ? "met" : "MISSED");
 }
 
+double stats_value(const struct device *d, const char *key)
+{
+	FILE *f = fopen(path(d, "stats"), "r");
+	char line[512];
+	size_t len = strlen(key);
+	double v = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, len) == 0 && line[len] == ' ')
+			v = strtod(line + len + 1, NULL);
+	if (f)
+		fclose(f);
+	return v;
+}
+
 bool transport_is_uring(const struct device *d)
 {
 	FILE *f = fopen(path(d, "info"), "r");

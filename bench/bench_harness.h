@@ -40,6 +40,8 @@ void unmap_buffer(const struct device *d, const char *name, void *p,
 		  size_t bytes);
 /* One command on context FD, waiting for its completion; exits on err. */
 void submit(int fd, const char *line);
+/* The number on the device's stats line "KEY value"; -1 if none. */
+double stats_value(const struct device *d, const char *key);
 /* Whether the device serves FUSE over io_uring (after some requests). */
 bool transport_is_uring(const struct device *d);
 

@@ -77,20 +77,6 @@ static void make_matrix(const struct device *d, const char *name,
 	close(fd);
 }
 
-static double stat_value(const struct device *d, const char *key)
-{
-	FILE *f = fopen(path(d, "stats"), "r");
-	char line[256];
-	double v = -1;
-	size_t len = strlen(key);
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, key, len) == 0 && line[len] == ' ')
-			v = strtod(line + len + 1, NULL);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 /*
  * The gemm on a device started with EXTRA, its matrices in TIER: the best
  * of REPS seconds, and SAMPLES elements of C.
@@ -121,9 +107,9 @@ static double run(const struct options *o, char **extra, const char *tier,
 	}
 	close(q);
 	if (strcmp(tier, "disk") == 0) {
-		double cmds = stat_value(&d, "ooc_gemm_commands");
-		double rd = stat_value(&d, "ooc_read_bytes");
-		double wr = stat_value(&d, "ooc_write_bytes");
+		double cmds = stats_value(&d, "ooc_gemm_commands");
+		double rd = stats_value(&d, "ooc_read_bytes");
+		double wr = stats_value(&d, "ooc_write_bytes");
 		printf("# disk run: %g gemm out of core, %.2f GB read, %.2f GB "
 		       "written\n",
 		       cmds, rd / 1e9, wr / 1e9);

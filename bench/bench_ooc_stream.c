@@ -125,21 +125,6 @@ static double timed(int q, const char *line)
 	return now() - t0;
 }
 
-/* The number on stats' "KEY value" line. */
-static double stats_number(const struct device *d, const char *key)
-{
-	FILE *f = fopen(path(d, "stats"), "r");
-	char line[512];
-	size_t n = strlen(key);
-	double v = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, key, n) == 0 && line[n] == ' ')
-			v = atof(line + n + 1);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 /* Reads PATH whole (into the page cache). */
 static void read_through(const char *p)
 {
@@ -215,13 +200,13 @@ int main(int argc, char **argv)
 		drop_page_cache();
 		taxpy[k] = timed(q, axpy);
 	}
-	double streamed = stats_number(&d, "ooc_stream_commands");
+	double streamed = stats_value(&d, "ooc_stream_commands");
 	/* the same sum on data the page cache holds: it runs mapped */
 	read_through(path(&d, "mem/d/x"));
 	double twarm[8];
 	for (int k = 0; k < reps; k++)
 		twarm[k] = timed(q, sum);
-	if (stats_number(&d, "ooc_stream_commands") != streamed ||
+	if (stats_value(&d, "ooc_stream_commands") != streamed ||
 	    streamed < 1 + 2 * reps)
 		fprintf(stderr, "bench: the runner did not take every cold "
 				"command, or took a warm one\n");

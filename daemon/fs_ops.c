@@ -348,8 +348,8 @@ static uint64_t buffer_h2d(fuse_ino_t ino, struct bus_h2d *h)
  */
 static void buffer_unopen(struct fuse_session *se, fuse_ino_t ino, uint64_t fh)
 {
-	struct bus_h2d *h =
-	    fh_to_obj(fh); /* the open's, maybe on another thread */
+	/* made by the open, maybe on another thread */
+	struct bus_h2d *h = fh_to_obj(fh);
 	buffer_h2d(ino, h);
 	free(h);
 	pthread_mutex_lock(&tree_lock);

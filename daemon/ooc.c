@@ -1,4 +1,6 @@
 #include <stdatomic.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <vgpufs/catalog.h>
 
@@ -60,6 +62,22 @@ const struct ooc_runner *ooc_select(const struct job *job)
 	if (job->impl->tile_bytes)
 		return &ooc_stream_runner;
 	return NULL;
+}
+
+double ooc_cached_share(const void *p, uint64_t len)
+{
+	enum { SAMPLES = 256 };
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	unsigned resident = 0, seen = 0;
+	for (unsigned k = 0; k < SAMPLES && len; k++) {
+		uintptr_t a = ((uintptr_t)p + len / SAMPLES * k) / page * page;
+		unsigned char v = 0;
+		if (mincore((void *)a, 1, &v) == 0) {
+			resident += v & 1;
+			seen++;
+		}
+	}
+	return seen ? (double)resident / seen : 0;
 }
 
 void ooc_staging_init(uint64_t bytes)

@@ -70,6 +70,14 @@ void ooc_count_command(const struct ooc_runner *r);
 /* A runner moved bytes between the disk tier and staging. */
 void ooc_count_io(uint64_t read_bytes, uint64_t write_bytes);
 
+/*
+ * The share (0 to 1) of the LEN bytes of a file mapping at P that the page
+ * cache holds, from up to 256 pages spread over them: cheap enough under
+ * the scheduler's lock. mincore() answers for the file, whoever mapped it.
+ * Runners read data the cache holds from there, not from the disk.
+ */
+double ooc_cached_share(const void *p, uint64_t len);
+
 /* Disk-tier bytes below which a command runs mapped: not worth staging. */
 #define OOC_MIN_BYTES (4u << 20)
 

@@ -38,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <vgpufs/catalog.h>
@@ -314,29 +313,6 @@ static int gemm_start(struct job *job, unsigned workers)
 	return 0;
 }
 
-/*
- * Whether most of the LEN bytes mapped at P are in the page cache: a
- * matrix that fits the machine's memory (if not the RAM tier) is read
- * from there, which beats the disk. mincore() answers for a file mapping
- * whether the file's pages are cached, whoever mapped them.
- */
-static bool mostly_cached(const void *p, uint64_t len)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	uintptr_t start = (uintptr_t)p / (uintptr_t)page * (uintptr_t)page;
-	uint64_t bytes = (uintptr_t)p + len - start;
-	size_t pages = (size_t)ceil_div(bytes, (uint64_t)page), cached = 0;
-	unsigned char *vec = malloc(pages);
-	if (!vec || mincore((void *)start, bytes, vec) < 0) {
-		free(vec);
-		return false;
-	}
-	for (size_t i = 0; i < pages; i++)
-		cached += vec[i] & 1;
-	free(vec);
-	return cached * 2 > pages;
-}
-
 /* Allocates the slot's staging and its ring (its first unit). */
 static int slot_init(struct gemm_state *s, struct slot *sl,
 		     const struct job *job)
@@ -394,9 +370,14 @@ static int slot_init(struct gemm_state *s, struct slot *sl,
 	/* from the first element to one past the last */
 	const uint64_t span[2] = {(a_at(g, g->m - 1, g->k - 1) + 1) * es,
 				  (b_at(g, g->k - 1, g->n - 1) + 1) * es};
+	/*
+	 * A matrix mostly in the page cache (it fits the machine's memory, if
+	 * not the RAM tier) is read from there: buffered, no O_DIRECT.
+	 */
 	for (unsigned i = 0; i < NMAT; i++) {
 		if (!s->disk[i] || i == MC ||
-		    mostly_cached(job->launch.ptr[GEMM_A + i], span[i]))
+		    ooc_cached_share(job->launch.ptr[GEMM_A + i], span[i]) >
+			0.5)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd[i]);
 		/* Not every file system takes O_DIRECT: then buffered only. */

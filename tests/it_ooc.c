@@ -593,7 +593,6 @@ START_TEST(docs_example)
 }
 END_TEST
 
-#ifdef VGPUFS_FAULT_INJECTION
 /* A failed transfer fails the command with a message; nothing else. */
 START_TEST(io_errors_fail_the_command)
 {
@@ -613,7 +612,6 @@ START_TEST(io_errors_fail_the_command)
 	}
 }
 END_TEST
-#endif
 
 int main(void)
 {
@@ -633,9 +631,7 @@ int main(void)
 	    bus_paces_staging,
 	    cached_inputs_run_mapped,
 	    docs_example,
-#ifdef VGPUFS_FAULT_INJECTION
 	    io_errors_fail_the_command,
-#endif
 	};
 	return run_suite(suite_with_daemon("ooc", setup, teardown, 300, tests,
 					   sizeof(tests) / sizeof(tests[0])));

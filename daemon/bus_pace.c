@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "bus_pace.h"
-#include "job.h"
+#include "clock.h"
 #include "reply.h"
 
 struct held {

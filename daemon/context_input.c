@@ -17,6 +17,7 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/text_proto.h>
 
+#include "clock.h"
 #include "context.h"
 #include "context_input.h"
 #include "job.h"

@@ -20,11 +20,11 @@
 
 #include "bus.h"
 #include "bus_pace.h"
+#include "clock.h"
 #include "context.h"
 #include "fault_inject.h"
 #include "fh.h"
 #include "fs_internal.h"
-#include "job.h"
 #include "log.h"
 #include "quota.h"
 #include "stats.h"

@@ -8,19 +8,13 @@
 #include <vgpufs/validate.h>
 
 #include "bufmap.h"
+#include "clock.h"
 #include "context.h"
 #include "disk_tier.h"
 #include "job.h"
 #include "node.h"
 #include "ooc.h"
 #include "tier.h"
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static struct job *job_alloc(struct context *ctx)
 {

@@ -64,6 +64,4 @@ void job_release_buffers(struct job *job);
 /* Releases the buffers and frees the job. */
 void job_free(struct job *job);
 
-uint64_t now_ns(void);
-
 #endif

@@ -43,6 +43,7 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
 
+#include "clock.h"
 #include "fault_inject.h"
 #include "gemm_block.h"
 #include "bus.h"

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "clock.h"
 #include "fault_inject.h"
 #include "job.h"
 #include "log.h"

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "cond_deadline.h"
 #include "context.h"
-#include "job.h"
 #include "parked.h"
 #include "stats.h"
 #include "trace.h"

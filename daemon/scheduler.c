@@ -8,6 +8,7 @@
 
 #include <vgpufs/catalog.h>
 
+#include "clock.h"
 #include "cond_deadline.h"
 #include "context.h"
 #include "events.h"

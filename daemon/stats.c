@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "context.h"
 #include "job.h"
 #include "node.h"

@@ -7,7 +7,7 @@
 
 #include "bufmap.h"
 #include "bus.h"
-#include "job.h"
+#include "clock.h"
 #include "node.h"
 #include "quota.h"
 #include "ram_tier.h"

@@ -23,6 +23,7 @@
 #include <vgpufs/command.h>
 #include <vgpufs/errnames.h>
 
+#include "clock.h"
 #include "context.h"
 #include "job.h"
 #include "parked.h"

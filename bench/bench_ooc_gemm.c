@@ -1,5 +1,5 @@
 /*
- * The out-of-core gemm (daemon/ooc_gemm.c) against the same gemm in RAM:
+ * The out-of-core gemm (daemon/ooc/ooc_gemm.c) against the same gemm in RAM:
  * an f32 n x n x n gemm once on disk-tier buffers of a device whose RAM
  * tier holds a quarter of them or less (--vram, --staging), then on
  * RAM-tier buffers of a device big enough for them (--ram-vram). Prints

@@ -8,7 +8,7 @@
 
 #include "options.h"
 
-#include "tier.h"
+#include "mem/tier.h"
 
 struct device {
 	const struct options *opts;

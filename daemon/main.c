@@ -14,25 +14,26 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "bus.h"
-#include "bus_pace.h"
-#include "context.h"
-#include "kernel_impl.h"
+#include <vgpufs/kernel_impl.h>
+
 #include "device.h"
-#include "fs_internal.h"
-#include "disk_tier.h"
-#include "log.h"
-#include "ooc.h"
-#include "mountpoint.h"
-#include "node.h"
+#include "fs/fs_internal.h"
+#include "fs/mountpoint.h"
+#include "fs/node.h"
+#include "fs/reply.h"
+#include "mem/bus.h"
+#include "mem/bus_pace.h"
+#include "mem/disk_tier.h"
+#include "observe/log.h"
+#include "observe/service_notify.h"
+#include "observe/stats.h"
+#include "observe/trace.h"
+#include "ooc/ooc.h"
 #include "options.h"
-#include "reply.h"
-#include "scheduler.h"
-#include "parked.h"
-#include "service_notify.h"
-#include "stats.h"
-#include "topology.h"
-#include "trace.h"
+#include "sched/context.h"
+#include "sched/parked.h"
+#include "sched/scheduler.h"
+#include "sched/topology.h"
 
 #define URING_PARAM "/sys/module/fuse/parameters/enable_uring"
 

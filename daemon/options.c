@@ -7,8 +7,8 @@
 
 #include <vgpufs/text_proto.h>
 
-#include "bus.h"
-#include "log.h"
+#include "mem/bus.h"
+#include "observe/log.h"
 #include "options.h"
 #include "version.h"
 

@@ -17,9 +17,9 @@
 
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
+#include <vgpufs/gemm_block.h>
 
 #include "convert.h"
-#include "gemm_block.h"
 #include "tiling.h"
 
 /* Steps along k and m of the f32 fallback for bf16: panels up to 2.5 MiB */

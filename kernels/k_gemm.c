@@ -25,8 +25,8 @@
 
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
+#include <vgpufs/gemm_block.h>
 
-#include "gemm_block.h"
 #include "kernel_list.h"
 #include "tiling.h"
 

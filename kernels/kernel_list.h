@@ -2,7 +2,7 @@
 #ifndef VGPUFS_KERNELS_KERNEL_LIST_H
 #define VGPUFS_KERNELS_KERNEL_LIST_H
 
-#include "kernel_impl.h"
+#include <vgpufs/kernel_impl.h>
 
 extern const struct vgpu_kernel_impl vgpu_k_nop;
 extern const struct vgpu_kernel_impl vgpu_k_fill;

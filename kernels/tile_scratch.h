@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "kernel_impl.h"
+#include <vgpufs/kernel_impl.h>
 
 struct vgpu_slots {
 	unsigned count; /* slots in the launch's scratch */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <vgpufs/dtype.h>
+#include <vgpufs/kernel_impl.h>
 
 /*
  * Elementwise kernels: big enough to amortise scheduling, small enough to
@@ -23,8 +24,6 @@
  * of the range: workers stay off each other's cache lines and pages.
  */
 #define VGPU_TILE_GRAIN 4096u
-/* Beyond this, tiles grow instead of multiplying. */
-#define VGPU_TILES_MAX (1u << 20)
 /*
  * The same for kernels that keep a partial result a tile in the scratch
  * area (8 bytes each), which is zeroed for every launch.

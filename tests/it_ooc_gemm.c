@@ -1,5 +1,5 @@
 /*
- * gemm on disk-tier matrices, run out of core (daemon/ooc_gemm.c): blocks
+ * gemm on disk-tier matrices, run out of core (daemon/ooc/ooc_gemm.c): blocks
  * of C staged through a small --staging with io_uring. Results are checked
  * against a triple loop in double, for f32 and f64, alpha and beta, every
  * mix of tiers, transposed operands, odd shapes and unaligned offsets;

@@ -15,10 +15,9 @@
 
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
+#include <vgpufs/kernel_impl.h>
 #include <vgpufs/text_proto.h>
 #include <vgpufs/validate.h>
-
-#include "kernel_impl.h"
 
 /* Elements around each operand that no kernel may touch. */
 #define GUARD 9

@@ -1,0 +1,610 @@
+#include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vgpufs/binary_proto.h>
+#include <vgpufs/catalog.h>
+#include <vgpufs/text_proto.h>
+
+#include "fs/reply.h"
+#include "mem/mem_trim.h"
+#include "observe/log.h"
+#include "observe/stats.h"
+#include "observe/trace.h"
+#include "sched/context.h"
+#include "sched/context_input.h"
+#include "sched/job.h"
+#include "sched/parked.h"
+#include "sched/scheduler.h"
+
+struct early_line {
+	struct early_line *next;
+	uint64_t seq;
+	size_t len;
+	char text[];
+};
+
+#define MAX_UNREAD (1u << 20) /* bytes of completion lines nobody read */
+static unsigned max_inflight = 4096;
+
+void context_set_limits(unsigned inflight)
+{
+	max_inflight = inflight;
+}
+
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+/* contexts alive, and their watermark (all_lock) */
+static uint64_t all_count;
+static struct mem_watermark all_mark;
+
+static struct context *all_head;
+static uint64_t next_id = 1;
+
+static void read_comm(pid_t pid, char comm[16])
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	FILE *f = fopen(path, "re");
+	comm[0] = '\0';
+	if (f) {
+		if (fgets(comm, 16, f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+struct context *context_open(fuse_req_t req)
+{
+	struct context *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	ctx->pid = fc->pid;
+	ctx->uid = fc->uid;
+	read_comm(fc->pid, ctx->comm);
+	ctx->refs = 1;
+	ctx->running_kernel = -1;
+	parked_init(&ctx->readers);
+	parked_init(&ctx->writers);
+	ctx->next_post = 1;
+	if (sched_context_opened(ctx) < 0) {
+		free(ctx);
+		return NULL;
+	}
+	pthread_mutex_init(&ctx->submit_lock, NULL);
+	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_lock(&all_lock);
+	ctx->id = next_id++;
+	ctx->all_next = all_head;
+	if (all_head)
+		all_head->all_prev = &ctx->all_next;
+	all_head = ctx;
+	ctx->all_prev = &all_head;
+	mem_trim_count(&all_mark, ++all_count);
+	pthread_mutex_unlock(&all_lock);
+	stats_context_opened();
+	trace_opened(ctx);
+	return ctx;
+}
+
+void context_get(struct context *ctx)
+{
+	atomic_fetch_add_explicit((_Atomic unsigned *)&ctx->refs, 1,
+				  memory_order_relaxed);
+}
+
+void context_put(struct context *ctx)
+{
+	if (atomic_fetch_sub_explicit((_Atomic unsigned *)&ctx->refs, 1,
+				      memory_order_acq_rel) != 1)
+		return;
+	sched_context_gone(ctx);
+	pthread_mutex_lock(&all_lock);
+	*ctx->all_prev = ctx->all_next;
+	if (ctx->all_next)
+		ctx->all_next->all_prev = ctx->all_prev;
+	pthread_mutex_unlock(&all_lock);
+	if (ctx->poll)
+		fuse_pollhandle_destroy(ctx->poll);
+	while (ctx->early) {
+		struct early_line *e = ctx->early;
+		ctx->early = e->next;
+		free(e);
+	}
+	pthread_mutex_destroy(&ctx->submit_lock);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx->done);
+	free(ctx);
+	stats_context_closed();
+	pthread_mutex_lock(&all_lock);
+	mem_trim_count(&all_mark, --all_count);
+	pthread_mutex_unlock(&all_lock);
+}
+
+static void take_ctx_readers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out);
+static void take_ctx_writers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out);
+
+/*
+ * Whether thread TID is exiting because of a signal (SIGKILL, a crash): its
+ * files are closed then by the kernel, not by the program. /proc's stat
+ * shows it while the thread exits: PF_EXITING in its flags, and the signal
+ * in the low bits of its exit code (a normal exit has them clear).
+ */
+static bool thread_killed(pid_t tid)
+{
+	char path[64], line[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t len = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[len] = '\0';
+	char *p = strrchr(line, ')'); /* comm may hold anything */
+	if (!p)
+		return false;
+	/* fields 3 (state) onwards: flags is the 9th, exit_code the 52nd */
+	unsigned long long flags = 0, exit_code = 0;
+	char *save = NULL;
+	int field = 3;
+	for (char *tok = strtok_r(p + 1, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), field++) {
+		if (field == 9)
+			flags = strtoull(tok, NULL, 10);
+		else if (field == 52)
+			exit_code = strtoull(tok, NULL, 10);
+	}
+	if (field <= 52)
+		return false; /* a kernel without exit_code in stat */
+	const unsigned long long pf_exiting = 0x4;
+	return (flags & pf_exiting) && (exit_code & 0x7f);
+}
+
+void context_flush(struct context *ctx, pid_t tid)
+{
+	atomic_store_explicit((_Atomic bool *)&ctx->closer_killed,
+			      thread_killed(tid), memory_order_relaxed);
+}
+
+void context_close(struct context *ctx)
+{
+	/*
+	 * Requests still parked here belong to a caller the kernel gave up on
+	 * (killed while blocked); they get an answer nobody reads, and go.
+	 */
+	struct parked_queue gone;
+	parked_init(&gone);
+	take_ctx_writers(ctx, NULL, &gone);
+	take_ctx_readers(ctx, NULL, &gone);
+	parked_answer(&gone, EBADF);
+	trace_closed(ctx);
+	pthread_mutex_lock(&ctx->lock);
+	ctx->closed = true;
+	free(ctx->done);
+	ctx->done = NULL;
+	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
+	pthread_mutex_unlock(&ctx->lock);
+	sched_context_closed(
+	    ctx, atomic_load_explicit((_Atomic bool *)&ctx->closer_killed,
+				      memory_order_relaxed));
+	context_put(ctx);
+}
+
+bool context_has_room(struct context *ctx)
+{
+	if (atomic_load_explicit((_Atomic unsigned *)&ctx->inflight,
+				 memory_order_relaxed) >= max_inflight)
+		return false;
+	pthread_mutex_lock(&ctx->lock);
+	bool room = ctx->closed || ctx->done_len - ctx->done_off < MAX_UNREAD;
+	pthread_mutex_unlock(&ctx->lock);
+	return room;
+}
+
+static void cred_of(fuse_req_t req, struct cred *cred)
+{
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	/* Field by field: the group list is loaded only if a check needs it. */
+	cred->uid = fc->uid;
+	cred->gid = fc->gid;
+	cred->pid = fc->pid;
+	cred->ngroups = -1;
+}
+
+/*
+ * Takes waiting writes while there is room (submit_lock held); their
+ * answers are added to *OUT.
+ */
+static void resume_writers_locked(struct context *ctx, struct reply_list *out)
+{
+	while (ctx->writers.head) {
+		struct parked *w = ctx->writers.head;
+		struct cred cred;
+		cred_of(w->r.req, &cred);
+		ssize_t taken =
+		    context_take_input(ctx, &cred, w->data, w->size);
+		if (taken == 0)
+			return;
+		parked_pop(&ctx->writers);
+		if (taken < 0) /* a broken binary stream */
+			w->r.err = (int)-taken;
+		else /* maybe short: the caller writes the rest */
+			w->r.count = (size_t)taken;
+		reply_push(out, &w->r);
+	}
+}
+
+/* Room may have come free: commands finished, or completions were read. */
+static void resume_writers(struct context *ctx)
+{
+	/* Pairs with the fence in context_write (see there). */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(
+		(_Atomic(struct parked *) *)&ctx->writers.head,
+		memory_order_relaxed))
+		return;
+	REPLY_LIST(out);
+	reply_hold_begin();
+	pthread_mutex_lock(&ctx->submit_lock);
+	resume_writers_locked(ctx, &out);
+	pthread_mutex_unlock(&ctx->submit_lock);
+	reply_hold_end();
+	reply_send(&out);
+}
+
+void context_write(struct context *ctx, fuse_req_t req, const char *data,
+		   size_t size, bool nonblock)
+{
+	if (sched_stopping()) {
+		fuse_reply_err(req, ESHUTDOWN);
+		return;
+	}
+	struct cred cred;
+	cred_of(req, &cred);
+	REPLY_LIST(out);
+	int err = 0;
+	bool parked = false;
+	reply_hold_begin();
+	pthread_mutex_lock(&ctx->submit_lock);
+	/* Behind waiting writes nothing may overtake them. */
+	ssize_t taken =
+	    ctx->writers.head ? 0 : context_take_input(ctx, &cred, data, size);
+	if (taken < 0) {
+		err = (int)-taken;
+	} else if (taken || size == 0) {
+		/* answered below */
+	} else if (nonblock) {
+		err = EAGAIN;
+	} else {
+		if (!parked_push(&ctx->writers, req, size, data)) {
+			err = ENOMEM;
+		} else {
+			/*
+			 * Room may have come free since the check above, and
+			 * the resume_writers() that followed seen no writer
+			 * yet: nothing would wake this one. Look again.
+			 */
+			atomic_thread_fence(memory_order_seq_cst);
+			resume_writers_locked(ctx, &out);
+			parked = true;
+		}
+	}
+	pthread_mutex_unlock(&ctx->submit_lock);
+	reply_hold_end();
+	if (parked)
+		reply_send(&out);
+	else if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_write(req, (size_t)taken);
+}
+
+/*
+ * How many bytes of completions a read of SIZE gets: whole lines (or part
+ * of one line longer than SIZE), whole binary records; ctx->lock held,
+ * data available. They start at ctx->done + ctx->done_off.
+ */
+static size_t lines_for(struct context *ctx, size_t size)
+{
+	const char *p = ctx->done + ctx->done_off;
+	size_t avail = ctx->done_len - ctx->done_off, n = 0;
+	if (ctx->binary) { /* whole records; reads are at least one */
+		n = size - size % sizeof(struct vgpu_bin_completion);
+		avail = n < avail ? n : avail;
+	}
+	while (n < avail && !ctx->binary) {
+		const char *nl = memchr(p + n, '\n', avail - n);
+		size_t end = (size_t)(nl - p) + 1;
+		if (end > size)
+			break;
+		n = end;
+	}
+	if (n == 0 || ctx->binary)
+		n = size < avail ? size : avail;
+	return n;
+}
+
+/* The N bytes lines_for() chose are read (ctx->lock held). */
+static void consume(struct context *ctx, size_t n)
+{
+	ctx->done_off += n;
+	if (ctx->done_off == ctx->done_len)
+		ctx->done_off = ctx->done_len = 0;
+}
+
+/* Whether commands of CTX are still to complete (ctx->lock held). */
+static bool completions_owed(struct context *ctx)
+{
+	return ctx->next_post <=
+	       atomic_load_explicit((_Atomic uint64_t *)&ctx->next_seq,
+				    memory_order_acquire);
+}
+
+void context_read(struct context *ctx, fuse_req_t req, size_t size,
+		  bool nonblock)
+{
+	if (size == 0) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (ctx->binary && size < sizeof(struct vgpu_bin_completion)) {
+		fuse_reply_err(req, EINVAL); /* records are not split */
+		return;
+	}
+	pthread_mutex_lock(&ctx->lock);
+	bool taken = ctx->done_len > ctx->done_off;
+	if (taken) {
+		/* Under the lock, no copy: REQ is this thread's own request,
+		 * whose answer takes no ring lock (see reply.h). */
+		size_t n = lines_for(ctx, size);
+		fuse_reply_buf(req, ctx->done + ctx->done_off, n);
+		consume(ctx, n);
+	} else if (nonblock) {
+		fuse_reply_err(req, EAGAIN);
+	} else if (sched_stopping() && !completions_owed(ctx)) {
+		fuse_reply_err(req, ESHUTDOWN);
+	} else {
+		if (!parked_push(&ctx->readers, req, size, NULL))
+			fuse_reply_err(req, ENOMEM);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	if (taken)
+		resume_writers(ctx); /* completions read: room for writes */
+}
+
+void context_poll(struct context *ctx, fuse_req_t req,
+		  struct fuse_pollhandle *ph)
+{
+	pthread_mutex_lock(&ctx->lock);
+	unsigned revents = POLLOUT | POLLWRNORM;
+	if (ctx->done_len > ctx->done_off)
+		revents |= POLLIN | POLLRDNORM;
+	if (ph) {
+		if (ctx->poll)
+			fuse_pollhandle_destroy(ctx->poll);
+		ctx->poll = ph;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	fuse_reply_poll(req, revents);
+}
+
+static int append_line(struct context *ctx, const char *line, size_t len)
+{
+	if (ctx->done_len + len > ctx->done_cap) {
+		size_t cap = ctx->done_cap ? ctx->done_cap * 2 : 4096;
+		while (cap < ctx->done_len + len)
+			cap *= 2;
+		char *p = realloc(ctx->done, cap);
+		if (!p)
+			return -ENOMEM;
+		ctx->done = p;
+		ctx->done_cap = cap;
+	}
+	memcpy(ctx->done + ctx->done_len, line, len);
+	ctx->done_len += len;
+	return 0;
+}
+
+static void post(struct context *ctx, uint64_t seq, const char *line,
+		 size_t len)
+{
+	if (!ctx->closed && append_line(ctx, line, len) < 0)
+		log_err("context %llu: completion %llu lost: out of memory",
+			(unsigned long long)ctx->id, (unsigned long long)seq);
+	if (seq >= ctx->next_post)
+		ctx->next_post = seq + 1;
+}
+
+/*
+ * Appends the line of completion SEQ, or keeps it aside until the earlier
+ * ones are in (ctx->lock held). Jobs of one context finish in order, but
+ * their completions are posted from different threads.
+ */
+static void post_in_order(struct context *ctx, uint64_t seq, const char *line,
+			  size_t len)
+{
+	if (seq > ctx->next_post) {
+		struct early_line *e = malloc(sizeof(*e) + len);
+		if (e) {
+			e->seq = seq;
+			e->len = len;
+			memcpy(e->text, line, len);
+			struct early_line **pp = &ctx->early;
+			while (*pp && (*pp)->seq < seq)
+				pp = &(*pp)->next;
+			e->next = *pp;
+			*pp = e;
+			return;
+		}
+		log_err("context %llu: out of memory ordering completions",
+			(unsigned long long)ctx->id);
+	}
+	post(ctx, seq, line, len);
+	while (ctx->early && ctx->early->seq == ctx->next_post) {
+		struct early_line *e = ctx->early;
+		ctx->early = e->next;
+		post(ctx, e->seq, e->text, e->len);
+		free(e);
+	}
+}
+
+void context_post(struct context *ctx, const struct completion *c)
+{
+	union {
+		char line[VGPU_MSG_MAX + 128];
+		struct vgpu_bin_completion rec;
+	} u;
+	size_t len = sizeof(u.rec);
+	int err = c->err;
+	uint64_t seq = c->seq;
+	if (ctx->binary)
+		vgpu_bin_complete(
+		    &u.rec, c->tag, seq, err,
+		    c->kernel ? c->kernel->id : VGPU_BIN_NO_KERNEL,
+		    c->t_start_ns, c->t_end_ns, err ? c->msg : NULL);
+	else if (err)
+		len = vgpu_format_err(u.line, sizeof(u.line), seq, err, c->msg);
+	else
+		len =
+		    vgpu_format_ok(u.line, sizeof(u.line), seq, c->kernel->name,
+				   (c->t_end_ns - c->t_start_ns) / 1000);
+	const char *line = u.line;
+	trace_completed(ctx, c);
+	atomic_fetch_add_explicit(
+	    (_Atomic uint64_t *)(err ? &ctx->failed : &ctx->completed), 1,
+	    memory_order_relaxed);
+	REPLY_LIST(out);
+	struct fuse_pollhandle *ph = NULL;
+	pthread_mutex_lock(&ctx->lock);
+	post_in_order(ctx, seq, line, len);
+	/* Copies for the answers, which go out after the lock (reply.h). */
+	while (ctx->readers.head && ctx->done_len > ctx->done_off) {
+		struct parked *pr = parked_pop(&ctx->readers);
+		size_t n = lines_for(ctx, pr->size);
+		pr->r.data = malloc(n);
+		if (pr->r.data) {
+			memcpy(pr->r.data, ctx->done + ctx->done_off, n);
+			pr->r.len = n;
+			consume(ctx, n);
+		} else {
+			pr->r.err =
+			    ENOMEM; /* the lines stay for the next read */
+		}
+		reply_push(&out, &pr->r);
+	}
+	if (ctx->poll && ctx->done_len > ctx->done_off) {
+		ph = ctx->poll;
+		ctx->poll = NULL;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	reply_send(&out);
+	if (ph) {
+		fuse_lowlevel_notify_poll(ph);
+		fuse_pollhandle_destroy(ph);
+	}
+}
+
+void context_complete(struct context *ctx, const struct job *job)
+{
+	struct completion c = {.seq = job->seq,
+			       .tag = job->tag,
+			       .err = job->err,
+			       .kernel = job->cmd.spec,
+			       .msg = job->msg,
+			       .t_start_ns = job->t_start_ns,
+			       .t_end_ns = job->t_end_ns};
+	context_post(ctx, &c);
+	atomic_fetch_sub_explicit((_Atomic unsigned *)&ctx->inflight, 1,
+				  memory_order_relaxed);
+	resume_writers(ctx);
+}
+
+void context_for_each(void (*fn)(const struct context *, void *), void *arg)
+{
+	pthread_mutex_lock(&all_lock);
+	for (struct context *c = all_head; c; c = c->all_next)
+		fn(c, arg);
+	pthread_mutex_unlock(&all_lock);
+}
+
+/* Moves parked readers of C for which KEEP returns false to OUT. */
+static void take_ctx_readers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out)
+{
+	pthread_mutex_lock(&c->lock);
+	parked_take(&c->readers, keep, out);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * Answers parked readers (or writers, with TAKE) for which KEEP returns
+ * false with ERR, once no lock is held (see parked_answer()).
+ */
+static void drop_all(void (*take)(struct context *,
+				  bool (*)(const struct parked *),
+				  struct parked_queue *),
+		     bool (*keep)(const struct parked *), int err)
+{
+	struct parked_queue out;
+	parked_init(&out);
+	pthread_mutex_lock(&all_lock);
+	for (struct context *c = all_head; c; c = c->all_next)
+		take(c, keep, &out);
+	pthread_mutex_unlock(&all_lock);
+	parked_answer(&out, err);
+}
+
+static bool all_read(void)
+{
+	bool done = true;
+	pthread_mutex_lock(&all_lock);
+	for (struct context *c = all_head; c && done; c = c->all_next) {
+		pthread_mutex_lock(&c->lock);
+		done = c->closed || c->done_len == c->done_off;
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&all_lock);
+	return done;
+}
+
+void context_wait_read(unsigned timeout_ms)
+{
+	for (unsigned waited = 0; waited < timeout_ms && !all_read();
+	     waited += 10)
+		usleep(10 * 1000);
+}
+
+/*
+ * Moves waiting writes of C for which KEEP returns false to OUT. A pass of
+ * its own: submit_lock comes before a context's lock elsewhere.
+ */
+static void take_ctx_writers(struct context *c,
+			     bool (*keep)(const struct parked *),
+			     struct parked_queue *out)
+{
+	pthread_mutex_lock(&c->submit_lock);
+	parked_take(&c->writers, keep, out);
+	pthread_mutex_unlock(&c->submit_lock);
+}
+
+void context_abort_readers(void)
+{
+	drop_all(take_ctx_readers, NULL, ESHUTDOWN);
+	drop_all(take_ctx_writers, NULL, ESHUTDOWN);
+}
+
+void context_interrupt_signalled(void)
+{
+	drop_all(take_ctx_readers, parked_undisturbed, EINTR);
+	drop_all(take_ctx_writers, parked_undisturbed, EINTR);
+}

@@ -1,0 +1,234 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <vgpufs/validate.h>
+
+#include "clock.h"
+#include "fs/node.h"
+#include "mem/bufmap.h"
+#include "mem/disk_tier.h"
+#include "mem/tier.h"
+#include "ooc/ooc.h"
+#include "sched/context.h"
+#include "sched/job.h"
+
+static struct job *job_alloc(struct context *ctx)
+{
+	struct job *job = calloc(1, sizeof(*job));
+	if (!job)
+		return NULL;
+	job->ctx = ctx;
+	return job;
+}
+
+static int fail(struct job *job, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct job *job, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(job->msg, sizeof(job->msg), fmt, ap);
+	va_end(ap);
+	job->err = err;
+	return err;
+}
+
+static const char *access_word(int want)
+{
+	return want == (PERM_R | PERM_W) ? "read and write"
+	       : want == PERM_W		 ? "write"
+					 : "read";
+}
+
+/* Binds argument I to its buffer; tree_lock held. */
+static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
+		       struct vgpu_bufinfo *info)
+{
+	const struct vgpu_kernel_spec *k = job->cmd.spec;
+	const struct vgpu_arg_spec *a = &k->args[i];
+	struct vgpu_bufref *ref = &job->cmd.buf[i];
+	int err = 0;
+	struct node *n;
+	if (ref->name) {
+		n = node_resolve(ref->name, ref->name_len, cred, &err);
+		if (!n)
+			return fail(
+			    job, err, "%s: %s='%.*s': %s", k->name, a->name,
+			    (int)ref->name_len, ref->name,
+			    err == -ENOENT ? "no such buffer in mem/"
+			    : err == -EACCES
+				? "a directory on the path is not searchable"
+			    : err == -EISDIR ? "is a directory"
+					     : strerror(-err));
+	} else {
+		n = node_by_ino(ref->handle);
+		if (!n || n->kind != NK_BUF || n->unlinked)
+			return fail(
+			    job, -ENOENT, "%s: %s: no buffer with handle %llu",
+			    k->name, a->name, (unsigned long long)ref->handle);
+	}
+	if (n->moving)
+		return fail(job, -EBUSY,
+			    "%s: %s: the buffer is moving between tiers; "
+			    "try again when its user.vgpu.tier has changed",
+			    k->name, a->name);
+	int want = (a->access & VGPU_ACC_R ? PERM_R : 0) |
+		   (a->access & VGPU_ACC_W ? PERM_W : 0);
+	if (!cred_allows(cred, n->uid, n->gid, n->mode, want))
+		return fail(
+		    job, -EACCES,
+		    "%s: %s: permission denied: you may not %s this buffer",
+		    k->name, a->name, access_word(want));
+	struct stat st;
+	if (fstat(n->fd, &st) < 0)
+		return fail(job, -errno, "%s: %s: %s", k->name, a->name,
+			    strerror(errno));
+	info->id = n->ino;
+	info->size = (uint64_t)st.st_size;
+	/*
+	 * Every page must exist now, inputs' too: a kernel touching a hole
+	 * (left by a sparse write) when the tier is full would fault (SIGBUS)
+	 * inside the daemon; reading a hole of a shared mapping allocates.
+	 * The tier reserves them (and counts them: the disk tier).
+	 */
+	int rc = n->tier->ops->populate(n->tier, n, &st);
+	if (rc == -EDQUOT)
+		return fail(job, rc,
+			    "%s: %s: the owner's quota (--user-quota) is full "
+			    "(the buffer has unallocated pages: it was written "
+			    "sparsely or grown by writing past its end)",
+			    k->name, a->name);
+	if (rc < 0)
+		return fail(job, rc,
+			    "%s: %s: the %s tier is full (the buffer has "
+			    "unallocated pages: it was written sparsely or "
+			    "grown by writing past its end)",
+			    k->name, a->name,
+			    n->tier->id == TIER_RAM ? "RAM" : "disk");
+	job->bufs[i] = n;
+	job->nbufs++;
+	n->last_used_ns = now_ns();
+	n->busy++;
+	return 0;
+}
+
+/* Maps every bound buffer; tree_lock held, after validation. */
+static int map_buffers(struct job *job, const struct vgpu_bufinfo info[])
+{
+	const struct vgpu_kernel_spec *k = job->cmd.spec;
+	for (unsigned i = 0; i < k->nargs; i++) {
+		struct node *n = job->bufs[i];
+		if (!n)
+			continue;
+		int err = 0;
+		job->maps[i] = bufmap_get(n, info[i].size, &err);
+		if (!job->maps[i])
+			return fail(job, err,
+				    "%s: %s: cannot map the buffer: %s",
+				    k->name, k->args[i].name, strerror(-err));
+		job->launch.ptr[i] =
+		    (char *)job->maps[i]->addr + job->cmd.buf[i].offset;
+	}
+	return 0;
+}
+
+struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
+		    struct cred *cred)
+{
+	struct job *job = job_alloc(ctx);
+	if (!job)
+		return NULL;
+	job->cmd = *cmd;
+	job->launch.cmd = &job->cmd;
+	const struct vgpu_kernel_spec *k = cmd->spec;
+	job->impl = vgpu_kernel_impl(k->id);
+	if (k->control)
+		return job; /* the scheduler runs it; it names no buffer */
+	if (!job->impl) {
+		fail(job, -ENOSYS, "%s: no implementation in this daemon",
+		     k->name);
+		return job;
+	}
+	struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {0};
+	bool has_bufs = false;
+	for (unsigned i = 0; i < k->nargs; i++)
+		has_bufs |= k->args[i].type == VGPU_ARG_BUF;
+	/* The tree's lock only for commands that name buffers. */
+	if (has_bufs)
+		pthread_mutex_lock(&tree_lock);
+	int rc = 0;
+	for (unsigned i = 0; i < k->nargs && rc == 0; i++)
+		if (k->args[i].type == VGPU_ARG_BUF)
+			rc = bind_buffer(job, i, cred, &info[i]);
+	if (rc == 0) {
+		rc = vgpu_cmd_validate_bytes(&job->cmd, info, job->msg,
+					     sizeof(job->msg), &job->bytes);
+		if (rc < 0)
+			job->err = rc;
+	}
+	if (rc == 0) {
+		job->flops = vgpu_cmd_flops(&job->cmd);
+		if (map_buffers(job, info) == 0)
+			job->ooc = ooc_select(job);
+	}
+	if (has_bufs)
+		pthread_mutex_unlock(&tree_lock);
+	/* Names pointed into the write's data, which is gone after this. */
+	for (unsigned i = 0; i < k->nargs; i++)
+		job->cmd.buf[i].name = NULL;
+	return job;
+}
+
+void job_sync_outputs(struct job *job)
+{
+	const struct vgpu_kernel_spec *k = job->cmd.spec;
+	/* A buffer's tier cannot change while the job holds it (busy). */
+	for (unsigned i = 0; job->nbufs && i < k->nargs; i++) {
+		struct node *n = job->bufs[i];
+		if (!n || n->tier->id != TIER_DISK ||
+		    !(k->args[i].access & VGPU_ACC_W))
+			continue;
+		int rc = disk_sync(n);
+		if (rc < 0 && !job->err)
+			fail(job, rc,
+			     "%s: %s: cannot write to the disk tier: %s",
+			     k->name, k->args[i].name, strerror(-rc));
+	}
+}
+
+void job_release_buffers(struct job *job)
+{
+	if (job->ooc) {
+		/* its I/O on the buffers' files must be over first */
+		job->ooc->release(job);
+		job->ooc = NULL;
+	}
+	if (!job->nbufs)
+		return; /* most cheap commands: no need for the tree's lock */
+	pthread_mutex_lock(&tree_lock);
+	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++) {
+		bufmap_put(job->maps[i]);
+		job->maps[i] = NULL;
+		if (job->bufs[i]) {
+			job->bufs[i]->busy--;
+			node_release_if_unused(job->bufs[i]);
+			job->bufs[i] = NULL;
+		}
+	}
+	job->nbufs = 0;
+	pthread_mutex_unlock(&tree_lock);
+}
+
+void job_free(struct job *job)
+{
+	if (!job)
+		return;
+	job_release_buffers(job);
+	free(job->launch.scratch);
+	free(job);
+}

@@ -1,0 +1,67 @@
+/*
+ * A command on its way through the device: parsed, bound to buffers (with
+ * references that keep them alive), validated, then run by the scheduler.
+ */
+#ifndef VGPUFSD_JOB_H
+#define VGPUFSD_JOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vgpufs/command.h>
+#include <vgpufs/kernel_impl.h>
+
+#include "fs/cred.h"
+
+struct context;
+struct node;
+struct bufmap;
+struct event;
+struct ooc_runner;
+
+struct job {
+	struct job *next;
+	struct context *ctx;
+	uint64_t seq, tag; /* tag: the binary packet's */
+	struct vgpu_cmd cmd;
+	const struct vgpu_kernel_impl *impl;
+	struct node *bufs[VGPU_MAX_ARGS];
+	unsigned nbufs; /* how many of bufs[] are set */
+	struct bufmap *maps[VGPU_MAX_ARGS];
+	struct vgpu_launch launch;
+	/* Set: streamed through staging by this runner (ooc.h). */
+	const struct ooc_runner *ooc;
+	void *ooc_state;
+	uint64_t flops, bytes; /* its work, for stats (valid commands) */
+	int err; /* set: the command fails with this, MSG says why */
+	char msg[VGPU_MSG_MAX];
+	/* scheduler state, under its lock */
+	uint32_t ntiles, next_tile, done_tiles;
+	uint32_t kernel_tiles; /* plan()'s: ntiles unless a runner cut units */
+	bool cut; /* cancelled while running: its tiles end at next_tile */
+	struct event *event;  /* signal and wait: their event */
+	uint64_t deadline_ns; /* a parked wait's timeout, 0: none */
+	uint64_t t_start_ns, t_end_ns;
+};
+
+/*
+ * A job for a parsed command: resolves its buffers for CRED (existence,
+ * search permission on the path, read/write permission as the kernel
+ * uses each buffer), validates extents, and maps the buffers. On any
+ * failure the job is still returned with err and msg set (and whatever
+ * buffers it bound, which job_free releases). NULL when memory runs out.
+ */
+struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
+		    struct cred *cred);
+
+/*
+ * Makes what the job wrote to disk-tier buffers durable, before its
+ * completion is posted; a failure fails the command.
+ */
+void job_sync_outputs(struct job *job);
+/* Drops the job's buffer references (idempotent). */
+void job_release_buffers(struct job *job);
+/* Releases the buffers and frees the job. */
+void job_free(struct job *job);
+
+#endif

@@ -1,0 +1,647 @@
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vgpufs/catalog.h>
+
+#include "clock.h"
+#include "cond_deadline.h"
+#include "fs/reply.h"
+#include "observe/log.h"
+#include "observe/stats.h"
+#include "observe/trace.h"
+#include "ooc/ooc.h"
+#include "sched/context.h"
+#include "sched/events.h"
+#include "sched/fault_guard.h"
+#include "sched/job.h"
+#include "sched/scheduler.h"
+#include "sched/topology.h"
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	struct context *ring; /* contexts whose active job has tiles left */
+	pthread_cond_t idle; /* signalled when the last running job completes */
+	pthread_cond_t
+	    timer; /* wakes the timer: a wait with a timeout parked */
+	pthread_t *threads, timer_thread;
+	bool timer_started;
+	unsigned nworkers;
+	unsigned running; /* jobs activated and not yet completed */
+	atomic_bool stopping;
+	bool exit; /* workers leave (after the FUSE session is gone) */
+	/* Heartbeat (sched_alive): asked, and answered by a worker's loop. */
+	uint64_t beat_asked, beat_answered;
+	pthread_cond_t beat;
+	uint64_t floor; /* least vtime among runnable contexts, last seen */
+} S = {.lock = PTHREAD_MUTEX_INITIALIZER,
+       .work = PTHREAD_COND_INITIALIZER,
+       .idle = PTHREAD_COND_INITIALIZER,
+       .beat = PTHREAD_COND_INITIALIZER};
+
+/*
+ * The runnable context that has used the least worker time: it gets the
+ * next free worker (fair share). A context that just became runnable
+ * starts from the least time of the others, so that idling earns no credit.
+ */
+static struct context *ring_pick(void)
+{
+	struct context *best = S.ring;
+	for (struct context *c = S.ring->rr_next; c != S.ring; c = c->rr_next)
+		if (c->vtime < best->vtime)
+			best = c;
+	S.floor = best->vtime;
+	return best;
+}
+
+static void ring_add(struct context *c)
+{
+	uint64_t floor = S.ring ? ring_pick()->vtime : S.floor;
+	if (c->vtime < floor)
+		c->vtime = floor;
+	if (!S.ring) {
+		c->rr_next = c->rr_prev = c;
+		S.ring = c;
+		return;
+	}
+	c->rr_next = S.ring;
+	c->rr_prev = S.ring->rr_prev;
+	S.ring->rr_prev->rr_next = c;
+	S.ring->rr_prev = c;
+}
+
+static void ring_remove(struct context *c)
+{
+	if (c->rr_next == c)
+		S.ring = NULL;
+	else {
+		c->rr_prev->rr_next = c->rr_next;
+		c->rr_next->rr_prev = c->rr_prev;
+		if (S.ring == c)
+			S.ring = c->rr_next;
+	}
+	c->rr_next = c->rr_prev = NULL;
+}
+
+/* Posts JOB's completion and frees it; without the scheduler lock. */
+static void complete(struct job *job)
+{
+	struct context *ctx = job->ctx;
+	job_sync_outputs(job);
+	if (!job->t_end_ns)
+		job->t_end_ns = now_ns();
+	stats_command_done(job);
+	/* Whoever reads the completion may shrink or free the buffers. */
+	job_release_buffers(job);
+	context_complete(ctx, job);
+	job_free(job);
+	context_put(ctx);
+}
+
+/* CTX's running command (lock held); stats read its kernel lock-free. */
+static void set_active(struct context *ctx, struct job *job)
+{
+	ctx->active = job;
+	atomic_store_explicit((_Atomic int *)&ctx->running_kernel,
+			      job ? (int)job->cmd.spec->id : -1,
+			      memory_order_relaxed);
+}
+
+/* Pushes JOB onto the list *DONE (newest first), to be completed. */
+static void push_done(struct job *job, struct job **done)
+{
+	job->next = *done;
+	*done = job;
+}
+
+static void running_done(void)
+{
+	if (--S.running == 0)
+		pthread_cond_broadcast(&S.idle);
+}
+
+/*
+ * Parked waits that are over (RELEASED, linked through next): each was the
+ * active job of its context, whose next job may start now (on *WAKE).
+ */
+static void release_waits(struct job *released, struct job **done,
+			  struct context **wake)
+{
+	while (released) {
+		struct job *w = released;
+		released = w->next;
+		struct context *ctx = w->ctx;
+		set_active(ctx, NULL);
+		w->t_end_ns = now_ns();
+		push_done(w, done);
+		running_done();
+		ctx->wake_next = *wake;
+		*wake = ctx;
+	}
+}
+
+/*
+ * Runs a signal or starts a wait (lock held): the job is done (moved to
+ * *DONE), or a wait now holds its context as its active job.
+ */
+static void run_control(struct context *ctx, struct job *job, struct job **done,
+			struct context **wake)
+{
+	job->t_start_ns = now_ns();
+	if (job->cmd.spec->id == VGPU_K_SIGNAL) {
+		struct job *released = NULL;
+		events_signal(job, &released);
+		release_waits(released, done, wake);
+	} else {
+		int64_t ms = vgpu_cmd_i(&job->cmd, WAIT_TIMEOUT_MS);
+		uint64_t deadline =
+		    ms > 0 ? job->t_start_ns + (uint64_t)ms * 1000000u : 0;
+		if (!events_wait(job, deadline)) {
+			set_active(ctx, job);
+			S.running++;
+			if (deadline)
+				pthread_cond_signal(&S.timer);
+			/* closed while nobody signals: nothing will come */
+			struct job *released = NULL;
+			if (ctx->sched_closed)
+				events_context_closed(ctx, &released);
+			release_waits(released, done, wake);
+			return;
+		}
+	}
+	job->t_end_ns = now_ns();
+	push_done(job, done);
+}
+
+/*
+ * Makes the next job of CTX active (lock held). Jobs that fail before they
+ * run, and signals and satisfied waits, are moved to DONE, to be completed
+ * after the lock is dropped. Contexts whose wait a signal released are
+ * added to *WAKE.
+ */
+static void activate_one(struct context *ctx, struct job **done,
+			 struct context **wake)
+{
+	while (!ctx->active && ctx->fifo_head) {
+		struct job *job = ctx->fifo_head;
+		ctx->fifo_head = job->next;
+		if (!ctx->fifo_head)
+			ctx->fifo_tail = NULL;
+		job->next = NULL;
+		/* Atomic: stats read it without the lock. */
+		atomic_fetch_sub_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+					  memory_order_relaxed);
+		if (!job->err && atomic_load(&S.stopping)) {
+			job->err = -ECANCELED;
+			strcpy(job->msg, "the device is shutting down");
+		}
+		if (!job->err && job->cmd.spec->control) {
+			run_control(ctx, job, done, wake);
+			continue;
+		}
+		size_t scratch = 0;
+		if (!job->err)
+			job->ntiles =
+			    job->impl->plan(&job->launch, S.nworkers, &scratch);
+		if (!job->err && scratch) {
+			scratch = (scratch + 63) / 64 * 64;
+			job->launch.scratch = aligned_alloc(64, scratch);
+			if (job->launch.scratch)
+				memset(job->launch.scratch, 0, scratch);
+			else {
+				job->err = -ENOMEM;
+				strcpy(
+				    job->msg,
+				    "out of memory for the kernel's scratch");
+			}
+		}
+		if (job->ntiles == 0)
+			job->ntiles = 1;
+		job->kernel_tiles = job->ntiles;
+		if (!job->err && job->ooc) {
+			int rc = job->ooc->start(job, S.nworkers);
+			if (rc == 1)
+				job->ooc = NULL; /* declined: runs mapped */
+			else if (rc < 0)
+				job->err = rc;
+			else
+				ooc_count_command(job->ooc);
+		}
+		if (job->err) {
+			push_done(job, done);
+			continue;
+		}
+		job->t_start_ns = now_ns();
+		set_active(ctx, job);
+		S.running++;
+		ring_add(ctx);
+		if (job->ntiles > 1)
+			pthread_cond_broadcast(&S.work);
+		else
+			pthread_cond_signal(&S.work);
+	}
+}
+
+/* activate_one() for the contexts on WAKE and every one they wake. */
+static void activate_woken(struct context *wake, struct job **done)
+{
+	while (wake) {
+		struct context *c = wake;
+		wake = c->wake_next;
+		c->wake_next = NULL;
+		activate_one(c, done, &wake);
+	}
+}
+
+static void activate_next(struct context *ctx, struct job **done)
+{
+	ctx->wake_next = NULL;
+	activate_woken(ctx, done);
+}
+
+/* Releases waits (lock held) and starts what follows them. */
+static void release_and_activate(struct job *released, struct job **done)
+{
+	struct context *wake = NULL;
+	release_waits(released, done, &wake);
+	activate_woken(wake, done);
+}
+
+static void complete_list(struct job *done)
+{
+	/* The list is newest first; completions must go out in order. */
+	struct job *rev = NULL;
+	while (done) {
+		struct job *next = done->next;
+		done->next = rev;
+		rev = done;
+		done = next;
+	}
+	while (rev) {
+		struct job *next = rev->next;
+		complete(rev);
+		rev = next;
+	}
+}
+
+void sched_submit(struct job *job)
+{
+	struct context *ctx = job->ctx;
+	pthread_mutex_lock(&S.lock);
+	if (!job->err && job->cmd.spec->control)
+		events_bind(job); /* fails the job on error */
+	if (ctx->fifo_tail)
+		ctx->fifo_tail->next = job;
+	else
+		ctx->fifo_head = job;
+	ctx->fifo_tail = job;
+	atomic_fetch_add_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+				  memory_order_relaxed);
+	struct job *done = NULL;
+	activate_next(ctx, &done);
+	pthread_mutex_unlock(&S.lock);
+	complete_list(done);
+}
+
+/* One tile, or the finish, of a job: what fault_guard_call runs. */
+struct kernel_step {
+	struct job *job;
+	uint32_t tile; /* UINT32_MAX: the finish */
+	unsigned worker;
+};
+
+static int run_step(void *arg)
+{
+	const struct kernel_step *st = arg;
+	struct job *job = st->job;
+	if (st->tile == UINT32_MAX)
+		return job->impl->finish(&job->launch, job->kernel_tiles);
+	if (job->ooc)
+		return job->ooc->run(job, st->tile, st->worker);
+	return job->impl->run_tile(&job->launch, st->tile, job->ntiles);
+}
+
+/* Fails JOB with RC unless it failed already (S.lock held, or alone). */
+static void fail_run(struct job *job, int rc)
+{
+	if (job->err)
+		return;
+	job->err = rc;
+	if (rc == -EFAULT)
+		snprintf(job->msg, sizeof(job->msg),
+			 "%s: a page of a buffer could not be provided "
+			 "(a hole punched into it, and the tier full)",
+			 job->cmd.spec->name);
+	else if (job->ooc && rc == -EIO)
+		snprintf(job->msg, sizeof(job->msg),
+			 "%s: reading or writing the disk tier failed "
+			 "(Input/output error)",
+			 job->cmd.spec->name);
+	else
+		snprintf(job->msg, sizeof(job->msg), "%s: kernel failed: %s",
+			 job->cmd.spec->name, strerror(-rc));
+}
+
+/* Runs a tile on worker W; returns how long it took (ns). */
+static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
+{
+	stats_worker_kernel(w, job->cmd.spec->id);
+	trace_tile(job, w, tile, TRACE_TILE_STARTED);
+	uint64_t t0 = now_ns();
+	struct kernel_step st = {job, tile, w};
+	int rc = fault_guard_call(run_step, &st);
+	uint64_t ns = now_ns() - t0;
+	trace_tile(job, w, tile, rc < 0 ? rc : 0);
+	stats_worker_busy(w, ns);
+	stats_worker_kernel(w, -1);
+	if (rc < 0) {
+		pthread_mutex_lock(&S.lock);
+		fail_run(job, rc);
+		pthread_mutex_unlock(&S.lock);
+	}
+	return ns;
+}
+
+static void finish_job(struct job *job)
+{
+	if (!job->err && job->impl->finish) {
+		struct kernel_step st = {job, UINT32_MAX, 0};
+		int rc = fault_guard_call(run_step, &st);
+		if (rc < 0)
+			fail_run(job, rc);
+	}
+	if (!job->err && job->ooc) {
+		int rc = job->ooc->end(job);
+		if (rc < 0)
+			fail_run(job, rc);
+	}
+	job->t_end_ns = now_ns();
+}
+
+static void *worker_main(void *arg)
+{
+	unsigned w = (unsigned)(uintptr_t)arg;
+	reply_thread_is_ours();
+	topology_bind_worker(w);
+	pthread_mutex_lock(&S.lock);
+	for (;;) {
+		while (!S.ring && !S.exit && S.beat_answered == S.beat_asked)
+			pthread_cond_wait(&S.work, &S.lock);
+		if (S.beat_answered != S.beat_asked) {
+			S.beat_answered = S.beat_asked;
+			pthread_cond_broadcast(&S.beat);
+		}
+		if (!S.ring) {
+			if (S.exit)
+				break; /* told to exit, nothing running */
+			continue;
+		}
+		struct context *ctx = ring_pick();
+		struct job *job = ctx->active;
+		uint32_t tile = job->next_tile++;
+		if (job->next_tile == job->ntiles)
+			ring_remove(ctx); /* no tiles left to hand out */
+		pthread_mutex_unlock(&S.lock);
+
+		uint64_t ns = run_one_tile(job, tile, w);
+		atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->busy_ns, ns,
+					  memory_order_relaxed);
+
+		pthread_mutex_lock(&S.lock);
+		ctx->vtime += ns;
+		if (++job->done_tiles <
+		    (job->cut ? job->next_tile : job->ntiles))
+			continue;
+		pthread_mutex_unlock(&S.lock);
+		finish_job(job);
+		pthread_mutex_lock(&S.lock);
+		set_active(ctx, NULL);
+		struct job *done = NULL;
+		context_get(
+		    ctx); /* completing JOB may drop the last reference */
+		activate_next(ctx, &done);
+		pthread_mutex_unlock(&S.lock);
+		complete(job);
+		complete_list(done);
+		context_put(ctx);
+		pthread_mutex_lock(&S.lock);
+		running_done();
+	}
+	pthread_mutex_unlock(&S.lock);
+	return NULL;
+}
+
+/* Times out parked waits with timeout_ms. */
+static void *timer_main(void *arg)
+{
+	(void)arg;
+	reply_thread_is_ours();
+	pthread_mutex_lock(&S.lock);
+	while (!S.exit) {
+		struct job *released = NULL, *done = NULL;
+		uint64_t next = events_expire(now_ns(), &released);
+		release_and_activate(released, &done);
+		if (done) {
+			pthread_mutex_unlock(&S.lock);
+			complete_list(done);
+			pthread_mutex_lock(&S.lock);
+			continue; /* the list may have changed meanwhile */
+		}
+		if (next == UINT64_MAX) {
+			pthread_cond_wait(&S.timer, &S.lock);
+		} else {
+			struct timespec ts = {
+			    .tv_sec = (time_t)(next / 1000000000u),
+			    .tv_nsec = (long)(next % 1000000000u)};
+			pthread_cond_timedwait(&S.timer, &S.lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&S.lock);
+	return NULL;
+}
+
+int sched_start(unsigned workers)
+{
+	int grc = fault_guard_install();
+	if (grc < 0)
+		return grc;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* as now_ns() */
+	pthread_cond_init(&S.timer, &ca);
+	pthread_condattr_destroy(&ca);
+	int trc = pthread_create(&S.timer_thread, NULL, timer_main, NULL);
+	if (trc)
+		return -trc;
+	S.timer_started = true;
+	pthread_setname_np(S.timer_thread, "vgpu-timer");
+	S.threads = calloc(workers, sizeof(*S.threads));
+	if (!S.threads) {
+		sched_join();
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < workers; i++) {
+		int rc = pthread_create(&S.threads[i], NULL, worker_main,
+					(void *)(uintptr_t)i);
+		if (rc) {
+			sched_stop();
+			sched_join();
+			return -rc;
+		}
+		S.nworkers++;
+		char name[16];
+		snprintf(name, sizeof(name), "vgpu-w%u", i % 100000u);
+		pthread_setname_np(S.threads[i], name);
+	}
+	return 0;
+}
+
+void sched_stop(void)
+{
+	pthread_mutex_lock(&S.lock);
+	atomic_store(&S.stopping, true);
+	struct job *released = NULL, *done = NULL;
+	events_cancel_all(&released);
+	release_and_activate(released, &done);
+	if (done) {
+		pthread_mutex_unlock(&S.lock);
+		complete_list(done);
+		pthread_mutex_lock(&S.lock);
+	}
+	while (S.running)
+		pthread_cond_wait(&S.idle, &S.lock);
+	pthread_mutex_unlock(&S.lock);
+}
+
+void sched_join(void)
+{
+	pthread_mutex_lock(&S.lock);
+	S.exit = true;
+	pthread_cond_broadcast(&S.work);
+	pthread_cond_signal(&S.timer);
+	pthread_mutex_unlock(&S.lock);
+	if (S.timer_started)
+		pthread_join(S.timer_thread, NULL);
+	S.timer_started = false;
+	for (unsigned i = 0; i < S.nworkers; i++)
+		pthread_join(S.threads[i], NULL);
+	free(S.threads);
+	S.threads = NULL;
+	S.nworkers = 0;
+}
+
+bool sched_alive(unsigned timeout_ms)
+{
+	struct timespec ts =
+	    cond_deadline_ms(timeout_ms); /* S.beat: realtime */
+	pthread_mutex_lock(&S.lock);
+	uint64_t asked = ++S.beat_asked;
+	/* One worker is enough: an idle one wakes, a busy one answers after
+	 * its tile. */
+	pthread_cond_signal(&S.work);
+	int rc = 0;
+	while (S.beat_answered < asked && rc == 0)
+		rc = pthread_cond_timedwait(&S.beat, &S.lock, &ts);
+	bool alive = S.beat_answered >= asked;
+	pthread_mutex_unlock(&S.lock);
+	return alive;
+}
+
+bool sched_stopping(void)
+{
+	return atomic_load(&S.stopping);
+}
+
+unsigned sched_workers(void)
+{
+	return S.nworkers;
+}
+
+int sched_context_opened(struct context *ctx)
+{
+	pthread_mutex_lock(&S.lock);
+	int rc = events_context_opened(ctx);
+	pthread_mutex_unlock(&S.lock);
+	return rc;
+}
+
+/* Runs an events_context_* hook for CTX and completes what it released. */
+static void context_hook(struct context *ctx,
+			 void (*hook)(struct context *, struct job **))
+{
+	struct job *released = NULL, *done = NULL;
+	pthread_mutex_lock(&S.lock);
+	hook(ctx, &released);
+	release_and_activate(released, &done);
+	pthread_mutex_unlock(&S.lock);
+	complete_list(done);
+}
+
+static void mark_closed(struct context *ctx, struct job **released)
+{
+	ctx->sched_closed = true;
+	events_context_closed(ctx, released);
+}
+
+static void cancel(struct job *job)
+{
+	if (job->err)
+		return;
+	job->err = -ECANCELED;
+	strcpy(job->msg, "its client was killed");
+}
+
+/*
+ * The client of CTX was killed (lock held): nobody is left to use what its
+ * commands compute. Its running command stops at its next tile (a wait
+ * stays, as for any closed context), its queued ones are cancelled.
+ */
+static void abandon(struct context *ctx, struct job **done)
+{
+	struct job *job = ctx->active;
+	if (job && !job->cmd.spec->control && job->next_tile < job->ntiles) {
+		cancel(job);
+		/* ntiles stays: tiles in flight still read it */
+		job->cut = true;
+		ring_remove(ctx);
+		if (job->done_tiles == job->next_tile) {
+			/* no tile in flight, whose worker would complete it */
+			job->t_end_ns = now_ns();
+			set_active(ctx, NULL);
+			push_done(job, done);
+			running_done();
+		}
+	}
+	while (ctx->fifo_head) {
+		job = ctx->fifo_head;
+		ctx->fifo_head = job->next;
+		/* Atomic: stats read it without the lock. */
+		atomic_fetch_sub_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+					  memory_order_relaxed);
+		cancel(job);
+		push_done(job, done);
+	}
+	ctx->fifo_tail = NULL;
+}
+
+void sched_context_closed(struct context *ctx, bool killed)
+{
+	struct job *released = NULL, *done = NULL;
+	pthread_mutex_lock(&S.lock);
+	mark_closed(ctx, &released);
+	if (killed)
+		abandon(ctx, &done);
+	release_and_activate(released, &done);
+	pthread_mutex_unlock(&S.lock);
+	complete_list(done);
+}
+
+void sched_context_gone(struct context *ctx)
+{
+	context_hook(ctx, events_context_gone);
+}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <vgpufs/binary_proto.h>
+#include <vgpufs/file_tree.h>
 
 #include "client.h"
 
@@ -154,7 +155,7 @@ int dev_read_file(vgpu_device *dev, const char *name, char **text)
 
 int dev_read_info(vgpu_device *dev, char **text)
 {
-	return dev_read_file(dev, "info", text);
+	return dev_read_file(dev, VGPU_FILE_INFO, text);
 }
 
 /* The value of KEY in TEXT (info's "key: value" lines); NULL if none. */
@@ -215,23 +216,25 @@ int vgpu_info_get(vgpu_device *dev, vgpu_info *info)
 	if (rc < 0)
 		return rc;
 	memset(info, 0, sizeof(*info));
-	info_copy(text, "name", info->name, sizeof(info->name));
-	info_copy(text, "version", info->version, sizeof(info->version));
-	info_copy(text, "tiers", info->tiers, sizeof(info->tiers));
-	info->protocol = (int)info_u64(text, "protocol");
-	info->workers = (unsigned)info_u64(text, "workers");
-	/* Sum over the tiers listed ("ram ssd"). */
+	info_copy(text, VGPU_INFO_NAME, info->name, sizeof(info->name));
+	info_copy(text, VGPU_INFO_VERSION, info->version,
+		  sizeof(info->version));
+	info_copy(text, VGPU_INFO_TIERS, info->tiers, sizeof(info->tiers));
+	info->protocol = (int)info_u64(text, VGPU_INFO_PROTOCOL);
+	info->workers = (unsigned)info_u64(text, VGPU_INFO_WORKERS);
+	/* Sum over the tiers listed ("ram disk"). */
 	for (char *t = info->tiers; *t;) {
 		size_t n = strcspn(t, " ");
-		char key[96];
-		snprintf(key, sizeof(key), "tier.%.*s.capacity", (int)n, t);
+		char name[32], key[96];
+		snprintf(name, sizeof(name), "%.*s", (int)n, t);
+		snprintf(key, sizeof(key), VGPU_INFO_TIER_CAPACITY, name);
 		info->capacity += info_u64(text, key);
-		snprintf(key, sizeof(key), "tier.%.*s.used", (int)n, t);
+		snprintf(key, sizeof(key), VGPU_INFO_TIER_USED, name);
 		info->used += info_u64(text, key);
 		t += n + strspn(t + n, " ");
 	}
 	size_t n;
-	const char *k = info_find(text, "kernels", &n);
+	const char *k = info_find(text, VGPU_INFO_KERNELS, &n);
 	for (size_t i = 0; k && i < n; i++)
 		if (k[i] != ' ' && (i == 0 || k[i - 1] == ' '))
 			info->kernels++;
@@ -243,7 +246,7 @@ int vgpu_info_get(vgpu_device *dev, vgpu_info *info)
 static int check_device(int dirfd, const char *path)
 {
 	char *text;
-	int rc = read_file_at(dirfd, "info", &text);
+	int rc = read_file_at(dirfd, VGPU_FILE_INFO, &text);
 	if (rc == -ENOENT)
 		return dev_fail(NULL, -ENODEV,
 				"%s is not a vgpufs device (no info file): "
@@ -257,7 +260,7 @@ static int check_device(int dirfd, const char *path)
 	if (rc < 0)
 		return dev_fail(NULL, rc, "%s/info: %s", path, strerror(-rc));
 	size_t n;
-	const char *v = info_find(text, "protocol", &n);
+	const char *v = info_find(text, VGPU_INFO_PROTOCOL, &n);
 	if (!v)
 		rc = dev_fail(NULL, -ENODEV,
 			      "%s is not a vgpufs device (info has no "
@@ -284,7 +287,8 @@ int vgpu_open(const char *mountpoint, vgpu_device **out)
 	int rc = check_device(dirfd, path);
 	int memfd = -1;
 	if (rc == 0) {
-		memfd = openat(dirfd, "mem", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		memfd = openat(dirfd, VGPU_DIR_MEM,
+			       O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (memfd < 0)
 			rc = dev_fail(NULL, -errno, "%s/mem: %s", path,
 				      strerror(errno));

@@ -9,6 +9,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <vgpufs/file_tree.h>
+
 #include "client.h"
 
 struct walk {
@@ -27,7 +29,7 @@ static void entry_tier(const vgpu_device *dev, const char *path, char tier[8])
 {
 	char full[4200];
 	snprintf(full, sizeof(full), "/proc/self/fd/%d/%s", dev->memfd, path);
-	ssize_t n = lgetxattr(full, "user.vgpu.tier", tier, 7);
+	ssize_t n = lgetxattr(full, VGPU_XATTR_TIER, tier, 7);
 	tier[n > 0 ? n : 0] = '\0';
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <vgpufs/file_tree.h>
+
 #include "client.h"
 
 #define WORKERS_MAX 65536 /* more than a daemon allows */
@@ -331,7 +333,7 @@ int vgpu_stats_read(vgpu_device *dev, vgpu_stats **out)
 {
 	*out = NULL;
 	char *text;
-	int rc = dev_read_file(dev, "stats", &text);
+	int rc = dev_read_file(dev, VGPU_FILE_STATS, &text);
 	if (rc < 0)
 		return rc;
 	rc = vgpu_stats_parse(text, out);

@@ -23,6 +23,7 @@
 
 #include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>
+#include <vgpufs/file_tree.h>
 
 #include "client.h"
 
@@ -122,7 +123,7 @@ int vgpu_stream_create(vgpu_device *dev, vgpu_stream **out)
 	s->dev = dev;
 	s->next_seq = 1;
 	s->batch_max = BATCH_DEFAULT;
-	s->fd = openat(dev->dirfd, "queue", O_RDWR | O_CLOEXEC);
+	s->fd = openat(dev->dirfd, VGPU_FILE_QUEUE, O_RDWR | O_CLOEXEC);
 	int rc = s->fd < 0 ? -errno : 0;
 	/* The magic alone: the context speaks binary from now on. */
 	if (rc == 0 && write(s->fd, VGPU_BIN_MAGIC, VGPU_BIN_MAGIC_LEN) !=

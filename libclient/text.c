@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <vgpufs/file_tree.h>
 #include <vgpufs/text_proto.h>
 
 #include "client.h"
@@ -77,7 +78,7 @@ int vgpu_run_text(vgpu_device *dev, const char *line, char *reply, size_t len)
 	if (vgpu_text_parse(line, n, &cmd, &err, msg, sizeof(msg)) ==
 	    VGPU_LINE_EMPTY)
 		return dev_fail(dev, -EINVAL, "no command in '%s'", line);
-	int q = openat(dev->dirfd, "queue", O_RDWR | O_CLOEXEC);
+	int q = openat(dev->dirfd, VGPU_FILE_QUEUE, O_RDWR | O_CLOEXEC);
 	if (q < 0)
 		return dev_fail(dev, -errno, "%s/queue: %s", dev->path,
 				strerror(errno));

@@ -17,11 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <vgpufs/file_tree.h>
+
 #include "cli.h"
 
 #define MANIFEST       "manifest"
 #define MANIFEST_MAGIC "vgpu-checkpoint 1"
-#define TIER_XATTR     "user.vgpu.tier"
 #define CHUNK	       (1u << 20)
 #define ZERO_BLOCK     4096u /* the holes a copy keeps: pages */
 
@@ -262,7 +263,8 @@ static int collect(const vgpu_entry *e, void *arg)
 	struct checkpoint *c = arg;
 	/* An unknown tier (a buffer the caller may not read) counts as RAM:
 	 * copying it fails and names it. */
-	if (!e->is_dir && !c->all && e->tier && strcmp(e->tier, "disk") == 0)
+	if (!e->is_dir && !c->all && e->tier &&
+	    strcmp(e->tier, VGPU_TIER_DISK) == 0)
 		return 0;
 	struct item *it = add_item(&c->items);
 	it->is_dir = e->is_dir;
@@ -286,7 +288,8 @@ static int collect_from(struct checkpoint *c, const char *from)
 		rc = fail_errno(ENOTDIR, path);
 	if (rc == EXIT_OK) {
 		char tier[8] = "-";
-		ssize_t n = getxattr(path, TIER_XATTR, tier, sizeof(tier) - 1);
+		ssize_t n =
+		    getxattr(path, VGPU_XATTR_TIER, tier, sizeof(tier) - 1);
 		tier[n > 0 ? n : 1] = '\0';
 		vgpu_entry e = {.name = from,
 				.is_dir = true,
@@ -592,8 +595,8 @@ static int read_manifest(const char *dir, struct items *items)
 			   &off) != 8 ||
 		    line[off] != ' ' || (kind != 'd' && kind != 'f') ||
 		    mode > 07777 || nsec < 0 ||
-		    (strcmp(it.tier, "ram") != 0 &&
-		     strcmp(it.tier, "disk") != 0 &&
+		    (strcmp(it.tier, VGPU_TIER_RAM) != 0 &&
+		     strcmp(it.tier, VGPU_TIER_DISK) != 0 &&
 		     strcmp(it.tier, "-") != 0) ||
 		    !(it.path = read_path(line + off + 1))) {
 			fprintf(stderr, "vgpu: %s:%u: not a manifest line\n",
@@ -731,8 +734,8 @@ static int restore_dir(const char *mem, struct item *it)
 		else
 			rc = fail_errno(errno, path);
 	} else if (strcmp(it->tier, "-") != 0 &&
-		   setxattr(path, TIER_XATTR, it->tier, strlen(it->tier), 0) <
-		       0) {
+		   setxattr(path, VGPU_XATTR_TIER, it->tier, strlen(it->tier),
+			    0) < 0) {
 		rc = fail_errno(errno, path);
 	}
 	free(path);
@@ -744,7 +747,7 @@ static void parent_tier(const char *path, char tier[8])
 {
 	char *dir = cli_format("%s", path);
 	*strrchr(dir, '/') = '\0';
-	ssize_t n = getxattr(dir, TIER_XATTR, tier, 7);
+	ssize_t n = getxattr(dir, VGPU_XATTR_TIER, tier, 7);
 	tier[n > 0 ? n : 0] = '\0';
 	free(dir);
 }
@@ -776,8 +779,10 @@ static int restore_buffer(const char *mem, const char *dir,
 	parent_tier(dst, tier);
 	close(out);
 	out = -1;
-	if (strcmp(it->tier, "disk") == 0 && strcmp(tier, "disk") != 0 &&
-	    setxattr(dst, TIER_XATTR, "disk", 4, 0) < 0)
+	if (strcmp(it->tier, VGPU_TIER_DISK) == 0 &&
+	    strcmp(tier, VGPU_TIER_DISK) != 0 &&
+	    setxattr(dst, VGPU_XATTR_TIER, VGPU_TIER_DISK,
+		     strlen(VGPU_TIER_DISK), 0) < 0)
 		fprintf(stderr, "vgpu: %s: %s (left where the device put it)\n",
 			dst, strerror(errno));
 	if (truncate(dst, (off_t)it->size) < 0 ||

@@ -9,15 +9,15 @@
 #include <string.h>
 #include <sys/xattr.h>
 
+#include <vgpufs/file_tree.h>
+
 #include "fs/fs_internal.h"
 #include "mem/bus.h"
 #include "mem/bus_pace.h"
 
-#define TIER_XATTR "user.vgpu.tier"
-
 static bool is_tier_xattr(const char *name)
 {
-	return strcmp(name, TIER_XATTR) == 0;
+	return strcmp(name, VGPU_XATTR_TIER) == 0;
 }
 
 /* The tier named by VALUE (a trailing newline allowed), or -errno. */
@@ -130,8 +130,8 @@ void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	if (!n)
 		fuse_reply_err(req, ENOENT);
 	else
-		reply_value(req, TIER_XATTR, has ? sizeof(TIER_XATTR) : 0,
-			    size);
+		reply_value(req, VGPU_XATTR_TIER,
+			    has ? sizeof(VGPU_XATTR_TIER) : 0, size);
 }
 
 void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)

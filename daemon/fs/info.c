@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include <vgpufs/catalog.h>
+#include <vgpufs/file_tree.h>
 
 #include "device.h"
 #include "mem/bus.h"
@@ -13,12 +14,12 @@
 char *info_render(const struct device *dev, size_t *len)
 {
 	struct text_buf tb = {0};
-	tb_printf(&tb, "name: %s\n", dev->opts->name);
-	tb_printf(&tb, "version: %s\n", VGPUFS_VERSION);
-	tb_printf(&tb, "protocol: %d\n", VGPUFS_PROTOCOL_VERSION);
-	tb_printf(&tb, "workers: %u\n", sched_workers());
+	tb_printf(&tb, VGPU_INFO_NAME ": %s\n", dev->opts->name);
+	tb_printf(&tb, VGPU_INFO_VERSION ": %s\n", VGPUFS_VERSION);
+	tb_printf(&tb, VGPU_INFO_PROTOCOL ": %d\n", VGPUFS_PROTOCOL_VERSION);
+	tb_printf(&tb, VGPU_INFO_WORKERS ": %u\n", sched_workers());
 	topology_describe(&tb);
-	tb_printf(&tb, "tiers:");
+	tb_printf(&tb, VGPU_INFO_TIERS ":");
 	for (int i = 0; i < TIER_COUNT; i++)
 		if (dev->tiers[i])
 			tb_printf(&tb, " %s", tier_name(i));
@@ -26,26 +27,29 @@ char *info_render(const struct device *dev, size_t *len)
 	for (int i = 0; i < TIER_COUNT; i++)
 		if (dev->tiers[i]) {
 			tb_printf(
-			    &tb, "tier.%s.capacity: %llu\n", tier_name(i),
+			    &tb, VGPU_INFO_TIER_CAPACITY ": %llu\n",
+			    tier_name(i),
 			    (unsigned long long)tier_capacity(dev->tiers[i]));
-			tb_printf(&tb, "tier.%s.used: %llu\n", tier_name(i),
+			tb_printf(&tb, VGPU_INFO_TIER_USED ": %llu\n",
+				  tier_name(i),
 				  (unsigned long long)tier_used(dev->tiers[i]));
 		}
-	tb_printf(&tb, "transport: %s\n",
+	tb_printf(&tb, VGPU_INFO_TRANSPORT ": %s\n",
 		  atomic_load_explicit(&dev->uring_seen, memory_order_relaxed)
 		      ? "fuse-io_uring"
 		      : "fuse");
-	tb_printf(&tb, "passthrough: %s\n", dev->passthrough ? "yes" : "no");
+	tb_printf(&tb, VGPU_INFO_PASSTHROUGH ": %s\n",
+		  dev->passthrough ? "yes" : "no");
 	struct bus_stats bus;
 	bus_stats_read(&bus);
-	tb_printf(&tb, "bus: %s\n", bus.profile);
+	tb_printf(&tb, VGPU_INFO_BUS ": %s\n", bus.profile);
 	if (bus.enabled) {
-		tb_printf(&tb, "bus.bandwidth: %llu\n",
+		tb_printf(&tb, VGPU_INFO_BUS ".bandwidth: %llu\n",
 			  (unsigned long long)bus.bandwidth);
-		tb_printf(&tb, "bus.latency_ns: %llu\n",
+		tb_printf(&tb, VGPU_INFO_BUS ".latency_ns: %llu\n",
 			  (unsigned long long)bus.latency_ns);
 	}
-	tb_printf(&tb, "kernels:");
+	tb_printf(&tb, VGPU_INFO_KERNELS ":");
 	for (unsigned id = 0; id < vgpu_catalog_count(); id++)
 		tb_printf(&tb, " %s", vgpu_catalog_by_id(id)->name);
 	tb_printf(&tb, "\n");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <vgpufs/catalog.h>
+#include <vgpufs/file_tree.h>
 
 #include "fault_inject.h"
 #include "fs/node.h"
@@ -161,17 +162,21 @@ int tree_init(void)
 	struct node *root =
 	    add_fixed(NULL, INO_ROOT, NK_ROOT, "", S_IFDIR | 0755);
 	struct node *kd = root ? add_fixed(root, INO_KERNELS, NK_KERNELS,
-					   "kernels", S_IFDIR | 0555)
+					   VGPU_DIR_KERNELS, S_IFDIR | 0555)
 			       : NULL;
 	if (!kd ||
-	    !add_fixed(root, INO_INFO, NK_INFO, "info", S_IFREG | 0444) ||
-	    /* Sticky and world-writable, like /tmp: anyone may allocate. */
-	    !add_fixed(root, INO_MEM, NK_MEM, "mem", S_IFDIR | 01777) ||
-	    !add_fixed(root, INO_QUEUE, NK_QUEUE, "queue", S_IFREG | 0666) ||
-	    !add_fixed(root, INO_STATS, NK_STATS, "stats", S_IFREG | 0444) ||
-	    !add_fixed(root, INO_METRICS, NK_METRICS, "metrics",
+	    !add_fixed(root, INO_INFO, NK_INFO, VGPU_FILE_INFO,
 		       S_IFREG | 0444) ||
-	    !add_fixed(root, INO_TRACE, NK_TRACE, "trace", S_IFREG | 0444))
+	    /* Sticky and world-writable, like /tmp: anyone may allocate. */
+	    !add_fixed(root, INO_MEM, NK_MEM, VGPU_DIR_MEM, S_IFDIR | 01777) ||
+	    !add_fixed(root, INO_QUEUE, NK_QUEUE, VGPU_FILE_QUEUE,
+		       S_IFREG | 0666) ||
+	    !add_fixed(root, INO_STATS, NK_STATS, VGPU_FILE_STATS,
+		       S_IFREG | 0444) ||
+	    !add_fixed(root, INO_METRICS, NK_METRICS, VGPU_FILE_METRICS,
+		       S_IFREG | 0444) ||
+	    !add_fixed(root, INO_TRACE, NK_TRACE, VGPU_FILE_TRACE,
+		       S_IFREG | 0444))
 		return -ENOMEM;
 	for (unsigned id = 0; id < vgpu_catalog_count(); id++) {
 		struct node *doc =

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vgpufs/file_tree.h>
+
 #include "clock.h"
 #include "fs/node.h"
 #include "mem/bufmap.h"
@@ -13,7 +15,7 @@
 #include "mem/ram_tier.h"
 #include "mem/tier.h"
 
-static const char *const names[TIER_COUNT] = {"ram", "disk"};
+static const char *const names[TIER_COUNT] = {VGPU_TIER_RAM, VGPU_TIER_DISK};
 
 const char *tier_name(enum tier_id id)
 {

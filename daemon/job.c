@@ -77,6 +77,13 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			return fail(
 			    job, -ENOENT, "%s: %s: no buffer with handle %llu",
 			    k->name, a->name, (unsigned long long)ref->handle);
+		/* A handle grants no more than the buffer's name would. */
+		if (!node_path_searchable(n, cred))
+			return fail(job, -EACCES,
+				    "%s: %s: handle %llu: a directory on the "
+				    "buffer's path is not searchable",
+				    k->name, a->name,
+				    (unsigned long long)ref->handle);
 	}
 	if (n->moving)
 		return fail(job, -EBUSY,
@@ -85,7 +92,13 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			    k->name, a->name);
 	int want = (a->access & VGPU_ACC_R ? PERM_R : 0) |
 		   (a->access & VGPU_ACC_W ? PERM_W : 0);
-	if (!cred_allows(cred, n->uid, n->gid, n->mode, want))
+	bool allowed = cred_allows(cred, n->uid, n->gid, n->mode, want);
+	if (!allowed && cred->ngroups == CRED_GROUPS_UNREADABLE)
+		return fail(job, -EACCES,
+			    "%s: %s: your supplementary groups could not be "
+			    "read (/proc/%d/status): refused",
+			    k->name, a->name, (int)cred->pid);
+	if (!allowed)
 		return fail(
 		    job, -EACCES,
 		    "%s: %s: permission denied: you may not %s this buffer",

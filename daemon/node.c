@@ -370,6 +370,19 @@ struct node *node_resolve(const char *path, size_t len, struct cred *cred,
 	return n;
 }
 
+bool node_path_searchable(const struct node *n, struct cred *cred)
+{
+	if (n->unlinked)
+		return false;
+	for (const struct node *dir = n->parent; dir; dir = dir->parent) {
+		if (!cred_allows(cred, dir->uid, dir->gid, dir->mode, PERM_X))
+			return false;
+		if (dir->kind == NK_MEM)
+			return true;
+	}
+	return false; /* not under mem/: no buffer */
+}
+
 void node_touch(struct node *n, bool modified)
 {
 	struct timespec now;

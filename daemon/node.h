@@ -126,6 +126,13 @@ void node_release_if_unused(struct node *n);
 struct node *node_resolve(const char *path, size_t len, struct cred *cred,
 			  int *err);
 
+/*
+ * Whether CRED may search every directory from N's parent up to mem/, as
+ * they are now: a buffer named by its handle (inode number) is reachable
+ * only if its name would be. False for an unlinked N.
+ */
+bool node_path_searchable(const struct node *n, struct cred *cred);
+
 /* Calls FN for every buffer (live or unlinked); FN must not change the tree. */
 void node_for_each_buffer(void (*fn)(struct node *n, void *arg), void *arg);
 

@@ -116,6 +116,13 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 	 * The tier reserves them (and counts them: the disk tier).
 	 */
 	int rc = n->tier->ops->populate(n->tier, n, &st);
+	if (rc == -EDQUOT && n->tier->id == TIER_DISK)
+		return fail(
+		    job, rc,
+		    "%s: %s: the owner's disk quota (--user-disk-quota) "
+		    "is exceeded (buffers grown by writing past their "
+		    "end); free some of it",
+		    k->name, a->name);
 	if (rc == -EDQUOT)
 		return fail(job, rc,
 			    "%s: %s: the owner's quota (--user-quota) is full "

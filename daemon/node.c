@@ -10,6 +10,7 @@
 #include "mem_trim.h"
 #include "node.h"
 #include "tier.h"
+#include "user_usage.h"
 
 pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -241,6 +242,10 @@ struct node *node_create(struct node *dir, const char *name,
 		errno = EEXIST;
 		return NULL;
 	}
+	if (usage_node_check(uid) < 0) { /* --user-buffers */
+		errno = EDQUOT;
+		return NULL;
+	}
 	/* setgid directories pass their group on, as on any file system. */
 	if (dir->mode & S_ISGID) {
 		gid = dir->gid;
@@ -287,6 +292,7 @@ struct node *node_restore(struct node *dir, const char *name,
 	mem_trim_count(&tree.mark, tree.count);
 	if (kind == NK_BUF)
 		tree.buffers++;
+	usage_node_add(uid);
 	node_touch(dir, true);
 	return n;
 }
@@ -328,6 +334,7 @@ void node_release_if_unused(struct node *n)
 	tree.count--;
 	if (n->kind == NK_BUF)
 		tree.buffers--;
+	usage_node_sub(n->uid);
 	free_node(n);
 	mem_trim_count(&tree.mark, tree.count);
 }
@@ -381,6 +388,12 @@ bool node_path_searchable(const struct node *n, struct cred *cred)
 			return true;
 	}
 	return false; /* not under mem/: no buffer */
+}
+
+void node_set_owner(struct node *n, uid_t uid)
+{
+	usage_chown(n->uid, uid, n->charged);
+	n->uid = uid;
 }
 
 void node_touch(struct node *n, bool modified)

@@ -95,7 +95,8 @@ struct node *node_child(const struct node *dir, const char *name);
 
 /*
  * Adds a child NAME to DIR. NK_BUF children get their backing FD. Returns
- * NULL with errno set (EEXIST, ENOMEM, ENAMETOOLONG).
+ * NULL with errno set (EEXIST, ENOMEM, ENAMETOOLONG, EDQUOT: UID holds
+ * as many nodes as --user-buffers allows).
  */
 struct node *node_create(struct node *dir, const char *name,
 			 enum node_kind kind, mode_t mode, uid_t uid,
@@ -137,6 +138,8 @@ bool node_path_searchable(const struct node *n, struct cred *cred);
 void node_for_each_buffer(void (*fn)(struct node *n, void *arg), void *arg);
 
 bool node_is_dir(const struct node *n);
+/* N now belongs to UID (checked already): what it holds counts for UID. */
+void node_set_owner(struct node *n, uid_t uid);
 void node_touch(struct node *n, bool modified);
 uint64_t node_count_buffers(void);
 /* Buffers and directories under mem/ (removed ones still referenced too). */

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <vgpufs/binary_proto.h>
@@ -803,6 +804,122 @@ START_TEST(quota_is_set_aside_from_vram)
 }
 END_TEST
 
+/* --- per-user buffers and disk ---------------------------------------- */
+
+enum { SLOTS = 700 - 256, USER_SLOTS = SLOTS / 4 }; /* 16M of 64M: a quarter */
+
+static int statvfs_ffree(void)
+{
+	struct statvfs sv;
+	return statvfs(dpath(&d, "mem"), &sv) < 0 ? -1 : (int)sv.f_ffree;
+}
+
+/* Alice takes her share of the slots: EDQUOT then, not everyone's ENOSPC */
+static int alice_fills_slots(void)
+{
+	int rc = statvfs_ffree() != USER_SLOTS;
+	char name[32];
+	int i, err = 0;
+	for (i = 0; i < SLOTS; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		if ((err = make(name, 0)) != 0)
+			break;
+	}
+	if (i != USER_SLOTS || err != -EDQUOT) {
+		fprintf(stderr, "%d buffers made, then %s\n", i,
+			strerror(-err));
+		rc |= 2;
+	}
+	rc |= failed_with(mkdir(dpath(&d, "mem/dir"), 0700), EDQUOT,
+			  "mkdir past --user-buffers");
+	rc |= statvfs_ffree() != 0 ? 4 : 0;
+	/* a buffer freed is room for another */
+	rc |= unlink(dpath(&d, "mem/n0")) < 0;
+	for (i = 0; i < 100 && (err = make("again", 0)) != 0; i++)
+		usleep(10000); /* the kernel forgets the file asynchronously */
+	return rc | (err ? 8 : 0);
+}
+
+static int bob_still_makes(void)
+{
+	return make("bobs", 4096) != 0 || mkdir(dpath(&d, "mem/bd"), 0700) < 0;
+}
+
+/* A disk-tier buffer of the caller's, in their directory DIR, its fd. */
+static int disk_buffer(const char *dir, const char *name)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "mem/%s", dir);
+	if (access(dpath(&d, rel), F_OK) < 0 &&
+	    (mkdir(dpath(&d, rel), 0700) < 0 ||
+	     setxattr(dpath(&d, rel), "user.vgpu.tier", "disk", 4, 0) < 0))
+		return -1;
+	snprintf(rel, sizeof(rel), "mem/%s/%s", dir, name);
+	return open(dpath(&d, rel), O_CREAT | O_RDWR, 0600);
+}
+
+static int carol_on_disk(void)
+{
+	int fd = disk_buffer("cd", "dk"), fd2 = disk_buffer("cd", "dk2");
+	int rc = fd < 0 || fd2 < 0;
+	rc |= failed_with(ftruncate(fd, QUOTA + 4096), EDQUOT,
+			  "disk buffer past the disk quota");
+	rc |= ftruncate(fd, QUOTA) != 0;
+	rc |= failed_with(ftruncate(fd2, 4096), EDQUOT, "a second one");
+	rc |= failed_with(fallocate(fd2, 0, 0, 4096), EDQUOT, "fallocate");
+	/* write() past the end is the kernel's: counted late, and then no
+	 * command takes her disk buffers until she is within it again */
+	rc |= ftruncate(fd, QUOTA / 2) != 0;
+	rc |= pwrite(fd, "past", 4, QUOTA) != 4;
+	close(fd);
+	rc |= expect("fill buf=cd/dk value=1 n=1",
+		     "1 err EDQUOT: fill: buf: the owner's disk quota "
+		     "(--user-disk-quota) is exceeded");
+	rc |= ftruncate(fd2, 4096) == 0; /* nor grows any */
+	rc |= truncate(dpath(&d, "mem/cd/dk"), QUOTA / 2) != 0;
+	rc |= expect("fill buf=cd/dk value=1 n=1", "1 ok fill");
+	rc |= ftruncate(fd2, 4096) != 0;
+	close(fd2);
+	return rc;
+}
+
+static int bob_on_disk(void)
+{
+	int fd = disk_buffer("bd2", "bdk");
+	int rc = fd < 0 || ftruncate(fd, QUOTA) != 0;
+	close(fd);
+	return rc;
+}
+
+/*
+ * One user can take neither every slot for buffers nor the disk tier:
+ * --user-buffers and --user-disk-quota default to the share --user-quota
+ * is of --vram (a quarter here).
+ */
+START_TEST(per_user_buffers_and_disk)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	char disk[64] = "/tmp/vgpufs-disk-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(disk));
+	const char *args[] = {
+	    "--vram",	   "64M", "--user-quota", "16M",   "--disk", disk,
+	    "--disk-size", "64M", "--log-level",  "error", NULL};
+	d.mnt[0] = '\0';
+	d.nofile = 700;
+	daemon_start(&d, args);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_fills_slots), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_still_makes), 0);
+	ck_assert_int_eq(make("roots", 4096), 0); /* root is not bound */
+	ck_assert_int_eq(as_user(CAROL, CAROL, 0, NULL, carol_on_disk), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_on_disk), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	remove_tree(disk);
+	const char *plain[] = {"--vram", "64M", "--user-quota", "16M", NULL};
+	d.mnt[0] = '\0';
+	daemon_start(&d, plain); /* for the teardown */
+}
+END_TEST
+
 /* A buffer's memory is in its owner's part: chown moves only empty ones. */
 START_TEST(quota_and_chown)
 {
@@ -836,6 +953,7 @@ int main(void)
 	    handles_follow_the_path_as_it_is,
 	    users_in_70_groups,
 	    checked_when_written,
+	    per_user_buffers_and_disk,
 	    quota_on_every_path,
 	    quota_is_set_aside_from_vram,
 	    quota_and_chown,

@@ -1,9 +1,12 @@
 /*
- * Isolation between users, as a matrix: two unprivileged users and root,
- * every way of reaching another user's buffer (file calls, commands in
- * either form, rename and unlink in a shared sticky directory), group
- * permissions, what stats shows whom, and the per-user quota
- * (--user-quota) on every path that grows a buffer.
+ * Isolation between users, as a matrix: unprivileged users and root,
+ * every way of reaching another user's buffer (file calls, commands by
+ * name and by handle, rename and unlink in a shared sticky directory,
+ * private directories on the path, changed since), group permissions
+ * (also as the 70th of a user's groups), when a command is checked, what
+ * stats shows whom, the per-user quota (--user-quota) on every path that
+ * grows a buffer, and the per-user limits on buffer slots and the disk
+ * tier (--user-buffers, --user-disk-quota).
  */
 #include <check.h>
 #include <errno.h>

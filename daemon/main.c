@@ -30,6 +30,7 @@
 #include "observe/trace.h"
 #include "ooc/ooc.h"
 #include "options.h"
+#include "mem/user_usage.h"
 #include "sched/context.h"
 #include "sched/parked.h"
 #include "sched/scheduler.h"
@@ -247,6 +248,40 @@ static int open_disk_tier(struct device *dev)
 	return 0;
 }
 
+/*
+ * TOTAL * share, the share being --user-quota of --vram: a user's part of
+ * the RAM is their part of every other resource unless an option says.
+ */
+static uint64_t share_of(const struct options *o, uint64_t total)
+{
+	return (uint64_t)((long double)total * o->user_quota / o->vram_bytes);
+}
+
+/* --user-buffers and --user-disk-quota, given or their defaults. */
+static void set_user_limits(const struct device *dev)
+{
+	const struct options *o = dev->opts;
+	uint64_t nodes = o->user_buffers, disk = o->user_disk_quota;
+	if (!nodes)
+		nodes = o->user_quota ? share_of(o, dev->max_buffers)
+				      : dev->max_buffers / 4;
+	if (nodes < 1)
+		nodes = 1;
+	if (!disk)
+		disk = o->user_quota && dev->tiers[TIER_DISK]
+			   ? share_of(o, tier_capacity(dev->tiers[TIER_DISK]))
+			   : UINT64_MAX;
+	usage_init(nodes, disk);
+	if (disk == UINT64_MAX)
+		log_info("per user: up to %llu buffers and directories",
+			 (unsigned long long)nodes);
+	else
+		log_info("per user: up to %llu buffers and directories, %llu "
+			 "MiB of the disk tier",
+			 (unsigned long long)nodes,
+			 (unsigned long long)(disk >> 20));
+}
+
 int main(int argc, char **argv)
 {
 	struct options opts;
@@ -278,6 +313,7 @@ int main(int argc, char **argv)
 	}
 	if (open_disk_tier(&dev) < 0)
 		return 1;
+	set_user_limits(&dev);
 	dev.uring = setup_uring(opts.uring);
 	dev.se = new_session(&dev);
 	int status = 1;
@@ -306,6 +342,7 @@ out:
 	tree_destroy();
 	for (int i = 0; i < TIER_COUNT; i++)
 		tier_close(dev.tiers[i]);
+	usage_cleanup();
 	log_info("stopped");
 	return status;
 }

@@ -48,6 +48,18 @@ static const char usage[] =
     "aside\n"
     "                     from --vram while the user has buffers (default: "
     "none)\n"
+    "  --user-buffers N|none\n"
+    "                     buffers and directories each user but root may "
+    "hold\n"
+    "                     (default: the share of the slots --user-quota is "
+    "of\n"
+    "                     --vram, else a quarter of them)\n"
+    "  --user-disk-quota SIZE|none\n"
+    "                     disk tier bytes each user but root may use "
+    "(default:\n"
+    "                     the share of --disk-size --user-quota is of "
+    "--vram,\n"
+    "                     else none)\n"
     "  --workers N        kernel worker threads (default: online CPUs)\n"
     "  --foreground, -f   stay in the foreground\n"
     "  --config FILE      read 'key = value' lines (same keys as these "
@@ -140,6 +152,19 @@ static int set_option(struct options *o, const char *key, const char *val)
 	} else if (strcmp(key, "user-quota") == 0) {
 		if (parse_size(val, 1, &o->user_quota) == 0)
 			return 0;
+	} else if (strcmp(key, "user-buffers") == 0 ||
+		   strcmp(key, "user-disk-quota") == 0) {
+		bool buffers = key[5] == 'b';
+		uint64_t *v = buffers ? &o->user_buffers : &o->user_disk_quota;
+		unsigned n;
+		if (strcmp(val, "none") == 0)
+			*v = UINT64_MAX;
+		else if (buffers ? parse_uint(val, 1, 1u << 30, &n) == 0
+				 : parse_size(val, 1, v) == 0)
+			*v = buffers ? n : *v;
+		else
+			goto bad;
+		return 0;
 	} else if (strcmp(key, "workers") == 0) {
 		if (parse_uint(val, 1, 1024, &o->workers) == 0)
 			return 0;
@@ -230,6 +255,8 @@ int options_parse(struct options *o, int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"vram", required_argument, NULL, 'v'},
 	    {"user-quota", required_argument, NULL, 'q'},
+	    {"user-buffers", required_argument, NULL, 'n'},
+	    {"user-disk-quota", required_argument, NULL, 'k'},
 	    {"staging", required_argument, NULL, 'g'},
 	    {"bus", required_argument, NULL, 'b'},
 	    {"workers", required_argument, NULL, 'w'},
@@ -277,6 +304,8 @@ int options_parse(struct options *o, int argc, char **argv)
 		switch (c) {
 		case 'v':
 		case 'q':
+		case 'n':
+		case 'k':
 		case 'g':
 		case 'b':
 		case 'w':

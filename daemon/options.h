@@ -16,9 +16,11 @@ struct options {
 	bool auto_tier;	      /* demote LRU idle buffers, promote on open */
 	bool disk_sync_none;  /* completions do not wait for the disk */
 	uint64_t user_quota;  /* bytes of the RAM tier per user; 0: none */
-	uint64_t staging;     /* out-of-core staging memory; 0: none */
-	char bus[128];	      /* --bus spec (bus.h); "" or "none": no bus */
-	unsigned workers;     /* kernel worker threads */
+	/* --user-buffers, --user-disk-quota: 0 default, UINT64_MAX none */
+	uint64_t user_buffers, user_disk_quota;
+	uint64_t staging; /* out-of-core staging memory; 0: none */
+	char bus[128];	  /* --bus spec (bus.h); "" or "none": no bus */
+	unsigned workers; /* kernel worker threads */
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */
 	unsigned uring_depth; /* io_uring queue depth per CPU */

@@ -42,7 +42,7 @@ static struct token next_token(const char *line, size_t len, size_t *pos)
 /* A buffer path relative to mem/: no '..', '.', empty or absolute parts. */
 static bool valid_buf_name(const char *s, size_t len)
 {
-	if (len == 0 || len > BUF_NAME_MAX || s[0] == '/')
+	if (len == 0 || s[0] == '/')
 		return false;
 	size_t start = 0;
 	for (size_t i = 0; i <= len; i++) {
@@ -75,6 +75,11 @@ static int parse_buf(const struct vgpu_kernel_spec *k,
 			    "%s: %s: offset '%.*s' is not a byte count",
 			    k->name, a->name, (int)olen, plus + 1);
 	}
+	if (nlen > BUF_NAME_MAX)
+		return vgpu_fail_msg(msg, msglen, -ENAMETOOLONG,
+				     "%s: %s: buffer name of %zu bytes is too "
+				     "long (at most %d)",
+				     k->name, a->name, nlen, BUF_NAME_MAX);
 	if (!valid_buf_name(v.s, nlen))
 		return vgpu_fail_msg(
 		    msg, msglen, -EINVAL,

@@ -330,8 +330,15 @@ Suite *suite_with_daemon(const char *name, void (*setup)(void),
 	if (setup || teardown)
 		tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, timeout);
-	for (size_t i = 0; i < ntests; i++)
-		tcase_add_test(tc, tests[i]);
+	/* VGPUFS_TESTS=a,b runs only the tests named (while working on them) */
+	const char *only = getenv("VGPUFS_TESTS");
+	for (size_t i = 0; i < ntests; i++) {
+		size_t len = strlen(tests[i]->name);
+		const char *hit = only ? strstr(only, tests[i]->name) : NULL;
+		if (!only || (hit && (hit == only || hit[-1] == ',') &&
+			      (hit[len] == ',' || hit[len] == '\0')))
+			tcase_add_test(tc, tests[i]);
+	}
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -320,6 +320,16 @@ START_TEST(bad_buffer_names)
 		      "%s", out);
 	close(q);
 
+	/* a name past 1023 bytes is too long, not malformed */
+	char line[1200], longname[1025];
+	memset(longname, 'a', 1024);
+	longname[1024] = '\0';
+	longname[100] = '/'; /* a valid path, only too long */
+	snprintf(line, sizeof(line), "fill buf=%s value=1 n=1", longname);
+	run_line(&d, line, out, sizeof(out));
+	ck_assert_str_eq(out, "1 err ENAMETOOLONG: fill: buf: buffer name of "
+			      "1024 bytes is too long (at most 1023)");
+
 	/* through the file system: names are checked as by any file system */
 	char name[300] = "mem/";
 	memset(name + 4, 'n', 256);

@@ -1,13 +1,17 @@
 /*
- * Isolation between users, as a matrix: two unprivileged users and root,
- * every way of reaching another user's buffer (file calls, commands in
- * either form, rename and unlink in a shared sticky directory), group
- * permissions, what stats shows whom, and the per-user quota
- * (--user-quota) on every path that grows a buffer.
+ * Isolation between users, as a matrix: unprivileged users and root,
+ * every way of reaching another user's buffer (file calls, commands by
+ * name and by handle, rename and unlink in a shared sticky directory,
+ * private directories on the path, changed since), group permissions
+ * (also as the 70th of a user's groups), when a command is checked, what
+ * stats shows whom, the per-user quota (--user-quota) on every path that
+ * grows a buffer, and the per-user limits on buffer slots and the disk
+ * tier (--user-buffers, --user-disk-quota).
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <vgpufs/binary_proto.h>
@@ -78,9 +83,18 @@ static int make_private(void)
 	return expect("fill buf=shared/secret+8 value=1 n=2", "1 ok fill");
 }
 
-static uint64_t secret_handle;
+/* The inode number of REL (a buffer's handle in binary commands), or 0. */
+static uint64_t ino_of(const char *rel)
+{
+	struct stat st;
+	return stat(dpath(&d, rel), &st) == 0 ? st.st_ino : 0;
+}
 
-static int binary_with_handle(uint16_t kernel, int argi, int want)
+/*
+ * KERNEL (fill, copy or scal) on handles A (and B: copy's destination) in
+ * binary form, as the current user: 0 if its status is WANT.
+ */
+static int binary_cmd(uint16_t kernel, uint64_t a, uint64_t b, int want)
 {
 	int q = open(dpath(&d, "queue"), O_RDWR);
 	char p[256];
@@ -88,23 +102,47 @@ static int binary_with_handle(uint16_t kernel, int argi, int want)
 	    vgpu_bin_begin(p, sizeof(p), kernel, 1) < 0)
 		return 1;
 	if (kernel == VGPU_K_FILL) {
-		vgpu_bin_put_buf(p, sizeof(p), 0, secret_handle, 0);
-		vgpu_bin_put_float(p, sizeof(p), 1, 9);
-		vgpu_bin_put_int(p, sizeof(p), 2, VGPU_ARG_INT, 1);
+		vgpu_bin_put_buf(p, sizeof(p), FILL_BUF, a, 0);
+		vgpu_bin_put_float(p, sizeof(p), FILL_VALUE, 9);
+		vgpu_bin_put_int(p, sizeof(p), FILL_N, VGPU_ARG_INT, 1);
+	} else if (kernel == VGPU_K_SCAL) {
+		vgpu_bin_put_buf(p, sizeof(p), SCAL_X, a, 0);
+		vgpu_bin_put_float(p, sizeof(p), SCAL_ALPHA, 2);
+		vgpu_bin_put_int(p, sizeof(p), SCAL_N, VGPU_ARG_INT, 1);
 	} else {
-		vgpu_bin_put_buf(p, sizeof(p), argi, secret_handle, 0);
-		vgpu_bin_put_buf(p, sizeof(p), 1 - argi, secret_handle, 64);
-		vgpu_bin_put_int(p, sizeof(p), 2, VGPU_ARG_INT, 4);
+		vgpu_bin_put_buf(p, sizeof(p), COPY_SRC, a, 0);
+		vgpu_bin_put_buf(p, sizeof(p), COPY_DST, b, 0);
+		vgpu_bin_put_int(p, sizeof(p), COPY_BYTES, VGPU_ARG_INT, 4);
 	}
-	struct vgpu_bin_completion c;
+	struct vgpu_bin_completion c = {0};
 	int rc = write(q, p, vgpu_bin_size(p)) < 0 ||
 		 read(q, &c, sizeof(c)) != sizeof(c) || c.status != want;
 	if (rc)
-		fprintf(stderr, "binary %u: status %d (%s)\n", kernel, c.status,
-			c.msg);
+		fprintf(stderr, "binary %u on %llu, %llu: status %d (%s)\n",
+			kernel, (unsigned long long)a, (unsigned long long)b,
+			c.status, c.msg);
 	close(q);
 	return rc ? 5 : 0;
 }
+
+/*
+ * One cell of the matrix, tried both ways: by name (LINE's completion
+ * starts with WANT) and by handle (KERNEL on A, B): a handle grants
+ * exactly what the name does.
+ */
+static int cell(const char *line, const char *want, uint16_t kernel, uint64_t a,
+		uint64_t b)
+{
+	int status = strncmp(want, "1 ok", 4) == 0 ? 0
+		     : strstr(want, "EACCES")	   ? -EACCES
+						   : -ENOENT;
+	return expect(line, want) | binary_cmd(kernel, a, b, status);
+}
+
+/* Handles of the buffers of a test, found by root before users run. */
+static struct {
+	uint64_t none, secret, bobs, weights, open, ro, rw, pub, g70, g70rw;
+} h;
 
 /* Bob, by every path he has, at alice's 0600 buffer in a sticky dir. */
 static int bob_at_the_secret(void)
@@ -112,23 +150,52 @@ static int bob_at_the_secret(void)
 	char secret[512]; /* dpath's buffers are reused */
 	snprintf(secret, sizeof(secret), "%s", dpath(&d, "mem/shared/secret"));
 	int rc = 0;
-	/* as input, as output, in place: text commands */
-	rc |= expect("copy src=shared/secret dst=shared/bobs bytes=4",
-		     "1 err EACCES: copy: src: permission denied: you may "
-		     "not read this buffer");
-	rc |= expect("fill buf=shared/secret value=9 n=1",
-		     "1 err EACCES: fill: buf: permission denied: you may not "
-		     "write this buffer");
-	rc |= expect("copy src=shared/bobs dst=shared/secret bytes=4",
-		     "1 err EACCES: copy: dst: permission denied");
-	rc |= expect("scal x=shared/secret alpha=2 n=1", "1 err EACCES");
-	/* binary commands name buffers by inode number: checked the same */
-	rc |= binary_with_handle(VGPU_K_FILL, 0, -EACCES);
-	rc |= binary_with_handle(VGPU_K_COPY, 0, -EACCES);
+	/* as input, as output, in place; by name and by handle */
+	const struct {
+		const char *line, *want;
+		uint16_t kernel;
+		const uint64_t *a, *b;
+	} cells[] = {
+	    {"copy src=shared/secret dst=shared/bobs bytes=4",
+	     "1 err EACCES: copy: src: permission denied: you may not read "
+	     "this buffer",
+	     VGPU_K_COPY, &h.secret, &h.bobs},
+	    {"fill buf=shared/secret value=9 n=1",
+	     "1 err EACCES: fill: buf: permission denied: you may not write "
+	     "this buffer",
+	     VGPU_K_FILL, &h.secret, &h.none},
+	    {"copy src=shared/bobs dst=shared/secret bytes=4",
+	     "1 err EACCES: copy: dst: permission denied", VGPU_K_COPY, &h.bobs,
+	     &h.secret},
+	    {"scal x=shared/secret alpha=2 n=1", "1 err EACCES", VGPU_K_SCAL,
+	     &h.secret, &h.none},
+	    /* alice's 0700 directory stops him whatever her buffers' modes */
+	    {"copy src=shared/alices/weights dst=shared/bobs bytes=4",
+	     "1 err EACCES: copy: src='shared/alices/weights': a directory on "
+	     "the path is not searchable",
+	     VGPU_K_COPY, &h.weights, &h.bobs},
+	    {"copy src=shared/bobs dst=shared/alices/open bytes=4",
+	     "1 err EACCES: copy: dst='shared/alices/open': a directory on "
+	     "the path is not searchable",
+	     VGPU_K_COPY, &h.bobs, &h.open},
+	    {"fill buf=shared/alices/open value=9 n=1",
+	     "1 err EACCES: fill: buf='shared/alices/open': a directory on "
+	     "the path is not searchable",
+	     VGPU_K_FILL, &h.open, &h.none},
+	    /* his own buffer */
+	    {"scal x=shared/bobs alpha=2 n=1", "1 ok scal", VGPU_K_SCAL,
+	     &h.bobs, &h.none},
+	};
+	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++)
+		rc |= cell(cells[i].line, cells[i].want, cells[i].kernel,
+			   *cells[i].a, *cells[i].b);
 	/* file calls */
 	rc |= failed_with(open(secret, O_RDONLY), EACCES, "open r");
 	rc |= failed_with(open(secret, O_WRONLY), EACCES, "open w");
 	rc |= failed_with(open(secret, O_RDWR | O_TRUNC), EACCES, "O_TRUNC");
+	rc |=
+	    failed_with(open(dpath(&d, "mem/shared/alices/weights"), O_RDONLY),
+			EACCES, "open in 0700 dir");
 	rc |= failed_with(truncate(secret, 0), EACCES, "truncate");
 	rc |= failed_with(chmod(secret, 0666), EPERM, "chmod");
 	rc |= failed_with(chown(secret, BOB, BOB), EPERM, "chown");
@@ -157,9 +224,20 @@ static int make_bobs(void)
 	return fd < 0 || ftruncate(fd, 4096) < 0 || close(fd) < 0;
 }
 
+/* a 0700 directory with a 0644 and a 0666 buffer in it */
 static int make_alices_dir(void)
 {
-	return mkdir(dpath(&d, "mem/shared/alices"), 0700) < 0;
+	int rc = mkdir(dpath(&d, "mem/shared/alices"), 0700) < 0;
+	const char *names[] = {"mem/shared/alices/weights",
+			       "mem/shared/alices/open"};
+	mode_t modes[] = {0644, 0666};
+	for (int i = 0; i < 2; i++) {
+		int fd = open(dpath(&d, names[i]), O_CREAT | O_RDWR, 0600);
+		rc |= fd < 0 || pwrite(fd, "alice's", 8, 0) != 8 ||
+		      ftruncate(fd, 4096) < 0 || fchmod(fd, modes[i]) < 0;
+		close(fd);
+	}
+	return rc;
 }
 
 static int alice_waits(void)
@@ -175,9 +253,11 @@ START_TEST(no_way_into_a_private_buffer)
 	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, make_private), 0);
 	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, make_alices_dir), 0);
 	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, make_bobs), 0);
-	struct stat st;
-	ck_assert_int_eq(stat(dpath(&d, "mem/shared/secret"), &st), 0);
-	secret_handle = st.st_ino;
+	h.secret = ino_of("mem/shared/secret");
+	h.bobs = ino_of("mem/shared/bobs");
+	h.weights = ino_of("mem/shared/alices/weights");
+	h.open = ino_of("mem/shared/alices/open");
+	ck_assert(h.secret && h.bobs && h.weights && h.open);
 	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_at_the_secret), 0);
 	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_waits), 0);
 	/* nothing of alice's changed */
@@ -187,6 +267,11 @@ START_TEST(no_way_into_a_private_buffer)
 	float one;
 	memcpy(&one, data + 8, 4);
 	ck_assert(one == 1.0f);
+	buf_read(&d, "shared/alices/weights", data, sizeof(data));
+	ck_assert_mem_eq(data, "alice's", 8);
+	buf_read(&d, "shared/alices/open", data, sizeof(data));
+	ck_assert_mem_eq(data, "alice's\0\0\0\0\0", 12);
+	struct stat st;
 	ck_assert_int_eq(stat(dpath(&d, "mem/shared/secret"), &st), 0);
 	ck_assert_int_eq(st.st_uid, ALICE);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
@@ -206,9 +291,9 @@ static int make_team_files(void)
 {
 	int rc = mkdir(dpath(&d, "mem/team"), 0750) < 0;
 	rc |= chown(dpath(&d, "mem/team"), ALICE, TEAM) < 0;
-	const char *names[] = {"mem/team/ro", "mem/team/rw"};
-	mode_t modes[] = {0640, 0660};
-	for (int i = 0; i < 2; i++) {
+	const char *names[] = {"mem/team/ro", "mem/team/rw", "mem/team/pub"};
+	mode_t modes[] = {0640, 0660, 0666};
+	for (int i = 0; i < 3; i++) {
 		int fd = open(dpath(&d, names[i]), O_CREAT | O_RDWR, modes[i]);
 		rc |= fd < 0 || ftruncate(fd, 4096) < 0 ||
 		      fchown(fd, ALICE, TEAM) < 0 || fchmod(fd, modes[i]) < 0;
@@ -231,10 +316,14 @@ static int make_mine(void)
 static int bob_in_team(void)
 {
 	int rc = make_mine();
-	rc |= expect("copy src=team/ro dst=mine.4002 bytes=4", "1 ok copy");
-	rc |= expect("fill buf=team/ro value=1 n=1",
-		     "1 err EACCES: fill: buf: permission denied");
-	rc |= expect("fill buf=team/rw value=2 n=1", "1 ok fill");
+	uint64_t mine = ino_of("mem/mine.4002");
+	rc |= cell("copy src=team/ro dst=mine.4002 bytes=4", "1 ok copy",
+		   VGPU_K_COPY, h.ro, mine);
+	rc |= cell("fill buf=team/ro value=1 n=1",
+		   "1 err EACCES: fill: buf: permission denied", VGPU_K_FILL,
+		   h.ro, 0);
+	rc |= cell("fill buf=team/rw value=2 n=1", "1 ok fill", VGPU_K_FILL,
+		   h.rw, 0);
 	int fd = open(dpath(&d, "mem/team/ro"), O_RDONLY);
 	rc |= fd < 0;
 	close(fd);
@@ -246,10 +335,20 @@ static int bob_in_team(void)
 static int carol_outside(void)
 {
 	int rc = make_mine();
+	uint64_t mine = ino_of("mem/mine.4003");
 	/* the 0750 directory stops her before the buffers' own modes */
-	rc |= expect("copy src=team/rw dst=mine.4003 bytes=4",
-		     "1 err EACCES: copy: src='team/rw': a directory on the "
-		     "path is not searchable");
+	rc |= cell("copy src=team/rw dst=mine.4003 bytes=4",
+		   "1 err EACCES: copy: src='team/rw': a directory on the "
+		   "path is not searchable",
+		   VGPU_K_COPY, h.rw, mine);
+	rc |= cell("copy src=team/pub dst=mine.4003 bytes=4",
+		   "1 err EACCES: copy: src='team/pub': a directory on the "
+		   "path is not searchable",
+		   VGPU_K_COPY, h.pub, mine);
+	rc |= cell("copy src=mine.4003 dst=team/pub bytes=4",
+		   "1 err EACCES: copy: dst='team/pub': a directory on the "
+		   "path is not searchable",
+		   VGPU_K_COPY, mine, h.pub);
 	rc |= failed_with(open(dpath(&d, "mem/team/rw"), O_RDONLY), EACCES,
 			  "open in team dir");
 	return rc;
@@ -259,11 +358,207 @@ START_TEST(group_permissions)
 {
 	gid_t team = TEAM;
 	ck_assert_int_eq(as_user(ALICE, ALICE, 1, &team, make_team_files), 0);
+	h.ro = ino_of("mem/team/ro");
+	h.rw = ino_of("mem/team/rw");
+	h.pub = ino_of("mem/team/pub");
 	ck_assert_int_eq(as_user(BOB, BOB, 1, &team, bob_in_team), 0);
 	ck_assert_int_eq(as_user(CAROL, CAROL, 0, NULL, carol_outside), 0);
 	float v;
 	buf_read(&d, "team/rw", &v, sizeof(v));
-	ck_assert(v == 2.0f);
+	ck_assert(v == 9.0f); /* the handle's fill came last */
+}
+END_TEST
+
+/* --- handles and the path as it is now ------------------------------ */
+
+static const char *bob_name; /* the name of alice's buffer now */
+static bool bob_may;	     /* whether he may read it */
+
+static int bob_reads(void)
+{
+	int rc = make_mine();
+	char line[256], want[256];
+	snprintf(line, sizeof(line), "copy src=%s dst=mine.4002 bytes=4",
+		 bob_name);
+	snprintf(want, sizeof(want),
+		 bob_may ? "1 ok copy"
+			 : "1 err EACCES: copy: src='%s': a directory on the "
+			   "path is not searchable",
+		 bob_name);
+	return rc | cell(line, want, VGPU_K_COPY, h.weights,
+			 ino_of("mem/mine.4002"));
+}
+
+static int alice_makes_pub(void)
+{
+	int rc = mkdir(dpath(&d, "mem/pub"), 0755) < 0 ||
+		 mkdir(dpath(&d, "mem/priv"), 0700) < 0;
+	int fd = open(dpath(&d, "mem/pub/w"), O_CREAT | O_RDWR, 0644);
+	rc |= fd < 0 || ftruncate(fd, 4096) < 0;
+	close(fd);
+	return rc;
+}
+
+static int alice_closes_pub(void)
+{
+	return chmod(dpath(&d, "mem/pub"), 0700) < 0;
+}
+
+static int alice_opens_pub(void)
+{
+	return chmod(dpath(&d, "mem/pub"), 0755) < 0;
+}
+
+static int alice_hides_pub(void)
+{
+	return rename(dpath(&d, "mem/pub"), dpath(&d, "mem/priv/pub")) < 0;
+}
+
+/*
+ * A handle is checked against the path the buffer has when the command
+ * is written: a chmod of a directory on it, or a move into a private
+ * directory, takes effect for handles as for names.
+ */
+START_TEST(handles_follow_the_path_as_it_is)
+{
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_makes_pub), 0);
+	h.weights = ino_of("mem/pub/w");
+	ck_assert(h.weights);
+	bob_name = "pub/w";
+	bob_may = true;
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_reads), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_closes_pub), 0);
+	bob_may = false;
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_reads), 0);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_opens_pub), 0);
+	bob_may = true;
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_reads), 0);
+	/* moved into her 0700 directory: out of his reach by either form */
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_hides_pub), 0);
+	ck_assert_int_eq(ino_of("mem/priv/pub/w"), h.weights);
+	bob_name = "priv/pub/w";
+	bob_may = false;
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_reads), 0);
+}
+END_TEST
+
+/* --- users in many groups -------------------------------------------- */
+
+enum { GROUP0 = 5001, NGROUPS = 70 };
+
+static int make_group_files(void)
+{
+	const char *names[] = {"mem/g70", "mem/g70rw"};
+	mode_t modes[] = {0604, 0060};
+	int rc = 0;
+	for (int i = 0; i < 2; i++) {
+		int fd = open(dpath(&d, names[i]), O_CREAT | O_RDWR, 0600);
+		rc |= fd < 0 || ftruncate(fd, 4096) < 0 ||
+		      fchown(fd, (uid_t)-1, GROUP0 + NGROUPS - 1) < 0 ||
+		      fchmod(fd, modes[i]) < 0;
+		close(fd);
+	}
+	return rc;
+}
+
+/* His 70th group: the group's bits are his, not the others' */
+static int bob_in_70_groups(void)
+{
+	int rc = make_mine();
+	uint64_t mine = ino_of("mem/mine.4002");
+	rc |= cell("copy src=g70 dst=mine.4002 bytes=4",
+		   "1 err EACCES: copy: src: permission denied", VGPU_K_COPY,
+		   h.g70, mine);
+	rc |= failed_with(open(dpath(&d, "mem/g70"), O_RDONLY), EACCES,
+			  "open 0604 as a member");
+	rc |= cell("copy src=g70rw dst=mine.4002 bytes=4", "1 ok copy",
+		   VGPU_K_COPY, h.g70rw, mine);
+	rc |= cell("fill buf=g70rw value=3 n=1", "1 ok fill", VGPU_K_FILL,
+		   h.g70rw, 0);
+	return rc;
+}
+
+/* Every supplementary group counts, past 64 (the daemon reads /proc). */
+START_TEST(users_in_70_groups)
+{
+	gid_t last = GROUP0 + NGROUPS - 1;
+	ck_assert_int_eq(as_user(ALICE, ALICE, 1, &last, make_group_files), 0);
+	h.g70 = ino_of("mem/g70");
+	h.g70rw = ino_of("mem/g70rw");
+	gid_t groups[NGROUPS];
+	for (int i = 0; i < NGROUPS; i++)
+		groups[i] = (gid_t)(GROUP0 + i);
+	ck_assert_int_eq(as_user(BOB, BOB, NGROUPS, groups, bob_in_70_groups),
+			 0);
+	float v;
+	buf_read(&d, "g70rw", &v, sizeof(v));
+	ck_assert(v == 9.0f); /* the handle's fill came last */
+}
+END_TEST
+
+/* --- when permissions are checked ------------------------------------ */
+
+static int bob_mine(void)
+{
+	return make_mine();
+}
+
+/*
+ * A command is checked when it is written, like an open(): a copy queued
+ * (behind a wait) before the owner made the buffer private still reads it;
+ * one written afterwards is refused.
+ */
+START_TEST(checked_when_written)
+{
+	ck_assert_int_eq(buf_create(&d, "doc", 4096), 0); /* 0644, root's */
+	buf_write(&d, "doc", "v1!", 4);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_mine), 0);
+	int pipes[2][2];
+	ck_assert_int_eq(pipe(pipes[0]), 0);
+	ck_assert_int_eq(pipe(pipes[1]), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* bob: a queued copy, then (told the mode changed) another */
+		char c = 0, out[512] = "";
+		if (setgroups(0, NULL) < 0 || setresgid(BOB, BOB, BOB) < 0 ||
+		    setresuid(BOB, BOB, BOB) < 0)
+			_exit(100);
+		int q = open(dpath(&d, "queue"), O_RDWR);
+		const char cmds[] = "wait event=go value=1 timeout_ms=20000\n"
+				    "copy src=doc dst=mine.4002 bytes=4\n";
+		int rc = q < 0 || write(q, cmds, sizeof(cmds) - 1) < 0;
+		rc |= write(pipes[0][1], "s", 1) != 1;
+		rc |= read(pipes[1][0], &c, 1) != 1;
+		rc |= expect("copy src=doc dst=mine.4002 bytes=4",
+			     "1 err EACCES: copy: src: permission denied");
+		rc |= expect("signal event=go", "1 ok signal");
+		/* both completions, in one read or two */
+		size_t got = 0;
+		ssize_t n;
+		while (!strstr(out, "\n2 ") && got < sizeof(out) - 1 &&
+		       (n = read(q, out + got, sizeof(out) - 1 - got)) > 0) {
+			got += (size_t)n;
+			out[got] = '\0';
+		}
+		if (strncmp(out, "1 ok wait", 9) != 0 ||
+		    !strstr(out, "\n2 ok copy")) {
+			fprintf(stderr, "queued copy: %s\n", out);
+			rc |= 8;
+		}
+		_exit(rc);
+	}
+	char c;
+	ck_assert_int_eq(read(pipes[0][0], &c, 1), 1);
+	ck_assert_int_eq(chmod(dpath(&d, "mem/doc"), 0600), 0);
+	ck_assert_int_eq(write(pipes[1][1], "c", 1), 1);
+	ck_assert_int_eq(child_status(pid), 0);
+	char data[4];
+	buf_read(&d, "mine.4002", data, sizeof(data));
+	ck_assert_mem_eq(data, "v1!", 4);
+	for (int i = 0; i < 2; i++) {
+		close(pipes[i][0]);
+		close(pipes[i][1]);
+	}
 }
 END_TEST
 
@@ -516,6 +811,122 @@ START_TEST(quota_is_set_aside_from_vram)
 }
 END_TEST
 
+/* --- per-user buffers and disk ---------------------------------------- */
+
+enum { SLOTS = 700 - 256, USER_SLOTS = SLOTS / 4 }; /* 16M of 64M: a quarter */
+
+static int statvfs_ffree(void)
+{
+	struct statvfs sv;
+	return statvfs(dpath(&d, "mem"), &sv) < 0 ? -1 : (int)sv.f_ffree;
+}
+
+/* Alice takes her share of the slots: EDQUOT then, not everyone's ENOSPC */
+static int alice_fills_slots(void)
+{
+	int rc = statvfs_ffree() != USER_SLOTS;
+	char name[32];
+	int i, err = 0;
+	for (i = 0; i < SLOTS; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		if ((err = make(name, 0)) != 0)
+			break;
+	}
+	if (i != USER_SLOTS || err != -EDQUOT) {
+		fprintf(stderr, "%d buffers made, then %s\n", i,
+			strerror(-err));
+		rc |= 2;
+	}
+	rc |= failed_with(mkdir(dpath(&d, "mem/dir"), 0700), EDQUOT,
+			  "mkdir past --user-buffers");
+	rc |= statvfs_ffree() != 0 ? 4 : 0;
+	/* a buffer freed is room for another */
+	rc |= unlink(dpath(&d, "mem/n0")) < 0;
+	for (i = 0; i < 100 && (err = make("again", 0)) != 0; i++)
+		usleep(10000); /* the kernel forgets the file asynchronously */
+	return rc | (err ? 8 : 0);
+}
+
+static int bob_still_makes(void)
+{
+	return make("bobs", 4096) != 0 || mkdir(dpath(&d, "mem/bd"), 0700) < 0;
+}
+
+/* A disk-tier buffer of the caller's, in their directory DIR, its fd. */
+static int disk_buffer(const char *dir, const char *name)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "mem/%s", dir);
+	if (access(dpath(&d, rel), F_OK) < 0 &&
+	    (mkdir(dpath(&d, rel), 0700) < 0 ||
+	     setxattr(dpath(&d, rel), "user.vgpu.tier", "disk", 4, 0) < 0))
+		return -1;
+	snprintf(rel, sizeof(rel), "mem/%s/%s", dir, name);
+	return open(dpath(&d, rel), O_CREAT | O_RDWR, 0600);
+}
+
+static int carol_on_disk(void)
+{
+	int fd = disk_buffer("cd", "dk"), fd2 = disk_buffer("cd", "dk2");
+	int rc = fd < 0 || fd2 < 0;
+	rc |= failed_with(ftruncate(fd, QUOTA + 4096), EDQUOT,
+			  "disk buffer past the disk quota");
+	rc |= ftruncate(fd, QUOTA) != 0;
+	rc |= failed_with(ftruncate(fd2, 4096), EDQUOT, "a second one");
+	rc |= failed_with(fallocate(fd2, 0, 0, 4096), EDQUOT, "fallocate");
+	/* write() past the end is the kernel's: counted late, and then no
+	 * command takes her disk buffers until she is within it again */
+	rc |= ftruncate(fd, QUOTA / 2) != 0;
+	rc |= pwrite(fd, "past", 4, QUOTA) != 4;
+	close(fd);
+	rc |= expect("fill buf=cd/dk value=1 n=1",
+		     "1 err EDQUOT: fill: buf: the owner's disk quota "
+		     "(--user-disk-quota) is exceeded");
+	rc |= ftruncate(fd2, 4096) == 0; /* nor grows any */
+	rc |= truncate(dpath(&d, "mem/cd/dk"), QUOTA / 2) != 0;
+	rc |= expect("fill buf=cd/dk value=1 n=1", "1 ok fill");
+	rc |= ftruncate(fd2, 4096) != 0;
+	close(fd2);
+	return rc;
+}
+
+static int bob_on_disk(void)
+{
+	int fd = disk_buffer("bd2", "bdk");
+	int rc = fd < 0 || ftruncate(fd, QUOTA) != 0;
+	close(fd);
+	return rc;
+}
+
+/*
+ * One user can take neither every slot for buffers nor the disk tier:
+ * --user-buffers and --user-disk-quota default to the share --user-quota
+ * is of --vram (a quarter here).
+ */
+START_TEST(per_user_buffers_and_disk)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	char disk[64] = "/tmp/vgpufs-disk-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(disk));
+	const char *args[] = {
+	    "--vram",	   "64M", "--user-quota", "16M",   "--disk", disk,
+	    "--disk-size", "64M", "--log-level",  "error", NULL};
+	d.mnt[0] = '\0';
+	d.nofile = 700;
+	daemon_start(&d, args);
+	ck_assert_int_eq(as_user(ALICE, ALICE, 0, NULL, alice_fills_slots), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_still_makes), 0);
+	ck_assert_int_eq(make("roots", 4096), 0); /* root is not bound */
+	ck_assert_int_eq(as_user(CAROL, CAROL, 0, NULL, carol_on_disk), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_on_disk), 0);
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	remove_tree(disk);
+	const char *plain[] = {"--vram", "64M", "--user-quota", "16M", NULL};
+	d.mnt[0] = '\0';
+	daemon_start(&d, plain); /* for the teardown */
+}
+END_TEST
+
 /* A buffer's memory is in its owner's part: chown moves only empty ones. */
 START_TEST(quota_and_chown)
 {
@@ -546,6 +957,10 @@ int main(void)
 	const TTest *const tests[] = {
 	    no_way_into_a_private_buffer,
 	    group_permissions,
+	    handles_follow_the_path_as_it_is,
+	    users_in_70_groups,
+	    checked_when_written,
+	    per_user_buffers_and_disk,
 	    quota_on_every_path,
 	    quota_is_set_aside_from_vram,
 	    quota_and_chown,

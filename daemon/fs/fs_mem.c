@@ -409,7 +409,7 @@ void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		if (to_set & FUSE_SET_ATTR_MODE)
 			n->mode = (n->mode & S_IFMT) | (attr->st_mode & 07777);
 		if (to_set & FUSE_SET_ATTR_UID)
-			n->uid = attr->st_uid;
+			node_set_owner(n, attr->st_uid);
 		if (to_set & FUSE_SET_ATTR_GID)
 			n->gid = attr->st_gid;
 		if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW))

@@ -26,6 +26,7 @@
 #include "mem/bus_pace.h"
 #include "mem/quota.h"
 #include "mem/tier_auto.h"
+#include "mem/user_usage.h"
 #include "observe/log.h"
 #include "observe/stats.h"
 #include "observe/trace.h"
@@ -634,11 +635,20 @@ static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	fuse_reply_err(req, err);
 }
 
+/* What is left of LIMIT after HELD, at most FREE. */
+static uint64_t room(uint64_t limit, uint64_t held, uint64_t free)
+{
+	uint64_t left = limit > held ? limit - held : 0;
+	return left < free ? left : free;
+}
+
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	(void)ino;
 	struct device *dev = fs_device(req);
-	uint64_t cap = 0, free = 0, avail = 0;
+	uid_t uid = fuse_req_ctx(req)->uid;
+	uint64_t cap = 0, free = 0, avail = 0, nodes_held, disk_held;
+	usage_of(uid, &nodes_held, &disk_held);
 	for (int i = 0; i < TIER_COUNT; i++)
 		if (dev->tiers[i]) {
 			uint64_t c = tier_capacity(dev->tiers[i]),
@@ -647,10 +657,11 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 			cap += c;
 			free += f;
 			/* what the caller may use: under quotas, their own
-			 * part of the RAM tier (the disk tier has none) */
-			avail += i == TIER_RAM
-				     ? quota_avail(fuse_req_ctx(req)->uid, f)
-				     : f;
+			 * part of each tier */
+			avail += i == TIER_RAM ? quota_avail(uid, f)
+				 : uid == 0
+				     ? f
+				     : room(usage_disk_limit(), disk_held, f);
 		}
 	struct statvfs sv = {0};
 	sv.f_bsize = sv.f_frsize = 4096;
@@ -663,7 +674,9 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 	uint64_t bufs = node_count_mem();
 	pthread_mutex_unlock(&tree_lock);
 	sv.f_files = dev->max_buffers > bufs ? dev->max_buffers : bufs;
-	sv.f_ffree = sv.f_favail = sv.f_files - bufs;
+	sv.f_ffree = sv.f_favail =
+	    uid == 0 ? sv.f_files - bufs
+		     : room(usage_node_limit(), nodes_held, sv.f_files - bufs);
 	sv.f_namemax = 255;
 	fuse_reply_statfs(req, &sv);
 }

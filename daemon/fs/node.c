@@ -11,6 +11,7 @@
 #include "mem/bufmap.h"
 #include "mem/mem_trim.h"
 #include "mem/tier.h"
+#include "mem/user_usage.h"
 
 pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -246,6 +247,10 @@ struct node *node_create(struct node *dir, const char *name,
 		errno = EEXIST;
 		return NULL;
 	}
+	if (usage_node_check(uid) < 0) { /* --user-buffers */
+		errno = EDQUOT;
+		return NULL;
+	}
 	/* setgid directories pass their group on, as on any file system. */
 	if (dir->mode & S_ISGID) {
 		gid = dir->gid;
@@ -292,6 +297,7 @@ struct node *node_restore(struct node *dir, const char *name,
 	mem_trim_count(&tree.mark, tree.count);
 	if (kind == NK_BUF)
 		tree.buffers++;
+	usage_node_add(uid);
 	node_touch(dir, true);
 	return n;
 }
@@ -333,6 +339,7 @@ void node_release_if_unused(struct node *n)
 	tree.count--;
 	if (n->kind == NK_BUF)
 		tree.buffers--;
+	usage_node_sub(n->uid);
 	free_node(n);
 	mem_trim_count(&tree.mark, tree.count);
 }
@@ -373,6 +380,25 @@ struct node *node_resolve(const char *path, size_t len, struct cred *cred,
 		return NULL;
 	}
 	return n;
+}
+
+bool node_path_searchable(const struct node *n, struct cred *cred)
+{
+	if (n->unlinked)
+		return false;
+	for (const struct node *dir = n->parent; dir; dir = dir->parent) {
+		if (!cred_allows(cred, dir->uid, dir->gid, dir->mode, PERM_X))
+			return false;
+		if (dir->kind == NK_MEM)
+			return true;
+	}
+	return false; /* not under mem/: no buffer */
+}
+
+void node_set_owner(struct node *n, uid_t uid)
+{
+	usage_chown(n->uid, uid, n->charged);
+	n->uid = uid;
 }
 
 void node_touch(struct node *n, bool modified)

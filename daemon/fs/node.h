@@ -95,7 +95,8 @@ struct node *node_child(const struct node *dir, const char *name);
 
 /*
  * Adds a child NAME to DIR. NK_BUF children get their backing FD. Returns
- * NULL with errno set (EEXIST, ENOMEM, ENAMETOOLONG).
+ * NULL with errno set (EEXIST, ENOMEM, ENAMETOOLONG, EDQUOT: UID holds
+ * as many nodes as --user-buffers allows).
  */
 struct node *node_create(struct node *dir, const char *name,
 			 enum node_kind kind, mode_t mode, uid_t uid,
@@ -126,10 +127,19 @@ void node_release_if_unused(struct node *n);
 struct node *node_resolve(const char *path, size_t len, struct cred *cred,
 			  int *err);
 
+/*
+ * Whether CRED may search every directory from N's parent up to mem/, as
+ * they are now: a buffer named by its handle (inode number) is reachable
+ * only if its name would be. False for an unlinked N.
+ */
+bool node_path_searchable(const struct node *n, struct cred *cred);
+
 /* Calls FN for every buffer (live or unlinked); FN must not change the tree. */
 void node_for_each_buffer(void (*fn)(struct node *n, void *arg), void *arg);
 
 bool node_is_dir(const struct node *n);
+/* N now belongs to UID (checked already): what it holds counts for UID. */
+void node_set_owner(struct node *n, uid_t uid);
 void node_touch(struct node *n, bool modified);
 uint64_t node_count_buffers(void);
 /* Buffers and directories under mem/ (removed ones still referenced too). */

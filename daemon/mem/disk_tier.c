@@ -22,6 +22,7 @@
 #include "mem/disk_tier.h"
 #include "mem/ram_tier.h"
 #include "mem/tier.h"
+#include "mem/user_usage.h"
 #include "observe/log.h"
 
 #define RECORD_XATTR "user.vgpufs.node"
@@ -54,13 +55,20 @@ static int disk_create(struct tier *t, struct node *n)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Charges N for SIZE bytes; over capacity only when FORCE (data exists). */
+/*
+ * Charges N for SIZE bytes, to the tier and to N's owner; over capacity
+ * (-ENOSPC) or the owner's --user-disk-quota (-EDQUOT) only when FORCE
+ * (data exists).
+ */
 static int charge(struct disk *d, struct node *n, uint64_t size, bool force)
 {
 	uint64_t want = pages(size), used = atomic_load(&d->used);
 	if (want > n->charged && !force &&
 	    used - n->charged + want > d->capacity)
 		return -ENOSPC;
+	int rc = usage_disk_charge(n->uid, n->charged, want, force);
+	if (rc < 0)
+		return rc;
 	atomic_fetch_add(&d->used, want - n->charged); /* wraps to a sub */
 	n->charged = want;
 	return 0;
@@ -104,12 +112,16 @@ static void disk_closed(struct tier *t, struct node *n)
 static int disk_populate(struct tier *t, struct node *n, const struct stat *st)
 {
 	count_growth(t, n, (uint64_t)st->st_size);
+	/* past the quota by writes past the end: no command on it */
+	if (usage_disk_over(n->uid))
+		return -EDQUOT;
 	return ram_tier_populate(n->fd, (uint64_t)st->st_size,
 				 (uint64_t)st->st_blocks);
 }
 
 static void disk_release(struct tier *t, struct node *n)
 {
+	usage_disk_charge(n->uid, n->charged, 0, true);
 	atomic_fetch_sub(&D(t)->used, n->charged);
 	n->charged = 0;
 }

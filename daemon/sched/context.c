@@ -213,11 +213,8 @@ bool context_has_room(struct context *ctx)
 static void cred_of(fuse_req_t req, struct cred *cred)
 {
 	const struct fuse_ctx *fc = fuse_req_ctx(req);
-	/* Field by field: the group list is loaded only if a check needs it. */
-	cred->uid = fc->uid;
-	cred->gid = fc->gid;
-	cred->pid = fc->pid;
-	cred->ngroups = -1;
+	/* The group list is loaded only if a check needs it. */
+	*cred = CRED_INIT(fc->uid, fc->gid, fc->pid);
 }
 
 /*
@@ -232,6 +229,7 @@ static void resume_writers_locked(struct context *ctx, struct reply_list *out)
 		cred_of(w->r.req, &cred);
 		ssize_t taken =
 		    context_take_input(ctx, &cred, w->data, w->size);
+		cred_release(&cred);
 		if (taken == 0)
 			return;
 		parked_pop(&ctx->writers);
@@ -278,6 +276,7 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	/* Behind waiting writes nothing may overtake them. */
 	ssize_t taken =
 	    ctx->writers.head ? 0 : context_take_input(ctx, &cred, data, size);
+	cred_release(&cred);
 	if (taken < 0) {
 		err = (int)-taken;
 	} else if (taken || size == 0) {

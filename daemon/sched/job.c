@@ -71,6 +71,13 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			return fail(
 			    job, -ENOENT, "%s: %s: no buffer with handle %llu",
 			    k->name, a->name, (unsigned long long)ref->handle);
+		/* A handle grants no more than the buffer's name would. */
+		if (!node_path_searchable(n, cred))
+			return fail(job, -EACCES,
+				    "%s: %s: handle %llu: a directory on the "
+				    "buffer's path is not searchable",
+				    k->name, a->name,
+				    (unsigned long long)ref->handle);
 	}
 	if (n->moving)
 		return fail(job, -EBUSY,
@@ -79,7 +86,13 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			    k->name, a->name);
 	int want = (a->access & VGPU_ACC_R ? PERM_R : 0) |
 		   (a->access & VGPU_ACC_W ? PERM_W : 0);
-	if (!cred_allows(cred, n->uid, n->gid, n->mode, want))
+	bool allowed = cred_allows(cred, n->uid, n->gid, n->mode, want);
+	if (!allowed && cred->ngroups == CRED_GROUPS_UNREADABLE)
+		return fail(job, -EACCES,
+			    "%s: %s: your supplementary groups could not be "
+			    "read (/proc/%d/status): refused",
+			    k->name, a->name, (int)cred->pid);
+	if (!allowed)
 		return fail(
 		    job, -EACCES,
 		    "%s: %s: permission denied: you may not %s this buffer",
@@ -97,6 +110,13 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 	 * The tier reserves them (and counts them: the disk tier).
 	 */
 	int rc = n->tier->ops->populate(n->tier, n, &st);
+	if (rc == -EDQUOT && n->tier->id == TIER_DISK)
+		return fail(
+		    job, rc,
+		    "%s: %s: the owner's disk quota (--user-disk-quota) "
+		    "is exceeded (buffers grown by writing past their "
+		    "end); free some of it",
+		    k->name, a->name);
 	if (rc == -EDQUOT)
 		return fail(job, rc,
 			    "%s: %s: the owner's quota (--user-quota) is full "

@@ -133,7 +133,9 @@ static const struct vgpu_kernel_spec k_axpy = {
     .dtypes = VGPU_DT_FLT,
     .summary = "y = alpha*x + y",
     .semantics = "y[i] = alpha*x[i] + y[i] for 0 <= i < n; x and y may be "
-		 "the same range, but not partly overlap",
+		 "the same range, but not partly overlap. As in BLAS, "
+		 "alpha=0 (after rounding to the dtype) leaves y as it is "
+		 "without reading x: NaN and +-inf in x do not propagate",
     .example = "axpy x=x y=y alpha=2 n=1M",
 };
 

@@ -274,9 +274,10 @@ const struct vgpu_kernel_spec vgpu_spec_cast = {
 	"rounds to nearest (+-inf past the f32 range); integers to floats "
 	"are exact except i32 to f32 past 2^24 (rounded to nearest). To "
 	"bf16 rounds once to nearest, ties to even (+-inf from 0x1.ffp127 "
-	"on; i32 past 2^8 rounds too); NaN stays NaN (quiet, same sign); bf16 "
-	"to f32 and f64 is exact. out may be the very same range as x when "
-	"both types have the same size (f32 and i32), and may not overlap "
-	"it otherwise.",
+	"on; i32 past 2^8 rounds too); bf16 to f32 and f64 is exact. A NaN "
+	"gives a quiet NaN of the same sign, to every float type (f32, f64 "
+	"and bf16, the type itself too). out may be the very same range as x "
+	"when both types have the same size (f32 and i32), and may not "
+	"overlap it otherwise.",
     .example = "cast x=img out=pixels n=1M from=u8 to=f32",
 };

@@ -208,7 +208,10 @@ SOFTMAX_SPEC(log_softmax, VGPU_K_LOG_SOFTMAX,
 	     "logarithm of the softmax of each row of a matrix",
 	     "out[i,j] = x[i,j] - m - log(sum over k of exp(x[i,k] - m)), "
 	     "for each row i of the rows x cols matrix x; accurate where "
-	     "log(softmax) would underflow to -inf.",
+	     "log(softmax) would underflow to -inf. The log is log1p of the "
+	     "sum without one maximum's term: finite results are within 4 "
+	     "ulps, relative, in f64 (half an ulp and a bit in f32), near 0 "
+	     "too.",
 	     "log_softmax x=logits out=logits rows=64 cols=1000");
 
 /* layernorm x=X out=Y [gamma=G] [beta=B] rows=R cols=C [eps=] [dtype=] */

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,4 +116,16 @@ size_t vgpu_format_err(char *buf, size_t len, uint64_t seq, int err,
 	int n = snprintf(buf, len, "%" PRIu64 " err %s: %s", seq,
 			 vgpu_errno_name(err), safe);
 	return finish_line(buf, len, n);
+}
+
+int vgpu_completion_status(const char *line)
+{
+	const char *p = strchr(line, ' ');
+	if (p && strncmp(p, " ok ", 4) == 0)
+		return 0;
+	if (!p || strncmp(p, " err ", 5) != 0)
+		return -EPROTO;
+	p += 5;
+	int e = vgpu_errno_of_name(p, strcspn(p, ":"));
+	return e ? -e : -EIO;
 }

@@ -60,6 +60,32 @@ static inline int32_t vgpu_wrap_i32(uint32_t v)
 }
 
 /*
+ * A NaN made quiet (its quiet bit, the top fraction bit, set), anything
+ * else as it is: what IEEE conversions between float types do, for the
+ * casts that only copy bits (a type to itself, bf16 to f32). Bit operations,
+ * as the compiler may drop a multiplication by 1.
+ */
+#define VGPU_QUIET(NAME, T, U, INF_BITS, QUIET_BIT)                            \
+	static inline T NAME(T f)                                              \
+	{                                                                      \
+		U u;                                                           \
+		memcpy(&u, &f, sizeof(u));                                     \
+		if ((u << 1 >> 1) > (INF_BITS)) /* past inf: a NaN */          \
+			u |= (QUIET_BIT);                                      \
+		memcpy(&f, &u, sizeof(f));                                     \
+		return f;                                                      \
+	}
+VGPU_QUIET(vgpu_quiet_f32, float, uint32_t, 0x7f800000u, 0x00400000u)
+VGPU_QUIET(vgpu_quiet_f64, double, uint64_t, 0x7ff0000000000000u,
+	   0x0008000000000000u)
+#undef VGPU_QUIET
+
+static inline uint16_t vgpu_quiet_bf16(uint16_t h)
+{
+	return (h & 0x7fff) > 0x7f80 ? (uint16_t)(h | 0x40) : h;
+}
+
+/*
  * bfloat16: the upper 16 bits of an f32 (8 exponent bits, 7 fraction
  * bits), so widening is exact.
  */

@@ -1,4 +1,8 @@
-/* axpy: y = alpha*x + y. x and y may be the same range (never partly). */
+/*
+ * axpy: y = alpha*x + y. x and y may be the same range (never partly).
+ * alpha = 0 (in the dtype) leaves y as it is without reading x, as BLAS
+ * does: stated here rather than left to the OpenBLAS version.
+ */
 #include <errno.h>
 
 #include <cblas.h>
@@ -33,6 +37,8 @@ static int axpy_tile(const struct vgpu_launch *l, uint32_t tile,
 	vgpu_elem_span((uint64_t)vgpu_cmd_i(c, AXPY_N), es, tile, ntiles, &lo,
 		       &hi);
 	double alpha = vgpu_cmd_f(c, AXPY_ALPHA);
+	if ((dt == VGPU_F32 ? (float)alpha : alpha) == 0)
+		return 0;
 	while (lo < hi) {
 		int len = hi - lo > VGPU_BLAS_CHUNK ? (int)VGPU_BLAS_CHUNK
 						    : (int)(hi - lo);

@@ -2,7 +2,8 @@
  * cast: out[i] = x[i] converted between f32, f64, i32, u8 and bf16. Every
  * conversion is defined for every input (convert.h): float to integer
  * truncates and saturates, NaN gives 0; integer to integer saturates; to
- * bf16 rounds once to nearest even, NaN stays NaN. out
+ * bf16 rounds once to nearest even; to any float type a NaN comes out quiet
+ * (the hardware's conversions do that, the casts that copy bits here). out
  * may be the very same range as x when the sizes are equal (validation
  * refuses other overlaps): each element is read before it is written.
  */
@@ -29,13 +30,13 @@ typedef void loop_fn(const void *x, void *o, uint64_t n);
 		}                                                              \
 	}
 
-LOOP(f32_f32, float, float, x)
+LOOP(f32_f32, float, float, vgpu_quiet_f32(x))
 LOOP(f32_f64, float, double, (double)x)
 LOOP(f32_i32, float, int32_t, vgpu_sat_i32((double)x))
 LOOP(f32_u8, float, uint8_t, vgpu_sat_u8((double)x))
 LOOP(f32_bf16, float, uint16_t, vgpu_f32_to_bf16(x))
 LOOP(f64_f32, double, float, (float)x)
-LOOP(f64_f64, double, double, x)
+LOOP(f64_f64, double, double, vgpu_quiet_f64(x))
 LOOP(f64_i32, double, int32_t, vgpu_sat_i32(x))
 LOOP(f64_u8, double, uint8_t, vgpu_sat_u8(x))
 LOOP(f64_bf16, double, uint16_t, vgpu_f64_to_bf16(x))
@@ -49,11 +50,11 @@ LOOP(u8_f64, uint8_t, double, (double)x)
 LOOP(u8_i32, uint8_t, int32_t, (int32_t)x)
 LOOP(u8_u8, uint8_t, uint8_t, x)
 LOOP(u8_bf16, uint8_t, uint16_t, vgpu_f32_to_bf16((float)x)) /* exact */
-LOOP(bf16_f32, uint16_t, float, vgpu_bf16_to_f32(x))
+LOOP(bf16_f32, uint16_t, float, vgpu_bf16_to_f32(vgpu_quiet_bf16(x)))
 LOOP(bf16_f64, uint16_t, double, (double)vgpu_bf16_to_f32(x))
 LOOP(bf16_i32, uint16_t, int32_t, vgpu_sat_i32((double)vgpu_bf16_to_f32(x)))
 LOOP(bf16_u8, uint16_t, uint8_t, vgpu_sat_u8((double)vgpu_bf16_to_f32(x)))
-LOOP(bf16_bf16, uint16_t, uint16_t, x)
+LOOP(bf16_bf16, uint16_t, uint16_t, vgpu_quiet_bf16(x))
 
 static loop_fn *const loops[VGPU_DTYPE_COUNT][VGPU_DTYPE_COUNT] = {
     [VGPU_F32] = {f32_f32, f32_f64, f32_i32, f32_u8, f32_bf16},

@@ -41,6 +41,41 @@ static inline double exp_sub(double x, double m)
 }
 
 /*
+ * log_softmax: (x - m) - log(1 + t), t the sum of exp(x - m) over all but
+ * one maximum element (whose term is exactly 1). log1p(t) keeps its
+ * relative accuracy where t is tiny and log(1 + t) would round to 0, and
+ * both terms are <= 0, so nothing cancels: a few ulps, relative, near 0
+ * too. Terms below e^SCALED_BELOW are summed scaled by e^-SCALED_BELOW:
+ * subnormal, they would each lose digits. A row whose maximum M is not
+ * finite (NaN, +inf, all -inf) is NaN.
+ */
+#define SCALED_BELOW (-700.0)
+#define LOG_SOFTMAX_ROW(T, SUF)                                                \
+	static void log_softmax_##SUF(const T *x, T *o, uint64_t n, double m)  \
+	{                                                                      \
+		double s = 0, c = 0, s2 = 0, c2 = 0, ls = NAN;                 \
+		if (isfinite(m)) {                                             \
+			double m2 = m + SCALED_BELOW;                          \
+			bool skipped = false;                                  \
+			for (uint64_t i = 0; i < n; i++)                       \
+				if (!skipped && ELEM(i) == m)                  \
+					skipped = true;                        \
+				else if (ELEM(i) >= m2)                        \
+					vgpu_csum_add(&s, &c,                  \
+						      exp_sub(ELEM(i), m));    \
+				else                                           \
+					vgpu_csum_add(&s2, &c2,                \
+						      exp_sub(ELEM(i), m2));   \
+			ls = log1p(vgpu_csum_value(s, c) +                     \
+				   vgpu_csum_value(s2, c2) * exp_sub(m2, m));  \
+		}                                                              \
+		for (uint64_t i = 0; i < n; i++)                               \
+			o[i] = (T)((ELEM(i) - m) - ls);                        \
+	}
+LOG_SOFTMAX_ROW(float, f32)
+LOG_SOFTMAX_ROW(double, f64)
+
+/*
  * softmax: exp(x - m) goes to out first and is divided by the sum in a
  * second pass (x may be gone by then: in place), which rounds twice, an ulp
  * at most. log_softmax reads x again for its result.
@@ -56,11 +91,7 @@ static inline double exp_sub(double x, double m)
 			if (ELEM(i) > m || x[i] != x[i]) /* NaN sticks */      \
 				m = ELEM(i);                                   \
 		if (take_log) {                                                \
-			for (uint64_t i = 0; i < n; i++)                       \
-				vgpu_csum_add(&s, &c, exp_sub(ELEM(i), m));    \
-			double ls = log(vgpu_csum_value(s, c));                \
-			for (uint64_t i = 0; i < n; i++)                       \
-				o[i] = (T)((ELEM(i) - m) - ls);                \
+			log_softmax_##SUF(x, o, n, m);                         \
 			return;                                                \
 		}                                                              \
 		for (uint64_t i = 0; i < n; i++) {                             \

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <vgpu/vgpu.h>
+#include <vgpufs/errnames.h>
 
 const char *vgpu_strerror(int err)
 {
@@ -10,8 +11,8 @@ const char *vgpu_strerror(int err)
 	return s ? s : "Unknown error";
 }
 
+/* The daemon's completions name errors from the same table. */
 const char *vgpu_errname(int err)
 {
-	const char *s = strerrorname_np(err < 0 ? -err : err);
-	return s ? s : "EUNKNOWN";
+	return vgpu_errno_name(err);
 }

@@ -11,29 +11,6 @@
 
 #include "client.h"
 
-/* errno of ERRNAME ("EINVAL"); -EIO when unknown. */
-static int errno_of(const char *name, size_t len)
-{
-	for (int e = 1; e < 256; e++) {
-		const char *n = strerrorname_np(e);
-		if (n && strlen(n) == len && memcmp(n, name, len) == 0)
-			return -e;
-	}
-	return -EIO;
-}
-
-/* Status of a completion line: 0 for "SEQ ok ...", -errno for "err". */
-static int line_status(const char *line)
-{
-	const char *p = strchr(line, ' ');
-	if (p && strncmp(p, " ok ", 4) == 0)
-		return 0;
-	if (!p || strncmp(p, " err ", 5) != 0)
-		return -EPROTO;
-	p += 5;
-	return errno_of(p, strcspn(p, ":"));
-}
-
 /* Writes all of LEN bytes of DATA to FD. */
 static int write_all(int fd, const char *data, size_t len)
 {
@@ -99,7 +76,7 @@ int vgpu_run_text(vgpu_device *dev, const char *line, char *reply, size_t len)
 				strerror((int)-got));
 	if (reply)
 		snprintf(reply, len, "%s", completion);
-	rc = line_status(completion);
+	rc = vgpu_completion_status(completion);
 	if (rc < 0) {
 		const char *m = strstr(completion, ": ");
 		dev_fail_msg(dev, rc, m ? m + 2 : completion);

@@ -251,6 +251,17 @@ START_TEST(blas_streamed)
 	expect_f32("d/y", want, N, 0);
 	memcpy(y, want, bytes);
 
+	/* alpha=0 leaves y as it is: NaN and inf in x do not reach it */
+	float *specials = malloc(bytes);
+	memcpy(specials, x, bytes);
+	for (size_t i = 0; i < N; i += 1000)
+		specials[i] =
+		    i % 3000 ? (i % 2000 ? -INFINITY : INFINITY) : NAN;
+	put("d/z", specials, bytes);
+	free(specials);
+	RUN_STREAMED("axpy x=d/z y=d/y alpha=0 n=%d", N);
+	expect_f32("d/y", y, N, 0);
+
 	/* x and y the very same range */
 	put("d/z", x, bytes);
 	RUN_STREAMED("axpy x=d/z y=d/z alpha=2 n=%d", N);

@@ -550,12 +550,8 @@ static bool receive(struct client *c, uint64_t seq, int *status,
 	if (strcmp(word, "ok") != 0) {
 		/* "SEQ err ENAME: MSG" */
 		k[strcspn(k, ":")] = '\0';
-		*status = -EPROTO;
-		for (int e = 1; e < 4096; e++)
-			if (strcmp(vgpu_errno_name(-e), k) == 0) {
-				*status = -e;
-				break;
-			}
+		int e = vgpu_errno_of_name(k, strlen(k));
+		*status = e ? -e : -EPROTO;
 	}
 	have -= (size_t)(nl + 1 - pending);
 	memmove(pending, nl + 1, have);

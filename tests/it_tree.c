@@ -306,11 +306,78 @@ START_TEST(stats_memory)
 }
 END_TEST
 
+/* The worker stats text ST shows running KERNEL, or -1. */
+static int worker_running(const char *st, const char *kernel)
+{
+	for (const char *p = st; (p = strstr(p, "\nworker.")); p++) {
+		unsigned w;
+		char k[32];
+		if (sscanf(p, "\nworker.%u.kernel %31s", &w, k) == 2 &&
+		    strcmp(k, kernel) == 0)
+			return (int)w;
+	}
+	return -1;
+}
+
+/* Worker W's busy_seconds in stats text ST. */
+static double worker_busy(const char *st, int w)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "\nworker.%d.busy_seconds ", w);
+	const char *p = strstr(st, key);
+	ck_assert_msg(p, "no %s in\n%s", key + 1, st);
+	return strtod(p + strlen(key), NULL);
+}
+
+/*
+ * A worker's busy time includes the tile it runs now: read again and again
+ * during one long tile (log_softmax of one 14M-element row is one tile), it
+ * grows with the time the tile has run, and never goes back.
+ */
+START_TEST(stats_busy_while_tile_runs)
+{
+	ck_assert_int_eq(buf_create(&d, "row", (14 << 20) * 4), 0);
+	int q = queue_open(&d, 0);
+	queue_send(q, "log_softmax x=row out=row rows=1 cols=14M");
+	double first = 0, last = 0, t_first = 0, t_last = 0;
+	int reads = 0;
+	for (double until = now_seconds() + 30; now_seconds() < until;) {
+		char *st = strdup(slurp(dpath(&d, "stats")));
+		double t = now_seconds();
+		int w = worker_running(st, "log_softmax");
+		if (w >= 0) {
+			double b = worker_busy(st, w);
+			ck_assert_msg(reads == 0 || b >= last,
+				      "busy went back from %.6f to %.6f", last,
+				      b);
+			if (reads++ == 0)
+				first = b, t_first = t;
+			last = b, t_last = t;
+		}
+		free(st);
+		if (w < 0 && reads)
+			break; /* the tile ended */
+		usleep(2000);
+	}
+	char out[256];
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strstr(out, "1 ok log_softmax"), "%s", out);
+	close(q);
+	ck_assert_msg(reads >= 3, "saw the tile running %d times", reads);
+	/* busy time is wall time in the tile: it grows as the clock does */
+	ck_assert_msg(last - first >= (t_last - t_first) / 2 - 0.005,
+		      "busy grew %.6f s in %.6f s of one tile (%d reads)",
+		      last - first, t_last - t_first, reads);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-	    fixed_files,   buffer_lifecycle, mmap_and_io_coherent, vram_limit,
-	    deferred_free, stats_count_work, stats_memory,
+	    fixed_files,	  buffer_lifecycle,
+	    mmap_and_io_coherent, vram_limit,
+	    deferred_free,	  stats_count_work,
+	    stats_memory,	  stats_busy_while_tile_runs,
 	};
 	return run_suite(suite_with_daemon("tree", setup, teardown, 60, tests,
 					   sizeof(tests) / sizeof(tests[0])));

@@ -613,6 +613,70 @@ START_TEST(cast_bf16_bits)
 }
 END_TEST
 
+/*
+ * A NaN comes out quiet and of the same sign from every float type to
+ * every float type, itself included: signalling NaNs (the quiet bit clear,
+ * a payload in the lowest fraction bit) are the ones a plain copy of the
+ * bits would keep.
+ */
+static const struct float_bits {
+	int dt;
+	uint64_t exponent, quiet, sign;
+} float_bits[] = {
+    {VGPU_F32, 0x7f800000, 0x00400000, 0x80000000},
+    {VGPU_F64, 0x7ff0000000000000, 0x0008000000000000, 0x8000000000000000},
+    {VGPU_BF16, 0x7f80, 0x40, 0x8000},
+};
+
+static void put_bits(void *p, int dt, uint64_t bits)
+{
+	uint16_t h = (uint16_t)bits;
+	uint32_t w = (uint32_t)bits;
+	memcpy(p,
+	       dt == VGPU_F64	? (void *)&bits
+	       : dt == VGPU_F32 ? (void *)&w
+				: &h,
+	       esz(dt));
+}
+
+static uint64_t get_bits(const void *p, int dt)
+{
+	uint16_t h;
+	uint32_t w;
+	uint64_t d;
+	memcpy(dt == VGPU_F64	? (void *)&d
+	       : dt == VGPU_F32 ? (void *)&w
+				: &h,
+	       p, esz(dt));
+	return dt == VGPU_F64 ? d : dt == VGPU_F32 ? w : h;
+}
+
+START_TEST(cast_quiets_nans)
+{
+	for (size_t f = 0; f < COUNT(float_bits); f++)
+		for (size_t t = 0; t < COUNT(float_bits); t++)
+			for (int neg = 0; neg <= 1; neg++) {
+				const struct float_bits *from = &float_bits[f],
+							*to = &float_bits[t];
+				uint64_t snan =
+				    from->exponent | 1 | (neg ? from->sign : 0);
+				uint64_t in = 0, out = 0;
+				put_bits(&in, from->dt, snan);
+				cast_n(from->dt, to->dt, &in, &out, 1);
+				uint64_t got = get_bits(&out, to->dt);
+				ck_assert_msg((got & to->exponent) ==
+						      to->exponent &&
+						  (got & to->quiet) &&
+						  !(got & to->sign) == !neg,
+					      "cast %s to %s: NaN %#llx gives "
+					      "%#llx, want a quiet NaN",
+					      dtname(from->dt), dtname(to->dt),
+					      (unsigned long long)snan,
+					      (unsigned long long)got);
+			}
+}
+END_TEST
+
 /* Tiles: 256 KiB to 1 MiB, whatever the dtype. */
 START_TEST(plans)
 {
@@ -875,6 +939,7 @@ int main(void)
 	tcase_add_test(tc, unary_specials);
 	tcase_add_loop_test(tc, cast, 0, VGPU_DTYPE_COUNT * VGPU_DTYPE_COUNT);
 	tcase_add_test(tc, cast_bf16_bits);
+	tcase_add_test(tc, cast_quiets_nans);
 	tcase_add_test(tc, plans);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, text_lines);

@@ -219,6 +219,50 @@ START_TEST(axpy)
 }
 END_TEST
 
+/*
+ * alpha = 0 leaves y as it is, bit for bit, without reading x (BLAS's rule,
+ * documented): NaN and inf in x do not reach y. -0, and an alpha that
+ * rounds to 0 in f32, count as 0; a tiny alpha that does not is an ordinary
+ * product (NaN comes through).
+ */
+static void check_axpy_alpha_zero(int dt, double alpha, enum mode mode)
+{
+	const size_t n = 300007; /* several tiles */
+	struct arr x, y;
+	arr_init(&x, dt, 2, n, 1.0);
+	arr_init(&y, dt, 3, n, 1.0);
+	static const double specials[] = {NAN, INFINITY, -INFINITY};
+	for (size_t i = 0; i < n; i += 3)
+		put(x.p, dt, i, specials[i / 3 % 3]);
+	sprinkle_specials(&y, n);
+	arr_snap(&y);
+	struct vgpu_cmd c = mkcmd(VGPU_K_AXPY);
+	c.val[AXPY_N].i = (int64_t)n;
+	c.val[AXPY_ALPHA].f = alpha;
+	c.val[AXPY_DTYPE].i = dt;
+	void *ptr[VGPU_MAX_ARGS] = {[AXPY_X] = x.p, [AXPY_Y] = y.p};
+	run_ok(&c, ptr, mode);
+	if (alpha == 0 || dt == VGPU_F32)
+		EXPECT(arr_same(&y), "axpy %s alpha=%g (%s): y changed",
+		       dtname(dt), alpha, mode_name[mode]);
+	else
+		EXPECT(isnan(get(y.p, dt, 0)),
+		       "axpy %s alpha=%g (%s): y[0] = %g, want NaN", dtname(dt),
+		       alpha, mode_name[mode], get(y.p, dt, 0));
+	arr_free(&x);
+	arr_free(&y);
+}
+
+START_TEST(axpy_alpha_zero)
+{
+	static const double zeros[] = {0.0, -0.0, 1e-50};
+	for (int dt = 0; dt < FLOAT_DTYPES; dt++)
+		for (size_t z = 0; z < COUNT(zeros); z++)
+			for (int mode = 0; mode < RUN_MODES; mode++)
+				check_axpy_alpha_zero(dt, zeros[z], mode);
+}
+END_TEST
+
 /* dot */
 
 static void check_dot(int dt, size_t n, bool out_is_x, enum mode mode)
@@ -731,6 +775,7 @@ int main(void)
 	tcase_add_test(tc, fill);
 	tcase_add_test(tc, copy);
 	tcase_add_test(tc, axpy);
+	tcase_add_test(tc, axpy_alpha_zero);
 	tcase_add_test(tc, dot);
 	tcase_add_test(tc, dot_accumulates_in_double);
 	tcase_add_loop_test(tc, gemm_shapes, 0, FLOAT_DTYPES);

@@ -331,6 +331,41 @@ END_TEST
 
 /* softmax, log_softmax */
 
+/*
+ * What log_softmax subtracts from x - m in row OFF.. of N elements of A:
+ * log(1 + t) in long double, t the sum of exp(x - m) over all elements but
+ * one maximum (its term is 1), so that it stays exact near 0 too. *M gets
+ * the maximum; NaN when it is not finite.
+ */
+static long double log_sum_ref(const struct arr *a, size_t off, size_t n,
+			       long double *m)
+{
+	*m = -INFINITY;
+	size_t k = 0;
+	for (size_t j = 0; j < n; j++) {
+		long double v = arr_old(a, off + j);
+		if (isnan(v) || v > *m)
+			*m = isnan(*m) ? *m : v, k = j;
+	}
+	if (!isfinite(*m))
+		return NAN;
+	long double t = 0;
+	for (size_t j = 0; j < n; j++)
+		if (j != k)
+			t += expl(arr_old(a, off + j) - *m);
+	return log1pl(t);
+}
+
+/*
+ * How far log_softmax may be off WANT: f64 a few ulps, relative; f32 (from
+ * f64, rounded once) half an ulp and a bit; subnormals an ulp of theirs.
+ */
+static double log_softmax_tol(int dt, double want)
+{
+	return (dt == VGPU_F32 ? 1 : 4) * eps(dt) * fabs(want) +
+	       (dt == VGPU_F32 ? 0x1p-149 : 0x1p-1074);
+}
+
 static void check_softmax(unsigned id, int dt, size_t rows, size_t cols,
 			  bool inplace, enum mode mode)
 {
@@ -348,27 +383,21 @@ static void check_softmax(unsigned id, int dt, size_t rows, size_t cols,
 	void *ptr[VGPU_MAX_ARGS] = {[SMAX_X] = x.p, [SMAX_OUT] = out->p};
 	run_ok(&c, ptr, mode);
 	for (size_t r = 0; r < rows; r++) {
-		long double m = -INFINITY, s = 0;
-		for (size_t j = 0; j < cols; j++) {
-			long double v = arr_old(&x, r * cols + j);
-			if (isnan(v) || v > m)
-				m = isnan(m) ? m : v;
-		}
+		long double m, s = 0;
+		long double ls = log_sum_ref(&x, r * cols, cols, &m);
 		for (size_t j = 0; j < cols; j++)
 			s += expl(arr_old(&x, r * cols + j) - m);
 		for (size_t j = 0; j < cols; j++) {
 			long double d = arr_old(&x, r * cols + j) - m;
-			double want = take_log ? (double)(d - logl(s))
-					       : (double)(expl(d) / s);
+			double want =
+			    take_log ? (double)(d - ls) : (double)(expl(d) / s);
 			double got = get(out->p, dt, r * cols + j);
-			/* one or two roundings to dtype; log_softmax's
-			 * subtraction may cancel */
+			/* one or two roundings to dtype; log_softmax's, and
+			 * f64's few ulps */
 			double tol =
-			    take_log
-				? 4 * eps(dt) *
-				      (fabs((double)d) + fabs((double)logl(s)))
-				: 3 * eps(dt) * fabs(want) +
-				      (dt == VGPU_F32 ? 1e-45 : 1e-300);
+			    take_log ? log_softmax_tol(dt, want)
+				     : 3 * eps(dt) * fabs(want) +
+					   (dt == VGPU_F32 ? 1e-45 : 1e-300);
 			EXPECT(close_to(got, want, tol),
 			       "%s %s %zux%zu%s (%s): out[%zu,%zu] = %.17g, "
 			       "want %.17g",
@@ -400,6 +429,58 @@ START_TEST(softmax)
 				check_softmax(id, dt, row_shapes[s][0],
 					      row_shapes[s][1], true, mode);
 			}
+}
+END_TEST
+
+/*
+ * log_softmax of rows where one element dominates: its result is near 0
+ * (-t for the sum t of the others' exp(x - m)), where log(1 + t) rounds to
+ * 0 or loses digits; still within the documented ulps, relative.
+ */
+START_TEST(log_softmax_near_zero)
+{
+	static const double gaps[] = {0.5, 5,	20,  30,  37,
+				      45,  100, 700, 740, 760};
+	const size_t rows = 200, cols_max = 64;
+	for (int dt = VGPU_F32; dt <= VGPU_F64; dt++) {
+		struct arr x, o;
+		arr_init(&x, dt, 1, rows * cols_max, 1.0);
+		arr_init(&o, dt, 2, rows * cols_max, 1.0);
+		for (size_t r = 0; r < rows; r++) {
+			size_t cols = 2 + r % (cols_max - 1), k = r % cols;
+			double top = 10 * urand(), gap = gaps[r % COUNT(gaps)];
+			for (size_t j = 0; j < cols; j++)
+				put(x.p, dt, r * cols_max + j,
+				    j == k ? top
+					   : top - gap - 20 * (urand() + 1));
+			put(x.p, dt, r * cols_max + (k + 1) % cols, top - gap);
+			for (size_t j = cols; j < cols_max; j++) /* no effect */
+				put(x.p, dt, r * cols_max + j, -INFINITY);
+		}
+		arr_snap(&x);
+		struct vgpu_cmd c = shaped(VGPU_K_LOG_SOFTMAX, dt,
+					   (int64_t)rows, (int64_t)cols_max, 0);
+		void *ptr[VGPU_MAX_ARGS] = {[SMAX_X] = x.p, [SMAX_OUT] = o.p};
+		run_ok(&c, ptr, RUN_THREADS);
+		for (size_t r = 0; r < rows; r++) {
+			long double m;
+			long double ls =
+			    log_sum_ref(&x, r * cols_max, cols_max, &m);
+			for (size_t j = 0; j < cols_max; j++) {
+				size_t at = r * cols_max + j;
+				double want =
+				    (double)(arr_old(&x, at) - m - ls);
+				double got = get(o.p, dt, at);
+				EXPECT(close_to(got, want,
+						log_softmax_tol(dt, want)),
+				       "log_softmax %s [%zu,%zu] = %.17g, want "
+				       "%.17g",
+				       dtname(dt), r, j, got, want);
+			}
+		}
+		arr_free(&x);
+		arr_free(&o);
+	}
 }
 END_TEST
 
@@ -887,6 +968,7 @@ int main(void)
 	tcase_add_test(tc, reduce_specials);
 	tcase_add_loop_test(tc, softmax, 0, 2);
 	tcase_add_test(tc, softmax_specials);
+	tcase_add_test(tc, log_softmax_near_zero);
 	tcase_add_test(tc, layernorm);
 	tcase_add_test(tc, layernorm_specials);
 	tcase_add_loop_test(tc, transpose, 0, VGPU_DTYPE_COUNT);

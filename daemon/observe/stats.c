@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,27 @@
 #include "sched/job.h"
 #include "sched/scheduler.h"
 
+/*
+ * A worker's time in tiles: those that ended, and the one it runs now, so
+ * that a long tile shows as busy while it runs. The worker alone writes
+ * its entry; SEQ (odd while it writes) lets a reader see the total and the
+ * start of one moment, neither counting a tile twice nor dropping one that
+ * just ended.
+ */
+struct worker_time {
+	_Atomic uint64_t seq;
+	_Atomic uint64_t done_ns;  /* tiles that ended */
+	_Atomic uint64_t start_ns; /* of the tile running now; 0: none */
+	_Atomic int kernel;	   /* its kernel id; -1: none */
+};
+
 static struct {
 	uint64_t start_ns;
 	_Atomic uint64_t count[VGPU_K_COUNT], failed[VGPU_K_COUNT];
 	_Atomic uint64_t time_ns[VGPU_K_COUNT], flops[VGPU_K_COUNT],
 	    bytes[VGPU_K_COUNT];
 	_Atomic uint64_t errors_unparsed; /* inputs that named no kernel */
-	_Atomic uint64_t busy_ns[STATS_WORKERS_MAX];
-	_Atomic int running[STATS_WORKERS_MAX];
+	struct worker_time worker[STATS_WORKERS_MAX];
 	_Atomic int64_t contexts, parked;
 } st;
 
@@ -28,7 +42,7 @@ void stats_init(void)
 {
 	st.start_ns = now_ns();
 	for (unsigned w = 0; w < STATS_WORKERS_MAX; w++)
-		atomic_store(&st.running[w], -1);
+		atomic_store(&st.worker[w].kernel, -1);
 }
 
 #define ADD(field, v)                                                          \
@@ -59,16 +73,56 @@ void stats_command_done(const struct job *job)
 	}
 }
 
-void stats_worker_busy(unsigned w, uint64_t ns)
+uint64_t stats_tile_started(unsigned w, int id)
 {
-	if (w < STATS_WORKERS_MAX)
-		ADD(st.busy_ns[w], ns);
+	if (w >= STATS_WORKERS_MAX)
+		return now_ns();
+	struct worker_time *t = &st.worker[w];
+	atomic_fetch_add(&t->seq, 1);
+	uint64_t t0 = now_ns();
+	atomic_store(&t->start_ns, t0);
+	atomic_store(&t->kernel, id);
+	atomic_fetch_add(&t->seq, 1);
+	return t0;
 }
 
-void stats_worker_kernel(unsigned w, int id)
+uint64_t stats_tile_ended(unsigned w, uint64_t t0)
 {
-	if (w < STATS_WORKERS_MAX)
-		atomic_store_explicit(&st.running[w], id, memory_order_relaxed);
+	if (w >= STATS_WORKERS_MAX)
+		return now_ns() - t0;
+	struct worker_time *t = &st.worker[w];
+	atomic_fetch_add(&t->seq, 1);
+	uint64_t ns = now_ns() - t0; /* taken inside: see worker_time_read */
+	atomic_store(&t->done_ns, atomic_load(&t->done_ns) + ns);
+	atomic_store(&t->start_ns, 0);
+	atomic_store(&t->kernel, -1);
+	atomic_fetch_add(&t->seq, 1);
+	return ns;
+}
+
+/*
+ * Worker W's time in tiles up to NOW, the running tile's so far included.
+ * NOW is taken before the reading: a tile that started since counts 0, and
+ * one that ended since counts up to NOW at most, never more than it will.
+ */
+static void worker_time_read(unsigned w, uint64_t now, uint64_t *busy_ns,
+			     int *kernel)
+{
+	struct worker_time *t = &st.worker[w];
+	uint64_t seq, done, start;
+	for (;;) {
+		seq = atomic_load(&t->seq);
+		if (seq & 1) { /* the worker is writing: a few instructions */
+			sched_yield();
+			continue;
+		}
+		done = atomic_load(&t->done_ns);
+		start = atomic_load(&t->start_ns);
+		*kernel = atomic_load(&t->kernel);
+		if (atomic_load(&t->seq) == seq)
+			break;
+	}
+	*busy_ns = done + (start && now > start ? now - start : 0);
 }
 
 void stats_context_opened(void)
@@ -241,12 +295,12 @@ int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 		   uid_t viewer)
 {
 	memset(s, 0, sizeof(*s));
-	s->uptime_s = (now_ns() - st.start_ns) / 1e9;
+	uint64_t now = now_ns(); /* one moment for uptime and busy times */
+	s->uptime_s = (now - st.start_ns) / 1e9;
 	s->workers = sched_workers();
-	for (unsigned w = 0; w < s->workers && w < STATS_WORKERS_MAX; w++) {
-		s->worker_busy_ns[w] = atomic_load(&st.busy_ns[w]);
-		s->worker_kernel[w] = atomic_load(&st.running[w]);
-	}
+	for (unsigned w = 0; w < s->workers && w < STATS_WORKERS_MAX; w++)
+		worker_time_read(w, now, &s->worker_busy_ns[w],
+				 &s->worker_kernel[w]);
 	s->contexts_all = atomic_load(&st.contexts);
 	s->blocked_readers = atomic_load(&st.parked);
 	for (int i = 0; i < TIER_COUNT; i++)

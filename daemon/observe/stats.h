@@ -27,9 +27,13 @@ void stats_init(void);
 /* A command completed: K is NULL for input that named no kernel. */
 void stats_command(const struct vgpu_kernel_spec *k, int err, uint64_t ns);
 void stats_command_done(const struct job *job);
-void stats_worker_busy(unsigned w, uint64_t ns);
-/* Worker W now runs a tile of kernel ID (-1: none). */
-void stats_worker_kernel(unsigned w, int id);
+/*
+ * Worker W starts a tile of kernel ID: returns its start (now_ns()), which
+ * stats_tile_ended takes back and turns into the tile's duration (ns).
+ * Until then the worker's busy time grows by the tile's time so far.
+ */
+uint64_t stats_tile_started(unsigned w, int id);
+uint64_t stats_tile_ended(unsigned w, uint64_t t0);
 void stats_context_opened(void);
 void stats_context_closed(void);
 void stats_parked_readers(int delta);

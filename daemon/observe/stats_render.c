@@ -91,7 +91,7 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 	struct text_buf tb = {0};
 	struct stats_kernel t = totals(s);
 	tb_printf(&tb, "version %s\n", VGPUFS_VERSION);
-	tb_printf(&tb, "uptime_seconds %.3f\n", s->uptime_s);
+	tb_printf(&tb, "uptime_seconds %.6f\n", s->uptime_s);
 	tb_printf(&tb, "workers %u\n", s->workers);
 	tb_printf(&tb, "worker_busy_seconds %.6f\n", busy_total(s) / 1e9);
 	for (unsigned w = 0; w < s->workers; w++) {
@@ -296,7 +296,7 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 	tb_printf(&tb, "vgpu_info{version=\"%s\"} 1\n", VGPUFS_VERSION);
 	family(&tb, "vgpu_uptime_seconds", "gauge",
 	       "Seconds since the daemon started.");
-	tb_printf(&tb, "vgpu_uptime_seconds %.3f\n", s->uptime_s);
+	tb_printf(&tb, "vgpu_uptime_seconds %.6f\n", s->uptime_s);
 	family(&tb, "vgpu_workers", "gauge", "Kernel worker threads.");
 	tb_printf(&tb, "vgpu_workers %u\n", s->workers);
 	family(&tb, "vgpu_worker_busy_seconds_total", "counter",

@@ -350,15 +350,12 @@ static void fail_run(struct job *job, int rc)
 /* Runs a tile on worker W; returns how long it took (ns). */
 static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 {
-	stats_worker_kernel(w, job->cmd.spec->id);
 	trace_tile(job, w, tile, TRACE_TILE_STARTED);
-	uint64_t t0 = now_ns();
+	uint64_t t0 = stats_tile_started(w, job->cmd.spec->id);
 	struct kernel_step st = {job, tile, w};
 	int rc = fault_guard_call(run_step, &st);
-	uint64_t ns = now_ns() - t0;
+	uint64_t ns = stats_tile_ended(w, t0);
 	trace_tile(job, w, tile, rc < 0 ? rc : 0);
-	stats_worker_busy(w, ns);
-	stats_worker_kernel(w, -1);
 	if (rc < 0) {
 		pthread_mutex_lock(&S.lock);
 		fail_run(job, rc);

@@ -34,5 +34,11 @@ size_t vgpu_format_ok(char *buf, size_t len, uint64_t seq, const char *kernel,
 		      uint64_t elapsed_us);
 size_t vgpu_format_err(char *buf, size_t len, uint64_t seq, int err,
 		       const char *msg);
+/*
+ * The status a completion LINE reports, read back: 0 for "SEQ ok ...",
+ * -errno for "SEQ err ENAME: ..." (-EIO for a name the table lacks),
+ * -EPROTO for anything else.
+ */
+int vgpu_completion_status(const char *line);
 
 #endif

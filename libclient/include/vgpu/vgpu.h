@@ -350,7 +350,8 @@ VGPU_API int vgpu_run_text(vgpu_device *dev, const char *line, char *reply,
  * One reading of the device's stats file (docs/file-tree.md), parsed: the
  * counters since the daemon started. Rates come from two readings: e.g.
  * commands per second = the difference of commands_total over that of
- * uptime_seconds. The arrays are owned by the snapshot. The library
+ * uptime_seconds (to the microsecond: readings closer than that give a
+ * difference of 0, to be checked before dividing). The arrays are owned by the snapshot. The library
  * allocates snapshots: later versions may add fields at the ends of these
  * structures.
  */

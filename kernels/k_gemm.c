@@ -9,8 +9,12 @@
  * 2048^3 sgemm against OpenBLAS's own 2 threads: 512x2048 panels 1.00,
  * 256x2048 0.97, 128x2048 0.92, 256x256 squares 0.88, because every tile
  * packs its own panels of A and B and row panels share the packed B best.
- * A tile is at most about 6.6 GFLOP (30-60 ms on one core), so that other
- * contexts' tiles get a turn.
+ * A tile is at most about 6.6 GFLOP (30-200 ms on one core), run in
+ * steps along k of about GEMM_STEP_WORK (a few ms), which the scheduler
+ * hands out separately, so that other contexts' work gets a worker in
+ * between. Steps cost next to nothing: OpenBLAS walks k in blocks of a few
+ * hundred anyway, packing each block of A and B once, so cutting k adds
+ * only a pass over the tile's C per step.
  *
  * A batch adds a third dimension: a tile is a group of consecutive gemms
  * times one block of each. Small gemms are grouped (whole gemms a tile, a
@@ -32,6 +36,18 @@
 
 /* Most f32 flops in a tile (f64 ones count double, being half as fast). */
 #define GEMM_TILE_MAX_WORK 6.6e9
+/*
+ * A step's f32 flops at most: about 4 ms at the ~100 GFLOP/s one core of
+ * the 2-core test machine reaches in a step, 12 ms at 32 GFLOP/s (a
+ * calibrated constant rather than a measured speed: the steps, and so the
+ * rounding of the result, depend on the command only).
+ */
+#define GEMM_STEP_WORK 4e8
+/*
+ * Steps are at least this long along k (and a multiple of it), so that the
+ * pass over C stays a small part of a step's work.
+ */
+#define GEMM_STEP_K 64
 /* Less than this is not worth handing to another worker. */
 #define GEMM_TILE_MIN_WORK 4e6
 /*
@@ -88,8 +104,20 @@ static bool worth(double work, uint64_t groups, uint64_t gr, uint64_t gc)
 }
 
 /*
+ * The steps of a tile doing PER_K flops per unit of k: GEMM_STEP_WORK
+ * each, in multiples of GEMM_STEP_K, up to the whole of K.
+ */
+static uint32_t plan_steps(uint64_t k, double per_k)
+{
+	double kb = floor(GEMM_STEP_WORK / fmax(per_k, 1) / GEMM_STEP_K);
+	uint64_t len = (uint64_t)fmax(kb, 1) * GEMM_STEP_K;
+	return len >= k ? 1 : (uint32_t)ceil_div(k, len);
+}
+
+/*
  * The tiles of BATCH gemms of the command's shape: l->plan gets the groups
- * of gemms and the row and column blocks of each.
+ * of gemms and the row and column blocks of each, l->steps the steps of a
+ * tile.
  */
 static uint32_t plan_batch(struct vgpu_launch *l, uint64_t batch,
 			   unsigned workers)
@@ -117,6 +145,11 @@ static uint32_t plan_batch(struct vgpu_launch *l, uint64_t batch,
 	else
 		groups = (uint64_t)fmin((double)batch,
 					ceil(work / GEMM_TILE_MAX_WORK));
+	/* From the biggest tiles of the shape: the same for any workers */
+	l->steps = plan_steps(g.k, step / (double)max_u64(g.k, 1) *
+				       (double)ceil_div(batch, groups) *
+				       (double)ceil_div(g.m, gr) *
+				       (double)ceil_div(g.n, gc));
 	uint64_t max_gr = max_u64(1, g.m / GEMM_MIN_ROWS);
 	uint64_t max_gc = max_u64(gc, g.n / GEMM_MIN_COLS);
 	/* Two tiles a worker where the work allows, for load balance. */
@@ -154,32 +187,43 @@ static uint32_t plan_batch(struct vgpu_launch *l, uint64_t batch,
 }
 
 /*
- * Runs tile TILE of NTILES over BATCH gemms whose operands lie STRIDE[0..2]
- * elements apart.
+ * Runs step STEP of tile TILE of NTILES over BATCH gemms whose operands lie
+ * STRIDE[0..2] elements apart: the tile's block of C, over the step's span
+ * of k (beta applies in the first step, the later ones add).
  */
 static int run_batch(const struct vgpu_launch *l, uint64_t batch,
-		     const uint64_t stride[3], uint32_t tile, uint32_t ntiles)
+		     const uint64_t stride[3], uint32_t tile, uint32_t ntiles,
+		     uint32_t step)
 {
 	struct vgpu_gemm g;
 	if (vgpu_gemm_shape(l->cmd, &g) < 0)
 		return -EINVAL;
 	uint64_t groups = l->plan[PLAN_GROUPS];
 	uint64_t gr = l->plan[PLAN_ROW_BLOCKS], gc = l->plan[PLAN_COL_BLOCKS];
-	if (groups * gr * gc != ntiles || tile >= ntiles)
+	uint32_t steps = l->steps ? l->steps : 1;
+	if (groups * gr * gc != ntiles || tile >= ntiles || step >= steps)
 		return -EINVAL; /* not a tiling plan() made */
 	if (g.m == 0 || g.n == 0 || batch == 0)
 		return 0;
-	uint64_t block = tile % (gr * gc), b0, b1, i0, i1, j0, j1;
+	uint64_t block = tile % (gr * gc), b0, b1, i0, i1, j0, j1, p0, p1;
 	vgpu_split_even(batch, groups, tile / (gr * gc), &b0, &b1);
 	vgpu_split_even(g.m, gr, block / gc, &i0, &i1);
 	vgpu_split_even(g.n, gc, block % gc, &j0, &j1);
+	vgpu_tile_span(g.k, step, steps, GEMM_STEP_K, &p0, &p1);
+	/* op(A)'s columns and op(B)'s rows p0.. */
+	size_t aoff = (g.ta ? p0 * g.lda : p0) * g.in_es;
+	size_t boff = (g.tb ? p0 : p0 * g.ldb) * g.in_es;
+	struct vgpu_gemm part = g;
+	part.k = p1 - p0;
+	if (p0)
+		part.beta = 1;
 	for (uint64_t i = b0; i < b1; i++) {
-		const char *a =
-		    (const char *)l->ptr[GEMM_A] + i * stride[0] * g.in_es;
-		const char *b =
-		    (const char *)l->ptr[GEMM_B] + i * stride[1] * g.in_es;
+		const char *a = (const char *)l->ptr[GEMM_A] + aoff +
+				i * stride[0] * g.in_es;
+		const char *b = (const char *)l->ptr[GEMM_B] + boff +
+				i * stride[1] * g.in_es;
 		char *c = (char *)l->ptr[GEMM_C] + i * stride[2] * g.out_es;
-		int rc = vgpu_gemm_block(&g, a, b, c, i0, i1, j0, j1);
+		int rc = vgpu_gemm_block(&part, a, b, c, i0, i1, j0, j1);
 		if (rc < 0)
 			return rc;
 	}
@@ -192,19 +236,6 @@ static uint32_t gemm_plan(struct vgpu_launch *l, unsigned workers,
 	(void)scratch_bytes;
 	return plan_batch(l, 1, workers);
 }
-
-static int gemm_tile(const struct vgpu_launch *l, uint32_t tile,
-		     uint32_t ntiles)
-{
-	static const uint64_t none[3] = {0, 0, 0};
-	return run_batch(l, 1, none, tile, ntiles);
-}
-
-const struct vgpu_kernel_impl vgpu_k_gemm = {
-    .id = VGPU_K_GEMM,
-    .plan = gemm_plan,
-    .run_tile = gemm_tile,
-};
 
 static uint32_t batched_plan(struct vgpu_launch *l, unsigned workers,
 			     size_t *scratch_bytes)
@@ -241,18 +272,38 @@ static int batched_strides(const struct vgpu_cmd *c, uint64_t stride[3])
 	return 0;
 }
 
-static int batched_tile(const struct vgpu_launch *l, uint32_t tile,
-			uint32_t ntiles)
+/* A step of a tile of gemm or gemm_batched (a batch of one matrix each). */
+static int gemm_step(const struct vgpu_launch *l, uint32_t tile,
+		     uint32_t ntiles, uint32_t step)
 {
-	uint64_t stride[3];
-	if (batched_strides(l->cmd, stride) < 0)
-		return -EINVAL;
-	return run_batch(l, (uint64_t)vgpu_cmd_i(l->cmd, GEMMB_BATCH), stride,
-			 tile, ntiles);
+	uint64_t stride[3] = {0, 0, 0}, batch = 1;
+	if (l->cmd->spec->id == VGPU_K_GEMM_BATCHED) {
+		if (batched_strides(l->cmd, stride) < 0)
+			return -EINVAL;
+		batch = (uint64_t)vgpu_cmd_i(l->cmd, GEMMB_BATCH);
+	}
+	return run_batch(l, batch, stride, tile, ntiles, step);
 }
+
+static int gemm_tile(const struct vgpu_launch *l, uint32_t tile,
+		     uint32_t ntiles)
+{
+	int rc = 0;
+	for (uint32_t s = 0; rc == 0 && s < (l->steps ? l->steps : 1); s++)
+		rc = gemm_step(l, tile, ntiles, s);
+	return rc;
+}
+
+const struct vgpu_kernel_impl vgpu_k_gemm = {
+    .id = VGPU_K_GEMM,
+    .plan = gemm_plan,
+    .run_tile = gemm_tile,
+    .run_step = gemm_step,
+};
 
 const struct vgpu_kernel_impl vgpu_k_gemm_batched = {
     .id = VGPU_K_GEMM_BATCHED,
     .plan = batched_plan,
-    .run_tile = batched_tile,
+    .run_tile = gemm_tile,
+    .run_step = gemm_step,
 };

@@ -272,7 +272,8 @@ static void *mt_worker(void *arg)
 
 /*
  * Runs like the scheduler would: plan for WORKERS, the tiles on THREADS
- * threads (or, with 0, in reverse order on this one), finish.
+ * threads (or, with 0, in reverse order on this one, a kernel with steps
+ * step by step: every tile's first, then every tile's second...), finish.
  */
 static int run_tiles(struct vgpu_launch *l, unsigned workers, unsigned threads)
 {
@@ -290,11 +291,14 @@ static int run_tiles(struct vgpu_launch *l, unsigned workers, unsigned threads)
 	atomic_init(&m.next, 0);
 	atomic_init(&m.err, 0);
 	if (threads == 0) {
-		for (uint32_t t = nt; t-- > 0;) {
-			int rc = k->run_tile(l, t, nt);
-			if (rc < 0 && !atomic_load(&m.err))
-				atomic_store(&m.err, rc);
-		}
+		uint32_t steps = k->run_step && l->steps > 1 ? l->steps : 1;
+		for (uint32_t s = 0; s < steps; s++)
+			for (uint32_t t = nt; t-- > 0;) {
+				int rc = steps > 1 ? k->run_step(l, t, nt, s)
+						   : k->run_tile(l, t, nt);
+				if (rc < 0 && !atomic_load(&m.err))
+					atomic_store(&m.err, rc);
+			}
 	} else {
 		pthread_t th[16];
 		ck_assert_uint_le(threads, COUNT(th));

@@ -530,6 +530,25 @@ END_TEST
 
 static const int gemm_dtypes[] = {VGPU_F32, VGPU_F64, VGPU_BF16};
 
+/*
+ * Layout T (0-3) of a case: transposes, alpha and beta (0 with NaN in C),
+ * padding, default strides.
+ */
+static struct bgemm_case layout_case(int t)
+{
+	return (struct bgemm_case){.ta = t & 1,
+				   .tb = t >> 1,
+				   .alpha = t == 2 ? 0.0 : 1.25,
+				   .beta = t % 2 ? 0.0 : -0.5,
+				   .pada = t == 1 ? 2 : 0,
+				   .padb = t == 2 ? 3 : 0,
+				   .padc = t == 3 ? 1 : 0,
+				   .sa = -1,
+				   .sb = -1,
+				   .sc = -1,
+				   .nan_c = t % 2 != 0};
+}
+
 /* Batches: 0, 1 and many, shared operands (stride 0), gaps between Cs. */
 START_TEST(gemm_batched)
 {
@@ -544,27 +563,15 @@ START_TEST(gemm_batched)
 	for (size_t s = 0; s < COUNT(shape); s++)
 		for (int t = 0; t < 4; t++) {
 			size_t m = shape[s][0], n = shape[s][1];
-			struct bgemm_case g = {
-			    .id = VGPU_K_GEMM_BATCHED,
-			    .dt = dt,
-			    .m = m,
-			    .n = n,
-			    .k = shape[s][2],
-			    .batch = shape[s][3],
-			    .ta = t & 1,
-			    .tb = t >> 1,
-			    .alpha = t == 2 ? 0.0 : 1.25,
-			    .beta = t % 2 ? 0.0 : -0.5,
-			    .pada = t == 1 ? 2 : 0,
-			    .padb = t == 2 ? 3 : 0,
-			    .padc = t == 3 ? 1 : 0,
-			    .sa = -1,
-			    .sb = -1,
-			    .sc = -1,
-			    .exact = dt == VGPU_BF16,
-			    .workers = (unsigned)(1 + (s + t) % 5),
-			};
-			g.nan_c = g.beta == 0;
+			struct bgemm_case g = layout_case(t);
+			g.id = VGPU_K_GEMM_BATCHED;
+			g.dt = dt;
+			g.m = m;
+			g.n = n;
+			g.k = shape[s][2];
+			g.batch = shape[s][3];
+			g.exact = dt == VGPU_BF16;
+			g.workers = (unsigned)(1 + (s + t) % 5);
 			/* one A or one B for all; C matrices with gaps */
 			if (s % 3 == 1)
 				g.sa = 0;
@@ -592,6 +599,52 @@ START_TEST(gemm_batched_k0)
 	run_ok(&c, ptr, RUN_THREADS);
 	for (int i = 0; i < 12; i++)
 		ck_assert(cm[i] == -2.0f * (float)(i + 1));
+}
+END_TEST
+
+/* The steps along k plan() gives the tiles of G's command (2 workers). */
+static uint32_t gemm_steps_of(const struct bgemm_case *g)
+{
+	struct vgpu_cmd c = mkcmd(g->id);
+	c.val[GEMM_M].i = (int64_t)g->m;
+	c.val[GEMM_N].i = (int64_t)g->n;
+	c.val[GEMM_K].i = (int64_t)g->k;
+	c.val[GEMM_DTYPE].i = g->dt;
+	if (g->id == VGPU_K_GEMM_BATCHED)
+		c.val[GEMMB_BATCH].i = (int64_t)g->batch;
+	struct vgpu_launch l = {.cmd = &c};
+	size_t scratch = 0;
+	vgpu_kernel_impl(g->id)->plan(&l, 2, &scratch);
+	return l.steps;
+}
+
+/*
+ * Tiles of big gemms run in steps along k (the scheduler hands them out
+ * one by one): beta applies once, in the first, the others add, whatever
+ * the layout. Small integers, so the result must be exact.
+ */
+START_TEST(gemm_steps)
+{
+	static const struct {
+		int dt;
+		size_t m, n, k, batch;
+	} big[] = {{VGPU_F32, 100, 100, 20100, 1},
+		   {VGPU_F64, 100, 100, 10100, 1},
+		   {VGPU_BF16, 70, 70, 20500, 2}};
+	for (int i = 0; i < (int)COUNT(big); i++) {
+		struct bgemm_case g = layout_case(i + 1);
+		g.id = big[i].batch > 1 ? VGPU_K_GEMM_BATCHED : VGPU_K_GEMM;
+		g.dt = big[i].dt;
+		g.m = big[i].m;
+		g.n = big[i].n;
+		g.k = big[i].k;
+		g.batch = big[i].batch;
+		g.alpha = -2; /* alpha 0 would not read A and B */
+		g.exact = true;
+		ck_assert_uint_gt(gemm_steps_of(&g), 1);
+		/* in reverse: step by step, as the scheduler may */
+		check_bgemm(&g, i == 1 ? RUN_SERIAL : RUN_REVERSE);
+	}
 }
 END_TEST
 
@@ -911,6 +964,7 @@ int main(void)
 	tcase_add_test(tc, gemm_bf16);
 	tcase_add_loop_test(tc, gemm_batched, 0, COUNT(gemm_dtypes));
 	tcase_add_test(tc, gemm_batched_k0);
+	tcase_add_test(tc, gemm_steps);
 	tcase_add_test(tc, gemm_batched_plan);
 	tcase_add_test(tc, plans);
 	tcase_add_test(tc, bad_arguments);

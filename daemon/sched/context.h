@@ -15,11 +15,13 @@
 #include <vgpufs/command.h>
 
 #include "fs/cred.h"
+#include "sched/fair_ring.h"
 #include "sched/parked.h"
 
 struct job;
 struct early_line;
 struct signaller;
+struct sched_user;
 
 struct context {
 	uint64_t id;
@@ -56,8 +58,9 @@ struct context {
 
 	/* Scheduler side, under the scheduler's lock. */
 	struct job *fifo_head, *fifo_tail, *active;
-	struct context *rr_next, *rr_prev; /* runnable ring */
-	uint64_t vtime; /* worker time used, ns: the fair share's measure */
+	/* In its user's ring while its active job has work to hand out. */
+	struct fair_node fair;
+	struct sched_user *user; /* its uid's share of the workers */
 	uint32_t queued;
 	struct context *wake_next; /* to activate (scheduler's work list) */
 	struct signaller *signals; /* events it has written a signal for */

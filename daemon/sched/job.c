@@ -250,5 +250,6 @@ void job_free(struct job *job)
 		return;
 	job_release_buffers(job);
 	free(job->launch.scratch);
+	free(job->parked);
 	free(job);
 }

@@ -19,6 +19,11 @@ struct bufmap;
 struct event;
 struct ooc_runner;
 
+/* What a worker runs: a step of a tile (0 for a tile of one step). */
+struct tile_step {
+	uint32_t tile, step;
+};
+
 struct job {
 	struct job *next;
 	struct context *ctx;
@@ -38,7 +43,13 @@ struct job {
 	/* scheduler state, under its lock */
 	uint32_t ntiles, next_tile, done_tiles;
 	uint32_t kernel_tiles; /* plan()'s: ntiles unless a runner cut units */
-	bool cut; /* cancelled while running: its tiles end at next_tile */
+	uint32_t steps;	       /* of each tile (run_step), at least 1 */
+	uint32_t inflight;     /* steps running */
+	/* Tiles part done, their next step waiting for a worker: at most one
+	 * a worker, as a new tile starts only when none waits. */
+	struct tile_step *parked;
+	uint32_t nparked;
+	bool cut; /* cancelled while running: hands out nothing more */
 	struct event *event;  /* signal and wait: their event */
 	uint64_t deadline_ns; /* a parked wait's timeout, 0: none */
 	uint64_t t_start_ns, t_end_ns;

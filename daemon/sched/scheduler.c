@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,10 +23,24 @@
 #include "sched/scheduler.h"
 #include "sched/topology.h"
 
+/*
+ * A user's share of the workers: the uid's runnable contexts, in the ring
+ * of runnable users while it has any.
+ */
+struct sched_user {
+	struct fair_node fair;
+	struct fair_ring contexts;
+	uid_t uid;
+	unsigned open; /* its contexts */
+	struct sched_user *next;
+};
+
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t work;
-	struct context *ring; /* contexts whose active job has tiles left */
+	/* users with a context whose active job has work to hand out */
+	struct fair_ring users;
+	struct sched_user *all_users; /* with a context open */
 	pthread_cond_t idle; /* signalled when the last running job completes */
 	pthread_cond_t
 	    timer; /* wakes the timer: a wait with a timeout parked */
@@ -38,54 +53,75 @@ static struct {
 	/* Heartbeat (sched_alive): asked, and answered by a worker's loop. */
 	uint64_t beat_asked, beat_answered;
 	pthread_cond_t beat;
-	uint64_t floor; /* least vtime among runnable contexts, last seen */
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER,
        .work = PTHREAD_COND_INITIALIZER,
        .idle = PTHREAD_COND_INITIALIZER,
        .beat = PTHREAD_COND_INITIALIZER};
 
+#define CONTAINER(ptr, type, member)                                           \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
 /*
- * The runnable context that has used the least worker time: it gets the
- * next free worker (fair share). A context that just became runnable
- * starts from the least time of the others, so that idling earns no credit.
+ * The context whose work goes next (S.users not empty): the runnable user
+ * that has used the least worker time, then that user's runnable context
+ * that has used the least. So users share the workers equally however many
+ * contexts each opens, and a user's contexts share the user's part.
  */
 static struct context *ring_pick(void)
 {
-	struct context *best = S.ring;
-	for (struct context *c = S.ring->rr_next; c != S.ring; c = c->rr_next)
-		if (c->vtime < best->vtime)
-			best = c;
-	S.floor = best->vtime;
-	return best;
+	struct sched_user *u =
+	    CONTAINER(fair_pick(&S.users), struct sched_user, fair);
+	return CONTAINER(fair_pick(&u->contexts), struct context, fair);
 }
 
 static void ring_add(struct context *c)
 {
-	uint64_t floor = S.ring ? ring_pick()->vtime : S.floor;
-	if (c->vtime < floor)
-		c->vtime = floor;
-	if (!S.ring) {
-		c->rr_next = c->rr_prev = c;
-		S.ring = c;
+	if (fair_member(&c->fair))
 		return;
-	}
-	c->rr_next = S.ring;
-	c->rr_prev = S.ring->rr_prev;
-	S.ring->rr_prev->rr_next = c;
-	S.ring->rr_prev = c;
+	if (!c->user->contexts.head)
+		fair_add(&S.users, &c->user->fair);
+	fair_add(&c->user->contexts, &c->fair);
 }
 
 static void ring_remove(struct context *c)
 {
-	if (c->rr_next == c)
-		S.ring = NULL;
-	else {
-		c->rr_prev->rr_next = c->rr_next;
-		c->rr_next->rr_prev = c->rr_prev;
-		if (S.ring == c)
-			S.ring = c->rr_next;
+	if (!fair_member(&c->fair))
+		return;
+	fair_remove(&c->user->contexts, &c->fair);
+	if (!c->user->contexts.head)
+		fair_remove(&S.users, &c->user->fair);
+}
+
+/* Whether JOB has a step to hand out now. */
+static bool has_steps(const struct job *job)
+{
+	return !job->cut && (job->nparked || job->next_tile < job->ntiles);
+}
+
+/* The next step of JOB to run: a parked tile's, else a new tile's first. */
+static struct tile_step take_step(struct job *job)
+{
+	job->inflight++;
+	if (job->nparked)
+		return job->parked[--job->nparked];
+	return (struct tile_step){job->next_tile++, 0};
+}
+
+/*
+ * Step ST of JOB, the active job of CTX, ran: the tile waits for a worker
+ * for its next one, or is done. Returns whether JOB is.
+ */
+static bool step_done(struct context *ctx, struct job *job, struct tile_step st)
+{
+	job->inflight--;
+	if (st.step + 1 < job->steps && !job->cut && !job->err) {
+		job->parked[job->nparked++] =
+		    (struct tile_step){st.tile, st.step + 1};
+		ring_add(ctx);
+	} else {
+		job->done_tiles++;
 	}
-	c->rr_next = c->rr_prev = NULL;
+	return !job->inflight && (job->cut || job->done_tiles == job->ntiles);
 }
 
 /* Posts JOB's completion and frees it; without the scheduler lock. */
@@ -232,6 +268,17 @@ static void activate_one(struct context *ctx, struct job **done,
 			else
 				ooc_count_command(job->ooc);
 		}
+		job->steps = 1;
+		if (!job->err && !job->ooc && job->impl->run_step &&
+		    job->launch.steps > 1) {
+			job->steps = job->launch.steps;
+			job->parked = calloc(S.nworkers, sizeof(*job->parked));
+			if (!job->parked) {
+				job->err = -ENOMEM;
+				strcpy(job->msg,
+				       "out of memory for the kernel's steps");
+			}
+		}
 		if (job->err) {
 			push_done(job, done);
 			continue;
@@ -308,10 +355,11 @@ void sched_submit(struct job *job)
 	complete_list(done);
 }
 
-/* One tile, or the finish, of a job: what fault_guard_call runs. */
+/* One step of a tile, or the finish, of a job: what fault_guard_call runs. */
 struct kernel_step {
 	struct job *job;
 	uint32_t tile; /* UINT32_MAX: the finish */
+	uint32_t step;
 	unsigned worker;
 };
 
@@ -323,6 +371,9 @@ static int run_step(void *arg)
 		return job->impl->finish(&job->launch, job->kernel_tiles);
 	if (job->ooc)
 		return job->ooc->run(job, st->tile, st->worker);
+	if (job->steps > 1)
+		return job->impl->run_step(&job->launch, st->tile, job->ntiles,
+					   st->step);
 	return job->impl->run_tile(&job->launch, st->tile, job->ntiles);
 }
 
@@ -347,15 +398,15 @@ static void fail_run(struct job *job, int rc)
 			 job->cmd.spec->name, strerror(-rc));
 }
 
-/* Runs a tile on worker W; returns how long it took (ns). */
-static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
+/* Runs a step of a tile on worker W; returns how long it took (ns). */
+static uint64_t run_one_tile(struct job *job, struct tile_step ts, unsigned w)
 {
-	trace_tile(job, w, tile, TRACE_TILE_STARTED);
+	trace_tile(job, w, ts.tile, TRACE_TILE_STARTED);
 	uint64_t t0 = stats_tile_started(w, job->cmd.spec->id);
-	struct kernel_step st = {job, tile, w};
+	struct kernel_step st = {job, ts.tile, ts.step, w};
 	int rc = fault_guard_call(run_step, &st);
 	uint64_t ns = stats_tile_ended(w, t0);
-	trace_tile(job, w, tile, rc < 0 ? rc : 0);
+	trace_tile(job, w, ts.tile, rc < 0 ? rc : 0);
 	if (rc < 0) {
 		pthread_mutex_lock(&S.lock);
 		fail_run(job, rc);
@@ -367,7 +418,7 @@ static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 static void finish_job(struct job *job)
 {
 	if (!job->err && job->impl->finish) {
-		struct kernel_step st = {job, UINT32_MAX, 0};
+		struct kernel_step st = {job, UINT32_MAX, 0, 0};
 		int rc = fault_guard_call(run_step, &st);
 		if (rc < 0)
 			fail_run(job, rc);
@@ -387,32 +438,33 @@ static void *worker_main(void *arg)
 	topology_bind_worker(w);
 	pthread_mutex_lock(&S.lock);
 	for (;;) {
-		while (!S.ring && !S.exit && S.beat_answered == S.beat_asked)
+		while (!S.users.head && !S.exit &&
+		       S.beat_answered == S.beat_asked)
 			pthread_cond_wait(&S.work, &S.lock);
 		if (S.beat_answered != S.beat_asked) {
 			S.beat_answered = S.beat_asked;
 			pthread_cond_broadcast(&S.beat);
 		}
-		if (!S.ring) {
+		if (!S.users.head) {
 			if (S.exit)
 				break; /* told to exit, nothing running */
 			continue;
 		}
 		struct context *ctx = ring_pick();
 		struct job *job = ctx->active;
-		uint32_t tile = job->next_tile++;
-		if (job->next_tile == job->ntiles)
-			ring_remove(ctx); /* no tiles left to hand out */
+		struct tile_step step = take_step(job);
+		if (!has_steps(job))
+			ring_remove(ctx); /* nothing left to hand out now */
 		pthread_mutex_unlock(&S.lock);
 
-		uint64_t ns = run_one_tile(job, tile, w);
+		uint64_t ns = run_one_tile(job, step, w);
 		atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->busy_ns, ns,
 					  memory_order_relaxed);
 
 		pthread_mutex_lock(&S.lock);
-		ctx->vtime += ns;
-		if (++job->done_tiles <
-		    (job->cut ? job->next_tile : job->ntiles))
+		ctx->fair.vtime += ns;
+		ctx->user->fair.vtime += ns;
+		if (!step_done(ctx, job, step))
 			continue;
 		pthread_mutex_unlock(&S.lock);
 		finish_job(job);
@@ -539,7 +591,7 @@ bool sched_alive(unsigned timeout_ms)
 	pthread_mutex_lock(&S.lock);
 	uint64_t asked = ++S.beat_asked;
 	/* One worker is enough: an idle one wakes, a busy one answers after
-	 * its tile. */
+	 * its step. */
 	pthread_cond_signal(&S.work);
 	int rc = 0;
 	while (S.beat_answered < asked && rc == 0)
@@ -559,10 +611,46 @@ unsigned sched_workers(void)
 	return S.nworkers;
 }
 
+/* The share of CTX's uid, made with its first context (lock held). */
+static struct sched_user *user_get(uid_t uid)
+{
+	struct sched_user *u = S.all_users;
+	while (u && u->uid != uid)
+		u = u->next;
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u)
+			return NULL;
+		u->uid = uid;
+		u->next = S.all_users;
+		S.all_users = u;
+	}
+	u->open++;
+	return u;
+}
+
+/* Forgets U with its last context (lock held). */
+static void user_put(struct sched_user *u)
+{
+	if (--u->open)
+		return;
+	struct sched_user **pp = &S.all_users;
+	while (*pp != u)
+		pp = &(*pp)->next;
+	*pp = u->next;
+	free(u);
+}
+
 int sched_context_opened(struct context *ctx)
 {
 	pthread_mutex_lock(&S.lock);
-	int rc = events_context_opened(ctx);
+	int rc = -ENOMEM;
+	ctx->user = user_get(ctx->uid);
+	if (ctx->user) {
+		rc = events_context_opened(ctx);
+		if (rc < 0)
+			user_put(ctx->user);
+	}
 	pthread_mutex_unlock(&S.lock);
 	return rc;
 }
@@ -595,19 +683,22 @@ static void cancel(struct job *job)
 
 /*
  * The client of CTX was killed (lock held): nobody is left to use what its
- * commands compute. Its running command stops at its next tile (a wait
+ * commands compute. Its running command stops at its next step (a wait
  * stays, as for any closed context), its queued ones are cancelled.
  */
 static void abandon(struct context *ctx, struct job **done)
 {
 	struct job *job = ctx->active;
-	if (job && !job->cmd.spec->control && job->next_tile < job->ntiles) {
+	if (job && !job->cmd.spec->control &&
+	    (has_steps(job) ||
+	     (job->steps > 1 && !job->cut && job->done_tiles < job->ntiles))) {
 		cancel(job);
-		/* ntiles stays: tiles in flight still read it */
+		/* ntiles stays: steps in flight still read it */
 		job->cut = true;
+		job->nparked = 0;
 		ring_remove(ctx);
-		if (job->done_tiles == job->next_tile) {
-			/* no tile in flight, whose worker would complete it */
+		if (!job->inflight) {
+			/* no step in flight, whose worker would complete it */
 			job->t_end_ns = now_ns();
 			set_active(ctx, NULL);
 			push_done(job, done);
@@ -641,4 +732,7 @@ void sched_context_closed(struct context *ctx, bool killed)
 void sched_context_gone(struct context *ctx)
 {
 	context_hook(ctx, events_context_gone);
+	pthread_mutex_lock(&S.lock);
+	user_put(ctx->user);
+	pthread_mutex_unlock(&S.lock);
 }

@@ -1,10 +1,12 @@
 /*
- * The scheduler: a pool of worker threads running kernels tile by tile.
- * Each context runs its commands one after another; contexts with work
- * share the workers tile by tile: a free worker takes its next tile from
- * the runnable context that has used the least worker time (fair share),
- * so one huge command shares the workers instead of holding them, and a
- * small command arriving meanwhile goes next.
+ * The scheduler: a pool of worker threads running kernels tile by tile
+ * (long tiles in steps of a few milliseconds). Each context runs its
+ * commands one after another; contexts with work share the workers step by
+ * step, users first: a free worker goes to the user with work who has used
+ * the least worker time, and within that user to the context that has used
+ * the least (fair share). So one huge command shares the workers instead
+ * of holding them, a small command arriving meanwhile goes next, and a user
+ * gets no more of the workers by opening more contexts.
  *
  * signal and wait commands are run here, not by workers: a wait holds its
  * context (as its active job, without tiles) until its event is high
@@ -36,7 +38,7 @@ bool sched_stopping(void);
 /*
  * The watchdog's heartbeat: true when a worker passed through its loop
  * within TIMEOUT_MS of the call. An idle worker answers at once, a busy one
- * after its current tile; so false means the workers or the scheduler's
+ * after its current step; so false means the workers or the scheduler's
  * lock are stuck.
  */
 bool sched_alive(unsigned timeout_ms);
@@ -45,7 +47,7 @@ bool sched_alive(unsigned timeout_ms);
  * A context's life as the scheduler sees it: opened (0 or -ENOMEM), its
  * file closed (a wait nobody can satisfy any more is cancelled; when its
  * client was KILLED, its queued commands are cancelled and its running one
- * stops at its next tile), and gone (closed and every command done: it
+ * stops at its next step), and gone (closed and every command done: it
  * signals nothing any more).
  */
 int sched_context_opened(struct context *ctx);

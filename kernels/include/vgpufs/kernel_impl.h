@@ -30,6 +30,11 @@ struct vgpu_launch {
 	void *ptr[VGPU_MAX_ARGS];
 	void *scratch;	  /* plan()'s scratch_bytes, zeroed, 64-byte aligned */
 	uint64_t plan[4]; /* what plan() decided, for run_tile() */
+	/*
+	 * Set by plan() of a kernel with run_step(): each tile is that many
+	 * steps, run one after another (0 or 1: one).
+	 */
+	uint32_t steps;
 };
 
 struct vgpu_kernel_impl {
@@ -43,6 +48,14 @@ struct vgpu_kernel_impl {
 	/* Returns 0 or -errno. */
 	int (*run_tile)(const struct vgpu_launch *l, uint32_t tile,
 			uint32_t ntiles);
+	/*
+	 * Optional: step STEP of l->steps of a tile, run after the tile's
+	 * earlier steps have finished (on any thread); run_tile() runs them
+	 * all. Lets the scheduler hand out a long tile in parts of a few
+	 * milliseconds, so that other work gets a worker in between.
+	 */
+	int (*run_step)(const struct vgpu_launch *l, uint32_t tile,
+			uint32_t ntiles, uint32_t step);
 	/* Optional; returns 0 or -errno. */
 	int (*finish)(const struct vgpu_launch *l, uint32_t ntiles);
 	/*

@@ -218,13 +218,13 @@ void job_release_buffers(struct job *job)
 		return; /* most cheap commands: no need for the tree's lock */
 	pthread_mutex_lock(&tree_lock);
 	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++) {
-		bufmap_put(job->maps[i]);
-		job->maps[i] = NULL;
 		if (job->bufs[i]) {
+			bufmap_done(job->bufs[i], job->maps[i]);
 			job->bufs[i]->busy--;
 			node_release_if_unused(job->bufs[i]);
 			job->bufs[i] = NULL;
 		}
+		job->maps[i] = NULL;
 	}
 	job->nbufs = 0;
 	pthread_mutex_unlock(&tree_lock);

@@ -353,7 +353,7 @@ static uint64_t run_one_tile(struct job *job, uint32_t tile, unsigned w)
 	trace_tile(job, w, tile, TRACE_TILE_STARTED);
 	uint64_t t0 = now_ns();
 	struct kernel_step st = {job, tile, w};
-	int rc = fault_guard_call(run_step, &st);
+	int rc = fault_guard_call(run_step, &st, job->maps, VGPU_MAX_ARGS);
 	uint64_t ns = now_ns() - t0;
 	trace_tile(job, w, tile, rc < 0 ? rc : 0);
 	stats_worker_busy(w, ns);
@@ -370,7 +370,8 @@ static void finish_job(struct job *job)
 {
 	if (!job->err && job->impl->finish) {
 		struct kernel_step st = {job, UINT32_MAX, 0};
-		int rc = fault_guard_call(run_step, &st);
+		int rc =
+		    fault_guard_call(run_step, &st, job->maps, VGPU_MAX_ARGS);
 		if (rc < 0)
 			fail_run(job, rc);
 	}

@@ -101,11 +101,11 @@ static void disk_closed(struct tier *t, struct node *n)
 		count_growth(t, n, (uint64_t)st.st_size);
 }
 
-static int disk_populate(struct tier *t, struct node *n, const struct stat *st)
+static int disk_populate(struct tier *t, struct node *n, uint64_t size,
+			 uint64_t offset, uint64_t len)
 {
-	count_growth(t, n, (uint64_t)st->st_size);
-	return ram_tier_populate(n->fd, (uint64_t)st->st_size,
-				 (uint64_t)st->st_blocks);
+	count_growth(t, n, size);
+	return ram_tier_populate(n->fd, offset, len);
 }
 
 static void disk_release(struct tier *t, struct node *n)

@@ -96,30 +96,46 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			    strerror(errno));
 	info->id = n->ino;
 	info->size = (uint64_t)st.st_size;
-	/*
-	 * Every page must exist now, inputs' too: a kernel touching a hole
-	 * (left by a sparse write) when the tier is full would fault (SIGBUS)
-	 * inside the daemon; reading a hole of a shared mapping allocates.
-	 * The tier reserves them (and counts them: the disk tier).
-	 */
-	int rc = n->tier->ops->populate(n->tier, n, &st);
-	if (rc == -EDQUOT)
-		return fail(job, rc,
-			    "%s: %s: the owner's quota (--user-quota) is full "
-			    "(the buffer has unallocated pages: it was written "
-			    "sparsely or grown by writing past its end)",
-			    k->name, a->name);
-	if (rc < 0)
-		return fail(job, rc,
-			    "%s: %s: the %s tier is full (the buffer has "
-			    "unallocated pages: it was written sparsely or "
-			    "grown by writing past its end)",
-			    k->name, a->name,
-			    n->tier->id == TIER_RAM ? "RAM" : "disk");
 	job->bufs[i] = n;
 	job->nbufs++;
 	n->last_used_ns = now_ns();
 	n->busy++;
+	return 0;
+}
+
+/*
+ * Makes every page the command will touch exist (tree_lock held, after
+ * validation): a kernel touching a hole when the tier is full would fault
+ * (SIGBUS) inside the daemon, and reading a hole of a shared tmpfs mapping
+ * allocates it, so inputs too. The tier reserves the pages (and counts
+ * them: the disk tier).
+ */
+static int populate_buffers(struct job *job, const struct vgpu_bufinfo info[])
+{
+	const struct vgpu_kernel_spec *k = job->cmd.spec;
+	struct vgpu_extent ext[VGPU_MAX_ARGS] = {0};
+	char msg[8];
+	if (k->extents(&job->cmd, ext, msg, sizeof(msg)) < 0)
+		return 0; /* validated: cannot happen */
+	for (unsigned i = 0; i < k->nargs; i++) {
+		struct node *n = job->bufs[i];
+		if (!n)
+			continue;
+		int rc = n->tier->ops->populate(n->tier, n, info[i].size,
+						job->cmd.buf[i].offset,
+						ext[i].bytes);
+		const char *full = rc == -EDQUOT
+				       ? "the owner's quota (--user-quota)"
+				   : n->tier->id == TIER_RAM ? "the RAM tier"
+							     : "the disk tier";
+		if (rc < 0)
+			return fail(job, rc,
+				    "%s: %s: %s is full (the buffer has "
+				    "unallocated pages: it was written "
+				    "sparsely, grown by writing past its end "
+				    "or had a hole punched into it)",
+				    k->name, k->args[i].name, full);
+	}
 	return 0;
 }
 
@@ -179,7 +195,8 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 	}
 	if (rc == 0) {
 		job->flops = vgpu_cmd_flops(&job->cmd);
-		if (map_buffers(job, info) == 0)
+		if (populate_buffers(job, info) == 0 &&
+		    map_buffers(job, info) == 0)
 			job->ooc = ooc_select(job);
 	}
 	if (has_bufs)

@@ -56,10 +56,11 @@ static int ram_resize(struct tier *t, struct node *n, uint64_t old_size,
 			   ram_tier_resize(rt(t), n->fd, old_size, new_size));
 }
 
-static int ram_populate(struct tier *t, struct node *n, const struct stat *st)
+static int ram_populate(struct tier *t, struct node *n, uint64_t size,
+			uint64_t offset, uint64_t len)
 {
-	(void)t;
-	return quota_error(n->quota, ram_tier_populate_node(n, st));
+	(void)t, (void)size;
+	return quota_error(n->quota, ram_tier_populate(n->fd, offset, len));
 }
 
 static void ram_closed(struct tier *t, struct node *n)

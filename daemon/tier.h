@@ -35,10 +35,11 @@ struct tier_ops {
 	int (*resize)(struct tier *t, struct node *n, uint64_t old_size,
 		      uint64_t new_size);
 	/*
-	 * Makes sure every page of N (stat ST) is allocated: -ENOSPC, or
-	 * -EDQUOT when its owner's quota is full.
+	 * Makes sure every page of N (SIZE bytes) in [OFFSET, OFFSET+LEN) is
+	 * allocated: -ENOSPC, or -EDQUOT when its owner's quota is full.
 	 */
-	int (*populate)(struct tier *t, struct node *n, const struct stat *st);
+	int (*populate)(struct tier *t, struct node *n, uint64_t size,
+			uint64_t offset, uint64_t len);
 	/*
 	 * The last open file of N was closed: count what writes that never
 	 * reached the daemon added to it (tree_lock held).

@@ -94,17 +94,17 @@ static void count_growth(struct tier *t, struct node *n, uint64_t size)
 		charge(D(t), n, size, true);
 }
 
-static void disk_closed(struct tier *t, struct node *n)
+static void disk_count_writes(struct tier *t, struct node *n)
 {
 	struct stat st;
 	if (fstat(n->fd, &st) == 0)
 		count_growth(t, n, (uint64_t)st.st_size);
 }
 
-static int disk_populate(struct tier *t, struct node *n, uint64_t size,
-			 uint64_t offset, uint64_t len)
+static int disk_populate(struct tier *t, struct node *n, uint64_t offset,
+			 uint64_t len)
 {
-	count_growth(t, n, size);
+	(void)t;
 	return ram_tier_populate(n->fd, offset, len);
 }
 
@@ -137,7 +137,7 @@ static const struct tier_ops disk_ops = {
     .create = disk_create,
     .resize = disk_resize,
     .populate = disk_populate,
-    .closed = disk_closed,
+    .count_writes = disk_count_writes,
     .release = disk_release,
     .capacity = disk_capacity,
     .used = disk_used,

@@ -96,6 +96,7 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			    strerror(errno));
 	info->id = n->ino;
 	info->size = (uint64_t)st.st_size;
+	n->tier->ops->count_writes(n->tier, n);
 	job->bufs[i] = n;
 	job->nbufs++;
 	n->last_used_ns = now_ns();
@@ -104,13 +105,12 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 }
 
 /*
- * Makes every page the command will touch exist (tree_lock held, after
- * validation): a kernel touching a hole when the tier is full would fault
+ * Makes every page the command will touch exist (after validation, without
+ * tree_lock): a kernel touching a hole when the tier is full would fault
  * (SIGBUS) inside the daemon, and reading a hole of a shared tmpfs mapping
- * allocates it, so inputs too. The tier reserves the pages (and counts
- * them: the disk tier).
+ * allocates it, so inputs too.
  */
-static int populate_buffers(struct job *job, const struct vgpu_bufinfo info[])
+static int populate_buffers(struct job *job)
 {
 	const struct vgpu_kernel_spec *k = job->cmd.spec;
 	struct vgpu_extent ext[VGPU_MAX_ARGS] = {0};
@@ -121,9 +121,8 @@ static int populate_buffers(struct job *job, const struct vgpu_bufinfo info[])
 		struct node *n = job->bufs[i];
 		if (!n)
 			continue;
-		int rc = n->tier->ops->populate(n->tier, n, info[i].size,
-						job->cmd.buf[i].offset,
-						ext[i].bytes);
+		int rc = n->tier->ops->populate(
+		    n->tier, n, job->cmd.buf[i].offset, ext[i].bytes);
 		const char *full = rc == -EDQUOT
 				       ? "the owner's quota (--user-quota)"
 				   : n->tier->id == TIER_RAM ? "the RAM tier"
@@ -195,12 +194,13 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 	}
 	if (rc == 0) {
 		job->flops = vgpu_cmd_flops(&job->cmd);
-		if (populate_buffers(job, info) == 0 &&
-		    map_buffers(job, info) == 0)
+		if (map_buffers(job, info) == 0)
 			job->ooc = ooc_select(job);
 	}
 	if (has_bufs)
 		pthread_mutex_unlock(&tree_lock);
+	if (rc == 0 && !job->err)
+		populate_buffers(job);
 	/* Names pointed into the write's data, which is gone after this. */
 	for (unsigned i = 0; i < k->nargs; i++)
 		job->cmd.buf[i].name = NULL;

@@ -64,7 +64,8 @@ int fault_guard_install(void)
 	return sigaction(SIGBUS, &sa, NULL) < 0 ? -errno : 0;
 }
 
-bool fault_guard_lost(struct bufmap *const maps[], unsigned n)
+/* Whether one of the N mappings MAPS is lost. */
+static bool lost(struct bufmap *const maps[], unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (maps[i] && atomic_load(&maps[i]->lost))
@@ -75,12 +76,12 @@ bool fault_guard_lost(struct bufmap *const maps[], unsigned n)
 int fault_guard_call(int (*fn)(void *arg), void *arg,
 		     struct bufmap *const maps[], unsigned n)
 {
-	if (fault_guard_lost(maps, n))
+	if (lost(maps, n))
 		return -EFAULT; /* no need to compute what goes nowhere */
 	guarded = maps;
 	nguarded = n;
 	int rc = fn(arg);
 	nguarded = 0;
 	guarded = NULL;
-	return fault_guard_lost(maps, n) ? -EFAULT : rc;
+	return lost(maps, n) ? -EFAULT : rc;
 }

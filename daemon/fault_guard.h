@@ -11,8 +11,6 @@
 #ifndef VGPUFSD_FAULT_GUARD_H
 #define VGPUFSD_FAULT_GUARD_H
 
-#include <stdbool.h>
-
 struct bufmap;
 
 /* Installs the SIGBUS handler for the whole process; 0 or -errno. */
@@ -26,8 +24,5 @@ int fault_guard_install(void);
  */
 int fault_guard_call(int (*fn)(void *arg), void *arg,
 		     struct bufmap *const maps[], unsigned n);
-
-/* Whether one of the N mappings MAPS is lost. */
-bool fault_guard_lost(struct bufmap *const maps[], unsigned n);
 
 #endif

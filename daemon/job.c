@@ -123,17 +123,18 @@ static int populate_buffers(struct job *job)
 			continue;
 		int rc = n->tier->ops->populate(
 		    n->tier, n, job->cmd.buf[i].offset, ext[i].bytes);
+		if (rc == 0)
+			continue;
 		const char *full = rc == -EDQUOT
 				       ? "the owner's quota (--user-quota)"
 				   : n->tier->id == TIER_RAM ? "the RAM tier"
 							     : "the disk tier";
-		if (rc < 0)
-			return fail(job, rc,
-				    "%s: %s: %s is full (the buffer has "
-				    "unallocated pages: it was written "
-				    "sparsely, grown by writing past its end "
-				    "or had a hole punched into it)",
-				    k->name, k->args[i].name, full);
+		return fail(job, rc,
+			    "%s: %s: %s is full (the buffer has "
+			    "unallocated pages: it was written "
+			    "sparsely, grown by writing past its end "
+			    "or had a hole punched into it)",
+			    k->name, k->args[i].name, full);
 	}
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -69,8 +70,10 @@ static void teardown(void)
 {
 	int status = running ? daemon_stop(&d) : 0;
 	running = false;
-	if (disk[0])
+	if (disk[0]) {
+		umount2(disk, MNT_DETACH); /* holes_on_a_full_disk's, if left */
 		remove_tree(disk);
+	}
 	disk[0] = '\0';
 	ck_assert_int_eq(status, 0); /* a clean stop: no leaks, no crash */
 }
@@ -919,6 +922,115 @@ START_TEST(disk_fallocate_counted)
 }
 END_TEST
 
+/*
+ * Mounts a small ext4 file system of its own (a loop device) on the disk
+ * directory; false when this machine cannot (no loop devices, no mkfs).
+ */
+static bool small_disk(const char *img)
+{
+	snprintf(disk, sizeof(disk), "/tmp/vgpufs-disk-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(disk));
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "truncate -s 24M %s && mkfs.ext4 -q -F -m 0 %s && "
+		 "mount -o loop %s %s",
+		 img, img, img, disk);
+	return system(cmd) == 0;
+}
+
+/* Waits until the disk tier's file system has BYTES free. */
+static void wait_disk_room(uint64_t bytes)
+{
+	struct statvfs sv;
+	for (int i = 0; i < 300; i++) {
+		ck_assert_int_eq(statvfs(disk, &sv), 0);
+		if ((uint64_t)sv.f_bavail * sv.f_frsize >= bytes)
+			return;
+		usleep(10000);
+	}
+	ck_abort_msg("the disk tier's space did not come back");
+}
+
+/* Writes to a new disk-tier buffer NAME until the file system is full. */
+static int fill_disk(const char *name)
+{
+	make_empty(name);
+	ck_assert_int_eq(set_tier(name, "disk"), 0);
+	int fd = open(mem(name), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ssize_t last;
+	write_until_full(fd, 0, &last);
+	ck_assert_int_eq(errno, ENOSPC);
+	return fd;
+}
+
+/*
+ * The disk tier's file system itself full (not --disk-size): a command
+ * writing a hole of a disk-tier buffer is refused before it runs, and a
+ * hole punched under a queued one (a write into a hole of a full ext4
+ * faults) fails it with EFAULT, not the daemon.
+ */
+START_TEST(holes_on_a_full_disk)
+{
+	char img[] = "/tmp/vgpufs-img-XXXXXX";
+	int ifd = mkstemp(img);
+	ck_assert_int_ge(ifd, 0);
+	close(ifd);
+	if (!small_disk(img)) {
+		fprintf(stderr, "holes_on_a_full_disk: skipped, no loop "
+				"mount of ext4 here\n");
+		unlink(img);
+		return;
+	}
+	start("64M", "1G", NULL);
+	/* 1 MiB of holes but its last element, on the disk tier (mapped) */
+	make_empty("h");
+	ck_assert_int_eq(set_tier("h", "disk"), 0);
+	int fd = open(mem("h"), O_RDWR);
+	ck_assert_int_eq(pwrite(fd, "\0\0\0\0", 4, MiB - 4), 4);
+	int hog = fill_disk("hog");
+	char out[512];
+	run_line(&d, "fill buf=h value=1 n=256K", out, sizeof(out));
+	ck_assert_str_eq(out, "1 err ENOSPC: fill: buf: the disk tier is full "
+			      "(the buffer has unallocated pages: it was "
+			      "written sparsely, grown by writing past its "
+			      "end or had a hole punched into it)");
+	close(hog);
+	ck_assert_int_eq(unlink(mem("hog")), 0);
+	wait_disk_room(2 * MiB);
+	/* populated when queued, the hole punched and the disk full after */
+	int q = queue_open(&d, 0);
+	queue_send(q, "wait event=go timeout_ms=20000");
+	queue_send(q, "fill buf=h value=2 n=256K");
+	float *m = mmap(NULL, MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	ck_assert_int_eq(madvise(m, MiB, MADV_REMOVE), 0);
+	hog = fill_disk("hog");
+	run_line(&d, "signal event=go", out, sizeof(out));
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strstr(out, "1 ok wait"), "%s", out);
+	queue_recv(q, out, sizeof(out));
+	ck_assert_str_eq(out,
+			 "2 err EFAULT: fill: a page of a buffer could not "
+			 "be provided (a hole punched into it, and the "
+			 "tier full)");
+	/* with room again the same command works */
+	close(hog);
+	ck_assert_int_eq(unlink(mem("hog")), 0);
+	wait_disk_room(2 * MiB);
+	queue_send(q, "fill buf=h value=3 n=256K");
+	queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strstr(out, "3 ok fill"), "%s", out);
+	ck_assert(m[0] == 3 && m[MiB / 4 - 1] == 3);
+	munmap(m, MiB);
+	close(fd);
+	close(q);
+	stop();
+	ck_assert_int_eq(umount(disk), 0);
+	unlink(img);
+}
+END_TEST
+
 /* Field FIELD= of the stats line of user UID; -1 if there is none. */
 static long long user_field(unsigned uid, const char *field)
 {
@@ -1027,6 +1139,7 @@ int main(void)
 				missing_disk_dir_created,
 				quota_and_tiers,
 				disk_fallocate_counted,
+				holes_on_a_full_disk,
 				no_disk_tier};
 	return run_suite(suite_with_daemon("tiers", NULL, teardown, 120, tests,
 					   sizeof(tests) / sizeof(tests[0])));

@@ -363,7 +363,7 @@ static void buffer_unopen(struct fuse_session *se, fuse_ino_t ino, uint64_t fh)
 			log_err("passthrough close of buffer %llu: %m",
 				(unsigned long long)ino);
 		n->backing_id = 0;
-		n->tier->ops->closed(n->tier, n);
+		n->tier->ops->count_writes(n->tier, n);
 	}
 	if (n)
 		node_release_if_unused(n);

@@ -8,7 +8,7 @@
 
 struct bufmap *bufmap_get(struct node *n, uint64_t need, int *err)
 {
-	if (n->map && n->map->len >= need) {
+	if (n->map && n->map->len >= need && !atomic_load(&n->map->lost)) {
 		n->map->refs++;
 		return n->map;
 	}
@@ -34,6 +34,7 @@ struct bufmap *bufmap_get(struct node *n, uint64_t need, int *err)
 		return NULL;
 	}
 	m->len = len;
+	atomic_init(&m->lost, false);
 	m->refs = 2; /* the node's and the caller's */
 	bufmap_put(n->map);
 	n->map = m;
@@ -46,4 +47,13 @@ void bufmap_put(struct bufmap *m)
 		return;
 	munmap(m->addr, m->len);
 	free(m);
+}
+
+void bufmap_done(struct node *n, struct bufmap *m)
+{
+	if (m && n->map == m && atomic_load(&m->lost)) {
+		n->map = NULL;
+		m->refs--; /* the node's; the caller's keeps it until below */
+	}
+	bufmap_put(m);
 }

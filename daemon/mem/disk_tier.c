@@ -102,21 +102,21 @@ static void count_growth(struct tier *t, struct node *n, uint64_t size)
 		charge(D(t), n, size, true);
 }
 
-static void disk_closed(struct tier *t, struct node *n)
+static void disk_count_writes(struct tier *t, struct node *n)
 {
 	struct stat st;
 	if (fstat(n->fd, &st) == 0)
 		count_growth(t, n, (uint64_t)st.st_size);
 }
 
-static int disk_populate(struct tier *t, struct node *n, const struct stat *st)
+static int disk_populate(struct tier *t, struct node *n, uint64_t offset,
+			 uint64_t len)
 {
-	count_growth(t, n, (uint64_t)st->st_size);
+	(void)t;
 	/* past the quota by writes past the end: no command on it */
 	if (usage_disk_over(n->uid))
 		return -EDQUOT;
-	return ram_tier_populate(n->fd, (uint64_t)st->st_size,
-				 (uint64_t)st->st_blocks);
+	return ram_tier_populate(n->fd, offset, len);
 }
 
 static void disk_release(struct tier *t, struct node *n)
@@ -149,7 +149,7 @@ static const struct tier_ops disk_ops = {
     .create = disk_create,
     .resize = disk_resize,
     .populate = disk_populate,
-    .closed = disk_closed,
+    .count_writes = disk_count_writes,
     .release = disk_release,
     .capacity = disk_capacity,
     .used = disk_used,

@@ -108,13 +108,13 @@ int ram_tier_resize(struct ram_tier *t, int fd, uint64_t old_size,
 	return ftruncate(fd, (off_t)new_size) < 0 ? -errno : 0;
 }
 
-int ram_tier_populate(int fd, uint64_t size, uint64_t blocks)
+int ram_tier_populate(int fd, uint64_t offset, uint64_t len)
 {
-	uint64_t page = 4096, want = (size + page - 1) / page * page;
-	if (blocks * 512 >= want || size == 0)
+	if (len == 0)
 		return 0;
-	return fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)size) < 0 ? -errno
-								      : 0;
+	return fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)len) < 0
+		   ? -errno
+		   : 0;
 }
 
 uint64_t ram_tier_capacity(const struct ram_tier *t)
@@ -143,10 +143,4 @@ uint64_t ram_tier_used(const struct ram_tier *t)
 	if (fstatfs(t->mnt_fd, &st) < 0)
 		return 0;
 	return (uint64_t)(st.f_blocks - st.f_bfree) * (uint64_t)st.f_bsize;
-}
-
-int ram_tier_populate_node(struct node *n, const struct stat *st)
-{
-	return ram_tier_populate(n->fd, (uint64_t)st->st_size,
-				 (uint64_t)st->st_blocks);
 }

@@ -26,13 +26,15 @@ int ram_tier_create(struct ram_tier *t);
 int ram_tier_resize(struct ram_tier *t, int fd, uint64_t old_size,
 		    uint64_t new_size);
 
-/* Makes sure every page of the file is allocated (no holes): -ENOSPC. */
-int ram_tier_populate(int fd, uint64_t size, uint64_t blocks);
-
-struct node;
-struct stat;
-/* ram_tier_populate for a buffer node, given its fstat. */
-int ram_tier_populate_node(struct node *n, const struct stat *st);
+/*
+ * Makes sure every page of FD in [OFFSET, OFFSET+LEN) is allocated, so that
+ * touching it through a mapping cannot fault when the tier is full:
+ * -ENOSPC. Always asked: the block count cannot tell (memory kept past the
+ * end with KEEP_SIZE counts too), nor SEEK_HOLE (tmpfs reports reserved
+ * pages never written as holes), and over pages that exist fallocate only
+ * looks them up.
+ */
+int ram_tier_populate(int fd, uint64_t offset, uint64_t len);
 
 uint64_t ram_tier_capacity(const struct ram_tier *t);
 /*

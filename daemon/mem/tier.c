@@ -58,13 +58,14 @@ static int ram_resize(struct tier *t, struct node *n, uint64_t old_size,
 			   ram_tier_resize(rt(t), n->fd, old_size, new_size));
 }
 
-static int ram_populate(struct tier *t, struct node *n, const struct stat *st)
+static int ram_populate(struct tier *t, struct node *n, uint64_t offset,
+			uint64_t len)
 {
 	(void)t;
-	return quota_error(n->quota, ram_tier_populate_node(n, st));
+	return quota_error(n->quota, ram_tier_populate(n->fd, offset, len));
 }
 
-static void ram_closed(struct tier *t, struct node *n)
+static void ram_count_writes(struct tier *t, struct node *n)
 {
 	(void)t, (void)n; /* tmpfs counts every page itself */
 }
@@ -97,7 +98,7 @@ static const struct tier_ops ram_ops = {
     .create = ram_create,
     .resize = ram_resize,
     .populate = ram_populate,
-    .closed = ram_closed,
+    .count_writes = ram_count_writes,
     .release = ram_release,
     .capacity = ram_capacity,
     .used = ram_used,

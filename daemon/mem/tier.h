@@ -35,15 +35,18 @@ struct tier_ops {
 	int (*resize)(struct tier *t, struct node *n, uint64_t old_size,
 		      uint64_t new_size);
 	/*
-	 * Makes sure every page of N (stat ST) is allocated: -ENOSPC, or
-	 * -EDQUOT when its owner's quota is full.
+	 * Makes sure every page of N in [OFFSET, OFFSET+LEN) is allocated:
+	 * -ENOSPC, or -EDQUOT when its owner's quota is full. Without
+	 * tree_lock (it may clear many pages): a command holds N busy, which
+	 * keeps its file and tier.
 	 */
-	int (*populate)(struct tier *t, struct node *n, const struct stat *st);
+	int (*populate)(struct tier *t, struct node *n, uint64_t offset,
+			uint64_t len);
 	/*
-	 * The last open file of N was closed: count what writes that never
-	 * reached the daemon added to it (tree_lock held).
+	 * Counts what writes that never reached the daemon added to N, at
+	 * its last close and before a command uses it (tree_lock held).
 	 */
-	void (*closed)(struct tier *t, struct node *n);
+	void (*count_writes)(struct tier *t, struct node *n);
 	/* N is being freed (its fd is still open): release its space. */
 	void (*release)(struct tier *t, struct node *n);
 	uint64_t (*capacity)(const struct tier *t);

@@ -103,37 +103,53 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 			    strerror(errno));
 	info->id = n->ino;
 	info->size = (uint64_t)st.st_size;
-	/*
-	 * Every page must exist now, inputs' too: a kernel touching a hole
-	 * (left by a sparse write) when the tier is full would fault (SIGBUS)
-	 * inside the daemon; reading a hole of a shared mapping allocates.
-	 * The tier reserves them (and counts them: the disk tier).
-	 */
-	int rc = n->tier->ops->populate(n->tier, n, &st);
-	if (rc == -EDQUOT && n->tier->id == TIER_DISK)
-		return fail(
-		    job, rc,
-		    "%s: %s: the owner's disk quota (--user-disk-quota) "
-		    "is exceeded (buffers grown by writing past their "
-		    "end); free some of it",
-		    k->name, a->name);
-	if (rc == -EDQUOT)
-		return fail(job, rc,
-			    "%s: %s: the owner's quota (--user-quota) is full "
-			    "(the buffer has unallocated pages: it was written "
-			    "sparsely or grown by writing past its end)",
-			    k->name, a->name);
-	if (rc < 0)
-		return fail(job, rc,
-			    "%s: %s: the %s tier is full (the buffer has "
-			    "unallocated pages: it was written sparsely or "
-			    "grown by writing past its end)",
-			    k->name, a->name,
-			    n->tier->id == TIER_RAM ? "RAM" : "disk");
+	n->tier->ops->count_writes(n->tier, n);
 	job->bufs[i] = n;
 	job->nbufs++;
 	n->last_used_ns = now_ns();
 	n->busy++;
+	return 0;
+}
+
+/*
+ * Makes every page the command will touch exist (after validation, without
+ * tree_lock): a kernel touching a hole when the tier is full would fault
+ * (SIGBUS) inside the daemon, and reading a hole of a shared tmpfs mapping
+ * allocates it, so inputs too.
+ */
+static int populate_buffers(struct job *job)
+{
+	const struct vgpu_kernel_spec *k = job->cmd.spec;
+	struct vgpu_extent ext[VGPU_MAX_ARGS] = {0};
+	char msg[8];
+	if (k->extents(&job->cmd, ext, msg, sizeof(msg)) < 0)
+		return 0; /* validated: cannot happen */
+	for (unsigned i = 0; i < k->nargs; i++) {
+		struct node *n = job->bufs[i];
+		if (!n)
+			continue;
+		int rc = n->tier->ops->populate(
+		    n->tier, n, job->cmd.buf[i].offset, ext[i].bytes);
+		if (rc == 0)
+			continue;
+		if (rc == -EDQUOT && n->tier->id == TIER_DISK)
+			return fail(job, rc,
+				    "%s: %s: the owner's disk quota "
+				    "(--user-disk-quota) is exceeded (buffers "
+				    "grown by writing past their end); free "
+				    "some of it",
+				    k->name, k->args[i].name);
+		const char *full = rc == -EDQUOT
+				       ? "the owner's quota (--user-quota)"
+				   : n->tier->id == TIER_RAM ? "the RAM tier"
+							     : "the disk tier";
+		return fail(job, rc,
+			    "%s: %s: %s is full (the buffer has "
+			    "unallocated pages: it was written "
+			    "sparsely, grown by writing past its end "
+			    "or had a hole punched into it)",
+			    k->name, k->args[i].name, full);
+	}
 	return 0;
 }
 
@@ -198,6 +214,8 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 	}
 	if (has_bufs)
 		pthread_mutex_unlock(&tree_lock);
+	if (rc == 0 && !job->err)
+		populate_buffers(job);
 	/* Names pointed into the write's data, which is gone after this. */
 	for (unsigned i = 0; i < k->nargs; i++)
 		job->cmd.buf[i].name = NULL;
@@ -232,13 +250,13 @@ void job_release_buffers(struct job *job)
 		return; /* most cheap commands: no need for the tree's lock */
 	pthread_mutex_lock(&tree_lock);
 	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++) {
-		bufmap_put(job->maps[i]);
-		job->maps[i] = NULL;
 		if (job->bufs[i]) {
+			bufmap_done(job->bufs[i], job->maps[i]);
 			job->bufs[i]->busy--;
 			node_release_if_unused(job->bufs[i]);
 			job->bufs[i] = NULL;
 		}
+		job->maps[i] = NULL;
 	}
 	job->nbufs = 0;
 	pthread_mutex_unlock(&tree_lock);

@@ -404,7 +404,7 @@ static uint64_t run_one_tile(struct job *job, struct tile_step ts, unsigned w)
 	trace_tile(job, w, ts.tile, TRACE_TILE_STARTED);
 	uint64_t t0 = stats_tile_started(w, job->cmd.spec->id);
 	struct kernel_step st = {job, ts.tile, ts.step, w};
-	int rc = fault_guard_call(run_step, &st);
+	int rc = fault_guard_call(run_step, &st, job->maps, VGPU_MAX_ARGS);
 	uint64_t ns = stats_tile_ended(w, t0);
 	trace_tile(job, w, ts.tile, rc < 0 ? rc : 0);
 	if (rc < 0) {
@@ -419,7 +419,8 @@ static void finish_job(struct job *job)
 {
 	if (!job->err && job->impl->finish) {
 		struct kernel_step st = {job, UINT32_MAX, 0, 0};
-		int rc = fault_guard_call(run_step, &st);
+		int rc =
+		    fault_guard_call(run_step, &st, job->maps, VGPU_MAX_ARGS);
 		if (rc < 0)
 			fail_run(job, rc);
 	}

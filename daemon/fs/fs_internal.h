@@ -21,18 +21,7 @@ int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi);
  */
 int fs_bus_start(struct fuse_session *se);
 
-/*
- * fs_mem.c: changes to the tree under mem/.
- * Sets buffer N's size (tree_lock held); a positive errno on failure.
- */
-int fs_buffer_resize(fuse_req_t req, struct node *n, uint64_t size);
-/*
- * Saves N's record on the disk tier if it has one there (a directory, a
- * disk-tier buffer): 0 or -errno (logged).
- */
-int fs_persist(const struct device *dev, struct node *n);
-/* Moves buffer N to tier TO (tier_move), keeping its record: 0/-errno. */
-int fs_buffer_move(const struct device *dev, struct node *n, struct tier *to);
+/* fs_mem.c: changes to the tree under mem/ (buffer.h does the work) */
 /* fs_xattr.c: user.vgpu.tier */
 void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		 const char *value, size_t size, int flags);

@@ -22,10 +22,10 @@
 #include "fault_inject.h"
 #include "fs/fh.h"
 #include "fs/fs_internal.h"
+#include "mem/buffer.h"
 #include "mem/bus.h"
 #include "mem/bus_pace.h"
 #include "mem/quota.h"
-#include "mem/tier_auto.h"
 #include "mem/user_usage.h"
 #include "observe/log.h"
 #include "observe/stats.h"
@@ -282,16 +282,14 @@ struct bus_h2d {
 
 int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 {
-	if (!n->backing_id)
-		tier_auto_promote(fs_device(req), n);
-	if (n->moving)
-		return -EBUSY; /* it would open the memory being left */
+	int rc = buffer_open_begin(fs_device(req), n);
+	if (rc < 0)
+		return rc;
 	/* with a bus, what it writes goes to the device when it is closed */
 	struct bus_h2d *h = NULL;
 	if (bus_enabled() && (fi->flags & O_ACCMODE) != O_RDONLY &&
 	    !(h = calloc(1, sizeof(*h))))
 		return -ENOMEM;
-	n->last_used_ns = now_ns();
 	if (!n->backing_id) {
 		int id = fault_inject("passthrough")
 			     ? -1
@@ -363,7 +361,7 @@ static void buffer_unopen(struct fuse_session *se, fuse_ino_t ino, uint64_t fh)
 			log_err("passthrough close of buffer %llu: %m",
 				(unsigned long long)ino);
 		n->backing_id = 0;
-		n->tier->ops->count_writes(n->tier, n);
+		buffer_last_close(n);
 	}
 	if (n)
 		node_release_if_unused(n);
@@ -470,7 +468,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat st = {0};
 	/* libfuse asks for atomic O_TRUNC: the open itself truncates. */
 	if (n && kind == NK_BUF && (fi->flags & O_TRUNC))
-		rc = -fs_buffer_resize(req, n, 0);
+		rc = buffer_resize(fs_device(req), n, 0);
 	if (n && kind == NK_BUF && rc == 0)
 		rc = fs_buffer_open(req, n, fi);
 	if (rc == 0 && kind == NK_BUF && bus_enabled() &&

@@ -12,6 +12,7 @@
 #include <vgpufs/file_tree.h>
 
 #include "fs/fs_internal.h"
+#include "mem/buffer.h"
 #include "mem/bus.h"
 #include "mem/bus_pace.h"
 
@@ -36,11 +37,11 @@ static int set_tier(const struct device *dev, struct node *n, int id, int flags)
 	if (n->kind == NK_BUF) {
 		if (flags & XATTR_CREATE)
 			return -EEXIST; /* a buffer always has a tier */
-		int rc = fs_buffer_move(dev, n, dev->tiers[id]);
+		int rc = buffer_move(dev, n, dev->tiers[id]);
 		if (rc == 0 && (!n->tier_pinned || n->demoted)) {
 			n->tier_pinned = true;
 			n->demoted = false;
-			fs_persist(dev, n);
+			buffer_persist(dev, n);
 		}
 		return rc;
 	}
@@ -51,7 +52,7 @@ static int set_tier(const struct device *dev, struct node *n, int id, int flags)
 	if ((flags & XATTR_REPLACE) && n->tier_default == TIER_UNSET)
 		return -ENODATA;
 	n->tier_default = (uint8_t)id;
-	return fs_persist(dev, n);
+	return buffer_persist(dev, n);
 }
 
 void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
@@ -148,7 +149,7 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	else
 		n->tier_default = TIER_UNSET;
 	if (!err)
-		err = -fs_persist(fs_device(req), n);
+		err = -buffer_persist(fs_device(req), n);
 	fs_unlock_durable();
 	fuse_reply_err(req, err);
 }

@@ -2,7 +2,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "fs/fs_internal.h"
+#include "device.h"
+#include "mem/buffer.h"
 #include "mem/tier_auto.h"
 #include "observe/log.h"
 
@@ -72,7 +73,7 @@ bool tier_auto_make_room(const struct device *dev, uint64_t need,
 		    n->opens || n->busy || n->moving || n->unlinked)
 			continue;
 		n->demoted = true; /* in its record on disk */
-		int rc = fs_buffer_move(dev, n, disk);
+		int rc = buffer_move(dev, n, disk);
 		if (rc < 0)
 			n->demoted = false;
 		if (rc < 0 && rc != -EBUSY)
@@ -92,6 +93,6 @@ void tier_auto_promote(const struct device *dev, struct node *n)
 	/* Only into room that is there: a promotion never demotes others. */
 	if (ram_free(dev) < (uint64_t)st.st_size + 4096)
 		return;
-	if (fs_buffer_move(dev, n, dev->tiers[TIER_RAM]) == 0)
+	if (buffer_move(dev, n, dev->tiers[TIER_RAM]) == 0)
 		n->demoted = false; /* its record is gone with its file */
 }

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <vgpu/vgpu.h>
 #include <vgpufs/command.h>
 
 #include "harness.h"
@@ -353,6 +354,64 @@ START_TEST(crowded_queue_keeps_a_reserve)
 }
 END_TEST
 
+/* The user's reads waiting in the daemon, up to the limit, then libvgpu. */
+static int libvgpu_past_the_limit(void)
+{
+	attack_q = open(dpath(&d, "queue"), O_RDWR);
+	if (attack_q < 0)
+		return 1;
+	for (int i = 0; i < USER_PARKED; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, blocked_reader,
+				   (void *)(intptr_t)i) != 0)
+			return 2;
+		pthread_detach(t);
+	}
+	char want[64];
+	snprintf(want, sizeof(want), "blocked_readers %d\n", USER_PARKED);
+	for (int i = 0; i < 500 && !strstr(slurp(dpath(&d, "stats")), want);
+	     i++)
+		usleep(10 * 1000);
+	if (!strstr(slurp(dpath(&d, "stats")), want))
+		return 3;
+	vgpu_device *dev;
+	vgpu_stream *s;
+	if (vgpu_open(d.mnt, &dev) < 0 || vgpu_stream_create(dev, &s) < 0)
+		return 4;
+	/* completions that come later: each read is refused, then polled */
+	char reply[512];
+	int rc = vgpu_run_text(dev, "wait event=never timeout_ms=200", reply,
+			       sizeof(reply));
+	if (rc != -ETIMEDOUT) {
+		fprintf(stderr, "vgpu_run_text: %d '%s'\n", rc, reply);
+		return 5;
+	}
+	int64_t id = VGPU_LAUNCH(s, "wait", VGPU_NAME("event", "never"),
+				 VGPU_I64("timeout_ms", 200));
+	rc = id > 0 ? vgpu_wait(s, id) : (int)id;
+	if (rc != -ETIMEDOUT) {
+		fprintf(stderr, "vgpu_wait: %d (%s)\n", rc,
+			vgpu_last_message(s));
+		return 6;
+	}
+	vgpu_stream_destroy(s);
+	vgpu_close(dev);
+	return atomic_load(&refused) == 0 ? 0 : 7;
+}
+
+/*
+ * libvgpu waits for completions in read(): when the daemon refuses it
+ * (EAGAIN, the user's reads waiting are at the limit), it waits in poll()
+ * and reads again, for text commands and for streams.
+ */
+START_TEST(libvgpu_waits_past_the_limit)
+{
+	list_cpus();
+	ck_assert_int_eq(
+	    as_user(ATTACKER, ATTACKER, 0, NULL, libvgpu_past_the_limit), 0);
+}
+END_TEST
+
 /* --- many contexts full of unread completions --- */
 
 /* Writes nops to Q (non-blocking) until the context takes no more. */
@@ -499,6 +558,7 @@ int main(void)
 {
 	const TTest *tests[] = {blocked_readers_leave_room_for_others,
 				crowded_queue_keeps_a_reserve,
+				libvgpu_waits_past_the_limit,
 				contexts_and_unread_completions_are_bounded};
 	return run_suite(suite_with_daemon("context_limits", setup, teardown,
 					   300, tests,

@@ -475,16 +475,17 @@ static int append_line(struct context *ctx, const char *line, size_t len)
 	}
 	memcpy(ctx->done + ctx->done_len, line, len);
 	ctx->done_len += len;
-	ctx->unread++;
 	return 0;
 }
 
 static void post(struct context *ctx, uint64_t seq, const char *line,
 		 size_t len)
 {
-	if (!ctx->closed && append_line(ctx, line, len) < 0)
+	if (!ctx->closed && append_line(ctx, line, len) < 0) {
+		ctx->unread--;
 		log_err("context %llu: completion %llu lost: out of memory",
 			(unsigned long long)ctx->id, (unsigned long long)seq);
+	}
 	if (seq >= ctx->next_post)
 		ctx->next_post = seq + 1;
 }
@@ -497,6 +498,10 @@ static void post(struct context *ctx, uint64_t seq, const char *line,
 static void post_in_order(struct context *ctx, uint64_t seq, const char *line,
 			  size_t len)
 {
+	/* Counted at once: nops and refused commands complete while an
+	 * earlier command (a wait) still runs, and wait here meanwhile. */
+	if (!ctx->closed)
+		ctx->unread++;
 	if (seq > ctx->next_post) {
 		struct early_line *e = malloc(sizeof(*e) + len);
 		if (e) {

@@ -47,7 +47,7 @@ struct context {
 	char
 	    *done; /* completion lines not yet read: done[done_off, done_len) */
 	size_t done_off, done_len, done_cap;
-	unsigned unread; /* completions in done[] not read to their end */
+	unsigned unread; /* completions posted, in done[] or early, not read */
 	struct parked_queue readers;
 	/* Completions finished ahead of an earlier one, by sequence number. */
 	uint64_t next_post;

@@ -12,8 +12,9 @@
  * continued after reading whatever completions are ready.
  *
  * A blocking read() fails with EAGAIN when the user already has as many
- * reads waiting in the daemon as it allows (docs/commands.md): the stream
- * then waits in poll(), which holds nothing there, and reads again.
+ * reads and writes waiting in the daemon as it allows (docs/commands.md):
+ * the stream then waits in poll(), which holds nothing there, and reads
+ * again; a write refused so waits for a completion the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -290,6 +291,14 @@ int vgpu_flush(vgpu_stream *s)
 				  s->batch_len - s->batch_sent);
 		if (n < 0 && errno == EINTR)
 			return stream_fail(s, -EINTR, "stream: interrupted");
+		if (n < 0 && errno == EAGAIN && s->completed < s->written) {
+			/* A write that would wait, refused like a read (see
+			 * the top): room comes as completions are read. */
+			int rc = read_completions(s, -1);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		if (n <= 0)
 			return stream_break(s, n < 0 ? -errno : -EIO, "write");
 		s->batch_sent += (size_t)n;

@@ -394,19 +394,37 @@ static int libvgpu_past_the_limit(void)
 			vgpu_last_message(s));
 		return 6;
 	}
+	/* --queue-depth 8: writes that would wait for room behind the wait
+	 * are refused too, and go on once completions are read */
+	VGPU_LAUNCH(s, "wait", VGPU_NAME("event", "never"),
+		    VGPU_I64("timeout_ms", 200));
+	int64_t last = 0;
+	for (int i = 0; i < 20; i++) /* commands in flight, unlike nops */
+		last = VGPU_LAUNCH(s, "wait", VGPU_NAME("event", "never"),
+				   VGPU_I64("timeout_ms", 1));
+	rc = last > 0 ? vgpu_wait(s, last) : (int)last;
+	if (rc != -ETIMEDOUT) {
+		fprintf(stderr, "vgpu_wait after a full context: %d (%s)\n", rc,
+			vgpu_last_message(s));
+		return 8;
+	}
 	vgpu_stream_destroy(s);
 	vgpu_close(dev);
 	return atomic_load(&refused) == 0 ? 0 : 7;
 }
 
 /*
- * libvgpu waits for completions in read(): when the daemon refuses it
- * (EAGAIN, the user's reads waiting are at the limit), it waits in poll()
- * and reads again, for text commands and for streams.
+ * libvgpu waits for completions in read(), and for room in write(): when
+ * the daemon refuses them (EAGAIN, the user's waiting requests are at the
+ * limit), it waits in poll() and goes on, for text commands and streams.
  */
 START_TEST(libvgpu_waits_past_the_limit)
 {
 	list_cpus();
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	d.mnt[0] = '\0';
+	const char *args[] = {"--vram", "64M", "--queue-depth", "8", NULL};
+	daemon_start(&d, args);
 	ck_assert_int_eq(
 	    as_user(ATTACKER, ATTACKER, 0, NULL, libvgpu_past_the_limit), 0);
 }
@@ -447,6 +465,41 @@ static long drain(int q)
 			lines += buf[i] == '\n';
 	return n < 0 && errno == EAGAIN ? lines : -1;
 }
+
+/*
+ * A nop or a refused command completes at once, even behind a wait that
+ * holds its context, and its completion waits for the wait's: those count
+ * as unread too (they were not counted, and a context behind a wait took
+ * commands without end).
+ */
+START_TEST(completions_behind_a_wait_are_bounded)
+{
+	int q = queue_open(&d, O_NONBLOCK);
+	queue_send(q, "wait event=hold timeout_ms=20000");
+	char chunk[64 * 4];
+	for (size_t i = 0; i < sizeof(chunk); i += 4)
+		memcpy(chunk + i, "nop\n", 4);
+	long taken = 0;
+	ssize_t n;
+	while (taken < 100000 && (n = write(q, chunk, sizeof(chunk))) > 0)
+		taken += n / 4;
+	printf("completions_behind_a_wait_are_bounded: %ld nops taken behind "
+	       "a wait\n",
+	       taken);
+	fflush(stdout);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_int_le(taken, VGPU_UNREAD_MAX);
+	/* the wait ends: every completion comes, in order */
+	char line[256];
+	run_line(&d, "signal event=hold", line, sizeof(line));
+	ck_assert_msg(strncmp(line, "1 ok signal", 11) == 0, "%s", line);
+	struct pollfd p = {.fd = q, .events = POLLIN};
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	usleep(100 * 1000);
+	ck_assert_int_eq(drain(q), taken + 1);
+	close(q);
+}
+END_TEST
 
 struct crowd_figures {
 	int opened, err;
@@ -559,6 +612,7 @@ int main(void)
 	const TTest *tests[] = {blocked_readers_leave_room_for_others,
 				crowded_queue_keeps_a_reserve,
 				libvgpu_waits_past_the_limit,
+				completions_behind_a_wait_are_bounded,
 				contexts_and_unread_completions_are_bounded};
 	return run_suite(suite_with_daemon("context_limits", setup, teardown,
 					   300, tests,

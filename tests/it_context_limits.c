@@ -354,6 +354,20 @@ START_TEST(crowded_queue_keeps_a_reserve)
 }
 END_TEST
 
+/* Launches N waits of TIMEOUT_MS on S; the last one's status. */
+static int launch_waits(vgpu_stream *s, int n, int timeout_ms)
+{
+	int64_t last = 0;
+	for (int i = 0; i < n; i++)
+		last = VGPU_LAUNCH(s, "wait", VGPU_NAME("event", "never"),
+				   VGPU_I64("timeout_ms", timeout_ms));
+	int rc = last > 0 ? vgpu_wait(s, last) : (int)last;
+	if (rc != -ETIMEDOUT)
+		fprintf(stderr, "vgpu_wait: %d (%s)\n", rc,
+			vgpu_last_message(s));
+	return rc;
+}
+
 /* The user's reads waiting in the daemon, up to the limit, then libvgpu. */
 static int libvgpu_past_the_limit(void)
 {
@@ -386,28 +400,14 @@ static int libvgpu_past_the_limit(void)
 		fprintf(stderr, "vgpu_run_text: %d '%s'\n", rc, reply);
 		return 5;
 	}
-	int64_t id = VGPU_LAUNCH(s, "wait", VGPU_NAME("event", "never"),
-				 VGPU_I64("timeout_ms", 200));
-	rc = id > 0 ? vgpu_wait(s, id) : (int)id;
-	if (rc != -ETIMEDOUT) {
-		fprintf(stderr, "vgpu_wait: %d (%s)\n", rc,
-			vgpu_last_message(s));
+	if (launch_waits(s, 1, 200) != -ETIMEDOUT)
 		return 6;
-	}
-	/* --queue-depth 8: writes that would wait for room behind the wait
-	 * are refused too, and go on once completions are read */
-	VGPU_LAUNCH(s, "wait", VGPU_NAME("event", "never"),
-		    VGPU_I64("timeout_ms", 200));
-	int64_t last = 0;
-	for (int i = 0; i < 20; i++) /* commands in flight, unlike nops */
-		last = VGPU_LAUNCH(s, "wait", VGPU_NAME("event", "never"),
-				   VGPU_I64("timeout_ms", 1));
-	rc = last > 0 ? vgpu_wait(s, last) : (int)last;
-	if (rc != -ETIMEDOUT) {
-		fprintf(stderr, "vgpu_wait after a full context: %d (%s)\n", rc,
-			vgpu_last_message(s));
+	/* --queue-depth 8: writes that would wait for room behind that wait
+	 * are refused too, and go on once completions are read; waits are
+	 * commands in flight, unlike nops */
+	launch_waits(s, 1, 200);
+	if (launch_waits(s, 20, 1) != -ETIMEDOUT)
 		return 8;
-	}
 	vgpu_stream_destroy(s);
 	vgpu_close(dev);
 	return atomic_load(&refused) == 0 ? 0 : 7;

@@ -306,7 +306,7 @@ int main(int argc, char **argv)
 	}
 	stats_init();
 	vgpu_kernels_init();
-	context_set_limits(opts.queue_depth);
+	context_set_limits(opts.queue_depth, opts.max_contexts_per_user);
 	if (tree_init() < 0) {
 		log_err("out of memory");
 		return 1;
@@ -315,6 +315,11 @@ int main(int argc, char **argv)
 		return 1;
 	set_user_limits(&dev);
 	dev.uring = setup_uring(opts.uring);
+	/* A quarter of each ring per user, and a quarter kept for requests
+	 * that are answered at once (parked.h). */
+	parked_set_limits(opts.uring_depth / 4,
+			  dev.uring ? opts.uring_depth - opts.uring_depth / 4
+				    : 0);
 	dev.se = new_session(&dev);
 	int status = 1;
 	if (!dev.se) {

@@ -70,14 +70,22 @@ static const char usage[] =
     "  --no-uring         do not use FUSE over io_uring even if the kernel "
     "offers it\n"
     "  --uring-depth N    io_uring requests per CPU queue (default 512); "
-    "blocked\n"
-    "                     readers of queue each hold one, so keep it above "
-    "the\n"
-    "                     number of contexts that wait at once\n"
+    "a\n"
+    "                     blocked read() or write() holds one: a user may "
+    "have\n"
+    "                     a quarter of N blocked, a queue three quarters; "
+    "past\n"
+    "                     that they fail with EAGAIN\n"
     "  --queue-depth N    commands a context may have in flight (default "
     "4096);\n"
-    "                     past it, or past 1 MiB of unread completions,\n"
+    "                     past it, or with 1024 completions unread,\n"
     "                     write() waits (EAGAIN with O_NONBLOCK)\n"
+    "  --max-contexts-per-user N\n"
+    "                     contexts (opens of queue) a user but root may "
+    "have\n"
+    "                     (default 256; 0: no limit); past it open() "
+    "fails\n"
+    "                     with EMFILE\n"
     "  --log-level LEVEL  error, warning, info (default) or debug\n"
     "  --help, --version\n";
 
@@ -173,6 +181,10 @@ static int set_option(struct options *o, const char *key, const char *val)
 			return 0;
 	} else if (strcmp(key, "queue-depth") == 0) {
 		if (parse_uint(val, 1, 1u << 20, &o->queue_depth) == 0)
+			return 0;
+	} else if (strcmp(key, "max-contexts-per-user") == 0) {
+		if (parse_uint(val, 0, 1u << 20, &o->max_contexts_per_user) ==
+		    0)
 			return 0;
 	} else if (strcmp(key, "log-level") == 0) {
 		if ((lvl = log_level_parse(val)) >= 0) {
@@ -271,6 +283,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	    {"no-uring", no_argument, NULL, 'U'},
 	    {"uring-depth", required_argument, NULL, 'D'},
 	    {"queue-depth", required_argument, NULL, 'Q'},
+	    {"max-contexts-per-user", required_argument, NULL, 'M'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -282,6 +295,7 @@ int options_parse(struct options *o, int argc, char **argv)
 			      .staging = 128u << 20,
 			      .uring_depth = 512,
 			      .queue_depth = 4096,
+			      .max_contexts_per_user = 256,
 			      .log_level = LOG_LVL_INFO};
 	snprintf(o->mountpoint, sizeof(o->mountpoint), "/dev/vgpu0");
 
@@ -299,7 +313,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	opterr = 1;
 	optind = 0;
 
-	char key[16];
+	char key[32];
 	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
@@ -315,6 +329,7 @@ int options_parse(struct options *o, int argc, char **argv)
 		case 'S':
 		case 'D':
 		case 'Q':
+		case 'M':
 		case 'l':
 			for (const struct option *lo = longopts; lo->name; lo++)
 				if (lo->val == c)

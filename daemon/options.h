@@ -25,6 +25,7 @@ struct options {
 	bool uring;	      /* FUSE over io_uring when the kernel has it */
 	unsigned uring_depth; /* io_uring queue depth per CPU */
 	unsigned queue_depth; /* commands in flight per context */
+	unsigned max_contexts_per_user; /* root exempt; 0: no limit */
 	int log_level;
 };
 

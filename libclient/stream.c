@@ -3,14 +3,18 @@
  * and sent in one write(); completion records are read back in order and
  * kept in a ring of recent results.
  *
- * Back-pressure: the daemon stops taking packets while 1 MiB of a
- * context's completions is unread, and then a write() that could take
- * nothing waits for a reader -- which would be this very thread. So a
- * stream never has more than MAX_OUTSTANDING commands written and not
- * read back (512 KiB of records): before writing more it reads. The
- * daemon's other limit (commands in flight) frees itself as commands
- * finish; a write it cuts short is continued after reading whatever
- * completions are ready.
+ * Back-pressure: the daemon stops taking packets while VGPU_UNREAD_MAX
+ * of a context's completions are unread, and then a write() that could
+ * take nothing waits for a reader -- which would be this very thread. So
+ * a stream never has more than that many commands written and not read
+ * back: before writing more it reads. The daemon's other limit (commands
+ * in flight) frees itself as commands finish; a write it cuts short is
+ * continued after reading whatever completions are ready.
+ *
+ * A blocking read() fails with EAGAIN when the user already has as many
+ * reads and writes waiting in the daemon as it allows (docs/commands.md):
+ * the stream then waits in poll(), which holds nothing there, and reads
+ * again; a write refused so waits for a completion the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +31,8 @@
 
 #include "client.h"
 
-#define MAX_OUTSTANDING 2048 /* written, completion not yet read */
-#define BATCH_MAX	1024 /* commands a batch may hold */
+#define MAX_OUTSTANDING VGPU_UNREAD_MAX /* written, completion not read */
+#define BATCH_MAX	1024		/* commands a batch may hold */
 #define BATCH_DEFAULT	256
 #define BATCH_BYTES	(64 * 1024)
 #define RESULTS_KEPT	4096 /* a power of two */
@@ -232,7 +236,17 @@ static int read_completions(vgpu_stream *s, int timeout_ms)
 	size_t len = READ_RECORDS * sizeof(*s->records);
 	ssize_t n = timeout_ms == 0 ? read_nonblock(s->fd, s->records, len)
 				    : read(s->fd, s->records, len);
-	if (n < 0 && errno == EAGAIN && timeout_ms == 0)
+	if (n < 0 && errno == EAGAIN && timeout_ms < 0) { /* see the top */
+		ready = poll(&p, 1, -1);
+		if (ready < 0 && errno == EINTR)
+			return stream_fail(s, -EINTR, "stream: interrupted");
+		if (ready < 0)
+			return stream_break(s, -errno, "poll");
+		n = read_nonblock(s->fd, s->records, len);
+		if (n < 0 && errno == EAGAIN)
+			return 0; /* read by nobody else: the callers loop */
+	}
+	if (n < 0 && errno == EAGAIN && timeout_ms >= 0)
 		return 0;
 	if (n < 0 && errno == EINTR)
 		return stream_fail(s, -EINTR, "stream: interrupted");
@@ -278,6 +292,14 @@ int vgpu_flush(vgpu_stream *s)
 				  s->batch_len - s->batch_sent);
 		if (n < 0 && errno == EINTR)
 			return stream_fail(s, -EINTR, "stream: interrupted");
+		if (n < 0 && errno == EAGAIN && s->completed < s->written) {
+			/* A write that would wait, refused like a read (see
+			 * the top): room comes as completions are read. */
+			int rc = read_completions(s, -1);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		if (n <= 0)
 			return stream_break(s, n < 0 ? -errno : -EIO, "write");
 		s->batch_sent += (size_t)n;

@@ -1,5 +1,6 @@
 /* One text command on a context of its own (what `vgpu run` does). */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,14 @@ static ssize_t read_line(int fd, char *buf, size_t len)
 		if (used == len - 1)
 			return -EMSGSIZE;
 		ssize_t n = read(fd, buf + used, len - 1 - used);
+		if (n < 0 && errno == EAGAIN) {
+			/* the user has as many reads waiting in the daemon as
+			 * it allows: wait in poll(), which holds nothing */
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return -errno;
+			continue;
+		}
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (n == 0)

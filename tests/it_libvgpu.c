@@ -593,7 +593,7 @@ static void many_nops(int n, unsigned batch)
 
 START_TEST(hundred_thousand_nops)
 {
-	/* 25 MiB of completions through a context that holds 1 MiB */
+	/* 25 MiB of completions through a context that holds 1024 (256 KiB) */
 	many_nops(100000, 1024);
 	many_nops(20000, 1);
 }

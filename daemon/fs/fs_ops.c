@@ -491,9 +491,10 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			 fuse_reply_open(req, fi) == -ENOENT)
 			buffer_unopen(fs_device(req)->se, ino, fi->fh);
 	} else if (kind == NK_QUEUE) {
-		struct context *ctx = context_open(req);
-		if (!ctx) {
-			fuse_reply_err(req, ENOMEM);
+		struct context *ctx;
+		int err = context_open(req, &ctx);
+		if (err < 0) {
+			fuse_reply_err(req, -err);
 			return;
 		}
 		reply_open_stream(req, ctx);

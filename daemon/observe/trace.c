@@ -407,8 +407,9 @@ void trace_read(struct trace_sub *sub, fuse_req_t req, size_t size,
 	} else if (nonblock) {
 		fuse_reply_err(req, EAGAIN);
 	} else {
-		if (!parked_push(&sub->readers, req, size, NULL))
-			fuse_reply_err(req, ENOMEM);
+		int rc = parked_push(&sub->readers, req, size, NULL);
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
 	}
 	pthread_mutex_unlock(&T.lock);
 }

@@ -21,6 +21,7 @@
 #include "sched/job.h"
 #include "sched/parked.h"
 #include "sched/scheduler.h"
+#include "sched/user_count.h"
 
 struct early_line {
 	struct early_line *next;
@@ -29,18 +30,19 @@ struct early_line {
 	char text[];
 };
 
-#define MAX_UNREAD (1u << 20) /* bytes of completion lines nobody read */
-static unsigned max_inflight = 4096;
+static unsigned max_inflight = 4096, max_per_user = 256;
 
-void context_set_limits(unsigned inflight)
+void context_set_limits(unsigned inflight, unsigned per_user)
 {
 	max_inflight = inflight;
+	max_per_user = per_user;
 }
 
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 /* contexts alive, and their watermark (all_lock) */
 static uint64_t all_count;
 static struct mem_watermark all_mark;
+static struct user_counts user_contexts; /* alive, per user but root */
 
 static struct context *all_head;
 static uint64_t next_id = 1;
@@ -58,12 +60,39 @@ static void read_comm(pid_t pid, char comm[16])
 	}
 }
 
-struct context *context_open(fuse_req_t req)
+/* One more context for UID (all_lock held): 0, -EMFILE, -ENOMEM. */
+static int count_user_context(uid_t uid)
 {
+	if (!uid)
+		return 0;
+	bool was_full;
+	int rc = user_count_add(&user_contexts, uid, max_per_user, &was_full);
+	if (rc != -EAGAIN)
+		return rc;
+	if (!was_full)
+		log_warn("user %u has %u contexts (--max-contexts-per-user): "
+			 "more opens of queue fail with EMFILE",
+			 (unsigned)uid, max_per_user);
+	return -EMFILE;
+}
+
+static void uncount_user_context(uid_t uid)
+{
+	if (uid)
+		user_count_sub(&user_contexts, uid);
+}
+
+int context_open(fuse_req_t req, struct context **out)
+{
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	pthread_mutex_lock(&all_lock);
+	int rc = count_user_context(fc->uid);
+	pthread_mutex_unlock(&all_lock);
+	if (rc < 0)
+		return rc;
 	struct context *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
-		return NULL;
-	const struct fuse_ctx *fc = fuse_req_ctx(req);
+		goto nomem;
 	ctx->pid = fc->pid;
 	ctx->uid = fc->uid;
 	read_comm(fc->pid, ctx->comm);
@@ -74,7 +103,7 @@ struct context *context_open(fuse_req_t req)
 	ctx->next_post = 1;
 	if (sched_context_opened(ctx) < 0) {
 		free(ctx);
-		return NULL;
+		goto nomem;
 	}
 	pthread_mutex_init(&ctx->submit_lock, NULL);
 	pthread_mutex_init(&ctx->lock, NULL);
@@ -89,7 +118,13 @@ struct context *context_open(fuse_req_t req)
 	pthread_mutex_unlock(&all_lock);
 	stats_context_opened();
 	trace_opened(ctx);
-	return ctx;
+	*out = ctx;
+	return 0;
+nomem:
+	pthread_mutex_lock(&all_lock);
+	uncount_user_context(fc->uid);
+	pthread_mutex_unlock(&all_lock);
+	return -ENOMEM;
 }
 
 void context_get(struct context *ctx)
@@ -108,6 +143,7 @@ void context_put(struct context *ctx)
 	*ctx->all_prev = ctx->all_next;
 	if (ctx->all_next)
 		ctx->all_next->all_prev = ctx->all_prev;
+	uncount_user_context(ctx->uid);
 	pthread_mutex_unlock(&all_lock);
 	if (ctx->poll)
 		fuse_pollhandle_destroy(ctx->poll);
@@ -192,6 +228,7 @@ void context_close(struct context *ctx)
 	free(ctx->done);
 	ctx->done = NULL;
 	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
+	ctx->unread = 0;
 	pthread_mutex_unlock(&ctx->lock);
 	sched_context_closed(
 	    ctx, atomic_load_explicit((_Atomic bool *)&ctx->closer_killed,
@@ -205,7 +242,7 @@ bool context_has_room(struct context *ctx)
 				 memory_order_relaxed) >= max_inflight)
 		return false;
 	pthread_mutex_lock(&ctx->lock);
-	bool room = ctx->closed || ctx->done_len - ctx->done_off < MAX_UNREAD;
+	bool room = ctx->closed || ctx->unread < VGPU_UNREAD_MAX;
 	pthread_mutex_unlock(&ctx->lock);
 	return room;
 }
@@ -284,8 +321,9 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	} else if (nonblock) {
 		err = EAGAIN;
 	} else {
-		if (!parked_push(&ctx->writers, req, size, data)) {
-			err = ENOMEM;
+		int rc = parked_push(&ctx->writers, req, size, data);
+		if (rc < 0) {
+			err = -rc;
 		} else {
 			/*
 			 * Room may have come free since the check above, and
@@ -332,12 +370,30 @@ static size_t lines_for(struct context *ctx, size_t size)
 	return n;
 }
 
+/* Bigger than this, done[] is freed once it is all read. */
+#define DONE_KEEP (16u << 10)
+
 /* The N bytes lines_for() chose are read (ctx->lock held). */
 static void consume(struct context *ctx, size_t n)
 {
+	if (ctx->binary) { /* whole records */
+		ctx->unread -=
+		    (unsigned)(n / sizeof(struct vgpu_bin_completion));
+	} else { /* a line counts as read with its newline */
+		const char *p = ctx->done + ctx->done_off, *end = p + n;
+		for (const char *nl; (nl = memchr(p, '\n', (size_t)(end - p)));
+		     p = nl + 1)
+			ctx->unread--;
+	}
 	ctx->done_off += n;
-	if (ctx->done_off == ctx->done_len)
-		ctx->done_off = ctx->done_len = 0;
+	if (ctx->done_off < ctx->done_len)
+		return;
+	ctx->done_off = ctx->done_len = 0;
+	if (ctx->done_cap > DONE_KEEP) { /* a burst is over */
+		free(ctx->done);
+		ctx->done = NULL;
+		ctx->done_cap = 0;
+	}
 }
 
 /* Whether commands of CTX are still to complete (ctx->lock held). */
@@ -372,8 +428,9 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 	} else if (sched_stopping() && !completions_owed(ctx)) {
 		fuse_reply_err(req, ESHUTDOWN);
 	} else {
-		if (!parked_push(&ctx->readers, req, size, NULL))
-			fuse_reply_err(req, ENOMEM);
+		int rc = parked_push(&ctx->readers, req, size, NULL);
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	if (taken)
@@ -398,6 +455,13 @@ void context_poll(struct context *ctx, fuse_req_t req,
 
 static int append_line(struct context *ctx, const char *line, size_t len)
 {
+	if (ctx->done_len + len > ctx->done_cap && ctx->done_off) {
+		/* Read lines go first: a reader that never catches up does
+		 * not make done[] grow past twice the unread lines. */
+		ctx->done_len -= ctx->done_off;
+		memmove(ctx->done, ctx->done + ctx->done_off, ctx->done_len);
+		ctx->done_off = 0;
+	}
 	if (ctx->done_len + len > ctx->done_cap) {
 		size_t cap = ctx->done_cap ? ctx->done_cap * 2 : 4096;
 		while (cap < ctx->done_len + len)
@@ -416,9 +480,11 @@ static int append_line(struct context *ctx, const char *line, size_t len)
 static void post(struct context *ctx, uint64_t seq, const char *line,
 		 size_t len)
 {
-	if (!ctx->closed && append_line(ctx, line, len) < 0)
+	if (!ctx->closed && append_line(ctx, line, len) < 0) {
+		ctx->unread--;
 		log_err("context %llu: completion %llu lost: out of memory",
 			(unsigned long long)ctx->id, (unsigned long long)seq);
+	}
 	if (seq >= ctx->next_post)
 		ctx->next_post = seq + 1;
 }
@@ -431,6 +497,10 @@ static void post(struct context *ctx, uint64_t seq, const char *line,
 static void post_in_order(struct context *ctx, uint64_t seq, const char *line,
 			  size_t len)
 {
+	/* Counted at once: nops and refused commands complete while an
+	 * earlier command (a wait) still runs, and wait here meanwhile. */
+	if (!ctx->closed)
+		ctx->unread++;
 	if (seq > ctx->next_post) {
 		struct early_line *e = malloc(sizeof(*e) + len);
 		if (e) {

@@ -49,6 +49,7 @@ struct context {
 	char
 	    *done; /* completion lines not yet read: done[done_off, done_len) */
 	size_t done_off, done_len, done_cap;
+	unsigned unread; /* completions posted, in done[] or early, not read */
 	struct parked_queue readers;
 	/* Completions finished ahead of an earlier one, by sequence number. */
 	uint64_t next_post;
@@ -78,12 +79,17 @@ struct context {
 
 /*
  * Back-pressure: a context takes no more command lines while it has
- * MAX_INFLIGHT commands in flight or more than 1 MiB of completions unread.
+ * MAX_INFLIGHT commands in flight or VGPU_UNREAD_MAX completions unread.
+ * A user but root may have MAX_PER_USER contexts (0: no limit), from
+ * open() until closed with every command completed.
  */
-void context_set_limits(unsigned max_inflight);
+void context_set_limits(unsigned max_inflight, unsigned max_per_user);
 
-/* A new context for the process behind REQ; NULL when out of memory. */
-struct context *context_open(fuse_req_t req);
+/*
+ * A new context for the process behind REQ in *CTX: 0, -EMFILE when its
+ * user has as many as allowed, -ENOMEM.
+ */
+int context_open(fuse_req_t req, struct context **ctx);
 /*
  * close() of the file by thread TID (FUSE flush): notes whether its process
  * is dying of a signal.

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -7,25 +8,100 @@
 
 #include "clock.h"
 #include "cond_deadline.h"
+#include "observe/log.h"
 #include "observe/stats.h"
 #include "observe/trace.h"
 #include "sched/context.h"
 #include "sched/parked.h"
+#include "sched/user_count.h"
+
+/* Queues counted apart; more receiving threads share counts (modulo). */
+#define MAX_QUEUES 1024
 
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	unsigned parked;
 	bool stop;
-} watch = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false};
+	/* Limits (parked_set_limits()) and what counts against them. */
+	unsigned per_user, per_queue;
+	struct user_counts users;
+	unsigned queue[MAX_QUEUES];
+	uint64_t logged_ns; /* the last refusal logged */
+} watch = {.lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-static void parked_changed(int delta)
+/* The calling thread's index in watch.queue[] (per_queue set). */
+static int my_queue(void)
 {
-	stats_parked_readers(delta);
+	static atomic_uint next;
+	static _Thread_local int mine = -1;
+	if (mine < 0)
+		mine = (int)(atomic_fetch_add(&next, 1) % MAX_QUEUES);
+	return mine;
+}
+
+void parked_set_limits(unsigned per_user, unsigned per_queue)
+{
+	watch.per_user = per_user;
+	watch.per_queue = per_queue;
+}
+
+/* One line per 10 s at most: refusals come as fast as a client asks. */
+static void log_refusal(const struct parked *p, bool user)
+{
+	uint64_t now = now_ns();
+	if (watch.logged_ns && now - watch.logged_ns < 10000000000ull)
+		return;
+	watch.logged_ns = now;
+	if (user)
+		log_warn("user %u has %u requests waiting (a quarter of "
+			 "--uring-depth): more blocking reads and writes "
+			 "fail with EAGAIN",
+			 (unsigned)p->uid, watch.per_user);
+	else
+		log_warn("%u requests wait on one FUSE queue (--uring-depth "
+			 "less a quarter, kept for other requests): more "
+			 "blocking reads and writes there fail with EAGAIN",
+			 watch.per_queue);
+}
+
+/* P, to be parked, counts against the limits: 0, -EAGAIN, -ENOMEM. */
+static int admit(struct parked *p)
+{
 	pthread_mutex_lock(&watch.lock);
-	watch.parked += (unsigned)delta;
-	if (delta > 0 && watch.parked == 1)
-		pthread_cond_signal(&watch.cv);
+	int rc = 0;
+	bool was_full = false;
+	if (watch.per_queue && watch.queue[p->queue] >= watch.per_queue) {
+		rc = -EAGAIN;
+		log_refusal(p, false);
+	} else if (p->uid) {
+		rc = user_count_add(&watch.users, p->uid, watch.per_user,
+				    &was_full);
+		if (rc == -EAGAIN && !was_full)
+			log_refusal(p, true);
+	}
+	if (rc == 0) {
+		if (watch.per_queue)
+			watch.queue[p->queue]++;
+		if (++watch.parked == 1)
+			pthread_cond_signal(&watch.cv);
+	}
+	pthread_mutex_unlock(&watch.lock);
+	if (rc == 0)
+		stats_parked_readers(1);
+	return rc;
+}
+
+/* P left its queue. */
+static void leave(const struct parked *p)
+{
+	stats_parked_readers(-1);
+	pthread_mutex_lock(&watch.lock);
+	watch.parked--;
+	if (watch.per_queue)
+		watch.queue[p->queue]--;
+	if (p->uid)
+		user_count_sub(&watch.users, p->uid);
 	pthread_mutex_unlock(&watch.lock);
 }
 
@@ -42,21 +118,29 @@ void parked_init(struct parked_queue *q)
 	q->tail = &q->head;
 }
 
-struct parked *parked_push(struct parked_queue *q, fuse_req_t req, size_t size,
-			   const void *data)
+int parked_push(struct parked_queue *q, fuse_req_t req, size_t size,
+		const void *data)
 {
 	struct parked *p = malloc(sizeof(*p) + (data ? size : 0));
 	if (!p)
-		return NULL;
-	*p = (struct parked){
-	    .size = size, .tid = fuse_req_ctx(req)->pid, .since_ns = now_ns()};
+		return -ENOMEM;
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	*p = (struct parked){.size = size,
+			     .tid = fc->pid,
+			     .uid = fc->uid,
+			     .queue = watch.per_queue ? my_queue() : -1,
+			     .since_ns = now_ns()};
+	int rc = admit(p);
+	if (rc < 0) {
+		free(p);
+		return rc;
+	}
 	reply_init(&p->r, req, data != NULL);
 	if (data)
 		memcpy(p->data, data, size);
 	set_link(q->tail, p);
 	q->tail = &p->next;
-	parked_changed(1);
-	return p;
+	return 0;
 }
 
 struct parked *parked_pop(struct parked_queue *q)
@@ -66,7 +150,7 @@ struct parked *parked_pop(struct parked_queue *q)
 		set_link(&q->head, p->next);
 		if (!q->head)
 			q->tail = &q->head;
-		parked_changed(-1);
+		leave(p);
 	}
 	return p;
 }
@@ -86,7 +170,7 @@ void parked_take(struct parked_queue *q, bool (*keep)(const struct parked *),
 			continue;
 		}
 		set_link(pp, p->next);
-		parked_changed(-1);
+		leave(p);
 		p->next = NULL;
 		*out->tail = p;
 		out->tail = &p->next;

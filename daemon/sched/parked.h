@@ -8,6 +8,14 @@
  * their requests answered with EINTR. That is what lets Ctrl-C and
  * kill -9 end a program blocked in read(). With nothing parked it sleeps.
  *
+ * Over io_uring a parked request still holds its ring entry, one of
+ * --uring-depth per CPU queue, until it is answered: requests on a queue
+ * with no free entry wait in the kernel, whoever sent them. So parking is
+ * bounded: per user (root exempt), and per queue, which keeps entries in
+ * reserve for requests that are answered at once (stat, open, info).
+ * Past either limit a blocking read or write fails with EAGAIN, and its
+ * caller waits with poll(), which holds nothing.
+ *
  * A queue is guarded by its owner's lock.
  */
 #ifndef VGPUFSD_PARKED_H
@@ -30,6 +38,8 @@ struct parked {
 	struct parked *next;
 	size_t size;	   /* a read's size; a write's bytes, in data[] */
 	pid_t tid;	   /* the caller's thread */
+	uid_t uid;	   /* the caller, for the per-user limit */
+	int queue;	   /* the receiving thread's count, -1: none */
 	uint64_t since_ns; /* parked since (CLOCK_MONOTONIC) */
 	char data[];
 };
@@ -38,16 +48,24 @@ struct parked_queue {
 	struct parked *head, **tail;
 };
 
+/*
+ * At most PER_USER requests parked per user but root (0: no limit), and
+ * PER_QUEUE per receiving thread (0: none; over io_uring a thread is a
+ * queue). Set before the FUSE loop starts.
+ */
+void parked_set_limits(unsigned per_user, unsigned per_queue);
+
 void parked_init(struct parked_queue *q);
 /*
  * Parks REQ, received by the calling thread, at the end of Q: SIZE is a
  * read's size, or the length of a write's DATA (then copied; DATA NULL
- * for a read). NULL when out of memory. It counts as parked until it
- * leaves Q (parked_pop(), parked_take()). Links are stored atomically:
- * a queue's head may be looked at without its lock.
+ * for a read). 0, -EAGAIN past a limit (parked_set_limits()), -ENOMEM.
+ * It counts as parked until it leaves Q (parked_pop(), parked_take()).
+ * Links are stored atomically: a queue's head may be looked at without
+ * its lock.
  */
-struct parked *parked_push(struct parked_queue *q, fuse_req_t req, size_t size,
-			   const void *data);
+int parked_push(struct parked_queue *q, fuse_req_t req, size_t size,
+		const void *data);
 /* The oldest request of Q, taken off it; NULL when empty. */
 struct parked *parked_pop(struct parked_queue *q);
 /* Frees a popped request that needs no answer (its caller is gone). */

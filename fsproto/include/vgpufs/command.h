@@ -14,6 +14,8 @@
 #define VGPU_MAX_ARGS 24   /* arguments of one kernel (given is 32 bits) */
 #define VGPU_MSG_MAX  256  /* longest error message in a completion */
 #define VGPU_NAME_MAX 63   /* longest event name */
+/* Completions a context holds unread before it takes no more commands. */
+#define VGPU_UNREAD_MAX 1024
 
 enum vgpu_arg_type {
 	VGPU_ARG_BUF,	/* buffer reference: name or handle, plus byte offset */

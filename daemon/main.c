@@ -125,7 +125,9 @@ static void *signal_watch_main(void *arg)
 {
 	(void)arg;
 	reply_thread_is_ours();
-	parked_watch_run();
+	static void (*const sweeps[])(void) = {context_interrupt_signalled,
+					       trace_interrupt_signalled};
+	parked_watch_run(sweeps, sizeof(sweeps) / sizeof(sweeps[0]));
 	return NULL;
 }
 

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -134,6 +135,35 @@ int buffer_make(const struct device *dev, struct node *dir,
 	return 0;
 }
 
+/*
+ * --auto-tier: demotes idle RAM buffers other than KEEP, least recently
+ * used first, until the RAM tier has NEED bytes free (tree_lock held,
+ * released while data is copied). Whether there is room now.
+ */
+static bool make_room(const struct device *dev, uint64_t need,
+		      const struct node *keep)
+{
+	if (!tier_auto_enabled(dev))
+		return false;
+	uint64_t *inos;
+	size_t count = tier_auto_victims(dev, need, keep, &inos);
+	for (size_t i = 0; i < count && !tier_auto_has_room(dev, need); i++) {
+		/* by number: one may be gone or in use since the last move */
+		struct node *n = node_by_ino(inos[i]);
+		if (!tier_auto_demotable(n))
+			continue;
+		n->demoted = true; /* in its record on disk */
+		int rc = buffer_move(dev, n, dev->tiers[TIER_DISK]);
+		if (rc < 0)
+			n->demoted = false;
+		if (rc < 0 && rc != -EBUSY)
+			log_debug("cannot demote buffer %llu: %d",
+				  (unsigned long long)n->ino, rc);
+	}
+	free(inos);
+	return tier_auto_has_room(dev, need);
+}
+
 int buffer_resize(const struct device *dev, struct node *n, uint64_t size)
 {
 	if (n->kind != NK_BUF)
@@ -152,7 +182,7 @@ int buffer_resize(const struct device *dev, struct node *n, uint64_t size)
 	/* A full RAM tier spills to disk: only a buffer nobody has open can
 	 * change its file (open files are bound to the one they opened). */
 	if (rc == -ENOSPC && n->tier->id == TIER_RAM && size > old &&
-	    tier_auto_make_room(dev, size - old, n))
+	    make_room(dev, size - old, n))
 		rc = n->tier->ops->resize(n->tier, n, old, size);
 	if (rc == -ENOSPC && disk && n->tier->id == TIER_RAM &&
 	    !n->tier_pinned && !dev->opts->ram_full_enospc && !n->opens &&
@@ -231,8 +261,10 @@ int buffer_fallocate(struct node *n, int mode, uint64_t offset, uint64_t end)
 
 int buffer_open_begin(const struct device *dev, struct node *n)
 {
-	if (!n->backing_id)
-		tier_auto_promote(dev, n);
+	/* a buffer --auto-tier demoted comes back to RAM when it fits */
+	if (!n->backing_id && tier_auto_should_promote(dev, n) &&
+	    buffer_move(dev, n, dev->tiers[TIER_RAM]) == 0)
+		n->demoted = false; /* its record is gone with its file */
 	if (n->moving)
 		return -EBUSY; /* it would open the memory being left */
 	n->last_used_ns = now_ns();

@@ -3,9 +3,8 @@
 #include <sys/stat.h>
 
 #include "device.h"
-#include "mem/buffer.h"
+#include "fs/node.h"
 #include "mem/tier_auto.h"
-#include "observe/log.h"
 
 static uint64_t ram_free(const struct device *dev)
 {
@@ -28,8 +27,7 @@ struct collect {
 static void collect(struct node *n, void *arg)
 {
 	struct collect *co = arg;
-	if (n == co->keep || n->tier->id != TIER_RAM || n->tier_pinned ||
-	    n->opens || n->busy || n->moving || n->unlinked)
+	if (n == co->keep || !tier_auto_demotable(n))
 		return;
 	if (co->n == co->cap) {
 		size_t cap = co->cap ? co->cap * 2 : 64;
@@ -51,48 +49,50 @@ static int by_age(const void *a, const void *b)
 	return x->last_used < y->last_used ? -1 : x->last_used > y->last_used;
 }
 
-bool tier_auto_make_room(const struct device *dev, uint64_t need,
-			 const struct node *keep)
+bool tier_auto_enabled(const struct device *dev)
 {
-	struct tier *disk = dev->tiers[TIER_DISK];
-	if (!dev->opts->auto_tier || !disk)
-		return false;
+	return dev->opts->auto_tier && dev->tiers[TIER_DISK];
+}
+
+bool tier_auto_has_room(const struct device *dev, uint64_t need)
+{
+	return ram_free(dev) >= need;
+}
+
+bool tier_auto_demotable(const struct node *n)
+{
+	return n && n->kind == NK_BUF && n->tier->id == TIER_RAM &&
+	       !n->tier_pinned && !n->opens && !n->busy && !n->moving &&
+	       !n->unlinked;
+}
+
+size_t tier_auto_victims(const struct device *dev, uint64_t need,
+			 const struct node *keep, uint64_t **inos)
+{
+	*inos = NULL;
+	if (!tier_auto_enabled(dev))
+		return 0;
 	struct collect co = {.keep = keep};
 	node_for_each_buffer(collect, &co);
 	/* Nothing moves for a request that could not be met anyway. */
 	if (ram_free(dev) + co.bytes < need)
 		co.n = 0;
 	qsort(co.c, co.n, sizeof(*co.c), by_age);
-	/*
-	 * By inode number, looked up again each time: a move releases the
-	 * tree's lock, and the others may be gone or in use by then.
-	 */
-	for (size_t i = 0; i < co.n && ram_free(dev) < need; i++) {
-		struct node *n = node_by_ino(co.c[i].ino);
-		if (!n || n->kind != NK_BUF || n->tier->id != TIER_RAM ||
-		    n->opens || n->busy || n->moving || n->unlinked)
-			continue;
-		n->demoted = true; /* in its record on disk */
-		int rc = buffer_move(dev, n, disk);
-		if (rc < 0)
-			n->demoted = false;
-		if (rc < 0 && rc != -EBUSY)
-			log_debug("cannot demote buffer %llu: %d",
-				  (unsigned long long)n->ino, rc);
-	}
+	uint64_t *out = co.n ? malloc(co.n * sizeof(*out)) : NULL;
+	size_t n = out ? co.n : 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = co.c[i].ino;
 	free(co.c);
-	return ram_free(dev) >= need;
+	*inos = out;
+	return n;
 }
 
-void tier_auto_promote(const struct device *dev, struct node *n)
+bool tier_auto_should_promote(const struct device *dev, const struct node *n)
 {
 	struct stat st;
 	if (!n->demoted || !dev->opts->auto_tier || n->opens || n->busy ||
 	    n->moving || fstat(n->fd, &st) < 0)
-		return;
+		return false;
 	/* Only into room that is there: a promotion never demotes others. */
-	if (ram_free(dev) < (uint64_t)st.st_size + 4096)
-		return;
-	if (buffer_move(dev, n, dev->tiers[TIER_RAM]) == 0)
-		n->demoted = false; /* its record is gone with its file */
+	return ram_free(dev) >= (uint64_t)st.st_size + 4096;
 }

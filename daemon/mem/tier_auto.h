@@ -7,19 +7,29 @@
 #ifndef VGPUFSD_TIER_AUTO_H
 #define VGPUFSD_TIER_AUTO_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct device;
 struct node;
 
+/* Whether --auto-tier is on (and there is a disk tier to demote to). */
+bool tier_auto_enabled(const struct device *dev);
+/* Whether the RAM tier has NEED bytes free. */
+bool tier_auto_has_room(const struct device *dev, uint64_t need);
+/* Whether N is a RAM buffer nobody uses, free to be demoted now. */
+bool tier_auto_demotable(const struct node *n);
 /*
- * Demotes idle RAM buffers, least recently used first, other than KEEP,
- * until the RAM tier has NEED bytes free. tree_lock held (released while
- * data is copied). Returns true if there is room now.
+ * The buffers to demote, least recently used first, for the RAM tier to
+ * have NEED bytes free (tree_lock held): their inode numbers in *INOS
+ * (malloc'ed), to be looked up again one by one, as a move releases the
+ * lock. None when --auto-tier is off or demoting all idle ones would not
+ * be enough. buffer.c moves them.
  */
-bool tier_auto_make_room(const struct device *dev, uint64_t need,
-			 const struct node *keep);
-/* Before an open of buffer N: brings it back to RAM if it was demoted. */
-void tier_auto_promote(const struct device *dev, struct node *n);
+size_t tier_auto_victims(const struct device *dev, uint64_t need,
+			 const struct node *keep, uint64_t **inos);
+/* Whether buffer N, demoted, should come back to RAM at its open now. */
+bool tier_auto_should_promote(const struct device *dev, const struct node *n);
 
 #endif

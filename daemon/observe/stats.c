@@ -140,9 +140,7 @@ void stats_parked_readers(int delta)
 	ADD(st.parked, delta);
 }
 
-#define LOAD(x)                                                                \
-	atomic_load_explicit((_Atomic __typeof__(x) *)&(x),                    \
-			     memory_order_relaxed)
+#define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
 struct collect {
 	struct stats_snapshot *s;
@@ -170,7 +168,7 @@ static void collect_context(const struct context *c, void *arg)
 	*o = (struct stats_context){.id = c->id,
 				    .pid = c->pid,
 				    .uid = c->uid,
-				    .queued = LOAD(c->queued),
+				    .queued = LOAD(c->sched.queued),
 				    .inflight = LOAD(c->inflight),
 				    .submitted = LOAD(c->submitted),
 				    .completed = LOAD(c->completed),

@@ -129,14 +129,12 @@ nomem:
 
 void context_get(struct context *ctx)
 {
-	atomic_fetch_add_explicit((_Atomic unsigned *)&ctx->refs, 1,
-				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&ctx->refs, 1, memory_order_relaxed);
 }
 
 void context_put(struct context *ctx)
 {
-	if (atomic_fetch_sub_explicit((_Atomic unsigned *)&ctx->refs, 1,
-				      memory_order_acq_rel) != 1)
+	if (atomic_fetch_sub_explicit(&ctx->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	sched_context_gone(ctx);
 	pthread_mutex_lock(&all_lock);
@@ -207,8 +205,8 @@ static bool thread_killed(pid_t tid)
 
 void context_flush(struct context *ctx, pid_t tid)
 {
-	atomic_store_explicit((_Atomic bool *)&ctx->closer_killed,
-			      thread_killed(tid), memory_order_relaxed);
+	atomic_store_explicit(&ctx->closer_killed, thread_killed(tid),
+			      memory_order_relaxed);
 }
 
 void context_close(struct context *ctx)
@@ -230,16 +228,15 @@ void context_close(struct context *ctx)
 	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
 	ctx->unread = 0;
 	pthread_mutex_unlock(&ctx->lock);
-	sched_context_closed(
-	    ctx, atomic_load_explicit((_Atomic bool *)&ctx->closer_killed,
-				      memory_order_relaxed));
+	sched_context_closed(ctx, atomic_load_explicit(&ctx->closer_killed,
+						       memory_order_relaxed));
 	context_put(ctx);
 }
 
 bool context_has_room(struct context *ctx)
 {
-	if (atomic_load_explicit((_Atomic unsigned *)&ctx->inflight,
-				 memory_order_relaxed) >= max_inflight)
+	if (atomic_load_explicit(&ctx->inflight, memory_order_relaxed) >=
+	    max_inflight)
 		return false;
 	pthread_mutex_lock(&ctx->lock);
 	bool room = ctx->closed || ctx->unread < VGPU_UNREAD_MAX;
@@ -400,8 +397,7 @@ static void consume(struct context *ctx, size_t n)
 static bool completions_owed(struct context *ctx)
 {
 	return ctx->next_post <=
-	       atomic_load_explicit((_Atomic uint64_t *)&ctx->next_seq,
-				    memory_order_acquire);
+	       atomic_load_explicit(&ctx->next_seq, memory_order_acquire);
 }
 
 void context_read(struct context *ctx, fuse_req_t req, size_t size,
@@ -548,9 +544,8 @@ void context_post(struct context *ctx, const struct completion *c)
 				   (c->t_end_ns - c->t_start_ns) / 1000);
 	const char *line = u.line;
 	trace_completed(ctx, c);
-	atomic_fetch_add_explicit(
-	    (_Atomic uint64_t *)(err ? &ctx->failed : &ctx->completed), 1,
-	    memory_order_relaxed);
+	atomic_fetch_add_explicit((err ? &ctx->failed : &ctx->completed), 1,
+				  memory_order_relaxed);
 	REPLY_LIST(out);
 	struct fuse_pollhandle *ph = NULL;
 	pthread_mutex_lock(&ctx->lock);
@@ -592,8 +587,7 @@ void context_complete(struct context *ctx, const struct job *job)
 			       .t_start_ns = job->t_start_ns,
 			       .t_end_ns = job->t_end_ns};
 	context_post(ctx, &c);
-	atomic_fetch_sub_explicit((_Atomic unsigned *)&ctx->inflight, 1,
-				  memory_order_relaxed);
+	atomic_fetch_sub_explicit(&ctx->inflight, 1, memory_order_relaxed);
 	resume_writers(ctx);
 }
 

@@ -9,26 +9,25 @@
 
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <vgpufs/command.h>
 
 #include "fs/cred.h"
-#include "sched/fair_ring.h"
 #include "sched/parked.h"
+#include "sched/scheduler.h"
 
 struct job;
 struct early_line;
-struct signaller;
-struct sched_user;
 
 struct context {
 	uint64_t id;
 	pid_t pid;
 	uid_t uid;
 	char comm[16];
-	unsigned refs; /* the open file, and each job not yet completed */
+	_Atomic unsigned refs; /* the open file, and each job not yet done */
 
 	/* Submission side: one write at a time, so commands keep their order.
 	 */
@@ -39,10 +38,10 @@ struct context {
 	/* Decided by the first bytes written: text, or binary packets (then
 	 * line[] gathers a packet split across writes). */
 	bool form_known, binary;
-	uint64_t next_seq;
+	_Atomic uint64_t next_seq;
 	/* Writes waiting for room (back-pressure), oldest first. */
 	struct parked_queue writers;
-	unsigned inflight; /* commands handed to the scheduler, not done */
+	_Atomic unsigned inflight; /* handed to the scheduler, not done */
 
 	/* Completion side. */
 	pthread_mutex_t lock;
@@ -57,23 +56,15 @@ struct context {
 	struct fuse_pollhandle *poll;
 	bool closed;
 
-	/* Scheduler side, under the scheduler's lock. */
-	struct job *fifo_head, *fifo_tail, *active;
-	/* In its user's ring while its active job has work to hand out. */
-	struct fair_node fair;
-	struct sched_user *user; /* its uid's share of the workers */
-	uint32_t queued;
-	struct context *wake_next; /* to activate (scheduler's work list) */
-	struct signaller *signals; /* events it has written a signal for */
-	bool sched_closed;	   /* the file is closed */
+	struct sched_ctx sched; /* its place in the scheduler */
 	/* The last close() of the file came from a process dying of a signal
 	 * (set at each flush). */
-	bool closer_killed;
+	_Atomic bool closer_killed;
 
-	/* Counters for stats (updated with atomics). */
-	uint64_t submitted, completed, failed;
-	uint64_t busy_ns;   /* worker time its commands used */
-	int running_kernel; /* id of its active command's kernel, or -1 */
+	/* Counters for stats, read without locks. */
+	_Atomic uint64_t submitted, completed, failed;
+	_Atomic uint64_t busy_ns;   /* worker time its commands used */
+	_Atomic int running_kernel; /* its active command's kernel id, or -1 */
 	struct context *all_next, **all_prev;
 };
 

@@ -27,7 +27,7 @@
 
 static uint64_t next_seq(struct context *ctx)
 {
-	return atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->next_seq, 1,
+	return atomic_fetch_add_explicit(&ctx->next_seq, 1,
 					 memory_order_release) +
 	       1;
 }
@@ -35,8 +35,7 @@ static uint64_t next_seq(struct context *ctx)
 /* Completes command C at once (no time spent: start = end). */
 static void complete_now(struct context *ctx, struct completion *c)
 {
-	atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->submitted, 1,
-				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&ctx->submitted, 1, memory_order_relaxed);
 	stats_command(c->kernel, c->err, 0);
 	if (ctx->binary) /* only binary records carry times */
 		c->t_start_ns = c->t_end_ns = now_ns();
@@ -74,10 +73,8 @@ static void submit_cmd(struct context *ctx, struct cred *cred,
 	}
 	job->seq = c.seq;
 	job->tag = tag;
-	atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->submitted, 1,
-				  memory_order_relaxed);
-	atomic_fetch_add_explicit((_Atomic unsigned *)&ctx->inflight, 1,
-				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&ctx->submitted, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&ctx->inflight, 1, memory_order_relaxed);
 	context_get(ctx);
 	sched_submit(job);
 }

@@ -95,15 +95,15 @@ int events_bind(struct job *job)
 	job->event = ev;
 	if (job->cmd.spec->id != VGPU_K_SIGNAL)
 		return 0;
-	for (struct signaller *s = ctx->signals; s; s = s->next)
+	for (struct signaller *s = ctx->sched.signals; s; s = s->next)
 		if (s->ev == ev)
 			return 0;
 	struct signaller *s = malloc(sizeof(*s));
 	if (!s)
 		return bind_fail(job, -ENOMEM, "out of memory");
 	s->ev = ev;
-	s->next = ctx->signals;
-	ctx->signals = s;
+	s->next = ctx->sched.signals;
+	ctx->sched.signals = s;
 	ev->signallers++;
 	return 0;
 }
@@ -203,7 +203,7 @@ static bool not_of_context(const struct job *w, const void *ctx)
 
 void events_context_closed(struct context *ctx, struct job **released)
 {
-	struct job *w = ctx->active;
+	struct job *w = ctx->sched.active;
 	if (!w || w->cmd.spec->id != VGPU_K_WAIT || !w->event ||
 	    w->event->signallers)
 		return;
@@ -225,9 +225,9 @@ static void free_user_events(struct user *u)
 
 void events_context_gone(struct context *ctx, struct job **released)
 {
-	while (ctx->signals) {
-		struct signaller *s = ctx->signals;
-		ctx->signals = s->next;
+	while (ctx->sched.signals) {
+		struct signaller *s = ctx->sched.signals;
+		ctx->sched.signals = s->next;
 		if (--s->ev->signallers == 0) {
 			struct job *before = *released;
 			release_where(s->ev, NULL, NULL, released);

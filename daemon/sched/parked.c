@@ -10,8 +10,6 @@
 #include "cond_deadline.h"
 #include "observe/log.h"
 #include "observe/stats.h"
-#include "observe/trace.h"
-#include "sched/context.h"
 #include "sched/parked.h"
 #include "sched/user_count.h"
 
@@ -218,7 +216,7 @@ bool parked_undisturbed(const struct parked *p)
 	return ((pnd | shd) & ~blk) == 0;
 }
 
-void parked_watch_run(void)
+void parked_watch_run(void (*const sweeps[])(void), size_t n)
 {
 	pthread_mutex_lock(&watch.lock);
 	while (!watch.stop) {
@@ -229,8 +227,8 @@ void parked_watch_run(void)
 		struct timespec until = cond_deadline_ms(100);
 		pthread_cond_timedwait(&watch.cv, &watch.lock, &until);
 		pthread_mutex_unlock(&watch.lock);
-		context_interrupt_signalled();
-		trace_interrupt_signalled();
+		for (size_t i = 0; i < n; i++)
+			sweeps[i]();
 		pthread_mutex_lock(&watch.lock);
 	}
 	pthread_mutex_unlock(&watch.lock);

@@ -85,8 +85,13 @@ void parked_answer(struct parked_queue *q, int err);
 /* A KEEP for parked_take(): whether P's thread has no signal to handle. */
 bool parked_undisturbed(const struct parked *p);
 
-/* The watch, run on a thread of its own until parked_watch_stop(). */
-void parked_watch_run(void);
+/*
+ * The watch, run on a thread of its own until parked_watch_stop(): while
+ * requests are parked, calls each of the N SWEEPS every 100 ms, which
+ * answer the parked requests of their owners (contexts, trace readers)
+ * whose thread has a signal to handle.
+ */
+void parked_watch_run(void (*const sweeps[])(void), size_t n);
 void parked_watch_stop(void);
 
 #endif

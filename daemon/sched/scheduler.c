@@ -71,25 +71,25 @@ static struct context *ring_pick(void)
 {
 	struct sched_user *u =
 	    CONTAINER(fair_pick(&S.users), struct sched_user, fair);
-	return CONTAINER(fair_pick(&u->contexts), struct context, fair);
+	return CONTAINER(fair_pick(&u->contexts), struct context, sched.fair);
 }
 
 static void ring_add(struct context *c)
 {
-	if (fair_member(&c->fair))
+	if (fair_member(&c->sched.fair))
 		return;
-	if (!c->user->contexts.head)
-		fair_add(&S.users, &c->user->fair);
-	fair_add(&c->user->contexts, &c->fair);
+	if (!c->sched.user->contexts.head)
+		fair_add(&S.users, &c->sched.user->fair);
+	fair_add(&c->sched.user->contexts, &c->sched.fair);
 }
 
 static void ring_remove(struct context *c)
 {
-	if (!fair_member(&c->fair))
+	if (!fair_member(&c->sched.fair))
 		return;
-	fair_remove(&c->user->contexts, &c->fair);
-	if (!c->user->contexts.head)
-		fair_remove(&S.users, &c->user->fair);
+	fair_remove(&c->sched.user->contexts, &c->sched.fair);
+	if (!c->sched.user->contexts.head)
+		fair_remove(&S.users, &c->sched.user->fair);
 }
 
 /* Whether JOB has a step to hand out now. */
@@ -142,8 +142,8 @@ static void complete(struct job *job)
 /* CTX's running command (lock held); stats read its kernel lock-free. */
 static void set_active(struct context *ctx, struct job *job)
 {
-	ctx->active = job;
-	atomic_store_explicit((_Atomic int *)&ctx->running_kernel,
+	ctx->sched.active = job;
+	atomic_store_explicit(&ctx->running_kernel,
 			      job ? (int)job->cmd.spec->id : -1,
 			      memory_order_relaxed);
 }
@@ -176,7 +176,7 @@ static void release_waits(struct job *released, struct job **done,
 		w->t_end_ns = now_ns();
 		push_done(w, done);
 		running_done();
-		ctx->wake_next = *wake;
+		ctx->sched.wake_next = *wake;
 		*wake = ctx;
 	}
 }
@@ -204,7 +204,7 @@ static void run_control(struct context *ctx, struct job *job, struct job **done,
 				pthread_cond_signal(&S.timer);
 			/* closed while nobody signals: nothing will come */
 			struct job *released = NULL;
-			if (ctx->sched_closed)
+			if (ctx->sched.closed)
 				events_context_closed(ctx, &released);
 			release_waits(released, done, wake);
 			return;
@@ -223,14 +223,14 @@ static void run_control(struct context *ctx, struct job *job, struct job **done,
 static void activate_one(struct context *ctx, struct job **done,
 			 struct context **wake)
 {
-	while (!ctx->active && ctx->fifo_head) {
-		struct job *job = ctx->fifo_head;
-		ctx->fifo_head = job->next;
-		if (!ctx->fifo_head)
-			ctx->fifo_tail = NULL;
+	while (!ctx->sched.active && ctx->sched.fifo_head) {
+		struct job *job = ctx->sched.fifo_head;
+		ctx->sched.fifo_head = job->next;
+		if (!ctx->sched.fifo_head)
+			ctx->sched.fifo_tail = NULL;
 		job->next = NULL;
 		/* Atomic: stats read it without the lock. */
-		atomic_fetch_sub_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+		atomic_fetch_sub_explicit(&ctx->sched.queued, 1,
 					  memory_order_relaxed);
 		if (!job->err && atomic_load(&S.stopping)) {
 			job->err = -ECANCELED;
@@ -299,15 +299,15 @@ static void activate_woken(struct context *wake, struct job **done)
 {
 	while (wake) {
 		struct context *c = wake;
-		wake = c->wake_next;
-		c->wake_next = NULL;
+		wake = c->sched.wake_next;
+		c->sched.wake_next = NULL;
 		activate_one(c, done, &wake);
 	}
 }
 
 static void activate_next(struct context *ctx, struct job **done)
 {
-	ctx->wake_next = NULL;
+	ctx->sched.wake_next = NULL;
 	activate_woken(ctx, done);
 }
 
@@ -342,13 +342,12 @@ void sched_submit(struct job *job)
 	pthread_mutex_lock(&S.lock);
 	if (!job->err && job->cmd.spec->control)
 		events_bind(job); /* fails the job on error */
-	if (ctx->fifo_tail)
-		ctx->fifo_tail->next = job;
+	if (ctx->sched.fifo_tail)
+		ctx->sched.fifo_tail->next = job;
 	else
-		ctx->fifo_head = job;
-	ctx->fifo_tail = job;
-	atomic_fetch_add_explicit((_Atomic uint32_t *)&ctx->queued, 1,
-				  memory_order_relaxed);
+		ctx->sched.fifo_head = job;
+	ctx->sched.fifo_tail = job;
+	atomic_fetch_add_explicit(&ctx->sched.queued, 1, memory_order_relaxed);
 	struct job *done = NULL;
 	activate_next(ctx, &done);
 	pthread_mutex_unlock(&S.lock);
@@ -452,19 +451,19 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		struct context *ctx = ring_pick();
-		struct job *job = ctx->active;
+		struct job *job = ctx->sched.active;
 		struct tile_step step = take_step(job);
 		if (!has_steps(job))
 			ring_remove(ctx); /* nothing left to hand out now */
 		pthread_mutex_unlock(&S.lock);
 
 		uint64_t ns = run_one_tile(job, step, w);
-		atomic_fetch_add_explicit((_Atomic uint64_t *)&ctx->busy_ns, ns,
+		atomic_fetch_add_explicit(&ctx->busy_ns, ns,
 					  memory_order_relaxed);
 
 		pthread_mutex_lock(&S.lock);
-		ctx->fair.vtime += ns;
-		ctx->user->fair.vtime += ns;
+		ctx->sched.fair.vtime += ns;
+		ctx->sched.user->fair.vtime += ns;
 		if (!step_done(ctx, job, step))
 			continue;
 		pthread_mutex_unlock(&S.lock);
@@ -646,11 +645,11 @@ int sched_context_opened(struct context *ctx)
 {
 	pthread_mutex_lock(&S.lock);
 	int rc = -ENOMEM;
-	ctx->user = user_get(ctx->uid);
-	if (ctx->user) {
+	ctx->sched.user = user_get(ctx->uid);
+	if (ctx->sched.user) {
 		rc = events_context_opened(ctx);
 		if (rc < 0)
-			user_put(ctx->user);
+			user_put(ctx->sched.user);
 	}
 	pthread_mutex_unlock(&S.lock);
 	return rc;
@@ -670,7 +669,7 @@ static void context_hook(struct context *ctx,
 
 static void mark_closed(struct context *ctx, struct job **released)
 {
-	ctx->sched_closed = true;
+	ctx->sched.closed = true;
 	events_context_closed(ctx, released);
 }
 
@@ -689,7 +688,7 @@ static void cancel(struct job *job)
  */
 static void abandon(struct context *ctx, struct job **done)
 {
-	struct job *job = ctx->active;
+	struct job *job = ctx->sched.active;
 	if (job && !job->cmd.spec->control &&
 	    (has_steps(job) ||
 	     (job->steps > 1 && !job->cut && job->done_tiles < job->ntiles))) {
@@ -706,16 +705,16 @@ static void abandon(struct context *ctx, struct job **done)
 			running_done();
 		}
 	}
-	while (ctx->fifo_head) {
-		job = ctx->fifo_head;
-		ctx->fifo_head = job->next;
+	while (ctx->sched.fifo_head) {
+		job = ctx->sched.fifo_head;
+		ctx->sched.fifo_head = job->next;
 		/* Atomic: stats read it without the lock. */
-		atomic_fetch_sub_explicit((_Atomic uint32_t *)&ctx->queued, 1,
+		atomic_fetch_sub_explicit(&ctx->sched.queued, 1,
 					  memory_order_relaxed);
 		cancel(job);
 		push_done(job, done);
 	}
-	ctx->fifo_tail = NULL;
+	ctx->sched.fifo_tail = NULL;
 }
 
 void sched_context_closed(struct context *ctx, bool killed)
@@ -734,6 +733,6 @@ void sched_context_gone(struct context *ctx)
 {
 	context_hook(ctx, events_context_gone);
 	pthread_mutex_lock(&S.lock);
-	user_put(ctx->user);
+	user_put(ctx->sched.user);
 	pthread_mutex_unlock(&S.lock);
 }

@@ -15,10 +15,32 @@
 #ifndef VGPUFSD_SCHEDULER_H
 #define VGPUFSD_SCHEDULER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/fair_ring.h"
 
 struct context;
 struct job;
+struct sched_user;
+struct signaller;
+
+/*
+ * A context's place in the scheduler, kept in the context but owned by
+ * the scheduler (and its events): under the scheduler's lock, but for
+ * QUEUED, which stats read without it.
+ */
+struct sched_ctx {
+	struct job *fifo_head, *fifo_tail, *active;
+	/* In its user's ring while its active job has work to hand out. */
+	struct fair_node fair;
+	struct sched_user *user;   /* its uid's share of the workers */
+	_Atomic uint32_t queued;   /* commands waiting, not yet started */
+	struct context *wake_next; /* to activate (scheduler's work list) */
+	struct signaller *signals; /* events it has written a signal for */
+	bool closed;		   /* the file is closed */
+};
 
 /* Starts WORKERS threads; 0 or -errno. */
 int sched_start(unsigned workers);

@@ -22,6 +22,28 @@ void vcl_diags_free(struct vcl_diags *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* strdup and vasprintf are not C17: the library stays within it. */
+static char *copy_string(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+static char *format(const char *fmt, va_list ap)
+{
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	char *msg = n < 0 ? NULL : malloc((size_t)n + 1);
+	if (msg)
+		vsnprintf(msg, (size_t)n + 1, fmt, again);
+	va_end(again);
+	return msg;
+}
+
 static void append(struct vcl_diags *d, enum vcl_severity sev, const char *file,
 		   uint32_t line, uint32_t col, char *msg)
 {
@@ -37,7 +59,7 @@ static void append(struct vcl_diags *d, enum vcl_severity sev, const char *file,
 	}
 	d->v[d->n++] = (struct vcl_diag){
 	    .severity = sev,
-	    .file = strdup(file ? file : "<unknown>"),
+	    .file = copy_string(file ? file : "<unknown>"),
 	    .line = line,
 	    .col = col,
 	    .message = msg,
@@ -56,14 +78,12 @@ void vcl_diag_add(struct vcl_diags *d, enum vcl_severity sev, const char *file,
 		d->full = true;
 		d->errors += sev != VCL_ERROR;
 		append(d, VCL_ERROR, file, line, col,
-		       strdup("too many diagnostics, stopping now"));
+		       copy_string("too many diagnostics, stopping now"));
 		return;
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = NULL;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	char *msg = format(fmt, ap);
 	va_end(ap);
 	if (msg)
 		append(d, sev, file, line, col, msg);

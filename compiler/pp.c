@@ -41,28 +41,34 @@ void pp_fatal(struct vcl_pp *pp, struct vcl_loc loc, const char *fmt, ...)
 	pp->fatal = true;
 }
 
+bool tokvec_reserve(struct vcl_pp *pp, struct tokvec *tv, uint32_t cap,
+		    struct vcl_loc loc)
+{
+	if (cap <= tv->cap)
+		return true;
+	if (pp->live + (cap - tv->cap) > VCL_MAX_LIVE_EXPANSION_TOKENS) {
+		pp_fatal(pp, loc,
+			 "macro expansion holds more than %u tokens at once",
+			 VCL_MAX_LIVE_EXPANSION_TOKENS);
+		return false;
+	}
+	struct vcl_token *v = realloc(tv->v, cap * sizeof(*v));
+	if (!v) {
+		pp_fatal(pp, loc, "out of memory");
+		return false;
+	}
+	pp->live += cap - tv->cap;
+	tv->v = v;
+	tv->cap = cap;
+	return true;
+}
+
 bool tokvec_push(struct vcl_pp *pp, struct tokvec *tv,
 		 const struct vcl_token *t)
 {
-	if (tv->n == tv->cap) {
-		uint32_t cap = tv->cap ? tv->cap * 2 : 16;
-		if (pp->live + (cap - tv->cap) >
-		    VCL_MAX_LIVE_EXPANSION_TOKENS) {
-			pp_fatal(pp, t->loc,
-				 "macro expansion holds more than %u tokens at "
-				 "once",
-				 VCL_MAX_LIVE_EXPANSION_TOKENS);
-			return false;
-		}
-		struct vcl_token *v = realloc(tv->v, cap * sizeof(*v));
-		if (!v) {
-			pp_fatal(pp, t->loc, "out of memory");
-			return false;
-		}
-		pp->live += cap - tv->cap;
-		tv->v = v;
-		tv->cap = cap;
-	}
+	if (tv->n == tv->cap &&
+	    !tokvec_reserve(pp, tv, tv->cap ? tv->cap * 2 : 8, t->loc))
+		return false;
 	tv->v[tv->n++] = *t;
 	return true;
 }

@@ -5,20 +5,23 @@
 #include "pp_internal.h"
 
 /* An invocation's arguments: as written, and macro-expanded on demand. */
+struct arg {
+	struct tokvec raw, expanded;
+	bool done;
+};
+
 struct args {
-	uint32_t n; /* given */
-	struct tokvec raw[VCL_MAX_MACRO_PARAMS + 1];
-	struct tokvec expanded[VCL_MAX_MACRO_PARAMS + 1];
-	bool done[VCL_MAX_MACRO_PARAMS + 1];
+	uint32_t n;    /* given */
+	struct arg *v; /* one per parameter (at least one) */
 };
 
 static void free_args(struct vcl_pp *pp, struct args *a, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		tokvec_free(pp, &a->raw[i]);
-		tokvec_free(pp, &a->expanded[i]);
+		tokvec_free(pp, &a->v[i].raw);
+		tokvec_free(pp, &a->v[i].expanded);
 	}
-	free(a);
+	free(a->v);
 }
 
 /* Reads "( ... )" after the macro's name; false on error. */
@@ -52,14 +55,15 @@ static bool collect_args(struct vcl_pp *pp, const struct vcl_macro *m,
 			a->n++;
 			continue;
 		}
-		if (a->n <= slots && !tokvec_push(pp, &a->raw[a->n - 1], &t)) {
+		if (a->n <= slots &&
+		    !tokvec_push(pp, &a->v[a->n - 1].raw, &t)) {
 			pp->collecting_args = false;
 			return false;
 		}
 	}
 	pp->collecting_args = false;
 	uint32_t need = m->nparams;
-	if (need == 0 && a->n == 1 && a->raw[0].n == 0)
+	if (need == 0 && a->n == 1 && a->v[0].raw.n == 0)
 		return true;
 	if (m->variadic && a->n == need - 1)
 		a->n = need; /* __VA_ARGS__ empty */
@@ -76,12 +80,13 @@ static bool collect_args(struct vcl_pp *pp, const struct vcl_macro *m,
 static const struct tokvec *expanded_arg(struct vcl_pp *pp, struct args *a,
 					 uint32_t i)
 {
-	if (!a->done[i]) {
-		a->done[i] = true;
-		if (!pp_expand_list(pp, &a->raw[i], &a->expanded[i]))
+	struct arg *g = &a->v[i];
+	if (!g->done) {
+		g->done = true;
+		if (!pp_expand_list(pp, &g->raw, &g->expanded))
 			return NULL;
 	}
-	return &a->expanded[i];
+	return &g->expanded;
 }
 
 /* The string literal of an argument's spelling (the '#' operator). */
@@ -206,6 +211,8 @@ static bool substitute(struct vcl_pp *pp, const struct vcl_macro *m,
 		       struct tokvec *out)
 {
 	struct subst s = {0};
+	if (!a && m->nbody && !tokvec_reserve(pp, &s.out, m->nbody, name->loc))
+		return false;
 	for (uint32_t i = 0; i < m->nbody; i++) {
 		const struct vcl_token *bt = &m->body[i];
 		bool ok;
@@ -216,7 +223,7 @@ static bool substitute(struct vcl_pp *pp, const struct vcl_macro *m,
 		if (bt->kind == VCL_T_HASH && m->function_like) {
 			struct vcl_token str;
 			const struct vcl_token *p = &m->body[++i];
-			ok = stringize(pp, &a->raw[p->aux], name->loc, &str);
+			ok = stringize(pp, &a->v[p->aux].raw, name->loc, &str);
 			str.flags = bt->flags & VCL_TF_SPACE;
 			ok = ok && emit(pp, &s, &str);
 		} else if (bt->kind == VCL_T_MACRO_PARAM) {
@@ -224,7 +231,7 @@ static bool substitute(struct vcl_pp *pp, const struct vcl_macro *m,
 				      (i + 1 < m->nbody &&
 				       m->body[i + 1].kind == VCL_T_HASHHASH);
 			const struct tokvec *arg =
-			    pasted ? &a->raw[bt->aux]
+			    pasted ? &a->v[bt->aux].raw
 				   : expanded_arg(pp, a, bt->aux);
 			ok = arg && emit_arg(pp, &s, bt, arg, pasted);
 		} else {
@@ -297,14 +304,15 @@ int pp_try_expand(struct vcl_pp *pp, struct vcl_token *name)
 	if (m->builtin) {
 		ok = expand_builtin(pp, m, name, &out);
 	} else if (m->function_like) {
-		struct args *a = calloc(1, sizeof(*a));
-		if (!a) {
+		uint32_t slots = m->nparams ? m->nparams : 1;
+		struct args a = {.v = calloc(slots, sizeof(struct arg))};
+		if (!a.v) {
 			pp_fatal(pp, name->loc, "out of memory");
 			return -1;
 		}
-		ok = collect_args(pp, m, name, a) &&
-		     substitute(pp, m, name, a, &out);
-		free_args(pp, a, VCL_MAX_MACRO_PARAMS + 1);
+		ok = collect_args(pp, m, name, &a) &&
+		     substitute(pp, m, name, &a, &out);
+		free_args(pp, &a, slots);
 	} else {
 		ok = substitute(pp, m, name, NULL, &out);
 	}

@@ -87,6 +87,9 @@ void pp_warning(struct vcl_pp *pp, struct vcl_loc loc, const char *fmt, ...)
 void pp_fatal(struct vcl_pp *pp, struct vcl_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Room for cap tokens in all. */
+bool tokvec_reserve(struct vcl_pp *pp, struct tokvec *tv, uint32_t cap,
+		    struct vcl_loc loc);
 bool tokvec_push(struct vcl_pp *pp, struct tokvec *tv,
 		 const struct vcl_token *t);
 void tokvec_free(struct vcl_pp *pp, struct tokvec *tv);

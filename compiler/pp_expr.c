@@ -136,42 +136,6 @@ static struct val unary(struct ev *e, bool live)
 	return v;
 }
 
-static int precedence(enum vcl_tok k)
-{
-	switch (k) {
-	case VCL_T_STAR:
-	case VCL_T_SLASH:
-	case VCL_T_PERCENT:
-		return 10;
-	case VCL_T_PLUS:
-	case VCL_T_MINUS:
-		return 9;
-	case VCL_T_SHL:
-	case VCL_T_SHR:
-		return 8;
-	case VCL_T_LT:
-	case VCL_T_GT:
-	case VCL_T_LE:
-	case VCL_T_GE:
-		return 7;
-	case VCL_T_EQ:
-	case VCL_T_NE:
-		return 6;
-	case VCL_T_AMP:
-		return 5;
-	case VCL_T_CARET:
-		return 4;
-	case VCL_T_PIPE:
-		return 3;
-	case VCL_T_ANDAND:
-		return 2;
-	case VCL_T_OROR:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static struct val apply(struct ev *e, enum vcl_tok op, struct val a,
 			struct val b, bool live, struct vcl_loc loc)
 {
@@ -257,7 +221,7 @@ static struct val binary(struct ev *e, int min_prec, bool live)
 	struct val a = unary(e, live);
 	for (;;) {
 		const struct vcl_token *op = peek(e);
-		int p = precedence(op->kind);
+		int p = vcl_tok_binary_precedence(op->kind);
 		if (!p || p < min_prec || e->failed)
 			return a;
 		e->i++;

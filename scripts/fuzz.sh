@@ -35,6 +35,8 @@ fuzz() {
 for target in text binary; do
 	fuzz "$target" fsproto "$root/tests/fuzz/fuzz_check.c" "$root/tests/fuzz/corpus/$target"
 done
-# The OpenCL C preprocessor and lexer, seeded with the test kernels.
+# The OpenCL C front end (preprocessor and lexer; and the parser too),
+# seeded with the test kernels.
 fuzz cl_pp compiler "" "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
+fuzz cl_parse compiler "" "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
 exit $status

@@ -25,6 +25,10 @@
 #define VCL_MAX_MACRO_PARAMS 256
 /* Nesting of a #if expression (parentheses, unary operators). */
 #define VCL_MAX_EXPR_DEPTH 256
+/* Nesting of the parser's grammar: parentheses, blocks, declarators. */
+#define VCL_MAX_PARSE_DEPTH 256
+/* Typedef names in scope at once. */
+#define VCL_MAX_TYPEDEFS 4096
 /* Memory for spellings, macro definitions and file names of one run. */
 #define VCL_MAX_ARENA_BYTES (256u << 20)
 /* Diagnostics kept by default; one more says the rest were dropped. */

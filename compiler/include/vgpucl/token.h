@@ -165,6 +165,9 @@ struct vcl_token {
 
 /* "identifier", "'+='", "keyword 'while'": for messages. */
 const char *vcl_tok_kind_name(enum vcl_tok kind);
+/* C's binary operators, 10 (* / %) down to 1 (||); 0 for any other
+ * token. Shared by #if expressions and the parser. */
+int vcl_tok_binary_precedence(enum vcl_tok kind);
 /* The fixed spelling of a punctuator or keyword, else NULL. */
 const char *vcl_tok_spelling(enum vcl_tok kind);
 

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,4 +101,17 @@ char *cc_read_kernel(const char *name, size_t *len)
 	fclose(f);
 	*len = (size_t)n;
 	return buf;
+}
+
+void cc_on_stack(void *(*fn)(void *), size_t bytes)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, bytes);
+	if (pthread_create(&th, &attr, fn, NULL) == 0)
+		pthread_join(th, NULL);
+	else
+		abort();
+	pthread_attr_destroy(&attr);
 }

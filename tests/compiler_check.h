@@ -32,6 +32,10 @@ void cc_free(struct cc_run *r);
 /* cc_run on a NUL-terminated source without options. */
 void cc_pp(struct cc_run *r, const char *src);
 
+/* Runs fn on a thread with a stack of `bytes`: recursion bounded by the
+ * compiler's limits must fit in it. */
+void cc_on_stack(void *(*fn)(void *), size_t bytes);
+
 /* A test source from tests/cl (VGPUFS_CL_DIR), NUL-terminated. */
 char *cc_read_kernel(const char *name, size_t *len);
 

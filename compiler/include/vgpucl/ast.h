@@ -145,7 +145,8 @@ struct vcl_ast {
 
 /* Parses the whole input; syntax errors go to the preprocessor's
  * diagnostics and the parser resumes at the next ';' or '}'. NULL only when
- * out of memory. */
+ * out of memory. Names and literals in the tree point into the
+ * preprocessor's memory: free the tree before the preprocessor. */
 struct vcl_ast *vcl_parse(struct vcl_pp *pp);
 void vcl_ast_free(struct vcl_ast *ast);
 

@@ -136,17 +136,29 @@ void p_scope_push(struct parser *p)
 	p->scope++;
 }
 
+static uint32_t bucket_of(const char *name, uint32_t len)
+{
+	uint32_t h = 2166136261u;
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	return h % NAME_BUCKETS;
+}
+
 void p_scope_pop(struct parser *p)
 {
-	while (p->nnames && p->names[p->nnames - 1].scope == p->scope)
-		p->nnames--;
+	/* The newest entry is always the head of its bucket. */
+	while (p->nnames && p->names[p->nnames - 1].scope == p->scope) {
+		struct scope_name *n = &p->names[--p->nnames];
+		p->buckets[bucket_of(n->name, n->len)] = n->older;
+	}
 	p->scope--;
 }
 
 static struct scope_name *lookup(struct parser *p, const char *name,
 				 uint32_t len)
 {
-	for (uint32_t i = p->nnames; i-- > 0;)
+	for (int32_t i = p->buckets[bucket_of(name, len)]; i >= 0;
+	     i = p->names[i].older)
 		if (p->names[i].len == len &&
 		    !memcmp(p->names[i].name, name, len))
 			return &p->names[i];
@@ -181,8 +193,10 @@ void p_declare(struct parser *p, const char *name, uint32_t len,
 		p->names = v;
 		p->capnames = cap;
 	}
-	p->names[p->nnames++] =
-	    (struct scope_name){name, len, p->scope, is_typedef};
+	uint32_t b = bucket_of(name, len);
+	p->names[p->nnames] =
+	    (struct scope_name){name, len, p->scope, is_typedef, p->buckets[b]};
+	p->buckets[b] = (int32_t)p->nnames++;
 }
 
 bool p_is_typedef(struct parser *p, const struct vcl_token *t)
@@ -225,6 +239,8 @@ struct vcl_ast *vcl_parse(struct vcl_pp *pp)
 	vcl_arena_init(arena, VCL_MAX_ARENA_BYTES);
 	ast->priv = arena;
 	struct parser p = {.pp = pp, .diags = vcl_pp_diags(pp), .arena = arena};
+	for (size_t i = 0; i < NAME_BUCKETS; i++)
+		p.buckets[i] = -1;
 	for (size_t i = 0;
 	     i < sizeof(builtin_typedefs) / sizeof(*builtin_typedefs); i++)
 		p_declare(&p, builtin_typedefs[i],

@@ -15,9 +15,10 @@ struct scope_name {
 	uint32_t len;
 	uint32_t scope;
 	bool is_typedef; /* else an ordinary name hiding a typedef */
+	int32_t older;	 /* the next entry of its hash bucket, or -1 */
 };
 
-enum { LOOKAHEAD = 4 };
+enum { LOOKAHEAD = 4, NAME_BUCKETS = 512 };
 
 struct parser {
 	struct vcl_pp *pp;
@@ -28,8 +29,11 @@ struct parser {
 	struct vcl_loc last; /* of the last token consumed */
 	uint32_t depth;
 	bool fatal;
+	/* A stack of names (innermost last) with hash chains over it, so a
+	 * lookup costs no more with many typedefs. */
 	struct scope_name *names;
 	uint32_t nnames, capnames, scope;
+	int32_t buckets[NAME_BUCKETS]; /* newest entry, or -1 */
 };
 
 const struct vcl_token *p_peek(struct parser *p, unsigned k);

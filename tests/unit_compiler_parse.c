@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <vgpucl/ast.h>
+#include <vgpucl/limits.h>
 
 #include "compiler_check.h"
 
@@ -382,6 +384,50 @@ START_TEST(deep_nesting)
 }
 END_TEST
 
+START_TEST(typedef_scopes)
+{
+	/* A typedef name hidden by a variable, then visible again. */
+	const char *src =
+	    "typedef int T;\n"
+	    "void f(void) { T a; { int T; T = 1; } T b = (T)a; }\n";
+	struct parsed r;
+	parse(&r, src, strlen(src));
+	ck_assert_msg(r.d.errors == 0, "%s", r.diags);
+	const struct vcl_node *body = r.ast->decls->next->b->list;
+	ck_assert_uint_eq(body->kind, VCL_N_DECL_STMT);
+	ck_assert_uint_eq(body->next->list->next->a->kind, VCL_N_ASSIGN);
+	ck_assert_uint_eq(body->next->next->kind, VCL_N_DECL_STMT);
+	ck_assert_uint_eq(body->next->next->list->a->kind, VCL_N_CAST);
+	unparse(&r);
+	/* Many typedefs cost no more per lookup; one more than the bound is
+	 * an error. */
+	size_t cap = (VCL_MAX_TYPEDEFS + 1) * 32 + 200000 * 8;
+	char *big = malloc(cap);
+	size_t n = 0;
+	for (int i = 0; i < VCL_MAX_TYPEDEFS - 20; i++)
+		n += (size_t)sprintf(big + n, "typedef int t%d;\n", i);
+	n += (size_t)sprintf(big + n, "void f(void) {\n");
+	for (int i = 0; i < 200000; i++)
+		n += (size_t)sprintf(big + n, "t7 x;\n");
+	sprintf(big + n, "}\n");
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	parse(&r, big, strlen(big));
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+	ck_assert_msg(r.d.errors == 0, "%s", r.diags);
+	ck_assert(t1.tv_sec - t0.tv_sec < 10);
+	unparse(&r);
+	n = 0;
+	for (int i = 0; i <= VCL_MAX_TYPEDEFS; i++)
+		n += (size_t)sprintf(big + n, "typedef int t%d;\n", i);
+	parse(&r, big, n);
+	ck_assert_msg(strstr(r.diags, "more than 4096 typedef names in scope"),
+		      "%s", r.diags);
+	unparse(&r);
+	free(big);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("compiler_parse");
@@ -393,6 +439,7 @@ int main(void)
 	tcase_add_test(tc, expressions);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, deep_nesting);
+	tcase_add_test(tc, typedef_scopes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,5 +1,7 @@
 /* Expressions with C's precedence (C99 6.5), OpenCL's vector literals
  * `(float4)(a, b, c, d)` as casts of a parenthesized list. */
+#include <string.h>
+
 #include "parse_internal.h"
 
 static struct vcl_node *cast_expr(struct parser *p);
@@ -102,6 +104,16 @@ static struct vcl_node *postfix_ops(struct parser *p, struct vcl_node *n)
 			m = binary_node(p, VCL_N_INDEX, &op, n, p_expr(p));
 			p_leave(p);
 			if (!p_expect(p, VCL_T_RBRACKET, "']'"))
+				return NULL;
+		} else if (op.kind == VCL_T_LPAREN && n->kind == VCL_N_IDENT &&
+			   n->name_len == 8 &&
+			   !memcmp(n->name, "vec_step", 8) &&
+			   p_starts_type(p, p_peek(p, 1))) {
+			/* OpenCL's vec_step takes a type as well. */
+			p_next(p);
+			m = p_node(p, VCL_N_VEC_STEP_TYPE, n->loc);
+			if (!m || !(m->type = p_type_name(p)) ||
+			    !p_expect(p, VCL_T_RPAREN, "')'"))
 				return NULL;
 		} else if (op.kind == VCL_T_LPAREN) {
 			unsigned count;

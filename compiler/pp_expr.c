@@ -105,6 +105,14 @@ static struct val primary(struct ev *e, bool live)
 		}
 		return (struct val){(uint64_t)c, false};
 	}
+	if (t->kind == VCL_T_IDENT && pp_spell_equal(t, "defined")) {
+		/* Undefined behaviour in C99 (6.10.1p4); refused plainly. */
+		pp_error(e->pp, t->loc,
+			 "'defined' made by macro expansion is not supported "
+			 "in #if");
+		e->failed = true;
+		return (struct val){0};
+	}
 	if (t->kind == VCL_T_IDENT) {
 		/* Identifiers left after expansion are 0 (6.10.1p4). */
 		e->i++;

@@ -285,6 +285,8 @@ START_TEST(expressions)
 	expect_expr("(float)x * y", "(* (cast x) y)");
 	expect_expr("(a)(b)", "(call a b)");
 	expect_expr("sizeof(real) + sizeof x", "(+ <17> <16>)");
+	expect_expr("vec_step(float4) + vec_step(v)",
+		    "(+ <18> (call vec_step v))");
 }
 END_TEST
 

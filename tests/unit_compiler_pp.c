@@ -231,6 +231,9 @@ START_TEST(conditionals)
 	expect_error("#if 0\n#else\n#elif 1\n#endif\n", "#elif after #else");
 	expect_error("#ifdef\n#endif\n", "macro name missing after #ifdef");
 	expect_error("#if defined(\n#endif\n", "after 'defined'");
+	expect_error("#define D defined(X)\n#if D\n#endif\n",
+		     "t.cl:2:5: error: 'defined' made by macro expansion is "
+		     "not supported in #if");
 }
 END_TEST
 

@@ -72,27 +72,28 @@ struct vcl_type {
 
 enum vcl_node_kind {
 	/* Expressions. */
-	VCL_N_IDENT,	   /* name */
-	VCL_N_INT,	   /* lit */
-	VCL_N_FLOAT,	   /* lit */
-	VCL_N_STRING,	   /* lit */
-	VCL_N_UNARY,	   /* op a: + - ~ ! * & ++ -- (prefix) */
-	VCL_N_POSTFIX,	   /* a op: ++ -- */
-	VCL_N_BINARY,	   /* a op b */
-	VCL_N_ASSIGN,	   /* a op b: = += -= ... */
-	VCL_N_COND,	   /* a ? b : c */
-	VCL_N_COMMA,	   /* a , b */
-	VCL_N_CALL,	   /* a ( list ) */
-	VCL_N_INDEX,	   /* a [ b ] */
-	VCL_N_MEMBER,	   /* a . name (swizzles too) */
-	VCL_N_ARROW,	   /* a -> name */
-	VCL_N_CAST,	   /* ( type ) a */
-	VCL_N_CAST_LIST,   /* ( type )( list ): a vector literal when type is
-			    * a vector, else a comma expression */
-	VCL_N_SIZEOF_EXPR, /* sizeof a */
-	VCL_N_SIZEOF_TYPE, /* sizeof ( type ) */
-	VCL_N_INIT_LIST,   /* { list }: elements, maybe VCL_N_DESIGNATED */
-	VCL_N_DESIGNATED,  /* .name = a  or  [b] = a */
+	VCL_N_IDENT,	     /* name */
+	VCL_N_INT,	     /* lit */
+	VCL_N_FLOAT,	     /* lit */
+	VCL_N_STRING,	     /* lit */
+	VCL_N_UNARY,	     /* op a: + - ~ ! * & ++ -- (prefix) */
+	VCL_N_POSTFIX,	     /* a op: ++ -- */
+	VCL_N_BINARY,	     /* a op b */
+	VCL_N_ASSIGN,	     /* a op b: = += -= ... */
+	VCL_N_COND,	     /* a ? b : c */
+	VCL_N_COMMA,	     /* a , b */
+	VCL_N_CALL,	     /* a ( list ) */
+	VCL_N_INDEX,	     /* a [ b ] */
+	VCL_N_MEMBER,	     /* a . name (swizzles too) */
+	VCL_N_ARROW,	     /* a -> name */
+	VCL_N_CAST,	     /* ( type ) a */
+	VCL_N_CAST_LIST,     /* ( type )( list ): a vector literal when type is
+			      * a vector, else a comma expression */
+	VCL_N_SIZEOF_EXPR,   /* sizeof a */
+	VCL_N_SIZEOF_TYPE,   /* sizeof ( type ) */
+	VCL_N_VEC_STEP_TYPE, /* vec_step ( type ); vec_step(a) is a call */
+	VCL_N_INIT_LIST,     /* { list }: elements, maybe VCL_N_DESIGNATED */
+	VCL_N_DESIGNATED,    /* .name = a  or  [b] = a */
 	/* Statements. */
 	VCL_N_BLOCK,	 /* { list } */
 	VCL_N_EXPR_STMT, /* a ; (a NULL: the null statement) */

@@ -6,6 +6,7 @@
 
 struct specs {
 	struct vcl_type *type;
+	struct vcl_node *attrs;
 	uint32_t flags; /* enum vcl_decl_flags */
 	bool is_typedef;
 	struct vcl_loc loc;
@@ -32,22 +33,63 @@ static bool starts_decl(struct parser *p, const struct vcl_token *t)
 	}
 }
 
-/* __attribute__((...)): skipped for now, parentheses balanced. */
-static bool skip_attribute(struct parser *p)
+/* One attribute: a name (an identifier or a keyword, as in `const`) and
+ * its arguments, a type (vec_type_hint) or expressions. */
+static struct vcl_node *attribute(struct parser *p)
+{
+	const struct vcl_token *t = p_peek(p, 0);
+	if (t->kind != VCL_T_IDENT && t->kind < VCL_T_KW_AUTO) {
+		p_expect(p, VCL_T_IDENT, "an attribute name");
+		return NULL;
+	}
+	struct vcl_node *a = p_node(p, VCL_N_ATTRIBUTE, t->loc);
+	if (!a)
+		return NULL;
+	a->name = t->text;
+	a->name_len = t->len;
+	p_next(p);
+	if (!p_accept(p, VCL_T_LPAREN))
+		return a;
+	if (p_starts_type(p, p_peek(p, 0))) {
+		a->type = p_type_name(p);
+		return a->type && p_expect(p, VCL_T_RPAREN, "')'") ? a : NULL;
+	}
+	struct vcl_node **tail = &a->list;
+	if (!p_is(p, VCL_T_RPAREN)) {
+		do {
+			struct vcl_node *e = p_assign(p);
+			if (!e)
+				return NULL;
+			*tail = e;
+			tail = &e->next;
+		} while (p_accept(p, VCL_T_COMMA));
+	}
+	return p_expect(p, VCL_T_RPAREN, "')'") ? a : NULL;
+}
+
+/* __attribute__((a, b(x), ...)) appended at *tail, which moves on. */
+static bool attributes(struct parser *p, struct vcl_node ***tail)
 {
 	p_next(p);
-	if (!p_expect(p, VCL_T_LPAREN, "'(' after __attribute__"))
+	if (!p_expect(p, VCL_T_LPAREN, "'((' after __attribute__") ||
+	    !p_expect(p, VCL_T_LPAREN, "'((' after __attribute__") ||
+	    !p_enter(p))
 		return false;
-	unsigned depth = 1;
-	while (depth) {
-		enum vcl_tok k = p_peek(p, 0)->kind;
-		if (k == VCL_T_EOF)
-			return p_expect(p, VCL_T_RPAREN, "')'");
-		p_next(p);
-		depth += k == VCL_T_LPAREN;
-		depth -= k == VCL_T_RPAREN;
+	bool ok = true;
+	while (!p_is(p, VCL_T_RPAREN)) {
+		struct vcl_node *a = attribute(p);
+		if (!a) {
+			ok = false;
+			break;
+		}
+		**tail = a;
+		*tail = &a->next;
+		if (!p_accept(p, VCL_T_COMMA))
+			break;
 	}
-	return true;
+	p_leave(p);
+	return ok && p_expect(p, VCL_T_RPAREN, "')'") &&
+	       p_expect(p, VCL_T_RPAREN, "')' after the attributes");
 }
 
 static enum vcl_addr_space space_of(enum vcl_tok k)
@@ -137,8 +179,9 @@ static struct vcl_type *tagged(struct parser *p)
 	struct vcl_type *t = p_type(p, kind, kw.loc);
 	if (!t)
 		return NULL;
+	struct vcl_node **attrs = &t->attrs;
 	while (p_is(p, VCL_T_KW_ATTRIBUTE))
-		if (!skip_attribute(p))
+		if (!attributes(p, &attrs))
 			return NULL;
 	if (p_is(p, VCL_T_IDENT)) {
 		struct vcl_token name = p_next(p);
@@ -162,7 +205,7 @@ static struct vcl_type *tagged(struct parser *p)
 	if (!p_expect(p, VCL_T_RBRACE, "'}'"))
 		return NULL;
 	while (p_is(p, VCL_T_KW_ATTRIBUTE))
-		if (!skip_attribute(p))
+		if (!attributes(p, &attrs))
 			return NULL;
 	return t;
 }
@@ -213,6 +256,7 @@ static bool decl_specs(struct parser *p, struct specs *s)
 	uint32_t quals = 0;
 	enum vcl_addr_space space = VCL_AS_NONE;
 	memset(s, 0, sizeof(*s));
+	struct vcl_node **attrs = &s->attrs;
 	s->loc = p_peek(p, 0)->loc;
 	for (;;) {
 		const struct vcl_token *t = p_peek(p, 0);
@@ -247,7 +291,7 @@ static bool decl_specs(struct parser *p, struct specs *s)
 					"conflicting address spaces");
 			space = space_of(k);
 		} else if (k == VCL_T_KW_ATTRIBUTE) {
-			if (!skip_attribute(p))
+			if (!attributes(p, &attrs))
 				return false;
 			continue;
 		} else if (scalar >= 0 && !type && w.base < 0) {
@@ -545,11 +589,13 @@ struct vcl_node *p_declaration(struct parser *p, bool top)
 	do {
 		struct vcl_token name = {0};
 		struct vcl_type *t = declarator(p, s.type, &name);
+		struct vcl_node *own = NULL, **own_tail = &own;
+		while (t && p_is(p, VCL_T_KW_ATTRIBUTE))
+			if (!attributes(p, &own_tail))
+				return NULL;
 		if (!t)
 			return NULL;
-		while (p_is(p, VCL_T_KW_ATTRIBUTE))
-			if (!skip_attribute(p))
-				return NULL;
+		*own_tail = s.attrs; /* the shared tail */
 		if (!name.text) {
 			p_error(p, s.loc, "expected a name in the declaration");
 			return NULL;
@@ -562,6 +608,7 @@ struct vcl_node *p_declaration(struct parser *p, bool top)
 		if (!n)
 			return NULL;
 		n->flags = s.flags;
+		n->attrs = own;
 		p_declare(p, name.text, name.len, s.is_typedef);
 		*tail = n;
 		tail = &n->next;

@@ -42,6 +42,13 @@ static void parse(struct parsed *r, const char *src, size_t len)
 	}
 }
 
+/* parse, which must report nothing. */
+static void parse_ok(struct parsed *r, const char *src)
+{
+	parse(r, src, strlen(src));
+	ck_assert_msg(r->d.n == 0, "%s\n%s", src, r->diags);
+}
+
 static void unparse(struct parsed *r)
 {
 	vcl_ast_free(r->ast);
@@ -220,8 +227,7 @@ START_TEST(declarators)
 	    "enum mode { A, B = 4, C };\n"
 	    "unsigned long long_ok; unsigned short us; long int li;\n";
 	struct parsed r;
-	parse(&r, src, strlen(src));
-	ck_assert_msg(r.d.errors == 0, "%s", r.diags);
+	parse_ok(&r, src);
 	const struct vcl_node *d = r.ast->decls;
 	/* tile: array 16 of array 8 of local float. */
 	ck_assert_uint_eq(d->type->kind, VCL_TY_ARRAY);
@@ -386,6 +392,49 @@ START_TEST(deep_nesting)
 }
 END_TEST
 
+static bool named(const struct vcl_node *n, const char *name)
+{
+	return n && n->name_len == strlen(name) &&
+	       !memcmp(n->name, name, n->name_len);
+}
+
+START_TEST(attributes)
+{
+	const char *src =
+	    "__kernel __attribute__((reqd_work_group_size(16, 16, 1)))\n"
+	    "void k(__global float *p) { }\n"
+	    "__kernel_exec(64, float4) void h(void) { }\n"
+	    "struct __attribute__((packed)) s { char c; int i; } "
+	    "__attribute__((aligned(8)));\n"
+	    "int a __attribute__((unused)), b;\n";
+	struct parsed r;
+	parse_ok(&r, src);
+	const struct vcl_node *k = r.ast->decls, *at = k->attrs;
+	ck_assert(named(at, "reqd_work_group_size"));
+	ck_assert_uint_eq(at->list->lit.u.i, 16);
+	ck_assert_uint_eq(at->list->next->next->lit.u.i, 1);
+	ck_assert_ptr_null(at->next);
+	/* The predefined __kernel_exec: two attributes, one with a type. */
+	const struct vcl_node *h = k->next;
+	ck_assert(h->flags & VCL_D_KERNEL);
+	ck_assert(named(h->attrs, "work_group_size_hint"));
+	ck_assert(named(h->attrs->next, "vec_type_hint"));
+	ck_assert_uint_eq(h->attrs->next->type->kind, VCL_TY_VECTOR);
+	const struct vcl_node *tag = h->next;
+	ck_assert(named(tag->type->attrs, "packed"));
+	ck_assert(named(tag->type->attrs->next, "aligned"));
+	/* A declarator's own attributes, then the shared ones (none). */
+	const struct vcl_node *a = tag->next, *b = a->next;
+	ck_assert(named(a->attrs, "unused"));
+	ck_assert_ptr_null(a->attrs->next);
+	ck_assert_ptr_null(b->attrs);
+	unparse(&r);
+	expect_parse_error("int x __attribute__((aligned(8);", "expected ')'");
+	expect_parse_error("int x __attribute__(aligned);",
+			   "expected '((' after __attribute__");
+}
+END_TEST
+
 START_TEST(typedef_scopes)
 {
 	/* A typedef name hidden by a variable, then visible again. */
@@ -393,8 +442,7 @@ START_TEST(typedef_scopes)
 	    "typedef int T;\n"
 	    "void f(void) { T a; { int T; T = 1; } T b = (T)a; }\n";
 	struct parsed r;
-	parse(&r, src, strlen(src));
-	ck_assert_msg(r.d.errors == 0, "%s", r.diags);
+	parse_ok(&r, src);
 	const struct vcl_node *body = r.ast->decls->next->b->list;
 	ck_assert_uint_eq(body->kind, VCL_N_DECL_STMT);
 	ck_assert_uint_eq(body->next->list->next->a->kind, VCL_N_ASSIGN);
@@ -442,6 +490,7 @@ int main(void)
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, typedef_scopes);
+	tcase_add_test(tc, attributes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -66,6 +66,7 @@ struct vcl_type {
 	const char *name;	 /* tag or typedef name */
 	uint32_t name_len;
 	struct vcl_node *members; /* struct/union fields, enumerators */
+	struct vcl_node *attrs;	  /* struct/union/enum attributes */
 	bool defined;		  /* struct/union/enum with a body */
 	struct vcl_loc loc;
 };
@@ -115,6 +116,7 @@ enum vcl_node_kind {
 	VCL_N_PARAM,	  /* type name (may be NULL) */
 	VCL_N_ENUMERATOR, /* name [= a] */
 	VCL_N_TAG,	  /* a struct/union/enum declared alone: type */
+	VCL_N_ATTRIBUTE,  /* __attribute__((name(list))) or name(type) */
 };
 
 /* Storage and function specifiers of a declaration. */
@@ -137,6 +139,9 @@ struct vcl_node {
 	uint32_t name_len;
 	uint32_t flags; /* enum vcl_decl_flags */
 	struct vcl_token lit;
+	/* Declarations: VCL_N_ATTRIBUTEs, the declarator's own first, then
+	 * those of the specifiers (a tail its siblings share). */
+	struct vcl_node *attrs;
 };
 
 struct vcl_ast {

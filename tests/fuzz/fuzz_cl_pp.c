@@ -50,8 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		expect(t.kind != VCL_T_EOF && t.kind < VCL_T_COUNT,
 		       "a token of no kind");
 		expect(t.len > 0 && t.text, "a token without a spelling");
-		expect(t.loc.line > 0 && t.loc.col > 0, "a token without place");
-		expect(vcl_pp_file_name(pp, t.loc.file) != NULL, "no file name");
+		expect(t.loc.line > 0 && t.loc.col > 0,
+		       "a token without place");
+		expect(vcl_pp_file_name(pp, t.loc.file) != NULL,
+		       "no file name");
 	}
 	expect(d.n <= d.max, "more diagnostics than the cap");
 	for (size_t i = 0; i < d.n; i++) {

@@ -10,14 +10,19 @@ out=${2:-$root/build/fuzz}
 cc=${CLANG:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz.sh: clang is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 mkdir -p "$out/findings"
-flags=(-g -O1 -std=c17 -fsanitize=fuzzer,address,undefined
-	-fno-sanitize-recover=undefined -I"$root/fsproto/include" -I"$root/fsproto")
-src=("$root"/fsproto/*.c "$root/tests/fuzz/fuzz_check.c")
 status=0
-for target in text binary; do
-	"$cc" "${flags[@]}" "${src[@]}" "$root/tests/fuzz/fuzz_$target.c" -o "$out/fuzz_$target"
-	corpus=$out/corpus_$target
-	rm -rf "$corpus" && cp -r "$root/tests/fuzz/corpus/$target" "$corpus"
+
+# fuzz TARGET LIB EXTRA_SOURCE SEED_DIR...: builds fuzz_TARGET from LIB/*.c
+# (headers in LIB/include) and EXTRA_SOURCE, and runs it on the seeds.
+fuzz() {
+	local target=$1 lib=$2 extra=$3
+	shift 3
+	"$cc" -g -O1 -std=c17 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -I"$root/$lib/include" -I"$root/$lib" \
+		"$root/$lib"/*.c $extra "$root/tests/fuzz/fuzz_$target.c" -o "$out/fuzz_$target"
+	local corpus=$out/corpus_$target
+	rm -rf "$corpus" && mkdir -p "$corpus"
+	for seeds in "$@"; do cp -r "$seeds"/. "$corpus"; done
 	echo "fuzz_$target: $seconds s"
 	if ! "$out/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
 		-artifact_prefix="$out/findings/$target-" "$corpus" 2>"$out/fuzz_$target.log"; then
@@ -25,5 +30,13 @@ for target in text binary; do
 		tail -n 40 "$out/fuzz_$target.log"
 	fi
 	grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$out/fuzz_$target.log" | sed "s/^/  /"
+}
+
+for target in text binary; do
+	fuzz "$target" fsproto "$root/tests/fuzz/fuzz_check.c" "$root/tests/fuzz/corpus/$target"
 done
+# The OpenCL C front end (preprocessor and lexer; and the parser too),
+# seeded with the test kernels.
+fuzz cl_pp compiler "" "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
+fuzz cl_parse compiler "" "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
 exit $status

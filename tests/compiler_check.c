@@ -1,0 +1,117 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgpucl/lex.h>
+
+#include "compiler_check.h"
+
+static int find_file(void *user, const char *name, bool angled,
+		     const char *includer, struct vcl_source *out)
+{
+	(void)angled;
+	(void)includer;
+	for (const struct cc_file *f = user; f && f->name; f++)
+		if (!strcmp(f->name, name)) {
+			out->data = f->text;
+			out->len = strlen(f->text);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s,
+		   size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*buf = realloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+void cc_run(struct cc_run *r, const char *src, size_t len,
+	    const struct vcl_pp_define *defs, size_t ndefs,
+	    const struct cc_file *files, bool lex)
+{
+	memset(r, 0, sizeof(*r));
+	vcl_diags_init(&r->d, 0);
+	struct vcl_pp_options opt = {.defines = defs,
+				     .ndefines = ndefs,
+				     .include = files ? find_file : NULL,
+				     .include_user = (void *)files};
+	struct vcl_source s = {"t.cl", src, len};
+	r->pp = vcl_pp_new(&opt, &s, &r->d);
+	size_t olen = 0, ocap = 0;
+	append(&r->out, &olen, &ocap, "", 0);
+	struct vcl_token t;
+	while (lex ? vcl_lex_next(r->pp, &t) : vcl_pp_next(r->pp, &t)) {
+		if (r->ntokens++ && r->ntokens < 100000)
+			append(&r->out, &olen, &ocap, " ", 1);
+		if (r->ntokens < 100000)
+			append(&r->out, &olen, &ocap, t.text, t.len);
+	}
+	size_t dlen = 0, dcap = 0;
+	append(&r->diags, &dlen, &dcap, "", 0);
+	for (size_t i = 0; i < r->d.n; i++) {
+		char line[1024];
+		size_t n = vcl_diag_format(&r->d.v[i], line, sizeof(line));
+		append(&r->diags, &dlen, &dcap, line,
+		       n < sizeof(line) ? n : sizeof(line) - 1);
+		append(&r->diags, &dlen, &dcap, "\n", 1);
+	}
+	r->errors = r->d.errors;
+}
+
+void cc_pp(struct cc_run *r, const char *src)
+{
+	cc_run(r, src, strlen(src), NULL, 0, NULL, false);
+}
+
+void cc_free(struct cc_run *r)
+{
+	vcl_pp_free(r->pp);
+	vcl_diags_free(&r->d);
+	free(r->out);
+	free(r->diags);
+}
+
+char *cc_read_kernel(const char *name, size_t *len)
+{
+	const char *dir = getenv("VGPUFS_CL_DIR");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/cl", name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+void cc_on_stack(void *(*fn)(void *), size_t bytes)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, bytes);
+	if (pthread_create(&th, &attr, fn, NULL) == 0)
+		pthread_join(th, NULL);
+	else
+		abort();
+	pthread_attr_destroy(&attr);
+}

@@ -1,0 +1,42 @@
+/* Shared by the compiler's unit tests: run the preprocessor or the lexer
+ * on a string and see the result as text. */
+#ifndef COMPILER_CHECK_H
+#define COMPILER_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <vgpucl/diag.h>
+#include <vgpucl/pp.h>
+
+/* Files #include can find: name, content; a NULL name ends the list. */
+struct cc_file {
+	const char *name;
+	const char *text;
+};
+
+struct cc_run {
+	char *out;   /* the tokens' spellings, one space apart */
+	char *diags; /* every diagnostic formatted, one per line */
+	size_t ntokens;
+	size_t errors;
+	struct vcl_diags d;
+	struct vcl_pp *pp; /* still open: extensions, file names */
+};
+
+/* Preprocesses `src` (named "t.cl"); lex selects vcl_lex_next. */
+void cc_run(struct cc_run *r, const char *src, size_t len,
+	    const struct vcl_pp_define *defs, size_t ndefs,
+	    const struct cc_file *files, bool lex);
+void cc_free(struct cc_run *r);
+/* cc_run on a NUL-terminated source without options. */
+void cc_pp(struct cc_run *r, const char *src);
+
+/* Runs fn on a thread with a stack of `bytes`: recursion bounded by the
+ * compiler's limits must fit in it. */
+void cc_on_stack(void *(*fn)(void *), size_t bytes);
+
+/* A test source from tests/cl (VGPUFS_CL_DIR), NUL-terminated. */
+char *cc_read_kernel(const char *name, size_t *len);
+
+#endif

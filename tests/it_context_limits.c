@@ -26,6 +26,7 @@
 #include <vgpufs/command.h>
 
 #include "harness.h"
+#include "victim_probe.h"
 
 static struct daemon_proc d;
 
@@ -292,6 +293,9 @@ START_TEST(blocked_readers_leave_room_for_others)
 	int n_refused;
 	attack(1, THREADS, -1, &pid, &n_refused);
 	int victim_status = victim_run(&crowd, &hung);
+	if (victim_status == 0)
+		victim_probe(&d, "3000 threads of another user blocked in "
+				 "read()");
 	/* root's view: stats is answered too */
 	double parked =
 	    victim_status == 0 ? stats_value(&d, "blocked_readers") : -1;

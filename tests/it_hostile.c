@@ -22,6 +22,7 @@
 #include <vgpufs/catalog.h>
 
 #include "harness.h"
+#include "victim_probe.h"
 
 static struct daemon_proc d;
 
@@ -181,6 +182,8 @@ START_TEST(line_of_10mb_without_newline)
 		int q2 = queue_open(&d, 0);
 		for (size_t sent = 0; sent < total; sent += chunk)
 			write_all(q2, junk, chunk);
+		if (round)
+			victim_probe(&d, "a 10 MB line left unfinished");
 		close(q2);
 		close(q);
 		bystander_check(&b);
@@ -507,6 +510,8 @@ static void many_contexts(int n, struct bystander *b)
 	for (int i = 0; i < n; i++)
 		write_all(q[i], "nop\n", 4);
 	bystander_check(b);
+	if (n >= 1000)
+		victim_probe(&d, "1000 contexts of another program");
 	for (int i = 0; i < n; i++) {
 		char out[64];
 		ssize_t r = read(q[i], out, sizeof(out) - 1);
@@ -521,6 +526,7 @@ static void many_contexts(int n, struct bystander *b)
 START_TEST(thousand_contexts_at_once)
 {
 	struct bystander b = bystander_open(&d);
+	victim_probe(&d, "no attack");
 	many_contexts(100, &b); /* warm up */
 	struct usage before = usage_now();
 	many_contexts(1000, &b);
@@ -584,6 +590,7 @@ START_TEST(hundred_thousand_buffers)
 	run_line(&d, line, out, sizeof(out));
 	ck_assert_msg(strstr(out, " ok copy "), "%s", out);
 	bystander_check(&b);
+	victim_probe(&d, "100000 buffers of another program");
 	remove_buffers(many, "many");
 	ck_assert(strstr(slurp(dpath(&d, "stats")), "buffers 1\n"));
 	bystander_check(&b);
@@ -1050,8 +1057,10 @@ START_TEST(hidden_holes_under_a_full_quota)
 	    as_user(MALLORY, MALLORY, 0, NULL, mallory_reads_holes), 0);
 	struct usage before = usage_now();
 	hole_rounds = HOLE_ROUNDS - 100;
-	ck_assert_int_eq(
-	    as_user(MALLORY, MALLORY, 0, NULL, mallory_reads_holes), 0);
+	pid_t mallory =
+	    spawn_as(MALLORY, MALLORY, 0, NULL, mallory_reads_holes);
+	victim_probe(&d, "a user's commands faulting on hidden holes");
+	ck_assert_int_eq(child_status(mallory), 0);
 	settled(before, 2048, "10,000 commands on holes");
 	bystander_check(&b);
 	ck_assert_int_eq(as_user(MALLORY, MALLORY, 0, NULL, mallory_has_room),

@@ -115,23 +115,27 @@ check "log lines carry a level: <N>vgpufsd:" bash -c "! grep -qv '^<[0-7]>vgpufs
 check "no debug lines at the default level" bash -c "! grep -q '^<7>' '$work/log1'"
 
 # Run 2: a config file (one worker, debug log) and a 0.1 s watchdog; a
-# large gemm keeps the one worker busy for longer than 50 ms per tile, so
-# the heartbeat through the scheduler fails and the pings stop meanwhile.
+# softmax over one row of 16M elements keeps the one worker in a single
+# tile (a row is not cut; a gemm is, into steps of a few ms, between which
+# the heartbeat is answered) for longer than the 50 ms the heartbeat may
+# take, so the pings stop meanwhile.
 printf 'workers = 1\nlog-level = debug # the config file is read\n' > "$work/etc/vgpu$index.conf"
 start_service "$work/log2" 100000
 check "config file: one worker" grep -q "STATUS=serving $dev, 0 contexts, 1 workers" "$work/listen.log"
 check "config file: debug lines appear with log-level = debug" grep -q '^<7>vgpufsd: ' "$work/log2"
-n=4096
-for m in A B C; do truncate -s $((n * n * 4)) "$dev/mem/$m"; done
-gemm() { # waits for the completion
+n=$((16 << 20))
+for m in X Y; do truncate -s $((n * 4)) "$dev/mem/$m"; done
+long_rows() { # four long single-tile commands; waits for their completions
 	exec 3<>"$dev/queue"
-	echo "gemm a=A b=B c=C m=$n n=$n k=$n" >&3
-	local reply
-	read -r reply <&3
+	local i reply
+	for i in 1 2 3 4; do echo "log_softmax x=X out=Y rows=1 cols=$n" >&3; done
+	for i in 1 2 3 4; do
+		read -r reply <&3
+		[[ $reply == "$i ok log_softmax "* ]] || { echo "$reply"; return 1; }
+	done
 	exec 3>&-
-	[[ $reply == "1 ok gemm "* ]] || { echo "$reply"; return 1; }
 }
-check "a 4096^3 gemm on one worker" timeout 200 bash -c "$(declare -f gemm); dev=$dev n=$n gemm"
+check "softmax rows of 16M elements on one worker" timeout 200 bash -c "$(declare -f long_rows); dev=$dev n=$n long_rows"
 sleep 0.3 # the next probe
 check "the pings stop while no worker answers (the log says so)" grep -q "watchdog: $dev does not answer (no worker answered)" "$work/log2"
 check "and it says when it answers again" grep -q "watchdog: $dev answers again" "$work/log2"

@@ -1,15 +1,22 @@
 /*
  * Writes the fuzzers' seed corpus: every kernel's documented example as a
  * text line (DIR/text/NAME) and as a binary packet with the same arguments
- * (DIR/binary/NAME), buffers by handles 1, 2, ...
- * usage: make_seeds DIR   (DIR/text and DIR/binary must exist)
+ * (DIR/binary/NAME), buffers by handles 1, 2, ...; and for fuzz_exec
+ * (DIR/exec/NAME) the example shrunk to fit 64 KiB buffers, then again
+ * with each buffer argument at offset +1, and all at +2 and +4 (refused
+ * where the elements are larger).
+ * usage: make_seeds DIR   (DIR/text, DIR/binary and DIR/exec must exist)
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>
 #include <vgpufs/text_proto.h>
+#include <vgpufs/validate.h>
+
+#include "fuzz_exec_input.h"
 
 static int put_arg(char *pkt, size_t cap, const struct vgpu_cmd *c, unsigned i)
 {
@@ -41,6 +48,172 @@ static int write_file(const char *dir, const char *sub, const char *name,
 	return fclose(f) != 0;
 }
 
+/*
+ * fuzz_exec's buffers for command C: its distinct buffer names, in order,
+ * become buffers 0, 1, ... (at most FX_NBUF_MAX, of FX_BUF_SIZE_MAX bytes).
+ * Sets NAME[i] to the name (b0, b1, ...) of argument i's buffer and fills
+ * INFO for the validator; returns the number of buffers.
+ */
+static unsigned exec_buffers(const struct vgpu_cmd *c, char name[][4],
+			     struct vgpu_bufinfo info[])
+{
+	const struct vgpu_kernel_spec *k = c->spec;
+	unsigned n = 0, first[FX_NBUF_MAX];
+	for (unsigned i = 0; i < k->nargs; i++) {
+		if (k->args[i].type != VGPU_ARG_BUF)
+			continue;
+		const struct vgpu_bufref *r = &c->buf[i];
+		unsigned b = 0;
+		while (b < n && !(c->buf[first[b]].name_len == r->name_len &&
+				  memcmp(c->buf[first[b]].name, r->name,
+					 r->name_len) == 0))
+			b++;
+		if (b == n && n < FX_NBUF_MAX)
+			first[n++] = i;
+		b = b < n ? b : n - 1;
+		/* "b" + digit: fx_pick() of the sums of bytes differ. */
+		snprintf(name[i], 4, "b%u", b);
+		info[i] =
+		    (struct vgpu_bufinfo){.id = b + 1, .size = FX_BUF_SIZE_MAX};
+	}
+	return n;
+}
+
+/* 0 when C fits the buffers; else the bytes it spans, or UINT64_MAX. */
+static uint64_t misfit(const struct vgpu_cmd *c,
+		       const struct vgpu_bufinfo info[])
+{
+	char msg[VGPU_MSG_MAX];
+	uint64_t bytes;
+	int rc = vgpu_cmd_validate_bytes(c, info, msg, sizeof(msg), &bytes);
+	if (rc == 0)
+		return 0;
+	return strstr(msg, " holds ") ? vgpu_cmd_bytes(c) : UINT64_MAX;
+}
+
+/*
+ * Halves integer arguments, the one that helps most first, until C fits
+ * fuzz_exec's buffers; false when it cannot.
+ */
+static bool shrink(struct vgpu_cmd *c, const struct vgpu_bufinfo info[])
+{
+	const struct vgpu_kernel_spec *k = c->spec;
+	uint64_t cur = misfit(c, info);
+	while (cur != 0) {
+		unsigned best = k->nargs;
+		uint64_t best_fit = cur;
+		for (unsigned i = 0; i < k->nargs; i++) {
+			int64_t v = c->val[i].i;
+			if (k->args[i].type != VGPU_ARG_INT || v / 2 < 1 ||
+			    v / 2 < k->args[i].imin)
+				continue;
+			c->val[i].i = v / 2;
+			uint64_t f = misfit(c, info);
+			c->val[i].i = v;
+			if (f < best_fit)
+				best = i, best_fit = f;
+		}
+		if (best == k->nargs)
+			return false;
+		c->val[best].i /= 2;
+		cur = best_fit;
+	}
+	return true;
+}
+
+/* C as a text line, buffer arguments named NAME[i] at offset +DELTA[i]. */
+static int format_line(char *line, size_t cap, const struct vgpu_cmd *c,
+		       char name[][4], const uint64_t delta[])
+{
+	const struct vgpu_kernel_spec *k = c->spec;
+	int used = snprintf(line, cap, "%s", k->name);
+	for (unsigned i = 0; i < k->nargs && used > 0 && (size_t)used < cap;
+	     i++) {
+		if (!vgpu_cmd_given(c, i))
+			continue;
+		const struct vgpu_arg_spec *a = &k->args[i];
+		char *p = line + used;
+		size_t room = cap - (size_t)used;
+		int n;
+		switch (a->type) {
+		case VGPU_ARG_BUF:
+			n = snprintf(p, room, " %s=%s+%" PRIu64, a->name,
+				     name[i], c->buf[i].offset + delta[i]);
+			break;
+		case VGPU_ARG_FLOAT:
+			n = snprintf(p, room, " %s=%.17g", a->name,
+				     c->val[i].f);
+			break;
+		case VGPU_ARG_DTYPE:
+			n = snprintf(
+			    p, room, " %s=%s", a->name,
+			    vgpu_dtype_name((enum vgpu_dtype)c->val[i].i));
+			break;
+		case VGPU_ARG_KEYWORD:
+			n = snprintf(p, room, " %s=%s", a->name,
+				     a->words[c->val[i].i]);
+			break;
+		case VGPU_ARG_NAME:
+			n = snprintf(p, room, " %s=%s", a->name, c->name);
+			break;
+		default:
+			n = snprintf(p, room, " %s=%" PRId64, a->name,
+				     c->val[i].i);
+			break;
+		}
+		used = n < 0 ? -1 : used + n;
+	}
+	return used > 0 && (size_t)used + 1 < cap ? used : -1;
+}
+
+/* DIR/exec/NAME: C shrunk, then at odd offsets. */
+static int exec_seed(const char *dir, struct vgpu_cmd c)
+{
+	const struct vgpu_kernel_spec *k = c.spec;
+	char name[VGPU_MAX_ARGS][4] = {{0}};
+	struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {0};
+	unsigned nbuf = exec_buffers(&c, name, info);
+	if (!k->control && !shrink(&c, info)) {
+		fprintf(stderr, "%s: the example does not shrink to %u bytes\n",
+			k->name, FX_BUF_SIZE_MAX);
+		return 1;
+	}
+	char seed[2 * VGPU_LINE_MAX];
+	size_t len = 0;
+	seed[len++] = (char)(((nbuf ? nbuf - 1 : 0) << FX_NBUF_SHIFT) |
+			     (1u << FX_WORKERS_SHIFT) | FX_FINITE);
+	for (unsigned b = 0; b < (nbuf ? nbuf : 1); b++) {
+		seed[len++] = (char)(FX_BUF_SIZE_MAX & 0xff);
+		seed[len++] = (char)(FX_BUF_SIZE_MAX >> 8);
+	}
+	seed[len++] = 1; /* contents */
+	/* As is; each buffer at +1; all at +2; all at +4. */
+	unsigned nargs = k->nargs;
+	for (unsigned v = 0; v <= nargs + 2; v++) {
+		uint64_t delta[VGPU_MAX_ARGS] = {0};
+		bool any = v == 0;
+		for (unsigned i = 0; i < k->nargs; i++) {
+			if (k->args[i].type != VGPU_ARG_BUF ||
+			    !vgpu_cmd_given(&c, i))
+				continue;
+			delta[i] = v == nargs + 1   ? 2
+				   : v == nargs + 2 ? 4
+				   : v == i + 1	    ? 1
+						    : 0;
+			any |= delta[i] != 0;
+		}
+		if (!any)
+			continue;
+		int n = format_line(seed + len, sizeof(seed) - len, &c, name,
+				    delta);
+		if (n < 0)
+			return 1;
+		len += (size_t)n;
+		seed[len++] = '\n';
+	}
+	return write_file(dir, "exec", k->name, seed, len);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -67,6 +240,7 @@ int main(int argc, char **argv)
 				return 1;
 		bad |= write_file(argv[1], "binary", k->name, pkt,
 				  vgpu_bin_size(pkt));
+		bad |= exec_seed(argv[1], c);
 	}
 	return bad;
 }

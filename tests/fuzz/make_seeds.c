@@ -2,9 +2,9 @@
  * Writes the fuzzers' seed corpus: every kernel's documented example as a
  * text line (DIR/text/NAME) and as a binary packet with the same arguments
  * (DIR/binary/NAME), buffers by handles 1, 2, ...; and for fuzz_exec
- * (DIR/exec/NAME) the example shrunk to fit 64 KiB buffers, then again
- * with each buffer argument at offset +1, and all at +2 and +4 (refused
- * where the elements are larger).
+ * (DIR/exec/NAME as lines, NAME.bin as packets) the example shrunk to fit
+ * 64 KiB buffers, then again with each buffer argument at offset +1, and
+ * all at +2 and +4 (refused where the elements are larger).
  * usage: make_seeds DIR   (DIR/text, DIR/binary and DIR/exec must exist)
  */
 #include <inttypes.h>
@@ -18,13 +18,15 @@
 
 #include "fuzz_exec_input.h"
 
-static int put_arg(char *pkt, size_t cap, const struct vgpu_cmd *c, unsigned i)
+/* Argument I of C; a buffer as HANDLE at its offset + DELTA. */
+static int put_arg(char *pkt, size_t cap, const struct vgpu_cmd *c, unsigned i,
+		   uint64_t handle, uint64_t delta)
 {
 	const struct vgpu_arg_spec *a = &c->spec->args[i];
 	switch (a->type) {
 	case VGPU_ARG_BUF:
-		return vgpu_bin_put_buf(pkt, cap, (uint16_t)i, i + 1,
-					c->buf[i].offset);
+		return vgpu_bin_put_buf(pkt, cap, (uint16_t)i, handle,
+					c->buf[i].offset + delta);
 	case VGPU_ARG_FLOAT:
 		return vgpu_bin_put_float(pkt, cap, (uint16_t)i, c->val[i].f);
 	case VGPU_ARG_NAME:
@@ -51,10 +53,10 @@ static int write_file(const char *dir, const char *sub, const char *name,
 /*
  * fuzz_exec's buffers for command C: its distinct buffer names, in order,
  * become buffers 0, 1, ... (at most FX_NBUF_MAX, of FX_BUF_SIZE_MAX bytes).
- * Sets NAME[i] to the name (b0, b1, ...) of argument i's buffer and fills
- * INFO for the validator; returns the number of buffers.
+ * Sets BUF[i] to argument i's buffer and fills INFO for the validator;
+ * returns the number of buffers.
  */
-static unsigned exec_buffers(const struct vgpu_cmd *c, char name[][4],
+static unsigned exec_buffers(const struct vgpu_cmd *c, unsigned buf[],
 			     struct vgpu_bufinfo info[])
 {
 	const struct vgpu_kernel_spec *k = c->spec;
@@ -70,9 +72,7 @@ static unsigned exec_buffers(const struct vgpu_cmd *c, char name[][4],
 			b++;
 		if (b == n && n < FX_NBUF_MAX)
 			first[n++] = i;
-		b = b < n ? b : n - 1;
-		/* "b" + digit: fx_pick() of the sums of bytes differ. */
-		snprintf(name[i], 4, "b%u", b);
+		buf[i] = b = b < n ? b : n - 1;
 		info[i] =
 		    (struct vgpu_bufinfo){.id = b + 1, .size = FX_BUF_SIZE_MAX};
 	}
@@ -121,9 +121,13 @@ static bool shrink(struct vgpu_cmd *c, const struct vgpu_bufinfo info[])
 	return true;
 }
 
-/* C as a text line, buffer arguments named NAME[i] at offset +DELTA[i]. */
+/*
+ * C as a text line, buffer argument i naming buffer BUF[i] (b0, b1, ...:
+ * the sums of their bytes differ, so fx_pick() tells them apart) at its
+ * offset + DELTA[i].
+ */
 static int format_line(char *line, size_t cap, const struct vgpu_cmd *c,
-		       char name[][4], const uint64_t delta[])
+		       const unsigned buf[], const uint64_t delta[])
 {
 	const struct vgpu_kernel_spec *k = c->spec;
 	int used = snprintf(line, cap, "%s", k->name);
@@ -137,8 +141,8 @@ static int format_line(char *line, size_t cap, const struct vgpu_cmd *c,
 		int n;
 		switch (a->type) {
 		case VGPU_ARG_BUF:
-			n = snprintf(p, room, " %s=%s+%" PRIu64, a->name,
-				     name[i], c->buf[i].offset + delta[i]);
+			n = snprintf(p, room, " %s=b%u+%" PRIu64, a->name,
+				     buf[i], c->buf[i].offset + delta[i]);
 			break;
 		case VGPU_ARG_FLOAT:
 			n = snprintf(p, room, " %s=%.17g", a->name,
@@ -166,52 +170,83 @@ static int format_line(char *line, size_t cap, const struct vgpu_cmd *c,
 	return used > 0 && (size_t)used + 1 < cap ? used : -1;
 }
 
-/* DIR/exec/NAME: C shrunk, then at odd offsets. */
+/* C as a packet, buffer argument i as buffer BUF[i] at offset + DELTA[i]. */
+static int format_packet(char *pkt, size_t cap, const struct vgpu_cmd *c,
+			 unsigned nbuf, const unsigned buf[],
+			 const uint64_t delta[])
+{
+	const struct vgpu_kernel_spec *k = c->spec;
+	if (vgpu_bin_begin(pkt, cap, k->id, 1) < 0)
+		return -1;
+	for (unsigned i = 0; i < k->nargs; i++)
+		/* handle buf + nbuf: fx_pick() gives buf, and it is not 0 */
+		if (vgpu_cmd_given(c, i) &&
+		    put_arg(pkt, cap, c, i, buf[i] + nbuf, delta[i]))
+			return -1;
+	return (int)vgpu_bin_size(pkt);
+}
+
+/*
+ * DIR/exec/NAME (text lines) and DIR/exec/NAME.bin (packets): C shrunk,
+ * then with each buffer argument at offset +1, then all at +2 and +4.
+ */
 static int exec_seed(const char *dir, struct vgpu_cmd c)
 {
 	const struct vgpu_kernel_spec *k = c.spec;
-	char name[VGPU_MAX_ARGS][4] = {{0}};
+	unsigned buf[VGPU_MAX_ARGS] = {0};
 	struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {0};
-	unsigned nbuf = exec_buffers(&c, name, info);
+	unsigned nbuf = exec_buffers(&c, buf, info);
 	if (!k->control && !shrink(&c, info)) {
 		fprintf(stderr, "%s: the example does not shrink to %u bytes\n",
 			k->name, FX_BUF_SIZE_MAX);
 		return 1;
 	}
-	char seed[2 * VGPU_LINE_MAX];
-	size_t len = 0;
-	seed[len++] = (char)(((nbuf ? nbuf - 1 : 0) << FX_NBUF_SHIFT) |
-			     (1u << FX_WORKERS_SHIFT) | FX_FINITE);
-	for (unsigned b = 0; b < (nbuf ? nbuf : 1); b++) {
-		seed[len++] = (char)(FX_BUF_SIZE_MAX & 0xff);
-		seed[len++] = (char)(FX_BUF_SIZE_MAX >> 8);
-	}
-	seed[len++] = 1; /* contents */
-	/* As is; each buffer at +1; all at +2; all at +4. */
-	unsigned nargs = k->nargs;
-	for (unsigned v = 0; v <= nargs + 2; v++) {
-		uint64_t delta[VGPU_MAX_ARGS] = {0};
-		bool any = v == 0;
-		for (unsigned i = 0; i < k->nargs; i++) {
-			if (k->args[i].type != VGPU_ARG_BUF ||
-			    !vgpu_cmd_given(&c, i))
-				continue;
-			delta[i] = v == nargs + 1   ? 2
-				   : v == nargs + 2 ? 4
-				   : v == i + 1	    ? 1
-						    : 0;
-			any |= delta[i] != 0;
+	nbuf = nbuf ? nbuf : 1;
+	int bad = 0;
+	for (unsigned binary = 0; binary < 2; binary++) {
+		char seed[2 * VGPU_LINE_MAX];
+		size_t len = 0;
+		seed[len++] = (char)(((nbuf - 1) << FX_NBUF_SHIFT) |
+				     (1u << FX_WORKERS_SHIFT) | FX_FINITE |
+				     (binary ? FX_BINARY : 0));
+		for (unsigned b = 0; b < nbuf; b++) {
+			seed[len++] = (char)(FX_BUF_SIZE_MAX & 0xff);
+			seed[len++] = (char)(FX_BUF_SIZE_MAX >> 8);
 		}
-		if (!any)
-			continue;
-		int n = format_line(seed + len, sizeof(seed) - len, &c, name,
-				    delta);
-		if (n < 0)
-			return 1;
-		len += (size_t)n;
-		seed[len++] = '\n';
+		seed[len++] = 1; /* contents */
+		unsigned nargs = k->nargs;
+		for (unsigned v = 0; v <= nargs + 2; v++) {
+			uint64_t delta[VGPU_MAX_ARGS] = {0};
+			bool any = v == 0;
+			for (unsigned i = 0; i < nargs; i++) {
+				if (k->args[i].type != VGPU_ARG_BUF ||
+				    !vgpu_cmd_given(&c, i))
+					continue;
+				delta[i] = v == nargs + 1   ? 2
+					   : v == nargs + 2 ? 4
+					   : v == i + 1	    ? 1
+							    : 0;
+				any |= delta[i] != 0;
+			}
+			if (!any)
+				continue;
+			char *at = seed + len;
+			size_t room = sizeof(seed) - len - 1;
+			int n = binary ? format_packet(at, room, &c, nbuf, buf,
+						       delta)
+				       : format_line(at, room, &c, buf, delta);
+			if (n < 0)
+				return 1;
+			len += (size_t)n;
+			if (!binary)
+				seed[len++] = '\n';
+		}
+		char name[64];
+		snprintf(name, sizeof(name), "%s%s", k->name,
+			 binary ? ".bin" : "");
+		bad |= write_file(dir, "exec", name, seed, len);
 	}
-	return write_file(dir, "exec", k->name, seed, len);
+	return bad;
 }
 
 int main(int argc, char **argv)
@@ -236,7 +271,7 @@ int main(int argc, char **argv)
 		vgpu_bin_begin(pkt, sizeof(pkt), (uint16_t)id, 4096);
 		for (unsigned i = 0; i < k->nargs; i++)
 			if (vgpu_cmd_given(&c, i) &&
-			    put_arg(pkt, sizeof(pkt), &c, i))
+			    put_arg(pkt, sizeof(pkt), &c, i, i + 1, 0))
 				return 1;
 		bad |= write_file(argv[1], "binary", k->name, pkt,
 				  vgpu_bin_size(pkt));

@@ -47,7 +47,7 @@ static int fill_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			char *msg, size_t len)
 {
 	return vector_extent(c, &e[FILL_BUF], (uint64_t)vgpu_cmd_i(c, FILL_N),
-			     "n", esize(c, FILL_DTYPE), msg, len);
+			     "n", dtype_of(c, FILL_DTYPE), msg, len);
 }
 
 static const struct vgpu_kernel_spec k_fill = {
@@ -77,6 +77,7 @@ static int copy_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	(void)msg, (void)len;
 	uint64_t b = (uint64_t)vgpu_cmd_i(c, COPY_BYTES);
 	e[COPY_SRC].bytes = e[COPY_DST].bytes = b;
+	e[COPY_SRC].elem = e[COPY_DST].elem = VGPU_U8; /* bytes: any offset */
 	snprintf(e[COPY_SRC].formula, sizeof(e[0].formula), "bytes");
 	snprintf(e[COPY_DST].formula, sizeof(e[0].formula), "bytes");
 	return 0;
@@ -93,6 +94,7 @@ static const struct vgpu_kernel_spec k_copy = {
     .semantics = "dst[0..bytes) = src[0..bytes); overlapping ranges behave "
 		 "like memmove",
     .example = "copy src=x dst=y+4096 bytes=64K",
+    .offsets = "any (bytes)",
 };
 
 /* axpy */
@@ -109,8 +111,8 @@ static int axpy_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			char *msg, size_t len)
 {
 	uint64_t n = (uint64_t)vgpu_cmd_i(c, AXPY_N);
-	size_t es = esize(c, AXPY_DTYPE);
-	int rc = vector_extent(c, &e[AXPY_X], n, "n", es, msg, len);
+	int rc = vector_extent(c, &e[AXPY_X], n, "n", dtype_of(c, AXPY_DTYPE),
+			       msg, len);
 	if (rc == 0)
 		e[AXPY_Y] = e[AXPY_X];
 	return rc;
@@ -153,12 +155,11 @@ static int dot_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 		       char *msg, size_t len)
 {
 	uint64_t n = (uint64_t)vgpu_cmd_i(c, DOT_N);
-	size_t es = esize(c, DOT_DTYPE);
-	int rc = vector_extent(c, &e[DOT_X], n, "n", es, msg, len);
+	enum vgpu_dtype dt = dtype_of(c, DOT_DTYPE);
+	int rc = vector_extent(c, &e[DOT_X], n, "n", dt, msg, len);
 	if (rc == 0) {
 		e[DOT_Y] = e[DOT_X];
-		e[DOT_OUT].bytes = es;
-		snprintf(e[DOT_OUT].formula, sizeof(e[0].formula), "%zu", es);
+		scalar_extent(&e[DOT_OUT], dt);
 	}
 	return rc;
 }
@@ -326,6 +327,15 @@ int vgpu_catalog_describe(const struct vgpu_kernel_spec *k, char *buf,
 		PUT("dtypes: %s\n",
 		    vgpu_dtype_list(k->dtypes, list, sizeof(list)));
 	}
+	bool bufs = false;
+	for (unsigned i = 0; i < k->nargs; i++)
+		bufs |= k->args[i].type == VGPU_ARG_BUF;
+	if (bufs)
+		PUT("offsets: %s\n",
+		    k->offsets ? k->offsets
+			       : "a multiple of the size of the buffer's "
+				 "elements (f32, i32: 4; f64: 8; bf16: 2), "
+				 "else EINVAL");
 	PUT("semantics: %s\nexample: %s\n", k->semantics, k->example);
 #undef PUT
 	return (int)used;

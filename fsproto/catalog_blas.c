@@ -52,10 +52,13 @@ static void operand_formula(const struct vgpu_cmd *c, const struct operand *o,
 			 c->spec->args[o->ld_idx].name, o->cname);
 }
 
-/* The extent of one stored matrix of ES-byte elements: "((m-1)*lda+k)*4" */
+/* The extent of one stored matrix of DT elements: "((m-1)*lda+k)*4" */
 static int stored_matrix(const struct vgpu_cmd *c, struct vgpu_extent *e,
-			 struct operand o, size_t es, char *msg, size_t len)
+			 struct operand o, enum vgpu_dtype dt, char *msg,
+			 size_t len)
 {
+	size_t es = vgpu_dtype_size(dt);
+	e->elem = dt;
 	int rc = operand_span(c, &o, msg, len);
 	if (rc < 0)
 		return rc;
@@ -70,10 +73,10 @@ static int stored_matrix(const struct vgpu_cmd *c, struct vgpu_extent *e,
 
 /*
  * gemm's three operands as stored (transposes swap A's and B's sides) and
- * the element sizes: bf16 A and B make an f32 C.
+ * the element types: bf16 A and B make an f32 C.
  */
 static void gemm_operands(const struct vgpu_cmd *c, struct operand op[3],
-			  size_t *in_es, size_t *out_es)
+			  enum vgpu_dtype *in_dt, enum vgpu_dtype *out_dt)
 {
 	uint64_t m = (uint64_t)vgpu_cmd_i(c, GEMM_M);
 	uint64_t n = (uint64_t)vgpu_cmd_i(c, GEMM_N);
@@ -84,8 +87,8 @@ static void gemm_operands(const struct vgpu_cmd *c, struct operand op[3],
 	op[1] = tb ? (struct operand){"n", "k", n, k, GEMM_LDB, 0, 0}
 		   : (struct operand){"k", "n", k, n, GEMM_LDB, 0, 0};
 	op[2] = (struct operand){"m", "n", m, n, GEMM_LDC, 0, 0};
-	*in_es = esize(c, GEMM_DTYPE);
-	*out_es = vgpu_cmd_i(c, GEMM_DTYPE) == VGPU_BF16 ? 4 : *in_es;
+	*in_dt = dtype_of(c, GEMM_DTYPE);
+	*out_dt = *in_dt == VGPU_BF16 ? VGPU_F32 : *in_dt;
 }
 
 /* gemm */
@@ -131,12 +134,12 @@ static int gemm_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			char *msg, size_t len)
 {
 	struct operand op[3];
-	size_t in_es, out_es;
-	gemm_operands(c, op, &in_es, &out_es);
+	enum vgpu_dtype in_dt, out_dt;
+	gemm_operands(c, op, &in_dt, &out_dt);
 	int rc = 0;
 	for (unsigned i = 0; i < 3 && rc == 0; i++) /* GEMM_A, _B, _C */
 		rc = stored_matrix(c, &e[GEMM_A + i], op[i],
-				   i < 2 ? in_es : out_es, msg, len);
+				   i < 2 ? in_dt : out_dt, msg, len);
 	return rc;
 }
 
@@ -226,13 +229,14 @@ static int batched_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 {
 	static const char *const sname[] = {"stride_a", "stride_b", "stride_c"};
 	struct operand op[3];
-	size_t in_es, out_es;
-	gemm_operands(c, op, &in_es, &out_es);
+	enum vgpu_dtype in_dt, out_dt;
+	gemm_operands(c, op, &in_dt, &out_dt);
 	uint64_t batch = (uint64_t)vgpu_cmd_i(c, GEMMB_BATCH);
 	for (unsigned i = 0; i < 3; i++) {
 		struct vgpu_extent *x = &e[GEMM_A + i];
 		struct operand *o = &op[i];
-		size_t es = i < 2 ? in_es : out_es;
+		x->elem = i < 2 ? in_dt : out_dt;
+		size_t es = vgpu_dtype_size(x->elem);
 		int rc = operand_span(c, o, msg, len);
 		if (rc < 0)
 			return rc;
@@ -316,16 +320,16 @@ static int gemv_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	uint64_t m = (uint64_t)vgpu_cmd_i(c, GEMV_M);
 	uint64_t n = (uint64_t)vgpu_cmd_i(c, GEMV_N);
 	bool ta = vgpu_cmd_i(c, GEMV_TRANSA);
-	size_t es = esize(c, GEMV_DTYPE);
+	enum vgpu_dtype dt = dtype_of(c, GEMV_DTYPE);
 	int rc = stored_matrix(c, &e[GEMV_A],
 			       (struct operand){"m", "n", m, n, GEMV_LDA, 0, 0},
-			       es, msg, len);
+			       dt, msg, len);
 	if (rc == 0)
 		rc = vector_extent(c, &e[GEMV_X], ta ? m : n, ta ? "m" : "n",
-				   es, msg, len);
+				   dt, msg, len);
 	if (rc == 0)
 		rc = vector_extent(c, &e[GEMV_Y], ta ? n : m, ta ? "n" : "m",
-				   es, msg, len);
+				   dt, msg, len);
 	return rc;
 }
 
@@ -361,7 +365,7 @@ static int scal_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			char *msg, size_t len)
 {
 	return vector_extent(c, &e[SCAL_X], (uint64_t)vgpu_cmd_i(c, SCAL_N),
-			     "n", esize(c, SCAL_DTYPE), msg, len);
+			     "n", dtype_of(c, SCAL_DTYPE), msg, len);
 }
 
 const struct vgpu_kernel_spec vgpu_spec_scal = {
@@ -392,11 +396,10 @@ static const struct vgpu_arg_spec norm_args[NORM_NARGS] = {
 static int norm_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			char *msg, size_t len)
 {
-	size_t es = esize(c, NORM_DTYPE);
-	e[NORM_OUT].bytes = es;
-	snprintf(e[NORM_OUT].formula, sizeof(e[0].formula), "%zu", es);
+	enum vgpu_dtype dt = dtype_of(c, NORM_DTYPE);
+	scalar_extent(&e[NORM_OUT], dt);
 	return vector_extent(c, &e[NORM_X], (uint64_t)vgpu_cmd_i(c, NORM_N),
-			     "n", es, msg, len);
+			     "n", dt, msg, len);
 }
 
 const struct vgpu_kernel_spec vgpu_spec_nrm2 = {

@@ -19,11 +19,13 @@
 	[P##_H] = SIZE("h", 1, -1, "input rows"),                              \
 	[P##_W] = SIZE("w", 1, -1, "input columns")
 
-/* EXT = f[0]*f[1]*f[2]*f[3]*es, shown as "FORMULA*es". */
+/* EXT = f[0]*f[1]*f[2]*f[3] elements of G's dtype: "FORMULA*es". */
 static int product_extent(const struct vgpu_cmd *c, struct vgpu_extent *ext,
-			  const uint64_t f[4], size_t es, const char *formula,
-			  char *msg, size_t len)
+			  const uint64_t f[4], const struct vgpu_conv_geom *g,
+			  const char *formula, char *msg, size_t len)
 {
+	size_t es = g->es;
+	ext->elem = g->dt;
 	uint64_t elems;
 	if (!ext_mul4(f[0], f[1], f[2], f[3], &elems) ||
 	    !ext_mul(elems, es, &ext->bytes))
@@ -38,7 +40,7 @@ static int output_extent(const struct vgpu_cmd *c, struct vgpu_extent *ext,
 			 char *msg, size_t len)
 {
 	const uint64_t f[4] = {g->n, g->k, g->p, g->q};
-	int rc = product_extent(c, ext, f, g->es, formula, msg, len);
+	int rc = product_extent(c, ext, f, g, formula, msg, len);
 	if (rc == 0)
 		snprintf(ext->formula, sizeof(ext->formula),
 			 "%s*%zu, p=%" PRIu64 " q=%" PRIu64, formula, g->es,
@@ -54,7 +56,7 @@ static int input_extent(const struct vgpu_cmd *c, struct vgpu_conv_geom *g,
 	if (rc < 0)
 		return rc;
 	const uint64_t f[4] = {g->n, g->c, g->h, g->w};
-	return product_extent(c, x, f, g->es, "n*c*h*w", msg, len);
+	return product_extent(c, x, f, g, "n*c*h*w", msg, len);
 }
 
 /* conv2d */
@@ -98,10 +100,10 @@ static int conv_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 		return rc;
 	const uint64_t wt[4] = {g.k, g.c / g.groups, g.kh, g.kw};
 	const uint64_t b[4] = {vgpu_cmd_given(c, CONV_BIAS) ? g.k : 0, 1, 1, 1};
-	rc = product_extent(c, &e[CONV_WEIGHT], wt, g.es, "k*c/groups*kh*kw",
-			    msg, len);
+	rc = product_extent(c, &e[CONV_WEIGHT], wt, &g, "k*c/groups*kh*kw", msg,
+			    len);
 	if (rc == 0)
-		rc = product_extent(c, &e[CONV_BIAS], b, g.es, "k", msg, len);
+		rc = product_extent(c, &e[CONV_BIAS], b, &g, "k", msg, len);
 	if (rc == 0)
 		rc = output_extent(c, &e[CONV_OUT], &g, "n*k*p*q", msg, len);
 	return rc;

@@ -39,7 +39,7 @@ static int binary_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	bool hass = vgpu_cmd_given(c, BIN_BSCALAR);
 	uint64_t n = (uint64_t)vgpu_cmd_i(c, BIN_N);
 	int64_t rows = vgpu_cmd_i(c, BIN_ROWS);
-	size_t es = esize(c, BIN_DTYPE);
+	enum vgpu_dtype dt = dtype_of(c, BIN_DTYPE);
 	if (hasb && hass) {
 		snprintf(msg, len,
 			 "%s: give either b= (a vector) or bscalar= (a "
@@ -74,7 +74,7 @@ static int binary_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			 name, s);
 		return -EINVAL;
 	}
-	int rc = vector_extent(c, &e[BIN_A], n, "n", es, msg, len);
+	int rc = vector_extent(c, &e[BIN_A], n, "n", dt, msg, len);
 	if (rc < 0)
 		return rc;
 	e[BIN_OUT] = e[BIN_A];
@@ -83,7 +83,7 @@ static int binary_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 		snprintf(e[BIN_B].formula, sizeof(e[0].formula), "0");
 	} else if (rows > 0) {
 		rc = vector_extent(c, &e[BIN_B], n / (uint64_t)rows, "n/rows",
-				   es, msg, len);
+				   dt, msg, len);
 	} else {
 		e[BIN_B] = e[BIN_A];
 	}
@@ -169,7 +169,7 @@ static int unary_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			 char *msg, size_t len)
 {
 	int rc = vector_extent(c, &e[UN_X], (uint64_t)vgpu_cmd_i(c, UN_N), "n",
-			       esize(c, UN_DTYPE), msg, len);
+			       dtype_of(c, UN_DTYPE), msg, len);
 	if (rc == 0)
 		e[UN_OUT] = e[UN_X];
 	return rc;
@@ -248,11 +248,11 @@ static int cast_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			char *msg, size_t len)
 {
 	uint64_t n = (uint64_t)vgpu_cmd_i(c, CAST_N);
-	int rc =
-	    vector_extent(c, &e[CAST_X], n, "n", esize(c, CAST_FROM), msg, len);
+	int rc = vector_extent(c, &e[CAST_X], n, "n", dtype_of(c, CAST_FROM),
+			       msg, len);
 	if (rc == 0)
-		rc = vector_extent(c, &e[CAST_OUT], n, "n", esize(c, CAST_TO),
-				   msg, len);
+		rc = vector_extent(c, &e[CAST_OUT], n, "n",
+				   dtype_of(c, CAST_TO), msg, len);
 	return rc;
 }
 

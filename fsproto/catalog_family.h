@@ -42,9 +42,16 @@
 		.help = "element type: f32 (default) or f64"                   \
 	}
 
+/* The element type named by dtype argument DTYPE_IDX. */
+static inline enum vgpu_dtype dtype_of(const struct vgpu_cmd *c,
+				       unsigned dtype_idx)
+{
+	return (enum vgpu_dtype)vgpu_cmd_i(c, dtype_idx);
+}
+
 static inline size_t esize(const struct vgpu_cmd *c, unsigned dtype_idx)
 {
-	return vgpu_dtype_size((enum vgpu_dtype)vgpu_cmd_i(c, dtype_idx));
+	return vgpu_dtype_size(dtype_of(c, dtype_idx));
 }
 
 static inline int overflow(const struct vgpu_cmd *c, const char *what,
@@ -55,16 +62,27 @@ static inline int overflow(const struct vgpu_cmd *c, const char *what,
 	return -EOVERFLOW;
 }
 
-/* EXT = count*es, with formula "NAME*ES". */
+/* EXT = COUNT elements of type DT, with formula "NAME*ES". */
 static inline int vector_extent(const struct vgpu_cmd *c,
 				struct vgpu_extent *ext, uint64_t count,
-				const char *name, size_t es, char *msg,
+				const char *name, enum vgpu_dtype dt, char *msg,
 				size_t len)
 {
+	size_t es = vgpu_dtype_size(dt);
+	ext->elem = dt;
 	if (!ext_mul(count, es, &ext->bytes))
 		return overflow(c, name, msg, len);
 	snprintf(ext->formula, sizeof(ext->formula), "%s*%zu", name, es);
 	return 0;
+}
+
+/* EXT = one element of type DT (a scalar result), formula "ES". */
+static inline void scalar_extent(struct vgpu_extent *ext, enum vgpu_dtype dt)
+{
+	ext->elem = dt;
+	ext->bytes = vgpu_dtype_size(dt);
+	snprintf(ext->formula, sizeof(ext->formula), "%zu",
+		 vgpu_dtype_size(dt));
 }
 
 /* catalog_blas.c */

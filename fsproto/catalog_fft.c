@@ -13,8 +13,6 @@
 #define FFT_ELEM_BYTES 8
 /* FFTW takes its dimensions as int. */
 #define FFT_DIM_MAX INT32_MAX
-/* The complex element's parts are floats: offsets keep them aligned. */
-#define FFT_OFFSET_ALIGN 4
 
 static const char *const norm_words[] = {
     [VGPU_FFT_NORM_NONE] = "none",
@@ -59,16 +57,6 @@ static int fft_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			 n, rows, batch, norm, FFT_DIM_MAX);
 		return -ERANGE;
 	}
-	for (unsigned i = FFT_X; i <= FFT_OUT; i++)
-		if (c->buf[i].offset % FFT_OFFSET_ALIGN) {
-			snprintf(msg, len,
-				 "fft: %s offset %" PRIu64
-				 " is not a multiple of %d (the complex "
-				 "elements are pairs of f32)",
-				 c->spec->args[i].name, c->buf[i].offset,
-				 FFT_OFFSET_ALIGN);
-			return -EINVAL;
-		}
 	uint64_t count;
 	if (!ext_mul((uint64_t)batch, (uint64_t)rows, &count) ||
 	    !ext_mul(count, (uint64_t)n, &count) ||
@@ -78,6 +66,8 @@ static int fft_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	snprintf(e[FFT_X].formula, sizeof(e[0].formula), "%s%sn*%d",
 		 vgpu_cmd_given(c, FFT_BATCH) ? "batch*" : "",
 		 vgpu_cmd_given(c, FFT_ROWS) ? "rows*" : "", FFT_ELEM_BYTES);
+	/* The complex elements' parts are f32: offsets are multiples of 4. */
+	e[FFT_X].elem = VGPU_F32;
 	e[FFT_OUT] = e[FFT_X];
 	return 0;
 }
@@ -107,4 +97,6 @@ const struct vgpu_kernel_spec vgpu_spec_fft = {
 	"result NaN, never another item's. Runs on FFTW, one or more whole "
 	"items a tile.",
     .example = "fft x=signal out=spectrum n=4096 batch=256",
+    .offsets = "multiples of 4 (the f32 parts of the complex elements), "
+	       "else EINVAL",
 };

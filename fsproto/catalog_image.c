@@ -28,6 +28,7 @@ static int image_extent(const struct vgpu_cmd *c, struct vgpu_extent *ext,
 			char *msg, size_t len)
 {
 	size_t es = esize(c, IMG_DTYPE);
+	ext->elem = dtype_of(c, IMG_DTYPE);
 	uint64_t ch = (uint64_t)vgpu_cmd_i(c, IMG_C);
 	if (!ext_mul4(rows, cols, ch, es, &ext->bytes))
 		return overflow(c, formula, msg, len);

@@ -34,16 +34,16 @@
 	    .example = EXAMPLE,                                                \
 	}
 
-/* EXT = rows*cols*es for the matrix of a command, formula "rows*cols*ES". */
+/* EXT = rows*cols DT elements, the matrix of a command: "rows*cols*ES". */
 static int matrix_extent(const struct vgpu_cmd *c, struct vgpu_extent *ext,
-			 unsigned rows_idx, unsigned cols_idx, size_t es,
-			 char *msg, size_t len)
+			 unsigned rows_idx, unsigned cols_idx,
+			 enum vgpu_dtype dt, char *msg, size_t len)
 {
 	uint64_t n;
 	if (!ext_mul((uint64_t)vgpu_cmd_i(c, rows_idx),
 		     (uint64_t)vgpu_cmd_i(c, cols_idx), &n))
 		return overflow(c, "rows*cols", msg, len);
-	return vector_extent(c, ext, n, "rows*cols", es, msg, len);
+	return vector_extent(c, ext, n, "rows*cols", dt, msg, len);
 }
 
 /* Reductions: NAME x=X out=Y rows=R cols=C axis=0|1 [dtype=] */
@@ -104,14 +104,16 @@ static int reduce_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			 name, rname, red, rowwise);
 		return -EINVAL;
 	}
-	size_t es = esize(c, RED_DTYPE);
-	int rc = matrix_extent(c, &e[RED_X], RED_ROWS, RED_COLS, es, msg, len);
+	int rc = matrix_extent(c, &e[RED_X], RED_ROWS, RED_COLS,
+			       (enum vgpu_dtype)dt, msg, len);
 	if (rc < 0)
 		return rc;
-	size_t oes = id == VGPU_K_ARGMAX || id == VGPU_K_ARGMIN ? 4
-		     : id == VGPU_K_MEAN && dt == VGPU_I32	? 8
-								: es;
-	return vector_extent(c, &e[RED_OUT], kept, kname, oes, msg, len);
+	/* Indices are i32; the mean of i32 is f64. */
+	enum vgpu_dtype odt =
+	    id == VGPU_K_ARGMAX || id == VGPU_K_ARGMIN ? VGPU_I32
+	    : id == VGPU_K_MEAN && dt == VGPU_I32      ? VGPU_F64
+						       : (enum vgpu_dtype)dt;
+	return vector_extent(c, &e[RED_OUT], kept, kname, odt, msg, len);
 }
 
 #define REDUCE_COMMON                                                          \
@@ -182,7 +184,7 @@ static int softmax_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			   char *msg, size_t len)
 {
 	int rc = matrix_extent(c, &e[SMAX_X], SMAX_ROWS, SMAX_COLS,
-			       esize(c, SMAX_DTYPE), msg, len);
+			       dtype_of(c, SMAX_DTYPE), msg, len);
 	e[SMAX_OUT] = e[SMAX_X];
 	return rc;
 }
@@ -244,8 +246,8 @@ static int layernorm_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 		snprintf(msg, len, "layernorm: eps=%g is negative", eps);
 		return -EINVAL;
 	}
-	size_t es = esize(c, LN_DTYPE);
-	int rc = matrix_extent(c, &e[LN_X], LN_ROWS, LN_COLS, es, msg, len);
+	enum vgpu_dtype dt = dtype_of(c, LN_DTYPE);
+	int rc = matrix_extent(c, &e[LN_X], LN_ROWS, LN_COLS, dt, msg, len);
 	if (rc < 0)
 		return rc;
 	e[LN_OUT] = e[LN_X];
@@ -253,7 +255,7 @@ static int layernorm_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 		if (vgpu_cmd_given(c, i))
 			rc = vector_extent(c, &e[i],
 					   (uint64_t)vgpu_cmd_i(c, LN_COLS),
-					   "cols", es, msg, len);
+					   "cols", dt, msg, len);
 		else
 			snprintf(e[i].formula, sizeof(e[i].formula), "0");
 	}
@@ -290,7 +292,7 @@ static int transpose_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 			     char *msg, size_t len)
 {
 	int rc = matrix_extent(c, &e[TR_X], TR_ROWS, TR_COLS,
-			       esize(c, TR_DTYPE), msg, len);
+			       dtype_of(c, TR_DTYPE), msg, len);
 	e[TR_OUT] = e[TR_X];
 	return rc;
 }

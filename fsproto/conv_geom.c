@@ -84,6 +84,7 @@ static int conv_shape(const struct vgpu_cmd *c, struct vgpu_conv_geom *g,
 	    .dh = uarg(c, CONV_DILATION_H),
 	    .dw = uarg(c, CONV_DILATION_W),
 	    .groups = uarg(c, CONV_GROUPS),
+	    .dt = (enum vgpu_dtype)arg(c, CONV_DTYPE),
 	    .es = dtype_size(arg(c, CONV_DTYPE)),
 	};
 	if (g->n > DIM_LIMIT || g->c == 0 || g->c > DIM_LIMIT || g->k == 0 ||
@@ -140,6 +141,7 @@ static int pool_shape(const struct vgpu_cmd *c, struct vgpu_conv_geom *g,
 	    .dh = 1,
 	    .dw = 1,
 	    .groups = 1,
+	    .dt = (enum vgpu_dtype)arg(c, POOL_DTYPE),
 	    .es = dtype_size(arg(c, POOL_DTYPE)),
 	};
 	if (g->n > DIM_LIMIT || g->c == 0 || g->c > DIM_LIMIT)

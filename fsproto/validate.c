@@ -66,6 +66,27 @@ static int check_dtypes(const struct vgpu_cmd *cmd, char *msg, size_t msglen)
 	return 0;
 }
 
+/*
+ * Argument I's offset is a multiple of the size of the elements it holds,
+ * so that no kernel loads or stores a misaligned element. An optional
+ * buffer not given shares a given one's offset and is not used: skipped.
+ */
+static int check_align(const struct vgpu_cmd *cmd, unsigned i,
+		       const struct vgpu_extent *ext, char *msg, size_t msglen)
+{
+	const struct vgpu_kernel_spec *k = cmd->spec;
+	size_t es = vgpu_dtype_size(ext->elem);
+	uint64_t off = cmd->buf[i].offset;
+	if (es <= 1 || off % es == 0 ||
+	    (k->args[i].same_as && !vgpu_cmd_given(cmd, i)))
+		return 0;
+	snprintf(msg, msglen,
+		 "%s: '%s' offset %" PRIu64
+		 " is not a multiple of %zu (the size of %s)",
+		 k->name, k->args[i].name, off, es, vgpu_dtype_name(ext->elem));
+	return -EINVAL;
+}
+
 /* Sum of the buffer arguments' extents, saturated. */
 static uint64_t extent_sum(const struct vgpu_kernel_spec *k,
 			   const struct vgpu_extent ext[])
@@ -91,6 +112,8 @@ int vgpu_cmd_validate_bytes(const struct vgpu_cmd *cmd,
 {
 	const struct vgpu_kernel_spec *k = cmd->spec;
 	struct vgpu_extent ext[VGPU_MAX_ARGS] = {0};
+	for (unsigned i = 0; i < VGPU_MAX_ARGS; i++)
+		ext[i].elem = VGPU_U8; /* unless the kernel says otherwise */
 	int rc = check_dtypes(cmd, msg, msglen);
 	if (rc < 0)
 		return rc;
@@ -100,6 +123,9 @@ int vgpu_cmd_validate_bytes(const struct vgpu_cmd *cmd,
 	for (unsigned i = 0; i < k->nargs; i++) {
 		if (k->args[i].type != VGPU_ARG_BUF)
 			continue;
+		rc = check_align(cmd, i, &ext[i], msg, msglen);
+		if (rc < 0)
+			return rc;
 		uint64_t off = cmd->buf[i].offset, end;
 		if (__builtin_add_overflow(off, ext[i].bytes, &end) ||
 		    end > buf[i].size) {

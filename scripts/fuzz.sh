@@ -12,19 +12,21 @@ command -v "$cc" >/dev/null || { echo "fuzz.sh: clang is not installed (scripts/
 mkdir -p "$out/findings"
 status=0
 
-# fuzz TARGET LIB EXTRA_SOURCE SEED_DIR...: builds fuzz_TARGET from LIB/*.c
-# (headers in LIB/include) and EXTRA_SOURCE, and runs it on the seeds.
+# fuzz TARGET LIB SEED_DIR...: builds fuzz_TARGET from LIB/*.c (headers in
+# LIB/include), the array EXTRA (more sources, flags, libraries) and the
+# target, and runs it on a copy of the seeds.
 fuzz() {
-	local target=$1 lib=$2 extra=$3
-	shift 3
+	local target=$1 lib=$2
+	shift 2
 	"$cc" -g -O1 -std=c17 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -I"$root/$lib/include" -I"$root/$lib" \
-		"$root/$lib"/*.c $extra "$root/tests/fuzz/fuzz_$target.c" -o "$out/fuzz_$target"
+		"$root/$lib"/*.c "${extra[@]}" "$root/tests/fuzz/fuzz_$target.c" -o "$out/fuzz_$target"
 	local corpus=$out/corpus_$target
 	rm -rf "$corpus" && mkdir -p "$corpus"
 	for seeds in "$@"; do cp -r "$seeds"/. "$corpus"; done
 	echo "fuzz_$target: $seconds s"
-	if ! "$out/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
+	# -timeout: a command that runs for seconds on 64 KiB is a finding.
+	if ! "$out/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=20 \
 		-artifact_prefix="$out/findings/$target-" "$corpus" 2>"$out/fuzz_$target.log"; then
 		status=1
 		tail -n 40 "$out/fuzz_$target.log"
@@ -32,11 +34,22 @@ fuzz() {
 	grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$out/fuzz_$target.log" | sed "s/^/  /"
 }
 
+extra=("$root/tests/fuzz/fuzz_check.c")
 for target in text binary; do
-	fuzz "$target" fsproto "$root/tests/fuzz/fuzz_check.c" "$root/tests/fuzz/corpus/$target"
+	fuzz "$target" fsproto "$root/tests/fuzz/corpus/$target"
 done
+# fuzz_exec runs the kernels too, built as CMake builds them (gnu17,
+# _GNU_SOURCE, no fused multiply-adds: kernels/CMakeLists.txt) with OpenBLAS
+# (pthread flavour, as the daemon links it) and FFTW.
+arch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+blas=/usr/lib/$arch/openblas-pthread
+extra+=(-std=gnu17 -D_GNU_SOURCE -ffp-contract=off -I"$root/kernels/include" -I"$root/kernels"
+	-I"/usr/include/$arch/openblas-pthread" "$root"/kernels/*.c
+	-L"$blas" -Wl,-rpath,"$blas" -lopenblas -lfftw3f -lm -lpthread)
+fuzz exec fsproto "$root/tests/fuzz/corpus/exec"
 # The OpenCL C front end (preprocessor and lexer; and the parser too),
 # seeded with the test kernels.
-fuzz cl_pp compiler "" "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
-fuzz cl_parse compiler "" "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
+extra=()
+fuzz cl_pp compiler "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
+fuzz cl_parse compiler "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
 exit $status

@@ -771,10 +771,15 @@ START_TEST(text_lines)
 		       -EINVAL,
 		       "gemv: buffer 'x' holds 160 bytes, needs 160 (n*8) from "
 		       "offset 8");
-	expect_invalid("gemv a=A x=x y=y+1 m=1 n=20 transa=1", 80, false,
+	expect_invalid("gemv a=A x=x y=y+4 m=1 n=20 transa=1", 80, false,
 		       -EINVAL,
 		       "gemv: buffer 'y' holds 80 bytes, needs 80 (n*4) from "
-		       "offset 1");
+		       "offset 4");
+	/* offsets are multiples of the element size, checked first */
+	expect_invalid("gemv a=A x=x y=y+1 m=1 n=20 transa=1", 80, false,
+		       -EINVAL,
+		       "gemv: 'y' offset 1 is not a multiple of 4 (the size of "
+		       "f32)");
 	expect_valid("gemv a=A x=x y=y+76 m=1 n=20", 80, false);
 	expect_invalid("gemv a=A x=x y=y m=10 n=20 lda=19", 1 << 20, false,
 		       -EINVAL,
@@ -804,9 +809,12 @@ START_TEST(text_lines)
 		       "scal: dtype=i32 is not supported (f32, f64)");
 	/* nrm2, asum: out is one element, and may be in x */
 	expect_valid("nrm2 x=x out=r n=10", 40, false);
-	expect_invalid("nrm2 x=x out=r+37 n=10", 40, false, -EINVAL,
+	expect_invalid("nrm2 x=x out=r+40 n=10", 40, false, -EINVAL,
 		       "nrm2: buffer 'out' holds 40 bytes, needs 4 (4) from "
-		       "offset 37");
+		       "offset 40");
+	expect_invalid("asum x=x out=r+36 n=10 dtype=f64", 80, false, -EINVAL,
+		       "asum: 'out' offset 36 is not a multiple of 8 (the size "
+		       "of f64)");
 	expect_invalid("asum x=x out=r n=10 dtype=f64", 79, false, -EINVAL,
 		       "asum: buffer 'x' holds 79 bytes, needs 80 (n*8)");
 	expect_valid("asum x=X out=X+8 n=10", 40, true);
@@ -819,8 +827,14 @@ START_TEST(text_lines)
 		       -EINVAL,
 		       "gemm: buffer 'b' holds 23 bytes, needs 24 (k*n*2)");
 	expect_invalid(
-	    "gemm a=A b=B c=C+1 m=2 n=3 k=4 dtype=bf16", 24, false, -EINVAL,
-	    "gemm: buffer 'c' holds 24 bytes, needs 24 (m*n*4) from offset 1");
+	    "gemm a=A b=B c=C+4 m=2 n=3 k=4 dtype=bf16", 24, false, -EINVAL,
+	    "gemm: buffer 'c' holds 24 bytes, needs 24 (m*n*4) from offset 4");
+	expect_invalid("gemm a=A b=B c=C+2 m=2 n=3 k=4 dtype=bf16", 1024, false,
+		       -EINVAL,
+		       "gemm: 'c' offset 2 is not a multiple of 4 (the size of "
+		       "f32)");
+	expect_valid("gemm a=A+2 b=B+6 c=C+4 m=2 n=3 k=4 dtype=bf16", 1024,
+		     false);
 	expect_invalid("gemm a=A b=B c=C m=2 n=3 k=4 lda=1 transa=1 dtype=bf16",
 		       1 << 20, false, -EINVAL, "gemm: lda=1 is less than m=2");
 	expect_invalid(

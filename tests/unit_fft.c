@@ -547,10 +547,11 @@ START_TEST(text_lines_alias_align)
 		       "overlaps");
 	/* offsets keep the f32 parts aligned */
 	expect_valid("fft x=a+4 out=b+12 n=10", 1 << 20, false);
-	expect_invalid("fft x=a+2 out=b n=10", 1 << 20, false, -EINVAL,
-		       "fft: x offset 2 is not a multiple of 4");
+	expect_invalid(
+	    "fft x=a+2 out=b n=10", 1 << 20, false, -EINVAL,
+	    "fft: 'x' offset 2 is not a multiple of 4 (the size of f32)");
 	expect_invalid("fft x=a out=b+4097 n=10", 1 << 20, false, -EINVAL,
-		       "fft: out offset 4097 is not a multiple of 4");
+		       "fft: 'out' offset 4097 is not a multiple of 4");
 }
 END_TEST
 

@@ -1,6 +1,7 @@
 /* fsproto: the text parser, numbers, validation and completion lines. */
 #include <check.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,13 +239,13 @@ START_TEST(overflow)
 			 -EOVERFLOW);
 	ck_assert(strstr(msg, "overflows"));
 	/* offset + extent wraps around */
-	ck_assert_int_eq(validate("fill buf=x+0x7fffffffffffffff value=1 "
+	ck_assert_int_eq(validate("fill buf=x+0x7ffffffffffffffc value=1 "
 				  "n=576460752303423487",
 				  big, NULL),
 			 0);
 	uint64_t sz[VGPU_MAX_ARGS] = {[FILL_BUF] = 4096};
 	ck_assert_int_eq(
-	    validate("fill buf=x+0x7fffffffffffffff value=1 n=1", sz, NULL),
+	    validate("fill buf=x+0x7ffffffffffffffc value=1 n=1", sz, NULL),
 	    -EINVAL);
 	/* the binary form carries 64-bit offsets: offset + extent may wrap */
 	ck_assert_int_eq(validate("copy src=a dst=b bytes=100", big, NULL), 0);
@@ -307,6 +308,8 @@ START_TEST(catalog_docs)
 		ck_assert_int_lt(n, (int)sizeof(buf));
 		ck_assert(strstr(buf, k->name));
 		ck_assert(strstr(buf, "example: "));
+		ck_assert(!strstr(buf, "offsets: ") ==
+			  (k->id == VGPU_K_NOP || k->control));
 		/* every documented example parses */
 		ck_assert_msg(parse(k->example) == VGPU_LINE_COMMAND, "%s: %s",
 			      k->example, msg);
@@ -314,6 +317,133 @@ START_TEST(catalog_docs)
 	}
 	ck_assert_ptr_null(vgpu_catalog_by_id(vgpu_catalog_count()));
 	ck_assert_ptr_null(vgpu_catalog_find("gem", 3));
+}
+END_TEST
+
+/*
+ * The size a buffer argument's offset must be a multiple of, by the rule
+ * docs/commands.md states, worked out here apart from the catalogue: the
+ * size of the argument's element type.
+ */
+static size_t elem_size(const struct vgpu_cmd *c, unsigned arg)
+{
+	const struct vgpu_kernel_spec *k = c->spec;
+	int64_t dt = -1; /* the command's dtype argument, if any */
+	for (unsigned i = 0; i < k->nargs && dt < 0; i++)
+		if (k->args[i].type == VGPU_ARG_DTYPE)
+			dt = vgpu_cmd_i(c, i);
+	switch (k->id) {
+	case VGPU_K_COPY:
+		return 1; /* bytes */
+	case VGPU_K_FFT:
+		return 4; /* complex f32: pairs of f32 */
+	case VGPU_K_CAST:
+		dt = vgpu_cmd_i(c, arg == CAST_X ? CAST_FROM : CAST_TO);
+		break;
+	case VGPU_K_ARGMAX:
+	case VGPU_K_ARGMIN:
+		if (arg == RED_OUT)
+			return 4; /* i32 indices */
+		break;
+	case VGPU_K_MEAN:
+		if (arg == RED_OUT && dt == VGPU_I32)
+			return 8; /* f64 means */
+		break;
+	case VGPU_K_GEMM:
+	case VGPU_K_GEMM_BATCHED:
+		if (arg == GEMM_C && dt == VGPU_BF16)
+			return 4; /* f32 results */
+		break;
+	}
+	ck_assert_int_ge(dt, 0);
+	return vgpu_dtype_size((enum vgpu_dtype)dt);
+}
+
+/*
+ * Argument ARG of the command in `cmd` at its offset + 1G + D (past any
+ * other argument) on buffers of 1 TiB: refused with EINVAL and a message
+ * naming it unless D is a multiple of its element size, else accepted.
+ */
+static void check_offset(const struct vgpu_cmd *base,
+			 const struct vgpu_bufinfo info[], unsigned arg,
+			 uint64_t d)
+{
+	struct vgpu_cmd c = *base;
+	const char *kname = c.spec->name, *aname = c.spec->args[arg].name;
+	size_t es = elem_size(&c, arg);
+	c.buf[arg].offset += (1u << 30) + d;
+	int rc = vgpu_cmd_validate(&c, info, msg, sizeof(msg));
+	if (d % es == 0) {
+		ck_assert_msg(rc == 0, "%s: %s at +%" PRIu64 ": %s", kname,
+			      aname, d, msg);
+		return;
+	}
+	ck_assert_msg(rc == -EINVAL, "%s: %s at +%" PRIu64 " not refused",
+		      kname, aname, d);
+	char want[VGPU_MSG_MAX];
+	snprintf(want, sizeof(want),
+		 "%s: '%s' offset %" PRIu64 " is not a multiple of %zu", kname,
+		 aname, c.buf[arg].offset, es);
+	ck_assert_msg(strstr(msg, want), "'%s' lacks '%s'", msg, want);
+}
+
+/* Sets CMD's dtype arguments to combination COMBO of the spec's dtypes. */
+static bool set_dtypes(struct vgpu_cmd *c, unsigned combo)
+{
+	const struct vgpu_kernel_spec *k = c->spec;
+	for (unsigned i = 0; i < k->nargs; i++) {
+		if (k->args[i].type != VGPU_ARG_DTYPE)
+			continue;
+		unsigned t = combo % VGPU_DTYPE_COUNT;
+		combo /= VGPU_DTYPE_COUNT;
+		if (!(k->dtypes & VGPU_DT(t)))
+			return false;
+		c->val[i].i = t;
+	}
+	return combo == 0;
+}
+
+/*
+ * Every kernel's example, with every dtype (pair) it takes: each buffer
+ * argument given at an offset that is not a multiple of its element size
+ * is refused, naming it, and accepted at one that is.
+ */
+START_TEST(offsets_aligned)
+{
+	for (unsigned id = 0; id < vgpu_catalog_count(); id++) {
+		const struct vgpu_kernel_spec *k = vgpu_catalog_by_id(id);
+		ck_assert_int_eq(parse(k->example), VGPU_LINE_COMMAND);
+		struct vgpu_cmd ex = cmd;
+		/* Buffers of 1 TiB; one per name, as the example aliases. */
+		struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {0};
+		for (unsigned i = 0; i < k->nargs; i++) {
+			info[i].size = (uint64_t)1 << 40;
+			for (uint16_t j = 0;
+			     ex.buf[i].name && j < ex.buf[i].name_len; j++)
+				info[i].id = info[i].id * 131 +
+					     (uint8_t)ex.buf[i].name[j];
+		}
+		ck_assert_msg(vgpu_cmd_validate(&ex, info, msg, sizeof(msg)) ==
+				  0,
+			      "%s: %s", k->example, msg);
+		unsigned tried = 0;
+		for (unsigned combo = 0;
+		     combo < VGPU_DTYPE_COUNT * VGPU_DTYPE_COUNT; combo++) {
+			struct vgpu_cmd c = ex;
+			/* A combination the example's other arguments refuse
+			 * (bscalar=0.5 with i32) says nothing here. */
+			if (!set_dtypes(&c, combo) ||
+			    vgpu_cmd_validate(&c, info, msg, sizeof(msg)) < 0)
+				continue;
+			tried++;
+			for (unsigned i = 0; i < k->nargs; i++)
+				if (k->args[i].type == VGPU_ARG_BUF &&
+				    vgpu_cmd_given(&c, i))
+					for (uint64_t d = 1; d <= 8; d++)
+						check_offset(&c, info, i, d);
+		}
+		ck_assert_msg(tried > 0, "%s: no dtype tried", k->name);
+	}
 }
 END_TEST
 
@@ -386,6 +516,7 @@ int main(void)
 	tcase_add_test(tc, gemm_extents);
 	tcase_add_test(tc, overflow);
 	tcase_add_test(tc, aliasing);
+	tcase_add_test(tc, offsets_aligned);
 	tcase_add_test(tc, completion_lines);
 	tcase_add_test(tc, catalog_docs);
 	tcase_add_test(tc, garbage);

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <vgpufs/binary_proto.h>
 #include <vgpufs/validate.h>
 
 #include "fuzz_check.h"
@@ -41,4 +42,33 @@ void fuzz_validate(const struct vgpu_cmd *cmd, uint64_t bufsize)
 	}
 	(void)vgpu_cmd_flops(cmd);
 	(void)vgpu_cmd_bytes(cmd);
+}
+
+void fuzz_packets(const uint8_t *data, size_t size, unsigned max,
+		  void (*fn)(const struct vgpu_cmd *cmd, uint64_t tag,
+			     void *arg),
+		  void *arg)
+{
+	size_t pos = 0;
+	for (unsigned n = 0; pos < size && n < max; n++) {
+		struct vgpu_cmd cmd;
+		size_t psize = 0;
+		uint64_t tag;
+		uint16_t kernel;
+		int err = 0;
+		char msg[VGPU_MSG_MAX];
+		enum vgpu_bin_kind k =
+		    vgpu_bin_parse(data + pos, size - pos, &cmd, &psize, &tag,
+				   &kernel, &err, msg, sizeof(msg));
+		if (k == VGPU_BIN_MORE || k == VGPU_BIN_BROKEN)
+			break;
+		fuzz_expect(psize >= sizeof(struct vgpu_bin_header) &&
+				psize <= size - pos,
+			    "a packet size outside the input");
+		if (k == VGPU_BIN_ERROR)
+			fuzz_expect(err < 0 && msg[0], "an error, no message");
+		else
+			fn(&cmd, tag, arg);
+		pos += psize;
+	}
 }

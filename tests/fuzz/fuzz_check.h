@@ -17,4 +17,14 @@ void fuzz_expect(bool cond, const char *why);
  */
 void fuzz_validate(const struct vgpu_cmd *cmd, uint64_t bufsize);
 
+/*
+ * Parses DATA as a stream of binary packets, as the daemon takes them,
+ * until it ends or MAX packets; calls FN with each command and its
+ * packet's tag, checks that each refusal has a message.
+ */
+void fuzz_packets(const uint8_t *data, size_t size, unsigned max,
+		  void (*fn)(const struct vgpu_cmd *cmd, uint64_t tag,
+			     void *arg),
+		  void *arg);
+
 #endif

@@ -7,10 +7,10 @@ set -euo pipefail
 make_seeds=$1 corpus=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/text" "$tmp/binary"
+mkdir "$tmp/text" "$tmp/binary" "$tmp/exec"
 "$make_seeds" "$tmp"
 status=0
-for f in "$tmp"/text/* "$tmp"/binary/*; do
+for f in "$tmp"/text/* "$tmp"/binary/* "$tmp"/exec/*; do
 	rel=${f#"$tmp"/}
 	if ! cmp -s "$f" "$corpus/$rel"; then
 		echo "seed $rel is missing or out of date: run fuzz_make_seeds $corpus" >&2

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dtype.h"
+
 #define VGPU_LINE_MAX 4096 /* longest text command line, newline excluded */
 #define VGPU_MAX_ARGS 24   /* arguments of one kernel (given is 32 bits) */
 #define VGPU_MSG_MAX  256  /* longest error message in a completion */
@@ -64,10 +66,14 @@ struct vgpu_cmd;
 
 /*
  * Bytes a buffer argument must hold from its offset on, and how that was
- * computed ("k*n*4"), for the error message.
+ * computed ("k*n*4"), for the error message; and the type of the elements
+ * it holds, whose size its offset must be a multiple of (kernels load and
+ * store whole elements: a misaligned one faults in SIMD code). Bytes
+ * (copy) are VGPU_U8: any offset.
  */
 struct vgpu_extent {
 	uint64_t bytes;
+	enum vgpu_dtype elem;
 	char formula[64];
 };
 
@@ -108,6 +114,12 @@ struct vgpu_kernel_spec {
 	const char *summary;   /* one line */
 	const char *semantics; /* what it computes, a few lines */
 	const char *example;   /* a text command line */
+	/*
+	 * The rule for its buffers' offsets as kernels/NAME states it; NULL:
+	 * multiples of the element size (the validator checks the extents'
+	 * elem either way).
+	 */
+	const char *offsets;
 	/*
 	 * Run by the scheduler itself (signal, wait): no kernel
 	 * implementation, no tiles.

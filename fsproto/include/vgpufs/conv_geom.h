@@ -20,6 +20,7 @@ struct vgpu_conv_geom {
 	uint64_t dh, dw;     /* dilations (pooling: 1) */
 	uint64_t groups;     /* conv2d; pooling: 1 */
 	uint64_t p, q;	     /* output rows and columns */
+	enum vgpu_dtype dt;  /* element type */
 	size_t es;	     /* bytes an element */
 };
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <vgpufs/file_tree.h>
+#include <vgpufs/stats_keys.h>
 
 #include "client.h"
 
@@ -75,12 +76,12 @@ static vgpu_stats_tier *tier(struct parser *p, const char *name, size_t len)
 	return t;
 }
 
-/* "vram_TIER_used_bytes V" and "vram_TIER_total_bytes V". */
+/* vram_TIER_used_bytes and vram_TIER_total_bytes. */
 static int parse_vram(struct parser *p, const char *key, const char *v)
 {
-	const char *name = key + strlen("vram_");
-	const char *used = strstr(name, "_used_bytes");
-	const char *total = strstr(name, "_total_bytes");
+	const char *name = key + strlen(VGPU_STAT_VRAM);
+	const char *used = strstr(name, VGPU_STAT_VRAM_USED);
+	const char *total = strstr(name, VGPU_STAT_VRAM_TOTAL);
 	const char *end = used ? used : total;
 	if (!end || end == name)
 		return 0; /* some other vram_ key */
@@ -94,12 +95,12 @@ static int parse_vram(struct parser *p, const char *key, const char *v)
 static int parse_worker(vgpu_stats *st, const char *key, const char *v)
 {
 	char *field;
-	unsigned long w = strtoul(key + strlen("worker."), &field, 10);
+	unsigned long w = strtoul(key + strlen(VGPU_STAT_WORKER), &field, 10);
 	if (*field != '.' || w >= st->nworkers)
 		return -EPROTO;
-	if (strcmp(field, ".busy_seconds") == 0)
+	if (strcmp(field, VGPU_STAT_WORKER_BUSY_FIELD) == 0)
 		return parse_double(v, &st->workers[w].busy_seconds);
-	if (strcmp(field, ".kernel") == 0)
+	if (strcmp(field, VGPU_STAT_WORKER_KERNEL_FIELD) == 0)
 		copy_word(st->workers[w].kernel, sizeof(st->workers[w].kernel),
 			  v);
 	return 0;
@@ -109,7 +110,7 @@ static int parse_worker(vgpu_stats *st, const char *key, const char *v)
 static int parse_kernel(struct parser *p, const char *key, const char *v)
 {
 	vgpu_stats *st = p->st;
-	const char *name = key + strlen("kernel.");
+	const char *name = key + strlen(VGPU_STAT_KERNEL);
 	const char *dot = strrchr(name, '.');
 	if (!dot || dot == name)
 		return -EPROTO;
@@ -126,13 +127,13 @@ static int parse_kernel(struct parser *p, const char *key, const char *v)
 		memcpy(k->name, name, len);
 	}
 	const char *f = dot + 1;
-	if (strcmp(f, "seconds") == 0)
+	if (strcmp(f, VGPU_STAT_K_SECONDS) == 0)
 		return parse_double(v, &k->seconds);
-	uint64_t *out = strcmp(f, "count") == 0	   ? &k->count
-			: strcmp(f, "failed") == 0 ? &k->failed
-			: strcmp(f, "flops") == 0  ? &k->flops
-			: strcmp(f, "bytes") == 0  ? &k->bytes
-						   : NULL;
+	uint64_t *out = strcmp(f, VGPU_STAT_K_COUNT) == 0    ? &k->count
+			: strcmp(f, VGPU_STAT_K_FAILED) == 0 ? &k->failed
+			: strcmp(f, VGPU_STAT_K_FLOPS) == 0  ? &k->flops
+			: strcmp(f, VGPU_STAT_K_BYTES) == 0  ? &k->bytes
+							     : NULL;
 	return out ? parse_u64(v, out) : 0;
 }
 
@@ -161,14 +162,16 @@ static int context_field(void *obj, const char *name, const char *v)
 	vgpu_stats_context *c = obj;
 	uint64_t u;
 	int rc = 0;
-	if (strcmp(name, "comm") == 0)
+	if (strcmp(name, VGPU_STAT_C_COMM) == 0)
 		copy_word(c->comm, sizeof(c->comm), v);
-	else if (strcmp(name, "running") == 0)
+	else if (strcmp(name, VGPU_STAT_C_RUNNING) == 0)
 		copy_word(c->running, sizeof(c->running), v);
-	else if (strcmp(name, "busy_seconds") == 0)
+	else if (strcmp(name, VGPU_STAT_C_BUSY) == 0)
 		rc = parse_double(v, &c->busy_seconds);
-	else if (strcmp(name, "pid") == 0 || strcmp(name, "uid") == 0 ||
-		 strcmp(name, "queued") == 0 || strcmp(name, "inflight") == 0) {
+	else if (strcmp(name, VGPU_STAT_C_PID) == 0 ||
+		 strcmp(name, VGPU_STAT_C_UID) == 0 ||
+		 strcmp(name, VGPU_STAT_C_QUEUED) == 0 ||
+		 strcmp(name, VGPU_STAT_C_INFLIGHT) == 0) {
 		rc = parse_u64(v, &u);
 		if (rc == 0 && u > UINT32_MAX)
 			rc = -EPROTO;
@@ -181,11 +184,12 @@ static int context_field(void *obj, const char *name, const char *v)
 		else if (rc == 0)
 			c->inflight = (unsigned)u;
 	} else {
-		uint64_t *out = strcmp(name, "submitted") == 0	 ? &c->submitted
-				: strcmp(name, "completed") == 0 ? &c->completed
-				: strcmp(name, "failed") == 0	 ? &c->failed
-				: strcmp(name, "mem_bytes") == 0 ? &c->mem_bytes
-								 : NULL;
+		uint64_t *out =
+		    strcmp(name, VGPU_STAT_C_SUBMITTED) == 0   ? &c->submitted
+		    : strcmp(name, VGPU_STAT_C_COMPLETED) == 0 ? &c->completed
+		    : strcmp(name, VGPU_STAT_C_FAILED) == 0    ? &c->failed
+		    : strcmp(name, VGPU_STAT_C_MEM_BYTES) == 0 ? &c->mem_bytes
+							       : NULL;
 		if (out)
 			rc = parse_u64(v, out);
 	}
@@ -195,13 +199,13 @@ static int context_field(void *obj, const char *name, const char *v)
 static int user_field(void *obj, const char *name, const char *v)
 {
 	vgpu_stats_user *u = obj;
-	if (strcmp(name, "buffers") == 0)
+	if (strcmp(name, VGPU_STAT_U_BUFFERS) == 0)
 		return parse_u64(v, &u->buffers);
-	if (strcmp(name, "bytes") == 0)
+	if (strcmp(name, VGPU_STAT_U_BYTES) == 0)
 		return parse_u64(v, &u->bytes);
-	if (strcmp(name, "quota_used") == 0)
+	if (strcmp(name, VGPU_STAT_U_QUOTA_USED) == 0)
 		return parse_u64(v, &u->quota_used);
-	if (strcmp(name, "quota") == 0)
+	if (strcmp(name, VGPU_STAT_U_QUOTA) == 0)
 		return parse_u64(v, &u->quota);
 	return 0;
 }
@@ -211,7 +215,7 @@ static int parse_context(struct parser *p, const char *key, char *v)
 {
 	vgpu_stats *st = p->st;
 	uint64_t id;
-	if (parse_u64(key + strlen("context."), &id) < 0)
+	if (parse_u64(key + strlen(VGPU_STAT_CONTEXT), &id) < 0)
 		return -EPROTO;
 	if (grow((void **)&st->contexts, &p->contexts_cap, st->ncontexts,
 		 sizeof(*st->contexts)) < 0)
@@ -227,7 +231,8 @@ static int parse_user(struct parser *p, const char *key, char *v)
 {
 	vgpu_stats *st = p->st;
 	uint64_t uid;
-	if (parse_u64(key + strlen("user."), &uid) < 0 || uid > UINT32_MAX)
+	if (parse_u64(key + strlen(VGPU_STAT_USER), &uid) < 0 ||
+	    uid > UINT32_MAX)
 		return -EPROTO;
 	if (grow((void **)&st->users, &p->users_cap, st->nusers,
 		 sizeof(*st->users)) < 0)
@@ -246,7 +251,7 @@ static bool prefixed(const char *s, const char *prefix)
 static int parse_line(struct parser *p, char *key, char *v)
 {
 	vgpu_stats *st = p->st;
-	if (strcmp(key, "workers") == 0) {
+	if (strcmp(key, VGPU_STAT_WORKERS) == 0) {
 		uint64_t n;
 		if (st->workers || parse_u64(v, &n) < 0 || n > WORKERS_MAX)
 			return -EPROTO;
@@ -260,33 +265,33 @@ static int parse_line(struct parser *p, char *key, char *v)
 		const char *key;
 		size_t off;
 	} u64s[] = {
-	    {"contexts", offsetof(vgpu_stats, open_contexts)},
-	    {"blocked_readers", offsetof(vgpu_stats, blocked_readers)},
-	    {"buffers", offsetof(vgpu_stats, buffers)},
-	    {"commands_total", offsetof(vgpu_stats, commands_total)},
-	    {"commands_failed", offsetof(vgpu_stats, commands_failed)},
-	    {"flops_total", offsetof(vgpu_stats, flops_total)},
-	    {"bytes_total", offsetof(vgpu_stats, bytes_total)},
+	    {VGPU_STAT_CONTEXTS, offsetof(vgpu_stats, open_contexts)},
+	    {VGPU_STAT_BLOCKED_READERS, offsetof(vgpu_stats, blocked_readers)},
+	    {VGPU_STAT_BUFFERS, offsetof(vgpu_stats, buffers)},
+	    {VGPU_STAT_COMMANDS, offsetof(vgpu_stats, commands_total)},
+	    {VGPU_STAT_FAILED, offsetof(vgpu_stats, commands_failed)},
+	    {VGPU_STAT_FLOPS, offsetof(vgpu_stats, flops_total)},
+	    {VGPU_STAT_BYTES, offsetof(vgpu_stats, bytes_total)},
 	};
 	for (size_t i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++)
 		if (strcmp(key, u64s[i].key) == 0)
 			return parse_u64(
 			    v, (uint64_t *)((char *)st + u64s[i].off));
-	if (strcmp(key, "version") == 0)
+	if (strcmp(key, VGPU_STAT_VERSION) == 0)
 		copy_word(st->version, sizeof(st->version), v);
-	else if (strcmp(key, "uptime_seconds") == 0)
+	else if (strcmp(key, VGPU_STAT_UPTIME) == 0)
 		return parse_double(v, &st->uptime_seconds);
-	else if (strcmp(key, "worker_busy_seconds") == 0)
+	else if (strcmp(key, VGPU_STAT_BUSY) == 0)
 		return parse_double(v, &st->busy_seconds);
-	else if (prefixed(key, "worker."))
+	else if (prefixed(key, VGPU_STAT_WORKER))
 		return st->workers ? parse_worker(st, key, v) : -EPROTO;
-	else if (prefixed(key, "vram_"))
+	else if (prefixed(key, VGPU_STAT_VRAM))
 		return parse_vram(p, key, v);
-	else if (prefixed(key, "kernel."))
+	else if (prefixed(key, VGPU_STAT_KERNEL))
 		return parse_kernel(p, key, v);
-	else if (prefixed(key, "context."))
+	else if (prefixed(key, VGPU_STAT_CONTEXT))
 		return parse_context(p, key, v);
-	else if (prefixed(key, "user."))
+	else if (prefixed(key, VGPU_STAT_USER))
 		return parse_user(p, key, v);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <vgpufs/catalog.h>
+#include <vgpufs/stats_keys.h>
 
 #include "observe/stats.h"
 #include "observe/text_buf.h"
@@ -90,27 +91,39 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 {
 	struct text_buf tb = {0};
 	struct stats_kernel t = totals(s);
-	tb_printf(&tb, "version %s\n", VGPUFS_VERSION);
-	tb_printf(&tb, "uptime_seconds %.6f\n", s->uptime_s);
-	tb_printf(&tb, "workers %u\n", s->workers);
-	tb_printf(&tb, "worker_busy_seconds %.6f\n", busy_total(s) / 1e9);
+	tb_printf(&tb, VGPU_STAT_VERSION " %s\n", VGPUFS_VERSION);
+	tb_printf(&tb, VGPU_STAT_UPTIME " %.6f\n", s->uptime_s);
+	tb_printf(&tb, VGPU_STAT_WORKERS " %u\n", s->workers);
+	tb_printf(&tb, VGPU_STAT_BUSY " %.6f\n", busy_total(s) / 1e9);
 	for (unsigned w = 0; w < s->workers; w++) {
-		tb_printf(&tb, "worker.%u.busy_seconds %.6f\n", w,
-			  s->worker_busy_ns[w] / 1e9);
-		tb_printf(&tb, "worker.%u.kernel %s\n", w,
-			  kernel_name(s->worker_kernel[w]));
+		tb_printf(&tb,
+			  VGPU_STAT_WORKER "%u" VGPU_STAT_WORKER_BUSY_FIELD
+					   " %.6f\n",
+			  w, s->worker_busy_ns[w] / 1e9);
+		tb_printf(&tb,
+			  VGPU_STAT_WORKER "%u" VGPU_STAT_WORKER_KERNEL_FIELD
+					   " %s\n",
+			  w, kernel_name(s->worker_kernel[w]));
 	}
-	tb_printf(&tb, "contexts %lld\n", (long long)s->contexts_all);
-	tb_printf(&tb, "blocked_readers %lld\n", (long long)s->blocked_readers);
-	tb_printf(&tb, "buffers %llu\n", U(s->buffers));
+	tb_printf(&tb, VGPU_STAT_CONTEXTS " %lld\n",
+		  (long long)s->contexts_all);
+	tb_printf(&tb, VGPU_STAT_BLOCKED_READERS " %lld\n",
+		  (long long)s->blocked_readers);
+	tb_printf(&tb, VGPU_STAT_BUFFERS " %llu\n", U(s->buffers));
 	for (int i = 0; i < TIER_COUNT; i++)
 		if (s->tier[i].present) {
-			tb_printf(&tb, "vram_%s_used_bytes %llu\n",
+			tb_printf(&tb,
+				  VGPU_STAT_VRAM "%s" VGPU_STAT_VRAM_USED
+						 " %llu\n",
 				  tier_name(i), U(s->tier[i].used));
-			tb_printf(&tb, "vram_%s_total_bytes %llu\n",
+			tb_printf(&tb,
+				  VGPU_STAT_VRAM "%s" VGPU_STAT_VRAM_TOTAL
+						 " %llu\n",
 				  tier_name(i), U(s->tier[i].capacity));
-			tb_printf(&tb, "vram_%s_buffers %llu\n", tier_name(i),
-				  U(s->tier[i].buffers));
+			tb_printf(&tb,
+				  VGPU_STAT_VRAM "%s" VGPU_STAT_VRAM_BUFFERS
+						 " %llu\n",
+				  tier_name(i), U(s->tier[i].buffers));
 		}
 	stats_render_bus(&tb, &s->bus);
 	const struct ooc_stats *o = &s->ooc;
@@ -120,40 +133,57 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 	tb_printf(&tb, "ooc_gemm_commands %llu\n", U(o->commands_gemm));
 	tb_printf(&tb, "ooc_read_bytes %llu\n", U(o->read_bytes));
 	tb_printf(&tb, "ooc_write_bytes %llu\n", U(o->write_bytes));
-	tb_printf(&tb, "commands_total %llu\n", U(t.count));
-	tb_printf(&tb, "commands_failed %llu\n", U(t.failed));
-	tb_printf(&tb, "flops_total %llu\n", U(t.flops));
-	tb_printf(&tb, "bytes_total %llu\n", U(t.bytes));
+	tb_printf(&tb, VGPU_STAT_COMMANDS " %llu\n", U(t.count));
+	tb_printf(&tb, VGPU_STAT_FAILED " %llu\n", U(t.failed));
+	tb_printf(&tb, VGPU_STAT_FLOPS " %llu\n", U(t.flops));
+	tb_printf(&tb, VGPU_STAT_BYTES " %llu\n", U(t.bytes));
 	for (unsigned id = 0; id < VGPU_K_COUNT; id++) {
 		const char *n = kernel_name((int)id);
 		const struct stats_kernel *k = &s->kernel[id];
-		tb_printf(&tb, "kernel.%s.count %llu\n", n, U(k->count));
-		tb_printf(&tb, "kernel.%s.failed %llu\n", n, U(k->failed));
-		tb_printf(&tb, "kernel.%s.seconds %.6f\n", n, k->ns / 1e9);
-		tb_printf(&tb, "kernel.%s.flops %llu\n", n, U(k->flops));
-		tb_printf(&tb, "kernel.%s.bytes %llu\n", n, U(k->bytes));
+		tb_printf(&tb,
+			  VGPU_STAT_KERNEL "%s." VGPU_STAT_K_COUNT " %llu\n", n,
+			  U(k->count));
+		tb_printf(&tb,
+			  VGPU_STAT_KERNEL "%s." VGPU_STAT_K_FAILED " %llu\n",
+			  n, U(k->failed));
+		tb_printf(&tb,
+			  VGPU_STAT_KERNEL "%s." VGPU_STAT_K_SECONDS " %.6f\n",
+			  n, k->ns / 1e9);
+		tb_printf(&tb,
+			  VGPU_STAT_KERNEL "%s." VGPU_STAT_K_FLOPS " %llu\n", n,
+			  U(k->flops));
+		tb_printf(&tb,
+			  VGPU_STAT_KERNEL "%s." VGPU_STAT_K_BYTES " %llu\n", n,
+			  U(k->bytes));
 	}
 	for (size_t i = 0; i < s->nctx; i++) {
 		const struct stats_context *c = &s->ctx[i];
 		char comm[16];
 		clean_comm(c->comm, comm);
-		tb_printf(&tb,
-			  "context.%llu pid=%d uid=%u comm=%s queued=%u "
-			  "inflight=%u submitted=%llu completed=%llu "
-			  "failed=%llu busy_seconds=%.6f running=%s "
-			  "mem_bytes=%llu\n",
-			  U(c->id), (int)c->pid, (unsigned)c->uid,
-			  comm[0] ? comm : "?", c->queued, c->inflight,
-			  U(c->submitted), U(c->completed), U(c->failed),
-			  c->busy_ns / 1e9, kernel_name(c->running),
-			  U(c->mem_bytes));
+		tb_printf(
+		    &tb,
+		    VGPU_STAT_CONTEXT
+		    "%llu " VGPU_STAT_C_PID "=%d " VGPU_STAT_C_UID
+		    "=%u " VGPU_STAT_C_COMM "=%s " VGPU_STAT_C_QUEUED
+		    "=%u " VGPU_STAT_C_INFLIGHT "=%u " VGPU_STAT_C_SUBMITTED
+		    "=%llu " VGPU_STAT_C_COMPLETED "=%llu " VGPU_STAT_C_FAILED
+		    "=%llu " VGPU_STAT_C_BUSY "=%.6f " VGPU_STAT_C_RUNNING
+		    "=%s " VGPU_STAT_C_MEM_BYTES "=%llu\n",
+		    U(c->id), (int)c->pid, (unsigned)c->uid,
+		    comm[0] ? comm : "?", c->queued, c->inflight,
+		    U(c->submitted), U(c->completed), U(c->failed),
+		    c->busy_ns / 1e9, kernel_name(c->running), U(c->mem_bytes));
 	}
 	for (size_t i = 0; i < s->nusers; i++) {
 		const struct stats_user *u = &s->users[i];
-		tb_printf(&tb, "user.%u buffers=%llu bytes=%llu",
+		tb_printf(&tb,
+			  VGPU_STAT_USER "%u " VGPU_STAT_U_BUFFERS
+					 "=%llu " VGPU_STAT_U_BYTES "=%llu",
 			  (unsigned)u->uid, U(u->buffers), U(u->bytes));
 		if (u->has_quota)
-			tb_printf(&tb, " quota_used=%llu quota=%llu",
+			tb_printf(&tb,
+				  " " VGPU_STAT_U_QUOTA_USED
+				  "=%llu " VGPU_STAT_U_QUOTA "=%llu",
 				  U(u->quota_used), U(s->quota));
 		tb_printf(&tb, "\n");
 	}

@@ -170,20 +170,29 @@ static int format_line(char *line, size_t cap, const struct vgpu_cmd *c,
 	return used > 0 && (size_t)used + 1 < cap ? used : -1;
 }
 
-/* C as a packet, buffer argument i as buffer BUF[i] at offset + DELTA[i]. */
-static int format_packet(char *pkt, size_t cap, const struct vgpu_cmd *c,
+/*
+ * C as a packet in OUT (CAP bytes, any alignment), buffer argument i as
+ * buffer BUF[i] at offset + DELTA[i]. Built in an aligned buffer first: the
+ * builder, like a client, works on packets at their natural alignment.
+ */
+static int format_packet(char *out, size_t cap, const struct vgpu_cmd *c,
 			 unsigned nbuf, const unsigned buf[],
 			 const uint64_t delta[])
 {
+	_Alignas(8) char pkt[VGPU_BIN_PACKET_MAX];
 	const struct vgpu_kernel_spec *k = c->spec;
-	if (vgpu_bin_begin(pkt, cap, k->id, 1) < 0)
+	if (vgpu_bin_begin(pkt, sizeof(pkt), k->id, 1) < 0)
 		return -1;
 	for (unsigned i = 0; i < k->nargs; i++)
 		/* handle buf + nbuf: fx_pick() gives buf, and it is not 0 */
 		if (vgpu_cmd_given(c, i) &&
-		    put_arg(pkt, cap, c, i, buf[i] + nbuf, delta[i]))
+		    put_arg(pkt, sizeof(pkt), c, i, buf[i] + nbuf, delta[i]))
 			return -1;
-	return (int)vgpu_bin_size(pkt);
+	size_t n = vgpu_bin_size(pkt);
+	if (n > cap)
+		return -1;
+	memcpy(out, pkt, n);
+	return (int)n;
 }
 
 /*

@@ -43,6 +43,14 @@ static bool setup_uring(bool wanted)
 {
 	if (!wanted)
 		return false;
+#ifndef VGPUFS_FUSE_URING_SAFE
+	/* Its io_uring can lose the answer to a blocked read (build-libfuse.sh,
+	 * scripts/patches). */
+	log_info("libfuse %s is not the one vgpufs builds with its io_uring "
+		 "fix; using /dev/fuse",
+		 fuse_pkgversion());
+	return false;
+#endif
 	FILE *f = fopen(URING_PARAM, "r+e");
 	if (!f) {
 		log_info(

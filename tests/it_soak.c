@@ -617,8 +617,28 @@ static void check_batch(struct client *c, struct planned *p, int count)
 	}
 }
 
+/*
+ * A reply the daemon loses would hang the test until check's timeout; a
+ * client whose batch takes this long says so instead (a batch takes
+ * milliseconds).
+ */
+#define STALL_SECONDS 30
+static struct tally *stall_tally;
+
+static void on_stall(int sig)
+{
+	(void)sig;
+	static const char msg[] = "a batch got no answer within 30 s: a "
+				  "read or write of queue never returned";
+	if (!stall_tally->problem[0])
+		memcpy(stall_tally->problem, msg, sizeof(msg));
+	_exit(3);
+}
+
 static void client_main(struct client *c, double until)
 {
+	stall_tally = c->t;
+	signal(SIGALRM, on_stall);
 	char dir[32];
 	snprintf(dir, sizeof(dir), "mem/c%d", c->id);
 	c->q = open(dpath(c->d, "queue"), O_RDWR);
@@ -630,6 +650,7 @@ static void client_main(struct client *c, double until)
 		return;
 	struct planned p[64];
 	while (now_seconds() < until && !c->t->problem[0]) {
+		alarm(STALL_SECONDS);
 		for (int i = (int)upto(c, 3); i >= 0; i--)
 			buffer_op(c);
 		int count = 1 + (int)upto(c, 48);
@@ -653,6 +674,7 @@ static void client_main(struct client *c, double until)
 			if (c->b[i].fd && !c->b[i].live)
 				drop(c, i);
 	}
+	alarm(0);
 	for (int i = 0; i < NBUF; i++)
 		if (c->b[i].fd)
 			drop(c, i);

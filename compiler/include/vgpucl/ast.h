@@ -52,6 +52,8 @@ enum vcl_addr_space {
 };
 
 struct vcl_node;
+struct vcl_ty;
+struct vcl_sym;
 
 struct vcl_type {
 	enum vcl_type_kind kind;
@@ -117,6 +119,9 @@ enum vcl_node_kind {
 	VCL_N_ENUMERATOR, /* name [= a] */
 	VCL_N_TAG,	  /* a struct/union/enum declared alone: type */
 	VCL_N_ATTRIBUTE,  /* __attribute__((name(list))) or name(type) */
+	/* Made by the type checker: an implicit conversion of a to ty, how
+	 * in info (enum vcl_conv, vgpucl/sema.h). */
+	VCL_N_CONVERT,
 };
 
 /* Storage and function specifiers of a declaration. */
@@ -142,6 +147,17 @@ struct vcl_node {
 	/* Declarations: VCL_N_ATTRIBUTEs, the declarator's own first, then
 	 * those of the specifiers (a tail its siblings share). */
 	struct vcl_node *attrs;
+	/* Filled by the type checker (vgpucl/sema.h), empty before: the
+	 * canonical type (of the value, or of the object for an lvalue or a
+	 * declaration), the symbol a name or declaration denotes, and per
+	 * kind: a conversion, a call's kind, a member's index, a constant's
+	 * value. A swizzle's components are in swizzle[0..info). */
+	const struct vcl_ty *ty;
+	struct vcl_sym *sym;
+	uint32_t info;
+	bool lvalue;
+	uint8_t swizzle[16];
+	int64_t value; /* VCL_CALL_VEC_STEP, sizeof: the constant */
 };
 
 struct vcl_ast {

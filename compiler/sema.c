@@ -76,12 +76,45 @@ bool name_is(const struct vcl_node *n, const char *str)
 	return n->name && n->name_len == len && !memcmp(n->name, str, len);
 }
 
-static uint32_t bucket_of(const char *name, uint32_t len)
+static uint32_t hash(const char *name, uint32_t len)
 {
 	uint32_t h = 2166136261u;
 	for (uint32_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)name[i]) * 16777619u;
-	return h % SYM_BUCKETS;
+	return h;
+}
+
+static struct vcl_sym **bucket(struct sema *s, const char *name, uint32_t len,
+			       bool tag)
+{
+	return &s->buckets[tag][hash(name, len) & (s->nbuckets - 1)];
+}
+
+/* Doubles the table: the stack re-inserted oldest first keeps every
+ * chain newest first. */
+static bool rehash(struct sema *s)
+{
+	uint32_t n = s->nbuckets ? s->nbuckets * 2 : 256;
+	struct vcl_sym **b0 = calloc(n, sizeof(*b0));
+	struct vcl_sym **b1 = calloc(n, sizeof(*b1));
+	if (!b0 || !b1) {
+		free(b0);
+		free(b1);
+		return false;
+	}
+	free(s->buckets[0]);
+	free(s->buckets[1]);
+	s->buckets[0] = b0;
+	s->buckets[1] = b1;
+	s->nbuckets = n;
+	for (uint32_t i = 0; i < s->nstack; i++) {
+		struct vcl_sym *y = s->stack[i];
+		struct vcl_sym **b =
+		    bucket(s, y->name, y->name_len, y->kind == VCL_SYM_TAG);
+		y->shadowed = *b;
+		*b = y;
+	}
+	return true;
 }
 
 void sema_scope_push(struct sema *s)
@@ -94,8 +127,7 @@ void sema_scope_pop(struct sema *s)
 	while (s->nstack && s->stack[s->nstack - 1]->scope == s->scope) {
 		struct vcl_sym *sym = s->stack[--s->nstack];
 		bool tag = sym->kind == VCL_SYM_TAG;
-		s->buckets[tag][bucket_of(sym->name, sym->name_len)] =
-		    sym->shadowed;
+		*bucket(s, sym->name, sym->name_len, tag) = sym->shadowed;
 	}
 	s->scope--;
 }
@@ -103,8 +135,9 @@ void sema_scope_pop(struct sema *s)
 struct vcl_sym *sema_lookup(struct sema *s, const char *name, uint32_t len,
 			    bool tag)
 {
-	for (struct vcl_sym *y = s->buckets[tag][bucket_of(name, len)]; y;
-	     y = y->shadowed)
+	if (!s->nbuckets)
+		return NULL;
+	for (struct vcl_sym *y = *bucket(s, name, len, tag); y; y = y->shadowed)
 		if (y->name_len == len && !memcmp(y->name, name, len))
 			return y;
 	return NULL;
@@ -118,6 +151,10 @@ struct vcl_sym *sema_declare(struct sema *s, enum vcl_sym_kind kind,
 	if (old && old->scope == s->scope) {
 		sema_error(s, loc, "'%.*s' is already declared in this scope",
 			   (int)len, name);
+		return NULL;
+	}
+	if (s->nstack >= s->nbuckets && !rehash(s)) {
+		sema_alloc(s, SIZE_MAX / 2);
 		return NULL;
 	}
 	if (s->nstack == s->capstack) {
@@ -137,11 +174,9 @@ struct vcl_sym *sema_declare(struct sema *s, enum vcl_sym_kind kind,
 	y->name = name;
 	y->name_len = len;
 	y->scope = s->scope;
-	uint32_t b = bucket_of(name, len);
-	/* Every name in one chain, newest first, whatever its bucket: the
-	 * chain is per bucket, so a shadowed name is found again on pop. */
-	y->shadowed = s->buckets[tag][b];
-	s->buckets[tag][b] = y;
+	struct vcl_sym **b = bucket(s, name, len, tag);
+	y->shadowed = *b;
+	*b = y;
 	s->stack[s->nstack++] = y;
 	return y;
 }
@@ -318,6 +353,8 @@ struct vcl_program *vcl_sema(struct vcl_ast *ast, struct vcl_pp *pp)
 	if (!s->fatal)
 		collect_kernels(s);
 	free(s->stack);
+	free(s->buckets[0]);
+	free(s->buckets[1]);
 	free(s->calls);
 	free(s);
 	return prog;

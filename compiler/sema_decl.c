@@ -185,6 +185,30 @@ const struct vcl_ty *sema_type(struct sema *s, const struct vcl_type *t)
 	return ty_qualified(s, r, quals, space);
 }
 
+static int by_name(const void *a, const void *b)
+{
+	const struct vcl_field *x = a, *y = b;
+	uint32_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, n);
+	return c ? c : (int)x->name_len - (int)y->name_len;
+}
+
+static void duplicate_members(struct sema *s, struct vcl_record *r)
+{
+	struct vcl_field *v = malloc(r->nfields * sizeof(*v));
+	if (!v) {
+		sema_alloc(s, SIZE_MAX / 2);
+		return;
+	}
+	memcpy(v, r->fields, r->nfields * sizeof(*v));
+	qsort(v, r->nfields, sizeof(*v), by_name);
+	for (uint32_t i = 1; i < r->nfields; i++)
+		if (!by_name(&v[i - 1], &v[i]))
+			sema_error(s, r->loc, "duplicate member '%.*s'",
+				   (int)v[i].name_len, v[i].name);
+	free(v);
+}
+
 /* Lays out the members of a struct or union (C's rules with OpenCL's
  * sizes). */
 static void layout(struct sema *s, struct vcl_record *r, struct vcl_node *m)
@@ -192,6 +216,11 @@ static void layout(struct sema *s, struct vcl_record *r, struct vcl_node *m)
 	uint32_t n = 0;
 	for (struct vcl_node *f = m; f; f = f->next)
 		n++;
+	if (n > VCL_MAX_MEMBERS) {
+		sema_error(s, r->loc, "more than %u members in a struct",
+			   VCL_MAX_MEMBERS);
+		return;
+	}
 	r->fields = sema_alloc(s, (n + 1) * sizeof(*r->fields));
 	if (!r->fields)
 		return;
@@ -218,11 +247,6 @@ static void layout(struct sema *s, struct vcl_record *r, struct vcl_node *m)
 		}
 		if (!f->name)
 			continue;
-		for (uint32_t i = 0; i < r->nfields; i++)
-			if (r->fields[i].name_len == f->name_len &&
-			    !memcmp(r->fields[i].name, f->name, f->name_len))
-				sema_error(s, f->loc, "duplicate member '%.*s'",
-					   (int)f->name_len, f->name);
 		const struct vcl_ty *inner = ft;
 		while (inner->kind == VCL_TY_ARRAY)
 			inner = inner->base;
@@ -248,6 +272,7 @@ static void layout(struct sema *s, struct vcl_record *r, struct vcl_node *m)
 		sema_error(s, r->loc, "a struct or union needs a member");
 		return;
 	}
+	duplicate_members(s, r);
 	r->size = (size + align - 1) & ~(uint64_t)(align - 1);
 	r->align = align;
 	r->complete = true;

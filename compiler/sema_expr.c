@@ -481,9 +481,9 @@ static enum vcl_tok base_op(enum vcl_tok op)
 }
 
 /* The operator op on checked rvalue operands a and b at n->a, n->b. */
-static const struct vcl_ty *binary_op(struct sema *s, struct vcl_node *n,
-				      enum vcl_tok op, const struct vcl_ty *a,
-				      const struct vcl_ty *b)
+static NOINLINE const struct vcl_ty *
+binary_op(struct sema *s, struct vcl_node *n, enum vcl_tok op,
+	  const struct vcl_ty *a, const struct vcl_ty *b)
 {
 	const struct vcl_ty *r;
 	bool pa = a->kind == VCL_TY_POINTER, pb = b->kind == VCL_TY_POINTER;
@@ -615,7 +615,7 @@ static const struct vcl_ty *binary_op(struct sema *s, struct vcl_node *n,
 	}
 }
 
-static const struct vcl_ty *binary(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *binary(struct sema *s, struct vcl_node *n)
 {
 	if (n->op == VCL_T_ANDAND || n->op == VCL_T_OROR) {
 		const struct vcl_ty *a = sema_expr(s, &n->a);
@@ -637,7 +637,7 @@ static const struct vcl_ty *binary(struct sema *s, struct vcl_node *n)
 	return a && b ? binary_op(s, n, n->op, a, b) : NULL;
 }
 
-static const struct vcl_ty *assign(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *assign(struct sema *s, struct vcl_node *n)
 {
 	const struct vcl_ty *lt = sema_expr(s, &n->a);
 	if (!lt)
@@ -681,7 +681,7 @@ static const struct vcl_ty *assign(struct sema *s, struct vcl_node *n)
 	return target;
 }
 
-static const struct vcl_ty *incdec(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *incdec(struct sema *s, struct vcl_node *n)
 {
 	const struct vcl_ty *t = sema_expr(s, &n->a);
 	if (!t ||
@@ -697,7 +697,7 @@ static const struct vcl_ty *incdec(struct sema *s, struct vcl_node *n)
 	return t;
 }
 
-static const struct vcl_ty *unary(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *unary(struct sema *s, struct vcl_node *n)
 {
 	const struct vcl_ty *t;
 	switch (n->op) {
@@ -764,8 +764,13 @@ static const struct vcl_ty *unary(struct sema *s, struct vcl_node *n)
 
 /* .xyzw, .s0-.sF, .lo .hi .even .odd on a vector of width w: the
  * components into n->swizzle, their count into n->info. */
-static const struct vcl_ty *swizzle(struct sema *s, struct vcl_node *n,
-				    const struct vcl_ty *v)
+static void put_component(struct vcl_node *n, uint32_t i, unsigned c)
+{
+	n->swizzle |= (uint64_t)c << (4 * i);
+}
+
+static NOINLINE const struct vcl_ty *swizzle(struct sema *s, struct vcl_node *n,
+					     const struct vcl_ty *v)
 {
 	const char *p = n->name;
 	uint32_t len = n->name_len, w = v->width, count = 0;
@@ -773,8 +778,8 @@ static const struct vcl_ty *swizzle(struct sema *s, struct vcl_node *n,
 	if (name_is(n, "lo") || name_is(n, "hi") || name_is(n, "even") ||
 	    name_is(n, "odd")) {
 		for (uint32_t i = 0; i < half; i++)
-			n->swizzle[count++] =
-			    (uint8_t)(p[0] == 'l'   ? i
+			put_component(n, count++,
+				      p[0] == 'l'   ? i
 				      : p[0] == 'h' ? half + i
 				      : p[0] == 'e' ? 2 * i
 						    : 2 * i + 1);
@@ -791,7 +796,7 @@ static const struct vcl_ty *swizzle(struct sema *s, struct vcl_node *n,
 					   (int)len, p, ty_str(s, v));
 				return NULL;
 			}
-			n->swizzle[count++] = (uint8_t)d;
+			put_component(n, count++, (unsigned)d);
 		}
 	} else {
 		static const char xyzw[] = "xyzw";
@@ -804,7 +809,7 @@ static const struct vcl_ty *swizzle(struct sema *s, struct vcl_node *n,
 					   (int)len, p, ty_str(s, v));
 				return NULL;
 			}
-			n->swizzle[count++] = (uint8_t)(at - xyzw);
+			put_component(n, count++, (unsigned)(at - xyzw));
 		}
 	}
 	if (count != 1 && ty_width_index(count) < 0) {
@@ -816,13 +821,13 @@ static const struct vcl_ty *swizzle(struct sema *s, struct vcl_node *n,
 	bool repeats = false;
 	for (uint32_t i = 0; i < count; i++)
 		for (uint32_t j = 0; j < i; j++)
-			repeats |= n->swizzle[i] == n->swizzle[j];
+			repeats |= vcl_swizzle_at(n, i) == vcl_swizzle_at(n, j);
 	n->lvalue = n->a->lvalue && !repeats;
 	const struct vcl_ty *r = ty_vector(v->elem, count);
 	return ty_qualified(s, r, v->quals, v->space);
 }
 
-static const struct vcl_ty *member(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *member(struct sema *s, struct vcl_node *n)
 {
 	const struct vcl_ty *t;
 	bool arrow = n->kind == VCL_N_ARROW;
@@ -858,7 +863,8 @@ static const struct vcl_ty *member(struct sema *s, struct vcl_node *n)
 	return NULL;
 }
 
-static const struct vcl_ty *index_expr(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *index_expr(struct sema *s,
+						struct vcl_node *n)
 {
 	const struct vcl_ty *a = sema_rvalue(s, &n->a);
 	const struct vcl_ty *b = sema_rvalue(s, &n->b);
@@ -895,7 +901,7 @@ static const struct vcl_ty *index_expr(struct sema *s, struct vcl_node *n)
 	return a->base;
 }
 
-static const struct vcl_ty *cast(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *cast(struct sema *s, struct vcl_node *n)
 {
 	const struct vcl_ty *to = sema_type(s, n->type);
 	const struct vcl_ty *from = sema_rvalue(s, &n->a);
@@ -933,7 +939,8 @@ static const struct vcl_ty *cast(struct sema *s, struct vcl_node *n)
 
 /* (float4)(a, b, ...): the components of the scalars and vectors listed,
  * of the element type, must add up to the width. */
-static const struct vcl_ty *vector_literal(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *vector_literal(struct sema *s,
+						    struct vcl_node *n)
 {
 	const struct vcl_ty *t = sema_type(s, n->type);
 	if (!t)
@@ -979,7 +986,8 @@ static const struct vcl_ty *vector_literal(struct sema *s, struct vcl_node *n)
 	return ok ? t : NULL;
 }
 
-static const struct vcl_ty *conditional(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *conditional(struct sema *s,
+						 struct vcl_node *n)
 {
 	const struct vcl_ty *c = sema_expr(s, &n->a);
 	if (!c)
@@ -1049,7 +1057,7 @@ static const struct vcl_ty *conditional(struct sema *s, struct vcl_node *n)
 	return NULL;
 }
 
-static const struct vcl_ty *call(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *call(struct sema *s, struct vcl_node *n)
 {
 	struct vcl_node *callee = n->a;
 	if (callee->kind != VCL_N_IDENT) {
@@ -1118,7 +1126,7 @@ static bool float_constant(struct vcl_node *n)
 	return true;
 }
 
-static const struct vcl_ty *ident(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *ident(struct sema *s, struct vcl_node *n)
 {
 	struct vcl_sym *y = sema_lookup(s, n->name, n->name_len, false);
 	if (!y) {
@@ -1146,7 +1154,8 @@ static const struct vcl_ty *ident(struct sema *s, struct vcl_node *n)
 	}
 }
 
-static const struct vcl_ty *int_literal(struct sema *s, struct vcl_node *n)
+static NOINLINE const struct vcl_ty *int_literal(struct sema *s,
+						 struct vcl_node *n)
 {
 	uint64_t v = n->lit.u.i;
 	uint32_t suf = n->lit.aux;
@@ -1167,8 +1176,8 @@ static const struct vcl_ty *int_literal(struct sema *s, struct vcl_node *n)
 	return NULL;
 }
 
-static const struct vcl_ty *sizeof_of(struct sema *s, struct vcl_node *n,
-				      const struct vcl_ty *t)
+static NOINLINE const struct vcl_ty *
+sizeof_of(struct sema *s, struct vcl_node *n, const struct vcl_ty *t)
 {
 	if (!t)
 		return NULL;

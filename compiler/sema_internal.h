@@ -11,7 +11,9 @@
 
 #include "arena.h"
 
-enum { SYM_BUCKETS = 1024 };
+/* On the recursive paths (expressions): keeps each helper's locals out of
+ * the recursing frame, so the depth bound fits a small stack. */
+#define NOINLINE __attribute__((noinline))
 
 /* A call of a user function, for the recursion check and the summaries. */
 struct call_edge {
@@ -34,9 +36,12 @@ struct sema {
 	struct vcl_arena *arena;
 	struct vcl_program *prog;
 	bool fatal;
-	/* Names: ordinary [0] and tags [1], hashed, newest first; the
-	 * stack says what each scope declared. */
-	struct vcl_sym *buckets[2][SYM_BUCKETS];
+	/* Names: ordinary [0] and tags [1], hashed (chains through
+	 * `shadowed`, newest first; the table doubles as names are added,
+	 * so a lookup stays short); the stack says what each scope
+	 * declared, oldest first. */
+	struct vcl_sym **buckets[2];
+	uint32_t nbuckets;
 	struct vcl_sym **stack;
 	uint32_t nstack, capstack, scope;
 	uint32_t depth; /* expression and type recursion */

@@ -464,6 +464,135 @@ START_TEST(stores_through_params)
 }
 END_TEST
 
+/* The typed tree of an expression: (op:type operands), conversions as
+ * (arith:T x), (splat:T x), (decay:T x)... */
+static void typed(const struct vcl_node *n, char *buf, size_t cap)
+{
+	static const char *const convs[] = {"",	    "arith", "splat",  "decay",
+					    "null", "ptr",   "ptrbool"};
+	char ty[128] = "?";
+	if (n->ty)
+		vcl_ty_format(n->ty, ty, sizeof(ty));
+	size_t len = strlen(buf);
+	switch (n->kind) {
+	case VCL_N_IDENT:
+		snprintf(buf + len, cap - len, "%.*s:%s", (int)n->name_len,
+			 n->name, ty);
+		return;
+	case VCL_N_INT:
+	case VCL_N_FLOAT:
+		snprintf(buf + len, cap - len, "%.*s:%s", (int)n->lit.len,
+			 n->lit.text, ty);
+		return;
+	case VCL_N_CONVERT:
+		snprintf(buf + len, cap - len, "(%s:%s ", convs[n->info], ty);
+		break;
+	case VCL_N_CALL:
+		snprintf(buf + len, cap - len, "(%.*s:%s", (int)n->a->name_len,
+			 n->a->name, ty);
+		for (const struct vcl_node *a = n->list; a; a = a->next) {
+			strcat(buf, " ");
+			typed(a, buf, cap);
+		}
+		strcat(buf, ")");
+		return;
+	case VCL_N_MEMBER:
+		typed(n->a, buf, cap);
+		len = strlen(buf);
+		snprintf(buf + len, cap - len, ".%.*s", (int)n->name_len,
+			 n->name);
+		if (n->a->ty->kind == VCL_TY_VECTOR) {
+			strcat(buf, "[");
+			for (uint32_t i = 0; i < n->info; i++)
+				snprintf(buf + strlen(buf), cap - strlen(buf),
+					 "%x", vcl_swizzle_at(n, i));
+			strcat(buf, "]");
+		}
+		len = strlen(buf);
+		snprintf(buf + len, cap - len, ":%s", ty);
+		return;
+	case VCL_N_INDEX:
+		snprintf(buf + len, cap - len, "([]:%s ", ty);
+		break;
+	default:
+		snprintf(buf + len, cap - len, "(%s:%s ",
+			 n->op ? vcl_tok_spelling(n->op) : "?", ty);
+	}
+	const struct vcl_node *kids[] = {n->a, n->b, n->c};
+	bool first = true;
+	for (int i = 0; i < 3; i++)
+		if (kids[i]) {
+			if (!first)
+				strcat(buf, " ");
+			typed(kids[i], buf, cap);
+			first = false;
+		}
+	strcat(buf, ")");
+}
+
+/* The typed tree of the last statement of kernel k's body. */
+static void expect_typed(const char *src, const char *want)
+{
+	struct checked r;
+	check(&r, src, strlen(src));
+	ck_assert_msg(r.d.n == 0, "%s\n%s", src, r.diags);
+	const struct vcl_node *body = r.prog->kernels[0].sym->decl->b;
+	const struct vcl_node *last = body->list;
+	while (last->next)
+		last = last->next;
+	char buf[2048] = "";
+	typed(last->a, buf, sizeof(buf));
+	ck_assert_msg(!strcmp(buf, want), "%s\nwanted %s\ngot    %s", src, want,
+		      buf);
+	uncheck(&r);
+}
+
+START_TEST(typed_tree)
+{
+	/* saxpy: the index widened to 64 bits, float arithmetic. */
+	expect_typed(K("size_t i = get_global_id(0); g[i] = f * cg[i] + g[i];"),
+		     "(=:float ([]:__global float g:__global float * i:ulong) "
+		     "(+:float (*:float f:float "
+		     "([]:__global const float cg:__global const float * "
+		     "i:ulong)) ([]:__global float g:__global float * "
+		     "i:ulong)))");
+	/* 0.5 is a double: the float operand is converted, then back. */
+	expect_typed(K("f = f * 0.5;"),
+		     "(=:float f:float (arith:float (*:double (arith:double "
+		     "f:float) 0.5:double)))");
+	/* A scalar with a vector: converted to the element, splat. */
+	expect_typed(K("float4 v; v = v * 2;"),
+		     "(=:float4 v:float4 (*:float4 v:float4 (splat:float4 "
+		     "(arith:float 2:int))))");
+	/* The usual arithmetic conversion (promotion folded in). */
+	expect_typed(K("uchar a = 1; uint b = 2; b = a + b;"),
+		     "(=:uint b:uint (+:uint (arith:uint a:uchar) b:uint))");
+	/* Conditions become bool; comparisons are int. */
+	expect_typed(K("gi[0] = n < 3 && g;"),
+		     "(=:int ([]:__global int gi:__global int * (arith:long "
+		     "0:int)) (&&:int (arith:bool (<:int n:int 3:int)) "
+		     "(ptrbool:bool g:__global float *)))");
+	/* Built-in arguments converted to the chosen form. */
+	expect_typed(K("f = fmin(f, 1);"),
+		     "(=:float f:float (fmin:float f:float (arith:float "
+		     "1:int)))");
+	expect_typed(K("atomic_add(gi, 1u);"),
+		     "(atomic_add:int (ptr:__global volatile int * "
+		     "gi:__global int *) (arith:int 1u:uint))");
+	/* Swizzles keep the vector's element type. */
+	expect_typed(
+	    K("float4 v; v.xy = v.wz;"),
+	    "(=:float2 v:float4.xy[01]:float2 v:float4.wz[32]:float2)");
+	expect_typed(K("float16 w; w.sF0 = w.odd.hi.s01;"),
+		     "(=:float2 w:float16.sF0[f0]:float2 "
+		     "w:float16.odd[13579bdf]:float8.hi[4567]:float4.s01[01]:"
+		     "float2)");
+	expect_typed(
+	    K("float3 t; t.lo = t.hi;"),
+	    "(=:float2 t:float3.lo[01]:float2 t:float3.hi[23]:float2)");
+}
+END_TEST
+
 START_TEST(several_errors)
 {
 	struct checked r;
@@ -532,6 +661,7 @@ int main(void)
 	tcase_add_test(tc, type_errors);
 	tcase_add_test(tc, barriers);
 	tcase_add_test(tc, stores_through_params);
+	tcase_add_test(tc, typed_tree);
 	tcase_add_test(tc, several_errors);
 	tcase_add_test(tc, deep_expressions);
 	suite_add_tcase(s, tc);

@@ -136,6 +136,7 @@ struct vcl_node {
 	enum vcl_node_kind kind;
 	struct vcl_loc loc;
 	enum vcl_tok op;
+	uint32_t info; /* the type checker's, see below */
 	struct vcl_node *a, *b, *c;
 	struct vcl_node *list; /* first of a list linked by next */
 	struct vcl_node *next;
@@ -151,14 +152,19 @@ struct vcl_node {
 	 * canonical type (of the value, or of the object for an lvalue or a
 	 * declaration), the symbol a name or declaration denotes, and per
 	 * kind: a conversion, a call's kind, a member's index, a constant's
-	 * value. A swizzle's components are in swizzle[0..info). */
+	 * value. A swizzle's count is in info, its components in swizzle. */
 	const struct vcl_ty *ty;
 	struct vcl_sym *sym;
-	uint32_t info;
+	int64_t value;	  /* sizeof, vec_step, case: the constant */
+	uint64_t swizzle; /* component i in bits 4i..4i+3 */
 	bool lvalue;
-	uint8_t swizzle[16];
-	int64_t value; /* VCL_CALL_VEC_STEP, sizeof: the constant */
 };
+
+/* Component i of a swizzle (VCL_N_MEMBER on a vector). */
+static inline unsigned vcl_swizzle_at(const struct vcl_node *n, unsigned i)
+{
+	return (unsigned)(n->swizzle >> (4 * i)) & 15;
+}
 
 struct vcl_ast {
 	struct vcl_node *decls; /* the translation unit, linked by next */

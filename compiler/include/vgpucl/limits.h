@@ -32,6 +32,8 @@
 /* Nesting the type checker follows: an expression's operands (a chain
  * of binary operators is a deep tree), a type's parts. */
 #define VCL_MAX_SEMA_DEPTH 1024
+/* Members of one struct or union. */
+#define VCL_MAX_MEMBERS 1024
 /* Any one type (an array's elements in all). */
 #define VCL_MAX_TYPE_BYTES (1ull << 32)
 /* A function's private variables, and a kernel's __local ones, in all:

@@ -95,7 +95,8 @@ struct vcl_sym {
 	uint64_t stores_through, returns;
 	bool has_barrier; /* FUNC: calls barrier(), maybe through others */
 	uint32_t nlocals; /* FUNC: its variables, numbered in `index` */
-	struct vcl_sym *shadowed; /* older symbol of the same name */
+	struct vcl_sym
+	    *shadowed; /* the type checker's: next in its hash chain */
 	uint32_t scope;
 };
 

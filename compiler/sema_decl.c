@@ -608,6 +608,12 @@ void sema_local_decl(struct sema *s, struct vcl_node *d)
 			y->type = t;
 			d->sym = y;
 		}
+		/* Messages name an anonymous struct by its typedef. */
+		if (t && t->record && !t->record->name) {
+			t->record->name = d->name;
+			t->record->name_len = d->name_len;
+			t->record->typedef_name = true;
+		}
 		return;
 	}
 	const struct vcl_ty *t = object_type(s, d);

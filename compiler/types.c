@@ -353,10 +353,12 @@ static void put(struct out *o, const char *fmt, const char *s, unsigned n)
 	o->len += (size_t)k;
 }
 
-/* Qualifiers and address space of an object (a private one unnamed). */
-static void prefix(struct out *o, const struct vcl_ty *t)
+/* Qualifiers and address space of an object (a private one named only
+ * where a pointer points). */
+static void prefix(struct out *o, const struct vcl_ty *t, bool pointee)
 {
-	if (t->space > VCL_AS_PRIVATE)
+	if (t->space > VCL_AS_PRIVATE ||
+	    (pointee && t->space == VCL_AS_PRIVATE))
 		put(o, "%s ", space_name(t->space), 0);
 	if (t->quals & VCL_Q_CONST)
 		put(o, "%s ", "const", 0);
@@ -364,32 +366,33 @@ static void prefix(struct out *o, const struct vcl_ty *t)
 		put(o, "%s ", "volatile", 0);
 }
 
-static void format(struct out *o, const struct vcl_ty *t)
+static void format(struct out *o, const struct vcl_ty *t, bool pointee)
 {
 	switch (t->kind) {
 	case VCL_TY_POINTER:
-		format(o, t->base);
+		format(o, t->base, true);
 		put(o, "%s", t->base->kind == VCL_TY_POINTER ? "*" : " *", 0);
 		if (t->quals & VCL_Q_CONST)
 			put(o, "%s", " const", 0);
 		return;
 	case VCL_TY_ARRAY:
-		format(o, t->base);
+		format(o, t->base, pointee);
 		put(o, "%s%u]", "[", (unsigned)t->count);
 		return;
 	case VCL_TY_FUNCTION:
-		format(o, t->base);
+		format(o, t->base, false);
 		put(o, "%s", " (function)", 0);
 		return;
 	default:
 		break;
 	}
-	prefix(o, t);
+	prefix(o, t, pointee);
 	if (t->kind == VCL_TY_VECTOR)
 		put(o, "%s%u", kind_name(t->elem), t->width);
 	else if (t->kind == VCL_TY_STRUCT || t->kind == VCL_TY_UNION) {
-		put(o, "%s", t->kind == VCL_TY_STRUCT ? "struct " : "union ",
-		    0);
+		if (!t->record->typedef_name)
+			put(o, "%s",
+			    t->kind == VCL_TY_STRUCT ? "struct " : "union ", 0);
 		if (t->record->name) {
 			char nm[96];
 			snprintf(nm, sizeof(nm), "%.*s",
@@ -407,7 +410,7 @@ size_t vcl_ty_format(const struct vcl_ty *t, char *buf, size_t cap)
 	struct out o = {buf, cap, 0};
 	if (cap)
 		buf[0] = '\0';
-	format(&o, t);
+	format(&o, t, false);
 	return o.len;
 }
 

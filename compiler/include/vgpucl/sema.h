@@ -25,6 +25,7 @@ struct vcl_field {
 struct vcl_record {
 	const char *name; /* NULL when anonymous */
 	uint32_t name_len;
+	bool typedef_name; /* name is the typedef's of an anonymous one */
 	bool is_union;
 	bool complete;
 	bool has_pointer; /* a member is or holds a pointer */

@@ -12,9 +12,9 @@
  *   (bounded passes; past them every mask becomes "anywhere").
  *
  * - barrier() where work-items may diverge: under a condition that
- *   depends on get_global_id or get_local_id (through variables too), or
- *   after a return taken under one. A call of a function that calls
- *   barrier counts as a barrier.
+ *   depends on get_global_id or get_local_id (through private variables
+ *   too, in statement order), or after a return taken under one. A call of
+ *   a function that calls barrier counts as a barrier.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +32,10 @@ struct flow {
 	uint32_t nv, np;
 	uint64_t stores, returns;
 	bool changed;
-	bool div;    /* the statement being walked may be divergent */
-	bool exited; /* some work-items returned under a divergent one */
-	bool report; /* the last pass: report barriers */
+	bool div;	/* the statement being walked may be divergent */
+	bool exited;	/* some work-items returned under a divergent one */
+	uint32_t loops; /* nesting of the loop being walked */
+	bool report;	/* the last pass: report barriers */
 };
 
 static uint64_t param_bit(uint32_t i)
@@ -53,9 +54,11 @@ static uint64_t *mask_of(struct flow *f, struct vcl_sym *y)
 	return NULL;
 }
 
+/* Whether a private variable holds a work-item dependent value; __local
+ * ones are shared by the work-group, like memory (not followed). */
 static uint8_t *vary_of(struct flow *f, struct vcl_sym *y)
 {
-	if (!y || y->scope == 0)
+	if (!y || y->scope == 0 || (y->type && y->type->space == VCL_AS_LOCAL))
 		return NULL;
 	if (y->kind == VCL_SYM_PARAM && y->index < f->np)
 		return &f->pvary[y->index];
@@ -72,12 +75,14 @@ static void grow(struct flow *f, uint64_t *m, uint64_t add)
 	}
 }
 
-static void grow_vary(struct flow *f, uint8_t *v, bool add)
+/* Work-item dependence follows the statements in order: an assignment to
+ * a whole variable replaces what it held (strong), to a part adds to it.
+ * Branches are not joined, so a dependence may be missed, never made up:
+ * the barrier check errs towards accepting. */
+static void set_vary(uint8_t *v, bool vary, bool strong)
 {
-	if (v && add && !*v) {
-		*v = 1;
-		f->changed = true;
-	}
+	if (v)
+		*v = strong ? vary : (*v | vary);
 }
 
 static bool holds_pointer(const struct vcl_ty *t)
@@ -151,7 +156,8 @@ static bool store(struct flow *f, struct vcl_node *n, struct val v)
 	struct vcl_sym *y = private_var(f, n, &vary);
 	if (y) {
 		grow(f, mask_of(f, y), v.m);
-		grow_vary(f, vary_of(f, y), v.vary || f->div);
+		set_vary(vary_of(f, y), v.vary || vary || f->div,
+			 n->kind == VCL_N_IDENT);
 		return vary;
 	}
 	struct val p = through(f, n);
@@ -340,6 +346,33 @@ static void guarded(struct flow *f, struct vcl_node *body, bool vary)
 	f->div = outer || f->exited;
 }
 
+static void loop_once(struct flow *f, struct vcl_node *n)
+{
+	bool vary = walk(f, n->a).vary, outer = f->div;
+	f->div = outer || vary;
+	stmt(f, n->b);
+	walk(f, n->c); /* a for's step runs as the body does */
+	f->div = outer || f->exited;
+}
+
+/* A second iteration sees what the first assigned: the loop is walked
+ * once silently first (to a nesting of 6; deeper, a dependence may be
+ * missed). */
+static void loop(struct flow *f, struct vcl_node *n)
+{
+	if (n->kind == VCL_N_FOR)
+		stmt(f, n->list);
+	f->loops++;
+	if (f->loops <= 6) {
+		bool report = f->report;
+		f->report = false;
+		loop_once(f, n);
+		f->report = report;
+	}
+	loop_once(f, n);
+	f->loops--;
+}
+
 static void stmt(struct flow *f, struct vcl_node *n)
 {
 	if (!n)
@@ -358,8 +391,8 @@ static void stmt(struct flow *f, struct vcl_node *n)
 			if (d->kind == VCL_N_VAR && d->sym && d->a) {
 				c = walk(f, d->a);
 				grow(f, mask_of(f, d->sym), c.m);
-				grow_vary(f, vary_of(f, d->sym),
-					  c.vary || f->div);
+				set_vary(vary_of(f, d->sym), c.vary || f->div,
+					 true);
 			}
 		break;
 	case VCL_N_IF:
@@ -369,22 +402,8 @@ static void stmt(struct flow *f, struct vcl_node *n)
 		break;
 	case VCL_N_WHILE:
 	case VCL_N_DO:
-		c = walk(f, n->a);
-		guarded(f, n->b, c.vary);
-		break;
 	case VCL_N_FOR:
-		stmt(f, n->list);
-		c = walk(f, n->a);
-		/* The step runs as the body does. */
-		{
-			bool div = f->div;
-			f->div = div || c.vary;
-			c.vary |= walk(f, n->c).vary;
-			f->div = div;
-		}
-		if (n->a)
-			c.vary |= walk(f, n->a).vary;
-		guarded(f, n->b, c.vary);
+		loop(f, n);
 		break;
 	case VCL_N_SWITCH:
 		c = walk(f, n->a);
@@ -433,13 +452,17 @@ void sema_flow_function(struct sema *s, struct vcl_sym *fn)
 			 * no variable is taken as varying (no false
 			 * barrier errors). */
 			for (uint32_t i = 0; i < f.nv; i++)
-				f.vmask[i] = ANY, f.vvary[i] = 0;
+				f.vmask[i] = ANY;
 			for (uint32_t i = 0; i < f.np; i++)
-				f.pmask[i] |= ANY, f.pvary[i] = 0;
+				f.pmask[i] |= ANY;
 			f.stores |= ANY;
 			break;
 		}
 	} while (f.changed);
+	/* The last pass, in order, follows work-item dependence and reports
+	 * barriers. */
+	memset(f.vvary, 0, f.nv);
+	memset(f.pvary, 0, f.np);
 	f.report = true;
 	f.div = f.exited = false;
 	stmt(&f, d->b);

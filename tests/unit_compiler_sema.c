@@ -408,6 +408,16 @@ START_TEST(barriers)
 		"if (gi[get_local_id(0)]) sync();"),
 	    "'sync' calls barrier() and is called where work-items may "
 	    "diverge");
+	bad(K("int i = 0; while (i < 4) { barrier(CLK_LOCAL_MEM_FENCE); "
+	      "i = get_local_id(0); }"),
+	    "barrier() where work-items may diverge");
+	/* A variable reused after holding the id, a __local flag written by
+	 * one work-item and read after a barrier: uniform. */
+	ok(K("int i; for (i = get_local_id(0); i < n; i += 8) g[i] = 0.0f;"
+	     "for (i = 0; i < 4; i++) barrier(CLK_LOCAL_MEM_FENCE);"));
+	ok(K("__local int flag; if (get_local_id(0) == 0) flag = gi[0];"
+	     "barrier(CLK_LOCAL_MEM_FENCE); if (flag) "
+	     "barrier(CLK_LOCAL_MEM_FENCE);"));
 	/* Uniform conditions and loops are fine. */
 	ok(K("for (int i = 0; i < n; i++) { barrier(CLK_LOCAL_MEM_FENCE); }"
 	     "if (get_group_id(0) == 0) barrier(CLK_LOCAL_MEM_FENCE);"

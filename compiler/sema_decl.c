@@ -367,17 +367,79 @@ static const struct vcl_ty *enum_type(struct sema *s, const struct vcl_type *t)
 static void check_init(struct sema *s, struct vcl_node **slot,
 		       const struct vcl_ty *t, uint64_t *count);
 
+static uint64_t element_limit(const struct vcl_ty *t)
+{
+	if (t->kind == VCL_TY_ARRAY)
+		return t->count ? t->count : UINT64_MAX;
+	if (t->kind == VCL_TY_VECTOR)
+		return t->width;
+	if (t->kind == VCL_TY_STRUCT)
+		return t->record->nfields;
+	return 1;
+}
+
+static const struct vcl_ty *element_type(const struct vcl_ty *t, uint64_t pos)
+{
+	return t->kind == VCL_TY_ARRAY	  ? t->base
+	       : t->kind == VCL_TY_VECTOR ? ty_scalar(t->elem)
+	       : t->record		  ? t->record->fields[pos].type
+					  : t;
+}
+
+/* An element the list initializes without braces of its own (C's brace
+ * elision): an array, or a struct from something not of its type. */
+static bool elided(struct sema *s, struct vcl_node **item,
+		   const struct vcl_ty *et)
+{
+	if ((*item)->kind == VCL_N_INIT_LIST ||
+	    (*item)->kind == VCL_N_DESIGNATED)
+		return false;
+	if (et->kind == VCL_TY_ARRAY)
+		return true;
+	if (et->kind != VCL_TY_STRUCT && et->kind != VCL_TY_UNION)
+		return false;
+	const struct vcl_ty *it = sema_expr(s, item);
+	return it && !ty_equal(it, et, false);
+}
+
+/* Gathers the items from *cur that fill `t` into a brace list of their
+ * own, so the tree reads as if fully braced; *cur moves past them. */
+static struct vcl_node *elide(struct sema *s, struct vcl_node **cur,
+			      const struct vcl_ty *t)
+{
+	struct vcl_node *group = sema_alloc(s, sizeof(*group));
+	if (!group || !sema_enter(s, (*cur)->loc))
+		return NULL;
+	group->kind = VCL_N_INIT_LIST;
+	group->loc = (*cur)->loc;
+	struct vcl_node **tail = &group->list;
+	uint64_t limit = t->kind == VCL_TY_UNION ? 1 : element_limit(t);
+	for (uint64_t pos = 0; pos < limit && *cur && !s->fatal &&
+			       (*cur)->kind != VCL_N_DESIGNATED;
+	     pos++) {
+		const struct vcl_ty *et = element_type(t, pos);
+		struct vcl_node *item;
+		if (elided(s, cur, et)) {
+			if (!(item = elide(s, cur, et)))
+				break;
+		} else {
+			item = *cur;
+			*cur = item->next;
+			item->next = NULL;
+		}
+		*tail = item;
+		tail = &item->next;
+	}
+	sema_leave(s);
+	return group;
+}
+
 static void init_list(struct sema *s, struct vcl_node *list,
 		      const struct vcl_ty *t, uint64_t *count)
 {
 	uint64_t pos = 0, max = 0;
 	bool unsized = t->kind == VCL_TY_ARRAY && !t->count;
-	uint64_t limit = t->kind == VCL_TY_ARRAY    ? t->count
-			 : t->kind == VCL_TY_VECTOR ? t->width
-			 : t->record		    ? t->record->nfields
-						    : 1;
-	if (t->kind == VCL_TY_UNION)
-		limit = 1;
+	uint64_t limit = t->kind == VCL_TY_UNION ? 1 : element_limit(t);
 	for (struct vcl_node **e = &list->list; *e && !s->fatal;
 	     e = &(*e)->next) {
 		struct vcl_node **item = e;
@@ -432,11 +494,14 @@ static void init_list(struct sema *s, struct vcl_node *list,
 			sema_error(s, (*e)->loc, "array is too large");
 			return;
 		}
-		const struct vcl_ty *et =
-		    t->kind == VCL_TY_ARRAY    ? t->base
-		    : t->kind == VCL_TY_VECTOR ? ty_scalar(t->elem)
-		    : t->record		       ? t->record->fields[pos].type
-					       : t;
+		const struct vcl_ty *et = element_type(t, pos);
+		if (item == e && elided(s, e, et)) {
+			struct vcl_node *group = elide(s, e, et);
+			if (!group)
+				return;
+			group->next = *e;
+			*e = group;
+		}
 		check_init(s, item, ty_value(s, et), NULL);
 		pos++;
 		if (pos > max)

@@ -162,6 +162,13 @@ START_TEST(declarations)
 	       K("gi[0] = sizes[2];"));
 	ok(K("float a[4] = {1, 2, 3, 4}; int b[] = {[3] = 1}; g[0] = a[n] + "
 	     "b[3];"));
+	/* Brace elision: the flat lists fill the nested elements. */
+	ok("struct p { int a; float b[2]; };" K(
+	    "float m[2][2] = {1, 2, 3, 4}; int a[][2] = {1, 2, 3, 4, 5};"
+	    "struct p q[2] = {1, 2.0f, 3.0f, {4, {5.0f, 6.0f}}};"
+	    "int chk[sizeof(a) == 24 && sizeof(q) == 24 ? 1 : -1];"
+	    "g[0] = m[1][0] + a[2][0] + q[1].b[1];"));
+	bad(K("float m[2][2] = {1, 2, 3, 4, 5};"), "too many initializers");
 	ok(K("__local float tile[16][16]; tile[1][2] = 0.0f;"
 	     "barrier(CLK_LOCAL_MEM_FENCE); g[0] = tile[2][1];"));
 	ok("__kernel __attribute__((reqd_work_group_size(8, 4, 1))) void "

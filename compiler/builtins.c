@@ -66,28 +66,31 @@ static const struct builtin table[] = {
 					      "x"
 					      "p"
 					      "m"
-					      "1") F1("fabs") F1("floor")
-			F1("lgamma") F1("log") F1("log2") F1("log10") F1("log1"
-									 "p") F1(
-			    "logb") F1("rint") F1("round") F1("rsqrt")
-			    F1("sin") F1("sinh") F1("sinpi") F1("sqrt") F1(
-				"tan") F1("tanh") F1("tanpi")
-				F1("tgamma") F1("trunc") F2("atan2") F2(
-				    "atan2pi") F2("copysign") F2("fdim")
-				    F2("fmod") F2("hypot") F2("nextafte"
-							      "r") F2("p"
-								      "o"
-								      "w") F2("powr")
-					F2("maxmag") F2("minmag") F2("remainde"
-								     "r") F2("f"
+					      "1") F1("fabs") F1("floor") F1("l"
+									     "g"
+									     "a"
 									     "m"
-									     "i"
-									     "n") B(
-					    "fmi"
-					    "n",
-					    G_F,
-					    "GGg") F2("fmax") B("fmax", G_F, "GGg")
-					    B("fma", G_F, "GGGG") B("mad", G_F, "GGGG") B(
+									     "m"
+									     "a") F1("log") F1("log2") F1("log10") F1("log1"
+														      "p")
+			F1("logb") F1("rint") F1("round") F1("rsqrt") F1(
+			    "sin") F1("sinh") F1("sinpi") F1("sqrt") F1("tan")
+			    F1("tanh") F1("tanpi") F1(
+				"tgamma") F1("trunc") F2("atan2") F2("atan2pi") F2("copysign")
+				F2("fdim") F2("fmod") F2("hypot") F2("nextafte"
+								     "r") F2("p"
+									     "o"
+									     "w")
+				    F2("powr") F2(
+					"maxmag") F2("minmag") F2("remainde"
+								  "r") F2("f"
+									  "m"
+									  "i"
+									  "n")
+					B("fmi"
+					  "n",
+					  G_F, "GGg") F2("fmax")
+					    B("fmax", G_F, "GGg") B("fma", G_F, "GGGG") B("mad", G_F, "GGGG") B(
 						"pown",
 						G_F,
 						"GGN") B("rootn", G_F, "GGN")
@@ -105,34 +108,48 @@ static const struct builtin table[] = {
 							N1("native_cos") N1(
 							    "native_"
 							    "exp") N1("native_"
-								      "exp2")
+								      "exp2") N1("native_"
+										 "exp10") N1("nat"
+											     "ive"
+											     "_lo"
+											     "g")
 							    N1("native_"
-							       "exp10") N1("nat"
+							       "log2") N1("nati"
+									  "v"
+									  "e_"
+									  "log1"
+									  "0") N1("native_recip") N1("native_rsqrt")
+								N1("nat"
+								   "ive"
+								   "_si"
+								   "n") N1("nat"
 									   "ive"
-									   "_lo"
-									   "g")
-								N1("native_"
-								   "log2") N1("nativ"
-									      "e_"
-									      "log1"
-									      "0") N1("native_recip") N1("native_rsqrt")
-								    N1("nat"
-								       "ive"
-								       "_si"
-								       "n") N1("native_sqrt") N1("native_tan")
-									N2("n"
-									   "a"
-									   "t"
-									   "i"
-									   "v"
-									   "e"
-									   "_"
-									   "d"
-									   "i"
-									   "v"
-									   "i"
-									   "d"
-									   "e") N2("native_powr") N1("half_cos")
+									   "_sq"
+									   "rt")
+								    N1("native_"
+								       "tan") N2(
+									"n"
+									"a"
+									"t"
+									"i"
+									"v"
+									"e"
+									"_"
+									"d"
+									"i"
+									"v"
+									"i"
+									"d"
+									"e")
+									N2("nat"
+									   "ive"
+									   "_po"
+									   "wr") N1(
+									    "ha"
+									    "lf"
+									    "_c"
+									    "o"
+									    "s")
 									    N1("half_exp") N1("half_exp2") N1(
 										"half_"
 										"exp10")
@@ -713,8 +730,11 @@ bool sema_builtin_call(struct sema *s, struct vcl_node *n)
 	uint32_t len = n->a->name_len;
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(*unsupported); i++)
 		if (has_prefix(p, len, unsupported[i].prefix)) {
-			sema_error(s, n->loc, "%s ('%.*s')", unsupported[i].why,
-				   (int)len, p);
+			if (strlen(unsupported[i].prefix) == len)
+				sema_error(s, n->loc, "%s", unsupported[i].why);
+			else
+				sema_error(s, n->loc, "%s ('%.*s')",
+					   unsupported[i].why, (int)len, p);
 			return true;
 		}
 	size_t e = find(p, len);

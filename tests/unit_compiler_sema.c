@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <vgpucl/sema.h>
 
@@ -662,6 +663,81 @@ START_TEST(deep_expressions)
 }
 END_TEST
 
+/* A source made of `n` copies of a line with %d filled by the copy's
+ * number (and the one before), between a head and a tail. */
+static char *repeat(const char *head, const char *line, size_t n,
+		    const char *tail)
+{
+	size_t cap = strlen(head) + (strlen(line) + 40) * n + strlen(tail) + 1;
+	char *src = malloc(cap), *q = src;
+	q += sprintf(q, "%s", head);
+	for (size_t i = 0; i < n; i++)
+		q += sprintf(q, line, (int)i + 1, (int)i);
+	strcpy(q, tail);
+	return src;
+}
+
+static double seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Long inputs cost time in proportion, and nothing of theirs recurses:
+ * a chain of 20 000 functions, a 20 000-long cycle, 16 000 names in one
+ * scope (64 000 bytes: within the private limit), 20 000 cases, an oversized
+ * struct; on a 512 KiB stack. */
+static void *hostile(void *arg)
+{
+	(void)arg;
+	static const struct {
+		const char *head, *line, *tail, *want;
+	} cases[] = {
+	    {"int f0(int x) { return x; }\n",
+	     "int f%d(int x) { return f%d(x) + 1; }\n",
+	     "__kernel void k(__global int *g) { g[0] = f20000(1); }", NULL},
+	    {"int f20000(int x);\nint f0(int x) { return f20000(x); }\n",
+	     "int f%d(int x) { return f%d(x) + 1; }\n",
+	     "__kernel void k(__global int *g) { g[0] = f1(1); }",
+	     "recursion is not supported"},
+	    {"__kernel void k(__global int *g) { int v0 = 0;\n",
+	     "int v%d = v%d + 1;\n", "g[0] = v16000; }", NULL},
+	    {"__kernel void k(__global int *g) { switch (g[0]) {\n",
+	     "case %d: g[%d] = 1; break;\n", "} }", NULL},
+	    {"struct big { int m0;\n", "int m%d; /* %d */\n", "};",
+	     "more than 1024 members in a struct"},
+	};
+	size_t n[] = {20000, 20000, 16000, 20000, 2000};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *src =
+		    repeat(cases[i].head, cases[i].line, n[i], cases[i].tail);
+		struct checked r;
+		double t0 = seconds();
+		check(&r, src, strlen(src));
+		double t = seconds() - t0;
+		if (cases[i].want)
+			ck_assert_msg(strstr(r.diags, cases[i].want),
+				      "case %zu:\n%.500s", i, r.diags);
+		else
+			ck_assert_msg(r.d.n == 0, "case %zu:\n%.500s", i,
+				      r.diags);
+		/* At most 1.7 s each here on a loaded machine (parsing most
+		 * of it); the bound allows ASan and more load: it catches a
+		 * runaway, not a mild slowdown. */
+		ck_assert_msg(t < 20.0, "case %zu took %.1f s", i, t);
+		uncheck(&r);
+		free(src);
+	}
+	return NULL;
+}
+
+START_TEST(hostile_sizes)
+{
+	cc_on_stack(hostile, 512 * 1024);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("compiler_sema");
@@ -681,6 +757,7 @@ int main(void)
 	tcase_add_test(tc, typed_tree);
 	tcase_add_test(tc, several_errors);
 	tcase_add_test(tc, deep_expressions);
+	tcase_add_test(tc, hostile_sizes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -650,6 +650,9 @@ static const struct vcl_ty *object_init(struct sema *s, struct vcl_node *d,
 	return t;
 }
 
+static void constant_data(struct sema *s, struct vcl_node *d,
+			  struct vcl_sym *y);
+
 void sema_local_decl(struct sema *s, struct vcl_node *d)
 {
 	if (d->kind == VCL_N_TAG) {
@@ -715,12 +718,19 @@ void sema_local_decl(struct sema *s, struct vcl_node *d)
 				   (unsigned long long)s->local_bytes,
 				   VCL_MAX_LOCAL_BYTES);
 		break;
-	case VCL_AS_GLOBAL:
 	case VCL_AS_CONSTANT:
+		if (s->fn->is_kernel) {
+			/* Program data like a program-scope one, named in
+			 * the kernel only. */
+			constant_data(s, d, y);
+			break;
+		}
+		/* fall through */
+	case VCL_AS_GLOBAL:
 		sema_error(s, d->loc,
-			   "variable '%.*s' cannot be %s: only pointers point "
-			   "there (a __constant variable is declared at "
-			   "program scope)",
+			   "variable '%.*s' cannot be %s here: only pointers "
+			   "point there (a __constant variable is declared at "
+			   "program scope or in a kernel)",
 			   (int)d->name_len, d->name, space_name(t->space));
 		break;
 	default:
@@ -751,7 +761,15 @@ static void global_var(struct sema *s, struct vcl_node *d)
 		sema_error(s, d->loc,
 			   "program-scope variable '%.*s' must be __constant",
 			   (int)d->name_len, d->name);
-	else if (!d->a)
+	else
+		constant_data(s, d, y);
+}
+
+/* A __constant variable: read-only data of the program, initialized with
+ * a constant expression. */
+static void constant_data(struct sema *s, struct vcl_node *d, struct vcl_sym *y)
+{
+	if (!d->a)
 		sema_error(s, d->loc,
 			   "__constant variable '%.*s' needs an initializer",
 			   (int)d->name_len, d->name);

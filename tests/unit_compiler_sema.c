@@ -338,6 +338,11 @@ START_TEST(address_spaces)
 	    "__local variable 'x' outside a kernel");
 	bad(K("__local int x = 1;"), "cannot be initialized");
 	bad(K("__global int x;"), "variable 'x' cannot be __global");
+	ok(K("__constant float w[2] = {1.0f, 2.0f}; g[0] = w[n & 1];"));
+	bad(K("__constant float w[2];"), "needs an initializer");
+	bad(K("__constant int w = n;"), "is not a constant expression");
+	bad("void f(void) { __constant int w = 1; }",
+	    "variable 'w' cannot be __constant here");
 	bad("int counter;", "program-scope variable 'counter' must be "
 			    "__constant");
 	bad("__constant int z;", "needs an initializer");

@@ -153,7 +153,7 @@ struct vcl_program {
 	uint32_t nkernels;
 	struct vcl_sym **functions; /* user functions, in order */
 	uint32_t nfunctions;
-	struct vcl_sym **globals; /* __constant variables at program scope */
+	struct vcl_sym **globals; /* __constant variables (program, kernels) */
 	uint32_t nglobals;
 	void *priv; /* the types' and symbols' arena */
 };

@@ -315,8 +315,11 @@ static void collect_kernels(struct sema *s)
 			kp->name_len = p->name_len;
 			kp->type = ft->params[j];
 			uint64_t bit = 1ull << (j < 63 ? j : 63);
+			/* Nothing stores through __constant: no cast leaves
+			 * its space, no store enters it. */
 			kp->may_store =
 			    kp->type->kind == VCL_TY_POINTER &&
+			    kp->type->base->space != VCL_AS_CONSTANT &&
 			    (k->sym->stores_through & (bit | 1ull << 63));
 		}
 	}

@@ -467,6 +467,16 @@ START_TEST(stores_through_params)
 	snprintf(src, sizeof(src), "%s%s { %s }", pre, params, body);          \
 	expect_stores(src, want)
 	STORES("", "float x = a[0] + b[1] + d[2];", "");
+	/* A pointer loaded from memory may be any of them... */
+	STORES("",
+	       "__global float *p = *(__global float *__global *)c; "
+	       "p[0] = 1.0f;",
+	       "a b c d");
+	/* ...but one to __constant, which nothing can store through. */
+	expect_stores("__kernel void k(__global int *i, __constant float *c) "
+		      "{ __global float *p = *(__global float *__global *)i; "
+		      "p[0] = 1.0f; }",
+		      "i");
 	STORES("", "a[0] = b[0];", "a");
 	STORES("", "__global float *p = b + 1; p[2] = 0.0f;", "b");
 	STORES("", "__global float *p = a; p = b; *p = 1.0f;", "a b");

@@ -56,8 +56,8 @@ rm -rf "$kobj" && mkdir -p "$kobj"
 	-fno-sanitize-coverage=trace-cmp "${kflags[@]}" -c "$root"/kernels/*.c)
 extra+=("${kflags[@]}" "$kobj"/*.o -L"$blas" -Wl,-rpath,"$blas" -lopenblas -lfftw3f -lm -lpthread)
 fuzz exec fsproto "$root/tests/fuzz/corpus/exec"
-# The OpenCL C front end (preprocessor and lexer; and the parser too),
-# seeded with the test kernels.
+# The OpenCL C front end (preprocessor and lexer; and the parser and the
+# type checker too), seeded with the test kernels.
 extra=()
 fuzz cl_pp compiler "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
 fuzz cl_parse compiler "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"

@@ -103,6 +103,18 @@ char *cc_read_kernel(const char *name, size_t *len)
 	return buf;
 }
 
+void cc_format_diags(const struct vcl_diags *d, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->n && n < cap - 2; i++) {
+		n += vcl_diag_format(&d->v[i], buf + n, cap - n - 1);
+		if (n < cap - 1)
+			buf[n++] = '\n';
+		buf[n < cap ? n : cap - 1] = 0;
+	}
+}
+
 void cc_on_stack(void *(*fn)(void *), size_t bytes)
 {
 	pthread_attr_t attr;

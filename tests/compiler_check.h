@@ -32,6 +32,9 @@ void cc_free(struct cc_run *r);
 /* cc_run on a NUL-terminated source without options. */
 void cc_pp(struct cc_run *r, const char *src);
 
+/* Every diagnostic formatted, one a line, into buf (cut at cap). */
+void cc_format_diags(const struct vcl_diags *d, char *buf, size_t cap);
+
 /* Runs fn on a thread with a stack of `bytes`: recursion bounded by the
  * compiler's limits must fit in it. */
 void cc_on_stack(void *(*fn)(void *), size_t bytes);

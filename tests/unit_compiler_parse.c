@@ -31,15 +31,7 @@ static void parse(struct parsed *r, const char *src, size_t len)
 	r->pp = vcl_pp_new(&opt, &s, &r->d);
 	r->ast = vcl_parse(r->pp);
 	ck_assert(r->ast);
-	size_t n = 0;
-	r->diags[0] = '\0';
-	for (size_t i = 0; i < r->d.n && n < sizeof(r->diags) - 2; i++) {
-		n += vcl_diag_format(&r->d.v[i], r->diags + n,
-				     sizeof(r->diags) - n - 1);
-		if (n < sizeof(r->diags) - 1)
-			r->diags[n++] = '\n';
-		r->diags[n < sizeof(r->diags) ? n : sizeof(r->diags) - 1] = 0;
-	}
+	cc_format_diags(&r->d, r->diags, sizeof(r->diags));
 }
 
 /* parse, which must report nothing. */

@@ -1,13 +1,46 @@
 /*
- * libFuzzer target: arbitrary bytes through the preprocessor, lexer and
- * parser, checking that a parse without errors gives a tree and that the
- * parser ends (ASan and UBSan watch memory and the stack).
+ * libFuzzer target: arbitrary bytes through the preprocessor, lexer,
+ * parser and type checker, checking that each stage gives its result
+ * (a tree, a program), that a checked program without errors has every
+ * expression typed, and that the stages end (ASan and UBSan watch memory
+ * and the stack).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <vgpucl/ast.h>
+#include <vgpucl/sema.h>
+
+/* Every expression node reached from a statement got a type. Walks the
+ * tree with an explicit stack: its depth is the input's. */
+static void check_typed(const struct vcl_node *body)
+{
+	enum { MAX = 1 << 16 };
+	static const struct vcl_node *stack[MAX];
+	size_t sp = 0;
+	stack[sp++] = body;
+	while (sp) {
+		const struct vcl_node *n = stack[--sp];
+		if (n->kind <= VCL_N_VEC_STEP_TYPE && n->kind != VCL_N_STRING &&
+		    !n->ty) {
+			fprintf(stderr,
+				"fuzz_cl_parse: untyped expression at "
+				"%u:%u\n",
+				n->loc.line, n->loc.col);
+			abort();
+		}
+		if (n->kind == VCL_N_SIZEOF_EXPR)
+			continue; /* its operand is not evaluated */
+		/* A call's callee is a name, not a value. */
+		const struct vcl_node *kids[] = {
+		    n->kind == VCL_N_CALL ? NULL : n->a, n->b, n->c, n->list};
+		for (size_t i = 0; i < 4; i++)
+			for (const struct vcl_node *k = kids[i]; k;
+			     k = i == 3 ? k->next : NULL)
+				if (sp < MAX)
+					stack[sp++] = k;
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,6 +54,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_cl_parse: no tree\n");
 		abort();
 	}
+	struct vcl_program *prog = vcl_sema(ast, pp);
+	if (!prog) {
+		fprintf(stderr, "fuzz_cl_parse: no program\n");
+		abort();
+	}
+	if (!vcl_diags_failed(&d))
+		for (uint32_t i = 0; i < prog->nfunctions; i++)
+			if (prog->functions[i]->defined)
+				check_typed(prog->functions[i]->decl->b);
+	vcl_program_free(prog);
 	vcl_ast_free(ast);
 	vcl_pp_free(pp);
 	vcl_diags_free(&d);

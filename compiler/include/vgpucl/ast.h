@@ -52,6 +52,8 @@ enum vcl_addr_space {
 };
 
 struct vcl_node;
+struct vcl_ty;
+struct vcl_sym;
 
 struct vcl_type {
 	enum vcl_type_kind kind;
@@ -117,6 +119,9 @@ enum vcl_node_kind {
 	VCL_N_ENUMERATOR, /* name [= a] */
 	VCL_N_TAG,	  /* a struct/union/enum declared alone: type */
 	VCL_N_ATTRIBUTE,  /* __attribute__((name(list))) or name(type) */
+	/* Made by the type checker: an implicit conversion of a to ty, how
+	 * in info (enum vcl_conv, vgpucl/sema.h). */
+	VCL_N_CONVERT,
 };
 
 /* Storage and function specifiers of a declaration. */
@@ -131,6 +136,7 @@ struct vcl_node {
 	enum vcl_node_kind kind;
 	struct vcl_loc loc;
 	enum vcl_tok op;
+	uint32_t info; /* the type checker's, see below */
 	struct vcl_node *a, *b, *c;
 	struct vcl_node *list; /* first of a list linked by next */
 	struct vcl_node *next;
@@ -142,7 +148,23 @@ struct vcl_node {
 	/* Declarations: VCL_N_ATTRIBUTEs, the declarator's own first, then
 	 * those of the specifiers (a tail its siblings share). */
 	struct vcl_node *attrs;
+	/* Filled by the type checker (vgpucl/sema.h), empty before: the
+	 * canonical type (of the value, or of the object for an lvalue or a
+	 * declaration), the symbol a name or declaration denotes, and per
+	 * kind: a conversion, a call's kind, a member's index, a constant's
+	 * value. A swizzle's count is in info, its components in swizzle. */
+	const struct vcl_ty *ty;
+	struct vcl_sym *sym;
+	int64_t value;	  /* sizeof, vec_step, case: the constant */
+	uint64_t swizzle; /* component i in bits 4i..4i+3 */
+	bool lvalue;
 };
+
+/* Component i of a swizzle (VCL_N_MEMBER on a vector). */
+static inline unsigned vcl_swizzle_at(const struct vcl_node *n, unsigned i)
+{
+	return (unsigned)(n->swizzle >> (4 * i)) & 15;
+}
 
 struct vcl_ast {
 	struct vcl_node *decls; /* the translation unit, linked by next */

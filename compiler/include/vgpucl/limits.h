@@ -29,6 +29,17 @@
 #define VCL_MAX_PARSE_DEPTH 256
 /* Typedef names in scope at once. */
 #define VCL_MAX_TYPEDEFS 4096
+/* Nesting the type checker follows: an expression's operands (a chain
+ * of binary operators is a deep tree), a type's parts. */
+#define VCL_MAX_SEMA_DEPTH 1024
+/* Members of one struct or union. */
+#define VCL_MAX_MEMBERS 1024
+/* Any one type (an array's elements in all). */
+#define VCL_MAX_TYPE_BYTES (1ull << 32)
+/* A function's private variables, and a kernel's __local ones, in all:
+ * the memory one work-item or one work-group may take. */
+#define VCL_MAX_PRIVATE_BYTES (64u << 10)
+#define VCL_MAX_LOCAL_BYTES   (64u << 10)
 /* Memory for spellings, macro definitions and file names of one run. */
 #define VCL_MAX_ARENA_BYTES (256u << 20)
 /* Diagnostics kept by default; one more says the rest were dropped. */

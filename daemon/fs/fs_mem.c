@@ -42,6 +42,10 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	if (parent == INO_RINGS) {
+		fs_ring_create(req, name, fi);
+		return;
+	}
 	struct fuse_entry_param e;
 	struct node *n = NULL;
 	pthread_mutex_lock(&tree_lock);

@@ -9,12 +9,14 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,7 +31,7 @@ static struct daemon_proc d;
 
 static void setup(void)
 {
-	const char *args[] = {"--vram", "64M", NULL};
+	const char *args[] = {"--vram", "80M", NULL};
 	daemon_start(&d, args);
 }
 
@@ -80,19 +82,22 @@ static void ring_bell(struct tring *r)
 		0);
 }
 
-/* Copies packet P in (wrapping) and publishes it; the doorbell if asked. */
-static void tring_put(struct tring *r, const void *p, uint32_t size)
+/* Copies packet P in (wrapping) and publishes it, ringing no bell. */
+static void tring_put_quiet(struct tring *r, const void *p, uint32_t size)
 {
 	for (uint32_t i = 0; i < size; i++)
 		r->sq[(r->tail + i) & (VGPU_RING_SQ_BYTES - 1)] =
 		    ((const unsigned char *)p)[i];
 	r->tail += size;
 	__atomic_store_n(&r->h->sq_tail, r->tail, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r->h->poller_sleeping, __ATOMIC_SEQ_CST)) {
-		__atomic_fetch_add(&r->h->doorbell, 1, __ATOMIC_SEQ_CST);
-		syscall(SYS_futex, &r->h->doorbell, 1 /* FUTEX_WAKE */, 1, NULL,
-			NULL, 0);
-	}
+}
+
+/* The same, then the doorbell if the poller sleeps. */
+static void tring_put(struct tring *r, const void *p, uint32_t size)
+{
+	tring_put_quiet(r, p, size);
+	if (__atomic_load_n(&r->h->poller_sleeping, __ATOMIC_SEQ_CST))
+		ring_bell(r);
 }
 
 static uint64_t mono_ms(void)
@@ -371,6 +376,99 @@ START_TEST(libvgpu_streams_use_a_ring)
 }
 END_TEST
 
+/*
+ * A client that fills mem/s 100 times through a ring (after a gemm of
+ * N x N when GEMM_N) and then exits -- or, with WAIT, says so on READY and
+ * waits to be killed.
+ */
+static void ring_client(int gemm_n, bool wait, int ready)
+{
+	struct tring r;
+	char p[256];
+	tring_open(&r);
+	if (gemm_n) {
+		ck_assert_int_eq(vgpu_bin_begin(p, 256, VGPU_K_GEMM, 0), 0);
+		ck_assert_int_eq(
+		    vgpu_bin_put_buf(p, 256, GEMM_A, handle_of("A"), 0), 0);
+		ck_assert_int_eq(
+		    vgpu_bin_put_buf(p, 256, GEMM_B, handle_of("A"), 0), 0);
+		ck_assert_int_eq(
+		    vgpu_bin_put_buf(p, 256, GEMM_C, handle_of("C"), 0), 0);
+		int idx[] = {GEMM_M, GEMM_N, GEMM_K};
+		for (int i = 0; i < 3; i++)
+			ck_assert_int_eq(vgpu_bin_put_int(p, 256,
+							  (uint16_t)idx[i],
+							  VGPU_ARG_INT, gemm_n),
+					 0);
+		tring_put(&r, p, (uint32_t)vgpu_bin_size(p));
+	}
+	uint64_t hs = handle_of("s");
+	/* Leaving at once: the poller sleeps, and is not woken (only the
+	 * close does, which must not drop what was submitted). */
+	if (!wait)
+		usleep(200 * 1000);
+	for (int i = 0; i < 100; i++)
+		tring_put_quiet(&r, p,
+				fill_packet(p, (uint64_t)i, hs, i, 1024));
+	if (gemm_n)
+		ring_bell(&r);
+	if (wait) {
+		char c = 1;
+		ck_assert_int_eq(write(ready, &c, 1), 1);
+		pause();
+	}
+	_exit(0); /* the ring is closed by the exit */
+}
+
+START_TEST(exit_runs_what_was_submitted)
+{
+	ck_assert_int_eq(buf_create(&d, "s", 4096), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		ring_client(0, false, -1);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert(stats_wait(&d, "contexts 0\n", true, 10));
+	ck_assert_int_eq(stats_value(&d, "kernel.fill.count"), 100);
+	float v;
+	buf_read(&d, "s", &v, sizeof(v));
+	ck_assert(v == 99.0f);
+}
+END_TEST
+
+START_TEST(killed_client_work_cancelled)
+{
+	const int n = 2048;
+	ck_assert_int_eq(buf_create(&d, "s", 4096), 0);
+	ck_assert_int_eq(buf_create(&d, "A", (size_t)n * n * 4), 0);
+	ck_assert_int_eq(buf_create(&d, "C", (size_t)n * n * 4), 0);
+	int ready[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		ring_client(n, true, ready[1]);
+	char c;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert(stats_wait(&d, "running=gemm", true, 10));
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(stats_wait(&d, "contexts 0\n", true, 5));
+	/* the gemm was cut short, the fills failed without running */
+	ck_assert_int_eq(stats_value(&d, "kernel.gemm.failed"), 1);
+	ck_assert_int_eq(stats_value(&d, "commands_failed"), 101);
+	float v;
+	buf_read(&d, "s", &v, sizeof(v));
+	ck_assert(v == 0.0f);
+	close(ready[0]);
+	close(ready[1]);
+	others_still_served();
+}
+END_TEST
+
 /* The daemon's CPU time (user + system) in clock ticks, from /proc. */
 static unsigned long long daemon_ticks(void)
 {
@@ -426,6 +524,8 @@ int main(void)
 	    truncate_punch_unmap,
 	    other_users_buffers_refused,
 	    libvgpu_streams_use_a_ring,
+	    exit_runs_what_was_submitted,
+	    killed_client_work_cancelled,
 	    idle_rings_cost_no_cpu,
 	};
 	return run_suite(suite_with_daemon("ring", setup, teardown, 60, tests,

@@ -125,9 +125,12 @@ static bool cq_room(struct ring *r)
 	    atomic_load_explicit(&r->posted, memory_order_acquire);
 	uint64_t taken =
 	    atomic_load_explicit(&r->ctx->next_seq, memory_order_acquire);
-	uint32_t unread = (uint32_t)posted - LOAD(&r->hdr->cq_head);
-	if (unread > VGPU_RING_CQ_ENTRIES)
-		return false; /* garbage: the client stalls itself */
+	if (atomic_load_explicit(&r->stop, memory_order_acquire))
+		return true; /* closed: completions go nowhere */
+	/* A cq_head ahead of what was posted, or more than the ring behind
+	 * it, makes UNREAD more than the ring holds: no room, the client
+	 * stalls itself. */
+	uint64_t unread = (uint32_t)posted - LOAD(&r->hdr->cq_head);
 	return unread + (taken - posted) < VGPU_RING_CQ_ENTRIES;
 }
 
@@ -175,11 +178,24 @@ static void set_sleeping(struct ring *r, bool on)
 	STORE(&r->hdr->poller_sleeping, on ? 1u : 0u);
 }
 
+/*
+ * Whether the poller is done: the file was closed, and what was submitted
+ * before is taken (unless the closer was killed: then it is dropped, as
+ * its commands are cancelled). The ring cannot change any more by then:
+ * the last close comes after the last unmap.
+ */
+static bool finished(struct ring *r)
+{
+	if (!atomic_load_explicit(&r->stop, memory_order_acquire))
+		return false;
+	return !r->drain || r->broken || LOAD(&r->hdr->sq_tail) == r->head;
+}
+
 static void *poller(void *arg)
 {
 	struct ring *r = arg;
 	uint64_t quiet_since = now_ns();
-	while (!atomic_load_explicit(&r->stop, memory_order_acquire)) {
+	while (!finished(r)) {
 		if (pump(r) > 0) {
 			quiet_since = now_ns();
 			continue;
@@ -191,7 +207,7 @@ static void *poller(void *arg)
 		uint32_t seen = LOAD(&r->hdr->doorbell);
 		set_sleeping(r, true);
 		/* A submission or kick that saw no sleeper is seen here. */
-		if (!atomic_load(&r->stop) && pump(r) == 0)
+		if (!finished(r) && pump(r) == 0)
 			futex_wait(&r->hdr->doorbell, seen, RING_SLEEP_NS);
 		set_sleeping(r, false);
 		quiet_since = now_ns();
@@ -224,8 +240,9 @@ void ring_kick(struct ring *r)
 		futex_wake(&r->hdr->doorbell);
 }
 
-void ring_stop(struct ring *r)
+void ring_stop(struct ring *r, bool drain)
 {
+	r->drain = drain;
 	atomic_store(&r->stop, true);
 	__atomic_fetch_add(&r->hdr->doorbell, 1, __ATOMIC_SEQ_CST);
 	futex_wake(&r->hdr->doorbell);

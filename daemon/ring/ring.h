@@ -30,6 +30,7 @@ struct ring {
 	uint32_t head;		 /* bytes taken: the daemon's own count */
 	_Atomic uint64_t posted; /* completion records posted */
 	_Atomic bool stop;	 /* the file is closed: the poller ends */
+	bool drain;		 /* ...once it took what was submitted */
 	_Atomic bool sleeping;	 /* the poller waits on the doorbell */
 	bool broken;		 /* the ring cannot be read on */
 };
@@ -42,8 +43,12 @@ int ring_create(struct context *ctx, struct cred cred, int *fd,
 		struct ring **out);
 /* Starts its poller, which holds a reference to the context. 0 or -errno. */
 int ring_start(struct ring *r);
-/* The file was closed: the poller ends soon (it never blocks long). */
-void ring_stop(struct ring *r);
+/*
+ * The file was closed: the poller ends soon (it never blocks long), with
+ * DRAIN once it has taken the packets submitted before (as a write()
+ * before close() was taken), else at once.
+ */
+void ring_stop(struct ring *r, bool drain);
 /* Frees R (with its context, after the poller ended). */
 void ring_free(struct ring *r);
 

@@ -222,8 +222,10 @@ void context_close(struct context *ctx)
 	take_ctx_writers(ctx, NULL, &gone);
 	take_ctx_readers(ctx, NULL, &gone);
 	parked_answer(&gone, EBADF);
-	if (ctx->ring)
-		ring_stop(ctx->ring);
+	bool killed =
+	    atomic_load_explicit(&ctx->closer_killed, memory_order_relaxed);
+	if (ctx->ring) /* a killed client's packets are dropped, not run */
+		ring_stop(ctx->ring, !killed);
 	trace_closed(ctx);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->closed = true;
@@ -232,8 +234,7 @@ void context_close(struct context *ctx)
 	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
 	ctx->unread = 0;
 	pthread_mutex_unlock(&ctx->lock);
-	sched_context_closed(ctx, atomic_load_explicit(&ctx->closer_killed,
-						       memory_order_relaxed));
+	sched_context_closed(ctx, killed);
 	context_put(ctx);
 }
 

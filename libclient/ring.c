@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@ struct ring_client {
 	uint32_t tail;	  /* bytes submitted */
 	uint32_t cq_head; /* records taken */
 	uint64_t spin_ns;
+	bool yield;		/* sched_yield() while spinning */
+	uint64_t next_check_ns; /* a spinning waiter asks if the daemon lives */
 	char error[VGPU_RING_MSG_MAX];
 };
 
@@ -106,9 +109,10 @@ int ring_client_fd(const struct ring_client *rc)
 	return rc->fd;
 }
 
-void ring_client_set_spin(struct ring_client *rc, uint64_t ns)
+void ring_client_set_wait(struct ring_client *rc, uint64_t spin_ns, bool yield)
 {
-	rc->spin_ns = ns;
+	rc->spin_ns = spin_ns;
+	rc->yield = yield;
 }
 
 const char *ring_client_error(const struct ring_client *rc)
@@ -198,6 +202,7 @@ int ring_client_take(struct ring_client *rc, struct vgpu_bin_completion *out,
 		     int max, int timeout_ms)
 {
 	uint64_t start = mono_ns();
+	rc->next_check_ns = SLEEP_CHECK_MS * 1000000ull;
 	uint64_t limit =
 	    timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
 	for (;;) {
@@ -211,7 +216,18 @@ int ring_client_take(struct ring_client *rc, struct vgpu_bin_completion *out,
 		if (waited >= limit)
 			return 0;
 		if (waited < rc->spin_ns) {
-			vgpu_ring_relax();
+			if (rc->yield)
+				sched_yield();
+			else
+				vgpu_ring_relax();
+			/* a waiter that never sleeps still notices a dead
+			 * daemon */
+			if (waited > rc->next_check_ns) {
+				rc->next_check_ns =
+				    waited + SLEEP_CHECK_MS * 1000000ull;
+				if ((err = ring_failed(rc, true)))
+					return err;
+			}
 			continue;
 		}
 		uint32_t seen = LOAD(&rc->hdr->cq_tail);

@@ -7,6 +7,7 @@
 #ifndef VGPU_RING_H
 #define VGPU_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,8 +22,11 @@ struct ring_client;
 int ring_client_open(int dirfd, struct ring_client **out);
 void ring_client_close(struct ring_client *rc);
 int ring_client_fd(const struct ring_client *rc);
-/* Spin budget before sleeping, in ns (0: sleep at once). */
-void ring_client_set_spin(struct ring_client *rc, uint64_t ns);
+/*
+ * How a waiting thread waits: spin for SPIN_NS, then sleep (UINT64_MAX:
+ * never sleep), calling sched_yield() in the spin with YIELD.
+ */
+void ring_client_set_wait(struct ring_client *rc, uint64_t spin_ns, bool yield);
 
 /*
  * Copies whole packets of DATA (LEN bytes) into the ring while it has

@@ -172,6 +172,28 @@ int vgpu_stream_fd(const vgpu_stream *s)
 	return s->ring ? ring_client_fd(s->ring) : s->fd;
 }
 
+int vgpu_stream_set_wait(vgpu_stream *s, enum vgpu_wait_mode mode)
+{
+	static const uint64_t spin[] = {
+	    [VGPU_WAIT_AUTO] = RING_CLIENT_SPIN_NS,
+	    [VGPU_WAIT_SPIN] = UINT64_MAX,
+	    [VGPU_WAIT_YIELD] = UINT64_MAX,
+	    [VGPU_WAIT_BLOCK] = 0,
+	};
+	if ((unsigned)mode > VGPU_WAIT_BLOCK)
+		return stream_fail(s, -EINVAL, "wait mode %d: 0 to 3",
+				   (int)mode);
+	if (s->ring)
+		ring_client_set_wait(s->ring, spin[mode],
+				     mode == VGPU_WAIT_YIELD);
+	return 0;
+}
+
+int vgpu_stream_uses_ring(const vgpu_stream *s)
+{
+	return s->ring != NULL;
+}
+
 int vgpu_stream_set_batch(vgpu_stream *s, unsigned max_commands)
 {
 	if (max_commands > BATCH_MAX)

@@ -301,13 +301,17 @@ START_TEST(truncate_punch_unmap)
 	tring_open(&r);
 	/* The ring's size cannot change: not by truncate, not by writes. */
 	ck_assert_int_eq(ftruncate(r.fd, 0), -1);
+	ck_assert_int_eq(errno, EPERM);
 	ck_assert_int_eq(ftruncate(r.fd, 2 * VGPU_RING_BYTES), -1);
+	ck_assert_int_eq(errno, EPERM);
 	char byte = 1;
 	ck_assert_int_eq(pwrite(r.fd, &byte, 1, VGPU_RING_BYTES), -1);
+	ck_assert_int_eq(errno, EPERM);
 	ck_assert_int_eq(fallocate(r.fd,
 				   FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				   0, VGPU_RING_BYTES),
 			 -1);
+	ck_assert_int_eq(errno, EPERM);
 	/* Pages punched from under the daemon read as zeros to it. */
 	char p[256];
 	struct vgpu_bin_completion c;
@@ -361,16 +365,34 @@ START_TEST(libvgpu_streams_use_a_ring)
 	ck_assert_int_eq(vgpu_open(d.mnt, &dev), 0);
 	vgpu_stream *s;
 	ck_assert_int_eq(vgpu_stream_create(dev, &s), 0);
+	ck_assert_int_eq(vgpu_stream_uses_ring(s), 1);
 	char link[256], fdp[64];
 	snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", vgpu_stream_fd(s));
 	ssize_t n = readlink(fdp, link, sizeof(link) - 1);
 	ck_assert_int_gt(n, 0);
 	link[n] = '\0';
 	ck_assert_msg(strstr(link, "/rings/"), "stream fd is %s", link);
-	for (int i = 0; i < 100; i++)
-		ck_assert_int_ge(vgpu_launchl(s, "nop", VGPU_END), 1);
+	/* every way of waiting gets every completion */
+	for (int mode = VGPU_WAIT_AUTO; mode <= VGPU_WAIT_BLOCK; mode++) {
+		ck_assert_int_eq(vgpu_stream_set_wait(s, mode), 0);
+		for (int i = 0; i < 100; i++) {
+			int64_t id = vgpu_launchl(s, "nop", VGPU_END);
+			ck_assert_int_ge(id, 1);
+			if (i % 10 == 0) /* now and then after a quiet while */
+				usleep(200);
+			ck_assert_int_eq(vgpu_wait(s, id), 0);
+		}
+	}
+	ck_assert_int_eq(vgpu_stream_set_wait(s, 7), -EINVAL);
+	ck_assert_int_eq(vgpu_completed(s), 400);
+	vgpu_stream_destroy(s);
+	/* VGPU_RING=0: the stream uses queue, and works the same */
+	setenv("VGPU_RING", "0", 1);
+	ck_assert_int_eq(vgpu_stream_create(dev, &s), 0);
+	unsetenv("VGPU_RING");
+	ck_assert_int_eq(vgpu_stream_uses_ring(s), 0);
+	ck_assert_int_ge(vgpu_launchl(s, "nop", VGPU_END), 1);
 	ck_assert_int_eq(vgpu_wait_all(s), 0);
-	ck_assert_int_eq(vgpu_completed(s), 100);
 	vgpu_stream_destroy(s);
 	vgpu_close(dev);
 }

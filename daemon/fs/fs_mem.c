@@ -283,6 +283,8 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	struct node *n = node_by_ino(ino);
 	if (!n)
 		err = ENOENT;
+	else if (n->kind == NK_RING)
+		err = EPERM; /* a ring's size is fixed (ring/ring.h) */
 	else
 		err = -buffer_fallocate(n, mode, (uint64_t)offset, end);
 	pthread_mutex_unlock(&tree_lock);

@@ -398,6 +398,72 @@ START_TEST(libvgpu_streams_use_a_ring)
 }
 END_TEST
 
+START_TEST(back_pressure_keeps_every_completion)
+{
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	/* 2000 packets, more than the completion ring's 1024 records */
+	for (unsigned i = 1; i <= 2000; i++)
+		tring_put(&r, p, nop_packet(p, i));
+	usleep(200 * 1000);
+	/* taken: as many as have a free slot for their record */
+	ck_assert_uint_eq(__atomic_load_n(&r.h->cq_tail, __ATOMIC_ACQUIRE),
+			  VGPU_RING_CQ_ENTRIES);
+	ck_assert_uint_eq(__atomic_load_n(&r.h->sq_head, __ATOMIC_ACQUIRE),
+			  VGPU_RING_CQ_ENTRIES * 24);
+	/* consuming makes room; every record comes, in order */
+	struct vgpu_bin_completion c;
+	for (unsigned i = 1; i <= 2000; i++) {
+		if (i % 100 == 0)
+			ring_bell(&r);
+		ck_assert(tring_take(&r, &c));
+		ck_assert_uint_eq(c.tag, i);
+		ck_assert_uint_eq(c.seq, i);
+	}
+	tring_close(&r);
+}
+END_TEST
+
+/* Name arguments: the event's. */
+static uint32_t event_packet(char *p, uint16_t kernel, const char *name)
+{
+	ck_assert_int_eq(vgpu_bin_begin(p, 256, kernel, kernel), 0);
+	ck_assert_int_eq(vgpu_bin_put_name(p, 256, 0, name), 0);
+	return (uint32_t)vgpu_bin_size(p);
+}
+
+START_TEST(events_between_a_ring_and_queue)
+{
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	/* the ring waits for an event that queue signals */
+	tring_put(&r, p, event_packet(p, VGPU_K_WAIT, "go"));
+	tring_put(&r, p, nop_packet(p, 2));
+	usleep(100 * 1000);
+	ck_assert_uint_eq(__atomic_load_n(&r.h->cq_tail, __ATOMIC_ACQUIRE), 0);
+	ck_assert(stats_wait(&d, "contexts 1\n", true, 1));
+	char line[256];
+	run_line(&d, "signal event=go", line, sizeof(line));
+	struct vgpu_bin_completion c;
+	ck_assert(tring_take(&r, &c));
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_uint_eq(c.kernel, VGPU_K_WAIT);
+	ck_assert(tring_take(&r, &c));
+	ck_assert_uint_eq(c.tag, 2);
+	/* and the other way round: the ring signals, queue waits */
+	tring_put(&r, p, event_packet(p, VGPU_K_SIGNAL, "back"));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_int_eq(c.status, 0);
+	run_line(&d, "wait event=back timeout_ms=5000", line, sizeof(line));
+	ck_assert_msg(strstr(line, " ok "), "%s", line);
+	/* stats count the ring's commands like any context's */
+	ck_assert(stats_wait(&d, "submitted=3 completed=3", true, 2));
+	tring_close(&r);
+}
+END_TEST
+
 /*
  * A client that fills mem/s 100 times through a ring (after a gemm of
  * N x N when GEMM_N) and then exits -- or, with WAIT, says so on READY and
@@ -546,6 +612,8 @@ int main(void)
 	    truncate_punch_unmap,
 	    other_users_buffers_refused,
 	    libvgpu_streams_use_a_ring,
+	    back_pressure_keeps_every_completion,
+	    events_between_a_ring_and_queue,
 	    exit_runs_what_was_submitted,
 	    killed_client_work_cancelled,
 	    idle_rings_cost_no_cpu,

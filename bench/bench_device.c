@@ -221,6 +221,101 @@ static void bench_batch_rate(const struct device *d, int total)
 	report(&res);
 }
 
+/* The daemon's CPU time so far (user + system), in seconds, from /proc. */
+static double daemon_cpu(const struct device *d)
+{
+	char p[64], buf[2048];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)d->pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		die("daemon stat");
+	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	unsigned long long ut = 0, st = 0;
+	const char *c = strrchr(buf, ')');
+	if (!c || sscanf(c + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+			 "%llu",
+			 &ut, &st) != 2)
+		die("daemon stat");
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The daemon's CPU use over SECONDS with four rings open and idle. */
+static void bench_idle(const struct device *d, vgpu_device *dev, int seconds)
+{
+	vgpu_stream *s[4];
+	for (int i = 0; i < 4; i++) {
+		if (vgpu_stream_create(dev, &s[i]) < 0 ||
+		    vgpu_launchl(s[i], "nop", VGPU_END) < 1 ||
+		    vgpu_wait_all(s[i]) != 0)
+			die("idle rings");
+	}
+	usleep(100 * 1000);
+	double c0 = daemon_cpu(d), t0 = now();
+	sleep((unsigned)seconds);
+	double cpu = (daemon_cpu(d) - c0) / (now() - t0) * 100;
+	char name[64];
+	snprintf(name, sizeof(name), "idle daemon CPU, 4 rings open, %d s",
+		 seconds);
+	struct result res = {name, "%", cpu, 1.0, 1.0, false};
+	report(&res);
+	for (int i = 0; i < 4; i++)
+		vgpu_stream_destroy(s[i]);
+}
+
+/* Seconds of the best of REPS gemms (N x N, f32) on a new stream. */
+static double gemm_time(vgpu_device *dev, vgpu_buffer *const m[3], int n,
+			int reps)
+{
+	vgpu_stream *s;
+	if (vgpu_stream_create(dev, &s) < 0)
+		die("gemm stream");
+	double best = 1e9;
+	for (int r = 0; r < reps; r++) {
+		double t0 = now();
+		int64_t id = VGPU_LAUNCH(
+		    s, "gemm", VGPU_BUF("a", m[0], 0), VGPU_BUF("b", m[1], 0),
+		    VGPU_BUF("c", m[2], 0), VGPU_I64("m", n), VGPU_I64("n", n),
+		    VGPU_I64("k", n));
+		if (id < 1 || vgpu_wait(s, id) != 0)
+			die(vgpu_stream_last_message(s));
+		double t = now() - t0;
+		best = t < best ? t : best;
+	}
+	vgpu_stream_destroy(s);
+	return best;
+}
+
+/*
+ * Big kernels with a ring: a gemm launched through a ring (its poller
+ * spinning then asleep) against the same gemm through queue.
+ */
+static void bench_big_kernel(vgpu_device *dev, int reps)
+{
+	const int n = 1024;
+	vgpu_buffer *m[3];
+	for (int i = 0; i < 3; i++)
+		if (vgpu_buffer_create(dev, NULL, (uint64_t)n * n * 4, 0600,
+				       &m[i]) < 0)
+			die(vgpu_device_last_message(dev));
+	gemm_time(dev, m, n, 1); /* warm-up: pages, threads */
+	setenv("VGPU_RING", "0", 1);
+	double queue = gemm_time(dev, m, n, reps);
+	unsetenv("VGPU_RING");
+	double ring = gemm_time(dev, m, n, reps);
+	struct result res = {"gemm 1024 f32 via a ring vs via queue",
+			     "ms",
+			     ring * 1e3,
+			     queue * 1e3,
+			     1.05,
+			     false};
+	report(&res);
+	for (int i = 0; i < 3; i++)
+		vgpu_buffer_close(m[i]);
+}
+
 /* N launch+wait round trips of one command on stream S, in us. */
 static void ring_trips(vgpu_stream *s, const char *kernel, vgpu_buffer *b,
 		       double *lat, int n)
@@ -262,7 +357,7 @@ static void ring_latency(vgpu_stream *s, const char *kernel, vgpu_buffer *b,
  * and a small fill, and nops launched in batches of 1024 (the baseline
  * column holds the issue's targets).
  */
-static void bench_ring(const struct device *d, int n, int total)
+static void bench_ring(const struct device *d, int n, int total, bool quick)
 {
 	vgpu_device *dev;
 	vgpu_stream *s;
@@ -294,6 +389,8 @@ static void bench_ring(const struct device *d, int n, int total)
 	report(&res);
 	vgpu_buffer_close(b);
 	vgpu_stream_destroy(s);
+	bench_big_kernel(dev, quick ? 3 : 10);
+	bench_idle(d, dev, quick ? 3 : 10);
 	vgpu_close(dev);
 }
 
@@ -310,7 +407,7 @@ int main(int argc, char **argv)
 	bench_latency(&d, quick ? 2000 : 20000, false, true);
 	bench_latency(&d, quick ? 2000 : 20000, true, true);
 	bench_batch_rate(&d, quick ? 200000 : 2000000);
-	bench_ring(&d, quick ? 2000 : 20000, quick ? 2000000 : 20000000);
+	bench_ring(&d, quick ? 2000 : 20000, quick ? 2000000 : 20000000, quick);
 	bench_write_bw(&d, quick ? 1 : 5);
 	device_stop(&d);
 	return 0;

@@ -22,6 +22,7 @@
 
 #include <vgpufs/file_tree.h>
 #include <vgpufs/ring_layout.h>
+#include <vgpufs/ring_spin.h>
 
 #include "ring.h"
 
@@ -35,9 +36,10 @@ struct ring_client {
 	struct vgpu_ring_header *hdr;
 	unsigned char *sq;
 	const struct vgpu_bin_completion *cq;
-	uint32_t tail;	  /* bytes submitted */
-	uint32_t cq_head; /* records taken */
-	uint64_t spin_ns;
+	uint32_t tail;		/* bytes submitted */
+	uint32_t cq_head;	/* records taken */
+	struct vgpu_spin spin;	/* before sleeping (VGPU_WAIT_AUTO, _BLOCK) */
+	bool forever;		/* never sleep (VGPU_WAIT_SPIN, _YIELD) */
 	bool yield;		/* sched_yield() while spinning */
 	uint64_t next_check_ns; /* a spinning waiter asks if the daemon lives */
 	char error[VGPU_RING_MSG_MAX];
@@ -90,7 +92,7 @@ int ring_client_open(int dirfd, struct ring_client **out)
 	rc->sq = (unsigned char *)map + VGPU_RING_SQ_OFFSET;
 	rc->cq = (const struct vgpu_bin_completion *)((char *)map +
 						      VGPU_RING_CQ_OFFSET);
-	rc->spin_ns = RING_CLIENT_SPIN_NS;
+	vgpu_spin_init(&rc->spin, RING_CLIENT_SPIN_NS);
 	*out = rc;
 	return 0;
 }
@@ -111,7 +113,8 @@ int ring_client_fd(const struct ring_client *rc)
 
 void ring_client_set_wait(struct ring_client *rc, uint64_t spin_ns, bool yield)
 {
-	rc->spin_ns = spin_ns;
+	rc->forever = spin_ns == UINT64_MAX;
+	vgpu_spin_init(&rc->spin, rc->forever ? 0 : spin_ns);
 	rc->yield = yield;
 }
 
@@ -198,58 +201,76 @@ static int ring_failed(struct ring_client *rc, bool ask_daemon)
 	return 0;
 }
 
+/* A thread that never sleeps: one more turn of its spin. */
+static int spin_turn(struct ring_client *rc, uint64_t waited)
+{
+	if (rc->yield)
+		sched_yield();
+	else
+		vgpu_ring_relax();
+	/* it still notices a dead daemon */
+	if (waited > rc->next_check_ns) {
+		rc->next_check_ns = waited + SLEEP_CHECK_MS * 1000000ull;
+		return ring_failed(rc, true);
+	}
+	return 0;
+}
+
+/* Sleeps on cq_tail (at most NS) unless it moved; 0, or -errno. */
+static int sleep_turn(struct ring_client *rc, uint64_t ns)
+{
+	int err = 0;
+	uint32_t seen = LOAD(&rc->hdr->cq_tail);
+	STORE(&rc->hdr->cq_waiters, 1u);
+	if (__atomic_load_n(&rc->hdr->cq_tail, __ATOMIC_SEQ_CST) == seen) {
+		if (ns > SLEEP_CHECK_MS * 1000000ull)
+			ns = SLEEP_CHECK_MS * 1000000ull;
+		struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+				      .tv_nsec = (long)(ns % 1000000000u)};
+		long rcw = syscall(SYS_futex, &rc->hdr->cq_tail, FUTEX_WAIT,
+				   seen, &ts, NULL, 0);
+		if (rcw < 0 && errno == ETIMEDOUT)
+			err = ring_failed(rc, true);
+		else if (rcw < 0 && errno == EINTR)
+			err = -EINTR;
+	}
+	STORE(&rc->hdr->cq_waiters, 0u);
+	return err;
+}
+
 int ring_client_take(struct ring_client *rc, struct vgpu_bin_completion *out,
 		     int max, int timeout_ms)
 {
-	uint64_t start = mono_ns();
-	rc->next_check_ns = SLEEP_CHECK_MS * 1000000ull;
+	uint64_t start = mono_ns(), slept = 0;
 	uint64_t limit =
 	    timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
+	rc->next_check_ns = SLEEP_CHECK_MS * 1000000ull;
 	for (;;) {
 		int n = take_ready(rc, out, max);
-		if (n)
+		if (n) {
+			vgpu_spin_done(&rc->spin, slept);
 			return n;
+		}
 		int err = ring_failed(rc, false);
 		if (err)
 			return err;
-		uint64_t waited = mono_ns() - start;
-		if (waited >= limit)
+		uint64_t now = mono_ns(), waited = now - start;
+		if (waited >= limit) {
+			vgpu_spin_done(&rc->spin, 0); /* nothing learnt */
 			return 0;
-		if (waited < rc->spin_ns) {
-			if (rc->yield)
-				sched_yield();
-			else
-				vgpu_ring_relax();
-			/* a waiter that never sleeps still notices a dead
-			 * daemon */
-			if (waited > rc->next_check_ns) {
-				rc->next_check_ns =
-				    waited + SLEEP_CHECK_MS * 1000000ull;
-				if ((err = ring_failed(rc, true)))
-					return err;
-			}
+		}
+		if (rc->forever) {
+			if ((err = spin_turn(rc, waited)))
+				return err;
 			continue;
 		}
-		uint32_t seen = LOAD(&rc->hdr->cq_tail);
-		STORE(&rc->hdr->cq_waiters, 1u);
-		if (__atomic_load_n(&rc->hdr->cq_tail, __ATOMIC_SEQ_CST) ==
-		    seen) {
-			uint64_t ns = limit - waited;
-			if (ns > SLEEP_CHECK_MS * 1000000ull)
-				ns = SLEEP_CHECK_MS * 1000000ull;
-			struct timespec ts = {
-			    .tv_sec = (time_t)(ns / 1000000000u),
-			    .tv_nsec = (long)(ns % 1000000000u)};
-			long rcw = syscall(SYS_futex, &rc->hdr->cq_tail,
-					   FUTEX_WAIT, seen, &ts, NULL, 0);
-			if (rcw < 0 && errno == ETIMEDOUT &&
-			    (err = ring_failed(rc, true)))
-				return err;
-			if (rcw < 0 && errno == EINTR) {
-				STORE(&rc->hdr->cq_waiters, 0u);
-				return -EINTR;
-			}
+		if (vgpu_spin_more(&rc->spin, now, waited)) {
+			vgpu_ring_relax();
+			continue;
 		}
-		STORE(&rc->hdr->cq_waiters, 0u);
+		err = sleep_turn(rc, limit - waited);
+		slept += mono_ns() - now;
+		if (err)
+			return err;
 	}
 }

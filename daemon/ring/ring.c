@@ -1,8 +1,9 @@
 /*
  * The ring's object and its poller. The poller spins while its ring is
- * busy and for RING_SPIN_NS after it went quiet, then sleeps on the
- * doorbell futex, so an idle daemon uses no CPU; a client rings the
- * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping.
+ * busy and for up to RING_SPIN_NS after it went quiet (an adaptive budget,
+ * vgpufs/ring_spin.h), then sleeps on the doorbell futex, so an idle daemon
+ * uses no CPU; a client rings the doorbell (one FUTEX_WAKE) only while it sees
+ * the poller sleeping.
  *
  * Every read of the shared page is one atomic load whose value is checked
  * before use: the daemon keeps its own head and count of completions
@@ -21,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <vgpufs/ring_spin.h>
+
 #include "clock.h"
 #include "observe/log.h"
 #include "ring/ring.h"
@@ -28,7 +31,8 @@
 #include "sched/context.h"
 #include "sched/context_input.h"
 
-/* How long a quiet ring's poller keeps spinning before it sleeps. */
+/* How long a quiet ring's poller spins before it sleeps, at most (the
+ * budget adapts: vgpufs/ring_spin.h). */
 #define RING_SPIN_NS (50 * 1000)
 /* A sleeping poller looks at its stop flag at least this often. */
 #define RING_SLEEP_NS (1000 * 1000 * 1000)
@@ -194,13 +198,17 @@ static bool finished(struct ring *r)
 static void *poller(void *arg)
 {
 	struct ring *r = arg;
+	struct vgpu_spin spin;
+	vgpu_spin_init(&spin, RING_SPIN_NS);
 	uint64_t quiet_since = now_ns();
 	while (!finished(r)) {
 		if (pump(r) > 0) {
+			vgpu_spin_done(&spin, 0);
 			quiet_since = now_ns();
 			continue;
 		}
-		if (now_ns() - quiet_since < RING_SPIN_NS) {
+		uint64_t now = now_ns();
+		if (vgpu_spin_more(&spin, now, now - quiet_since)) {
 			vgpu_ring_relax();
 			continue;
 		}
@@ -211,6 +219,7 @@ static void *poller(void *arg)
 			futex_wait(&r->hdr->doorbell, seen, RING_SLEEP_NS);
 		set_sleeping(r, false);
 		quiet_since = now_ns();
+		vgpu_spin_done(&spin, quiet_since - now);
 	}
 	context_put(r->ctx);
 	return NULL;

@@ -76,14 +76,4 @@ _Static_assert(sizeof(struct vgpu_ring_header) <= VGPU_RING_HEADER, "header");
 _Static_assert((VGPU_RING_SQ_BYTES & (VGPU_RING_SQ_BYTES - 1)) == 0, "sq");
 _Static_assert((VGPU_RING_CQ_ENTRIES & (VGPU_RING_CQ_ENTRIES - 1)) == 0, "cq");
 
-/* The pause in a spin on the ring's indices, for both sides. */
-static inline void vgpu_ring_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 #endif

@@ -18,6 +18,16 @@
  * preempted (a look takes well under a microsecond). */
 #define VGPU_SPIN_PREEMPTED_NS (20 * 1000)
 
+/* The pause in a spin: on a ring's indices, or a worker's next job. */
+static inline void vgpu_ring_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 struct vgpu_spin {
 	uint64_t budget_ns, max_ns;
 	uint64_t last_ns; /* the spin's previous look, 0 before the first */

@@ -128,8 +128,10 @@ static void ring_doorbell(struct ring_client *rc)
 {
 	/* Pairs with the poller's store of poller_sleeping before its last
 	 * look at the indices. */
-	if (!__atomic_load_n(&rc->hdr->poller_sleeping, __ATOMIC_SEQ_CST))
-		return;
+	if (!__atomic_load_n(&rc->hdr->poller_sleeping, __ATOMIC_SEQ_CST) ||
+	    !__atomic_exchange_n(&rc->hdr->poller_sleeping, 0u,
+				 __ATOMIC_SEQ_CST))
+		return; /* awake, or already woken by an earlier submission */
 	__atomic_fetch_add(&rc->hdr->doorbell, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &rc->hdr->doorbell, FUTEX_WAKE, 1, NULL, NULL, 0);
 }

@@ -501,6 +501,10 @@ static void ring_client(int gemm_n, bool wait, int ready)
 	if (gemm_n)
 		ring_bell(&r);
 	if (wait) {
+		/* every packet taken: commands now, to be cancelled */
+		while (__atomic_load_n(&r.h->sq_head, __ATOMIC_ACQUIRE) !=
+		       r.tail)
+			usleep(1000);
 		char c = 1;
 		ck_assert_int_eq(write(ready, &c, 1), 1);
 		pause();

@@ -263,8 +263,13 @@ void ring_post(struct ring *r, uint64_t seq, const void *rec)
 	       sizeof(struct vgpu_bin_completion));
 	atomic_store_explicit(&r->posted, seq, memory_order_release);
 	STORE(&r->hdr->cq_tail, (uint32_t)seq);
-	/* Pairs with the client's store of cq_waiters before it sleeps. */
-	if (__atomic_load_n(&r->hdr->cq_waiters, __ATOMIC_SEQ_CST))
+	/*
+	 * Pairs with the client's store of cq_waiters before it sleeps. Taken
+	 * back to 0: the records posted before the sleeper runs again wake
+	 * nobody, so a batch costs one FUTEX_WAKE, not one a record.
+	 */
+	if (__atomic_load_n(&r->hdr->cq_waiters, __ATOMIC_SEQ_CST) &&
+	    __atomic_exchange_n(&r->hdr->cq_waiters, 0u, __ATOMIC_SEQ_CST))
 		futex_wake(&r->hdr->cq_tail);
 }
 

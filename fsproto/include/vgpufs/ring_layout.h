@@ -50,7 +50,9 @@ struct vgpu_ring_header {
 
 	/* Daemon: bytes taken. */
 	_Alignas(64) uint32_t sq_head;
-	/* Daemon: 1 while the ring's poller sleeps on doorbell. */
+	/* Daemon: 1 while the ring's poller sleeps on doorbell (a client
+	 * that rings the doorbell may take it back to 0: one wake is
+	 * enough). */
 	uint32_t poller_sleeping;
 	/* Futex word: after advancing sq_tail or cq_head, a client that sees
 	 * poller_sleeping adds 1 here and calls FUTEX_WAKE on it. */
@@ -65,8 +67,9 @@ struct vgpu_ring_header {
 
 	/* Client: records consumed; slots up to it may be written again. */
 	_Alignas(64) uint32_t cq_head;
-	/* Client: nonzero while a thread sleeps on cq_tail (the daemon then
-	 * calls FUTEX_WAKE after posting). */
+	/* Client: nonzero while a thread sleeps on cq_tail. The daemon,
+	 * after posting, takes it back to 0 and calls FUTEX_WAKE: one wake
+	 * for the records posted until the sleeper sets it again. */
 	uint32_t cq_waiters;
 
 	_Alignas(64) char error_msg[VGPU_RING_MSG_MAX];

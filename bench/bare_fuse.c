@@ -9,6 +9,7 @@
 #include <fuse_lowlevel.h>
 
 #include "bare_fuse.h"
+#include "bench_harness.h"
 
 #define FILE_INO 2
 
@@ -104,8 +105,10 @@ static int serve(const char *mnt, bool uring)
 pid_t bare_fuse_start(const char *mnt, bool uring)
 {
 	pid_t pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
+		bench_own_session();
 		_exit(serve(mnt, uring));
+	}
 	char file[300];
 	snprintf(file, sizeof(file), "%s/echo", mnt);
 	for (int i = 0; i < 500; i++) {

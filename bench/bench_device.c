@@ -4,6 +4,11 @@
  *   - the write()+read() round trip of a nop vs a bare FUSE write+read on a
  *     minimal file system with the same libfuse and transport
  *   - write() bandwidth of 256 MiB into a buffer vs into a tmpfs file
+ *   - through libvgpu's submission ring: nop and fill (n=16) round trips
+ *     and batched nops, against the issue's targets
+ * The daemon and the bare file system run in sessions of their own
+ * (setsid), as users start them; VGPUFS_BENCH_SAME_SESSION=1 keeps them in
+ * this one (the figures then differ: see docs/benchmarks.md).
  * usage: bench_device [--quick] [-- DAEMON_OPTIONS...]
  */
 #include <errno.h>
@@ -21,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <vgpu/vgpu.h>
 #include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>
 
@@ -215,6 +221,179 @@ static void bench_batch_rate(const struct device *d, int total)
 	report(&res);
 }
 
+/* The daemon's CPU time so far (user + system), in seconds, from /proc. */
+static double daemon_cpu(const struct device *d)
+{
+	char p[64], buf[2048];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)d->pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		die("daemon stat");
+	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	unsigned long long ut = 0, st = 0;
+	const char *c = strrchr(buf, ')');
+	if (!c || sscanf(c + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+			 "%llu",
+			 &ut, &st) != 2)
+		die("daemon stat");
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The daemon's CPU use over SECONDS with four rings open and idle. */
+static void bench_idle(const struct device *d, vgpu_device *dev, int seconds)
+{
+	vgpu_stream *s[4];
+	for (int i = 0; i < 4; i++) {
+		if (vgpu_stream_create(dev, &s[i]) < 0 ||
+		    vgpu_launchl(s[i], "nop", VGPU_END) < 1 ||
+		    vgpu_wait_all(s[i]) != 0)
+			die("idle rings");
+	}
+	usleep(100 * 1000);
+	double c0 = daemon_cpu(d), t0 = now();
+	sleep((unsigned)seconds);
+	double cpu = (daemon_cpu(d) - c0) / (now() - t0) * 100;
+	char name[64];
+	snprintf(name, sizeof(name), "idle daemon CPU, 4 rings open, %d s",
+		 seconds);
+	struct result res = {name, "%", cpu, 1.0, 1.0, false};
+	report(&res);
+	for (int i = 0; i < 4; i++)
+		vgpu_stream_destroy(s[i]);
+}
+
+/* Seconds of the best of REPS gemms (N x N, f32) on a new stream. */
+static double gemm_time(vgpu_device *dev, vgpu_buffer *const m[3], int n,
+			int reps)
+{
+	vgpu_stream *s;
+	if (vgpu_stream_create(dev, &s) < 0)
+		die("gemm stream");
+	double best = 1e9;
+	for (int r = 0; r < reps; r++) {
+		double t0 = now();
+		int64_t id = VGPU_LAUNCH(
+		    s, "gemm", VGPU_BUF("a", m[0], 0), VGPU_BUF("b", m[1], 0),
+		    VGPU_BUF("c", m[2], 0), VGPU_I64("m", n), VGPU_I64("n", n),
+		    VGPU_I64("k", n));
+		if (id < 1 || vgpu_wait(s, id) != 0)
+			die(vgpu_stream_last_message(s));
+		double t = now() - t0;
+		best = t < best ? t : best;
+	}
+	vgpu_stream_destroy(s);
+	return best;
+}
+
+/*
+ * Big kernels with a ring: a gemm launched through a ring (its poller
+ * spinning then asleep) against the same gemm through queue.
+ */
+static void bench_big_kernel(vgpu_device *dev, int reps)
+{
+	const int n = 1024;
+	vgpu_buffer *m[3];
+	for (int i = 0; i < 3; i++)
+		if (vgpu_buffer_create(dev, NULL, (uint64_t)n * n * 4, 0600,
+				       &m[i]) < 0)
+			die(vgpu_device_last_message(dev));
+	gemm_time(dev, m, n, 1); /* warm-up: pages, threads */
+	setenv("VGPU_RING", "0", 1);
+	double queue = gemm_time(dev, m, n, reps);
+	unsetenv("VGPU_RING");
+	double ring = gemm_time(dev, m, n, reps);
+	struct result res = {"gemm 1024 f32 via a ring vs via queue",
+			     "ms",
+			     ring * 1e3,
+			     queue * 1e3,
+			     1.05,
+			     false};
+	report(&res);
+	for (int i = 0; i < 3; i++)
+		vgpu_buffer_close(m[i]);
+}
+
+/* N launch+wait round trips of one command on stream S, in us. */
+static void ring_trips(vgpu_stream *s, const char *kernel, vgpu_buffer *b,
+		       double *lat, int n)
+{
+	for (int i = 0; i < n; i++) {
+		double t0 = now();
+		int64_t id = b ? vgpu_launchl(s, kernel, VGPU_BUF("buf", b, 0),
+					      VGPU_F64("value", 1.0),
+					      VGPU_I64("n", 16), VGPU_END)
+			       : vgpu_launchl(s, kernel, VGPU_END);
+		if (id < 1 || vgpu_wait(s, id) != 0)
+			die(vgpu_stream_last_message(s));
+		lat[i] = (now() - t0) * 1e6;
+	}
+}
+
+/* Median and p99 of N round trips of KERNEL, against the targets. */
+static void ring_latency(vgpu_stream *s, const char *kernel, vgpu_buffer *b,
+			 int n, double med_target, double p99_target)
+{
+	double *lat = calloc((size_t)n, sizeof(double));
+	ring_trips(s, kernel, b, lat, n / 10); /* warm-up */
+	ring_trips(s, kernel, b, lat, n);
+	char mname[64], pname[64];
+	snprintf(mname, sizeof(mname), "ring %s round trip, median", kernel);
+	snprintf(pname, sizeof(pname), "ring %s round trip, p99", kernel);
+	struct result med = {mname,	 "us", percentile(lat, (size_t)n, 0.5),
+			     med_target, 1.0,  false};
+	struct result p99 = {pname,	 "us", percentile(lat, (size_t)n, 0.99),
+			     p99_target, 1.0,  false};
+	report(&med);
+	if (p99_target > 0)
+		report(&p99);
+	free(lat);
+}
+
+/*
+ * libvgpu streams on the device's submission ring: round trips of a nop
+ * and a small fill, and nops launched in batches of 1024 (the baseline
+ * column holds the issue's targets).
+ */
+static void bench_ring(const struct device *d, int n, int total, bool quick)
+{
+	vgpu_device *dev;
+	vgpu_stream *s;
+	vgpu_buffer *b;
+	if (vgpu_open(d->mnt, &dev) < 0 || vgpu_stream_create(dev, &s) < 0 ||
+	    vgpu_buffer_create(dev, NULL, 64, 0600, &b) < 0)
+		die(vgpu_device_last_message(dev));
+	printf("# (ring: the baseline column is the issue's target)\n");
+	ring_latency(s, "nop", NULL, n, 5.0, 20.0);
+	ring_latency(s, "fill", b, n, 8.0, 0);
+	vgpu_stream_set_batch(s, 1024);
+	double t0 = 0;
+	for (int done = -1024 * 16; done < total; done += 1024) {
+		if (done == 0)
+			t0 = now(); /* after a warm-up of 16 batches */
+		for (int i = 0; i < 1024; i++)
+			if (vgpu_launchl(s, "nop", VGPU_END) < 1)
+				die(vgpu_stream_last_message(s));
+		if (vgpu_wait_all(s) != 0)
+			die(vgpu_stream_last_message(s));
+	}
+	double rate = total / (now() - t0);
+	struct result res = {"ring nops in batches of 1024, commands/s",
+			     "M/s",
+			     rate / 1e6,
+			     20.0,
+			     1.0,
+			     true};
+	report(&res);
+	vgpu_buffer_close(b);
+	vgpu_stream_destroy(s);
+	bench_big_kernel(dev, quick ? 3 : 10);
+	bench_idle(d, dev, quick ? 3 : 10);
+	vgpu_close(dev);
+}
+
 int main(int argc, char **argv)
 {
 	struct device d;
@@ -228,6 +407,7 @@ int main(int argc, char **argv)
 	bench_latency(&d, quick ? 2000 : 20000, false, true);
 	bench_latency(&d, quick ? 2000 : 20000, true, true);
 	bench_batch_rate(&d, quick ? 200000 : 2000000);
+	bench_ring(&d, quick ? 2000 : 20000, quick ? 2000000 : 20000000, quick);
 	bench_write_bw(&d, quick ? 1 : 5);
 	device_stop(&d);
 	return 0;

@@ -48,6 +48,12 @@ char *path(const struct device *d, const char *rel)
 	return p;
 }
 
+void bench_own_session(void)
+{
+	if (!getenv("VGPUFS_BENCH_SAME_SESSION"))
+		setsid();
+}
+
 void device_start(struct device *d, const char *bin, char **extra)
 {
 	snprintf(d->mnt, sizeof(d->mnt), "/tmp/vgpufs-bench-XXXXXX");
@@ -55,6 +61,7 @@ void device_start(struct device *d, const char *bin, char **extra)
 		die("mkdtemp");
 	d->pid = fork();
 	if (d->pid == 0) {
+		bench_own_session();
 		const char *argv[64] = {"vgpufsd",     "--foreground",
 					"--log-level", "warning",
 					"--vram",      "2G"};

@@ -24,6 +24,11 @@ void die(const char *what);
 
 /* Starts BIN on a new temporary mount point with options EXTRA (NULL-
  * terminated, may be NULL) and waits until it answers. */
+/*
+ * In a forked server (the daemon, the bare file system): a session of its
+ * own, as users start daemons, unless VGPUFS_BENCH_SAME_SESSION is set.
+ */
+void bench_own_session(void);
 void device_start(struct device *d, const char *bin, char **extra);
 void device_stop(struct device *d);
 /*

@@ -1,7 +1,10 @@
 /*
- * Streams: a binary context of queue. Launches are gathered into a batch
- * and sent in one write(); completion records are read back in order and
- * kept in a ring of recent results.
+ * Streams: a binary context with a submission ring (ring.c), or of queue
+ * when the device has no rings/ or a ring cannot be made. Launches are
+ * gathered into a batch and sent in one write() or copy into the ring;
+ * completion records are read back in order and kept in a ring of recent
+ * results. With a ring the limits below are the same: the daemon takes
+ * packets from the ring only while their completions are sure to fit.
  *
  * Back-pressure: the daemon stops taking packets while VGPU_UNREAD_MAX
  * of a context's completions are unread, and then a write() that could
@@ -30,6 +33,7 @@
 #include <vgpufs/file_tree.h>
 
 #include "client.h"
+#include "ring.h"
 
 #define MAX_OUTSTANDING VGPU_UNREAD_MAX /* written, completion not read */
 #define BATCH_MAX	1024		/* commands a batch may hold */
@@ -53,11 +57,12 @@ struct message {
 
 struct vgpu_stream {
 	vgpu_device *dev;
-	int fd;
-	int broken;	    /* -errno once the stream cannot go on */
-	uint64_t next_seq;  /* id of the next launch */
-	uint64_t written;   /* last id whose packet is written whole */
-	uint64_t completed; /* last id whose completion was read */
+	int fd;			  /* queue's, when there is no ring */
+	struct ring_client *ring; /* NULL: the stream uses queue */
+	int broken;		  /* -errno once the stream cannot go on */
+	uint64_t next_seq;	  /* id of the next launch */
+	uint64_t written;	  /* last id whose packet is written whole */
+	uint64_t completed;	  /* last id whose completion was read */
 	/* The batch: packets of ids written+1 ... next_seq-1. */
 	char *batch;
 	size_t batch_len, batch_sent; /* bytes; sent <= len */
@@ -104,6 +109,7 @@ static void stream_free(vgpu_stream *s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
+	ring_client_close(s->ring);
 	free(s->batch);
 	free(s->results);
 	free(s->records);
@@ -127,6 +133,14 @@ int vgpu_stream_create(vgpu_device *dev, vgpu_stream **out)
 	s->dev = dev;
 	s->next_seq = 1;
 	s->batch_max = BATCH_DEFAULT;
+	/* VGPU_RING=0 in the environment keeps streams on queue. */
+	const char *use_ring = getenv("VGPU_RING");
+	if ((!use_ring || strcmp(use_ring, "0") != 0) &&
+	    ring_client_open(dev->dirfd, &s->ring) == 0) {
+		dev_get(dev);
+		*out = s;
+		return 0;
+	}
 	s->fd = openat(dev->dirfd, VGPU_FILE_QUEUE, O_RDWR | O_CLOEXEC);
 	int rc = s->fd < 0 ? -errno : 0;
 	/* The magic alone: the context speaks binary from now on. */
@@ -155,7 +169,29 @@ int vgpu_stream_destroy(vgpu_stream *s)
 
 int vgpu_stream_fd(const vgpu_stream *s)
 {
-	return s->fd;
+	return s->ring ? ring_client_fd(s->ring) : s->fd;
+}
+
+int vgpu_stream_set_wait(vgpu_stream *s, enum vgpu_wait_mode mode)
+{
+	static const uint64_t spin[] = {
+	    [VGPU_WAIT_AUTO] = RING_CLIENT_SPIN_NS,
+	    [VGPU_WAIT_SPIN] = UINT64_MAX,
+	    [VGPU_WAIT_YIELD] = UINT64_MAX,
+	    [VGPU_WAIT_BLOCK] = 0,
+	};
+	if ((unsigned)mode > VGPU_WAIT_BLOCK)
+		return stream_fail(s, -EINVAL, "wait mode %d: 0 to 3",
+				   (int)mode);
+	if (s->ring)
+		ring_client_set_wait(s->ring, spin[mode],
+				     mode == VGPU_WAIT_YIELD);
+	return 0;
+}
+
+int vgpu_stream_uses_ring(const vgpu_stream *s)
+{
+	return s->ring != NULL;
 }
 
 int vgpu_stream_set_batch(vgpu_stream *s, unsigned max_commands)
@@ -217,6 +253,26 @@ static ssize_t read_nonblock(int fd, void *buf, size_t len)
 	return n;
 }
 
+/* read_completions() from the stream's ring. */
+static int take_ring_completions(vgpu_stream *s, int timeout_ms)
+{
+	int count =
+	    ring_client_take(s->ring, s->records, READ_RECORDS, timeout_ms);
+	if (count == -EINTR)
+		return stream_fail(s, -EINTR, "stream: interrupted");
+	if (count < 0) {
+		s->broken = count;
+		return stream_fail(s, count, "stream: %s",
+				   ring_client_error(s->ring));
+	}
+	for (int i = 0; i < count; i++) {
+		int rc = take_record(s, &s->records[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return count;
+}
+
 /*
  * Reads the completions that are ready, waiting up to TIMEOUT_MS for one
  * (-1: as long as it takes; 0: not at all). Only called while a written
@@ -225,6 +281,8 @@ static ssize_t read_nonblock(int fd, void *buf, size_t len)
  */
 static int read_completions(vgpu_stream *s, int timeout_ms)
 {
+	if (s->ring)
+		return take_ring_completions(s, timeout_ms);
 	struct pollfd p = {.fd = s->fd, .events = POLLIN};
 	int ready = timeout_ms > 0 ? poll(&p, 1, timeout_ms) : 1;
 	if (ready < 0 && errno == EINTR)
@@ -288,8 +346,21 @@ int vgpu_flush(vgpu_stream *s)
 			if (rc < 0)
 				return rc;
 		}
-		ssize_t n = write(s->fd, s->batch + s->batch_sent,
+		ssize_t n;
+		if (s->ring) {
+			n = (ssize_t)ring_client_submit(
+			    s->ring, s->batch + s->batch_sent,
+			    s->batch_len - s->batch_sent);
+			if (n == 0) { /* full: room comes as commands finish */
+				int rc = read_completions(s, -1);
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+		} else {
+			n = write(s->fd, s->batch + s->batch_sent,
 				  s->batch_len - s->batch_sent);
+		}
 		if (n < 0 && errno == EINTR)
 			return stream_fail(s, -EINTR, "stream: interrupted");
 		if (n < 0 && errno == EAGAIN && s->completed < s->written) {

@@ -42,6 +42,14 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		struct fuse_file_info *fi);
 
+/* fs_ring.c: rings/ (ring/ring.h) */
+void fs_ring_create(fuse_req_t req, const char *name,
+		    struct fuse_file_info *fi);
+/* Whether INO is a ring's node. */
+bool fs_is_ring(fuse_ino_t ino);
+/* The last close of a ring: its context closes, its node goes. */
+void fs_ring_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+
 /*
  * Releases tree_lock after a change to mem/, then waits for its records
  * on the disk tier to be durable (disk_flush), before the reply.

@@ -42,6 +42,10 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
+	if (parent == INO_RINGS) {
+		fs_ring_create(req, name, fi);
+		return;
+	}
 	struct fuse_entry_param e;
 	struct node *n = NULL;
 	pthread_mutex_lock(&tree_lock);
@@ -279,6 +283,8 @@ void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	struct node *n = node_by_ino(ino);
 	if (!n)
 		err = ENOENT;
+	else if (n->kind == NK_RING)
+		err = EPERM; /* a ring's size is fixed (ring/ring.h) */
 	else
 		err = -buffer_fallocate(n, mode, (uint64_t)offset, end);
 	pthread_mutex_unlock(&tree_lock);

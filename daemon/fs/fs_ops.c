@@ -65,7 +65,7 @@ void fs_fill_attr(const struct node *n, struct stat *st)
 	st->st_mtim = n->mtime;
 	st->st_ctim = n->ctime;
 	st->st_blksize = 4096;
-	if (n->kind == NK_BUF) {
+	if (n->kind == NK_BUF || n->kind == NK_RING) {
 		struct stat b;
 		if (fstat(n->fd, &b) == 0) {
 			st->st_size = b.st_size;
@@ -503,6 +503,8 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	} else if (kind == NK_INFO || kind == NK_STATS || kind == NK_METRICS ||
 		   kind == NK_KERNEL_DOC) {
 		open_text(req, n, fi);
+	} else if (kind == NK_RING) {
+		fuse_reply_err(req, EPERM); /* opened once, by its creation */
 	} else {
 		fuse_reply_err(req, EISDIR);
 	}
@@ -513,6 +515,8 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino,
 {
 	if (ino == INO_QUEUE) {
 		context_close(fh_obj(fi));
+	} else if (fs_is_ring(ino)) {
+		fs_ring_release(req, ino, fi);
 	} else if (ino == INO_TRACE) {
 		trace_close(fh_obj(fi));
 	} else if (ino == INO_INFO || ino == INO_STATS || ino == INO_METRICS ||
@@ -587,7 +591,7 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
-	if (ino == INO_QUEUE) {
+	if (ino == INO_QUEUE || fs_is_ring(ino)) {
 		struct context *ctx = queue_hold(fi);
 		context_poll(ctx, req, ph);
 		context_put(ctx);
@@ -606,10 +610,11 @@ static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (ino == INO_QUEUE)
+	bool ring = fs_is_ring(ino);
+	if (ino == INO_QUEUE || ring)
 		context_flush(fh_obj(fi), fuse_req_ctx(req)->pid);
 	/* close() of a buffer that could be written: its copy to the device */
-	if (ino >= INO_FIRST_DYNAMIC && fi->fh &&
+	if (ino >= INO_FIRST_DYNAMIC && fi->fh && !ring &&
 	    bus_pace_reply(req, NULL, ino, buffer_h2d(ino, fh_obj(fi))))
 		return;
 	fuse_reply_err(req, 0);

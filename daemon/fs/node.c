@@ -177,7 +177,10 @@ int tree_init(void)
 	    !add_fixed(root, INO_METRICS, NK_METRICS, VGPU_FILE_METRICS,
 		       S_IFREG | 0444) ||
 	    !add_fixed(root, INO_TRACE, NK_TRACE, VGPU_FILE_TRACE,
-		       S_IFREG | 0444))
+		       S_IFREG | 0444) ||
+	    /* Anyone may create a ring there; it never shows (rings.c). */
+	    !add_fixed(root, INO_RINGS, NK_RINGS, VGPU_DIR_RINGS,
+		       S_IFDIR | 01777))
 		return -ENOMEM;
 	for (unsigned id = 0; id < vgpu_catalog_count(); id++) {
 		struct node *doc =

@@ -27,6 +27,8 @@ enum node_kind {
 	NK_TRACE,
 	NK_DIR, /* a directory under mem/ */
 	NK_BUF,
+	NK_RINGS, /* rings/ */
+	NK_RING,  /* a submission ring, unlinked from its creation */
 };
 
 enum {
@@ -38,6 +40,7 @@ enum {
 	INO_STATS,
 	INO_METRICS,
 	INO_TRACE,
+	INO_RINGS,
 	INO_KERNEL_DOC0 = 100, /* + kernel id */
 	INO_FIRST_DYNAMIC = 1000,
 };
@@ -64,14 +67,14 @@ struct node {
 	bool unlinked;
 
 	/* NK_BUF */
-	int fd;		       /* backing file in its tier */
-	struct tier *tier;     /* ...which is this one */
-	pid_t creator;	       /* the process that created it, for stats */
-	uint64_t charged;      /* bytes the tier counts for it (disk tier) */
-	bool stored;	       /* has its file and record in the disk tier */
-	bool tier_pinned;      /* placed by user.vgpu.tier: no fallback */
-	bool moving;	       /* its data is being copied to another tier */
-	bool demoted;	       /* moved to disk by --auto-tier, not by a user */
+	int fd;		   /* backing file in its tier; NK_RING: its memfd */
+	struct tier *tier; /* ...which is this one */
+	pid_t creator;	   /* the process that created it, for stats */
+	uint64_t charged;  /* bytes the tier counts for it (disk tier) */
+	bool stored;	   /* has its file and record in the disk tier */
+	bool tier_pinned;  /* placed by user.vgpu.tier: no fallback */
+	bool moving;	   /* its data is being copied to another tier */
+	bool demoted;	   /* moved to disk by --auto-tier, not by a user */
 	uint64_t last_used_ns; /* opened or named by a command (monotonic) */
 	/* its owner's part of the RAM tier (--user-quota), or NULL */
 	struct user_tier *quota;

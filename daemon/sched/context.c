@@ -16,6 +16,7 @@
 #include "observe/log.h"
 #include "observe/stats.h"
 #include "observe/trace.h"
+#include "ring/ring.h"
 #include "sched/context.h"
 #include "sched/context_input.h"
 #include "sched/job.h"
@@ -150,6 +151,7 @@ void context_put(struct context *ctx)
 		ctx->early = e->next;
 		free(e);
 	}
+	ring_free(ctx->ring);
 	pthread_mutex_destroy(&ctx->submit_lock);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx->done);
@@ -220,6 +222,10 @@ void context_close(struct context *ctx)
 	take_ctx_writers(ctx, NULL, &gone);
 	take_ctx_readers(ctx, NULL, &gone);
 	parked_answer(&gone, EBADF);
+	bool killed =
+	    atomic_load_explicit(&ctx->closer_killed, memory_order_relaxed);
+	if (ctx->ring) /* a killed client's packets are dropped, not run */
+		ring_stop(ctx->ring, !killed);
 	trace_closed(ctx);
 	pthread_mutex_lock(&ctx->lock);
 	ctx->closed = true;
@@ -228,8 +234,7 @@ void context_close(struct context *ctx)
 	ctx->done_off = ctx->done_len = ctx->done_cap = 0;
 	ctx->unread = 0;
 	pthread_mutex_unlock(&ctx->lock);
-	sched_context_closed(ctx, atomic_load_explicit(&ctx->closer_killed,
-						       memory_order_relaxed));
+	sched_context_closed(ctx, killed);
 	context_put(ctx);
 }
 
@@ -438,7 +443,7 @@ void context_poll(struct context *ctx, fuse_req_t req,
 {
 	pthread_mutex_lock(&ctx->lock);
 	unsigned revents = POLLOUT | POLLWRNORM;
-	if (ctx->done_len > ctx->done_off)
+	if (ctx->ring ? ring_unread(ctx->ring) : ctx->done_len > ctx->done_off)
 		revents |= POLLIN | POLLRDNORM;
 	if (ph) {
 		if (ctx->poll)
@@ -476,7 +481,10 @@ static int append_line(struct context *ctx, const char *line, size_t len)
 static void post(struct context *ctx, uint64_t seq, const char *line,
 		 size_t len)
 {
-	if (!ctx->closed && append_line(ctx, line, len) < 0) {
+	if (ctx->ring) { /* read from shared memory, not by read() */
+		if (!ctx->closed)
+			ring_post(ctx->ring, seq, line);
+	} else if (!ctx->closed && append_line(ctx, line, len) < 0) {
 		ctx->unread--;
 		log_err("context %llu: completion %llu lost: out of memory",
 			(unsigned long long)ctx->id, (unsigned long long)seq);
@@ -495,7 +503,7 @@ static void post_in_order(struct context *ctx, uint64_t seq, const char *line,
 {
 	/* Counted at once: nops and refused commands complete while an
 	 * earlier command (a wait) still runs, and wait here meanwhile. */
-	if (!ctx->closed)
+	if (!ctx->closed && !ctx->ring)
 		ctx->unread++;
 	if (seq > ctx->next_post) {
 		struct early_line *e = malloc(sizeof(*e) + len);
@@ -565,7 +573,7 @@ void context_post(struct context *ctx, const struct completion *c)
 		}
 		reply_push(&out, &pr->r);
 	}
-	if (ctx->poll && ctx->done_len > ctx->done_off) {
+	if (ctx->poll && (ctx->ring || ctx->done_len > ctx->done_off)) {
 		ph = ctx->poll;
 		ctx->poll = NULL;
 	}
@@ -588,7 +596,10 @@ void context_complete(struct context *ctx, const struct job *job)
 			       .t_end_ns = job->t_end_ns};
 	context_post(ctx, &c);
 	atomic_fetch_sub_explicit(&ctx->inflight, 1, memory_order_relaxed);
-	resume_writers(ctx);
+	if (ctx->ring)
+		ring_kick(ctx->ring); /* room for its poller */
+	else
+		resume_writers(ctx);
 }
 
 void context_for_each(void (*fn)(const struct context *, void *), void *arg)

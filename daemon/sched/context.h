@@ -21,6 +21,7 @@
 
 struct job;
 struct early_line;
+struct ring;
 
 struct context {
 	uint64_t id;
@@ -38,6 +39,9 @@ struct context {
 	/* Decided by the first bytes written: text, or binary packets (then
 	 * line[] gathers a packet split across writes). */
 	bool form_known, binary;
+	/* Its submission ring, when it was created under rings/: packets
+	 * come from there, completions go there (ring/ring.h). */
+	struct ring *ring;
 	_Atomic uint64_t next_seq;
 	/* Writes waiting for room (back-pressure), oldest first. */
 	struct parked_queue writers;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <vgpufs/catalog.h>
+#include <vgpufs/ring_spin.h>
 
 #include "clock.h"
 #include "cond_deadline.h"
@@ -50,6 +51,9 @@ static struct {
 	unsigned running; /* jobs activated and not yet completed */
 	atomic_bool stopping;
 	bool exit; /* workers leave (after the FUSE session is gone) */
+	/* Bumped whenever work is handed out: a worker spinning for more
+	 * watches it without the lock. */
+	atomic_uint work_gen;
 	/* Heartbeat (sched_alive): asked, and answered by a worker's loop. */
 	uint64_t beat_asked, beat_answered;
 	pthread_cond_t beat;
@@ -287,6 +291,7 @@ static void activate_one(struct context *ctx, struct job **done,
 		set_active(ctx, job);
 		S.running++;
 		ring_add(ctx);
+		atomic_fetch_add_explicit(&S.work_gen, 1, memory_order_release);
 		if (job->ntiles > 1)
 			pthread_cond_broadcast(&S.work);
 		else
@@ -431,16 +436,54 @@ static void finish_job(struct job *job)
 	job->t_end_ns = now_ns();
 }
 
+/*
+ * A worker that just finished spins this long at most for the next job
+ * before sleeping: small commands from a ring, one after another, then
+ * start without a wake-up (which costs more than they do). The budget
+ * adapts (vgpufs/ring_spin.h): on a busy machine it shrinks to nothing.
+ */
+#define WORKER_SPIN_NS (50 * 1000)
+
+/* Spins for work (S.lock held, let go meanwhile): whether some came. */
+static bool worker_spin(struct vgpu_spin *spin)
+{
+	unsigned gen = atomic_load_explicit(&S.work_gen, memory_order_acquire);
+	pthread_mutex_unlock(&S.lock);
+	uint64_t start = now_ns(), now = start;
+	bool came = false;
+	while (!came && vgpu_spin_more(spin, now, now - start)) {
+		vgpu_ring_relax();
+		came = atomic_load_explicit(&S.work_gen,
+					    memory_order_acquire) != gen;
+		now = now_ns();
+	}
+	if (came)
+		vgpu_spin_done(spin, 0);
+	pthread_mutex_lock(&S.lock);
+	return came;
+}
+
 static void *worker_main(void *arg)
 {
 	unsigned w = (unsigned)(uintptr_t)arg;
 	reply_thread_is_ours();
 	topology_bind_worker(w);
+	struct vgpu_spin spin;
+	vgpu_spin_init(&spin, WORKER_SPIN_NS);
+	bool just_worked = false;
 	pthread_mutex_lock(&S.lock);
 	for (;;) {
 		while (!S.users.head && !S.exit &&
-		       S.beat_answered == S.beat_asked)
+		       S.beat_answered == S.beat_asked) {
+			bool spun = just_worked;
+			just_worked = false;
+			if (spun && worker_spin(&spin))
+				continue;
+			uint64_t gave_up = now_ns();
 			pthread_cond_wait(&S.work, &S.lock);
+			if (spun) /* how long the spin would have needed */
+				vgpu_spin_done(&spin, now_ns() - gave_up);
+		}
 		if (S.beat_answered != S.beat_asked) {
 			S.beat_answered = S.beat_asked;
 			pthread_cond_broadcast(&S.beat);
@@ -458,6 +501,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&S.lock);
 
 		uint64_t ns = run_one_tile(job, step, w);
+		just_worked = true;
 		atomic_fetch_add_explicit(&ctx->busy_ns, ns,
 					  memory_order_relaxed);
 

@@ -14,6 +14,8 @@
 #define VGPU_FILE_TRACE	  "trace"
 #define VGPU_DIR_MEM	  "mem"
 #define VGPU_DIR_KERNELS  "kernels"
+/* Where a client creates its submission rings (vgpufs/ring_layout.h). */
+#define VGPU_DIR_RINGS "rings"
 
 /* The extended attribute naming a buffer's (or a directory's) tier. */
 #define VGPU_XATTR_TIER "user.vgpu.tier"

@@ -202,6 +202,22 @@ VGPU_API int vgpu_stream_fd(const vgpu_stream *s);
  * every flush or wait. 1 sends every launch at once.
  */
 VGPU_API int vgpu_stream_set_batch(vgpu_stream *s, unsigned max_commands);
+/*
+ * How a thread waiting for a completion on a ring stream waits (like
+ * cudaDeviceScheduleSpin, Yield, BlockingSync): VGPU_WAIT_AUTO (the
+ * default) spins 20 us, then sleeps; VGPU_WAIT_SPIN spins, VGPU_WAIT_YIELD
+ * spins calling sched_yield(), both until the completion comes;
+ * VGPU_WAIT_BLOCK sleeps at once. Streams on queue always sleep in read().
+ */
+enum vgpu_wait_mode {
+	VGPU_WAIT_AUTO,
+	VGPU_WAIT_SPIN,
+	VGPU_WAIT_YIELD,
+	VGPU_WAIT_BLOCK,
+};
+VGPU_API int vgpu_stream_set_wait(vgpu_stream *s, enum vgpu_wait_mode mode);
+/* Whether S submits through a ring (1) or queue (0). */
+VGPU_API int vgpu_stream_uses_ring(const vgpu_stream *s);
 /* Sends every batched launch to the device. */
 VGPU_API int vgpu_flush(vgpu_stream *s);
 
@@ -351,9 +367,9 @@ VGPU_API int vgpu_run_text(vgpu_device *dev, const char *line, char *reply,
  * counters since the daemon started. Rates come from two readings: e.g.
  * commands per second = the difference of commands_total over that of
  * uptime_seconds (to the microsecond: readings closer than that give a
- * difference of 0, to be checked before dividing). The arrays are owned by the snapshot. The library
- * allocates snapshots: later versions may add fields at the ends of these
- * structures.
+ * difference of 0, to be checked before dividing). The arrays are owned by the
+ * snapshot. The library allocates snapshots: later versions may add fields at
+ * the ends of these structures.
  */
 typedef struct vgpu_stats_worker {
 	double busy_seconds; /* time in kernel tiles */

@@ -1,0 +1,279 @@
+/*
+ * The ring's object and its poller. The poller spins while its ring is
+ * busy and for up to RING_SPIN_NS after it went quiet (an adaptive budget,
+ * vgpufs/ring_spin.h), then sleeps on the doorbell futex, so an idle daemon
+ * uses no CPU; a client rings the doorbell (one FUTEX_WAKE) only while it sees
+ * the poller sleeping.
+ *
+ * Every read of the shared page is one atomic load whose value is checked
+ * before use: the daemon keeps its own head and count of completions
+ * posted, and never reads back what it writes there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vgpufs/ring_spin.h>
+
+#include "clock.h"
+#include "observe/log.h"
+#include "ring/ring.h"
+#include "ring/ring_take.h"
+#include "sched/context.h"
+#include "sched/context_input.h"
+
+/* How long a quiet ring's poller spins before it sleeps, at most (the
+ * budget adapts: vgpufs/ring_spin.h). */
+#define RING_SPIN_NS (50 * 1000)
+/* A sleeping poller looks at its stop flag at least this often. */
+#define RING_SLEEP_NS (1000 * 1000 * 1000)
+/* Packets taken in one go before the lock is let go. */
+#define RING_PUMP_MAX 64
+#define RING_STACK    (1u << 20)
+
+#define LOAD(p)	    __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+static void futex_wake(uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static void futex_wait(uint32_t *word, uint32_t seen, uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+			      .tv_nsec = (long)(ns % 1000000000u)};
+	syscall(SYS_futex, word, FUTEX_WAIT, seen, &ts, NULL, 0);
+}
+
+int ring_create(struct context *ctx, struct cred cred, int *fd,
+		struct ring **out)
+{
+	struct ring *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	int mfd = memfd_create("vgpufs-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int rc = mfd < 0 ? -errno : 0;
+	if (rc == 0 && ftruncate(mfd, VGPU_RING_BYTES) < 0)
+		rc = -errno;
+	/* No shrinking: the daemon's mapping never faults past the end. */
+	if (rc == 0 && fcntl(mfd, F_ADD_SEALS,
+			     F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		rc = -errno;
+	void *map = MAP_FAILED;
+	if (rc == 0) {
+		map = mmap(NULL, VGPU_RING_BYTES, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, mfd, 0);
+		if (map == MAP_FAILED)
+			rc = -errno;
+	}
+	if (rc < 0) {
+		if (mfd >= 0)
+			close(mfd);
+		free(r);
+		return rc;
+	}
+	r->ctx = ctx;
+	r->cred = cred;
+	r->hdr = map;
+	r->sq = (unsigned char *)map + VGPU_RING_SQ_OFFSET;
+	r->cq =
+	    (struct vgpu_bin_completion *)((char *)map + VGPU_RING_CQ_OFFSET);
+	r->hdr->magic = VGPU_RING_MAGIC;
+	r->hdr->version = VGPU_RING_VERSION;
+	r->hdr->sq_bytes = VGPU_RING_SQ_BYTES;
+	r->hdr->cq_entries = VGPU_RING_CQ_ENTRIES;
+	ctx->form_known = ctx->binary = true;
+	*fd = mfd;
+	*out = r;
+	return 0;
+}
+
+void ring_free(struct ring *r)
+{
+	if (!r)
+		return;
+	munmap(r->hdr, VGPU_RING_BYTES);
+	cred_release(&r->cred);
+	free(r);
+}
+
+/* The ring cannot be read on: says why in its header, wakes waiters. */
+static void ring_break(struct ring *r, int err, const char *msg)
+{
+	r->broken = true;
+	memcpy(r->hdr->error_msg, msg, strnlen(msg, VGPU_RING_MSG_MAX - 1));
+	r->hdr->error_msg[VGPU_RING_MSG_MAX - 1] = '\0';
+	STORE(&r->hdr->error, err);
+	log_warn("context %llu: %s", (unsigned long long)r->ctx->id, msg);
+	futex_wake(&r->hdr->cq_tail);
+}
+
+/*
+ * Whether the completion of one more command is sure to find a free slot
+ * in the completion ring: the client's cq_head is believed only between
+ * what was posted and a ring's length behind it.
+ */
+static bool cq_room(struct ring *r)
+{
+	uint64_t posted =
+	    atomic_load_explicit(&r->posted, memory_order_acquire);
+	uint64_t taken =
+	    atomic_load_explicit(&r->ctx->next_seq, memory_order_acquire);
+	if (atomic_load_explicit(&r->stop, memory_order_acquire))
+		return true; /* closed: completions go nowhere */
+	/* A cq_head ahead of what was posted, or more than the ring behind
+	 * it, makes UNREAD more than the ring holds: no room, the client
+	 * stalls itself. */
+	uint64_t unread = (uint32_t)posted - LOAD(&r->hdr->cq_head);
+	return unread + (taken - posted) < VGPU_RING_CQ_ENTRIES;
+}
+
+/* Takes the packets submitted while there is room; returns how many. */
+static int pump(struct ring *r)
+{
+	_Alignas(8) unsigned char pkt[VGPU_BIN_PACKET_MAX];
+	char msg[VGPU_RING_MSG_MAX];
+	struct context *ctx = r->ctx;
+	int n = 0;
+	pthread_mutex_lock(&ctx->submit_lock);
+	while (n < RING_PUMP_MAX && !r->broken) {
+		uint32_t tail = LOAD(&r->hdr->sq_tail);
+		uint32_t avail = tail - r->head;
+		if (avail == 0 || !cq_room(r))
+			break;
+		if (avail > VGPU_RING_SQ_BYTES) {
+			snprintf(msg, sizeof(msg),
+				 "ring: tail %u is %u bytes past head %u: more "
+				 "than the ring's %u",
+				 tail, avail, r->head, VGPU_RING_SQ_BYTES);
+			ring_break(r, -EPROTO, msg);
+			break;
+		}
+		int size = ring_take_packet(r->sq, VGPU_RING_SQ_BYTES, r->head,
+					    avail, pkt, msg, sizeof(msg));
+		if (size < 0) {
+			ring_break(r, size, msg);
+			break;
+		}
+		if (context_take_input(ctx, &r->cred, (const char *)pkt,
+				       (size_t)size) <= 0)
+			break; /* no room: commands in flight */
+		r->head += (uint32_t)size;
+		STORE(&r->hdr->sq_head, r->head);
+		n++;
+	}
+	pthread_mutex_unlock(&ctx->submit_lock);
+	return n;
+}
+
+static void set_sleeping(struct ring *r, bool on)
+{
+	atomic_store(&r->sleeping, on);
+	STORE(&r->hdr->poller_sleeping, on ? 1u : 0u);
+}
+
+/*
+ * Whether the poller is done: the file was closed, and what was submitted
+ * before is taken (unless the closer was killed: then it is dropped, as
+ * its commands are cancelled). The ring cannot change any more by then:
+ * the last close comes after the last unmap.
+ */
+static bool finished(struct ring *r)
+{
+	if (!atomic_load_explicit(&r->stop, memory_order_acquire))
+		return false;
+	return !r->drain || r->broken || LOAD(&r->hdr->sq_tail) == r->head;
+}
+
+static void *poller(void *arg)
+{
+	struct ring *r = arg;
+	struct vgpu_spin spin;
+	vgpu_spin_init(&spin, RING_SPIN_NS);
+	uint64_t quiet_since = now_ns();
+	while (!finished(r)) {
+		if (pump(r) > 0) {
+			vgpu_spin_done(&spin, 0);
+			quiet_since = now_ns();
+			continue;
+		}
+		uint64_t now = now_ns();
+		if (vgpu_spin_more(&spin, now, now - quiet_since)) {
+			vgpu_ring_relax();
+			continue;
+		}
+		uint32_t seen = LOAD(&r->hdr->doorbell);
+		set_sleeping(r, true);
+		/* A submission or kick that saw no sleeper is seen here. */
+		if (!finished(r) && pump(r) == 0)
+			futex_wait(&r->hdr->doorbell, seen, RING_SLEEP_NS);
+		set_sleeping(r, false);
+		quiet_since = now_ns();
+		vgpu_spin_done(&spin, quiet_since - now);
+	}
+	context_put(r->ctx);
+	return NULL;
+}
+
+int ring_start(struct ring *r)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, RING_STACK);
+	context_get(r->ctx);
+	int rc = pthread_create(&t, &attr, poller, r);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		context_put(r->ctx);
+		return -rc;
+	}
+	return 0;
+}
+
+void ring_kick(struct ring *r)
+{
+	__atomic_fetch_add(&r->hdr->doorbell, 1, __ATOMIC_SEQ_CST);
+	if (atomic_load(&r->sleeping))
+		futex_wake(&r->hdr->doorbell);
+}
+
+void ring_stop(struct ring *r, bool drain)
+{
+	r->drain = drain;
+	atomic_store(&r->stop, true);
+	__atomic_fetch_add(&r->hdr->doorbell, 1, __ATOMIC_SEQ_CST);
+	futex_wake(&r->hdr->doorbell);
+}
+
+void ring_post(struct ring *r, uint64_t seq, const void *rec)
+{
+	memcpy(&r->cq[(seq - 1) & (VGPU_RING_CQ_ENTRIES - 1)], rec,
+	       sizeof(struct vgpu_bin_completion));
+	atomic_store_explicit(&r->posted, seq, memory_order_release);
+	STORE(&r->hdr->cq_tail, (uint32_t)seq);
+	/*
+	 * Pairs with the client's store of cq_waiters before it sleeps. Taken
+	 * back to 0: the records posted before the sleeper runs again wake
+	 * nobody, so a batch costs one FUTEX_WAKE, not one a record.
+	 */
+	if (__atomic_load_n(&r->hdr->cq_waiters, __ATOMIC_SEQ_CST) &&
+	    __atomic_exchange_n(&r->hdr->cq_waiters, 0u, __ATOMIC_SEQ_CST))
+		futex_wake(&r->hdr->cq_tail);
+}
+
+bool ring_unread(struct ring *r)
+{
+	return (uint32_t)atomic_load(&r->posted) != LOAD(&r->hdr->cq_head);
+}

@@ -1,0 +1,66 @@
+/*
+ * A context's submission ring (vgpufs/ring_layout.h, docs/protocol.md):
+ * shared memory the client fills with binary packets, and a poller thread
+ * that takes them into the context as if they had been written to queue.
+ * Completions go to the ring's completion ring instead of read().
+ *
+ * The ring lives in a sealed memfd (it can be neither shrunk nor grown)
+ * that the daemon maps once: a client that unmaps, truncates or scribbles
+ * over its ring can only hurt its own context.
+ */
+#ifndef VGPUFSD_RING_H
+#define VGPUFSD_RING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vgpufs/ring_layout.h>
+
+#include "fs/cred.h"
+
+struct context;
+
+struct ring {
+	struct context *ctx;
+	struct vgpu_ring_header *hdr; /* the shared page: hostile */
+	unsigned char *sq;
+	struct vgpu_bin_completion *cq;
+	struct cred cred;	 /* the creator's, for every packet */
+	int backing_id;		 /* its passthrough registration */
+	uint32_t head;		 /* bytes taken: the daemon's own count */
+	_Atomic uint64_t posted; /* completion records posted */
+	_Atomic bool stop;	 /* the file is closed: the poller ends */
+	bool drain;		 /* ...once it took what was submitted */
+	_Atomic bool sleeping;	 /* the poller waits on the doorbell */
+	bool broken;		 /* the ring cannot be read on */
+};
+
+/*
+ * A new ring for CTX (binary from now on), its memfd in *FD (the caller
+ * owns it). CRED is whom its packets act for. 0 or -errno.
+ */
+int ring_create(struct context *ctx, struct cred cred, int *fd,
+		struct ring **out);
+/* Starts its poller, which holds a reference to the context. 0 or -errno. */
+int ring_start(struct ring *r);
+/*
+ * The file was closed: the poller ends soon (it never blocks long), with
+ * DRAIN once it has taken the packets submitted before (as a write()
+ * before close() was taken), else at once.
+ */
+void ring_stop(struct ring *r, bool drain);
+/* Frees R (with its context, after the poller ended). */
+void ring_free(struct ring *r);
+
+/*
+ * Posts the completion record REC (a struct vgpu_bin_completion) of command SEQ
+ * (in sequence order, the context's lock held) and wakes a client sleeping for
+ * it.
+ */
+void ring_post(struct ring *r, uint64_t seq, const void *rec);
+/* Whether completions are posted that the client has not taken (poll). */
+bool ring_unread(struct ring *r);
+/* Room may have come free in the context: wakes a sleeping poller. */
+void ring_kick(struct ring *r);
+
+#endif

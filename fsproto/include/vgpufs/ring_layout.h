@@ -1,0 +1,82 @@
+/*
+ * The submission ring's layout (docs/protocol.md, "Rings"), shared by the
+ * daemon and libvgpu. A ring is a file the client creates under rings/ and
+ * maps: a header page, a submission ring of binary-protocol packets and a
+ * completion ring of binary completion records. Submitting is copying
+ * packets in and advancing sq_tail; no system call while the daemon's
+ * poller is awake.
+ *
+ * Each index has one writer. The daemon keeps its own copy of what it
+ * writes and never reads those fields back: the client may scribble over
+ * the whole file, and hurts only its own ring.
+ */
+#ifndef VGPUFS_RING_LAYOUT_H
+#define VGPUFS_RING_LAYOUT_H
+
+#include <stdint.h>
+
+#include "binary_proto.h"
+
+#define VGPU_RING_MAGIC	     UINT64_C(0x31474e5255504756) /* "VGPURNG1" */
+#define VGPU_RING_VERSION    1
+#define VGPU_RING_HEADER     4096
+#define VGPU_RING_SQ_BYTES   (64u * 1024) /* a power of two */
+#define VGPU_RING_CQ_ENTRIES 1024u	  /* a power of two */
+#define VGPU_RING_SQ_OFFSET  VGPU_RING_HEADER
+#define VGPU_RING_CQ_OFFSET  (VGPU_RING_SQ_OFFSET + VGPU_RING_SQ_BYTES)
+/* The file's size, what a client maps. */
+#define VGPU_RING_BYTES                                                        \
+	(VGPU_RING_CQ_OFFSET +                                                 \
+	 VGPU_RING_CQ_ENTRIES * sizeof(struct vgpu_bin_completion))
+#define VGPU_RING_MSG_MAX 216
+
+/*
+ * The header page. Indices are free-running 32-bit counters (bytes for the
+ * submission ring, records for the completion ring), taken modulo the
+ * ring's size. Fields are read and written with atomic operations; the
+ * futex words are 32-bit and shared between processes (no
+ * FUTEX_PRIVATE_FLAG).
+ */
+struct vgpu_ring_header {
+	uint64_t magic;	   /* VGPU_RING_MAGIC, written by the daemon */
+	uint32_t version;  /* VGPU_RING_VERSION */
+	uint32_t sq_bytes; /* VGPU_RING_SQ_BYTES */
+	uint32_t cq_entries;
+	uint32_t pad0[11];
+
+	/* Client: bytes of whole packets submitted. A packet is contiguous
+	 * modulo sq_bytes (it may wrap). */
+	_Alignas(64) uint32_t sq_tail;
+
+	/* Daemon: bytes taken. */
+	_Alignas(64) uint32_t sq_head;
+	/* Daemon: 1 while the ring's poller sleeps on doorbell (a client
+	 * that rings the doorbell may take it back to 0: one wake is
+	 * enough). */
+	uint32_t poller_sleeping;
+	/* Futex word: after advancing sq_tail or cq_head, a client that sees
+	 * poller_sleeping adds 1 here and calls FUTEX_WAKE on it. */
+	uint32_t doorbell;
+	/* Daemon: 0, or a negative errno once the ring is broken (a tail
+	 * ahead of the ring, an impossible packet size); error_msg says
+	 * why. A broken ring takes nothing more: close it. */
+	int32_t error;
+
+	/* Daemon: completion records posted. Futex word for clients. */
+	_Alignas(64) uint32_t cq_tail;
+
+	/* Client: records consumed; slots up to it may be written again. */
+	_Alignas(64) uint32_t cq_head;
+	/* Client: nonzero while a thread sleeps on cq_tail. The daemon,
+	 * after posting, takes it back to 0 and calls FUTEX_WAKE: one wake
+	 * for the records posted until the sleeper sets it again. */
+	uint32_t cq_waiters;
+
+	_Alignas(64) char error_msg[VGPU_RING_MSG_MAX];
+};
+
+_Static_assert(sizeof(struct vgpu_ring_header) <= VGPU_RING_HEADER, "header");
+_Static_assert((VGPU_RING_SQ_BYTES & (VGPU_RING_SQ_BYTES - 1)) == 0, "sq");
+_Static_assert((VGPU_RING_CQ_ENTRIES & (VGPU_RING_CQ_ENTRIES - 1)) == 0, "cq");
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * A stream's submission ring. The daemon's poller spins while the ring is
+ * busy; when it sleeps it says so in the header, and only then does a
+ * submission cost a system call (FUTEX_WAKE on the doorbell). Completions
+ * are awaited the same way: spin for a while, then FUTEX_WAIT on cq_tail
+ * with cq_waiters set, so the daemon wakes us only when we sleep.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vgpufs/file_tree.h>
+#include <vgpufs/ring_layout.h>
+#include <vgpufs/ring_spin.h>
+
+#include "ring.h"
+
+#define LOAD(p)	    __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+/* A sleeping client checks that the daemon is alive this often. */
+#define SLEEP_CHECK_MS 1000
+
+struct ring_client {
+	int fd;
+	struct vgpu_ring_header *hdr;
+	unsigned char *sq;
+	const struct vgpu_bin_completion *cq;
+	uint32_t tail;		/* bytes submitted */
+	uint32_t cq_head;	/* records taken */
+	struct vgpu_spin spin;	/* before sleeping (VGPU_WAIT_AUTO, _BLOCK) */
+	bool forever;		/* never sleep (VGPU_WAIT_SPIN, _YIELD) */
+	bool yield;		/* sched_yield() while spinning */
+	uint64_t next_check_ns; /* a spinning waiter asks if the daemon lives */
+	char error[VGPU_RING_MSG_MAX];
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int ring_client_open(int dirfd, struct ring_client **out)
+{
+	static atomic_uint counter;
+	char name[96];
+	/* Any new name will do: the ring is unlinked as it is made. */
+	snprintf(name, sizeof(name), "%s/%d.%u", VGPU_DIR_RINGS, (int)getpid(),
+		 atomic_fetch_add(&counter, 1));
+	struct ring_client *rc = calloc(1, sizeof(*rc));
+	if (!rc)
+		return -ENOMEM;
+	rc->fd =
+	    openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int err = rc->fd < 0 ? -errno : 0;
+	void *map = MAP_FAILED;
+	if (!err) {
+		map = mmap(NULL, VGPU_RING_BYTES, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, rc->fd, 0);
+		if (map == MAP_FAILED)
+			err = -errno;
+	}
+	if (!err) {
+		const struct vgpu_ring_header *h = map;
+		if (h->magic != VGPU_RING_MAGIC ||
+		    h->version != VGPU_RING_VERSION ||
+		    h->sq_bytes != VGPU_RING_SQ_BYTES ||
+		    h->cq_entries != VGPU_RING_CQ_ENTRIES)
+			err = -EPROTO;
+	}
+	if (err) {
+		if (map != MAP_FAILED)
+			munmap(map, VGPU_RING_BYTES);
+		if (rc->fd >= 0)
+			close(rc->fd);
+		free(rc);
+		return err;
+	}
+	rc->hdr = map;
+	rc->sq = (unsigned char *)map + VGPU_RING_SQ_OFFSET;
+	rc->cq = (const struct vgpu_bin_completion *)((char *)map +
+						      VGPU_RING_CQ_OFFSET);
+	vgpu_spin_init(&rc->spin, RING_CLIENT_SPIN_NS);
+	*out = rc;
+	return 0;
+}
+
+void ring_client_close(struct ring_client *rc)
+{
+	if (!rc)
+		return;
+	munmap(rc->hdr, VGPU_RING_BYTES);
+	close(rc->fd);
+	free(rc);
+}
+
+int ring_client_fd(const struct ring_client *rc)
+{
+	return rc->fd;
+}
+
+void ring_client_set_wait(struct ring_client *rc, uint64_t spin_ns, bool yield)
+{
+	rc->forever = spin_ns == UINT64_MAX;
+	vgpu_spin_init(&rc->spin, rc->forever ? 0 : spin_ns);
+	rc->yield = yield;
+}
+
+const char *ring_client_error(const struct ring_client *rc)
+{
+	return rc->error;
+}
+
+/* After advancing an index: wakes the daemon's poller if it sleeps. */
+static void ring_doorbell(struct ring_client *rc)
+{
+	/* Pairs with the poller's store of poller_sleeping before its last
+	 * look at the indices. */
+	if (!__atomic_load_n(&rc->hdr->poller_sleeping, __ATOMIC_SEQ_CST) ||
+	    !__atomic_exchange_n(&rc->hdr->poller_sleeping, 0u,
+				 __ATOMIC_SEQ_CST))
+		return; /* awake, or already woken by an earlier submission */
+	__atomic_fetch_add(&rc->hdr->doorbell, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &rc->hdr->doorbell, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len)
+{
+	uint32_t room =
+	    VGPU_RING_SQ_BYTES - (rc->tail - LOAD(&rc->hdr->sq_head));
+	size_t taken = 0;
+	while (len - taken >= sizeof(struct vgpu_bin_header)) {
+		uint32_t size = vgpu_bin_size(data + taken);
+		if (size > room || size > len - taken)
+			break;
+		uint32_t at = rc->tail & (VGPU_RING_SQ_BYTES - 1);
+		uint32_t first = VGPU_RING_SQ_BYTES - at < size
+				     ? VGPU_RING_SQ_BYTES - at
+				     : size;
+		memcpy(rc->sq + at, data + taken, first);
+		memcpy(rc->sq, data + taken + first, size - first);
+		rc->tail += size;
+		room -= size;
+		taken += size;
+	}
+	if (taken) {
+		STORE(&rc->hdr->sq_tail, rc->tail);
+		ring_doorbell(rc);
+	}
+	return taken;
+}
+
+/* Copies the records that are ready; returns how many (or -EPROTO). */
+static int take_ready(struct ring_client *rc, struct vgpu_bin_completion *out,
+		      int max)
+{
+	uint32_t ready = LOAD(&rc->hdr->cq_tail) - rc->cq_head;
+	if (ready > VGPU_RING_CQ_ENTRIES) {
+		snprintf(rc->error, sizeof(rc->error),
+			 "ring: %u completions ready: more than the ring holds",
+			 ready);
+		return -EPROTO;
+	}
+	int n = ready < (uint32_t)max ? (int)ready : max;
+	for (int i = 0; i < n; i++)
+		out[i] = rc->cq[(rc->cq_head + (uint32_t)i) &
+				(VGPU_RING_CQ_ENTRIES - 1)];
+	if (n) {
+		rc->cq_head += (uint32_t)n;
+		STORE(&rc->hdr->cq_head, rc->cq_head);
+		ring_doorbell(rc); /* room for a poller waiting for it */
+	}
+	return n;
+}
+
+/* The ring broke, or the daemon is gone: -errno, or 0 if neither. */
+static int ring_failed(struct ring_client *rc, bool ask_daemon)
+{
+	int32_t err = LOAD(&rc->hdr->error);
+	if (err < 0) {
+		snprintf(rc->error, sizeof(rc->error), "%.*s",
+			 VGPU_RING_MSG_MAX - 1, rc->hdr->error_msg);
+		return err;
+	}
+	struct stat st;
+	if (ask_daemon && fstat(rc->fd, &st) < 0 && errno == ENOTCONN) {
+		snprintf(rc->error, sizeof(rc->error),
+			 "ring: the device's daemon is gone");
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+/* A thread that never sleeps: one more turn of its spin. */
+static int spin_turn(struct ring_client *rc, uint64_t waited)
+{
+	if (rc->yield)
+		sched_yield();
+	else
+		vgpu_ring_relax();
+	/* it still notices a dead daemon */
+	if (waited > rc->next_check_ns) {
+		rc->next_check_ns = waited + SLEEP_CHECK_MS * 1000000ull;
+		return ring_failed(rc, true);
+	}
+	return 0;
+}
+
+/* Sleeps on cq_tail (at most NS) unless it moved; 0, or -errno. */
+static int sleep_turn(struct ring_client *rc, uint64_t ns)
+{
+	int err = 0;
+	uint32_t seen = LOAD(&rc->hdr->cq_tail);
+	STORE(&rc->hdr->cq_waiters, 1u);
+	if (__atomic_load_n(&rc->hdr->cq_tail, __ATOMIC_SEQ_CST) == seen) {
+		if (ns > SLEEP_CHECK_MS * 1000000ull)
+			ns = SLEEP_CHECK_MS * 1000000ull;
+		struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+				      .tv_nsec = (long)(ns % 1000000000u)};
+		long rcw = syscall(SYS_futex, &rc->hdr->cq_tail, FUTEX_WAIT,
+				   seen, &ts, NULL, 0);
+		if (rcw < 0 && errno == ETIMEDOUT)
+			err = ring_failed(rc, true);
+		else if (rcw < 0 && errno == EINTR)
+			err = -EINTR;
+	}
+	STORE(&rc->hdr->cq_waiters, 0u);
+	return err;
+}
+
+int ring_client_take(struct ring_client *rc, struct vgpu_bin_completion *out,
+		     int max, int timeout_ms)
+{
+	uint64_t start = mono_ns(), slept = 0;
+	uint64_t limit =
+	    timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
+	rc->next_check_ns = SLEEP_CHECK_MS * 1000000ull;
+	for (;;) {
+		int n = take_ready(rc, out, max);
+		if (n) {
+			vgpu_spin_done(&rc->spin, slept);
+			return n;
+		}
+		int err = ring_failed(rc, false);
+		if (err)
+			return err;
+		uint64_t now = mono_ns(), waited = now - start;
+		if (waited >= limit) {
+			vgpu_spin_done(&rc->spin, 0); /* nothing learnt */
+			return 0;
+		}
+		if (rc->forever) {
+			if ((err = spin_turn(rc, waited)))
+				return err;
+			continue;
+		}
+		if (vgpu_spin_more(&rc->spin, now, waited)) {
+			vgpu_ring_relax();
+			continue;
+		}
+		err = sleep_turn(rc, limit - waited);
+		slept += mono_ns() - now;
+		if (err)
+			return err;
+	}
+}

@@ -1,0 +1,627 @@
+/*
+ * Submission rings through the real device and a real mmap: packets in,
+ * completion records out, the doorbell after the poller slept, and each
+ * hostile use of a ring (a tail far ahead, an impossible packet size, a
+ * garbage cq_head, scribbling, truncating, punching and unmapping it)
+ * hurting only that ring while the daemon serves others. libvgpu's
+ * streams use a ring by default, and an idle ring costs no CPU.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vgpu/vgpu.h>
+#include <vgpufs/binary_proto.h>
+#include <vgpufs/catalog.h>
+#include <vgpufs/ring_layout.h>
+
+#include "harness.h"
+
+static struct daemon_proc d;
+
+static void setup(void)
+{
+	const char *args[] = {"--vram", "80M", NULL};
+	daemon_start(&d, args);
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+}
+
+/* A test's own minimal client: the layout, nothing of libvgpu. */
+struct tring {
+	int fd;
+	struct vgpu_ring_header *h;
+	unsigned char *sq;
+	struct vgpu_bin_completion *cq;
+	uint32_t tail, cq_head;
+};
+
+static void tring_open(struct tring *r)
+{
+	static unsigned n;
+	char rel[64];
+	snprintf(rel, sizeof(rel), "rings/t%u", n++);
+	r->fd = open(dpath(&d, rel), O_RDWR | O_CREAT | O_EXCL, 0600);
+	ck_assert_msg(r->fd >= 0, "create %s: %s", rel, strerror(errno));
+	void *m = mmap(NULL, VGPU_RING_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, r->fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	r->h = m;
+	r->sq = (unsigned char *)m + VGPU_RING_SQ_OFFSET;
+	r->cq = (struct vgpu_bin_completion *)((char *)m + VGPU_RING_CQ_OFFSET);
+	ck_assert(r->h->magic == VGPU_RING_MAGIC);
+	ck_assert_uint_eq(r->h->sq_bytes, VGPU_RING_SQ_BYTES);
+	r->tail = r->cq_head = 0;
+}
+
+static void tring_close(struct tring *r)
+{
+	if (r->h)
+		munmap(r->h, VGPU_RING_BYTES);
+	close(r->fd);
+}
+
+/* The doorbell: wakes the ring's poller if it sleeps. */
+static void ring_bell(struct tring *r)
+{
+	__atomic_fetch_add(&r->h->doorbell, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &r->h->doorbell, 1 /* FUTEX_WAKE */, 1, NULL, NULL,
+		0);
+}
+
+/* Copies packet P in (wrapping) and publishes it, ringing no bell. */
+static void tring_put_quiet(struct tring *r, const void *p, uint32_t size)
+{
+	for (uint32_t i = 0; i < size; i++)
+		r->sq[(r->tail + i) & (VGPU_RING_SQ_BYTES - 1)] =
+		    ((const unsigned char *)p)[i];
+	r->tail += size;
+	__atomic_store_n(&r->h->sq_tail, r->tail, __ATOMIC_SEQ_CST);
+}
+
+/* The same, then the doorbell if the poller sleeps. */
+static void tring_put(struct tring *r, const void *p, uint32_t size)
+{
+	tring_put_quiet(r, p, size);
+	if (__atomic_load_n(&r->h->poller_sleeping, __ATOMIC_SEQ_CST))
+		ring_bell(r);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits (polling, up to 5 s) for the next record; false if none came. */
+static bool tring_take(struct tring *r, struct vgpu_bin_completion *c)
+{
+	uint64_t end = mono_ms() + 5000;
+	while (__atomic_load_n(&r->h->cq_tail, __ATOMIC_ACQUIRE) ==
+	       r->cq_head) {
+		if (mono_ms() > end)
+			return false;
+		usleep(50);
+	}
+	*c = r->cq[r->cq_head & (VGPU_RING_CQ_ENTRIES - 1)];
+	r->cq_head++;
+	__atomic_store_n(&r->h->cq_head, r->cq_head, __ATOMIC_SEQ_CST);
+	return true;
+}
+
+static uint32_t nop_packet(char *p, uint64_t tag)
+{
+	ck_assert_int_eq(vgpu_bin_begin(p, 256, VGPU_K_NOP, tag), 0);
+	return (uint32_t)vgpu_bin_size(p);
+}
+
+static uint64_t handle_of(const char *name)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(mem_path(&d, name), &st), 0);
+	return st.st_ino;
+}
+
+static uint32_t fill_packet(char *p, uint64_t tag, uint64_t handle,
+			    double value, int64_t n)
+{
+	ck_assert_int_eq(vgpu_bin_begin(p, 256, VGPU_K_FILL, tag), 0);
+	ck_assert_int_eq(vgpu_bin_put_buf(p, 256, FILL_BUF, handle, 0), 0);
+	ck_assert_int_eq(vgpu_bin_put_float(p, 256, FILL_VALUE, value), 0);
+	ck_assert_int_eq(vgpu_bin_put_int(p, 256, FILL_N, VGPU_ARG_INT, n), 0);
+	return (uint32_t)vgpu_bin_size(p);
+}
+
+/* Waits (up to 5 s) for the daemon to declare ring R broken. */
+static void wait_broken(struct tring *r)
+{
+	uint64_t end = mono_ms() + 5000;
+	while (!__atomic_load_n(&r->h->error, __ATOMIC_ACQUIRE) &&
+	       mono_ms() < end)
+		usleep(1000);
+}
+
+/* A fresh ring still works: the daemon serves on. */
+static void others_still_served(void)
+{
+	struct tring r;
+	char p[256];
+	struct vgpu_bin_completion c;
+	tring_open(&r);
+	tring_put(&r, p, nop_packet(p, 77));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_uint_eq(c.tag, 77);
+	ck_assert_int_eq(c.status, 0);
+	tring_close(&r);
+}
+
+START_TEST(packets_and_completions)
+{
+	ck_assert_int_eq(buf_create(&d, "x", 4096), 0);
+	uint64_t hx = handle_of("x");
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	struct vgpu_bin_completion c;
+	/* More packets than the submission ring holds: it wraps. */
+	for (unsigned i = 1; i <= 3000; i++) {
+		tring_put(&r, p, nop_packet(p, i));
+		ck_assert(tring_take(&r, &c));
+		ck_assert_uint_eq(c.tag, i);
+		ck_assert_uint_eq(c.seq, i);
+	}
+	tring_put(&r, p, fill_packet(p, 5, hx, 2.5, 1024));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_uint_eq(c.kernel, VGPU_K_FILL);
+	float out[1024];
+	buf_read(&d, "x", out, sizeof(out));
+	ck_assert(out[0] == 2.5f && out[1023] == 2.5f);
+	/* A refused command: an error record, the ring goes on. */
+	tring_put(&r, p, fill_packet(p, 6, hx, 1.0, 1 << 20));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_int_lt(c.status, 0);
+	ck_assert_msg(strlen(c.msg) > 0, "an error record carries a message");
+	/* After a quiet while the poller sleeps: the doorbell wakes it. */
+	usleep(200 * 1000);
+	ck_assert_uint_eq(
+	    __atomic_load_n(&r.h->poller_sleeping, __ATOMIC_SEQ_CST), 1);
+	tring_put(&r, p, nop_packet(p, 7));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_uint_eq(c.tag, 7);
+	tring_close(&r);
+}
+END_TEST
+
+START_TEST(tail_far_ahead_breaks_only_that_ring)
+{
+	struct tring r;
+	tring_open(&r);
+	__atomic_store_n(&r.h->sq_tail, 0x7fff0000u, __ATOMIC_SEQ_CST);
+	ring_bell(&r);
+	wait_broken(&r);
+	ck_assert_int_eq(r.h->error, -EPROTO);
+	ck_assert_msg(strstr(r.h->error_msg, "past head"), "%s",
+		      r.h->error_msg);
+	others_still_served();
+	tring_close(&r);
+}
+END_TEST
+
+START_TEST(impossible_size_breaks_only_that_ring)
+{
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	struct vgpu_bin_completion c;
+	tring_put(&r, p, nop_packet(p, 1)); /* a good one first */
+	ck_assert(tring_take(&r, &c));
+	/* Sizes the daemon can never take: 4, 12 (unaligned), 8192, and a
+	 * packet longer than what was submitted. */
+	uint32_t sizes[] = {4, 12, 8192, 256};
+	for (unsigned i = 0; i < 4; i++) {
+		struct tring b;
+		tring_open(&b);
+		nop_packet(p, 2);
+		memcpy(p, &sizes[i], 4);
+		tring_put(&b, p, 24);
+		wait_broken(&b);
+		ck_assert_msg(b.h->error == -EPROTO, "size %u: error %d",
+			      sizes[i], b.h->error);
+		tring_close(&b);
+	}
+	/* The first ring was not touched by the others' breaking. */
+	tring_put(&r, p, nop_packet(p, 3));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_uint_eq(c.tag, 3);
+	tring_close(&r);
+}
+END_TEST
+
+START_TEST(garbage_cq_head_stalls_only_that_ring)
+{
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	__atomic_store_n(&r.h->cq_head, 0xdeadbeefu, __ATOMIC_SEQ_CST);
+	tring_put(&r, p, nop_packet(p, 1));
+	usleep(100 * 1000);
+	/* Nothing taken: its completion could not be sure of a slot. */
+	ck_assert_uint_eq(__atomic_load_n(&r.h->sq_head, __ATOMIC_ACQUIRE), 0);
+	others_still_served();
+	/* A sane cq_head again (and the doorbell): it goes on. */
+	__atomic_store_n(&r.h->cq_head, 0, __ATOMIC_SEQ_CST);
+	tring_put(&r, p, 0);
+	struct vgpu_bin_completion c;
+	ck_assert(tring_take(&r, &c));
+	ck_assert_uint_eq(c.tag, 1);
+	tring_close(&r);
+}
+END_TEST
+
+START_TEST(scribbling_hurts_only_itself)
+{
+	struct tring r;
+	tring_open(&r);
+	unsigned seed = 12345;
+	uint32_t *w = (uint32_t *)r.h;
+	for (unsigned round = 0; round < 2000; round++) {
+		for (unsigned i = 0; i < 64; i++) {
+			seed = seed * 1103515245u + 12345u;
+			w[(seed >> 8) % (VGPU_RING_BYTES / 4)] = seed;
+		}
+		/* the indices too, and the doorbell */
+		r.h->sq_tail = seed;
+		r.h->cq_head = seed >> 3;
+		ring_bell(&r);
+	}
+	others_still_served();
+	tring_close(&r);
+	others_still_served();
+}
+END_TEST
+
+START_TEST(truncate_punch_unmap)
+{
+	struct tring r;
+	tring_open(&r);
+	/* The ring's size cannot change: not by truncate, not by writes. */
+	ck_assert_int_eq(ftruncate(r.fd, 0), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(ftruncate(r.fd, 2 * VGPU_RING_BYTES), -1);
+	ck_assert_int_eq(errno, EPERM);
+	char byte = 1;
+	ck_assert_int_eq(pwrite(r.fd, &byte, 1, VGPU_RING_BYTES), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(fallocate(r.fd,
+				   FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				   0, VGPU_RING_BYTES),
+			 -1);
+	ck_assert_int_eq(errno, EPERM);
+	/* Pages punched from under the daemon read as zeros to it. */
+	char p[256];
+	struct vgpu_bin_completion c;
+	tring_put(&r, p, nop_packet(p, 1));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_int_eq(madvise(r.h, VGPU_RING_BYTES, MADV_REMOVE), 0);
+	__atomic_fetch_add(&r.h->doorbell, 1, __ATOMIC_SEQ_CST);
+	others_still_served();
+	/* Unmapped: the daemon's own mapping stays; then closed. */
+	munmap(r.h, VGPU_RING_BYTES);
+	r.h = NULL;
+	others_still_served();
+	double before = stats_value(&d, "contexts");
+	tring_close(&r);
+	uint64_t end = mono_ms() + 5000;
+	while (stats_value(&d, "contexts") >= before && mono_ms() < end)
+		usleep(10 * 1000);
+	ck_assert_double_lt(stats_value(&d, "contexts"), before);
+	others_still_served();
+}
+END_TEST
+
+static uint64_t private_handle;
+
+/* As another user: a fill of root's private buffer through a ring. */
+static int fill_private(void)
+{
+	struct tring r;
+	char p[256];
+	struct vgpu_bin_completion c;
+	tring_open(&r);
+	tring_put(&r, p, fill_packet(p, 1, private_handle, 1.0, 16));
+	if (!tring_take(&r, &c))
+		return 2;
+	tring_close(&r);
+	return c.status == -EACCES ? 0 : 3;
+}
+
+START_TEST(other_users_buffers_refused)
+{
+	ck_assert_int_eq(buf_create(&d, "private", 4096), 0);
+	ck_assert_int_eq(chmod(mem_path(&d, "private"), 0600), 0);
+	private_handle = handle_of("private");
+	ck_assert_int_eq(as_user(1000, 1000, 0, NULL, fill_private), 0);
+}
+END_TEST
+
+START_TEST(libvgpu_streams_use_a_ring)
+{
+	vgpu_device *dev;
+	ck_assert_int_eq(vgpu_open(d.mnt, &dev), 0);
+	vgpu_stream *s;
+	ck_assert_int_eq(vgpu_stream_create(dev, &s), 0);
+	ck_assert_int_eq(vgpu_stream_uses_ring(s), 1);
+	char link[256], fdp[64];
+	snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", vgpu_stream_fd(s));
+	ssize_t n = readlink(fdp, link, sizeof(link) - 1);
+	ck_assert_int_gt(n, 0);
+	link[n] = '\0';
+	ck_assert_msg(strstr(link, "/rings/"), "stream fd is %s", link);
+	/* every way of waiting gets every completion */
+	for (int mode = VGPU_WAIT_AUTO; mode <= VGPU_WAIT_BLOCK; mode++) {
+		ck_assert_int_eq(vgpu_stream_set_wait(s, mode), 0);
+		for (int i = 0; i < 100; i++) {
+			int64_t id = vgpu_launchl(s, "nop", VGPU_END);
+			ck_assert_int_ge(id, 1);
+			if (i % 10 == 0) /* now and then after a quiet while */
+				usleep(200);
+			ck_assert_int_eq(vgpu_wait(s, id), 0);
+		}
+	}
+	ck_assert_int_eq(vgpu_stream_set_wait(s, 7), -EINVAL);
+	ck_assert_int_eq(vgpu_completed(s), 400);
+	vgpu_stream_destroy(s);
+	/* VGPU_RING=0: the stream uses queue, and works the same */
+	setenv("VGPU_RING", "0", 1);
+	ck_assert_int_eq(vgpu_stream_create(dev, &s), 0);
+	unsetenv("VGPU_RING");
+	ck_assert_int_eq(vgpu_stream_uses_ring(s), 0);
+	ck_assert_int_ge(vgpu_launchl(s, "nop", VGPU_END), 1);
+	ck_assert_int_eq(vgpu_wait_all(s), 0);
+	vgpu_stream_destroy(s);
+	vgpu_close(dev);
+}
+END_TEST
+
+START_TEST(back_pressure_keeps_every_completion)
+{
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	/* 2000 packets, more than the completion ring's 1024 records */
+	for (unsigned i = 1; i <= 2000; i++)
+		tring_put(&r, p, nop_packet(p, i));
+	usleep(200 * 1000);
+	/* taken: as many as have a free slot for their record */
+	ck_assert_uint_eq(__atomic_load_n(&r.h->cq_tail, __ATOMIC_ACQUIRE),
+			  VGPU_RING_CQ_ENTRIES);
+	ck_assert_uint_eq(__atomic_load_n(&r.h->sq_head, __ATOMIC_ACQUIRE),
+			  VGPU_RING_CQ_ENTRIES * 24);
+	/* consuming makes room; every record comes, in order */
+	struct vgpu_bin_completion c;
+	for (unsigned i = 1; i <= 2000; i++) {
+		if (i % 100 == 0)
+			ring_bell(&r);
+		ck_assert(tring_take(&r, &c));
+		ck_assert_uint_eq(c.tag, i);
+		ck_assert_uint_eq(c.seq, i);
+	}
+	tring_close(&r);
+}
+END_TEST
+
+/* Name arguments: the event's. */
+static uint32_t event_packet(char *p, uint16_t kernel, const char *name)
+{
+	ck_assert_int_eq(vgpu_bin_begin(p, 256, kernel, kernel), 0);
+	ck_assert_int_eq(vgpu_bin_put_name(p, 256, 0, name), 0);
+	return (uint32_t)vgpu_bin_size(p);
+}
+
+START_TEST(events_between_a_ring_and_queue)
+{
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	/* the ring waits for an event that queue signals */
+	tring_put(&r, p, event_packet(p, VGPU_K_WAIT, "go"));
+	tring_put(&r, p, nop_packet(p, 2));
+	usleep(100 * 1000);
+	ck_assert_uint_eq(__atomic_load_n(&r.h->cq_tail, __ATOMIC_ACQUIRE), 0);
+	ck_assert(stats_wait(&d, "contexts 1\n", true, 1));
+	char line[256];
+	run_line(&d, "signal event=go", line, sizeof(line));
+	struct vgpu_bin_completion c;
+	ck_assert(tring_take(&r, &c));
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_uint_eq(c.kernel, VGPU_K_WAIT);
+	ck_assert(tring_take(&r, &c));
+	ck_assert_uint_eq(c.tag, 2);
+	/* and the other way round: the ring signals, queue waits */
+	tring_put(&r, p, event_packet(p, VGPU_K_SIGNAL, "back"));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_int_eq(c.status, 0);
+	run_line(&d, "wait event=back timeout_ms=5000", line, sizeof(line));
+	ck_assert_msg(strstr(line, " ok "), "%s", line);
+	/* stats count the ring's commands like any context's */
+	ck_assert(stats_wait(&d, "submitted=3 completed=3", true, 2));
+	tring_close(&r);
+}
+END_TEST
+
+/*
+ * A client that fills mem/s 100 times through a ring (after a gemm of
+ * N x N when GEMM_N) and then exits -- or, with WAIT, says so on READY and
+ * waits to be killed.
+ */
+static void ring_client(int gemm_n, bool wait, int ready)
+{
+	struct tring r;
+	char p[256];
+	tring_open(&r);
+	if (gemm_n) {
+		ck_assert_int_eq(vgpu_bin_begin(p, 256, VGPU_K_GEMM, 0), 0);
+		ck_assert_int_eq(
+		    vgpu_bin_put_buf(p, 256, GEMM_A, handle_of("A"), 0), 0);
+		ck_assert_int_eq(
+		    vgpu_bin_put_buf(p, 256, GEMM_B, handle_of("A"), 0), 0);
+		ck_assert_int_eq(
+		    vgpu_bin_put_buf(p, 256, GEMM_C, handle_of("C"), 0), 0);
+		int idx[] = {GEMM_M, GEMM_N, GEMM_K};
+		for (int i = 0; i < 3; i++)
+			ck_assert_int_eq(vgpu_bin_put_int(p, 256,
+							  (uint16_t)idx[i],
+							  VGPU_ARG_INT, gemm_n),
+					 0);
+		tring_put(&r, p, (uint32_t)vgpu_bin_size(p));
+	}
+	uint64_t hs = handle_of("s");
+	/* Leaving at once: the poller sleeps, and is not woken (only the
+	 * close does, which must not drop what was submitted). */
+	if (!wait)
+		usleep(200 * 1000);
+	for (int i = 0; i < 100; i++)
+		tring_put_quiet(&r, p,
+				fill_packet(p, (uint64_t)i, hs, i, 1024));
+	if (gemm_n)
+		ring_bell(&r);
+	if (wait) {
+		/* every packet taken: commands now, to be cancelled */
+		while (__atomic_load_n(&r.h->sq_head, __ATOMIC_ACQUIRE) !=
+		       r.tail)
+			usleep(1000);
+		char c = 1;
+		ck_assert_int_eq(write(ready, &c, 1), 1);
+		pause();
+	}
+	_exit(0); /* the ring is closed by the exit */
+}
+
+START_TEST(exit_runs_what_was_submitted)
+{
+	ck_assert_int_eq(buf_create(&d, "s", 4096), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		ring_client(0, false, -1);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert(stats_wait(&d, "contexts 0\n", true, 10));
+	ck_assert_int_eq(stats_value(&d, "kernel.fill.count"), 100);
+	float v;
+	buf_read(&d, "s", &v, sizeof(v));
+	ck_assert(v == 99.0f);
+}
+END_TEST
+
+START_TEST(killed_client_work_cancelled)
+{
+	const int n = 2048;
+	ck_assert_int_eq(buf_create(&d, "s", 4096), 0);
+	ck_assert_int_eq(buf_create(&d, "A", (size_t)n * n * 4), 0);
+	ck_assert_int_eq(buf_create(&d, "C", (size_t)n * n * 4), 0);
+	int ready[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		ring_client(n, true, ready[1]);
+	char c;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert(stats_wait(&d, "running=gemm", true, 10));
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(stats_wait(&d, "contexts 0\n", true, 5));
+	/* the gemm was cut short, the fills failed without running */
+	ck_assert_int_eq(stats_value(&d, "kernel.gemm.failed"), 1);
+	ck_assert_int_eq(stats_value(&d, "commands_failed"), 101);
+	float v;
+	buf_read(&d, "s", &v, sizeof(v));
+	ck_assert(v == 0.0f);
+	close(ready[0]);
+	close(ready[1]);
+	others_still_served();
+}
+END_TEST
+
+/* The daemon's CPU time (user + system) in clock ticks, from /proc. */
+static unsigned long long daemon_ticks(void)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)d.pid);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	unsigned long long ut = 0, st = 0;
+	const char *p = strrchr(buf, ')');
+	ck_assert_int_eq(sscanf(p + 2,
+				"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+				"%*u %llu %llu",
+				&ut, &st),
+			 2);
+	return ut + st;
+}
+
+START_TEST(idle_rings_cost_no_cpu)
+{
+	struct tring r[4];
+	char p[256];
+	struct vgpu_bin_completion c;
+	for (int i = 0; i < 4; i++) {
+		tring_open(&r[i]);
+		tring_put(&r[i], p, nop_packet(p, 1));
+		ck_assert(tring_take(&r[i], &c));
+	}
+	usleep(100 * 1000);
+	unsigned long long t0 = daemon_ticks();
+	sleep(2);
+	unsigned long long used = daemon_ticks() - t0;
+	long hz = sysconf(_SC_CLK_TCK);
+	/* under 1% of a CPU over 2 s: 2 ticks at 100 Hz (a tick of slack) */
+	ck_assert_msg(used <= (unsigned long long)(2 * hz / 100) + 1,
+		      "the daemon used %llu ticks in 2 s with idle rings",
+		      used);
+	for (int i = 0; i < 4; i++)
+		tring_close(&r[i]);
+}
+END_TEST
+
+int main(void)
+{
+	const TTest *const tests[] = {
+	    packets_and_completions,
+	    tail_far_ahead_breaks_only_that_ring,
+	    impossible_size_breaks_only_that_ring,
+	    garbage_cq_head_stalls_only_that_ring,
+	    scribbling_hurts_only_itself,
+	    truncate_punch_unmap,
+	    other_users_buffers_refused,
+	    libvgpu_streams_use_a_ring,
+	    back_pressure_keeps_every_completion,
+	    events_between_a_ring_and_queue,
+	    exit_runs_what_was_submitted,
+	    killed_client_work_cancelled,
+	    idle_rings_cost_no_cpu,
+	};
+	return run_suite(suite_with_daemon("ring", setup, teardown, 60, tests,
+					   sizeof(tests) / sizeof(tests[0])));
+}

@@ -1,0 +1,114 @@
+/*
+ * The pure parts of rings: taking a packet out of a submission ring (the
+ * copy across the wrap, each impossible size refused with a message, the
+ * checked size written into the copy) and the adaptive spin budget.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgpufs/binary_proto.h>
+#include <vgpufs/catalog.h>
+#include <vgpufs/ring_spin.h>
+
+#include "ring/ring_take.h"
+
+#define SQ 4096u
+
+static unsigned char sq[SQ];
+static _Alignas(8) unsigned char out[VGPU_BIN_PACKET_MAX];
+static char msg[216];
+
+/* Writes packet P of SIZE at AT, wrapping. */
+static void put(const void *p, uint32_t size, uint32_t at)
+{
+	for (uint32_t i = 0; i < size; i++)
+		sq[(at + i) % SQ] = ((const unsigned char *)p)[i];
+}
+
+START_TEST(packet_across_the_wrap)
+{
+	_Alignas(8) char p[256];
+	ck_assert_int_eq(vgpu_bin_begin(p, sizeof(p), VGPU_K_FILL, 42), 0);
+	ck_assert_int_eq(vgpu_bin_put_buf(p, sizeof(p), FILL_BUF, 1000, 0), 0);
+	uint32_t size = (uint32_t)vgpu_bin_size(p);
+	uint32_t head = 0xfffffff0u; /* 16 bytes before the counter wraps */
+	put(p, size, head);
+	ck_assert_int_eq(
+	    ring_take_packet(sq, SQ, head, size, out, msg, sizeof(msg)),
+	    (int)size);
+	ck_assert_mem_eq(out, p, size);
+}
+END_TEST
+
+START_TEST(impossible_sizes)
+{
+	uint32_t sizes[] = {0, 4, 20, 25, 4104, 0xffffffffu};
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		memset(sq, 0, sizeof(sq));
+		put(&sizes[i], 4, 8);
+		msg[0] = '\0';
+		ck_assert_int_eq(
+		    ring_take_packet(sq, SQ, 8, 64, out, msg, sizeof(msg)),
+		    -EPROTO);
+		ck_assert_msg(strstr(msg, "sizes are 24 to 4096"), "%s", msg);
+	}
+	/* possible, but longer than what was submitted */
+	uint32_t size = 32;
+	put(&size, 4, 8);
+	ck_assert_int_eq(ring_take_packet(sq, SQ, 8, 24, out, msg, sizeof(msg)),
+			 -EPROTO);
+	ck_assert_msg(strstr(msg, "runs past the tail"), "%s", msg);
+	ck_assert_int_eq(ring_take_packet(sq, SQ, 8, 2, out, msg, sizeof(msg)),
+			 -EPROTO);
+}
+END_TEST
+
+START_TEST(spin_budget_adapts)
+{
+	struct vgpu_spin s;
+	vgpu_spin_init(&s, 50000);
+	/* spinning within the budget, looks close together */
+	ck_assert(vgpu_spin_more(&s, 1000, 0));
+	ck_assert(vgpu_spin_more(&s, 1500, 500));
+	ck_assert(!vgpu_spin_more(&s, 2000, 50000)); /* spent */
+	/* slept long after the spin: spinning did not pay, halved */
+	vgpu_spin_done(&s, 1000000);
+	ck_assert_uint_eq(s.budget_ns, 25000);
+	/* preempted in the middle of a spin: stop now, halved */
+	ck_assert(vgpu_spin_more(&s, 10000, 0));
+	ck_assert(!vgpu_spin_more(&s, 10000 + VGPU_SPIN_PREEMPTED_NS + 1, 1));
+	ck_assert_uint_eq(s.budget_ns, 12500);
+	vgpu_spin_done(&s, 0);
+	/* woken soon after giving up: a longer spin would have caught it */
+	vgpu_spin_done(&s, 10000);
+	ck_assert_uint_eq(s.budget_ns, 26000);
+	for (int i = 0; i < 10; i++)
+		vgpu_spin_done(&s, 10000);
+	ck_assert_uint_eq(s.budget_ns, 50000); /* never past the bound */
+	/* from nothing it grows back */
+	vgpu_spin_init(&s, 50000);
+	for (int i = 0; i < 20; i++)
+		vgpu_spin_done(&s, 1000000);
+	ck_assert_uint_eq(s.budget_ns, 0);
+	ck_assert(!vgpu_spin_more(&s, 1, 0));
+	vgpu_spin_done(&s, 5000);
+	ck_assert_uint_eq(s.budget_ns, 1000);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ring");
+	TCase *tc = tcase_create("ring");
+	tcase_add_test(tc, packet_across_the_wrap);
+	tcase_add_test(tc, impossible_sizes);
+	tcase_add_test(tc, spin_budget_adapts);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -52,8 +52,8 @@ def test_scalar_operands(dev, rng):
     gradcheck(dev, lambda a: a ** 3, r(rng, 5))
 
 
-@pytest.mark.parametrize("name", ["relu", "tanh", "exp", "sigmoid", "neg", "recip", "log",
-                                  "sqrt"])
+@pytest.mark.parametrize("name", ["relu", "gelu", "tanh", "exp", "sigmoid", "neg", "recip",
+                                  "log", "sqrt"])
 def test_unary(dev, rng, name):
     a = r(rng, 3, 4)
     if name in ("log", "sqrt", "recip"):
@@ -98,11 +98,21 @@ def test_views(dev, rng):
 
 
 def test_cross_entropy(dev, rng):
-    target = np.array([2, 0, 4])
-    gradcheck(dev, lambda z: vgpu.cross_entropy(z, target), r(rng, 3, 5))
-    z = r(rng, 3, 5)
-    want = -np.mean(z[np.arange(3), target] - np.log(np.exp(z).sum(1)))
+    target = np.array([2, 0, 4, 4])
+    gradcheck(dev, lambda z: vgpu.cross_entropy(z, target), r(rng, 4, 5))
+    gradcheck(dev, lambda z: vgpu.cross_entropy(z, target.reshape(2, 2), reduction="sum"),
+              r(rng, 2, 2, 5))
+    z = r(rng, 4, 5)
+    want = -np.mean(z[np.arange(4), target] - np.log(np.exp(z).sum(1)))
     assert abs(vgpu.cross_entropy(vgpu.tensor(z, device=dev), target).item() - want) < 1e-12
+
+
+def test_embedding(dev, rng):
+    idx = np.array([[3, 0, 3], [1, 3, 2]])  # row 3 three times: gradients add up
+    gradcheck(dev, lambda w: vgpu.embedding(idx, w) * 2, r(rng, 5, 4))
+    w = r(rng, 5, 4)
+    got = vgpu.embedding(vgpu.tensor(idx, device=dev), vgpu.tensor(w, device=dev))
+    np.testing.assert_array_equal(got.numpy(), w[idx])
 
 
 def test_accumulation_and_no_grad(dev, rng):

@@ -79,3 +79,15 @@ def test_second_stream_runs_independently(dev):
     s.submit("scal", x=a.buf(), n=8, alpha=3.0)
     s.synchronize()
     assert a.numpy().tolist() == [3.0] * 8
+
+
+def test_kernel_failure_raises_with_the_daemons_message(dev):
+    """An index out of range fails the command on the device (ERANGE); the
+    error surfaces at the next synchronization, the stream goes on."""
+    w = vgpu.zeros((4, 2), device=dev)
+    out = vgpu.embedding([1, 7], w)
+    with pytest.raises(vgpu.DeviceError) as e:
+        out.numpy()
+    assert e.value.errname == "ERANGE"
+    assert e.value.message.startswith("embedding: ")
+    assert vgpu.embedding([3], w + 1).numpy().tolist() == [[1, 1]]

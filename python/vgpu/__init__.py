@@ -2,9 +2,10 @@
 from .autograd import enable_grad, no_grad
 from .device import Device, DeviceError, Stream
 from .tensor import (Tensor, abs, add, amax, amin, argmax, argmin, avgpool2d, broadcast_shapes,
-                     cast, clone, contiguous, conv2d, cross_entropy, default_device, div, empty,
+                     cast, clone, contiguous, conv2d, cross_entropy, default_device, div, embedding,
+                     empty,
                      exp, full, gelu, layernorm, log, log_softmax, matmul, maximum, maxpool2d,
-                     mean, minimum, mul, neg, one_hot, ones, permute, pow, randn, recip, relu,
+                     mean, minimum, mul, neg, ones, permute, pow, randn, recip, relu,
                      reshape, set_default_device, sigmoid, softmax, sqrt, sub, sum, tanh, tensor,
                      transpose, zeros)
 

@@ -699,13 +699,12 @@ def gelu(x):
     out = _unary_kernel("gelu", x)
 
     def back(g):
-        if "gelu_backward" in x.device.kernels:
-            gx = empty(x.shape, x.dtype, x.device)
-            xc, gc = contiguous(x), contiguous(g)
+        gx = empty(x.shape, x.dtype, x.device)
+        xc, gc = contiguous(x), contiguous(g)
+        if gx.numel():
             x.device.stream.submit("gelu_backward", x=xc.buf(), grad=gc.buf(), out=gx.buf(),
                                    n=x.numel(), dtype=x.dtype)
-            return (gx,)
-        raise NotImplementedError("gelu's gradient needs the device's gelu_backward kernel")
+        return (gx,)
     return autograd.record(out, (x,), back, "gelu")
 
 
@@ -987,21 +986,64 @@ def avgpool2d(x, kernel_size, stride=None, padding=0):
     return _pool("avgpool2d", x, kernel_size, stride, padding)
 
 
-# --- losses ----------------------------------------------------------------------------------------
-def one_hot(indices, classes, dtype="f32", device=None):
-    """A (N, classes) matrix of 0/1 from integer INDICES (host data)."""
-    idx = indices.numpy() if isinstance(indices, Tensor) else np.asarray(indices)
-    idx = idx.reshape(-1).astype(np.int64)
-    if idx.size and (idx.min() < 0 or idx.max() >= classes):
-        raise IndexError(f"class index out of range 0..{classes - 1}")
-    host = np.zeros((idx.size, classes), DTYPES[dtype])
-    host[np.arange(idx.size), idx] = 1
-    return tensor(host, dtype, device)
+# --- embeddings and losses ---------------------------------------------------------------------
+def _indices(idx, like):
+    """IDX as a contiguous i32 tensor on LIKE's device."""
+    if not isinstance(idx, Tensor):
+        idx = tensor(np.asarray(idx), "i32", like.device)
+    if idx.dtype != "i32":
+        raise TypeError(f"indices must be i32, not {idx.dtype}")
+    return contiguous(idx)
 
 
-def cross_entropy(logits, target):
-    """Mean negative log-likelihood of TARGET classes under softmax(LOGITS),
-    LOGITS (N, C): -mean(sum(one_hot * log_softmax)). TARGET: class indices."""
-    n, c = logits.shape
-    oh = one_hot(target, c, logits.dtype, logits.device)
-    return neg(mul(sum(mul(log_softmax(logits, -1), oh)), 1.0 / n))
+def embedding(idx, weight):
+    """Rows of WEIGHT (vocab, dim) picked by the integer tensor IDX: shape
+    idx.shape + (dim,). One embedding command; its gradient one
+    embedding_backward (a scatter-add)."""
+    idx = _indices(idx, weight)
+    weight = contiguous(weight)
+    vocab, dim = weight.shape
+    n = idx.numel()
+    out = empty(tuple(idx.shape) + (dim,), weight.dtype, weight.device)
+    if n:
+        weight.device.stream.submit("embedding", table=weight.buf(), idx=idx.buf(),
+                                    out=out.buf(), n=n, dim=dim, vocab=vocab,
+                                    dtype=weight.dtype)
+
+    def back(g):
+        gw = empty(weight.shape, weight.dtype, weight.device)
+        g = contiguous(g)
+        weight.device.stream.submit("embedding_backward", out=gw.buf(), idx=idx.buf(),
+                                    grad=g.buf(), n=n, dim=dim, vocab=vocab,
+                                    dtype=weight.dtype)
+        return (gw,)
+    return autograd.record(out, (weight,), back, "embedding")
+
+
+def cross_entropy(logits, target, reduction="mean"):
+    """Cross-entropy of LOGITS (..., classes) against integer class
+    indices TARGET (...): the cross_entropy kernel gives each row's loss
+    (reduction='none'), then a mean or sum; the gradient is one
+    cross_entropy_backward."""
+    classes = logits.shape[-1]
+    x = contiguous(logits).reshape(-1, classes)
+    t = _indices(target, logits)
+    rows = x.shape[0]
+    if t.numel() != rows:
+        raise ValueError(f"cross_entropy: {t.numel()} targets for {rows} rows")
+    loss = empty((rows,), x.dtype, x.device)
+    if rows:
+        x.device.stream.submit("cross_entropy", x=x.buf(), target=t.buf(), out=loss.buf(),
+                               rows=rows, cols=classes, dtype=x.dtype)
+
+    def back(g):
+        gx = empty(x.shape, x.dtype, x.device)
+        g = contiguous(g)
+        x.device.stream.submit("cross_entropy_backward", x=x.buf(), target=t.buf(),
+                               grad=g.buf(), out=gx.buf(), rows=rows, cols=classes,
+                               dtype=x.dtype)
+        return (gx,)
+    loss = autograd.record(loss, (x,), back, "cross_entropy")
+    if reduction == "none":
+        return loss.reshape(logits.shape[:-1])
+    return mean(loss) if reduction == "mean" else sum(loss)

@@ -66,6 +66,12 @@ enum vgpu_kernel_id {
 	VGPU_K_NRM2 = 45,
 	VGPU_K_ASUM = 46,
 	VGPU_K_GEMM_BATCHED = 47,
+	/* training: backward passes, embedding lookups, losses */
+	VGPU_K_GELU_BACKWARD = 48,
+	VGPU_K_EMBEDDING = 49,
+	VGPU_K_EMBEDDING_BACKWARD = 50,
+	VGPU_K_CROSS_ENTROPY = 51,
+	VGPU_K_CROSS_ENTROPY_BACKWARD = 52,
 	VGPU_K_COUNT
 };
 
@@ -202,6 +208,33 @@ enum {
 enum { SCAL_X, SCAL_N, SCAL_ALPHA, SCAL_DTYPE, SCAL_NARGS };
 /* nrm2 asum: out[0] = a norm of x */
 enum { NORM_X, NORM_OUT, NORM_N, NORM_DTYPE, NORM_NARGS };
+
+/* gelu_backward: out = grad * gelu'(x), elementwise */
+enum { GELUB_X, GELUB_GRAD, GELUB_OUT, GELUB_N, GELUB_DTYPE, GELUB_NARGS };
+/* embedding: out row i = table row idx[i]; embedding_backward adds back */
+enum {
+	EMB_TABLE, /* vocab x dim; embedding_backward: the gradient, written */
+	EMB_IDX,   /* n i32 row numbers */
+	EMB_ROWS,  /* n x dim: embedding's out, embedding_backward's grad */
+	EMB_N,
+	EMB_DIM,
+	EMB_VOCAB,
+	EMB_DTYPE,
+	EMB_ACCUMULATE, /* embedding_backward only: add to the table */
+	EMB_NARGS
+};
+/* cross_entropy: loss of each row of logits x (rows x cols) */
+enum {
+	XENT_X,
+	XENT_TARGET,
+	XENT_OUT,
+	XENT_ROWS,
+	XENT_COLS,
+	XENT_DTYPE,
+	XENT_NARGS
+};
+/* cross_entropy_backward: cross_entropy's, then these */
+enum { XENTB_GRAD = XENT_NARGS, XENTB_NARGS };
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

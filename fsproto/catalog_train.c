@@ -1,0 +1,244 @@
+/*
+ * The kernels of the catalogue for training networks: gelu_backward,
+ * embedding and embedding_backward (a gather of table rows and its
+ * scatter-add), cross_entropy and cross_entropy_backward (the loss of each
+ * row of logits against a class index, and its gradient).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog_family.h"
+
+#define DTYPE_ARG                                                              \
+	{                                                                      \
+		.name = "dtype", .type = VGPU_ARG_DTYPE, .idef = VGPU_F32,     \
+		.help = "element type (default f32)"                           \
+	}
+
+#define INDEX_OFFSETS                                                          \
+	"a multiple of the size of the buffer's elements: 4 for the i32 "      \
+	"indices, 4 or 8 (f32, f64) for the others, else EINVAL"
+
+/* EXT = A*B elements of type DT, formula "AN*BN*ES". */
+static int matrix_extent(const struct vgpu_cmd *c, struct vgpu_extent *ext,
+			 unsigned a, unsigned b, const char *name,
+			 enum vgpu_dtype dt, char *msg, size_t len)
+{
+	uint64_t n;
+	if (!ext_mul((uint64_t)vgpu_cmd_i(c, a), (uint64_t)vgpu_cmd_i(c, b),
+		     &n))
+		return overflow(c, name, msg, len);
+	return vector_extent(c, ext, n, name, dt, msg, len);
+}
+
+/* gelu_backward x=X grad=G out=O n=N [dtype=] */
+
+static const struct vgpu_arg_spec gelub_args[GELUB_NARGS] = {
+    [GELUB_X] = BUF("x", VGPU_ACC_R, "gelu's input, n elements"),
+    [GELUB_GRAD] =
+	BUF("grad", VGPU_ACC_R, "gradient of gelu's output, n elements"),
+    [GELUB_OUT] =
+	BUF("out", VGPU_ACC_W, "gradient of x, n elements (may be x or grad)"),
+    [GELUB_N] = INT("n", true, 0, COUNT_MAX, 0, "number of elements"),
+    [GELUB_DTYPE] = DTYPE_ARG,
+};
+
+static int gelub_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			 char *msg, size_t len)
+{
+	int rc = vector_extent(c, &e[GELUB_X], (uint64_t)vgpu_cmd_i(c, GELUB_N),
+			       "n", dtype_of(c, GELUB_DTYPE), msg, len);
+	e[GELUB_GRAD] = e[GELUB_OUT] = e[GELUB_X];
+	return rc;
+}
+
+const struct vgpu_kernel_spec vgpu_spec_gelu_backward = {
+    .name = "gelu_backward",
+    .id = VGPU_K_GELU_BACKWARD,
+    .nargs = GELUB_NARGS,
+    .args = gelub_args,
+    .extents = gelub_extents,
+    .alias = VGPU_ALIAS_SAME_OR_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
+    .summary = "gradient of gelu: out = grad * gelu'(x), elementwise",
+    .semantics =
+	"out[i] = grad[i] * (Phi(x[i]) + x[i] * phi(x[i])) for 0 <= i < n, "
+	"where Phi is the standard normal distribution function and phi its "
+	"density: the derivative of the exact (erf) gelu. It is 0 far left "
+	"(x = -inf gives 0, not NaN) and 1 far right. out may be the very "
+	"same range as x or grad, but not partly overlap them.",
+    .example = "gelu_backward x=h grad=dy out=dh n=1M",
+};
+
+/* embedding table=W idx=I out=O n=N dim=D vocab=V [dtype=] */
+
+static const struct vgpu_arg_spec embedding_args[EMB_ACCUMULATE] = {
+    [EMB_TABLE] = BUF("table", VGPU_ACC_R, "vocab x dim, row-major"),
+    [EMB_IDX] = BUF("idx", VGPU_ACC_R, "n row numbers, i32, 0 to vocab-1"),
+    [EMB_ROWS] = BUF("out", VGPU_ACC_W, "n x dim: the rows looked up"),
+    [EMB_N] = INT("n", true, 0, COUNT_MAX, 0, "number of lookups"),
+    [EMB_DIM] = INT("dim", true, 0, COUNT_MAX, 0, "elements of a row"),
+    [EMB_VOCAB] = INT("vocab", true, 0, INT32_MAX, 0, "rows of the table"),
+    [EMB_DTYPE] = DTYPE_ARG,
+};
+
+static const struct vgpu_arg_spec embedding_backward_args[EMB_NARGS] = {
+    [EMB_TABLE] =
+	BUF("out", VGPU_ACC_RW, "vocab x dim: the gradient of the table"),
+    [EMB_IDX] = BUF("idx", VGPU_ACC_R, "n row numbers, i32, 0 to vocab-1"),
+    [EMB_ROWS] =
+	BUF("grad", VGPU_ACC_R, "n x dim: the gradient of embedding's out"),
+    [EMB_N] = INT("n", true, 0, COUNT_MAX, 0, "number of lookups"),
+    [EMB_DIM] = INT("dim", true, 0, COUNT_MAX, 0, "elements of a row"),
+    [EMB_VOCAB] = INT("vocab", true, 0, INT32_MAX, 0, "rows of the table"),
+    [EMB_DTYPE] = DTYPE_ARG,
+    [EMB_ACCUMULATE] =
+	BOOL("accumulate", "1: add to out; 0 (default): out starts at 0"),
+};
+
+static int embedding_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			     char *msg, size_t len)
+{
+	enum vgpu_dtype dt = dtype_of(c, EMB_DTYPE);
+	int rc = matrix_extent(c, &e[EMB_TABLE], EMB_VOCAB, EMB_DIM,
+			       "vocab*dim", dt, msg, len);
+	if (rc == 0)
+		rc = matrix_extent(c, &e[EMB_ROWS], EMB_N, EMB_DIM, "n*dim", dt,
+				   msg, len);
+	if (rc == 0)
+		rc = vector_extent(c, &e[EMB_IDX],
+				   (uint64_t)vgpu_cmd_i(c, EMB_N), "n",
+				   VGPU_I32, msg, len);
+	return rc;
+}
+
+#define INDEX_RULE                                                             \
+	" An index outside 0 to vocab-1 fails the command with ERANGE "        \
+	"(checked before anything is written)."
+
+const struct vgpu_kernel_spec vgpu_spec_embedding = {
+    .name = "embedding",
+    .id = VGPU_K_EMBEDDING,
+    .nargs = EMB_ACCUMULATE,
+    .args = embedding_args,
+    .extents = embedding_extents,
+    .alias = VGPU_ALIAS_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
+    .offsets = INDEX_OFFSETS,
+    .summary = "gathers rows of a table: out row i = table row idx[i]",
+    .semantics = "out[i*dim + j] = table[idx[i]*dim + j] for 0 <= i < n, 0 "
+		 "<= j < dim: the lookup of an embedding layer. out may not "
+		 "overlap table or idx." INDEX_RULE,
+    .example = "embedding table=wte idx=tokens out=h n=4K dim=768 vocab=50K",
+};
+
+const struct vgpu_kernel_spec vgpu_spec_embedding_backward = {
+    .name = "embedding_backward",
+    .id = VGPU_K_EMBEDDING_BACKWARD,
+    .nargs = EMB_NARGS,
+    .args = embedding_backward_args,
+    .extents = embedding_extents,
+    .alias = VGPU_ALIAS_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
+    .offsets = INDEX_OFFSETS,
+    .summary = "scatter-add of rows: the gradient of embedding's table",
+    .semantics =
+	"out[idx[i]*dim + j] += grad[i*dim + j] for 0 <= i < n, "
+	"0 <= j < dim, on out set to 0 first unless accumulate=1: "
+	"rows looked up several times get the sum of their "
+	"gradients, added in the order of i (the result does not "
+	"depend on the tiling). out may not overlap grad or idx." INDEX_RULE,
+    .example = "embedding_backward grad=dh idx=tokens out=dwte n=4K dim=768 "
+	       "vocab=50K",
+};
+
+/* cross_entropy x=X target=T out=L rows=R cols=C [dtype=] */
+
+static const struct vgpu_arg_spec xent_args[XENTB_NARGS] = {
+    [XENT_X] = BUF("x", VGPU_ACC_R, "logits, rows x cols, row-major"),
+    [XENT_TARGET] =
+	BUF("target", VGPU_ACC_R, "rows class indices, i32, 0 to cols-1"),
+    [XENT_OUT] = BUF("out", VGPU_ACC_W, "loss of each row, rows elements"),
+    [XENT_ROWS] = INT("rows", true, 0, COUNT_MAX, 0, "rows of x"),
+    [XENT_COLS] = INT("cols", true, 1, INT32_MAX, 0, "columns (classes)"),
+    [XENT_DTYPE] = DTYPE_ARG,
+};
+
+static const struct vgpu_arg_spec xentb_args[XENTB_NARGS] = {
+    [XENT_X] = BUF("x", VGPU_ACC_R, "logits, rows x cols, row-major"),
+    [XENT_TARGET] =
+	BUF("target", VGPU_ACC_R, "rows class indices, i32, 0 to cols-1"),
+    [XENT_OUT] =
+	BUF("out", VGPU_ACC_W, "gradient of x, rows x cols (may be x)"),
+    [XENT_ROWS] = INT("rows", true, 0, COUNT_MAX, 0, "rows of x"),
+    [XENT_COLS] = INT("cols", true, 1, INT32_MAX, 0, "columns (classes)"),
+    [XENT_DTYPE] = DTYPE_ARG,
+    [XENTB_GRAD] =
+	BUF("grad", VGPU_ACC_R, "gradient of each row's loss, rows elements"),
+};
+
+static int xent_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			char *msg, size_t len)
+{
+	enum vgpu_dtype dt = dtype_of(c, XENT_DTYPE);
+	uint64_t rows = (uint64_t)vgpu_cmd_i(c, XENT_ROWS);
+	int rc = matrix_extent(c, &e[XENT_X], XENT_ROWS, XENT_COLS, "rows*cols",
+			       dt, msg, len);
+	if (rc == 0)
+		rc = vector_extent(c, &e[XENT_TARGET], rows, "rows", VGPU_I32,
+				   msg, len);
+	if (rc < 0)
+		return rc;
+	if (c->spec->id == VGPU_K_CROSS_ENTROPY)
+		return vector_extent(c, &e[XENT_OUT], rows, "rows", dt, msg,
+				     len);
+	e[XENT_OUT] = e[XENT_X];
+	return vector_extent(c, &e[XENTB_GRAD], rows, "rows", dt, msg, len);
+}
+
+#define TARGET_RULE                                                            \
+	" A target outside 0 to cols-1 fails the command with ERANGE "         \
+	"(checked before anything is written)."
+
+const struct vgpu_kernel_spec vgpu_spec_cross_entropy = {
+    .name = "cross_entropy",
+    .id = VGPU_K_CROSS_ENTROPY,
+    .nargs = XENT_NARGS,
+    .args = xent_args,
+    .extents = xent_extents,
+    .alias = VGPU_ALIAS_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
+    .offsets = INDEX_OFFSETS,
+    .summary = "cross-entropy loss of each row of logits",
+    .semantics =
+	"out[i] = log(sum over j of exp(x[i,j])) - x[i,target[i]] for each "
+	"row i of the rows x cols matrix x: the negative log-likelihood of "
+	"the target class under softmax(x[i]). Computed as log_softmax is "
+	"(the row's maximum subtracted first, sums in double precision): "
+	"no overflow for large logits. A row holding a NaN or +inf gives "
+	"NaN. out may not overlap x or target." TARGET_RULE,
+    .example = "cross_entropy x=logits target=labels out=loss rows=64 "
+	       "cols=1000",
+};
+
+const struct vgpu_kernel_spec vgpu_spec_cross_entropy_backward = {
+    .name = "cross_entropy_backward",
+    .id = VGPU_K_CROSS_ENTROPY_BACKWARD,
+    .nargs = XENTB_NARGS,
+    .args = xentb_args,
+    .extents = xent_extents,
+    .alias = VGPU_ALIAS_SAME_OR_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
+    .offsets = INDEX_OFFSETS,
+    .summary = "gradient of cross_entropy with respect to the logits",
+    .semantics =
+	"out[i,j] = grad[i] * (softmax(x[i])[j] - (j == "
+	"target[i] ? 1 : 0)) for each row i of the rows x cols "
+	"matrix x, softmax as the softmax kernel computes it. out "
+	"may be the very same range as x (in place), but not "
+	"partly overlap x, and not overlap target or grad." TARGET_RULE,
+    .example = "cross_entropy_backward x=logits target=labels grad=dloss "
+	       "out=dlogits rows=64 cols=1000",
+};

@@ -246,6 +246,8 @@ static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     [VGPU_K_EMBEDDING_BACKWARD] = &vgpu_spec_embedding_backward,
     [VGPU_K_CROSS_ENTROPY] = &vgpu_spec_cross_entropy,
     [VGPU_K_CROSS_ENTROPY_BACKWARD] = &vgpu_spec_cross_entropy_backward,
+    [VGPU_K_ADAMW] = &vgpu_spec_adamw,
+    [VGPU_K_SGD] = &vgpu_spec_sgd,
 };
 
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)

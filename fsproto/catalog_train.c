@@ -2,7 +2,8 @@
  * The kernels of the catalogue for training networks: gelu_backward,
  * embedding and embedding_backward (a gather of table rows and its
  * scatter-add), cross_entropy and cross_entropy_backward (the loss of each
- * row of logits against a class index, and its gradient).
+ * row of logits against a class index, and its gradient), and the fused
+ * optimizer steps adamw and sgd.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -241,4 +242,113 @@ const struct vgpu_kernel_spec vgpu_spec_cross_entropy_backward = {
 	"partly overlap x, and not overlap target or grad." TARGET_RULE,
     .example = "cross_entropy_backward x=logits target=labels grad=dloss "
 	       "out=dlogits rows=64 cols=1000",
+};
+
+/* adamw param=P grad=G m=M v=V n=N lr= [beta1=] [beta2=] [eps=]
+ * [weight_decay=] step=T [dtype=] */
+
+static const struct vgpu_arg_spec adamw_args[ADAMW_NARGS] = {
+    [ADAMW_PARAM] = BUF("param", VGPU_ACC_RW, "parameters, n elements"),
+    [ADAMW_GRAD] = BUF("grad", VGPU_ACC_R, "their gradient, n elements"),
+    [ADAMW_M] = BUF("m", VGPU_ACC_RW, "first moment, n elements (0 at first)"),
+    [ADAMW_V] = BUF("v", VGPU_ACC_RW, "second moment, n elements (0 at first)"),
+    [ADAMW_N] = INT("n", true, 0, COUNT_MAX, 0, "number of parameters"),
+    [ADAMW_LR] = FLT("lr", true, 0, "learning rate"),
+    [ADAMW_BETA1] = FLT("beta1", false, 0.9, "decay of m (default 0.9)"),
+    [ADAMW_BETA2] = FLT("beta2", false, 0.999, "decay of v (default 0.999)"),
+    [ADAMW_EPS] = FLT("eps", false, 1e-8, "added to sqrt(v) (default 1e-8)"),
+    [ADAMW_WEIGHT_DECAY] = FLT("weight_decay", false, 0.01,
+			       "decoupled weight decay (default 0.01)"),
+    [ADAMW_STEP] = INT("step", true, 1, INT64_MAX, 1,
+		       "the step's number, 1 for the first"),
+    [ADAMW_DTYPE] = DTYPE_ARG,
+};
+
+/* Every buffer argument of an optimizer step: FIRST..LAST, n elements. */
+static int optim_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			 unsigned last, unsigned n_idx, unsigned dtype_idx,
+			 char *msg, size_t len)
+{
+	int rc = vector_extent(c, &e[0], (uint64_t)vgpu_cmd_i(c, n_idx), "n",
+			       dtype_of(c, dtype_idx), msg, len);
+	for (unsigned i = 1; i <= last; i++)
+		e[i] = e[0];
+	return rc;
+}
+
+static int adamw_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			 char *msg, size_t len)
+{
+	double b1 = vgpu_cmd_f(c, ADAMW_BETA1), b2 = vgpu_cmd_f(c, ADAMW_BETA2);
+	if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) {
+		snprintf(msg, len,
+			 "adamw: beta1=%g and beta2=%g must be in [0, 1)", b1,
+			 b2);
+		return -EINVAL;
+	}
+	if (!(vgpu_cmd_f(c, ADAMW_EPS) > 0)) {
+		snprintf(msg, len, "adamw: eps=%g is not positive",
+			 vgpu_cmd_f(c, ADAMW_EPS));
+		return -EINVAL;
+	}
+	return optim_extents(c, e, ADAMW_V, ADAMW_N, ADAMW_DTYPE, msg, len);
+}
+
+const struct vgpu_kernel_spec vgpu_spec_adamw = {
+    .name = "adamw",
+    .id = VGPU_K_ADAMW,
+    .nargs = ADAMW_NARGS,
+    .args = adamw_args,
+    .extents = adamw_extents,
+    .alias = VGPU_ALIAS_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
+    .summary = "one AdamW step, fused: updates param, m and v in place",
+    .semantics =
+	"For 0 <= i < n, as PyTorch's AdamW (decoupled weight decay): "
+	"param[i] *= 1 - lr*weight_decay; m[i] = beta1*m[i] + "
+	"(1-beta1)*grad[i]; v[i] = beta2*v[i] + (1-beta2)*grad[i]^2; "
+	"param[i] -= lr * (m[i]/(1-beta1^step)) / (sqrt(v[i]/(1-beta2^step)) "
+	"+ eps). Computed in double precision, each result rounded once to "
+	"dtype. m and v start at 0; step counts from 1. param, m and v may "
+	"not overlap each other or grad.",
+    .example = "adamw param=w grad=dw m=w_m v=w_v n=1M lr=3e-4 step=1",
+};
+
+/* sgd param=P grad=G buf=B n=N lr= [momentum=0] [weight_decay=0] [dtype=] */
+
+static const struct vgpu_arg_spec sgd_args[SGD_NARGS] = {
+    [SGD_PARAM] = BUF("param", VGPU_ACC_RW, "parameters, n elements"),
+    [SGD_GRAD] = BUF("grad", VGPU_ACC_R, "their gradient, n elements"),
+    [SGD_BUF] =
+	BUF("buf", VGPU_ACC_RW, "momentum buffer, n elements (0 at first)"),
+    [SGD_N] = INT("n", true, 0, COUNT_MAX, 0, "number of parameters"),
+    [SGD_LR] = FLT("lr", true, 0, "learning rate"),
+    [SGD_MOMENTUM] = FLT("momentum", false, 0, "momentum (default 0)"),
+    [SGD_WEIGHT_DECAY] =
+	FLT("weight_decay", false, 0, "L2 penalty added to grad (default 0)"),
+    [SGD_DTYPE] = DTYPE_ARG,
+};
+
+static int sgd_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+		       char *msg, size_t len)
+{
+	return optim_extents(c, e, SGD_BUF, SGD_N, SGD_DTYPE, msg, len);
+}
+
+const struct vgpu_kernel_spec vgpu_spec_sgd = {
+    .name = "sgd",
+    .id = VGPU_K_SGD,
+    .nargs = SGD_NARGS,
+    .args = sgd_args,
+    .extents = sgd_extents,
+    .alias = VGPU_ALIAS_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
+    .summary = "one step of SGD with momentum, fused: param and buf in place",
+    .semantics = "For 0 <= i < n, as PyTorch's SGD (no dampening, not "
+		 "Nesterov): g = grad[i] + weight_decay*param[i]; buf[i] = "
+		 "momentum*buf[i] + g; param[i] -= lr*buf[i]. Computed in "
+		 "double precision, each result rounded once to dtype. buf "
+		 "starts at 0 (then the first step's buf is g, as PyTorch's). "
+		 "param and buf may not overlap each other or grad.",
+    .example = "sgd param=w grad=dw buf=w_mom n=1M lr=0.01 momentum=0.9",
 };

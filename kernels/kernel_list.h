@@ -47,5 +47,7 @@ extern const struct vgpu_kernel_impl vgpu_k_embedding,
 /* k_cross_entropy.c */
 extern const struct vgpu_kernel_impl vgpu_k_cross_entropy,
     vgpu_k_cross_entropy_backward;
+/* k_optim.c */
+extern const struct vgpu_kernel_impl vgpu_k_adamw, vgpu_k_sgd;
 
 #endif

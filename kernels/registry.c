@@ -61,6 +61,8 @@ static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
     [VGPU_K_EMBEDDING_BACKWARD] = &vgpu_k_embedding_backward,
     [VGPU_K_CROSS_ENTROPY] = &vgpu_k_cross_entropy,
     [VGPU_K_CROSS_ENTROPY_BACKWARD] = &vgpu_k_cross_entropy_backward,
+    [VGPU_K_ADAMW] = &vgpu_k_adamw,
+    [VGPU_K_SGD] = &vgpu_k_sgd,
 };
 
 /*

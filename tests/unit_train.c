@@ -1,6 +1,7 @@
 /*
  * The training kernels (gelu_backward, embedding, embedding_backward,
- * cross_entropy, cross_entropy_backward) against naive references, run
+ * cross_entropy, cross_entropy_backward, adamw, sgd) against naive
+ * references, run
  * three ways (serial, tiles in reverse, tiles on threads), f32 and f64, with
  * sizes of 0, 1, odd and several tiles, repeated and out-of-range indices,
  * in-place operation and special values; operands inside larger arrays
@@ -341,6 +342,91 @@ START_TEST(cross_entropy)
 }
 END_TEST
 
+/* adamw and sgd */
+
+/* One step of adamw (SGD: sgd) on n elements against the formula. */
+static void check_optim(unsigned id, int dt, size_t n, int64_t step,
+			enum mode mode)
+{
+	struct arr p, g, m, v;
+	arr_init(&p, dt, 1, n, 3.0);
+	arr_init(&g, dt, 2, n, 1.0);
+	arr_init(&m, dt, 3, n, 0.5);
+	arr_init(&v, dt, 1, n, 0.5);
+	for (size_t i = 0; i < n; i++) /* a second moment is not negative */
+		put(v.p, dt, i, fabs(get(v.p, dt, i)));
+	arr_snap(&p);
+	arr_snap(&g);
+	arr_snap(&m);
+	arr_snap(&v);
+	struct vgpu_cmd c = mkcmd(id);
+	void *ptr[VGPU_MAX_ARGS] = {p.p, g.p, m.p, v.p};
+	const double lr = 0.01, b1 = 0.8, b2 = 0.99, eps = 1e-6, wd = 0.1;
+	if (id == VGPU_K_ADAMW) {
+		c.val[ADAMW_N].i = (int64_t)n;
+		c.val[ADAMW_LR].f = lr;
+		c.val[ADAMW_BETA1].f = b1;
+		c.val[ADAMW_BETA2].f = b2;
+		c.val[ADAMW_EPS].f = eps;
+		c.val[ADAMW_WEIGHT_DECAY].f = wd;
+		c.val[ADAMW_STEP].i = step;
+		c.val[ADAMW_DTYPE].i = dt;
+	} else {
+		ptr[3] = NULL;
+		c.val[SGD_N].i = (int64_t)n;
+		c.val[SGD_LR].f = lr;
+		c.val[SGD_MOMENTUM].f = b1;
+		c.val[SGD_WEIGHT_DECAY].f = wd;
+		c.val[SGD_DTYPE].i = dt;
+	}
+	run_ok(&c, ptr, mode);
+	for (size_t i = 0; i < n; i++) {
+		double p0 = arr_old(&p, i), g0 = arr_old(&g, i);
+		double m0 = arr_old(&m, i), v0 = arr_old(&v, i);
+		double wp, wm, wv = v0;
+		if (id == VGPU_K_ADAMW) {
+			wm = b1 * m0 + (1 - b1) * g0;
+			wv = b2 * v0 + (1 - b2) * g0 * g0;
+			wp = p0 * (1 - lr * wd) -
+			     lr * (wm / (1 - pow(b1, (double)step))) /
+				 (sqrt(wv / (1 - pow(b2, (double)step))) + eps);
+		} else {
+			wm = b1 * m0 + g0 + wd * p0;
+			wp = p0 - lr * wm;
+		}
+		double gp = get(p.p, dt, i), gm = get(m.p, dt, i);
+		double gv = get(v.p, dt, i);
+		double t = tol_of(dt) * 4;
+		EXPECT(close_to(gp, wp, t * (fabs(p0) + 1)) &&
+			   close_to(gm, wm, t * (fabs(m0) + fabs(g0) + 1)) &&
+			   close_to(gv, wv, t * (fabs(v0) + 1)),
+		       "%s %s n=%zu step=%lld (%s): [%zu] param %.17g want "
+		       "%.17g, m %.17g want %.17g, v %.17g want %.17g",
+		       c.spec->name, dtname(dt), n, (long long)step,
+		       mode_name[mode], i, gp, wp, gm, wm, gv, wv);
+	}
+	EXPECT(arr_same(&g) && arr_outside_same(&p, n) &&
+		   arr_outside_same(&m, n) &&
+		   (id == VGPU_K_SGD ? arr_same(&v) : arr_outside_same(&v, n)),
+	       "%s: wrote outside its vectors", c.spec->name);
+	arr_free(&p);
+	arr_free(&g);
+	arr_free(&m);
+	arr_free(&v);
+}
+
+START_TEST(optimizers)
+{
+	int dt = _i;
+	for (size_t s = 0; s < COUNT(sizes); s++) {
+		check_optim(VGPU_K_ADAMW, dt, sizes[s], 1 + (int64_t)s * 7,
+			    (enum mode)(s % RUN_MODES));
+		check_optim(VGPU_K_SGD, dt, sizes[s], 0,
+			    (enum mode)((s + 1) % RUN_MODES));
+	}
+}
+END_TEST
+
 START_TEST(text_lines)
 {
 	expect_valid("embedding table=w idx=i out=o n=10 dim=4 vocab=3", 160,
@@ -387,6 +473,22 @@ START_TEST(text_lines)
 		       false, -EINVAL, "dtype");
 	expect_invalid("gelu_backward x=x grad=x+4 out=x+8 n=10", 1000, true,
 		       -EINVAL, "overlaps");
+	expect_valid("adamw param=p grad=g m=m v=v n=10 lr=1e-3 step=1", 40,
+		     false);
+	expect_parse_error("adamw param=p grad=g m=m v=v n=10 lr=1e-3", -EINVAL,
+			   "step");
+	expect_invalid("adamw param=p grad=g m=m v=v n=10 lr=1e-3 step=1 "
+		       "beta1=1",
+		       40, false, -EINVAL,
+		       "adamw: beta1=1 and beta2=0.999 must be in [0, 1)");
+	expect_invalid("adamw param=p grad=g m=m v=v n=10 lr=1e-3 step=1 "
+		       "dtype=f64",
+		       79, false, -EINVAL,
+		       "adamw: buffer 'param' holds 79 bytes, needs 80 (n*8)");
+	expect_invalid("sgd param=x grad=x+40 buf=x+20 n=10 lr=0.1", 1000, true,
+		       -EINVAL, "overlaps");
+	expect_valid("sgd param=x grad=x+40 buf=x+80 n=10 lr=0.1 momentum=0.9",
+		     120, true);
 }
 END_TEST
 
@@ -408,6 +510,7 @@ int main(void)
 	tcase_add_test(tc, gelu_backward_is_the_derivative);
 	tcase_add_loop_test(tc, embedding, 0, FLOAT_DTYPES);
 	tcase_add_loop_test(tc, cross_entropy, 0, FLOAT_DTYPES);
+	tcase_add_loop_test(tc, optimizers, 0, FLOAT_DTYPES);
 	tcase_add_test(tc, text_lines);
 	tcase_add_test(tc, catalog);
 	return run_tcase("train", tc);

@@ -1,4 +1,6 @@
 """vgpu: tensors with autodiff on a vgpufs device (docs/python.md)."""
+from . import nn, optim
+from .attention import causal_self_attention
 from .autograd import enable_grad, no_grad
 from .device import Device, DeviceError, Stream
 from .tensor import (Tensor, abs, add, amax, amin, argmax, argmin, avgpool2d, broadcast_shapes,

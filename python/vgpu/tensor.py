@@ -2,7 +2,6 @@
 operations on them, each one command (or a few) of the device's catalogue.
 Python only works out shapes and arguments; the numbers never pass
 through it (but for tensor(), .numpy() and randn's host generator)."""
-import math
 import os
 
 import numpy as np

@@ -72,6 +72,9 @@ enum vgpu_kernel_id {
 	VGPU_K_EMBEDDING_BACKWARD = 50,
 	VGPU_K_CROSS_ENTROPY = 51,
 	VGPU_K_CROSS_ENTROPY_BACKWARD = 52,
+	/* optimizer steps, fused */
+	VGPU_K_ADAMW = 53,
+	VGPU_K_SGD = 54,
 	VGPU_K_COUNT
 };
 
@@ -235,6 +238,35 @@ enum {
 };
 /* cross_entropy_backward: cross_entropy's, then these */
 enum { XENTB_GRAD = XENT_NARGS, XENTB_NARGS };
+
+/* adamw: one AdamW step of n parameters, in place */
+enum {
+	ADAMW_PARAM,
+	ADAMW_GRAD,
+	ADAMW_M, /* first moment */
+	ADAMW_V, /* second moment */
+	ADAMW_N,
+	ADAMW_LR,
+	ADAMW_BETA1,
+	ADAMW_BETA2,
+	ADAMW_EPS,
+	ADAMW_WEIGHT_DECAY,
+	ADAMW_STEP, /* 1 for the first step: bias correction */
+	ADAMW_DTYPE,
+	ADAMW_NARGS
+};
+/* sgd: one step of SGD with momentum of n parameters, in place */
+enum {
+	SGD_PARAM,
+	SGD_GRAD,
+	SGD_BUF, /* momentum buffer, 0 before the first step */
+	SGD_N,
+	SGD_LR,
+	SGD_MOMENTUM,
+	SGD_WEIGHT_DECAY,
+	SGD_DTYPE,
+	SGD_NARGS
+};
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

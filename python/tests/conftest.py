@@ -6,7 +6,11 @@ import sys
 import tempfile
 import time
 
-import pytest
+# PyTorch (test_gpt_torch.py) runs OpenBLAS inside its own threads: no
+# OpenBLAS pool on top (set before numpy loads OpenBLAS).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import vgpu  # noqa: E402

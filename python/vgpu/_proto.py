@@ -43,6 +43,7 @@ class KernelSpec:
         self.id = kid
         self.args = args  # name -> (index, type, words)
         self.dtypes = dtypes
+        self.packers = {}  # argument names -> compiled packer (pack())
 
     @classmethod
     def parse(cls, text):
@@ -84,37 +85,56 @@ def _arg_type(rest):
     return T_KEYWORD, tuple(word.split("|"))
 
 
-def pack(spec, tag, args):
-    """One packet of kernel SPEC with ARGS (name -> value): bytes.
-
-    Buffers are (handle, byte offset) pairs, dtypes their names, keywords
-    their words.
-    """
-    parts = []
+def _compile(spec, names):
+    """A packer for packets of SPEC giving the arguments NAMES, in that order:
+    (struct, converters), so that a packet is one struct.pack call."""
+    fmt, conv = ["=IHHIIQ"], []
     size = HEADER.size
-    for aname, value in args.items():
+    for aname in names:
         try:
             index, atype, words = spec.args[aname]
         except KeyError:
             raise TypeError(f"{spec.name}: no argument '{aname}'") from None
         if atype == T_BUF:
-            parts.append(BUF_ARG.pack(index, T_BUF, 16, value[0], value[1]))
-        elif atype == T_FLOAT:
-            parts.append(FLOAT_ARG.pack(index, T_FLOAT, 8, float(value)))
-        elif atype == T_DTYPE:
-            parts.append(INT_ARG.pack(index, T_DTYPE, 8, DTYPE_IDS[value]))
-        elif atype == T_KEYWORD:
-            parts.append(INT_ARG.pack(index, T_KEYWORD, 8, words.index(value)))
+            fmt.append(f"HHIQQ")
+            conv.append((index, T_BUF, 16, None))
+            size += 24
         elif atype == T_NAME:
-            raw = value.encode()
-            pad = -len(raw) % 8
-            parts.append(ARG.pack(index, T_NAME, len(raw)) + raw + bytes(pad))
+            raise TypeError(f"{spec.name}: '{aname}' (a name) is not supported here")
         else:
-            parts.append(INT_ARG.pack(index, atype, 8, int(value)))
-        size += len(parts[-1])
+            fmt.append("HHId" if atype == T_FLOAT else "HHIq")
+            conv.append((index, atype, 8, words))
+            size += 16
     if size > PACKET_MAX:
         raise ValueError(f"{spec.name}: packet of {size} bytes")
-    return HEADER.pack(size, VERSION, spec.id, 0, len(parts), tag) + b"".join(parts)
+    return struct.Struct("".join(fmt)), conv, size
+
+
+def pack(spec, tag, args):
+    """One packet of kernel SPEC with ARGS (name -> value): bytes.
+
+    Buffers are (handle, byte offset) pairs, dtypes their names, keywords
+    their words, booleans and integers ints, numbers floats.
+    """
+    key = tuple(args)
+    compiled = spec.packers.get(key)
+    if compiled is None:
+        compiled = spec.packers[key] = _compile(spec, key)
+    st, conv, size = compiled
+    values = [size, VERSION, spec.id, 0, len(conv), tag]
+    for (index, atype, length, words), value in zip(conv, args.values()):
+        values += (index, atype, length)
+        if atype == T_BUF:
+            values += value
+        elif atype == T_FLOAT:
+            values.append(float(value))
+        elif atype == T_DTYPE:
+            values.append(DTYPE_IDS[value])
+        elif atype == T_KEYWORD:
+            values.append(words.index(value))
+        else:
+            values.append(int(value))
+    return st.pack(*values)
 
 
 def unpack_completions(data):

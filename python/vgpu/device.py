@@ -157,11 +157,10 @@ class Allocator:
 
     @staticmethod
     def _round(n):
+        if n <= Allocator.ALIGN:
+            return Allocator.ALIGN
         if n <= 1 << 20:
-            r = Allocator.ALIGN
-            while r < n:
-                r <<= 1
-            return r
+            return 1 << (n - 1).bit_length()
         return (n + (1 << 20) - 1) & ~((1 << 20) - 1)
 
     def allocate(self, nbytes):

@@ -57,13 +57,18 @@ class _HostView(np.ndarray):
 
 class Tensor:
     __slots__ = ("device", "block", "offset", "shape", "strides", "dtype",
-                 "requires_grad", "grad", "_node", "__weakref__")
+                 "requires_grad", "grad", "_node", "_packed", "__weakref__")
 
     def __init__(self, device, block, shape, dtype, strides=None, offset=0):
         self.device = device
         self.block = block
-        self.shape = tuple(int(s) for s in shape)
-        self.strides = tuple(strides) if strides is not None else _contiguous_strides(self.shape)
+        self.shape = shape if type(shape) is tuple else tuple(int(s) for s in shape)
+        if strides is None:
+            self.strides = _contiguous_strides(self.shape)
+            self._packed = True
+        else:
+            self.strides = tuple(strides)
+            self._packed = None  # not known yet
         self.dtype = dtype
         self.offset = offset  # elements from the block's start
         self.requires_grad = False
@@ -95,9 +100,11 @@ class Tensor:
         return (self.block.slab.handle, self.block.offset + self.offset * self.itemsize)
 
     def is_contiguous(self):
-        return self.strides == _contiguous_strides(self.shape) or self.numel() <= 1 or all(
-            st == cs for st, cs, s in zip(self.strides, _contiguous_strides(self.shape), self.shape)
-            if s != 1)
+        if self._packed is None:
+            cs = _contiguous_strides(self.shape)
+            self._packed = self.strides == cs or self.numel() <= 1 or all(
+                st == c for st, c, s in zip(self.strides, cs, self.shape) if s != 1)
+        return self._packed
 
     def numpy(self):
         """A zero-copy numpy view of the tensor's device memory, after

@@ -248,6 +248,8 @@ static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     [VGPU_K_CROSS_ENTROPY_BACKWARD] = &vgpu_spec_cross_entropy_backward,
     [VGPU_K_ADAMW] = &vgpu_spec_adamw,
     [VGPU_K_SGD] = &vgpu_spec_sgd,
+    [VGPU_K_SOFTMAX_BACKWARD] = &vgpu_spec_softmax_backward,
+    [VGPU_K_LAYERNORM_BACKWARD] = &vgpu_spec_layernorm_backward,
 };
 
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)

@@ -2,8 +2,9 @@
  * The kernels of the catalogue for training networks: gelu_backward,
  * embedding and embedding_backward (a gather of table rows and its
  * scatter-add), cross_entropy and cross_entropy_backward (the loss of each
- * row of logits against a class index, and its gradient), and the fused
- * optimizer steps adamw and sgd.
+ * row of logits against a class index, and its gradient), the fused
+ * optimizer steps adamw and sgd, and the backward passes of the row
+ * kernels softmax, log_softmax and layernorm.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -351,4 +352,110 @@ const struct vgpu_kernel_spec vgpu_spec_sgd = {
 		 "starts at 0 (then the first step's buf is g, as PyTorch's). "
 		 "param and buf may not overlap each other or grad.",
     .example = "sgd param=w grad=dw buf=w_mom n=1M lr=0.01 momentum=0.9",
+};
+
+/* softmax_backward y=Y grad=G out=D rows=R cols=C [log=0|1] [dtype=] */
+
+static const struct vgpu_arg_spec smaxb_args[SMAXB_NARGS] = {
+    [SMAXB_Y] = BUF("y", VGPU_ACC_R,
+		    "softmax's output (log_softmax's with log=1), rows x cols"),
+    [SMAXB_GRAD] = BUF("grad", VGPU_ACC_R, "gradient of y, rows x cols"),
+    [SMAXB_OUT] = BUF("out", VGPU_ACC_W,
+		      "gradient of softmax's input, rows x cols (may be y or "
+		      "grad)"),
+    [SMAXB_ROWS] = INT("rows", true, 0, COUNT_MAX, 0, "rows"),
+    [SMAXB_COLS] = INT("cols", true, 0, COUNT_MAX, 0, "columns"),
+    [SMAXB_LOG] = BOOL("log", "1: y is log_softmax's output"),
+    [SMAXB_DTYPE] = DTYPE_ARG,
+};
+
+static int smaxb_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+			 char *msg, size_t len)
+{
+	int rc = matrix_extent(c, &e[SMAXB_Y], SMAXB_ROWS, SMAXB_COLS,
+			       "rows*cols", dtype_of(c, SMAXB_DTYPE), msg, len);
+	e[SMAXB_GRAD] = e[SMAXB_OUT] = e[SMAXB_Y];
+	return rc;
+}
+
+const struct vgpu_kernel_spec vgpu_spec_softmax_backward = {
+    .name = "softmax_backward",
+    .id = VGPU_K_SOFTMAX_BACKWARD,
+    .nargs = SMAXB_NARGS,
+    .args = smaxb_args,
+    .extents = smaxb_extents,
+    .alias = VGPU_ALIAS_SAME_OR_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
+    .summary = "gradient of softmax (or log_softmax) of each row",
+    .semantics =
+	"For each row i of the rows x cols matrices, from the forward "
+	"pass's output y: out[i,j] = y[i,j] * (grad[i,j] - sum over k of "
+	"grad[i,k]*y[i,k]) for softmax; with log=1 (y from log_softmax) "
+	"out[i,j] = grad[i,j] - exp(y[i,j]) * sum over k of grad[i,k]. Sums "
+	"in double precision, each result rounded once. out may be the very "
+	"same range as y or grad, but not partly overlap them.",
+    .example = "softmax_backward y=probs grad=dprobs out=dlogits rows=64 "
+	       "cols=1000",
+};
+
+/* layernorm_backward x=X grad=G out=D [gamma=W] rows=R cols=C [eps=] */
+
+static const struct vgpu_arg_spec lnb_args[LNB_NARGS] = {
+    [LNB_X] = BUF("x", VGPU_ACC_R, "layernorm's input, rows x cols"),
+    [LNB_GRAD] = BUF("grad", VGPU_ACC_R, "gradient of its output"),
+    [LNB_OUT] =
+	BUF("out", VGPU_ACC_W, "gradient of x, rows x cols (may be x or grad)"),
+    [LNB_GAMMA] = {.name = "gamma",
+		   .type = VGPU_ARG_BUF,
+		   .access = VGPU_ACC_R,
+		   .same_as = LNB_X + 1,
+		   .help = "layernorm's scale, cols elements (default: all 1)"},
+    [LNB_ROWS] = INT("rows", true, 0, COUNT_MAX, 0, "rows of x"),
+    [LNB_COLS] = INT("cols", true, 0, COUNT_MAX, 0, "columns of x"),
+    [LNB_EPS] =
+	FLT("eps", false, 1e-5, "layernorm's eps, at least 0 (default 1e-5)"),
+    [LNB_DTYPE] = DTYPE_ARG,
+};
+
+static int lnb_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
+		       char *msg, size_t len)
+{
+	double eps = vgpu_cmd_f(c, LNB_EPS);
+	if (!(eps >= 0)) {
+		snprintf(msg, len, "layernorm_backward: eps=%g is negative",
+			 eps);
+		return -EINVAL;
+	}
+	enum vgpu_dtype dt = dtype_of(c, LNB_DTYPE);
+	int rc = matrix_extent(c, &e[LNB_X], LNB_ROWS, LNB_COLS, "rows*cols",
+			       dt, msg, len);
+	e[LNB_GRAD] = e[LNB_OUT] = e[LNB_X];
+	if (rc == 0 && vgpu_cmd_given(c, LNB_GAMMA))
+		return vector_extent(c, &e[LNB_GAMMA],
+				     (uint64_t)vgpu_cmd_i(c, LNB_COLS), "cols",
+				     dt, msg, len);
+	snprintf(e[LNB_GAMMA].formula, sizeof(e[0].formula), "0");
+	return rc;
+}
+
+const struct vgpu_kernel_spec vgpu_spec_layernorm_backward = {
+    .name = "layernorm_backward",
+    .id = VGPU_K_LAYERNORM_BACKWARD,
+    .nargs = LNB_NARGS,
+    .args = lnb_args,
+    .extents = lnb_extents,
+    .alias = VGPU_ALIAS_SAME_OR_DISJOINT,
+    .dtypes = VGPU_DT_FLT,
+    .summary = "gradient of layernorm with respect to its input",
+    .semantics =
+	"For each row i of the rows x cols matrix x, with xhat = (x - m) * r "
+	"its normalised values (m the row's mean, r = 1/sqrt(v + eps), v its "
+	"population variance, as layernorm computes them) and h[j] = "
+	"grad[i,j] * gamma[j]: out[i,j] = r * (h[j] - mean of h - xhat[j] * "
+	"mean of h*xhat). Without gamma it is 1. The gradients of gamma and "
+	"beta are column sums (of grad*xhat and of grad): sum commands. In "
+	"double precision, each result rounded once. out may be the very "
+	"same range as x or grad, but not partly overlap them or gamma.",
+    .example = "layernorm_backward x=h grad=dy out=dh gamma=g rows=512 "
+	       "cols=768",
 };

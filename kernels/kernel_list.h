@@ -49,5 +49,8 @@ extern const struct vgpu_kernel_impl vgpu_k_cross_entropy,
     vgpu_k_cross_entropy_backward;
 /* k_optim.c */
 extern const struct vgpu_kernel_impl vgpu_k_adamw, vgpu_k_sgd;
+/* k_row_backward.c */
+extern const struct vgpu_kernel_impl vgpu_k_softmax_backward,
+    vgpu_k_layernorm_backward;
 
 #endif

@@ -63,6 +63,8 @@ static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
     [VGPU_K_CROSS_ENTROPY_BACKWARD] = &vgpu_k_cross_entropy_backward,
     [VGPU_K_ADAMW] = &vgpu_k_adamw,
     [VGPU_K_SGD] = &vgpu_k_sgd,
+    [VGPU_K_SOFTMAX_BACKWARD] = &vgpu_k_softmax_backward,
+    [VGPU_K_LAYERNORM_BACKWARD] = &vgpu_k_layernorm_backward,
 };
 
 /*

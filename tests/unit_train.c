@@ -1,7 +1,7 @@
 /*
  * The training kernels (gelu_backward, embedding, embedding_backward,
- * cross_entropy, cross_entropy_backward, adamw, sgd) against naive
- * references, run
+ * cross_entropy, cross_entropy_backward, adamw, sgd, softmax_backward,
+ * layernorm_backward) against naive references, run
  * three ways (serial, tiles in reverse, tiles on threads), f32 and f64, with
  * sizes of 0, 1, odd and several tiles, repeated and out-of-range indices,
  * in-place operation and special values; operands inside larger arrays
@@ -427,6 +427,167 @@ START_TEST(optimizers)
 }
 END_TEST
 
+/* softmax_backward and layernorm_backward */
+
+/* Layernorm of one row (no affine part) in long double, for references. */
+static void ln_ref(const double *x, size_t cols, double eps, long double *xh,
+		   long double *r)
+{
+	long double m = 0, v = 0;
+	for (size_t j = 0; j < cols; j++)
+		m += x[j];
+	m /= cols;
+	for (size_t j = 0; j < cols; j++)
+		v += (x[j] - m) * (x[j] - m);
+	*r = 1 / sqrtl(v / cols + eps);
+	for (size_t j = 0; j < cols; j++)
+		xh[j] = (x[j] - m) * *r;
+}
+
+static void check_row_backward(unsigned id, int dt, size_t rows, size_t cols,
+			       bool flag, bool in_place, enum mode mode)
+{
+	struct arr x, g, o, w;
+	size_t n = rows * cols;
+	arr_init(&x, dt, 1, n, 3.0);
+	arr_init(&g, dt, 2, n, 1.0);
+	arr_init(&o, dt, 3, n, 1.0);
+	arr_init(&w, dt, 1, cols, 2.0);
+	double *row = malloc((cols + 1) * sizeof(double));
+	long double *xh = malloc((cols + 1) * sizeof(long double));
+	ck_assert(row && xh);
+	if (id == VGPU_K_SOFTMAX_BACKWARD) /* y: a softmax (or its log) */
+		for (size_t r = 0; r < rows; r++) {
+			long double s = 0;
+			for (size_t j = 0; j < cols; j++)
+				s += expl(get(x.p, dt, r * cols + j));
+			for (size_t j = 0; j < cols; j++) {
+				long double p =
+				    expl(get(x.p, dt, r * cols + j)) / s;
+				put(x.p, dt, r * cols + j,
+				    to_dt((double)(flag ? logl(p) : p), dt));
+			}
+		}
+	arr_snap(&x);
+	arr_snap(&g);
+	arr_snap(&o);
+	arr_snap(&w);
+	struct vgpu_cmd c = mkcmd(id);
+	void *out = in_place ? g.p : o.p;
+	void *ptr[VGPU_MAX_ARGS] = {x.p, g.p, out};
+	if (id == VGPU_K_SOFTMAX_BACKWARD) {
+		c.val[SMAXB_ROWS].i = (int64_t)rows;
+		c.val[SMAXB_COLS].i = (int64_t)cols;
+		c.val[SMAXB_LOG].i = flag;
+		c.val[SMAXB_DTYPE].i = dt;
+	} else {
+		c.val[LNB_ROWS].i = (int64_t)rows;
+		c.val[LNB_COLS].i = (int64_t)cols;
+		c.val[LNB_DTYPE].i = dt;
+		ptr[LNB_GAMMA] = flag ? w.p : x.p;
+		if (flag)
+			c.given |= 1u << LNB_GAMMA;
+	}
+	run_ok(&c, ptr, mode);
+	for (size_t r = 0; r < rows; r++) {
+		long double s = 0, mh = 0, mhx = 0, rr = 0, mag = 0;
+		for (size_t j = 0; j < cols; j++)
+			row[j] = arr_old(&x, r * cols + j);
+		if (id == VGPU_K_LAYERNORM_BACKWARD)
+			ln_ref(row, cols, 1e-5, xh, &rr);
+		for (size_t j = 0; j < cols; j++) {
+			long double gj = arr_old(&g, r * cols + j);
+			long double h = flag ? gj * arr_old(&w, j) : gj;
+			if (id == VGPU_K_SOFTMAX_BACKWARD)
+				s += flag ? gj : gj * row[j];
+			mh += h / cols;
+			if (id == VGPU_K_LAYERNORM_BACKWARD)
+				mhx += h * xh[j] / cols;
+			mag += fabsl(h);
+		}
+		for (size_t j = 0; j < cols; j++) {
+			long double gj = arr_old(&g, r * cols + j), want, tol;
+			if (id == VGPU_K_SOFTMAX_BACKWARD) {
+				want = flag ? gj - expl(row[j]) * s
+					    : row[j] * (gj - s);
+				tol = fabsl(gj) + mag + 1;
+			} else {
+				long double h = flag ? gj * arr_old(&w, j) : gj;
+				want = rr * (h - mh - xh[j] * mhx);
+				tol = rr * (fabsl(h) + 2 * mag / cols + 1);
+			}
+			double got = get(out, dt, r * cols + j);
+			EXPECT(close_to(got, (double)want,
+					tol_of(dt) * 8 * (double)tol),
+			       "%s %s %zux%zu flag=%d%s (%s): [%zu][%zu] = "
+			       "%.17g, want %.17g",
+			       c.spec->name, dtname(dt), rows, cols, flag,
+			       in_place ? " in place" : "", mode_name[mode], r,
+			       j, got, (double)want);
+		}
+	}
+	EXPECT(arr_same(&x) && arr_same(&w) &&
+		   (in_place ? arr_outside_same(&g, n)
+			     : arr_same(&g) && arr_outside_same(&o, n)),
+	       "%s: wrote outside out", c.spec->name);
+	free(row);
+	free(xh);
+	arr_free(&x);
+	arr_free(&g);
+	arr_free(&o);
+	arr_free(&w);
+}
+
+START_TEST(row_backward)
+{
+	int dt = _i;
+	static const size_t shapes[][2] = {{0, 5},     {1, 1},	   {3, 7},
+					   {64, 1000}, {3000, 65}, {2, 70000}};
+	for (size_t s = 0; s < COUNT(shapes); s++)
+		for (int f = 0; f < 4; f++) {
+			enum mode mode = (enum mode)((s + f) % RUN_MODES);
+			check_row_backward(VGPU_K_SOFTMAX_BACKWARD, dt,
+					   shapes[s][0], shapes[s][1], f & 1,
+					   f & 2, mode);
+			check_row_backward(VGPU_K_LAYERNORM_BACKWARD, dt,
+					   shapes[s][0], shapes[s][1], f & 1,
+					   f & 2, mode);
+		}
+}
+END_TEST
+
+/* layernorm_backward is the derivative: central differences of layernorm. */
+START_TEST(layernorm_backward_is_the_derivative)
+{
+	enum { C = 6 };
+	double x[C] = {0.3, -1.2, 2.5, 0.7, -0.4, 1.1};
+	double g[C] = {0.5, -1, 0.25, 2, -0.75, 1.5}, got[C];
+	struct vgpu_cmd c = mkcmd(VGPU_K_LAYERNORM_BACKWARD);
+	c.val[LNB_ROWS].i = 1;
+	c.val[LNB_COLS].i = C;
+	c.val[LNB_DTYPE].i = VGPU_F64;
+	void *ptr[VGPU_MAX_ARGS] = {x, g, got, x};
+	run_ok(&c, ptr, RUN_SERIAL);
+	for (int k = 0; k < C; k++) {
+		double f[2];
+		for (int sgn = 0; sgn < 2; sgn++) {
+			double xs[C];
+			long double xh[C], r;
+			for (int j = 0; j < C; j++)
+				xs[j] =
+				    x[j] + (j == k ? (sgn ? -1e-6 : 1e-6) : 0);
+			ln_ref(xs, C, 1e-5, xh, &r);
+			f[sgn] = 0;
+			for (int j = 0; j < C; j++)
+				f[sgn] += (double)(g[j] * xh[j]);
+		}
+		double num = (f[0] - f[1]) / 2e-6;
+		ck_assert_msg(fabs(got[k] - num) < 1e-7,
+			      "x[%d]: %.17g, want %.17g", k, got[k], num);
+	}
+}
+END_TEST
+
 START_TEST(text_lines)
 {
 	expect_valid("embedding table=w idx=i out=o n=10 dim=4 vocab=3", 160,
@@ -489,6 +650,20 @@ START_TEST(text_lines)
 		       -EINVAL, "overlaps");
 	expect_valid("sgd param=x grad=x+40 buf=x+80 n=10 lr=0.1 momentum=0.9",
 		     120, true);
+	expect_invalid(
+	    "layernorm_backward x=x grad=g out=o gamma=w rows=2 "
+	    "cols=5",
+	    39, false, -EINVAL,
+	    "layernorm_backward: buffer 'x' holds 39 bytes, needs 40 "
+	    "(rows*cols*4)");
+	expect_invalid("layernorm_backward x=x grad=g out=o rows=2 cols=5 "
+		       "eps=-1",
+		       40, false, -EINVAL,
+		       "layernorm_backward: eps=-1 is negative");
+	expect_valid("softmax_backward y=y grad=g out=g rows=2 cols=5 log=1",
+		     40, false);
+	expect_invalid("softmax_backward y=x grad=x+40 out=x+20 rows=2 cols=5",
+		       80, true, -EINVAL, "overlaps");
 }
 END_TEST
 
@@ -511,6 +686,8 @@ int main(void)
 	tcase_add_loop_test(tc, embedding, 0, FLOAT_DTYPES);
 	tcase_add_loop_test(tc, cross_entropy, 0, FLOAT_DTYPES);
 	tcase_add_loop_test(tc, optimizers, 0, FLOAT_DTYPES);
+	tcase_add_loop_test(tc, row_backward, 0, FLOAT_DTYPES);
+	tcase_add_test(tc, layernorm_backward_is_the_derivative);
 	tcase_add_test(tc, text_lines);
 	tcase_add_test(tc, catalog);
 	return run_tcase("train", tc);

@@ -2,13 +2,14 @@
 views of it, handed to gemm_batched as they are (leading dimension 3C), so
 no head is ever copied out. Each product is one gemm_batched a head, over
 the batch (gemm_batched's C matrices of one command may not interleave, as
-heads side by side in a row would)."""
+heads side by side in a row would). The softmax's gradient is one
+softmax_backward command."""
 import math
 
 import numpy as np
 
 from . import autograd
-from .tensor import contiguous, empty, mul, sub, sum, tensor
+from .tensor import contiguous, empty, tensor
 
 
 def _causal_mask(dev, t, dtype):
@@ -74,8 +75,10 @@ def causal_self_attention(qkv, n_head):
                         t, hd, t, sp, t * c, sq, t, c, c3, transa=1)
             _gemm_batch(dev, dt, bsz, _at(gy, o), _at(qkv, 2 * c + o), _at(gp, h * tt),
                         t, t, hd, t * c, sq, sp, c, c3, t, transb=1)
-        # the softmax's backward: ds = p * (dp - rowsum(dp * p)); masked entries have p = 0
-        gs = mul(sub(gp, sum(mul(gp, p), -1, keepdim=True)), p)
+        # the softmax's backward; masked entries have p = 0, and so get 0
+        gs = empty(p.shape, dt, dev)
+        dev.stream.submit("softmax_backward", y=p.buf(), grad=gp.buf(), out=gs.buf(),
+                          rows=bsz * n_head * t, cols=t, dtype=dt)
         for h in range(n_head):
             o = h * hd
             # dq = ds k * scale ; dk = ds^T q * scale

@@ -811,22 +811,32 @@ def _rowwise(kernel, x, dim, **extra):
     return out
 
 
+def _softmax_backward(y, g, dim, log):
+    """The softmax_backward kernel over rows along DIM (y: the forward output)."""
+    if dim % y.ndim != y.ndim - 1:
+        yt, gt = contiguous(transpose(y, dim, -1)), contiguous(transpose(g, dim, -1))
+        return transpose(_softmax_backward(yt, gt, -1, log), dim, -1)
+    y, g = contiguous(y), contiguous(g)
+    out = empty(y.shape, y.dtype, y.device)
+    cols = y.shape[-1]
+    if y.numel():
+        y.device.stream.submit("softmax_backward", y=y.buf(), grad=g.buf(), out=out.buf(),
+                               rows=y.numel() // cols, cols=cols, log=int(log), dtype=y.dtype)
+    return out
+
+
 def softmax(x, dim=-1):
     with autograd.no_grad():
         out = _rowwise("softmax", x, dim)
-
-    def back(g):  # y * (g - sum(g*y))
-        return (mul(out, sub(g, sum(mul(g, out), dim, keepdim=True))),)
-    return autograd.record(out, (x,), back, "softmax")
+    return autograd.record(out, (x,), lambda g: (_softmax_backward(out, g, dim, False),),
+                           "softmax")
 
 
 def log_softmax(x, dim=-1):
     with autograd.no_grad():
         out = _rowwise("log_softmax", x, dim)
-
-    def back(g):  # g - softmax * sum(g)
-        return (sub(g, mul(exp(out), sum(g, dim, keepdim=True))),)
-    return autograd.record(out, (x,), back, "log_softmax")
+    return autograd.record(out, (x,), lambda g: (_softmax_backward(out, g, dim, True),),
+                           "log_softmax")
 
 
 def layernorm(x, weight=None, bias=None, eps=1e-5):
@@ -844,16 +854,15 @@ def layernorm(x, weight=None, bias=None, eps=1e-5):
                                cols=cols, eps=eps, dtype=x.dtype, **args)
 
     def back(g):
-        # xhat and 1/std again from x, with device ops (no layernorm_backward yet)
-        xhat = layernorm(x, eps=eps)
-        mu = mean(x, -1, keepdim=True)
-        var = mean(mul(sub(x, mu), sub(x, mu)), -1, keepdim=True)
-        rstd = recip(sqrt(add(var, eps)))
-        gx_hat = mul(g, weight) if weight is not None else g
-        gx = mul(rstd, sub(sub(gx_hat, mean(gx_hat, -1, keepdim=True)),
-                           mul(xhat, mean(mul(gx_hat, xhat), -1, keepdim=True))))
+        g = contiguous(g)
+        gx = empty(x.shape, x.dtype, x.device)
+        extra = {"gamma": contiguous(weight).buf()} if weight is not None else {}
+        if x.numel():
+            x.device.stream.submit("layernorm_backward", x=x.buf(), grad=g.buf(), out=gx.buf(),
+                                   rows=x.numel() // cols, cols=cols, eps=eps, dtype=x.dtype,
+                                   **extra)
         lead = tuple(range(x.ndim - 1))
-        gw = sum(mul(g, xhat), lead) if weight is not None else None
+        gw = sum(mul(g, layernorm(x, eps=eps)), lead) if weight is not None else None
         gb = sum(g, lead) if bias is not None else None
         return (gx, gw, gb)
     return autograd.record(out, (x, weight, bias), back, "layernorm")

@@ -75,6 +75,9 @@ enum vgpu_kernel_id {
 	/* optimizer steps, fused */
 	VGPU_K_ADAMW = 53,
 	VGPU_K_SGD = 54,
+	/* backward passes of row kernels */
+	VGPU_K_SOFTMAX_BACKWARD = 55,
+	VGPU_K_LAYERNORM_BACKWARD = 56,
 	VGPU_K_COUNT
 };
 
@@ -266,6 +269,30 @@ enum {
 	SGD_WEIGHT_DECAY,
 	SGD_DTYPE,
 	SGD_NARGS
+};
+
+/* softmax_backward: from softmax's (or log_softmax's) output y */
+enum {
+	SMAXB_Y,
+	SMAXB_GRAD,
+	SMAXB_OUT,
+	SMAXB_ROWS,
+	SMAXB_COLS,
+	SMAXB_LOG, /* 1: y is log_softmax's output */
+	SMAXB_DTYPE,
+	SMAXB_NARGS
+};
+/* layernorm_backward: the gradient of x (gamma's and beta's are sums) */
+enum {
+	LNB_X,
+	LNB_GRAD,
+	LNB_OUT,
+	LNB_GAMMA, /* not given: bound to x, extent 0, gamma = 1 */
+	LNB_ROWS,
+	LNB_COLS,
+	LNB_EPS,
+	LNB_DTYPE,
+	LNB_NARGS
 };
 
 /* First and last ids of the elementwise families. */

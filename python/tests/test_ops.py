@@ -173,3 +173,15 @@ def test_freed_memory_is_reused_in_order(dev, rng):
     z = t(dev, np.zeros(1000, np.float32))  # may reuse it: waits first
     np.testing.assert_array_equal(y.numpy(), a * 2)
     assert not z.numpy().any()
+
+
+def test_bf16_matmul(dev, rng):
+    """bf16 inputs (cast on the device), f32 result: as f32 on the rounded inputs."""
+    a, b = r(rng, 5, 8), r(rng, 8, 3)
+    x, y = t(dev, a).to("bf16"), t(dev, b).to("bf16")
+    assert x.dtype == "bf16" and x.numpy().dtype == np.uint16  # raw bf16 bits
+    got = x @ y.T.contiguous().T  # a transposed operand too
+    assert got.dtype == "f32"
+    xr, yr = x.to("f32").numpy(), y.to("f32").numpy()
+    np.testing.assert_allclose(got.numpy(), xr @ yr, rtol=1e-6, atol=1e-6)
+    assert np.abs(xr - a).max() > 0  # the rounding happened

@@ -742,7 +742,7 @@ def _reduce(kernel, x, axes):
         if c == 1 or p == 1:
             stream.submit(kernel, x=cur.buf(), out=out.buf(), rows=p if c == 1 else r,
                           cols=r if c == 1 else c, axis=1 if c == 1 else 0, dtype=x.dtype)
-        elif kernel in ("sum", "mean"):
+        elif kernel in ("sum", "mean") and x.dtype in ("f32", "f64"):
             ones_v = _ones_vector(x.device, r, x.dtype)
             stream.submit("gemm_batched", a=ones_v.buf(), b=cur.buf(), c=out.buf(), m=1, n=c,
                           k=r, batch=p, stride_a=0, stride_b=r * c, stride_c=c,
@@ -932,16 +932,20 @@ def _matmul_raw(a, b):
     n = b.shape[-1]
     batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
     dev, dtype = a.device, a.dtype
+    if a.dtype != b.dtype:
+        raise TypeError(f"matmul: {a.dtype} @ {b.dtype}")
+    # gemm on bf16 inputs writes f32 results
+    out_dtype = "f32" if dtype == "bf16" else dtype
     if b.ndim == 2 and a.ndim > 2 and a.is_contiguous():
         a = reshape(a, -1, k)  # one gemm for a batch times one matrix
         batch, m_out, m = batch, m, a.shape[0]
     else:
         m_out = m
-    out = empty(batch + (m_out, n), dtype, dev)
+    out = empty(batch + (m_out, n), out_dtype, dev)
     if not out.numel():
         return out
     if k == 0:
-        return zeros(out.shape, dtype, dev)
+        return zeros(out.shape, out_dtype, dev)
     a, ta, lda = _mat_operand(a)
     b, tb, ldb = _mat_operand(b)
     args = dict(m=m, n=n, k=k, transa=ta, transb=tb, lda=lda, ldb=ldb, dtype=dtype)

@@ -91,3 +91,30 @@ def test_kernel_failure_raises_with_the_daemons_message(dev):
     assert e.value.errname == "ERANGE"
     assert e.value.message.startswith("embedding: ")
     assert vgpu.embedding([3], w + 1).numpy().tolist() == [[1, 1]]
+
+
+def test_garbage_collection_inside_an_allocation(dev, monkeypatch):
+    """The cycle collector may run inside the allocator (autograd's closures
+    make cycles) and free tensors there, whose blocks go back to the same
+    allocator: no deadlock. Here it runs where allocate() makes a new slab."""
+    import gc
+    import threading
+
+    make_slab = vgpu.device._Slab
+
+    def collecting_slab(*args):
+        gc.collect()  # as the collector may, at any allocation
+        return make_slab(*args)
+
+    def allocate_with_garbage_around():
+        a = vgpu.ones((8,), device=dev)
+        cycle = [a]
+        cycle.append(cycle)  # only the collector frees it
+        del a, cycle
+        dev.allocator.allocate(vgpu.device.Allocator.SLAB + 4096)  # a new slab
+
+    monkeypatch.setattr(vgpu.device, "_Slab", collecting_slab)
+    worker = threading.Thread(target=allocate_with_garbage_around, daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "the allocator deadlocked"

@@ -153,7 +153,9 @@ class Allocator:
         self.device = device
         self._free = {}  # rounded size -> [Block]
         self._slabs = []
-        self._lock = threading.Lock()
+        # reentrant: a garbage collection inside allocate() may free
+        # tensors (autograd closures make cycles), which releases blocks
+        self._lock = threading.RLock()
 
     @staticmethod
     def _round(n):

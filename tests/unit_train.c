@@ -1,7 +1,8 @@
 /*
  * The training kernels (gelu_backward, embedding, embedding_backward,
  * cross_entropy, cross_entropy_backward, adamw, sgd, softmax_backward,
- * layernorm_backward) against naive references, run
+ * layernorm_backward, and softmax's causal mask) against naive
+ * references, run
  * three ways (serial, tiles in reverse, tiles on threads), f32 and f64, with
  * sizes of 0, 1, odd and several tiles, repeated and out-of-range indices,
  * in-place operation and special values; operands inside larger arrays
@@ -588,6 +589,63 @@ START_TEST(layernorm_backward_is_the_derivative)
 }
 END_TEST
 
+/* softmax and log_softmax with causal=1 */
+
+static void check_causal(int dt, size_t rows, size_t cols, bool take_log,
+			 enum mode mode)
+{
+	struct arr x, o;
+	arr_init(&x, dt, 1, rows * cols, 5.0);
+	arr_init(&o, dt, 2, rows * cols, 1.0);
+	arr_snap(&x);
+	arr_snap(&o);
+	struct vgpu_cmd c =
+	    mkcmd(take_log ? VGPU_K_LOG_SOFTMAX : VGPU_K_SOFTMAX);
+	c.val[SMAX_ROWS].i = (int64_t)rows;
+	c.val[SMAX_COLS].i = (int64_t)cols;
+	c.val[SMAX_DTYPE].i = dt;
+	c.val[SMAX_CAUSAL].i = 1;
+	void *ptr[VGPU_MAX_ARGS] = {[SMAX_X] = x.p, [SMAX_OUT] = o.p};
+	run_ok(&c, ptr, mode);
+	for (size_t r = 0; r < rows; r++) {
+		size_t n = r % cols + 1;
+		long double m = -INFINITY, s = 0;
+		for (size_t j = 0; j < n; j++)
+			m = fmaxl(m, arr_old(&x, r * cols + j));
+		for (size_t j = 0; j < n; j++)
+			s += expl(arr_old(&x, r * cols + j) - m);
+		for (size_t j = 0; j < cols; j++) {
+			long double v = arr_old(&x, r * cols + j) - m;
+			double want = j >= n ? (take_log ? -INFINITY : 0)
+					     : (double)(take_log ? v - logl(s)
+								 : expl(v) / s);
+			double got = get(o.p, dt, r * cols + j);
+			EXPECT(close_to(got, want,
+					tol_of(dt) * 4 * (fabs(want) + 1e-3)),
+			       "causal %s %s %zux%zu (%s): [%zu][%zu] = %.17g, "
+			       "want %.17g",
+			       c.spec->name, dtname(dt), rows, cols,
+			       mode_name[mode], r, j, got, want);
+		}
+	}
+	EXPECT(arr_same(&x) && arr_outside_same(&o, rows * cols),
+	       "causal softmax: wrote outside out");
+	arr_free(&x);
+	arr_free(&o);
+}
+
+START_TEST(causal_softmax)
+{
+	int dt = _i;
+	static const size_t shapes[][2] = {{0, 4},   {1, 1},	 {7, 3},
+					   {64, 64}, {3000, 32}, {1000, 1000}};
+	for (size_t s = 0; s < COUNT(shapes); s++)
+		for (int lg = 0; lg < 2; lg++)
+			check_causal(dt, shapes[s][0], shapes[s][1], lg,
+				     (enum mode)((s + lg) % RUN_MODES));
+}
+END_TEST
+
 START_TEST(text_lines)
 {
 	expect_valid("embedding table=w idx=i out=o n=10 dim=4 vocab=3", 160,
@@ -688,6 +746,7 @@ int main(void)
 	tcase_add_loop_test(tc, optimizers, 0, FLOAT_DTYPES);
 	tcase_add_loop_test(tc, row_backward, 0, FLOAT_DTYPES);
 	tcase_add_test(tc, layernorm_backward_is_the_derivative);
+	tcase_add_loop_test(tc, causal_softmax, 0, FLOAT_DTYPES);
 	tcase_add_test(tc, text_lines);
 	tcase_add_test(tc, catalog);
 	return run_tcase("train", tc);

@@ -6,20 +6,8 @@ heads side by side in a row would). The softmax's gradient is one
 softmax_backward command."""
 import math
 
-import numpy as np
-
 from . import autograd
-from .tensor import contiguous, empty, tensor
-
-
-def _causal_mask(dev, t, dtype):
-    """A cached (T, T) matrix: 0 on and below the diagonal, -inf above."""
-    cache = dev.__dict__.setdefault("_causal_masks", {})
-    key = (t, dtype)
-    if key not in cache:
-        host = np.triu(np.full((t, t), -np.inf), 1)
-        cache[key] = tensor(host, dtype, dev)
-    return cache[key]
+from .tensor import contiguous, empty
 
 
 def _at(t, elements):
@@ -54,11 +42,9 @@ def causal_self_attention(qkv, n_head):
         for h in range(n_head):  # scores = q k^T * scale
             _gemm_batch(dev, dt, bsz, _at(qkv, h * hd), _at(qkv, c + h * hd), _at(p, h * tt),
                         t, t, hd, sq, sq, sp, c3, c3, t, transb=1, alpha=scale)
-        mask = _causal_mask(dev, t, dt)
-        dev.stream.submit("add", a=p.buf(), b=mask.buf(), out=p.buf(), n=p.numel(),
-                          rows=bsz * n_head, dtype=dt)
+        # the softmax of each row over its causal part (the rest 0)
         dev.stream.submit("softmax", x=p.buf(), out=p.buf(), rows=bsz * n_head * t, cols=t,
-                          dtype=dt)
+                          causal=1, dtype=dt)
         y = empty((bsz, t, c), dt, dev)
         for h in range(n_head):  # y = p v, written into the head's columns of (B, T, C)
             _gemm_batch(dev, dt, bsz, _at(p, h * tt), _at(qkv, 2 * c + h * hd), _at(y, h * hd),

@@ -141,7 +141,16 @@ enum vgpu_fft_norm { VGPU_FFT_NORM_NONE, VGPU_FFT_NORM_ORTHO, VGPU_FFT_NORM_N };
 /* sum mean amax amin argmax argmin: x is rows x cols, reduced along axis */
 enum { RED_X, RED_OUT, RED_ROWS, RED_COLS, RED_AXIS, RED_DTYPE, RED_NARGS };
 /* softmax log_softmax: each row of x (rows x cols) */
-enum { SMAX_X, SMAX_OUT, SMAX_ROWS, SMAX_COLS, SMAX_DTYPE, SMAX_NARGS };
+enum {
+	SMAX_X,
+	SMAX_OUT,
+	SMAX_ROWS,
+	SMAX_COLS,
+	SMAX_DTYPE,
+	SMAX_CAUSAL, /* rows are cols x cols matrices, masked above the diagonal
+		      */
+	SMAX_NARGS
+};
 enum {
 	LN_X,
 	LN_OUT,

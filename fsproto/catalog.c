@@ -240,6 +240,16 @@ static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     [VGPU_K_GAUSSIAN_BLUR] = &vgpu_spec_gaussian_blur,
     [VGPU_K_SOBEL] = &vgpu_spec_sobel,
     [VGPU_K_RESIZE] = &vgpu_spec_resize,
+    /* catalog_train.c */
+    [VGPU_K_GELU_BACKWARD] = &vgpu_spec_gelu_backward,
+    [VGPU_K_EMBEDDING] = &vgpu_spec_embedding,
+    [VGPU_K_EMBEDDING_BACKWARD] = &vgpu_spec_embedding_backward,
+    [VGPU_K_CROSS_ENTROPY] = &vgpu_spec_cross_entropy,
+    [VGPU_K_CROSS_ENTROPY_BACKWARD] = &vgpu_spec_cross_entropy_backward,
+    [VGPU_K_ADAMW] = &vgpu_spec_adamw,
+    [VGPU_K_SGD] = &vgpu_spec_sgd,
+    [VGPU_K_SOFTMAX_BACKWARD] = &vgpu_spec_softmax_backward,
+    [VGPU_K_LAYERNORM_BACKWARD] = &vgpu_spec_layernorm_backward,
 };
 
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)

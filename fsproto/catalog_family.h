@@ -107,6 +107,11 @@ extern const struct vgpu_kernel_spec vgpu_spec_softmax, vgpu_spec_log_softmax,
 /* catalog_conv.c */
 extern const struct vgpu_kernel_spec vgpu_spec_conv2d, vgpu_spec_maxpool2d,
     vgpu_spec_avgpool2d;
+/* catalog_train.c */
+extern const struct vgpu_kernel_spec vgpu_spec_gelu_backward,
+    vgpu_spec_embedding, vgpu_spec_embedding_backward, vgpu_spec_cross_entropy,
+    vgpu_spec_cross_entropy_backward, vgpu_spec_adamw, vgpu_spec_sgd,
+    vgpu_spec_softmax_backward, vgpu_spec_layernorm_backward;
 /* catalog_image.c */
 extern const struct vgpu_kernel_spec vgpu_spec_gaussian_blur, vgpu_spec_sobel,
     vgpu_spec_resize;

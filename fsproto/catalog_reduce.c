@@ -178,6 +178,8 @@ static const struct vgpu_arg_spec softmax_args[SMAX_NARGS] = {
     [SMAX_ROWS] = INT("rows", true, 0, COUNT_MAX, 0, "rows of x"),
     [SMAX_COLS] = INT("cols", true, 0, COUNT_MAX, 0, "columns of x"),
     [SMAX_DTYPE] = DTYPE_ARG,
+    [SMAX_CAUSAL] = BOOL("causal", "1: row r takes only its first r mod cols "
+				   "+ 1 elements (a causal mask)"),
 };
 
 static int softmax_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
@@ -194,8 +196,11 @@ static int softmax_extents(const struct vgpu_cmd *c, struct vgpu_extent e[],
 	"the sum is taken in double precision. -inf elements give 0 (-inf "    \
 	"for log_softmax) when the row has a finite maximum; a row that "      \
 	"holds a NaN or +inf, or is all -inf, comes out all NaN (like scipy "  \
-	"and PyTorch). out may be the very same range as x (in place), but "   \
-	"not partly overlap it."
+	"and PyTorch). With causal=1 the rows are cols x cols matrices one "   \
+	"after another, masked above the diagonal: row r is the softmax of "   \
+	"its first r mod cols + 1 elements, and the rest are 0 (-inf for "     \
+	"log_softmax), as with -inf added there. out may be the very same "    \
+	"range as x (in place), but not partly overlap it."
 
 #define SOFTMAX_SPEC(NAME, ID, SUMMARY, SEMANTICS, EXAMPLE)                    \
 	SPEC(NAME, ID, softmax_args, SMAX_NARGS, softmax_extents,              \

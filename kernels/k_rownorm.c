@@ -164,6 +164,18 @@ static uint32_t rownorm_plan(struct vgpu_launch *l, unsigned workers,
 	return vgpu_row_tiles(rows, (double)row_bytes, VGPU_TILE_BYTES);
 }
 
+/* Elements [N, COLS) of a causal row: 0, or -inf for log_softmax. */
+static void masked_tail(char *row, int64_t dt, uint64_t n, uint64_t cols,
+			bool take_log)
+{
+	double v = take_log ? -INFINITY : 0;
+	for (uint64_t j = n; j < cols; j++)
+		if (dt == VGPU_F32)
+			((float *)row)[j] = (float)v;
+		else
+			((double *)row)[j] = v;
+}
+
 static int rownorm_tile(const struct vgpu_launch *l, uint32_t tile,
 			uint32_t ntiles)
 {
@@ -182,12 +194,18 @@ static int rownorm_tile(const struct vgpu_launch *l, uint32_t tile,
 	char *o = l->ptr[a->out];
 	if (cols == 0)
 		return 0;
+	bool causal = id != VGPU_K_LAYERNORM && vgpu_cmd_i(c, SMAX_CAUSAL);
 	for (uint64_t r = r0; r < r1; r++) {
 		uint64_t off = r * cols * es;
-		if (id != VGPU_K_LAYERNORM)
-			softmax_rows[dt](x + off, o + off, cols,
+		if (id != VGPU_K_LAYERNORM) {
+			/* causal: the row's first r mod cols + 1 elements */
+			uint64_t n = causal ? r % cols + 1 : cols;
+			softmax_rows[dt](x + off, o + off, n,
 					 id == VGPU_K_LOG_SOFTMAX);
-		else
+			if (n < cols)
+				masked_tail(o + off, dt, n, cols,
+					    id == VGPU_K_LOG_SOFTMAX);
+		} else
 			layernorm_rows[dt](
 			    x + off, o + off,
 			    vgpu_cmd_given(c, LN_GAMMA) ? l->ptr[LN_GAMMA]

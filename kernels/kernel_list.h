@@ -40,5 +40,17 @@ extern const struct vgpu_kernel_impl vgpu_k_gemv;
 extern const struct vgpu_kernel_impl vgpu_k_scal;
 /* k_norm.c */
 extern const struct vgpu_kernel_impl vgpu_k_nrm2, vgpu_k_asum;
+extern const struct vgpu_kernel_impl vgpu_k_gelu_backward;
+/* k_embedding.c */
+extern const struct vgpu_kernel_impl vgpu_k_embedding,
+    vgpu_k_embedding_backward;
+/* k_cross_entropy.c */
+extern const struct vgpu_kernel_impl vgpu_k_cross_entropy,
+    vgpu_k_cross_entropy_backward;
+/* k_optim.c */
+extern const struct vgpu_kernel_impl vgpu_k_adamw, vgpu_k_sgd;
+/* k_row_backward.c */
+extern const struct vgpu_kernel_impl vgpu_k_softmax_backward,
+    vgpu_k_layernorm_backward;
 
 #endif

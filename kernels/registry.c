@@ -56,6 +56,15 @@ static const struct vgpu_kernel_impl *const impls[VGPU_K_COUNT] = {
     [VGPU_K_NRM2] = &vgpu_k_nrm2,
     [VGPU_K_ASUM] = &vgpu_k_asum,
     [VGPU_K_GEMM_BATCHED] = &vgpu_k_gemm_batched,
+    [VGPU_K_GELU_BACKWARD] = &vgpu_k_gelu_backward,
+    [VGPU_K_EMBEDDING] = &vgpu_k_embedding,
+    [VGPU_K_EMBEDDING_BACKWARD] = &vgpu_k_embedding_backward,
+    [VGPU_K_CROSS_ENTROPY] = &vgpu_k_cross_entropy,
+    [VGPU_K_CROSS_ENTROPY_BACKWARD] = &vgpu_k_cross_entropy_backward,
+    [VGPU_K_ADAMW] = &vgpu_k_adamw,
+    [VGPU_K_SGD] = &vgpu_k_sgd,
+    [VGPU_K_SOFTMAX_BACKWARD] = &vgpu_k_softmax_backward,
+    [VGPU_K_LAYERNORM_BACKWARD] = &vgpu_k_layernorm_backward,
 };
 
 /*

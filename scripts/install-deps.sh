@@ -9,6 +9,8 @@ packages=(
 	libopenblas-pthread-dev libfftw3-dev
 	check libncurses-dev libsystemd-dev
 	python3-numpy util-linux procps
+	python3-pytest python3-pip python3-setuptools # python/: the vgpu package
+	python3-torch # python/tests: the GPT against PyTorch (test-only)
 	tmux # tests/it_top.sh drives vgpufs-top in it
 	systemd # systemd-analyze: the tests verify the unit with it
 	attr # setfattr, getfattr: the tier example of docs/file-tree.md

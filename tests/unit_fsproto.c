@@ -349,6 +349,16 @@ static size_t elem_size(const struct vgpu_cmd *c, unsigned arg)
 		if (arg == RED_OUT && dt == VGPU_I32)
 			return 8; /* f64 means */
 		break;
+	case VGPU_K_EMBEDDING:
+	case VGPU_K_EMBEDDING_BACKWARD:
+		if (arg == EMB_IDX)
+			return 4; /* i32 row numbers */
+		break;
+	case VGPU_K_CROSS_ENTROPY:
+	case VGPU_K_CROSS_ENTROPY_BACKWARD:
+		if (arg == XENT_TARGET)
+			return 4; /* i32 class indices */
+		break;
 	case VGPU_K_GEMM:
 	case VGPU_K_GEMM_BATCHED:
 		if (arg == GEMM_C && dt == VGPU_BF16)

@@ -11,6 +11,7 @@
  * ASan and UBSan catch the rest (misaligned loads, reads past an extent).
  * The input's layout: fuzz_exec_input.h.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -270,6 +271,19 @@ HARNESS_LOOP static void check_untouched(const struct pool *P,
 	}
 }
 
+/*
+ * Kernels that read row or class indices from a buffer: an index out of
+ * range is known only when the kernel reads it, and fails the command
+ * with ERANGE (docs/kernels.md, Training kernels); random memory is full
+ * of them.
+ */
+static bool takes_indices(unsigned id)
+{
+	return id == VGPU_K_EMBEDDING || id == VGPU_K_EMBEDDING_BACKWARD ||
+	       id == VGPU_K_CROSS_ENTROPY ||
+	       id == VGPU_K_CROSS_ENTROPY_BACKWARD;
+}
+
 /* A parsed command: validated against the pool, run when valid. */
 static void execute(struct pool *P, const struct vgpu_cmd *c)
 {
@@ -304,7 +318,8 @@ static void execute(struct pool *P, const struct vgpu_cmd *c)
 	for (unsigned b = 0; b < P->nbuf; b++)
 		memcpy(P->before[b], P->mem[b], P->size[b]);
 	int rc = vgpu_kernel_run_serial(&l, P->workers);
-	fuzz_expect(rc == 0, "a valid command fails in its kernel");
+	fuzz_expect(rc == 0 || (rc == -ERANGE && takes_indices(k->id)),
+		    "a valid command fails in its kernel");
 	check_untouched(P, c, bi);
 	check_reference(P, c, bi, ptr);
 }

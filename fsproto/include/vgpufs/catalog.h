@@ -66,6 +66,18 @@ enum vgpu_kernel_id {
 	VGPU_K_NRM2 = 45,
 	VGPU_K_ASUM = 46,
 	VGPU_K_GEMM_BATCHED = 47,
+	/* training: backward passes, embedding lookups, losses */
+	VGPU_K_GELU_BACKWARD = 48,
+	VGPU_K_EMBEDDING = 49,
+	VGPU_K_EMBEDDING_BACKWARD = 50,
+	VGPU_K_CROSS_ENTROPY = 51,
+	VGPU_K_CROSS_ENTROPY_BACKWARD = 52,
+	/* optimizer steps, fused */
+	VGPU_K_ADAMW = 53,
+	VGPU_K_SGD = 54,
+	/* backward passes of row kernels */
+	VGPU_K_SOFTMAX_BACKWARD = 55,
+	VGPU_K_LAYERNORM_BACKWARD = 56,
 	VGPU_K_COUNT
 };
 
@@ -129,7 +141,16 @@ enum vgpu_fft_norm { VGPU_FFT_NORM_NONE, VGPU_FFT_NORM_ORTHO, VGPU_FFT_NORM_N };
 /* sum mean amax amin argmax argmin: x is rows x cols, reduced along axis */
 enum { RED_X, RED_OUT, RED_ROWS, RED_COLS, RED_AXIS, RED_DTYPE, RED_NARGS };
 /* softmax log_softmax: each row of x (rows x cols) */
-enum { SMAX_X, SMAX_OUT, SMAX_ROWS, SMAX_COLS, SMAX_DTYPE, SMAX_NARGS };
+enum {
+	SMAX_X,
+	SMAX_OUT,
+	SMAX_ROWS,
+	SMAX_COLS,
+	SMAX_DTYPE,
+	SMAX_CAUSAL, /* rows are cols x cols matrices, masked above the diagonal
+		      */
+	SMAX_NARGS
+};
 enum {
 	LN_X,
 	LN_OUT,
@@ -202,6 +223,86 @@ enum {
 enum { SCAL_X, SCAL_N, SCAL_ALPHA, SCAL_DTYPE, SCAL_NARGS };
 /* nrm2 asum: out[0] = a norm of x */
 enum { NORM_X, NORM_OUT, NORM_N, NORM_DTYPE, NORM_NARGS };
+
+/* gelu_backward: out = grad * gelu'(x), elementwise */
+enum { GELUB_X, GELUB_GRAD, GELUB_OUT, GELUB_N, GELUB_DTYPE, GELUB_NARGS };
+/* embedding: out row i = table row idx[i]; embedding_backward adds back */
+enum {
+	EMB_TABLE, /* vocab x dim; embedding_backward: the gradient, written */
+	EMB_IDX,   /* n i32 row numbers */
+	EMB_ROWS,  /* n x dim: embedding's out, embedding_backward's grad */
+	EMB_N,
+	EMB_DIM,
+	EMB_VOCAB,
+	EMB_DTYPE,
+	EMB_ACCUMULATE, /* embedding_backward only: add to the table */
+	EMB_NARGS
+};
+/* cross_entropy: loss of each row of logits x (rows x cols) */
+enum {
+	XENT_X,
+	XENT_TARGET,
+	XENT_OUT,
+	XENT_ROWS,
+	XENT_COLS,
+	XENT_DTYPE,
+	XENT_NARGS
+};
+/* cross_entropy_backward: cross_entropy's, then these */
+enum { XENTB_GRAD = XENT_NARGS, XENTB_NARGS };
+
+/* adamw: one AdamW step of n parameters, in place */
+enum {
+	ADAMW_PARAM,
+	ADAMW_GRAD,
+	ADAMW_M, /* first moment */
+	ADAMW_V, /* second moment */
+	ADAMW_N,
+	ADAMW_LR,
+	ADAMW_BETA1,
+	ADAMW_BETA2,
+	ADAMW_EPS,
+	ADAMW_WEIGHT_DECAY,
+	ADAMW_STEP, /* 1 for the first step: bias correction */
+	ADAMW_DTYPE,
+	ADAMW_NARGS
+};
+/* sgd: one step of SGD with momentum of n parameters, in place */
+enum {
+	SGD_PARAM,
+	SGD_GRAD,
+	SGD_BUF, /* momentum buffer, 0 before the first step */
+	SGD_N,
+	SGD_LR,
+	SGD_MOMENTUM,
+	SGD_WEIGHT_DECAY,
+	SGD_DTYPE,
+	SGD_NARGS
+};
+
+/* softmax_backward: from softmax's (or log_softmax's) output y */
+enum {
+	SMAXB_Y,
+	SMAXB_GRAD,
+	SMAXB_OUT,
+	SMAXB_ROWS,
+	SMAXB_COLS,
+	SMAXB_LOG, /* 1: y is log_softmax's output */
+	SMAXB_DTYPE,
+	SMAXB_NARGS
+};
+/* layernorm_backward: the gradient of x (gamma's and beta's are sums) */
+enum {
+	LNB_X,
+	LNB_GRAD,
+	LNB_OUT,
+	LNB_GAMMA, /* not given: bound to x, extent 0, gamma = 1 */
+	LNB_ROWS,
+	LNB_COLS,
+	LNB_EPS,
+	LNB_DTYPE,
+	LNB_NARGS
+};
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

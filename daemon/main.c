@@ -21,6 +21,7 @@
 #include "fs/mountpoint.h"
 #include "fs/node.h"
 #include "fs/reply.h"
+#include "mem/buffer.h"
 #include "mem/bus.h"
 #include "mem/bus_pace.h"
 #include "mem/disk_tier.h"
@@ -317,6 +318,7 @@ int main(int argc, char **argv)
 	stats_init();
 	vgpu_kernels_init();
 	context_set_limits(opts.queue_depth, opts.max_contexts_per_user);
+	buffer_init();
 	if (tree_init() < 0) {
 		log_err("out of memory");
 		return 1;

@@ -8,9 +8,7 @@
 
 #include "fault_inject.h"
 #include "fs/node.h"
-#include "mem/bufmap.h"
 #include "mem/mem_trim.h"
-#include "mem/tier.h"
 #include "mem/user_usage.h"
 
 pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -194,13 +192,19 @@ int tree_init(void)
 	return 0;
 }
 
+static void (*release_buffer)(struct node *);
+
+void node_set_buffer_release(void (*release)(struct node *))
+{
+	release_buffer = release;
+}
+
 static void free_node(struct node *n)
 {
-	if (n->tier)
-		tier_detach(n);
+	if (n->kind == NK_BUF && release_buffer)
+		release_buffer(n);
 	if (n->fd >= 0)
 		close(n->fd);
-	bufmap_put(n->map);
 	free(n->name);
 	free(n);
 }

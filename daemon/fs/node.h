@@ -86,7 +86,17 @@ struct node {
 	unsigned kernel_id;
 };
 
+/* tier_default of a directory without a default tier */
+#define TIER_UNSET 0xff
+
 extern pthread_mutex_t tree_lock;
+
+/*
+ * What freeing a buffer's node lets go of besides its file: its place in a
+ * tier and the daemon's mapping. mem/buffer.c says how (buffer_init), so
+ * that the tree does not depend on the tiers.
+ */
+void node_set_buffer_release(void (*release)(struct node *));
 
 /* Builds the fixed nodes; MEM_MODE etc. from the contract. 0 or -errno. */
 int tree_init(void);

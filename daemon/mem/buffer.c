@@ -15,6 +15,7 @@
 #include "mem/bufmap.h"
 #include "mem/disk_tier.h"
 #include "mem/quota.h"
+#include "mem/tier.h"
 #include "mem/tier_auto.h"
 #include "observe/log.h"
 
@@ -97,6 +98,20 @@ static int attach_backing(const struct device *dev, struct node *n,
 	tier_attach(n, tier, fd);
 	n->tier_pinned = pinned;
 	return 0;
+}
+
+/* A buffer's node is freed: its tier and mapping go (node.h). */
+static void release_memory(struct node *n)
+{
+	if (n->tier)
+		tier_detach(n);
+	bufmap_put(n->map);
+	n->map = NULL;
+}
+
+void buffer_init(void)
+{
+	node_set_buffer_release(release_memory);
 }
 
 int buffer_make(const struct device *dev, struct node *dir,

@@ -34,6 +34,9 @@ struct buffer_spec {
  * its directory and the tiers' room decide, and its record on the disk
  * tier. A failure leaves nothing behind. *OUT holds one lookup.
  */
+/* Before tree_init: tells the tree how a buffer's memory is let go. */
+void buffer_init(void);
+
 int buffer_make(const struct device *dev, struct node *dir,
 		const struct buffer_spec *spec, struct node **out);
 /* Unlinks N from the tree and its record from the disk tier. */

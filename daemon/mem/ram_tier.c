@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "fault_inject.h"
-#include "fs/node.h"
 #include "mem/ram_tier.h"
 #include "observe/log.h"
 

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 
 enum tier_id { TIER_RAM, TIER_DISK, TIER_COUNT };
-#define TIER_UNSET 0xff /* a directory without a default tier */
 
 struct node;
 struct tier;

@@ -192,8 +192,9 @@ static void statement_in(struct lower *L, struct vcl_ir_block *b,
 /* `if (!c) break 0;` at the top of a loop body or its continuing part. */
 static void exit_unless(struct lower *L, const struct vcl_node *c)
 {
+	uint32_t cv = lower_cond(L, c);
 	struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
-	i->a = lower_cond(L, c);
+	i->a = cv;
 	struct vcl_ir_block *saved = L->cur;
 	L->cur = &i->els;
 	emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;

@@ -53,8 +53,7 @@ static void unlower(struct lowered *r)
 }
 
 /* Verifies m; returns the diagnostics (empty when it passed). */
-__attribute__((unused)) static bool verify(const struct vcl_ir_module *m,
-					   char *out, size_t cap)
+static bool verify(const struct vcl_ir_module *m, char *out, size_t cap)
 {
 	struct vcl_diags d;
 	vcl_diags_init(&d, 0);
@@ -65,16 +64,24 @@ __attribute__((unused)) static bool verify(const struct vcl_ir_module *m,
 	return ok;
 }
 
-START_TEST(print_saxpy)
+/* The test kernels in the subset lower and verify. */
+START_TEST(kernels)
 {
-	size_t len;
-	char *src = cc_read_kernel("saxpy.cl", &len);
-	struct lowered r;
-	lower(&r, src, len);
-	ck_assert_msg(r.m, "%s", r.diags);
-	printf("%s", r.text);
-	unlower(&r);
-	free(src);
+	const char *names[] = {"saxpy.cl", "reduce.cl", "matmul_tiled.cl"};
+	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
+		size_t len;
+		char *src = cc_read_kernel(names[k], &len);
+		struct lowered r;
+		lower(&r, src, len);
+		ck_assert_msg(r.m, "%s:\n%s", names[k], r.diags);
+		char out[4096];
+		ck_assert_msg(verify(r.m, out, sizeof(out)), "%s:\n%s\n%s",
+			      names[k], out, r.text);
+		if (getenv("IR_PRINT"))
+			printf("%s", r.text);
+		unlower(&r);
+		free(src);
+	}
 }
 END_TEST
 
@@ -83,7 +90,7 @@ int main(void)
 	Suite *s = suite_create("compiler_ir");
 	TCase *tc = tcase_create("ir");
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, print_saxpy);
+	tcase_add_test(tc, kernels);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -459,23 +459,27 @@ static uint32_t builtin(struct lower *L, const struct vcl_node *n,
 		return VCL_IR_NONE;
 	}
 	uint32_t nargs = 0;
-	for (const struct vcl_node *a = n->list; a; a = a->next, nargs++)
+	for (const struct vcl_node *a = n->list; a; a = a->next)
+		nargs++;
+	const char *base = vcl_ir_intrin_base(name, nargs);
+	if (!base) {
+		lower_error(L, n, "not lowered yet: built-in '%s'", name);
+		return VCL_IR_NONE;
+	}
+	for (const struct vcl_node *a = n->list; a; a = a->next)
 		if (!a->ty || !is_float(a->ty->kind) ||
 		    a->ty->kind != n->ty->kind) {
 			lower_error(L, n,
 				    "not lowered yet: built-in '%s' on "
-				    "these types",
+				    "vectors",
 				    name);
 			return VCL_IR_NONE;
 		}
-	const char *base = vcl_ir_intrin_base(name, nargs);
-	if (!base || !is_float(n->ty->kind)) {
-		lower_error(L, n, "not lowered yet: built-in '%s'", name);
-		return VCL_IR_NONE;
-	}
+	uint32_t *args = arguments(L, n, &nargs);
 	struct vcl_ir_inst *i = emit(L, VCL_IR_INTRIN, t);
 	i->name = base;
-	i->args = arguments(L, n, &i->nargs);
+	i->args = args;
+	i->nargs = nargs;
 	return i->id;
 }
 
@@ -491,9 +495,11 @@ static uint32_t call(struct lower *L, const struct vcl_node *n)
 		int64_t f = n->sym ? lower_callee(L, n->sym, n) : -1;
 		if (f < 0)
 			return VCL_IR_NONE;
+		uint32_t nargs = 0, *args = arguments(L, n, &nargs);
 		struct vcl_ir_inst *i = emit(L, VCL_IR_CALL, t);
 		i->imm = (uint64_t)f;
-		i->args = arguments(L, n, &i->nargs);
+		i->args = args;
+		i->nargs = nargs;
 		return i->id;
 	}
 	case VCL_CALL_BUILTIN:

@@ -544,6 +544,8 @@ static void block(struct verifier *v, const struct vcl_ir_block *b,
 {
 	uint32_t start = v->next;
 	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		if (v->report && v->d->full)
+			break;
 		if (++v->ninsts > MAX_INSTS) {
 			fail(v, "more than %d instructions", MAX_INSTS);
 			break;

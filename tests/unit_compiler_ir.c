@@ -64,6 +64,41 @@ static bool verify(const struct vcl_ir_module *m, char *out, size_t cap)
 	return ok;
 }
 
+/* write, read (which verifies), print: the same text. */
+static void round_trip(const struct lowered *r)
+{
+	size_t n = vcl_ir_write(r->m, NULL, 0);
+	uint8_t *bin = malloc(n);
+	ck_assert(bin);
+	ck_assert_uint_eq(vcl_ir_write(r->m, bin, n), n);
+	struct vcl_diags d;
+	vcl_diags_init(&d, 0);
+	struct vcl_ir_module *back = vcl_ir_read(bin, n, &d);
+	char out[4096];
+	cc_format_diags(&d, out, sizeof(out));
+	ck_assert_msg(back, "%s", out);
+	static char text[65536];
+	vcl_ir_print(back, text, sizeof(text));
+	ck_assert_str_eq(text, r->text);
+	/* Every cut of the bytes is refused with a message, not a crash. */
+	for (size_t cut = 0; cut < n; cut += 1 + cut / 8) {
+		struct vcl_diags dc;
+		vcl_diags_init(&dc, 0);
+		ck_assert(!vcl_ir_read(bin, cut, &dc));
+		ck_assert(dc.errors > 0);
+		vcl_diags_free(&dc);
+	}
+	/* A newer version is refused naming both. */
+	bin[6] = VCL_IR_MINOR + 1;
+	ck_assert(!vcl_ir_read(bin, n, &d));
+	cc_format_diags(&d, out, sizeof(out));
+	ck_assert_msg(strstr(out, "IR version 0.2, this daemon reads 0.1"),
+		      "%s", out);
+	vcl_ir_free(back);
+	vcl_diags_free(&d);
+	free(bin);
+}
+
 /* The test kernels in the subset lower and verify. */
 START_TEST(kernels)
 {
@@ -79,6 +114,7 @@ START_TEST(kernels)
 			      names[k], out, r.text);
 		if (getenv("IR_PRINT"))
 			printf("%s", r.text);
+		round_trip(&r);
 		unlower(&r);
 		free(src);
 	}
@@ -91,6 +127,7 @@ static void printed(const char *src, const char *want)
 	struct lowered r;
 	lower(&r, src, strlen(src));
 	ck_assert_msg(r.m, "%s\n%s", src, r.diags);
+	round_trip(&r);
 	char out[4096];
 	ck_assert_msg(verify(r.m, out, sizeof(out)), "%s\n%s", out, r.text);
 	ck_assert_str_eq(r.text, want);

@@ -18,6 +18,7 @@
 #include <vgpucl/diag.h>
 #include <vgpucl/sema.h>
 
+#define VCL_IR_MAGIC "VCLIR"
 #define VCL_IR_MAJOR 0
 #define VCL_IR_MINOR 1
 
@@ -253,6 +254,13 @@ bool vcl_ir_verify(const struct vcl_ir_module *m, struct vcl_diags *d);
 
 /* The text form (`vgpucc -S`) into buf, snprintf-style. */
 size_t vcl_ir_print(const struct vcl_ir_module *m, char *buf, size_t cap);
+
+/* The binary form (`vgpucc -o`) into buf, snprintf-style. */
+size_t vcl_ir_write(const struct vcl_ir_module *m, uint8_t *buf, size_t cap);
+/* Reads the binary form, treating the bytes as hostile, and verifies the
+ * result: NULL (with diagnostics in d) unless it is safe to run. */
+struct vcl_ir_module *vcl_ir_read(const void *bytes, size_t len,
+				  struct vcl_diags *d);
 
 const char *vcl_ir_op_name(enum vcl_ir_op op);
 /* The intrinsic a math built-in of nargs arguments is ("native_sqrt" is

@@ -65,11 +65,17 @@ static uint64_t uleb(struct in *in, uint64_t max, const char *what)
 	return v;
 }
 
-/* A count of items that take one byte each at least. */
+/* A count of items that take one byte each at least: no more than the
+ * bytes left after it. */
 static uint32_t count(struct in *in, uint32_t max, const char *what)
 {
-	uint64_t left = (uint64_t)(in->end - in->p);
-	return (uint32_t)uleb(in, left < max ? left : max, what);
+	uint64_t n = uleb(in, max, what);
+	if (n > (uint64_t)(in->end - in->p)) {
+		bad(in, "%s %llu is more than the bytes left", what,
+		    (unsigned long long)n);
+		return 0;
+	}
+	return (uint32_t)n;
 }
 
 static uint32_t value(struct in *in)

@@ -4,6 +4,7 @@
 # non-zero when a target finds a crash; the input is kept in OUT/findings.
 # usage: fuzz.sh [SECONDS] [OUT]   (OUT defaults to build/fuzz)
 # ONLY="exec cl_pp": build and run only these targets (a long run by hand).
+# ir_read runs a third of SECONDS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
@@ -61,4 +62,7 @@ fuzz exec fsproto "$root/tests/fuzz/corpus/exec"
 extra=()
 fuzz cl_pp compiler "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
 fuzz cl_parse compiler "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
+# The IR reader and verifier, seeded with the test kernels' binary IR
+# (tests/fuzz/corpus/ir_read). Small inputs run fast: a third of the time.
+seconds=$((seconds / 3 > 0 ? seconds / 3 : 1)) fuzz ir_read compiler "$root/tests/fuzz/corpus/ir_read"
 exit $status

@@ -287,6 +287,28 @@ static void callees(struct lower *L, const struct vcl_node *n)
 	}
 }
 
+/* Marks (bit i) the parameters n assigns or increments; the type
+ * checker's `stored` also counts a store through a pointer parameter,
+ * which needs no slot. */
+static void assigned(const struct vcl_node *n, uint64_t *params)
+{
+	for (; n; n = n->next) {
+		bool writes =
+		    n->kind == VCL_N_ASSIGN ||
+		    ((n->kind == VCL_N_UNARY || n->kind == VCL_N_POSTFIX) &&
+		     (n->op == VCL_T_INC || n->op == VCL_T_DEC ||
+		      n->op == VCL_T_AMP));
+		const struct vcl_node *t = writes ? n->a : NULL;
+		if (t && t->kind == VCL_N_IDENT && t->sym &&
+		    t->sym->kind == VCL_SYM_PARAM && t->sym->index < 64)
+			*params |= 1ull << t->sym->index;
+		assigned(n->a, params);
+		assigned(n->b, params);
+		assigned(n->c, params);
+		assigned(n->list, params);
+	}
+}
+
 static int64_t function(struct lower *L, struct vcl_sym *fs,
 			const struct vcl_kernel *k)
 {
@@ -325,6 +347,8 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 		return -1;
 	}
 	uint32_t i = 0;
+	uint64_t written = 0;
+	assigned(decl->b, &written);
 	for (const struct vcl_node *p = decl->type->params; p && i < np;
 	     p = p->next, i++) {
 		f->params[i].type = lower_type(L, fs->type->params[i], p);
@@ -334,7 +358,7 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 			: NULL;
 		f->params[i].may_store = k && k->params[i].may_store;
 		L->params[i] = (struct var){VAR_VALUE, i};
-		if (p->sym && p->sym->stored) {
+		if (written >> i & 1) {
 			uint32_t s = new_slot(L, f->params[i].type);
 			struct vcl_ir_inst *st =
 			    emit(L, VCL_IR_STS, VCL_IR_VOID);

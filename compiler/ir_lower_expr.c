@@ -433,6 +433,62 @@ static uint32_t *arguments(struct lower *L, const struct vcl_node *n,
 	return v;
 }
 
+static const struct {
+	const char *name;
+	enum vcl_ir_atomic op;
+	int operands; /* 0: inc/dec (1 implied), 1, 2: cmpxchg */
+} atomics[] = {
+    {"add", VCL_AT_ADD, 1},   {"sub", VCL_AT_SUB, 1},
+    {"xchg", VCL_AT_XCHG, 1}, {"cmpxchg", VCL_AT_CMPXCHG, 2},
+    {"min", VCL_AT_SMIN, 1},  {"max", VCL_AT_SMAX, 1},
+    {"and", VCL_AT_AND, 1},   {"or", VCL_AT_OR, 1},
+    {"xor", VCL_AT_XOR, 1},   {"inc", VCL_AT_ADD, 0},
+    {"dec", VCL_AT_SUB, 0},
+};
+
+/* atomic_OP(p, ...) and atom_OP(p, ...); false when name is no atomic. */
+static bool atomic(struct lower *L, const struct vcl_node *n, vcl_ir_type t,
+		   const char *name, uint32_t *result)
+{
+	if (strncmp(name, "atomic_", 7) == 0)
+		name += 7;
+	else if (strncmp(name, "atom_", 5) == 0)
+		name += 5;
+	else
+		return false;
+	size_t k = 0, count = sizeof(atomics) / sizeof(*atomics);
+	while (k < count && strcmp(name, atomics[k].name) != 0)
+		k++;
+	const struct vcl_node *p = n->list;
+	if (k == count || !p || !p->ty || p->ty->kind != VCL_TY_POINTER)
+		return false;
+	struct lvalue lv = {.memory = true, .type = t, .ty = p->ty->base};
+	lv.ptr = rvalue(L, p);
+	uint32_t b, c = VCL_IR_NONE;
+	if (atomics[k].operands == 0) {
+		b = emit_const(L, t, 1);
+	} else {
+		b = rvalue(L, p->next);
+		if (atomics[k].operands == 2) {
+			c = b; /* atomic_cmpxchg(p, cmp, val) */
+			b = rvalue(L, p->next ? p->next->next : NULL);
+		}
+	}
+	enum vcl_ir_atomic op = atomics[k].op;
+	if (p->ty->base->kind == VCL_TY_UINT && op == VCL_AT_SMIN)
+		op = VCL_AT_UMIN;
+	if (p->ty->base->kind == VCL_TY_UINT && op == VCL_AT_SMAX)
+		op = VCL_AT_UMAX;
+	uint32_t cp = checked(L, &lv);
+	struct vcl_ir_inst *i = emit(L, VCL_IR_ATOMIC, t);
+	i->imm = op;
+	i->a = cp;
+	i->b = b;
+	i->c = c;
+	*result = i->id;
+	return true;
+}
+
 static uint32_t builtin(struct lower *L, const struct vcl_node *n,
 			vcl_ir_type t)
 {
@@ -458,6 +514,9 @@ static uint32_t builtin(struct lower *L, const struct vcl_node *n,
 		emit(L, VCL_IR_BARRIER, VCL_IR_VOID)->imm = flags & 3;
 		return VCL_IR_NONE;
 	}
+	uint32_t r;
+	if (atomic(L, n, t, name, &r))
+		return r;
 	uint32_t nargs = 0;
 	for (const struct vcl_node *a = n->list; a; a = a->next)
 		nargs++;

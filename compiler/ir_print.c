@@ -32,6 +32,10 @@ static const char *const wi_names[] = {
     "global_id",  "local_id",	"group_id",	 "global_size",
     "local_size", "num_groups", "global_offset", "work_dim"};
 
+static const char *const atomic_names[] = {"add",  "sub",  "xchg", "cmpxchg",
+					   "smin", "umin", "smax", "umax",
+					   "and",  "or",   "xor"};
+
 static void value(struct out *o, uint32_t v)
 {
 	if (v == VCL_IR_NONE)
@@ -79,6 +83,17 @@ static void inst(struct out *o, const struct vcl_ir_inst *i, int depth)
 		value(o, i->a);
 		put(o, ", ");
 		value(o, i->b);
+		break;
+	case VCL_IR_ATOMIC:
+		put(o, "atomic.%s %s ",
+		    i->imm < VCL_AT_COUNT ? atomic_names[i->imm] : "?", ty);
+		value(o, i->a);
+		put(o, ", ");
+		value(o, i->b);
+		if (i->c != VCL_IR_NONE) {
+			put(o, ", ");
+			value(o, i->c);
+		}
 		break;
 	case VCL_IR_LDS:
 		put(o, "lds %s s%" PRIu64, ty, i->imm);

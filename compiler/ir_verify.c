@@ -388,6 +388,30 @@ static void memory(struct verifier *v, const struct vcl_ir_inst *i,
 	}
 }
 
+static void atomic(struct verifier *v, const struct vcl_ir_inst *i)
+{
+	vcl_ir_type a = operand(v, i->a, "a"), b = operand(v, i->b, "b");
+	enum vcl_addr_space sp = VCL_IR_SPACE(a);
+	bool cmp = i->imm == VCL_AT_CMPXCHG;
+	if (i->imm >= VCL_AT_COUNT ||
+	    !(i->type == VCL_IR_I32 ||
+	      (i->type == VCL_IR_F32 && i->imm == VCL_AT_XCHG)) ||
+	    b != i->type ||
+	    (cmp ? operand(v, i->c, "c") != i->type : i->c != VCL_IR_NONE))
+		fail(v, "atomic needs an operation and operands of its type "
+			"(i32, or f32 for xchg)");
+	if (i->a >= v->next || !(v->vflags[i->a] & V_CHECKED) ||
+	    v->vbytes[i->a] < 4)
+		fail(v, "atomic through a pointer that is not checked for it");
+	else if (sp != VCL_AS_GLOBAL && sp != VCL_AS_LOCAL)
+		fail(v, "atomic on memory that is not __global or __local");
+	else
+		stores_through(v, roots(v, i->a));
+	/* Which work-item gets which old value is not uniform. */
+	v->sum.reads_ids = true;
+	define(v, i, V_VARYING, 0);
+}
+
 static void region(struct verifier *v, const struct vcl_ir_inst *i,
 		   bool varying)
 {
@@ -497,6 +521,9 @@ static void inst(struct verifier *v, const struct vcl_ir_inst *i, bool varying)
 	case VCL_IR_CALL:
 	case VCL_IR_INTRIN:
 		call(v, i, varying);
+		break;
+	case VCL_IR_ATOMIC:
+		atomic(v, i);
 		break;
 	case VCL_IR_IF:
 	case VCL_IR_LOOP:

@@ -217,6 +217,23 @@ START_TEST(print_small)
 	    "    sts s1, %25\n"
 	    "  }\n"
 	    "}\n");
+	/* Atomics: unsigned min, the old value stored in __local memory. */
+	printed(
+	    "__kernel void k(__global uint *u, __local int *l) "
+	    "{ l[0] = atomic_min(u, 3u); }",
+	    "vclir 0.1\n"
+	    "kernel void @0 k(ptr.global %0 u store, ptr.local %1 l store) {\n"
+	    "  %2 = const i32 0\n"
+	    "  %3 = sext i64 %2\n"
+	    "  %4 = const i64 4\n"
+	    "  %5 = mul i64 %3, %4\n"
+	    "  %6 = ptradd ptr.local %1, %5\n"
+	    "  %7 = const i32 3\n"
+	    "  %8 = check %0, 4, 4\n"
+	    "  %9 = atomic.umin i32 %8, %7\n"
+	    "  %10 = check %6, 4, 4\n"
+	    "  store %10, %9\n"
+	    "}\n");
 }
 END_TEST
 
@@ -230,8 +247,10 @@ START_TEST(not_lowered)
 	     "not lowered yet: values of type 'struct s'"},
 	    {"__kernel void k(int n) { switch (n) { case 1: break; } }",
 	     "not lowered yet: switch"},
-	    {"__kernel void k(__global int *q) { atomic_add(q, 1); }",
-	     "not lowered yet: built-in 'atomic_add'"},
+	    {"__kernel void k(__global int *q) { q[0] = popcount(q[1]); }",
+	     "not lowered yet: built-in 'popcount'"},
+	    {"__kernel void k(__global int *q) { q[0] = as_int(1.0f); }",
+	     "not lowered yet: as_T"},
 	    {"__kernel void k(__global int *q) { q[0] = convert_int_sat(1.5f); "
 	     "}",
 	     "not lowered yet: convert_T with _sat"},
@@ -443,6 +462,36 @@ static void bad_barrier_after_break(struct hb *h)
 	add(h, VCL_IR_BREAK, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 0);
 }
 
+/* atomic_add(param p, 1) */
+static uint32_t atomic_on(struct hb *h, uint32_t p)
+{
+	uint32_t c =
+	    val(h, VCL_IR_CHECK, h->f->params[p].type, p, VCL_IR_NONE, 4);
+	h->b->last->imm2 = 4;
+	struct vcl_ir_inst *i = add(h, VCL_IR_ATOMIC, VCL_IR_I32, c,
+				    konst(h, VCL_IR_I32, 1), VCL_AT_ADD);
+	return i->id;
+}
+
+static void bad_atomic_readonly(struct hb *h)
+{
+	atomic_on(h, 1);
+}
+
+static void bad_atomic_constant(struct hb *h)
+{
+	atomic_on(h, 2);
+}
+
+static void bad_barrier_after_atomic(struct hb *h)
+{
+	uint32_t old = atomic_on(h, 0);
+	struct vcl_ir_inst *i =
+	    if_nonzero(h, val(h, VCL_IR_SEXT, VCL_IR_I64, old, VCL_IR_NONE, 0));
+	h->b = &i->then;
+	add(h, VCL_IR_BARRIER, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 1);
+}
+
 static void bad_break(struct hb *h)
 {
 	add(h, VCL_IR_BREAK, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 0);
@@ -518,6 +567,9 @@ START_TEST(verifier_rules)
 	    {bad_barrier_via_slot, "barrier where work-items may diverge"},
 	    {bad_barrier_after_break, "barrier where work-items may diverge"},
 	    {bad_break, "break 0 outside as many loops"},
+	    {bad_atomic_readonly, "parameter 1 'in', which is not may_store"},
+	    {bad_atomic_constant, "atomic on memory that is not __global"},
+	    {bad_barrier_after_atomic, "barrier where work-items may diverge"},
 	    {bad_slot_size, "slots 0: size 1048576"},
 	    {bad_check_bytes, "check of 1000 bytes at alignment 3"},
 	    {bad_recursion, "call of function 0, which is not before this"},

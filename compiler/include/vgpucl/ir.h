@@ -100,6 +100,7 @@ enum vcl_ir_kind {
 	X(CHECK, "check")                                                      \
 	X(LOAD, "load")                                                        \
 	X(STORE, "store")                                                      \
+	X(ATOMIC, "atomic")                                                    \
 	X(WI, "wi")                                                            \
 	X(BARRIER, "barrier")                                                  \
 	X(CALL, "call")                                                        \
@@ -142,6 +143,24 @@ enum vcl_ir_fcmp {
 	VCL_FCMP_COUNT
 };
 
+/* Atomic read-modify-writes, in imm of ATOMIC: a the checked pointer
+ * (global or local), b the operand, c cmpxchg's comparand; the old value.
+ * i32 only, but xchg on f32 too. */
+enum vcl_ir_atomic {
+	VCL_AT_ADD,
+	VCL_AT_SUB,
+	VCL_AT_XCHG,
+	VCL_AT_CMPXCHG,
+	VCL_AT_SMIN,
+	VCL_AT_UMIN,
+	VCL_AT_SMAX,
+	VCL_AT_UMAX,
+	VCL_AT_AND,
+	VCL_AT_OR,
+	VCL_AT_XOR,
+	VCL_AT_COUNT
+};
+
 /* Work-item queries, in imm of WI (operand a: the dimension, an i32). */
 enum vcl_ir_wi {
 	VCL_WI_GLOBAL_ID,
@@ -170,6 +189,7 @@ struct vcl_ir_block {
  *   SLOT: pointer to slot imm; LOCAL: pointer to __local allocation imm
  *   PTRADD: a + b (an i64 of bytes); CHECK: a checked for imm bytes at
  *   alignment imm2; LOAD: from a (a CHECK's value); STORE: b at a
+ *   ATOMIC: imm the operation (enum vcl_ir_atomic), a b c
  *   WI: imm the query, a the dimension; BARRIER: imm the fence flags
  *   CALL: function imm, args; INTRIN: name, args
  *   IF: a (i1), then, els; LOOP: then the body, els the continuing part

@@ -201,8 +201,22 @@ static void exit_unless(struct lower *L, const struct vcl_node *c)
 	L->cur = saved;
 }
 
+/* Opens an IR loop (a C loop or a switch's); false when too deep. */
+static bool open_loop(struct lower *L, const struct vcl_node *n, bool is_switch)
+{
+	if (L->nopen >= VCL_IR_MAX_DEPTH) {
+		lower_error(L, n, "loops nested more than %d deep",
+			    VCL_IR_MAX_DEPTH);
+		return false;
+	}
+	L->is_switch[L->nopen++] = is_switch;
+	return true;
+}
+
 static void loop(struct lower *L, const struct vcl_node *n)
 {
+	if (!open_loop(L, n, false))
+		return;
 	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
 	struct vcl_ir_block *saved = L->cur;
 	L->cur = &lp->then;
@@ -215,6 +229,88 @@ static void loop(struct lower *L, const struct vcl_node *n)
 	else if (n->kind == VCL_N_FOR && n->c)
 		lower_rvalue(L, n->c);
 	L->cur = saved;
+	L->nopen--;
+}
+
+/* m = m || x == value, in slot m. */
+static uint32_t or_equal(struct lower *L, uint32_t m, uint32_t x, vcl_ir_type t,
+			 int64_t value, enum vcl_ir_icmp pred)
+{
+	uint32_t v = emit_const(L, t, (uint64_t)value);
+	struct vcl_ir_inst *c = emit(L, VCL_IR_ICMP, VCL_IR_I1);
+	c->imm = pred;
+	c->a = x;
+	c->b = v;
+	return emit_value(L, pred == VCL_ICMP_EQ ? VCL_IR_OR : VCL_IR_AND,
+			  VCL_IR_I1, m, c->id);
+}
+
+/*
+ * switch as a loop left at its end (`break` leaves it as C's does): a slot
+ * says whether a label matched yet, each statement runs when it is set, a
+ * label sets it when x equals its value (default: when no case does), so
+ * control falls through as in C. Labels only at the top of the body.
+ */
+static void switch_stmt(struct lower *L, const struct vcl_node *n)
+{
+	vcl_ir_type t = lower_type(L, n->a->ty, n->a);
+	uint32_t x = lower_rvalue(L, n->a);
+	uint32_t m = new_slot(L, VCL_IR_I1), no = emit_const(L, VCL_IR_I1, 0);
+	struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+	st->imm = m;
+	st->a = no;
+	if (t == VCL_IR_NONE || !open_loop(L, n, true))
+		return;
+	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = &lp->then;
+	const struct vcl_node *body = n->b, *list = body->kind == VCL_N_BLOCK
+							? body->list
+							: body;
+	for (const struct vcl_node *s = list; s; s = s->next) {
+		const struct vcl_node *stmt = s;
+		if (stmt->kind == VCL_N_CASE || stmt->kind == VCL_N_DEFAULT) {
+			struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
+			ld->imm = m;
+			uint32_t now = ld->id;
+			for (; stmt->kind == VCL_N_CASE ||
+			       stmt->kind == VCL_N_DEFAULT;
+			     stmt = stmt->b) {
+				if (stmt->kind == VCL_N_CASE) {
+					now =
+					    or_equal(L, now, x, t, stmt->value,
+						     VCL_ICMP_EQ);
+					continue;
+				}
+				/* default: x is none of the cases */
+				uint32_t none = emit_const(L, VCL_IR_I1, 1);
+				for (const struct vcl_node *c = list; c;
+				     c = c->next)
+					for (const struct vcl_node *l = c;
+					     l->kind == VCL_N_CASE ||
+					     l->kind == VCL_N_DEFAULT;
+					     l = l->b)
+						if (l->kind == VCL_N_CASE)
+							none = or_equal(
+							    L, none, x, t,
+							    l->value,
+							    VCL_ICMP_NE);
+				now = emit_value(L, VCL_IR_OR, VCL_IR_I1, now,
+						 none);
+			}
+			st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+			st->imm = m;
+			st->a = now;
+		}
+		struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
+		ld->imm = m;
+		struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
+		i->a = ld->id;
+		statement_in(L, &i->then, stmt);
+	}
+	emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
+	L->cur = saved;
+	L->nopen--;
 }
 
 static void statement(struct lower *L, const struct vcl_node *n)
@@ -253,20 +349,29 @@ static void statement(struct lower *L, const struct vcl_node *n)
 		loop(L, n);
 		break;
 	case VCL_N_BREAK:
-	case VCL_N_CONTINUE:
-		emit(L, n->kind == VCL_N_BREAK ? VCL_IR_BREAK : VCL_IR_CONTINUE,
-		     VCL_IR_VOID)
-		    ->imm = 0;
+		emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
 		break;
+	case VCL_N_CONTINUE: {
+		/* To the innermost C loop, out of the switches inside it. */
+		uint32_t k = 0;
+		while (k < L->nopen && L->is_switch[L->nopen - 1 - k])
+			k++;
+		emit(L, VCL_IR_CONTINUE, VCL_IR_VOID)->imm = k;
+		break;
+	}
 	case VCL_N_RETURN: {
 		uint32_t v = n->a ? lower_rvalue(L, n->a) : VCL_IR_NONE;
 		emit(L, VCL_IR_RETURN, VCL_IR_VOID)->a = v;
 		break;
 	}
 	case VCL_N_SWITCH:
+		switch_stmt(L, n);
+		break;
 	case VCL_N_CASE:
 	case VCL_N_DEFAULT:
-		lower_error(L, n, "not lowered yet: switch");
+		lower_error(L, n,
+			    "not lowered yet: a case label inside a statement "
+			    "of its switch");
 		break;
 	default:
 		break;
@@ -337,6 +442,7 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 		       sizeof(f->reqd_work_group_size));
 	f->ret = lower_type(L, fs->type->base, decl);
 	L->cur = &f->body;
+	L->nopen = 0;
 	L->nvars = fs->nlocals;
 	L->vars = vcl_ir_alloc(L->m, sizeof(struct var) * (fs->nlocals + 1));
 	L->params = vcl_ir_alloc(L->m, sizeof(struct var) * (np + 1));

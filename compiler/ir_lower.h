@@ -41,6 +41,10 @@ struct lower {
 	struct vcl_ir_block *cur;
 	struct var *vars, *params;
 	uint32_t nvars;
+	/* The IR loops open, innermost last: whether each is a switch's (a
+	 * C `continue` leaves those). */
+	bool is_switch[VCL_IR_MAX_DEPTH];
+	uint32_t nopen;
 	struct vcl_ir_inst scratch; /* what emit gives when out of memory */
 };
 

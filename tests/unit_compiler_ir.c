@@ -234,6 +234,72 @@ START_TEST(print_small)
 	    "  %10 = check %6, 4, 4\n"
 	    "  store %10, %9\n"
 	    "}\n");
+	/* switch: a loop left at its end, a slot saying a label matched. */
+	printed("__kernel void k(__global int *q, uint n) "
+		"{ switch (n) { case 1: q[0] = 1; } }",
+		"vclir 0.1\n"
+		"kernel void @0 k(ptr.global %0 q store, i32 %1 n) {\n"
+		"  s0: 1 align 1\n"
+		"  %2 = const i1 0\n"
+		"  sts s0, %2\n"
+		"  loop {\n"
+		"    %3 = lds i1 s0\n"
+		"    %4 = const i32 1\n"
+		"    %5 = icmp.eq %1, %4\n"
+		"    %6 = or i1 %3, %5\n"
+		"    sts s0, %6\n"
+		"    %7 = lds i1 s0\n"
+		"    if %7 {\n"
+		"      %8 = const i32 0\n"
+		"      %9 = sext i64 %8\n"
+		"      %10 = const i64 4\n"
+		"      %11 = mul i64 %9, %10\n"
+		"      %12 = ptradd ptr.global %0, %11\n"
+		"      %13 = const i32 1\n"
+		"      %14 = check %12, 4, 4\n"
+		"      store %14, %13\n"
+		"    }\n"
+		"    break 0\n"
+		"  }\n"
+		"}\n");
+}
+END_TEST
+
+/* More of the subset lowers to IR the verifier accepts (and that reads
+ * back the same). */
+START_TEST(lowers_and_verifies)
+{
+	const char *srcs[] = {
+	    /* fall-through, default first, continue out of a switch */
+	    "__kernel void k(__global int *q, int n) { for (int i = 0; i < n; "
+	    "i++) switch (q[i]) { default: q[0] = 9; case 1: case 2: q[1] = "
+	    "1; break; case 3: continue; } }",
+	    "__kernel void k(__global int *q, __global uint *u, __local int "
+	    "*l, __global float *f) { int old = atomic_add(q, 2); "
+	    "atomic_inc(&q[1]); atomic_cmpxchg(q, 1, 2); atomic_min(u, 3u); "
+	    "atom_max(l, old); atomic_xchg(f, 1.0f); }",
+	    "float sq(float x) { return x * x; }\n"
+	    "__kernel void k(__global float *p, __global const double *d) {\n"
+	    "  size_t i = get_global_id(0); float a[4]; __local float t[64];\n"
+	    "  for (int j = 0; j < 4; j++) a[j] = sq((float)d[i + j]);\n"
+	    "  t[get_local_id(0)] = a[i % 4] > 0.5 ? fma(a[0], a[1], 1.0f) : "
+	    "-a[2];\n"
+	    "  barrier(CLK_LOCAL_MEM_FENCE);\n"
+	    "  do { p[i] += t[0] / (float)get_local_size(0); } while (p[i] < "
+	    "0 && !(i & 1));\n"
+	    "  p[i] = (float)(convert_int(p[i]) << 2) + (p[i] != p[i]);\n"
+	    "}",
+	};
+	for (size_t k = 0; k < sizeof(srcs) / sizeof(*srcs); k++) {
+		struct lowered r;
+		lower(&r, srcs[k], strlen(srcs[k]));
+		ck_assert_msg(r.m, "%s\n%s", srcs[k], r.diags);
+		char out[4096];
+		ck_assert_msg(verify(r.m, out, sizeof(out)), "%s\n%s\n%s",
+			      srcs[k], out, r.text);
+		round_trip(&r);
+		unlower(&r);
+	}
 }
 END_TEST
 
@@ -245,8 +311,9 @@ START_TEST(not_lowered)
 	     "not lowered yet: values of type 'float4'"},
 	    {"struct s { int a; }; __kernel void k() { struct s x; x.a = 1; }",
 	     "not lowered yet: values of type 'struct s'"},
-	    {"__kernel void k(int n) { switch (n) { case 1: break; } }",
-	     "not lowered yet: switch"},
+	    {"__kernel void k(int n) { switch (n) { case 1: { case 2: break; } "
+	     "} }",
+	     "not lowered yet: a case label inside a statement of its switch"},
 	    {"__kernel void k(__global int *q) { q[0] = popcount(q[1]); }",
 	     "not lowered yet: built-in 'popcount'"},
 	    {"__kernel void k(__global int *q) { q[0] = as_int(1.0f); }",
@@ -603,6 +670,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, kernels);
 	tcase_add_test(tc, print_small);
+	tcase_add_test(tc, lowers_and_verifies);
 	tcase_add_test(tc, not_lowered);
 	tcase_add_test(tc, verifier_rules);
 	suite_add_tcase(s, tc);

@@ -260,7 +260,8 @@ static enum vcl_tok compound_op(enum vcl_tok op)
 	}
 }
 
-static uint32_t assign(struct lower *L, const struct vcl_node *n)
+__attribute__((noinline)) static uint32_t assign(struct lower *L,
+						 const struct vcl_node *n)
 {
 	struct lvalue lv;
 	if (!lvalue(L, n->a, &lv))
@@ -287,7 +288,8 @@ static uint32_t assign(struct lower *L, const struct vcl_node *n)
 }
 
 /* ++ and -- (prefix or postfix). */
-static uint32_t step(struct lower *L, const struct vcl_node *n)
+__attribute__((noinline)) static uint32_t step(struct lower *L,
+					       const struct vcl_node *n)
 {
 	struct lvalue lv;
 	if (!lvalue(L, n->a, &lv))
@@ -317,7 +319,8 @@ static bool is_comparison(enum vcl_tok op)
 }
 
 /* A comparison as an i1. */
-static uint32_t compare(struct lower *L, const struct vcl_node *n)
+__attribute__((noinline)) static uint32_t compare(struct lower *L,
+						  const struct vcl_node *n)
 {
 	enum vcl_type_kind k = n->a->ty ? n->a->ty->kind : VCL_TY_VOID;
 	if (k == VCL_TY_POINTER || kind_type(k) == VCL_IR_NONE) {
@@ -368,7 +371,8 @@ static void store_in(struct lower *L, struct vcl_ir_block *b, uint32_t s,
 }
 
 /* && and || as an i1, the right side in a region through a slot. */
-static uint32_t logical(struct lower *L, const struct vcl_node *n)
+__attribute__((noinline)) static uint32_t logical(struct lower *L,
+						  const struct vcl_node *n)
 {
 	uint32_t s = new_slot(L, VCL_IR_I1);
 	uint32_t a = lower_cond(L, n->a);
@@ -383,7 +387,8 @@ static uint32_t logical(struct lower *L, const struct vcl_node *n)
 	return ld->id;
 }
 
-static uint32_t conditional(struct lower *L, const struct vcl_node *n)
+__attribute__((noinline)) static uint32_t conditional(struct lower *L,
+						      const struct vcl_node *n)
 {
 	uint32_t c = lower_cond(L, n->a);
 	vcl_ir_type t = n->ty && n->ty->kind == VCL_TY_VOID
@@ -542,7 +547,8 @@ static uint32_t builtin(struct lower *L, const struct vcl_node *n,
 	return i->id;
 }
 
-static uint32_t call(struct lower *L, const struct vcl_node *n)
+__attribute__((noinline)) static uint32_t call(struct lower *L,
+					       const struct vcl_node *n)
 {
 	vcl_ir_type t = n->ty && n->ty->kind == VCL_TY_VOID
 			    ? VCL_IR_VOID
@@ -596,7 +602,8 @@ static uint32_t zext_bool(struct lower *L, uint32_t v, vcl_ir_type t)
 	return emit_value(L, VCL_IR_ZEXT, t, v, VCL_IR_NONE);
 }
 
-static uint32_t convert_node(struct lower *L, const struct vcl_node *n)
+__attribute__((noinline)) static uint32_t convert_node(struct lower *L,
+						       const struct vcl_node *n)
 {
 	switch ((enum vcl_conv)n->info) {
 	case VCL_CV_ARITH:
@@ -617,6 +624,28 @@ static uint32_t convert_node(struct lower *L, const struct vcl_node *n)
 	}
 }
 
+/* Kept out of line, as the other cases holding an lvalue: rvalue recurses
+ * as deep as the tree, so its own frame must stay small (ASan's too). */
+__attribute__((noinline)) static uint32_t load_lvalue(struct lower *L,
+						      const struct vcl_node *n)
+{
+	struct lvalue lv;
+	return lvalue(L, n, &lv) ? load(L, &lv) : VCL_IR_NONE;
+}
+
+__attribute__((noinline)) static uint32_t address_of(struct lower *L,
+						     const struct vcl_node *n)
+{
+	struct lvalue lv;
+	if (!lvalue(L, n->a, &lv))
+		return VCL_IR_NONE;
+	if (!lv.memory) {
+		lower_error(L, n, "not lowered yet: '&' of a scalar variable");
+		return VCL_IR_NONE;
+	}
+	return lv.ptr;
+}
+
 static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 {
 	if (!n || L->d->full)
@@ -633,10 +662,8 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 	if (n->kind == VCL_N_IDENT && n->sym &&
 	    n->sym->kind == VCL_SYM_ENUM_CONST)
 		return emit_const(L, t, (uint64_t)n->sym->value);
-	if (n->lvalue && n->kind != VCL_N_ASSIGN) {
-		struct lvalue lv;
-		return lvalue(L, n, &lv) ? load(L, &lv) : VCL_IR_NONE;
-	}
+	if (n->lvalue && n->kind != VCL_N_ASSIGN)
+		return load_lvalue(L, n);
 	switch (n->kind) {
 	case VCL_N_INT:
 	case VCL_N_FLOAT:
@@ -677,18 +704,8 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 				       lower_cond(L, n->a),
 				       emit_const(L, VCL_IR_I1, 1)),
 			    t);
-		case VCL_T_AMP: {
-			struct lvalue lv;
-			if (!lvalue(L, n->a, &lv))
-				return VCL_IR_NONE;
-			if (!lv.memory) {
-				lower_error(L, n,
-					    "not lowered yet: '&' of a "
-					    "scalar variable");
-				return VCL_IR_NONE;
-			}
-			return lv.ptr;
-		}
+		case VCL_T_AMP:
+			return address_of(L, n);
 		case VCL_T_INC:
 		case VCL_T_DEC:
 			return step(L, n);

@@ -303,6 +303,35 @@ START_TEST(lowers_and_verifies)
 }
 END_TEST
 
+/* The deepest expression the type checker takes lowers on a small stack
+ * (the lowering recurses along the tree). */
+static void *deep(void *arg)
+{
+	(void)arg;
+	enum { N = 1000 };
+	char *src = malloc(N * 4 + 128);
+	ck_assert(src);
+	size_t n = (size_t)sprintf(src, "__kernel void k(__global int *q) "
+					"{ q[0] = q[1]");
+	for (int k = 0; k < N; k++)
+		n += (size_t)sprintf(src + n, " + 1");
+	sprintf(src + n, "; }");
+	struct lowered r;
+	lower(&r, src, strlen(src));
+	ck_assert_msg(r.m, "%s", r.diags);
+	char out[4096];
+	ck_assert_msg(verify(r.m, out, sizeof(out)), "%s", out);
+	unlower(&r);
+	free(src);
+	return NULL;
+}
+
+START_TEST(deep_expression)
+{
+	cc_on_stack(deep, 512 * 1024);
+}
+END_TEST
+
 /* Constructs outside the subset are errors naming them. */
 START_TEST(not_lowered)
 {
@@ -671,6 +700,7 @@ int main(void)
 	tcase_add_test(tc, kernels);
 	tcase_add_test(tc, print_small);
 	tcase_add_test(tc, lowers_and_verifies);
+	tcase_add_test(tc, deep_expression);
 	tcase_add_test(tc, not_lowered);
 	tcase_add_test(tc, verifier_rules);
 	suite_add_tcase(s, tc);

@@ -4,6 +4,7 @@
 # non-zero when a target finds a crash; the input is kept in OUT/findings.
 # usage: fuzz.sh [SECONDS] [OUT]   (OUT defaults to build/fuzz)
 # ONLY="exec cl_pp": build and run only these targets (a long run by hand).
+# ir_read runs a third of SECONDS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
@@ -43,10 +44,7 @@ done
 # The ring consumer (daemon/ring/ring_take.c): packets taken from a hostile
 # submission ring. Small and fast: a third of the time.
 extra=("$root/tests/fuzz/fuzz_check.c" "$root/daemon/ring/ring_take.c" -I"$root/daemon")
-all_seconds=$seconds
-seconds=$(((seconds + 2) / 3))
-fuzz ring fsproto "$root/tests/fuzz/corpus/ring"
-seconds=$all_seconds
+seconds=$(((seconds + 2) / 3)) fuzz ring fsproto "$root/tests/fuzz/corpus/ring"
 extra=("$root/tests/fuzz/fuzz_check.c")
 # fuzz_exec runs the kernels too, built as CMake builds them (gnu17,
 # _GNU_SOURCE, no fused multiply-adds: kernels/CMakeLists.txt) with OpenBLAS
@@ -69,4 +67,7 @@ fuzz exec fsproto "$root/tests/fuzz/corpus/exec"
 extra=()
 fuzz cl_pp compiler "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
 fuzz cl_parse compiler "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
+# The IR reader and verifier, seeded with the test kernels' binary IR
+# (tests/fuzz/corpus/ir_read). Small inputs run fast: a third of the time.
+seconds=$((seconds / 3 > 0 ? seconds / 3 : 1)) fuzz ir_read compiler "$root/tests/fuzz/corpus/ir_read"
 exit $status

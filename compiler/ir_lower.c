@@ -1,0 +1,533 @@
+/* Lowering the typed tree to IR: the module, functions (callees first, so
+ * a call names an earlier function), variables and statements. Constructs
+ * outside the lowered subset are errors `not lowered yet: ...`. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "ir_lower.h"
+
+void lower_error(struct lower *L, const struct vcl_node *n, const char *fmt,
+		 ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct vcl_loc loc = n ? n->loc : (struct vcl_loc){0, 0, 0};
+	vcl_diag_add(L->d, VCL_ERROR, vcl_pp_file_name(L->pp, loc.file),
+		     loc.line, loc.col, "%s", msg);
+	L->failed = true;
+}
+
+struct vcl_ir_inst *emit(struct lower *L, enum vcl_ir_op op, vcl_ir_type type)
+{
+	struct vcl_ir_inst *i = vcl_ir_append(L->m, L->cur, op, type);
+	if (!i || (type != VCL_IR_VOID && L->f->nvalues >= VCL_IR_MAX_VALUES)) {
+		if (!L->failed || i)
+			lower_error(L, NULL,
+				    i ? "function too large for the IR"
+				      : "out of memory");
+		memset(&L->scratch, 0, sizeof(L->scratch));
+		return &L->scratch;
+	}
+	if (type != VCL_IR_VOID)
+		i->id = L->f->nvalues++;
+	return i;
+}
+
+uint32_t emit_value(struct lower *L, enum vcl_ir_op op, vcl_ir_type type,
+		    uint32_t a, uint32_t b)
+{
+	struct vcl_ir_inst *i = emit(L, op, type);
+	i->a = a;
+	i->b = b;
+	return i->id;
+}
+
+uint32_t emit_const(struct lower *L, vcl_ir_type type, uint64_t bits)
+{
+	struct vcl_ir_inst *i = emit(L, VCL_IR_CONST, type);
+	i->imm = bits;
+	return i->id;
+}
+
+uint32_t new_slot(struct lower *L, vcl_ir_type type)
+{
+	uint32_t size = vcl_ir_type_size(type);
+	int64_t k =
+	    vcl_ir_add_object(L->m, &L->f->slots, &L->f->nslots, size, size);
+	if (k < 0) {
+		lower_error(L, NULL, "too many private variables for the IR");
+		return 0;
+	}
+	return (uint32_t)k;
+}
+
+vcl_ir_type kind_type(enum vcl_type_kind k)
+{
+	switch (k) {
+	case VCL_TY_BOOL:
+		return VCL_IR_I1;
+	case VCL_TY_CHAR:
+	case VCL_TY_UCHAR:
+		return VCL_IR_I8;
+	case VCL_TY_SHORT:
+	case VCL_TY_USHORT:
+		return VCL_IR_I16;
+	case VCL_TY_INT:
+	case VCL_TY_UINT:
+		return VCL_IR_I32;
+	case VCL_TY_LONG:
+	case VCL_TY_ULONG:
+		return VCL_IR_I64;
+	case VCL_TY_FLOAT:
+		return VCL_IR_F32;
+	case VCL_TY_DOUBLE:
+		return VCL_IR_F64;
+	case VCL_TY_VOID:
+		return VCL_IR_VOID;
+	default:
+		return VCL_IR_NONE;
+	}
+}
+
+vcl_ir_type lower_type(struct lower *L, const struct vcl_ty *t,
+		       const struct vcl_node *at)
+{
+	if (!t)
+		return VCL_IR_NONE;
+	if (t->kind == VCL_TY_POINTER) {
+		enum vcl_addr_space sp = t->base->space;
+		return VCL_IR_TYPE(VCL_IR_PTR, 0,
+				   sp == VCL_AS_NONE ? VCL_AS_PRIVATE : sp);
+	}
+	vcl_ir_type r = kind_type(t->kind);
+	if (r == VCL_IR_NONE) {
+		char tb[64];
+		vcl_ty_format(t, tb, sizeof(tb));
+		lower_error(L, at, "not lowered yet: values of type '%s'", tb);
+	}
+	return r;
+}
+
+/* A variable declared in a function body. */
+static void declare(struct lower *L, const struct vcl_node *n)
+{
+	struct vcl_sym *s = n->sym;
+	const struct vcl_ty *t = s ? s->type : NULL;
+	if (!s || s->index >= L->nvars || !t)
+		return;
+	struct var *v = &L->vars[s->index];
+	if (t->space == VCL_AS_CONSTANT) {
+		lower_error(L, n, "not lowered yet: __constant variables");
+		return;
+	}
+	bool is_array = t->kind == VCL_TY_ARRAY;
+	const struct vcl_ty *el = t;
+	while (el->kind == VCL_TY_ARRAY)
+		el = el->base;
+	if (el->kind != VCL_TY_POINTER && kind_type(el->kind) == VCL_IR_NONE) {
+		lower_type(L, el, n);
+		return;
+	}
+	if (t->space == VCL_AS_LOCAL) {
+		int64_t k = vcl_ir_add_object(
+		    L->m, &L->f->locals, &L->f->nlocals, t->size, t->align);
+		if (k < 0 || !L->f->is_kernel)
+			lower_error(L, n,
+				    "not lowered yet: __local variables "
+				    "outside kernels");
+		*v = (struct var){VAR_LOCAL, (uint32_t)k};
+		if (!is_array)
+			lower_error(
+			    L, n, "not lowered yet: __local scalar variables");
+		return;
+	}
+	if (is_array) {
+		if (el->kind == VCL_TY_POINTER) {
+			lower_error(L, n,
+				    "not lowered yet: arrays of pointers");
+			return;
+		}
+		int64_t k = vcl_ir_add_object(L->m, &L->f->slots, &L->f->nslots,
+					      t->size, t->align);
+		*v = (struct var){VAR_MEMORY, k < 0 ? 0 : (uint32_t)k};
+		if (n->a)
+			lower_error(L, n->a,
+				    "not lowered yet: array initializers");
+		return;
+	}
+	vcl_ir_type it = lower_type(L, t, n);
+	*v = (struct var){VAR_SCALAR, new_slot(L, it)};
+	if (n->a) {
+		if (n->a->kind == VCL_N_INIT_LIST) {
+			lower_error(L, n->a,
+				    "not lowered yet: initializer lists");
+			return;
+		}
+		uint32_t val = lower_rvalue(L, n->a);
+		struct vcl_ir_inst *i = emit(L, VCL_IR_STS, VCL_IR_VOID);
+		i->imm = v->index;
+		i->a = val;
+	}
+}
+
+static void statement(struct lower *L, const struct vcl_node *n);
+
+/* Lowers n into the block b, then returns to the current one. */
+static void statement_in(struct lower *L, struct vcl_ir_block *b,
+			 const struct vcl_node *n)
+{
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = b;
+	if (n)
+		statement(L, n);
+	L->cur = saved;
+}
+
+/* `if (!c) break 0;` at the top of a loop body or its continuing part. */
+static void exit_unless(struct lower *L, const struct vcl_node *c)
+{
+	uint32_t cv = lower_cond(L, c);
+	struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
+	i->a = cv;
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = &i->els;
+	emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
+	L->cur = saved;
+}
+
+/* Opens an IR loop (a C loop or a switch's); false when too deep. */
+static bool open_loop(struct lower *L, const struct vcl_node *n, bool is_switch)
+{
+	if (L->nopen >= VCL_IR_MAX_DEPTH) {
+		lower_error(L, n, "loops nested more than %d deep",
+			    VCL_IR_MAX_DEPTH);
+		return false;
+	}
+	L->is_switch[L->nopen++] = is_switch;
+	return true;
+}
+
+static void loop(struct lower *L, const struct vcl_node *n)
+{
+	if (!open_loop(L, n, false))
+		return;
+	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = &lp->then;
+	if (n->kind != VCL_N_DO && n->a)
+		exit_unless(L, n->a);
+	statement(L, n->b);
+	L->cur = &lp->els;
+	if (n->kind == VCL_N_DO)
+		exit_unless(L, n->a);
+	else if (n->kind == VCL_N_FOR && n->c)
+		lower_rvalue(L, n->c);
+	L->cur = saved;
+	L->nopen--;
+}
+
+/* m = m || x == value, in slot m. */
+static uint32_t or_equal(struct lower *L, uint32_t m, uint32_t x, vcl_ir_type t,
+			 int64_t value, enum vcl_ir_icmp pred)
+{
+	uint32_t v = emit_const(L, t, (uint64_t)value);
+	struct vcl_ir_inst *c = emit(L, VCL_IR_ICMP, VCL_IR_I1);
+	c->imm = pred;
+	c->a = x;
+	c->b = v;
+	return emit_value(L, pred == VCL_ICMP_EQ ? VCL_IR_OR : VCL_IR_AND,
+			  VCL_IR_I1, m, c->id);
+}
+
+/*
+ * switch as a loop left at its end (`break` leaves it as C's does): a slot
+ * says whether a label matched yet, each statement runs when it is set, a
+ * label sets it when x equals its value (default: when no case does), so
+ * control falls through as in C. Labels only at the top of the body.
+ */
+static void switch_stmt(struct lower *L, const struct vcl_node *n)
+{
+	vcl_ir_type t = lower_type(L, n->a->ty, n->a);
+	uint32_t x = lower_rvalue(L, n->a);
+	uint32_t m = new_slot(L, VCL_IR_I1), no = emit_const(L, VCL_IR_I1, 0);
+	struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+	st->imm = m;
+	st->a = no;
+	if (t == VCL_IR_NONE || !open_loop(L, n, true))
+		return;
+	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = &lp->then;
+	const struct vcl_node *body = n->b, *list = body->kind == VCL_N_BLOCK
+							? body->list
+							: body;
+	for (const struct vcl_node *s = list; s; s = s->next) {
+		const struct vcl_node *stmt = s;
+		if (stmt->kind == VCL_N_CASE || stmt->kind == VCL_N_DEFAULT) {
+			struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
+			ld->imm = m;
+			uint32_t now = ld->id;
+			for (; stmt->kind == VCL_N_CASE ||
+			       stmt->kind == VCL_N_DEFAULT;
+			     stmt = stmt->b) {
+				if (stmt->kind == VCL_N_CASE) {
+					now =
+					    or_equal(L, now, x, t, stmt->value,
+						     VCL_ICMP_EQ);
+					continue;
+				}
+				/* default: x is none of the cases */
+				uint32_t none = emit_const(L, VCL_IR_I1, 1);
+				for (const struct vcl_node *c = list; c;
+				     c = c->next)
+					for (const struct vcl_node *l = c;
+					     l->kind == VCL_N_CASE ||
+					     l->kind == VCL_N_DEFAULT;
+					     l = l->b)
+						if (l->kind == VCL_N_CASE)
+							none = or_equal(
+							    L, none, x, t,
+							    l->value,
+							    VCL_ICMP_NE);
+				now = emit_value(L, VCL_IR_OR, VCL_IR_I1, now,
+						 none);
+			}
+			st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+			st->imm = m;
+			st->a = now;
+		}
+		struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
+		ld->imm = m;
+		struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
+		i->a = ld->id;
+		statement_in(L, &i->then, stmt);
+	}
+	emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
+	L->cur = saved;
+	L->nopen--;
+}
+
+static void statement(struct lower *L, const struct vcl_node *n)
+{
+	if (L->d->full)
+		return;
+	switch (n->kind) {
+	case VCL_N_BLOCK:
+		for (const struct vcl_node *s = n->list; s; s = s->next)
+			statement(L, s);
+		break;
+	case VCL_N_EXPR_STMT:
+		if (n->a)
+			lower_rvalue(L, n->a);
+		break;
+	case VCL_N_DECL_STMT:
+		for (const struct vcl_node *s = n->list; s; s = s->next)
+			if (s->kind == VCL_N_VAR)
+				declare(L, s);
+		break;
+	case VCL_N_IF: {
+		uint32_t c = lower_cond(L, n->a);
+		struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
+		i->a = c;
+		statement_in(L, &i->then, n->b);
+		statement_in(L, &i->els, n->c);
+		break;
+	}
+	case VCL_N_FOR:
+		if (n->list)
+			statement(L, n->list);
+		loop(L, n);
+		break;
+	case VCL_N_WHILE:
+	case VCL_N_DO:
+		loop(L, n);
+		break;
+	case VCL_N_BREAK:
+		emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
+		break;
+	case VCL_N_CONTINUE: {
+		/* To the innermost C loop, out of the switches inside it. */
+		uint32_t k = 0;
+		while (k < L->nopen && L->is_switch[L->nopen - 1 - k])
+			k++;
+		emit(L, VCL_IR_CONTINUE, VCL_IR_VOID)->imm = k;
+		break;
+	}
+	case VCL_N_RETURN: {
+		uint32_t v = n->a ? lower_rvalue(L, n->a) : VCL_IR_NONE;
+		emit(L, VCL_IR_RETURN, VCL_IR_VOID)->a = v;
+		break;
+	}
+	case VCL_N_SWITCH:
+		switch_stmt(L, n);
+		break;
+	case VCL_N_CASE:
+	case VCL_N_DEFAULT:
+		lower_error(L, n,
+			    "not lowered yet: a case label inside a statement "
+			    "of its switch");
+		break;
+	default:
+		break;
+	}
+}
+
+/* Lowers every user function n calls that is not lowered yet. */
+static void callees(struct lower *L, const struct vcl_node *n)
+{
+	for (; n && !L->failed; n = n->next) {
+		if (n->kind == VCL_N_CALL &&
+		    VCL_CALL_KIND(n->info) == VCL_CALL_USER && n->sym)
+			lower_callee(L, n->sym, n);
+		callees(L, n->a);
+		callees(L, n->b);
+		callees(L, n->c);
+		callees(L, n->list);
+	}
+}
+
+/* Marks (bit i) the parameters n assigns or increments; the type
+ * checker's `stored` also counts a store through a pointer parameter,
+ * which needs no slot. */
+static void assigned(const struct vcl_node *n, uint64_t *params)
+{
+	for (; n; n = n->next) {
+		bool writes =
+		    n->kind == VCL_N_ASSIGN ||
+		    ((n->kind == VCL_N_UNARY || n->kind == VCL_N_POSTFIX) &&
+		     (n->op == VCL_T_INC || n->op == VCL_T_DEC ||
+		      n->op == VCL_T_AMP));
+		const struct vcl_node *t = writes ? n->a : NULL;
+		if (t && t->kind == VCL_N_IDENT && t->sym &&
+		    t->sym->kind == VCL_SYM_PARAM && t->sym->index < 64)
+			*params |= 1ull << t->sym->index;
+		assigned(n->a, params);
+		assigned(n->b, params);
+		assigned(n->c, params);
+		assigned(n->list, params);
+	}
+}
+
+static int64_t function(struct lower *L, struct vcl_sym *fs,
+			const struct vcl_kernel *k)
+{
+	const struct vcl_node *decl = fs->decl;
+	if (!decl || !decl->b) {
+		lower_error(L, decl, "function '%.*s' has no body",
+			    (int)fs->name_len, fs->name);
+		return -1;
+	}
+	callees(L, decl->b);
+	if (L->failed)
+		return -1;
+	struct lower saved = *L;
+	uint32_t np = fs->type->nparams;
+	char name[256];
+	snprintf(name, sizeof(name), "%.*s", (int)fs->name_len, fs->name);
+	L->f = vcl_ir_add_function(L->m, name, np);
+	if (!L->f) {
+		lower_error(L, decl, "too many functions or parameters");
+		return -1;
+	}
+	struct vcl_ir_function *f = L->f;
+	f->is_kernel = k != NULL;
+	if (k)
+		memcpy(f->reqd_work_group_size, k->reqd_work_group_size,
+		       sizeof(f->reqd_work_group_size));
+	f->ret = lower_type(L, fs->type->base, decl);
+	L->cur = &f->body;
+	L->nopen = 0;
+	L->nvars = fs->nlocals;
+	L->vars = vcl_ir_alloc(L->m, sizeof(struct var) * (fs->nlocals + 1));
+	L->params = vcl_ir_alloc(L->m, sizeof(struct var) * (np + 1));
+	if (!L->vars || !L->params) {
+		lower_error(L, decl, "out of memory");
+		*L = saved;
+		L->failed = true;
+		return -1;
+	}
+	uint32_t i = 0;
+	uint64_t written = 0;
+	assigned(decl->b, &written);
+	for (const struct vcl_node *p = decl->type->params; p && i < np;
+	     p = p->next, i++) {
+		f->params[i].type = lower_type(L, fs->type->params[i], p);
+		f->params[i].name =
+		    p->name
+			? vcl_arena_strndup(L->m->priv, p->name, p->name_len)
+			: NULL;
+		f->params[i].may_store = k && k->params[i].may_store;
+		L->params[i] = (struct var){VAR_VALUE, i};
+		if (written >> i & 1) {
+			uint32_t s = new_slot(L, f->params[i].type);
+			struct vcl_ir_inst *st =
+			    emit(L, VCL_IR_STS, VCL_IR_VOID);
+			st->imm = s;
+			st->a = i;
+			L->params[i] = (struct var){VAR_SCALAR, s};
+		}
+	}
+	statement(L, decl->b);
+	int64_t index = f - L->m->funcs;
+	bool failed = L->failed;
+	*L = saved;
+	L->failed = failed;
+	return failed ? -1 : index;
+}
+
+int64_t lower_callee(struct lower *L, struct vcl_sym *fn,
+		     const struct vcl_node *at)
+{
+	if (fn->index >= L->prog->nfunctions ||
+	    L->prog->functions[fn->index] != fn || fn->is_kernel) {
+		lower_error(L, at, "not lowered yet: a call of a kernel");
+		return -1;
+	}
+	int64_t *slot = &L->fn_index[fn->index];
+	if (*slot >= 0 || *slot == -2) {
+		if (*slot == -2)
+			lower_error(L, at, "recursion is not supported");
+		return *slot;
+	}
+	if (L->call_depth >= VCL_IR_MAX_CALL_DEPTH) {
+		lower_error(L, at, "calls nested more than %d deep",
+			    VCL_IR_MAX_CALL_DEPTH);
+		return -1;
+	}
+	*slot = -2;
+	L->call_depth++;
+	*slot = function(L, fn, NULL);
+	L->call_depth--;
+	return *slot;
+}
+
+struct vcl_ir_module *vcl_ir_lower(const struct vcl_program *prog,
+				   struct vcl_pp *pp)
+{
+	uint32_t cap = prog->nfunctions;
+	if (cap > VCL_IR_MAX_FUNCTIONS)
+		cap = VCL_IR_MAX_FUNCTIONS;
+	struct lower L = {.prog = prog, .pp = pp, .d = vcl_pp_diags(pp)};
+	L.m = vcl_ir_new(cap);
+	L.fn_index = calloc(prog->nfunctions + 1, sizeof(*L.fn_index));
+	if (!L.m || !L.fn_index) {
+		lower_error(&L, NULL, "out of memory");
+	} else {
+		for (uint32_t i = 0; i < prog->nfunctions; i++)
+			L.fn_index[i] = -1;
+		for (uint32_t i = 0; i < prog->nkernels && !L.failed; i++)
+			function(&L, prog->kernels[i].sym, &prog->kernels[i]);
+	}
+	free(L.fn_index);
+	if (L.failed) {
+		vcl_ir_free(L.m);
+		return NULL;
+	}
+	return L.m;
+}

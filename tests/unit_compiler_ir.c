@@ -1,0 +1,712 @@
+/*
+ * The IR: the test kernels in the lowered subset lower and verify, small
+ * kernels print as expected, constructs outside the subset are errors
+ * naming them, and the verifier refuses IR that breaks each of its rules
+ * (built by mutating lowered IR), with a message saying which.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgpucl/ir.h>
+
+#include "compiler_check.h"
+
+struct lowered {
+	struct vcl_diags d;
+	struct vcl_pp *pp;
+	struct vcl_ast *ast;
+	struct vcl_program *prog;
+	struct vcl_ir_module *m;
+	char diags[8192];
+	char text[65536];
+};
+
+/* Checks and lowers src; the module is NULL when lowering failed. */
+static void lower(struct lowered *r, const char *src, size_t len)
+{
+	vcl_diags_init(&r->d, 0);
+	struct vcl_pp_options opt = {0};
+	struct vcl_source s = {"t.cl", src, len};
+	r->pp = vcl_pp_new(&opt, &s, &r->d);
+	r->ast = vcl_parse(r->pp);
+	ck_assert(r->ast);
+	r->prog = vcl_sema(r->ast, r->pp);
+	ck_assert(r->prog);
+	cc_format_diags(&r->d, r->diags, sizeof(r->diags));
+	ck_assert_msg(r->d.errors == 0, "%s\n%s", src, r->diags);
+	r->m = vcl_ir_lower(r->prog, r->pp);
+	cc_format_diags(&r->d, r->diags, sizeof(r->diags));
+	r->text[0] = 0;
+	if (r->m)
+		vcl_ir_print(r->m, r->text, sizeof(r->text));
+}
+
+static void unlower(struct lowered *r)
+{
+	vcl_ir_free(r->m);
+	vcl_program_free(r->prog);
+	vcl_ast_free(r->ast);
+	vcl_pp_free(r->pp);
+	vcl_diags_free(&r->d);
+}
+
+/* Verifies m; returns the diagnostics (empty when it passed). */
+static bool verify(const struct vcl_ir_module *m, char *out, size_t cap)
+{
+	struct vcl_diags d;
+	vcl_diags_init(&d, 0);
+	bool ok = vcl_ir_verify(m, &d);
+	cc_format_diags(&d, out, cap);
+	ck_assert_msg(ok == (d.errors == 0), "%s", out);
+	vcl_diags_free(&d);
+	return ok;
+}
+
+/* write, read (which verifies), print: the same text. */
+static void round_trip(const struct lowered *r)
+{
+	size_t n = vcl_ir_write(r->m, NULL, 0);
+	uint8_t *bin = malloc(n);
+	ck_assert(bin);
+	ck_assert_uint_eq(vcl_ir_write(r->m, bin, n), n);
+	struct vcl_diags d;
+	vcl_diags_init(&d, 0);
+	struct vcl_ir_module *back = vcl_ir_read(bin, n, &d);
+	char out[4096];
+	cc_format_diags(&d, out, sizeof(out));
+	ck_assert_msg(back, "%s", out);
+	static char text[65536];
+	vcl_ir_print(back, text, sizeof(text));
+	ck_assert_str_eq(text, r->text);
+	/* Every cut of the bytes is refused with a message, not a crash. */
+	for (size_t cut = 0; cut < n; cut++) {
+		struct vcl_diags dc;
+		vcl_diags_init(&dc, 0);
+		/* In a buffer of its size, for ASan to see an over-read. */
+		uint8_t *part = malloc(cut ? cut : 1);
+		memcpy(part, bin, cut);
+		ck_assert(!vcl_ir_read(part, cut, &dc));
+		free(part);
+		ck_assert(dc.errors > 0);
+		vcl_diags_free(&dc);
+	}
+	/* A newer version is refused naming both. */
+	bin[6] = VCL_IR_MINOR + 1;
+	ck_assert(!vcl_ir_read(bin, n, &d));
+	cc_format_diags(&d, out, sizeof(out));
+	ck_assert_msg(strstr(out, "IR version 0.2, this daemon reads 0.1"),
+		      "%s", out);
+	vcl_ir_free(back);
+	vcl_diags_free(&d);
+	free(bin);
+}
+
+/* The test kernels in the subset lower and verify. */
+START_TEST(kernels)
+{
+	const char *names[] = {"saxpy.cl", "reduce.cl", "matmul_tiled.cl"};
+	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
+		size_t len;
+		char *src = cc_read_kernel(names[k], &len);
+		struct lowered r;
+		lower(&r, src, len);
+		ck_assert_msg(r.m, "%s:\n%s", names[k], r.diags);
+		char out[4096];
+		ck_assert_msg(verify(r.m, out, sizeof(out)), "%s:\n%s\n%s",
+			      names[k], out, r.text);
+		if (getenv("IR_PRINT"))
+			printf("%s", r.text);
+		round_trip(&r);
+		unlower(&r);
+		free(src);
+	}
+}
+END_TEST
+
+/* Lowers src and compares the printed IR with want. */
+static void printed(const char *src, const char *want)
+{
+	struct lowered r;
+	lower(&r, src, strlen(src));
+	ck_assert_msg(r.m, "%s\n%s", src, r.diags);
+	round_trip(&r);
+	char out[4096];
+	ck_assert_msg(verify(r.m, out, sizeof(out)), "%s\n%s", out, r.text);
+	ck_assert_str_eq(r.text, want);
+	unlower(&r);
+}
+
+START_TEST(print_small)
+{
+	printed("__kernel void k(__global float *p, float a) "
+		"{ p[get_global_id(0)] *= sqrt(a); }",
+		"vclir 0.1\n"
+		"kernel void @0 k(ptr.global %0 p store, f32 %1 a) {\n"
+		"  %2 = const i32 0\n"
+		"  %3 = wi.global_id %2\n"
+		"  %4 = const i64 4\n"
+		"  %5 = mul i64 %3, %4\n"
+		"  %6 = ptradd ptr.global %0, %5\n"
+		"  %7 = intrin f32 sqrt(%1)\n"
+		"  %8 = check %6, 4, 4\n"
+		"  %9 = load f32 %8\n"
+		"  %10 = fmul f32 %9, %7\n"
+		"  %11 = check %6, 4, 4\n"
+		"  store %11, %10\n"
+		"}\n");
+	/* A helper before its caller, a loop with its continuing part, a
+	 * continue, && through a slot, signed and unsigned operations. */
+	printed(
+	    "int h(int x) { return x / 2; }\n"
+	    "__kernel void k(__global const int *p, int n) {\n"
+	    "  for (uint i = 0; i < 4 && n; i++) { if (p[i] >> 1) continue; "
+	    "n = h(n); }\n"
+	    "}",
+	    "vclir 0.1\n"
+	    "func i32 @0 h(i32 %0 x) {\n"
+	    "  %1 = const i32 2\n"
+	    "  %2 = sdiv i32 %0, %1\n"
+	    "  return %2\n"
+	    "}\n"
+	    "kernel void @1 k(ptr.global %0 p, i32 %1 n) {\n"
+	    "  s0: 4 align 4\n"
+	    "  s1: 4 align 4\n"
+	    "  s2: 1 align 1\n"
+	    "  sts s0, %1\n"
+	    "  %2 = const i32 0\n"
+	    "  sts s1, %2\n"
+	    "  loop {\n"
+	    "    %3 = lds i32 s1\n"
+	    "    %4 = const i32 4\n"
+	    "    %5 = icmp.ult %3, %4\n"
+	    "    sts s2, %5\n"
+	    "    if %5 {\n"
+	    "      %6 = lds i32 s0\n"
+	    "      %7 = const i32 0\n"
+	    "      %8 = icmp.ne %6, %7\n"
+	    "      sts s2, %8\n"
+	    "    }\n"
+	    "    %9 = lds i1 s2\n"
+	    "    if %9 {\n"
+	    "    } else {\n"
+	    "      break 0\n"
+	    "    }\n"
+	    "    %10 = lds i32 s1\n"
+	    "    %11 = zext i64 %10\n"
+	    "    %12 = const i64 4\n"
+	    "    %13 = mul i64 %11, %12\n"
+	    "    %14 = ptradd ptr.global %0, %13\n"
+	    "    %15 = check %14, 4, 4\n"
+	    "    %16 = load i32 %15\n"
+	    "    %17 = const i32 1\n"
+	    "    %18 = ashr i32 %16, %17\n"
+	    "    %19 = const i32 0\n"
+	    "    %20 = icmp.ne %18, %19\n"
+	    "    if %20 {\n"
+	    "      continue 0\n"
+	    "    }\n"
+	    "    %21 = lds i32 s0\n"
+	    "    %22 = call i32 @0(%21)\n"
+	    "    sts s0, %22\n"
+	    "  } continuing {\n"
+	    "    %23 = lds i32 s1\n"
+	    "    %24 = const i32 1\n"
+	    "    %25 = add i32 %23, %24\n"
+	    "    sts s1, %25\n"
+	    "  }\n"
+	    "}\n");
+	/* Atomics: unsigned min, the old value stored in __local memory. */
+	printed(
+	    "__kernel void k(__global uint *u, __local int *l) "
+	    "{ l[0] = atomic_min(u, 3u); }",
+	    "vclir 0.1\n"
+	    "kernel void @0 k(ptr.global %0 u store, ptr.local %1 l store) {\n"
+	    "  %2 = const i32 0\n"
+	    "  %3 = sext i64 %2\n"
+	    "  %4 = const i64 4\n"
+	    "  %5 = mul i64 %3, %4\n"
+	    "  %6 = ptradd ptr.local %1, %5\n"
+	    "  %7 = const i32 3\n"
+	    "  %8 = check %0, 4, 4\n"
+	    "  %9 = atomic.umin i32 %8, %7\n"
+	    "  %10 = check %6, 4, 4\n"
+	    "  store %10, %9\n"
+	    "}\n");
+	/* switch: a loop left at its end, a slot saying a label matched. */
+	printed("__kernel void k(__global int *q, uint n) "
+		"{ switch (n) { case 1: q[0] = 1; } }",
+		"vclir 0.1\n"
+		"kernel void @0 k(ptr.global %0 q store, i32 %1 n) {\n"
+		"  s0: 1 align 1\n"
+		"  %2 = const i1 0\n"
+		"  sts s0, %2\n"
+		"  loop {\n"
+		"    %3 = lds i1 s0\n"
+		"    %4 = const i32 1\n"
+		"    %5 = icmp.eq %1, %4\n"
+		"    %6 = or i1 %3, %5\n"
+		"    sts s0, %6\n"
+		"    %7 = lds i1 s0\n"
+		"    if %7 {\n"
+		"      %8 = const i32 0\n"
+		"      %9 = sext i64 %8\n"
+		"      %10 = const i64 4\n"
+		"      %11 = mul i64 %9, %10\n"
+		"      %12 = ptradd ptr.global %0, %11\n"
+		"      %13 = const i32 1\n"
+		"      %14 = check %12, 4, 4\n"
+		"      store %14, %13\n"
+		"    }\n"
+		"    break 0\n"
+		"  }\n"
+		"}\n");
+}
+END_TEST
+
+/* More of the subset lowers to IR the verifier accepts (and that reads
+ * back the same). */
+START_TEST(lowers_and_verifies)
+{
+	const char *srcs[] = {
+	    /* fall-through, default first, continue out of a switch */
+	    "__kernel void k(__global int *q, int n) { for (int i = 0; i < n; "
+	    "i++) switch (q[i]) { default: q[0] = 9; case 1: case 2: q[1] = "
+	    "1; break; case 3: continue; } }",
+	    "__kernel void k(__global int *q, __global uint *u, __local int "
+	    "*l, __global float *f) { int old = atomic_add(q, 2); "
+	    "atomic_inc(&q[1]); atomic_cmpxchg(q, 1, 2); atomic_min(u, 3u); "
+	    "atom_max(l, old); atomic_xchg(f, 1.0f); }",
+	    "float sq(float x) { return x * x; }\n"
+	    "__kernel void k(__global float *p, __global const double *d) {\n"
+	    "  size_t i = get_global_id(0); float a[4]; __local float t[64];\n"
+	    "  for (int j = 0; j < 4; j++) a[j] = sq((float)d[i + j]);\n"
+	    "  t[get_local_id(0)] = a[i % 4] > 0.5 ? fma(a[0], a[1], 1.0f) : "
+	    "-a[2];\n"
+	    "  barrier(CLK_LOCAL_MEM_FENCE);\n"
+	    "  do { p[i] += t[0] / (float)get_local_size(0); } while (p[i] < "
+	    "0 && !(i & 1));\n"
+	    "  p[i] = (float)(convert_int(p[i]) << 2) + (p[i] != p[i]);\n"
+	    "}",
+	};
+	for (size_t k = 0; k < sizeof(srcs) / sizeof(*srcs); k++) {
+		struct lowered r;
+		lower(&r, srcs[k], strlen(srcs[k]));
+		ck_assert_msg(r.m, "%s\n%s", srcs[k], r.diags);
+		char out[4096];
+		ck_assert_msg(verify(r.m, out, sizeof(out)), "%s\n%s\n%s",
+			      srcs[k], out, r.text);
+		round_trip(&r);
+		unlower(&r);
+	}
+}
+END_TEST
+
+/* The deepest expression the type checker takes lowers on a small stack
+ * (the lowering recurses along the tree). */
+static void *deep(void *arg)
+{
+	(void)arg;
+	enum { N = 1000 };
+	char *src = malloc(N * 4 + 128);
+	ck_assert(src);
+	size_t n = (size_t)sprintf(src, "__kernel void k(__global int *q) "
+					"{ q[0] = q[1]");
+	for (int k = 0; k < N; k++)
+		n += (size_t)sprintf(src + n, " + 1");
+	sprintf(src + n, "; }");
+	struct lowered r;
+	lower(&r, src, strlen(src));
+	ck_assert_msg(r.m, "%s", r.diags);
+	char out[4096];
+	ck_assert_msg(verify(r.m, out, sizeof(out)), "%s", out);
+	unlower(&r);
+	free(src);
+	return NULL;
+}
+
+START_TEST(deep_expression)
+{
+	cc_on_stack(deep, 512 * 1024);
+}
+END_TEST
+
+/* Constructs outside the subset are errors naming them. */
+START_TEST(not_lowered)
+{
+	const char *cases[][2] = {
+	    {"__kernel void k(__global float4 *p) { p[0] = p[1]; }",
+	     "not lowered yet: values of type 'float4'"},
+	    {"struct s { int a; }; __kernel void k() { struct s x; x.a = 1; }",
+	     "not lowered yet: values of type 'struct s'"},
+	    {"__kernel void k(int n) { switch (n) { case 1: { case 2: break; } "
+	     "} }",
+	     "not lowered yet: a case label inside a statement of its switch"},
+	    {"__kernel void k(__global int *q) { q[0] = popcount(q[1]); }",
+	     "not lowered yet: built-in 'popcount'"},
+	    {"__kernel void k(__global int *q) { q[0] = as_int(1.0f); }",
+	     "not lowered yet: as_T"},
+	    {"__kernel void k(__global int *q) { q[0] = convert_int_sat(1.5f); "
+	     "}",
+	     "not lowered yet: convert_T with _sat"},
+	    {"__kernel void k() { int a[2] = {1, 2}; }",
+	     "not lowered yet: array initializers"},
+	    {"__constant int t[2] = {1, 2};\n"
+	     "__kernel void k(__global int *q) { q[0] = t[1]; }",
+	     "not lowered yet: this variable"},
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
+		struct lowered r;
+		lower(&r, cases[k][0], strlen(cases[k][0]));
+		ck_assert_msg(!r.m && strstr(r.diags, cases[k][1]),
+			      "%s\nwanted: %s\ngot:\n%s", cases[k][0],
+			      cases[k][1], r.diags);
+		ck_assert_msg(strstr(r.diags, "t.cl:"), "%s", r.diags);
+		unlower(&r);
+	}
+}
+END_TEST
+
+/* Hand-built IR: one kernel (out: global, may_store; in: global; c:
+ * constant; n: i32) whose body the case fills. */
+struct hb {
+	struct vcl_ir_module *m;
+	struct vcl_ir_function *f;
+	struct vcl_ir_block *b;
+};
+
+#define GPTR VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_GLOBAL)
+#define CPTR VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_CONSTANT)
+
+static struct vcl_ir_inst *add(struct hb *h, enum vcl_ir_op op, vcl_ir_type t,
+			       uint32_t a, uint32_t b, uint64_t imm)
+{
+	struct vcl_ir_inst *i = vcl_ir_append(h->m, h->b, op, t);
+	ck_assert(i);
+	i->a = a;
+	i->b = b;
+	i->imm = imm;
+	if (t != VCL_IR_VOID)
+		i->id = h->f->nvalues++;
+	return i;
+}
+
+static uint32_t val(struct hb *h, enum vcl_ir_op op, vcl_ir_type t, uint32_t a,
+		    uint32_t b, uint64_t imm)
+{
+	return add(h, op, t, a, b, imm)->id;
+}
+
+static uint32_t konst(struct hb *h, vcl_ir_type t, uint64_t bits)
+{
+	return add(h, VCL_IR_CONST, t, VCL_IR_NONE, VCL_IR_NONE, bits)->id;
+}
+
+/* out[0] = v through a checked pointer from param p. */
+static void store_to(struct hb *h, uint32_t p, uint32_t v)
+{
+	uint32_t c =
+	    val(h, VCL_IR_CHECK, h->f->params[p].type, p, VCL_IR_NONE, 4);
+	h->b->last->imm2 = 4;
+	add(h, VCL_IR_STORE, VCL_IR_VOID, c, v, 0);
+}
+
+static void hb_new(struct hb *h)
+{
+	h->m = vcl_ir_new(4);
+	ck_assert(h->m);
+	h->f = vcl_ir_add_function(h->m, "k", 4);
+	ck_assert(h->f);
+	h->f->is_kernel = true;
+	const vcl_ir_type types[] = {GPTR, GPTR, CPTR, VCL_IR_I32};
+	const char *names[] = {"out", "in", "c", "n"};
+	for (int p = 0; p < 4; p++) {
+		h->f->params[p].type = types[p];
+		h->f->params[p].name = names[p];
+	}
+	h->f->params[0].may_store = true;
+	h->b = &h->f->body;
+}
+
+static uint32_t gid(struct hb *h)
+{
+	uint32_t z = konst(h, VCL_IR_I32, 0);
+	return val(h, VCL_IR_WI, VCL_IR_I64, z, VCL_IR_NONE, VCL_WI_GLOBAL_ID);
+}
+
+/* An if on v (an i64 compared with 0) whose then-block is returned. */
+static struct vcl_ir_inst *if_nonzero(struct hb *h, uint32_t v)
+{
+	uint32_t z = konst(h, VCL_IR_I64, 0);
+	uint32_t c = val(h, VCL_IR_ICMP, VCL_IR_I1, v, z, VCL_ICMP_NE);
+	return add(h, VCL_IR_IF, VCL_IR_VOID, c, VCL_IR_NONE, 0);
+}
+
+static void ok_store(struct hb *h)
+{
+	store_to(h, 0, konst(h, VCL_IR_F32, 0));
+}
+
+static void bad_operand_type(struct hb *h)
+{
+	uint32_t f = konst(h, VCL_IR_F32, 0);
+	val(h, VCL_IR_ADD, VCL_IR_I32, 3, f, 0);
+}
+
+static void bad_scope(struct hb *h)
+{
+	struct vcl_ir_inst *i =
+	    if_nonzero(h, val(h, VCL_IR_SEXT, VCL_IR_I64, 3, VCL_IR_NONE, 0));
+	struct vcl_ir_block *outer = h->b;
+	h->b = &i->then;
+	uint32_t inner = konst(h, VCL_IR_I32, 1);
+	h->b = outer;
+	val(h, VCL_IR_ADD, VCL_IR_I32, inner, 3, 0);
+}
+
+static void bad_order(struct hb *h)
+{
+	/* A use of a value defined later. */
+	val(h, VCL_IR_ADD, VCL_IR_I32, 3, h->f->nvalues + 1, 0);
+	konst(h, VCL_IR_I32, 1);
+}
+
+static void bad_unchecked(struct hb *h)
+{
+	val(h, VCL_IR_LOAD, VCL_IR_F32, 1, VCL_IR_NONE, 0);
+}
+
+static void bad_check_too_small(struct hb *h)
+{
+	uint32_t c = val(h, VCL_IR_CHECK, GPTR, 1, VCL_IR_NONE, 4);
+	h->b->last->imm2 = 4;
+	val(h, VCL_IR_LOAD, VCL_IR_F64, c, VCL_IR_NONE, 0);
+}
+
+static void bad_store_readonly(struct hb *h)
+{
+	store_to(h, 1, konst(h, VCL_IR_F32, 0));
+}
+
+static void bad_store_constant(struct hb *h)
+{
+	store_to(h, 2, konst(h, VCL_IR_F32, 0));
+}
+
+/* The read-only pointer copied through a slot, then stored through. */
+static void bad_store_via_slot(struct hb *h)
+{
+	vcl_ir_add_object(h->m, &h->f->slots, &h->f->nslots, 8, 8);
+	add(h, VCL_IR_STS, VCL_IR_VOID, 1, VCL_IR_NONE, 0);
+	uint32_t p = val(h, VCL_IR_LDS, GPTR, VCL_IR_NONE, VCL_IR_NONE, 0);
+	uint32_t c = val(h, VCL_IR_CHECK, GPTR, p, VCL_IR_NONE, 4);
+	h->b->last->imm2 = 4;
+	uint32_t v = konst(h, VCL_IR_F32, 0);
+	add(h, VCL_IR_STORE, VCL_IR_VOID, c, v, 0);
+}
+
+static void bad_forged_pointer(struct hb *h)
+{
+	vcl_ir_add_object(h->m, &h->f->slots, &h->f->nslots, 8, 8);
+	uint32_t x = konst(h, VCL_IR_I64, 4096);
+	add(h, VCL_IR_STS, VCL_IR_VOID, x, VCL_IR_NONE, 0);
+	val(h, VCL_IR_LDS, GPTR, VCL_IR_NONE, VCL_IR_NONE, 0);
+}
+
+static void bad_pointer_in_memory(struct hb *h)
+{
+	uint32_t c = val(h, VCL_IR_CHECK, GPTR, 0, VCL_IR_NONE, 8);
+	h->b->last->imm2 = 8;
+	add(h, VCL_IR_STORE, VCL_IR_VOID, c, 1, 0);
+}
+
+static void bad_barrier_varying(struct hb *h)
+{
+	struct vcl_ir_inst *i = if_nonzero(h, gid(h));
+	h->b = &i->then;
+	add(h, VCL_IR_BARRIER, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 1);
+}
+
+/* The id through a slot, the condition read back in a loop. */
+static void bad_barrier_via_slot(struct hb *h)
+{
+	vcl_ir_add_object(h->m, &h->f->slots, &h->f->nslots, 8, 8);
+	uint32_t z = konst(h, VCL_IR_I64, 0);
+	add(h, VCL_IR_STS, VCL_IR_VOID, z, VCL_IR_NONE, 0);
+	struct vcl_ir_inst *lp =
+	    add(h, VCL_IR_LOOP, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 0);
+	h->b = &lp->then;
+	uint32_t v =
+	    val(h, VCL_IR_LDS, VCL_IR_I64, VCL_IR_NONE, VCL_IR_NONE, 0);
+	struct vcl_ir_inst *i = if_nonzero(h, v);
+	add(h, VCL_IR_STS, VCL_IR_VOID, gid(h), VCL_IR_NONE, 0);
+	h->b = &i->then;
+	add(h, VCL_IR_BARRIER, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 1);
+	add(h, VCL_IR_BREAK, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 0);
+}
+
+/* A break taken by some work-items: the loop's barrier diverges. */
+static void bad_barrier_after_break(struct hb *h)
+{
+	struct vcl_ir_inst *lp =
+	    add(h, VCL_IR_LOOP, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 0);
+	h->b = &lp->then;
+	add(h, VCL_IR_BARRIER, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 1);
+	struct vcl_ir_inst *i = if_nonzero(h, gid(h));
+	h->b = &i->then;
+	add(h, VCL_IR_BREAK, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 0);
+}
+
+/* atomic_add(param p, 1) */
+static uint32_t atomic_on(struct hb *h, uint32_t p)
+{
+	uint32_t c =
+	    val(h, VCL_IR_CHECK, h->f->params[p].type, p, VCL_IR_NONE, 4);
+	h->b->last->imm2 = 4;
+	struct vcl_ir_inst *i = add(h, VCL_IR_ATOMIC, VCL_IR_I32, c,
+				    konst(h, VCL_IR_I32, 1), VCL_AT_ADD);
+	return i->id;
+}
+
+static void bad_atomic_readonly(struct hb *h)
+{
+	atomic_on(h, 1);
+}
+
+static void bad_atomic_constant(struct hb *h)
+{
+	atomic_on(h, 2);
+}
+
+static void bad_barrier_after_atomic(struct hb *h)
+{
+	uint32_t old = atomic_on(h, 0);
+	struct vcl_ir_inst *i =
+	    if_nonzero(h, val(h, VCL_IR_SEXT, VCL_IR_I64, old, VCL_IR_NONE, 0));
+	h->b = &i->then;
+	add(h, VCL_IR_BARRIER, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 1);
+}
+
+static void bad_break(struct hb *h)
+{
+	add(h, VCL_IR_BREAK, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 0);
+}
+
+static void bad_slot_size(struct hb *h)
+{
+	vcl_ir_add_object(h->m, &h->f->slots, &h->f->nslots, 1 << 20, 8);
+}
+
+static void bad_check_bytes(struct hb *h)
+{
+	val(h, VCL_IR_CHECK, GPTR, 0, VCL_IR_NONE, 1000);
+	h->b->last->imm2 = 3;
+}
+
+static void bad_recursion(struct hb *h)
+{
+	add(h, VCL_IR_CALL, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 0);
+}
+
+static void bad_nesting(struct hb *h)
+{
+	uint32_t c = konst(h, VCL_IR_I1, 1);
+	for (int k = 0; k < 1000; k++)
+		h->b = &add(h, VCL_IR_IF, VCL_IR_VOID, c, VCL_IR_NONE, 0)->then;
+}
+
+static void bad_cycle(struct hb *h)
+{
+	struct vcl_ir_inst *i =
+	    add(h, VCL_IR_BARRIER, VCL_IR_VOID, VCL_IR_NONE, VCL_IR_NONE, 1);
+	i->next = i; /* a list that never ends */
+}
+
+static void bad_version(struct hb *h)
+{
+	h->m->major = 7;
+}
+
+static void bad_may_store_constant(struct hb *h)
+{
+	h->f->params[2].may_store = true;
+}
+
+static void bad_intrinsic(struct hb *h)
+{
+	struct vcl_ir_inst *i =
+	    add(h, VCL_IR_INTRIN, VCL_IR_F32, VCL_IR_NONE, VCL_IR_NONE, 0);
+	i->name = "system";
+}
+
+START_TEST(verifier_rules)
+{
+	const struct {
+		void (*build)(struct hb *);
+		const char *want; /* NULL: verifies */
+	} cases[] = {
+	    {ok_store, NULL},
+	    {bad_operand_type, "add needs two operands of its type"},
+	    {bad_scope, "operand a (%7) is not defined here"},
+	    {bad_order, "operand b (%5) is not defined here"},
+	    {bad_unchecked, "load through a pointer that is not checked"},
+	    {bad_check_too_small, "load of a type the check does not cover"},
+	    {bad_store_readonly, "store through parameter 1 'in', which is "
+				 "not may_store"},
+	    {bad_store_constant, "store to __constant memory"},
+	    {bad_store_via_slot, "parameter 1 'in', which is not may_store"},
+	    {bad_forged_pointer, "slot s0 used with two types"},
+	    {bad_pointer_in_memory, "store of a type the check does not "
+				    "cover"},
+	    {bad_barrier_varying, "barrier where work-items may diverge"},
+	    {bad_barrier_via_slot, "barrier where work-items may diverge"},
+	    {bad_barrier_after_break, "barrier where work-items may diverge"},
+	    {bad_break, "break 0 outside as many loops"},
+	    {bad_atomic_readonly, "parameter 1 'in', which is not may_store"},
+	    {bad_atomic_constant, "atomic on memory that is not __global"},
+	    {bad_barrier_after_atomic, "barrier where work-items may diverge"},
+	    {bad_slot_size, "slots 0: size 1048576"},
+	    {bad_check_bytes, "check of 1000 bytes at alignment 3"},
+	    {bad_recursion, "call of function 0, which is not before this"},
+	    {bad_nesting, "regions nested more than 256 deep"},
+	    {bad_cycle, "more than 4194304 instructions"},
+	    {bad_version, "IR version 7.1, this verifier knows 0.1"},
+	    {bad_may_store_constant, "parameter 2: bad type or may_store"},
+	    {bad_intrinsic, "unknown intrinsic"},
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
+		struct hb h;
+		hb_new(&h);
+		cases[k].build(&h);
+		char out[4096];
+		bool ok = verify(h.m, out, sizeof(out));
+		if (!cases[k].want)
+			ck_assert_msg(ok, "case %zu: %.1500s", k, out);
+		else
+			ck_assert_msg(!ok && strstr(out, cases[k].want),
+				      "case %zu: wanted %s\ngot:\n%.1500s", k,
+				      cases[k].want, out);
+		vcl_ir_free(h.m);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("compiler_ir");
+	TCase *tc = tcase_create("ir");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, kernels);
+	tcase_add_test(tc, print_small);
+	tcase_add_test(tc, lowers_and_verifies);
+	tcase_add_test(tc, deep_expression);
+	tcase_add_test(tc, not_lowered);
+	tcase_add_test(tc, verifier_rules);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

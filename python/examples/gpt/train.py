@@ -3,7 +3,8 @@
 optionally the same model from the same weights with PyTorch on the CPU
 (--torch): losses side by side, and tokens/s of each.
 
-usage: train.py [--device DIR] [--steps N] [--torch] [--sample N] ...
+usage: train.py [--device DIR] [--steps N] [--torch] [--sample N]
+                [--load FILE] [--save FILE] ...
 """
 import argparse
 import os
@@ -38,9 +39,21 @@ def batches(data, block, batch, steps, seed):
                np.stack([data[s + 1:s + block + 1] for s in starts]))
 
 
+def save_weights(model, path):
+    """The weights as a plain file: numpy's .npz, one array a parameter."""
+    np.savez(path, **model.state_dict())
+
+
+def load_weights(model, path):
+    with np.load(path) as f:
+        model.load_state_dict({name: f[name] for name in f.files})
+
+
 def train_vgpu(args, data, vocab, dev, dtype="f32"):
     model = vgpu.nn.GPT(vocab, args.block, args.layers, args.heads, args.embd, dtype=dtype,
                         device=dev, seed=args.seed)
+    if getattr(args, "load", None):
+        load_weights(model, args.load)
     init = model.state_dict()
     opt = vgpu.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     losses = []
@@ -100,6 +113,8 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sample", type=int, default=0, help="characters to generate after")
     ap.add_argument("--torch", action="store_true", help="also train with PyTorch (CPU)")
+    ap.add_argument("--load", metavar="FILE", help="start from these weights (.npz of --save)")
+    ap.add_argument("--save", metavar="FILE", help="save the trained weights here (.npz)")
     ap.add_argument("--threads", type=int, default=0,
                     help="PyTorch's threads (default: the device's workers)")
     return ap.parse_args(argv)
@@ -112,13 +127,17 @@ def main():
     if not args.threads:
         args.threads = dev.workers
     model, init, losses, tps = train_vgpu(args, data, len(chars), dev)
-    print(f"vgpu: loss {losses[0]:.4f} -> {losses[-1]:.4f} in {args.steps} steps, "
-          f"{tps:.0f} tokens/s ({dev.workers} workers)")
+    if losses:
+        print(f"vgpu: loss {losses[0]:.4f} -> {losses[-1]:.4f} in {args.steps} steps, "
+              f"{tps:.0f} tokens/s ({dev.workers} workers)")
     if args.torch:
         tlosses, ttps = train_torch(args, data, init)
         diff = max(abs(a - b) for a, b in zip(losses, tlosses))
         print(f"torch: loss {tlosses[0]:.4f} -> {tlosses[-1]:.4f}, {ttps:.0f} tokens/s "
               f"({args.threads} threads); max |loss difference| {diff:.2e}")
+    if args.save:
+        save_weights(model, args.save)
+        print(f"weights saved to {args.save}")
     if args.sample:
         print(sample(model, chars, "Shall I ", args.sample, dev))
     dev.close()

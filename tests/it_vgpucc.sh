@@ -53,6 +53,10 @@ check "-DNAME=VALUE: the same" prints "*const f32 4*" "$VGPUCC" -S -DSCALE=4.0f 
 check "-D NAME: is 1" prints "*sitofp f32*" "$VGPUCC" -S -D SCALE scale.cl
 check "without -D: an error" says "scale.cl:3:9: error: use of undeclared identifier 'SCALE'" "$VGPUCC" scale.cl
 check "-U after -D: undefined again" status 1 "$VGPUCC" -D SCALE=1.0f -U SCALE scale.cl
+check "-D after -U: defined" prints "*const f32 8*" "$VGPUCC" -S -U SCALE -D SCALE=8.0f scale.cl
+printf '#ifndef __ENDIAN_LITTLE__\n#error gone\n#endif\n' >predef.cl
+check "-U a predefined macro" says "predef.cl:2:2: error: #error gone" "$VGPUCC" -U __ENDIAN_LITTLE__ predef.cl
+check "which is there without -U" status 0 "$VGPUCC" predef.cl
 check "-D with a bad name: at <command line>" says "<command line>:*error:*" "$VGPUCC" -D 1x scale.cl
 
 # #include
@@ -84,6 +88,8 @@ check "a directory: says so" says "vgpucc: cannot read '.': Is a directory" "$VG
 truncate -s 17M big.cl
 check "a file over 16 MiB: exit 1" status 1 "$VGPUCC" big.cl
 check "a file over 16 MiB: says so" says "vgpucc: 'big.cl' is larger than 16 MiB, the most a source may hold" "$VGPUCC" big.cl
+printf '#include "big.cl"\n' >bighdr.cl
+check "a header over 16 MiB: refused" says "bighdr.cl:1:2: error: cannot include 'big.cl': file too large" "$VGPUCC" bighdr.cl
 check "an output that cannot be written: exit 1" status 1 "$VGPUCC" -o nodir/x.bin "$cl/saxpy.cl"
 check "an output that cannot be written: says so" says "vgpucc: cannot write 'nodir/x.bin': No such file or directory" "$VGPUCC" -o nodir/x.bin "$cl/saxpy.cl"
 

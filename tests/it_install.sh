@@ -27,7 +27,7 @@ installed() {
 		"$prefix/include/vgpu/vgpu.h" "$prefix/include/vgpu/vgpu_runtime.h" \
 		"$lib/pkgconfig/vgpu.pc" "$lib/cmake/vgpu/vgpuConfig.cmake" \
 		"$lib/cmake/vgpu/vgpuConfigVersion.cmake" "$prefix/bin/vgpu" \
-		"$prefix/bin/vgpufs-top"; do
+		"$prefix/bin/vgpufs-top" "$prefix/bin/vgpucc"; do
 		[ -e "$f" ] || { echo "missing $f"; return 1; }
 	done
 }
@@ -90,5 +90,6 @@ check "find_package(vgpu): builds" cmake --build "$work/cmake/build"
 check "find_package(vgpu): vgpu::vgpu runs" runs "$work/cmake/build/axpy"
 check "find_package(vgpu): vgpu::vgpu_static runs" runs "$work/cmake/build/gemm_static"
 check "the installed vgpu tool runs" runs "$prefix/bin/vgpu" status
+check "the installed vgpucc compiles" runs "$prefix/bin/vgpucc" -o "$work/saxpy.bin" "$VGPUFS_DOCS/../tests/cl/saxpy.cl"
 check "the installed vgpufs-top runs" runs "$prefix/bin/vgpufs-top" -b -n 1
 summary

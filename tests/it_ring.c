@@ -169,12 +169,18 @@ static void others_still_served(void)
 	tring_close(&r);
 }
 
-START_TEST(packets_and_completions)
+/* A 4 KiB buffer "x" and an open ring R; returns x's handle. */
+static uint64_t x_and_ring(struct tring *r)
 {
 	ck_assert_int_eq(buf_create(&d, "x", 4096), 0);
-	uint64_t hx = handle_of("x");
+	tring_open(r);
+	return handle_of("x");
+}
+
+START_TEST(packets_and_completions)
+{
 	struct tring r;
-	tring_open(&r);
+	uint64_t hx = x_and_ring(&r);
 	char p[256];
 	struct vgpu_bin_completion c;
 	/* More packets than the submission ring holds: it wraps. */
@@ -605,6 +611,97 @@ START_TEST(idle_rings_cost_no_cpu)
 }
 END_TEST
 
+/* The device's worker count, from info. */
+static int info_workers(void)
+{
+	char buf[4096];
+	int fd = open(dpath(&d, "info"), O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	const char *w = strstr(buf, "workers: ");
+	ck_assert_ptr_nonnull(w);
+	return atoi(w + 9);
+}
+
+/*
+ * The worker= of the first "started" event of KERNEL among the events
+ * TRACE_FD (non-blocking) has by now; -1 if none.
+ */
+static int started_on(int trace_fd, const char *kernel)
+{
+	static char buf[1 << 20];
+	size_t len = 0;
+	usleep(50 * 1000); /* events come out after the completion */
+	for (ssize_t n;
+	     len < sizeof(buf) - 1 &&
+	     (n = read(trace_fd, buf + len, sizeof(buf) - 1 - len)) > 0;)
+		len += (size_t)n;
+	buf[len] = '\0';
+	char want[64];
+	snprintf(want, sizeof(want), " kernel=%s ", kernel);
+	for (char *l = buf, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
+		const char *w = strstr(l, " worker=");
+		if (strstr(l, " started ") && strstr(l, want) && w)
+			return atoi(w + 8);
+	}
+	return -1;
+}
+
+/*
+ * A small command from a ring runs on the ring's poller (trace: worker =
+ * the workers' count) while a worker is idle and nobody waits, and goes to
+ * the workers when another context's gemm has tiles waiting for them.
+ */
+START_TEST(small_commands_run_on_the_poller)
+{
+	const int workers = info_workers();
+	struct tring r;
+	uint64_t hx = x_and_ring(&r);
+	char p[256];
+	struct vgpu_bin_completion c;
+	int tfd = open(dpath(&d, "trace"), O_RDONLY | O_NONBLOCK);
+	ck_assert_int_ge(tfd, 0);
+	tring_put(&r, p, fill_packet(p, 1, hx, 3.0, 16));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_int_eq(started_on(tfd, "fill"), workers);
+	float out[16];
+	buf_read(&d, "x", out, sizeof(out));
+	ck_assert(out[0] == 3.0f && out[15] == 3.0f);
+	close(tfd);
+
+	/* A gemm with tiles waiting for the workers: the fill waits too. */
+	const size_t big = 2048u * 2048u * 4u;
+	ck_assert_int_eq(buf_create(&d, "A", big), 0);
+	ck_assert_int_eq(buf_create(&d, "B", big), 0);
+	ck_assert_int_eq(buf_create(&d, "C", big), 0);
+	tfd = open(dpath(&d, "trace"), O_RDONLY | O_NONBLOCK);
+	ck_assert_int_ge(tfd, 0);
+	int q = queue_open(&d, O_RDWR);
+	queue_send(q, "gemm a=A b=B c=C m=2048 n=2048 k=2048");
+	while (started_on(tfd, "gemm") < 0)
+		;
+	tring_put(&r, p, fill_packet(p, 2, hx, 4.0, 16));
+	ck_assert(tring_take(&r, &c));
+	ck_assert_int_eq(c.status, 0);
+	int w = started_on(tfd, "fill");
+	ck_assert_msg(w >= 0 && w < workers,
+		      "the fill ran on %d with a gemm waiting for workers", w);
+	char line[512];
+	queue_recv(q, line, sizeof(line));
+	ck_assert_msg(strstr(line, " ok gemm"), "%s", line);
+	close(q);
+	close(tfd);
+	tring_close(&r);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -621,6 +718,7 @@ int main(void)
 	    exit_runs_what_was_submitted,
 	    killed_client_work_cancelled,
 	    idle_rings_cost_no_cpu,
+	    small_commands_run_on_the_poller,
 	};
 	return run_suite(suite_with_daemon("ring", setup, teardown, 60, tests,
 					   sizeof(tests) / sizeof(tests[0])));

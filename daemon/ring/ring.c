@@ -30,6 +30,7 @@
 #include "ring/ring_take.h"
 #include "sched/context.h"
 #include "sched/context_input.h"
+#include "sched/scheduler.h"
 
 /* How long a quiet ring's poller spins before it sleeps, at most (the
  * budget adapts: vgpufs/ring_spin.h). */
@@ -145,6 +146,7 @@ static int pump(struct ring *r)
 	char msg[VGPU_RING_MSG_MAX];
 	struct context *ctx = r->ctx;
 	int n = 0;
+	sched_inline_offer(ctx); /* a small command runs here, see below */
 	pthread_mutex_lock(&ctx->submit_lock);
 	while (n < RING_PUMP_MAX && !r->broken) {
 		uint32_t tail = LOAD(&r->hdr->sq_tail);
@@ -171,8 +173,12 @@ static int pump(struct ring *r)
 		r->head += (uint32_t)size;
 		STORE(&r->hdr->sq_head, r->head);
 		n++;
+		if (sched_inline_taken())
+			break; /* the next ones wait for it anyway */
 	}
 	pthread_mutex_unlock(&ctx->submit_lock);
+	/* Outside the submission lock, which completing takes. */
+	sched_inline_run();
 	return n;
 }
 

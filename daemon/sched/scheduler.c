@@ -49,6 +49,7 @@ static struct {
 	bool timer_started;
 	unsigned nworkers;
 	unsigned running; /* jobs activated and not yet completed */
+	unsigned busy;	  /* workers and pollers running a step */
 	atomic_bool stopping;
 	bool exit; /* workers leave (after the FUSE session is gone) */
 	/* Bumped whenever work is handed out: a worker spinning for more
@@ -150,6 +151,27 @@ static void set_active(struct context *ctx, struct job *job)
 	atomic_store_explicit(&ctx->running_kernel,
 			      job ? (int)job->cmd.spec->id : -1,
 			      memory_order_relaxed);
+}
+
+/* The command a poller took to run itself (sched_inline_offer). */
+static _Thread_local struct {
+	struct context *ctx; /* offered for, or NULL */
+	struct job *job;     /* taken */
+	struct tile_step step;
+} inline_cmd;
+
+/* Whether this thread takes JOB, just activated on CTX (lock held). */
+static bool take_inline(struct context *ctx, struct job *job)
+{
+	if (inline_cmd.ctx != ctx || inline_cmd.job || job->ntiles != 1 ||
+	    job->steps != 1 || job->ooc || job->bytes > SCHED_INLINE_BYTES ||
+	    job->flops > SCHED_INLINE_FLOPS || S.users.head ||
+	    S.busy >= S.nworkers)
+		return false;
+	inline_cmd.job = job;
+	inline_cmd.step = take_step(job);
+	S.busy++;
+	return true;
 }
 
 /* Pushes JOB onto the list *DONE (newest first), to be completed. */
@@ -290,6 +312,8 @@ static void activate_one(struct context *ctx, struct job **done,
 		job->t_start_ns = now_ns();
 		set_active(ctx, job);
 		S.running++;
+		if (take_inline(ctx, job))
+			continue; /* the loop ends: CTX has its active job */
 		ring_add(ctx);
 		atomic_fetch_add_explicit(&S.work_gen, 1, memory_order_release);
 		if (job->ntiles > 1)
@@ -406,10 +430,12 @@ static void fail_run(struct job *job, int rc)
 static uint64_t run_one_tile(struct job *job, struct tile_step ts, unsigned w)
 {
 	trace_tile(job, w, ts.tile, TRACE_TILE_STARTED);
-	uint64_t t0 = stats_tile_started(w, job->cmd.spec->id);
+	/* A poller (w = the workers' count) has no worker's busy time. */
+	unsigned sw = w < S.nworkers ? w : STATS_WORKERS_MAX;
+	uint64_t t0 = stats_tile_started(sw, job->cmd.spec->id);
 	struct kernel_step st = {job, ts.tile, ts.step, w};
 	int rc = fault_guard_call(run_step, &st, job->maps, VGPU_MAX_ARGS);
-	uint64_t ns = stats_tile_ended(w, t0);
+	uint64_t ns = stats_tile_ended(sw, t0);
 	trace_tile(job, w, ts.tile, rc < 0 ? rc : 0);
 	if (rc < 0) {
 		pthread_mutex_lock(&S.lock);
@@ -463,6 +489,58 @@ static bool worker_spin(struct vgpu_spin *spin)
 	return came;
 }
 
+/*
+ * Runs STEP of JOB (CTX's active job) on worker W, and completes JOB if
+ * that was its last; without the lock (which it takes and gives back).
+ */
+static void run_step_and_after(struct context *ctx, struct job *job,
+			       struct tile_step step, unsigned w)
+{
+	uint64_t ns = run_one_tile(job, step, w);
+	atomic_fetch_add_explicit(&ctx->busy_ns, ns, memory_order_relaxed);
+
+	pthread_mutex_lock(&S.lock);
+	S.busy--;
+	ctx->sched.fair.vtime += ns;
+	ctx->sched.user->fair.vtime += ns;
+	bool last = step_done(ctx, job, step);
+	pthread_mutex_unlock(&S.lock);
+	if (!last)
+		return;
+	finish_job(job);
+	pthread_mutex_lock(&S.lock);
+	set_active(ctx, NULL);
+	struct job *done = NULL;
+	context_get(ctx); /* completing JOB may drop the last reference */
+	activate_next(ctx, &done);
+	pthread_mutex_unlock(&S.lock);
+	complete(job);
+	complete_list(done);
+	context_put(ctx);
+	pthread_mutex_lock(&S.lock);
+	running_done();
+	pthread_mutex_unlock(&S.lock);
+}
+
+void sched_inline_offer(struct context *ctx)
+{
+	inline_cmd.ctx = ctx;
+}
+
+bool sched_inline_taken(void)
+{
+	return inline_cmd.job != NULL;
+}
+
+void sched_inline_run(void)
+{
+	struct job *job = inline_cmd.job;
+	inline_cmd.ctx = NULL;
+	inline_cmd.job = NULL;
+	if (job)
+		run_step_and_after(job->ctx, job, inline_cmd.step, S.nworkers);
+}
+
 static void *worker_main(void *arg)
 {
 	unsigned w = (unsigned)(uintptr_t)arg;
@@ -498,32 +576,12 @@ static void *worker_main(void *arg)
 		struct tile_step step = take_step(job);
 		if (!has_steps(job))
 			ring_remove(ctx); /* nothing left to hand out now */
+		S.busy++;
 		pthread_mutex_unlock(&S.lock);
 
-		uint64_t ns = run_one_tile(job, step, w);
+		run_step_and_after(ctx, job, step, w);
 		just_worked = true;
-		atomic_fetch_add_explicit(&ctx->busy_ns, ns,
-					  memory_order_relaxed);
-
 		pthread_mutex_lock(&S.lock);
-		ctx->sched.fair.vtime += ns;
-		ctx->sched.user->fair.vtime += ns;
-		if (!step_done(ctx, job, step))
-			continue;
-		pthread_mutex_unlock(&S.lock);
-		finish_job(job);
-		pthread_mutex_lock(&S.lock);
-		set_active(ctx, NULL);
-		struct job *done = NULL;
-		context_get(
-		    ctx); /* completing JOB may drop the last reference */
-		activate_next(ctx, &done);
-		pthread_mutex_unlock(&S.lock);
-		complete(job);
-		complete_list(done);
-		context_put(ctx);
-		pthread_mutex_lock(&S.lock);
-		running_done();
 	}
 	pthread_mutex_unlock(&S.lock);
 	return NULL;

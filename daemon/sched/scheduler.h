@@ -47,6 +47,22 @@ int sched_start(unsigned workers);
 /* Queues JOB behind the earlier jobs of its context. */
 void sched_submit(struct job *job);
 /*
+ * Small commands on the submitting thread (a ring's poller): a worker's
+ * wake-up from another session costs far more than a small kernel. While
+ * offered, the calling thread may take one command of CTX that
+ * sched_submit() activates: a single tile of at most
+ * SCHED_INLINE_BYTES/SCHED_INLINE_FLOPS, and only while no context waits
+ * for a worker and a worker is idle (so it takes no worker's share).
+ * sched_inline_run() then runs it, completes it and withdraws the offer;
+ * no lock of the context may be held there (completing it takes them).
+ */
+#define SCHED_INLINE_BYTES (64u << 10)
+#define SCHED_INLINE_FLOPS 1000000u
+void sched_inline_offer(struct context *ctx);
+bool sched_inline_taken(void);
+void sched_inline_run(void);
+
+/*
  * Stops accepting: commands that have not started are cancelled, running
  * ones finish; returns when none runs any more. The workers stay: a
  * worker that answered a FUSE request over io_uring owns the ring entry's

@@ -305,6 +305,8 @@ static void execute(struct pool *P, const struct vgpu_cmd *c)
 		fuzz_expect(msg[0] != '\0', "a refusal without a message");
 		return;
 	}
+	if (bytes == 0)
+		return; /* nothing to read or write: the daemon runs nothing */
 	const struct vgpu_kernel_impl *impl = vgpu_kernel_impl(k->id);
 	fuzz_expect(impl != NULL, "a catalogued kernel without an "
 				  "implementation");

@@ -232,34 +232,6 @@ static uint32_t arith(struct lower *L, const struct vcl_node *at,
 	return emit_value(L, o, kind_type(k), a, b);
 }
 
-static enum vcl_tok compound_op(enum vcl_tok op)
-{
-	switch (op) {
-	case VCL_T_MUL_ASSIGN:
-		return VCL_T_STAR;
-	case VCL_T_DIV_ASSIGN:
-		return VCL_T_SLASH;
-	case VCL_T_MOD_ASSIGN:
-		return VCL_T_PERCENT;
-	case VCL_T_ADD_ASSIGN:
-		return VCL_T_PLUS;
-	case VCL_T_SUB_ASSIGN:
-		return VCL_T_MINUS;
-	case VCL_T_SHL_ASSIGN:
-		return VCL_T_SHL;
-	case VCL_T_SHR_ASSIGN:
-		return VCL_T_SHR;
-	case VCL_T_AND_ASSIGN:
-		return VCL_T_AMP;
-	case VCL_T_XOR_ASSIGN:
-		return VCL_T_CARET;
-	case VCL_T_OR_ASSIGN:
-		return VCL_T_PIPE;
-	default:
-		return VCL_T_EOF;
-	}
-}
-
 __attribute__((noinline)) static uint32_t assign(struct lower *L,
 						 const struct vcl_node *n)
 {
@@ -273,7 +245,7 @@ __attribute__((noinline)) static uint32_t assign(struct lower *L,
 	}
 	uint32_t cur = load(L, &lv), r;
 	enum vcl_type_kind k = (enum vcl_type_kind)n->info, lk = n->a->ty->kind;
-	enum vcl_tok op = compound_op(n->op);
+	enum vcl_tok op = vcl_tok_compound_base(n->op);
 	if (k == VCL_TY_POINTER) {
 		r = advance(L, cur, lv.type, b, n->a->ty->base->size,
 			    op == VCL_T_MINUS);

@@ -452,34 +452,6 @@ static bool is_arith_or_vector(const struct vcl_ty *t)
 	return ty_is_arith(t) || t->kind == VCL_TY_VECTOR;
 }
 
-static enum vcl_tok base_op(enum vcl_tok op)
-{
-	switch (op) {
-	case VCL_T_MUL_ASSIGN:
-		return VCL_T_STAR;
-	case VCL_T_DIV_ASSIGN:
-		return VCL_T_SLASH;
-	case VCL_T_MOD_ASSIGN:
-		return VCL_T_PERCENT;
-	case VCL_T_ADD_ASSIGN:
-		return VCL_T_PLUS;
-	case VCL_T_SUB_ASSIGN:
-		return VCL_T_MINUS;
-	case VCL_T_SHL_ASSIGN:
-		return VCL_T_SHL;
-	case VCL_T_SHR_ASSIGN:
-		return VCL_T_SHR;
-	case VCL_T_AND_ASSIGN:
-		return VCL_T_AMP;
-	case VCL_T_XOR_ASSIGN:
-		return VCL_T_CARET;
-	case VCL_T_OR_ASSIGN:
-		return VCL_T_PIPE;
-	default:
-		return op;
-	}
-}
-
 /* The operator op on checked rvalue operands a and b at n->a, n->b. */
 static NOINLINE const struct vcl_ty *
 binary_op(struct sema *s, struct vcl_node *n, enum vcl_tok op,
@@ -658,7 +630,8 @@ static NOINLINE const struct vcl_ty *assign(struct sema *s, struct vcl_node *n)
 	struct vcl_node lhs = {
 	    .kind = VCL_N_IDENT, .loc = n->loc, .ty = target};
 	hold.a = &lhs;
-	const struct vcl_ty *r = binary_op(s, &hold, base_op(n->op), target, b);
+	const struct vcl_ty *r =
+	    binary_op(s, &hold, vcl_tok_compound_base(n->op), target, b);
 	n->b = hold.b;
 	if (!r)
 		return NULL;

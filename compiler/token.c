@@ -73,3 +73,31 @@ int vcl_tok_binary_precedence(enum vcl_tok k)
 		return 0;
 	}
 }
+
+enum vcl_tok vcl_tok_compound_base(enum vcl_tok kind)
+{
+	switch (kind) {
+	case VCL_T_MUL_ASSIGN:
+		return VCL_T_STAR;
+	case VCL_T_DIV_ASSIGN:
+		return VCL_T_SLASH;
+	case VCL_T_MOD_ASSIGN:
+		return VCL_T_PERCENT;
+	case VCL_T_ADD_ASSIGN:
+		return VCL_T_PLUS;
+	case VCL_T_SUB_ASSIGN:
+		return VCL_T_MINUS;
+	case VCL_T_SHL_ASSIGN:
+		return VCL_T_SHL;
+	case VCL_T_SHR_ASSIGN:
+		return VCL_T_SHR;
+	case VCL_T_AND_ASSIGN:
+		return VCL_T_AMP;
+	case VCL_T_XOR_ASSIGN:
+		return VCL_T_CARET;
+	case VCL_T_OR_ASSIGN:
+		return VCL_T_PIPE;
+	default:
+		return VCL_T_EOF;
+	}
+}

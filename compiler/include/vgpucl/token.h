@@ -168,6 +168,9 @@ const char *vcl_tok_kind_name(enum vcl_tok kind);
 /* C's binary operators, 10 (* / %) down to 1 (||); 0 for any other
  * token. Shared by #if expressions and the parser. */
 int vcl_tok_binary_precedence(enum vcl_tok kind);
+/* The operator of a compound assignment (+= gives +), else VCL_T_EOF.
+ * Shared by the type checker and the lowering. */
+enum vcl_tok vcl_tok_compound_base(enum vcl_tok kind);
 /* The fixed spelling of a punctuator or keyword, else NULL. */
 const char *vcl_tok_spelling(enum vcl_tok kind);
 

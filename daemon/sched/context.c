@@ -412,13 +412,12 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 		fuse_reply_buf(req, NULL, 0);
 		return;
 	}
-	if (ctx->binary && size < sizeof(struct vgpu_bin_completion)) {
-		fuse_reply_err(req, EINVAL); /* records are not split */
-		return;
-	}
 	pthread_mutex_lock(&ctx->lock);
 	bool taken = ctx->done_len > ctx->done_off;
-	if (taken) {
+	if (ctx->binary && size < sizeof(struct vgpu_bin_completion)) {
+		taken = false;
+		fuse_reply_err(req, EINVAL); /* records are not split */
+	} else if (taken) {
 		/* Under the lock, no copy: REQ is this thread's own request,
 		 * whose answer takes no ring lock (see reply.h). */
 		size_t n = lines_for(ctx, size);

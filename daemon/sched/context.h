@@ -38,7 +38,7 @@ struct context {
 	bool overlong; /* the current line passed VGPU_LINE_MAX */
 	/* Decided by the first bytes written: text, or binary packets (then
 	 * line[] gathers a packet split across writes). */
-	bool form_known, binary;
+	bool form_known, binary; /* binary: written under both locks */
 	/* Its submission ring, when it was created under rings/: packets
 	 * come from there, completions go there (ring/ring.h). */
 	struct ring *ring;

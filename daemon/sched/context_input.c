@@ -228,7 +228,10 @@ ssize_t context_take_input(struct context *ctx, struct cred *cred,
 		ctx->form_known = true;
 		if (size >= VGPU_BIN_MAGIC_LEN &&
 		    memcmp(data, VGPU_BIN_MAGIC, VGPU_BIN_MAGIC_LEN) == 0) {
+			/* Under ctx->lock too: a read may be looking at it. */
+			pthread_mutex_lock(&ctx->lock);
 			ctx->binary = true;
+			pthread_mutex_unlock(&ctx->lock);
 			ssize_t rc =
 			    take_packets(ctx, cred, data + VGPU_BIN_MAGIC_LEN,
 					 size - VGPU_BIN_MAGIC_LEN);

@@ -245,20 +245,6 @@ static void fill(void *p, size_t bytes, enum fill how)
 	memset(u + bytes / 4 * 4, 0, bytes % 4);
 }
 
-static char *read_source(const char *file)
-{
-	char p[512];
-	snprintf(p, sizeof(p), "%s/%s", BENCH_CL_DIR, file);
-	FILE *f = fopen(p, "r");
-	if (!f)
-		die(p);
-	static char buf[64 << 10];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
 /* Writes BYTES of DATA to mem/NAME, as `cp` would. */
 static void copy_in(const struct device *d, const char *name, const void *data,
 		    size_t bytes)
@@ -269,25 +255,6 @@ static void copy_in(const struct device *d, const char *name, const void *data,
 	if (fd < 0 || write(fd, data, bytes) != (ssize_t)bytes)
 		die(rel);
 	close(fd);
-}
-
-/* One command; its ELAPSED_US in seconds (the last number of "ok"). */
-static double command_seconds(int q, const char *line)
-{
-	char buf[512];
-	size_t len = strlen(line);
-	if (write(q, line, len) != (ssize_t)len)
-		die("write queue");
-	ssize_t n = read(q, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		die("read queue");
-	buf[n] = '\0';
-	if (!strstr(buf, " ok ")) {
-		fprintf(stderr, "bench: %s-> %s", line, buf);
-		exit(1);
-	}
-	const char *sp = strrchr(buf, ' ');
-	return strtod(sp + 1, NULL) * 1e-6;
 }
 
 static void append(char *line, size_t cap, const char *fmt, ...)
@@ -359,15 +326,15 @@ static double vgpufs_run(const struct device *d, const struct kcase *c,
 	if (q < 0)
 		die("queue");
 	snprintf(line, sizeof(line), "build prog=%s\n", c->file);
-	double compile = command_seconds(q, line);
+	double compile = submit_elapsed(q, line);
 	launch_line(c, line, sizeof(line));
-	command_seconds(q, line); /* the warm-up, compared below */
+	submit_elapsed(q, line); /* the warm-up, compared below */
 	for (unsigned b = 0; b < nb; b++)
 		if (first[b])
 			memcpy(first[b], map[b], c->bufs[b].bytes);
 	double t[16];
 	for (int r = 0; r < c->reps; r++)
-		t[r] = command_seconds(q, line);
+		t[r] = submit_elapsed(q, line);
 	close(q);
 	for (unsigned b = 0; b < nb; b++) {
 		snprintf(name, sizeof(name), "%s.%s", c->kernel,
@@ -428,7 +395,7 @@ static double race(const struct device *d, struct kcase *c, bool quick)
 			die("malloc");
 		fill(init[b], bytes[b], c->bufs[b].fill);
 	}
-	char *src = read_source(c->file);
+	char *src = cl_source(c->file);
 	double tv = vgpufs_run(d, c, src, init, mine);
 	double tp = pocl_run(
 	    &(struct kernel_launch){
@@ -509,7 +476,7 @@ static void saxpy_vs_axpy(const struct device *d, bool quick)
 	void *init[2] = {malloc(n * 4), malloc(n * 4)}, *none[2] = {0};
 	fill(init[0], n * 4, RAND_F);
 	fill(init[1], n * 4, RAND_F);
-	char *src = read_source(c.file);
+	char *src = cl_source(c.file);
 	double tu = vgpufs_run(d, &c, src, init, none);
 	float *x = map_buffer(d, "ax", n * 4), *y = map_buffer(d, "ay", n * 4);
 	memcpy(x, init[0], n * 4);
@@ -518,9 +485,9 @@ static void saxpy_vs_axpy(const struct device *d, bool quick)
 	char line[128];
 	snprintf(line, sizeof(line), "axpy x=ax y=ay n=%zu alpha=0.5\n", n);
 	double t[16];
-	command_seconds(q, line);
+	submit_elapsed(q, line);
 	for (int r = 0; r < c.reps; r++)
-		t[r] = command_seconds(q, line);
+		t[r] = submit_elapsed(q, line);
 	close(q);
 	double tb = percentile(t, (size_t)c.reps, 0.5);
 	unmap_buffer(d, "ax", x, n * 4);
@@ -554,7 +521,7 @@ static void tiled_2048(const struct device *d, bool quick)
 		init[b] = malloc(bytes);
 		fill(init[b], bytes, b < 2 ? RAND_F : ZERO);
 	}
-	char *src = read_source(c.file);
+	char *src = cl_source(c.file);
 	double tv = vgpufs_run(d, &c, src, init, none);
 	size_t bb[3] = {bytes, bytes, bytes};
 	double tp = pocl_run(

@@ -1,7 +1,7 @@
 /*
  * The OpenCL race: twelve OpenCL C kernels written as OpenCL users write
- * them (bench/cl/), each run on vgpufs (copied into mem/, `launch` on the
- * queue, timed by the command's own ELAPSED_US) and on the installed
+ * them (docs/examples/opencl/), each run on vgpufs (copied into mem/, `launch`
+ * on the queue, timed by the command's own ELAPSED_US) and on the installed
  * OpenCL CPU platform (PoCL, timed by its profiling events), with the same
  * source, arguments and NDRange; medians of several runs after a warm-up
  * run whose results are compared between the two. Then the user-written

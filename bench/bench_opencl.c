@@ -12,7 +12,7 @@ const char *ocl_platform_name(void)
 	return d ? d : "none";
 }
 
-/* Runs bench/cl/FILE's KERNEL over copies of the host arrays. */
+/* Runs docs/examples/opencl/FILE's KERNEL over copies of the host arrays. */
 static double run(const char *file, const char *kernel, unsigned dims, size_t g,
 		  size_t l, const struct kernel_arg *args, unsigned nargs,
 		  void **bufs, const size_t *bytes, unsigned nbufs, int reps)

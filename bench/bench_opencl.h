@@ -1,6 +1,6 @@
 /*
- * The OpenCL side of the catalogue benchmark: bench/cl's saxpy and tiled
- * matmul on the OpenCL CPU platform (PoCL on Debian, bench_cl_pocl.c).
+ * The OpenCL side of the catalogue benchmark: docs/examples/opencl's saxpy and
+ * tiled matmul on the OpenCL CPU platform (PoCL on Debian, bench_cl_pocl.c).
  * Without OpenCL every call returns a negative time and the benchmark
  * prints no OpenCL line.
  */

@@ -20,7 +20,7 @@ for i in 1 2 3; do
 done
 exec 3>&-
 
-set -- $(od -An -tf4 "$dev/mem/sy")
+set -- $(od -v -An -tf4 "$dev/mem/sy") # -v: every line, no "*"
 echo "y = $*"
 for v in "$@"; do
 	[ "$v" = 13 ] || { echo "wrong result: $v, want 13" >&2; exit 1; }

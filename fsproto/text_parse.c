@@ -10,6 +10,7 @@
 
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
+#include <vgpufs/launch_params.h>
 #include <vgpufs/text_proto.h>
 
 #include "fail_msg.h"
@@ -111,6 +112,39 @@ static int parse_keyword(const struct vgpu_kernel_spec *k,
 	return -EINVAL;
 }
 
+/* X[,Y[,Z]] of A's range into cmd->dims[a->idef]. */
+static int parse_dims(struct vgpu_cmd *cmd, const struct vgpu_arg_spec *a,
+		      struct token v, char *msg, size_t msglen)
+{
+	struct vgpu_dims *d = &cmd->dims[a->idef];
+	size_t start = 0;
+	for (size_t i = 0; i <= v.len; i++) {
+		if (i < v.len && v.s[i] != ',')
+			continue;
+		int64_t x = 0;
+		int rc = d->n < VGPU_DIMS_MAX
+			     ? vgpu_parse_int(v.s + start, i - start, &x)
+			     : -E2BIG;
+		if (rc == -E2BIG)
+			return vgpu_fail_msg(msg, msglen, -EINVAL,
+					     "%s: %s: at most %d sizes "
+					     "(X[,Y[,Z]])",
+					     cmd->spec->name, a->name,
+					     VGPU_DIMS_MAX);
+		if (rc < 0 || x < a->imin || x > a->imax)
+			return vgpu_fail_msg(
+			    msg, msglen, rc == -EINVAL ? -EINVAL : -ERANGE,
+			    "%s: %s: '%.*s' is not a size in [%" PRId64
+			    ", %" PRId64 "] (X[,Y[,Z]])",
+			    cmd->spec->name, a->name,
+			    (int)(i - start > 32 ? 32 : i - start), v.s + start,
+			    a->imin, a->imax);
+		d->v[d->n++] = (uint64_t)x;
+		start = i + 1;
+	}
+	return 0;
+}
+
 static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 		       char *msg, size_t msglen)
 {
@@ -153,6 +187,8 @@ static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 		return 0;
 	case VGPU_ARG_KEYWORD:
 		return parse_keyword(k, a, v, &cmd->val[idx].i, msg, msglen);
+	case VGPU_ARG_DIMS:
+		return parse_dims(cmd, a, v, msg, msglen);
 	case VGPU_ARG_INT:
 	case VGPU_ARG_BOOL:
 		rc = vgpu_parse_int(v.s, v.len, &cmd->val[idx].i);
@@ -199,10 +235,61 @@ static int unknown_arg(const struct vgpu_kernel_spec *k, struct token key,
 	return -EINVAL;
 }
 
+/*
+ * A kernel parameter of a launch (KEY before '=' and VAL after): checked
+ * here, bound by the daemon. SEEN holds the names so far (for twice).
+ */
+static int parse_param(struct vgpu_cmd *cmd, struct token key, struct token val,
+		       struct token seen[VGPU_PARAMS_MAX], char *msg,
+		       size_t msglen)
+{
+	const char *k = cmd->spec->name;
+	struct token name;
+	vgpu_param_key(cmd->spec, key.s, key.len, &name.s, &name.len);
+	int shown = (int)(name.len > 64 ? 64 : name.len);
+	if (!vgpu_param_name_valid(name.s, name.len))
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: '%.*s' is not a parameter name (a C "
+				     "identifier of at most %d characters)",
+				     k, shown, name.s, VGPU_PARAM_NAME_MAX);
+	if (val.len == 0)
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: parameter '%.*s' has no value", k,
+				     shown, name.s);
+	if (val.len > VGPU_PARAM_VALUE_MAX)
+		return vgpu_fail_msg(msg, msglen, -ENAMETOOLONG,
+				     "%s: parameter '%.*s': value of %zu bytes "
+				     "(at most %d)",
+				     k, shown, name.s, val.len,
+				     VGPU_PARAM_VALUE_MAX);
+	for (unsigned i = 0; i < cmd->nparams; i++)
+		if (seen[i].len == name.len &&
+		    memcmp(seen[i].s, name.s, name.len) == 0)
+			return vgpu_fail_msg(
+			    msg, msglen, -EINVAL,
+			    "%s: parameter '%.*s' is given twice", k, shown,
+			    name.s);
+	if (cmd->nparams == VGPU_PARAMS_MAX)
+		return vgpu_fail_msg(msg, msglen, -E2BIG,
+				     "%s: more than %d kernel parameters", k,
+				     VGPU_PARAMS_MAX);
+	seen[cmd->nparams++] = name;
+	return 0;
+}
+
 static int parse_args(struct vgpu_cmd *cmd, const char *line, size_t len,
 		      size_t pos, char *msg, size_t msglen)
 {
 	const struct vgpu_kernel_spec *k = cmd->spec;
+	struct token seen[VGPU_PARAMS_MAX];
+	if (k->params) {
+		if (len - pos > VGPU_LINE_MAX)
+			return vgpu_fail_msg(msg, msglen, -E2BIG,
+					     "%s: line longer than %d bytes",
+					     k->name, VGPU_LINE_MAX);
+		cmd->params = line + pos;
+		cmd->params_len = (uint16_t)(len - pos);
+	}
 	for (;;) {
 		struct token t = next_token(line, len, &pos);
 		if (t.len == 0)
@@ -215,6 +302,14 @@ static int parse_args(struct vgpu_cmd *cmd, const char *line, size_t len,
 			    (int)(t.len > 64 ? 64 : t.len), t.s);
 		struct token key = {t.s, (size_t)(eq - t.s)};
 		struct token val = {eq + 1, t.len - key.len - 1};
+		struct token pname;
+		if (k->params &&
+		    vgpu_param_key(k, key.s, key.len, &pname.s, &pname.len)) {
+			int rc = parse_param(cmd, key, val, seen, msg, msglen);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		int idx = find_arg(k, key.s, key.len);
 		if (idx < 0)
 			return unknown_arg(k, key, msg, msglen);

@@ -33,6 +33,7 @@
 #include "options.h"
 #include "mem/user_usage.h"
 #include "sched/context.h"
+#include "prog/program.h"
 #include "sched/parked.h"
 #include "sched/scheduler.h"
 #include "sched/topology.h"
@@ -355,6 +356,7 @@ out_session:
 	sched_join();	 /* only now: see sched_stop() */
 out:
 	vgpu_kernels_cleanup();
+	program_cache_clear();
 	trace_cleanup();
 	tree_destroy();
 	for (int i = 0; i < TIER_COUNT; i++)

@@ -60,10 +60,11 @@ static bool valid_buf_name(const char *s, size_t len)
 	return true;
 }
 
-static int parse_buf(const struct vgpu_kernel_spec *k,
-		     const struct vgpu_arg_spec *a, struct token v,
-		     struct vgpu_bufref *ref, char *msg, size_t msglen)
+int vgpu_parse_bufref(const char *kname, const char *aname, const char *s,
+		      size_t len, struct vgpu_bufref *ref, char *msg,
+		      size_t msglen)
 {
+	struct token v = {s, len};
 	const char *plus = memchr(v.s, '+', v.len);
 	size_t nlen = plus ? (size_t)(plus - v.s) : v.len;
 	int64_t off = 0;
@@ -73,23 +74,31 @@ static int parse_buf(const struct vgpu_kernel_spec *k,
 		if (rc < 0 || off < 0)
 			return vgpu_fail_msg(
 			    msg, msglen, rc == -ERANGE ? -ERANGE : -EINVAL,
-			    "%s: %s: offset '%.*s' is not a byte count",
-			    k->name, a->name, (int)olen, plus + 1);
+			    "%s: %s: offset '%.*s' is not a byte count", kname,
+			    aname, (int)olen, plus + 1);
 	}
 	if (nlen > BUF_NAME_MAX)
 		return vgpu_fail_msg(msg, msglen, -ENAMETOOLONG,
 				     "%s: %s: buffer name of %zu bytes is too "
 				     "long (at most %d)",
-				     k->name, a->name, nlen, BUF_NAME_MAX);
+				     kname, aname, nlen, BUF_NAME_MAX);
 	if (!valid_buf_name(v.s, nlen))
 		return vgpu_fail_msg(
 		    msg, msglen, -EINVAL,
 		    "%s: %s='%.*s' is not a buffer name (a path under "
 		    "mem/ without '.', '..' or empty parts)",
-		    k->name, a->name, (int)(nlen > 64 ? 64 : nlen), v.s);
+		    kname, aname, (int)(nlen > 64 ? 64 : nlen), v.s);
 	*ref = (struct vgpu_bufref){
 	    .name = v.s, .name_len = (uint16_t)nlen, .offset = (uint64_t)off};
 	return 0;
+}
+
+static int parse_buf(const struct vgpu_kernel_spec *k,
+		     const struct vgpu_arg_spec *a, struct token v,
+		     struct vgpu_bufref *ref, char *msg, size_t msglen)
+{
+	return vgpu_parse_bufref(k->name, a->name, v.s, v.len, ref, msg,
+				 msglen);
 }
 
 /* The index of word V in A's list, or an error that lists the words. */

@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,9 +14,11 @@
 
 #include "fs/node.h"
 #include "prog/launch_value.h"
+#include "prog/launch_watchdog.h"
 #include "prog/prog_job.h"
 #include "prog/program.h"
 #include "sched/job.h"
+#include "sched/scheduler.h"
 
 #define CONTAINER(p, type, member)                                             \
 	((type *)(void *)((char *)(p)-offsetof(type, member)))
@@ -26,11 +30,22 @@ struct prog_job {
 	char *params;	 /* the parameters' text; job->cmd.params points here */
 	struct program *program;
 	const struct vcl_ir_function *fn; /* the launched kernel */
+	int kernel;			  /* its index in program->native */
 	bool prepared;
+	uint64_t groups; /* work-groups in all, run as the next phase's tiles */
+	uint32_t tiles;
+	_Atomic int stop; /* set by the watchdog (--kernel-timeout) */
+	struct launch_watch watch;
+	/* the first failure of a group tile, told to the scheduler */
+	pthread_mutex_t fault_lock;
+	struct vjit_fault fault;
 	struct vjit_arg args[VCL_IR_MAX_PARAMS];
 	uint8_t values[VCL_IR_MAX_PARAMS][LAUNCH_VALUE_MAX];
 	struct vjit_ndrange nd;
 };
+
+static uint32_t launch_tiles(struct job *job);
+static void fault_message(struct job *job, int rc);
 
 void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
 {
@@ -55,6 +70,7 @@ void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
 	struct prog_job *p = calloc(1, sizeof(*p));
 	if (p) {
 		job->prog = p;
+		pthread_mutex_init(&p->fault_lock, NULL);
 		p->prog_size = prog_size;
 		p->cred.groups = NULL;
 		p->prog_name = strndup(c->buf[0].name, c->buf[0].name_len);
@@ -68,12 +84,16 @@ void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
 	}
 	job->cmd.params = p->params;
 	job->bytes = prog_size;
+	job->more_tiles = launch_tiles;
+	job->fail_msg = fault_message;
 }
 
 void prog_job_free(struct prog_job *p)
 {
 	if (!p)
 		return;
+	launch_watchdog_disarm(&p->watch);
+	pthread_mutex_destroy(&p->fault_lock);
 	program_put(p->program);
 	cred_release(&p->cred);
 	free(p->prog_name);
@@ -274,10 +294,73 @@ static int prepare(struct job *job)
 		rc = take_ndrange(job);
 	if (rc < 0)
 		return rc;
-	return job_fail(job, -ENOSYS,
-			"%s: %s: bound; running user kernels needs the code "
-			"generator (jit/), which this daemon lacks",
-			k, p->fn->name);
+	p->kernel = vjit_kernel_index(p->program->native, p->fn->name);
+	if (!c->dims[LAUNCH_DIMS_LOCAL].n)
+		vjit_choose_local(p->program->native, p->kernel, &p->nd);
+	struct vjit_fault fault = {0};
+	rc = vjit_check_launch(p->program->native, p->kernel, p->args,
+			       p->fn->nparams, &p->nd, &fault);
+	if (rc < 0)
+		return job_fail(job, rc, "%s: %s", k, fault.msg);
+	p->groups = 1;
+	for (unsigned d = 0; d < 3; d++)
+		p->groups *= p->nd.global[d] / p->nd.local[d];
+	return 0;
+}
+
+/*
+ * Tiles for the launch's groups: enough for every worker to take a share
+ * and for the fair scheduler to interleave other work between them.
+ */
+#define TILES_PER_WORKER 16
+
+static uint32_t launch_tiles(struct job *job)
+{
+	struct prog_job *p = job->prog;
+	if (!p->fn || p->tiles || !p->groups)
+		return 0; /* a build, the groups done, or none to run */
+	uint64_t want = (uint64_t)sched_workers() * TILES_PER_WORKER;
+	p->tiles = (uint32_t)(p->groups < want ? p->groups : want);
+	launch_watchdog_arm(&p->watch, &p->stop);
+	return p->tiles;
+}
+
+/* Tile TILE of the launch's: its share of the groups. */
+static int run_groups(struct job *job, uint32_t tile)
+{
+	struct prog_job *p = job->prog;
+	uint64_t first = p->groups * tile / p->tiles,
+		 end = p->groups * (tile + 1) / p->tiles;
+	struct vjit_fault fault;
+	int rc = vjit_run_groups(p->program->native, p->kernel, p->args, &p->nd,
+				 first, end - first, &p->stop, &fault);
+	if (rc < 0) {
+		pthread_mutex_lock(&p->fault_lock);
+		if (!p->fault.err)
+			p->fault = fault;
+		pthread_mutex_unlock(&p->fault_lock);
+		atomic_store(&p->stop, 1); /* the other tiles need not run */
+	}
+	return rc;
+}
+
+/* The message of a group tile's failure (the scheduler's lock held). */
+static void fault_message(struct job *job, int rc)
+{
+	struct prog_job *p = job->prog;
+	const char *k = job->cmd.spec->name;
+	pthread_mutex_lock(&p->fault_lock);
+	if (p->fault.err == ETIMEDOUT)
+		snprintf(job->msg, sizeof(job->msg),
+			 "%s: kernel '%.64s' ran longer than --kernel-timeout "
+			 "(%u s) and was stopped",
+			 k, p->fn->name, launch_watchdog_timeout_s());
+	else if (p->fault.err)
+		snprintf(job->msg, sizeof(job->msg), "%s: %s", k, p->fault.msg);
+	else
+		snprintf(job->msg, sizeof(job->msg), "%s: %s: %s", k,
+			 p->fn ? p->fn->name : "", strerror(-rc));
+	pthread_mutex_unlock(&p->fault_lock);
 }
 
 static uint32_t plan(struct vgpu_launch *l, unsigned workers, size_t *scratch)
@@ -294,8 +377,7 @@ static int run_tile(const struct vgpu_launch *l, uint32_t tile, uint32_t ntiles)
 		job->prog->prepared = true;
 		return prepare(job);
 	}
-	(void)tile;
-	return -ENOSYS;
+	return run_groups(job, tile);
 }
 
 const struct vgpu_kernel_impl prog_impl = {

@@ -26,6 +26,7 @@ static uint64_t hash_bytes(const uint8_t *p, size_t len)
 
 static void program_free(struct program *p)
 {
+	vjit_program_free(p->native); /* before the IR it points into */
 	vcl_ir_free(p->ir);
 	free(p->bytes);
 	free(p);
@@ -97,7 +98,14 @@ int program_get(const void *bytes, size_t len, const char *name,
 	p->len = len;
 	p->hash = h;
 	p->ir = program_compile(p->bytes, len, name, &err, msg, msglen);
-	if (!p->ir) {
+	char jmsg[VJIT_MSG_MAX];
+	if (p->ir) {
+		err = vjit_compile(p->ir, &p->native, jmsg);
+		if (err < 0)
+			snprintf(msg, msglen, "%s: code generation: %s", name,
+				 jmsg);
+	}
+	if (!p->ir || err < 0) {
 		program_free(p);
 		return err;
 	}

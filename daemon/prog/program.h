@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <vgpucl/ir.h>
+#include <vgpujit/jit.h>
 
 /* Programs the cache keeps, and the bytes of them in all. */
 #define PROGRAM_CACHE_MAX   32
@@ -24,16 +25,17 @@ struct program {
 	_Atomic unsigned refs;
 	uint64_t hash;
 	size_t len;
-	uint8_t *bytes;		  /* the program as it was read */
-	struct vcl_ir_module *ir; /* verified */
+	uint8_t *bytes;		     /* the program as it was read */
+	struct vcl_ir_module *ir;    /* verified */
+	struct vjit_program *native; /* its code (vjit_compile) */
 };
 
 /*
  * The program for BYTES (LEN of them, from the buffer NAME, which
  * diagnostics name): from the cache, or compiled (source) or read (IR),
- * verified and cached. 0 with a reference in *OUT (program_put), or
- * -EINVAL with the compiler's first diagnostics in MSG, -EFBIG, -ENOMEM.
- * Compiles on the calling thread, outside the cache's lock.
+ * verified, compiled to native code and cached. 0 with a reference in *OUT
+ * (program_put), or -EINVAL with the compiler's first diagnostics in MSG,
+ * -EFBIG, -ENOMEM. Compiles on the calling thread, outside the cache's lock.
  */
 int program_get(const void *bytes, size_t len, const char *name,
 		struct program **out, char *msg, size_t msglen);

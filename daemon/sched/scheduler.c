@@ -411,7 +411,9 @@ static void fail_run(struct job *job, int rc)
 	if (job->err)
 		return;
 	job->err = rc;
-	if (rc == -EFAULT)
+	if (job->fail_msg)
+		job->fail_msg(job, rc);
+	else if (rc == -EFAULT)
 		snprintf(job->msg, sizeof(job->msg),
 			 "%s: a page of a buffer could not be provided "
 			 "(a hole punched into it, and the tier full)",

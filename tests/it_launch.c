@@ -329,10 +329,25 @@ START_TEST(saxpy_runs)
 	}
 	cp_in("x", (const char *)x, N * sizeof(float));
 	cp_in("y", (const char *)y, N * sizeof(float));
+	int tr = open(dpath(&d, "trace"), O_RDONLY | O_NONBLOCK);
+	ck_assert_int_ge(tr, 0);
 	/* global rounded up to the group size; n bounds the work */
 	expect("launch prog=saxpy.cl kernel=saxpy global=100352 local=256 "
 	       "a=2.5 x=x y=y n=100000",
 	       "ok launch", NULL);
+	/* the trace names the program and kernel of its tiles */
+	static char events[1 << 16];
+	ssize_t got_bytes = read(tr, events, sizeof(events) - 1);
+	close(tr);
+	ck_assert_int_gt(got_bytes, 0);
+	events[got_bytes] = '\0';
+	ck_assert_msg(strstr(events, "finished ctx=") &&
+			  strstr(events, "kernel=launch program=saxpy.cl:saxpy "
+					 "worker=") &&
+			  strstr(events, "completed ctx=") &&
+			  strstr(events, "kernel=launch program=saxpy.cl:saxpy "
+					 "status=ok"),
+		      "trace: %s", events);
 	read_floats("y", got, N);
 	for (unsigned i = 0; i < N; i++)
 		ck_assert_msg(got[i] == 2.5f * x[i] + y[i],

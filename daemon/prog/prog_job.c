@@ -28,6 +28,7 @@ struct prog_job {
 	uint64_t prog_size;
 	char *prog_name; /* the buffer's path, as diagnostics name it */
 	char *params;	 /* the parameters' text; job->cmd.params points here */
+	char *label;	 /* "PROGRAM:KERNEL": job->label */
 	struct program *program;
 	const struct vcl_ir_function *fn; /* the launched kernel */
 	int kernel;			  /* its index in program->native */
@@ -98,6 +99,7 @@ void prog_job_free(struct prog_job *p)
 	cred_release(&p->cred);
 	free(p->prog_name);
 	free(p->params);
+	free(p->label);
 	free(p);
 }
 
@@ -289,6 +291,10 @@ static int prepare(struct job *job)
 	if (!p->fn)
 		return job_fail(job, -EINVAL, "%s: %s has no kernel '%s'", k,
 				p->prog_name, c->name);
+	if (asprintf(&p->label, "%s:%s", p->prog_name, p->fn->name) > 0)
+		job->label = p->label;
+	else
+		p->label = NULL;
 	rc = bind_params(job);
 	if (rc == 0)
 		rc = take_ndrange(job);

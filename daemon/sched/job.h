@@ -57,7 +57,8 @@ struct job {
 	uint64_t t_start_ns, t_end_ns;
 	/* build and launch: the program room's part (prog/prog_job.h) */
 	struct prog_job *prog;
-	uint32_t stores; /* launch: bit i, bufs[i] may be stored to */
+	uint32_t stores;   /* launch: bit i, bufs[i] may be stored to */
+	const char *label; /* launch: "PROGRAM:KERNEL" once known (trace) */
 	/*
 	 * Set: called on the worker when the last tile is done; returns the
 	 * tiles of the job's next phase (0: none, the job is done). A

@@ -96,7 +96,8 @@ int program_get(const void *bytes, size_t len, const char *name,
 	}
 	memcpy(p->bytes, bytes, len);
 	p->len = len;
-	p->hash = h;
+	/* Of the copy: the buffer may change while it is read. */
+	p->hash = hash_bytes(p->bytes, len);
 	p->ir = program_compile(p->bytes, len, name, &err, msg, msglen);
 	char jmsg[VJIT_MSG_MAX];
 	if (p->ir) {

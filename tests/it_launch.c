@@ -445,6 +445,23 @@ START_TEST(out_of_bounds_faults)
 	read_floats("other", v, 64);
 	for (unsigned i = 0; i < 64; i++)
 		ck_assert(v[i] == (float)i);
+	/* a fault in the first group stops the others: the fault is the
+	 * cause reported, not the stop */
+	static const char first_cl[] =
+	    "__kernel void first(__global float *y, const int spin)\n"
+	    "{\n"
+	    "\tif (get_group_id(0) == 0) { y[1 << 20] = 1.0f; return; }\n"
+	    "\tfloat s = 0.0f;\n"
+	    "\tfor (int i = 0; i < spin; i++) s += (float)i;\n"
+	    "\ty[get_global_id(0) % 16] = s;\n"
+	    "}\n";
+	cp_in("first.cl", first_cl, strlen(first_cl));
+	for (int i = 0; i < 5; i++)
+		expect("launch prog=first.cl kernel=first global=256 local=1 "
+		       "y=y spin=1000000",
+		       "err EFAULT: launch: kernel 'first': access out of "
+		       "bounds of parameter 'y'",
+		       NULL);
 	/* still serving, the same program in bounds */
 	expect("launch prog=oob.cl kernel=past global=64 y=y n=0", "ok launch",
 	       NULL);

@@ -356,6 +356,10 @@ static void fault_message(struct job *job, int rc)
 	struct prog_job *p = job->prog;
 	const char *k = job->cmd.spec->name;
 	pthread_mutex_lock(&p->fault_lock);
+	/* The first fault is the cause: the tiles it stopped come after it
+	 * with ETIMEDOUT, and may reach the scheduler first. */
+	if (p->fault.err)
+		job->err = -p->fault.err;
 	if (p->fault.err == ETIMEDOUT)
 		snprintf(job->msg, sizeof(job->msg),
 			 "%s: kernel '%.64s' ran longer than --kernel-timeout "

@@ -65,8 +65,9 @@ struct job {
 	 * launch's compile is one tile, its work-groups the next phase.
 	 */
 	uint32_t (*more_tiles)(struct job *job);
-	/* Set: writes the message of a tile's failure RC into job->msg
-	 * (the scheduler's lock held). */
+	/* Set: writes the message of a tile's failure RC into job->msg, and
+	 * may name another error as the cause in job->err (the scheduler's
+	 * lock held). */
 	void (*fail_msg)(struct job *job, int rc);
 };
 

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -497,6 +499,44 @@ START_TEST(endless_kernel_times_out)
 }
 END_TEST
 
+/* A client killed while its kernel runs: the kernel stops at once. */
+START_TEST(killed_client_stops_its_kernel)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	const char *args[] = {
+	    "--vram", "64M", "--kernel-timeout", "60", "--workers", "2", NULL};
+	daemon_start(&d, args);
+	cp_in("spin.cl", endless_cl, strlen(endless_cl));
+	make_floats("p", 16, 0644, 0);
+	int ready[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		int q = queue_open(&d, 0);
+		queue_send(q,
+			   "launch prog=spin.cl kernel=spin global=2 local=1 "
+			   "p=p n=1");
+		(void)!write(ready[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert(stats_wait(&d, "running=launch", true, 10));
+	usleep(300 * 1000); /* both workers in the endless loop */
+	double t0 = now_seconds();
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	expect("fill buf=p n=4 value=0", "ok fill", NULL);
+	double took = now_seconds() - t0;
+	ck_assert_msg(took < 5, "the workers were free after %.1f s", took);
+	ck_assert(stats_wait(&d, "kernel.launch.failed 1", true, 10));
+	close(ready[0]);
+	close(ready[1]);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -511,6 +551,7 @@ int main(void)
 	    ir_program_runs,
 	    out_of_bounds_faults,
 	    endless_kernel_times_out,
+	    killed_client_stops_its_kernel,
 	};
 	return run_suite(suite_with_daemon("launch", setup, teardown, 120,
 					   tests,

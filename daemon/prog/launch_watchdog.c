@@ -24,7 +24,10 @@ static void *watchdog_main(void *arg)
 		for (struct launch_watch **pp = &W.head; *pp;) {
 			struct launch_watch *w = *pp;
 			if (w->deadline_ns <= now) {
-				atomic_store(w->stop, 1);
+				/* 1, unless the client's death came first */
+				int running = 0;
+				atomic_compare_exchange_strong(w->stop,
+							       &running, 1);
 				w->armed = 0;
 				*pp = w->next;
 				continue;

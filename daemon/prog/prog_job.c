@@ -85,6 +85,7 @@ void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
 	}
 	job->cmd.params = p->params;
 	job->bytes = prog_size;
+	job->stop = &p->stop;
 	job->more_tiles = launch_tiles;
 	job->fail_msg = fault_message;
 }
@@ -345,7 +346,8 @@ static int run_groups(struct job *job, uint32_t tile)
 		if (!p->fault.err)
 			p->fault = fault;
 		pthread_mutex_unlock(&p->fault_lock);
-		atomic_store(&p->stop, 1); /* the other tiles need not run */
+		int running = 0; /* the other tiles need not run */
+		atomic_compare_exchange_strong(&p->stop, &running, 1);
 	}
 	return rc;
 }
@@ -360,7 +362,13 @@ static void fault_message(struct job *job, int rc)
 	 * with ETIMEDOUT, and may reach the scheduler first. */
 	if (p->fault.err)
 		job->err = -p->fault.err;
-	if (p->fault.err == ETIMEDOUT)
+	if (p->fault.err == ETIMEDOUT &&
+	    atomic_load(&p->stop) == JOB_STOP_KILLED) {
+		job->err = -ECANCELED;
+		snprintf(job->msg, sizeof(job->msg),
+			 "%s: kernel '%.64s' stopped: its client was killed", k,
+			 p->fn->name);
+	} else if (p->fault.err == ETIMEDOUT)
 		snprintf(job->msg, sizeof(job->msg),
 			 "%s: kernel '%.64s' ran longer than --kernel-timeout "
 			 "(%u s) and was stopped",

@@ -60,6 +60,12 @@ struct job {
 	uint32_t stores;   /* launch: bit i, bufs[i] may be stored to */
 	const char *label; /* launch: "PROGRAM:KERNEL" once known (trace) */
 	/*
+	 * Set: a flag the job's running code polls to end early (a launch's);
+	 * the scheduler stores JOB_STOP_KILLED in it when the job's client is
+	 * killed.
+	 */
+	_Atomic int *stop;
+	/*
 	 * Set: called on the worker when the last tile is done; returns the
 	 * tiles of the job's next phase (0: none, the job is done). A
 	 * launch's compile is one tile, its work-groups the next phase.
@@ -80,6 +86,8 @@ struct job {
  */
 struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 		    struct cred *cred);
+
+#define JOB_STOP_KILLED 2
 
 /* Fails JOB with ERR and a message (the first failure stays); ERR. */
 int job_fail(struct job *job, int err, const char *fmt, ...)

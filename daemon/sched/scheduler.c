@@ -816,6 +816,8 @@ static void cancel(struct job *job)
 static void abandon(struct context *ctx, struct job **done)
 {
 	struct job *job = ctx->sched.active;
+	if (job && job->stop) /* its tiles in flight end early too */
+		atomic_store(job->stop, JOB_STOP_KILLED);
 	if (job && !job->cmd.spec->control &&
 	    (has_steps(job) ||
 	     (job->steps > 1 && !job->cut && job->done_tiles < job->ntiles))) {

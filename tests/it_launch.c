@@ -477,14 +477,22 @@ static const char endless_cl[] =
     "__kernel void spin(__global int *p, const int n)\n"
     "{ int i = 0; while (n > 0) { i++; p[0] = i; } }\n";
 
-START_TEST(endless_kernel_times_out)
+/* The daemon again with --kernel-timeout SECONDS, two workers, and an
+ * endless kernel in mem/spin.cl. */
+static void restart_spinning(const char *seconds)
 {
 	ck_assert_int_eq(daemon_stop(&d), 0);
-	const char *args[] = {
-	    "--vram", "64M", "--kernel-timeout", "1", "--workers", "2", NULL};
+	const char *args[] = {"--vram", "64M",	     "--kernel-timeout",
+			      seconds,	"--workers", "2",
+			      NULL};
 	daemon_start(&d, args);
 	cp_in("spin.cl", endless_cl, strlen(endless_cl));
 	make_floats("p", 16, 0644, 0);
+}
+
+START_TEST(endless_kernel_times_out)
+{
+	restart_spinning("1");
 	double t0 = now_seconds();
 	expect("launch prog=spin.cl kernel=spin global=4 local=1 p=p n=1",
 	       "err ETIMEDOUT: launch: kernel 'spin' ran longer than "
@@ -502,12 +510,7 @@ END_TEST
 /* A client killed while its kernel runs: the kernel stops at once. */
 START_TEST(killed_client_stops_its_kernel)
 {
-	ck_assert_int_eq(daemon_stop(&d), 0);
-	const char *args[] = {
-	    "--vram", "64M", "--kernel-timeout", "60", "--workers", "2", NULL};
-	daemon_start(&d, args);
-	cp_in("spin.cl", endless_cl, strlen(endless_cl));
-	make_floats("p", 16, 0644, 0);
+	restart_spinning("60");
 	int ready[2];
 	ck_assert_int_eq(pipe(ready), 0);
 	pid_t child = fork();

@@ -296,8 +296,8 @@ static bool takes_indices(unsigned id)
 static void execute(struct pool *P, const struct vgpu_cmd *c)
 {
 	const struct vgpu_kernel_spec *k = c->spec;
-	if (k->control)
-		return; /* signal, wait: the scheduler's, no kernel */
+	if (k->control || k->program)
+		return; /* the scheduler's or the program room's: no kernel */
 	struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {0};
 	unsigned bi[VGPU_MAX_ARGS] = {0};
 	for (unsigned i = 0; i < k->nargs; i++) {

@@ -6,12 +6,54 @@
  * 0) and calls vjit_rt_fault, which records the first fault of the run.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "jit_internal.h"
 
 static LLVMValueRef c64(struct cg_func *C, uint64_t v)
 {
 	return LLVMConstInt(C->M->i64, v, 0);
+}
+
+struct slot_walk {
+	const struct vcl_ir_function *f;
+	vcl_ir_type *vty;
+	uint64_t *bytes;
+};
+
+static void mark_pointer_slots(struct slot_walk *w,
+			       const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		if (i->id < w->f->nvalues)
+			w->vty[i->id] = i->type;
+		if (i->op == VCL_IR_STS && i->imm < w->f->nslots &&
+		    i->a < w->f->nvalues &&
+		    VCL_IR_KIND(w->vty[i->a]) == VCL_IR_PTR)
+			w->bytes[i->imm] = CG_FAT_BYTES;
+		mark_pointer_slots(w, &i->then);
+		mark_pointer_slots(w, &i->els);
+	}
+}
+
+/* Bytes each slot takes: its size, but a pointer variable holds the whole
+ * fat pointer (the IR counts a pointer as 8 bytes). */
+uint64_t *cg_slot_bytes(const struct vcl_ir_function *f)
+{
+	struct slot_walk w = {f, calloc(f->nvalues + 1, sizeof(*w.vty)),
+			      malloc((f->nslots + 1) * sizeof(*w.bytes))};
+	if (!w.vty || !w.bytes) {
+		free(w.vty);
+		free(w.bytes);
+		return NULL;
+	}
+	for (uint32_t v = 0; v < f->nparams && v < f->nvalues; v++)
+		w.vty[v] = f->params[v].type;
+	for (uint32_t s = 0; s < f->nslots; s++)
+		w.bytes[s] = f->slots[s].size;
+	mark_pointer_slots(&w, &f->body);
+	free(w.vty);
+	return w.bytes;
 }
 
 /* Allocas for the slots not kept in the context, in the entry block. */
@@ -21,7 +63,7 @@ void cg_make_slots(struct cg_func *C)
 	for (uint32_t s = 0; s < C->f->nslots; s++) {
 		if (C->plan && C->plan->slot_off[s] != CTX_NONE)
 			continue;
-		uint64_t size = C->f->slots[s].size;
+		uint64_t size = C->slot_bytes[s];
 		LLVMTypeRef t = LLVMArrayType2(M->i8, size ? size : 1);
 		C->slot_ptr[s] = LLVMBuildAlloca(C->eb, t, "slot");
 		uint32_t al = C->f->slots[s].align;
@@ -38,7 +80,7 @@ void cg_zero_slots(struct cg_func *C)
 			continue;
 		LLVMBuildMemSet(
 		    C->b, C->slot_ptr[s], LLVMConstInt(C->M->i8, 0, 0),
-		    c64(C, C->f->slots[s].size),
+		    c64(C, C->slot_bytes[s]),
 		    C->f->slots[s].align ? C->f->slots[s].align : 1);
 	}
 }
@@ -47,10 +89,9 @@ LLVMValueRef cg_slot_addr(struct cg_func *C, uint32_t s)
 {
 	if (C->slot_ptr[s])
 		return C->slot_ptr[s];
-	const struct vcl_ir_object *o = &C->f->slots[s];
-	uint64_t al = o->align ? o->align : 1;
+	uint64_t al = C->f->slots[s].align ? C->f->slots[s].align : 1;
 	return wg_ctx_addr(C, C->plan->slot_off[s],
-			   (o->size + al - 1) / al * al, C->flat);
+			   (C->slot_bytes[s] + al - 1) / al * al, C->flat);
 }
 
 static struct cg_val object(struct cg_func *C, LLVMValueRef base,

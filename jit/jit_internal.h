@@ -70,12 +70,13 @@ struct wg_plan {
 	bool returns;			/* the kernel has a return */
 	const struct vcl_ir_inst **bar; /* instructions holding a barrier */
 	size_t nbar;
-	uint32_t *def_seg;  /* per value: the segment defining it */
-	uint64_t *ctx_off;  /* per value kept across a barrier */
-	vcl_ir_type *vty;   /* per value: its type */
-	uint64_t *slot_off; /* per slot kept in the context */
-	uint64_t done_off;  /* the work-item's "returned" byte */
-	uint64_t per_wi;    /* context bytes per work-item */
+	uint32_t *def_seg;    /* per value: the segment defining it */
+	uint64_t *ctx_off;    /* per value kept across a barrier */
+	vcl_ir_type *vty;     /* per value: its type */
+	uint64_t *slot_off;   /* per slot kept in the context */
+	uint64_t *slot_bytes; /* per slot: bytes (cg_slot_bytes) */
+	uint64_t done_off;    /* the work-item's "returned" byte */
+	uint64_t per_wi;      /* context bytes per work-item */
 	uint32_t nseg;
 };
 
@@ -131,6 +132,7 @@ struct cg_func {
 	struct cg_val *vals;
 	LLVMValueRef rt, stopp;
 	LLVMValueRef *slot_ptr; /* per slot: its alloca, or NULL */
+	uint64_t *slot_bytes;	/* per slot: bytes it takes */
 	LLVMValueRef lid[3], flat;
 	struct cg_loop loops[VCL_IR_MAX_DEPTH + 1];
 	uint32_t nloops;
@@ -170,6 +172,9 @@ void cg_inst(struct cg_func *C, const struct vcl_ir_inst *i);
 void cg_arith(struct cg_func *C, const struct vcl_ir_inst *i);
 /* codegen_mem.c: slots, pointers, checks, loads, stores, atomics */
 void cg_memory(struct cg_func *C, const struct vcl_ir_inst *i);
+/* The LLVM size of a fat pointer {ptr, i64, i64, i32}. */
+#define CG_FAT_BYTES 32
+uint64_t *cg_slot_bytes(const struct vcl_ir_function *f);
 void cg_make_slots(struct cg_func *C);
 void cg_zero_slots(struct cg_func *C);
 LLVMValueRef cg_slot_addr(struct cg_func *C, uint32_t s);

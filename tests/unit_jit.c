@@ -355,7 +355,7 @@ static const char division_src[] =
     "	q[i] = a[i] / b[i];\n"
     "	r[i] = a[i] % b[i];\n"
     "	uq[i] = (uint)a[i] / (uint)b[i] + (uint)a[i] % (uint)b[i];\n"
-    "	sh[i] = (a[i] << b[i]) ^ (a[i] >> b[i]);\n"
+    "	sh[i] = ((a[i] << b[i]) ^ (a[i] >> b[i])) + (a[i] << 35);\n"
     "	cv[i] = (int)((float)a[i] * 4.0f);\n"
     "}\n";
 
@@ -391,7 +391,9 @@ START_TEST(division)
 			     (unsigned)a[i] % (unsigned)bb[i];
 		}
 		int s = bb[i] & 31;
-		int wsh = (int)((unsigned)a[i] << s) ^ (a[i] >> s);
+		int wsh =
+		    (int)((((unsigned)a[i] << s) ^ (unsigned)(a[i] >> s)) +
+			  ((unsigned)a[i] << 3));
 		float f = (float)a[i] * 4.0f;
 		int wcv = f >= 2147483648.0f   ? INT_MAX
 			  : f < -2147483648.0f ? INT_MIN

@@ -498,6 +498,7 @@ int cg_function(struct cg_module *M, uint32_t findex,
 	LLVMDisposeBuilder(C->eb);
 	if (!plan)
 		free(C->slot_bytes);
+	free(C->sites);
 	free(C->vals);
 	free(C->slot_ptr);
 	free(C);

@@ -118,6 +118,58 @@ static void check(struct cg_func *C, const struct vcl_ir_inst *i)
 
 /* Runs ACCESS when ok, else reports the fault; a load's value is 0 on the
  * fault path. Returns the merged value (or NULL for void). */
+/*
+ * In a kernel, an access whose object is known keeps its fault in a
+ * variable of its own, the smallest offset out of bounds (a umin
+ * reduction: no call in the loop, so LLVM can still vectorize the
+ * work-item loop, the access becoming a masked one); the group function
+ * reports it on its way out (cg_report_faults).
+ */
+static void fault_site(struct cg_func *C, struct cg_val p, LLVMValueRef ok)
+{
+	struct cg_module *M = C->M;
+	if (C->nsites == C->capsites) {
+		size_t cap = C->capsites ? 2 * C->capsites : 16;
+		struct cg_site *n = realloc(C->sites, cap * sizeof(*n));
+		if (!n) {
+			cg_fail(C, -ENOMEM, "out of memory");
+			return;
+		}
+		C->sites = n;
+		C->capsites = cap;
+	}
+	LLVMValueRef none = LLVMConstAllOnes(M->i64);
+	LLVMValueRef var = LLVMBuildAlloca(C->eb, M->i64, "fault");
+	LLVMBuildStore(C->eb, none, var);
+	C->sites[C->nsites++] = (struct cg_site){var, p.obj};
+	LLVMValueRef a[2] = {LLVMBuildLoad2(C->b, M->i64, var, ""),
+			     LLVMBuildSelect(C->b, ok, none, p.v, "")};
+	LLVMTypeRef t = M->i64;
+	LLVMBuildStore(C->b, cg_intrinsic(C, "llvm.umin", &t, 1, a, 2), var);
+}
+
+void cg_report_faults(struct cg_func *C)
+{
+	struct cg_module *M = C->M;
+	for (size_t k = 0; k < C->nsites; k++) {
+		LLVMValueRef off =
+		    LLVMBuildLoad2(C->b, M->i64, C->sites[k].var, "");
+		LLVMBasicBlockRef report = LLVMAppendBasicBlockInContext(
+				      M->ctx, C->fn, "report"),
+				  next = LLVMAppendBasicBlockInContext(
+				      M->ctx, C->fn, "reported");
+		LLVMBuildCondBr(C->b,
+				LLVMBuildICmp(C->b, LLVMIntNE, off,
+					      LLVMConstAllOnes(M->i64), ""),
+				report, next);
+		LLVMPositionBuilderAtEnd(C->b, report);
+		LLVMValueRef args[3] = {C->rt, C->sites[k].obj, off};
+		LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
+		LLVMBuildBr(C->b, next);
+		LLVMPositionBuilderAtEnd(C->b, next);
+	}
+}
+
 static LLVMValueRef
 guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 	LLVMValueRef (*access)(struct cg_func *C, LLVMValueRef addr,
@@ -131,15 +183,20 @@ guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 							      "fault"),
 			  join = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
 							       "accessed");
+	bool site = C->kernel && LLVMIsAConstantInt(p.obj);
+	if (site)
+		fault_site(C, p, ok);
 	LLVMValueRef args[3] = {ok, LLVMConstInt(M->i1, 1, 0)};
 	LLVMTypeRef over = M->i1;
 	ok = cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);
 	LLVMBuildCondBr(C->b, ok, good, bad);
 	LLVMPositionBuilderAtEnd(C->b, bad);
-	args[0] = C->rt;
-	args[1] = p.obj;
-	args[2] = p.v;
-	LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
+	if (!site) {
+		args[0] = C->rt;
+		args[1] = p.obj;
+		args[2] = p.v;
+		LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
+	}
 	LLVMBuildBr(C->b, join);
 	LLVMPositionBuilderAtEnd(C->b, good);
 	LLVMValueRef addr = LLVMBuildGEP2(C->b, M->i8, p.base, &p.v, 1, "");

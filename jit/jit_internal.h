@@ -121,6 +121,11 @@ struct cg_module {
 	char *msg;
 };
 
+/* An access's fault variable (codegen_mem.c, fault_site). */
+struct cg_site {
+	LLVMValueRef var, obj;
+};
+
 /* The function being generated. */
 struct cg_func {
 	struct cg_module *M;
@@ -144,6 +149,8 @@ struct cg_func {
 	uint32_t nseg; /* segments emitted: wg_plan.c's numbering */
 	LLVMBasicBlockRef wi_latch, ret_bb;
 	LLVMValueRef lsize[3], gsize, ctx, exitcode, ndone;
+	struct cg_site *sites;
+	size_t nsites, capsites;
 	int err;
 };
 
@@ -177,6 +184,8 @@ void cg_memory(struct cg_func *C, const struct vcl_ir_inst *i);
 uint64_t *cg_slot_bytes(const struct vcl_ir_function *f);
 void cg_make_slots(struct cg_func *C);
 void cg_zero_slots(struct cg_func *C);
+/* At a kernel's exit: the faults its accesses kept (fault_site). */
+void cg_report_faults(struct cg_func *C);
 LLVMValueRef cg_slot_addr(struct cg_func *C, uint32_t s);
 /* codegen_math.c: the math intrinsics */
 void cg_math(struct cg_func *C, const struct vcl_ir_inst *i);

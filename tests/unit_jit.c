@@ -107,6 +107,8 @@ static struct vjit_ndrange range1(uint64_t global, uint64_t local)
 	return nd;
 }
 
+static const _Atomic int never_stop;
+
 /* Checks and runs every group of the launch; the run's result. */
 static int launch(struct built *b, const struct vjit_arg *args, uint32_t nargs,
 		  const struct vjit_ndrange *nd, struct vjit_fault *fault)
@@ -116,9 +118,8 @@ static int launch(struct built *b, const struct vjit_arg *args, uint32_t nargs,
 	uint64_t groups = 1;
 	for (int d = 0; d < 3; d++)
 		groups *= nd->global[d] / nd->local[d];
-	static const _Atomic int never;
-	return vjit_run_groups(b->p, b->kernel, args, nd, 0, groups, &never,
-			       fault);
+	return vjit_run_groups(b->p, b->kernel, args, nd, 0, groups,
+			       &never_stop, fault);
 }
 
 static void run_ok(struct built *b, const struct vjit_arg *args, uint32_t nargs,
@@ -542,10 +543,9 @@ struct part {
 static void *run_part(void *arg)
 {
 	struct part *p = arg;
-	static const _Atomic int never;
 	struct vjit_fault fault;
 	p->rc = vjit_run_groups(p->b->p, p->b->kernel, p->args, p->nd, p->first,
-				p->count, &never, &fault);
+				p->count, &never_stop, &fault);
 	return NULL;
 }
 
@@ -583,6 +583,10 @@ START_TEST(threads)
 	}
 	for (int i = 0; i < M * N; i++)
 		ck_assert(fabsf(C[i] - R[i]) < 1e-3f);
+	/* groups past the launch's are refused */
+	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, args, &nd, 12, 5,
+					 &never_stop, &fault),
+			 -EINVAL);
 	free(A);
 	free(B);
 	free(C);
@@ -945,6 +949,43 @@ START_TEST(private_and_local_bounds)
 }
 END_TEST
 
+static void *compile_saxpy(void *arg)
+{
+	struct built *b = arg;
+	build_file(b, "saxpy.cl", NULL, "saxpy");
+	return NULL;
+}
+
+/* Programs compile on several threads at once (one LLJIT each) and each
+ * runs correctly. */
+START_TEST(concurrent_compiles)
+{
+	enum { T = 3, N = 256 };
+	struct built b[T];
+	pthread_t t[T];
+	for (int k = 0; k < T; k++)
+		ck_assert_int_eq(
+		    pthread_create(&t[k], NULL, compile_saxpy, &b[k]), 0);
+	for (int k = 0; k < T; k++)
+		pthread_join(t[k], NULL);
+	for (int k = 0; k < T; k++) {
+		float x[N], y[N], a = (float)k;
+		uint32_t n = N;
+		for (int i = 0; i < N; i++) {
+			x[i] = (float)i;
+			y[i] = 1.0f;
+		}
+		struct vjit_arg args[4] = {
+		    {&a, 0}, {x, sizeof(x)}, {y, sizeof(y)}, {&n, 0}};
+		struct vjit_ndrange nd = range1(N, 64);
+		run_ok(&b[k], args, 4, &nd);
+		for (int i = 0; i < N; i++)
+			ck_assert(y[i] == a * (float)i + 1.0f);
+		unbuild(&b[k]);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jit");
@@ -959,6 +1000,7 @@ static Suite *suite(void)
 	tcase_add_test(t, out_of_bounds);
 	tcase_add_test(t, stop);
 	tcase_add_test(t, threads);
+	tcase_add_test(t, concurrent_compiles);
 	tcase_add_test(t, refused_launches);
 	tcase_add_test(t, helper_with_barrier);
 	tcase_add_test(t, group_control_flow);

@@ -986,6 +986,82 @@ START_TEST(concurrent_compiles)
 }
 END_TEST
 
+static const char odd_src[] =
+    "void add_at(__global float *p, int i, float v)\n"
+    "{\n"
+    "	p[i] += v;\n"
+    "}\n"
+    "\n"
+    "int classify(int v)\n"
+    "{\n"
+    "	switch (v % 4) {\n"
+    "	case 0:\n"
+    "		return 10;\n"
+    "	case 1:\n"
+    "	case 2:\n"
+    "		v += 100;\n"
+    "		break;\n"
+    "	default:\n"
+    "		return -1;\n"
+    "	}\n"
+    "	return v;\n"
+    "}\n"
+    "\n"
+    "__kernel void odd(__global float *a, __global float *b, __global int *c,\n"
+    "		  int d)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	__global float *p = (i & 1) ? a : b;\n"
+    "	add_at(p, i, (float)get_global_size(d));\n"
+    "	for (;;) {\n"
+    "		c[i] = classify(i);\n"
+    "		break;\n"
+    "	}\n"
+    "	if (i > 1000)\n"
+    "		return;\n"
+    "	c[i] += 1;\n"
+    "	return;\n"
+    "	c[i] = 0;\n"
+    "}\n"
+    "\n";
+
+/* Shapes the lowering makes that the other kernels do not: a pointer
+ * chosen by ?: passed to a helper, a switch with fall-through and returns
+ * in a helper, a loop left at once, code after a return, a work-item
+ * query whose dimension is not a constant. */
+START_TEST(odd_shapes)
+{
+	struct built b;
+	build(&b, odd_src, NULL, "odd");
+	enum { N = 64 };
+	float a[N], bb[N];
+	int c[N];
+	for (int i = 0; i < N; i++)
+		a[i] = bb[i] = (float)i;
+	for (int d = 0; d < 4; d++) {
+		struct vjit_arg args[4] = {
+		    {a, sizeof(a)}, {bb, sizeof(bb)}, {c, sizeof(c)}, {&d, 0}};
+		struct vjit_ndrange nd = range1(N, 16);
+		run_ok(&b, args, 4, &nd);
+		float add = d == 0 ? (float)N : 1.0f;
+		for (int i = 0; i < N; i++) {
+			float *p = (i & 1) ? a : bb;
+			float *q = (i & 1) ? bb : a;
+			float before = (float)i;
+			for (int k = 0; k < d; k++)
+				before += k == 0 ? (float)N : 1.0f;
+			ck_assert_msg(p[i] == before + add,
+				      "d %d: [%d] = %g, want %g", d, i, p[i],
+				      before + add);
+			ck_assert(q[i] == (float)i);
+			int want = i % 4 == 0 ? 10 : i % 4 == 3 ? -1 : i + 100;
+			ck_assert_int_eq(c[i], want + 1);
+		}
+	}
+	unbuild(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jit");
@@ -1001,6 +1077,7 @@ static Suite *suite(void)
 	tcase_add_test(t, stop);
 	tcase_add_test(t, threads);
 	tcase_add_test(t, concurrent_compiles);
+	tcase_add_test(t, odd_shapes);
 	tcase_add_test(t, refused_launches);
 	tcase_add_test(t, helper_with_barrier);
 	tcase_add_test(t, group_control_flow);

@@ -1062,6 +1062,83 @@ START_TEST(odd_shapes)
 }
 END_TEST
 
+/* Hand-built IR (users may write IR): an SSA value, a pointer and a
+ * checked pointer defined before a barrier and used after it, which the
+ * lowering never makes (its variables go through slots). */
+static uint32_t emit(struct vcl_ir_module *m, struct vcl_ir_function *f,
+		     enum vcl_ir_op op, vcl_ir_type t, uint32_t a, uint32_t b,
+		     uint64_t imm, uint64_t imm2)
+{
+	struct vcl_ir_inst *i = vcl_ir_append(m, &f->body, op, t);
+	ck_assert(i);
+	i->a = a;
+	i->b = b;
+	i->imm = imm;
+	i->imm2 = imm2;
+	if (t != VCL_IR_VOID)
+		i->id = f->nvalues++;
+	return i->id;
+}
+
+START_TEST(values_across_barriers)
+{
+	const vcl_ir_type i32 = VCL_IR_TYPE(VCL_IR_I32, 0, 0),
+			  i64 = VCL_IR_TYPE(VCL_IR_I64, 0, 0),
+			  gptr = VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_GLOBAL),
+			  vd = VCL_IR_VOID;
+	struct vcl_ir_module *m = vcl_ir_new(1);
+	ck_assert(m);
+	m->major = VCL_IR_MAJOR;
+	m->minor = VCL_IR_MINOR;
+	struct vcl_ir_function *f = vcl_ir_add_function(m, "k", 1);
+	ck_assert(f);
+	f->is_kernel = true;
+	f->ret = vd;
+	f->params[0] = (struct vcl_ir_param){"out", gptr, true};
+	uint32_t zero =
+	    emit(m, f, VCL_IR_CONST, i32, VCL_IR_NONE, VCL_IR_NONE, 0, 0);
+	uint32_t lid =
+	    emit(m, f, VCL_IR_WI, i64, zero, VCL_IR_NONE, VCL_WI_LOCAL_ID, 0);
+	uint32_t gid =
+	    emit(m, f, VCL_IR_WI, i64, zero, VCL_IR_NONE, VCL_WI_GLOBAL_ID, 0);
+	uint32_t three =
+	    emit(m, f, VCL_IR_CONST, i64, VCL_IR_NONE, VCL_IR_NONE, 3, 0);
+	uint32_t v = emit(m, f, VCL_IR_MUL, i64, lid, three, 0, 0);
+	uint32_t eight =
+	    emit(m, f, VCL_IR_CONST, i64, VCL_IR_NONE, VCL_IR_NONE, 8, 0);
+	uint32_t off = emit(m, f, VCL_IR_MUL, i64, gid, eight, 0, 0);
+	uint32_t p = emit(m, f, VCL_IR_PTRADD, gptr, 0, off, 0, 0);
+	uint32_t chk = emit(m, f, VCL_IR_CHECK, gptr, p, VCL_IR_NONE, 8, 8);
+	emit(m, f, VCL_IR_BARRIER, vd, VCL_IR_NONE, VCL_IR_NONE, 1, 0);
+	emit(m, f, VCL_IR_STORE, vd, chk, v, 0, 0);
+	emit(m, f, VCL_IR_BARRIER, vd, VCL_IR_NONE, VCL_IR_NONE, 1, 0);
+	uint32_t chk2 = emit(m, f, VCL_IR_CHECK, gptr, p, VCL_IR_NONE, 8, 8);
+	uint32_t old = emit(m, f, VCL_IR_LOAD, i64, chk2, VCL_IR_NONE, 0, 0);
+	uint32_t sum = emit(m, f, VCL_IR_ADD, i64, old, gid, 0, 0);
+	emit(m, f, VCL_IR_STORE, vd, chk, sum, 0, 0);
+	struct vcl_diags d;
+	vcl_diags_init(&d, 0);
+	char diags[2048];
+	bool ok = vcl_ir_verify(m, &d);
+	cc_format_diags(&d, diags, sizeof(diags));
+	ck_assert_msg(ok, "%s", diags);
+	vcl_diags_free(&d);
+	struct built b = {.m = m};
+	char msg[VJIT_MSG_MAX];
+	ck_assert_msg(vjit_compile(m, &b.p, msg) == 0, "%s", msg);
+	uint64_t out[32];
+	struct vjit_arg args[1] = {{out, sizeof(out)}};
+	struct vjit_ndrange nd = range1(32, 8);
+	run_ok(&b, args, 1, &nd);
+	for (uint64_t i = 0; i < 32; i++)
+		ck_assert_msg(out[i] == 3 * (i % 8) + i, "out[%llu] = %llu",
+			      (unsigned long long)i,
+			      (unsigned long long)out[i]);
+	vjit_program_free(b.p);
+	vcl_ir_free(m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jit");
@@ -1078,6 +1155,7 @@ static Suite *suite(void)
 	tcase_add_test(t, threads);
 	tcase_add_test(t, concurrent_compiles);
 	tcase_add_test(t, odd_shapes);
+	tcase_add_test(t, values_across_barriers);
 	tcase_add_test(t, refused_launches);
 	tcase_add_test(t, helper_with_barrier);
 	tcase_add_test(t, group_control_flow);

@@ -88,6 +88,7 @@ struct vjit_kernel {
 	uint64_t per_wi;      /* context bytes per work-item (barriers) */
 	uint64_t local_bytes; /* the kernel's own __local allocations */
 	uint64_t *local_off;  /* each allocation's offset in the area */
+	uint64_t stack;	      /* bound on its stack use (jit_stack.c) */
 };
 
 struct vjit_program {
@@ -195,6 +196,9 @@ void cg_workitem(struct cg_func *C, const struct vcl_ir_inst *i);
 void wg_kernel_body(struct cg_func *C);
 LLVMValueRef wg_ctx_addr(struct cg_func *C, uint64_t off, uint64_t elem,
 			 LLVMValueRef flat);
+
+/* jit_stack.c: per function of m, a bound on its stack use */
+int jit_stack_bounds(const struct vcl_ir_module *m, uint64_t *bound);
 
 /* wg_plan.c */
 int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg);

@@ -1139,6 +1139,38 @@ START_TEST(values_across_barriers)
 }
 END_TEST
 
+/* Private arrays in a chain of calls: each function's are within the
+ * type checker's bound, the chain's stack is not. */
+static const char deep_stack_src[] =
+    "int h0(int i) { int a[16000]; a[i] = i; return a[i / 2]; }\n"
+    "int h1(int i) { int a[16000]; a[i] = h0(i); return a[i / 2]; }\n"
+    "int h2(int i) { int a[16000]; a[i] = h1(i); return a[i / 2]; }\n"
+    "int h3(int i) { int a[16000]; a[i] = h2(i); return a[i / 2]; }\n"
+    "int h4(int i) { int a[16000]; a[i] = h3(i); return a[i / 2]; }\n"
+    "int h5(int i) { int a[16000]; a[i] = h4(i); return a[i / 2]; }\n"
+    "int h6(int i) { int a[16000]; a[i] = h5(i); return a[i / 2]; }\n"
+    "int h7(int i) { int a[16000]; a[i] = h6(i); return a[i / 2]; }\n"
+    "int h8(int i) { int a[16000]; a[i] = h7(i); return a[i / 2]; }\n"
+    "__kernel void k(__global int *p) { p[0] = h8(get_global_id(0)); }\n";
+
+START_TEST(stack_bound)
+{
+	struct built b;
+	char msg[VJIT_MSG_MAX];
+	ck_assert_int_eq(try_build(&b, deep_stack_src, NULL, "k", msg),
+			 -EINVAL);
+	ck_assert_msg(strstr(msg, "'k'") && strstr(msg, "KiB of stack"), "%s",
+		      msg);
+	unbuild(&b);
+	build_file(&b, "matmul_tiled.cl", NULL, "matmul_tiled");
+	uint64_t st = vjit_kernel_stack(b.p, b.kernel);
+	fprintf(stderr, "matmul_tiled: stack bound %llu bytes\n",
+		(unsigned long long)st);
+	ck_assert(st > 0 && st <= VJIT_MAX_STACK);
+	unbuild(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jit");
@@ -1156,6 +1188,7 @@ static Suite *suite(void)
 	tcase_add_test(t, concurrent_compiles);
 	tcase_add_test(t, odd_shapes);
 	tcase_add_test(t, values_across_barriers);
+	tcase_add_test(t, stack_bound);
 	tcase_add_test(t, refused_launches);
 	tcase_add_test(t, helper_with_barrier);
 	tcase_add_test(t, group_control_flow);

@@ -469,7 +469,10 @@ int cg_function(struct cg_module *M, uint32_t findex,
 	C->seg = SEG_GROUP;
 	C->vals = calloc(f->nvalues + 1, sizeof(*C->vals));
 	C->slot_ptr = calloc(f->nslots + 1, sizeof(*C->slot_ptr));
-	if (!C->vals || !C->slot_ptr) {
+	C->slot_bytes = plan ? plan->slot_bytes : cg_slot_bytes(f);
+	if (!C->vals || !C->slot_ptr || !C->slot_bytes) {
+		if (!plan)
+			free(C->slot_bytes);
 		free(C->vals);
 		free(C->slot_ptr);
 		free(C);
@@ -493,6 +496,9 @@ int cg_function(struct cg_module *M, uint32_t findex,
 	int err = C->err;
 	LLVMDisposeBuilder(C->b);
 	LLVMDisposeBuilder(C->eb);
+	if (!plan)
+		free(C->slot_bytes);
+	free(C->sites);
 	free(C->vals);
 	free(C->slot_ptr);
 	free(C);

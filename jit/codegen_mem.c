@@ -6,12 +6,54 @@
  * 0) and calls vjit_rt_fault, which records the first fault of the run.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "jit_internal.h"
 
 static LLVMValueRef c64(struct cg_func *C, uint64_t v)
 {
 	return LLVMConstInt(C->M->i64, v, 0);
+}
+
+struct slot_walk {
+	const struct vcl_ir_function *f;
+	vcl_ir_type *vty;
+	uint64_t *bytes;
+};
+
+static void mark_pointer_slots(struct slot_walk *w,
+			       const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		if (i->id < w->f->nvalues)
+			w->vty[i->id] = i->type;
+		if (i->op == VCL_IR_STS && i->imm < w->f->nslots &&
+		    i->a < w->f->nvalues &&
+		    VCL_IR_KIND(w->vty[i->a]) == VCL_IR_PTR)
+			w->bytes[i->imm] = CG_FAT_BYTES;
+		mark_pointer_slots(w, &i->then);
+		mark_pointer_slots(w, &i->els);
+	}
+}
+
+/* Bytes each slot takes: its size, but a pointer variable holds the whole
+ * fat pointer (the IR counts a pointer as 8 bytes). */
+uint64_t *cg_slot_bytes(const struct vcl_ir_function *f)
+{
+	struct slot_walk w = {f, calloc(f->nvalues + 1, sizeof(*w.vty)),
+			      malloc((f->nslots + 1) * sizeof(*w.bytes))};
+	if (!w.vty || !w.bytes) {
+		free(w.vty);
+		free(w.bytes);
+		return NULL;
+	}
+	for (uint32_t v = 0; v < f->nparams && v < f->nvalues; v++)
+		w.vty[v] = f->params[v].type;
+	for (uint32_t s = 0; s < f->nslots; s++)
+		w.bytes[s] = f->slots[s].size;
+	mark_pointer_slots(&w, &f->body);
+	free(w.vty);
+	return w.bytes;
 }
 
 /* Allocas for the slots not kept in the context, in the entry block. */
@@ -21,7 +63,7 @@ void cg_make_slots(struct cg_func *C)
 	for (uint32_t s = 0; s < C->f->nslots; s++) {
 		if (C->plan && C->plan->slot_off[s] != CTX_NONE)
 			continue;
-		uint64_t size = C->f->slots[s].size;
+		uint64_t size = C->slot_bytes[s];
 		LLVMTypeRef t = LLVMArrayType2(M->i8, size ? size : 1);
 		C->slot_ptr[s] = LLVMBuildAlloca(C->eb, t, "slot");
 		uint32_t al = C->f->slots[s].align;
@@ -38,7 +80,7 @@ void cg_zero_slots(struct cg_func *C)
 			continue;
 		LLVMBuildMemSet(
 		    C->b, C->slot_ptr[s], LLVMConstInt(C->M->i8, 0, 0),
-		    c64(C, C->f->slots[s].size),
+		    c64(C, C->slot_bytes[s]),
 		    C->f->slots[s].align ? C->f->slots[s].align : 1);
 	}
 }
@@ -47,10 +89,9 @@ LLVMValueRef cg_slot_addr(struct cg_func *C, uint32_t s)
 {
 	if (C->slot_ptr[s])
 		return C->slot_ptr[s];
-	const struct vcl_ir_object *o = &C->f->slots[s];
-	uint64_t al = o->align ? o->align : 1;
+	uint64_t al = C->f->slots[s].align ? C->f->slots[s].align : 1;
 	return wg_ctx_addr(C, C->plan->slot_off[s],
-			   (o->size + al - 1) / al * al, C->flat);
+			   (C->slot_bytes[s] + al - 1) / al * al, C->flat);
 }
 
 static struct cg_val object(struct cg_func *C, LLVMValueRef base,
@@ -77,6 +118,58 @@ static void check(struct cg_func *C, const struct vcl_ir_inst *i)
 
 /* Runs ACCESS when ok, else reports the fault; a load's value is 0 on the
  * fault path. Returns the merged value (or NULL for void). */
+/*
+ * In a kernel, an access whose object is known keeps its fault in a
+ * variable of its own, the smallest offset out of bounds (a umin
+ * reduction: no call in the loop, so LLVM can still vectorize the
+ * work-item loop, the access becoming a masked one); the group function
+ * reports it on its way out (cg_report_faults).
+ */
+static void fault_site(struct cg_func *C, struct cg_val p, LLVMValueRef ok)
+{
+	struct cg_module *M = C->M;
+	if (C->nsites == C->capsites) {
+		size_t cap = C->capsites ? 2 * C->capsites : 16;
+		struct cg_site *n = realloc(C->sites, cap * sizeof(*n));
+		if (!n) {
+			cg_fail(C, -ENOMEM, "out of memory");
+			return;
+		}
+		C->sites = n;
+		C->capsites = cap;
+	}
+	LLVMValueRef none = LLVMConstAllOnes(M->i64);
+	LLVMValueRef var = LLVMBuildAlloca(C->eb, M->i64, "fault");
+	LLVMBuildStore(C->eb, none, var);
+	C->sites[C->nsites++] = (struct cg_site){var, p.obj};
+	LLVMValueRef a[2] = {LLVMBuildLoad2(C->b, M->i64, var, ""),
+			     LLVMBuildSelect(C->b, ok, none, p.v, "")};
+	LLVMTypeRef t = M->i64;
+	LLVMBuildStore(C->b, cg_intrinsic(C, "llvm.umin", &t, 1, a, 2), var);
+}
+
+void cg_report_faults(struct cg_func *C)
+{
+	struct cg_module *M = C->M;
+	for (size_t k = 0; k < C->nsites; k++) {
+		LLVMValueRef off =
+		    LLVMBuildLoad2(C->b, M->i64, C->sites[k].var, "");
+		LLVMBasicBlockRef report = LLVMAppendBasicBlockInContext(
+				      M->ctx, C->fn, "report"),
+				  next = LLVMAppendBasicBlockInContext(
+				      M->ctx, C->fn, "reported");
+		LLVMBuildCondBr(C->b,
+				LLVMBuildICmp(C->b, LLVMIntNE, off,
+					      LLVMConstAllOnes(M->i64), ""),
+				report, next);
+		LLVMPositionBuilderAtEnd(C->b, report);
+		LLVMValueRef args[3] = {C->rt, C->sites[k].obj, off};
+		LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
+		LLVMBuildBr(C->b, next);
+		LLVMPositionBuilderAtEnd(C->b, next);
+	}
+}
+
 static LLVMValueRef
 guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 	LLVMValueRef (*access)(struct cg_func *C, LLVMValueRef addr,
@@ -90,15 +183,20 @@ guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 							      "fault"),
 			  join = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
 							       "accessed");
+	bool site = C->kernel && LLVMIsAConstantInt(p.obj);
+	if (site)
+		fault_site(C, p, ok);
 	LLVMValueRef args[3] = {ok, LLVMConstInt(M->i1, 1, 0)};
 	LLVMTypeRef over = M->i1;
 	ok = cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);
 	LLVMBuildCondBr(C->b, ok, good, bad);
 	LLVMPositionBuilderAtEnd(C->b, bad);
-	args[0] = C->rt;
-	args[1] = p.obj;
-	args[2] = p.v;
-	LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
+	if (!site) {
+		args[0] = C->rt;
+		args[1] = p.obj;
+		args[2] = p.v;
+		LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
+	}
 	LLVMBuildBr(C->b, join);
 	LLVMPositionBuilderAtEnd(C->b, good);
 	LLVMValueRef addr = LLVMBuildGEP2(C->b, M->i8, p.base, &p.v, 1, "");

@@ -70,41 +70,68 @@ static void module_types(struct cg_module *M)
 				LLVMCreateEnumAttribute(c, cold, 0));
 }
 
+/* Kernels whose stack bound passes VJIT_MAX_STACK are refused. */
+static int check_stack(struct cg_module *M, const uint64_t *stack)
+{
+	for (uint32_t f = 0; f < M->m->nfuncs; f++) {
+		const struct vcl_ir_function *fn = &M->m->funcs[f];
+		if (fn->is_kernel && stack[f] > VJIT_MAX_STACK) {
+			snprintf(M->msg, VJIT_MSG_MAX,
+				 "kernel '%s' may need %llu KiB of stack "
+				 "(private arrays, values, calls), at most %u",
+				 fn->name ? fn->name : "?",
+				 (unsigned long long)(stack[f] >> 10),
+				 VJIT_MAX_STACK >> 10);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int one_function(struct cg_module *M, struct vjit_program *p, uint32_t f,
+			uint32_t *nk, uint64_t stack)
+{
+	const struct vcl_ir_function *fn = &M->m->funcs[f];
+	if (!fn->is_kernel) {
+		if (block_has_barrier(&fn->body)) {
+			snprintf(M->msg, VJIT_MSG_MAX,
+				 "function '%s' has a barrier: barriers are "
+				 "supported in kernels only (move it into the "
+				 "kernel)",
+				 fn->name ? fn->name : "?");
+			return -EINVAL;
+		}
+		return cg_function(M, f, NULL);
+	}
+	struct wg_plan plan;
+	int err = wg_plan_make(&plan, fn, M->msg);
+	if (!err) {
+		err = cg_function(M, f, &plan);
+		struct vjit_kernel *k = &p->kernels[(*nk)++];
+		k->func = f;
+		k->per_wi = plan.barriers ? plan.per_wi : 0;
+		k->stack = stack;
+	}
+	wg_plan_free(&plan);
+	return err;
+}
+
 /* Every function to LLVM IR; kernels get their work-group plan. */
 static int generate(struct cg_module *M, struct vjit_program *p)
 {
 	const struct vcl_ir_module *m = M->m;
-	uint32_t nk = 0;
-	for (uint32_t f = 0; f < m->nfuncs; f++) {
-		const struct vcl_ir_function *fn = &m->funcs[f];
-		if (!fn->is_kernel) {
-			if (block_has_barrier(&fn->body)) {
-				snprintf(
-				    M->msg, VJIT_MSG_MAX,
-				    "function '%s' has a barrier: barriers "
-				    "are supported in kernels only (move "
-				    "it into the kernel)",
-				    fn->name ? fn->name : "?");
-				return -EINVAL;
-			}
-			int err = cg_function(M, f, NULL);
-			if (err)
-				return err;
-			continue;
-		}
-		struct wg_plan plan;
-		int err = wg_plan_make(&plan, fn, M->msg);
-		if (!err) {
-			err = cg_function(M, f, &plan);
-			struct vjit_kernel *k = &p->kernels[nk++];
-			k->func = f;
-			k->per_wi = plan.barriers ? plan.per_wi : 0;
-		}
-		wg_plan_free(&plan);
-		if (err)
-			return err;
+	uint64_t *stack = calloc(m->nfuncs + 1, sizeof(*stack));
+	if (!stack || jit_stack_bounds(m, stack)) {
+		free(stack);
+		snprintf(M->msg, VJIT_MSG_MAX, "out of memory");
+		return -ENOMEM;
 	}
-	return 0;
+	int err = check_stack(M, stack);
+	uint32_t nk = 0;
+	for (uint32_t f = 0; f < m->nfuncs && !err; f++)
+		err = one_function(M, p, f, &nk, stack[f]);
+	free(stack);
+	return err;
 }
 
 static int optimize(LLVMModuleRef mod, char *msg)
@@ -351,6 +378,13 @@ int vjit_kernel_index(const struct vjit_program *p, const char *name)
 			return (int)k;
 	}
 	return -ENOENT;
+}
+
+uint64_t vjit_kernel_stack(const struct vjit_program *p, int kernel)
+{
+	if (kernel < 0 || (uint32_t)kernel >= p->nkernels)
+		return 0;
+	return p->kernels[kernel].stack;
 }
 
 const struct vcl_ir_function *vjit_kernel_ir(const struct vjit_program *p,

@@ -70,12 +70,13 @@ struct wg_plan {
 	bool returns;			/* the kernel has a return */
 	const struct vcl_ir_inst **bar; /* instructions holding a barrier */
 	size_t nbar;
-	uint32_t *def_seg;  /* per value: the segment defining it */
-	uint64_t *ctx_off;  /* per value kept across a barrier */
-	vcl_ir_type *vty;   /* per value: its type */
-	uint64_t *slot_off; /* per slot kept in the context */
-	uint64_t done_off;  /* the work-item's "returned" byte */
-	uint64_t per_wi;    /* context bytes per work-item */
+	uint32_t *def_seg;    /* per value: the segment defining it */
+	uint64_t *ctx_off;    /* per value kept across a barrier */
+	vcl_ir_type *vty;     /* per value: its type */
+	uint64_t *slot_off;   /* per slot kept in the context */
+	uint64_t *slot_bytes; /* per slot: bytes (cg_slot_bytes) */
+	uint64_t done_off;    /* the work-item's "returned" byte */
+	uint64_t per_wi;      /* context bytes per work-item */
 	uint32_t nseg;
 };
 
@@ -87,6 +88,7 @@ struct vjit_kernel {
 	uint64_t per_wi;      /* context bytes per work-item (barriers) */
 	uint64_t local_bytes; /* the kernel's own __local allocations */
 	uint64_t *local_off;  /* each allocation's offset in the area */
+	uint64_t stack;	      /* bound on its stack use (jit_stack.c) */
 };
 
 struct vjit_program {
@@ -120,6 +122,11 @@ struct cg_module {
 	char *msg;
 };
 
+/* An access's fault variable (codegen_mem.c, fault_site). */
+struct cg_site {
+	LLVMValueRef var, obj;
+};
+
 /* The function being generated. */
 struct cg_func {
 	struct cg_module *M;
@@ -131,6 +138,7 @@ struct cg_func {
 	struct cg_val *vals;
 	LLVMValueRef rt, stopp;
 	LLVMValueRef *slot_ptr; /* per slot: its alloca, or NULL */
+	uint64_t *slot_bytes;	/* per slot: bytes it takes */
 	LLVMValueRef lid[3], flat;
 	struct cg_loop loops[VCL_IR_MAX_DEPTH + 1];
 	uint32_t nloops;
@@ -142,6 +150,8 @@ struct cg_func {
 	uint32_t nseg; /* segments emitted: wg_plan.c's numbering */
 	LLVMBasicBlockRef wi_latch, ret_bb;
 	LLVMValueRef lsize[3], gsize, ctx, exitcode, ndone;
+	struct cg_site *sites;
+	size_t nsites, capsites;
 	int err;
 };
 
@@ -170,8 +180,13 @@ void cg_inst(struct cg_func *C, const struct vcl_ir_inst *i);
 void cg_arith(struct cg_func *C, const struct vcl_ir_inst *i);
 /* codegen_mem.c: slots, pointers, checks, loads, stores, atomics */
 void cg_memory(struct cg_func *C, const struct vcl_ir_inst *i);
+/* The LLVM size of a fat pointer {ptr, i64, i64, i32}. */
+#define CG_FAT_BYTES 32
+uint64_t *cg_slot_bytes(const struct vcl_ir_function *f);
 void cg_make_slots(struct cg_func *C);
 void cg_zero_slots(struct cg_func *C);
+/* At a kernel's exit: the faults its accesses kept (fault_site). */
+void cg_report_faults(struct cg_func *C);
 LLVMValueRef cg_slot_addr(struct cg_func *C, uint32_t s);
 /* codegen_math.c: the math intrinsics */
 void cg_math(struct cg_func *C, const struct vcl_ir_inst *i);
@@ -181,6 +196,9 @@ void cg_workitem(struct cg_func *C, const struct vcl_ir_inst *i);
 void wg_kernel_body(struct cg_func *C);
 LLVMValueRef wg_ctx_addr(struct cg_func *C, uint64_t off, uint64_t elem,
 			 LLVMValueRef flat);
+
+/* jit_stack.c: per function of m, a bound on its stack use */
+int jit_stack_bounds(const struct vcl_ir_module *m, uint64_t *bound);
 
 /* wg_plan.c */
 int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg);

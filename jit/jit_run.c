@@ -222,6 +222,13 @@ int vjit_run_groups(const struct vjit_program *p, int kernel,
 {
 	memset(fault, 0, sizeof(*fault));
 	const struct vcl_ir_function *f = vjit_kernel_ir(p, kernel);
+	uint64_t groups = 1;
+	for (int d = 0; d < 3; d++)
+		groups *= nd->global[d] / nd->local[d];
+	if (first > groups || count > groups - first)
+		return bad(fault, "groups %llu..+%llu of %llu",
+			   (unsigned long long)first, (unsigned long long)count,
+			   (unsigned long long)groups);
 	const struct vjit_kernel *K = &p->kernels[kernel];
 	char *arg_base[VCL_IR_MAX_PARAMS + 1];
 	uint64_t arg_size[VCL_IR_MAX_PARAMS + 1], loff[VCL_IR_MAX_PARAMS + 1];

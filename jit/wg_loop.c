@@ -265,5 +265,6 @@ void wg_kernel_body(struct cg_func *C)
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)))
 		LLVMBuildBr(B, ret);
 	LLVMPositionBuilderAtEnd(B, ret);
+	cg_report_faults(C);
 	LLVMBuildRetVoid(B);
 }

@@ -212,8 +212,9 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 	P->vty = malloc((f->nvalues + 1) * sizeof(*P->vty));
 	P->slot_off = malloc((f->nslots + 1) * sizeof(*P->slot_off));
 	pl.slot_seg = malloc((f->nslots + 1) * sizeof(*pl.slot_seg));
+	P->slot_bytes = cg_slot_bytes(f);
 	if (pl.oom || !P->def_seg || !P->ctx_off || !P->vty || !P->slot_off ||
-	    !pl.slot_seg) {
+	    !P->slot_bytes || !pl.slot_seg) {
 		free(pl.slot_seg);
 		snprintf(msg, VJIT_MSG_MAX, "out of memory");
 		return -ENOMEM;
@@ -238,7 +239,7 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 		for (uint32_t s = 0; s < f->nslots; s++)
 			if (P->slot_off[s] != CTX_NONE)
 				P->slot_off[s] = place(
-				    P, f->slots[s].size,
+				    P, P->slot_bytes[s],
 				    f->slots[s].align ? f->slots[s].align : 1);
 		P->done_off = place(P, 1, 1);
 	} else {
@@ -258,6 +259,7 @@ uint32_t wg_elem_size(vcl_ir_type t)
 void wg_plan_free(struct wg_plan *P)
 {
 	free(P->vty);
+	free(P->slot_bytes);
 	free(P->bar);
 	free(P->def_seg);
 	free(P->ctx_off);

@@ -107,6 +107,8 @@ static struct vjit_ndrange range1(uint64_t global, uint64_t local)
 	return nd;
 }
 
+static const _Atomic int never_stop;
+
 /* Checks and runs every group of the launch; the run's result. */
 static int launch(struct built *b, const struct vjit_arg *args, uint32_t nargs,
 		  const struct vjit_ndrange *nd, struct vjit_fault *fault)
@@ -116,9 +118,8 @@ static int launch(struct built *b, const struct vjit_arg *args, uint32_t nargs,
 	uint64_t groups = 1;
 	for (int d = 0; d < 3; d++)
 		groups *= nd->global[d] / nd->local[d];
-	static const _Atomic int never;
-	return vjit_run_groups(b->p, b->kernel, args, nd, 0, groups, &never,
-			       fault);
+	return vjit_run_groups(b->p, b->kernel, args, nd, 0, groups,
+			       &never_stop, fault);
 }
 
 static void run_ok(struct built *b, const struct vjit_arg *args, uint32_t nargs,
@@ -355,7 +356,7 @@ static const char division_src[] =
     "	q[i] = a[i] / b[i];\n"
     "	r[i] = a[i] % b[i];\n"
     "	uq[i] = (uint)a[i] / (uint)b[i] + (uint)a[i] % (uint)b[i];\n"
-    "	sh[i] = (a[i] << b[i]) ^ (a[i] >> b[i]);\n"
+    "	sh[i] = ((a[i] << b[i]) ^ (a[i] >> b[i])) + (a[i] << 35);\n"
     "	cv[i] = (int)((float)a[i] * 4.0f);\n"
     "}\n";
 
@@ -391,7 +392,9 @@ START_TEST(division)
 			     (unsigned)a[i] % (unsigned)bb[i];
 		}
 		int s = bb[i] & 31;
-		int wsh = (int)((unsigned)a[i] << s) ^ (a[i] >> s);
+		int wsh =
+		    (int)((((unsigned)a[i] << s) ^ (unsigned)(a[i] >> s)) +
+			  ((unsigned)a[i] << 3));
 		float f = (float)a[i] * 4.0f;
 		int wcv = f >= 2147483648.0f   ? INT_MAX
 			  : f < -2147483648.0f ? INT_MIN
@@ -540,10 +543,9 @@ struct part {
 static void *run_part(void *arg)
 {
 	struct part *p = arg;
-	static const _Atomic int never;
 	struct vjit_fault fault;
 	p->rc = vjit_run_groups(p->b->p, p->b->kernel, p->args, p->nd, p->first,
-				p->count, &never, &fault);
+				p->count, &never_stop, &fault);
 	return NULL;
 }
 
@@ -581,6 +583,10 @@ START_TEST(threads)
 	}
 	for (int i = 0; i < M * N; i++)
 		ck_assert(fabsf(C[i] - R[i]) < 1e-3f);
+	/* groups past the launch's are refused */
+	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, args, &nd, 12, 5,
+					 &never_stop, &fault),
+			 -EINVAL);
 	free(A);
 	free(B);
 	free(C);
@@ -637,6 +643,534 @@ START_TEST(helper_with_barrier)
 }
 END_TEST
 
+static const char group_flow_src[] =
+    "__kernel void flow(__global int *data, __local int *tmp, int rounds)\n"
+    "{\n"
+    "	int lid = get_local_id(0);\n"
+    "	int n = get_local_size(0);\n"
+    "	int priv[4];\n"
+    "	for (int k = 0; k < 4; k++)\n"
+    "		priv[k] = lid * k;\n"
+    "	__global int *p = data + get_group_id(0) * n;\n"
+    "	if (rounds < 0)\n"
+    "		return;\n"
+    "	tmp[lid] = p[lid];\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	int r = 0;\n"
+    "	while (1) {\n"
+    "		if (r >= rounds)\n"
+    "			break;\n"
+    "		int v = tmp[(lid + 1) % n];\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "		tmp[lid] = v + priv[r % 4];\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "		r++;\n"
+    "	}\n"
+    "	for (int s = 0; s < 3; s++) {\n"
+    "		if (s == 1)\n"
+    "			continue;\n"
+    "		tmp[lid] += s * 100;\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	}\n"
+    "	if (lid >= n - 2)\n"
+    "		return;\n"
+    "	p[lid] = tmp[lid];\n"
+    "}\n";
+
+/* The group's code as C: what flow() computes for one group. */
+static void group_flow_ref(int *p, int n, int rounds)
+{
+	int tmp[64], v[64];
+	if (rounds < 0)
+		return;
+	memcpy(tmp, p, n * sizeof(int));
+	for (int r = 0; r < rounds; r++) {
+		for (int l = 0; l < n; l++)
+			v[l] = tmp[(l + 1) % n];
+		for (int l = 0; l < n; l++)
+			tmp[l] = v[l] + l * (r % 4);
+	}
+	for (int l = 0; l < n; l++)
+		tmp[l] += 200;
+	for (int l = 0; l < n - 2; l++)
+		p[l] = tmp[l];
+}
+
+/* Barriers in uniform loops left by break and continue from inside a
+ * work-item loop, a uniform return before any barrier, a varying return
+ * after the last one; a pointer and a private array live across
+ * barriers. */
+START_TEST(group_control_flow)
+{
+	struct built b;
+	build(&b, group_flow_src, NULL, "flow");
+	const int groups = 3;
+	for (int n = 4; n <= 64; n *= 4)
+		for (int rounds = -1; rounds <= 5; rounds += 3) {
+			int *data = malloc(sizeof(int) * n * groups),
+			    *ref = malloc(sizeof(int) * n * groups);
+			for (int i = 0; i < n * groups; i++)
+				data[i] = ref[i] = i * 7 % 13;
+			for (int g = 0; g < groups; g++)
+				group_flow_ref(ref + g * n, n, rounds);
+			struct vjit_arg args[3] = {
+			    {data, sizeof(int) * n * groups},
+			    {NULL, sizeof(int) * n},
+			    {&rounds, 0}};
+			struct vjit_ndrange nd = range1(n * groups, n);
+			run_ok(&b, args, 3, &nd);
+			for (int i = 0; i < n * groups; i++)
+				ck_assert_msg(data[i] == ref[i],
+					      "n %d rounds %d: data[%d] = %d, "
+					      "want %d",
+					      n, rounds, i, data[i], ref[i]);
+			free(data);
+			free(ref);
+		}
+	unbuild(&b);
+}
+END_TEST
+
+static const char ids_src[] =
+    "__kernel void ids(__global ulong *out)\n"
+    "{\n"
+    "	size_t x = get_global_id(0) - get_global_offset(0);\n"
+    "	size_t y = get_global_id(1) - get_global_offset(1);\n"
+    "	size_t z = get_global_id(2) - get_global_offset(2);\n"
+    "	size_t i = (z * get_global_size(1) + y) * get_global_size(0) + x;\n"
+    "	out[i] = get_global_id(0) + 100 * get_global_id(1) +\n"
+    "		 10000 * get_global_id(2) + 1000000 * get_local_id(0) +\n"
+    "		 10000000 * get_group_id(1) + 100000000 * "
+    "get_num_groups(2) +\n"
+    "		 1000000000 * get_local_size(1) + 20000000000 * "
+    "get_work_dim() +\n"
+    "		 get_global_id(3) + 7 * get_local_size(5);\n"
+    "}\n";
+
+/* Every work-item query in a 3D range with offsets (and a dimension out
+ * of range: id 0, size 1). */
+START_TEST(work_item_ids)
+{
+	struct built b;
+	build(&b, ids_src, NULL, "ids");
+	struct vjit_ndrange nd = {3, {6, 4, 6}, {3, 2, 2}, {5, 0, 9}};
+	uint64_t out[6 * 4 * 6];
+	memset(out, 0xff, sizeof(out));
+	struct vjit_arg args[1] = {{out, sizeof(out)}};
+	run_ok(&b, args, 1, &nd);
+	for (uint64_t z = 0; z < 6; z++)
+		for (uint64_t y = 0; y < 4; y++)
+			for (uint64_t x = 0; x < 6; x++) {
+				uint64_t gx = x + 5, gy = y, gz = z + 9;
+				uint64_t want = gx + 100 * gy + 10000 * gz +
+						1000000 * (x % 3) +
+						10000000 * (y / 2) +
+						100000000 * 3 + 1000000000 * 2 +
+						20000000000ull * 3 + 0 + 7;
+				uint64_t got = out[(z * 4 + y) * 6 + x];
+				ck_assert_msg(
+				    got == want,
+				    "(%llu,%llu,%llu): %llu, want %llu",
+				    (unsigned long long)x,
+				    (unsigned long long)y,
+				    (unsigned long long)z,
+				    (unsigned long long)got,
+				    (unsigned long long)want);
+			}
+	unbuild(&b);
+}
+END_TEST
+
+static const char math_src[] =
+    "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
+    "__kernel void m(__global const float *x, __global float *f,\n"
+    "                __global double *d)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	float a = x[i], b = x[i] * 0.5f + 1.0f;\n"
+    "	int k = 0;\n"
+    "	f[i * 16 + k++] = sin(a);\n"
+    "	f[i * 16 + k++] = exp(a) + log(b);\n"
+    "	f[i * 16 + k++] = pow(b, a);\n"
+    "	f[i * 16 + k++] = atan2(a, b);\n"
+    "	f[i * 16 + k++] = cbrt(a) + tanh(a);\n"
+    "	f[i * 16 + k++] = fmod(a, b);\n"
+    "	f[i * 16 + k++] = floor(a) + ceil(a) + round(a) + trunc(a);\n"
+    "	f[i * 16 + k++] = hypot(a, b) + fabs(a);\n"
+    "	f[i * 16 + k++] = clamp(a, -0.5f, 0.5f);\n"
+    "	f[i * 16 + k++] = mix(a, b, 0.25f) + mad(a, b, 1.0f);\n"
+    "	f[i * 16 + k++] = step(0.0f, a) + sign(a);\n"
+    "	f[i * 16 + k++] = smoothstep(-1.0f, 1.0f, a);\n"
+    "	f[i * 16 + k++] = rsqrt(b) + native_sqrt(b);\n"
+    "	f[i * 16 + k++] = fmin(a, b) + fmax(a, b);\n"
+    "	f[i * 16 + k++] = a / b + (float)(int)(a * 10.0f);\n"
+    "	f[i * 16 + k++] = expm1(a) + log1p(b) + exp2(a) + log2(b);\n"
+    "	double e = (double)a;\n"
+    "	d[i * 4] = sin(e) + cos(e);\n"
+    "	d[i * 4 + 1] = sqrt((double)b) + pow((double)b, e);\n"
+    "	d[i * 4 + 2] = fmod(e, 0.3);\n"
+    "	d[i * 4 + 3] = atan(e) + erf(e);\n"
+    "}\n";
+
+static void near(double got, double want, double tol, const char *what, int i)
+{
+	ck_assert_msg(fabs(got - want) <= tol * (1 + fabs(want)),
+		      "%s[%d] = %.9g, want %.9g", what, i, got, want);
+}
+
+/* The math intrinsics, f32 and f64, against libm. */
+START_TEST(math)
+{
+	struct built b;
+	build(&b, math_src, NULL, "m");
+	enum { N = 32 };
+	float x[N], f[N * 16];
+	double d[N * 4];
+	for (int i = 0; i < N; i++)
+		x[i] = (float)(i - 15) * 0.13f;
+	struct vjit_arg args[3] = {
+	    {x, sizeof(x)}, {f, sizeof(f)}, {d, sizeof(d)}};
+	struct vjit_ndrange nd = range1(N, 8);
+	run_ok(&b, args, 3, &nd);
+	for (int i = 0; i < N; i++) {
+		float a = x[i], c = x[i] * 0.5f + 1.0f;
+		float cl = a < -0.5f ? -0.5f : a > 0.5f ? 0.5f : a;
+		float t = (a + 1.0f) / 2.0f;
+		t = t < 0 ? 0 : t > 1 ? 1 : t;
+		float want[16] = {
+		    sinf(a),
+		    expf(a) + logf(c),
+		    powf(c, a),
+		    atan2f(a, c),
+		    cbrtf(a) + tanhf(a),
+		    fmodf(a, c),
+		    floorf(a) + ceilf(a) + roundf(a) + truncf(a),
+		    hypotf(a, c) + fabsf(a),
+		    cl,
+		    a + (c - a) * 0.25f + a * c + 1.0f,
+		    (a < 0.0f ? 0.0f : 1.0f) + (a > 0	? 1.0f
+						: a < 0 ? -1.0f
+							: a),
+		    t * t * (3 - 2 * t),
+		    1.0f / sqrtf(c) + sqrtf(c),
+		    fminf(a, c) + fmaxf(a, c),
+		    a / c + (float)(int)(a * 10.0f),
+		    expm1f(a) + log1pf(c) + exp2f(a) + log2f(c),
+		};
+		for (int k = 0; k < 16; k++)
+			near(f[i * 16 + k], want[k], 1e-5, "f", i * 16 + k);
+		double e = a;
+		near(d[i * 4], sin(e) + cos(e), 1e-12, "d", i * 4);
+		near(d[i * 4 + 1], sqrt((double)c) + pow((double)c, e), 1e-12,
+		     "d", i * 4 + 1);
+		near(d[i * 4 + 2], fmod(e, 0.3), 1e-12, "d", i * 4 + 2);
+		near(d[i * 4 + 3], atan(e) + erf(e), 1e-12, "d", i * 4 + 3);
+	}
+	unbuild(&b);
+}
+END_TEST
+
+static const char atomics_src[] =
+    "__kernel void at(__global int *c, __global float *fx)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	atomic_add(&c[0], i);\n"
+    "	atomic_min(&c[1], -i);\n"
+    "	atomic_max(&c[2], i);\n"
+    "	atomic_or(&c[3], 1 << (i % 31));\n"
+    "	atomic_dec(&c[4]);\n"
+    "	int old = atomic_cmpxchg(&c[5], i, i + 1);\n"
+    "	c[6 + i] = old;\n"
+    "	atomic_xchg(&fx[i], (float)i * 0.5f);\n"
+    "}\n";
+
+START_TEST(atomics)
+{
+	struct built b;
+	build(&b, atomics_src, NULL, "at");
+	enum { N = 64 };
+	int c[6 + N] = {0};
+	float fx[N] = {0};
+	c[2] = INT_MIN;
+	struct vjit_arg args[2] = {{c, sizeof(c)}, {fx, sizeof(fx)}};
+	struct vjit_ndrange nd = range1(N, 16);
+	run_ok(&b, args, 2, &nd);
+	ck_assert_int_eq(c[0], N * (N - 1) / 2);
+	ck_assert_int_eq(c[1], -(N - 1));
+	ck_assert_int_eq(c[2], N - 1);
+	ck_assert_int_eq(c[3], 0x7fffffff);
+	ck_assert_int_eq(c[4], -N);
+	/* in order on one thread: each cmpxchg sees the last one's value */
+	ck_assert_int_eq(c[5], N);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(c[6 + i], i);
+		ck_assert(fx[i] == (float)i * 0.5f);
+	}
+	unbuild(&b);
+}
+END_TEST
+
+static const char private_oob_src[] =
+    "__kernel void pv(__global int *out, int k)\n"
+    "{\n"
+    "	int a[8];\n"
+    "	__local int l[8];\n"
+    "	int i = get_global_id(0);\n"
+    "	a[i % 8] = i;\n"
+    "	l[i % 8] = i;\n"
+    "	out[i] = a[(i + k) % 16] + (k > 100 ? l[k - 100] : 0);\n"
+    "}\n";
+
+/* Private and __local arrays are bounded too; their faults name them. */
+START_TEST(private_and_local_bounds)
+{
+	struct built b;
+	build(&b, private_oob_src, NULL, "pv");
+	int out[8];
+	int k = 0;
+	struct vjit_arg args[2] = {{out, sizeof(out)}, {&k, 0}};
+	struct vjit_ndrange nd = range1(8, 8);
+	run_ok(&b, args, 2, &nd);
+	for (int i = 0; i < 8; i++) /* each work-item its own array */
+		ck_assert_int_eq(out[i], i);
+	k = 8;
+	struct vjit_fault fault;
+	ck_assert_int_eq(launch(&b, args, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "'pv'") &&
+			  strstr(fault.msg, "private array") &&
+			  strstr(fault.msg, "byte offset 32"),
+		      "%s", fault.msg);
+	k = 112; /* a[] within bounds, l[12] not */
+	ck_assert_int_eq(launch(&b, args, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "__local array l0") &&
+			  strstr(fault.msg, "byte offset 48"),
+		      "%s", fault.msg);
+	unbuild(&b);
+}
+END_TEST
+
+static void *compile_saxpy(void *arg)
+{
+	struct built *b = arg;
+	build_file(b, "saxpy.cl", NULL, "saxpy");
+	return NULL;
+}
+
+/* Programs compile on several threads at once (one LLJIT each) and each
+ * runs correctly. */
+START_TEST(concurrent_compiles)
+{
+	enum { T = 3, N = 256 };
+	struct built b[T];
+	pthread_t t[T];
+	for (int k = 0; k < T; k++)
+		ck_assert_int_eq(
+		    pthread_create(&t[k], NULL, compile_saxpy, &b[k]), 0);
+	for (int k = 0; k < T; k++)
+		pthread_join(t[k], NULL);
+	for (int k = 0; k < T; k++) {
+		float x[N], y[N], a = (float)k;
+		uint32_t n = N;
+		for (int i = 0; i < N; i++) {
+			x[i] = (float)i;
+			y[i] = 1.0f;
+		}
+		struct vjit_arg args[4] = {
+		    {&a, 0}, {x, sizeof(x)}, {y, sizeof(y)}, {&n, 0}};
+		struct vjit_ndrange nd = range1(N, 64);
+		run_ok(&b[k], args, 4, &nd);
+		for (int i = 0; i < N; i++)
+			ck_assert(y[i] == a * (float)i + 1.0f);
+		unbuild(&b[k]);
+	}
+}
+END_TEST
+
+static const char odd_src[] =
+    "void add_at(__global float *p, int i, float v)\n"
+    "{\n"
+    "	p[i] += v;\n"
+    "}\n"
+    "\n"
+    "int classify(int v)\n"
+    "{\n"
+    "	switch (v % 4) {\n"
+    "	case 0:\n"
+    "		return 10;\n"
+    "	case 1:\n"
+    "	case 2:\n"
+    "		v += 100;\n"
+    "		break;\n"
+    "	default:\n"
+    "		return -1;\n"
+    "	}\n"
+    "	return v;\n"
+    "}\n"
+    "\n"
+    "__kernel void odd(__global float *a, __global float *b, __global int *c,\n"
+    "		  int d)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	__global float *p = (i & 1) ? a : b;\n"
+    "	add_at(p, i, (float)get_global_size(d));\n"
+    "	for (;;) {\n"
+    "		c[i] = classify(i);\n"
+    "		break;\n"
+    "	}\n"
+    "	if (i > 1000)\n"
+    "		return;\n"
+    "	c[i] += 1;\n"
+    "	return;\n"
+    "	c[i] = 0;\n"
+    "}\n"
+    "\n";
+
+/* Shapes the lowering makes that the other kernels do not: a pointer
+ * chosen by ?: passed to a helper, a switch with fall-through and returns
+ * in a helper, a loop left at once, code after a return, a work-item
+ * query whose dimension is not a constant. */
+START_TEST(odd_shapes)
+{
+	struct built b;
+	build(&b, odd_src, NULL, "odd");
+	enum { N = 64 };
+	float a[N], bb[N];
+	int c[N];
+	for (int i = 0; i < N; i++)
+		a[i] = bb[i] = (float)i;
+	for (int d = 0; d < 4; d++) {
+		struct vjit_arg args[4] = {
+		    {a, sizeof(a)}, {bb, sizeof(bb)}, {c, sizeof(c)}, {&d, 0}};
+		struct vjit_ndrange nd = range1(N, 16);
+		run_ok(&b, args, 4, &nd);
+		float add = d == 0 ? (float)N : 1.0f;
+		for (int i = 0; i < N; i++) {
+			float *p = (i & 1) ? a : bb;
+			float *q = (i & 1) ? bb : a;
+			float before = (float)i;
+			for (int k = 0; k < d; k++)
+				before += k == 0 ? (float)N : 1.0f;
+			ck_assert_msg(p[i] == before + add,
+				      "d %d: [%d] = %g, want %g", d, i, p[i],
+				      before + add);
+			ck_assert(q[i] == (float)i);
+			int want = i % 4 == 0 ? 10 : i % 4 == 3 ? -1 : i + 100;
+			ck_assert_int_eq(c[i], want + 1);
+		}
+	}
+	unbuild(&b);
+}
+END_TEST
+
+/* Hand-built IR (users may write IR): an SSA value, a pointer and a
+ * checked pointer defined before a barrier and used after it, which the
+ * lowering never makes (its variables go through slots). */
+static uint32_t emit(struct vcl_ir_module *m, struct vcl_ir_function *f,
+		     enum vcl_ir_op op, vcl_ir_type t, uint32_t a, uint32_t b,
+		     uint64_t imm, uint64_t imm2)
+{
+	struct vcl_ir_inst *i = vcl_ir_append(m, &f->body, op, t);
+	ck_assert(i);
+	i->a = a;
+	i->b = b;
+	i->imm = imm;
+	i->imm2 = imm2;
+	if (t != VCL_IR_VOID)
+		i->id = f->nvalues++;
+	return i->id;
+}
+
+START_TEST(values_across_barriers)
+{
+	const vcl_ir_type i32 = VCL_IR_TYPE(VCL_IR_I32, 0, 0),
+			  i64 = VCL_IR_TYPE(VCL_IR_I64, 0, 0),
+			  gptr = VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_GLOBAL),
+			  vd = VCL_IR_VOID;
+	struct vcl_ir_module *m = vcl_ir_new(1);
+	ck_assert(m);
+	m->major = VCL_IR_MAJOR;
+	m->minor = VCL_IR_MINOR;
+	struct vcl_ir_function *f = vcl_ir_add_function(m, "k", 1);
+	ck_assert(f);
+	f->is_kernel = true;
+	f->ret = vd;
+	f->params[0] = (struct vcl_ir_param){"out", gptr, true};
+	uint32_t zero =
+	    emit(m, f, VCL_IR_CONST, i32, VCL_IR_NONE, VCL_IR_NONE, 0, 0);
+	uint32_t lid =
+	    emit(m, f, VCL_IR_WI, i64, zero, VCL_IR_NONE, VCL_WI_LOCAL_ID, 0);
+	uint32_t gid =
+	    emit(m, f, VCL_IR_WI, i64, zero, VCL_IR_NONE, VCL_WI_GLOBAL_ID, 0);
+	uint32_t three =
+	    emit(m, f, VCL_IR_CONST, i64, VCL_IR_NONE, VCL_IR_NONE, 3, 0);
+	uint32_t v = emit(m, f, VCL_IR_MUL, i64, lid, three, 0, 0);
+	uint32_t eight =
+	    emit(m, f, VCL_IR_CONST, i64, VCL_IR_NONE, VCL_IR_NONE, 8, 0);
+	uint32_t off = emit(m, f, VCL_IR_MUL, i64, gid, eight, 0, 0);
+	uint32_t p = emit(m, f, VCL_IR_PTRADD, gptr, 0, off, 0, 0);
+	uint32_t chk = emit(m, f, VCL_IR_CHECK, gptr, p, VCL_IR_NONE, 8, 8);
+	emit(m, f, VCL_IR_BARRIER, vd, VCL_IR_NONE, VCL_IR_NONE, 1, 0);
+	emit(m, f, VCL_IR_STORE, vd, chk, v, 0, 0);
+	emit(m, f, VCL_IR_BARRIER, vd, VCL_IR_NONE, VCL_IR_NONE, 1, 0);
+	uint32_t chk2 = emit(m, f, VCL_IR_CHECK, gptr, p, VCL_IR_NONE, 8, 8);
+	uint32_t old = emit(m, f, VCL_IR_LOAD, i64, chk2, VCL_IR_NONE, 0, 0);
+	uint32_t sum = emit(m, f, VCL_IR_ADD, i64, old, gid, 0, 0);
+	emit(m, f, VCL_IR_STORE, vd, chk, sum, 0, 0);
+	struct vcl_diags d;
+	vcl_diags_init(&d, 0);
+	char diags[2048];
+	bool ok = vcl_ir_verify(m, &d);
+	cc_format_diags(&d, diags, sizeof(diags));
+	ck_assert_msg(ok, "%s", diags);
+	vcl_diags_free(&d);
+	struct built b = {.m = m};
+	char msg[VJIT_MSG_MAX];
+	ck_assert_msg(vjit_compile(m, &b.p, msg) == 0, "%s", msg);
+	uint64_t out[32];
+	struct vjit_arg args[1] = {{out, sizeof(out)}};
+	struct vjit_ndrange nd = range1(32, 8);
+	run_ok(&b, args, 1, &nd);
+	for (uint64_t i = 0; i < 32; i++)
+		ck_assert_msg(out[i] == 3 * (i % 8) + i, "out[%llu] = %llu",
+			      (unsigned long long)i,
+			      (unsigned long long)out[i]);
+	vjit_program_free(b.p);
+	vcl_ir_free(m);
+}
+END_TEST
+
+/* Private arrays in a chain of calls: each function's are within the
+ * type checker's bound, the chain's stack is not. */
+static const char deep_stack_src[] =
+    "int h0(int i) { int a[16000]; a[i] = i; return a[i / 2]; }\n"
+    "int h1(int i) { int a[16000]; a[i] = h0(i); return a[i / 2]; }\n"
+    "int h2(int i) { int a[16000]; a[i] = h1(i); return a[i / 2]; }\n"
+    "int h3(int i) { int a[16000]; a[i] = h2(i); return a[i / 2]; }\n"
+    "int h4(int i) { int a[16000]; a[i] = h3(i); return a[i / 2]; }\n"
+    "int h5(int i) { int a[16000]; a[i] = h4(i); return a[i / 2]; }\n"
+    "int h6(int i) { int a[16000]; a[i] = h5(i); return a[i / 2]; }\n"
+    "int h7(int i) { int a[16000]; a[i] = h6(i); return a[i / 2]; }\n"
+    "int h8(int i) { int a[16000]; a[i] = h7(i); return a[i / 2]; }\n"
+    "__kernel void k(__global int *p) { p[0] = h8(get_global_id(0)); }\n";
+
+START_TEST(stack_bound)
+{
+	struct built b;
+	char msg[VJIT_MSG_MAX];
+	ck_assert_int_eq(try_build(&b, deep_stack_src, NULL, "k", msg),
+			 -EINVAL);
+	ck_assert_msg(strstr(msg, "'k'") && strstr(msg, "KiB of stack"), "%s",
+		      msg);
+	unbuild(&b);
+	build_file(&b, "matmul_tiled.cl", NULL, "matmul_tiled");
+	uint64_t st = vjit_kernel_stack(b.p, b.kernel);
+	fprintf(stderr, "matmul_tiled: stack bound %llu bytes\n",
+		(unsigned long long)st);
+	ck_assert(st > 0 && st <= VJIT_MAX_STACK);
+	unbuild(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jit");
@@ -651,8 +1185,17 @@ static Suite *suite(void)
 	tcase_add_test(t, out_of_bounds);
 	tcase_add_test(t, stop);
 	tcase_add_test(t, threads);
+	tcase_add_test(t, concurrent_compiles);
+	tcase_add_test(t, odd_shapes);
+	tcase_add_test(t, values_across_barriers);
+	tcase_add_test(t, stack_bound);
 	tcase_add_test(t, refused_launches);
 	tcase_add_test(t, helper_with_barrier);
+	tcase_add_test(t, group_control_flow);
+	tcase_add_test(t, work_item_ids);
+	tcase_add_test(t, math);
+	tcase_add_test(t, atomics);
+	tcase_add_test(t, private_and_local_bounds);
 	suite_add_tcase(s, t);
 	return s;
 }

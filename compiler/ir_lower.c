@@ -405,69 +405,101 @@ static uint32_t or_equal(struct lower *L, uint32_t m, uint32_t x, vcl_ir_type t,
 			  VCL_IR_I1, m, c->id);
 }
 
-/*
- * switch as a loop left at its end (`break` leaves it as C's does): a slot
- * says whether a label matched yet, each statement runs when it is set, a
- * label sets it when x equals its value (default: when no case does), so
- * control falls through as in C. Labels only at the top of the body.
- */
-static void switch_stmt(struct lower *L, const struct vcl_node *n)
+/* switch as a loop left at its end (`break` leaves it as C's does), so
+ * control falls through as in C: switch_list. Labels at the top of the
+ * body or inside blocks in it. */
+/* A switch being lowered: its value x of type t, the slot m saying
+ * whether a label matched yet, its body's statements. */
+struct sw {
+	uint32_t x, m;
+	vcl_ir_type t;
+	const struct vcl_node *all;
+};
+
+/* A label of the switch in list, directly or in blocks inside it. */
+static bool has_label(const struct vcl_node *list)
 {
-	vcl_ir_type t = lower_type(L, n->a->ty, n->a);
-	uint32_t x = lower_rvalue(L, n->a);
-	uint32_t m = new_slot(L, VCL_IR_I1), no = emit_const(L, VCL_IR_I1, 0);
-	struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
-	st->imm = m;
-	st->a = no;
-	if (t == VCL_IR_NONE || !open_loop(L, n, true))
-		return;
-	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
-	struct vcl_ir_block *saved = L->cur;
-	L->cur = &lp->then;
-	const struct vcl_node *body = n->b, *list = body->kind == VCL_N_BLOCK
-							? body->list
-							: body;
-	for (const struct vcl_node *s = list; s; s = s->next) {
+	for (const struct vcl_node *s = list; s; s = s->next)
+		if (s->kind == VCL_N_CASE || s->kind == VCL_N_DEFAULT ||
+		    (s->kind == VCL_N_BLOCK && has_label(s->list)))
+			return true;
+	return false;
+}
+
+/* none && x differs from every case label in list (blocks included). */
+static uint32_t no_case(struct lower *L, const struct sw *w, uint32_t none,
+			const struct vcl_node *list)
+{
+	for (const struct vcl_node *c = list; c; c = c->next) {
+		const struct vcl_node *l = c;
+		for (; l->kind == VCL_N_CASE || l->kind == VCL_N_DEFAULT;
+		     l = l->b)
+			if (l->kind == VCL_N_CASE)
+				none = or_equal(L, none, w->x, w->t, l->value,
+						VCL_ICMP_NE);
+		if (l->kind == VCL_N_BLOCK)
+			none = no_case(L, w, none, l->list);
+	}
+	return none;
+}
+
+/* The statements of list, each run once a label matched; a label sets
+ * the slot when x equals it (default: when no case does); a block
+ * holding labels is walked the same way, so they may sit inside one. */
+static void switch_list(struct lower *L, const struct sw *w,
+			const struct vcl_node *list)
+{
+	for (const struct vcl_node *s = list; s && !L->d->full; s = s->next) {
 		const struct vcl_node *stmt = s;
 		if (stmt->kind == VCL_N_CASE || stmt->kind == VCL_N_DEFAULT) {
 			struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
-			ld->imm = m;
+			ld->imm = w->m;
 			uint32_t now = ld->id;
 			for (; stmt->kind == VCL_N_CASE ||
 			       stmt->kind == VCL_N_DEFAULT;
-			     stmt = stmt->b) {
-				if (stmt->kind == VCL_N_CASE) {
-					now =
-					    or_equal(L, now, x, t, stmt->value,
-						     VCL_ICMP_EQ);
-					continue;
-				}
-				/* default: x is none of the cases */
-				uint32_t none = emit_const(L, VCL_IR_I1, 1);
-				for (const struct vcl_node *c = list; c;
-				     c = c->next)
-					for (const struct vcl_node *l = c;
-					     l->kind == VCL_N_CASE ||
-					     l->kind == VCL_N_DEFAULT;
-					     l = l->b)
-						if (l->kind == VCL_N_CASE)
-							none = or_equal(
-							    L, none, x, t,
-							    l->value,
-							    VCL_ICMP_NE);
-				now = emit_value(L, VCL_IR_OR, VCL_IR_I1, now,
-						 none);
-			}
-			st = emit(L, VCL_IR_STS, VCL_IR_VOID);
-			st->imm = m;
+			     stmt = stmt->b)
+				now = stmt->kind == VCL_N_CASE
+					  ? or_equal(L, now, w->x, w->t,
+						     stmt->value, VCL_ICMP_EQ)
+					  : emit_value(
+						L, VCL_IR_OR, VCL_IR_I1, now,
+						no_case(
+						    L, w,
+						    emit_const(L, VCL_IR_I1, 1),
+						    w->all));
+			struct vcl_ir_inst *st =
+			    emit(L, VCL_IR_STS, VCL_IR_VOID);
+			st->imm = w->m;
 			st->a = now;
 		}
+		if (stmt->kind == VCL_N_BLOCK && has_label(stmt->list)) {
+			switch_list(L, w, stmt->list);
+			continue;
+		}
 		struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
-		ld->imm = m;
+		ld->imm = w->m;
 		struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
 		i->a = ld->id;
 		statement_in(L, &i->then, stmt);
 	}
+}
+
+static void switch_stmt(struct lower *L, const struct vcl_node *n)
+{
+	struct sw w = {.t = lower_type(L, n->a->ty, n->a)};
+	w.x = lower_rvalue(L, n->a);
+	w.m = new_slot(L, VCL_IR_I1);
+	uint32_t no = emit_const(L, VCL_IR_I1, 0);
+	struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+	st->imm = w.m;
+	st->a = no;
+	if (w.t == VCL_IR_NONE || !open_loop(L, n, true))
+		return;
+	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = &lp->then;
+	w.all = n->b->kind == VCL_N_BLOCK ? n->b->list : n->b;
+	switch_list(L, &w, w.all);
 	emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
 	L->cur = saved;
 	L->nopen--;

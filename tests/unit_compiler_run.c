@@ -388,6 +388,35 @@ START_TEST(structs)
 }
 END_TEST
 
+/* A switch whose labels sit inside blocks of its body falls through
+ * them as C does. */
+START_TEST(switch_labels_in_blocks)
+{
+	int32_t x[8], o[8];
+	for (int i = 0; i < 8; i++)
+		x[i] = i;
+	struct ev_arg args[] = {BUF(x), BUF(o)};
+	run("__kernel void k(__global int *x, __global int *o) {\n"
+	    "  size_t i = get_global_id(0); int r = 0;\n"
+	    "  switch (x[i]) {\n"
+	    "  case 0: r += 1;\n"
+	    "  { case 1: r += 10; { case 2: r += 100; break; } case 3: r += "
+	    "1000; }\n"
+	    "  default: r += 10000; case 5: { r += 100000; }\n"
+	    "  }\n"
+	    "  o[i] = r;\n"
+	    "}",
+	    "k", args, 2, 8);
+	/* C's fall-through worked out: 0 runs 1, 10, 100 then breaks; 3
+	 * runs 1000, then default's 10000, then case 5's 100000. */
+	static const int32_t want[8] = {111,	110,	100,	111000,
+					110000, 100000, 110000, 110000};
+	for (int i = 0; i < 8; i++)
+		ck_assert_msg(o[i] == want[i], "switch on %d: %d, want %d", i,
+			      o[i], want[i]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run");
@@ -399,6 +428,7 @@ int main(void)
 	tcase_add_test(tc, convert_rounding_to_float);
 	tcase_add_test(tc, vectors);
 	tcase_add_test(tc, structs);
+	tcase_add_test(tc, switch_labels_in_blocks);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

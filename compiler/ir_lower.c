@@ -646,7 +646,7 @@ static uint32_t param_memory(struct lower *L, const struct vcl_node *p,
 /* Parameter i (C's) into its IR parameters from *ir on: a vector's
  * lanes stored into a slot, a scalar assigned or addressed into a slot. */
 static void parameter(struct lower *L, const struct vcl_node *p, uint32_t i,
-		      uint32_t *ir, bool kernel, const struct vcl_kernel *k,
+		      uint32_t *ir, const struct vcl_kernel *k,
 		      uint64_t written, uint64_t addr)
 {
 	struct vcl_ir_function *f = L->f;
@@ -661,17 +661,17 @@ static void parameter(struct lower *L, const struct vcl_node *p, uint32_t i,
 		return;
 	}
 	if (t->kind == VCL_TY_VECTOR) {
-		if (kernel) {
-			lower_error(L, p,
-				    "not lowered yet: vector parameters of "
-				    "kernels (the IR's values are scalars)");
-			return;
-		}
+		/* One scalar parameter per lane, named NAME.s0 to NAME.sF (a
+		 * kernel's too: a launch gives a vector's lanes in order). */
 		uint32_t first = *ir;
 		vcl_ir_type et = kind_type(t->elem);
 		for (uint32_t j = 0; j < t->width; j++) {
+			char lane[300];
+			snprintf(lane, sizeof(lane), "%s.s%X", name ? name : "",
+				 j);
 			f->params[*ir].type = et;
-			f->params[*ir].name = name;
+			f->params[*ir].name =
+			    vcl_arena_strndup(L->m->priv, lane, strlen(lane));
 			(*ir)++;
 		}
 		uint32_t sp = param_memory(L, p, i, t);
@@ -770,7 +770,7 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 	}
 	for (const struct vcl_node *p = decl->type->params; p && i < np;
 	     p = p->next, i++)
-		parameter(L, p, i, &ir, k != NULL, k, written, addr);
+		parameter(L, p, i, &ir, k, written, addr);
 	statement(L, decl->b);
 	int64_t index = f - L->m->funcs;
 	bool failed = L->failed;

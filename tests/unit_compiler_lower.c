@@ -86,8 +86,13 @@ static const struct shape shapes[] = {
     /* a helper returning float4 writes it through a pointer first */
     {"float4 f(float4 a) { return a.wzyx; }\n"
      "__kernel void k(__global float4 *p) { p[0] = f(p[1]); }",
-     {{"func void @0 f(ptr.private %0 ret, f32 %1 a", 1},
+     {{"func void @0 f(ptr.private %0 ret, f32 %1 a.s0, f32 %2 a.s1, f32 "
+       "%3 a.s2, f32 %4 a.s3)",
+       1},
       {"call void @0(", 1}}},
+    /* a kernel's vector parameter is its lanes, named NAME.sN */
+    {"__kernel void k(__global int8 *p, int8 v) { p[0] = v; }",
+     {{"i32 %1 v.s0, i32 %2 v.s1", 1}, {"i32 %8 v.s7)", 1}, {"store %", 16}}},
     /* as_T through a private slot: stored as one type, loaded as the
      * other */
     {"__kernel void k(__global int *q, float f) { q[0] = as_int(f); }",

@@ -388,6 +388,23 @@ START_TEST(structs)
 }
 END_TEST
 
+/* A kernel's float4 parameter is given as its four lanes. */
+START_TEST(vector_parameter)
+{
+	float o[4];
+	struct ev_arg args[5] = {BUF(o)};
+	for (int i = 0; i < 4; i++) {
+		float lane = (float)i + 0.5f;
+		memcpy(&args[1 + i].bits, &lane, 4);
+	}
+	run("__kernel void k(__global float4 *o, float4 v) { o[0] = v.wzyx * "
+	    "2.0f; }",
+	    "k", args, 5, 1);
+	for (int i = 0; i < 4; i++)
+		ck_assert(o[i] == 2.0f * ((float)(3 - i) + 0.5f));
+}
+END_TEST
+
 /* A switch whose labels sit inside blocks of its body falls through
  * them as C does. */
 START_TEST(switch_labels_in_blocks)
@@ -429,6 +446,7 @@ int main(void)
 	tcase_add_test(tc, vectors);
 	tcase_add_test(tc, structs);
 	tcase_add_test(tc, switch_labels_in_blocks);
+	tcase_add_test(tc, vector_parameter);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

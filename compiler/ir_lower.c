@@ -232,8 +232,8 @@ static void init_object(struct lower *L, uint32_t p, vcl_ir_type pt,
 			return;
 		}
 		if (lower_lvalue(L, b, &src))
-			lower_copy(L, e, lower_offset(L, p, pt, off), t,
-				   src.ptr, b->ty);
+			lower_copy(L, e, lower_offset(L, p, pt, off), pt,
+				   src.ptr, lvalue_pointer(&src), t);
 		return;
 	}
 	vcl_ir_type it = lower_type(L, t, e);
@@ -246,6 +246,32 @@ static void init_object(struct lower *L, uint32_t p, vcl_ir_type pt,
 		return;
 	}
 	lower_store_at(L, p, pt, off, it, lower_rvalue(L, e));
+}
+
+/* Whether e initializes every member and element of a t (then nothing
+ * need be zeroed first). */
+static bool complete(const struct vcl_ty *t, const struct vcl_node *e)
+{
+	if (e->kind != VCL_N_INIT_LIST)
+		return true;
+	uint64_t want = t->kind == VCL_TY_ARRAY	   ? t->count
+			: t->kind == VCL_TY_VECTOR ? t->width
+			: t->kind == VCL_TY_STRUCT ? t->record->nfields
+						   : 1;
+	if (t->kind == VCL_TY_UNION)
+		return false;
+	uint64_t k = 0;
+	for (const struct vcl_node *x = e->list; x; x = x->next, k++) {
+		if (x->kind == VCL_N_DESIGNATED || k >= want)
+			return false;
+		const struct vcl_ty *et = t->kind == VCL_TY_ARRAY ? t->base
+					  : t->kind == VCL_TY_STRUCT
+					      ? t->record->fields[k].type
+					      : NULL;
+		if (et && !complete(et, x))
+			return false;
+	}
+	return k == want;
 }
 
 /* A variable in memory: arrays, vectors, structs, and scalars whose
@@ -277,7 +303,7 @@ static void declare_memory(struct lower *L, const struct vcl_node *n,
 	    emit(L, VCL_IR_SLOT, VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE));
 	i->imm = (uint64_t)k;
 	vcl_ir_type pt = VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE);
-	if (n->a->kind == VCL_N_INIT_LIST)
+	if (!complete(t, n->a))
 		zero(L, n, i->id, pt, 0, t->size, t->align);
 	init_object(L, i->id, pt, 0, t, n->a);
 }
@@ -291,7 +317,7 @@ static void declare(struct lower *L, const struct vcl_node *n)
 		return;
 	struct var *v = &L->vars[s->index];
 	if (t->space == VCL_AS_CONSTANT) {
-		lower_error(L, n, "not lowered yet: __constant variables");
+		declare_memory(L, n, v, t); /* a private copy */
 		return;
 	}
 	bool is_array = t->kind == VCL_TY_ARRAY;
@@ -610,12 +636,51 @@ static void assigned(struct lower *L, const struct vcl_node *n,
 		    t->sym->kind == VCL_SYM_PARAM && t->sym->index < 64)
 			*(amp ? addr : params) |= 1ull << t->sym->index;
 		if (amp && t && t->kind == VCL_N_IDENT && t->sym &&
-		    t->sym->kind == VCL_SYM_VAR && t->sym->index < L->nvars)
+		    t->sym->kind == VCL_SYM_VAR && t->sym->scope != 0 &&
+		    t->sym->index < L->nvars)
 			L->addressed[t->sym->index] = true;
 		assigned(L, n->a, params, addr);
 		assigned(L, n->b, params, addr);
 		assigned(L, n->c, params, addr);
 		assigned(L, n->list, params, addr);
+	}
+}
+
+/* Marks the program-scope (__constant) variables n names. */
+static void globals_used(const struct lower *L, const struct vcl_node *n,
+			 bool *used)
+{
+	for (; n; n = n->next) {
+		if (n->kind == VCL_N_IDENT && n->sym &&
+		    n->sym->kind == VCL_SYM_VAR && n->sym->scope == 0)
+			for (uint32_t k = 0; k < L->prog->nglobals; k++)
+				used[k] |= L->prog->globals[k] == n->sym;
+		globals_used(L, n->a, used);
+		globals_used(L, n->b, used);
+		globals_used(L, n->c, used);
+		globals_used(L, n->list, used);
+	}
+}
+
+/* __constant variables of the program a function uses: each a private
+ * copy made at its entry (the IR has no __constant data yet), read as
+ * memory; a pointer to one is not lowered (it would be private). */
+static void copy_globals(struct lower *L, const struct vcl_node *body)
+{
+	uint32_t n = L->prog->nglobals;
+	bool *used = vcl_ir_alloc(L->m, n + 1);
+	L->gvars = vcl_ir_alloc(L->m, sizeof(struct var) * (n + 1));
+	if (!used || !L->gvars) {
+		lower_error(L, body, "out of memory");
+		return;
+	}
+	memset(used, 0, n + 1);
+	memset(L->gvars, 0, sizeof(struct var) * (n + 1));
+	globals_used(L, body, used);
+	for (uint32_t k = 0; k < n; k++) {
+		const struct vcl_sym *g = L->prog->globals[k];
+		if (used[k] && g->scope == 0 && g->decl && g->type)
+			declare_memory(L, g->decl, &L->gvars[k], g->type);
 	}
 }
 
@@ -771,6 +836,7 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 	for (const struct vcl_node *p = decl->type->params; p && i < np;
 	     p = p->next, i++)
 		parameter(L, p, i, &ir, k, written, addr);
+	copy_globals(L, decl->b);
 	statement(L, decl->b);
 	int64_t index = f - L->m->funcs;
 	bool failed = L->failed;

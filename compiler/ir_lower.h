@@ -22,6 +22,7 @@ struct var {
 /* An lvalue: a whole scalar variable, or memory at a pointer. */
 struct lvalue {
 	bool memory;
+	bool copy;     /* in a private copy of __constant data: ptr.private */
 	uint32_t slot; /* !memory */
 	uint32_t ptr;  /* memory: the pointer value */
 	vcl_ir_type type;
@@ -61,6 +62,7 @@ struct lower {
 	struct vcl_ir_block *cur;
 	const struct vcl_sym *fs;
 	struct var *vars, *params; /* params: per C parameter */
+	struct var *gvars;	   /* per prog->globals: private copies */
 	bool *addressed;	   /* per variable: its address is taken */
 	uint32_t nvars;
 	uint32_t ret_ptr; /* a vector result's pointer, else VCL_IR_NONE */
@@ -157,9 +159,13 @@ uint32_t lower_user_call(struct lower *L, const struct vcl_node *n,
  * functions returning vectors, as lanes (none for vstore). */
 bool lower_vector_call(struct lower *L, const struct vcl_node *n,
 		       struct lanes *out);
-/* Copies an object of type st at src to one of type dt at dst. */
+/* Copies an object of type t from src to dst (pointers of types spt
+ * and dpt). */
 void lower_copy(struct lower *L, const struct vcl_node *at, uint32_t dst,
-		const struct vcl_ty *dt, uint32_t src, const struct vcl_ty *st);
+		vcl_ir_type dpt, uint32_t src, vcl_ir_type spt,
+		const struct vcl_ty *t);
+/* The IR type of a pointer to lv's object. */
+vcl_ir_type lvalue_pointer(const struct lvalue *lv);
 /* The IR pointer type to an object of type t. */
 static inline vcl_ir_type pointer_to(const struct vcl_ty *t)
 {

@@ -86,6 +86,9 @@ member_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 		lv->ptr = lower_offset(L, vl.ptr, vl.pt,
 				       (uint64_t)vl.lane[vcl_swizzle_at(n, 0)] *
 					   vcl_ir_type_size(vl.et));
+		/* the vector's pointer is private where its type is not: a
+		 * copy of __constant data */
+		lv->copy = vl.pt != pointer_to(n->ty);
 		return true;
 	}
 	uint32_t base;
@@ -99,7 +102,8 @@ member_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 		if (!lower_lvalue(L, n->a, &b))
 			return false;
 		base = b.ptr;
-		pt = pointer_to(bt);
+		pt = lvalue_pointer(&b);
+		lv->copy = b.copy;
 	}
 	if (!bt || !bt->record || n->info >= bt->record->nfields ||
 	    pt == VCL_IR_NONE)
@@ -129,7 +133,11 @@ bool lower_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 	case VCL_N_IDENT: {
 		const struct vcl_sym *s = n->sym;
 		const struct var *v = NULL;
-		if (s && s->kind == VCL_SYM_VAR && s->index < L->nvars)
+		if (s && s->kind == VCL_SYM_VAR && s->scope == 0) {
+			for (uint32_t k = 0; k < L->prog->nglobals; k++)
+				if (L->prog->globals[k] == s)
+					v = &L->gvars[k];
+		} else if (s && s->kind == VCL_SYM_VAR && s->index < L->nvars)
 			v = &L->vars[s->index];
 		else if (s && s->kind == VCL_SYM_PARAM &&
 			 s->index < L->f->nparams)
@@ -148,6 +156,7 @@ bool lower_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 			return false;
 		}
 		lv->memory = true;
+		lv->copy = s->type && s->type->space == VCL_AS_CONSTANT;
 		struct vcl_ir_inst *i =
 		    emit(L, v->kind == VAR_LOCAL ? VCL_IR_LOCAL : VCL_IR_SLOT,
 			 VCL_IR_TYPE(VCL_IR_PTR, 0,
@@ -170,7 +179,19 @@ bool lower_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 			i = n->a;
 		}
 		vcl_ir_type pt = lower_type(L, p->ty, p);
-		uint32_t pv = rvalue(L, p), iv = rvalue(L, i);
+		uint32_t pv;
+		if (p->kind == VCL_N_CONVERT && p->info == VCL_CV_DECAY) {
+			/* an array's element: its copy flag carries on */
+			struct lvalue a;
+			if (!lower_lvalue(L, p->a, &a))
+				return false;
+			pv = a.ptr;
+			lv->copy = a.copy;
+			pt = lvalue_pointer(&a);
+		} else {
+			pv = rvalue(L, p);
+		}
+		uint32_t iv = rvalue(L, i);
 		if (pt == VCL_IR_NONE || !p->ty->base)
 			return false;
 		lv->memory = true;
@@ -188,9 +209,15 @@ bool lower_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 }
 
 /* A checked pointer for an access of lv's whole type. */
+vcl_ir_type lvalue_pointer(const struct lvalue *lv)
+{
+	return lv->copy ? VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE)
+			: pointer_to(lv->ty);
+}
+
 static uint32_t checked(struct lower *L, const struct lvalue *lv)
 {
-	struct vcl_ir_inst *c = emit(L, VCL_IR_CHECK, pointer_to(lv->ty));
+	struct vcl_ir_inst *c = emit(L, VCL_IR_CHECK, lvalue_pointer(lv));
 	c->a = lv->ptr;
 	c->imm = vcl_ir_type_size(lv->type);
 	c->imm2 = lv->ty && lv->ty->align ? lv->ty->align : c->imm;
@@ -269,7 +296,8 @@ uint32_t lower_arith(struct lower *L, const struct vcl_node *at,
  * those types), in units of its alignment up to 8 bytes: memory holds
  * bytes, so a union's copy is exact too. */
 void lower_copy(struct lower *L, const struct vcl_node *at, uint32_t dst,
-		const struct vcl_ty *dt, uint32_t src, const struct vcl_ty *st)
+		vcl_ir_type dpt, uint32_t src, vcl_ir_type spt,
+		const struct vcl_ty *dt)
 {
 	uint32_t unit = dt->align > 8 ? 8 : dt->align ? dt->align : 1;
 	uint64_t count = dt->size / unit;
@@ -281,9 +309,8 @@ void lower_copy(struct lower *L, const struct vcl_node *at, uint32_t dst,
 	}
 	vcl_ir_type t = word_type(unit);
 	for (uint64_t k = 0; k < count; k++)
-		lower_store_at(
-		    L, dst, pointer_to(dt), k * unit, t,
-		    lower_load_at(L, src, pointer_to(st), k * unit, t));
+		lower_store_at(L, dst, dpt, k * unit, t,
+			       lower_load_at(L, src, spt, k * unit, t));
 }
 
 __attribute__((noinline)) static uint32_t
@@ -302,7 +329,8 @@ struct_assign(struct lower *L, const struct vcl_node *n)
 		return VCL_IR_NONE;
 	}
 	if (lower_lvalue(L, b, &s))
-		lower_copy(L, n, d.ptr, n->a->ty, s.ptr, b->ty);
+		lower_copy(L, n, d.ptr, lvalue_pointer(&d), s.ptr,
+			   lvalue_pointer(&s), n->a->ty);
 	return VCL_IR_NONE;
 }
 
@@ -646,6 +674,16 @@ static uint32_t zext_bool(struct lower *L, uint32_t v, vcl_ir_type t)
 	return emit_value(L, VCL_IR_ZEXT, t, v, VCL_IR_NONE);
 }
 
+/* A __constant variable is a private copy: its elements are read, but a
+ * pointer to it would be a private pointer where __constant is said. */
+static uint32_t const_pointer(struct lower *L, const struct vcl_node *n)
+{
+	lower_error(L, n,
+		    "not lowered yet: a pointer to a __constant variable "
+		    "(index it or name its members instead)");
+	return VCL_IR_NONE;
+}
+
 __attribute__((noinline)) static uint32_t convert_node(struct lower *L,
 						       const struct vcl_node *n)
 {
@@ -657,8 +695,9 @@ __attribute__((noinline)) static uint32_t convert_node(struct lower *L,
 				     n->ty->kind);
 	case VCL_CV_DECAY: {
 		struct lvalue lv;
-		return lower_lvalue(L, n->a, &lv) && lv.memory ? lv.ptr
-							       : VCL_IR_NONE;
+		if (!lower_lvalue(L, n->a, &lv) || !lv.memory)
+			return VCL_IR_NONE;
+		return lv.copy ? const_pointer(L, n) : lv.ptr;
 	}
 	case VCL_CV_PTR:
 		return rvalue(L, n->a);
@@ -689,7 +728,7 @@ __attribute__((noinline)) static uint32_t address_of(struct lower *L,
 		lower_error(L, n, "not lowered yet: '&' of a scalar variable");
 		return VCL_IR_NONE;
 	}
-	return lv.ptr;
+	return lv.copy ? const_pointer(L, n) : lv.ptr;
 }
 
 /* One lane of a vector that is no lvalue: (a + b).x */

@@ -81,7 +81,7 @@ bool lower_vlvalue(struct lower *L, const struct vcl_node *n,
 	if (!lower_lvalue(L, n, &lv))
 		return false;
 	vl->ptr = lv.ptr;
-	vl->pt = pointer_to(n->ty);
+	vl->pt = lvalue_pointer(&lv);
 	vl->et = kind_type(ty_elem(n->ty));
 	vl->n = ty_lanes(n->ty);
 	for (uint32_t i = 0; i < vl->n; i++)

@@ -405,6 +405,35 @@ START_TEST(vector_parameter)
 }
 END_TEST
 
+/* __constant tables (tests/cl/constant.cl) read by index, member, lane,
+ * in a kernel and a helper. */
+START_TEST(constant_tables)
+{
+	enum { N = 8 };
+	float x[N + 4], y[N];
+	int32_t z[N];
+	for (int i = 0; i < N + 4; i++)
+		x[i] = (float)(i * i % 5);
+	struct ev_arg args[] = {BUF(x), BUF(y), BUF(z)};
+	size_t len;
+	char *src = cc_read_kernel("constant.cl", &len);
+	run(src, "blur", args, 3, N);
+	free(src);
+	static const float w[5] = {0.0625f, 0.25f, 0.375f, 0.25f, 0.0625f};
+	static const int grid[2][3] = {{1, 2, 3}, {4, 5, 6}};
+	for (int i = 0; i < N; i++) {
+		float s = 0.0f;
+		for (int k = 0; k < 5; k++)
+			s += w[k] * x[i + k];
+		float want = s * (i % 2 ? 0.5f : 2.0f) + 4.0f;
+		ck_assert_msg(y[i] == want, "y[%d] %g, want %g", i, y[i], want);
+		int zw = grid[i % 2][i % 3] + (i % 2 ? -1 : 1) +
+			 (i % 2 ? 20 : 10) + (i < 3 ? i : 3);
+		ck_assert_msg(z[i] == zw, "z[%d] %d, want %d", i, z[i], zw);
+	}
+}
+END_TEST
+
 /* A switch whose labels sit inside blocks of its body falls through
  * them as C does. */
 START_TEST(switch_labels_in_blocks)
@@ -447,6 +476,7 @@ int main(void)
 	tcase_add_test(tc, structs);
 	tcase_add_test(tc, switch_labels_in_blocks);
 	tcase_add_test(tc, vector_parameter);
+	tcase_add_test(tc, constant_tables);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -182,6 +182,9 @@ bool lower_convert_call(struct lower *L, const struct vcl_node *n,
 			struct lanes *out);
 bool lower_as_call(struct lower *L, const struct vcl_node *n,
 		   struct lanes *out);
+/* An integer of kind `from` to kind `to`, clamped to its range. */
+uint32_t lower_saturate(struct lower *L, uint32_t v, enum vcl_type_kind from,
+			enum vcl_type_kind to);
 /* The scalar kind and lane count of t (a scalar: 1). */
 static inline uint32_t ty_lanes(const struct vcl_ty *t)
 {

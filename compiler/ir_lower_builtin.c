@@ -113,6 +113,41 @@ static uint32_t wide_mul(struct call *c, uint32_t a, uint32_t b)
 			  lower_convert(c->L, b, c->k, w));
 }
 
+/* The high half of a * b: through 64 bits up to 32-bit types; for 64
+ * bits from the 32-bit halves' products (unsigned), then corrected for
+ * negative signed operands. */
+static uint32_t mul_hi(struct call *c, uint32_t a, uint32_t b)
+{
+	struct lower *L = c->L;
+	if (c->bits <= 32)
+		return lower_convert(
+		    L,
+		    emit_value(L, VCL_IR_LSHR, VCL_IR_I64, wide_mul(c, a, b),
+			       emit_const(L, VCL_IR_I64, c->bits)),
+		    VCL_TY_LONG, c->k);
+	uint32_t m = konst(c, 0xffffffffu), h = konst(c, 32);
+	uint32_t a0 = bin(c, VCL_IR_AND, a, m), a1 = bin(c, VCL_IR_LSHR, a, h);
+	uint32_t b0 = bin(c, VCL_IR_AND, b, m), b1 = bin(c, VCL_IR_LSHR, b, h);
+	uint32_t hl = bin(c, VCL_IR_MUL, a1, b0);
+	uint32_t cross =
+	    bin(c, VCL_IR_ADD,
+		bin(c, VCL_IR_ADD,
+		    bin(c, VCL_IR_LSHR, bin(c, VCL_IR_MUL, a0, b0), h),
+		    bin(c, VCL_IR_AND, hl, m)),
+		bin(c, VCL_IR_MUL, a0, b1));
+	uint32_t hi = bin(c, VCL_IR_ADD,
+			  bin(c, VCL_IR_ADD, bin(c, VCL_IR_MUL, a1, b1),
+			      bin(c, VCL_IR_LSHR, hl, h)),
+			  bin(c, VCL_IR_LSHR, cross, h));
+	if (!kind_signed(c->k))
+		return hi;
+	uint32_t zero = konst(c, 0);
+	hi = bin(c, VCL_IR_SUB, hi,
+		 emit_select(L, c->t, cmp(c, VCL_T_LT, a, zero), b, zero));
+	return bin(c, VCL_IR_SUB, hi,
+		   emit_select(L, c->t, cmp(c, VCL_T_LT, b, zero), a, zero));
+}
+
 /* a + b clamped to the type's range, on wrapped sums. */
 static uint32_t add_sat(struct call *c, uint32_t a, uint32_t b, bool sub)
 {
@@ -182,13 +217,17 @@ static uint32_t int_lane(struct call *c, const char *name, const uint32_t *x)
 		    bin(c, name[0] == 'h' ? VCL_IR_AND : VCL_IR_OR, x[0], x[1]);
 		return bin(c, VCL_IR_ADD, h, bin(c, VCL_IR_AND, low, one));
 	}
-	if (c->bits <= 32 &&
-	    (!strcmp(name, "mul_hi") || !strcmp(name, "mad_hi"))) {
-		uint32_t p = emit_value(L, VCL_IR_LSHR, VCL_IR_I64,
-					wide_mul(c, x[0], x[1]),
-					emit_const(L, VCL_IR_I64, c->bits));
-		uint32_t h = lower_convert(L, p, VCL_TY_LONG, c->k);
+	if (!strcmp(name, "mul_hi") || !strcmp(name, "mad_hi")) {
+		uint32_t h = mul_hi(c, x[0], x[1]);
 		return name[1] == 'u' ? h : bin(c, VCL_IR_ADD, h, x[2]);
+	}
+	if (c->bits <= 32 && !strcmp(name, "mad_sat")) {
+		/* exact in 64 bits: |a * b + c| < 2^63, or < 2^64 unsigned */
+		enum vcl_type_kind w = s ? VCL_TY_LONG : VCL_TY_ULONG;
+		uint32_t r = emit_value(L, VCL_IR_ADD, VCL_IR_I64,
+					wide_mul(c, x[0], x[1]),
+					lower_convert(L, x[2], c->k, w));
+		return lower_saturate(L, r, w, c->k);
 	}
 	lower_error(L, c->n, "not lowered yet: built-in '%s' on '%s'", name,
 		    c->bits == 64 ? "64-bit integers" : "integers");
@@ -265,6 +304,12 @@ static uint32_t float_lane(struct call *c, const char *name, const uint32_t *x,
 	const char *base = vcl_ir_intrin_base(name, nargs);
 	if (base)
 		return intrin(c->L, c->t, base, x, nargs);
+	if (!strcmp(name, "pown")) {
+		/* pow of an integer-valued exponent: exact for |n| < 2^24 */
+		uint32_t y[2] = {x[0],
+				 lower_convert(c->L, x[1], VCL_TY_INT, c->k)};
+		return intrin(c->L, c->t, "pow", y, 2);
+	}
 	lower_error(c->L, c->n, "not lowered yet: built-in '%s'", name);
 	return VCL_IR_NONE;
 }

@@ -40,9 +40,8 @@ static void int_range(enum vcl_type_kind k, int64_t *lo, uint64_t *hi)
 	}
 }
 
-/* An integer to another, clamped to its range. */
-static uint32_t saturate(struct lower *L, uint32_t v, enum vcl_type_kind from,
-			 enum vcl_type_kind to)
+uint32_t lower_saturate(struct lower *L, uint32_t v, enum vcl_type_kind from,
+			enum vcl_type_kind to)
 {
 	int64_t flo, tlo;
 	uint64_t fhi, thi;
@@ -126,7 +125,7 @@ static uint32_t convert_lane(struct lower *L, const struct vcl_node *at,
 		return lower_convert(L, v, from, to);
 	}
 	if (!kind_float(to))
-		return sat ? saturate(L, v, from, to)
+		return sat ? lower_saturate(L, v, from, to)
 			   : lower_convert(L, v, from, to);
 	uint32_t f = lower_convert(L, v, from, to);
 	if (r == VCL_RND_DEFAULT || r == VCL_RND_RTE || to != VCL_TY_FLOAT ||

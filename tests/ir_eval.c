@@ -320,6 +320,8 @@ static double intrinsic(struct ev *e, const char *name, const double *x,
 		    {"ceil", ceil},   {"rint", rint}, {"trunc", trunc},
 		    {"round", round}, {"exp", exp},   {"log", log},
 		    {"sin", sin},     {"cos", cos}};
+	if (!strcmp(name, "pow") && n == 2)
+		return pow(x[0], x[1]);
 	for (size_t k = 0; k < sizeof(ones) / sizeof(*ones); k++)
 		if (n == 1 && !strcmp(name, ones[k].name))
 			return ones[k].f1(x[0]);

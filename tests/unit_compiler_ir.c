@@ -255,9 +255,10 @@ START_TEST(not_lowered)
 	    {"__kernel void k(__global int *q, __global int *r) { q[0] = q < "
 	     "r; }",
 	     "not lowered yet: pointer comparisons"},
-	    {"__kernel void k(__global long *q) { q[0] = mul_hi(q[1], q[2]); "
+	    {"__kernel void k(__global long *q) { q[0] = mad_sat(q[1], q[2], "
+	     "q[3]); "
 	     "}",
-	     "not lowered yet: built-in 'mul_hi' on '64-bit integers'"},
+	     "not lowered yet: built-in 'mad_sat' on '64-bit integers'"},
 	    {"__kernel void k(__global float *q, long n) { q[0] = "
 	     "convert_float_rtz(n); }",
 	     "not lowered yet: long to float with a rounding mode"},

@@ -58,7 +58,7 @@ static int32_t sat32(int64_t v)
 /* The integer built-ins on int, against C, every pair of inputs. */
 START_TEST(integer_builtins)
 {
-	enum { F = 14 };
+	enum { F = 15 };
 	int32_t x[NI * NI], y[NI * NI], o[NI * NI * F];
 	for (int i = 0; i < NI; i++)
 		for (int j = 0; j < NI; j++) {
@@ -69,13 +69,14 @@ START_TEST(integer_builtins)
 	run("__kernel void k(__global int *x, __global int *y, __global int "
 	    "*o) {\n"
 	    "  size_t i = get_global_id(0); int a = x[i], b = y[i];\n"
-	    "  __global int *r = o + i * 14;\n"
+	    "  __global int *r = o + i * 15;\n"
 	    "  r[0] = popcount(a); r[1] = clz(a); r[2] = rotate(a, b);\n"
 	    "  r[3] = abs(a); r[4] = abs_diff(a, b); r[5] = add_sat(a, b);\n"
 	    "  r[6] = sub_sat(a, b); r[7] = hadd(a, b); r[8] = rhadd(a, b);\n"
 	    "  r[9] = mul_hi(a, b); r[10] = min(a, b); r[11] = max(a, b);\n"
 	    "  r[12] = clamp(a, -100, 100); r[13] = mad_hi(a, b, 5) + "
 	    "mad24(a, b, 1) - mul24(a, b);\n"
+	    "  r[14] = mad_sat(a, b, 7);\n"
 	    "}",
 	    "k", args, 3, NI * NI);
 	for (int i = 0; i < NI * NI; i++) {
@@ -98,7 +99,8 @@ START_TEST(integer_builtins)
 		    a < -100  ? -100
 		    : a > 100 ? 100
 			      : a,
-		    (int32_t)((wa * wb) >> 32) + 5 + 1};
+		    (int32_t)((wa * wb) >> 32) + 5 + 1,
+		    sat32(wa * wb + 7)};
 		for (int f = 0; f < F; f++)
 			ck_assert_msg(o[i * F + f] == want[f],
 				      "function %d of (%d, %d): %d, want %d", f,
@@ -111,7 +113,7 @@ END_TEST
 START_TEST(integer_widths)
 {
 	uint8_t c[256], co[256 * 4];
-	uint64_t l[64], lo[64 * 3];
+	uint64_t l[64], lo[64 * 5];
 	for (int i = 0; i < 256; i++)
 		c[i] = (uint8_t)i;
 	for (int i = 0; i < 64; i++)
@@ -123,8 +125,10 @@ START_TEST(integer_widths)
 	    "  co[4 * i] = popcount(a); co[4 * i + 1] = clz(a);\n"
 	    "  co[4 * i + 2] = rotate(a, (uchar)(i % 11));\n"
 	    "  co[4 * i + 3] = add_sat(a, (uchar)100);\n"
-	    "  if (i < 64) { ulong x = l[i]; lo[3 * i] = popcount(x); "
-	    "lo[3 * i + 1] = clz(x); lo[3 * i + 2] = rotate(x, (ulong)i); }\n"
+	    "  if (i < 64) { ulong x = l[i], y = l[63 - i]; lo[5 * i] = "
+	    "popcount(x); lo[5 * i + 1] = clz(x); lo[5 * i + 2] = rotate(x, "
+	    "(ulong)i); lo[5 * i + 3] = mul_hi(x, y); lo[5 * i + 4] = "
+	    "mad_hi((long)x, (long)y, 3L); }\n"
 	    "}",
 	    "k", args, 4, 256);
 	for (int i = 0; i < 256; i++) {
@@ -140,12 +144,15 @@ START_TEST(integer_widths)
 				      i, co[4 * i + f], want[f]);
 	}
 	for (int i = 0; i < 64; i++) {
-		uint64_t x = l[i];
-		uint64_t want[3] = {(uint64_t)__builtin_popcountll(x),
-				    x ? (uint64_t)__builtin_clzll(x) : 64,
-				    i ? x << i | x >> (64 - i) : x};
-		for (int f = 0; f < 3; f++)
-			ck_assert_msg(lo[3 * i + f] == want[f],
+		uint64_t x = l[i], y = l[63 - i];
+		uint64_t want[5] = {
+		    (uint64_t)__builtin_popcountll(x),
+		    x ? (uint64_t)__builtin_clzll(x) : 64,
+		    i ? x << i | x >> (64 - i) : x,
+		    (uint64_t)(((unsigned __int128)x * y) >> 64),
+		    (uint64_t)(((__int128)(int64_t)x * (int64_t)y) >> 64) + 3};
+		for (int f = 0; f < 5; f++)
+			ck_assert_msg(lo[5 * i + f] == want[f],
 				      "ulong function %d of %llx", f,
 				      (unsigned long long)x);
 	}
@@ -388,6 +395,35 @@ START_TEST(structs)
 }
 END_TEST
 
+/* pown: pow of the exponent made a float, negative bases included. */
+START_TEST(pown_values)
+{
+	static const float xs[] = {2.0f, -2.0f, 0.5f, -1.5f, 3.0f, 0.0f};
+	static const int32_t ns[] = {3, 3, -2, 5, 0, 2};
+	enum { N = 6 };
+	float x[N], o[N * 4];
+	int32_t n[N];
+	memcpy(x, xs, sizeof(x));
+	memcpy(n, ns, sizeof(n));
+	struct ev_arg args[] = {BUF(x), BUF(n), BUF(o)};
+	run("__kernel void k(__global float *x, __global int *n, __global "
+	    "float4 *o) { size_t i = get_global_id(0); o[i] = "
+	    "pown((float4)(x[i]), (int4)(n[i], 1, 2, -1)); }",
+	    "k", args, 3, N);
+	for (int i = 0; i < N; i++) {
+		int e[4] = {n[i], 1, 2, -1};
+		for (int k = 0; k < 4; k++) {
+			float want = (float)pow((double)x[i], e[k]);
+			ck_assert_msg(
+			    o[4 * i + k] == want ||
+				(o[4 * i + k] != o[4 * i + k] && want != want),
+			    "pown(%g, %d): %g, want %g", x[i], e[k],
+			    o[4 * i + k], want);
+		}
+	}
+}
+END_TEST
+
 /* A kernel's float4 parameter is given as its four lanes. */
 START_TEST(vector_parameter)
 {
@@ -477,6 +513,7 @@ int main(void)
 	tcase_add_test(tc, switch_labels_in_blocks);
 	tcase_add_test(tc, vector_parameter);
 	tcase_add_test(tc, constant_tables);
+	tcase_add_test(tc, pown_values);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

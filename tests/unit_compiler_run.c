@@ -395,6 +395,138 @@ START_TEST(structs)
 }
 END_TEST
 
+/* Other widths and element types: float3 (stored as 3 by vload3 and
+ * vstore3), uchar16 with .lo .hi .even .odd .sA, int8, double2, vector
+ * conversions with _sat, as_T between a uchar4 and a uint. */
+START_TEST(vector_widths)
+{
+	float x[6], y[6];
+	uint8_t c[16], co[16 + 8];
+	int32_t io[8 + 4 + 1];
+	double d[2];
+	for (int i = 0; i < 6; i++)
+		x[i] = (float)i - 1.5f;
+	for (int i = 0; i < 16; i++)
+		c[i] = (uint8_t)(i * 37);
+	struct ev_arg args[] = {BUF(x),	 BUF(y),  BUF(c),
+				BUF(co), BUF(io), BUF(d)};
+	run("__kernel void k(__global float *x, __global float *y, __global "
+	    "uchar *c, __global uchar *co, __global int *io, __global double "
+	    "*d) {\n"
+	    "  for (int i = 0; i < 2; i++) { float3 a = vload3(i, x); "
+	    "vstore3(a * 2.0f + a.zxy, i, y); }\n"
+	    "  uchar16 v = vload16(0, c);\n"
+	    "  vstore16(v.s0123456789abcdef + (uchar)1, 0, co);\n"
+	    "  uchar8 e = v.even, o = v.odd;\n"
+	    "  vstore8(add_sat(e, o) - v.hi + v.lo, 2, co);\n"
+	    "  int8 w = convert_int8(e) - convert_int8(o);\n"
+	    "  vstore8(w > 0 ? w : -w, 0, io);\n"
+	    "  uchar4 s = convert_uchar4_sat(w.lo * 3);\n"
+	    "  vstore4(convert_int4(s), 2, io);\n"
+	    "  io[12] = (int)as_uint(s);\n"
+	    "  double2 p = (double2)(0.25, -4.0); p *= p.yx; vstore2(p, 0, "
+	    "d);\n"
+	    "}",
+	    "k", args, 6, 1);
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 3; k++) {
+			const float *a = x + 3 * i;
+			float want = a[k] * 2.0f + a[(k + 2) % 3];
+			ck_assert_msg(y[3 * i + k] == want, "y[%d] %g, want %g",
+				      3 * i + k, y[3 * i + k], want);
+		}
+	uint8_t e[8], o[8];
+	int32_t w[8];
+	for (int k = 0; k < 8; k++) {
+		e[k] = c[2 * k];
+		o[k] = c[2 * k + 1];
+		w[k] = e[k] - o[k];
+	}
+	for (int k = 0; k < 16; k++)
+		ck_assert_int_eq(co[k], (uint8_t)(c[k] + 1));
+	for (int k = 0; k < 8; k++) {
+		int sat = e[k] + o[k] > 255 ? 255 : e[k] + o[k];
+		ck_assert_int_eq(co[16 + k], (uint8_t)(sat - c[8 + k] + c[k]));
+		ck_assert_int_eq(io[k], w[k] > 0 ? w[k] : -w[k]);
+	}
+	uint8_t s[4];
+	for (int k = 0; k < 4; k++) {
+		int v3 = w[k] * 3;
+		s[k] = (uint8_t)(v3 < 0 ? 0 : v3 > 255 ? 255 : v3);
+		ck_assert_int_eq(io[8 + k], s[k]);
+	}
+	uint32_t bits;
+	memcpy(&bits, s, 4);
+	ck_assert_int_eq(io[12], (int32_t)bits);
+	ck_assert(d[0] == 0.25 * -4.0 && d[1] == -4.0 * 0.25);
+}
+END_TEST
+
+/* The relational built-ins on special values: scalars give 1 or 0,
+ * vectors -1 or 0 per lane; bitselect on a float's bits; select. */
+START_TEST(relational_values)
+{
+	static const float vals[] = {0.0f,
+				     -0.0f,
+				     1.0f,
+				     -2.5f,
+				     1e-40f,
+				     (float)INFINITY,
+				     -(float)INFINITY,
+				     (float)NAN};
+	enum { N = 8, F = 11 };
+	float x[N], fo[N];
+	int32_t o[N * F], vo[N * 4];
+	memcpy(x, vals, sizeof(x));
+	struct ev_arg args[] = {BUF(x), BUF(o), BUF(vo), BUF(fo)};
+	run("__kernel void k(__global float *x, __global int *o, __global int4 "
+	    "*vo, __global float *fo) {\n"
+	    "  size_t i = get_global_id(0); float a = x[i], b = x[(i + 3) % "
+	    "8];\n"
+	    "  __global int *r = o + 11 * i;\n"
+	    "  r[0] = isnan(a); r[1] = isinf(a); r[2] = isfinite(a); r[3] = "
+	    "isnormal(a);\n"
+	    "  r[4] = signbit(a); r[5] = isequal(a, b); r[6] = "
+	    "islessgreater(a, b);\n"
+	    "  r[7] = isordered(a, b); r[8] = isunordered(a, b); r[9] = "
+	    "isgreaterequal(a, b);\n"
+	    "  r[10] = select(3, 4, isless(a, b));\n"
+	    "  float4 v = (float4)(a, b, 1.0f, a);\n"
+	    "  vo[i] = isnan(v) + isinf(v) * 2 + signbit(v) * 4;\n"
+	    "  fo[i] = bitselect(a, b, as_float(0x80000000u));\n"
+	    "}",
+	    "k", args, 4, N);
+	for (int i = 0; i < N; i++) {
+		float a = x[i], b = x[(i + 3) % 8];
+		int want[F] = {isnan(a) != 0,	     isinf(a) != 0,
+			       isfinite(a) != 0,     isnormal(a) != 0,
+			       signbit(a) != 0,	     a == b,
+			       a < b || a > b,	     !isnan(a) && !isnan(b),
+			       isnan(a) || isnan(b), a >= b,
+			       a < b ? 4 : 3};
+		for (int f = 0; f < F; f++)
+			ck_assert_msg(o[F * i + f] == want[f],
+				      "relation %d of (%g, %g): %d, want %d", f,
+				      a, b, o[F * i + f], want[f]);
+		float v[4] = {a, b, 1.0f, a};
+		for (int k = 0; k < 4; k++) {
+			int w = -(isnan(v[k]) != 0) - 2 * (isinf(v[k]) != 0) -
+				4 * (signbit(v[k]) != 0);
+			ck_assert_msg(vo[4 * i + k] == w,
+				      "lane %d of %g: %d, want %d", k, v[k],
+				      vo[4 * i + k], w);
+		}
+		uint32_t ua, ub, ur;
+		memcpy(&ua, &a, 4);
+		memcpy(&ub, &b, 4);
+		ur = (ua & 0x7fffffffu) | (ub & 0x80000000u);
+		uint32_t got;
+		memcpy(&got, &fo[i], 4);
+		ck_assert_msg(got == ur, "bitselect of %g, %g", a, b);
+	}
+}
+END_TEST
+
 /* pown: pow of the exponent made a float, negative bases included. */
 START_TEST(pown_values)
 {
@@ -514,6 +646,8 @@ int main(void)
 	tcase_add_test(tc, vector_parameter);
 	tcase_add_test(tc, constant_tables);
 	tcase_add_test(tc, pown_values);
+	tcase_add_test(tc, vector_widths);
+	tcase_add_test(tc, relational_values);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

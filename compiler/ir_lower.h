@@ -128,6 +128,9 @@ uint32_t lower_cond(struct lower *L, const struct vcl_node *n);
 int64_t lower_callee(struct lower *L, struct vcl_sym *fn,
 		     const struct vcl_node *at);
 
+/* Lanes in the module's arena, for what recursion holds (the stack
+ * stays small however deep the expression); NULL when out of memory. */
+struct lanes *lanes_new(struct lower *L);
 /* n's value as lanes: a vector's, or a scalar's one. False when failed
  * (reported). */
 bool lower_lanes(struct lower *L, const struct vcl_node *n, struct lanes *out);

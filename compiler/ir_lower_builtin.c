@@ -373,8 +373,12 @@ static bool geometric(struct call *c, const char *name, struct lanes *a,
 bool lower_builtin_lanes(struct lower *L, const struct vcl_node *n,
 			 const char *name, struct lanes *out)
 {
-	struct lanes a[ARGS_MAX];
+	struct lanes *a = vcl_ir_alloc(L->m, sizeof(*a) * ARGS_MAX);
 	uint32_t nargs = 0, w = ty_lanes(n->ty);
+	if (!a) {
+		lower_error(L, n, "out of memory");
+		return false;
+	}
 	const struct vcl_node *first = n->list;
 	for (const struct vcl_node *e = n->list; e; e = e->next, nargs++) {
 		if (nargs == ARGS_MAX || !e->ty ||

@@ -159,8 +159,8 @@ bool lower_convert_call(struct lower *L, const struct vcl_node *n,
 bool lower_as_call(struct lower *L, const struct vcl_node *n, struct lanes *out)
 {
 	const struct vcl_node *a = n->list;
-	struct lanes in;
-	if (!a || !lower_lanes(L, a, &in))
+	struct lanes *in = lanes_new(L);
+	if (!a || !in || !lower_lanes(L, a, in))
 		return false;
 	vcl_ir_type at = kind_type(ty_elem(a->ty)),
 		    t = kind_type(ty_elem(n->ty));
@@ -170,7 +170,7 @@ bool lower_as_call(struct lower *L, const struct vcl_node *n, struct lanes *out)
 	uint32_t asz = vcl_ir_type_size(at), tsz = vcl_ir_type_size(t);
 	for (uint32_t i = 0; i * asz < size; i++)
 		lower_store_at(L, p, pt, i * asz, at,
-			       i < in.n ? in.v[i] : emit_const(L, at, 0));
+			       i < in->n ? in->v[i] : emit_const(L, at, 0));
 	out->n = ty_lanes(n->ty);
 	for (uint32_t i = 0; i < out->n; i++)
 		out->v[i] = lower_load_at(L, p, pt, i * tsz, t);

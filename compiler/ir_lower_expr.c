@@ -596,8 +596,9 @@ static uint32_t builtin(struct lower *L, const struct vcl_node *n,
 	uint32_t r;
 	if (atomic(L, n, t, name, &r))
 		return r;
-	struct lanes out;
-	return lower_builtin_lanes(L, n, name, &out) ? out.v[0] : VCL_IR_NONE;
+	struct lanes *out = lanes_new(L);
+	return out && lower_builtin_lanes(L, n, name, out) ? out->v[0]
+							   : VCL_IR_NONE;
 }
 
 /* A call of a user function: vector arguments as their lanes, a vector
@@ -621,11 +622,11 @@ uint32_t lower_user_call(struct lower *L, const struct vcl_node *n,
 		args[k++] = ret;
 	for (const struct vcl_node *a = n->list; a; a = a->next) {
 		if (a->ty && a->ty->kind == VCL_TY_VECTOR) {
-			struct lanes v;
-			if (!lower_lanes(L, a, &v))
+			struct lanes *v = lanes_new(L);
+			if (!v || !lower_lanes(L, a, v))
 				return VCL_IR_NONE;
-			for (uint32_t j = 0; j < v.n; j++)
-				args[k++] = v.v[j];
+			for (uint32_t j = 0; j < v->n; j++)
+				args[k++] = v->v[j];
 		} else {
 			args[k++] = rvalue(L, a);
 		}
@@ -653,8 +654,9 @@ __attribute__((noinline)) static uint32_t call(struct lower *L,
 	case VCL_CALL_VEC_STEP:
 		return emit_const(L, t, (uint64_t)n->value);
 	default: {
-		struct lanes out;
-		return lower_vector_call(L, n, &out) ? out.v[0] : VCL_IR_NONE;
+		struct lanes *out = lanes_new(L);
+		return out && lower_vector_call(L, n, out) ? out->v[0]
+							   : VCL_IR_NONE;
 	}
 	}
 }
@@ -735,10 +737,10 @@ __attribute__((noinline)) static uint32_t address_of(struct lower *L,
 __attribute__((noinline)) static uint32_t lane_of(struct lower *L,
 						  const struct vcl_node *n)
 {
-	struct lanes v;
-	if (!lower_lanes(L, n->a, &v))
+	struct lanes *v = lanes_new(L);
+	if (!v || !lower_lanes(L, n->a, v))
 		return VCL_IR_NONE;
-	return v.v[vcl_swizzle_at(n, 0) % v.n];
+	return v->v[vcl_swizzle_at(n, 0) % v->n];
 }
 
 static uint32_t rvalue(struct lower *L, const struct vcl_node *n)

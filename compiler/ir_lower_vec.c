@@ -56,6 +56,16 @@ uint32_t lower_memory_slot(struct lower *L, uint64_t size, uint32_t align,
 	return i->id;
 }
 
+struct lanes *lanes_new(struct lower *L)
+{
+	struct lanes *v = vcl_ir_alloc(L->m, sizeof(*v));
+	if (!v)
+		lower_error(L, NULL, "out of memory");
+	else
+		v->n = 0;
+	return v;
+}
+
 static void splat(struct lanes *out, uint32_t v, uint32_t n)
 {
 	out->n = n;
@@ -121,8 +131,8 @@ bool lower_lanes(struct lower *L, const struct vcl_node *n, struct lanes *out)
 
 uint32_t lower_vector(struct lower *L, const struct vcl_node *n)
 {
-	struct lanes v;
-	return vec_value(L, n, &v) && v.n ? v.v[0] : VCL_IR_NONE;
+	struct lanes *v = lanes_new(L);
+	return v && vec_value(L, n, v) && v->n ? v->v[0] : VCL_IR_NONE;
 }
 
 /* A comparison's i1 as OpenCL's vector truth: -1 or 0 in kind k. */
@@ -205,12 +215,12 @@ vec_binary(struct lower *L, const struct vcl_node *n, struct lanes *out)
 		lower_rvalue(L, n->a);
 		return lower_lanes(L, n->b, out);
 	}
-	struct lanes b;
-	if (!lower_lanes(L, n->a, out) || !lower_lanes(L, n->b, &b))
+	struct lanes *b = lanes_new(L);
+	if (!b || !lower_lanes(L, n->a, out) || !lower_lanes(L, n->b, b))
 		return false;
 	enum vcl_type_kind k = ty_elem(n->ty), ak = ty_elem(n->a->ty);
 	for (uint32_t i = 0; i < out->n; i++) {
-		uint32_t x = out->v[i], y = b.v[i % b.n];
+		uint32_t x = out->v[i], y = b->v[i % b->n];
 		if (n->op == VCL_T_ANDAND || n->op == VCL_T_OROR)
 			out->v[i] = truth(
 			    L,
@@ -236,19 +246,21 @@ vec_assign(struct lower *L, const struct vcl_node *n, struct lanes *out)
 	struct vlvalue vl;
 	if (!lower_vlvalue(L, n->a, &vl))
 		return false;
-	struct lanes b;
+	struct lanes *b = lanes_new(L);
+	if (!b)
+		return false;
 	if (n->op == VCL_T_ASSIGN) {
 		if (!lower_lanes(L, n->b, out))
 			return false;
 	} else {
 		vload(L, &vl, out);
-		if (!lower_lanes(L, n->b, &b))
+		if (!lower_lanes(L, n->b, b))
 			return false;
 		enum vcl_tok op = vcl_tok_compound_base(n->op);
 		for (uint32_t i = 0; i < out->n; i++)
 			out->v[i] =
 			    lower_arith(L, n, op, (enum vcl_type_kind)n->info,
-					out->v[i], b.v[i % b.n]);
+					out->v[i], b->v[i % b->n]);
 	}
 	lower_vstore(L, &vl, out);
 	return true;
@@ -263,23 +275,15 @@ vec_cond(struct lower *L, const struct vcl_node *n, struct lanes *out)
 	enum vcl_type_kind k = ty_elem(n->ty);
 	vcl_ir_type t = kind_type(k);
 	if (n->a->ty && n->a->ty->kind == VCL_TY_VECTOR) {
-		struct lanes c, a;
-		if (!lower_lanes(L, n->a, &c) || !lower_lanes(L, n->b, &a) ||
-		    !lower_lanes(L, n->c, out))
+		struct lanes *c = lanes_new(L), *a = lanes_new(L);
+		if (!c || !a || !lower_lanes(L, n->a, c) ||
+		    !lower_lanes(L, n->b, a) || !lower_lanes(L, n->c, out))
 			return false;
 		vcl_ir_type ct = kind_type(ty_elem(n->a->ty));
 		for (uint32_t i = 0; i < out->n; i++) {
-			uint32_t zero = emit_const(L, ct, 0);
-			struct vcl_ir_inst *neg =
-			    emit(L, VCL_IR_ICMP, VCL_IR_I1);
-			neg->imm = VCL_ICMP_SLT;
-			neg->a = c.v[i];
-			neg->b = zero;
-			struct vcl_ir_inst *s = emit(L, VCL_IR_SELECT, t);
-			s->a = neg->id;
-			s->b = a.v[i];
-			s->c = out->v[i];
-			out->v[i] = s->id;
+			uint32_t neg = emit_cmp(L, VCL_IR_ICMP, VCL_ICMP_SLT,
+						c->v[i], emit_const(L, ct, 0));
+			out->v[i] = emit_select(L, t, neg, a->v[i], out->v[i]);
 		}
 		return true;
 	}
@@ -329,11 +333,11 @@ vec_literal(struct lower *L, const struct vcl_node *n, struct lanes *out)
 	}
 	out->n = 0;
 	for (const struct vcl_node *e = n->list; e; e = e->next) {
-		struct lanes part;
-		if (!lower_lanes(L, e, &part))
+		struct lanes *part = lanes_new(L);
+		if (!part || !lower_lanes(L, e, part))
 			return false;
-		for (uint32_t i = 0; i < part.n && out->n < LANES_MAX; i++)
-			out->v[out->n++] = part.v[i];
+		for (uint32_t i = 0; i < part->n && out->n < LANES_MAX; i++)
+			out->v[out->n++] = part->v[i];
 	}
 	if (out->n == 1)
 		splat(out, out->v[0], w);
@@ -371,12 +375,12 @@ static bool vec_value(struct lower *L, const struct vcl_node *n,
 	case VCL_N_CAST_LIST:
 		return vec_literal(L, n, out);
 	case VCL_N_MEMBER: {
-		struct lanes v;
-		if (!lower_lanes(L, n->a, &v))
+		struct lanes *v = lanes_new(L);
+		if (!v || !lower_lanes(L, n->a, v))
 			return false;
 		out->n = n->info;
 		for (uint32_t i = 0; i < out->n; i++)
-			out->v[i] = v.v[vcl_swizzle_at(n, i) % v.n];
+			out->v[i] = v->v[vcl_swizzle_at(n, i) % v->n];
 		return true;
 	}
 	case VCL_N_UNARY:
@@ -413,8 +417,8 @@ static bool vload_vstore(struct lower *L, const struct vcl_node *n,
 		return false;
 	uint32_t w = ty_lanes(is_load ? n->ty : data->ty);
 	vcl_ir_type et = kind_type(p->ty->base->kind);
-	struct lanes d;
-	if (data && !lower_lanes(L, data, &d))
+	struct lanes *d = lanes_new(L);
+	if (!d || (data && !lower_lanes(L, data, d)))
 		return false;
 	uint32_t o =
 	    lower_convert(L, lower_rvalue(L, off), off->ty->kind, VCL_TY_LONG);
@@ -433,7 +437,7 @@ static bool vload_vstore(struct lower *L, const struct vcl_node *n,
 		if (is_load)
 			out->v[i] = lower_load_at(L, base, pt, i * esize, et);
 		else
-			lower_store_at(L, base, pt, i * esize, et, d.v[i]);
+			lower_store_at(L, base, pt, i * esize, et, d->v[i]);
 	}
 	if (!is_load)
 		out->v[0] = VCL_IR_NONE;

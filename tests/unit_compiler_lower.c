@@ -158,12 +158,51 @@ START_TEST(shapes_of_ir)
 }
 END_TEST
 
+/* The deepest vector expression the type checker takes lowers on the
+ * stack the scalar one needs (the lowering recurses along the tree). */
+static void *deep_vector(void *arg)
+{
+	(void)arg;
+	enum { N = 1000 };
+	char *src = malloc(N * 8 + 128);
+	ck_assert(src);
+	size_t n = (size_t)sprintf(src, "__kernel void k(__global float16 *q) "
+					"{ q[0] = q[1]");
+	for (int k = 0; k < N; k++)
+		n += (size_t)sprintf(src + n, " * q[2]");
+	sprintf(src + n, "; }");
+	struct cc_lowered r;
+	lowers(src, strlen(src), "deep", &r);
+	cc_unlower(&r);
+	/* built-ins nested as deep as the parser's nesting allows */
+	enum { CALLS = 120 };
+	n = (size_t)sprintf(src, "__kernel void k(__global float16 *q) "
+				 "{ q[0] = ");
+	for (int k = 0; k < CALLS; k++)
+		n += (size_t)sprintf(src + n, "min(");
+	n += (size_t)sprintf(src + n, "q[1]");
+	for (int k = 0; k < CALLS; k++)
+		n += (size_t)sprintf(src + n, ", q[2])");
+	sprintf(src + n, "; }");
+	lowers(src, strlen(src), "deep calls", &r);
+	cc_unlower(&r);
+	free(src);
+	return NULL;
+}
+
+START_TEST(deep_vector_expression)
+{
+	cc_on_stack(deep_vector, 512 * 1024);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lower");
 	TCase *tc = tcase_create("lower");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, kernels);
+	tcase_add_test(tc, deep_vector_expression);
 	tcase_add_loop_test(tc, shapes_of_ir, 0,
 			    (int)(sizeof(shapes) / sizeof(*shapes)));
 	suite_add_tcase(s, tc);

@@ -16,6 +16,7 @@ packages=(
 	attr # setfattr, getfattr: the tier example of docs/file-tree.md
 	prometheus # promtool: the tests check the metrics file with it
 	clang libclang-rt-14-dev # libFuzzer: scripts/fuzz.sh
+	llvm-19-dev # jit/: the code generator (LLVM 19, the C API)
 )
 # Skip apt entirely when everything is already there (a second run is fast).
 missing=()

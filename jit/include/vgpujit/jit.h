@@ -34,6 +34,15 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 		 char msg[static VJIT_MSG_MAX]);
 void vjit_program_free(struct vjit_program *p);
 
+/*
+ * Stack a kernel's groups may take at most (its private variables and call
+ * frames, a conservative bound), at most VJIT_MAX_STACK: vjit_compile
+ * refuses a kernel above it (-EINVAL). Run groups on a thread with this
+ * much stack to spare.
+ */
+#define VJIT_MAX_STACK (512u << 10)
+uint64_t vjit_kernel_stack(const struct vjit_program *p, int kernel);
+
 /* The index of kernel NAME in the program, or -ENOENT. */
 int vjit_kernel_index(const struct vjit_program *p, const char *name);
 /* The kernel's IR function: its parameters (names, types, may_store),

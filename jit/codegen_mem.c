@@ -1,0 +1,367 @@
+/*
+ * Memory: private slots, __local allocations, pointer arithmetic, the
+ * bounds check and the accesses it guards. A pointer is (base, size,
+ * offset, object); `check` computes whether [offset, offset + bytes) lies
+ * in [0, size); an access through a failed check does nothing (a load gives
+ * 0) and calls vjit_rt_fault, which records the first fault of the run.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "jit_internal.h"
+
+static LLVMValueRef c64(struct cg_func *C, uint64_t v)
+{
+	return LLVMConstInt(C->M->i64, v, 0);
+}
+
+struct slot_walk {
+	const struct vcl_ir_function *f;
+	vcl_ir_type *vty;
+	uint64_t *bytes;
+};
+
+static void mark_pointer_slots(struct slot_walk *w,
+			       const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		if (i->id < w->f->nvalues)
+			w->vty[i->id] = i->type;
+		if (i->op == VCL_IR_STS && i->imm < w->f->nslots &&
+		    i->a < w->f->nvalues &&
+		    VCL_IR_KIND(w->vty[i->a]) == VCL_IR_PTR)
+			w->bytes[i->imm] = CG_FAT_BYTES;
+		mark_pointer_slots(w, &i->then);
+		mark_pointer_slots(w, &i->els);
+	}
+}
+
+/* Bytes each slot takes: its size, but a pointer variable holds the whole
+ * fat pointer (the IR counts a pointer as 8 bytes). */
+uint64_t *cg_slot_bytes(const struct vcl_ir_function *f)
+{
+	struct slot_walk w = {f, calloc(f->nvalues + 1, sizeof(*w.vty)),
+			      malloc((f->nslots + 1) * sizeof(*w.bytes))};
+	if (!w.vty || !w.bytes) {
+		free(w.vty);
+		free(w.bytes);
+		return NULL;
+	}
+	for (uint32_t v = 0; v < f->nparams && v < f->nvalues; v++)
+		w.vty[v] = f->params[v].type;
+	for (uint32_t s = 0; s < f->nslots; s++)
+		w.bytes[s] = f->slots[s].size;
+	mark_pointer_slots(&w, &f->body);
+	free(w.vty);
+	return w.bytes;
+}
+
+/* Allocas for the slots not kept in the context, in the entry block. */
+void cg_make_slots(struct cg_func *C)
+{
+	struct cg_module *M = C->M;
+	for (uint32_t s = 0; s < C->f->nslots; s++) {
+		if (C->plan && C->plan->slot_off[s] != CTX_NONE)
+			continue;
+		uint64_t size = C->slot_bytes[s];
+		LLVMTypeRef t = LLVMArrayType2(M->i8, size ? size : 1);
+		C->slot_ptr[s] = LLVMBuildAlloca(C->eb, t, "slot");
+		uint32_t al = C->f->slots[s].align;
+		LLVMSetAlignment(C->slot_ptr[s], al > 16 ? al : 16);
+	}
+}
+
+/* Zeroes the work-item's own slots: nothing reads another's bytes, and
+ * LLVM never sees an uninitialized load (undef could pass a check). */
+void cg_zero_slots(struct cg_func *C)
+{
+	for (uint32_t s = 0; s < C->f->nslots; s++) {
+		if (!C->slot_ptr[s])
+			continue;
+		LLVMBuildMemSet(
+		    C->b, C->slot_ptr[s], LLVMConstInt(C->M->i8, 0, 0),
+		    c64(C, C->slot_bytes[s]),
+		    C->f->slots[s].align ? C->f->slots[s].align : 1);
+	}
+}
+
+LLVMValueRef cg_slot_addr(struct cg_func *C, uint32_t s)
+{
+	if (C->slot_ptr[s])
+		return C->slot_ptr[s];
+	uint64_t al = C->f->slots[s].align ? C->f->slots[s].align : 1;
+	return wg_ctx_addr(C, C->plan->slot_off[s],
+			   (C->slot_bytes[s] + al - 1) / al * al, C->flat);
+}
+
+static struct cg_val object(struct cg_func *C, LLVMValueRef base,
+			    LLVMValueRef size, uint32_t obj)
+{
+	struct cg_val v = {0};
+	v.base = base;
+	v.size = size;
+	v.v = c64(C, 0);
+	v.obj = LLVMConstInt(C->M->i32, obj, 0);
+	return v;
+}
+
+static void check(struct cg_func *C, const struct vcl_ir_inst *i)
+{
+	struct cg_val p = cg_get(C, i->a);
+	LLVMValueRef bytes = c64(C, i->imm);
+	LLVMValueRef fits = LLVMBuildICmp(C->b, LLVMIntUGE, p.size, bytes, "");
+	LLVMValueRef room = LLVMBuildSub(C->b, p.size, bytes, "");
+	LLVMValueRef in = LLVMBuildICmp(C->b, LLVMIntULE, p.v, room, "");
+	p.ok = LLVMBuildAnd(C->b, fits, in, "ok");
+	cg_define(C, i, p);
+}
+
+/* Runs ACCESS when ok, else reports the fault; a load's value is 0 on the
+ * fault path. Returns the merged value (or NULL for void). */
+/*
+ * In a kernel, an access whose object is known keeps its fault in a
+ * variable of its own, the smallest offset out of bounds (a umin
+ * reduction: no call in the loop, so LLVM can still vectorize the
+ * work-item loop, the access becoming a masked one); the group function
+ * reports it on its way out (cg_report_faults).
+ */
+static void fault_site(struct cg_func *C, struct cg_val p, LLVMValueRef ok)
+{
+	struct cg_module *M = C->M;
+	if (C->nsites == C->capsites) {
+		size_t cap = C->capsites ? 2 * C->capsites : 16;
+		struct cg_site *n = realloc(C->sites, cap * sizeof(*n));
+		if (!n) {
+			cg_fail(C, -ENOMEM, "out of memory");
+			return;
+		}
+		C->sites = n;
+		C->capsites = cap;
+	}
+	LLVMValueRef none = LLVMConstAllOnes(M->i64);
+	LLVMValueRef var = LLVMBuildAlloca(C->eb, M->i64, "fault");
+	LLVMBuildStore(C->eb, none, var);
+	C->sites[C->nsites++] = (struct cg_site){var, p.obj};
+	LLVMValueRef a[2] = {LLVMBuildLoad2(C->b, M->i64, var, ""),
+			     LLVMBuildSelect(C->b, ok, none, p.v, "")};
+	LLVMTypeRef t = M->i64;
+	LLVMBuildStore(C->b, cg_intrinsic(C, "llvm.umin", &t, 1, a, 2), var);
+}
+
+void cg_report_faults(struct cg_func *C)
+{
+	struct cg_module *M = C->M;
+	for (size_t k = 0; k < C->nsites; k++) {
+		LLVMValueRef off =
+		    LLVMBuildLoad2(C->b, M->i64, C->sites[k].var, "");
+		LLVMBasicBlockRef report = LLVMAppendBasicBlockInContext(
+				      M->ctx, C->fn, "report"),
+				  next = LLVMAppendBasicBlockInContext(
+				      M->ctx, C->fn, "reported");
+		LLVMBuildCondBr(C->b,
+				LLVMBuildICmp(C->b, LLVMIntNE, off,
+					      LLVMConstAllOnes(M->i64), ""),
+				report, next);
+		LLVMPositionBuilderAtEnd(C->b, report);
+		LLVMValueRef args[3] = {C->rt, C->sites[k].obj, off};
+		LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
+		LLVMBuildBr(C->b, next);
+		LLVMPositionBuilderAtEnd(C->b, next);
+	}
+}
+
+static LLVMValueRef
+guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
+	LLVMValueRef (*access)(struct cg_func *C, LLVMValueRef addr,
+			       const struct vcl_ir_inst *i),
+	const struct vcl_ir_inst *i)
+{
+	struct cg_module *M = C->M;
+	LLVMBasicBlockRef good = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
+							       "inbounds"),
+			  bad = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
+							      "fault"),
+			  join = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
+							       "accessed");
+	bool site = C->kernel && LLVMIsAConstantInt(p.obj);
+	if (site)
+		fault_site(C, p, ok);
+	LLVMValueRef args[3] = {ok, LLVMConstInt(M->i1, 1, 0)};
+	LLVMTypeRef over = M->i1;
+	ok = cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);
+	LLVMBuildCondBr(C->b, ok, good, bad);
+	LLVMPositionBuilderAtEnd(C->b, bad);
+	if (!site) {
+		args[0] = C->rt;
+		args[1] = p.obj;
+		args[2] = p.v;
+		LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
+	}
+	LLVMBuildBr(C->b, join);
+	LLVMPositionBuilderAtEnd(C->b, good);
+	LLVMValueRef addr = LLVMBuildGEP2(C->b, M->i8, p.base, &p.v, 1, "");
+	LLVMValueRef v = access(C, addr, i);
+	LLVMBasicBlockRef good_end = LLVMGetInsertBlock(C->b);
+	LLVMBuildBr(C->b, join);
+	LLVMPositionBuilderAtEnd(C->b, join);
+	if (!t)
+		return NULL;
+	LLVMValueRef phi = LLVMBuildPhi(C->b, t, "");
+	LLVMValueRef in[2] = {v, LLVMConstNull(t)};
+	LLVMBasicBlockRef from[2] = {good_end, bad};
+	LLVMAddIncoming(phi, in, from, 2);
+	return phi;
+}
+
+/* Memory holds an i1 as a byte; any non-zero byte reads as true. */
+static LLVMValueRef do_load(struct cg_func *C, LLVMValueRef addr,
+			    const struct vcl_ir_inst *i)
+{
+	struct cg_module *M = C->M;
+	bool bit = VCL_IR_KIND(i->type) == VCL_IR_I1;
+	LLVMValueRef v =
+	    LLVMBuildLoad2(C->b, bit ? M->i8 : cg_type(M, i->type), addr, "");
+	LLVMSetAlignment(v, 1);
+	if (bit)
+		v = LLVMBuildICmp(C->b, LLVMIntNE, v, LLVMConstInt(M->i8, 0, 0),
+				  "");
+	return v;
+}
+
+static LLVMValueRef do_store(struct cg_func *C, LLVMValueRef addr,
+			     const struct vcl_ir_inst *i)
+{
+	LLVMValueRef v = cg_get(C, i->b).v;
+	if (LLVMTypeOf(v) == C->M->i1)
+		v = LLVMBuildZExt(C->b, v, C->M->i8, "");
+	LLVMSetAlignment(LLVMBuildStore(C->b, v, addr), 1);
+	return NULL;
+}
+
+static const LLVMAtomicRMWBinOp rmw_ops[VCL_AT_COUNT] = {
+    [VCL_AT_ADD] = LLVMAtomicRMWBinOpAdd,
+    [VCL_AT_SUB] = LLVMAtomicRMWBinOpSub,
+    [VCL_AT_XCHG] = LLVMAtomicRMWBinOpXchg,
+    [VCL_AT_SMIN] = LLVMAtomicRMWBinOpMin,
+    [VCL_AT_UMIN] = LLVMAtomicRMWBinOpUMin,
+    [VCL_AT_SMAX] = LLVMAtomicRMWBinOpMax,
+    [VCL_AT_UMAX] = LLVMAtomicRMWBinOpUMax,
+    [VCL_AT_AND] = LLVMAtomicRMWBinOpAnd,
+    [VCL_AT_OR] = LLVMAtomicRMWBinOpOr,
+    [VCL_AT_XOR] = LLVMAtomicRMWBinOpXor,
+};
+
+static LLVMValueRef do_atomic(struct cg_func *C, LLVMValueRef addr,
+			      const struct vcl_ir_inst *i)
+{
+	LLVMValueRef v = cg_get(C, i->b).v, r;
+	if (i->imm == VCL_AT_CMPXCHG) {
+		r = LLVMBuildAtomicCmpXchg(C->b, addr, cg_get(C, i->c).v, v,
+					   LLVMAtomicOrderingMonotonic,
+					   LLVMAtomicOrderingMonotonic, 0);
+		r = LLVMBuildExtractValue(C->b, r, 0, "");
+	} else {
+		r = LLVMBuildAtomicRMW(C->b, rmw_ops[i->imm], addr, v,
+				       LLVMAtomicOrderingMonotonic, 0);
+	}
+	LLVMSetAlignment(r, 4);
+	return r;
+}
+
+static void access(struct cg_func *C, const struct vcl_ir_inst *i)
+{
+	struct cg_module *M = C->M;
+	struct cg_val p = cg_get(C, i->a);
+	LLVMValueRef ok = p.ok ? p.ok : LLVMConstInt(M->i1, 0, 0);
+	struct cg_val r = {0};
+	switch (i->op) {
+	case VCL_IR_LOAD:
+		r.v = guarded(C, p, ok, cg_type(M, i->type), do_load, i);
+		break;
+	case VCL_IR_STORE:
+		guarded(C, p, ok, NULL, do_store, i);
+		break;
+	default: {
+		/* An atomic needs its natural alignment (never a libcall). */
+		LLVMValueRef a = LLVMBuildAdd(
+		    C->b, LLVMBuildPtrToInt(C->b, p.base, M->i64, ""), p.v, "");
+		LLVMValueRef al = LLVMBuildICmp(
+		    C->b, LLVMIntEQ, LLVMBuildAnd(C->b, a, c64(C, 3), ""),
+		    c64(C, 0), "");
+		r.v = guarded(C, p, LLVMBuildAnd(C->b, ok, al, ""),
+			      cg_type(M, i->type), do_atomic, i);
+	}
+	}
+	cg_define(C, i, r);
+}
+
+/* A whole-variable slot (lds/sts): an i1 as a byte, a pointer as its
+ * aggregate. */
+static struct cg_val slot_load(struct cg_func *C, const struct vcl_ir_inst *i)
+{
+	struct cg_module *M = C->M;
+	LLVMValueRef a = cg_slot_addr(C, (uint32_t)i->imm);
+	struct cg_val v = {0};
+	if (VCL_IR_KIND(i->type) == VCL_IR_I1)
+		v.v = LLVMBuildTrunc(C->b, LLVMBuildLoad2(C->b, M->i8, a, ""),
+				     M->i1, "");
+	else if (VCL_IR_KIND(i->type) == VCL_IR_PTR)
+		v = cg_unpack(C, LLVMBuildLoad2(C->b, M->fat, a, ""));
+	else
+		v.v = LLVMBuildLoad2(C->b, cg_type(M, i->type), a, "");
+	return v;
+}
+
+static void slot_store(struct cg_func *C, const struct vcl_ir_inst *i)
+{
+	struct cg_module *M = C->M;
+	LLVMValueRef a = cg_slot_addr(C, (uint32_t)i->imm);
+	struct cg_val x = cg_get(C, i->a);
+	if (x.base)
+		LLVMBuildStore(C->b, cg_pack(C, x), a);
+	else if (LLVMTypeOf(x.v) == M->i1)
+		LLVMBuildStore(C->b, LLVMBuildZExt(C->b, x.v, M->i8, ""), a);
+	else
+		LLVMBuildStore(C->b, x.v, a);
+}
+
+void cg_memory(struct cg_func *C, const struct vcl_ir_inst *i)
+{
+	struct cg_module *M = C->M;
+	struct cg_val v = {0};
+	switch (i->op) {
+	case VCL_IR_LDS:
+		cg_define(C, i, slot_load(C, i));
+		return;
+	case VCL_IR_STS:
+		slot_store(C, i);
+		return;
+	case VCL_IR_SLOT:
+		v = object(C, cg_slot_addr(C, (uint32_t)i->imm),
+			   c64(C, C->f->slots[i->imm].size),
+			   OBJ_SLOT + (uint32_t)i->imm);
+		break;
+	case VCL_IR_LOCAL: {
+		LLVMValueRef lb = cg_rt_field(C, C->eb, RT_LOCAL_BASE, M->ptr);
+		LLVMValueRef idx = c64(C, i->imm);
+		LLVMValueRef base = LLVMBuildLoad2(
+		    C->eb, M->ptr,
+		    LLVMBuildGEP2(C->eb, M->ptr, lb, &idx, 1, ""), "local");
+		v = object(C, base, c64(C, C->f->locals[i->imm].size),
+			   OBJ_LOCAL + (uint32_t)i->imm);
+		break;
+	}
+	case VCL_IR_PTRADD:
+		v = cg_get(C, i->a);
+		v.ok = NULL;
+		v.v = LLVMBuildAdd(C->b, v.v, cg_get(C, i->b).v, "");
+		break;
+	case VCL_IR_CHECK:
+		check(C, i);
+		return;
+	default:
+		access(C, i);
+		return;
+	}
+	cg_define(C, i, v);
+}

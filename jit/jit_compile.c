@@ -1,0 +1,396 @@
+/*
+ * vjit_compile: the module's functions to LLVM IR (codegen_*.c, wg_*.c),
+ * optimized for the host CPU with the new pass manager (default<O3>), then
+ * compiled by an LLJIT of the program's own. The code lives in a bare
+ * JITDylib whose only other symbols are the table of jit_symbols.c: no
+ * generator of process symbols, so generated code can call nothing else.
+ * One LLJIT per program: its memory goes with vjit_program_free, and
+ * programs share nothing, so compiles on several threads need no lock.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/Orc.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "jit_internal.h"
+
+static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+
+static void llvm_init(void)
+{
+	LLVMInitializeNativeTarget();
+	LLVMInitializeNativeAsmPrinter();
+}
+
+static int llvm_error(LLVMErrorRef e, char *msg, const char *what)
+{
+	char *s = LLVMGetErrorMessage(e);
+	snprintf(msg, VJIT_MSG_MAX, "%s: %s", what, s);
+	LLVMDisposeErrorMessage(s);
+	return -EINVAL;
+}
+
+static bool block_has_barrier(const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		if (i->op == VCL_IR_BARRIER || block_has_barrier(&i->then) ||
+		    block_has_barrier(&i->els))
+			return true;
+	return false;
+}
+
+static void module_types(struct cg_module *M)
+{
+	LLVMContextRef c = M->ctx;
+	M->i1 = LLVMInt1TypeInContext(c);
+	M->i8 = LLVMInt8TypeInContext(c);
+	M->i16 = LLVMInt16TypeInContext(c);
+	M->i32 = LLVMInt32TypeInContext(c);
+	M->i64 = LLVMInt64TypeInContext(c);
+	M->f32 = LLVMFloatTypeInContext(c);
+	M->f64 = LLVMDoubleTypeInContext(c);
+	M->ptr = LLVMPointerTypeInContext(c, 0);
+	M->vd = LLVMVoidTypeInContext(c);
+	LLVMTypeRef fat[5] = {M->ptr, M->i64, M->i64, M->i32, M->i32};
+	M->fat = LLVMStructTypeInContext(c, fat, 4, 0);
+	M->spill_fat = LLVMStructTypeInContext(c, fat, 5, 0);
+	LLVMTypeRef fp[3] = {M->ptr, M->i32, M->i64};
+	M->fault_ty = LLVMFunctionType(M->vd, fp, 3, 0);
+	M->fault_fn = LLVMAddFunction(M->mod, "vjit_rt_fault", M->fault_ty);
+	unsigned cold = LLVMGetEnumAttributeKindForName("cold", 4);
+	LLVMAddAttributeAtIndex(M->fault_fn, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(c, cold, 0));
+}
+
+/* Kernels whose stack bound passes VJIT_MAX_STACK are refused. */
+static int check_stack(struct cg_module *M, const uint64_t *stack)
+{
+	for (uint32_t f = 0; f < M->m->nfuncs; f++) {
+		const struct vcl_ir_function *fn = &M->m->funcs[f];
+		if (fn->is_kernel && stack[f] > VJIT_MAX_STACK) {
+			snprintf(M->msg, VJIT_MSG_MAX,
+				 "kernel '%s' may need %llu KiB of stack "
+				 "(private arrays, values, calls), at most %u",
+				 fn->name ? fn->name : "?",
+				 (unsigned long long)(stack[f] >> 10),
+				 VJIT_MAX_STACK >> 10);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int one_function(struct cg_module *M, struct vjit_program *p, uint32_t f,
+			uint32_t *nk, uint64_t stack)
+{
+	const struct vcl_ir_function *fn = &M->m->funcs[f];
+	if (!fn->is_kernel) {
+		if (block_has_barrier(&fn->body)) {
+			snprintf(M->msg, VJIT_MSG_MAX,
+				 "function '%s' has a barrier: barriers are "
+				 "supported in kernels only (move it into the "
+				 "kernel)",
+				 fn->name ? fn->name : "?");
+			return -EINVAL;
+		}
+		return cg_function(M, f, NULL);
+	}
+	struct wg_plan plan;
+	int err = wg_plan_make(&plan, fn, M->msg);
+	if (!err) {
+		err = cg_function(M, f, &plan);
+		struct vjit_kernel *k = &p->kernels[(*nk)++];
+		k->func = f;
+		k->per_wi = plan.barriers ? plan.per_wi : 0;
+		k->stack = stack;
+	}
+	wg_plan_free(&plan);
+	return err;
+}
+
+/* Every function to LLVM IR; kernels get their work-group plan. */
+static int generate(struct cg_module *M, struct vjit_program *p)
+{
+	const struct vcl_ir_module *m = M->m;
+	uint64_t *stack = calloc(m->nfuncs + 1, sizeof(*stack));
+	if (!stack || jit_stack_bounds(m, stack)) {
+		free(stack);
+		snprintf(M->msg, VJIT_MSG_MAX, "out of memory");
+		return -ENOMEM;
+	}
+	int err = check_stack(M, stack);
+	uint32_t nk = 0;
+	for (uint32_t f = 0; f < m->nfuncs && !err; f++)
+		err = one_function(M, p, f, &nk, stack[f]);
+	free(stack);
+	return err;
+}
+
+static int optimize(LLVMModuleRef mod, char *msg)
+{
+	char *triple = LLVMGetDefaultTargetTriple();
+	char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+	LLVMTargetRef target;
+	char *err = NULL;
+	int rc = 0;
+	if (LLVMGetTargetFromTriple(triple, &target, &err)) {
+		snprintf(msg, VJIT_MSG_MAX, "no LLVM target: %s", err);
+		LLVMDisposeMessage(err);
+		rc = -EINVAL;
+	} else {
+		LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
+		    target, triple, cpu, features, LLVMCodeGenLevelAggressive,
+		    LLVMRelocDefault, LLVMCodeModelJITDefault);
+		LLVMSetTarget(mod, triple);
+		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+		LLVMSetModuleDataLayout(mod, td);
+		LLVMDisposeTargetData(td);
+		LLVMPassBuilderOptionsRef o = LLVMCreatePassBuilderOptions();
+		LLVMPassBuilderOptionsSetLoopVectorization(o, 1);
+		LLVMPassBuilderOptionsSetSLPVectorization(o, 1);
+		LLVMErrorRef e = LLVMRunPasses(mod, "default<O3>", tm, o);
+		if (e)
+			rc = llvm_error(e, msg, "optimizing");
+		LLVMDisposePassBuilderOptions(o);
+		LLVMDisposeTargetMachine(tm);
+	}
+	LLVMDisposeMessage(triple);
+	LLVMDisposeMessage(cpu);
+	LLVMDisposeMessage(features);
+	return rc;
+}
+
+/* The symbol table, as absolute symbols of the program's JITDylib. */
+static int define_symbols(LLVMOrcLLJITRef jit, LLVMOrcJITDylibRef jd, char *msg)
+{
+	LLVMOrcCSymbolMapPair *syms = calloc(vjit_nsymbols, sizeof(*syms));
+	if (!syms)
+		return -ENOMEM;
+	for (size_t k = 0; k < vjit_nsymbols; k++) {
+		syms[k].Name =
+		    LLVMOrcLLJITMangleAndIntern(jit, vjit_symbols[k].name);
+		syms[k].Sym.Address =
+		    (LLVMOrcExecutorAddress)(uintptr_t)vjit_symbols[k].addr;
+		syms[k].Sym.Flags.GenericFlags =
+		    LLVMJITSymbolGenericFlagsExported |
+		    LLVMJITSymbolGenericFlagsCallable;
+	}
+	LLVMOrcMaterializationUnitRef mu =
+	    LLVMOrcAbsoluteSymbols(syms, vjit_nsymbols);
+	free(syms);
+	LLVMErrorRef e = LLVMOrcJITDylibDefine(jd, mu);
+	if (e) {
+		LLVMOrcDisposeMaterializationUnit(mu);
+		return llvm_error(e, msg, "symbols");
+	}
+	return 0;
+}
+
+struct lookup_result {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	LLVMErrorRef err;
+	LLVMOrcExecutorAddress addr;
+};
+
+static void lookup_done(LLVMErrorRef err, LLVMOrcCSymbolMapPairs result,
+			size_t n, void *ctx)
+{
+	struct lookup_result *r = ctx;
+	pthread_mutex_lock(&r->lock);
+	r->err = err;
+	if (!err && n)
+		r->addr = result[0].Sym.Address;
+	r->done = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Looks NAME up in JD only (LLJIT's own lookup goes through its main
+ * JITDylib, which may link the process's symbols). */
+static int lookup(LLVMOrcLLJITRef jit, LLVMOrcJITDylibRef jd, const char *name,
+		  uint64_t *addr, char *msg)
+{
+	struct lookup_result r = {.lock = PTHREAD_MUTEX_INITIALIZER,
+				  .cond = PTHREAD_COND_INITIALIZER};
+	LLVMOrcCJITDylibSearchOrderElement order = {
+	    jd, LLVMOrcJITDylibLookupFlagsMatchAllSymbols};
+	LLVMOrcCLookupSetElement sym = {LLVMOrcLLJITMangleAndIntern(jit, name),
+					LLVMOrcSymbolLookupFlagsRequiredSymbol};
+	LLVMOrcExecutionSessionLookup(LLVMOrcLLJITGetExecutionSession(jit),
+				      LLVMOrcLookupKindStatic, &order, 1, &sym,
+				      1, lookup_done, &r);
+	pthread_mutex_lock(&r.lock);
+	while (!r.done)
+		pthread_cond_wait(&r.cond, &r.lock);
+	pthread_mutex_unlock(&r.lock);
+	if (r.err)
+		return llvm_error(r.err, msg, "linking");
+	*addr = r.addr;
+	return 0;
+}
+
+static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
+		    LLVMModuleRef mod, char *msg)
+{
+	LLVMOrcJITTargetMachineBuilderRef jtmb;
+	LLVMErrorRef e = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
+	if (e) {
+		LLVMDisposeModule(mod);
+		return llvm_error(e, msg, "host");
+	}
+	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
+	LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb);
+	e = LLVMOrcCreateLLJIT(&p->jit, builder);
+	if (e) {
+		p->jit = NULL;
+		LLVMDisposeModule(mod);
+		return llvm_error(e, msg, "LLJIT");
+	}
+	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(p->jit);
+	LLVMOrcJITDylibRef jd =
+	    LLVMOrcExecutionSessionCreateBareJITDylib(es, "program");
+	int err = define_symbols(p->jit, jd, msg);
+	if (err) {
+		LLVMDisposeModule(mod);
+		return err;
+	}
+	LLVMOrcThreadSafeModuleRef tsm =
+	    LLVMOrcCreateNewThreadSafeModule(mod, tsc);
+	e = LLVMOrcLLJITAddLLVMIRModule(p->jit, jd, tsm);
+	if (e) {
+		LLVMOrcDisposeThreadSafeModule(tsm);
+		return llvm_error(e, msg, "adding the module");
+	}
+	for (uint32_t k = 0; k < p->nkernels; k++) {
+		char name[40];
+		uint64_t addr;
+		snprintf(name, sizeof(name), "__vjit_kernel_%u",
+			 p->kernels[k].func);
+		err = lookup(p->jit, jd, name, &addr, msg);
+		if (err)
+			return err;
+		p->kernels[k].fn = (vjit_group_fn)(uintptr_t)addr;
+	}
+	return 0;
+}
+
+/* Each kernel's __local allocations laid out in one area. */
+static int lay_out_locals(struct vjit_program *p)
+{
+	for (uint32_t k = 0; k < p->nkernels; k++) {
+		struct vjit_kernel *K = &p->kernels[k];
+		const struct vcl_ir_function *f = &p->m->funcs[K->func];
+		K->local_off = calloc(f->nlocals + 1, sizeof(*K->local_off));
+		if (!K->local_off)
+			return -ENOMEM;
+		uint64_t at = 0;
+		for (uint32_t l = 0; l < f->nlocals; l++) {
+			uint64_t al =
+			    f->locals[l].align < 16 ? 16 : f->locals[l].align;
+			at = (at + al - 1) / al * al;
+			K->local_off[l] = at;
+			at += f->locals[l].size;
+		}
+		K->local_bytes = (at + 15) / 16 * 16;
+	}
+	return 0;
+}
+
+int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
+		 char msg[static VJIT_MSG_MAX])
+{
+	*out = NULL;
+	msg[0] = 0;
+	pthread_once(&llvm_once, llvm_init);
+	struct vjit_program *p = calloc(1, sizeof(*p));
+	struct cg_module M = {.m = m, .msg = msg};
+	if (!p)
+		goto oom;
+	p->m = m;
+	for (uint32_t f = 0; f < m->nfuncs; f++)
+		p->nkernels += m->funcs[f].is_kernel;
+	p->kernels = calloc(p->nkernels + 1, sizeof(*p->kernels));
+	M.fns = calloc(m->nfuncs + 1, sizeof(*M.fns));
+	M.fn_types = calloc(m->nfuncs + 1, sizeof(*M.fn_types));
+	if (!p->kernels || !M.fns || !M.fn_types || lay_out_locals(p))
+		goto oom;
+	LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+	M.ctx = LLVMOrcThreadSafeContextGetContext(tsc);
+	M.mod = LLVMModuleCreateWithNameInContext("vgpufs", M.ctx);
+	module_types(&M);
+	int err = generate(&M, p);
+	char *verr = NULL;
+	if (!err && LLVMVerifyModule(M.mod, LLVMReturnStatusAction, &verr)) {
+		snprintf(msg, VJIT_MSG_MAX, "code generator bug: %.150s", verr);
+		err = -EINVAL;
+	}
+	LLVMDisposeMessage(verr);
+	if (!err)
+		err = optimize(M.mod, msg);
+	if (!err)
+		err = make_jit(p, tsc, M.mod, msg); /* takes the module */
+	else
+		LLVMDisposeModule(M.mod);
+	LLVMOrcDisposeThreadSafeContext(tsc);
+	free(M.fns);
+	free(M.fn_types);
+	if (err) {
+		vjit_program_free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+oom:
+	free(M.fns);
+	free(M.fn_types);
+	vjit_program_free(p);
+	snprintf(msg, VJIT_MSG_MAX, "out of memory");
+	return -ENOMEM;
+}
+
+void vjit_program_free(struct vjit_program *p)
+{
+	if (!p)
+		return;
+	if (p->jit)
+		LLVMOrcDisposeLLJIT(p->jit);
+	for (uint32_t k = 0; p->kernels && k < p->nkernels; k++)
+		free(p->kernels[k].local_off);
+	free(p->kernels);
+	free(p);
+}
+
+int vjit_kernel_index(const struct vjit_program *p, const char *name)
+{
+	for (uint32_t k = 0; k < p->nkernels; k++) {
+		const char *n = p->m->funcs[p->kernels[k].func].name;
+		if (n && name && strcmp(n, name) == 0)
+			return (int)k;
+	}
+	return -ENOENT;
+}
+
+uint64_t vjit_kernel_stack(const struct vjit_program *p, int kernel)
+{
+	if (kernel < 0 || (uint32_t)kernel >= p->nkernels)
+		return 0;
+	return p->kernels[kernel].stack;
+}
+
+const struct vcl_ir_function *vjit_kernel_ir(const struct vjit_program *p,
+					     int kernel)
+{
+	if (kernel < 0 || (uint32_t)kernel >= p->nkernels)
+		return NULL;
+	return &p->m->funcs[p->kernels[kernel].func];
+}

@@ -1,0 +1,221 @@
+/*
+ * The code generator's private parts: the run-time block a group function
+ * reads, the compiled program, and the state of code generation shared by
+ * the codegen_*.c and wg_*.c files (docs/compiler.md, "Code generation").
+ */
+#ifndef VGPUJIT_INTERNAL_H
+#define VGPUJIT_INTERNAL_H
+
+#include <stdalign.h>
+#include <stddef.h>
+
+#include <llvm-c/Core.h>
+#include <llvm-c/LLJIT.h>
+
+#include <vgpujit/jit.h>
+
+/*
+ * What a group function reads, one per vjit_run_groups call (group_id
+ * changes per group). Every field is 8 bytes: the code reads field k at
+ * byte 8k (enum rt_field).
+ */
+struct vjit_rt {
+	uint64_t group_id[3], local_size[3], global_size[3], num_groups[3],
+	    global_offset[3];
+	uint64_t work_dim, group_size;
+	const _Atomic int *stop;
+	char **arg_base;    /* per parameter: buffer, __local area, value */
+	uint64_t *arg_size; /* per parameter: bytes */
+	char **local_base;  /* per __local allocation of the kernel */
+	char *ctx;	    /* per-work-item context (kernels with barriers) */
+	uint64_t faulted;   /* 1 after the first access out of bounds */
+	uint64_t fault_obj; /* its object (enum vjit_obj) */
+	int64_t fault_offset; /* its byte offset in the object */
+};
+enum rt_field {
+	RT_GROUP_ID = 0,
+	RT_LOCAL_SIZE = 3,
+	RT_GLOBAL_SIZE = 6,
+	RT_NUM_GROUPS = 9,
+	RT_GLOBAL_OFFSET = 12,
+	RT_WORK_DIM = 15,
+	RT_GROUP_SIZE,
+	RT_STOP,
+	RT_ARG_BASE,
+	RT_ARG_SIZE,
+	RT_LOCAL_BASE,
+	RT_CTX,
+};
+_Static_assert(offsetof(struct vjit_rt, ctx) == 8 * RT_CTX, "rt layout");
+_Static_assert(offsetof(struct vjit_rt, stop) == 8 * RT_STOP, "rt layout");
+
+/* The object a pointer points into, as the fault names it. */
+enum vjit_obj {
+	OBJ_PARAM = 0,	    /* + the kernel parameter's index */
+	OBJ_LOCAL = 0x100,  /* + the __local allocation's index */
+	OBJ_SLOT = 0x10000, /* + the private slot's index */
+};
+
+/* Called by generated code for an access out of bounds (the symbol
+ * table's only entry that is not a math or memory function). */
+void vjit_rt_fault(struct vjit_rt *rt, uint32_t obj, int64_t offset);
+
+/* The work-group plan of a kernel (wg_plan.c). */
+#define SEG_PARAM UINT32_MAX
+#define SEG_CONST (UINT32_MAX - 1)
+#define SEG_GROUP (UINT32_MAX - 2)
+#define CTX_NONE  UINT64_MAX
+struct wg_plan {
+	bool barriers;			/* the kernel has one */
+	bool returns;			/* the kernel has a return */
+	const struct vcl_ir_inst **bar; /* instructions holding a barrier */
+	size_t nbar;
+	uint32_t *def_seg;    /* per value: the segment defining it */
+	uint64_t *ctx_off;    /* per value kept across a barrier */
+	vcl_ir_type *vty;     /* per value: its type */
+	uint64_t *slot_off;   /* per slot kept in the context */
+	uint64_t *slot_bytes; /* per slot: bytes (cg_slot_bytes) */
+	uint64_t done_off;    /* the work-item's "returned" byte */
+	uint64_t per_wi;      /* context bytes per work-item */
+	uint32_t nseg;
+};
+
+typedef void (*vjit_group_fn)(struct vjit_rt *rt);
+
+struct vjit_kernel {
+	uint32_t func; /* index in the module */
+	vjit_group_fn fn;
+	uint64_t per_wi;      /* context bytes per work-item (barriers) */
+	uint64_t local_bytes; /* the kernel's own __local allocations */
+	uint64_t *local_off;  /* each allocation's offset in the area */
+	uint64_t stack;	      /* bound on its stack use (jit_stack.c) */
+};
+
+struct vjit_program {
+	const struct vcl_ir_module *m;
+	LLVMOrcLLJITRef jit;
+	struct vjit_kernel *kernels;
+	uint32_t nkernels;
+};
+
+/* A value during code generation; a pointer is (base, size, offset v,
+ * object), plus `ok` once checked. */
+struct cg_val {
+	LLVMValueRef v, base, size, obj, ok;
+};
+
+struct cg_loop {
+	LLVMBasicBlockRef brk, cont;
+	bool group; /* runs once per group around work-item loops */
+};
+
+/* The module being generated. */
+struct cg_module {
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	const struct vcl_ir_module *m;
+	LLVMValueRef *fns; /* per function */
+	LLVMTypeRef *fn_types;
+	LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, ptr, vd, fat, spill_fat;
+	LLVMValueRef fault_fn;
+	LLVMTypeRef fault_ty;
+	char *msg;
+};
+
+/* An access's fault variable (codegen_mem.c, fault_site). */
+struct cg_site {
+	LLVMValueRef var, obj;
+};
+
+/* The function being generated. */
+struct cg_func {
+	struct cg_module *M;
+	const struct vcl_ir_function *f;
+	uint32_t findex;
+	LLVMValueRef fn;
+	LLVMBuilderRef b;  /* where code goes */
+	LLVMBuilderRef eb; /* the end of the entry block: allocas, uniforms */
+	struct cg_val *vals;
+	LLVMValueRef rt, stopp;
+	LLVMValueRef *slot_ptr; /* per slot: its alloca, or NULL */
+	uint64_t *slot_bytes;	/* per slot: bytes it takes */
+	LLVMValueRef lid[3], flat;
+	struct cg_loop loops[VCL_IR_MAX_DEPTH + 1];
+	uint32_t nloops;
+	LLVMBasicBlockRef stop_bb;
+	/* kernels */
+	bool kernel;
+	const struct wg_plan *plan;
+	uint32_t seg;  /* the current segment, SEG_GROUP between them */
+	uint32_t nseg; /* segments emitted: wg_plan.c's numbering */
+	LLVMBasicBlockRef wi_latch, ret_bb;
+	LLVMValueRef lsize[3], gsize, ctx, exitcode, ndone;
+	struct cg_site *sites;
+	size_t nsites, capsites;
+	int err;
+};
+
+/* codegen_func.c */
+LLVMTypeRef cg_type(struct cg_module *M, vcl_ir_type t);
+int cg_function(struct cg_module *M, uint32_t findex,
+		const struct wg_plan *plan);
+struct cg_val cg_get(struct cg_func *C, uint32_t x);
+/* A pointer as one aggregate (returns, pointer slots) and back. */
+LLVMValueRef cg_pack(struct cg_func *C, struct cg_val v);
+struct cg_val cg_unpack(struct cg_func *C, LLVMValueRef agg);
+void cg_define(struct cg_func *C, const struct vcl_ir_inst *i, struct cg_val v);
+LLVMValueRef cg_rt_field(struct cg_func *C, LLVMBuilderRef b, unsigned field,
+			 LLVMTypeRef t);
+LLVMValueRef cg_intrinsic(struct cg_func *C, const char *name,
+			  LLVMTypeRef *over, unsigned nover, LLVMValueRef *args,
+			  unsigned nargs);
+/* i1: *stop is set (one relaxed load; polled at loop back-edges). */
+LLVMValueRef cg_stop_set(struct cg_func *C);
+void cg_fail(struct cg_func *C, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void cg_block(struct cg_func *C, const struct vcl_ir_block *b);
+void cg_inst(struct cg_func *C, const struct vcl_ir_inst *i);
+
+/* codegen_arith.c: constants, arithmetic, comparisons, conversions */
+void cg_arith(struct cg_func *C, const struct vcl_ir_inst *i);
+/* codegen_mem.c: slots, pointers, checks, loads, stores, atomics */
+void cg_memory(struct cg_func *C, const struct vcl_ir_inst *i);
+/* The LLVM size of a fat pointer {ptr, i64, i64, i32}. */
+#define CG_FAT_BYTES 32
+uint64_t *cg_slot_bytes(const struct vcl_ir_function *f);
+void cg_make_slots(struct cg_func *C);
+void cg_zero_slots(struct cg_func *C);
+/* At a kernel's exit: the faults its accesses kept (fault_site). */
+void cg_report_faults(struct cg_func *C);
+LLVMValueRef cg_slot_addr(struct cg_func *C, uint32_t s);
+/* codegen_math.c: the math intrinsics */
+void cg_math(struct cg_func *C, const struct vcl_ir_inst *i);
+/* codegen_wi.c: work-item queries */
+void cg_workitem(struct cg_func *C, const struct vcl_ir_inst *i);
+/* wg_loop.c: a kernel's body as work-item loops between barriers */
+void wg_kernel_body(struct cg_func *C);
+LLVMValueRef wg_ctx_addr(struct cg_func *C, uint64_t off, uint64_t elem,
+			 LLVMValueRef flat);
+
+/* jit_stack.c: per function of m, a bound on its stack use */
+int jit_stack_bounds(const struct vcl_ir_module *m, uint64_t *bound);
+
+/* wg_plan.c */
+int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg);
+void wg_plan_free(struct wg_plan *P);
+/* Bytes a value takes in the context. */
+uint32_t wg_elem_size(vcl_ir_type t);
+bool wg_has_barrier(const struct wg_plan *P, const struct vcl_ir_inst *i);
+/* Calls fn on each operand value of i (not of its regions). */
+void wg_operands(const struct vcl_ir_inst *i, void (*fn)(void *arg, uint32_t x),
+		 void *arg);
+
+/* jit_symbols.c: the only symbols generated code may call */
+struct vjit_symbol {
+	const char *name;
+	void *addr;
+};
+extern const struct vjit_symbol vjit_symbols[];
+extern const size_t vjit_nsymbols;
+
+#endif

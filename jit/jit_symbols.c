@@ -1,0 +1,68 @@
+/*
+ * The only symbols generated code may reach: the fault recorder, libm's
+ * functions the math intrinsics become (directly, or through LLVM's
+ * lowering of llvm.sin and the like, frem as fmod) and the memory
+ * functions LLVM may emit for zeroing and copying. Anything else a
+ * program refers to fails its link (jit_compile.c).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "jit_internal.h"
+
+#define F(name)                                                                \
+	{#name, (void *)name},                                                 \
+	{                                                                      \
+#name "f", (void *)name##f                                     \
+	}
+
+const struct vjit_symbol vjit_symbols[] = {
+    {"vjit_rt_fault", (void *)vjit_rt_fault},
+    {"memset", (void *)memset},
+    {"memcpy", (void *)memcpy},
+    {"memmove", (void *)memmove},
+    F(acos),
+    F(acosh),
+    F(asin),
+    F(asinh),
+    F(atan),
+    F(atan2),
+    F(atanh),
+    F(cbrt),
+    F(ceil),
+    F(copysign),
+    F(cos),
+    F(cosh),
+    F(erf),
+    F(erfc),
+    F(exp),
+    F(exp10),
+    F(exp2),
+    F(expm1),
+    F(fabs),
+    F(fdim),
+    F(floor),
+    F(fma),
+    F(fmax),
+    F(fmin),
+    F(fmod),
+    F(hypot),
+    F(log),
+    F(log10),
+    F(log1p),
+    F(log2),
+    F(logb),
+    F(nearbyint),
+    F(pow),
+    F(rint),
+    F(round),
+    F(roundeven),
+    F(sin),
+    F(sincos),
+    F(sinh),
+    F(sqrt),
+    F(tan),
+    F(tanh),
+    F(trunc),
+};
+const size_t vjit_nsymbols = sizeof(vjit_symbols) / sizeof(vjit_symbols[0]);

@@ -1,0 +1,270 @@
+/*
+ * A kernel as a group function (the work-group function transformation,
+ * as PoCL does it, on the structured IR): the body's runs of instructions
+ * between barriers (segments, wg_plan.c) become loops over the group's
+ * work-items (z, y, x; x innermost, the local id the induction variable so
+ * LLVM can vectorize across work-items); an if or loop holding a barrier
+ * (uniform: the verifier's rule) runs once per group with the work-item
+ * loops inside it. Values and slots that live across a segment's end are
+ * kept per work-item in the context (wg_ctx_addr). A break, continue or
+ * return inside a work-item loop that leaves a group-level loop sets the
+ * group's exit code, which is acted on after the work-item loop; a return
+ * marks the work-item done, so later loops skip it.
+ */
+#include <errno.h>
+
+#include "jit_internal.h"
+
+static LLVMValueRef c64(struct cg_func *C, uint64_t v)
+{
+	return LLVMConstInt(C->M->i64, v, 0);
+}
+
+static LLVMBasicBlockRef new_bb(struct cg_func *C, const char *name)
+{
+	return LLVMAppendBasicBlockInContext(C->M->ctx, C->fn, name);
+}
+
+/* The element of work-item FLAT of the context array at per-work-item
+ * offset OFF: arrays are laid out one after the other (structure of
+ * arrays), each group_size elements of ELEM bytes. */
+LLVMValueRef wg_ctx_addr(struct cg_func *C, uint64_t off, uint64_t elem,
+			 LLVMValueRef flat)
+{
+	LLVMBuilderRef B = C->b;
+	LLVMValueRef arr = LLVMBuildMul(B, c64(C, off), C->gsize, "");
+	LLVMValueRef idx =
+	    LLVMBuildAdd(B, arr, LLVMBuildMul(B, flat, c64(C, elem), ""), "");
+	return LLVMBuildInBoundsGEP2(B, C->M->i8, C->ctx, &idx, 1, "");
+}
+
+/* After a work-item loop of a kernel with barriers: a return by every
+ * work-item ends the group; an exit code leaves a group-level loop. */
+static void after_wi_loop(struct cg_func *C)
+{
+	struct cg_module *M = C->M;
+	LLVMBuilderRef B = C->b;
+	if (C->plan->returns) {
+		LLVMValueRef n = LLVMBuildLoad2(B, M->i64, C->ndone, "");
+		LLVMBasicBlockRef go = new_bb(C, "live");
+		LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntEQ, n, C->gsize, ""),
+				C->ret_bb, go);
+		LLVMPositionBuilderAtEnd(B, go);
+	}
+	uint32_t ngroup = 0;
+	for (uint32_t k = 0; k < C->nloops; k++)
+		ngroup += C->loops[k].group;
+	if (!ngroup)
+		return;
+	LLVMValueRef code = LLVMBuildLoad2(B, M->i32, C->exitcode, "");
+	LLVMBuildStore(B, LLVMConstInt(M->i32, 0, 0), C->exitcode);
+	LLVMBasicBlockRef go = new_bb(C, "stay");
+	LLVMValueRef sw = LLVMBuildSwitch(B, code, go, 2 * ngroup);
+	for (uint32_t k = 0; k < C->nloops; k++) {
+		if (!C->loops[k].group)
+			continue;
+		LLVMAddCase(sw, LLVMConstInt(M->i32, 1 + 2 * k, 0),
+			    C->loops[k].brk);
+		LLVMAddCase(sw, LLVMConstInt(M->i32, 2 + 2 * k, 0),
+			    C->loops[k].cont);
+	}
+	LLVMPositionBuilderAtEnd(B, go);
+}
+
+/* The instructions FIRST up to END (exclusive) once per work-item. */
+static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
+		    const struct vcl_ir_inst *end)
+{
+	struct cg_module *M = C->M;
+	LLVMBuilderRef B = C->b;
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(B);
+	LLVMBasicBlockRef head[3], latch[3], after = new_bb(C, "wi.end");
+	for (int d = 2; d >= 0; d--)
+		head[d] = new_bb(C, "wi.head");
+	for (int d = 0; d < 3; d++)
+		latch[d] = new_bb(C, "wi.latch");
+	LLVMValueRef phi[3];
+	LLVMBuildBr(B, head[2]);
+	for (int d = 2; d >= 0; d--) {
+		LLVMPositionBuilderAtEnd(B, head[d]);
+		phi[d] = LLVMBuildPhi(B, M->i64, d ? "lid" : "lid.x");
+		C->lid[d] = phi[d];
+		if (d)
+			LLVMBuildBr(B, head[d - 1]);
+	}
+	LLVMPositionBuilderAtEnd(B, head[0]);
+	C->flat = LLVMBuildAdd(
+	    B,
+	    LLVMBuildMul(B,
+			 LLVMBuildAdd(B,
+				      LLVMBuildMul(B, phi[2], C->lsize[1], ""),
+				      phi[1], ""),
+			 C->lsize[0], ""),
+	    phi[0], "flat");
+	if (C->plan->barriers && C->plan->returns) {
+		LLVMBasicBlockRef body = new_bb(C, "wi.body");
+		LLVMValueRef done = LLVMBuildLoad2(
+		    B, M->i8, wg_ctx_addr(C, C->plan->done_off, 1, C->flat),
+		    "");
+		LLVMBuildCondBr(B,
+				LLVMBuildICmp(B, LLVMIntNE, done,
+					      LLVMConstInt(M->i8, 0, 0), ""),
+				latch[0], body);
+		LLVMPositionBuilderAtEnd(B, body);
+	}
+	C->wi_latch = latch[0];
+	cg_zero_slots(C);
+	for (const struct vcl_ir_inst *i = first; i != end && !C->err;
+	     i = i->next)
+		cg_inst(C, i);
+	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)))
+		LLVMBuildBr(B, latch[0]);
+	for (int d = 0; d < 3; d++) {
+		LLVMPositionBuilderAtEnd(B, latch[d]);
+		LLVMValueRef next =
+		    LLVMBuildNUWAdd(B, phi[d], c64(C, 1), "lid.next");
+		LLVMBuildCondBr(
+		    B, LLVMBuildICmp(B, LLVMIntULT, next, C->lsize[d], ""),
+		    head[d], d < 2 ? latch[d + 1] : after);
+		LLVMBasicBlockRef from[2] = {d < 2 ? head[d + 1] : pre,
+					     latch[d]};
+		LLVMValueRef in[2] = {c64(C, 0), next};
+		LLVMAddIncoming(phi[d], in, from, 2);
+	}
+	LLVMPositionBuilderAtEnd(B, after);
+	C->wi_latch = NULL;
+	for (int d = 0; d < 3; d++)
+		C->lid[d] = c64(C, 0);
+	C->flat = c64(C, 0);
+	if (C->plan->barriers)
+		after_wi_loop(C);
+}
+
+static void group_block(struct cg_func *C, const struct vcl_ir_block *b);
+
+static void group_region(struct cg_func *C, const struct vcl_ir_inst *i)
+{
+	LLVMBuilderRef B = C->b;
+	if (i->op == VCL_IR_IF) {
+		/* uniform: work-item 0's condition is everyone's */
+		C->seg = SEG_GROUP;
+		LLVMValueRef c = cg_get(C, i->a).v;
+		LLVMBasicBlockRef t = new_bb(C, "g.then"),
+				  e = new_bb(C, "g.else"),
+				  j = new_bb(C, "g.endif");
+		LLVMBuildCondBr(B, c, t, e);
+		LLVMPositionBuilderAtEnd(B, t);
+		group_block(C, &i->then);
+		LLVMBuildBr(B, j);
+		LLVMPositionBuilderAtEnd(B, e);
+		group_block(C, &i->els);
+		LLVMBuildBr(B, j);
+		LLVMPositionBuilderAtEnd(B, j);
+		return;
+	}
+	if (C->nloops > VCL_IR_MAX_DEPTH) {
+		cg_fail(C, -EINVAL, "loops nested too deep");
+		return;
+	}
+	LLVMBasicBlockRef body = new_bb(C, "g.loop"),
+			  cont = new_bb(C, "g.cont"),
+			  exit = new_bb(C, "g.endloop");
+	LLVMBuildBr(B, body);
+	C->loops[C->nloops++] = (struct cg_loop){exit, cont, true};
+	LLVMPositionBuilderAtEnd(B, body);
+	group_block(C, &i->then);
+	LLVMBuildBr(B, cont);
+	LLVMPositionBuilderAtEnd(B, cont);
+	group_block(C, &i->els);
+	/* poll *stop once per iteration of the group's loop */
+	LLVMBuildCondBr(B, cg_stop_set(C), C->ret_bb, body);
+	C->nloops--;
+	LLVMPositionBuilderAtEnd(B, exit);
+}
+
+/* A block at group level; the walk is wg_plan.c's plan_group. */
+static void group_block(struct cg_func *C, const struct vcl_ir_block *b)
+{
+	const struct vcl_ir_inst *i = b->first;
+	while (i && !C->err) {
+		if (wg_has_barrier(C->plan, i)) {
+			if (i->op != VCL_IR_BARRIER)
+				group_region(C, i);
+			i = i->next;
+			continue;
+		}
+		const struct vcl_ir_inst *end = i;
+		while (end && !wg_has_barrier(C->plan, end))
+			end = end->next;
+		C->seg = C->nseg++;
+		wi_loop(C, i, end);
+		C->seg = SEG_GROUP;
+		i = end;
+	}
+}
+
+/* The group function: uniform values and parameters in the entry block,
+ * then the body. */
+void wg_kernel_body(struct cg_func *C)
+{
+	struct cg_module *M = C->M;
+	const struct vcl_ir_function *f = C->f;
+	C->rt = LLVMGetParam(C->fn, 0);
+	C->stopp = cg_rt_field(C, C->eb, RT_STOP, M->ptr);
+	for (int d = 0; d < 3; d++)
+		C->lsize[d] = cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
+	C->gsize = cg_rt_field(C, C->eb, RT_GROUP_SIZE, M->i64);
+	C->ctx = cg_rt_field(C, C->eb, RT_CTX, M->ptr);
+	LLVMValueRef bases = cg_rt_field(C, C->eb, RT_ARG_BASE, M->ptr);
+	LLVMValueRef sizes = cg_rt_field(C, C->eb, RT_ARG_SIZE, M->ptr);
+	for (uint32_t k = 0; k < f->nparams; k++) {
+		LLVMValueRef idx = c64(C, k);
+		LLVMValueRef base = LLVMBuildLoad2(
+		    C->eb, M->ptr,
+		    LLVMBuildInBoundsGEP2(C->eb, M->ptr, bases, &idx, 1, ""),
+		    f->params[k].name ? f->params[k].name : "");
+		struct cg_val v = {0};
+		vcl_ir_type t = f->params[k].type;
+		if (VCL_IR_KIND(t) == VCL_IR_PTR) {
+			v.base = base;
+			v.size = LLVMBuildLoad2(
+			    C->eb, M->i64,
+			    LLVMBuildInBoundsGEP2(C->eb, M->i64, sizes, &idx, 1,
+						  ""),
+			    "");
+			v.v = c64(C, 0);
+			v.obj = LLVMConstInt(M->i32, OBJ_PARAM + k, 0);
+		} else if (VCL_IR_KIND(t) == VCL_IR_I1) {
+			v.v = LLVMBuildICmp(
+			    C->eb, LLVMIntNE,
+			    LLVMBuildLoad2(C->eb, M->i8, base, ""),
+			    LLVMConstInt(M->i8, 0, 0), "");
+		} else {
+			LLVMValueRef x =
+			    LLVMBuildLoad2(C->eb, cg_type(M, t), base, "");
+			LLVMSetAlignment(x, 1);
+			v.v = x;
+		}
+		C->vals[k] = v;
+	}
+	cg_make_slots(C);
+	LLVMBasicBlockRef ret = new_bb(C, "ret");
+	C->ret_bb = ret;
+	LLVMBuilderRef B = C->b;
+	if (C->plan->barriers) {
+		C->exitcode = LLVMBuildAlloca(C->eb, M->i32, "exitcode");
+		C->ndone = LLVMBuildAlloca(C->eb, M->i64, "ndone");
+		LLVMBuildStore(B, LLVMConstInt(M->i32, 0, 0), C->exitcode);
+		LLVMBuildStore(B, c64(C, 0), C->ndone);
+		/* the group's own context: zero, as the slots are */
+		LLVMBuildMemSet(
+		    B, C->ctx, LLVMConstInt(M->i8, 0, 0),
+		    LLVMBuildMul(B, c64(C, C->plan->per_wi), C->gsize, ""), 16);
+	}
+	group_block(C, &f->body);
+	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)))
+		LLVMBuildBr(B, ret);
+	LLVMPositionBuilderAtEnd(B, ret);
+	cg_report_faults(C);
+	LLVMBuildRetVoid(B);
+}

@@ -1,0 +1,267 @@
+/*
+ * The work-group plan of a kernel (docs/compiler.md, "Code generation"):
+ * which instructions hold a barrier, how the body splits into segments
+ * (runs of instructions between barriers, each run as a loop over the
+ * group's work-items), and which values and private slots live across a
+ * segment's end and so are kept per work-item in the group's context.
+ * wg_loop.c walks the body in the same order, so segment numbers agree.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit_internal.h"
+
+struct planner {
+	struct wg_plan *P;
+	const struct vcl_ir_function *f;
+	uint32_t *slot_seg;
+	size_t capbar;
+	bool oom;
+	uint32_t seg;
+};
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const void *const *)a,
+		  y = (uintptr_t) * (const void *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+bool wg_has_barrier(const struct wg_plan *P, const struct vcl_ir_inst *i)
+{
+	if (i->op == VCL_IR_BARRIER)
+		return true;
+	if (i->op != VCL_IR_IF && i->op != VCL_IR_LOOP)
+		return false;
+	return P->nbar &&
+	       bsearch(&i, P->bar, P->nbar, sizeof(*P->bar), cmp_ptr) != NULL;
+}
+
+/* Records the regions holding a barrier; true when b has one. */
+static bool find_barriers(struct planner *pl, const struct vcl_ir_block *b)
+{
+	bool any = false;
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		bool has = i->op == VCL_IR_BARRIER;
+		if (i->op == VCL_IR_RETURN)
+			pl->P->returns = true;
+		if (i->op == VCL_IR_IF || i->op == VCL_IR_LOOP) {
+			bool t = find_barriers(pl, &i->then);
+			has = find_barriers(pl, &i->els) || t;
+			if (has) {
+				if (pl->P->nbar == pl->capbar) {
+					size_t c =
+					    pl->capbar ? 2 * pl->capbar : 16;
+					const struct vcl_ir_inst **n =
+					    realloc(pl->P->bar, c * sizeof(*n));
+					if (!n) {
+						pl->oom = true;
+						return true;
+					}
+					pl->P->bar = n;
+					pl->capbar = c;
+				}
+				pl->P->bar[pl->P->nbar++] = i;
+			}
+		}
+		any |= has;
+	}
+	return any;
+}
+
+void wg_operands(const struct vcl_ir_inst *i, void (*fn)(void *arg, uint32_t x),
+		 void *arg)
+{
+	switch (i->op) {
+	case VCL_IR_CONST:
+	case VCL_IR_LDS:
+	case VCL_IR_SLOT:
+	case VCL_IR_LOCAL:
+	case VCL_IR_BARRIER:
+	case VCL_IR_LOOP:
+	case VCL_IR_BREAK:
+	case VCL_IR_CONTINUE:
+		return;
+	case VCL_IR_CALL:
+	case VCL_IR_INTRIN:
+		for (uint32_t k = 0; k < i->nargs; k++)
+			fn(arg, i->args[k]);
+		return;
+	case VCL_IR_SELECT:
+		fn(arg, i->a);
+		fn(arg, i->b);
+		fn(arg, i->c);
+		return;
+	case VCL_IR_ATOMIC:
+		fn(arg, i->a);
+		fn(arg, i->b);
+		if (i->imm == VCL_AT_CMPXCHG)
+			fn(arg, i->c);
+		return;
+	case VCL_IR_RETURN:
+		if (i->a != VCL_IR_NONE)
+			fn(arg, i->a);
+		return;
+	case VCL_IR_FNEG:
+	case VCL_IR_STS:
+	case VCL_IR_CHECK:
+	case VCL_IR_LOAD:
+	case VCL_IR_WI:
+	case VCL_IR_IF:
+		fn(arg, i->a);
+		return;
+	default:
+		if (i->op >= VCL_IR_SEXT && i->op <= VCL_IR_FPTOUI) {
+			fn(arg, i->a);
+			return;
+		}
+		/* binary ops, compares, ptradd, store */
+		fn(arg, i->a);
+		fn(arg, i->b);
+	}
+}
+
+static void use(void *arg, uint32_t x)
+{
+	struct planner *pl = arg;
+	struct wg_plan *P = pl->P;
+	if (x >= pl->f->nvalues)
+		return;
+	uint32_t s = P->def_seg[x];
+	if (s != SEG_PARAM && s != SEG_CONST && s != pl->seg)
+		P->ctx_off[x] = 0; /* placed later */
+}
+
+static void use_slot(struct planner *pl, uint64_t s, bool addressed)
+{
+	if (s >= pl->f->nslots)
+		return;
+	if (addressed ||
+	    (pl->slot_seg[s] != SEG_PARAM && pl->slot_seg[s] != pl->seg))
+		pl->P->slot_off[s] = 0;
+	pl->slot_seg[s] = pl->seg;
+}
+
+static void plan_block(struct planner *pl, const struct vcl_ir_block *b);
+
+static void plan_inst(struct planner *pl, const struct vcl_ir_inst *i)
+{
+	wg_operands(i, use, pl);
+	if (i->op == VCL_IR_LDS || i->op == VCL_IR_STS || i->op == VCL_IR_SLOT)
+		use_slot(pl, i->imm, i->op == VCL_IR_SLOT);
+	if (i->id < pl->f->nvalues) {
+		pl->P->def_seg[i->id] =
+		    i->op == VCL_IR_CONST ? SEG_CONST : pl->seg;
+		pl->P->vty[i->id] = i->type;
+	}
+	plan_block(pl, &i->then);
+	plan_block(pl, &i->els);
+}
+
+static void plan_block(struct planner *pl, const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		plan_inst(pl, i);
+}
+
+/* A block at group level: runs without barriers are segments; regions
+ * with one are walked at group level. wg_loop.c's walk is the same. */
+static void plan_group(struct planner *pl, const struct vcl_ir_block *b)
+{
+	const struct vcl_ir_inst *i = b->first;
+	while (i) {
+		if (wg_has_barrier(pl->P, i)) {
+			if (i->op == VCL_IR_IF) {
+				pl->seg = SEG_GROUP;
+				use(pl, i->a);
+			}
+			plan_group(pl, &i->then);
+			plan_group(pl, &i->els);
+			i = i->next;
+			continue;
+		}
+		pl->seg = pl->P->nseg++;
+		for (; i && !wg_has_barrier(pl->P, i); i = i->next)
+			plan_inst(pl, i);
+	}
+}
+
+static uint64_t place(struct wg_plan *P, uint64_t size, uint64_t align)
+{
+	P->per_wi = (P->per_wi + align - 1) / align * align;
+	uint64_t off = P->per_wi;
+	P->per_wi += (size + align - 1) / align * align;
+	return off;
+}
+
+int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
+{
+	memset(P, 0, sizeof(*P));
+	struct planner pl = {.P = P, .f = f};
+	find_barriers(&pl, &f->body);
+	if (P->nbar)
+		qsort(P->bar, P->nbar, sizeof(*P->bar), cmp_ptr);
+	P->barriers = P->nbar > 0;
+	for (const struct vcl_ir_inst *i = f->body.first; i && !P->barriers;
+	     i = i->next)
+		P->barriers = i->op == VCL_IR_BARRIER;
+	P->def_seg = malloc((f->nvalues + 1) * sizeof(*P->def_seg));
+	P->ctx_off = malloc((f->nvalues + 1) * sizeof(*P->ctx_off));
+	P->vty = malloc((f->nvalues + 1) * sizeof(*P->vty));
+	P->slot_off = malloc((f->nslots + 1) * sizeof(*P->slot_off));
+	pl.slot_seg = malloc((f->nslots + 1) * sizeof(*pl.slot_seg));
+	P->slot_bytes = cg_slot_bytes(f);
+	if (pl.oom || !P->def_seg || !P->ctx_off || !P->vty || !P->slot_off ||
+	    !P->slot_bytes || !pl.slot_seg) {
+		free(pl.slot_seg);
+		snprintf(msg, VJIT_MSG_MAX, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t v = 0; v < f->nvalues; v++) {
+		P->def_seg[v] = v < f->nparams ? SEG_PARAM : SEG_GROUP;
+		P->ctx_off[v] = CTX_NONE;
+		P->vty[v] = v < f->nparams ? f->params[v].type : VCL_IR_VOID;
+	}
+	for (uint32_t s = 0; s < f->nslots; s++) {
+		P->slot_off[s] = CTX_NONE;
+		pl.slot_seg[s] = SEG_PARAM; /* unused yet */
+	}
+	if (P->barriers) {
+		plan_group(&pl, &f->body);
+		/* Place what crosses a barrier; `0` marked it above. */
+		for (uint32_t v = f->nparams; v < f->nvalues; v++)
+			if (P->ctx_off[v] != CTX_NONE)
+				P->ctx_off[v] =
+				    place(P, wg_elem_size(P->vty[v]),
+					  wg_elem_size(P->vty[v]));
+		for (uint32_t s = 0; s < f->nslots; s++)
+			if (P->slot_off[s] != CTX_NONE)
+				P->slot_off[s] = place(
+				    P, P->slot_bytes[s],
+				    f->slots[s].align ? f->slots[s].align : 1);
+		P->done_off = place(P, 1, 1);
+	} else {
+		for (uint32_t s = 0; s < f->nslots; s++)
+			P->slot_off[s] = CTX_NONE;
+	}
+	free(pl.slot_seg);
+	return 0;
+}
+
+uint32_t wg_elem_size(vcl_ir_type t)
+{
+	/* A pointer is kept as (base, size, offset, object, checked). */
+	return VCL_IR_KIND(t) == VCL_IR_PTR ? 32 : vcl_ir_type_size(t);
+}
+
+void wg_plan_free(struct wg_plan *P)
+{
+	free(P->vty);
+	free(P->slot_bytes);
+	free(P->bar);
+	free(P->def_seg);
+	free(P->ctx_off);
+	free(P->slot_off);
+}

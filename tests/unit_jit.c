@@ -1,0 +1,1210 @@
+/*
+ * The code generator: OpenCL C sources through the real front end
+ * (preprocessor, parser, type checker, lowering, verifier), compiled by
+ * jit/ and run in-process on malloc'd buffers through vjit_check_launch,
+ * vjit_choose_local and vjit_run_groups; each result against a plain C
+ * reference.
+ */
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <vgpucl/ir.h>
+#include <vgpujit/jit.h>
+
+#include "compiler_check.h"
+
+struct built {
+	struct vcl_diags d;
+	struct vcl_pp *pp;
+	struct vcl_ast *ast;
+	struct vcl_program *prog;
+	struct vcl_ir_module *m;
+	struct vjit_program *p;
+	int kernel;
+	double compile_ms;
+	char *src; /* a file of tests/cl, when built from one */
+};
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* Front end then code generator; 0 or vjit_compile's error (msg). */
+static int try_build(struct built *b, const char *src, const char *define,
+		     const char *kernel, char msg[static VJIT_MSG_MAX])
+{
+	memset(b, 0, sizeof(*b));
+	vcl_diags_init(&b->d, 0);
+	struct vcl_pp_define def = {false, define};
+	struct vcl_pp_options opt = {define ? &def : NULL, define ? 1 : 0, NULL,
+				     NULL};
+	struct vcl_source s = {"t.cl", src, strlen(src)};
+	b->pp = vcl_pp_new(&opt, &s, &b->d);
+	b->ast = vcl_parse(b->pp);
+	ck_assert(b->ast);
+	b->prog = vcl_sema(b->ast, b->pp);
+	ck_assert(b->prog);
+	char diags[4096];
+	cc_format_diags(&b->d, diags, sizeof(diags));
+	ck_assert_msg(b->d.errors == 0, "%s", diags);
+	b->m = vcl_ir_lower(b->prog, b->pp);
+	cc_format_diags(&b->d, diags, sizeof(diags));
+	ck_assert_msg(b->m, "%s", diags);
+	ck_assert_msg(vcl_ir_verify(b->m, &b->d), "%s", diags);
+	double t0 = now_ms();
+	int rc = vjit_compile(b->m, &b->p, msg);
+	b->compile_ms = now_ms() - t0;
+	if (!rc) {
+		b->kernel = vjit_kernel_index(b->p, kernel);
+		ck_assert_int_ge(b->kernel, 0);
+	}
+	return rc;
+}
+
+static void build(struct built *b, const char *src, const char *define,
+		  const char *kernel)
+{
+	char msg[VJIT_MSG_MAX];
+	int rc = try_build(b, src, define, kernel, msg);
+	ck_assert_msg(rc == 0, "vjit_compile: %d %s", rc, msg);
+}
+
+static void unbuild(struct built *b)
+{
+	vjit_program_free(b->p);
+	vcl_ir_free(b->m);
+	vcl_program_free(b->prog);
+	vcl_ast_free(b->ast);
+	vcl_pp_free(b->pp);
+	vcl_diags_free(&b->d);
+	free(b->src);
+}
+
+/* build() on a file of tests/cl. */
+static void build_file(struct built *b, const char *file, const char *define,
+		       const char *kernel)
+{
+	size_t len;
+	char *src = cc_read_kernel(file, &len);
+	ck_assert(src);
+	build(b, src, define, kernel);
+	b->src = src;
+}
+
+static struct vjit_ndrange range1(uint64_t global, uint64_t local)
+{
+	struct vjit_ndrange nd = {1, {global, 1, 1}, {local, 1, 1}, {0}};
+	return nd;
+}
+
+static const _Atomic int never_stop;
+
+/* Checks and runs every group of the launch; the run's result. */
+static int launch(struct built *b, const struct vjit_arg *args, uint32_t nargs,
+		  const struct vjit_ndrange *nd, struct vjit_fault *fault)
+{
+	int rc = vjit_check_launch(b->p, b->kernel, args, nargs, nd, fault);
+	ck_assert_msg(rc == 0, "check_launch: %s", fault->msg);
+	uint64_t groups = 1;
+	for (int d = 0; d < 3; d++)
+		groups *= nd->global[d] / nd->local[d];
+	return vjit_run_groups(b->p, b->kernel, args, nd, 0, groups,
+			       &never_stop, fault);
+}
+
+static void run_ok(struct built *b, const struct vjit_arg *args, uint32_t nargs,
+		   const struct vjit_ndrange *nd)
+{
+	struct vjit_fault fault;
+	int rc = launch(b, args, nargs, nd, &fault);
+	ck_assert_msg(rc == 0, "run: %d %s", rc, fault.msg);
+}
+
+static float frand(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (float)((*seed >> 8) & 0xffff) / 65536.0f - 0.5f;
+}
+
+START_TEST(saxpy)
+{
+	struct built b;
+	build_file(&b, "saxpy.cl", NULL, "saxpy");
+	fprintf(stderr, "saxpy: compiled in %.1f ms\n", b.compile_ms);
+	/* n not a multiple of the group: the kernel's own bound check */
+	const uint32_t n = 1000, global = 1024;
+	float *x = malloc(global * 4), *y = malloc(global * 4),
+	      *ref = malloc(global * 4);
+	unsigned seed = 1;
+	for (uint32_t i = 0; i < global; i++) {
+		x[i] = frand(&seed);
+		y[i] = ref[i] = frand(&seed);
+	}
+	float a = 2.5f;
+	for (uint32_t i = 0; i < n; i++)
+		ref[i] = a * x[i] + ref[i];
+	struct vjit_arg args[4] = {
+	    {&a, 0}, {x, global * 4}, {y, global * 4}, {(void *)&n, 0}};
+	struct vjit_ndrange nd = range1(global, 0);
+	vjit_choose_local(b.p, b.kernel, &nd);
+	ck_assert_uint_eq(global % nd.local[0], 0);
+	run_ok(&b, args, 4, &nd);
+	for (uint32_t i = 0; i < global; i++)
+		ck_assert_msg(y[i] == ref[i], "y[%u] = %g, want %g", i, y[i],
+			      ref[i]);
+	free(x);
+	free(y);
+	free(ref);
+	unbuild(&b);
+}
+END_TEST
+
+START_TEST(reduce)
+{
+	struct built b;
+	build_file(&b, "reduce.cl", NULL, "reduce_sum");
+	const uint32_t n = 1000;
+	for (uint64_t local = 1; local <= 256; local *= 4) {
+		uint64_t global = (n + local - 1) / local * local;
+		uint64_t groups = global / local;
+		float *in = malloc(n * 4), *out = calloc(groups, 4);
+		for (uint32_t i = 0; i < n; i++)
+			in[i] = (float)(i % 7) - 2.0f;
+		struct vjit_arg args[4] = {{in, n * 4},
+					   {out, groups * 4},
+					   {NULL, local * 4},
+					   {(void *)&n, 0}};
+		struct vjit_ndrange nd = range1(global, local);
+		run_ok(&b, args, 4, &nd);
+		for (uint64_t g = 0; g < groups; g++) {
+			float want = 0;
+			for (uint64_t i = g * local;
+			     i < (g + 1) * local && i < n; i++)
+				want += in[i];
+			ck_assert_msg(fabsf(out[g] - want) < 1e-3f,
+				      "local %llu group %llu: %g, want %g",
+				      (unsigned long long)local,
+				      (unsigned long long)g, out[g], want);
+		}
+		free(in);
+		free(out);
+	}
+	unbuild(&b);
+}
+END_TEST
+
+static void matmul_ref(const float *A, const float *B, float *C, int M, int N,
+		       int K)
+{
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < N; j++) {
+			float s = 0;
+			for (int k = 0; k < K; k++)
+				s += A[i * K + k] * B[k * N + j];
+			C[i * N + j] = s;
+		}
+}
+
+static void matmul_case(struct built *b, int tile, int M, int N, int K)
+{
+	float *A = malloc(sizeof(float) * M * K),
+	      *B = malloc(sizeof(float) * K * N),
+	      *C = calloc((size_t)M * N, sizeof(float)),
+	      *R = malloc(sizeof(float) * M * N);
+	unsigned seed = 7;
+	for (int i = 0; i < M * K; i++)
+		A[i] = frand(&seed);
+	for (int i = 0; i < K * N; i++)
+		B[i] = frand(&seed);
+	matmul_ref(A, B, R, M, N, K);
+	struct vjit_arg args[6] = {{A, sizeof(float) * M * K},
+				   {B, sizeof(float) * K * N},
+				   {C, sizeof(float) * M * N},
+				   {&M, 0},
+				   {&N, 0},
+				   {&K, 0}};
+	uint64_t gx = (N + tile - 1) / tile * tile,
+		 gy = (M + tile - 1) / tile * tile;
+	struct vjit_ndrange nd = {2, {gx, gy, 1}, {tile, tile, 1}, {0, 0, 0}};
+	run_ok(b, args, 6, &nd);
+	for (int i = 0; i < M * N; i++)
+		ck_assert_msg(fabsf(C[i] - R[i]) < 1e-3f,
+			      "%dx%dx%d: C[%d] = %g, want %g", M, N, K, i, C[i],
+			      R[i]);
+	free(A);
+	free(B);
+	free(C);
+	free(R);
+}
+
+START_TEST(matmul_tiled)
+{
+	struct built b;
+	build_file(&b, "matmul_tiled.cl", NULL, "matmul_tiled");
+	fprintf(stderr, "matmul_tiled: compiled in %.1f ms\n", b.compile_ms);
+	matmul_case(&b, 16, 16, 16, 16);
+	matmul_case(&b, 16, 64, 48, 80);
+	matmul_case(&b, 16, 33, 17, 50); /* edges: partial tiles */
+	unbuild(&b);
+	struct built b4;
+	build_file(&b4, "matmul_tiled.cl", "TILE=4", "matmul_tiled");
+	matmul_case(&b4, 4, 10, 7, 9);
+	unbuild(&b4);
+}
+END_TEST
+
+static const char histogram_src[] =
+    "__kernel void hist(__global const uchar *in, __global uint *bins,\n"
+    "                   const uint n)\n"
+    "{\n"
+    "	__local uint part[16];\n"
+    "	uint lid = get_local_id(0);\n"
+    "	if (lid < 16)\n"
+    "		part[lid] = 0;\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	uint i = get_global_id(0);\n"
+    "	if (i < n)\n"
+    "		atomic_inc(&part[in[i] % 16]);\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	if (lid < 16)\n"
+    "		atomic_add(&bins[lid], part[lid]);\n"
+    "}\n";
+
+START_TEST(histogram)
+{
+	struct built b;
+	build(&b, histogram_src, NULL, "hist");
+	const uint32_t n = 5000, global = 5120;
+	unsigned char *in = malloc(n);
+	uint32_t bins[16] = {0}, ref[16] = {0};
+	for (uint32_t i = 0; i < n; i++) {
+		in[i] = (unsigned char)(i * 37 + i / 3);
+		ref[in[i] % 16]++;
+	}
+	struct vjit_arg args[3] = {
+	    {in, n}, {bins, sizeof(bins)}, {(void *)&n, 0}};
+	struct vjit_ndrange nd = range1(global, 64);
+	run_ok(&b, args, 3, &nd);
+	for (int k = 0; k < 16; k++)
+		ck_assert_uint_eq(bins[k], ref[k]);
+	free(in);
+	unbuild(&b);
+}
+END_TEST
+
+static const char helpers_src[] =
+    "float sq(float x) { return x * x; }\n"
+    "int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi "
+    ": v; }\n"
+    "void put(__global float *p, int i, float v) { p[i] = v; }\n"
+    "float sum3(__global const float *p, int i)\n"
+    "{\n"
+    "	float s = 0.0f;\n"
+    "	for (int k = -1; k <= 1; k++)\n"
+    "		s += p[clampi(i + k, 0, (int)get_global_size(0) - 1)];\n"
+    "	return s;\n"
+    "}\n"
+    "__kernel void k(__global const float *in, __global float *out)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	put(out, i, sq(sum3(in, i)) + sqrt(in[i]) + fmax(in[i], 2.0f));\n"
+    "}\n";
+
+START_TEST(helpers)
+{
+	struct built b;
+	build(&b, helpers_src, NULL, "k");
+	enum { N = 100 };
+	float in[N], out[N];
+	for (int i = 0; i < N; i++)
+		in[i] = (float)i * 0.25f;
+	struct vjit_arg args[2] = {{in, sizeof(in)}, {out, sizeof(out)}};
+	struct vjit_ndrange nd = range1(N, 0);
+	vjit_choose_local(b.p, b.kernel, &nd);
+	run_ok(&b, args, 2, &nd);
+	for (int i = 0; i < N; i++) {
+		float s = 0;
+		for (int k = -1; k <= 1; k++) {
+			int j = i + k < 0 ? 0 : i + k > N - 1 ? N - 1 : i + k;
+			s += in[j];
+		}
+		float want = s * s + sqrtf(in[i]) + fmaxf(in[i], 2.0f);
+		ck_assert_msg(fabsf(out[i] - want) <
+				  1e-4f * fabsf(want) + 1e-5f,
+			      "out[%d] = %g, want %g", i, out[i], want);
+	}
+	unbuild(&b);
+}
+END_TEST
+
+static const char division_src[] =
+    "__kernel void k(__global const int *a, __global const int *b,\n"
+    "                __global int *q, __global int *r, __global uint *uq,\n"
+    "                __global int *sh, __global int *cv)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	q[i] = a[i] / b[i];\n"
+    "	r[i] = a[i] % b[i];\n"
+    "	uq[i] = (uint)a[i] / (uint)b[i] + (uint)a[i] % (uint)b[i];\n"
+    "	sh[i] = ((a[i] << b[i]) ^ (a[i] >> b[i])) + (a[i] << 35);\n"
+    "	cv[i] = (int)((float)a[i] * 4.0f);\n"
+    "}\n";
+
+START_TEST(division)
+{
+	struct built b;
+	build(&b, division_src, NULL, "k");
+	enum { N = 8 };
+	int a[N] = {7, INT_MIN, INT_MIN, 5, -9, 0, INT_MAX, INT_MIN};
+	int bb[N] = {0, -1, 0, 33, 2, 0, -1, 1};
+	int q[N], r[N], sh[N], cv[N];
+	unsigned uq[N];
+	struct vjit_arg args[7] = {
+	    {a, sizeof(a)},   {bb, sizeof(bb)}, {q, sizeof(q)},	 {r, sizeof(r)},
+	    {uq, sizeof(uq)}, {sh, sizeof(sh)}, {cv, sizeof(cv)}};
+	struct vjit_ndrange nd = range1(N, N);
+	run_ok(&b, args, 7, &nd);
+	for (int i = 0; i < N; i++) {
+		int wq, wr;
+		unsigned wu;
+		if (bb[i] == 0) {
+			wq = wr = 0;
+			wu = 0;
+		} else if (a[i] == INT_MIN && bb[i] == -1) {
+			wq = INT_MIN;
+			wr = 0;
+			wu = (unsigned)a[i] / (unsigned)bb[i] +
+			     (unsigned)a[i] % (unsigned)bb[i];
+		} else {
+			wq = a[i] / bb[i];
+			wr = a[i] % bb[i];
+			wu = (unsigned)a[i] / (unsigned)bb[i] +
+			     (unsigned)a[i] % (unsigned)bb[i];
+		}
+		int s = bb[i] & 31;
+		int wsh =
+		    (int)((((unsigned)a[i] << s) ^ (unsigned)(a[i] >> s)) +
+			  ((unsigned)a[i] << 3));
+		float f = (float)a[i] * 4.0f;
+		int wcv = f >= 2147483648.0f   ? INT_MAX
+			  : f < -2147483648.0f ? INT_MIN
+					       : (int)f;
+		ck_assert_msg(q[i] == wq, "q[%d] = %d, want %d", i, q[i], wq);
+		ck_assert_msg(r[i] == wr, "r[%d] = %d, want %d", i, r[i], wr);
+		ck_assert_msg(uq[i] == wu, "uq[%d] = %u, want %u", i, uq[i],
+			      wu);
+		ck_assert_msg(sh[i] == wsh, "sh[%d] = %d, want %d", i, sh[i],
+			      wsh);
+		ck_assert_msg(cv[i] == wcv, "cv[%d] = %d, want %d", i, cv[i],
+			      wcv);
+	}
+	unbuild(&b);
+}
+END_TEST
+
+static const char oob_src[] =
+    "__kernel void rd(__global const float *in, __global float *out, int "
+    "k)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	out[i] = in[i + k] + 1.0f;\n"
+    "}\n"
+    "__kernel void wr(__global float *out, int k)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	out[i + k] = 5.0f;\n"
+    "}\n";
+
+START_TEST(out_of_bounds)
+{
+	struct built b;
+	build(&b, oob_src, NULL, "rd");
+	/* in has 16 floats inside a 32-float allocation: the rest must
+	 * never be read nor written. */
+	float *mem = malloc(64 * 4);
+	for (int i = 0; i < 64; i++)
+		mem[i] = 100.0f + i;
+	float *in = mem, *out = mem + 32;
+	int k = 4;
+	struct vjit_arg args[3] = {{in, 16 * 4}, {out, 16 * 4}, {&k, 0}};
+	struct vjit_ndrange nd = range1(16, 16);
+	struct vjit_fault fault;
+	int rc = launch(&b, args, 3, &nd, &fault);
+	ck_assert_int_eq(rc, -EFAULT);
+	ck_assert_int_eq(fault.err, EFAULT);
+	ck_assert_msg(strstr(fault.msg, "'rd'") && strstr(fault.msg, "'in'") &&
+			  strstr(fault.msg, "byte offset 64"),
+		      "%s", fault.msg);
+	for (int i = 0; i < 16; i++) /* the bad loads gave 0 */
+		ck_assert_msg(out[i] == (i + 4 < 16 ? in[i + 4] + 1.0f : 1.0f),
+			      "out[%d] = %g", i, out[i]);
+	for (int i = 16; i < 32; i++)
+		ck_assert(mem[i] == 100.0f + i);
+	for (int i = 48; i < 64; i++)
+		ck_assert(mem[i] == 100.0f + i);
+	/* negative offset */
+	k = -3;
+	rc = launch(&b, args, 3, &nd, &fault);
+	ck_assert_int_eq(rc, -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "byte offset -12"), "%s", fault.msg);
+
+	int wk = vjit_kernel_index(b.p, "wr");
+	ck_assert_int_ge(wk, 0);
+	b.kernel = wk;
+	k = 8;
+	for (int i = 0; i < 16; i++)
+		out[i] = 7.0f;
+	struct vjit_arg wargs[2] = {{out, 16 * 4}, {&k, 0}};
+	rc = launch(&b, wargs, 2, &nd, &fault);
+	ck_assert_int_eq(rc, -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "'wr'") && strstr(fault.msg, "'out'") &&
+			  strstr(fault.msg, "byte offset 64"),
+		      "%s", fault.msg);
+	for (int i = 0; i < 16; i++) /* the bad stores did nothing */
+		ck_assert_msg(out[i] == (i >= 8 ? 5.0f : 7.0f), "out[%d] = %g",
+			      i, out[i]);
+	for (int i = 48; i < 64; i++)
+		ck_assert_msg(mem[i] == 100.0f + i, "mem[%d] = %g", i, mem[i]);
+	free(mem);
+	unbuild(&b);
+}
+END_TEST
+
+static const char endless_src[] = "__kernel void spin(__global int *p)\n"
+				  "{\n"
+				  "	int i = 0;\n"
+				  "	while (p[0] == 0)\n"
+				  "		i++;\n"
+				  "	p[1] = i;\n"
+				  "}\n";
+
+struct stopper {
+	_Atomic int *stop;
+	int ms;
+};
+
+static void *stop_later(void *arg)
+{
+	struct stopper *s = arg;
+	struct timespec t = {0, s->ms * 1000000L};
+	nanosleep(&t, NULL);
+	atomic_store(s->stop, 1);
+	return NULL;
+}
+
+START_TEST(stop)
+{
+	struct built b;
+	build(&b, endless_src, NULL, "spin");
+	int mem[2] = {0, 0};
+	struct vjit_arg args[1] = {{mem, sizeof(mem)}};
+	struct vjit_ndrange nd = range1(4, 4);
+	struct vjit_fault fault;
+	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 1, &nd, &fault),
+			 0);
+	_Atomic int stop = 0;
+	struct stopper s = {&stop, 50};
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, stop_later, &s), 0);
+	double t0 = now_ms();
+	int rc = vjit_run_groups(b.p, b.kernel, args, &nd, 0, 1, &stop, &fault);
+	double took = now_ms() - t0;
+	pthread_join(t, NULL);
+	ck_assert_int_eq(rc, -ETIMEDOUT);
+	ck_assert_int_eq(fault.err, ETIMEDOUT);
+	ck_assert_msg(took < 150, "stopped after %.1f ms", took);
+	fprintf(stderr, "stop: run returned %.1f ms after start (stop at 50)\n",
+		took);
+	/* already set: nothing runs */
+	rc = vjit_run_groups(b.p, b.kernel, args, &nd, 0, 1, &stop, &fault);
+	ck_assert_int_eq(rc, -ETIMEDOUT);
+	unbuild(&b);
+}
+END_TEST
+
+struct part {
+	struct built *b;
+	const struct vjit_arg *args;
+	const struct vjit_ndrange *nd;
+	uint64_t first, count;
+	int rc;
+};
+
+static void *run_part(void *arg)
+{
+	struct part *p = arg;
+	struct vjit_fault fault;
+	p->rc = vjit_run_groups(p->b->p, p->b->kernel, p->args, p->nd, p->first,
+				p->count, &never_stop, &fault);
+	return NULL;
+}
+
+START_TEST(threads)
+{
+	struct built b;
+	build_file(&b, "matmul_tiled.cl", NULL, "matmul_tiled");
+	int M = 64, N = 64, K = 64;
+	float *A = malloc(4 * M * K), *B = malloc(4 * K * N),
+	      *C = calloc(M * N, 4), *R = malloc(4 * M * N);
+	unsigned seed = 3;
+	for (int i = 0; i < M * K; i++)
+		A[i] = frand(&seed);
+	for (int i = 0; i < K * N; i++)
+		B[i] = frand(&seed);
+	matmul_ref(A, B, R, M, N, K);
+	struct vjit_arg args[6] = {{A, 4 * M * K}, {B, 4 * K * N},
+				   {C, 4 * M * N}, {&M, 0},
+				   {&N, 0},	   {&K, 0}};
+	struct vjit_ndrange nd = {2, {64, 64, 1}, {16, 16, 1}, {0}};
+	struct vjit_fault fault;
+	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 6, &nd, &fault),
+			 0);
+	enum { T = 4 };
+	pthread_t t[T];
+	struct part parts[T];
+	for (int k = 0; k < T; k++) { /* 16 groups, 4 each */
+		parts[k] = (struct part){&b, args, &nd, 4 * k, 4, -1};
+		ck_assert_int_eq(
+		    pthread_create(&t[k], NULL, run_part, &parts[k]), 0);
+	}
+	for (int k = 0; k < T; k++) {
+		pthread_join(t[k], NULL);
+		ck_assert_int_eq(parts[k].rc, 0);
+	}
+	for (int i = 0; i < M * N; i++)
+		ck_assert(fabsf(C[i] - R[i]) < 1e-3f);
+	/* groups past the launch's are refused */
+	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, args, &nd, 12, 5,
+					 &never_stop, &fault),
+			 -EINVAL);
+	free(A);
+	free(B);
+	free(C);
+	free(R);
+	unbuild(&b);
+}
+END_TEST
+
+START_TEST(refused_launches)
+{
+	struct built b;
+	build_file(&b, "reduce.cl", NULL, "reduce_sum");
+	float in[4096], out[64];
+	uint32_t n = 4096;
+	struct vjit_arg args[4] = {
+	    {in, sizeof(in)}, {out, sizeof(out)}, {NULL, 256 * 4}, {&n, 0}};
+	struct vjit_fault fault;
+	struct vjit_ndrange nd = range1(4096, 2048);
+	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 4, &nd, &fault),
+			 -EINVAL);
+	ck_assert_msg(strstr(fault.msg, "at most 1024"), "%s", fault.msg);
+	nd = range1(4096, 48);
+	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 4, &nd, &fault),
+			 -EINVAL);
+	ck_assert_msg(strstr(fault.msg, "does not divide"), "%s", fault.msg);
+	nd = range1(4096, 256);
+	args[2].size = 65 << 10;
+	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 4, &nd, &fault),
+			 -EINVAL);
+	ck_assert_msg(strstr(fault.msg, "__local"), "%s", fault.msg);
+	args[2].size = 256 * 4;
+	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 3, &nd, &fault),
+			 -EINVAL);
+	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 4, &nd, &fault),
+			 0);
+	unbuild(&b);
+}
+END_TEST
+
+static const char helper_barrier_src[] =
+    "void sync(void) { barrier(CLK_LOCAL_MEM_FENCE); }\n"
+    "__kernel void k(__global int *p) { p[get_global_id(0)] = 1; sync(); "
+    "}\n";
+
+START_TEST(helper_with_barrier)
+{
+	struct built b;
+	char msg[VJIT_MSG_MAX];
+	ck_assert_int_eq(try_build(&b, helper_barrier_src, NULL, "k", msg),
+			 -EINVAL);
+	ck_assert_msg(strstr(msg, "'sync'") && strstr(msg, "barrier"), "%s",
+		      msg);
+	unbuild(&b);
+}
+END_TEST
+
+static const char group_flow_src[] =
+    "__kernel void flow(__global int *data, __local int *tmp, int rounds)\n"
+    "{\n"
+    "	int lid = get_local_id(0);\n"
+    "	int n = get_local_size(0);\n"
+    "	int priv[4];\n"
+    "	for (int k = 0; k < 4; k++)\n"
+    "		priv[k] = lid * k;\n"
+    "	__global int *p = data + get_group_id(0) * n;\n"
+    "	if (rounds < 0)\n"
+    "		return;\n"
+    "	tmp[lid] = p[lid];\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	int r = 0;\n"
+    "	while (1) {\n"
+    "		if (r >= rounds)\n"
+    "			break;\n"
+    "		int v = tmp[(lid + 1) % n];\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "		tmp[lid] = v + priv[r % 4];\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "		r++;\n"
+    "	}\n"
+    "	for (int s = 0; s < 3; s++) {\n"
+    "		if (s == 1)\n"
+    "			continue;\n"
+    "		tmp[lid] += s * 100;\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	}\n"
+    "	if (lid >= n - 2)\n"
+    "		return;\n"
+    "	p[lid] = tmp[lid];\n"
+    "}\n";
+
+/* The group's code as C: what flow() computes for one group. */
+static void group_flow_ref(int *p, int n, int rounds)
+{
+	int tmp[64], v[64];
+	if (rounds < 0)
+		return;
+	memcpy(tmp, p, n * sizeof(int));
+	for (int r = 0; r < rounds; r++) {
+		for (int l = 0; l < n; l++)
+			v[l] = tmp[(l + 1) % n];
+		for (int l = 0; l < n; l++)
+			tmp[l] = v[l] + l * (r % 4);
+	}
+	for (int l = 0; l < n; l++)
+		tmp[l] += 200;
+	for (int l = 0; l < n - 2; l++)
+		p[l] = tmp[l];
+}
+
+/* Barriers in uniform loops left by break and continue from inside a
+ * work-item loop, a uniform return before any barrier, a varying return
+ * after the last one; a pointer and a private array live across
+ * barriers. */
+START_TEST(group_control_flow)
+{
+	struct built b;
+	build(&b, group_flow_src, NULL, "flow");
+	const int groups = 3;
+	for (int n = 4; n <= 64; n *= 4)
+		for (int rounds = -1; rounds <= 5; rounds += 3) {
+			int *data = malloc(sizeof(int) * n * groups),
+			    *ref = malloc(sizeof(int) * n * groups);
+			for (int i = 0; i < n * groups; i++)
+				data[i] = ref[i] = i * 7 % 13;
+			for (int g = 0; g < groups; g++)
+				group_flow_ref(ref + g * n, n, rounds);
+			struct vjit_arg args[3] = {
+			    {data, sizeof(int) * n * groups},
+			    {NULL, sizeof(int) * n},
+			    {&rounds, 0}};
+			struct vjit_ndrange nd = range1(n * groups, n);
+			run_ok(&b, args, 3, &nd);
+			for (int i = 0; i < n * groups; i++)
+				ck_assert_msg(data[i] == ref[i],
+					      "n %d rounds %d: data[%d] = %d, "
+					      "want %d",
+					      n, rounds, i, data[i], ref[i]);
+			free(data);
+			free(ref);
+		}
+	unbuild(&b);
+}
+END_TEST
+
+static const char ids_src[] =
+    "__kernel void ids(__global ulong *out)\n"
+    "{\n"
+    "	size_t x = get_global_id(0) - get_global_offset(0);\n"
+    "	size_t y = get_global_id(1) - get_global_offset(1);\n"
+    "	size_t z = get_global_id(2) - get_global_offset(2);\n"
+    "	size_t i = (z * get_global_size(1) + y) * get_global_size(0) + x;\n"
+    "	out[i] = get_global_id(0) + 100 * get_global_id(1) +\n"
+    "		 10000 * get_global_id(2) + 1000000 * get_local_id(0) +\n"
+    "		 10000000 * get_group_id(1) + 100000000 * "
+    "get_num_groups(2) +\n"
+    "		 1000000000 * get_local_size(1) + 20000000000 * "
+    "get_work_dim() +\n"
+    "		 get_global_id(3) + 7 * get_local_size(5);\n"
+    "}\n";
+
+/* Every work-item query in a 3D range with offsets (and a dimension out
+ * of range: id 0, size 1). */
+START_TEST(work_item_ids)
+{
+	struct built b;
+	build(&b, ids_src, NULL, "ids");
+	struct vjit_ndrange nd = {3, {6, 4, 6}, {3, 2, 2}, {5, 0, 9}};
+	uint64_t out[6 * 4 * 6];
+	memset(out, 0xff, sizeof(out));
+	struct vjit_arg args[1] = {{out, sizeof(out)}};
+	run_ok(&b, args, 1, &nd);
+	for (uint64_t z = 0; z < 6; z++)
+		for (uint64_t y = 0; y < 4; y++)
+			for (uint64_t x = 0; x < 6; x++) {
+				uint64_t gx = x + 5, gy = y, gz = z + 9;
+				uint64_t want = gx + 100 * gy + 10000 * gz +
+						1000000 * (x % 3) +
+						10000000 * (y / 2) +
+						100000000 * 3 + 1000000000 * 2 +
+						20000000000ull * 3 + 0 + 7;
+				uint64_t got = out[(z * 4 + y) * 6 + x];
+				ck_assert_msg(
+				    got == want,
+				    "(%llu,%llu,%llu): %llu, want %llu",
+				    (unsigned long long)x,
+				    (unsigned long long)y,
+				    (unsigned long long)z,
+				    (unsigned long long)got,
+				    (unsigned long long)want);
+			}
+	unbuild(&b);
+}
+END_TEST
+
+static const char math_src[] =
+    "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
+    "__kernel void m(__global const float *x, __global float *f,\n"
+    "                __global double *d)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	float a = x[i], b = x[i] * 0.5f + 1.0f;\n"
+    "	int k = 0;\n"
+    "	f[i * 16 + k++] = sin(a);\n"
+    "	f[i * 16 + k++] = exp(a) + log(b);\n"
+    "	f[i * 16 + k++] = pow(b, a);\n"
+    "	f[i * 16 + k++] = atan2(a, b);\n"
+    "	f[i * 16 + k++] = cbrt(a) + tanh(a);\n"
+    "	f[i * 16 + k++] = fmod(a, b);\n"
+    "	f[i * 16 + k++] = floor(a) + ceil(a) + round(a) + trunc(a);\n"
+    "	f[i * 16 + k++] = hypot(a, b) + fabs(a);\n"
+    "	f[i * 16 + k++] = clamp(a, -0.5f, 0.5f);\n"
+    "	f[i * 16 + k++] = mix(a, b, 0.25f) + mad(a, b, 1.0f);\n"
+    "	f[i * 16 + k++] = step(0.0f, a) + sign(a);\n"
+    "	f[i * 16 + k++] = smoothstep(-1.0f, 1.0f, a);\n"
+    "	f[i * 16 + k++] = rsqrt(b) + native_sqrt(b);\n"
+    "	f[i * 16 + k++] = fmin(a, b) + fmax(a, b);\n"
+    "	f[i * 16 + k++] = a / b + (float)(int)(a * 10.0f);\n"
+    "	f[i * 16 + k++] = expm1(a) + log1p(b) + exp2(a) + log2(b);\n"
+    "	double e = (double)a;\n"
+    "	d[i * 4] = sin(e) + cos(e);\n"
+    "	d[i * 4 + 1] = sqrt((double)b) + pow((double)b, e);\n"
+    "	d[i * 4 + 2] = fmod(e, 0.3);\n"
+    "	d[i * 4 + 3] = atan(e) + erf(e);\n"
+    "}\n";
+
+static void near(double got, double want, double tol, const char *what, int i)
+{
+	ck_assert_msg(fabs(got - want) <= tol * (1 + fabs(want)),
+		      "%s[%d] = %.9g, want %.9g", what, i, got, want);
+}
+
+/* The math intrinsics, f32 and f64, against libm. */
+START_TEST(math)
+{
+	struct built b;
+	build(&b, math_src, NULL, "m");
+	enum { N = 32 };
+	float x[N], f[N * 16];
+	double d[N * 4];
+	for (int i = 0; i < N; i++)
+		x[i] = (float)(i - 15) * 0.13f;
+	struct vjit_arg args[3] = {
+	    {x, sizeof(x)}, {f, sizeof(f)}, {d, sizeof(d)}};
+	struct vjit_ndrange nd = range1(N, 8);
+	run_ok(&b, args, 3, &nd);
+	for (int i = 0; i < N; i++) {
+		float a = x[i], c = x[i] * 0.5f + 1.0f;
+		float cl = a < -0.5f ? -0.5f : a > 0.5f ? 0.5f : a;
+		float t = (a + 1.0f) / 2.0f;
+		t = t < 0 ? 0 : t > 1 ? 1 : t;
+		float want[16] = {
+		    sinf(a),
+		    expf(a) + logf(c),
+		    powf(c, a),
+		    atan2f(a, c),
+		    cbrtf(a) + tanhf(a),
+		    fmodf(a, c),
+		    floorf(a) + ceilf(a) + roundf(a) + truncf(a),
+		    hypotf(a, c) + fabsf(a),
+		    cl,
+		    a + (c - a) * 0.25f + a * c + 1.0f,
+		    (a < 0.0f ? 0.0f : 1.0f) + (a > 0	? 1.0f
+						: a < 0 ? -1.0f
+							: a),
+		    t * t * (3 - 2 * t),
+		    1.0f / sqrtf(c) + sqrtf(c),
+		    fminf(a, c) + fmaxf(a, c),
+		    a / c + (float)(int)(a * 10.0f),
+		    expm1f(a) + log1pf(c) + exp2f(a) + log2f(c),
+		};
+		for (int k = 0; k < 16; k++)
+			near(f[i * 16 + k], want[k], 1e-5, "f", i * 16 + k);
+		double e = a;
+		near(d[i * 4], sin(e) + cos(e), 1e-12, "d", i * 4);
+		near(d[i * 4 + 1], sqrt((double)c) + pow((double)c, e), 1e-12,
+		     "d", i * 4 + 1);
+		near(d[i * 4 + 2], fmod(e, 0.3), 1e-12, "d", i * 4 + 2);
+		near(d[i * 4 + 3], atan(e) + erf(e), 1e-12, "d", i * 4 + 3);
+	}
+	unbuild(&b);
+}
+END_TEST
+
+static const char atomics_src[] =
+    "__kernel void at(__global int *c, __global float *fx)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	atomic_add(&c[0], i);\n"
+    "	atomic_min(&c[1], -i);\n"
+    "	atomic_max(&c[2], i);\n"
+    "	atomic_or(&c[3], 1 << (i % 31));\n"
+    "	atomic_dec(&c[4]);\n"
+    "	int old = atomic_cmpxchg(&c[5], i, i + 1);\n"
+    "	c[6 + i] = old;\n"
+    "	atomic_xchg(&fx[i], (float)i * 0.5f);\n"
+    "}\n";
+
+START_TEST(atomics)
+{
+	struct built b;
+	build(&b, atomics_src, NULL, "at");
+	enum { N = 64 };
+	int c[6 + N] = {0};
+	float fx[N] = {0};
+	c[2] = INT_MIN;
+	struct vjit_arg args[2] = {{c, sizeof(c)}, {fx, sizeof(fx)}};
+	struct vjit_ndrange nd = range1(N, 16);
+	run_ok(&b, args, 2, &nd);
+	ck_assert_int_eq(c[0], N * (N - 1) / 2);
+	ck_assert_int_eq(c[1], -(N - 1));
+	ck_assert_int_eq(c[2], N - 1);
+	ck_assert_int_eq(c[3], 0x7fffffff);
+	ck_assert_int_eq(c[4], -N);
+	/* in order on one thread: each cmpxchg sees the last one's value */
+	ck_assert_int_eq(c[5], N);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(c[6 + i], i);
+		ck_assert(fx[i] == (float)i * 0.5f);
+	}
+	unbuild(&b);
+}
+END_TEST
+
+static const char private_oob_src[] =
+    "__kernel void pv(__global int *out, int k)\n"
+    "{\n"
+    "	int a[8];\n"
+    "	__local int l[8];\n"
+    "	int i = get_global_id(0);\n"
+    "	a[i % 8] = i;\n"
+    "	l[i % 8] = i;\n"
+    "	out[i] = a[(i + k) % 16] + (k > 100 ? l[k - 100] : 0);\n"
+    "}\n";
+
+/* Private and __local arrays are bounded too; their faults name them. */
+START_TEST(private_and_local_bounds)
+{
+	struct built b;
+	build(&b, private_oob_src, NULL, "pv");
+	int out[8];
+	int k = 0;
+	struct vjit_arg args[2] = {{out, sizeof(out)}, {&k, 0}};
+	struct vjit_ndrange nd = range1(8, 8);
+	run_ok(&b, args, 2, &nd);
+	for (int i = 0; i < 8; i++) /* each work-item its own array */
+		ck_assert_int_eq(out[i], i);
+	k = 8;
+	struct vjit_fault fault;
+	ck_assert_int_eq(launch(&b, args, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "'pv'") &&
+			  strstr(fault.msg, "private array") &&
+			  strstr(fault.msg, "byte offset 32"),
+		      "%s", fault.msg);
+	k = 112; /* a[] within bounds, l[12] not */
+	ck_assert_int_eq(launch(&b, args, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "__local array l0") &&
+			  strstr(fault.msg, "byte offset 48"),
+		      "%s", fault.msg);
+	unbuild(&b);
+}
+END_TEST
+
+static void *compile_saxpy(void *arg)
+{
+	struct built *b = arg;
+	build_file(b, "saxpy.cl", NULL, "saxpy");
+	return NULL;
+}
+
+/* Programs compile on several threads at once (one LLJIT each) and each
+ * runs correctly. */
+START_TEST(concurrent_compiles)
+{
+	enum { T = 3, N = 256 };
+	struct built b[T];
+	pthread_t t[T];
+	for (int k = 0; k < T; k++)
+		ck_assert_int_eq(
+		    pthread_create(&t[k], NULL, compile_saxpy, &b[k]), 0);
+	for (int k = 0; k < T; k++)
+		pthread_join(t[k], NULL);
+	for (int k = 0; k < T; k++) {
+		float x[N], y[N], a = (float)k;
+		uint32_t n = N;
+		for (int i = 0; i < N; i++) {
+			x[i] = (float)i;
+			y[i] = 1.0f;
+		}
+		struct vjit_arg args[4] = {
+		    {&a, 0}, {x, sizeof(x)}, {y, sizeof(y)}, {&n, 0}};
+		struct vjit_ndrange nd = range1(N, 64);
+		run_ok(&b[k], args, 4, &nd);
+		for (int i = 0; i < N; i++)
+			ck_assert(y[i] == a * (float)i + 1.0f);
+		unbuild(&b[k]);
+	}
+}
+END_TEST
+
+static const char odd_src[] =
+    "void add_at(__global float *p, int i, float v)\n"
+    "{\n"
+    "	p[i] += v;\n"
+    "}\n"
+    "\n"
+    "int classify(int v)\n"
+    "{\n"
+    "	switch (v % 4) {\n"
+    "	case 0:\n"
+    "		return 10;\n"
+    "	case 1:\n"
+    "	case 2:\n"
+    "		v += 100;\n"
+    "		break;\n"
+    "	default:\n"
+    "		return -1;\n"
+    "	}\n"
+    "	return v;\n"
+    "}\n"
+    "\n"
+    "__kernel void odd(__global float *a, __global float *b, __global int *c,\n"
+    "		  int d)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	__global float *p = (i & 1) ? a : b;\n"
+    "	add_at(p, i, (float)get_global_size(d));\n"
+    "	for (;;) {\n"
+    "		c[i] = classify(i);\n"
+    "		break;\n"
+    "	}\n"
+    "	if (i > 1000)\n"
+    "		return;\n"
+    "	c[i] += 1;\n"
+    "	return;\n"
+    "	c[i] = 0;\n"
+    "}\n"
+    "\n";
+
+/* Shapes the lowering makes that the other kernels do not: a pointer
+ * chosen by ?: passed to a helper, a switch with fall-through and returns
+ * in a helper, a loop left at once, code after a return, a work-item
+ * query whose dimension is not a constant. */
+START_TEST(odd_shapes)
+{
+	struct built b;
+	build(&b, odd_src, NULL, "odd");
+	enum { N = 64 };
+	float a[N], bb[N];
+	int c[N];
+	for (int i = 0; i < N; i++)
+		a[i] = bb[i] = (float)i;
+	for (int d = 0; d < 4; d++) {
+		struct vjit_arg args[4] = {
+		    {a, sizeof(a)}, {bb, sizeof(bb)}, {c, sizeof(c)}, {&d, 0}};
+		struct vjit_ndrange nd = range1(N, 16);
+		run_ok(&b, args, 4, &nd);
+		float add = d == 0 ? (float)N : 1.0f;
+		for (int i = 0; i < N; i++) {
+			float *p = (i & 1) ? a : bb;
+			float *q = (i & 1) ? bb : a;
+			float before = (float)i;
+			for (int k = 0; k < d; k++)
+				before += k == 0 ? (float)N : 1.0f;
+			ck_assert_msg(p[i] == before + add,
+				      "d %d: [%d] = %g, want %g", d, i, p[i],
+				      before + add);
+			ck_assert(q[i] == (float)i);
+			int want = i % 4 == 0 ? 10 : i % 4 == 3 ? -1 : i + 100;
+			ck_assert_int_eq(c[i], want + 1);
+		}
+	}
+	unbuild(&b);
+}
+END_TEST
+
+/* Hand-built IR (users may write IR): an SSA value, a pointer and a
+ * checked pointer defined before a barrier and used after it, which the
+ * lowering never makes (its variables go through slots). */
+static uint32_t emit(struct vcl_ir_module *m, struct vcl_ir_function *f,
+		     enum vcl_ir_op op, vcl_ir_type t, uint32_t a, uint32_t b,
+		     uint64_t imm, uint64_t imm2)
+{
+	struct vcl_ir_inst *i = vcl_ir_append(m, &f->body, op, t);
+	ck_assert(i);
+	i->a = a;
+	i->b = b;
+	i->imm = imm;
+	i->imm2 = imm2;
+	if (t != VCL_IR_VOID)
+		i->id = f->nvalues++;
+	return i->id;
+}
+
+START_TEST(values_across_barriers)
+{
+	const vcl_ir_type i32 = VCL_IR_TYPE(VCL_IR_I32, 0, 0),
+			  i64 = VCL_IR_TYPE(VCL_IR_I64, 0, 0),
+			  gptr = VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_GLOBAL),
+			  vd = VCL_IR_VOID;
+	struct vcl_ir_module *m = vcl_ir_new(1);
+	ck_assert(m);
+	m->major = VCL_IR_MAJOR;
+	m->minor = VCL_IR_MINOR;
+	struct vcl_ir_function *f = vcl_ir_add_function(m, "k", 1);
+	ck_assert(f);
+	f->is_kernel = true;
+	f->ret = vd;
+	f->params[0] = (struct vcl_ir_param){"out", gptr, true};
+	uint32_t zero =
+	    emit(m, f, VCL_IR_CONST, i32, VCL_IR_NONE, VCL_IR_NONE, 0, 0);
+	uint32_t lid =
+	    emit(m, f, VCL_IR_WI, i64, zero, VCL_IR_NONE, VCL_WI_LOCAL_ID, 0);
+	uint32_t gid =
+	    emit(m, f, VCL_IR_WI, i64, zero, VCL_IR_NONE, VCL_WI_GLOBAL_ID, 0);
+	uint32_t three =
+	    emit(m, f, VCL_IR_CONST, i64, VCL_IR_NONE, VCL_IR_NONE, 3, 0);
+	uint32_t v = emit(m, f, VCL_IR_MUL, i64, lid, three, 0, 0);
+	uint32_t eight =
+	    emit(m, f, VCL_IR_CONST, i64, VCL_IR_NONE, VCL_IR_NONE, 8, 0);
+	uint32_t off = emit(m, f, VCL_IR_MUL, i64, gid, eight, 0, 0);
+	uint32_t p = emit(m, f, VCL_IR_PTRADD, gptr, 0, off, 0, 0);
+	uint32_t chk = emit(m, f, VCL_IR_CHECK, gptr, p, VCL_IR_NONE, 8, 8);
+	emit(m, f, VCL_IR_BARRIER, vd, VCL_IR_NONE, VCL_IR_NONE, 1, 0);
+	emit(m, f, VCL_IR_STORE, vd, chk, v, 0, 0);
+	emit(m, f, VCL_IR_BARRIER, vd, VCL_IR_NONE, VCL_IR_NONE, 1, 0);
+	uint32_t chk2 = emit(m, f, VCL_IR_CHECK, gptr, p, VCL_IR_NONE, 8, 8);
+	uint32_t old = emit(m, f, VCL_IR_LOAD, i64, chk2, VCL_IR_NONE, 0, 0);
+	uint32_t sum = emit(m, f, VCL_IR_ADD, i64, old, gid, 0, 0);
+	emit(m, f, VCL_IR_STORE, vd, chk, sum, 0, 0);
+	struct vcl_diags d;
+	vcl_diags_init(&d, 0);
+	char diags[2048];
+	bool ok = vcl_ir_verify(m, &d);
+	cc_format_diags(&d, diags, sizeof(diags));
+	ck_assert_msg(ok, "%s", diags);
+	vcl_diags_free(&d);
+	struct built b = {.m = m};
+	char msg[VJIT_MSG_MAX];
+	ck_assert_msg(vjit_compile(m, &b.p, msg) == 0, "%s", msg);
+	uint64_t out[32];
+	struct vjit_arg args[1] = {{out, sizeof(out)}};
+	struct vjit_ndrange nd = range1(32, 8);
+	run_ok(&b, args, 1, &nd);
+	for (uint64_t i = 0; i < 32; i++)
+		ck_assert_msg(out[i] == 3 * (i % 8) + i, "out[%llu] = %llu",
+			      (unsigned long long)i,
+			      (unsigned long long)out[i]);
+	vjit_program_free(b.p);
+	vcl_ir_free(m);
+}
+END_TEST
+
+/* Private arrays in a chain of calls: each function's are within the
+ * type checker's bound, the chain's stack is not. */
+static const char deep_stack_src[] =
+    "int h0(int i) { int a[16000]; a[i] = i; return a[i / 2]; }\n"
+    "int h1(int i) { int a[16000]; a[i] = h0(i); return a[i / 2]; }\n"
+    "int h2(int i) { int a[16000]; a[i] = h1(i); return a[i / 2]; }\n"
+    "int h3(int i) { int a[16000]; a[i] = h2(i); return a[i / 2]; }\n"
+    "int h4(int i) { int a[16000]; a[i] = h3(i); return a[i / 2]; }\n"
+    "int h5(int i) { int a[16000]; a[i] = h4(i); return a[i / 2]; }\n"
+    "int h6(int i) { int a[16000]; a[i] = h5(i); return a[i / 2]; }\n"
+    "int h7(int i) { int a[16000]; a[i] = h6(i); return a[i / 2]; }\n"
+    "int h8(int i) { int a[16000]; a[i] = h7(i); return a[i / 2]; }\n"
+    "__kernel void k(__global int *p) { p[0] = h8(get_global_id(0)); }\n";
+
+START_TEST(stack_bound)
+{
+	struct built b;
+	char msg[VJIT_MSG_MAX];
+	ck_assert_int_eq(try_build(&b, deep_stack_src, NULL, "k", msg),
+			 -EINVAL);
+	ck_assert_msg(strstr(msg, "'k'") && strstr(msg, "KiB of stack"), "%s",
+		      msg);
+	unbuild(&b);
+	build_file(&b, "matmul_tiled.cl", NULL, "matmul_tiled");
+	uint64_t st = vjit_kernel_stack(b.p, b.kernel);
+	fprintf(stderr, "matmul_tiled: stack bound %llu bytes\n",
+		(unsigned long long)st);
+	ck_assert(st > 0 && st <= VJIT_MAX_STACK);
+	unbuild(&b);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("jit");
+	TCase *t = tcase_create("jit");
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, saxpy);
+	tcase_add_test(t, reduce);
+	tcase_add_test(t, matmul_tiled);
+	tcase_add_test(t, histogram);
+	tcase_add_test(t, helpers);
+	tcase_add_test(t, division);
+	tcase_add_test(t, out_of_bounds);
+	tcase_add_test(t, stop);
+	tcase_add_test(t, threads);
+	tcase_add_test(t, concurrent_compiles);
+	tcase_add_test(t, odd_shapes);
+	tcase_add_test(t, values_across_barriers);
+	tcase_add_test(t, stack_bound);
+	tcase_add_test(t, refused_launches);
+	tcase_add_test(t, helper_with_barrier);
+	tcase_add_test(t, group_control_flow);
+	tcase_add_test(t, work_item_ids);
+	tcase_add_test(t, math);
+	tcase_add_test(t, atomics);
+	tcase_add_test(t, private_and_local_bounds);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(suite());
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

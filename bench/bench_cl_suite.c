@@ -188,14 +188,14 @@ static const char *const params[][8] = {
     {"keys", "j", "k"},
 };
 
+/* Its arguments: those named (names are set before the first run). */
 static unsigned nargs_of(const struct kcase *c)
 {
 	unsigned n = 0;
-	while (n < 8 && params[c - cases][n])
+	while (n < 8 && c->args[n].name)
 		n++;
 	return n;
 }
-
 static unsigned nbufs_of(const struct kcase *c)
 {
 	unsigned n = 0;
@@ -382,7 +382,7 @@ static double race(const struct device *d, struct kcase *c, bool quick)
 	unsigned nb = nbufs_of(c);
 	void *init[MAX_BUFS], *mine[MAX_BUFS], *theirs[MAX_BUFS];
 	size_t bytes[MAX_BUFS];
-	for (unsigned i = 0; i < nargs_of(c); i++)
+	for (unsigned i = 0; i < 8 && params[c - cases][i]; i++)
 		c->args[i].name = params[c - cases][i];
 	if (quick)
 		c->reps = 3;

@@ -24,7 +24,9 @@
 #define MAX_BUFS 6
 
 enum fill { ZERO, RAND_F, RAND_U8, BODIES, SMALL_F };
-enum compare { NONE, EXACT, CLOSE, MOSTLY }; /* MOSTLY: 0.1% may differ */
+/* MOSTLY: 1% may differ (OpenCL lets a compiler fuse a*b+c, PoCL does:
+ * iteration counts on the set's edge differ) */
+enum compare { NONE, EXACT, CLOSE, MOSTLY };
 
 struct buf {
 	const char *name;
@@ -365,7 +367,7 @@ static bool same_results(const struct kcase *c, void **mine, void **theirs)
 			if (!eq && bad++ == 0)
 				first_bad = i;
 		}
-		size_t allowed = bf->cmp == MOSTLY ? n / 1000 : 0;
+		size_t allowed = bf->cmp == MOSTLY ? n / 100 : 0;
 		if (bad > allowed) {
 			printf("#   %s: %s differs from OpenCL's in %zu of %zu "
 			       "elements (first at %zu)\n",

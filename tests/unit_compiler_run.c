@@ -1,9 +1,10 @@
 /*
  * What the lowering means, run: kernels using vectors, the integer,
  * common, geometric and relational built-ins, convert_T with _sat and
- * rounding modes, as_T and structs are lowered, verified and run by the
- * tests' IR evaluator (ir_eval.h) over buffers, each output checked
- * against the same computation in C.
+ * rounding modes, as_T and structs are lowered, verified and run over
+ * buffers, each output checked against the same computation in C. Built
+ * twice: unit_compiler_run runs them on the tests' IR evaluator
+ * (ir_eval.h), unit_jit_lower (RUN_ON_JIT) on the code generator.
  */
 #include <check.h>
 #include <fenv.h>
@@ -14,6 +15,44 @@
 
 #include "compiler_check.h"
 #include "ir_eval.h"
+#ifdef RUN_ON_JIT
+#include <vgpujit/jit.h>
+
+/* Compiles m and runs kernel k over n work-items. */
+static int engine_run(const struct vcl_ir_module *m, const char *k,
+		      struct ev_arg *args, uint32_t nargs, uint64_t n,
+		      char *err, size_t cap)
+{
+	static const _Atomic int never;
+	struct vjit_program *p;
+	char msg[VJIT_MSG_MAX];
+	if (vjit_compile(m, &p, msg)) {
+		snprintf(err, cap, "vjit_compile: %s", msg);
+		return -1;
+	}
+	int kernel = vjit_kernel_index(p, k);
+	const struct vcl_ir_function *f = vjit_kernel_ir(p, kernel);
+	struct vjit_arg va[VCL_IR_MAX_PARAMS];
+	for (uint32_t i = 0; i < nargs && i < VCL_IR_MAX_PARAMS; i++)
+		va[i] = VCL_IR_KIND(f->params[i].type) == VCL_IR_PTR
+			    ? (struct vjit_arg){args[i].data, args[i].size}
+			    : (struct vjit_arg){&args[i].bits, 0};
+	/* one group of all the work-items: the work-group loop runs them */
+	uint64_t local = n <= 256 ? n : 1;
+	struct vjit_ndrange nd = {1, {n, 1, 1}, {local, 1, 1}, {0, 0, 0}};
+	struct vjit_fault fault = {0};
+	int rc = vjit_check_launch(p, kernel, va, nargs, &nd, &fault);
+	if (!rc)
+		rc = vjit_run_groups(p, kernel, va, &nd, 0, n / local, &never,
+				     &fault);
+	if (rc)
+		snprintf(err, cap, "%d %s", rc, fault.msg);
+	vjit_program_free(p);
+	return rc ? -1 : 0;
+}
+#else
+#define engine_run ev_run
+#endif
 
 /* Lowers and verifies src, runs kernel k over n work-items. */
 static void run(const char *src, const char *k, struct ev_arg *args,
@@ -24,8 +63,8 @@ static void run(const char *src, const char *k, struct ev_arg *args,
 	ck_assert_msg(r.m, "%s\n%s", src, r.diags);
 	char out[4096];
 	ck_assert_msg(cc_verify(r.m, out, sizeof(out)), "%s\n%s", out, r.text);
-	char err[256];
-	ck_assert_msg(ev_run(r.m, k, args, nargs, n, err, sizeof(err)) == 0,
+	char err[512];
+	ck_assert_msg(engine_run(r.m, k, args, nargs, n, err, sizeof(err)) == 0,
 		      "%s\n%s", err, r.text);
 	cc_unlower(&r);
 }

@@ -670,6 +670,31 @@ START_TEST(switch_labels_in_blocks)
 }
 END_TEST
 
+#ifdef RUN_ON_JIT
+/* Every kernel of tests/cl for these constructs compiles: the code
+ * generator takes every op and intrinsic the lowering emits. */
+START_TEST(jit_compiles_the_kernels)
+{
+	const char *names[] = {"vectors.cl", "builtins.cl", "convert.cl",
+			       "structs.cl", "constant.cl", "vector_ops.cl"};
+	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
+		size_t len;
+		char *src = cc_read_kernel(names[k], &len);
+		struct cc_lowered r;
+		cc_lower(&r, src, len);
+		ck_assert_msg(r.m, "%s: %s", names[k], r.diags);
+		struct vjit_program *p;
+		char msg[VJIT_MSG_MAX];
+		ck_assert_msg(vjit_compile(r.m, &p, msg) == 0, "%s: %s",
+			      names[k], msg);
+		vjit_program_free(p);
+		cc_unlower(&r);
+		free(src);
+	}
+}
+END_TEST
+#endif
+
 int main(void)
 {
 	Suite *s = suite_create("run");
@@ -687,6 +712,9 @@ int main(void)
 	tcase_add_test(tc, pown_values);
 	tcase_add_test(tc, vector_widths);
 	tcase_add_test(tc, relational_values);
+#ifdef RUN_ON_JIT
+	tcase_add_test(tc, jit_compiles_the_kernels);
+#endif
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

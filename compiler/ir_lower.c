@@ -339,9 +339,10 @@ static void declare(struct lower *L, const struct vcl_node *n)
 				    "not lowered yet: __local variables "
 				    "outside kernels");
 		*v = (struct var){VAR_LOCAL, (uint32_t)k};
-		if (!is_array && !in_memory)
-			lower_error(
-			    L, n, "not lowered yet: __local scalar variables");
+		if (el->kind == VCL_TY_POINTER)
+			lower_error(L, n,
+				    "not lowered yet: pointers in memory (a "
+				    "__local pointer variable)");
 		return;
 	}
 	if (is_array || in_memory ||

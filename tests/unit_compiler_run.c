@@ -50,8 +50,10 @@ static int engine_run(const struct vcl_ir_module *m, const char *k,
 	vjit_program_free(p);
 	return rc ? -1 : 0;
 }
+#define RUN_GROUP_ALL 1
 #else
-#define engine_run ev_run
+#define engine_run    ev_run
+#define RUN_GROUP_ALL 0 /* the evaluator runs groups of one */
 #endif
 
 /* Lowers and verifies src, runs kernel k over n work-items. */
@@ -641,6 +643,37 @@ START_TEST(constant_tables)
 }
 END_TEST
 
+/* A __local scalar shared by the group: zeroed by one work-item,
+ * summed into with atomics between barriers. */
+START_TEST(local_scalar)
+{
+	enum { N = 16 };
+	int32_t x[N], o[N];
+	for (int i = 0; i < N; i++)
+		x[i] = i * i - 7;
+	struct ev_arg args[] = {BUF(x), BUF(o)};
+	run("__kernel void k(__global int *x, __global int *o) {\n"
+	    "  __local int total; __local float4 v;\n"
+	    "  size_t i = get_global_id(0), l = get_local_id(0);\n"
+	    "  if (l == 0) { total = 0; v = (float4)(1.0f); }\n"
+	    "  barrier(CLK_LOCAL_MEM_FENCE);\n"
+	    "  atomic_add(&total, x[i]);\n"
+	    "  barrier(CLK_LOCAL_MEM_FENCE);\n"
+	    "  o[i] = total - (int)v.y;\n"
+	    "}",
+	    "k", args, 2, N);
+	/* one group of all (the code generator) or groups of one (the
+	 * evaluator): the group's sum either way */
+	int32_t sum = 0;
+	for (int i = 0; i < N; i++)
+		sum += x[i];
+	for (int i = 0; i < N; i++) {
+		int32_t want = (RUN_GROUP_ALL ? sum : x[i]) - 1;
+		ck_assert_msg(o[i] == want, "o[%d] %d, want %d", i, o[i], want);
+	}
+}
+END_TEST
+
 /* A switch whose labels sit inside blocks of its body falls through
  * them as C does. */
 START_TEST(switch_labels_in_blocks)
@@ -712,6 +745,7 @@ int main(void)
 	tcase_add_test(tc, pown_values);
 	tcase_add_test(tc, vector_widths);
 	tcase_add_test(tc, relational_values);
+	tcase_add_test(tc, local_scalar);
 #ifdef RUN_ON_JIT
 	tcase_add_test(tc, jit_compiles_the_kernels);
 #endif

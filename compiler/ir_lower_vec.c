@@ -351,7 +351,9 @@ static bool vec_value(struct lower *L, const struct vcl_node *n,
 	if (!n || L->d->full)
 		return false;
 	enum vcl_type_kind k = ty_elem(n->ty);
-	if (n->lvalue && n->kind != VCL_N_ASSIGN) {
+	/* an lvalue, or a vector member of a struct value (f().v) */
+	if ((n->lvalue && n->kind != VCL_N_ASSIGN) ||
+	    (n->kind == VCL_N_MEMBER && is_record(n->a->ty))) {
 		struct vlvalue vl;
 		if (!lower_vlvalue(L, n, &vl))
 			return false;

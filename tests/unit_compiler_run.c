@@ -674,6 +674,35 @@ START_TEST(local_scalar)
 }
 END_TEST
 
+/* Structs passed to and returned from helpers by value: the callee
+ * changes its copy only; a result's members read at once. */
+START_TEST(structs_by_value)
+{
+	enum { N = 4 };
+	float o[N * 3];
+	struct ev_arg args[] = {BUF(o)};
+	run("typedef struct { float3 o; float t; int hits; } ray;\n"
+	    "ray advance(ray r, float d) { r.o.x += d; r.t += d; r.hits++; "
+	    "return r; }\n"
+	    "ray make(float x) { ray r = {(float3)(x, 1.0f, 2.0f), 0.0f, 0}; "
+	    "return r; }\n"
+	    "float far(ray r) { return r.t * 10.0f + r.o.y; }\n"
+	    "__kernel void k(__global float *o) {\n"
+	    "  size_t i = get_global_id(0);\n"
+	    "  ray r = make((float)i), s;\n"
+	    "  s = advance(advance(r, 0.5f), 0.25f);\n"
+	    "  o[3 * i] = r.o.x; o[3 * i + 1] = s.o.x + s.hits;\n"
+	    "  o[3 * i + 2] = far(s) + make(2.0f).o.z;\n"
+	    "}",
+	    "k", args, 1, N);
+	for (int i = 0; i < N; i++) {
+		ck_assert(o[3 * i] == (float)i);
+		ck_assert(o[3 * i + 1] == (float)i + 0.75f + 2.0f);
+		ck_assert(o[3 * i + 2] == 0.75f * 10.0f + 1.0f + 2.0f);
+	}
+}
+END_TEST
+
 /* A switch whose labels sit inside blocks of its body falls through
  * them as C does. */
 START_TEST(switch_labels_in_blocks)
@@ -746,6 +775,7 @@ int main(void)
 	tcase_add_test(tc, vector_widths);
 	tcase_add_test(tc, relational_values);
 	tcase_add_test(tc, local_scalar);
+	tcase_add_test(tc, structs_by_value);
 #ifdef RUN_ON_JIT
 	tcase_add_test(tc, jit_compiles_the_kernels);
 #endif

@@ -1,6 +1,8 @@
-/* Lowering expressions: loads and stores of lvalues, operators in the
- * type the checker chose, conversions (VCL_N_CONVERT and casts), calls of
- * user functions, work-item functions, barrier and the math built-ins. */
+/* Lowering expressions: lvalues (struct members at byte offsets), loads
+ * and stores, operators in the type the checker chose, conversions
+ * (VCL_N_CONVERT and casts), struct copies, calls of user functions,
+ * work-item functions, barrier, the fences and atomics; vector values go
+ * to ir_lower_vec.c, the other built-ins to ir_lower_builtin.c. */
 #include <string.h>
 
 #include "ir_lower.h"

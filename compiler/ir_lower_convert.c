@@ -64,15 +64,15 @@ uint32_t lower_saturate(struct lower *L, uint32_t v, enum vcl_type_kind from,
 	return lower_convert(L, x, VCL_TY_LONG, to);
 }
 
-/* f (rounded to nearest from the exact value x, an f64) one step
- * toward zero, +inf or -inf as the rounding mode wants. */
-static uint32_t round_float(struct lower *L, uint32_t f, uint32_t x,
-			    enum vcl_rounding r)
+/* f, of kind `to`, rounded to nearest: one step toward zero, +inf or
+ * -inf as the rounding mode wants, given whether it lies above or below
+ * the exact value. */
+static uint32_t step_float(struct lower *L, uint32_t f, enum vcl_type_kind to,
+			   uint32_t above, uint32_t below, enum vcl_rounding r)
 {
-	uint32_t fe = lower_convert(L, f, VCL_TY_FLOAT, VCL_TY_DOUBLE);
-	uint32_t above = fcmp(L, VCL_FCMP_OGT, fe, x);
-	uint32_t below = fcmp(L, VCL_FCMP_OLT, fe, x);
-	uint32_t zero = emit_const(L, VCL_IR_F64, 0);
+	vcl_ir_type ft = kind_type(to);
+	vcl_ir_type t = ft == VCL_IR_F32 ? VCL_IR_I32 : VCL_IR_I64;
+	uint32_t zero = emit_const(L, ft, 0);
 	uint32_t up, down;
 	if (r == VCL_RND_RTP) {
 		up = below;
@@ -82,14 +82,13 @@ static uint32_t round_float(struct lower *L, uint32_t f, uint32_t x,
 		down = above;
 	} else { /* toward zero */
 		up = emit_value(L, VCL_IR_AND, VCL_IR_I1, below,
-				fcmp(L, VCL_FCMP_OLT, fe, zero));
+				fcmp(L, VCL_FCMP_OLT, f, zero));
 		down = emit_value(L, VCL_IR_AND, VCL_IR_I1, above,
-				  fcmp(L, VCL_FCMP_OGT, fe, zero));
+				  fcmp(L, VCL_FCMP_OGT, f, zero));
 	}
 	/* The next float up is bits + 1 for a positive f, - 1 for a
 	 * negative one (infinity and the largest float are neighbours). */
-	vcl_ir_type t = VCL_IR_I32;
-	uint32_t b = lower_reinterpret(L, f, VCL_IR_F32, t);
+	uint32_t b = lower_reinterpret(L, f, ft, t);
 	uint32_t neg = icmp(L, VCL_ICMP_SLT, b, emit_const(L, t, 0));
 	uint32_t plus = emit_const(L, t, 1),
 		 minus = emit_const(L, t, UINT64_MAX);
@@ -98,13 +97,42 @@ static uint32_t round_float(struct lower *L, uint32_t f, uint32_t x,
 	uint32_t step = emit_select(
 	    L, t, up, sup, emit_select(L, t, down, sdown, emit_const(L, t, 0)));
 	return lower_reinterpret(L, emit_value(L, VCL_IR_ADD, t, b, step), t,
-				 VCL_IR_F32);
+				 ft);
 }
 
-static uint32_t convert_lane(struct lower *L, const struct vcl_node *at,
-			     uint32_t v, enum vcl_type_kind from,
-			     enum vcl_type_kind to, bool sat,
-			     enum vcl_rounding r)
+/* v (of kind `from`) to floating kind `to` under rounding mode r: the
+ * nearest, stepped when it lies past the exact value on the wrong side.
+ * Compared in double where the source is exact there (32-bit integers,
+ * double), else (64-bit integers) as integers: a rounded result that
+ * large is integral, so converting it back is exact but at 2^63 (2^64
+ * unsigned), which only a larger source can round up to. */
+static uint32_t round_to_float(struct lower *L, uint32_t v,
+			       enum vcl_type_kind from, enum vcl_type_kind to,
+			       enum vcl_rounding r)
+{
+	uint32_t f = lower_convert(L, v, from, to), above, below;
+	if (vcl_ir_type_size(kind_type(from)) < 8 || kind_float(from)) {
+		uint32_t x = lower_convert(L, v, from, VCL_TY_DOUBLE);
+		uint32_t fe = lower_convert(L, f, to, VCL_TY_DOUBLE);
+		above = fcmp(L, VCL_FCMP_OGT, fe, x);
+		below = fcmp(L, VCL_FCMP_OLT, fe, x);
+	} else {
+		bool s = kind_signed(from);
+		uint32_t back = lower_convert(L, f, to, from);
+		uint32_t top = emit_const(
+		    L, kind_type(to),
+		    lower_float_bits(kind_type(to), s ? 0x1p63 : 0x1p64));
+		above = emit_value(
+		    L, VCL_IR_OR, VCL_IR_I1, fcmp(L, VCL_FCMP_OGE, f, top),
+		    icmp(L, s ? VCL_ICMP_SGT : VCL_ICMP_UGT, back, v));
+		below = icmp(L, s ? VCL_ICMP_SLT : VCL_ICMP_ULT, back, v);
+	}
+	return step_float(L, f, to, above, below, r);
+}
+
+static uint32_t convert_lane(struct lower *L, uint32_t v,
+			     enum vcl_type_kind from, enum vcl_type_kind to,
+			     bool sat, enum vcl_rounding r)
 {
 	vcl_ir_type ft = kind_type(from);
 	if (kind_float(from) && !kind_float(to)) {
@@ -127,17 +155,14 @@ static uint32_t convert_lane(struct lower *L, const struct vcl_node *at,
 	if (!kind_float(to))
 		return sat ? lower_saturate(L, v, from, to)
 			   : lower_convert(L, v, from, to);
-	uint32_t f = lower_convert(L, v, from, to);
-	if (r == VCL_RND_DEFAULT || r == VCL_RND_RTE || to != VCL_TY_FLOAT ||
-	    from == VCL_TY_FLOAT || vcl_ir_type_size(ft) < 4)
-		return f; /* exact, or rounded to nearest as asked */
-	if (vcl_ir_type_size(ft) == 8 && !kind_float(from)) {
-		lower_error(L, at,
-			    "not lowered yet: long to float with a rounding "
-			    "mode other than _rte");
-		return f;
-	}
-	return round_float(L, f, lower_convert(L, v, from, VCL_TY_DOUBLE), r);
+	/* exact (to double from 32 bits or float, float to float, from
+	 * char and short), or to nearest as asked */
+	unsigned fbits = vcl_ir_type_size(ft) * 8;
+	bool exact =
+	    from == to || fbits < 32 || (to == VCL_TY_DOUBLE && fbits <= 32);
+	if (r == VCL_RND_DEFAULT || r == VCL_RND_RTE || exact)
+		return lower_convert(L, v, from, to);
+	return round_to_float(L, v, from, to, r);
 }
 
 bool lower_convert_call(struct lower *L, const struct vcl_node *n,
@@ -149,7 +174,7 @@ bool lower_convert_call(struct lower *L, const struct vcl_node *n,
 	bool sat = (n->info & VCL_CALL_SAT) != 0;
 	enum vcl_rounding r = VCL_CALL_ROUNDING(n->info);
 	for (uint32_t i = 0; i < out->n; i++)
-		out->v[i] = convert_lane(L, n, out->v[i], ty_elem(a->ty),
+		out->v[i] = convert_lane(L, out->v[i], ty_elem(a->ty),
 					 ty_elem(n->ty), sat, r);
 	return true;
 }

@@ -259,9 +259,6 @@ START_TEST(not_lowered)
 	     "q[3]); "
 	     "}",
 	     "not lowered yet: built-in 'mad_sat' on '64-bit integers'"},
-	    {"__kernel void k(__global float *q, long n) { q[0] = "
-	     "convert_float_rtz(n); }",
-	     "not lowered yet: long to float with a rounding mode"},
 	    {"__kernel void k(__global int *q) { __global int *a[2]; a[0] = q; "
 	     "}",
 	     "not lowered yet: pointers in memory"},

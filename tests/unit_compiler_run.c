@@ -326,6 +326,69 @@ START_TEST(convert_rounding_to_float)
 }
 END_TEST
 
+/* long and ulong to float and double toward zero, +inf and -inf: the
+ * 64-bit sources compared as integers. */
+START_TEST(convert_rounding_from_64_bits)
+{
+	static const int64_t ls[] = {0,
+				     1,
+				     -1,
+				     (INT64_C(1) << 53) + 1,
+				     -(INT64_C(1) << 53) - 1,
+				     INT64_MAX,
+				     INT64_MIN,
+				     INT64_C(123456789012345678),
+				     -INT64_C(987654321987654321),
+				     (INT64_C(1) << 24) + 1};
+	enum { N = 10 };
+	int64_t x[N];
+	float fo[N * 6];
+	double dout[N * 6];
+	memcpy(x, ls, sizeof(x));
+	struct ev_arg args[] = {BUF(x), BUF(fo), BUF(dout)};
+	run("__kernel void k(__global long *x, __global float *f, __global "
+	    "double *d) {\n"
+	    "  size_t i = get_global_id(0); long a = x[i]; ulong u = "
+	    "(ulong)a;\n"
+	    "  __global float *r = f + 6 * i; __global double *s = d + 6 * i;\n"
+	    "  r[0] = convert_float_rtz(a); r[1] = convert_float_rtp(a); r[2] "
+	    "= convert_float_rtn(a);\n"
+	    "  r[3] = convert_float_rtz(u); r[4] = convert_float_rtp(u); r[5] "
+	    "= convert_float_rtn(u);\n"
+	    "  s[0] = convert_double_rtz(a); s[1] = convert_double_rtp(a); "
+	    "s[2] = convert_double_rtn(a);\n"
+	    "  s[3] = convert_double_rtz(u); s[4] = convert_double_rtp(u); "
+	    "s[5] = convert_double_rtn(u);\n"
+	    "}",
+	    "k", args, 3, N);
+	static const int modes[] = {FE_TOWARDZERO, FE_UPWARD, FE_DOWNWARD};
+	for (int i = 0; i < N; i++)
+		for (int m = 0; m < 3; m++) {
+			fesetround(modes[m]);
+			volatile int64_t a = x[i];
+			volatile uint64_t u = (uint64_t)x[i];
+			float wf[2] = {(float)a, (float)u};
+			double wd[2] = {(double)a, (double)u};
+			fesetround(FE_TONEAREST);
+			for (int k = 0; k < 2; k++) {
+				ck_assert_msg(fo[6 * i + 3 * k + m] == wf[k],
+					      "float from %s %lld mode %d: %a, "
+					      "want %a",
+					      k ? "ulong" : "long",
+					      (long long)x[i], m,
+					      (double)fo[6 * i + 3 * k + m],
+					      (double)wf[k]);
+				ck_assert_msg(dout[6 * i + 3 * k + m] == wd[k],
+					      "double from %s %lld mode %d: "
+					      "%a, want %a",
+					      k ? "ulong" : "long",
+					      (long long)x[i], m,
+					      dout[6 * i + 3 * k + m], wd[k]);
+			}
+		}
+}
+END_TEST
+
 /* Vectors: literals, swizzles read and written, arithmetic, compares
  * and select, ?:, vload/vstore, a helper taking and returning float4,
  * dot, cross, length, normalize, any/all, as_T. */
@@ -766,6 +829,7 @@ int main(void)
 	tcase_add_test(tc, integer_widths);
 	tcase_add_test(tc, convert_to_integers);
 	tcase_add_test(tc, convert_rounding_to_float);
+	tcase_add_test(tc, convert_rounding_from_64_bits);
 	tcase_add_test(tc, vectors);
 	tcase_add_test(tc, structs);
 	tcase_add_test(tc, switch_labels_in_blocks);

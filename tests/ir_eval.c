@@ -325,6 +325,8 @@ static double intrinsic(struct ev *e, const char *name, const double *x,
 	for (size_t k = 0; k < sizeof(ones) / sizeof(*ones); k++)
 		if (n == 1 && !strcmp(name, ones[k].name))
 			return ones[k].f1(x[0]);
+	if (!strcmp(name, "copysign"))
+		return copysign(x[0], x[1]);
 	if (!strcmp(name, "rsqrt"))
 		return 1 / sqrt(x[0]);
 	if (!strcmp(name, "min") || !strcmp(name, "fmin"))

@@ -658,7 +658,11 @@ __attribute__((noinline)) static void resolve(struct sema *s,
 		if (nparams != nargs)
 			continue;
 		arity_seen = true;
-		bool vec_only = strchr(b->sig + 1, 'g') != NULL;
+		/* A vector form taking a scalar (fmin(float4, float),
+		 * ldexp(float4, int)) has no scalar expansion: that is the
+		 * plain form, which would make every scalar call ambiguous. */
+		bool vec_only = strchr(b->sig + 1, 'g') != NULL ||
+				(b->cls == G_F && strchr(b->sig + 1, 'i'));
 		struct expansion x = expand(b->cls, strchr(b->sig, 'Q'));
 		for (unsigned ei = 0; ei < x.nelems; ei++)
 			for (unsigned wi = 0; wi < x.nwidths; wi++)

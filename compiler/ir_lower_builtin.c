@@ -388,10 +388,109 @@ static uint32_t float_exact(struct call *c, const char *name, const uint32_t *x)
 	return emit_select(L, c->t, nan, bin(c, VCL_IR_FADD, x[0], x[1]), r);
 }
 
+/* The float functions computed in double, where the intrinsics' error is
+ * far below a float's ulp, then rounded once: sinpi cospi tanpi (the
+ * argument reduced exactly first), asinpi acospi atanpi atan2pi, ldexp
+ * (exact: the power of two is a double), rootn. VCL_IR_NONE for other
+ * names. */
+static uint32_t via_double(struct call *c, const char *name, const uint32_t *x)
+{
+	static const char *const names[] = {"sinpi",   "cospi",	 "tanpi",
+					    "asinpi",  "acospi", "atanpi",
+					    "atan2pi", "ldexp",	 "rootn"};
+	size_t k = 0, count = sizeof(names) / sizeof(*names);
+	while (k < count && strcmp(name, names[k]))
+		k++;
+	if (k == count || c->k != VCL_TY_FLOAT)
+		return VCL_IR_NONE;
+	struct lower *L = c->L;
+	struct call d = *c;
+	d.k = VCL_TY_DOUBLE;
+	d.t = VCL_IR_F64;
+	d.bits = 64;
+	uint32_t a = lower_convert(L, x[0], VCL_TY_FLOAT, VCL_TY_DOUBLE), r;
+	uint32_t pi =
+	    konst(&d, lower_float_bits(VCL_IR_F64, 3.14159265358979323846));
+	uint32_t one = konst(&d, lower_float_bits(VCL_IR_F64, 1));
+	if (k <= 2) {
+		/* x - period * rint(x / period): exact in double */
+		uint32_t period =
+		    konst(&d, lower_float_bits(VCL_IR_F64, k == 2 ? 1 : 2));
+		uint32_t n =
+		    intrin1(&d, "rint", bin(&d, VCL_IR_FDIV, a, period));
+		uint32_t t = bin(
+		    &d, VCL_IR_FMUL, pi,
+		    bin(&d, VCL_IR_FSUB, a, bin(&d, VCL_IR_FMUL, n, period)));
+		r = intrin1(&d, k == 0 ? "sin" : k == 1 ? "cos" : "tan", t);
+	} else if (k <= 5) {
+		r = bin(&d, VCL_IR_FDIV,
+			intrin1(&d,
+				k == 3	 ? "asin"
+				: k == 4 ? "acos"
+					 : "atan",
+				a),
+			pi);
+	} else if (k == 6) {
+		uint32_t b =
+		    lower_convert(L, x[1], VCL_TY_FLOAT, VCL_TY_DOUBLE);
+		r = bin(&d, VCL_IR_FDIV, intrin2(&d, "atan2", a, b), pi);
+	} else {
+		/* the int n, clamped where the result is 0 or inf anyway */
+		struct call i = *c;
+		i.k = VCL_TY_INT;
+		i.t = VCL_IR_I32;
+		uint32_t n = x[1];
+		if (k == 7)
+			n = imin(&i, imax(&i, n, konst(&i, (uint64_t)-400)),
+				 konst(&i, 400));
+		uint32_t nd = lower_convert(L, n, VCL_TY_INT, VCL_TY_DOUBLE);
+		if (k == 7) {
+			/* 2^n made from its exponent bits (n + 1023) << 52:
+			 * exp2 of an integer becomes a libm ldexp call in
+			 * LLVM */
+			uint32_t e = emit_value(
+			    L, VCL_IR_SHL, VCL_IR_I64,
+			    emit_value(
+				L, VCL_IR_ADD, VCL_IR_I64,
+				lower_convert(L, n, VCL_TY_INT, VCL_TY_LONG),
+				emit_const(L, VCL_IR_I64, 1023)),
+			    emit_const(L, VCL_IR_I64, 52));
+			r = bin(
+			    &d, VCL_IR_FMUL, a,
+			    lower_reinterpret(L, e, VCL_IR_I64, VCL_IR_F64));
+		} else {
+			/* |x|^(1/n), negative x only for odd n, n = 0 NaN */
+			uint32_t m = intrin2(&d, "pow", intrin1(&d, "fabs", a),
+					     bin(&d, VCL_IR_FDIV, one, nd));
+			uint32_t odd =
+			    lower_compare(L, VCL_T_NE, VCL_TY_INT,
+					  emit_value(L, VCL_IR_AND, VCL_IR_I32,
+						     x[1], konst(&i, 1)),
+					  konst(&i, 0));
+			uint32_t nan =
+			    konst(&d, lower_float_bits(VCL_IR_F64,
+						       __builtin_nan("")));
+			uint32_t neg = cmp(&d, VCL_T_LT, a, konst(&d, 0));
+			r = emit_select(
+			    L, VCL_IR_F64, neg,
+			    emit_select(L, VCL_IR_F64, odd,
+					intrin2(&d, "copysign", m, a), nan),
+			    m);
+			r = emit_select(L, VCL_IR_F64,
+					lower_compare(L, VCL_T_EQ, VCL_TY_INT,
+						      x[1], konst(&i, 0)),
+					nan, r);
+		}
+	}
+	return lower_convert(L, r, VCL_TY_DOUBLE, VCL_TY_FLOAT);
+}
+
 static uint32_t float_lane(struct call *c, const char *name, const uint32_t *x,
 			   uint32_t nargs)
 {
 	uint32_t e = float_exact(c, name, x);
+	if (e == VCL_IR_NONE)
+		e = via_double(c, name, x);
 	if (e != VCL_IR_NONE)
 		return e;
 	const char *base = vcl_ir_intrin_base(name, nargs);

@@ -704,6 +704,61 @@ START_TEST(math_without_intrinsics)
 }
 END_TEST
 
+/* Within one float ulp (the same value, or its neighbour). */
+static bool near_ulp(float got, float want)
+{
+	if (got == want || (got != got && want != want))
+		return true;
+	return nextafterf(want, INFINITY) == got ||
+	       nextafterf(want, -INFINITY) == got;
+}
+
+/* The float functions computed in double: sinpi cospi tanpi asinpi
+ * acospi atanpi atan2pi ldexp rootn, against libm in double. */
+START_TEST(math_in_double)
+{
+	static const float vals[] = {0.25f,   -0.75f, 0.5f,  1.0f, 3.3f,
+				     -123.4f, 0.1f,   -0.9f, 8.0f, 1e6f + 0.5f};
+	enum { N = sizeof(vals) / sizeof(*vals), F = 9 };
+	float x[N], o[N * F];
+	memcpy(x, vals, sizeof(x));
+	struct ev_arg args[] = {BUF(x), BUF(o)};
+	run("__kernel void k(__global float *x, __global float *o) {\n"
+	    "  size_t i = get_global_id(0); float a = x[i]; __global float *r "
+	    "= o + 9 * i;\n"
+	    "  float2 v = (float2)(a, a * 0.5f);\n"
+	    "  r[0] = sinpi(v).x; r[1] = cospi(a); r[2] = tanpi(a);\n"
+	    "  r[3] = asinpi(fmin(fabs(a), 1.0f)); r[4] = acospi(fmin(fabs(a), "
+	    "1.0f)); r[5] = atanpi(a);\n"
+	    "  r[6] = atan2pi(a, 2.0f); r[7] = ldexp(a, (int)i * 7 - 30); "
+	    "r[8] = rootn(a, (int)i % 4 + 1);\n"
+	    "}",
+	    "k", args, 2, N);
+	const double pi = 3.14159265358979323846;
+	for (int i = 0; i < N; i++) {
+		double a = x[i], m = fmin(fabs(a), 1.0);
+		double red2 = a - 2 * rint(a / 2), red1 = a - rint(a);
+		int n = i % 4 + 1;
+		double root = pow(fabs(a), 1.0 / n);
+		if (a < 0)
+			root = n % 2 ? -root : NAN;
+		float want[F] = {(float)sin(pi * red2),
+				 (float)cos(pi * red2),
+				 (float)tan(pi * red1),
+				 (float)(asin(m) / pi),
+				 (float)(acos(m) / pi),
+				 (float)(atan(a) / pi),
+				 (float)(atan2(a, 2.0) / pi),
+				 ldexpf(x[i], i * 7 - 30),
+				 (float)root};
+		for (int f = 0; f < F; f++)
+			ck_assert_msg(near_ulp(o[F * i + f], want[f]),
+				      "function %d of %g: %a, want %a", f, a,
+				      (double)o[F * i + f], (double)want[f]);
+	}
+}
+END_TEST
+
 /* pown: pow of the exponent made a float, negative bases included. */
 START_TEST(pown_values)
 {
@@ -910,6 +965,7 @@ int main(void)
 	tcase_add_test(tc, constant_tables);
 	tcase_add_test(tc, pown_values);
 	tcase_add_test(tc, math_without_intrinsics);
+	tcase_add_test(tc, math_in_double);
 	tcase_add_test(tc, vector_widths);
 	tcase_add_test(tc, relational_values);
 	tcase_add_test(tc, local_scalar);

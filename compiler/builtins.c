@@ -466,7 +466,8 @@ static bool vload_store(struct sema *s, struct vcl_node *n, bool store,
 		if (!sema_coerce(s, &n->list, t[0], vt, "the data"))
 			return true;
 	}
-	n->info = store ? VCL_CALL_VSTORE : VCL_CALL_VLOAD;
+	/* vstore_half's rounding mode, as convert_T keeps its own */
+	n->info = (store ? VCL_CALL_VSTORE : VCL_CALL_VLOAD) | (uint32_t)r << 9;
 	n->ty = store ? ty_scalar(VCL_TY_VOID) : vt;
 	return true;
 }

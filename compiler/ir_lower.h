@@ -195,6 +195,10 @@ bool lower_convert_call(struct lower *L, const struct vcl_node *n,
 			struct lanes *out);
 bool lower_as_call(struct lower *L, const struct vcl_node *n,
 		   struct lanes *out);
+/* A half's bits (i16) to a float, exactly; a float to a half's bits
+ * rounded as r says (vload_half, vstore_half). */
+uint32_t lower_half_to_float(struct lower *L, uint32_t h16);
+uint32_t lower_float_to_half(struct lower *L, uint32_t f, enum vcl_rounding r);
 /* An integer of kind `from` to kind `to`, clamped to its range. */
 uint32_t lower_saturate(struct lower *L, uint32_t v, enum vcl_type_kind from,
 			enum vcl_type_kind to);

@@ -201,3 +201,113 @@ bool lower_as_call(struct lower *L, const struct vcl_node *n, struct lanes *out)
 		out->v[i] = lower_load_at(L, p, pt, i * tsz, t);
 	return true;
 }
+
+/* A half's bits (an i16) to the float it is, exactly: a normal half
+ * rebiased, infinities and NaN kept, a subnormal as m * 2^-24. */
+uint32_t lower_half_to_float(struct lower *L, uint32_t h16)
+{
+	vcl_ir_type t = VCL_IR_I32;
+#define K(v) emit_const(L, t, (uint64_t)(v))
+	uint32_t h = emit_value(L, VCL_IR_ZEXT, t, h16, VCL_IR_NONE);
+	uint32_t sign =
+	    emit_value(L, VCL_IR_SHL, t,
+		       emit_value(L, VCL_IR_AND, t, h, K(0x8000)), K(16));
+	uint32_t e = emit_value(L, VCL_IR_AND, t,
+				emit_value(L, VCL_IR_LSHR, t, h, K(10)), K(31));
+	uint32_t m = emit_value(L, VCL_IR_AND, t, h, K(0x3ff));
+	uint32_t top = icmp(L, VCL_ICMP_EQ, e, K(31));
+	uint32_t exp = emit_select(
+	    L, t, top, K(0x7f800000),
+	    emit_value(L, VCL_IR_SHL, t,
+		       emit_value(L, VCL_IR_ADD, t, e, K(112)), K(23)));
+	uint32_t bits =
+	    emit_value(L, VCL_IR_OR, t, emit_value(L, VCL_IR_OR, t, sign, exp),
+		       emit_value(L, VCL_IR_SHL, t, m, K(13)));
+	uint32_t normal = lower_reinterpret(L, bits, t, VCL_IR_F32);
+	uint32_t sub = emit_value(
+	    L, VCL_IR_FMUL, VCL_IR_F32,
+	    emit_value(L, VCL_IR_UITOFP, VCL_IR_F32, m, VCL_IR_NONE),
+	    emit_const(L, VCL_IR_F32, lower_float_bits(VCL_IR_F32, 0x1p-24)));
+	sub = emit_select(
+	    L, VCL_IR_F32, icmp(L, VCL_ICMP_NE, sign, K(0)),
+	    emit_value(L, VCL_IR_FNEG, VCL_IR_F32, sub, VCL_IR_NONE), sub);
+	return emit_select(L, VCL_IR_F32, icmp(L, VCL_ICMP_EQ, e, K(0)), sub,
+			   normal);
+}
+
+/* v >> k (k a value below 32) rounded as r wants, s the sign (i1). */
+static uint32_t shift_round(struct lower *L, uint32_t v, uint32_t k, uint32_t s,
+			    enum vcl_rounding r)
+{
+	vcl_ir_type t = VCL_IR_I32;
+	uint32_t q = emit_value(L, VCL_IR_LSHR, t, v, k);
+	uint32_t rem =
+	    emit_value(L, VCL_IR_AND, t, v,
+		       emit_value(L, VCL_IR_SUB, t,
+				  emit_value(L, VCL_IR_SHL, t, K(1), k), K(1)));
+	uint32_t inexact = icmp(L, VCL_ICMP_NE, rem, K(0)), up;
+	if (r == VCL_RND_RTZ)
+		return q;
+	if (r == VCL_RND_RTP || r == VCL_RND_RTN) {
+		uint32_t want = r == VCL_RND_RTP
+				    ? emit_value(L, VCL_IR_XOR, VCL_IR_I1, s,
+						 emit_const(L, VCL_IR_I1, 1))
+				    : s;
+		up = emit_value(L, VCL_IR_AND, VCL_IR_I1, inexact, want);
+	} else { /* to nearest, ties to even */
+		uint32_t half =
+		    emit_value(L, VCL_IR_SHL, t, K(1),
+			       emit_value(L, VCL_IR_SUB, t, k, K(1)));
+		uint32_t odd =
+		    icmp(L, VCL_ICMP_NE, emit_value(L, VCL_IR_AND, t, q, K(1)),
+			 K(0));
+		up = emit_value(
+		    L, VCL_IR_OR, VCL_IR_I1, icmp(L, VCL_ICMP_UGT, rem, half),
+		    emit_value(L, VCL_IR_AND, VCL_IR_I1,
+			       icmp(L, VCL_ICMP_EQ, rem, half), odd));
+	}
+	return emit_value(L, VCL_IR_ADD, t, q,
+			  emit_value(L, VCL_IR_ZEXT, t, up, VCL_IR_NONE));
+}
+
+/* A float to a half's bits (an i16) rounded as r says (the default to
+ * nearest even), in integers: a normal half from the float's bits
+ * rebiased and shifted by 13, a subnormal one from the significand
+ * shifted by 126 minus the exponent; an overflow to infinity or to the
+ * largest half as the mode wants, NaN a quiet NaN. */
+uint32_t lower_float_to_half(struct lower *L, uint32_t f, enum vcl_rounding r)
+{
+	vcl_ir_type t = VCL_IR_I32;
+	uint32_t b = lower_reinterpret(L, f, VCL_IR_F32, t);
+	uint32_t a = emit_value(L, VCL_IR_AND, t, b, K(0x7fffffff));
+	uint32_t s = icmp(L, VCL_ICMP_SLT, b, K(0));
+	uint32_t normal = shift_round(
+	    L, emit_value(L, VCL_IR_SUB, t, a, K(0x38000000)), K(13), s, r);
+	uint32_t e = emit_value(L, VCL_IR_LSHR, t, a, K(23));
+	uint32_t e1 = emit_select(L, t, icmp(L, VCL_ICMP_EQ, e, K(0)), K(1), e);
+	uint32_t mant = emit_value(
+	    L, VCL_IR_OR, t, emit_value(L, VCL_IR_AND, t, a, K(0x7fffff)),
+	    emit_select(L, t, icmp(L, VCL_ICMP_EQ, e, K(0)), K(0),
+			K(0x800000)));
+	uint32_t k = emit_value(L, VCL_IR_SUB, t, K(126), e1);
+	k = emit_select(L, t, icmp(L, VCL_ICMP_UGT, k, K(31)), K(31), k);
+	uint32_t sub = shift_round(L, mant, k, s, r);
+	uint32_t h = emit_select(L, t, icmp(L, VCL_ICMP_ULT, a, K(0x38800000)),
+				 sub, normal);
+	/* overflow: infinity, or the largest half toward zero */
+	bool to_inf_pos =
+	    r == VCL_RND_DEFAULT || r == VCL_RND_RTE || r == VCL_RND_RTP;
+	bool to_inf_neg =
+	    r == VCL_RND_DEFAULT || r == VCL_RND_RTE || r == VCL_RND_RTN;
+	uint32_t over = emit_select(L, t, s, K(to_inf_neg ? 0x7c00 : 0x7bff),
+				    K(to_inf_pos ? 0x7c00 : 0x7bff));
+	h = emit_select(L, t, icmp(L, VCL_ICMP_UGE, h, K(0x7c00)), over, h);
+	h = emit_select(L, t, icmp(L, VCL_ICMP_EQ, a, K(0x7f800000)), K(0x7c00),
+			h);
+	h = emit_select(L, t, icmp(L, VCL_ICMP_UGT, a, K(0x7f800000)),
+			K(0x7e00), h);
+	h = emit_value(L, VCL_IR_OR, t, h,
+		       emit_select(L, t, s, K(0x8000), K(0)));
+	return emit_value(L, VCL_IR_TRUNC, VCL_IR_I16, h, VCL_IR_NONE);
+#undef K
+}

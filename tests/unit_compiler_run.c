@@ -759,6 +759,121 @@ START_TEST(math_in_double)
 }
 END_TEST
 
+/* A half's value, by its definition. */
+static double half_value(uint16_t h)
+{
+	int e = h >> 10 & 31, m = h & 0x3ff;
+	double v = e == 0    ? ldexp(m, -24)
+		   : e == 31 ? (m ? NAN : INFINITY)
+			     : ldexp(1024 + m, e - 25);
+	return h & 0x8000 ? -v : v;
+}
+
+/* The half x rounds to under mode (0 nearest even, 1 toward zero, 2 up,
+ * 3 down), by looking at every half. */
+static uint16_t half_of(float x, int mode)
+{
+	if (x != x)
+		return 0x7e00;
+	if (isinf(x)) /* exact in every mode */
+		return x < 0 ? 0xfc00 : 0x7c00;
+	double best = NAN;
+	uint16_t pick = 0;
+	for (uint32_t h = 0; h < 0x10000; h++) {
+		double v = half_value((uint16_t)h);
+		if (v != v || (v == 0 && !signbit(v) != !signbit(x)))
+			continue;
+		bool ok = mode == 2   ? v >= x
+			  : mode == 3 ? v <= x
+			  : mode == 1 ? fabs(v) <= fabs(x)
+				      : true;
+		if (!ok)
+			continue;
+		double d = fabs(v - x), bd = fabs(best - x);
+		if (mode == 0 && fabs(x) >= 65520.0)
+			return x < 0 ? 0xfc00 : 0x7c00;
+		if (best != best || d < bd ||
+		    (d == bd && mode == 0 && !(h & 1)))
+			best = v, pick = (uint16_t)h;
+	}
+	return pick;
+}
+
+/* vstore_half with each rounding mode and vload_half: every half read
+ * back exactly; floats stored rounded as a search over every half says. */
+START_TEST(half_loads_and_stores)
+{
+	static const float vals[] = {0.0f,
+				     -0.0f,
+				     1.0f,
+				     65504.0f,
+				     65519.99f,
+				     65520.0f,
+				     1e5f,
+				     -1e5f,
+				     0x1p-14f,
+				     0x1p-24f,
+				     0x1p-25f,
+				     0x1.8p-25f,
+				     1e-9f,
+				     -1e-9f,
+				     0.1f,
+				     1.0f / 3,
+				     -2.5e-6f,
+				     1000.5f,
+				     1001.5f,
+				     2049.0f,
+				     -3.7f,
+				     (float)INFINITY,
+				     -(float)INFINITY,
+				     (float)NAN};
+	enum { N = sizeof(vals) / sizeof(*vals), H = 0x10000 };
+	float x[N], back[N * 4];
+	uint16_t h[N * 4];
+	memcpy(x, vals, sizeof(x));
+	struct ev_arg args[] = {BUF(x), BUF(h), BUF(back)};
+	run("__kernel void k(__global float *x, __global half *h, __global "
+	    "float *back) {\n"
+	    "  size_t i = get_global_id(0); float v = x[i];\n"
+	    "  vstore_half(v, 4 * i, h); vstore_half_rtz(v, 4 * i + 1, h);\n"
+	    "  vstore_half_rtp(v, 4 * i + 2, h); vstore_half_rtn(v, 4 * i + 3, "
+	    "h);\n"
+	    "  vstore4(vload_half4(i, h), i, back);\n"
+	    "}",
+	    "k", args, 3, N);
+	for (int i = 0; i < N; i++)
+		for (int m = 0; m < 4; m++) {
+			uint16_t want = half_of(x[i], m);
+			ck_assert_msg(h[4 * i + m] == want,
+				      "%a mode %d: %04x, want %04x",
+				      (double)x[i], m, h[4 * i + m], want);
+			double v = half_value(want);
+			ck_assert(
+			    back[4 * i + m] == v ||
+			    (v != v && back[4 * i + m] != back[4 * i + m]));
+		}
+	/* every half pattern to a float */
+	uint16_t *all = malloc(H * 2);
+	float *f = malloc(H * 4);
+	ck_assert(all && f);
+	for (uint32_t k = 0; k < H; k++)
+		all[k] = (uint16_t)k;
+	struct ev_arg args2[] = {{all, H * 2, 0}, {f, H * 4, 0}};
+	run("__kernel void k(__global const half *h, __global float *f) { "
+	    "size_t i = get_global_id(0); f[i] = vload_half(i, h); }",
+	    "k", args2, 2, H);
+	for (uint32_t k = 0; k < H; k++) {
+		double v = half_value((uint16_t)k);
+		ck_assert_msg(f[k] == v || (v != v && f[k] != f[k]) ||
+				  (v == 0 && !signbit(f[k]) == !signbit(v)),
+			      "half %04x: %a, want %a", k, (double)f[k], v);
+		ck_assert(!signbit(f[k]) == !(k >> 15));
+	}
+	free(all);
+	free(f);
+}
+END_TEST
+
 /* pown: pow of the exponent made a float, negative bases included. */
 START_TEST(pown_values)
 {
@@ -966,6 +1081,7 @@ int main(void)
 	tcase_add_test(tc, pown_values);
 	tcase_add_test(tc, math_without_intrinsics);
 	tcase_add_test(tc, math_in_double);
+	tcase_add_test(tc, half_loads_and_stores);
 	tcase_add_test(tc, vector_widths);
 	tcase_add_test(tc, relational_values);
 	tcase_add_test(tc, local_scalar);

@@ -466,7 +466,8 @@ static bool vload_store(struct sema *s, struct vcl_node *n, bool store,
 		if (!sema_coerce(s, &n->list, t[0], vt, "the data"))
 			return true;
 	}
-	n->info = store ? VCL_CALL_VSTORE : VCL_CALL_VLOAD;
+	/* vstore_half's rounding mode, as convert_T keeps its own */
+	n->info = (store ? VCL_CALL_VSTORE : VCL_CALL_VLOAD) | (uint32_t)r << 9;
 	n->ty = store ? ty_scalar(VCL_TY_VOID) : vt;
 	return true;
 }
@@ -658,7 +659,11 @@ __attribute__((noinline)) static void resolve(struct sema *s,
 		if (nparams != nargs)
 			continue;
 		arity_seen = true;
-		bool vec_only = strchr(b->sig + 1, 'g') != NULL;
+		/* A vector form taking a scalar (fmin(float4, float),
+		 * ldexp(float4, int)) has no scalar expansion: that is the
+		 * plain form, which would make every scalar call ambiguous. */
+		bool vec_only = strchr(b->sig + 1, 'g') != NULL ||
+				(b->cls == G_F && strchr(b->sig + 1, 'i'));
 		struct expansion x = expand(b->cls, strchr(b->sig, 'Q'));
 		for (unsigned ei = 0; ei < x.nelems; ei++)
 			for (unsigned wi = 0; wi < x.nwidths; wi++)

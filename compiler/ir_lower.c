@@ -221,19 +221,11 @@ static void init_object(struct lower *L, uint32_t p, vcl_ir_type pt,
 		return;
 	}
 	if (t->kind == VCL_TY_STRUCT || t->kind == VCL_TY_UNION) {
-		struct lvalue src;
-		const struct vcl_node *b = e;
-		while (b->kind == VCL_N_CONVERT)
-			b = b->a;
-		if (!b->lvalue) {
-			lower_error(L, e,
-				    "not lowered yet: structs passed or "
-				    "returned by value");
-			return;
-		}
-		if (lower_lvalue(L, b, &src))
-			lower_copy(L, e, lower_offset(L, p, pt, off), pt,
-				   src.ptr, lvalue_pointer(&src), t);
+		uint32_t src;
+		vcl_ir_type spt;
+		if (lower_struct_ptr(L, e, &src, &spt))
+			lower_copy(L, e, lower_offset(L, p, pt, off), pt, src,
+				   spt, t);
 		return;
 	}
 	vcl_ir_type it = lower_type(L, t, e);
@@ -339,9 +331,10 @@ static void declare(struct lower *L, const struct vcl_node *n)
 				    "not lowered yet: __local variables "
 				    "outside kernels");
 		*v = (struct var){VAR_LOCAL, (uint32_t)k};
-		if (!is_array && !in_memory)
-			lower_error(
-			    L, n, "not lowered yet: __local scalar variables");
+		if (el->kind == VCL_TY_POINTER)
+			lower_error(L, n,
+				    "not lowered yet: pointers in memory (a "
+				    "__local pointer variable)");
 		return;
 	}
 	if (is_array || in_memory ||
@@ -579,10 +572,18 @@ static void statement(struct lower *L, const struct vcl_node *n)
 	}
 	case VCL_N_RETURN: {
 		if (L->ret_ptr != VCL_IR_NONE && n->a) {
-			/* a vector through the caller's pointer */
+			/* a vector or struct through the caller's pointer */
 			struct lanes v;
-			if (lower_lanes(L, n->a, &v))
+			uint32_t src;
+			vcl_ir_type spt;
+			if (is_record(n->a->ty)) {
+				if (lower_struct_ptr(L, n->a, &src, &spt))
+					lower_copy(L, n, L->ret_ptr,
+						   L->ret_lanes.pt, src, spt,
+						   n->a->ty);
+			} else if (lower_lanes(L, n->a, &v)) {
 				lower_vstore(L, &L->ret_lanes, &v);
+			}
 			emit(L, VCL_IR_RETURN, VCL_IR_VOID)->a = VCL_IR_NONE;
 			break;
 		}
@@ -719,10 +720,20 @@ static void parameter(struct lower *L, const struct vcl_node *p, uint32_t i,
 	const char *name =
 	    p->name ? vcl_arena_strndup(L->m->priv, p->name, p->name_len)
 		    : NULL;
-	if (t->kind == VCL_TY_STRUCT || t->kind == VCL_TY_UNION) {
-		lower_error(L, p,
-			    "not lowered yet: structs passed or returned by "
-			    "value");
+	if (is_record(t)) {
+		/* a pointer to the caller's copy */
+		if (k || (t->record && t->record->has_pointer)) {
+			lower_error(L, p,
+				    k ? "not lowered yet: struct parameters "
+					"of kernels"
+				      : "not lowered yet: pointers in memory "
+					"(pointer members)");
+			return;
+		}
+		uint32_t v = (*ir)++;
+		f->params[v].type = VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE);
+		f->params[v].name = name;
+		L->params[i] = (struct var){VAR_AT, v};
 		return;
 	}
 	if (t->kind == VCL_TY_VECTOR) {
@@ -781,7 +792,9 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 	struct lower saved = *L;
 	uint32_t np = fs->type->nparams, nir = 0;
 	const struct vcl_ty *rt = fs->type->base;
-	bool vret = rt && rt->kind == VCL_TY_VECTOR;
+	/* a vector or struct result goes through a pointer the caller
+	 * gives */
+	bool vret = rt && (rt->kind == VCL_TY_VECTOR || is_record(rt));
 	for (uint32_t i = 0; i < np; i++)
 		nir += param_width(fs->type->params[i]);
 	nir += vret;
@@ -798,10 +811,6 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 	if (k)
 		memcpy(f->reqd_work_group_size, k->reqd_work_group_size,
 		       sizeof(f->reqd_work_group_size));
-	if (rt && (rt->kind == VCL_TY_STRUCT || rt->kind == VCL_TY_UNION))
-		lower_error(L, decl,
-			    "not lowered yet: structs passed or returned by "
-			    "value");
 	f->ret = vret ? VCL_IR_VOID : lower_type(L, rt, decl);
 	L->cur = &f->body;
 	L->nopen = 0;
@@ -821,7 +830,6 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 	assigned(L, decl->b, &written, &addr);
 	L->ret_ptr = VCL_IR_NONE;
 	if (vret) {
-		/* a vector result goes through a pointer the caller gives */
 		vcl_ir_type pt = VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE);
 		f->params[0].type = pt;
 		f->params[0].name = "ret";
@@ -829,8 +837,8 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 		L->ret_lanes = (struct vlvalue){.ptr = L->ret_ptr,
 						.pt = pt,
 						.et = kind_type(rt->elem),
-						.n = rt->width};
-		for (uint32_t j = 0; j < rt->width; j++)
+						.n = ty_lanes(rt)};
+		for (uint32_t j = 0; j < L->ret_lanes.n; j++)
 			L->ret_lanes.lane[j] = (uint8_t)j;
 	}
 	for (const struct vcl_node *p = decl->type->params; p && i < np;

@@ -12,6 +12,7 @@ enum var_kind {
 	VAR_SCALAR, /* a scalar or pointer in a slot, read whole (lds/sts) */
 	VAR_MEMORY, /* an array in a slot, reached through its address */
 	VAR_LOCAL,  /* a __local array or scalar: a kernel's allocation */
+	VAR_AT,	    /* a struct parameter: memory at the pointer value index */
 };
 
 struct var {
@@ -65,7 +66,8 @@ struct lower {
 	struct var *gvars;	   /* per prog->globals: private copies */
 	bool *addressed;	   /* per variable: its address is taken */
 	uint32_t nvars;
-	uint32_t ret_ptr; /* a vector result's pointer, else VCL_IR_NONE */
+	uint32_t ret_ptr; /* a vector or struct result's pointer, else
+			   * VCL_IR_NONE */
 	struct vlvalue ret_lanes;
 	/* The IR loops open, innermost last: whether each is a switch's (a
 	 * C `continue` leaves those). */
@@ -167,6 +169,14 @@ bool lower_vector_call(struct lower *L, const struct vcl_node *n,
 void lower_copy(struct lower *L, const struct vcl_node *at, uint32_t dst,
 		vcl_ir_type dpt, uint32_t src, vcl_ir_type spt,
 		const struct vcl_ty *t);
+/* The memory holding a struct or union value n (an lvalue's, or the slot
+ * a call returned it in): its pointer into *ptr and type into *pt. */
+bool lower_struct_ptr(struct lower *L, const struct vcl_node *n, uint32_t *ptr,
+		      vcl_ir_type *pt);
+static inline bool is_record(const struct vcl_ty *t)
+{
+	return t && (t->kind == VCL_TY_STRUCT || t->kind == VCL_TY_UNION);
+}
 /* The IR type of a pointer to lv's object. */
 vcl_ir_type lvalue_pointer(const struct lvalue *lv);
 /* The IR pointer type to an object of type t. */
@@ -185,6 +195,10 @@ bool lower_convert_call(struct lower *L, const struct vcl_node *n,
 			struct lanes *out);
 bool lower_as_call(struct lower *L, const struct vcl_node *n,
 		   struct lanes *out);
+/* A half's bits (i16) to a float, exactly; a float to a half's bits
+ * rounded as r says (vload_half, vstore_half). */
+uint32_t lower_half_to_float(struct lower *L, uint32_t h16);
+uint32_t lower_float_to_half(struct lower *L, uint32_t f, enum vcl_rounding r);
 /* An integer of kind `from` to kind `to`, clamped to its range. */
 uint32_t lower_saturate(struct lower *L, uint32_t v, enum vcl_type_kind from,
 			enum vcl_type_kind to);

@@ -298,9 +298,201 @@ static uint32_t msb(struct lower *L, uint32_t v, enum vcl_type_kind k)
 			emit_const(L, kind_type(k), 0));
 }
 
+static uint32_t intrin1(struct call *c, const char *name, uint32_t x)
+{
+	return intrin(c->L, c->t, name, &x, 1);
+}
+
+static uint32_t intrin2(struct call *c, const char *name, uint32_t x,
+			uint32_t y)
+{
+	uint32_t v[2] = {x, y};
+	return intrin(c->L, c->t, name, v, 2);
+}
+
+/* fract, modf and sincos: the result, and what goes through the pointer
+ * into *second. */
+static uint32_t float_out_lane(struct call *c, const char *name, uint32_t x,
+			       uint32_t *second)
+{
+	struct lower *L = c->L;
+	if (!strcmp(name, "sincos")) {
+		*second = intrin1(c, "cos", x);
+		return intrin1(c, "sin", x);
+	}
+	uint32_t zero = konst(c, lower_float_bits(c->t, 0));
+	uint32_t inf = cmp(c, VCL_T_EQ, intrin1(c, "fabs", x),
+			   konst(c, lower_float_bits(c->t, __builtin_inf())));
+	/* +-0 for an infinity, the sign kept */
+	uint32_t signed_zero = intrin2(c, "copysign", zero, x);
+	if (!strcmp(name, "modf")) {
+		*second = intrin1(c, "trunc", x);
+		return emit_select(
+		    L, c->t, inf, signed_zero,
+		    intrin2(c, "copysign", bin(c, VCL_IR_FSUB, x, *second), x));
+	}
+	if (!strcmp(name, "fract")) {
+		/* x - floor(x), below 1; NaN stays NaN */
+		*second = intrin1(c, "floor", x);
+		uint32_t below1 =
+		    konst(c, lower_float_bits(
+				 c->t, c->bits == 32 ? 0x1.fffffep-1
+						     : 0x1.fffffffffffffp-1));
+		uint32_t f =
+		    intrin2(c, "fmin", bin(c, VCL_IR_FSUB, x, *second), below1);
+		f = emit_select(L, c->t, cmp(c, VCL_T_NE, x, x), x, f);
+		return emit_select(L, c->t, inf, signed_zero, f);
+	}
+	lower_error(L, c->n, "not lowered yet: built-in '%s'", name);
+	return VCL_IR_NONE;
+}
+
+/* maxmag, minmag: the larger (smaller) magnitude, fmax (fmin) on a tie;
+ * nextafter: x's bits one step toward y. VCL_IR_NONE for other names. */
+static uint32_t float_exact(struct call *c, const char *name, const uint32_t *x)
+{
+	struct lower *L = c->L;
+	if (!strcmp(name, "maxmag") || !strcmp(name, "minmag")) {
+		enum vcl_tok more = name[1] == 'a' ? VCL_T_GT : VCL_T_LT;
+		uint32_t ax = intrin1(c, "fabs", x[0]),
+			 ay = intrin1(c, "fabs", x[1]);
+		return emit_select(
+		    L, c->t, cmp(c, more, ax, ay), x[0],
+		    emit_select(L, c->t, cmp(c, more, ay, ax), x[1],
+				intrin2(c, name[1] == 'a' ? "fmax" : "fmin",
+					x[0], x[1])));
+	}
+	if (strcmp(name, "nextafter"))
+		return VCL_IR_NONE;
+	vcl_ir_type it = c->bits == 32 ? VCL_IR_I32 : VCL_IR_I64;
+	uint32_t b = lower_reinterpret(L, x[0], c->t, it);
+	uint32_t zero = konst(c, lower_float_bits(c->t, 0));
+	/* away from zero when y lies beyond x on x's side */
+	uint32_t away =
+	    emit_value(L, VCL_IR_XOR, VCL_IR_I1, cmp(c, VCL_T_LT, x[0], x[1]),
+		       cmp(c, VCL_T_LT, x[0], zero));
+	uint32_t step = emit_select(L, it, away, emit_const(L, it, 1),
+				    emit_const(L, it, UINT64_MAX));
+	uint32_t r = lower_reinterpret(
+	    L, emit_value(L, VCL_IR_ADD, it, b, step), it, c->t);
+	/* from zero: the smallest subnormal with y's sign */
+	uint32_t tiny =
+	    intrin2(c, "copysign",
+		    lower_reinterpret(L, emit_const(L, it, 1), it, c->t), x[1]);
+	r = emit_select(L, c->t, cmp(c, VCL_T_EQ, x[0], zero), tiny, r);
+	r = emit_select(L, c->t, cmp(c, VCL_T_EQ, x[0], x[1]), x[1], r);
+	/* NaN in, NaN out */
+	uint32_t nan =
+	    emit_value(L, VCL_IR_OR, VCL_IR_I1, cmp(c, VCL_T_NE, x[0], x[0]),
+		       cmp(c, VCL_T_NE, x[1], x[1]));
+	return emit_select(L, c->t, nan, bin(c, VCL_IR_FADD, x[0], x[1]), r);
+}
+
+/* The float functions computed in double, where the intrinsics' error is
+ * far below a float's ulp, then rounded once: sinpi cospi tanpi (the
+ * argument reduced exactly first), asinpi acospi atanpi atan2pi, ldexp
+ * (exact: the power of two is a double), rootn. VCL_IR_NONE for other
+ * names. */
+static uint32_t via_double(struct call *c, const char *name, const uint32_t *x)
+{
+	static const char *const names[] = {"sinpi",   "cospi",	 "tanpi",
+					    "asinpi",  "acospi", "atanpi",
+					    "atan2pi", "ldexp",	 "rootn"};
+	size_t k = 0, count = sizeof(names) / sizeof(*names);
+	while (k < count && strcmp(name, names[k]))
+		k++;
+	if (k == count || c->k != VCL_TY_FLOAT)
+		return VCL_IR_NONE;
+	struct lower *L = c->L;
+	struct call d = *c;
+	d.k = VCL_TY_DOUBLE;
+	d.t = VCL_IR_F64;
+	d.bits = 64;
+	uint32_t a = lower_convert(L, x[0], VCL_TY_FLOAT, VCL_TY_DOUBLE), r;
+	uint32_t pi =
+	    konst(&d, lower_float_bits(VCL_IR_F64, 3.14159265358979323846));
+	uint32_t one = konst(&d, lower_float_bits(VCL_IR_F64, 1));
+	if (k <= 2) {
+		/* x - period * rint(x / period): exact in double */
+		uint32_t period =
+		    konst(&d, lower_float_bits(VCL_IR_F64, k == 2 ? 1 : 2));
+		uint32_t n =
+		    intrin1(&d, "rint", bin(&d, VCL_IR_FDIV, a, period));
+		uint32_t t = bin(
+		    &d, VCL_IR_FMUL, pi,
+		    bin(&d, VCL_IR_FSUB, a, bin(&d, VCL_IR_FMUL, n, period)));
+		r = intrin1(&d, k == 0 ? "sin" : k == 1 ? "cos" : "tan", t);
+	} else if (k <= 5) {
+		r = bin(&d, VCL_IR_FDIV,
+			intrin1(&d,
+				k == 3	 ? "asin"
+				: k == 4 ? "acos"
+					 : "atan",
+				a),
+			pi);
+	} else if (k == 6) {
+		uint32_t b =
+		    lower_convert(L, x[1], VCL_TY_FLOAT, VCL_TY_DOUBLE);
+		r = bin(&d, VCL_IR_FDIV, intrin2(&d, "atan2", a, b), pi);
+	} else {
+		/* the int n, clamped where the result is 0 or inf anyway */
+		struct call i = *c;
+		i.k = VCL_TY_INT;
+		i.t = VCL_IR_I32;
+		uint32_t n = x[1];
+		if (k == 7)
+			n = imin(&i, imax(&i, n, konst(&i, (uint64_t)-400)),
+				 konst(&i, 400));
+		uint32_t nd = lower_convert(L, n, VCL_TY_INT, VCL_TY_DOUBLE);
+		if (k == 7) {
+			/* 2^n made from its exponent bits (n + 1023) << 52:
+			 * exp2 of an integer becomes a libm ldexp call in
+			 * LLVM */
+			uint32_t e = emit_value(
+			    L, VCL_IR_SHL, VCL_IR_I64,
+			    emit_value(
+				L, VCL_IR_ADD, VCL_IR_I64,
+				lower_convert(L, n, VCL_TY_INT, VCL_TY_LONG),
+				emit_const(L, VCL_IR_I64, 1023)),
+			    emit_const(L, VCL_IR_I64, 52));
+			r = bin(
+			    &d, VCL_IR_FMUL, a,
+			    lower_reinterpret(L, e, VCL_IR_I64, VCL_IR_F64));
+		} else {
+			/* |x|^(1/n), negative x only for odd n, n = 0 NaN */
+			uint32_t m = intrin2(&d, "pow", intrin1(&d, "fabs", a),
+					     bin(&d, VCL_IR_FDIV, one, nd));
+			uint32_t odd =
+			    lower_compare(L, VCL_T_NE, VCL_TY_INT,
+					  emit_value(L, VCL_IR_AND, VCL_IR_I32,
+						     x[1], konst(&i, 1)),
+					  konst(&i, 0));
+			uint32_t nan =
+			    konst(&d, lower_float_bits(VCL_IR_F64,
+						       __builtin_nan("")));
+			uint32_t neg = cmp(&d, VCL_T_LT, a, konst(&d, 0));
+			r = emit_select(
+			    L, VCL_IR_F64, neg,
+			    emit_select(L, VCL_IR_F64, odd,
+					intrin2(&d, "copysign", m, a), nan),
+			    m);
+			r = emit_select(L, VCL_IR_F64,
+					lower_compare(L, VCL_T_EQ, VCL_TY_INT,
+						      x[1], konst(&i, 0)),
+					nan, r);
+		}
+	}
+	return lower_convert(L, r, VCL_TY_DOUBLE, VCL_TY_FLOAT);
+}
+
 static uint32_t float_lane(struct call *c, const char *name, const uint32_t *x,
 			   uint32_t nargs)
 {
+	uint32_t e = float_exact(c, name, x);
+	if (e == VCL_IR_NONE)
+		e = via_double(c, name, x);
+	if (e != VCL_IR_NONE)
+		return e;
 	const char *base = vcl_ir_intrin_base(name, nargs);
 	if (base)
 		return intrin(c->L, c->t, base, x, nargs);
@@ -380,12 +572,20 @@ bool lower_builtin_lanes(struct lower *L, const struct vcl_node *n,
 		return false;
 	}
 	const struct vcl_node *first = n->list;
+	uint32_t pv = VCL_IR_NONE; /* fract, modf, sincos: the out pointer */
+	vcl_ir_type pt = VCL_IR_NONE;
 	for (const struct vcl_node *e = n->list; e; e = e->next, nargs++) {
 		if (nargs == ARGS_MAX || !e->ty ||
-		    e->ty->kind == VCL_TY_POINTER) {
+		    (e->ty->kind == VCL_TY_POINTER && e->next)) {
 			lower_error(L, n, "not lowered yet: built-in '%s'",
 				    name);
 			return false;
+		}
+		if (e->ty->kind == VCL_TY_POINTER) {
+			pv = lower_rvalue(L, e);
+			pt = lower_type(L, e->ty, e);
+			a[nargs].n = 1;
+			continue;
 		}
 		if (!lower_lanes(L, e, &a[nargs]))
 			return false;
@@ -461,6 +661,18 @@ bool lower_builtin_lanes(struct lower *L, const struct vcl_node *n,
 			out->v[i] =
 			    emit_value(L, vector ? VCL_IR_SEXT : VCL_IR_ZEXT,
 				       kind_type(rk), r, VCL_IR_NONE);
+			continue;
+		}
+		if (pv != VCL_IR_NONE) {
+			uint32_t second = VCL_IR_NONE;
+			r = kind_float(c.k)
+				? float_out_lane(&c, name, x[0], &second)
+				: VCL_IR_NONE;
+			if (r == VCL_IR_NONE)
+				return false;
+			lower_store_at(L, pv, pt, i * (c.bits / 8), c.t,
+				       second);
+			out->v[i] = r;
 			continue;
 		}
 		r = kind_float(c.k) ? float_lane(&c, name, x, nargs)

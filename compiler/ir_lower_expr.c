@@ -1,6 +1,8 @@
-/* Lowering expressions: loads and stores of lvalues, operators in the
- * type the checker chose, conversions (VCL_N_CONVERT and casts), calls of
- * user functions, work-item functions, barrier and the math built-ins. */
+/* Lowering expressions: lvalues (struct members at byte offsets), loads
+ * and stores, operators in the type the checker chose, conversions
+ * (VCL_N_CONVERT and casts), struct copies, calls of user functions,
+ * work-item functions, barrier, the fences and atomics; vector values go
+ * to ir_lower_vec.c, the other built-ins to ir_lower_builtin.c. */
 #include <string.h>
 
 #include "ir_lower.h"
@@ -97,6 +99,10 @@ member_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 		base = rvalue(L, n->a);
 		pt = lower_type(L, bt, n->a);
 		bt = bt ? bt->base : NULL;
+	} else if (!n->a->lvalue) {
+		/* a member of a struct value: f().m */
+		if (!lower_struct_ptr(L, n->a, &base, &pt))
+			return false;
 	} else {
 		struct lvalue b;
 		if (!lower_lvalue(L, n->a, &b))
@@ -154,6 +160,11 @@ bool lower_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 			lower_error(L, n,
 				    "not lowered yet: '&' of a parameter");
 			return false;
+		}
+		if (v->kind == VAR_AT) {
+			lv->memory = true;
+			lv->ptr = v->index;
+			return true;
 		}
 		lv->memory = true;
 		lv->copy = s->type && s->type->space == VCL_AS_CONSTANT;
@@ -313,25 +324,55 @@ void lower_copy(struct lower *L, const struct vcl_node *at, uint32_t dst,
 			       lower_load_at(L, src, spt, k * unit, t));
 }
 
-__attribute__((noinline)) static uint32_t
-struct_assign(struct lower *L, const struct vcl_node *n)
+/* a = b on structs: b's bytes copied; the destination's memory. */
+__attribute__((noinline)) static bool struct_assign(struct lower *L,
+						    const struct vcl_node *n,
+						    uint32_t *ptr,
+						    vcl_ir_type *pt)
 {
-	struct lvalue d, s;
-	if (n->op != VCL_T_ASSIGN || !lower_lvalue(L, n->a, &d))
-		return VCL_IR_NONE;
-	const struct vcl_node *b = n->b;
-	while (b->kind == VCL_N_CONVERT)
-		b = b->a;
-	if (!b->lvalue || b->kind == VCL_N_ASSIGN) {
-		lower_error(L, n,
-			    "not lowered yet: structs passed or returned by "
-			    "value");
-		return VCL_IR_NONE;
+	struct lvalue d;
+	uint32_t src;
+	vcl_ir_type spt;
+	if (!lower_lvalue(L, n->a, &d) ||
+	    !lower_struct_ptr(L, n->b, &src, &spt))
+		return false;
+	*ptr = d.ptr;
+	*pt = lvalue_pointer(&d);
+	lower_copy(L, n, d.ptr, *pt, src, spt, n->a->ty);
+	return true;
+}
+
+bool lower_struct_ptr(struct lower *L, const struct vcl_node *n, uint32_t *ptr,
+		      vcl_ir_type *pt)
+{
+	while (n && n->kind == VCL_N_CONVERT)
+		n = n->a;
+	if (!n || L->d->full)
+		return false;
+	if (n->kind == VCL_N_ASSIGN)
+		return struct_assign(L, n, ptr, pt);
+	if (n->kind == VCL_N_COMMA ||
+	    (n->kind == VCL_N_BINARY && n->op == VCL_T_COMMA)) {
+		rvalue(L, n->a);
+		return lower_struct_ptr(L, n->b, ptr, pt);
 	}
-	if (lower_lvalue(L, b, &s))
-		lower_copy(L, n, d.ptr, lvalue_pointer(&d), s.ptr,
-			   lvalue_pointer(&s), n->a->ty);
-	return VCL_IR_NONE;
+	if (n->kind == VCL_N_CALL && VCL_CALL_KIND(n->info) == VCL_CALL_USER) {
+		/* the result goes through a slot the caller gives */
+		*ptr = lower_memory_slot(L, n->ty->size, n->ty->align, n);
+		*pt = VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE);
+		lower_user_call(L, n, VCL_IR_VOID, *ptr);
+		return *ptr != VCL_IR_NONE;
+	}
+	struct lvalue lv;
+	if (!n->lvalue) {
+		lower_error(L, n, "not lowered yet: this struct value");
+		return false;
+	}
+	if (!lower_lvalue(L, n, &lv))
+		return false;
+	*ptr = lv.ptr;
+	*pt = lvalue_pointer(&lv);
+	return true;
 }
 
 __attribute__((noinline)) static uint32_t assign(struct lower *L,
@@ -621,7 +662,19 @@ uint32_t lower_user_call(struct lower *L, const struct vcl_node *n,
 	if (ret != VCL_IR_NONE)
 		args[k++] = ret;
 	for (const struct vcl_node *a = n->list; a; a = a->next) {
-		if (a->ty && a->ty->kind == VCL_TY_VECTOR) {
+		if (is_record(a->ty)) {
+			/* a pointer to a copy the callee may change */
+			uint32_t src, copy;
+			vcl_ir_type spt;
+			if (!lower_struct_ptr(L, a, &src, &spt))
+				return VCL_IR_NONE;
+			copy =
+			    lower_memory_slot(L, a->ty->size, a->ty->align, a);
+			lower_copy(L, a, copy,
+				   VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE),
+				   src, spt, a->ty);
+			args[k++] = copy;
+		} else if (a->ty && a->ty->kind == VCL_TY_VECTOR) {
 			struct lanes *v = lanes_new(L);
 			if (!v || !lower_lanes(L, a, v))
 				return VCL_IR_NONE;
@@ -749,13 +802,11 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 		return VCL_IR_NONE;
 	if (n->ty && n->ty->kind == VCL_TY_VECTOR)
 		return lower_vector(L, n);
-	if (n->ty &&
-	    (n->ty->kind == VCL_TY_STRUCT || n->ty->kind == VCL_TY_UNION)) {
-		if (n->kind == VCL_N_ASSIGN)
-			return struct_assign(L, n);
-		lower_error(L, n,
-			    "not lowered yet: structs passed or returned by "
-			    "value");
+	if (is_record(n->ty)) {
+		/* evaluated for its effects: an assignment, a call */
+		uint32_t p;
+		vcl_ir_type pt;
+		lower_struct_ptr(L, n, &p, &pt);
 		return VCL_IR_NONE;
 	}
 	vcl_ir_type t = VCL_IR_VOID;
@@ -866,6 +917,8 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 	case VCL_N_MEMBER:
 		if (n->a->ty && n->a->ty->kind == VCL_TY_VECTOR)
 			return lane_of(L, n);
+		if (is_record(n->a->ty))
+			return load_lvalue(L, n);
 		break;
 	default:
 		break;

@@ -351,7 +351,9 @@ static bool vec_value(struct lower *L, const struct vcl_node *n,
 	if (!n || L->d->full)
 		return false;
 	enum vcl_type_kind k = ty_elem(n->ty);
-	if (n->lvalue && n->kind != VCL_N_ASSIGN) {
+	/* an lvalue, or a vector member of a struct value (f().v) */
+	if ((n->lvalue && n->kind != VCL_N_ASSIGN) ||
+	    (n->kind == VCL_N_MEMBER && is_record(n->a->ty))) {
 		struct vlvalue vl;
 		if (!lower_vlvalue(L, n, &vl))
 			return false;
@@ -416,7 +418,8 @@ static bool vload_vstore(struct lower *L, const struct vcl_node *n,
 	if (!p || !p->ty || p->ty->kind != VCL_TY_POINTER)
 		return false;
 	uint32_t w = ty_lanes(is_load ? n->ty : data->ty);
-	vcl_ir_type et = kind_type(p->ty->base->kind);
+	bool half = p->ty->base->kind == VCL_TY_HALF; /* as 16-bit words */
+	vcl_ir_type et = half ? VCL_IR_I16 : kind_type(p->ty->base->kind);
 	struct lanes *d = lanes_new(L);
 	if (!d || (data && !lower_lanes(L, data, d)))
 		return false;
@@ -425,7 +428,7 @@ static bool vload_vstore(struct lower *L, const struct vcl_node *n,
 	uint32_t pv = lower_rvalue(L, p);
 	vcl_ir_type pt = lower_type(L, p->ty, p);
 	if (et == VCL_IR_NONE || pt == VCL_IR_NONE) {
-		lower_error(L, n, "not lowered yet: vload and vstore of half");
+		lower_error(L, n, "not lowered yet: this vload or vstore");
 		return false;
 	}
 	uint32_t esize = vcl_ir_type_size(et);
@@ -434,10 +437,17 @@ static bool vload_vstore(struct lower *L, const struct vcl_node *n,
 	uint32_t base = emit_value(L, VCL_IR_PTRADD, pt, pv, bytes);
 	out->n = is_load ? w : 0;
 	for (uint32_t i = 0; i < w; i++) {
-		if (is_load)
+		if (is_load) {
 			out->v[i] = lower_load_at(L, base, pt, i * esize, et);
-		else
-			lower_store_at(L, base, pt, i * esize, et, d->v[i]);
+			if (half)
+				out->v[i] = lower_half_to_float(L, out->v[i]);
+		} else {
+			uint32_t v = d->v[i];
+			if (half)
+				v = lower_float_to_half(
+				    L, v, VCL_CALL_ROUNDING(n->info));
+			lower_store_at(L, base, pt, i * esize, et, v);
+		}
 	}
 	if (!is_load)
 		out->v[0] = VCL_IR_NONE;

@@ -316,15 +316,20 @@ static double intrinsic(struct ev *e, const char *name, const double *x,
 	static const struct {
 		const char *name;
 		double (*f1)(double);
-	} ones[] = {{"sqrt", sqrt},   {"fabs", fabs}, {"floor", floor},
-		    {"ceil", ceil},   {"rint", rint}, {"trunc", trunc},
-		    {"round", round}, {"exp", exp},   {"log", log},
-		    {"sin", sin},     {"cos", cos}};
+	} ones[] = {
+	    {"sqrt", sqrt}, {"fabs", fabs},   {"floor", floor}, {"ceil", ceil},
+	    {"rint", rint}, {"trunc", trunc}, {"round", round}, {"exp", exp},
+	    {"log", log},   {"sin", sin},     {"cos", cos},	{"tan", tan},
+	    {"asin", asin}, {"acos", acos},   {"atan", atan},	{"exp2", exp2}};
 	if (!strcmp(name, "pow") && n == 2)
 		return pow(x[0], x[1]);
 	for (size_t k = 0; k < sizeof(ones) / sizeof(*ones); k++)
 		if (n == 1 && !strcmp(name, ones[k].name))
 			return ones[k].f1(x[0]);
+	if (!strcmp(name, "atan2"))
+		return atan2(x[0], x[1]);
+	if (!strcmp(name, "copysign"))
+		return copysign(x[0], x[1]);
 	if (!strcmp(name, "rsqrt"))
 		return 1 / sqrt(x[0]);
 	if (!strcmp(name, "min") || !strcmp(name, "fmin"))

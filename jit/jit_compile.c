@@ -22,6 +22,9 @@
 
 #include "jit_internal.h"
 
+/* IR instructions in a program the code generator takes. */
+#define VJIT_MAX_INSTS (1u << 16)
+
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
 
 static void llvm_init(void)
@@ -68,6 +71,30 @@ static void module_types(struct cg_module *M)
 	unsigned cold = LLVMGetEnumAttributeKindForName("cold", 4);
 	LLVMAddAttributeAtIndex(M->fault_fn, LLVMAttributeFunctionIndex,
 				LLVMCreateEnumAttribute(c, cold, 0));
+}
+
+static uint64_t count_insts(const struct vcl_ir_block *b)
+{
+	uint64_t n = 0;
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		n += 1 + count_insts(&i->then) + count_insts(&i->els);
+	return n;
+}
+
+/* LLVM's optimizer takes time that grows faster than the code: a
+ * program past VJIT_MAX_INSTS is refused before it starts. */
+static int check_size(struct cg_module *M)
+{
+	uint64_t n = 0;
+	for (uint32_t f = 0; f < M->m->nfuncs; f++)
+		n += count_insts(&M->m->funcs[f].body);
+	if (n <= VJIT_MAX_INSTS)
+		return 0;
+	snprintf(M->msg, VJIT_MSG_MAX,
+		 "program of %llu IR instructions, the code generator takes "
+		 "at most %u",
+		 (unsigned long long)n, VJIT_MAX_INSTS);
+	return -EINVAL;
 }
 
 /* Kernels whose stack bound passes VJIT_MAX_STACK are refused. */
@@ -126,7 +153,9 @@ static int generate(struct cg_module *M, struct vjit_program *p)
 		snprintf(M->msg, VJIT_MSG_MAX, "out of memory");
 		return -ENOMEM;
 	}
-	int err = check_stack(M, stack);
+	int err = check_size(M);
+	if (!err)
+		err = check_stack(M, stack);
 	uint32_t nk = 0;
 	for (uint32_t f = 0; f < m->nfuncs && !err; f++)
 		err = one_function(M, p, f, &nk, stack[f]);

@@ -180,7 +180,11 @@ void vjit_choose_local(const struct vjit_program *p, int kernel,
 		if (fit < max)
 			max = fit ? fit : 1;
 	}
-	nd->local[0] = divisor(nd->global[0], max);
+	/* A power of two first: kernels with __local trees assume one. */
+	uint64_t pow2 = 1;
+	while (pow2 * 2 <= max && nd->global[0] % (pow2 * 2) == 0)
+		pow2 *= 2;
+	nd->local[0] = pow2 >= 16 ? pow2 : divisor(nd->global[0], max);
 }
 
 static int fault_message(const struct vjit_program *p,

@@ -1171,6 +1171,32 @@ START_TEST(stack_bound)
 }
 END_TEST
 
+/* A program past the code generator's size is refused before LLVM
+ * starts (its optimizer's time grows faster than the code). */
+START_TEST(size_bound)
+{
+	enum { STATEMENTS = 12000 };
+	size_t cap = 64 + STATEMENTS * 20 + 128;
+	char *src = malloc(cap);
+	ck_assert(src);
+	size_t n =
+	    (size_t)snprintf(src, cap, "void big(__global float *p)\n{\n");
+	for (int k = 0; k < STATEMENTS; k++)
+		n += (size_t)snprintf(src + n, cap - n, "\tp[0] += 1.0f;\n");
+	snprintf(src + n, cap - n,
+		 "}\n__kernel void k(__global float *p) { big(p); }\n");
+	struct built b;
+	char msg[VJIT_MSG_MAX];
+	double t0 = now_ms();
+	ck_assert_int_eq(try_build(&b, src, NULL, "k", msg), -EINVAL);
+	ck_assert_msg(strstr(msg, "IR instructions"), "%s", msg);
+	fprintf(stderr, "size_bound: front end and refusal in %.0f ms\n",
+		now_ms() - t0);
+	unbuild(&b);
+	free(src);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jit");
@@ -1189,6 +1215,7 @@ static Suite *suite(void)
 	tcase_add_test(t, odd_shapes);
 	tcase_add_test(t, values_across_barriers);
 	tcase_add_test(t, stack_bound);
+	tcase_add_test(t, size_bound);
 	tcase_add_test(t, refused_launches);
 	tcase_add_test(t, helper_with_barrier);
 	tcase_add_test(t, group_control_flow);

@@ -419,6 +419,11 @@ static const char oob_src[] =
     "	int i = get_global_id(0);\n"
     "	out[i] = in[i + k] + 1.0f;\n"
     "}\n"
+    "__kernel void part(__global const uchar *c, __global int *out, int "
+    "k)\n"
+    "{\n"
+    "	out[0] = *(__global const int *)(c + k);\n"
+    "}\n"
     "__kernel void wr(__global float *out, int k)\n"
     "{\n"
     "	int i = get_global_id(0);\n"
@@ -457,6 +462,29 @@ START_TEST(out_of_bounds)
 	rc = launch(&b, args, 3, &nd, &fault);
 	ck_assert_int_eq(rc, -EFAULT);
 	ck_assert_msg(strstr(fault.msg, "byte offset -12"), "%s", fault.msg);
+
+	/* an access that overlaps the end by one byte */
+	b.kernel = vjit_kernel_index(b.p, "part");
+	ck_assert_int_ge(b.kernel, 0);
+	unsigned char bytes[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	int word = 0;
+	struct vjit_arg pargs[3] = {
+	    {bytes, 10}, {&word, sizeof(word)}, {&k, 0}};
+	struct vjit_ndrange one = range1(1, 1);
+	k = 6;
+	ck_assert_int_eq(launch(&b, pargs, 3, &one, &fault), 0);
+	ck_assert_int_eq(word, 0x09080706);
+	k = 7;
+	ck_assert_int_eq(launch(&b, pargs, 3, &one, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "'c' (10 bytes)") &&
+			  strstr(fault.msg, "byte offset 7"),
+		      "%s", fault.msg);
+	ck_assert_int_eq(word, 0); /* the load gave 0 */
+	/* an object smaller than the access */
+	pargs[0].size = 2;
+	k = 0;
+	ck_assert_int_eq(launch(&b, pargs, 3, &one, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "byte offset 0"), "%s", fault.msg);
 
 	int wk = vjit_kernel_index(b.p, "wr");
 	ck_assert_int_ge(wk, 0);

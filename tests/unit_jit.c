@@ -832,7 +832,8 @@ static const char math_src[] =
     "	f[i * 16 + k++] = rsqrt(b) + native_sqrt(b);\n"
     "	f[i * 16 + k++] = fmin(a, b) + fmax(a, b);\n"
     "	f[i * 16 + k++] = a / b + (float)(int)(a * 10.0f);\n"
-    "	f[i * 16 + k++] = expm1(a) + log1p(b) + exp2(a) + log2(b);\n"
+    "	f[i * 16 + k++] = expm1(a) + log1p(b) + exp2(a) + log2(b) +\n"
+    "			  exp2((float)(i - 16));\n"
     "	double e = (double)a;\n"
     "	d[i * 4] = sin(e) + cos(e);\n"
     "	d[i * 4 + 1] = sqrt((double)b) + pow((double)b, e);\n"
@@ -883,7 +884,8 @@ START_TEST(math)
 		    1.0f / sqrtf(c) + sqrtf(c),
 		    fminf(a, c) + fmaxf(a, c),
 		    a / c + (float)(int)(a * 10.0f),
-		    expm1f(a) + log1pf(c) + exp2f(a) + log2f(c),
+		    expm1f(a) + log1pf(c) + exp2f(a) + log2f(c) +
+			exp2f((float)(i - 16)),
 		};
 		for (int k = 0; k < 16; k++)
 			near(f[i * 16 + k], want[k], 1e-5, "f", i * 16 + k);

@@ -268,6 +268,16 @@ static int lookup(LLVMOrcLLJITRef jit, LLVMOrcJITDylibRef jd, const char *name,
 	return 0;
 }
 
+/* The session's errors (a symbol not found) go to the program's buffer,
+ * for the compile's message, not to the daemon's stderr. */
+static void session_error(void *ctx, LLVMErrorRef e)
+{
+	char *buf = ctx, *s = LLVMGetErrorMessage(e);
+	if (!buf[0])
+		snprintf(buf, VJIT_MSG_MAX, "linking: %s", s);
+	LLVMDisposeErrorMessage(s);
+}
+
 static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 		    LLVMModuleRef mod, char *msg)
 {
@@ -286,6 +296,8 @@ static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 		return llvm_error(e, msg, "LLJIT");
 	}
 	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(p->jit);
+	LLVMOrcExecutionSessionSetErrorReporter(es, session_error,
+						p->session_err);
 	LLVMOrcJITDylibRef jd =
 	    LLVMOrcExecutionSessionCreateBareJITDylib(es, "program");
 	int err = define_symbols(p->jit, jd, msg);
@@ -306,8 +318,12 @@ static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 		snprintf(name, sizeof(name), "__vjit_kernel_%u",
 			 p->kernels[k].func);
 		err = lookup(p->jit, jd, name, &addr, msg);
-		if (err)
+		if (err) {
+			if (p->session_err[0])
+				snprintf(msg, VJIT_MSG_MAX, "%s",
+					 p->session_err);
 			return err;
+		}
 		p->kernels[k].fn = (vjit_group_fn)(uintptr_t)addr;
 	}
 	return 0;

@@ -96,6 +96,7 @@ struct vjit_program {
 	LLVMOrcLLJITRef jit;
 	struct vjit_kernel *kernels;
 	uint32_t nkernels;
+	char session_err[VJIT_MSG_MAX]; /* the LLJIT's first error */
 };
 
 /* A value during code generation; a pointer is (base, size, offset v,

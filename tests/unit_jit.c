@@ -648,6 +648,11 @@ START_TEST(refused_launches)
 	args[2].size = 256 * 4;
 	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 3, &nd, &fault),
 			 -EINVAL);
+	struct vjit_ndrange huge = {
+	    3, {1ull << 40, 1ull << 30, 1}, {256, 1, 1}, {0}};
+	ck_assert_int_eq(
+	    vjit_check_launch(b.p, b.kernel, args, 4, &huge, &fault), -EINVAL);
+	ck_assert_msg(strstr(fault.msg, "2^62 work-items"), "%s", fault.msg);
 	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 4, &nd, &fault),
 			 0);
 	unbuild(&b);

@@ -105,47 +105,69 @@ static struct cg_val object(struct cg_func *C, LLVMValueRef base,
 	return v;
 }
 
+/*
+ * In bounds when offset <u max(size + 1 - bytes, 0): one compare with a
+ * bound that is invariant where the pointer's object is, so LLVM neither
+ * splits the test nor unswitches loops on half of it. Sizes are below
+ * 2^62 (vjit_check_launch), so size + 1 does not wrap.
+ */
 static void check(struct cg_func *C, const struct vcl_ir_inst *i)
 {
 	struct cg_val p = cg_get(C, i->a);
-	LLVMValueRef bytes = c64(C, i->imm);
-	LLVMValueRef fits = LLVMBuildICmp(C->b, LLVMIntUGE, p.size, bytes, "");
-	LLVMValueRef room = LLVMBuildSub(C->b, p.size, bytes, "");
-	LLVMValueRef in = LLVMBuildICmp(C->b, LLVMIntULE, p.v, room, "");
-	p.ok = LLVMBuildAnd(C->b, fits, in, "ok");
+	LLVMValueRef room =
+	    LLVMBuildSub(C->b, LLVMBuildAdd(C->b, p.size, c64(C, 1), ""),
+			 c64(C, i->imm), "");
+	LLVMValueRef a[2] = {room, c64(C, 0)};
+	LLVMTypeRef t = C->M->i64;
+	room = cg_intrinsic(C, "llvm.smax", &t, 1, a, 2);
+	p.ok = LLVMBuildICmp(C->b, LLVMIntULT, p.v, room, "ok");
 	cg_define(C, i, p);
 }
 
 /* Runs ACCESS when ok, else reports the fault; a load's value is 0 on the
  * fault path. Returns the merged value (or NULL for void). */
 /*
- * In a kernel, an access whose object is known keeps its fault in a
- * variable of its own, the smallest offset out of bounds (a umin
+ * In a kernel, an access whose object is known keeps its fault in its
+ * object's variable, the smallest offset out of bounds (a umin
  * reduction: no call in the loop, so LLVM can still vectorize the
  * work-item loop, the access becoming a masked one); the group function
  * reports it on its way out (cg_report_faults).
  */
-static void fault_site(struct cg_func *C, struct cg_val p, LLVMValueRef ok)
+#define MAX_FAULT_VARS 64
+
+/* The fault variable of p's object; NULL past MAX_FAULT_VARS objects. */
+static LLVMValueRef fault_var(struct cg_func *C, LLVMValueRef obj)
+{
+	for (size_t k = 0; k < C->nsites; k++)
+		if (C->sites[k].obj == obj)
+			return C->sites[k].var;
+	if (C->nsites == MAX_FAULT_VARS)
+		return NULL;
+	if (!C->sites) {
+		C->sites = malloc(MAX_FAULT_VARS * sizeof(*C->sites));
+		if (!C->sites)
+			return NULL;
+	}
+	struct cg_module *M = C->M;
+	LLVMValueRef var = LLVMBuildAlloca(C->eb, M->i64, "fault");
+	LLVMBuildStore(C->eb, LLVMConstAllOnes(M->i64), var);
+	C->sites[C->nsites++] = (struct cg_site){var, obj};
+	return var;
+}
+
+/* False when the fault must be reported by a call instead. */
+static bool fault_site(struct cg_func *C, struct cg_val p, LLVMValueRef ok)
 {
 	struct cg_module *M = C->M;
-	if (C->nsites == C->capsites) {
-		size_t cap = C->capsites ? 2 * C->capsites : 16;
-		struct cg_site *n = realloc(C->sites, cap * sizeof(*n));
-		if (!n) {
-			cg_fail(C, -ENOMEM, "out of memory");
-			return;
-		}
-		C->sites = n;
-		C->capsites = cap;
-	}
-	LLVMValueRef none = LLVMConstAllOnes(M->i64);
-	LLVMValueRef var = LLVMBuildAlloca(C->eb, M->i64, "fault");
-	LLVMBuildStore(C->eb, none, var);
-	C->sites[C->nsites++] = (struct cg_site){var, p.obj};
-	LLVMValueRef a[2] = {LLVMBuildLoad2(C->b, M->i64, var, ""),
-			     LLVMBuildSelect(C->b, ok, none, p.v, "")};
+	LLVMValueRef var = fault_var(C, p.obj);
+	if (!var)
+		return false;
+	LLVMValueRef a[2] = {
+	    LLVMBuildLoad2(C->b, M->i64, var, ""),
+	    LLVMBuildSelect(C->b, ok, LLVMConstAllOnes(M->i64), p.v, "")};
 	LLVMTypeRef t = M->i64;
 	LLVMBuildStore(C->b, cg_intrinsic(C, "llvm.umin", &t, 1, a, 2), var);
+	return true;
 }
 
 void cg_report_faults(struct cg_func *C)
@@ -183,9 +205,8 @@ guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 							      "fault"),
 			  join = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
 							       "accessed");
-	bool site = C->kernel && LLVMIsAConstantInt(p.obj);
-	if (site)
-		fault_site(C, p, ok);
+	bool site =
+	    C->kernel && LLVMIsAConstantInt(p.obj) && fault_site(C, p, ok);
 	LLVMValueRef args[3] = {ok, LLVMConstInt(M->i1, 1, 0)};
 	LLVMTypeRef over = M->i1;
 	ok = cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);

@@ -22,6 +22,9 @@
 
 #include "jit_internal.h"
 
+/* IR instructions in a program the code generator takes. */
+#define VJIT_MAX_INSTS (1u << 16)
+
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
 
 static void llvm_init(void)
@@ -68,6 +71,30 @@ static void module_types(struct cg_module *M)
 	unsigned cold = LLVMGetEnumAttributeKindForName("cold", 4);
 	LLVMAddAttributeAtIndex(M->fault_fn, LLVMAttributeFunctionIndex,
 				LLVMCreateEnumAttribute(c, cold, 0));
+}
+
+static uint64_t count_insts(const struct vcl_ir_block *b)
+{
+	uint64_t n = 0;
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		n += 1 + count_insts(&i->then) + count_insts(&i->els);
+	return n;
+}
+
+/* LLVM's optimizer takes time that grows faster than the code: a
+ * program past VJIT_MAX_INSTS is refused before it starts. */
+static int check_size(struct cg_module *M)
+{
+	uint64_t n = 0;
+	for (uint32_t f = 0; f < M->m->nfuncs; f++)
+		n += count_insts(&M->m->funcs[f].body);
+	if (n <= VJIT_MAX_INSTS)
+		return 0;
+	snprintf(M->msg, VJIT_MSG_MAX,
+		 "program of %llu IR instructions, the code generator takes "
+		 "at most %u",
+		 (unsigned long long)n, VJIT_MAX_INSTS);
+	return -EINVAL;
 }
 
 /* Kernels whose stack bound passes VJIT_MAX_STACK are refused. */
@@ -126,7 +153,9 @@ static int generate(struct cg_module *M, struct vjit_program *p)
 		snprintf(M->msg, VJIT_MSG_MAX, "out of memory");
 		return -ENOMEM;
 	}
-	int err = check_stack(M, stack);
+	int err = check_size(M);
+	if (!err)
+		err = check_stack(M, stack);
 	uint32_t nk = 0;
 	for (uint32_t f = 0; f < m->nfuncs && !err; f++)
 		err = one_function(M, p, f, &nk, stack[f]);
@@ -239,6 +268,16 @@ static int lookup(LLVMOrcLLJITRef jit, LLVMOrcJITDylibRef jd, const char *name,
 	return 0;
 }
 
+/* The session's errors (a symbol not found) go to the program's buffer,
+ * for the compile's message, not to the daemon's stderr. */
+static void session_error(void *ctx, LLVMErrorRef e)
+{
+	char *buf = ctx, *s = LLVMGetErrorMessage(e);
+	if (!buf[0])
+		snprintf(buf, VJIT_MSG_MAX, "linking: %s", s);
+	LLVMDisposeErrorMessage(s);
+}
+
 static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 		    LLVMModuleRef mod, char *msg)
 {
@@ -257,6 +296,8 @@ static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 		return llvm_error(e, msg, "LLJIT");
 	}
 	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(p->jit);
+	LLVMOrcExecutionSessionSetErrorReporter(es, session_error,
+						p->session_err);
 	LLVMOrcJITDylibRef jd =
 	    LLVMOrcExecutionSessionCreateBareJITDylib(es, "program");
 	int err = define_symbols(p->jit, jd, msg);
@@ -277,8 +318,12 @@ static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 		snprintf(name, sizeof(name), "__vjit_kernel_%u",
 			 p->kernels[k].func);
 		err = lookup(p->jit, jd, name, &addr, msg);
-		if (err)
+		if (err) {
+			if (p->session_err[0])
+				snprintf(msg, VJIT_MSG_MAX, "%s",
+					 p->session_err);
 			return err;
+		}
 		p->kernels[k].fn = (vjit_group_fn)(uintptr_t)addr;
 	}
 	return 0;

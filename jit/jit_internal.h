@@ -96,6 +96,7 @@ struct vjit_program {
 	LLVMOrcLLJITRef jit;
 	struct vjit_kernel *kernels;
 	uint32_t nkernels;
+	char session_err[VJIT_MSG_MAX]; /* the LLJIT's first error */
 };
 
 /* A value during code generation; a pointer is (base, size, offset v,
@@ -122,7 +123,7 @@ struct cg_module {
 	char *msg;
 };
 
-/* An access's fault variable (codegen_mem.c, fault_site). */
+/* An object's fault variable (codegen_mem.c, fault_site). */
 struct cg_site {
 	LLVMValueRef var, obj;
 };
@@ -150,8 +151,8 @@ struct cg_func {
 	uint32_t nseg; /* segments emitted: wg_plan.c's numbering */
 	LLVMBasicBlockRef wi_latch, ret_bb;
 	LLVMValueRef lsize[3], gsize, ctx, exitcode, ndone;
-	struct cg_site *sites;
-	size_t nsites, capsites;
+	struct cg_site *sites; /* fault variables, one per object */
+	size_t nsites;
 	int err;
 };
 

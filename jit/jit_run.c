@@ -76,7 +76,7 @@ int vjit_check_launch(const struct vjit_program *p, int kernel,
 			   f->name, f->nparams, nargs);
 	if (nd->dims < 1 || nd->dims > 3)
 		return bad(fault, "%u dimensions: 1 to 3", nd->dims);
-	uint64_t group = 1;
+	uint64_t group = 1, items;
 	for (uint32_t d = 0; d < 3; d++) {
 		uint64_t g = nd->global[d], l = nd->local[d], o = nd->offset[d];
 		if (d >= nd->dims && (g != 1 || l != 1 || o != 0))
@@ -114,6 +114,10 @@ int vjit_check_launch(const struct vjit_program *p, int kernel,
 				   f->reqd_work_group_size[1],
 				   f->reqd_work_group_size[2]);
 	}
+	if (__builtin_mul_overflow(nd->global[0], nd->global[1], &items) ||
+	    __builtin_mul_overflow(items, nd->global[2], &items) ||
+	    items > (1ull << 62))
+		return bad(fault, "more than 2^62 work-items in all");
 	if (group > VJIT_MAX_WORK_GROUP_SIZE)
 		return bad(fault, "work-group of %llu work-items, at most %d",
 			   (unsigned long long)group, VJIT_MAX_WORK_GROUP_SIZE);
@@ -180,7 +184,11 @@ void vjit_choose_local(const struct vjit_program *p, int kernel,
 		if (fit < max)
 			max = fit ? fit : 1;
 	}
-	nd->local[0] = divisor(nd->global[0], max);
+	/* A power of two first: kernels with __local trees assume one. */
+	uint64_t pow2 = 1;
+	while (pow2 * 2 <= max && nd->global[0] % (pow2 * 2) == 0)
+		pow2 *= 2;
+	nd->local[0] = pow2 >= 16 ? pow2 : divisor(nd->global[0], max);
 }
 
 static int fault_message(const struct vjit_program *p,

@@ -1,9 +1,11 @@
 /*
  * The only symbols generated code may reach: the fault recorder, libm's
  * functions the math intrinsics become (directly, or through LLVM's
- * lowering of llvm.sin and the like, frem as fmod) and the memory
- * functions LLVM may emit for zeroing and copying. Anything else a
- * program refers to fails its link (jit_compile.c).
+ * lowering of llvm.sin and the like, frem as fmod, exp2 of an integer as
+ * ldexp) and the memory functions LLVM may emit for zeroing and copying.
+ * Anything else a program refers to fails its link (jit_compile.c), even
+ * what the process has: ldexpf was missing, and a kernel using exp2 of an
+ * integer failed to link until it was added.
  */
 #include <math.h>
 #include <string.h>
@@ -47,6 +49,7 @@ const struct vjit_symbol vjit_symbols[] = {
     F(fmin),
     F(fmod),
     F(hypot),
+    F(ldexp),
     F(log),
     F(log10),
     F(log1p),

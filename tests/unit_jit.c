@@ -419,6 +419,11 @@ static const char oob_src[] =
     "	int i = get_global_id(0);\n"
     "	out[i] = in[i + k] + 1.0f;\n"
     "}\n"
+    "__kernel void part(__global const uchar *c, __global int *out, int "
+    "k)\n"
+    "{\n"
+    "	out[0] = *(__global const int *)(c + k);\n"
+    "}\n"
     "__kernel void wr(__global float *out, int k)\n"
     "{\n"
     "	int i = get_global_id(0);\n"
@@ -457,6 +462,29 @@ START_TEST(out_of_bounds)
 	rc = launch(&b, args, 3, &nd, &fault);
 	ck_assert_int_eq(rc, -EFAULT);
 	ck_assert_msg(strstr(fault.msg, "byte offset -12"), "%s", fault.msg);
+
+	/* an access that overlaps the end by one byte */
+	b.kernel = vjit_kernel_index(b.p, "part");
+	ck_assert_int_ge(b.kernel, 0);
+	unsigned char bytes[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	int word = 0;
+	struct vjit_arg pargs[3] = {
+	    {bytes, 10}, {&word, sizeof(word)}, {&k, 0}};
+	struct vjit_ndrange one = range1(1, 1);
+	k = 6;
+	ck_assert_int_eq(launch(&b, pargs, 3, &one, &fault), 0);
+	ck_assert_int_eq(word, 0x09080706);
+	k = 7;
+	ck_assert_int_eq(launch(&b, pargs, 3, &one, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "'c' (10 bytes)") &&
+			  strstr(fault.msg, "byte offset 7"),
+		      "%s", fault.msg);
+	ck_assert_int_eq(word, 0); /* the load gave 0 */
+	/* an object smaller than the access */
+	pargs[0].size = 2;
+	k = 0;
+	ck_assert_int_eq(launch(&b, pargs, 3, &one, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "byte offset 0"), "%s", fault.msg);
 
 	int wk = vjit_kernel_index(b.p, "wr");
 	ck_assert_int_ge(wk, 0);
@@ -620,6 +648,11 @@ START_TEST(refused_launches)
 	args[2].size = 256 * 4;
 	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 3, &nd, &fault),
 			 -EINVAL);
+	struct vjit_ndrange huge = {
+	    3, {1ull << 40, 1ull << 30, 1}, {256, 1, 1}, {0}};
+	ck_assert_int_eq(
+	    vjit_check_launch(b.p, b.kernel, args, 4, &huge, &fault), -EINVAL);
+	ck_assert_msg(strstr(fault.msg, "2^62 work-items"), "%s", fault.msg);
 	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 4, &nd, &fault),
 			 0);
 	unbuild(&b);
@@ -804,7 +837,8 @@ static const char math_src[] =
     "	f[i * 16 + k++] = rsqrt(b) + native_sqrt(b);\n"
     "	f[i * 16 + k++] = fmin(a, b) + fmax(a, b);\n"
     "	f[i * 16 + k++] = a / b + (float)(int)(a * 10.0f);\n"
-    "	f[i * 16 + k++] = expm1(a) + log1p(b) + exp2(a) + log2(b);\n"
+    "	f[i * 16 + k++] = expm1(a) + log1p(b) + exp2(a) + log2(b) +\n"
+    "			  exp2((float)(i - 16));\n"
     "	double e = (double)a;\n"
     "	d[i * 4] = sin(e) + cos(e);\n"
     "	d[i * 4 + 1] = sqrt((double)b) + pow((double)b, e);\n"
@@ -855,7 +889,8 @@ START_TEST(math)
 		    1.0f / sqrtf(c) + sqrtf(c),
 		    fminf(a, c) + fmaxf(a, c),
 		    a / c + (float)(int)(a * 10.0f),
-		    expm1f(a) + log1pf(c) + exp2f(a) + log2f(c),
+		    expm1f(a) + log1pf(c) + exp2f(a) + log2f(c) +
+			exp2f((float)(i - 16)),
 		};
 		for (int k = 0; k < 16; k++)
 			near(f[i * 16 + k], want[k], 1e-5, "f", i * 16 + k);
@@ -1171,6 +1206,32 @@ START_TEST(stack_bound)
 }
 END_TEST
 
+/* A program past the code generator's size is refused before LLVM
+ * starts (its optimizer's time grows faster than the code). */
+START_TEST(size_bound)
+{
+	enum { STATEMENTS = 12000 };
+	size_t cap = 64 + STATEMENTS * 20 + 128;
+	char *src = malloc(cap);
+	ck_assert(src);
+	size_t n =
+	    (size_t)snprintf(src, cap, "void big(__global float *p)\n{\n");
+	for (int k = 0; k < STATEMENTS; k++)
+		n += (size_t)snprintf(src + n, cap - n, "\tp[0] += 1.0f;\n");
+	snprintf(src + n, cap - n,
+		 "}\n__kernel void k(__global float *p) { big(p); }\n");
+	struct built b;
+	char msg[VJIT_MSG_MAX];
+	double t0 = now_ms();
+	ck_assert_int_eq(try_build(&b, src, NULL, "k", msg), -EINVAL);
+	ck_assert_msg(strstr(msg, "IR instructions"), "%s", msg);
+	fprintf(stderr, "size_bound: front end and refusal in %.0f ms\n",
+		now_ms() - t0);
+	unbuild(&b);
+	free(src);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jit");
@@ -1189,6 +1250,7 @@ static Suite *suite(void)
 	tcase_add_test(t, odd_shapes);
 	tcase_add_test(t, values_across_barriers);
 	tcase_add_test(t, stack_bound);
+	tcase_add_test(t, size_bound);
 	tcase_add_test(t, refused_launches);
 	tcase_add_test(t, helper_with_barrier);
 	tcase_add_test(t, group_control_flow);

@@ -425,9 +425,9 @@ START_TEST(hostile_launch_packets)
 	vgpu_bin_put_buf(p2, cap, LAUNCH_PROG, hp, 0);
 	vgpu_bin_put_name(p2, cap, LAUNCH_KERNEL, "saxpy");
 	vgpu_bin_put_dims(p2, cap, LAUNCH_GLOBAL, 1, dims);
-	char name[8];
-	for (int i = 0; i < 100; i++) {
-		snprintf(name, sizeof(name), "p%d", i);
+	char name[16];
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "p%u", i);
 		ck_assert_int_eq(vgpu_bin_put_param(p2, cap, name,
 						    VGPU_BIN_PARAM_LOCAL, 1,
 						    &(uint64_t){4}),

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <vgpufs/binary_proto.h>
+#include <vgpufs/launch_params.h>
 
 void vgpu_bin_complete(struct vgpu_bin_completion *c, uint64_t tag,
 		       uint64_t seq, int status, uint16_t kernel,
@@ -88,4 +89,36 @@ int vgpu_bin_put_name(void *buf, size_t cap, uint16_t index, const char *name)
 	if (!vgpu_name_valid(name, len))
 		return -EINVAL;
 	return put(buf, cap, index, VGPU_ARG_NAME, name, (uint32_t)len);
+}
+
+int vgpu_bin_put_dims(void *buf, size_t cap, uint16_t index, unsigned n,
+		      const uint64_t v[])
+{
+	if (n < 1 || n > VGPU_DIMS_MAX)
+		return -EINVAL;
+	return put(buf, cap, index, VGPU_ARG_DIMS, v, (uint32_t)(8 * n));
+}
+
+int vgpu_bin_put_param(void *buf, size_t cap, const char *name,
+		       enum vgpu_bin_param_kind kind, unsigned lanes,
+		       const void *value)
+{
+	size_t name_len = name ? strlen(name) : 0;
+	size_t vlen = kind == VGPU_BIN_PARAM_BUF ? sizeof(struct vgpu_bin_buf)
+		      : kind == VGPU_BIN_PARAM_LOCAL ? 8
+						     : 8 * (size_t)lanes;
+	if (!vgpu_param_name_valid(name, name_len) ||
+	    lanes > VGPU_BIN_LANES_MAX || lanes == 0)
+		return -EINVAL;
+	char rec[sizeof(struct vgpu_bin_param) + 64 + 8 * VGPU_BIN_LANES_MAX] =
+	    {0};
+	struct vgpu_bin_param h = {.kind = (uint8_t)kind,
+				   .lanes = (uint8_t)lanes,
+				   .name_len = (uint8_t)name_len};
+	size_t room = vgpu_bin_param_name_room((unsigned)name_len);
+	memcpy(rec, &h, sizeof(h));
+	memcpy(rec + sizeof(h), name, name_len);
+	memcpy(rec + sizeof(h) + room, value, vlen);
+	return put(buf, cap, 0, VGPU_BIN_PARAM, rec,
+		   (uint32_t)(sizeof(h) + room + vlen));
 }

@@ -4,6 +4,7 @@
  * past what it was given.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
+#include <vgpufs/launch_params.h>
 
 #include "fail_msg.h"
 
@@ -28,6 +30,115 @@ static size_t value_len(enum vgpu_arg_type t)
 				    : 8;
 }
 
+/* A DIMS value: 1 to 3 sizes of A's range, LEN bytes at V. */
+static int take_dims(struct vgpu_cmd *cmd, const struct vgpu_arg_spec *a,
+		     const char *v, size_t len, char *msg, size_t msglen)
+{
+	const char *k = cmd->spec->name;
+	if (len == 0 || len % 8 || len > 8 * VGPU_DIMS_MAX)
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: %s: value of %zu bytes (1 to %d "
+				     "sizes of 8 bytes)",
+				     k, a->name, len, VGPU_DIMS_MAX);
+	struct vgpu_dims *d = &cmd->dims[a->idef];
+	d->n = (uint8_t)(len / 8);
+	for (unsigned i = 0; i < d->n; i++) {
+		uint64_t x;
+		memcpy(&x, v + 8 * i, 8);
+		if (x < (uint64_t)a->imin || x > (uint64_t)a->imax)
+			return vgpu_fail_msg(msg, msglen, -ERANGE,
+					     "%s: %s: size %" PRIu64
+					     " is not in [%" PRId64 ", %" PRId64
+					     "]",
+					     k, a->name, x, a->imin, a->imax);
+		d->v[i] = x;
+	}
+	return 0;
+}
+
+static bool lanes_valid(unsigned n)
+{
+	return n == 1 || n == 2 || n == 3 || n == 4 || n == 8 || n == 16;
+}
+
+/*
+ * A kernel parameter record's value V (LEN bytes, within the packet): its
+ * header, name and value checked; the name not given before (SEEN holds
+ * cmd->nparams of them).
+ */
+static int take_param(struct vgpu_cmd *cmd, const char *v, size_t len,
+		      struct vgpu_param seen[], char *msg, size_t msglen)
+{
+	const char *k = cmd->spec->name;
+	struct vgpu_bin_param h;
+	if (!cmd->spec->params)
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: takes no kernel parameters", k);
+	if (len < sizeof(h))
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: a parameter of %zu bytes (its "
+				     "header takes %zu)",
+				     k, len, sizeof(h));
+	memcpy(&h, v, sizeof(h));
+	size_t room = vgpu_bin_param_name_room(h.name_len);
+	if (room > len - sizeof(h) ||
+	    !vgpu_param_name_valid(v + sizeof(h), h.name_len))
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: parameter %u: its name (%u bytes) "
+				     "is not a C identifier of 1 to %d "
+				     "within the record",
+				     k, cmd->nparams + 1, h.name_len,
+				     VGPU_PARAM_NAME_MAX);
+	const char *name = v + sizeof(h);
+	int shown = h.name_len;
+	size_t want = h.kind == VGPU_BIN_PARAM_BUF ? sizeof(struct vgpu_bin_buf)
+		      : h.kind == VGPU_BIN_PARAM_LOCAL ? 8
+						       : 8 * (size_t)h.lanes;
+	bool lanes_ok =
+	    h.kind == VGPU_BIN_PARAM_INT || h.kind == VGPU_BIN_PARAM_FLOAT
+		? lanes_valid(h.lanes)
+		: h.lanes == 1;
+	if (h.kind < VGPU_BIN_PARAM_BUF || h.kind > VGPU_BIN_PARAM_LOCAL)
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: parameter '%.*s': unknown kind %u", k,
+				     shown, name, h.kind);
+	if (!lanes_ok || h.reserved[0] | h.reserved[1] | h.reserved[2] |
+			     h.reserved[3] | h.reserved[4])
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: parameter '%.*s': %u lanes (1, 2, 3, "
+				     "4, 8 or 16 for numbers, 1 for others) or "
+				     "reserved bytes not 0",
+				     k, shown, name, h.lanes);
+	if (len - sizeof(h) - room != want)
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: parameter '%.*s': value of %zu "
+				     "bytes, its kind takes %zu",
+				     k, shown, name, len - sizeof(h) - room,
+				     want);
+	struct vgpu_bin_buf b = {0};
+	if (h.kind == VGPU_BIN_PARAM_BUF)
+		memcpy(&b, v + sizeof(h) + room, sizeof(b));
+	if (h.kind == VGPU_BIN_PARAM_BUF && b.handle == 0)
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: parameter '%.*s': buffer handle 0 "
+				     "(use st_ino)",
+				     k, shown, name);
+	for (unsigned i = 0; i < cmd->nparams; i++)
+		if (seen[i].name_len == h.name_len &&
+		    memcmp(seen[i].name, name, h.name_len) == 0)
+			return vgpu_fail_msg(msg, msglen, -EINVAL,
+					     "%s: parameter '%.*s' is given "
+					     "twice",
+					     k, shown, name);
+	if (cmd->nparams == VGPU_PARAMS_MAX)
+		return vgpu_fail_msg(msg, msglen, -E2BIG,
+				     "%s: more than %d kernel parameters", k,
+				     VGPU_PARAMS_MAX);
+	seen[cmd->nparams++] =
+	    (struct vgpu_param){.name = name, .name_len = h.name_len};
+	return 0;
+}
+
 /* Stores argument IDX's value V (LEN bytes, aligned copy) into CMD. */
 static int take_value(struct vgpu_cmd *cmd, unsigned idx, const char *v,
 		      size_t len, char *msg, size_t msglen)
@@ -35,6 +146,8 @@ static int take_value(struct vgpu_cmd *cmd, unsigned idx, const char *v,
 	const struct vgpu_kernel_spec *k = cmd->spec;
 	const struct vgpu_arg_spec *a = &k->args[idx];
 	size_t want = value_len(a->type);
+	if (a->type == VGPU_ARG_DIMS)
+		return take_dims(cmd, a, v, len, msg, msglen);
 	if (want ? len != want : len < 1 || len > VGPU_NAME_MAX)
 		return vgpu_fail_msg(
 		    msg, msglen, -EINVAL,
@@ -93,8 +206,8 @@ static int take_value(struct vgpu_cmd *cmd, unsigned idx, const char *v,
 		return vgpu_fail_msg(msg, msglen, -EINVAL,
 				     "%s: %s: no word number %lld", k->name,
 				     a->name, (long long)i);
-	case VGPU_ARG_DIMS: /* build and launch are refused before */
-		return -ENOSYS;
+	case VGPU_ARG_DIMS: /* taken before */
+		return -EINVAL;
 	case VGPU_ARG_NAME:
 		if (!vgpu_name_valid(v, len))
 			return vgpu_fail_msg(
@@ -115,6 +228,7 @@ static int parse_args(struct vgpu_cmd *cmd, const char *p, size_t size,
 {
 	const struct vgpu_kernel_spec *k = cmd->spec;
 	size_t pos = sizeof(struct vgpu_bin_header);
+	struct vgpu_param seen[VGPU_PARAMS_MAX];
 	for (uint32_t n = 0; n < nargs; n++) {
 		struct vgpu_bin_arg a;
 		if (size - pos < sizeof(a))
@@ -133,6 +247,20 @@ static int parse_args(struct vgpu_cmd *cmd, const char *p, size_t size,
 			    "%s: argument %u of %u: its %u bytes run "
 			    "past the packet's end",
 			    k->name, n + 1, nargs, a.len);
+		if (a.type == VGPU_BIN_PARAM && a.index == 0) {
+			if (!cmd->params_bin) {
+				cmd->params = p + pos - sizeof(a);
+				cmd->params_len =
+				    (uint16_t)(size - (pos - sizeof(a)));
+				cmd->params_bin = true;
+			}
+			int rc =
+			    take_param(cmd, p + pos, a.len, seen, msg, msglen);
+			if (rc < 0)
+				return rc;
+			pos += padded;
+			continue;
+		}
 		if (a.index >= k->nargs)
 			return vgpu_fail_msg(
 			    msg, msglen, -EINVAL,
@@ -210,12 +338,6 @@ enum vgpu_bin_kind vgpu_bin_parse(const void *data, size_t avail,
 		    vgpu_fail_msg(msg, msglen, -EINVAL,
 				  "%s: unknown flags 0x%x in the packet header",
 				  cmd->spec->name, h.flags);
-		return VGPU_BIN_ERROR;
-	}
-	if (cmd->spec->program) {
-		*err = vgpu_fail_msg(msg, msglen, -ENOSYS,
-				     "%s: only in the text form for now",
-				     cmd->spec->name);
 		return VGPU_BIN_ERROR;
 	}
 	*err = parse_args(cmd, data, h.size, h.nargs, msg, msglen);

@@ -8,7 +8,7 @@ source "$(dirname "$0")/harness.sh"
 : "${VGPU_BUILD_DIR:?build directory}" "${VGPUFS_DOCS:?docs directory}"
 # Sanitizer builds: the programs must load the sanitizer runtime first.
 extra_cflags=${VGPU_EXTRA_CFLAGS:-}
-examples=(vgpu_axpy vgpu_runtime_gemm vgpu_epoll vgpu_mlp vgpu_stats)
+examples=(vgpu_axpy vgpu_runtime_gemm vgpu_epoll vgpu_mlp vgpu_stats vgpu_saxpy_cl)
 
 prefix=$(mktemp -d /tmp/vgpu-install-XXXXXX)
 work=$(mktemp -d /tmp/vgpu-use-XXXXXX)
@@ -62,6 +62,10 @@ done
 check "vgpu_axpy prints the result and the daemon's message" bash -c "LD_LIBRARY_PATH='$lib' '$work/vgpu_axpy' | diff - <(printf '%s\n' \
 	'axpy: ok, y[1048575] = 2.09715e+06' \
 	\"axpy n=N+1: EINVAL: axpy: buffer 'x' holds 4194304 bytes, needs 4194308 (n*4)\")"
+
+check "vgpu_saxpy_cl prints the result and the daemon's message" bash -c "LD_LIBRARY_PATH='$lib' '$work/vgpu_saxpy_cl' | diff - <(printf '%s\n' \
+	'saxpy: ok, y[1048575] = 2.09715e+06' \
+	'x as a float: launch: x is a __global or __constant pointer: it takes a buffer, not floats')"
 
 stats_rates() { # finite rates and its own context, however fast it ran
 	local i

@@ -306,11 +306,131 @@ START_TEST(threads)
 }
 END_TEST
 
+/* CUDA-style modules: saxpy, and a group sum with sharedMem for __local. */
+static const char kernels_cl[] =
+    "__kernel void saxpy(float a, __global const float *x,\n"
+    "                    __global float *y, uint n)\n"
+    "{\n"
+    "\tuint i = get_global_id(0);\n"
+    "\tif (i < n)\n"
+    "\t\ty[i] = a * x[i] + y[i];\n"
+    "}\n"
+    "__kernel void gsum(__global const int *in, __local int *tmp,\n"
+    "                   __global long *out)\n"
+    "{\n"
+    "\tsize_t l = get_local_id(0);\n"
+    "\ttmp[l] = in[get_global_id(0)];\n"
+    "\tbarrier(CLK_LOCAL_MEM_FENCE);\n"
+    "\tif (l == 0) {\n"
+    "\t\tlong s = 0;\n"
+    "\t\tfor (size_t i = 0; i < get_local_size(0); i++)\n"
+    "\t\t\ts += tmp[i];\n"
+    "\t\tout[get_group_id(0)] = s;\n"
+    "\t}\n"
+    "}\n";
+
+START_TEST(modules_and_launch_kernel)
+{
+	enum { N = 1000, B = 128, G = 8 };
+	vgpuModule_t m;
+	ck_assert_int_eq(vgpuModuleLoadData(&m, kernels_cl, 0), vgpuSuccess);
+	vgpuFunction_t saxpy, gsum, none;
+	ck_assert_int_eq(vgpuModuleGetFunction(&saxpy, m, "saxpy"), 0);
+	ck_assert_int_eq(vgpuModuleGetFunction(&gsum, m, "gsum"), 0);
+	ck_assert_int_eq(vgpuModuleGetFunction(&none, m, "nope"), -ENOENT);
+	float *x, *y, want[N];
+	ck_assert_int_eq(vgpuMalloc((void **)&x, N * 4), 0);
+	ck_assert_int_eq(vgpuMalloc((void **)&y, N * 4), 0);
+	random_floats(x, N, 3);
+	random_floats(y, N, 4);
+	for (int i = 0; i < N; i++)
+		want[i] = 1.5f * x[i] + y[i];
+	float a = 1.5f;
+	unsigned n = N;
+	void *args[] = {&a, &x, &y, &n};
+	/* 8 blocks of 128: past n, the kernel's guard */
+	ck_assert_int_eq(vgpuLaunchKernel(saxpy, (vgpuDim3){G, 1, 1},
+					  (vgpuDim3){B, 1, 1}, args, 0, NULL),
+			 vgpuSuccess);
+	ck_assert_int_eq(vgpuStreamSynchronize(NULL), vgpuSuccess);
+	for (int i = 0; i < N; i++)
+		ck_assert_float_eq(y[i], want[i]);
+
+	int *in;
+	long long *out;
+	ck_assert_int_eq(vgpuMalloc((void **)&in, G * B * 4), 0);
+	ck_assert_int_eq(vgpuMalloc((void **)&out, (G + 1) * 8), 0);
+	for (int i = 0; i < G * B; i++)
+		in[i] = i * 3 - 500;
+	long long *out1 = out + 1; /* a pointer inside an allocation */
+	void *gargs[] = {&in, NULL, &out1};
+	vgpuStream_t s;
+	ck_assert_int_eq(vgpuStreamCreate(&s), 0);
+	ck_assert_int_eq(vgpuLaunchKernel(gsum, (vgpuDim3){G, 0, 0},
+					  (vgpuDim3){B, 1, 1}, gargs, B * 4, s),
+			 vgpuSuccess);
+	ck_assert_int_eq(vgpuStreamSynchronize(s), vgpuSuccess);
+	for (int g = 0; g < G; g++) {
+		long long sum = 0;
+		for (int i = 0; i < B; i++)
+			sum += in[g * B + i];
+		ck_assert_int_eq(out[1 + g], sum);
+	}
+	/* the rule for sharedMem, a host pointer, a too small __local */
+	ck_assert_int_eq(vgpuLaunchKernel(gsum, (vgpuDim3){G, 1, 1},
+					  (vgpuDim3){B, 1, 1}, gargs, 0, s),
+			 -EINVAL);
+	ck_assert(strstr(vgpuGetLastErrorMessage(), "sharedMem"));
+	float host[4];
+	float *hp = host;
+	void *bad[] = {&a, &hp, &y, &n};
+	ck_assert_int_eq(vgpuLaunchKernel(saxpy, (vgpuDim3){1, 1, 1},
+					  (vgpuDim3){4, 1, 1}, bad, 0, s),
+			 -EINVAL);
+	ck_assert(strstr(vgpuGetLastErrorMessage(), "is not device memory"));
+	ck_assert_int_eq(vgpuLaunchKernel(gsum, (vgpuDim3){G, 1, 1},
+					  (vgpuDim3){B, 1, 1}, gargs, 4, s),
+			 vgpuSuccess);
+	ck_assert_int_eq(vgpuStreamSynchronize(s), -EFAULT);
+	ck_assert_msg(strstr(vgpuGetLastErrorMessage(), "tmp"), "%s",
+		      vgpuGetLastErrorMessage());
+	ck_assert_int_eq(vgpuStreamDestroy(s), 0);
+	vgpuFree(x);
+	vgpuFree(y);
+	vgpuFree(in);
+	vgpuFree(out);
+	ck_assert_int_eq(vgpuModuleUnload(m), 0);
+}
+END_TEST
+
+START_TEST(module_compile_error)
+{
+	vgpuModule_t m = (vgpuModule_t)1;
+	ck_assert_int_eq(
+	    vgpuModuleLoadData(&m,
+			       "__kernel void k(__global int *p)\n{\n"
+			       "\tp[0] = nothing;\n}\n",
+			       0),
+	    -EINVAL);
+	ck_assert(m == NULL);
+	ck_assert_msg(strstr(vgpuGetLastErrorMessage(), "module:3:"), "%s",
+		      vgpuGetLastErrorMessage());
+	ck_assert_int_eq(vgpuModuleLoad(&m, "/nonexistent.cl"), -ENOENT);
+	ck_assert_int_eq(anon_count(), 0); /* nothing left behind */
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
-	    gemm_round_trip, copies,	       memsets,
-	    errors_and_sync, memory_and_reset, threads,
+	    gemm_round_trip,
+	    copies,
+	    memsets,
+	    errors_and_sync,
+	    memory_and_reset,
+	    threads,
+	    modules_and_launch_kernel,
+	    module_compile_error,
 	};
 	return run_suite(suite_with_daemon("vgpu_runtime", setup, teardown, 60,
 					   tests,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <vgpufs/binary_proto.h>
+#include <vgpufs/launch_params.h>
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
 #include <vgpufs/text_proto.h>
@@ -284,6 +285,54 @@ START_TEST(garbage)
 }
 END_TEST
 
+/* A launch's parameters: parsed, walked as the daemon walks them. */
+START_TEST(launch_parameters)
+{
+	_Alignas(8) char pkt[VGPU_BIN_PACKET_MAX];
+	size_t cap = sizeof(pkt);
+	uint64_t g[2] = {64, 2};
+	struct vgpu_bin_buf x = {5, 16};
+	int64_t n[2] = {-3, 1ll << 40};
+	double f = 0.1;
+	uint64_t local = 256;
+	vgpu_bin_begin(pkt, cap, VGPU_K_LAUNCH, 1);
+	vgpu_bin_put_buf(pkt, cap, LAUNCH_PROG, 9, 0);
+	vgpu_bin_put_name(pkt, cap, LAUNCH_KERNEL, "k");
+	vgpu_bin_put_param(pkt, cap, "x", VGPU_BIN_PARAM_BUF, 1, &x);
+	vgpu_bin_put_dims(pkt, cap, LAUNCH_GLOBAL, 2, g);
+	vgpu_bin_put_param(pkt, cap, "n", VGPU_BIN_PARAM_INT, 2, n);
+	vgpu_bin_put_param(pkt, cap, "f", VGPU_BIN_PARAM_FLOAT, 1, &f);
+	vgpu_bin_put_param(pkt, cap, "tmp", VGPU_BIN_PARAM_LOCAL, 1, &local);
+	ck_assert_int_eq(parse(pkt, vgpu_bin_size(pkt)), VGPU_BIN_COMMAND);
+	ck_assert_uint_eq(cmd.nparams, 4);
+	ck_assert_uint_eq(cmd.dims[LAUNCH_DIMS_GLOBAL].n, 2);
+	ck_assert_uint_eq(cmd.dims[LAUNCH_DIMS_GLOBAL].v[1], 2);
+	const char *want[][2] = {{"x", ""},
+				 {"n", "(-3,1099511627776)"},
+				 {"f", "0.10000000000000001"},
+				 {"tmp", "256"}};
+	struct vgpu_param p;
+	size_t pos = 0;
+	for (unsigned i = 0; i < 4; i++) {
+		ck_assert(vgpu_param_next(&cmd, &pos, &p));
+		ck_assert_int_eq((int)p.name_len, (int)strlen(want[i][0]));
+		ck_assert(memcmp(p.name, want[i][0], p.name_len) == 0);
+		char text[VGPU_PARAM_TEXT_MAX] = "";
+		if (p.kind != VGPU_BIN_PARAM_BUF)
+			ck_assert_uint_gt(
+			    vgpu_param_text(&p, text, sizeof(text)), 0);
+		ck_assert_str_eq(text, want[i][1]);
+	}
+	ck_assert(!vgpu_param_next(&cmd, &pos, &p));
+	/* a text-only cap too small: no text, never a cut one */
+	char small[4];
+	pos = 0;
+	vgpu_param_next(&cmd, &pos, &p);
+	vgpu_param_next(&cmd, &pos, &p);
+	ck_assert_uint_eq(vgpu_param_text(&p, small, sizeof(small)), 0);
+}
+END_TEST
+
 START_TEST(completion_record)
 {
 	struct vgpu_bin_completion c;
@@ -309,6 +358,7 @@ int main(void)
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, garbage);
 	tcase_add_test(tc, completion_record);
+	tcase_add_test(tc, launch_parameters);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

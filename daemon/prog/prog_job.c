@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <vgpucl/limits.h>
+#include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>
 #include <vgpufs/launch_params.h>
 #include <vgpufs/text_proto.h>
@@ -48,6 +49,19 @@ struct prog_job {
 static uint32_t launch_tiles(struct job *job);
 static void fault_message(struct job *job, int rc);
 
+/* The program's name for diagnostics: its path, or its buffer's name when
+ * a binary packet gave its handle. */
+static char *prog_name(struct job *job)
+{
+	const struct vgpu_bufref *r = &job->cmd.buf[0];
+	if (r->name)
+		return strndup(r->name, r->name_len);
+	pthread_mutex_lock(&tree_lock);
+	char *name = strdup(job->bufs[0]->name);
+	pthread_mutex_unlock(&tree_lock);
+	return name;
+}
+
 void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
 {
 	const struct vgpu_cmd *c = &job->cmd;
@@ -74,9 +88,11 @@ void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
 		pthread_mutex_init(&p->fault_lock, NULL);
 		p->prog_size = prog_size;
 		p->cred.groups = NULL;
-		p->prog_name = strndup(c->buf[0].name, c->buf[0].name_len);
-		p->params =
-		    c->params ? strndup(c->params, c->params_len) : strdup("");
+		p->prog_name = prog_name(job);
+		/* binary parameters hold NULs: copied as bytes */
+		p->params = calloc(1, (size_t)c->params_len + 1);
+		if (p->params && c->params)
+			memcpy(p->params, c->params, c->params_len);
 	}
 	if (!p || !p->prog_name || !p->params ||
 	    cred_keep(&p->cred, cred) < 0) {
@@ -115,6 +131,15 @@ static const struct vgpu_param *given(const struct vgpu_param *v, unsigned n,
 	return NULL;
 }
 
+/* What a binary parameter of KIND gives, for messages. */
+static const char *kind_name(int kind)
+{
+	return kind == VGPU_BIN_PARAM_BUF     ? "a buffer"
+	       : kind == VGPU_BIN_PARAM_INT   ? "integers"
+	       : kind == VGPU_BIN_PARAM_FLOAT ? "floats"
+					      : "a __local byte count";
+}
+
 /* A __global or __constant pointer parameter bound to a buffer. */
 static int bind_pointer(struct job *job, unsigned i, const char *pname,
 			const struct vgpu_param *v, unsigned *slot,
@@ -127,10 +152,23 @@ static int bind_pointer(struct job *job, unsigned i, const char *pname,
 				"%s: %s: at most %d buffer parameters a "
 				"launch",
 				k, pname, VGPU_MAX_ARGS - 1);
-	struct vgpu_bufref ref;
+	struct vgpu_bufref ref = {0};
 	char msg[VGPU_MSG_MAX];
-	int rc = vgpu_parse_bufref(k, pname, v->value, v->value_len, &ref, msg,
-				   sizeof(msg));
+	int rc = 0;
+	if (v->kind == VGPU_BIN_PARAM_BUF) {
+		struct vgpu_bin_buf b;
+		memcpy(&b, v->bin, sizeof(b));
+		ref.handle = b.handle;
+		ref.offset = b.offset;
+	} else if (v->kind) {
+		return job_fail(job, -EINVAL,
+				"%s: %s is a __global or __constant pointer: "
+				"it takes a buffer, not %s",
+				k, pname, kind_name(v->kind));
+	} else {
+		rc = vgpu_parse_bufref(k, pname, v->value, v->value_len, &ref,
+				       msg, sizeof(msg));
+	}
 	if (rc < 0)
 		return job_fail(job, rc, "%s", msg);
 	int want = PERM_R | (may_store ? PERM_W : 0);
@@ -165,12 +203,28 @@ static int bind_pointer(struct job *job, unsigned i, const char *pname,
 
 /* A __local pointer's bytes, or a scalar's or vector's value. */
 static int bind_value(struct job *job, unsigned i, const char *pname,
-		      vcl_ir_type t, const struct vgpu_param *v)
+		      vcl_ir_type t, const struct vgpu_param *given)
 {
 	struct prog_job *p = job->prog;
 	const char *k = job->cmd.spec->name;
+	bool local = VCL_IR_KIND(t) == VCL_IR_PTR;
+	struct vgpu_param text = *given;
+	const struct vgpu_param *v = &text;
+	char buf[VGPU_PARAM_TEXT_MAX];
+	if (given->kind) { /* binary: its text form, bound as text is */
+		if (given->kind == VGPU_BIN_PARAM_BUF ||
+		    local != (given->kind == VGPU_BIN_PARAM_LOCAL))
+			return job_fail(
+			    job, -EINVAL, "%s: %s is %s: it takes %s, not %s",
+			    k, pname,
+			    local ? "a __local pointer" : "a scalar or vector",
+			    local ? "a byte count" : "numbers",
+			    kind_name(given->kind));
+		text.value = buf;
+		text.value_len = vgpu_param_text(given, buf, sizeof(buf));
+	}
 	int shown = (int)(v->value_len > 40 ? 40 : v->value_len);
-	if (VCL_IR_KIND(t) == VCL_IR_PTR) { /* __local */
+	if (local) {
 		int64_t n;
 		int rc = vgpu_parse_int(v->value, v->value_len, &n);
 		if (rc < 0 || n < 1 || n > VJIT_MAX_LOCAL_MEM)

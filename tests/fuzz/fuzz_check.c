@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include <vgpufs/binary_proto.h>
+#include <vgpufs/launch_params.h>
 #include <vgpufs/validate.h>
 
 #include "fuzz_check.h"
@@ -14,8 +15,28 @@ void fuzz_expect(bool cond, const char *why)
 	}
 }
 
+/* A launch's parameters as the daemon walks them: each one parsed. */
+static void walk_params(const struct vgpu_cmd *cmd)
+{
+	struct vgpu_param p;
+	size_t pos = 0;
+	unsigned n = 0;
+	while (vgpu_param_next(cmd, &pos, &p)) {
+		fuzz_expect(vgpu_param_name_valid(p.name, p.name_len),
+			    "a parameter's name is not an identifier");
+		char text[VGPU_PARAM_TEXT_MAX];
+		if (p.kind && p.kind != VGPU_BIN_PARAM_BUF)
+			fuzz_expect(vgpu_param_text(&p, text, sizeof(text)) > 0,
+				    "a parameter's value has no text form");
+		n++;
+	}
+	fuzz_expect(n == cmd->nparams, "parameters walked != parsed");
+}
+
 void fuzz_validate(const struct vgpu_cmd *cmd, uint64_t bufsize)
 {
+	if (cmd->spec->params)
+		walk_params(cmd);
 	const struct vgpu_kernel_spec *k = cmd->spec;
 	struct vgpu_bufinfo info[VGPU_MAX_ARGS];
 	/* odd sizes: every argument names the same buffer (aliasing) */

@@ -4,12 +4,16 @@
  * (DIR/binary/NAME), buffers by handles 1, 2, ...; and for fuzz_exec
  * (DIR/exec/NAME as lines, NAME.bin as packets) the example shrunk to fit
  * 64 KiB buffers, then again with each buffer argument at offset +1, and
- * all at +2 and +4 (refused where the elements are larger).
+ * all at +2 and +4 (refused where the elements are larger). build and
+ * launch (a user's program) get binary packets with a parameter of every
+ * kind, also as submission rings for fuzz_ring (DIR/ring/launch and
+ * launch-wrap, when DIR/ring exists).
  * usage: make_seeds DIR   (DIR/text, DIR/binary and DIR/exec must exist)
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>
@@ -258,19 +262,70 @@ static int exec_seed(const char *dir, struct vgpu_cmd c)
 	return bad;
 }
 
+/* A launch with a parameter of every kind, in PKT (aligned): its size. */
+static size_t launch_packet(char *pkt, size_t cap)
+{
+	uint64_t global[2] = {64, 4}, local[2] = {16, 1};
+	struct vgpu_bin_buf x = {2, 0}, y = {3, 16};
+	double a = 2.5, v4[4] = {1, 2, 3, 4};
+	int64_t n = 256;
+	uint64_t tmp = 64;
+	vgpu_bin_begin(pkt, cap, VGPU_K_LAUNCH, 7);
+	vgpu_bin_put_buf(pkt, cap, LAUNCH_PROG, 1, 0);
+	vgpu_bin_put_name(pkt, cap, LAUNCH_KERNEL, "saxpy");
+	vgpu_bin_put_dims(pkt, cap, LAUNCH_GLOBAL, 2, global);
+	vgpu_bin_put_dims(pkt, cap, LAUNCH_LOCAL, 2, local);
+	vgpu_bin_put_param(pkt, cap, "a", VGPU_BIN_PARAM_FLOAT, 1, &a);
+	vgpu_bin_put_param(pkt, cap, "x", VGPU_BIN_PARAM_BUF, 1, &x);
+	vgpu_bin_put_param(pkt, cap, "y", VGPU_BIN_PARAM_BUF, 1, &y);
+	vgpu_bin_put_param(pkt, cap, "n", VGPU_BIN_PARAM_INT, 1, &n);
+	vgpu_bin_put_param(pkt, cap, "scale", VGPU_BIN_PARAM_FLOAT, 4, v4);
+	vgpu_bin_put_param(pkt, cap, "tmp", VGPU_BIN_PARAM_LOCAL, 1, &tmp);
+	return vgpu_bin_size(pkt);
+}
+
+/* fuzz_ring's input: head and tail, then the ring's bytes from head. */
+static int ring_seed(const char *dir, const char *name, uint32_t head,
+		     const char *pkt, size_t len)
+{
+	char seed[8 + VGPU_BIN_PACKET_MAX];
+	uint32_t tail = head + (uint32_t)len;
+	memcpy(seed, &head, 4);
+	memcpy(seed + 4, &tail, 4);
+	memcpy(seed + 8, pkt, len);
+	return write_file(dir, "ring", name, seed, 8 + len);
+}
+
+/* build and launch: binary packets (and rings) of their own. */
+static int program_seeds(const char *dir)
+{
+	_Alignas(8) char pkt[VGPU_BIN_PACKET_MAX];
+	vgpu_bin_begin(pkt, sizeof(pkt), VGPU_K_BUILD, 6);
+	vgpu_bin_put_buf(pkt, sizeof(pkt), BUILD_PROG, 1, 0);
+	int bad = write_file(dir, "binary", "build", pkt, vgpu_bin_size(pkt));
+	size_t len = launch_packet(pkt, sizeof(pkt));
+	bad |= write_file(dir, "binary", "launch", pkt, len);
+	char ring[512];
+	snprintf(ring, sizeof(ring), "%s/ring", dir);
+	if (access(ring, W_OK) == 0) /* the ring's seeds are kept apart */
+		bad |= ring_seed(dir, "launch", 0, pkt, len) |
+		       ring_seed(dir, "launch-wrap", 8192 - 64, pkt, len);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr, "usage: make_seeds DIR\n");
 		return 2;
 	}
-	int bad = 0;
+	int bad = program_seeds(argv[1]);
 	for (unsigned id = 0; id < vgpu_catalog_count(); id++) {
 		const struct vgpu_kernel_spec *k = vgpu_catalog_by_id(id);
 		const char *ex = k->example;
 		bad |= write_file(argv[1], "text", k->name, ex, strlen(ex));
 		if (k->program)
-			continue; /* build, launch: text only, no kernel */
+			continue; /* build, launch: program_seeds() */
 		struct vgpu_cmd c;
 		int err;
 		char msg[VGPU_MSG_MAX], pkt[VGPU_BIN_PACKET_MAX];

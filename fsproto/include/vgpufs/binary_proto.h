@@ -48,11 +48,36 @@ struct vgpu_bin_arg {
  * Values by type: INT and BOOL an int64_t, FLOAT a double, DTYPE an
  * int64_t (enum vgpu_dtype), KEYWORD an int64_t (the word's position in
  * the argument's list), all LEN 8; BUF this (LEN 16); NAME its bytes (LEN
- * 1 to VGPU_NAME_MAX, no NUL).
+ * 1 to VGPU_NAME_MAX, no NUL); DIMS (launch's global, local, offset) 1 to
+ * 3 uint64_t, one a dimension (LEN 8, 16 or 24).
  */
 struct vgpu_bin_buf {
 	uint64_t handle; /* the buffer's inode number (st_ino) */
 	uint64_t offset; /* bytes */
+};
+
+/*
+ * A kernel parameter of a launch (docs/protocol.md): an argument of type
+ * VGPU_BIN_PARAM and index 0, whose value is this header, then NAME_LEN
+ * bytes of the parameter's name (a C identifier) zero-padded to a multiple
+ * of 8, then the value by kind: BUF a struct vgpu_bin_buf; INT LANES
+ * int64_t; FLOAT LANES doubles; LOCAL one uint64_t (the __local bytes).
+ * The daemon binds them by name against the kernel's signature exactly as
+ * the text form's NAME=VALUE.
+ */
+#define VGPU_BIN_PARAM	   0x100
+#define VGPU_BIN_LANES_MAX 16
+enum vgpu_bin_param_kind {
+	VGPU_BIN_PARAM_BUF = 1,
+	VGPU_BIN_PARAM_INT = 2,
+	VGPU_BIN_PARAM_FLOAT = 3,
+	VGPU_BIN_PARAM_LOCAL = 4,
+};
+struct vgpu_bin_param {
+	uint8_t kind;	  /* enum vgpu_bin_param_kind */
+	uint8_t lanes;	  /* INT, FLOAT: 1, 2, 3, 4, 8 or 16; others 1 */
+	uint8_t name_len; /* 1 to 63 */
+	uint8_t reserved[5];
 };
 
 /* Every command gets one completion record, in order. */
@@ -70,10 +95,19 @@ struct vgpu_bin_completion {
 _Static_assert(sizeof(struct vgpu_bin_header) == 24, "packet header");
 _Static_assert(VGPU_ARG_BUF == 0 && VGPU_ARG_INT == 1 && VGPU_ARG_FLOAT == 2 &&
 		   VGPU_ARG_DTYPE == 3 && VGPU_ARG_BOOL == 4 &&
-		   VGPU_ARG_NAME == 5 && VGPU_ARG_KEYWORD == 6,
+		   VGPU_ARG_NAME == 5 && VGPU_ARG_KEYWORD == 6 &&
+		   VGPU_ARG_DIMS == 7,
 	       "argument types are part of the protocol");
 _Static_assert(sizeof(struct vgpu_bin_arg) == 8, "argument header");
 _Static_assert(sizeof(struct vgpu_bin_completion) == 256, "completion");
+_Static_assert(sizeof(struct vgpu_bin_param) == 8, "parameter header");
+
+/* Bytes a parameter's name takes in its record (zero-padded). */
+static inline size_t vgpu_bin_param_name_room(unsigned name_len)
+{
+	return ((size_t)name_len + VGPU_BIN_ALIGN - 1) &
+	       ~(size_t)(VGPU_BIN_ALIGN - 1);
+}
 
 enum vgpu_bin_kind {
 	VGPU_BIN_MORE,	  /* not a whole packet yet: wait for more bytes */
@@ -112,6 +146,16 @@ int vgpu_bin_put_float(void *buf, size_t cap, uint16_t index, double v);
 int vgpu_bin_put_buf(void *buf, size_t cap, uint16_t index, uint64_t handle,
 		     uint64_t offset);
 int vgpu_bin_put_name(void *buf, size_t cap, uint16_t index, const char *name);
+/* A DIMS argument: N (1 to 3) sizes. */
+int vgpu_bin_put_dims(void *buf, size_t cap, uint16_t index, unsigned n,
+		      const uint64_t v[]);
+/*
+ * A kernel parameter NAME of KIND: VALUE points to LANES int64_t or
+ * doubles, a struct vgpu_bin_buf, or a uint64_t (LOCAL).
+ */
+int vgpu_bin_put_param(void *buf, size_t cap, const char *name,
+		       enum vgpu_bin_param_kind kind, unsigned lanes,
+		       const void *value);
 /* The packet's size so far (its header's size field). */
 size_t vgpu_bin_size(const void *buf);
 

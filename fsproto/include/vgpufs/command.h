@@ -173,6 +173,11 @@ struct vgpu_cmd {
 	const char *params;
 	uint16_t params_len;
 	uint8_t nparams;
+	/*
+	 * PARAMS is a binary packet's argument records from the first
+	 * parameter on (vgpufs/binary_proto.h), not text.
+	 */
+	bool params_bin;
 };
 _Static_assert(VGPU_MAX_ARGS <= 32, "vgpu_cmd.given has a bit an argument");
 

@@ -19,18 +19,33 @@
 #define VGPU_PARAM_VALUE_MAX  1100 /* a buffer path, '+' and an offset */
 #define VGPU_PARAM_ARG_PREFIX "arg."
 
+/*
+ * A parameter as given: text (VALUE, VALUE_LEN), or from a binary packet
+ * (KIND of enum vgpu_bin_parameter_kind, LANES, BIN its unaligned value).
+ */
 struct vgpu_param {
 	const char *name, *value;
 	size_t name_len, value_len;
+	int kind; /* 0: text; else enum vgpu_bin_param_kind */
+	unsigned lanes;
+	const void *bin;
 };
+
+/*
+ * A binary parameter's INT, FLOAT or LOCAL value in the text form (so
+ * that both forms are bound by one path) into OUT; its length, or 0
+ * when it does not fit CAP (VGPU_PARAM_TEXT_MAX always does).
+ */
+#define VGPU_PARAM_TEXT_MAX 512
+size_t vgpu_param_text(const struct vgpu_param *p, char *out, size_t cap);
 
 /* Whether S (LEN bytes) is a C identifier of 1 to VGPU_PARAM_NAME_MAX. */
 bool vgpu_param_name_valid(const char *s, size_t len);
 
 /*
  * The next kernel parameter of CMD (a spec with params, parsed) from *POS
- * (start at 0) in cmd->params: false at the end. Launch keys are skipped;
- * `arg.` is taken off a name.
+ * (start at 0) in cmd->params, text or binary: false at the end. Launch
+ * keys are skipped; `arg.` is taken off a name.
  */
 bool vgpu_param_next(const struct vgpu_cmd *cmd, size_t *pos,
 		     struct vgpu_param *p);

@@ -348,6 +348,97 @@ VGPU_API int64_t vgpu_launchl(vgpu_stream *s, const char *kernel, ...);
 /* vgpu_launchl() with the VGPU_END added: VGPU_LAUNCH(s, "nop"). */
 #define VGPU_LAUNCH(s, ...) vgpu_launchl((s), __VA_ARGS__, VGPU_END)
 
+/* --- Programs: OpenCL C kernels of your own (docs/kernels-opencl.md) --- */
+
+/*
+ * Creates the buffer mem/NAME (NULL: an anonymous one) holding the
+ * program's LEN bytes: OpenCL C source or the IR vgpucc -o writes. The
+ * program is that buffer: launch it with vgpu_launch_kernel(), close it
+ * with vgpu_buffer_close(). Nothing is compiled yet.
+ */
+VGPU_API int vgpu_program_load(vgpu_device *dev, const char *name,
+			       const void *code, size_t len,
+			       vgpu_buffer **prog);
+/* The same with the bytes of the file PATH. */
+VGPU_API int vgpu_program_load_file(vgpu_device *dev, const char *name,
+				    const char *path, vgpu_buffer **prog);
+/*
+ * Compiles PROG (the daemon keeps the result for its launches) and waits:
+ * 0, or -EINVAL with the compiler's diagnostics (FILE:LINE:COL: error:
+ * ...) in MSG (MSGLEN bytes, may be 0) and the device's message.
+ */
+VGPU_API int vgpu_program_build(vgpu_buffer *prog, char *msg, size_t msglen);
+
+/* An NDRange: DIMS (1 to 3) sizes; LOCAL all 0: the device picks. */
+typedef struct vgpu_ndrange {
+	unsigned dims;
+	uint64_t global[3], local[3], offset[3];
+} vgpu_ndrange;
+
+enum vgpu_karg_kind {
+	VGPU_KARG_BUF = 1,   /* a __global or __constant pointer */
+	VGPU_KARG_INT = 2,   /* integer scalar or vector: LANES of v.i */
+	VGPU_KARG_FLOAT = 3, /* float or double scalar or vector: v.f */
+	VGPU_KARG_LOCAL = 4, /* a __local pointer: v.local bytes */
+};
+
+/* A kernel parameter by name: make them with the macros below. */
+typedef struct vgpu_karg {
+	const char *name; /* the kernel's own parameter name */
+	enum vgpu_karg_kind kind;
+	unsigned lanes; /* INT, FLOAT: 1, or a vector's 2, 3, 4, 8, 16 */
+	union {
+		struct {
+			vgpu_buffer *buf;
+			uint64_t offset;
+		} buf;
+		int64_t i[16];
+		double f[16];
+		uint64_t local;
+	} v;
+} vgpu_karg;
+
+#define VGPU_KBUF(n, b, off)                                                   \
+	((vgpu_karg){.name = (n),                                              \
+		     .kind = VGPU_KARG_BUF,                                    \
+		     .lanes = 1,                                               \
+		     .v.buf = {(b), (off)}})
+#define VGPU_KINT(n, x)                                                        \
+	((vgpu_karg){                                                          \
+	    .name = (n), .kind = VGPU_KARG_INT, .lanes = 1, .v.i = {(x)}})
+#define VGPU_KFLOAT(n, x)                                                      \
+	((vgpu_karg){                                                          \
+	    .name = (n), .kind = VGPU_KARG_FLOAT, .lanes = 1, .v.f = {(x)}})
+#define VGPU_KLOCAL(n, bytes)                                                  \
+	((vgpu_karg){.name = (n),                                              \
+		     .kind = VGPU_KARG_LOCAL,                                  \
+		     .lanes = 1,                                               \
+		     .v.local = (bytes)})
+/* Vectors: VGPU_KFLOATV("c", 4, 1.0, 2.0, 3.0, 4.0). */
+#define VGPU_KINTV(n, l, ...)                                                  \
+	((vgpu_karg){.name = (n),                                              \
+		     .kind = VGPU_KARG_INT,                                    \
+		     .lanes = (l),                                             \
+		     .v.i = {__VA_ARGS__}})
+#define VGPU_KFLOATV(n, l, ...)                                                \
+	((vgpu_karg){.name = (n),                                              \
+		     .kind = VGPU_KARG_FLOAT,                                  \
+		     .lanes = (l),                                             \
+		     .v.f = {__VA_ARGS__}})
+
+/*
+ * Launches KERNEL of PROG on S over ND with its NARGS parameters (by
+ * name, any order), batched like vgpu_launch(): the command id (> 0), or
+ * a negative errno for what the library can see (a NULL or bad name, a
+ * bad NDRange, lanes, a parameter given twice, a packet too large). The
+ * daemon binds the parameters against the kernel's signature exactly as
+ * the text form's: a missing, unknown or ill-typed parameter, a compile
+ * error or a buffer you may not write comes as the command's status.
+ */
+VGPU_API int64_t vgpu_launch_kernel(vgpu_stream *s, vgpu_buffer *prog,
+				    const char *kernel, const vgpu_ndrange *nd,
+				    const vgpu_karg *args, size_t nargs);
+
 /* --- Text commands ------------------------------------------------------ */
 
 /*

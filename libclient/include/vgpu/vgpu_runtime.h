@@ -126,6 +126,48 @@ VGPU_API vgpuError_t vgpuLaunchList(vgpuStream_t stream, const char *kernel,
 VGPU_API vgpuError_t vgpuLaunchArgs(vgpuStream_t stream, const char *kernel,
 				    const vgpu_arg *args, size_t nargs);
 
+/*
+ * Your own kernels (OpenCL C, docs/kernels-opencl.md), CUDA style. A
+ * module is a program: loading it compiles it here, so that a compile
+ * error comes back from the load (-EINVAL, the compiler's diagnostics in
+ * vgpuGetLastErrorMessage()) and the kernels' signatures are known, and
+ * puts it in an anonymous buffer on the device.
+ */
+typedef struct vgpuModule *vgpuModule_t;
+typedef const struct vgpuFunction *vgpuFunction_t;
+typedef struct vgpuDim3 {
+	unsigned x, y, z; /* 0 is taken as 1 */
+} vgpuDim3;
+
+/* The program in the file PATH: OpenCL C source or IR (vgpucc -o). */
+VGPU_API vgpuError_t vgpuModuleLoad(vgpuModule_t *module, const char *path);
+/*
+ * The program in memory: SIZE bytes of source or IR at IMAGE; SIZE 0: a
+ * NUL-terminated source (cuModuleLoadData's convention).
+ */
+VGPU_API vgpuError_t vgpuModuleLoadData(vgpuModule_t *module, const void *image,
+					size_t size);
+/* Kernel NAME of MODULE (-ENOENT when it has none); valid until unload. */
+VGPU_API vgpuError_t vgpuModuleGetFunction(vgpuFunction_t *func,
+					   vgpuModule_t module,
+					   const char *name);
+/* Frees the module (launched work goes on). NULL is fine. */
+VGPU_API vgpuError_t vgpuModuleUnload(vgpuModule_t module);
+/*
+ * Launches FUNC on STREAM over GRID blocks of BLOCK work-items (global =
+ * grid * block, local = block, per dimension; the dimensions are up to
+ * the last one above 1). ARGS has one pointer a kernel parameter, in
+ * order, to its value: a device pointer (vgpuMalloc's, or inside one) for
+ * a __global or __constant pointer, the scalar or vector itself for a
+ * number. A __local pointer parameter takes SHAREDMEM bytes: a kernel may
+ * have at most one (its ARGS entry is not read; NULL is fine), and then
+ * SHAREDMEM must be > 0. Returns at once; the kernel's own failure comes
+ * from the next synchronisation of STREAM.
+ */
+VGPU_API vgpuError_t vgpuLaunchKernel(vgpuFunction_t func, vgpuDim3 grid,
+				      vgpuDim3 block, void **args,
+				      size_t sharedMem, vgpuStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

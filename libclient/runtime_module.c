@@ -13,11 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <vgpucl/ast.h>
-#include <vgpucl/diag.h>
-#include <vgpucl/ir.h>
-#include <vgpucl/pp.h>
-#include <vgpucl/sema.h>
+#include <vgpucl/compile.h>
 #include <vgpufs/launch_params.h>
 
 #include "runtime.h"
@@ -45,31 +41,6 @@ static vgpuError_t compile_error(const struct vcl_diags *d)
 	return rt_error(-EINVAL, msg);
 }
 
-/* The IR of the program's LEN bytes, NAME for diagnostics. */
-static struct vcl_ir_module *compile(const char *bytes, size_t len,
-				     const char *name, struct vcl_diags *d)
-{
-	size_t mlen = strlen(VCL_IR_MAGIC);
-	if (len >= mlen && memcmp(bytes, VCL_IR_MAGIC, mlen) == 0)
-		return vcl_ir_read(bytes, len, d);
-	struct vcl_pp_options popt = {0};
-	struct vcl_source source = {name, bytes, len};
-	struct vcl_pp *pp = vcl_pp_new(&popt, &source, d);
-	struct vcl_ast *ast = pp ? vcl_parse(pp) : NULL;
-	struct vcl_program *prog = ast ? vcl_sema(ast, pp) : NULL;
-	struct vcl_ir_module *m = NULL;
-	if (prog && !vcl_diags_failed(d))
-		m = vcl_ir_lower(prog, pp);
-	if (m && vcl_diags_failed(d)) {
-		vcl_ir_free(m);
-		m = NULL;
-	}
-	vcl_program_free(prog);
-	vcl_ast_free(ast);
-	vcl_pp_free(pp);
-	return m;
-}
-
 static vgpuError_t module_load(vgpuModule_t *out, const char *bytes, size_t len,
 			       const char *name)
 {
@@ -79,7 +50,7 @@ static vgpuError_t module_load(vgpuModule_t *out, const char *bytes, size_t len,
 		return vgpuPeekAtLastError();
 	struct vcl_diags d;
 	vcl_diags_init(&d, 4);
-	struct vcl_ir_module *ir = compile(bytes, len, name, &d);
+	struct vcl_ir_module *ir = vcl_compile(bytes, len, name, &d);
 	vgpuError_t rc = ir ? vgpuSuccess
 			 : vcl_diags_failed(&d)
 			     ? compile_error(&d)

@@ -204,6 +204,12 @@ static void make_floats(const char *name, unsigned n, mode_t mode, uid_t owner)
 	ck_assert_int_eq(chown(mem_path(&d, name), owner, owner), 0);
 }
 
+/* mem/NAME's N floats into OUT. */
+static void read_floats(const char *name, float *out, unsigned n)
+{
+	buf_read(&d, name, out, n * sizeof(float));
+}
+
 /* A launch whose binding is right runs. */
 #define BOUND "ok launch"
 
@@ -252,7 +258,6 @@ START_TEST(launch_binding_errors)
 }
 END_TEST
 
-/* Vector parameters wait for the compiler's lowering of vectors. */
 static const char values_cl[] =
     "__kernel void v(__global float *out, const float f, const int i,\n"
     "                const char c, const ulong u, __local float *tmp)\n"
@@ -282,6 +287,71 @@ START_TEST(launch_values)
 	       NULL);
 	expect(L("f=1 i=1 c=1 u=0 tmp=65537"),
 	       "err EINVAL: launch: tmp='65537'", NULL);
+#undef L
+}
+END_TEST
+
+/* Vector parameters: the compiler gives a kernel a vector's lanes as
+ * scalar parameters v.s0, v.s1, ...; a launch gives them as one v. */
+static const char vectors_cl[] =
+    "__kernel void vec(__global float *out, const float4 v, const int2 k,\n"
+    "                  const float3 w)\n"
+    "{\n"
+    "\tfloat4 s = v * (float)k.y + (float4)(w, (float)k.x);\n"
+    "\tout[0] = s.x; out[1] = s.y; out[2] = s.z; out[3] = s.w;\n"
+    "\tout[4] = w.x - w.z;\n"
+    "}\n";
+
+/* The kernel's results in C, for V, K, W. */
+static void vectors_in_c(const float v[4], const int k[2], const float w[3],
+			 float out[5])
+{
+	for (int j = 0; j < 4; j++)
+		out[j] = v[j] * (float)k[1] + (j < 3 ? w[j] : (float)k[0]);
+	out[4] = w[0] - w[2];
+}
+
+START_TEST(launch_vectors)
+{
+	cp_in("vec.cl", vectors_cl, strlen(vectors_cl));
+	make_floats("o", 5, 0644, 0);
+	const char *base = "launch prog=vec.cl kernel=vec global=1 out=o";
+	char line[512];
+	float got[5], want[5];
+#define L(extra) (snprintf(line, sizeof(line), "%s %s", base, extra), line)
+	expect(L("v=(1.5,-2,3,0.25) k=(-7,3) w=(10,20,30.5)"), BOUND, NULL);
+	read_floats("o", got, 5);
+	vectors_in_c((float[]){1.5f, -2, 3, 0.25f}, (int[]){-7, 3},
+		     (float[]){10, 20, 30.5f}, want);
+	for (int j = 0; j < 5; j++)
+		ck_assert_msg(got[j] == want[j], "out[%d] = %g, want %g", j,
+			      got[j], want[j]);
+	/* one value for every lane */
+	expect(L("v=2.5 k=4 w=-1"), BOUND, NULL);
+	read_floats("o", got, 5);
+	vectors_in_c((float[]){2.5f, 2.5f, 2.5f, 2.5f}, (int[]){4, 4},
+		     (float[]){-1, -1, -1}, want);
+	for (int j = 0; j < 5; j++)
+		ck_assert_msg(got[j] == want[j], "out[%d] = %g, want %g", j,
+			      got[j], want[j]);
+	expect(L("v=(1,2,3) k=1 w=1"),
+	       "err EINVAL: launch: v='(1,2,3)' has fewer values than the "
+	       "vector's lanes (f32x4)",
+	       NULL);
+	expect(L("v=(1,2,3,4,5) k=1 w=1"),
+	       "err EINVAL: launch: v='(1,2,3,4,5)' has more values than the "
+	       "vector's lanes (f32x4)",
+	       NULL);
+	expect(L("v=1 k=1 w=(1,2,3,4)"),
+	       "err EINVAL: launch: w='(1,2,3,4)' has more values", NULL);
+	expect(L("v=1 k=(1,2.5) w=1"),
+	       "err EINVAL: launch: k='(1,2.5)' is not an integer (i32x2)",
+	       NULL);
+	expect(L("v=1 k=1"),
+	       "err EINVAL: launch: kernel vec: parameter 'w' is not given",
+	       NULL);
+	expect(L("v=1 k=1 w=1 v.s0=2"),
+	       "err EINVAL: launch: 'v.s0' is not a parameter name", NULL);
 #undef L
 }
 END_TEST
@@ -317,12 +387,6 @@ START_TEST(launch_permissions)
 		      NULL);
 }
 END_TEST
-
-/* mem/NAME's N floats into OUT. */
-static void read_floats(const char *name, float *out, unsigned n)
-{
-	buf_read(&d, name, out, n * sizeof(float));
-}
 
 /* saxpy from shell-like file writes, checked against a C loop. */
 START_TEST(saxpy_runs)
@@ -549,6 +613,7 @@ int main(void)
 	    build_unreadable_program,
 	    launch_binding_errors,
 	    launch_values,
+	    launch_vectors,
 	    launch_permissions,
 	    saxpy_runs,
 	    ir_program_runs,

@@ -444,6 +444,65 @@ START_TEST(saxpy_runs)
 }
 END_TEST
 
+/* Bob sees his own kernels only; 0 when so. */
+static int bob_reads_stats(void)
+{
+	const char *stats = slurp(dpath(&d, "stats"));
+	if (!strstr(stats, "saxpy") &&
+	    strstr(stats, "\nprogram.4002.p.cl:wx count=1 "))
+		return 0;
+	fprintf(stderr, "bob's stats: %s\n", stats);
+	return 1;
+}
+
+/* Users' kernels by user, program and kernel in stats and metrics, each
+ * user seeing their own. */
+START_TEST(user_kernels_in_stats)
+{
+	cp_in("saxpy.cl", saxpy_cl, strlen(saxpy_cl));
+	make_floats("x", 1024, 0644, 0);
+	make_floats("y", 1024, 0644, 0);
+	const char *ok = "launch prog=saxpy.cl kernel=saxpy global=1024 a=2 "
+			 "x=x y=y n=1024";
+	expect(ok, "ok launch", NULL);
+	expect(ok, "ok launch", NULL);
+	/* failed after its kernel was found: counted as failed */
+	expect("launch prog=saxpy.cl kernel=saxpy global=1024 a=2 x=x y=y "
+	       "n=1.5",
+	       "err EINVAL: ", NULL);
+	/* before: under kernel.launch only */
+	expect("launch prog=saxpy.cl kernel=nope global=1",
+	       "err EINVAL: ", NULL);
+	cp_in("p.cl", writes_x_cl, strlen(writes_x_cl));
+	make_floats("mine", 16, 0644, BOB);
+	expect_as_bob("launch prog=p.cl kernel=wx global=16 x=mine", BOUND,
+		      NULL);
+	char want[256];
+	const char *stats = slurp(dpath(&d, "stats"));
+	snprintf(want, sizeof(want),
+		 "\nprogram.0.saxpy.cl:saxpy count=3 failed=1 seconds=");
+	ck_assert_msg(strstr(stats, want), "stats: %s", stats);
+	snprintf(want, sizeof(want), " bytes=%zu\n",
+		 2 * (strlen(saxpy_cl) + 2 * 4096));
+	ck_assert_msg(strstr(strstr(stats, "program.0.saxpy"), want),
+		      "stats: %s", stats);
+	ck_assert_msg(strstr(stats, "\nprogram.4002.p.cl:wx count=1 "
+				    "failed=0 seconds="),
+		      "stats: %s", stats);
+	ck_assert_int_eq(stats_value(&d, "kernel.launch.count"), 5);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_reads_stats), 0);
+	const char *metrics = slurp(dpath(&d, "metrics"));
+	ck_assert_msg(
+	    strstr(metrics, "\nvgpu_user_kernel_commands_total{uid=\"0\","
+			    "program=\"saxpy.cl\",kernel=\"saxpy\"} 3\n") &&
+		strstr(metrics,
+		       "\nvgpu_user_kernel_failures_total{uid=\"4002\","
+		       "program=\"p.cl\",kernel=\"wx\"} 0\n"),
+	    "metrics: %s", metrics);
+	promtool_check(metrics);
+}
+END_TEST
+
 /* IR from vgpucc -o straight into mem/, verified and run like source. */
 START_TEST(ir_program_runs)
 {
@@ -616,6 +675,7 @@ int main(void)
 	    launch_vectors,
 	    launch_permissions,
 	    saxpy_runs,
+	    user_kernels_in_stats,
 	    ir_program_runs,
 	    out_of_bounds_faults,
 	    endless_kernel_times_out,

@@ -471,6 +471,40 @@ START_TEST(user_kernels_in_stats)
 }
 END_TEST
 
+/* The table of users' kernels is bounded: launches of kernels past its
+ * 255 rows count in one "(other)" row. */
+START_TEST(user_kernels_table_bounded)
+{
+	enum { KERNELS = 300, ROWS = 255 };
+	static char src[KERNELS * 64];
+	size_t n = 0;
+	for (int i = 0; i < KERNELS; i++)
+		n += (size_t)snprintf(src + n, sizeof(src) - n,
+				      "__kernel void k%d(__global int *p) "
+				      "{ p[0] = %d; }\n",
+				      i, i);
+	cp_in("many.cl", src, n);
+	make_floats("p", 1, 0644, 0);
+	for (int i = 0; i < KERNELS; i++) {
+		char line[128];
+		snprintf(line, sizeof(line),
+			 "launch prog=many.cl kernel=k%d global=1 p=p", i);
+		expect(line, "ok launch", NULL);
+	}
+	const char *stats = slurp(dpath(&d, "stats"));
+	unsigned rows = 0;
+	for (const char *s = stats; (s = strstr(s, "\nprogram.0.many.cl:k"));
+	     s++)
+		rows++;
+	ck_assert_uint_eq(rows, ROWS);
+	char want[128];
+	snprintf(want, sizeof(want),
+		 "\nprogram.0.(other):(other) count=%d failed=0 ",
+		 KERNELS - ROWS);
+	ck_assert_msg(strstr(stats, want), "stats: %s", stats);
+}
+END_TEST
+
 /* IR from vgpucc -o straight into mem/, verified and run like source. */
 START_TEST(ir_program_runs)
 {
@@ -549,6 +583,7 @@ int main(void)
 	    launch_permissions,
 	    saxpy_runs,
 	    user_kernels_in_stats,
+	    user_kernels_table_bounded,
 	    ir_program_runs,
 	    killed_client_stops_its_kernel,
 	};

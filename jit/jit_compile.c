@@ -314,7 +314,8 @@ static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 	}
 	for (uint32_t k = 0; k < p->nkernels; k++) {
 		char name[40];
-		uint64_t addr;
+		uint64_t addr =
+		    0; /* GCC -O1 (Tsan) cannot see lookup() sets it */
 		snprintf(name, sizeof(name), "__vjit_kernel_%u",
 			 p->kernels[k].func);
 		err = lookup(p->jit, jd, name, &addr, msg);

@@ -30,7 +30,7 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
 
 struct parser {
 	vgpu_stats *st;
-	size_t tiers_cap, kernels_cap, contexts_cap, users_cap;
+	size_t tiers_cap, kernels_cap, contexts_cap, users_cap, programs_cap;
 };
 
 static int parse_u64(const char *v, uint64_t *out)
@@ -210,6 +210,43 @@ static int user_field(void *obj, const char *name, const char *v)
 	return 0;
 }
 
+static int program_field(void *obj, const char *name, const char *v)
+{
+	vgpu_stats_program *k = obj;
+	if (strcmp(name, VGPU_STAT_P_SECONDS) == 0)
+		return parse_double(v, &k->seconds);
+	uint64_t *out = strcmp(name, VGPU_STAT_P_COUNT) == 0	? &k->count
+			: strcmp(name, VGPU_STAT_P_FAILED) == 0 ? &k->failed
+			: strcmp(name, VGPU_STAT_P_BYTES) == 0	? &k->bytes
+								: NULL;
+	return out ? parse_u64(v, out) : 0;
+}
+
+/* "program.UID.PROGRAM:KERNEL k=v ...": the kernel after the last ':'. */
+static int parse_program(struct parser *p, const char *key, char *v)
+{
+	vgpu_stats *st = p->st;
+	const char *s = key + strlen(VGPU_STAT_PROGRAM);
+	const char *dot = strchr(s, '.'), *colon = strrchr(s, ':');
+	char uid[16];
+	uint64_t u;
+	if (!dot || !colon || colon < dot || (size_t)(dot - s) >= sizeof(uid))
+		return -EPROTO;
+	memcpy(uid, s, (size_t)(dot - s));
+	uid[dot - s] = '\0';
+	if (parse_u64(uid, &u) < 0 || u > UINT32_MAX)
+		return -EPROTO;
+	if (grow((void **)&st->programs, &p->programs_cap, st->nprograms,
+		 sizeof(*st->programs)) < 0)
+		return -ENOMEM;
+	vgpu_stats_program *k = &st->programs[st->nprograms++];
+	k->uid = (uid_t)u;
+	snprintf(k->program, sizeof(k->program), "%.*s", (int)(colon - dot - 1),
+		 dot + 1);
+	snprintf(k->kernel, sizeof(k->kernel), "%s", colon + 1);
+	return parse_fields(v, program_field, k);
+}
+
 /* "context.ID k=v ..." and "user.UID k=v ...". */
 static int parse_context(struct parser *p, const char *key, char *v)
 {
@@ -293,6 +330,8 @@ static int parse_line(struct parser *p, char *key, char *v)
 		return parse_context(p, key, v);
 	else if (prefixed(key, VGPU_STAT_USER))
 		return parse_user(p, key, v);
+	else if (prefixed(key, VGPU_STAT_PROGRAM))
+		return parse_program(p, key, v);
 	return 0;
 }
 
@@ -331,6 +370,7 @@ void vgpu_stats_free(vgpu_stats *st)
 	free(st->kernels);
 	free(st->contexts);
 	free(st->users);
+	free(st->programs);
 	free(st);
 }
 

@@ -241,6 +241,24 @@ int as_user(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 	return child_status(spawn_as(uid, gid, ngroups, groups, fn));
 }
 
+void vgpucc_into_mem(const struct daemon_proc *d, const char *source,
+		     const char *name)
+{
+	const char *vgpucc = getenv("VGPUCC");
+	ck_assert_msg(vgpucc, "VGPUCC (path of vgpucc) is not set");
+	char src[] = "/tmp/vgpufs-test-XXXXXX.cl", cmd[4096];
+	int fd = mkstemps(src, 3);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, source, strlen(source)),
+			 (ssize_t)strlen(source));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s %s -o %s", vgpucc, src,
+		 mem_path(d, name));
+	int status = system(cmd);
+	unlink(src);
+	ck_assert_msg(status == 0, "%s: %d", cmd, status);
+}
+
 const char *slurp(const char *path)
 {
 	static char buf[65536];

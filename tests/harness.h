@@ -120,6 +120,10 @@ void remove_tree(const char *dir);
 /* Checks that METRICS is valid exposition: promtool (install-deps.sh). */
 void promtool_check(const char *metrics);
 
+/* Compiles SOURCE with vgpucc (its path in $VGPUCC) into D's mem/NAME. */
+void vgpucc_into_mem(const struct daemon_proc *d, const char *source,
+		     const char *name);
+
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);
 double now_seconds(void);

@@ -71,6 +71,18 @@ check "batch: -s pid sorts by pid" test "$rows" = "$loadpid $idlepid "
 rows=$("$VGPUFS_TOP" -b -n 1 -s pid -r "$mnt" | grep -E ' vgpu-(load|idle)$' | awk '{print $1}' | tr '\n' ' ')
 check "batch: -r reverses" test "$rows" = "$idlepid $loadpid "
 
+# a user's kernel by program and kernel: two launches, one out of bounds
+printf '__kernel void twice(__global float *x) { x[get_global_id(0)] *= 2.0f; }\n' >"$mnt/mem/twice.cl"
+truncate -s 4K "$mnt/mem/tw"
+exec 4<>"$mnt/queue"
+echo 'launch prog=twice.cl kernel=twice global=1024 x=tw' >&4
+read -r r <&4
+echo 'launch prog=twice.cl kernel=twice global=2048 x=tw' >&4
+read -r r <&4
+exec 4>&-
+check "batch: a user's kernel, its launches and failures" \
+	has '^User kernel twice.cl:twice uid 0: 2 launches, 1 failed, [0-9]+\.[0-9]{6} seconds, [1-9][0-9]* bytes$' "$("$VGPUFS_TOP" -b -n 1 "$mnt")"
+
 # --- the full screen in tmux ------------------------------------------------
 screen() { "${tm[@]}" capture-pane -p -t top; }
 # shows PATTERN: passes when the screen has a line matching PATTERN (ERE)
@@ -114,6 +126,7 @@ check "screen: worker meters, busy" shows '^ +0\[\|+.* gemm +[0-9.]+%\]$'
 check "screen: the second worker" shows '^ +1\[.*%\]$'
 check "screen: the memory meter" shows '^ ram\[\|* +[0-9.]+M/64M\]$'
 check "screen: the summary" shows '^ Util [0-9.]+%  Commands [0-9.]+/s  Failed 0.0/s  [0-9.]+ GFLOP/s'
+check "screen: users' kernels" shows '^ User kernels:  twice\.cl:twice 2 \(1 failed, [0-9]+\.[0-9]{2} s\)$'
 check "screen: graphs of utilization and commands" shows '^Utilization [0-9.]+% \(of 100%\) +Commands/s [0-9.]+k? \(max'
 check "screen: graphs of GFLOP/s and memory" shows '^GFLOP/s [0-9.]+ \(max [0-9.]+\) +Memory [0-9.]+M \(of 64M\)$'
 check "screen: the table's header" shows '^ +PID USER +CTX +QUEUED INFLIGHT RUNNING +GPU% +TIME +MEM COMMAND$'

@@ -63,10 +63,13 @@ void stats_command(const struct vgpu_kernel_spec *k, int err, uint64_t ns)
 
 void stats_command_done(const struct job *job)
 {
-	stats_command(job->cmd.spec, job->err,
-		      job->t_end_ns > job->t_start_ns
+	uint64_t ns = job->t_end_ns > job->t_start_ns
 			  ? job->t_end_ns - job->t_start_ns
-			  : 0);
+			  : 0;
+	stats_command(job->cmd.spec, job->err, ns);
+	if (job->label) /* a user's kernel, by its name too */
+		user_kernel_done(job->ctx->uid, job->label, job->err, ns,
+				 job->bytes);
 	if (!job->err) {
 		ADD(st.flops[job->cmd.spec->id], job->flops);
 		ADD(st.bytes[job->cmd.spec->id], job->bytes);
@@ -319,6 +322,10 @@ int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 					  .flops = atomic_load(&st.flops[id]),
 					  .bytes = atomic_load(&st.bytes[id])};
 	struct collect co = {.s = s, .viewer = viewer};
+	long nuk = user_kernels_list(viewer, &s->ukernels);
+	if (nuk < 0)
+		return -ENOMEM;
+	s->nukernels = (size_t)nuk;
 	context_for_each(collect_context, &co);
 	if (co.err == 0) {
 		pthread_mutex_lock(&tree_lock);
@@ -338,7 +345,9 @@ void stats_snapshot_free(struct stats_snapshot *s)
 {
 	free(s->ctx);
 	free(s->users);
+	free(s->ukernels);
 	s->ctx = NULL;
 	s->users = NULL;
-	s->nctx = s->nusers = 0;
+	s->ukernels = NULL;
+	s->nctx = s->nusers = s->nukernels = 0;
 }

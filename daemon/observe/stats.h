@@ -14,6 +14,7 @@
 
 #include "mem/bus.h"
 #include "mem/tier.h"
+#include "observe/user_kernels.h"
 #include "ooc/ooc.h"
 
 #define STATS_WORKERS_MAX 1024 /* as --workers allows */
@@ -84,6 +85,9 @@ struct stats_snapshot {
 	/* the owners of buffers VIEWER may see: itself, or all for root */
 	struct stats_user *users;
 	size_t nusers;
+	/* the users' kernels VIEWER may see: its own, or all for root */
+	struct user_kernel *ukernels;
+	size_t nukernels;
 };
 
 /* Fills S (free with stats_snapshot_free); -ENOMEM. */

@@ -64,6 +64,24 @@ static void clean_comm(const char *comm, char out[16])
 }
 
 /*
+ * A user's kernel's "PROGRAM:KERNEL": the program is a buffer's path, which
+ * may hold any byte but '/' and NUL; spaces, '=', quotes and backslashes
+ * would forge fields of its stats line or break its metrics' labels.
+ */
+static void clean_name(const char *name, char out[USER_KERNEL_NAME_MAX])
+{
+	size_t i = 0;
+	for (; name[i] && i < USER_KERNEL_NAME_MAX - 1; i++) {
+		unsigned char c = (unsigned char)name[i];
+		out[i] =
+		    c <= ' ' || c == '=' || c == 0x7f || c == '"' || c == '\\'
+			? '_'
+			: (char)c;
+	}
+	out[i] = '\0';
+}
+
+/*
  * The bus model: its profile always ("none" without one), its link and
  * per direction what it carried only with one.
  */
@@ -159,6 +177,18 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 		tb_printf(&tb,
 			  VGPU_STAT_KERNEL "%s." VGPU_STAT_K_BYTES " %llu\n", n,
 			  U(k->bytes));
+	}
+	for (size_t i = 0; i < s->nukernels; i++) {
+		const struct user_kernel *k = &s->ukernels[i];
+		char name[USER_KERNEL_NAME_MAX];
+		clean_name(k->name, name);
+		tb_printf(&tb,
+			  VGPU_STAT_PROGRAM
+			  "%u.%s " VGPU_STAT_P_COUNT "=%llu " VGPU_STAT_P_FAILED
+			  "=%llu " VGPU_STAT_P_SECONDS
+			  "=%.6f " VGPU_STAT_P_BYTES "=%llu\n",
+			  (unsigned)k->uid, name, U(k->count), U(k->failed),
+			  k->ns / 1e9, U(k->bytes));
 	}
 	for (size_t i = 0; i < s->nctx; i++) {
 		const struct stats_context *c = &s->ctx[i];
@@ -323,6 +353,54 @@ static void metrics_render_bus(struct text_buf *tb, const struct bus_stats *b)
 	}
 }
 
+/* Users' kernels, like the built-ins' per_kernel families. */
+static void metrics_user_kernels(struct text_buf *tb,
+				 const struct stats_snapshot *s)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+		bool seconds;
+	} fields[] = {
+	    {"vgpu_user_kernel_commands_total",
+	     "Launches of users' kernels completed, by uid, program and "
+	     "kernel.",
+	     offsetof(struct user_kernel, count), false},
+	    {"vgpu_user_kernel_failures_total",
+	     "Launches of users' kernels that failed.",
+	     offsetof(struct user_kernel, failed), false},
+	    {"vgpu_user_kernel_seconds_total",
+	     "Time from start to end of successful launches of users' "
+	     "kernels.",
+	     offsetof(struct user_kernel, ns), true},
+	    {"vgpu_user_kernel_bytes_total",
+	     "Bytes spanned by the buffers of successful launches of users' "
+	     "kernels.",
+	     offsetof(struct user_kernel, bytes), false},
+	};
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+		family(tb, fields[f].name, "counter", fields[f].help);
+		for (size_t i = 0; i < s->nukernels; i++) {
+			const struct user_kernel *k = &s->ukernels[i];
+			char name[USER_KERNEL_NAME_MAX];
+			clean_name(k->name, name);
+			char *colon = strrchr(name, ':');
+			const char *kernel = colon ? colon + 1 : "";
+			if (colon)
+				*colon = '\0';
+			uint64_t v;
+			memcpy(&v, (const char *)k + fields[f].off, sizeof(v));
+			tb_printf(
+			    tb, "%s{uid=\"%u\",program=\"%s\",kernel=\"%s\"} ",
+			    fields[f].name, (unsigned)k->uid, name, kernel);
+			if (fields[f].seconds)
+				tb_printf(tb, "%.6f\n", v / 1e9);
+			else
+				tb_printf(tb, "%llu\n", U(v));
+		}
+	}
+}
+
 char *metrics_render(const struct stats_snapshot *s, size_t *len)
 {
 	struct text_buf tb = {0};
@@ -423,6 +501,7 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 					  kernel_name((int)id), U(v));
 		}
 	}
+	metrics_user_kernels(&tb, s);
 	family(&tb, "vgpu_input_errors_total", "counter",
 	       "Lines or packets that named no known kernel.");
 	tb_printf(&tb, "vgpu_input_errors_total %llu\n", U(s->unparsed));

@@ -50,11 +50,10 @@ static int lane(enum vcl_ir_kind k, const char *s, size_t len, uint8_t *p,
 	return 0;
 }
 
-int launch_value_parse(vcl_ir_type t, const char *text, size_t len,
-		       uint8_t out[static LAUNCH_VALUE_MAX], const char **why)
+int launch_value_parse(enum vcl_ir_kind k, unsigned lanes, const char *text,
+		       size_t len, uint8_t out[static LAUNCH_VALUE_MAX],
+		       const char **why)
 {
-	enum vcl_ir_kind k = VCL_IR_KIND(t);
-	unsigned lanes = VCL_IR_LANES(t);
 	uint32_t lsize = vcl_ir_type_size(VCL_IR_TYPE(k, 0, 0));
 	memset(out, 0, LAUNCH_VALUE_MAX);
 	if (k == VCL_IR_VOID || k == VCL_IR_PTR || k >= VCL_IR_KIND_COUNT ||

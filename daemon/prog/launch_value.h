@@ -14,13 +14,14 @@
 #define LAUNCH_VALUE_MAX 128
 
 /*
- * TEXT (LEN bytes) as a value of type T into OUT (vcl_ir_type_size(t)
- * bytes): an integer type takes any integer that fits its width signed or
- * unsigned, a float type any finite number; a vector "(a,b,...)" with one
- * value a lane, or a single value for every lane. 0, or -EINVAL/-ERANGE
- * with what is wrong in WHY.
+ * TEXT (LEN bytes) as a value of kind K into OUT, LANES of them packed (0:
+ * a scalar): an integer kind takes any integer that fits its width signed
+ * or unsigned, a float kind any finite number; a vector "(a,b,...)" with
+ * one value a lane, or a single value for every lane. 0, or
+ * -EINVAL/-ERANGE with what is wrong in WHY.
  */
-int launch_value_parse(vcl_ir_type t, const char *text, size_t len,
-		       uint8_t out[static LAUNCH_VALUE_MAX], const char **why);
+int launch_value_parse(enum vcl_ir_kind k, unsigned lanes, const char *text,
+		       size_t len, uint8_t out[static LAUNCH_VALUE_MAX],
+		       const char **why);
 
 #endif

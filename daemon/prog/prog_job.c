@@ -120,12 +120,12 @@ void prog_job_free(struct prog_job *p)
 	free(p);
 }
 
-/* The given value of parameter NAME, or NULL. */
+/* The given value of parameter NAME (LEN bytes), or NULL. */
 static const struct vgpu_param *given(const struct vgpu_param *v, unsigned n,
-				      const char *name)
+				      const char *name, size_t len)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (v[i].name_len == strlen(name) &&
+		if (v[i].name_len == len &&
 		    memcmp(v[i].name, name, v[i].name_len) == 0)
 			return &v[i];
 	return NULL;
@@ -201,9 +201,11 @@ static int bind_pointer(struct job *job, unsigned i, const char *pname,
 	return 0;
 }
 
-/* A __local pointer's bytes, or a scalar's or vector's value. */
-static int bind_value(struct job *job, unsigned i, const char *pname,
-		      vcl_ir_type t, const struct vgpu_param *given)
+/* A __local pointer's bytes, or a scalar's value, or a vector's: its
+ * LANES from IR parameter I on (0: a scalar). GIVEN is text or binary. */
+static int bind_value(struct job *job, unsigned i, unsigned lanes,
+		      const char *pname, vcl_ir_type t,
+		      const struct vgpu_param *given)
 {
 	struct prog_job *p = job->prog;
 	const char *k = job->cmd.spec->name;
@@ -237,16 +239,55 @@ static int bind_value(struct job *job, unsigned i, const char *pname,
 		return 0;
 	}
 	const char *why = "";
-	int rc =
-	    launch_value_parse(t, v->value, v->value_len, p->values[i], &why);
+	uint8_t packed[LAUNCH_VALUE_MAX];
+	int rc = launch_value_parse(VCL_IR_KIND(t), lanes, v->value,
+				    v->value_len, packed, &why);
 	if (rc < 0) {
 		char tn[16];
 		return job_fail(job, rc, "%s: %s='%.*s' %s (%s)", k, pname,
-				shown, v->value, why, vcl_ir_type_name(t, tn));
+				shown, v->value, why,
+				vcl_ir_type_name(
+				    VCL_IR_TYPE(VCL_IR_KIND(t), lanes, 0), tn));
 	}
-	p->args[i] = (struct vjit_arg){.base = p->values[i],
-				       .size = vcl_ir_type_size(t)};
+	/* the lanes, each its own scalar parameter */
+	uint32_t size = vcl_ir_type_size(t);
+	for (unsigned j = 0; j < (lanes ? lanes : 1); j++) {
+		memcpy(p->values[i + j], packed + j * size, size);
+		p->args[i + j] =
+		    (struct vjit_arg){.base = p->values[i + j], .size = size};
+	}
 	return 0;
+}
+
+/*
+ * Parameter I's name as a launch gives it in NAME (LEN bytes), and its
+ * lanes: the compiler lowers a vector parameter v to scalar parameters
+ * v.s0, v.s1, ... of one type, which a launch gives as one v. 0 lanes: a
+ * parameter of its own.
+ */
+static unsigned param_lanes(const struct vcl_ir_function *fn, uint32_t i,
+			    size_t *len)
+{
+	const char *name = fn->params[i].name;
+	*len = strlen(name);
+	if (*len < 4 || strcmp(name + *len - 3, ".s0") != 0)
+		return 0;
+	size_t base = *len - 3;
+	unsigned n = 1;
+	while (i + n < fn->nparams && n < 16) {
+		const struct vcl_ir_param *q = &fn->params[i + n];
+		char lane[4];
+		snprintf(lane, sizeof(lane), ".s%X", n);
+		if (q->type != fn->params[i].type || strlen(q->name) < base ||
+		    strncmp(q->name, name, base) != 0 ||
+		    strcmp(q->name + base, lane) != 0)
+			break;
+		n++;
+	}
+	if (n < 2)
+		return 0; /* a lone "x.s0": not a vector */
+	*len = base;
+	return n;
 }
 
 /* Binds every parameter of the kernel to what the launch gives. */
@@ -262,10 +303,13 @@ static int bind_params(struct job *job)
 		n++;
 	for (unsigned j = 0; j < n; j++) {
 		bool known = false;
-		for (uint32_t i = 0; i < fn->nparams && !known; i++)
-			known = strlen(fn->params[i].name) == v[j].name_len &&
-				memcmp(fn->params[i].name, v[j].name,
-				       v[j].name_len) == 0;
+		for (uint32_t i = 0; i < fn->nparams && !known; i++) {
+			size_t len;
+			unsigned lanes = param_lanes(fn, i, &len);
+			known = len == v[j].name_len &&
+				memcmp(fn->params[i].name, v[j].name, len) == 0;
+			i += lanes ? lanes - 1 : 0;
+		}
 		if (!known)
 			return job_fail(job, -EINVAL,
 					"%s: kernel %s has no parameter "
@@ -276,21 +320,27 @@ static int bind_params(struct job *job)
 	unsigned slot = 1; /* bufs[0] is the program's */
 	for (uint32_t i = 0; i < fn->nparams; i++) {
 		const struct vcl_ir_param *fp = &fn->params[i];
-		const struct vgpu_param *gv = given(v, n, fp->name);
+		size_t len;
+		unsigned lanes = param_lanes(fn, i, &len);
+		const struct vgpu_param *gv = given(v, n, fp->name, len);
 		if (!gv)
 			return job_fail(job, -EINVAL,
-					"%s: kernel %s: parameter '%s' is not "
-					"given",
-					k, fn->name, fp->name);
+					"%s: kernel %s: parameter '%.*s' is "
+					"not given",
+					k, fn->name, (int)len, fp->name);
+		/* a given name is at most VGPU_PARAM_NAME_MAX bytes */
+		char pname[VGPU_PARAM_NAME_MAX + 1];
+		snprintf(pname, sizeof(pname), "%.*s", (int)len, fp->name);
 		enum vcl_addr_space as = VCL_IR_SPACE(fp->type);
 		bool buffer = VCL_IR_KIND(fp->type) == VCL_IR_PTR &&
 			      (as == VCL_AS_GLOBAL || as == VCL_AS_CONSTANT);
 		int rc =
-		    buffer ? bind_pointer(job, i, fp->name, gv, &slot,
+		    buffer ? bind_pointer(job, i, pname, gv, &slot,
 					  fp->may_store && as == VCL_AS_GLOBAL)
-			   : bind_value(job, i, fp->name, fp->type, gv);
+			   : bind_value(job, i, lanes, pname, fp->type, gv);
 		if (rc < 0)
 			return rc;
+		i += lanes ? lanes - 1 : 0;
 	}
 	return 0;
 }

@@ -33,6 +33,15 @@ static void print_view(const struct top_options *o, const struct top_view *v)
 					     (double)tr->total_bytes
 				       : 0.0);
 	}
+	for (size_t i = 0; i < st->nprograms; i++) {
+		const vgpu_stats_program *k = &st->programs[i];
+		printf("User kernel %s:%s uid %u: %llu launches, %llu failed, "
+		       "%.6f seconds, %llu bytes\n",
+		       k->program, k->kernel, (unsigned)k->uid,
+		       (unsigned long long)k->count,
+		       (unsigned long long)k->failed, k->seconds,
+		       (unsigned long long)k->bytes);
+	}
 	printf("Rates: %.1f commands/s, %.1f failed/s, %.3f GFLOP/s, %.3f "
 	       "GB/s\n",
 	       v->commands_per_s, v->failed_per_s, v->gflops, v->gbytes_per_s);

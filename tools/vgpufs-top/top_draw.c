@@ -7,6 +7,7 @@
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -174,6 +175,38 @@ static int draw_summary(const struct screen *sc, int y)
 		 v->gbytes_per_s, (unsigned long long)v->st->open_contexts,
 		 (unsigned long long)v->st->buffers,
 		 (unsigned long long)v->st->commands_total);
+	mvaddnstr(y, 0, line, COLS);
+	return y + 1;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	uint64_t x = (*(const vgpu_stats_program *const *)a)->count;
+	uint64_t y = (*(const vgpu_stats_program *const *)b)->count;
+	return (x < y) - (x > y);
+}
+
+/* Users' kernels, most launched first, as many as the line holds. */
+static int draw_user_kernels(const struct screen *sc, int y)
+{
+	const vgpu_stats *st = sc->view.st;
+	const vgpu_stats_program **k =
+	    st->nprograms ? malloc(st->nprograms * sizeof(*k)) : NULL;
+	if (!k)
+		return y;
+	for (size_t i = 0; i < st->nprograms; i++)
+		k[i] = &st->programs[i];
+	qsort(k, st->nprograms, sizeof(*k), by_count);
+	char line[1024];
+	size_t n = (size_t)snprintf(line, sizeof(line), " User kernels:");
+	for (size_t i = 0;
+	     i < st->nprograms && n < (size_t)COLS && n < sizeof(line) - 1; i++)
+		n += (size_t)snprintf(
+		    line + n, sizeof(line) - n,
+		    "  %s:%s %llu (%llu failed, %.2f s)", k[i]->program,
+		    k[i]->kernel, (unsigned long long)k[i]->count,
+		    (unsigned long long)k[i]->failed, k[i]->seconds);
+	free(k);
 	mvaddnstr(y, 0, line, COLS);
 	return y + 1;
 }
@@ -476,6 +509,7 @@ void screen_draw(struct screen *sc)
 		int y = draw_workers(sc, 1, LINES / 4 > 1 ? LINES / 4 : 1);
 		y = draw_tiers(sc, y);
 		y = draw_summary(sc, y);
+		y = draw_user_kernels(sc, y);
 		int table = LINES - 1 - y; /* rows left above the key line */
 		int graphs = table - 6;	   /* the table keeps 6 at least */
 		if (graphs > (LINES - y) / 2)

@@ -40,6 +40,13 @@
 #define VGPU_STAT_K_FLOPS   "flops"
 #define VGPU_STAT_K_BYTES   "bytes"
 
+/* program.UID.PROGRAM:KERNEL FIELD=VALUE ...: users' kernels (launch) */
+#define VGPU_STAT_PROGRAM   "program."
+#define VGPU_STAT_P_COUNT   "count"
+#define VGPU_STAT_P_FAILED  "failed"
+#define VGPU_STAT_P_SECONDS "seconds"
+#define VGPU_STAT_P_BYTES   "bytes"
+
 /* context.ID FIELD=VALUE ... */
 #define VGPU_STAT_CONTEXT     "context."
 #define VGPU_STAT_C_PID	      "pid"

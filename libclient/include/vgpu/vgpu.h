@@ -502,6 +502,18 @@ typedef struct vgpu_stats_user {
 	uint64_t quota_used, quota;
 } vgpu_stats_user;
 
+/*
+ * A user's kernel (launch prog=PROGRAM kernel=KERNEL) the reader may see:
+ * its own, or all for root; its launches by UID, counted like KERNELS'.
+ */
+typedef struct vgpu_stats_program {
+	uid_t uid;
+	char program[160]; /* the program's path under mem/ */
+	char kernel[64];
+	uint64_t count, failed, bytes;
+	double seconds;
+} vgpu_stats_program;
+
 typedef struct vgpu_stats {
 	char version[32]; /* the daemon's */
 	double uptime_seconds;
@@ -519,6 +531,8 @@ typedef struct vgpu_stats {
 	vgpu_stats_context *contexts;
 	size_t nusers;
 	vgpu_stats_user *users;
+	size_t nprograms;
+	vgpu_stats_program *programs;
 } vgpu_stats;
 
 /*

@@ -133,9 +133,9 @@ void unmap_buffer(const struct device *d, const char *name, void *p,
 	unlink(path(d, rel));
 }
 
-void submit(int fd, const char *line)
+double submit_elapsed(int fd, const char *line)
 {
-	char buf[256];
+	char buf[512];
 	size_t len = strlen(line);
 	if (write(fd, line, len) != (ssize_t)len)
 		die("write queue");
@@ -147,6 +147,28 @@ void submit(int fd, const char *line)
 		fprintf(stderr, "bench: %s -> %s", line, buf);
 		exit(1);
 	}
+	return strtod(strrchr(buf, ' ') + 1, NULL) * 1e-6; /* "SEQ ok K US" */
+}
+
+void submit(int fd, const char *line)
+{
+	submit_elapsed(fd, line);
+}
+
+char *cl_source(const char *file)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", BENCH_CL_DIR, file);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		die(p);
+	char *buf = malloc(1 << 16);
+	size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
+	fclose(f);
+	if (!buf || n == 0)
+		die(p);
+	buf[n] = '\0';
+	return buf;
 }
 
 void report(const struct result *r)

@@ -45,6 +45,10 @@ void unmap_buffer(const struct device *d, const char *name, void *p,
 		  size_t bytes);
 /* One command on context FD, waiting for its completion; exits on err. */
 void submit(int fd, const char *line);
+/* submit(), returning the command's own time (its ELAPSED_US) in seconds. */
+double submit_elapsed(int fd, const char *line);
+/* The text of docs/examples/opencl/FILE (an OpenCL C kernel), malloc'd. */
+char *cl_source(const char *file);
 /* The number on the device's stats line "KEY value"; -1 if none. */
 double stats_value(const struct device *d, const char *key);
 /* Whether the device serves FUSE over io_uring (after some requests). */

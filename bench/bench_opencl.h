@@ -1,8 +1,8 @@
 /*
- * The OpenCL side of the catalogue benchmark: saxpy and sgemm on the first
- * CPU device of the first OpenCL platform (PoCL on Debian). Built only when
- * OpenCL headers are present (HAVE_OPENCL); otherwise every call returns a
- * negative time and the benchmark prints no OpenCL line.
+ * The OpenCL side of the catalogue benchmark: docs/examples/opencl's saxpy and
+ * tiled matmul on the OpenCL CPU platform (PoCL on Debian, bench_cl_pocl.c).
+ * Without OpenCL every call returns a negative time and the benchmark
+ * prints no OpenCL line.
  */
 #ifndef VGPUFS_BENCH_OPENCL_H
 #define VGPUFS_BENCH_OPENCL_H
@@ -13,8 +13,7 @@
 const char *ocl_platform_name(void);
 /*
  * Median seconds of REPS runs of y = 0.5*x + y over N floats, kernels only
- * (buffers wrap the host arrays, and are mapped back once); < 0 when there
- * is no OpenCL device.
+ * (on copies of the host arrays); < 0 when there is no OpenCL device.
  */
 double ocl_saxpy_seconds(const float *x, float *y, size_t n, int reps);
 /* The same for C = A*B, N x N row-major, with a 16x16 local-memory tiled

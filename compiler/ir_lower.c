@@ -55,6 +55,34 @@ uint32_t emit_const(struct lower *L, vcl_ir_type type, uint64_t bits)
 	return i->id;
 }
 
+uint32_t emit_cmp(struct lower *L, enum vcl_ir_op op, uint64_t pred, uint32_t a,
+		  uint32_t b)
+{
+	struct vcl_ir_inst *i = emit(L, op, VCL_IR_I1);
+	i->imm = pred;
+	i->a = a;
+	i->b = b;
+	return i->id;
+}
+
+uint32_t emit_select(struct lower *L, vcl_ir_type t, uint32_t c, uint32_t a,
+		     uint32_t b)
+{
+	struct vcl_ir_inst *s = emit(L, VCL_IR_SELECT, t);
+	s->a = c;
+	s->b = a;
+	s->c = b;
+	return s->id;
+}
+
+vcl_ir_type word_type(uint32_t bytes)
+{
+	return bytes >= 8   ? VCL_IR_I64
+	       : bytes == 4 ? VCL_IR_I32
+	       : bytes == 2 ? VCL_IR_I16
+			    : VCL_IR_I8;
+}
+
 uint32_t new_slot(struct lower *L, vcl_ir_type type)
 {
 	uint32_t size = vcl_ir_type_size(type);
@@ -114,6 +142,172 @@ vcl_ir_type lower_type(struct lower *L, const struct vcl_ty *t,
 	return r;
 }
 
+/* Zero bytes [off, off + size) of the object at p, in words of align. */
+static void zero(struct lower *L, const struct vcl_node *at, uint32_t p,
+		 vcl_ir_type pt, uint64_t off, uint64_t size, uint32_t align)
+{
+	uint32_t unit = align > 8 ? 8 : align ? align : 1;
+	if (size / unit > 4096) {
+		lower_error(L, at,
+			    "not lowered yet: initializing objects of more "
+			    "than 4096 words");
+		return;
+	}
+	vcl_ir_type t = word_type(unit);
+	uint32_t z = emit_const(L, t, 0);
+	for (uint64_t k = 0; k < size / unit; k++)
+		lower_store_at(L, p, pt, off + k * unit, t, z);
+}
+
+/* Initializes the object of type t at p + off from e (an initializer
+ * list, fully braced by the type checker, or an expression); the rest of
+ * a list's object was zeroed before. */
+static void init_object(struct lower *L, uint32_t p, vcl_ir_type pt,
+			uint64_t off, const struct vcl_ty *t,
+			const struct vcl_node *e)
+{
+	if (L->d->full)
+		return;
+	bool aggregate = t->kind == VCL_TY_ARRAY || t->kind == VCL_TY_STRUCT ||
+			 t->kind == VCL_TY_UNION || t->kind == VCL_TY_VECTOR;
+	if (e->kind == VCL_N_INIT_LIST && aggregate) {
+		uint64_t pos = 0;
+		for (const struct vcl_node *x = e->list; x;
+		     x = x->next, pos++) {
+			const struct vcl_node *item = x;
+			if (x->kind == VCL_N_DESIGNATED) {
+				pos = x->info;
+				item = x->a;
+			}
+			const struct vcl_ty *et;
+			uint64_t at;
+			if (t->kind == VCL_TY_ARRAY) {
+				et = t->base;
+				at = pos * et->size;
+			} else if (t->kind == VCL_TY_VECTOR) {
+				struct vcl_ty *lane =
+				    vcl_ir_alloc(L->m, sizeof(*lane));
+				if (!lane)
+					return;
+				*lane = (struct vcl_ty){.kind = t->elem};
+				lane->size =
+				    vcl_ir_type_size(kind_type(t->elem));
+				lane->align = (uint32_t)lane->size;
+				et = lane;
+				at = pos * lane->size;
+			} else {
+				if (pos >= t->record->nfields)
+					return;
+				et = t->record->fields[pos].type;
+				at = t->record->fields[pos].offset;
+			}
+			init_object(L, p, pt, off + at, et, item);
+		}
+		return;
+	}
+	if (e->kind == VCL_N_INIT_LIST) { /* a scalar in braces */
+		if (e->list)
+			init_object(L, p, pt, off, t, e->list);
+		return;
+	}
+	if (t->kind == VCL_TY_VECTOR) {
+		struct lanes v;
+		if (!lower_lanes(L, e, &v))
+			return;
+		vcl_ir_type et = kind_type(t->elem);
+		for (uint32_t i = 0; i < v.n; i++)
+			lower_store_at(L, p, pt, off + i * vcl_ir_type_size(et),
+				       et, v.v[i]);
+		return;
+	}
+	if (t->kind == VCL_TY_STRUCT || t->kind == VCL_TY_UNION) {
+		struct lvalue src;
+		const struct vcl_node *b = e;
+		while (b->kind == VCL_N_CONVERT)
+			b = b->a;
+		if (!b->lvalue) {
+			lower_error(L, e,
+				    "not lowered yet: structs passed or "
+				    "returned by value");
+			return;
+		}
+		if (lower_lvalue(L, b, &src))
+			lower_copy(L, e, lower_offset(L, p, pt, off), pt,
+				   src.ptr, lvalue_pointer(&src), t);
+		return;
+	}
+	vcl_ir_type it = lower_type(L, t, e);
+	if (it == VCL_IR_NONE)
+		return;
+	if (VCL_IR_KIND(it) == VCL_IR_PTR) {
+		lower_error(L, e,
+			    "not lowered yet: pointers in memory (arrays of "
+			    "pointers, pointer members)");
+		return;
+	}
+	lower_store_at(L, p, pt, off, it, lower_rvalue(L, e));
+}
+
+/* Whether e initializes every member and element of a t (then nothing
+ * need be zeroed first). */
+static bool complete(const struct vcl_ty *t, const struct vcl_node *e)
+{
+	if (e->kind != VCL_N_INIT_LIST)
+		return true;
+	uint64_t want = t->kind == VCL_TY_ARRAY	   ? t->count
+			: t->kind == VCL_TY_VECTOR ? t->width
+			: t->kind == VCL_TY_STRUCT ? t->record->nfields
+						   : 1;
+	if (t->kind == VCL_TY_UNION)
+		return false;
+	uint64_t k = 0;
+	for (const struct vcl_node *x = e->list; x; x = x->next, k++) {
+		if (x->kind == VCL_N_DESIGNATED || k >= want)
+			return false;
+		const struct vcl_ty *et = t->kind == VCL_TY_ARRAY ? t->base
+					  : t->kind == VCL_TY_STRUCT
+					      ? t->record->fields[k].type
+					      : NULL;
+		if (et && !complete(et, x))
+			return false;
+	}
+	return k == want;
+}
+
+/* A variable in memory: arrays, vectors, structs, and scalars whose
+ * address is taken. */
+static void declare_memory(struct lower *L, const struct vcl_node *n,
+			   struct var *v, const struct vcl_ty *t)
+{
+	const struct vcl_ty *el = t;
+	while (el->kind == VCL_TY_ARRAY)
+		el = el->base;
+	if (el->kind == VCL_TY_POINTER ||
+	    ((el->kind == VCL_TY_STRUCT || el->kind == VCL_TY_UNION) &&
+	     el->record && el->record->has_pointer)) {
+		lower_error(L, n,
+			    "not lowered yet: pointers in memory (arrays of "
+			    "pointers, pointer members)");
+		return;
+	}
+	int64_t k = vcl_ir_add_object(L->m, &L->f->slots, &L->f->nslots,
+				      t->size, t->align ? t->align : 1);
+	*v = (struct var){VAR_MEMORY, k < 0 ? 0 : (uint32_t)k};
+	if (k < 0) {
+		lower_error(L, n, "too many private variables for the IR");
+		return;
+	}
+	if (!n->a)
+		return;
+	struct vcl_ir_inst *i =
+	    emit(L, VCL_IR_SLOT, VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE));
+	i->imm = (uint64_t)k;
+	vcl_ir_type pt = VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE);
+	if (!complete(t, n->a))
+		zero(L, n, i->id, pt, 0, t->size, t->align);
+	init_object(L, i->id, pt, 0, t, n->a);
+}
+
 /* A variable declared in a function body. */
 static void declare(struct lower *L, const struct vcl_node *n)
 {
@@ -123,14 +317,17 @@ static void declare(struct lower *L, const struct vcl_node *n)
 		return;
 	struct var *v = &L->vars[s->index];
 	if (t->space == VCL_AS_CONSTANT) {
-		lower_error(L, n, "not lowered yet: __constant variables");
+		declare_memory(L, n, v, t); /* a private copy */
 		return;
 	}
 	bool is_array = t->kind == VCL_TY_ARRAY;
 	const struct vcl_ty *el = t;
 	while (el->kind == VCL_TY_ARRAY)
 		el = el->base;
-	if (el->kind != VCL_TY_POINTER && kind_type(el->kind) == VCL_IR_NONE) {
+	bool in_memory = el->kind == VCL_TY_VECTOR ||
+			 el->kind == VCL_TY_STRUCT || el->kind == VCL_TY_UNION;
+	if (!in_memory && el->kind != VCL_TY_POINTER &&
+	    kind_type(el->kind) == VCL_IR_NONE) {
 		lower_type(L, el, n);
 		return;
 	}
@@ -142,34 +339,23 @@ static void declare(struct lower *L, const struct vcl_node *n)
 				    "not lowered yet: __local variables "
 				    "outside kernels");
 		*v = (struct var){VAR_LOCAL, (uint32_t)k};
-		if (!is_array)
+		if (!is_array && !in_memory)
 			lower_error(
 			    L, n, "not lowered yet: __local scalar variables");
 		return;
 	}
-	if (is_array) {
-		if (el->kind == VCL_TY_POINTER) {
-			lower_error(L, n,
-				    "not lowered yet: arrays of pointers");
-			return;
-		}
-		int64_t k = vcl_ir_add_object(L->m, &L->f->slots, &L->f->nslots,
-					      t->size, t->align);
-		*v = (struct var){VAR_MEMORY, k < 0 ? 0 : (uint32_t)k};
-		if (n->a)
-			lower_error(L, n->a,
-				    "not lowered yet: array initializers");
+	if (is_array || in_memory ||
+	    (L->addressed[s->index] && t->kind != VCL_TY_POINTER)) {
+		declare_memory(L, n, v, t);
 		return;
 	}
 	vcl_ir_type it = lower_type(L, t, n);
 	*v = (struct var){VAR_SCALAR, new_slot(L, it)};
 	if (n->a) {
-		if (n->a->kind == VCL_N_INIT_LIST) {
-			lower_error(L, n->a,
-				    "not lowered yet: initializer lists");
-			return;
-		}
-		uint32_t val = lower_rvalue(L, n->a);
+		const struct vcl_node *init = n->a;
+		while (init->kind == VCL_N_INIT_LIST && init->list)
+			init = init->list;
+		uint32_t val = lower_rvalue(L, init);
 		struct vcl_ir_inst *i = emit(L, VCL_IR_STS, VCL_IR_VOID);
 		i->imm = v->index;
 		i->a = val;
@@ -245,69 +431,101 @@ static uint32_t or_equal(struct lower *L, uint32_t m, uint32_t x, vcl_ir_type t,
 			  VCL_IR_I1, m, c->id);
 }
 
-/*
- * switch as a loop left at its end (`break` leaves it as C's does): a slot
- * says whether a label matched yet, each statement runs when it is set, a
- * label sets it when x equals its value (default: when no case does), so
- * control falls through as in C. Labels only at the top of the body.
- */
-static void switch_stmt(struct lower *L, const struct vcl_node *n)
+/* switch as a loop left at its end (`break` leaves it as C's does), so
+ * control falls through as in C: switch_list. Labels at the top of the
+ * body or inside blocks in it. */
+/* A switch being lowered: its value x of type t, the slot m saying
+ * whether a label matched yet, its body's statements. */
+struct sw {
+	uint32_t x, m;
+	vcl_ir_type t;
+	const struct vcl_node *all;
+};
+
+/* A label of the switch in list, directly or in blocks inside it. */
+static bool has_label(const struct vcl_node *list)
 {
-	vcl_ir_type t = lower_type(L, n->a->ty, n->a);
-	uint32_t x = lower_rvalue(L, n->a);
-	uint32_t m = new_slot(L, VCL_IR_I1), no = emit_const(L, VCL_IR_I1, 0);
-	struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
-	st->imm = m;
-	st->a = no;
-	if (t == VCL_IR_NONE || !open_loop(L, n, true))
-		return;
-	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
-	struct vcl_ir_block *saved = L->cur;
-	L->cur = &lp->then;
-	const struct vcl_node *body = n->b, *list = body->kind == VCL_N_BLOCK
-							? body->list
-							: body;
-	for (const struct vcl_node *s = list; s; s = s->next) {
+	for (const struct vcl_node *s = list; s; s = s->next)
+		if (s->kind == VCL_N_CASE || s->kind == VCL_N_DEFAULT ||
+		    (s->kind == VCL_N_BLOCK && has_label(s->list)))
+			return true;
+	return false;
+}
+
+/* none && x differs from every case label in list (blocks included). */
+static uint32_t no_case(struct lower *L, const struct sw *w, uint32_t none,
+			const struct vcl_node *list)
+{
+	for (const struct vcl_node *c = list; c; c = c->next) {
+		const struct vcl_node *l = c;
+		for (; l->kind == VCL_N_CASE || l->kind == VCL_N_DEFAULT;
+		     l = l->b)
+			if (l->kind == VCL_N_CASE)
+				none = or_equal(L, none, w->x, w->t, l->value,
+						VCL_ICMP_NE);
+		if (l->kind == VCL_N_BLOCK)
+			none = no_case(L, w, none, l->list);
+	}
+	return none;
+}
+
+/* The statements of list, each run once a label matched; a label sets
+ * the slot when x equals it (default: when no case does); a block
+ * holding labels is walked the same way, so they may sit inside one. */
+static void switch_list(struct lower *L, const struct sw *w,
+			const struct vcl_node *list)
+{
+	for (const struct vcl_node *s = list; s && !L->d->full; s = s->next) {
 		const struct vcl_node *stmt = s;
 		if (stmt->kind == VCL_N_CASE || stmt->kind == VCL_N_DEFAULT) {
 			struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
-			ld->imm = m;
+			ld->imm = w->m;
 			uint32_t now = ld->id;
 			for (; stmt->kind == VCL_N_CASE ||
 			       stmt->kind == VCL_N_DEFAULT;
-			     stmt = stmt->b) {
-				if (stmt->kind == VCL_N_CASE) {
-					now =
-					    or_equal(L, now, x, t, stmt->value,
-						     VCL_ICMP_EQ);
-					continue;
-				}
-				/* default: x is none of the cases */
-				uint32_t none = emit_const(L, VCL_IR_I1, 1);
-				for (const struct vcl_node *c = list; c;
-				     c = c->next)
-					for (const struct vcl_node *l = c;
-					     l->kind == VCL_N_CASE ||
-					     l->kind == VCL_N_DEFAULT;
-					     l = l->b)
-						if (l->kind == VCL_N_CASE)
-							none = or_equal(
-							    L, none, x, t,
-							    l->value,
-							    VCL_ICMP_NE);
-				now = emit_value(L, VCL_IR_OR, VCL_IR_I1, now,
-						 none);
-			}
-			st = emit(L, VCL_IR_STS, VCL_IR_VOID);
-			st->imm = m;
+			     stmt = stmt->b)
+				now = stmt->kind == VCL_N_CASE
+					  ? or_equal(L, now, w->x, w->t,
+						     stmt->value, VCL_ICMP_EQ)
+					  : emit_value(
+						L, VCL_IR_OR, VCL_IR_I1, now,
+						no_case(
+						    L, w,
+						    emit_const(L, VCL_IR_I1, 1),
+						    w->all));
+			struct vcl_ir_inst *st =
+			    emit(L, VCL_IR_STS, VCL_IR_VOID);
+			st->imm = w->m;
 			st->a = now;
 		}
+		if (stmt->kind == VCL_N_BLOCK && has_label(stmt->list)) {
+			switch_list(L, w, stmt->list);
+			continue;
+		}
 		struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
-		ld->imm = m;
+		ld->imm = w->m;
 		struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
 		i->a = ld->id;
 		statement_in(L, &i->then, stmt);
 	}
+}
+
+static void switch_stmt(struct lower *L, const struct vcl_node *n)
+{
+	struct sw w = {.t = lower_type(L, n->a->ty, n->a)};
+	w.x = lower_rvalue(L, n->a);
+	w.m = new_slot(L, VCL_IR_I1);
+	uint32_t no = emit_const(L, VCL_IR_I1, 0);
+	struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+	st->imm = w.m;
+	st->a = no;
+	if (w.t == VCL_IR_NONE || !open_loop(L, n, true))
+		return;
+	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = &lp->then;
+	w.all = n->b->kind == VCL_N_BLOCK ? n->b->list : n->b;
+	switch_list(L, &w, w.all);
 	emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
 	L->cur = saved;
 	L->nopen--;
@@ -360,6 +578,14 @@ static void statement(struct lower *L, const struct vcl_node *n)
 		break;
 	}
 	case VCL_N_RETURN: {
+		if (L->ret_ptr != VCL_IR_NONE && n->a) {
+			/* a vector through the caller's pointer */
+			struct lanes v;
+			if (lower_lanes(L, n->a, &v))
+				lower_vstore(L, &L->ret_lanes, &v);
+			emit(L, VCL_IR_RETURN, VCL_IR_VOID)->a = VCL_IR_NONE;
+			break;
+		}
 		uint32_t v = n->a ? lower_rvalue(L, n->a) : VCL_IR_NONE;
 		emit(L, VCL_IR_RETURN, VCL_IR_VOID)->a = v;
 		break;
@@ -392,25 +618,151 @@ static void callees(struct lower *L, const struct vcl_node *n)
 	}
 }
 
-/* Marks (bit i) the parameters n assigns or increments; the type
- * checker's `stored` also counts a store through a pointer parameter,
- * which needs no slot. */
-static void assigned(const struct vcl_node *n, uint64_t *params)
+/* Marks (bit i) the parameters n assigns or increments, and those
+ * (bit i of *addr) and the variables (addressed[]) whose address it
+ * takes; the type checker's `stored` also counts a store through a
+ * pointer parameter, which needs no slot. */
+static void assigned(struct lower *L, const struct vcl_node *n,
+		     uint64_t *params, uint64_t *addr)
 {
 	for (; n; n = n->next) {
+		bool amp = n->kind == VCL_N_UNARY && n->op == VCL_T_AMP;
 		bool writes =
 		    n->kind == VCL_N_ASSIGN ||
 		    ((n->kind == VCL_N_UNARY || n->kind == VCL_N_POSTFIX) &&
-		     (n->op == VCL_T_INC || n->op == VCL_T_DEC ||
-		      n->op == VCL_T_AMP));
-		const struct vcl_node *t = writes ? n->a : NULL;
+		     (n->op == VCL_T_INC || n->op == VCL_T_DEC));
+		const struct vcl_node *t = writes || amp ? n->a : NULL;
 		if (t && t->kind == VCL_N_IDENT && t->sym &&
 		    t->sym->kind == VCL_SYM_PARAM && t->sym->index < 64)
-			*params |= 1ull << t->sym->index;
-		assigned(n->a, params);
-		assigned(n->b, params);
-		assigned(n->c, params);
-		assigned(n->list, params);
+			*(amp ? addr : params) |= 1ull << t->sym->index;
+		if (amp && t && t->kind == VCL_N_IDENT && t->sym &&
+		    t->sym->kind == VCL_SYM_VAR && t->sym->scope != 0 &&
+		    t->sym->index < L->nvars)
+			L->addressed[t->sym->index] = true;
+		assigned(L, n->a, params, addr);
+		assigned(L, n->b, params, addr);
+		assigned(L, n->c, params, addr);
+		assigned(L, n->list, params, addr);
+	}
+}
+
+/* Marks the program-scope (__constant) variables n names. */
+static void globals_used(const struct lower *L, const struct vcl_node *n,
+			 bool *used)
+{
+	for (; n; n = n->next) {
+		if (n->kind == VCL_N_IDENT && n->sym &&
+		    n->sym->kind == VCL_SYM_VAR && n->sym->scope == 0)
+			for (uint32_t k = 0; k < L->prog->nglobals; k++)
+				used[k] |= L->prog->globals[k] == n->sym;
+		globals_used(L, n->a, used);
+		globals_used(L, n->b, used);
+		globals_used(L, n->c, used);
+		globals_used(L, n->list, used);
+	}
+}
+
+/* __constant variables of the program a function uses: each a private
+ * copy made at its entry (the IR has no __constant data yet), read as
+ * memory; a pointer to one is not lowered (it would be private). */
+static void copy_globals(struct lower *L, const struct vcl_node *body)
+{
+	uint32_t n = L->prog->nglobals;
+	bool *used = vcl_ir_alloc(L->m, n + 1);
+	L->gvars = vcl_ir_alloc(L->m, sizeof(struct var) * (n + 1));
+	if (!used || !L->gvars) {
+		lower_error(L, body, "out of memory");
+		return;
+	}
+	memset(used, 0, n + 1);
+	memset(L->gvars, 0, sizeof(struct var) * (n + 1));
+	globals_used(L, body, used);
+	for (uint32_t k = 0; k < n; k++) {
+		const struct vcl_sym *g = L->prog->globals[k];
+		if (used[k] && g->scope == 0 && g->decl && g->type)
+			declare_memory(L, g->decl, &L->gvars[k], g->type);
+	}
+}
+
+/* The IR parameters a C parameter of type t takes: a vector's lanes. */
+static uint32_t param_width(const struct vcl_ty *t)
+{
+	return t && t->kind == VCL_TY_VECTOR ? t->width : 1;
+}
+
+/* A private slot holding parameter i in memory (vectors, and scalars
+ * whose address is taken): its pointer, VCL_IR_NONE when full. */
+static uint32_t param_memory(struct lower *L, const struct vcl_node *p,
+			     uint32_t i, const struct vcl_ty *t)
+{
+	int64_t s = vcl_ir_add_object(L->m, &L->f->slots, &L->f->nslots,
+				      t->size, t->align);
+	if (s < 0) {
+		lower_error(L, p, "too many private variables");
+		return VCL_IR_NONE;
+	}
+	L->params[i] = (struct var){VAR_MEMORY, (uint32_t)s};
+	struct vcl_ir_inst *sp =
+	    emit(L, VCL_IR_SLOT, VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE));
+	sp->imm = (uint64_t)s;
+	return sp->id;
+}
+
+/* Parameter i (C's) into its IR parameters from *ir on: a vector's
+ * lanes stored into a slot, a scalar assigned or addressed into a slot. */
+static void parameter(struct lower *L, const struct vcl_node *p, uint32_t i,
+		      uint32_t *ir, const struct vcl_kernel *k,
+		      uint64_t written, uint64_t addr)
+{
+	struct vcl_ir_function *f = L->f;
+	const struct vcl_ty *t = L->fs->type->params[i];
+	const char *name =
+	    p->name ? vcl_arena_strndup(L->m->priv, p->name, p->name_len)
+		    : NULL;
+	if (t->kind == VCL_TY_STRUCT || t->kind == VCL_TY_UNION) {
+		lower_error(L, p,
+			    "not lowered yet: structs passed or returned by "
+			    "value");
+		return;
+	}
+	if (t->kind == VCL_TY_VECTOR) {
+		/* One scalar parameter per lane, named NAME.s0 to NAME.sF (a
+		 * kernel's too: a launch gives a vector's lanes in order). */
+		uint32_t first = *ir;
+		vcl_ir_type et = kind_type(t->elem);
+		for (uint32_t j = 0; j < t->width; j++) {
+			char lane[300];
+			snprintf(lane, sizeof(lane), "%s.s%X", name ? name : "",
+				 j);
+			f->params[*ir].type = et;
+			f->params[*ir].name =
+			    vcl_arena_strndup(L->m->priv, lane, strlen(lane));
+			(*ir)++;
+		}
+		uint32_t sp = param_memory(L, p, i, t);
+		for (uint32_t j = 0; j < t->width && sp != VCL_IR_NONE; j++)
+			lower_store_at(
+			    L, sp, VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE),
+			    j * vcl_ir_type_size(et), et, first + j);
+		return;
+	}
+	uint32_t v = (*ir)++;
+	f->params[v].type = lower_type(L, t, p);
+	f->params[v].name = name;
+	f->params[v].may_store = k && k->params[i].may_store;
+	L->params[i] = (struct var){VAR_VALUE, v};
+	if ((addr >> i & 1) && t->kind != VCL_TY_POINTER) {
+		uint32_t sp = param_memory(L, p, i, t);
+		if (sp != VCL_IR_NONE)
+			lower_store_at(
+			    L, sp, VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE),
+			    0, f->params[v].type, v);
+	} else if ((written | addr) >> i & 1) {
+		uint32_t s = new_slot(L, f->params[v].type);
+		struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+		st->imm = s;
+		st->a = v;
+		L->params[i] = (struct var){VAR_SCALAR, s};
 	}
 }
 
@@ -427,52 +779,64 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 	if (L->failed)
 		return -1;
 	struct lower saved = *L;
-	uint32_t np = fs->type->nparams;
+	uint32_t np = fs->type->nparams, nir = 0;
+	const struct vcl_ty *rt = fs->type->base;
+	bool vret = rt && rt->kind == VCL_TY_VECTOR;
+	for (uint32_t i = 0; i < np; i++)
+		nir += param_width(fs->type->params[i]);
+	nir += vret;
 	char name[256];
 	snprintf(name, sizeof(name), "%.*s", (int)fs->name_len, fs->name);
-	L->f = vcl_ir_add_function(L->m, name, np);
+	L->f = vcl_ir_add_function(L->m, name, nir);
 	if (!L->f) {
 		lower_error(L, decl, "too many functions or parameters");
 		return -1;
 	}
 	struct vcl_ir_function *f = L->f;
+	L->fs = fs;
 	f->is_kernel = k != NULL;
 	if (k)
 		memcpy(f->reqd_work_group_size, k->reqd_work_group_size,
 		       sizeof(f->reqd_work_group_size));
-	f->ret = lower_type(L, fs->type->base, decl);
+	if (rt && (rt->kind == VCL_TY_STRUCT || rt->kind == VCL_TY_UNION))
+		lower_error(L, decl,
+			    "not lowered yet: structs passed or returned by "
+			    "value");
+	f->ret = vret ? VCL_IR_VOID : lower_type(L, rt, decl);
 	L->cur = &f->body;
 	L->nopen = 0;
 	L->nvars = fs->nlocals;
 	L->vars = vcl_ir_alloc(L->m, sizeof(struct var) * (fs->nlocals + 1));
+	L->addressed = vcl_ir_alloc(L->m, sizeof(bool) * (fs->nlocals + 1));
 	L->params = vcl_ir_alloc(L->m, sizeof(struct var) * (np + 1));
-	if (!L->vars || !L->params) {
+	if (!L->vars || !L->params || !L->addressed) {
 		lower_error(L, decl, "out of memory");
 		*L = saved;
 		L->failed = true;
 		return -1;
 	}
-	uint32_t i = 0;
-	uint64_t written = 0;
-	assigned(decl->b, &written);
-	for (const struct vcl_node *p = decl->type->params; p && i < np;
-	     p = p->next, i++) {
-		f->params[i].type = lower_type(L, fs->type->params[i], p);
-		f->params[i].name =
-		    p->name
-			? vcl_arena_strndup(L->m->priv, p->name, p->name_len)
-			: NULL;
-		f->params[i].may_store = k && k->params[i].may_store;
-		L->params[i] = (struct var){VAR_VALUE, i};
-		if (written >> i & 1) {
-			uint32_t s = new_slot(L, f->params[i].type);
-			struct vcl_ir_inst *st =
-			    emit(L, VCL_IR_STS, VCL_IR_VOID);
-			st->imm = s;
-			st->a = i;
-			L->params[i] = (struct var){VAR_SCALAR, s};
-		}
+	memset(L->addressed, 0, sizeof(bool) * (fs->nlocals + 1));
+	uint32_t i = 0, ir = 0;
+	uint64_t written = 0, addr = 0;
+	assigned(L, decl->b, &written, &addr);
+	L->ret_ptr = VCL_IR_NONE;
+	if (vret) {
+		/* a vector result goes through a pointer the caller gives */
+		vcl_ir_type pt = VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE);
+		f->params[0].type = pt;
+		f->params[0].name = "ret";
+		L->ret_ptr = ir++;
+		L->ret_lanes = (struct vlvalue){.ptr = L->ret_ptr,
+						.pt = pt,
+						.et = kind_type(rt->elem),
+						.n = rt->width};
+		for (uint32_t j = 0; j < rt->width; j++)
+			L->ret_lanes.lane[j] = (uint8_t)j;
 	}
+	for (const struct vcl_node *p = decl->type->params; p && i < np;
+	     p = p->next, i++)
+		parameter(L, p, i, &ir, k, written, addr);
+	copy_globals(L, decl->b);
 	statement(L, decl->b);
 	int64_t index = f - L->m->funcs;
 	bool failed = L->failed;

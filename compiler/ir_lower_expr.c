@@ -5,18 +5,7 @@
 
 #include "ir_lower.h"
 
-static bool is_signed(enum vcl_type_kind k)
-{
-	return k == VCL_TY_CHAR || k == VCL_TY_SHORT || k == VCL_TY_INT ||
-	       k == VCL_TY_LONG;
-}
-
-static bool is_float(enum vcl_type_kind k)
-{
-	return k == VCL_TY_FLOAT || k == VCL_TY_DOUBLE;
-}
-
-static uint64_t float_bits(vcl_ir_type t, double v)
+uint64_t lower_float_bits(vcl_ir_type t, double v)
 {
 	if (t != VCL_IR_F32 && t != VCL_IR_F64)
 		return (uint64_t)(int64_t)v;
@@ -32,35 +21,35 @@ static uint64_t float_bits(vcl_ir_type t, double v)
 }
 
 /* A scalar of kind `from` to kind `to`. */
-static uint32_t convert(struct lower *L, uint32_t v, enum vcl_type_kind from,
-			enum vcl_type_kind to)
+uint32_t lower_convert(struct lower *L, uint32_t v, enum vcl_type_kind from,
+		       enum vcl_type_kind to)
 {
 	vcl_ir_type ft = kind_type(from), tt = kind_type(to);
 	if (ft == VCL_IR_NONE || tt == VCL_IR_NONE || from == to)
 		return v;
 	if (to == VCL_TY_BOOL) {
 		/* != 0, true on NaN as C says */
-		uint32_t zero = emit_const(L, ft, float_bits(ft, 0));
+		uint32_t zero = emit_const(L, ft, lower_float_bits(ft, 0));
 		struct vcl_ir_inst *i = emit(
-		    L, is_float(from) ? VCL_IR_FCMP : VCL_IR_ICMP, VCL_IR_I1);
-		i->imm = is_float(from) ? VCL_FCMP_UNE : VCL_ICMP_NE;
+		    L, kind_float(from) ? VCL_IR_FCMP : VCL_IR_ICMP, VCL_IR_I1);
+		i->imm = kind_float(from) ? VCL_FCMP_UNE : VCL_ICMP_NE;
 		i->a = v;
 		i->b = zero;
 		return i->id;
 	}
 	enum vcl_ir_op op;
-	if (is_float(from) && is_float(to))
+	if (kind_float(from) && kind_float(to))
 		op = to == VCL_TY_DOUBLE ? VCL_IR_FPEXT : VCL_IR_FPTRUNC;
-	else if (is_float(from))
-		op = is_signed(to) ? VCL_IR_FPTOSI : VCL_IR_FPTOUI;
-	else if (is_float(to))
-		op = is_signed(from) ? VCL_IR_SITOFP : VCL_IR_UITOFP;
+	else if (kind_float(from))
+		op = kind_signed(to) ? VCL_IR_FPTOSI : VCL_IR_FPTOUI;
+	else if (kind_float(to))
+		op = kind_signed(from) ? VCL_IR_SITOFP : VCL_IR_UITOFP;
 	else if (ft == tt)
 		return v;
 	else if (vcl_ir_type_size(tt) < vcl_ir_type_size(ft) || tt == VCL_IR_I1)
 		op = VCL_IR_TRUNC;
 	else
-		op = is_signed(from) ? VCL_IR_SEXT : VCL_IR_ZEXT;
+		op = kind_signed(from) ? VCL_IR_SEXT : VCL_IR_ZEXT;
 	return emit_value(L, op, tt, v, VCL_IR_NONE);
 }
 
@@ -78,11 +67,64 @@ static uint32_t advance(struct lower *L, uint32_t p, vcl_ir_type pt,
 	return emit_value(L, VCL_IR_PTRADD, pt, p, bytes);
 }
 
-static bool lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
+static bool is_aggregate(const struct vcl_ty *t)
+{
+	return t->kind == VCL_TY_ARRAY || t->kind == VCL_TY_VECTOR ||
+	       t->kind == VCL_TY_STRUCT || t->kind == VCL_TY_UNION;
+}
+
+/* s.m, p->m (members at their byte offsets) and v.x (one lane). */
+__attribute__((noinline)) static bool
+member_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
+{
+	lv->memory = true;
+	const struct vcl_ty *bt = n->a->ty;
+	if (n->kind == VCL_N_MEMBER && bt && bt->kind == VCL_TY_VECTOR) {
+		struct vlvalue vl;
+		if (!lower_vlvalue(L, n->a, &vl))
+			return false;
+		lv->ptr = lower_offset(L, vl.ptr, vl.pt,
+				       (uint64_t)vl.lane[vcl_swizzle_at(n, 0)] *
+					   vcl_ir_type_size(vl.et));
+		/* the vector's pointer is private where its type is not: a
+		 * copy of __constant data */
+		lv->copy = vl.pt != pointer_to(n->ty);
+		return true;
+	}
+	uint32_t base;
+	vcl_ir_type pt;
+	if (n->kind == VCL_N_ARROW) {
+		base = rvalue(L, n->a);
+		pt = lower_type(L, bt, n->a);
+		bt = bt ? bt->base : NULL;
+	} else {
+		struct lvalue b;
+		if (!lower_lvalue(L, n->a, &b))
+			return false;
+		base = b.ptr;
+		pt = lvalue_pointer(&b);
+		lv->copy = b.copy;
+	}
+	if (!bt || !bt->record || n->info >= bt->record->nfields ||
+	    pt == VCL_IR_NONE)
+		return false;
+	const struct vcl_field *f = &bt->record->fields[n->info];
+	if (f->type->kind == VCL_TY_POINTER) {
+		lower_error(L, n,
+			    "not lowered yet: pointer members (a pointer is "
+			    "never in memory)");
+		return false;
+	}
+	lv->ptr = lower_offset(L, base, pt, f->offset);
+	return true;
+}
+
+bool lower_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 {
 	memset(lv, 0, sizeof(*lv));
 	lv->ty = n->ty;
-	if (n->ty && n->ty->kind != VCL_TY_ARRAY) {
+	lv->type = VCL_IR_NONE;
+	if (n->ty && !is_aggregate(n->ty)) {
 		lv->type = lower_type(L, n->ty, n);
 		if (lv->type == VCL_IR_NONE)
 			return false;
@@ -91,7 +133,11 @@ static bool lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 	case VCL_N_IDENT: {
 		const struct vcl_sym *s = n->sym;
 		const struct var *v = NULL;
-		if (s && s->kind == VCL_SYM_VAR && s->index < L->nvars)
+		if (s && s->kind == VCL_SYM_VAR && s->scope == 0) {
+			for (uint32_t k = 0; k < L->prog->nglobals; k++)
+				if (L->prog->globals[k] == s)
+					v = &L->gvars[k];
+		} else if (s && s->kind == VCL_SYM_VAR && s->index < L->nvars)
 			v = &L->vars[s->index];
 		else if (s && s->kind == VCL_SYM_PARAM &&
 			 s->index < L->f->nparams)
@@ -110,6 +156,7 @@ static bool lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 			return false;
 		}
 		lv->memory = true;
+		lv->copy = s->type && s->type->space == VCL_AS_CONSTANT;
 		struct vcl_ir_inst *i =
 		    emit(L, v->kind == VAR_LOCAL ? VCL_IR_LOCAL : VCL_IR_SLOT,
 			 VCL_IR_TYPE(VCL_IR_PTR, 0,
@@ -132,7 +179,19 @@ static bool lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 			i = n->a;
 		}
 		vcl_ir_type pt = lower_type(L, p->ty, p);
-		uint32_t pv = rvalue(L, p), iv = rvalue(L, i);
+		uint32_t pv;
+		if (p->kind == VCL_N_CONVERT && p->info == VCL_CV_DECAY) {
+			/* an array's element: its copy flag carries on */
+			struct lvalue a;
+			if (!lower_lvalue(L, p->a, &a))
+				return false;
+			pv = a.ptr;
+			lv->copy = a.copy;
+			pt = lvalue_pointer(&a);
+		} else {
+			pv = rvalue(L, p);
+		}
+		uint32_t iv = rvalue(L, i);
 		if (pt == VCL_IR_NONE || !p->ty->base)
 			return false;
 		lv->memory = true;
@@ -141,8 +200,7 @@ static bool lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 	}
 	case VCL_N_MEMBER:
 	case VCL_N_ARROW:
-		lower_error(L, n, "not lowered yet: members and swizzles");
-		return false;
+		return member_lvalue(L, n, lv);
 	default:
 		break;
 	}
@@ -151,13 +209,15 @@ static bool lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 }
 
 /* A checked pointer for an access of lv's whole type. */
+vcl_ir_type lvalue_pointer(const struct lvalue *lv)
+{
+	return lv->copy ? VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE)
+			: pointer_to(lv->ty);
+}
+
 static uint32_t checked(struct lower *L, const struct lvalue *lv)
 {
-	enum vcl_addr_space sp = lv->ty ? lv->ty->space : VCL_AS_PRIVATE;
-	struct vcl_ir_inst *c =
-	    emit(L, VCL_IR_CHECK,
-		 VCL_IR_TYPE(VCL_IR_PTR, 0,
-			     sp == VCL_AS_NONE ? VCL_AS_PRIVATE : sp));
+	struct vcl_ir_inst *c = emit(L, VCL_IR_CHECK, lvalue_pointer(lv));
 	c->a = lv->ptr;
 	c->imm = vcl_ir_type_size(lv->type);
 	c->imm2 = lv->ty && lv->ty->align ? lv->ty->align : c->imm;
@@ -187,11 +247,11 @@ static void store(struct lower *L, const struct lvalue *lv, uint32_t v)
 }
 
 /* a OP b in the scalar kind k (both operands of that kind). */
-static uint32_t arith(struct lower *L, const struct vcl_node *at,
-		      enum vcl_tok op, enum vcl_type_kind k, uint32_t a,
-		      uint32_t b)
+uint32_t lower_arith(struct lower *L, const struct vcl_node *at,
+		     enum vcl_tok op, enum vcl_type_kind k, uint32_t a,
+		     uint32_t b)
 {
-	bool f = is_float(k), s = is_signed(k);
+	bool f = kind_float(k), s = kind_signed(k);
 	enum vcl_ir_op o;
 	switch (op) {
 	case VCL_T_PLUS:
@@ -232,11 +292,53 @@ static uint32_t arith(struct lower *L, const struct vcl_node *at,
 	return emit_value(L, o, kind_type(k), a, b);
 }
 
+/* Copies an object of type t from src to dst (pointers to objects of
+ * those types), in units of its alignment up to 8 bytes: memory holds
+ * bytes, so a union's copy is exact too. */
+void lower_copy(struct lower *L, const struct vcl_node *at, uint32_t dst,
+		vcl_ir_type dpt, uint32_t src, vcl_ir_type spt,
+		const struct vcl_ty *dt)
+{
+	uint32_t unit = dt->align > 8 ? 8 : dt->align ? dt->align : 1;
+	uint64_t count = dt->size / unit;
+	if (count > 4096) {
+		lower_error(L, at,
+			    "not lowered yet: copying objects of more than "
+			    "4096 words");
+		return;
+	}
+	vcl_ir_type t = word_type(unit);
+	for (uint64_t k = 0; k < count; k++)
+		lower_store_at(L, dst, dpt, k * unit, t,
+			       lower_load_at(L, src, spt, k * unit, t));
+}
+
+__attribute__((noinline)) static uint32_t
+struct_assign(struct lower *L, const struct vcl_node *n)
+{
+	struct lvalue d, s;
+	if (n->op != VCL_T_ASSIGN || !lower_lvalue(L, n->a, &d))
+		return VCL_IR_NONE;
+	const struct vcl_node *b = n->b;
+	while (b->kind == VCL_N_CONVERT)
+		b = b->a;
+	if (!b->lvalue || b->kind == VCL_N_ASSIGN) {
+		lower_error(L, n,
+			    "not lowered yet: structs passed or returned by "
+			    "value");
+		return VCL_IR_NONE;
+	}
+	if (lower_lvalue(L, b, &s))
+		lower_copy(L, n, d.ptr, lvalue_pointer(&d), s.ptr,
+			   lvalue_pointer(&s), n->a->ty);
+	return VCL_IR_NONE;
+}
+
 __attribute__((noinline)) static uint32_t assign(struct lower *L,
 						 const struct vcl_node *n)
 {
 	struct lvalue lv;
-	if (!lvalue(L, n->a, &lv))
+	if (!lower_lvalue(L, n->a, &lv))
 		return VCL_IR_NONE;
 	uint32_t b = rvalue(L, n->b);
 	if (n->op == VCL_T_ASSIGN) {
@@ -251,9 +353,11 @@ __attribute__((noinline)) static uint32_t assign(struct lower *L,
 			    op == VCL_T_MINUS);
 	} else {
 		if (op == VCL_T_SHL || op == VCL_T_SHR)
-			b = convert(L, b, n->b->ty->kind, k);
-		r = convert(L, arith(L, n, op, k, convert(L, cur, lk, k), b), k,
-			    lk);
+			b = lower_convert(L, b, n->b->ty->kind, k);
+		r = lower_convert(
+		    L,
+		    lower_arith(L, n, op, k, lower_convert(L, cur, lk, k), b),
+		    k, lk);
 	}
 	store(L, &lv, r);
 	return r;
@@ -264,7 +368,7 @@ __attribute__((noinline)) static uint32_t step(struct lower *L,
 					       const struct vcl_node *n)
 {
 	struct lvalue lv;
-	if (!lvalue(L, n->a, &lv))
+	if (!lower_lvalue(L, n->a, &lv))
 		return VCL_IR_NONE;
 	uint32_t cur = load(L, &lv), r;
 	bool dec = n->op == VCL_T_DEC;
@@ -277,8 +381,9 @@ __attribute__((noinline)) static uint32_t step(struct lower *L,
 		return VCL_IR_NONE;
 	} else {
 		vcl_ir_type t = kind_type(k);
-		uint32_t one = emit_const(L, t, float_bits(t, 1));
-		r = arith(L, n, dec ? VCL_T_MINUS : VCL_T_PLUS, k, cur, one);
+		uint32_t one = emit_const(L, t, lower_float_bits(t, 1));
+		r = lower_arith(L, n, dec ? VCL_T_MINUS : VCL_T_PLUS, k, cur,
+				one);
 	}
 	store(L, &lv, r);
 	return n->kind == VCL_N_POSTFIX ? cur : r;
@@ -290,19 +395,12 @@ static bool is_comparison(enum vcl_tok op)
 	       op == VCL_T_GE || op == VCL_T_EQ || op == VCL_T_NE;
 }
 
-/* A comparison as an i1. */
-__attribute__((noinline)) static uint32_t compare(struct lower *L,
-						  const struct vcl_node *n)
+uint32_t lower_compare(struct lower *L, enum vcl_tok op, enum vcl_type_kind k,
+		       uint32_t a, uint32_t b)
 {
-	enum vcl_type_kind k = n->a->ty ? n->a->ty->kind : VCL_TY_VOID;
-	if (k == VCL_TY_POINTER || kind_type(k) == VCL_IR_NONE) {
-		lower_error(L, n, "not lowered yet: this comparison");
-		return VCL_IR_NONE;
-	}
-	uint32_t a = rvalue(L, n->a), b = rvalue(L, n->b);
-	bool f = is_float(k), s = is_signed(k);
+	bool f = kind_float(k), s = kind_signed(k);
 	uint64_t p;
-	switch (n->op) {
+	switch (op) {
 	case VCL_T_EQ:
 		p = f ? VCL_FCMP_OEQ : VCL_ICMP_EQ;
 		break;
@@ -327,6 +425,21 @@ __attribute__((noinline)) static uint32_t compare(struct lower *L,
 	i->a = a;
 	i->b = b;
 	return i->id;
+}
+
+/* A comparison as an i1. */
+__attribute__((noinline)) static uint32_t compare(struct lower *L,
+						  const struct vcl_node *n)
+{
+	enum vcl_type_kind k = n->a->ty ? n->a->ty->kind : VCL_TY_VOID;
+	if (k == VCL_TY_POINTER || kind_type(k) == VCL_IR_NONE) {
+		lower_error(L, n,
+			    "not lowered yet: pointer comparisons (the IR "
+			    "has no pointer compare)");
+		return VCL_IR_NONE;
+	}
+	uint32_t a = rvalue(L, n->a), b = rvalue(L, n->b);
+	return lower_compare(L, n->op, k, a, b);
 }
 
 /* Stores v into slot s inside block b. */
@@ -390,25 +503,6 @@ __attribute__((noinline)) static uint32_t conditional(struct lower *L,
 static const char *const wi_funcs[VCL_WI_COUNT] = {
     "get_global_id",  "get_local_id",	"get_group_id",	     "get_global_size",
     "get_local_size", "get_num_groups", "get_global_offset", "get_work_dim"};
-
-/* The arguments' values into a new array. */
-static uint32_t *arguments(struct lower *L, const struct vcl_node *n,
-			   uint32_t *count)
-{
-	uint32_t k = 0;
-	for (const struct vcl_node *a = n->list; a; a = a->next)
-		k++;
-	uint32_t *v = vcl_ir_alloc(L->m, sizeof(*v) * (k + 1));
-	if (!v) {
-		lower_error(L, n, "out of memory");
-		return NULL;
-	}
-	k = 0;
-	for (const struct vcl_node *a = n->list; a; a = a->next)
-		v[k++] = rvalue(L, a);
-	*count = k;
-	return v;
-}
 
 static const struct {
 	const char *name;
@@ -491,31 +585,56 @@ static uint32_t builtin(struct lower *L, const struct vcl_node *n,
 		emit(L, VCL_IR_BARRIER, VCL_IR_VOID)->imm = flags & 3;
 		return VCL_IR_NONE;
 	}
+	/* Work-items of a group run on one thread in order: a fence orders
+	 * nothing more than program order already does. */
+	if (strcmp(name, "mem_fence") == 0 ||
+	    strcmp(name, "read_mem_fence") == 0 ||
+	    strcmp(name, "write_mem_fence") == 0) {
+		rvalue(L, n->list);
+		return VCL_IR_NONE;
+	}
 	uint32_t r;
 	if (atomic(L, n, t, name, &r))
 		return r;
-	uint32_t nargs = 0;
+	struct lanes *out = lanes_new(L);
+	return out && lower_builtin_lanes(L, n, name, out) ? out->v[0]
+							   : VCL_IR_NONE;
+}
+
+/* A call of a user function: vector arguments as their lanes, a vector
+ * result through ret, a pointer to private memory passed first. */
+uint32_t lower_user_call(struct lower *L, const struct vcl_node *n,
+			 vcl_ir_type t, uint32_t ret)
+{
+	int64_t f = n->sym ? lower_callee(L, n->sym, n) : -1;
+	if (f < 0)
+		return VCL_IR_NONE;
+	uint32_t k = ret != VCL_IR_NONE;
 	for (const struct vcl_node *a = n->list; a; a = a->next)
-		nargs++;
-	const char *base = vcl_ir_intrin_base(name, nargs);
-	if (!base) {
-		lower_error(L, n, "not lowered yet: built-in '%s'", name);
+		k += ty_lanes(a->ty);
+	uint32_t *args = vcl_ir_alloc(L->m, sizeof(*args) * (k + 1));
+	if (!args) {
+		lower_error(L, n, "out of memory");
 		return VCL_IR_NONE;
 	}
-	for (const struct vcl_node *a = n->list; a; a = a->next)
-		if (!a->ty || !is_float(a->ty->kind) ||
-		    a->ty->kind != n->ty->kind) {
-			lower_error(L, n,
-				    "not lowered yet: built-in '%s' on "
-				    "vectors",
-				    name);
-			return VCL_IR_NONE;
+	k = 0;
+	if (ret != VCL_IR_NONE)
+		args[k++] = ret;
+	for (const struct vcl_node *a = n->list; a; a = a->next) {
+		if (a->ty && a->ty->kind == VCL_TY_VECTOR) {
+			struct lanes *v = lanes_new(L);
+			if (!v || !lower_lanes(L, a, v))
+				return VCL_IR_NONE;
+			for (uint32_t j = 0; j < v->n; j++)
+				args[k++] = v->v[j];
+		} else {
+			args[k++] = rvalue(L, a);
 		}
-	uint32_t *args = arguments(L, n, &nargs);
-	struct vcl_ir_inst *i = emit(L, VCL_IR_INTRIN, t);
-	i->name = base;
+	}
+	struct vcl_ir_inst *i = emit(L, VCL_IR_CALL, t);
+	i->imm = (uint64_t)f;
 	i->args = args;
-	i->nargs = nargs;
+	i->nargs = k;
 	return i->id;
 }
 
@@ -528,34 +647,17 @@ __attribute__((noinline)) static uint32_t call(struct lower *L,
 	if (t == VCL_IR_NONE)
 		return VCL_IR_NONE;
 	switch (VCL_CALL_KIND(n->info)) {
-	case VCL_CALL_USER: {
-		int64_t f = n->sym ? lower_callee(L, n->sym, n) : -1;
-		if (f < 0)
-			return VCL_IR_NONE;
-		uint32_t nargs = 0, *args = arguments(L, n, &nargs);
-		struct vcl_ir_inst *i = emit(L, VCL_IR_CALL, t);
-		i->imm = (uint64_t)f;
-		i->args = args;
-		i->nargs = nargs;
-		return i->id;
-	}
+	case VCL_CALL_USER:
+		return lower_user_call(L, n, t, VCL_IR_NONE);
 	case VCL_CALL_BUILTIN:
 		return builtin(L, n, t);
-	case VCL_CALL_CONVERT:
-		if ((n->info & VCL_CALL_SAT) ||
-		    VCL_CALL_ROUNDING(n->info) != VCL_RND_DEFAULT) {
-			lower_error(L, n,
-				    "not lowered yet: convert_T with _sat "
-				    "or a rounding mode");
-			return VCL_IR_NONE;
-		}
-		return convert(L, rvalue(L, n->list), n->list->ty->kind,
-			       n->ty->kind);
 	case VCL_CALL_VEC_STEP:
 		return emit_const(L, t, (uint64_t)n->value);
-	default:
-		lower_error(L, n, "not lowered yet: as_T, vload and vstore");
-		return VCL_IR_NONE;
+	default: {
+		struct lanes *out = lanes_new(L);
+		return out && lower_vector_call(L, n, out) ? out->v[0]
+							   : VCL_IR_NONE;
+	}
 	}
 }
 
@@ -563,7 +665,7 @@ static uint32_t literal(struct lower *L, const struct vcl_node *n,
 			vcl_ir_type t)
 {
 	if (n->kind == VCL_N_FLOAT)
-		return emit_const(L, t, float_bits(t, n->lit.u.f));
+		return emit_const(L, t, lower_float_bits(t, n->lit.u.f));
 	if (n->kind == VCL_N_INT)
 		return emit_const(L, t, n->lit.u.i);
 	return emit_const(L, t, (uint64_t)n->value);
@@ -574,6 +676,16 @@ static uint32_t zext_bool(struct lower *L, uint32_t v, vcl_ir_type t)
 	return emit_value(L, VCL_IR_ZEXT, t, v, VCL_IR_NONE);
 }
 
+/* A __constant variable is a private copy: its elements are read, but a
+ * pointer to it would be a private pointer where __constant is said. */
+static uint32_t const_pointer(struct lower *L, const struct vcl_node *n)
+{
+	lower_error(L, n,
+		    "not lowered yet: a pointer to a __constant variable "
+		    "(index it or name its members instead)");
+	return VCL_IR_NONE;
+}
+
 __attribute__((noinline)) static uint32_t convert_node(struct lower *L,
 						       const struct vcl_node *n)
 {
@@ -581,10 +693,13 @@ __attribute__((noinline)) static uint32_t convert_node(struct lower *L,
 	case VCL_CV_ARITH:
 		if (n->ty->kind == VCL_TY_BOOL)
 			return lower_cond(L, n);
-		return convert(L, rvalue(L, n->a), n->a->ty->kind, n->ty->kind);
+		return lower_convert(L, rvalue(L, n->a), n->a->ty->kind,
+				     n->ty->kind);
 	case VCL_CV_DECAY: {
 		struct lvalue lv;
-		return lvalue(L, n->a, &lv) && lv.memory ? lv.ptr : VCL_IR_NONE;
+		if (!lower_lvalue(L, n->a, &lv) || !lv.memory)
+			return VCL_IR_NONE;
+		return lv.copy ? const_pointer(L, n) : lv.ptr;
 	}
 	case VCL_CV_PTR:
 		return rvalue(L, n->a);
@@ -602,26 +717,47 @@ __attribute__((noinline)) static uint32_t load_lvalue(struct lower *L,
 						      const struct vcl_node *n)
 {
 	struct lvalue lv;
-	return lvalue(L, n, &lv) ? load(L, &lv) : VCL_IR_NONE;
+	return lower_lvalue(L, n, &lv) ? load(L, &lv) : VCL_IR_NONE;
 }
 
 __attribute__((noinline)) static uint32_t address_of(struct lower *L,
 						     const struct vcl_node *n)
 {
 	struct lvalue lv;
-	if (!lvalue(L, n->a, &lv))
+	if (!lower_lvalue(L, n->a, &lv))
 		return VCL_IR_NONE;
 	if (!lv.memory) {
 		lower_error(L, n, "not lowered yet: '&' of a scalar variable");
 		return VCL_IR_NONE;
 	}
-	return lv.ptr;
+	return lv.copy ? const_pointer(L, n) : lv.ptr;
+}
+
+/* One lane of a vector that is no lvalue: (a + b).x */
+__attribute__((noinline)) static uint32_t lane_of(struct lower *L,
+						  const struct vcl_node *n)
+{
+	struct lanes *v = lanes_new(L);
+	if (!v || !lower_lanes(L, n->a, v))
+		return VCL_IR_NONE;
+	return v->v[vcl_swizzle_at(n, 0) % v->n];
 }
 
 static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 {
 	if (!n || L->d->full)
 		return VCL_IR_NONE;
+	if (n->ty && n->ty->kind == VCL_TY_VECTOR)
+		return lower_vector(L, n);
+	if (n->ty &&
+	    (n->ty->kind == VCL_TY_STRUCT || n->ty->kind == VCL_TY_UNION)) {
+		if (n->kind == VCL_N_ASSIGN)
+			return struct_assign(L, n);
+		lower_error(L, n,
+			    "not lowered yet: structs passed or returned by "
+			    "value");
+		return VCL_IR_NONE;
+	}
 	vcl_ir_type t = VCL_IR_VOID;
 	if (n->ty && n->ty->kind != VCL_TY_VOID && n->ty->kind != VCL_TY_ARRAY)
 		t = lower_type(L, n->ty, n);
@@ -630,7 +766,7 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 	if (n->kind == VCL_N_IDENT && n->sym && n->sym->kind == VCL_SYM_PARAM &&
 	    n->sym->index < L->f->nparams &&
 	    L->params[n->sym->index].kind == VAR_VALUE)
-		return n->sym->index;
+		return L->params[n->sym->index].index;
 	if (n->kind == VCL_N_IDENT && n->sym &&
 	    n->sym->kind == VCL_SYM_ENUM_CONST)
 		return emit_const(L, t, (uint64_t)n->sym->value);
@@ -653,15 +789,16 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 		if (n->ty->kind == VCL_TY_POINTER)
 			return rvalue(L, n->a);
 		if (n->ty->kind == VCL_TY_BOOL)
-			return convert(L, rvalue(L, n->a), n->a->ty->kind,
-				       VCL_TY_BOOL);
-		return convert(L, rvalue(L, n->a), n->a->ty->kind, n->ty->kind);
+			return lower_convert(L, rvalue(L, n->a), n->a->ty->kind,
+					     VCL_TY_BOOL);
+		return lower_convert(L, rvalue(L, n->a), n->a->ty->kind,
+				     n->ty->kind);
 	case VCL_N_UNARY:
 		switch (n->op) {
 		case VCL_T_PLUS:
 			return rvalue(L, n->a);
 		case VCL_T_MINUS:
-			if (is_float(n->ty->kind))
+			if (kind_float(n->ty->kind))
 				return emit_value(L, VCL_IR_FNEG, t,
 						  rvalue(L, n->a), VCL_IR_NONE);
 			return emit_value(L, VCL_IR_SUB, t, emit_const(L, t, 0),
@@ -713,8 +850,9 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 		{
 			uint32_t a = rvalue(L, n->a), b = rvalue(L, n->b);
 			if (n->op == VCL_T_SHL || n->op == VCL_T_SHR)
-				b = convert(L, b, n->b->ty->kind, n->ty->kind);
-			return arith(L, n, n->op, n->ty->kind, a, b);
+				b = lower_convert(L, b, n->b->ty->kind,
+						  n->ty->kind);
+			return lower_arith(L, n, n->op, n->ty->kind, a, b);
 		}
 	case VCL_N_COMMA:
 		rvalue(L, n->a);
@@ -725,6 +863,10 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 		return conditional(L, n);
 	case VCL_N_CALL:
 		return call(L, n);
+	case VCL_N_MEMBER:
+		if (n->a->ty && n->a->ty->kind == VCL_TY_VECTOR)
+			return lane_of(L, n);
+		break;
 	default:
 		break;
 	}
@@ -755,5 +897,5 @@ uint32_t lower_cond(struct lower *L, const struct vcl_node *n)
 		return emit_value(L, VCL_IR_XOR, VCL_IR_I1, lower_cond(L, x->a),
 				  emit_const(L, VCL_IR_I1, 1));
 	uint32_t v = rvalue(L, x);
-	return x->ty ? convert(L, v, x->ty->kind, VCL_TY_BOOL) : v;
+	return x->ty ? lower_convert(L, v, x->ty->kind, VCL_TY_BOOL) : v;
 }

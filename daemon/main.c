@@ -33,6 +33,8 @@
 #include "options.h"
 #include "mem/user_usage.h"
 #include "sched/context.h"
+#include "prog/launch_watchdog.h"
+#include "prog/program.h"
 #include "sched/parked.h"
 #include "sched/scheduler.h"
 #include "sched/topology.h"
@@ -171,6 +173,8 @@ static int serve(struct device *dev)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	int rc = topology_init(dev->opts->workers);
 	ooc_staging_init(dev->opts->staging);
+	if (rc == 0)
+		rc = launch_watchdog_start(dev->opts->kernel_timeout_s);
 	if (rc == 0)
 		rc = sched_start(dev->opts->workers);
 	if (rc < 0) {
@@ -350,11 +354,13 @@ out_unmount:
 out_session:
 	fuse_session_destroy(dev.se);
 	service_notify_join();
-	reply_join();	 /* only now, as sched_join() */
-	bus_pace_join(); /* likewise */
-	sched_join();	 /* only now: see sched_stop() */
+	reply_join();		/* only now, as sched_join() */
+	bus_pace_join();	/* likewise */
+	sched_join();		/* only now: see sched_stop() */
+	launch_watchdog_stop(); /* no launch runs any more */
 out:
 	vgpu_kernels_cleanup();
+	program_cache_clear();
 	trace_cleanup();
 	tree_destroy();
 	for (int i = 0; i < TIER_COUNT; i++)

@@ -61,6 +61,9 @@ static const char usage[] =
     "--vram,\n"
     "                     else none)\n"
     "  --workers N        kernel worker threads (default: online CPUs)\n"
+    "  --kernel-timeout S a launched kernel running longer is stopped "
+    "(ETIMEDOUT);\n"
+    "                     seconds, 1 to 86400 (default 10)\n"
     "  --foreground, -f   stay in the foreground\n"
     "  --config FILE      read 'key = value' lines (same keys as these "
     "options)\n"
@@ -176,6 +179,9 @@ static int set_option(struct options *o, const char *key, const char *val)
 	} else if (strcmp(key, "workers") == 0) {
 		if (parse_uint(val, 1, 1024, &o->workers) == 0)
 			return 0;
+	} else if (strcmp(key, "kernel-timeout") == 0) {
+		if (parse_uint(val, 1, 86400, &o->kernel_timeout_s) == 0)
+			return 0;
 	} else if (strcmp(key, "uring-depth") == 0) {
 		if (parse_uint(val, 8, 65536, &o->uring_depth) == 0)
 			return 0;
@@ -272,6 +278,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	    {"staging", required_argument, NULL, 'g'},
 	    {"bus", required_argument, NULL, 'b'},
 	    {"workers", required_argument, NULL, 'w'},
+	    {"kernel-timeout", required_argument, NULL, 'K'},
 	    {"disk", required_argument, NULL, 'd'},
 	    {"disk-size", required_argument, NULL, 's'},
 	    {"ram-full", required_argument, NULL, 'r'},
@@ -291,6 +298,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	*o = (struct options){.vram_bytes = default_vram(),
 			      .workers = ncpu > 0 ? (unsigned)ncpu : 1,
+			      .kernel_timeout_s = 10,
 			      .uring = true,
 			      .staging = 128u << 20,
 			      .uring_depth = 512,
@@ -323,6 +331,7 @@ int options_parse(struct options *o, int argc, char **argv)
 		case 'g':
 		case 'b':
 		case 'w':
+		case 'K':
 		case 'd':
 		case 's':
 		case 'r':

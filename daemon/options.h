@@ -21,6 +21,7 @@ struct options {
 	uint64_t staging; /* out-of-core staging memory; 0: none */
 	char bus[128];	  /* --bus spec (bus.h); "" or "none": no bus */
 	unsigned workers; /* kernel worker threads */
+	unsigned kernel_timeout_s; /* a launch's running time at most */
 	bool foreground;
 	bool uring;	      /* FUSE over io_uring when the kernel has it */
 	unsigned uring_depth; /* io_uring queue depth per CPU */

@@ -18,7 +18,7 @@ static const char *const type_names[] = {
     [VGPU_ARG_BUF] = "buffer",	    [VGPU_ARG_INT] = "integer",
     [VGPU_ARG_FLOAT] = "float",	    [VGPU_ARG_DTYPE] = "dtype",
     [VGPU_ARG_BOOL] = "bool",	    [VGPU_ARG_NAME] = "name",
-    [VGPU_ARG_KEYWORD] = "keyword",
+    [VGPU_ARG_KEYWORD] = "keyword", [VGPU_ARG_DIMS] = "sizes",
 };
 
 static size_t value_len(enum vgpu_arg_type t)
@@ -93,6 +93,8 @@ static int take_value(struct vgpu_cmd *cmd, unsigned idx, const char *v,
 		return vgpu_fail_msg(msg, msglen, -EINVAL,
 				     "%s: %s: no word number %lld", k->name,
 				     a->name, (long long)i);
+	case VGPU_ARG_DIMS: /* build and launch are refused before */
+		return -ENOSYS;
 	case VGPU_ARG_NAME:
 		if (!vgpu_name_valid(v, len))
 			return vgpu_fail_msg(
@@ -208,6 +210,12 @@ enum vgpu_bin_kind vgpu_bin_parse(const void *data, size_t avail,
 		    vgpu_fail_msg(msg, msglen, -EINVAL,
 				  "%s: unknown flags 0x%x in the packet header",
 				  cmd->spec->name, h.flags);
+		return VGPU_BIN_ERROR;
+	}
+	if (cmd->spec->program) {
+		*err = vgpu_fail_msg(msg, msglen, -ENOSYS,
+				     "%s: only in the text form for now",
+				     cmd->spec->name);
 		return VGPU_BIN_ERROR;
 	}
 	*err = parse_args(cmd, data, h.size, h.nargs, msg, msglen);

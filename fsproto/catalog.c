@@ -250,6 +250,8 @@ static const struct vgpu_kernel_spec *const catalog[VGPU_K_COUNT] = {
     [VGPU_K_SGD] = &vgpu_spec_sgd,
     [VGPU_K_SOFTMAX_BACKWARD] = &vgpu_spec_softmax_backward,
     [VGPU_K_LAYERNORM_BACKWARD] = &vgpu_spec_layernorm_backward,
+    [VGPU_K_BUILD] = &vgpu_spec_build,
+    [VGPU_K_LAUNCH] = &vgpu_spec_launch,
 };
 
 const struct vgpu_kernel_spec *vgpu_catalog_find(const char *name, size_t len)
@@ -290,6 +292,8 @@ static const char *type_name(const struct vgpu_arg_spec *a)
 		return "name";
 	case VGPU_ARG_KEYWORD:
 		return "keyword"; /* describe() lists the words instead */
+	case VGPU_ARG_DIMS:
+		return "sizes X[,Y[,Z]]";
 	}
 	return "?";
 }
@@ -340,6 +344,9 @@ int vgpu_catalog_describe(const struct vgpu_kernel_spec *k, char *buf,
 	bool bufs = false;
 	for (unsigned i = 0; i < k->nargs; i++)
 		bufs |= k->args[i].type == VGPU_ARG_BUF;
+	if (k->params)
+		PUT("  NAME=VALUE (or arg.NAME=VALUE) the kernel's "
+		    "parameters\n");
 	if (bufs)
 		PUT("offsets: %s\n",
 		    k->offsets ? k->offsets

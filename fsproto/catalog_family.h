@@ -115,5 +115,7 @@ extern const struct vgpu_kernel_spec vgpu_spec_gelu_backward,
 /* catalog_image.c */
 extern const struct vgpu_kernel_spec vgpu_spec_gaussian_blur, vgpu_spec_sobel,
     vgpu_spec_resize;
+/* catalog_program.c */
+extern const struct vgpu_kernel_spec vgpu_spec_build, vgpu_spec_launch;
 
 #endif

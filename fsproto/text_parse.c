@@ -10,6 +10,7 @@
 
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
+#include <vgpufs/launch_params.h>
 #include <vgpufs/text_proto.h>
 
 #include "fail_msg.h"
@@ -59,10 +60,11 @@ static bool valid_buf_name(const char *s, size_t len)
 	return true;
 }
 
-static int parse_buf(const struct vgpu_kernel_spec *k,
-		     const struct vgpu_arg_spec *a, struct token v,
-		     struct vgpu_bufref *ref, char *msg, size_t msglen)
+int vgpu_parse_bufref(const char *kname, const char *aname, const char *s,
+		      size_t len, struct vgpu_bufref *ref, char *msg,
+		      size_t msglen)
 {
+	struct token v = {s, len};
 	const char *plus = memchr(v.s, '+', v.len);
 	size_t nlen = plus ? (size_t)(plus - v.s) : v.len;
 	int64_t off = 0;
@@ -72,23 +74,31 @@ static int parse_buf(const struct vgpu_kernel_spec *k,
 		if (rc < 0 || off < 0)
 			return vgpu_fail_msg(
 			    msg, msglen, rc == -ERANGE ? -ERANGE : -EINVAL,
-			    "%s: %s: offset '%.*s' is not a byte count",
-			    k->name, a->name, (int)olen, plus + 1);
+			    "%s: %s: offset '%.*s' is not a byte count", kname,
+			    aname, (int)olen, plus + 1);
 	}
 	if (nlen > BUF_NAME_MAX)
 		return vgpu_fail_msg(msg, msglen, -ENAMETOOLONG,
 				     "%s: %s: buffer name of %zu bytes is too "
 				     "long (at most %d)",
-				     k->name, a->name, nlen, BUF_NAME_MAX);
+				     kname, aname, nlen, BUF_NAME_MAX);
 	if (!valid_buf_name(v.s, nlen))
 		return vgpu_fail_msg(
 		    msg, msglen, -EINVAL,
 		    "%s: %s='%.*s' is not a buffer name (a path under "
 		    "mem/ without '.', '..' or empty parts)",
-		    k->name, a->name, (int)(nlen > 64 ? 64 : nlen), v.s);
+		    kname, aname, (int)(nlen > 64 ? 64 : nlen), v.s);
 	*ref = (struct vgpu_bufref){
 	    .name = v.s, .name_len = (uint16_t)nlen, .offset = (uint64_t)off};
 	return 0;
+}
+
+static int parse_buf(const struct vgpu_kernel_spec *k,
+		     const struct vgpu_arg_spec *a, struct token v,
+		     struct vgpu_bufref *ref, char *msg, size_t msglen)
+{
+	return vgpu_parse_bufref(k->name, a->name, v.s, v.len, ref, msg,
+				 msglen);
 }
 
 /* The index of word V in A's list, or an error that lists the words. */
@@ -109,6 +119,39 @@ static int parse_keyword(const struct vgpu_kernel_spec *k,
 		used += (size_t)snprintf(msg + used, msglen - used, "%s %s",
 					 i ? "," : "", a->words[i]);
 	return -EINVAL;
+}
+
+/* X[,Y[,Z]] of A's range into cmd->dims[a->idef]. */
+static int parse_dims(struct vgpu_cmd *cmd, const struct vgpu_arg_spec *a,
+		      struct token v, char *msg, size_t msglen)
+{
+	struct vgpu_dims *d = &cmd->dims[a->idef];
+	size_t start = 0;
+	for (size_t i = 0; i <= v.len; i++) {
+		if (i < v.len && v.s[i] != ',')
+			continue;
+		int64_t x = 0;
+		int rc = d->n < VGPU_DIMS_MAX
+			     ? vgpu_parse_int(v.s + start, i - start, &x)
+			     : -E2BIG;
+		if (rc == -E2BIG)
+			return vgpu_fail_msg(msg, msglen, -EINVAL,
+					     "%s: %s: at most %d sizes "
+					     "(X[,Y[,Z]])",
+					     cmd->spec->name, a->name,
+					     VGPU_DIMS_MAX);
+		if (rc < 0 || x < a->imin || x > a->imax)
+			return vgpu_fail_msg(
+			    msg, msglen, rc == -EINVAL ? -EINVAL : -ERANGE,
+			    "%s: %s: '%.*s' is not a size in [%" PRId64
+			    ", %" PRId64 "] (X[,Y[,Z]])",
+			    cmd->spec->name, a->name,
+			    (int)(i - start > 32 ? 32 : i - start), v.s + start,
+			    a->imin, a->imax);
+		d->v[d->n++] = (uint64_t)x;
+		start = i + 1;
+	}
+	return 0;
 }
 
 static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
@@ -153,6 +196,8 @@ static int parse_value(struct vgpu_cmd *cmd, unsigned idx, struct token v,
 		return 0;
 	case VGPU_ARG_KEYWORD:
 		return parse_keyword(k, a, v, &cmd->val[idx].i, msg, msglen);
+	case VGPU_ARG_DIMS:
+		return parse_dims(cmd, a, v, msg, msglen);
 	case VGPU_ARG_INT:
 	case VGPU_ARG_BOOL:
 		rc = vgpu_parse_int(v.s, v.len, &cmd->val[idx].i);
@@ -199,10 +244,61 @@ static int unknown_arg(const struct vgpu_kernel_spec *k, struct token key,
 	return -EINVAL;
 }
 
+/*
+ * A kernel parameter of a launch (KEY before '=' and VAL after): checked
+ * here, bound by the daemon. SEEN holds the names so far (for twice).
+ */
+static int parse_param(struct vgpu_cmd *cmd, struct token key, struct token val,
+		       struct token seen[VGPU_PARAMS_MAX], char *msg,
+		       size_t msglen)
+{
+	const char *k = cmd->spec->name;
+	struct token name;
+	vgpu_param_key(cmd->spec, key.s, key.len, &name.s, &name.len);
+	int shown = (int)(name.len > 64 ? 64 : name.len);
+	if (!vgpu_param_name_valid(name.s, name.len))
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: '%.*s' is not a parameter name (a C "
+				     "identifier of at most %d characters)",
+				     k, shown, name.s, VGPU_PARAM_NAME_MAX);
+	if (val.len == 0)
+		return vgpu_fail_msg(msg, msglen, -EINVAL,
+				     "%s: parameter '%.*s' has no value", k,
+				     shown, name.s);
+	if (val.len > VGPU_PARAM_VALUE_MAX)
+		return vgpu_fail_msg(msg, msglen, -ENAMETOOLONG,
+				     "%s: parameter '%.*s': value of %zu bytes "
+				     "(at most %d)",
+				     k, shown, name.s, val.len,
+				     VGPU_PARAM_VALUE_MAX);
+	for (unsigned i = 0; i < cmd->nparams; i++)
+		if (seen[i].len == name.len &&
+		    memcmp(seen[i].s, name.s, name.len) == 0)
+			return vgpu_fail_msg(
+			    msg, msglen, -EINVAL,
+			    "%s: parameter '%.*s' is given twice", k, shown,
+			    name.s);
+	if (cmd->nparams == VGPU_PARAMS_MAX)
+		return vgpu_fail_msg(msg, msglen, -E2BIG,
+				     "%s: more than %d kernel parameters", k,
+				     VGPU_PARAMS_MAX);
+	seen[cmd->nparams++] = name;
+	return 0;
+}
+
 static int parse_args(struct vgpu_cmd *cmd, const char *line, size_t len,
 		      size_t pos, char *msg, size_t msglen)
 {
 	const struct vgpu_kernel_spec *k = cmd->spec;
+	struct token seen[VGPU_PARAMS_MAX];
+	if (k->params) {
+		if (len - pos > VGPU_LINE_MAX)
+			return vgpu_fail_msg(msg, msglen, -E2BIG,
+					     "%s: line longer than %d bytes",
+					     k->name, VGPU_LINE_MAX);
+		cmd->params = line + pos;
+		cmd->params_len = (uint16_t)(len - pos);
+	}
 	for (;;) {
 		struct token t = next_token(line, len, &pos);
 		if (t.len == 0)
@@ -215,6 +311,14 @@ static int parse_args(struct vgpu_cmd *cmd, const char *line, size_t len,
 			    (int)(t.len > 64 ? 64 : t.len), t.s);
 		struct token key = {t.s, (size_t)(eq - t.s)};
 		struct token val = {eq + 1, t.len - key.len - 1};
+		struct token pname;
+		if (k->params &&
+		    vgpu_param_key(k, key.s, key.len, &pname.s, &pname.len)) {
+			int rc = parse_param(cmd, key, val, seen, msg, msglen);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		int idx = find_arg(k, key.s, key.len);
 		if (idx < 0)
 			return unknown_arg(k, key, msg, msglen);

@@ -2,7 +2,8 @@
  * Elementwise unary kernels: relu gelu sigmoid tanh exp log sqrt abs neg
  * recip, out = f(x). out may be the very same range as x (each element is
  * read before it is written). f32 is computed in single precision with the
- * float functions of libm, f64 in double.
+ * float functions of libm (their vector forms where the CPU has AVX2:
+ * vector_math.h), f64 in double.
  */
 #include <errno.h>
 #include <math.h>
@@ -12,6 +13,7 @@
 #include "convert.h"
 #include "kernel_list.h"
 #include "tiling.h"
+#include "vector_math.h"
 
 /* One vector read, one written. */
 #define UNARY_TILE_BYTES (VGPU_TILE_BYTES / 2)
@@ -32,16 +34,21 @@ enum {
 
 typedef void loop_fn(const void *x, void *o, uint64_t n);
 
-#define LOOP(NAME, T, EXPR)                                                    \
-	static void NAME(const void *px, void *po, uint64_t n)                 \
+/* A loop, with ATTR on its function and PRAGMA on its for. */
+#define LOOP_AS(ATTR, PRAGMA, NAME, T, EXPR)                                   \
+	ATTR static void NAME(const void *px, void *po, uint64_t n)            \
 	{                                                                      \
 		const T *xs = px;                                              \
 		T *o = po;                                                     \
-		for (uint64_t i = 0; i < n; i++) {                             \
+		PRAGMA for (uint64_t i = 0; i < n; i++)                        \
+		{                                                              \
 			T x = xs[i];                                           \
 			o[i] = (EXPR);                                         \
 		}                                                              \
 	}
+#define LOOP(NAME, T, EXPR) LOOP_AS(, , NAME, T, EXPR)
+/* For AVX2, calling libm's vector forms (vector_math.h). */
+#define LOOP_AVX2(NAME, T, EXPR) LOOP_AS(VGPU_AVX2, VGPU_SIMD, NAME, T, EXPR)
 
 LOOP(relu_f32, float, x < 0 ? 0.0f : x)
 /* 1 + erf(x/sqrt 2) is exactly 0 far left: gelu(-inf) is 0, not NaN. */
@@ -66,6 +73,12 @@ LOOP(sqrt_f32, float, sqrtf(x))
 LOOP(abs_f32, float, fabsf(x))
 LOOP(neg_f32, float, -x)
 LOOP(recip_f32, float, 1.0f / x)
+
+LOOP_AVX2(gelu_f32_avx2, float, gelu_f(x))
+LOOP_AVX2(sigmoid_f32_avx2, float, 1.0f / (1.0f + expf(-x)))
+LOOP_AVX2(tanh_f32_avx2, float, tanhf(x))
+LOOP_AVX2(exp_f32_avx2, float, expf(x))
+LOOP_AVX2(log_f32_avx2, float, logf(x))
 
 LOOP(relu_f64, double, x < 0 ? 0.0 : x)
 LOOP(gelu_f64, double, gelu_d(x))
@@ -96,6 +109,19 @@ static loop_fn *const loops[3][OP_COUNT] = {
     [VGPU_I32] = {[OP_ABS] = abs_i32, [OP_NEG] = neg_i32},
 };
 #undef OPS
+static loop_fn *const loops_f32_avx2[OP_COUNT] = {
+    [OP_GELU] = gelu_f32_avx2, [OP_SIGMOID] = sigmoid_f32_avx2,
+    [OP_TANH] = tanh_f32_avx2, [OP_EXP] = exp_f32_avx2,
+    [OP_LOG] = log_f32_avx2,
+};
+
+/* The loop for dtype DT: libm's vector forms where they exist and run. */
+static loop_fn *loop_for(int64_t dt, unsigned op)
+{
+	if (dt == VGPU_F32 && loops_f32_avx2[op] && vgpu_cpu_avx2())
+		return loops_f32_avx2[op];
+	return loops[dt][op];
+}
 
 static uint32_t unary_plan(struct vgpu_launch *l, unsigned workers,
 			   size_t *scratch_bytes)
@@ -120,8 +146,8 @@ static int unary_tile(const struct vgpu_launch *l, uint32_t tile,
 	vgpu_elem_span((uint64_t)vgpu_cmd_i(c, UN_N), es, tile, ntiles, &lo,
 		       &hi);
 	if (lo < hi)
-		loops[dt][op]((const char *)l->ptr[UN_X] + lo * es,
-			      (char *)l->ptr[UN_OUT] + lo * es, hi - lo);
+		loop_for(dt, op)((const char *)l->ptr[UN_X] + lo * es,
+				 (char *)l->ptr[UN_OUT] + lo * es, hi - lo);
 	return 0;
 }
 

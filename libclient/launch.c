@@ -38,7 +38,7 @@ static const char *const type_names[] = {
     [VGPU_ARG_BUF] = "a buffer",      [VGPU_ARG_INT] = "an integer",
     [VGPU_ARG_FLOAT] = "a float",     [VGPU_ARG_DTYPE] = "a dtype",
     [VGPU_ARG_BOOL] = "a bool",	      [VGPU_ARG_NAME] = "a name",
-    [VGPU_ARG_KEYWORD] = "a keyword",
+    [VGPU_ARG_KEYWORD] = "a keyword", [VGPU_ARG_DIMS] = "sizes",
 };
 
 /* Index of argument NAME of kernel K, or -1. */
@@ -88,6 +88,8 @@ static bool kind_fits(enum vgpu_arg_kind kind, enum vgpu_arg_type type)
 		return kind == VGPU_KIND_NAME;
 	case VGPU_ARG_KEYWORD: /* the word (VGPU_NAME) or its position */
 		return kind == VGPU_KIND_NAME || kind == VGPU_KIND_I64;
+	case VGPU_ARG_DIMS: /* launch: the text form only, for now */
+		return false;
 	}
 	return false;
 }

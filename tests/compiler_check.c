@@ -1,3 +1,4 @@
+#include <check.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -126,4 +127,84 @@ void cc_on_stack(void *(*fn)(void *), size_t bytes)
 	else
 		abort();
 	pthread_attr_destroy(&attr);
+}
+
+/* Checks and lowers src; the module is NULL when lowering failed. */
+void cc_lower(struct cc_lowered *r, const char *src, size_t len)
+{
+	vcl_diags_init(&r->d, 0);
+	struct vcl_pp_options opt = {0};
+	struct vcl_source s = {"t.cl", src, len};
+	r->pp = vcl_pp_new(&opt, &s, &r->d);
+	r->ast = vcl_parse(r->pp);
+	ck_assert(r->ast);
+	r->prog = vcl_sema(r->ast, r->pp);
+	ck_assert(r->prog);
+	cc_format_diags(&r->d, r->diags, sizeof(r->diags));
+	ck_assert_msg(r->d.errors == 0, "%s\n%s", src, r->diags);
+	r->m = vcl_ir_lower(r->prog, r->pp);
+	cc_format_diags(&r->d, r->diags, sizeof(r->diags));
+	r->text[0] = 0;
+	if (r->m)
+		vcl_ir_print(r->m, r->text, sizeof(r->text));
+}
+
+void cc_unlower(struct cc_lowered *r)
+{
+	vcl_ir_free(r->m);
+	vcl_program_free(r->prog);
+	vcl_ast_free(r->ast);
+	vcl_pp_free(r->pp);
+	vcl_diags_free(&r->d);
+}
+
+/* Verifies m; returns the diagnostics (empty when it passed). */
+bool cc_verify(const struct vcl_ir_module *m, char *out, size_t cap)
+{
+	struct vcl_diags d;
+	vcl_diags_init(&d, 0);
+	bool ok = vcl_ir_verify(m, &d);
+	cc_format_diags(&d, out, cap);
+	ck_assert_msg(ok == (d.errors == 0), "%s", out);
+	vcl_diags_free(&d);
+	return ok;
+}
+
+/* write, read (which verifies), print: the same text. */
+void cc_round_trip(const struct cc_lowered *r)
+{
+	size_t n = vcl_ir_write(r->m, NULL, 0);
+	uint8_t *bin = malloc(n);
+	ck_assert(bin);
+	ck_assert_uint_eq(vcl_ir_write(r->m, bin, n), n);
+	struct vcl_diags d;
+	vcl_diags_init(&d, 0);
+	struct vcl_ir_module *back = vcl_ir_read(bin, n, &d);
+	char out[4096];
+	cc_format_diags(&d, out, sizeof(out));
+	ck_assert_msg(back, "%s", out);
+	static char text[65536];
+	vcl_ir_print(back, text, sizeof(text));
+	ck_assert_str_eq(text, r->text);
+	/* Every cut of the bytes is refused with a message, not a crash. */
+	for (size_t cut = 0; cut < n; cut++) {
+		struct vcl_diags dc;
+		vcl_diags_init(&dc, 0);
+		/* In a buffer of its size, for ASan to see an over-read. */
+		uint8_t *part = malloc(cut ? cut : 1);
+		memcpy(part, bin, cut);
+		ck_assert(!vcl_ir_read(part, cut, &dc));
+		free(part);
+		ck_assert(dc.errors > 0);
+		vcl_diags_free(&dc);
+	}
+	/* A newer version is refused naming both. */
+	bin[6] = VCL_IR_MINOR + 1;
+	ck_assert(!vcl_ir_read(bin, n, &d));
+	cc_format_diags(&d, out, sizeof(out));
+	ck_assert_msg(strstr(out, "IR version 0.2, this daemon reads 0.1"),
+		      "%s", out);
+	vcl_ir_free(back);
+	vcl_diags_free(&d);
+	free(bin);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include <vgpucl/diag.h>
+#include <vgpucl/ir.h>
 #include <vgpucl/pp.h>
 
 /* Files #include can find: name, content; a NULL name ends the list. */
@@ -41,5 +42,25 @@ void cc_on_stack(void *(*fn)(void *), size_t bytes);
 
 /* A test source from tests/cl (VGPUFS_CL_DIR), NUL-terminated. */
 char *cc_read_kernel(const char *name, size_t *len);
+
+/* The type checker and the lowering on a source named "t.cl" (which
+ * must check without errors); m is NULL when lowering failed, diags has
+ * every diagnostic, text the printed IR. */
+struct cc_lowered {
+	struct vcl_diags d;
+	struct vcl_pp *pp;
+	struct vcl_ast *ast;
+	struct vcl_program *prog;
+	struct vcl_ir_module *m;
+	char diags[8192];
+	char text[65536];
+};
+void cc_lower(struct cc_lowered *r, const char *src, size_t len);
+void cc_unlower(struct cc_lowered *r);
+/* Verifies m; out gets the diagnostics (empty when it passed). */
+bool cc_verify(const struct vcl_ir_module *m, char *out, size_t cap);
+/* write, read (which verifies), print give the same text; every cut of
+ * the bytes and a newer version are refused. */
+void cc_round_trip(const struct cc_lowered *r);
 
 #endif

@@ -15,6 +15,7 @@ expect_output() { # SCRIPT: compares with the "# prints:" block of the script
 }
 
 check "docs/examples/gemm.sh" sh "$VGPUFS_DOCS/examples/gemm.sh" "$mnt"
+check "docs/examples/opencl/saxpy.sh" sh "$VGPUFS_DOCS/examples/opencl/saxpy.sh" "$mnt"
 check "docs/examples/errors.sh" expect_output "$VGPUFS_DOCS/examples/errors.sh"
 check "cat kernels/gemm documents the kernel" grep -q "^example: gemm a=A" "$mnt/kernels/gemm"
 check "ls kernels lists the catalogue of info" bash -c "[ \"\$(ls '$mnt/kernels' | sort)\" = \"\$(sed -n 's/^kernels: //p' '$mnt/info' | tr ' ' '\n' | sort)\" ] && [ -f '$mnt/kernels/gemm' ]"

@@ -9,6 +9,7 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
 #include <vgpufs/errnames.h>
+#include <vgpufs/launch_params.h>
 #include <vgpufs/text_proto.h>
 #include <vgpufs/validate.h>
 
@@ -333,6 +334,8 @@ static size_t elem_size(const struct vgpu_cmd *c, unsigned arg)
 		if (k->args[i].type == VGPU_ARG_DTYPE)
 			dt = vgpu_cmd_i(c, i);
 	switch (k->id) {
+	case VGPU_K_BUILD:
+	case VGPU_K_LAUNCH: /* the program is read whole: bytes */
 	case VGPU_K_COPY:
 		return 1; /* bytes */
 	case VGPU_K_FFT:
@@ -494,6 +497,113 @@ START_TEST(event_names)
 END_TEST
 
 /* Random bytes never crash the parser and always give an answer. */
+/* The kernel parameters of the last parse, "name=value ..." */
+static const char *params_of(void)
+{
+	static char out[8192];
+	size_t pos = 0, used = 0;
+	struct vgpu_param p;
+	out[0] = '\0';
+	while (vgpu_param_next(&cmd, &pos, &p))
+		used += (size_t)snprintf(out + used, sizeof(out) - used,
+					 "%s%.*s=%.*s", used ? " " : "",
+					 (int)p.name_len, p.name,
+					 (int)p.value_len, p.value);
+	return out;
+}
+
+START_TEST(build_and_launch)
+{
+	ck_assert_int_eq(parse("build prog=k/saxpy.cl"), VGPU_LINE_COMMAND);
+	ck_assert_int_eq(cmd.spec->id, VGPU_K_BUILD);
+	ck_assert_int_eq(cmd.buf[BUILD_PROG].name_len, 10);
+	expect_error("build", -EINVAL, "missing argument 'prog'");
+	expect_error("build prog=../x", -EINVAL, "not a buffer name");
+
+	ck_assert_int_eq(parse("launch prog=s.cl kernel=saxpy global=1M "
+			       "a=2.5 x=x+64 y=y # comment"),
+			 VGPU_LINE_COMMAND);
+	ck_assert_int_eq(cmd.spec->id, VGPU_K_LAUNCH);
+	ck_assert_str_eq(cmd.name, "saxpy");
+	ck_assert_int_eq(cmd.dims[LAUNCH_DIMS_GLOBAL].n, 1);
+	ck_assert_uint_eq(cmd.dims[LAUNCH_DIMS_GLOBAL].v[0], 1u << 20);
+	ck_assert_int_eq(cmd.dims[LAUNCH_DIMS_LOCAL].n, 0);
+	ck_assert_int_eq(cmd.nparams, 3);
+	ck_assert_str_eq(params_of(), "a=2.5 x=x+64 y=y");
+
+	/* launch keys anywhere; arg. gives a parameter named like one */
+	ck_assert_int_eq(parse("launch v=(1,2,3,4) prog=p kernel=k "
+			       "global=64,32,2 arg.global=g local=8,4 "
+			       "offset=1,2,3 arg.kernel=7"),
+			 VGPU_LINE_COMMAND);
+	ck_assert_str_eq(params_of(), "v=(1,2,3,4) global=g kernel=7");
+	ck_assert_int_eq(cmd.dims[LAUNCH_DIMS_GLOBAL].n, 3);
+	ck_assert_uint_eq(cmd.dims[LAUNCH_DIMS_GLOBAL].v[2], 2);
+	ck_assert_int_eq(cmd.dims[LAUNCH_DIMS_LOCAL].n, 2);
+	ck_assert_uint_eq(cmd.dims[LAUNCH_DIMS_LOCAL].v[1], 4);
+	ck_assert_uint_eq(cmd.dims[LAUNCH_DIMS_OFFSET].v[2], 3);
+	/* arg.x and x are one parameter */
+	expect_error("launch prog=p kernel=k global=1 x=a arg.x=b", -EINVAL,
+		     "parameter 'x' is given twice");
+	expect_error("launch prog=p kernel=k global=1 global=2", -EINVAL,
+		     "'global' is given twice");
+	expect_error("launch prog=p kernel=k", -EINVAL,
+		     "missing argument 'global'");
+	expect_error("launch prog=p global=4", -EINVAL,
+		     "missing argument 'kernel'");
+	expect_error("launch prog=p kernel=k global=1,2,3,4", -EINVAL,
+		     "global: at most 3 sizes");
+	expect_error("launch prog=p kernel=k global=1,,2", -EINVAL,
+		     "global: '' is not a size");
+	expect_error("launch prog=p kernel=k global=4 local=0", -ERANGE,
+		     "local: '0' is not a size in [1,");
+	expect_error("launch prog=p kernel=k global=-1", -ERANGE,
+		     "global: '-1' is not a size");
+	expect_error("launch prog=p kernel=k global=2T", -ERANGE,
+		     "global: '2T' is not a size");
+	expect_error("launch prog=p kernel=k global=1 9x=1", -EINVAL,
+		     "'9x' is not a parameter name");
+	expect_error("launch prog=p kernel=k global=1 arg.=1", -EINVAL,
+		     "'' is not a parameter name");
+	expect_error("launch prog=p kernel=k global=1 x=", -EINVAL,
+		     "parameter 'x' has no value");
+	expect_error("launch prog=p kernel=k global=1 x", -EINVAL,
+		     "expected key=value");
+
+	/* limits: 64 parameters, names of 63, values of 1100 bytes */
+	char line[VGPU_LINE_MAX + 1];
+	size_t used = (size_t)snprintf(line, sizeof(line),
+				       "launch prog=p kernel=k global=1");
+	for (int i = 0; i < VGPU_PARAMS_MAX; i++)
+		used += (size_t)snprintf(line + used, sizeof(line) - used,
+					 " p%d=%d", i, i);
+	ck_assert_int_eq(parse(line), VGPU_LINE_COMMAND);
+	ck_assert_int_eq(cmd.nparams, VGPU_PARAMS_MAX);
+	snprintf(line + used, sizeof(line) - used, " one=more");
+	expect_error(line, -E2BIG, "more than 64 kernel parameters");
+	char name[VGPU_PARAM_NAME_MAX + 2];
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(line, sizeof(line), "launch prog=p kernel=k global=1 %s=1",
+		 name);
+	expect_error(line, -EINVAL, "is not a parameter name");
+	name[VGPU_PARAM_NAME_MAX] = '\0';
+	snprintf(line, sizeof(line), "launch prog=p kernel=k global=1 %s=1",
+		 name);
+	ck_assert_int_eq(parse(line), VGPU_LINE_COMMAND);
+	used = (size_t)snprintf(line, sizeof(line),
+				"launch prog=p kernel=k global=1 v=");
+	memset(line + used, 'b', VGPU_PARAM_VALUE_MAX + 1);
+	line[used + VGPU_PARAM_VALUE_MAX + 1] = '\0';
+	expect_error(line, -ENAMETOOLONG, "parameter 'v': value of 1101");
+	/* a kernel that takes no parameters has a launch with none */
+	ck_assert_int_eq(parse("launch prog=p kernel=k global=1"),
+			 VGPU_LINE_COMMAND);
+	ck_assert_int_eq(cmd.nparams, 0);
+	ck_assert_str_eq(params_of(), "");
+}
+END_TEST
+
 START_TEST(garbage)
 {
 	srand(42);
@@ -529,6 +639,7 @@ int main(void)
 	tcase_add_test(tc, offsets_aligned);
 	tcase_add_test(tc, completion_lines);
 	tcase_add_test(tc, catalog_docs);
+	tcase_add_test(tc, build_and_launch);
 	tcase_add_test(tc, garbage);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -29,7 +29,8 @@ START_TEST(registry)
 {
 	for (unsigned id = 0; id < VGPU_K_COUNT; id++) {
 		const struct vgpu_kernel_impl *k = vgpu_kernel_impl(id);
-		if (vgpu_catalog_by_id(id)->control) { /* the scheduler's own */
+		const struct vgpu_kernel_spec *spec = vgpu_catalog_by_id(id);
+		if (spec->control || spec->program) { /* the daemon's own */
 			ck_assert_msg(k == NULL, "a kernel for control %u", id);
 			continue;
 		}

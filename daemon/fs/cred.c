@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,22 @@ static void load_groups(struct cred *c)
 		c->groups = NULL;
 		c->ngroups = CRED_GROUPS_UNREADABLE;
 	}
+}
+
+int cred_keep(struct cred *dst, struct cred *src)
+{
+	if (src->uid != 0 && src->ngroups == CRED_GROUPS_UNLOADED)
+		load_groups(src);
+	*dst = *src;
+	dst->groups = NULL;
+	if (src->ngroups > 0) {
+		dst->groups = malloc((size_t)src->ngroups * sizeof(gid_t));
+		if (!dst->groups)
+			return -ENOMEM;
+		memcpy(dst->groups, src->groups,
+		       (size_t)src->ngroups * sizeof(gid_t));
+	}
+	return 0;
 }
 
 void cred_release(struct cred *c)

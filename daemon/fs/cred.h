@@ -37,6 +37,12 @@ struct cred {
  */
 bool cred_allows(struct cred *cred, uid_t owner, gid_t group, mode_t mode,
 		 int want);
+/*
+ * A copy of SRC for checks made later, when its process may be gone (a
+ * launch binds its buffers on a worker): the groups are loaded now. 0 or
+ * -ENOMEM; DST is released with cred_release.
+ */
+int cred_keep(struct cred *dst, struct cred *src);
 /* Frees the group list a check loaded (CRED may be used again). */
 void cred_release(struct cred *cred);
 

@@ -13,6 +13,7 @@
 
 #include "observe/stats.h"
 #include "observe/text_buf.h"
+#include "prog/program.h"
 #include "version.h"
 
 static const char *kernel_name(int id)
@@ -133,6 +134,9 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 	tb_printf(&tb, "ooc_gemm_commands %llu\n", U(o->commands_gemm));
 	tb_printf(&tb, "ooc_read_bytes %llu\n", U(o->read_bytes));
 	tb_printf(&tb, "ooc_write_bytes %llu\n", U(o->write_bytes));
+	struct program_counts pc = program_counts();
+	tb_printf(&tb, VGPU_STAT_PROGRAMS_COMPILED " %llu\n", U(pc.compiled));
+	tb_printf(&tb, VGPU_STAT_PROGRAMS_CACHED " %llu\n", U(pc.cache_hits));
 	tb_printf(&tb, VGPU_STAT_COMMANDS " %llu\n", U(t.count));
 	tb_printf(&tb, VGPU_STAT_FAILED " %llu\n", U(t.failed));
 	tb_printf(&tb, VGPU_STAT_FLOPS " %llu\n", U(t.flops));

@@ -290,9 +290,10 @@ void trace_emit_tile(const struct job *job, unsigned worker, uint32_t tile,
 	const struct context *ctx = job->ctx;
 	const char *what = rc > 0 ? "started" : "finished";
 	deliver(ctx->uid,
-		"%s ctx=%llu seq=%llu kernel=%s worker=%u tile=%u/%u%s%s", what,
-		U(ctx->id), U(job->seq), kernel_name(job->cmd.spec), worker,
-		(unsigned)tile, (unsigned)job->ntiles,
+		"%s ctx=%llu seq=%llu kernel=%s%s%s worker=%u tile=%u/%u%s%s",
+		what, U(ctx->id), U(job->seq), kernel_name(job->cmd.spec),
+		job->label ? " program=" : "", job->label ? job->label : "",
+		worker, (unsigned)tile, (unsigned)job->ntiles,
 		rc > 0 ? "" : " status=", rc > 0 ? "" : status_name(rc));
 }
 
@@ -300,8 +301,10 @@ void trace_emit_completed(const struct context *ctx, const struct completion *c)
 {
 	char msg[VGPU_MSG_MAX];
 	one_line(msg, sizeof(msg), c->err && c->msg ? c->msg : "");
-	deliver(ctx->uid, "completed ctx=%llu seq=%llu kernel=%s status=%s%s%s",
+	deliver(ctx->uid,
+		"completed ctx=%llu seq=%llu kernel=%s%s%s status=%s%s%s",
 		U(ctx->id), U(c->seq), kernel_name(c->kernel),
+		c->label ? " program=" : "", c->label ? c->label : "",
 		status_name(c->err), c->err ? " msg=" : "", msg);
 }
 

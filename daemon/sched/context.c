@@ -591,6 +591,7 @@ void context_complete(struct context *ctx, const struct job *job)
 			       .err = job->err,
 			       .kernel = job->cmd.spec,
 			       .msg = job->msg,
+			       .label = job->label,
 			       .t_start_ns = job->t_start_ns,
 			       .t_end_ns = job->t_end_ns};
 	context_post(ctx, &c);

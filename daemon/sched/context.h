@@ -118,6 +118,7 @@ struct completion {
 	int err;	   /* 0 or -errno */
 	const struct vgpu_kernel_spec *kernel; /* NULL: the input named none */
 	const char *msg;		       /* why it failed */
+	const char *label; /* a launch's PROGRAM:KERNEL, or NULL */
 	uint64_t t_start_ns, t_end_ns;
 };
 

@@ -71,7 +71,7 @@ static void submit_cmd(struct context *ctx, struct cred *cred,
 		job_free(job);
 		return;
 	}
-	if (job->bytes == 0 && !cmd->spec->control) {
+	if (job->bytes == 0 && !cmd->spec->control && !cmd->spec->program) {
 		/* Every buffer extent is empty: nothing to read or write, so
 		 * nothing to run, whatever the other dimensions say (softmax
 		 * cols=0 looped over its empty rows: 1.2 s a 10^12 of them,

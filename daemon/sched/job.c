@@ -13,6 +13,7 @@
 #include "mem/disk_tier.h"
 #include "mem/tier.h"
 #include "ooc/ooc.h"
+#include "prog/prog_job.h"
 #include "sched/context.h"
 #include "sched/job.h"
 
@@ -25,10 +26,7 @@ static struct job *job_alloc(struct context *ctx)
 	return job;
 }
 
-static int fail(struct job *job, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(struct job *job, int err, const char *fmt, ...)
+int job_fail(struct job *job, int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -45,20 +43,17 @@ static const char *access_word(int want)
 					 : "read";
 }
 
-/* Binds argument I to its buffer; tree_lock held. */
-static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
-		       struct vgpu_bufinfo *info)
+int job_bind_buffer(struct job *job, unsigned slot, const char *kname,
+		    const char *aname, const struct vgpu_bufref *ref, int want,
+		    struct cred *cred, struct vgpu_bufinfo *info)
 {
-	const struct vgpu_kernel_spec *k = job->cmd.spec;
-	const struct vgpu_arg_spec *a = &k->args[i];
-	struct vgpu_bufref *ref = &job->cmd.buf[i];
 	int err = 0;
 	struct node *n;
 	if (ref->name) {
 		n = node_resolve(ref->name, ref->name_len, cred, &err);
 		if (!n)
-			return fail(
-			    job, err, "%s: %s='%.*s': %s", k->name, a->name,
+			return job_fail(
+			    job, err, "%s: %s='%.*s': %s", kname, aname,
 			    (int)ref->name_len, ref->name,
 			    err == -ENOENT ? "no such buffer in mem/"
 			    : err == -EACCES
@@ -68,47 +63,58 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
 	} else {
 		n = node_by_ino(ref->handle);
 		if (!n || n->kind != NK_BUF || n->unlinked)
-			return fail(
+			return job_fail(
 			    job, -ENOENT, "%s: %s: no buffer with handle %llu",
-			    k->name, a->name, (unsigned long long)ref->handle);
+			    kname, aname, (unsigned long long)ref->handle);
 		/* A handle grants no more than the buffer's name would. */
 		if (!node_path_searchable(n, cred))
-			return fail(job, -EACCES,
-				    "%s: %s: handle %llu: a directory on the "
-				    "buffer's path is not searchable",
-				    k->name, a->name,
-				    (unsigned long long)ref->handle);
+			return job_fail(
+			    job, -EACCES,
+			    "%s: %s: handle %llu: a directory on the "
+			    "buffer's path is not searchable",
+			    kname, aname, (unsigned long long)ref->handle);
 	}
 	if (n->moving)
-		return fail(job, -EBUSY,
-			    "%s: %s: the buffer is moving between tiers; "
-			    "try again when its user.vgpu.tier has changed",
-			    k->name, a->name);
-	int want = (a->access & VGPU_ACC_R ? PERM_R : 0) |
-		   (a->access & VGPU_ACC_W ? PERM_W : 0);
+		return job_fail(job, -EBUSY,
+				"%s: %s: the buffer is moving between tiers; "
+				"try again when its user.vgpu.tier has changed",
+				kname, aname);
 	bool allowed = cred_allows(cred, n->uid, n->gid, n->mode, want);
 	if (!allowed && cred->ngroups == CRED_GROUPS_UNREADABLE)
-		return fail(job, -EACCES,
-			    "%s: %s: your supplementary groups could not be "
-			    "read (/proc/%d/status): refused",
-			    k->name, a->name, (int)cred->pid);
+		return job_fail(
+		    job, -EACCES,
+		    "%s: %s: your supplementary groups could not be "
+		    "read (/proc/%d/status): refused",
+		    kname, aname, (int)cred->pid);
 	if (!allowed)
-		return fail(
+		return job_fail(
 		    job, -EACCES,
 		    "%s: %s: permission denied: you may not %s this buffer",
-		    k->name, a->name, access_word(want));
+		    kname, aname, access_word(want));
 	struct stat st;
 	if (fstat(n->fd, &st) < 0)
-		return fail(job, -errno, "%s: %s: %s", k->name, a->name,
-			    strerror(errno));
+		return job_fail(job, -errno, "%s: %s: %s", kname, aname,
+				strerror(errno));
 	info->id = n->ino;
 	info->size = (uint64_t)st.st_size;
 	n->tier->ops->count_writes(n->tier, n);
-	job->bufs[i] = n;
+	job->bufs[slot] = n;
 	job->nbufs++;
 	n->last_used_ns = now_ns();
 	n->busy++;
 	return 0;
+}
+
+/* Binds argument I to its buffer; tree_lock held. */
+static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
+		       struct vgpu_bufinfo *info)
+{
+	const struct vgpu_kernel_spec *k = job->cmd.spec;
+	const struct vgpu_arg_spec *a = &k->args[i];
+	int want = (a->access & VGPU_ACC_R ? PERM_R : 0) |
+		   (a->access & VGPU_ACC_W ? PERM_W : 0);
+	return job_bind_buffer(job, i, k->name, a->name, &job->cmd.buf[i], want,
+			       cred, info);
 }
 
 /*
@@ -117,6 +123,31 @@ static int bind_buffer(struct job *job, unsigned i, struct cred *cred,
  * (SIGBUS) inside the daemon, and reading a hole of a shared tmpfs mapping
  * allocates it, so inputs too.
  */
+int job_populate(struct job *job, unsigned slot, const char *kname,
+		 const char *aname, uint64_t offset, uint64_t bytes)
+{
+	struct node *n = job->bufs[slot];
+	int rc = n->tier->ops->populate(n->tier, n, offset, bytes);
+	if (rc == 0)
+		return 0;
+	if (rc == -EDQUOT && n->tier->id == TIER_DISK)
+		return job_fail(job, rc,
+				"%s: %s: the owner's disk quota "
+				"(--user-disk-quota) is exceeded (buffers "
+				"grown by writing past their end); free "
+				"some of it",
+				kname, aname);
+	const char *full = rc == -EDQUOT ? "the owner's quota (--user-quota)"
+			   : n->tier->id == TIER_RAM ? "the RAM tier"
+						     : "the disk tier";
+	return job_fail(job, rc,
+			"%s: %s: %s is full (the buffer has "
+			"unallocated pages: it was written "
+			"sparsely, grown by writing past its end "
+			"or had a hole punched into it)",
+			kname, aname, full);
+}
+
 static int populate_buffers(struct job *job)
 {
 	const struct vgpu_kernel_spec *k = job->cmd.spec;
@@ -125,31 +156,25 @@ static int populate_buffers(struct job *job)
 	if (k->extents(&job->cmd, ext, msg, sizeof(msg)) < 0)
 		return 0; /* validated: cannot happen */
 	for (unsigned i = 0; i < k->nargs; i++) {
-		struct node *n = job->bufs[i];
-		if (!n)
+		if (!job->bufs[i])
 			continue;
-		int rc = n->tier->ops->populate(
-		    n->tier, n, job->cmd.buf[i].offset, ext[i].bytes);
-		if (rc == 0)
-			continue;
-		if (rc == -EDQUOT && n->tier->id == TIER_DISK)
-			return fail(job, rc,
-				    "%s: %s: the owner's disk quota "
-				    "(--user-disk-quota) is exceeded (buffers "
-				    "grown by writing past their end); free "
-				    "some of it",
-				    k->name, k->args[i].name);
-		const char *full = rc == -EDQUOT
-				       ? "the owner's quota (--user-quota)"
-				   : n->tier->id == TIER_RAM ? "the RAM tier"
-							     : "the disk tier";
-		return fail(job, rc,
-			    "%s: %s: %s is full (the buffer has "
-			    "unallocated pages: it was written "
-			    "sparsely, grown by writing past its end "
-			    "or had a hole punched into it)",
-			    k->name, k->args[i].name, full);
+		int rc = job_populate(job, i, k->name, k->args[i].name,
+				      job->cmd.buf[i].offset, ext[i].bytes);
+		if (rc < 0)
+			return rc;
 	}
+	return 0;
+}
+
+int job_map_buffer(struct job *job, unsigned slot, const char *kname,
+		   const char *aname, uint64_t size, uint64_t offset)
+{
+	int err = 0;
+	job->maps[slot] = bufmap_get(job->bufs[slot], size, &err);
+	if (!job->maps[slot])
+		return job_fail(job, err, "%s: %s: cannot map the buffer: %s",
+				kname, aname, strerror(-err));
+	job->launch.ptr[slot] = (char *)job->maps[slot]->addr + offset;
 	return 0;
 }
 
@@ -158,17 +183,12 @@ static int map_buffers(struct job *job, const struct vgpu_bufinfo info[])
 {
 	const struct vgpu_kernel_spec *k = job->cmd.spec;
 	for (unsigned i = 0; i < k->nargs; i++) {
-		struct node *n = job->bufs[i];
-		if (!n)
+		if (!job->bufs[i])
 			continue;
-		int err = 0;
-		job->maps[i] = bufmap_get(n, info[i].size, &err);
-		if (!job->maps[i])
-			return fail(job, err,
-				    "%s: %s: cannot map the buffer: %s",
-				    k->name, k->args[i].name, strerror(-err));
-		job->launch.ptr[i] =
-		    (char *)job->maps[i]->addr + job->cmd.buf[i].offset;
+		int rc = job_map_buffer(job, i, k->name, k->args[i].name,
+					info[i].size, job->cmd.buf[i].offset);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -182,12 +202,12 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 	job->cmd = *cmd;
 	job->launch.cmd = &job->cmd;
 	const struct vgpu_kernel_spec *k = cmd->spec;
-	job->impl = vgpu_kernel_impl(k->id);
+	job->impl = k->program ? &prog_impl : vgpu_kernel_impl(k->id);
 	if (k->control)
 		return job; /* the scheduler runs it; it names no buffer */
 	if (!job->impl) {
-		fail(job, -ENOSYS, "%s: no implementation in this daemon",
-		     k->name);
+		job_fail(job, -ENOSYS, "%s: no implementation in this daemon",
+			 k->name);
 		return job;
 	}
 	struct vgpu_bufinfo info[VGPU_MAX_ARGS] = {0};
@@ -216,9 +236,13 @@ struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 		pthread_mutex_unlock(&tree_lock);
 	if (rc == 0 && !job->err)
 		populate_buffers(job);
+	if (k->program && rc == 0 && !job->err)
+		prog_job_init(job, cred, info[0].size);
 	/* Names pointed into the write's data, which is gone after this. */
 	for (unsigned i = 0; i < k->nargs; i++)
 		job->cmd.buf[i].name = NULL;
+	if (!job->prog || job->err)
+		job->cmd.params = NULL; /* else the program room's copy */
 	return job;
 }
 
@@ -226,16 +250,22 @@ void job_sync_outputs(struct job *job)
 {
 	const struct vgpu_kernel_spec *k = job->cmd.spec;
 	/* A buffer's tier cannot change while the job holds it (busy). */
-	for (unsigned i = 0; job->nbufs && i < k->nargs; i++) {
+	for (unsigned i = 0; job->nbufs && i < VGPU_MAX_ARGS; i++) {
 		struct node *n = job->bufs[i];
-		if (!n || n->tier->id != TIER_DISK ||
-		    !(k->args[i].access & VGPU_ACC_W))
+		bool written = k->program ? (job->stores >> i) & 1
+			       : i < k->nargs
+				   ? (k->args[i].access & VGPU_ACC_W) != 0
+				   : false;
+		if (!n || n->tier->id != TIER_DISK || !written)
 			continue;
 		int rc = disk_sync(n);
 		if (rc < 0 && !job->err)
-			fail(job, rc,
-			     "%s: %s: cannot write to the disk tier: %s",
-			     k->name, k->args[i].name, strerror(-rc));
+			job_fail(job, rc,
+				 "%s: %s: cannot write to the disk tier: %s",
+				 k->name,
+				 i < k->nargs && !k->program ? k->args[i].name
+							     : "a buffer",
+				 strerror(-rc));
 	}
 }
 
@@ -267,6 +297,7 @@ void job_free(struct job *job)
 	if (!job)
 		return;
 	job_release_buffers(job);
+	prog_job_free(job->prog);
 	free(job->launch.scratch);
 	free(job->parked);
 	free(job);

@@ -18,6 +18,8 @@ struct node;
 struct bufmap;
 struct event;
 struct ooc_runner;
+struct prog_job;
+struct vgpu_bufinfo;
 
 /* What a worker runs: a step of a tile (0 for a tile of one step). */
 struct tile_step {
@@ -53,6 +55,26 @@ struct job {
 	struct event *event;  /* signal and wait: their event */
 	uint64_t deadline_ns; /* a parked wait's timeout, 0: none */
 	uint64_t t_start_ns, t_end_ns;
+	/* build and launch: the program room's part (prog/prog_job.h) */
+	struct prog_job *prog;
+	uint32_t stores;   /* launch: bit i, bufs[i] may be stored to */
+	const char *label; /* launch: "PROGRAM:KERNEL" once known (trace) */
+	/*
+	 * Set: a flag the job's running code polls to end early (a launch's);
+	 * the scheduler stores JOB_STOP_KILLED in it when the job's client is
+	 * killed.
+	 */
+	_Atomic int *stop;
+	/*
+	 * Set: called on the worker when the last tile is done; returns the
+	 * tiles of the job's next phase (0: none, the job is done). A
+	 * launch's compile is one tile, its work-groups the next phase.
+	 */
+	uint32_t (*more_tiles)(struct job *job);
+	/* Set: writes the message of a tile's failure RC into job->msg, and
+	 * may name another error as the cause in job->err (the scheduler's
+	 * lock held). */
+	void (*fail_msg)(struct job *job, int rc);
 };
 
 /*
@@ -64,6 +86,27 @@ struct job {
  */
 struct job *job_new(struct context *ctx, const struct vgpu_cmd *cmd,
 		    struct cred *cred);
+
+#define JOB_STOP_KILLED 2
+
+/* Fails JOB with ERR and a message (the first failure stays); ERR. */
+int job_fail(struct job *job, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/*
+ * Binds slot SLOT of JOB to the buffer REF names, for CRED wanting WANT
+ * (PERM_R, PERM_W): resolved, checked, held busy; *INFO its id and size.
+ * Errors name KNAME and ANAME. tree_lock held.
+ */
+int job_bind_buffer(struct job *job, unsigned slot, const char *kname,
+		    const char *aname, const struct vgpu_bufref *ref, int want,
+		    struct cred *cred, struct vgpu_bufinfo *info);
+/* Maps slot SLOT's buffer (SIZE bytes); launch.ptr[SLOT] = it + OFFSET. */
+int job_map_buffer(struct job *job, unsigned slot, const char *kname,
+		   const char *aname, uint64_t size, uint64_t offset);
+/* Makes the pages [OFFSET, +BYTES) of slot SLOT's buffer exist; without
+ * tree_lock. */
+int job_populate(struct job *job, unsigned slot, const char *kname,
+		 const char *aname, uint64_t offset, uint64_t bytes);
 
 /*
  * Makes what the job wrote to disk-tier buffers durable, before its

@@ -411,7 +411,9 @@ static void fail_run(struct job *job, int rc)
 	if (job->err)
 		return;
 	job->err = rc;
-	if (rc == -EFAULT)
+	if (job->fail_msg)
+		job->fail_msg(job, rc);
+	else if (rc == -EFAULT)
 		snprintf(job->msg, sizeof(job->msg),
 			 "%s: a page of a buffer could not be provided "
 			 "(a hole punched into it, and the tier full)",
@@ -490,6 +492,29 @@ static bool worker_spin(struct vgpu_spin *spin)
 }
 
 /*
+ * JOB's last tile is done: starts the tiles of its next phase, if it has
+ * one (job->more_tiles) and was neither failed nor cut; whether it did.
+ * Without the lock.
+ */
+static bool next_phase(struct context *ctx, struct job *job)
+{
+	if (!job->more_tiles || job->err)
+		return false;
+	uint32_t n = job->more_tiles(job);
+	pthread_mutex_lock(&S.lock);
+	bool more = n && !job->err && !job->cut;
+	if (more) {
+		job->ntiles = job->kernel_tiles = n;
+		job->next_tile = job->done_tiles = 0;
+		ring_add(ctx);
+		atomic_fetch_add_explicit(&S.work_gen, 1, memory_order_release);
+		pthread_cond_broadcast(&S.work);
+	}
+	pthread_mutex_unlock(&S.lock);
+	return more;
+}
+
+/*
  * Runs STEP of JOB (CTX's active job) on worker W, and completes JOB if
  * that was its last; without the lock (which it takes and gives back).
  */
@@ -505,7 +530,7 @@ static void run_step_and_after(struct context *ctx, struct job *job,
 	ctx->sched.user->fair.vtime += ns;
 	bool last = step_done(ctx, job, step);
 	pthread_mutex_unlock(&S.lock);
-	if (!last)
+	if (!last || next_phase(ctx, job))
 		return;
 	finish_job(job);
 	pthread_mutex_lock(&S.lock);
@@ -791,6 +816,8 @@ static void cancel(struct job *job)
 static void abandon(struct context *ctx, struct job **done)
 {
 	struct job *job = ctx->sched.active;
+	if (job && job->stop) /* its tiles in flight end early too */
+		atomic_store(job->stop, JOB_STOP_KILLED);
 	if (job && !job->cmd.spec->control &&
 	    (has_steps(job) ||
 	     (job->steps > 1 && !job->cut && job->done_tiles < job->ntiles))) {

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")  # python3-torch: scripts/install-deps.sh installs it
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples", "gpt"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples", "gpt"))
 import train  # noqa: E402
 
 

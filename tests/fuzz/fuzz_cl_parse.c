@@ -1,14 +1,19 @@
 /*
  * libFuzzer target: arbitrary bytes through the preprocessor, lexer,
- * parser and type checker, checking that each stage gives its result
- * (a tree, a program), that a checked program without errors has every
- * expression typed, and that the stages end (ASan and UBSan watch memory
- * and the stack).
+ * parser, type checker and lowering, checking that each stage gives its
+ * result (a tree, a program), that a checked program without errors has
+ * every expression typed, that IR lowered from it passes the verifier
+ * (but where a barrier may diverge: the verifier is the stricter judge
+ * there), and that the stages end (ASan and UBSan watch memory and the
+ * stack).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
+#include <vgpucl/ir.h>
 #include <vgpucl/sema.h>
 
 /* Every expression node reached from a statement got a type. Walks the
@@ -59,10 +64,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_cl_parse: no program\n");
 		abort();
 	}
-	if (!vcl_diags_failed(&d))
+	if (!vcl_diags_failed(&d)) {
 		for (uint32_t i = 0; i < prog->nfunctions; i++)
 			if (prog->functions[i]->defined)
 				check_typed(prog->functions[i]->decl->b);
+		struct vcl_ir_module *m = vcl_ir_lower(prog, pp);
+		struct vcl_diags vd;
+		vcl_diags_init(&vd, 0);
+		if (m && !vcl_ir_verify(m, &vd))
+			for (size_t k = 0; k < vd.n; k++)
+				if (!strstr(vd.v[k].message, "barrier") &&
+				    !strstr(vd.v[k].message, "passes")) {
+					fprintf(stderr,
+						"fuzz_cl_parse: lowered IR "
+						"refused: %s\n",
+						vd.v[k].message);
+					abort();
+				}
+		vcl_diags_free(&vd);
+		vcl_ir_free(m);
+	}
 	vcl_program_free(prog);
 	vcl_ast_free(ast);
 	vcl_pp_free(pp);

@@ -269,6 +269,8 @@ int main(int argc, char **argv)
 		const struct vgpu_kernel_spec *k = vgpu_catalog_by_id(id);
 		const char *ex = k->example;
 		bad |= write_file(argv[1], "text", k->name, ex, strlen(ex));
+		if (k->program)
+			continue; /* build, launch: text only, no kernel */
 		struct vgpu_cmd c;
 		int err;
 		char msg[VGPU_MSG_MAX], pkt[VGPU_BIN_PACKET_MAX];

@@ -78,6 +78,9 @@ enum vgpu_kernel_id {
 	/* backward passes of row kernels */
 	VGPU_K_SOFTMAX_BACKWARD = 55,
 	VGPU_K_LAYERNORM_BACKWARD = 56,
+	/* users' programs (OpenCL C or IR): compile, launch a kernel */
+	VGPU_K_BUILD = 57,
+	VGPU_K_LAUNCH = 58,
 	VGPU_K_COUNT
 };
 
@@ -303,6 +306,18 @@ enum {
 	LNB_DTYPE,
 	LNB_NARGS
 };
+
+/* build and launch (catalog_program.c) */
+enum { BUILD_PROG, BUILD_NARGS };
+enum {
+	LAUNCH_PROG,
+	LAUNCH_KERNEL,
+	LAUNCH_GLOBAL, /* vgpu_cmd.dims[LAUNCH_DIMS_GLOBAL] */
+	LAUNCH_LOCAL,
+	LAUNCH_OFFSET,
+	LAUNCH_NARGS
+};
+enum { LAUNCH_DIMS_GLOBAL, LAUNCH_DIMS_LOCAL, LAUNCH_DIMS_OFFSET };
 
 /* First and last ids of the elementwise families. */
 #define VGPU_K_BINARY_FIRST VGPU_K_ADD

@@ -32,6 +32,11 @@ enum vgpu_arg_type {
 	VGPU_ARG_NAME,
 	/* One of the words of its spec's list, kept as the word's index. */
 	VGPU_ARG_KEYWORD,
+	/*
+	 * An NDRange size: X[,Y[,Z]], each imin..imax, kept in
+	 * vgpu_cmd.dims[idef] (launch's global, local and offset).
+	 */
+	VGPU_ARG_DIMS,
 };
 
 /* How a kernel uses a buffer argument: decides which permission it needs. */
@@ -125,6 +130,12 @@ struct vgpu_kernel_spec {
 	 * implementation, no tiles.
 	 */
 	bool control;
+	/*
+	 * A command on a user's program (build, launch): run by the
+	 * daemon's program room, not by kernels/; with PARAMS, keys it does
+	 * not know are the kernel's parameters (vgpu_cmd.params).
+	 */
+	bool program, params;
 };
 
 struct vgpu_bufref {
@@ -132,6 +143,14 @@ struct vgpu_bufref {
 	uint16_t name_len;
 	uint64_t handle; /* binary form: inode number; 0 in text form */
 	uint64_t offset; /* bytes */
+};
+
+/* Most dimensions of an NDRange, and most values a DIMS argument holds. */
+#define VGPU_DIMS_MAX 3
+
+struct vgpu_dims {
+	uint8_t n; /* 0: not given */
+	uint64_t v[VGPU_DIMS_MAX];
 };
 
 union vgpu_value {
@@ -144,7 +163,16 @@ struct vgpu_cmd {
 	uint32_t given; /* bit i: argument i was given explicitly */
 	union vgpu_value val[VGPU_MAX_ARGS];
 	struct vgpu_bufref buf[VGPU_MAX_ARGS];
-	char name[VGPU_NAME_MAX + 1]; /* the NAME argument, if any */
+	char name[VGPU_NAME_MAX + 1];	      /* the NAME argument, if any */
+	struct vgpu_dims dims[VGPU_DIMS_MAX]; /* DIMS arguments */
+	/*
+	 * A spec with PARAMS: the text of its kernel parameters, "NAME=VALUE"
+	 * separated by blanks (vgpufs/launch_params.h reads it), pointing
+	 * into the caller's line like buffer names; NPARAMS of them.
+	 */
+	const char *params;
+	uint16_t params_len;
+	uint8_t nparams;
 };
 _Static_assert(VGPU_MAX_ARGS <= 32, "vgpu_cmd.given has a bit an argument");
 

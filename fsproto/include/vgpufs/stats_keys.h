@@ -17,6 +17,9 @@
 #define VGPU_STAT_FAILED	  "commands_failed"
 #define VGPU_STAT_FLOPS		  "flops_total"
 #define VGPU_STAT_BYTES		  "bytes_total"
+/* users' programs compiled, and builds and launches the cache served */
+#define VGPU_STAT_PROGRAMS_COMPILED "programs_compiled"
+#define VGPU_STAT_PROGRAMS_CACHED   "programs_cache_hits"
 
 /* worker.INDEX.busy_seconds, worker.INDEX.kernel */
 #define VGPU_STAT_WORKER	      "worker."

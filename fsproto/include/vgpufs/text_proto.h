@@ -21,6 +21,15 @@ enum vgpu_line_kind vgpu_text_parse(const char *line, size_t len,
 				    struct vgpu_cmd *cmd, int *err, char *msg,
 				    size_t msglen);
 
+/*
+ * A buffer reference "PATH[+BYTEOFFSET]" (PATH under mem/, no '.', '..' or
+ * empty parts) into REF, whose name points into S; errors name KNAME and
+ * ANAME. 0, or -EINVAL/-ERANGE/-ENAMETOOLONG with a message.
+ */
+int vgpu_parse_bufref(const char *kname, const char *aname, const char *s,
+		      size_t len, struct vgpu_bufref *ref, char *msg,
+		      size_t msglen);
+
 /* Integer with optional K/M/G/T (powers of 1024) suffix; -EINVAL/-ERANGE. */
 int vgpu_parse_int(const char *s, size_t len, int64_t *out);
 /* Finite C floating-point literal; -EINVAL/-ERANGE. */

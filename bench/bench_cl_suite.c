@@ -1,0 +1,595 @@
+/*
+ * The OpenCL race: twelve OpenCL C kernels written as OpenCL users write
+ * them (docs/examples/opencl/), each run on vgpufs (copied into mem/, `launch`
+ * on the queue, timed by the command's own ELAPSED_US) and on the installed
+ * OpenCL CPU platform (PoCL, timed by its profiling events), with the same
+ * source, arguments and NDRange; medians of several runs after a warm-up
+ * run whose results are compared between the two. Then the user-written
+ * saxpy against the built-in axpy on 64Mi elements, and the tiled matmul
+ * at 2048 against PoCL and against OpenBLAS's sgemm in-process.
+ * usage: bench_cl_suite [--quick] [-- DAEMON_OPTIONS...]
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench_cl_pocl.h"
+#include "bench_harness.h"
+
+#define MAX_BUFS 6
+
+enum fill { ZERO, RAND_F, RAND_U8, BODIES, SMALL_F };
+enum compare { NONE, EXACT, CLOSE, MOSTLY }; /* MOSTLY: 0.1% may differ */
+
+struct buf {
+	const char *name;
+	size_t bytes;
+	enum fill fill;
+	enum compare cmp;
+};
+
+struct kcase {
+	const char *file, *kernel;
+	unsigned dims;
+	size_t global[3], local[3];
+	struct buf bufs[MAX_BUFS];
+	struct kernel_arg args[8];
+	int reps;
+};
+
+#define MI ((size_t)1 << 20)
+#define B(i)                                                                   \
+	{                                                                      \
+		.kind = KA_BUF, .v.buf = (i)                                   \
+	}
+#define I32(v_)                                                                \
+	{                                                                      \
+		.kind = KA_I32, .v.i32 = (v_)                                  \
+	}
+#define U32(v_)                                                                \
+	{                                                                      \
+		.kind = KA_U32, .v.u32 = (v_)                                  \
+	}
+#define F32(v_)                                                                \
+	{                                                                      \
+		.kind = KA_F32, .v.f32 = (v_)                                  \
+	}
+#define LOCAL(bytes_)                                                          \
+	{                                                                      \
+		.kind = KA_LOCAL, .v.local = (bytes_)                          \
+	}
+
+/* Parameter names are filled from the kernels' sources' order below. */
+static struct kcase cases[] = {
+    {"saxpy.cl",
+     "saxpy",
+     1,
+     {16 * MI},
+     {0},
+     {{"x", 64 * MI, RAND_F, NONE}, {"y", 64 * MI, RAND_F, CLOSE}},
+     {F32(0.5f), B(0), B(1)},
+     9},
+    {"matmul_naive.cl",
+     "matmul_naive",
+     2,
+     {512, 512},
+     {0},
+     {{"a", MI, RAND_F, NONE}, {"b", MI, RAND_F, NONE}, {"c", MI, ZERO, CLOSE}},
+     {I32(512), B(0), B(1), B(2)},
+     5},
+    {"matmul_tiled.cl",
+     "matmul_tiled",
+     2,
+     {1024, 1024},
+     {16, 16},
+     {{"a", 4 * MI, RAND_F, NONE},
+      {"b", 4 * MI, RAND_F, NONE},
+      {"c", 4 * MI, ZERO, CLOSE}},
+     {I32(1024), B(0), B(1), B(2)},
+     5},
+    {"conv2d_5x5.cl",
+     "conv2d_5x5",
+     2,
+     {2048, 2048},
+     {0},
+     {{"in", 16 * MI, RAND_F, NONE},
+      {"filt", 100, RAND_F, NONE},
+      {"out", 16 * MI, ZERO, CLOSE}},
+     {I32(2048), I32(2048), B(0), B(1), B(2)},
+     7},
+    {"jacobi2d.cl",
+     "jacobi2d",
+     2,
+     {4096, 4096},
+     {0},
+     {{"u", 64 * MI, RAND_F, NONE}, {"v", 64 * MI, ZERO, CLOSE}},
+     {I32(4096), I32(4096), B(0), B(1)},
+     7},
+    {"reduce.cl",
+     "reduce",
+     1,
+     {16 * MI},
+     {256},
+     {{"in", 64 * MI, RAND_F, NONE}, {"partial", 256 * 1024, ZERO, CLOSE}},
+     {B(0), B(1), LOCAL(1024), U32(16 * MI)},
+     7},
+    {"histogram.cl",
+     "histogram",
+     1,
+     {16384},
+     {256},
+     {{"data", 64 * MI, RAND_U8, NONE}, {"bins", 1024, ZERO, EXACT}},
+     {B(0), U32(64 * MI), B(1)},
+     7},
+    {"transpose.cl",
+     "transpose",
+     2,
+     {4096, 4096},
+     {16, 16},
+     {{"in", 64 * MI, RAND_F, NONE}, {"out", 64 * MI, ZERO, EXACT}},
+     {I32(4096), I32(4096), B(0), B(1)},
+     7},
+    {"nbody.cl",
+     "nbody",
+     1,
+     {8192},
+     {0},
+     {{"pos", 8192 * 16, BODIES, NONE},
+      {"vel", 8192 * 16, SMALL_F, CLOSE},
+      {"new_pos", 8192 * 16, ZERO, CLOSE}},
+     {I32(8192), F32(0.01f), F32(0.01f), B(0), B(1), B(2)},
+     5},
+    {"mandelbrot.cl",
+     "mandelbrot",
+     2,
+     {1024, 1024},
+     {0},
+     {{"count", 4 * MI, ZERO, MOSTLY}},
+     {I32(1024), F32(-2.0f), F32(-1.25f), F32(2.5f / 1024), I32(256), B(0)},
+     5},
+    {"scan.cl",
+     "scan_blocks",
+     1,
+     {8 * MI},
+     {256},
+     {{"in", 64 * MI, SMALL_F, NONE},
+      {"out", 64 * MI, ZERO, CLOSE},
+      {"block_sums", 128 * 1024, ZERO, CLOSE}},
+     {B(0), B(1), B(2), LOCAL(2048)},
+     7},
+    {"bitonic.cl",
+     "bitonic_step",
+     1,
+     {16 * MI},
+     {0},
+     {{"keys", 64 * MI, RAND_F, EXACT}},
+     {B(0), U32(1024), U32(4096)},
+     7},
+};
+
+/* The parameter names of each case's kernel, in order. */
+static const char *const params[][8] = {
+    {"a", "x", "y"},
+    {"n", "a", "b", "c"},
+    {"n", "a", "b", "c"},
+    {"w", "h", "in", "filt", "out"},
+    {"w", "h", "u", "v"},
+    {"in", "partial", "scratch", "n"},
+    {"data", "n", "bins"},
+    {"w", "h", "in", "out"},
+    {"n", "dt", "eps2", "pos", "vel", "new_pos"},
+    {"w", "x0", "y0", "scale", "max_iter", "count"},
+    {"in", "out", "block_sums", "tmp"},
+    {"keys", "j", "k"},
+};
+
+static unsigned nargs_of(const struct kcase *c)
+{
+	unsigned n = 0;
+	while (n < 8 && params[c - cases][n])
+		n++;
+	return n;
+}
+
+static unsigned nbufs_of(const struct kcase *c)
+{
+	unsigned n = 0;
+	while (n < MAX_BUFS && c->bufs[n].name)
+		n++;
+	return n;
+}
+
+static uint64_t rng = 88172645463325252u;
+static uint32_t next_u32(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)rng;
+}
+
+static float unit_f(void) /* in [-1, 1) */
+{
+	return (float)(next_u32() >> 8) / (float)(1u << 23) - 1.0f;
+}
+
+static void fill(void *p, size_t bytes, enum fill how)
+{
+	float *f = p;
+	unsigned char *u = p;
+	for (size_t i = 0; i < bytes / 4; i++) {
+		switch (how) {
+		case ZERO:
+			f[i] = 0;
+			break;
+		case RAND_F:
+			f[i] = unit_f();
+			break;
+		case SMALL_F:
+			f[i] = unit_f() * 0.01f;
+			break;
+		case BODIES: /* x, y, z in a cube, mass in [0.5, 1] */
+			f[i] = i % 4 == 3 ? 0.75f + 0.25f * unit_f()
+					  : 10.0f * unit_f();
+			break;
+		case RAND_U8:
+			memcpy(u + 4 * i, &(uint32_t){next_u32()}, 4);
+			break;
+		}
+	}
+	memset(u + bytes / 4 * 4, 0, bytes % 4);
+}
+
+/* Writes BYTES of DATA to mem/NAME, as `cp` would. */
+static void copy_in(const struct device *d, const char *name, const void *data,
+		    size_t bytes)
+{
+	char rel[128];
+	snprintf(rel, sizeof(rel), "mem/%s", name);
+	int fd = open(path(d, rel), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, data, bytes) != (ssize_t)bytes)
+		die(rel);
+	close(fd);
+}
+
+static void append(char *line, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void append(char *line, size_t cap, const char *fmt, ...)
+{
+	size_t len = strlen(line);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line + len, cap - len, fmt, ap);
+	va_end(ap);
+}
+
+static void dims_list(char *line, size_t cap, const char *key, const size_t *v,
+		      unsigned dims)
+{
+	append(line, cap, " %s=", key);
+	for (unsigned i = 0; i < dims; i++)
+		append(line, cap, i ? ",%zu" : "%zu", v[i]);
+}
+
+/* The case's `launch` line (buffers mem/<kernel>.<name>). */
+static void launch_line(const struct kcase *c, char *line, size_t cap)
+{
+	snprintf(line, cap, "launch prog=%s kernel=%s", c->file, c->kernel);
+	dims_list(line, cap, "global", c->global, c->dims);
+	if (c->local[0])
+		dims_list(line, cap, "local", c->local, c->dims);
+	for (unsigned i = 0; i < nargs_of(c); i++) {
+		const struct kernel_arg *a = &c->args[i];
+		append(line, cap, " %s=", a->name);
+		switch (a->kind) {
+		case KA_BUF:
+			append(line, cap, "%s.%s", c->kernel,
+			       c->bufs[a->v.buf].name);
+			break;
+		case KA_I32:
+			append(line, cap, "%d", a->v.i32);
+			break;
+		case KA_U32:
+			append(line, cap, "%u", a->v.u32);
+			break;
+		case KA_F32:
+			append(line, cap, "%.9g", (double)a->v.f32);
+			break;
+		case KA_LOCAL:
+			append(line, cap, "%zu", a->v.local);
+			break;
+		}
+	}
+	append(line, cap, "\n");
+}
+
+/* Median seconds of the case on vgpufs; first-run results into FIRST. */
+static double vgpufs_run(const struct device *d, const struct kcase *c,
+			 const char *src, void **init, void **first)
+{
+	unsigned nb = nbufs_of(c);
+	void *map[MAX_BUFS];
+	char name[128], line[1024];
+	copy_in(d, c->file, src, strlen(src));
+	for (unsigned b = 0; b < nb; b++) {
+		snprintf(name, sizeof(name), "%s.%s", c->kernel,
+			 c->bufs[b].name);
+		map[b] = map_buffer(d, name, c->bufs[b].bytes);
+		memcpy(map[b], init[b], c->bufs[b].bytes);
+	}
+	int q = open(path(d, "queue"), O_RDWR);
+	if (q < 0)
+		die("queue");
+	snprintf(line, sizeof(line), "build prog=%s\n", c->file);
+	double compile = submit_elapsed(q, line);
+	launch_line(c, line, sizeof(line));
+	submit_elapsed(q, line); /* the warm-up, compared below */
+	for (unsigned b = 0; b < nb; b++)
+		if (first[b])
+			memcpy(first[b], map[b], c->bufs[b].bytes);
+	double t[16];
+	for (int r = 0; r < c->reps; r++)
+		t[r] = submit_elapsed(q, line);
+	close(q);
+	for (unsigned b = 0; b < nb; b++) {
+		snprintf(name, sizeof(name), "%s.%s", c->kernel,
+			 c->bufs[b].name);
+		unmap_buffer(d, name, map[b], c->bufs[b].bytes);
+	}
+	printf("#   %s: compiled in %.1f ms\n", c->kernel, compile * 1e3);
+	return percentile(t, (size_t)c->reps, 0.5);
+}
+
+/* Whether the two first-run results agree; says where they do not. */
+static bool same_results(const struct kcase *c, void **mine, void **theirs)
+{
+	bool ok = true;
+	for (unsigned b = 0; b < nbufs_of(c); b++) {
+		const struct buf *bf = &c->bufs[b];
+		if (bf->cmp == NONE)
+			continue;
+		size_t n = bf->bytes / 4, bad = 0, first_bad = 0;
+		const float *x = mine[b], *y = theirs[b];
+		for (size_t i = 0; i < n; i++) {
+			bool eq;
+			if (bf->cmp == CLOSE)
+				eq = fabsf(x[i] - y[i]) <=
+				     1e-3f * (1.0f + fabsf(y[i]));
+			else
+				eq = memcmp(&x[i], &y[i], 4) == 0;
+			if (!eq && bad++ == 0)
+				first_bad = i;
+		}
+		size_t allowed = bf->cmp == MOSTLY ? n / 1000 : 0;
+		if (bad > allowed) {
+			printf("#   %s: %s differs from OpenCL's in %zu of %zu "
+			       "elements (first at %zu)\n",
+			       c->kernel, bf->name, bad, n, first_bad);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* Runs one case on both; the speed ratio (theirs / ours), or 0. */
+static double race(const struct device *d, struct kcase *c, bool quick)
+{
+	unsigned nb = nbufs_of(c);
+	void *init[MAX_BUFS], *mine[MAX_BUFS], *theirs[MAX_BUFS];
+	size_t bytes[MAX_BUFS];
+	for (unsigned i = 0; i < nargs_of(c); i++)
+		c->args[i].name = params[c - cases][i];
+	if (quick)
+		c->reps = 3;
+	for (unsigned b = 0; b < nb; b++) {
+		bytes[b] = c->bufs[b].bytes;
+		init[b] = malloc(bytes[b]);
+		mine[b] = c->bufs[b].cmp ? malloc(bytes[b]) : NULL;
+		theirs[b] = c->bufs[b].cmp ? malloc(bytes[b]) : NULL;
+		if (!init[b])
+			die("malloc");
+		fill(init[b], bytes[b], c->bufs[b].fill);
+	}
+	char *src = cl_source(c->file);
+	double tv = vgpufs_run(d, c, src, init, mine);
+	double tp = pocl_run(
+	    &(struct kernel_launch){
+		.source = src,
+		.kernel = c->kernel,
+		.dims = c->dims,
+		.global = {c->global[0], c->global[1], c->global[2]},
+		.local = {c->local[0], c->local[1], c->local[2]},
+		.args = c->args,
+		.nargs = nargs_of(c),
+		.bufs = init,
+		.first = theirs,
+		.buf_bytes = bytes,
+		.nbufs = nb},
+	    c->reps);
+	double ratio = 0;
+	char name[64];
+	snprintf(name, sizeof(name), "%s vs OpenCL (runs/s)", c->kernel);
+	if (tp > 0) {
+		bool same = same_results(c, mine, theirs);
+		struct result r = {name, "runs/s", 1 / tv, 1 / tp, 1.0, true};
+		report(&r);
+		ratio = same ? tp / tv : 0;
+	} else {
+		printf("%-44s %10.2f runs/s (no OpenCL run)\n", name, 1 / tv);
+	}
+	for (unsigned b = 0; b < nb; b++) {
+		free(init[b]);
+		free(mine[b]);
+		free(theirs[b]);
+	}
+	free(src);
+	return ratio;
+}
+
+typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *,
+			 int, const float *, int, float, float *, int);
+
+/* OpenBLAS's sgemm in-process at N with THREADS threads: GFLOP/s. */
+static double openblas_gflops(int n, unsigned threads)
+{
+	void *lib = dlopen(OPENBLAS_PTHREAD_SO, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		die("dlopen OpenBLAS");
+	sgemm_fn sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
+	void (*set_threads)(int) =
+	    (void (*)(int))dlsym(lib, "openblas_set_num_threads");
+	if (!sgemm || !set_threads)
+		die("OpenBLAS symbols");
+	set_threads((int)threads);
+	size_t e = (size_t)n * n;
+	float *a = malloc(e * 4), *b = malloc(e * 4), *c = malloc(e * 4);
+	fill(a, e * 4, RAND_F);
+	fill(b, e * 4, RAND_F);
+	double t[3];
+	for (int r = 0; r < 4; r++) {
+		double t0 = now();
+		/* 101 row-major, 111 no transpose */
+		sgemm(101, 111, 111, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+		if (r)
+			t[r - 1] = now() - t0;
+	}
+	free(a), free(b), free(c);
+	return 2.0 * n * n * n / percentile(t, 3, 0.5) / 1e9;
+}
+
+/* The user's saxpy against the built-in axpy on 64Mi elements. */
+static void saxpy_vs_axpy(const struct device *d, bool quick)
+{
+	size_t n = 64 * MI;
+	struct kcase c = cases[0];
+	c.global[0] = n;
+	c.bufs[0].bytes = c.bufs[1].bytes = n * 4;
+	c.bufs[1].cmp = NONE;
+	c.reps = quick ? 3 : 7;
+	for (unsigned i = 0; i < 3; i++)
+		c.args[i].name = params[0][i];
+	void *init[2] = {malloc(n * 4), malloc(n * 4)}, *none[2] = {0};
+	fill(init[0], n * 4, RAND_F);
+	fill(init[1], n * 4, RAND_F);
+	char *src = cl_source(c.file);
+	double tu = vgpufs_run(d, &c, src, init, none);
+	float *x = map_buffer(d, "ax", n * 4), *y = map_buffer(d, "ay", n * 4);
+	memcpy(x, init[0], n * 4);
+	memcpy(y, init[1], n * 4);
+	int q = open(path(d, "queue"), O_RDWR);
+	char line[128];
+	snprintf(line, sizeof(line), "axpy x=ax y=ay n=%zu alpha=0.5\n", n);
+	double t[16];
+	submit_elapsed(q, line);
+	for (int r = 0; r < c.reps; r++)
+		t[r] = submit_elapsed(q, line);
+	close(q);
+	double tb = percentile(t, (size_t)c.reps, 0.5);
+	unmap_buffer(d, "ax", x, n * 4);
+	unmap_buffer(d, "ay", y, n * 4);
+	struct result r = {"saxpy (user) vs axpy (built-in), 64Mi, GB/s",
+			   "GB/s",
+			   12.0 * n / tu / 1e9,
+			   12.0 * n / tb / 1e9,
+			   0.9,
+			   true};
+	report(&r);
+	free(init[0]), free(init[1]), free(src);
+}
+
+/* The user's tiled matmul at 2048 against PoCL and OpenBLAS. */
+static void tiled_2048(const struct device *d, bool quick)
+{
+	int n = quick ? 1024 : 2048;
+	size_t bytes = (size_t)n * n * 4;
+	struct kcase c = cases[2];
+	c.global[0] = c.global[1] = (size_t)n;
+	for (int b = 0; b < 3; b++)
+		c.bufs[b].bytes = bytes;
+	c.bufs[2].cmp = NONE;
+	c.args[0].v.i32 = n;
+	c.reps = 3;
+	for (unsigned i = 0; i < 4; i++)
+		c.args[i].name = params[2][i];
+	void *init[3], *none[3] = {0};
+	for (int b = 0; b < 3; b++) {
+		init[b] = malloc(bytes);
+		fill(init[b], bytes, b < 2 ? RAND_F : ZERO);
+	}
+	char *src = cl_source(c.file);
+	double tv = vgpufs_run(d, &c, src, init, none);
+	size_t bb[3] = {bytes, bytes, bytes};
+	double tp = pocl_run(
+	    &(struct kernel_launch){.source = src,
+				    .kernel = c.kernel,
+				    .dims = 2,
+				    .global = {(size_t)n, (size_t)n, 1},
+				    .local = {16, 16, 1},
+				    .args = c.args,
+				    .nargs = 4,
+				    .bufs = init,
+				    .first = none,
+				    .buf_bytes = bb,
+				    .nbufs = 3},
+	    1);
+	double flop = 2.0 * n * n * n, gv = flop / tv / 1e9;
+	char name[80];
+	if (tp > 0) {
+		snprintf(name, sizeof(name),
+			 "matmul_tiled %d vs OpenCL, GFLOP/s", n);
+		struct result r = {name, "GFLOP/s", gv, flop / tp / 1e9,
+				   8.0,	 true};
+		report(&r);
+	}
+	snprintf(name, sizeof(name), "matmul_tiled %d vs OpenBLAS, GFLOP/s", n);
+	struct result r = {name, "GFLOP/s", gv, openblas_gflops(n, d->workers),
+			   0.6,	 true};
+	report(&r);
+	for (int b = 0; b < 3; b++)
+		free(init[b]);
+	free(src);
+}
+
+int main(int argc, char **argv)
+{
+	struct device d;
+	bool quick =
+	    bench_start(argc, argv, VGPUFSD_PATH, "OpenCL C kernels", &d);
+	const char *peer = pocl_describe();
+	printf("# OpenCL peer: %s\n", peer ? peer
+					   : "none installed "
+					     "(scripts/install-bench-"
+					     "deps.sh)");
+	double logsum = 0;
+	int counted = 0;
+	size_t ncases = sizeof(cases) / sizeof(cases[0]);
+	for (size_t i = 0; i < ncases; i++) {
+		double ratio = race(&d, &cases[i], quick);
+		if (ratio > 0) {
+			logsum += log(ratio);
+			counted++;
+		}
+	}
+	if (counted) {
+		struct result r = {"geometric mean of speed ratios",
+				   "x",
+				   exp(logsum / counted),
+				   1.0,
+				   1.3,
+				   true};
+		report(&r);
+		if (counted < (int)ncases)
+			printf("# %zu kernel(s) not counted: no OpenCL run or "
+			       "results that differ\n",
+			       ncases - (size_t)counted);
+	}
+	saxpy_vs_axpy(&d, quick);
+	tiled_2048(&d, quick);
+	device_stop(&d);
+	return 0;
+}

@@ -1,0 +1,405 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vgpucl/limits.h>
+#include <vgpufs/catalog.h>
+#include <vgpufs/launch_params.h>
+#include <vgpufs/text_proto.h>
+#include <vgpufs/validate.h>
+#include <vgpujit/jit.h>
+
+#include "fs/node.h"
+#include "prog/launch_value.h"
+#include "prog/launch_watchdog.h"
+#include "prog/prog_job.h"
+#include "prog/program.h"
+#include "sched/job.h"
+#include "sched/scheduler.h"
+
+#define CONTAINER(p, type, member)                                             \
+	((type *)(void *)((char *)(p)-offsetof(type, member)))
+
+struct prog_job {
+	struct cred cred; /* the launching user's, kept (cred_keep) */
+	uint64_t prog_size;
+	char *prog_name; /* the buffer's path, as diagnostics name it */
+	char *params;	 /* the parameters' text; job->cmd.params points here */
+	char *label;	 /* "PROGRAM:KERNEL": job->label */
+	struct program *program;
+	const struct vcl_ir_function *fn; /* the launched kernel */
+	int kernel;			  /* its index in program->native */
+	bool prepared;
+	uint64_t groups; /* work-groups in all, run as the next phase's tiles */
+	uint32_t tiles;
+	_Atomic int stop; /* set by the watchdog (--kernel-timeout) */
+	struct launch_watch watch;
+	/* the first failure of a group tile, told to the scheduler */
+	pthread_mutex_t fault_lock;
+	struct vjit_fault fault;
+	struct vjit_arg args[VCL_IR_MAX_PARAMS];
+	uint8_t values[VCL_IR_MAX_PARAMS][LAUNCH_VALUE_MAX];
+	struct vjit_ndrange nd;
+};
+
+static uint32_t launch_tiles(struct job *job);
+static void fault_message(struct job *job, int rc);
+
+void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
+{
+	const struct vgpu_cmd *c = &job->cmd;
+	const char *k = c->spec->name;
+	uint64_t off = c->buf[0].offset;
+	if (off > prog_size) {
+		job_fail(job, -EINVAL,
+			 "%s: prog: offset %" PRIu64
+			 " is past the buffer's end (%" PRIu64 " bytes)",
+			 k, off, prog_size);
+		return;
+	}
+	prog_size -= off;
+	if (prog_size > VCL_MAX_SOURCE_BYTES) {
+		job_fail(job, -EFBIG,
+			 "%s: prog: a program of %" PRIu64
+			 " bytes; at most %u (16 MiB)",
+			 k, prog_size, VCL_MAX_SOURCE_BYTES);
+		return;
+	}
+	struct prog_job *p = calloc(1, sizeof(*p));
+	if (p) {
+		job->prog = p;
+		pthread_mutex_init(&p->fault_lock, NULL);
+		p->prog_size = prog_size;
+		p->cred.groups = NULL;
+		p->prog_name = strndup(c->buf[0].name, c->buf[0].name_len);
+		p->params =
+		    c->params ? strndup(c->params, c->params_len) : strdup("");
+	}
+	if (!p || !p->prog_name || !p->params ||
+	    cred_keep(&p->cred, cred) < 0) {
+		job_fail(job, -ENOMEM, "%s: out of memory for the command", k);
+		return;
+	}
+	job->cmd.params = p->params;
+	job->bytes = prog_size;
+	job->stop = &p->stop;
+	job->more_tiles = launch_tiles;
+	job->fail_msg = fault_message;
+}
+
+void prog_job_free(struct prog_job *p)
+{
+	if (!p)
+		return;
+	launch_watchdog_disarm(&p->watch);
+	pthread_mutex_destroy(&p->fault_lock);
+	program_put(p->program);
+	cred_release(&p->cred);
+	free(p->prog_name);
+	free(p->params);
+	free(p->label);
+	free(p);
+}
+
+/* The given value of parameter NAME, or NULL. */
+static const struct vgpu_param *given(const struct vgpu_param *v, unsigned n,
+				      const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (v[i].name_len == strlen(name) &&
+		    memcmp(v[i].name, name, v[i].name_len) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* A __global or __constant pointer parameter bound to a buffer. */
+static int bind_pointer(struct job *job, unsigned i, const char *pname,
+			const struct vgpu_param *v, unsigned *slot,
+			bool may_store)
+{
+	struct prog_job *p = job->prog;
+	const char *k = job->cmd.spec->name;
+	if (*slot == VGPU_MAX_ARGS)
+		return job_fail(job, -EINVAL,
+				"%s: %s: at most %d buffer parameters a "
+				"launch",
+				k, pname, VGPU_MAX_ARGS - 1);
+	struct vgpu_bufref ref;
+	char msg[VGPU_MSG_MAX];
+	int rc = vgpu_parse_bufref(k, pname, v->value, v->value_len, &ref, msg,
+				   sizeof(msg));
+	if (rc < 0)
+		return job_fail(job, rc, "%s", msg);
+	int want = PERM_R | (may_store ? PERM_W : 0);
+	struct vgpu_bufinfo info;
+	pthread_mutex_lock(&tree_lock);
+	rc = job_bind_buffer(job, *slot, k, pname, &ref, want, &p->cred, &info);
+	if (rc == 0 && ref.offset > info.size)
+		rc = job_fail(job, -EINVAL,
+			      "%s: %s: offset %" PRIu64
+			      " is past the buffer's end (%" PRIu64 " bytes)",
+			      k, pname, ref.offset, info.size);
+	if (rc == 0 && info.size > 0)
+		rc =
+		    job_map_buffer(job, *slot, k, pname, info.size, ref.offset);
+	pthread_mutex_unlock(&tree_lock);
+	if (rc < 0)
+		return rc;
+	uint64_t bytes = info.size - ref.offset;
+	if (bytes) {
+		rc = job_populate(job, *slot, k, pname, ref.offset, bytes);
+		if (rc < 0)
+			return rc;
+	}
+	p->args[i] = (struct vjit_arg){
+	    .base = bytes ? job->launch.ptr[*slot] : NULL, .size = bytes};
+	job->bytes += bytes;
+	if (may_store)
+		job->stores |= 1u << *slot;
+	(*slot)++;
+	return 0;
+}
+
+/* A __local pointer's bytes, or a scalar's or vector's value. */
+static int bind_value(struct job *job, unsigned i, const char *pname,
+		      vcl_ir_type t, const struct vgpu_param *v)
+{
+	struct prog_job *p = job->prog;
+	const char *k = job->cmd.spec->name;
+	int shown = (int)(v->value_len > 40 ? 40 : v->value_len);
+	if (VCL_IR_KIND(t) == VCL_IR_PTR) { /* __local */
+		int64_t n;
+		int rc = vgpu_parse_int(v->value, v->value_len, &n);
+		if (rc < 0 || n < 1 || n > VJIT_MAX_LOCAL_MEM)
+			return job_fail(job, -EINVAL,
+					"%s: %s='%.*s': a __local parameter "
+					"takes a byte count from 1 to %u",
+					k, pname, shown, v->value,
+					VJIT_MAX_LOCAL_MEM);
+		p->args[i] = (struct vjit_arg){.size = (uint64_t)n};
+		return 0;
+	}
+	const char *why = "";
+	int rc =
+	    launch_value_parse(t, v->value, v->value_len, p->values[i], &why);
+	if (rc < 0) {
+		char tn[16];
+		return job_fail(job, rc, "%s: %s='%.*s' %s (%s)", k, pname,
+				shown, v->value, why, vcl_ir_type_name(t, tn));
+	}
+	p->args[i] = (struct vjit_arg){.base = p->values[i],
+				       .size = vcl_ir_type_size(t)};
+	return 0;
+}
+
+/* Binds every parameter of the kernel to what the launch gives. */
+static int bind_params(struct job *job)
+{
+	struct prog_job *p = job->prog;
+	const struct vcl_ir_function *fn = p->fn;
+	const char *k = job->cmd.spec->name;
+	struct vgpu_param v[VGPU_PARAMS_MAX];
+	unsigned n = 0;
+	size_t pos = 0;
+	while (n < VGPU_PARAMS_MAX && vgpu_param_next(&job->cmd, &pos, &v[n]))
+		n++;
+	for (unsigned j = 0; j < n; j++) {
+		bool known = false;
+		for (uint32_t i = 0; i < fn->nparams && !known; i++)
+			known = strlen(fn->params[i].name) == v[j].name_len &&
+				memcmp(fn->params[i].name, v[j].name,
+				       v[j].name_len) == 0;
+		if (!known)
+			return job_fail(job, -EINVAL,
+					"%s: kernel %s has no parameter "
+					"'%.*s'",
+					k, fn->name, (int)v[j].name_len,
+					v[j].name);
+	}
+	unsigned slot = 1; /* bufs[0] is the program's */
+	for (uint32_t i = 0; i < fn->nparams; i++) {
+		const struct vcl_ir_param *fp = &fn->params[i];
+		const struct vgpu_param *gv = given(v, n, fp->name);
+		if (!gv)
+			return job_fail(job, -EINVAL,
+					"%s: kernel %s: parameter '%s' is not "
+					"given",
+					k, fn->name, fp->name);
+		enum vcl_addr_space as = VCL_IR_SPACE(fp->type);
+		bool buffer = VCL_IR_KIND(fp->type) == VCL_IR_PTR &&
+			      (as == VCL_AS_GLOBAL || as == VCL_AS_CONSTANT);
+		int rc =
+		    buffer ? bind_pointer(job, i, fp->name, gv, &slot,
+					  fp->may_store && as == VCL_AS_GLOBAL)
+			   : bind_value(job, i, fp->name, fp->type, gv);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The NDRange the launch gives, checked for what needs no code. */
+static int take_ndrange(struct job *job)
+{
+	struct prog_job *p = job->prog;
+	const struct vgpu_cmd *c = &job->cmd;
+	const char *k = c->spec->name;
+	const struct vgpu_dims *g = &c->dims[LAUNCH_DIMS_GLOBAL],
+			       *l = &c->dims[LAUNCH_DIMS_LOCAL],
+			       *o = &c->dims[LAUNCH_DIMS_OFFSET];
+	p->nd.dims = g->n;
+	if (l->n && l->n != g->n)
+		return job_fail(job, -EINVAL,
+				"%s: local has %u sizes, global %u: one a "
+				"dimension",
+				k, l->n, g->n);
+	if (o->n && o->n != g->n)
+		return job_fail(job, -EINVAL,
+				"%s: offset has %u sizes, global %u: one a "
+				"dimension",
+				k, o->n, g->n);
+	for (unsigned d = 0; d < 3; d++) {
+		p->nd.global[d] = d < g->n ? g->v[d] : 1;
+		p->nd.local[d] = d < l->n ? l->v[d] : 1;
+		p->nd.offset[d] = d < o->n ? o->v[d] : 0;
+		if (l->n && p->nd.global[d] % p->nd.local[d])
+			return job_fail(job, -EINVAL,
+					"%s: local: %" PRIu64
+					" does not divide global %" PRIu64
+					" (dimension %u)",
+					k, p->nd.local[d], p->nd.global[d], d);
+	}
+	return 0;
+}
+
+/* The job's first tile: compile, and for a launch bind and check. */
+static int prepare(struct job *job)
+{
+	struct prog_job *p = job->prog;
+	const struct vgpu_cmd *c = &job->cmd;
+	const char *k = c->spec->name;
+	char msg[VGPU_MSG_MAX];
+	int rc = program_get(job->launch.ptr[0], p->prog_size, p->prog_name,
+			     &p->program, msg, sizeof(msg));
+	if (rc < 0)
+		return job_fail(job, rc, "%s", msg);
+	if (c->spec->id == VGPU_K_BUILD)
+		return 0;
+	p->fn = program_kernel(p->program, c->name);
+	if (!p->fn)
+		return job_fail(job, -EINVAL, "%s: %s has no kernel '%s'", k,
+				p->prog_name, c->name);
+	if (asprintf(&p->label, "%s:%s", p->prog_name, p->fn->name) > 0)
+		job->label = p->label;
+	else
+		p->label = NULL;
+	rc = bind_params(job);
+	if (rc == 0)
+		rc = take_ndrange(job);
+	if (rc < 0)
+		return rc;
+	p->kernel = vjit_kernel_index(p->program->native, p->fn->name);
+	if (!c->dims[LAUNCH_DIMS_LOCAL].n)
+		vjit_choose_local(p->program->native, p->kernel, &p->nd);
+	struct vjit_fault fault = {0};
+	rc = vjit_check_launch(p->program->native, p->kernel, p->args,
+			       p->fn->nparams, &p->nd, &fault);
+	if (rc < 0)
+		return job_fail(job, rc, "%s: %s", k, fault.msg);
+	p->groups = 1;
+	for (unsigned d = 0; d < 3; d++)
+		p->groups *= p->nd.global[d] / p->nd.local[d];
+	return 0;
+}
+
+/*
+ * Tiles for the launch's groups: enough for every worker to take a share
+ * and for the fair scheduler to interleave other work between them.
+ */
+#define TILES_PER_WORKER 16
+
+static uint32_t launch_tiles(struct job *job)
+{
+	struct prog_job *p = job->prog;
+	if (!p->fn || p->tiles || !p->groups)
+		return 0; /* a build, the groups done, or none to run */
+	uint64_t want = (uint64_t)sched_workers() * TILES_PER_WORKER;
+	p->tiles = (uint32_t)(p->groups < want ? p->groups : want);
+	launch_watchdog_arm(&p->watch, &p->stop);
+	return p->tiles;
+}
+
+/* Tile TILE of the launch's: its share of the groups. */
+static int run_groups(struct job *job, uint32_t tile)
+{
+	struct prog_job *p = job->prog;
+	uint64_t first = p->groups * tile / p->tiles,
+		 end = p->groups * (tile + 1) / p->tiles;
+	struct vjit_fault fault;
+	int rc = vjit_run_groups(p->program->native, p->kernel, p->args, &p->nd,
+				 first, end - first, &p->stop, &fault);
+	if (rc < 0) {
+		pthread_mutex_lock(&p->fault_lock);
+		if (!p->fault.err)
+			p->fault = fault;
+		pthread_mutex_unlock(&p->fault_lock);
+		int running = 0; /* the other tiles need not run */
+		atomic_compare_exchange_strong(&p->stop, &running, 1);
+	}
+	return rc;
+}
+
+/* The message of a group tile's failure (the scheduler's lock held). */
+static void fault_message(struct job *job, int rc)
+{
+	struct prog_job *p = job->prog;
+	const char *k = job->cmd.spec->name;
+	pthread_mutex_lock(&p->fault_lock);
+	/* The first fault is the cause: the tiles it stopped come after it
+	 * with ETIMEDOUT, and may reach the scheduler first. */
+	if (p->fault.err)
+		job->err = -p->fault.err;
+	if (p->fault.err == ETIMEDOUT &&
+	    atomic_load(&p->stop) == JOB_STOP_KILLED) {
+		job->err = -ECANCELED;
+		snprintf(job->msg, sizeof(job->msg),
+			 "%s: kernel '%.64s' stopped: its client was killed", k,
+			 p->fn->name);
+	} else if (p->fault.err == ETIMEDOUT)
+		snprintf(job->msg, sizeof(job->msg),
+			 "%s: kernel '%.64s' ran longer than --kernel-timeout "
+			 "(%u s) and was stopped",
+			 k, p->fn->name, launch_watchdog_timeout_s());
+	else if (p->fault.err)
+		snprintf(job->msg, sizeof(job->msg), "%s: %s", k, p->fault.msg);
+	else
+		snprintf(job->msg, sizeof(job->msg), "%s: %s: %s", k,
+			 p->fn ? p->fn->name : "", strerror(-rc));
+	pthread_mutex_unlock(&p->fault_lock);
+}
+
+static uint32_t plan(struct vgpu_launch *l, unsigned workers, size_t *scratch)
+{
+	(void)l, (void)workers, (void)scratch;
+	return 1; /* the compile; a launch's groups come after (more_tiles) */
+}
+
+static int run_tile(const struct vgpu_launch *l, uint32_t tile, uint32_t ntiles)
+{
+	(void)ntiles;
+	struct job *job = CONTAINER(l, struct job, launch);
+	if (!job->prog->prepared) {
+		job->prog->prepared = true;
+		return prepare(job);
+	}
+	return run_groups(job, tile);
+}
+
+const struct vgpu_kernel_impl prog_impl = {
+    .id = VGPU_K_LAUNCH,
+    .plan = plan,
+    .run_tile = run_tile,
+};

@@ -1,0 +1,155 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prog/program.h"
+#include "prog/program_compile.h"
+
+static struct {
+	pthread_mutex_t lock;
+	struct program *head; /* most recently used first */
+	unsigned count;
+	size_t bytes;
+	_Atomic uint64_t compiled, hits;
+} C = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* FNV-1a, 64 bits: only to find candidates, which are then compared. */
+static uint64_t hash_bytes(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void program_free(struct program *p)
+{
+	vjit_program_free(p->native); /* before the IR it points into */
+	vcl_ir_free(p->ir);
+	free(p->bytes);
+	free(p);
+}
+
+void program_put(struct program *p)
+{
+	if (p && atomic_fetch_sub(&p->refs, 1) == 1)
+		program_free(p);
+}
+
+/* The cached program with these bytes, moved to the front; lock held. */
+static struct program *lookup(uint64_t h, const void *bytes, size_t len)
+{
+	for (struct program **pp = &C.head; *pp; pp = &(*pp)->next) {
+		struct program *p = *pp;
+		if (p->hash != h || p->len != len ||
+		    memcmp(p->bytes, bytes, len) != 0)
+			continue;
+		*pp = p->next;
+		p->next = C.head;
+		C.head = p;
+		return p;
+	}
+	return NULL;
+}
+
+/* Drops the least recently used programs beyond the bounds; lock held. */
+static void evict(void)
+{
+	while (C.head && C.head->next &&
+	       (C.count > PROGRAM_CACHE_MAX || C.bytes > PROGRAM_CACHE_BYTES)) {
+		struct program **pp = &C.head;
+		while ((*pp)->next)
+			pp = &(*pp)->next;
+		struct program *last = *pp;
+		*pp = NULL;
+		C.count--;
+		C.bytes -= last->len;
+		program_put(last);
+	}
+}
+
+int program_get(const void *bytes, size_t len, const char *name,
+		struct program **out, char *msg, size_t msglen)
+{
+	uint64_t h = hash_bytes(bytes, len);
+	pthread_mutex_lock(&C.lock);
+	struct program *p = lookup(h, bytes, len);
+	if (p)
+		atomic_fetch_add(&p->refs, 1);
+	pthread_mutex_unlock(&C.lock);
+	if (p) {
+		atomic_fetch_add_explicit(&C.hits, 1, memory_order_relaxed);
+		*out = p;
+		return 0;
+	}
+	int err = -ENOMEM;
+	p = calloc(1, sizeof(*p));
+	if (p)
+		p->bytes = malloc(len ? len : 1);
+	if (!p || !p->bytes) {
+		free(p);
+		snprintf(msg, msglen, "%s: out of memory for the program",
+			 name);
+		return -ENOMEM;
+	}
+	memcpy(p->bytes, bytes, len);
+	p->len = len;
+	/* Of the copy: the buffer may change while it is read. */
+	p->hash = hash_bytes(p->bytes, len);
+	p->ir = program_compile(p->bytes, len, name, &err, msg, msglen);
+	char jmsg[VJIT_MSG_MAX];
+	if (p->ir) {
+		err = vjit_compile(p->ir, &p->native, jmsg);
+		if (err < 0)
+			snprintf(msg, msglen, "%s: code generation: %s", name,
+				 jmsg);
+	}
+	if (!p->ir || err < 0) {
+		program_free(p);
+		return err;
+	}
+	atomic_fetch_add_explicit(&C.compiled, 1, memory_order_relaxed);
+	atomic_init(&p->refs, 2); /* the cache's and the caller's */
+	pthread_mutex_lock(&C.lock);
+	p->next = C.head;
+	C.head = p;
+	C.count++;
+	C.bytes += len;
+	evict();
+	pthread_mutex_unlock(&C.lock);
+	*out = p;
+	return 0;
+}
+
+const struct vcl_ir_function *program_kernel(const struct program *p,
+					     const char *name)
+{
+	for (uint32_t i = 0; i < p->ir->nfuncs; i++) {
+		const struct vcl_ir_function *f = &p->ir->funcs[i];
+		if (f->is_kernel && strcmp(f->name, name) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+struct program_counts program_counts(void)
+{
+	return (struct program_counts){
+	    atomic_load_explicit(&C.compiled, memory_order_relaxed),
+	    atomic_load_explicit(&C.hits, memory_order_relaxed)};
+}
+
+void program_cache_clear(void)
+{
+	pthread_mutex_lock(&C.lock);
+	while (C.head) {
+		struct program *p = C.head;
+		C.head = p->next;
+		program_put(p);
+	}
+	C.count = 0;
+	C.bytes = 0;
+	pthread_mutex_unlock(&C.lock);
+}

@@ -190,13 +190,51 @@ static void leave(struct cg_func *C, LLVMValueRef val)
 	}
 }
 
-/* *stop polled at a loop's back-edge: cheap (one relaxed load). */
+/*
+ * *stop polled at a loop's back-edge. A relaxed atomic load would be
+ * right but costly: LLVM counts an ordered load as a write to all memory,
+ * so no load or store in the loop could stay in a register across it. The
+ * poll is a plain load in inline assembly instead, marked as touching only
+ * memory the code cannot otherwise reach (inaccessiblemem: readwrite): not
+ * hoisted, merged or dropped (it "writes"; and sideeffect, for the machine
+ * passes, which see no IR attributes), and no clobber of buffers, __local
+ * memory or the context. An aligned 32-bit load is atomic on the
+ * targets below; elsewhere the atomic load stays.
+ */
+#if defined(__x86_64__)
+#define STOP_ASM "movl ($1), $0"
+#elif defined(__aarch64__)
+#define STOP_ASM "ldr ${0:w}, [$1]"
+#endif
 LLVMValueRef cg_stop_set(struct cg_func *C)
 {
 	struct cg_module *M = C->M;
-	LLVMValueRef s = LLVMBuildLoad2(C->b, M->i32, C->stopp, "stop");
+	LLVMValueRef s;
+#ifdef STOP_ASM
+	LLVMTypeRef ty = LLVMFunctionType(M->i32, &M->ptr, 1, 0);
+	static const char text[] = STOP_ASM, cons[] = "=r,r";
+	LLVMValueRef as =
+	    LLVMGetInlineAsm(ty, text, sizeof(text) - 1, cons, sizeof(cons) - 1,
+			     1, 0, LLVMInlineAsmDialectATT, 0);
+	s = LLVMBuildCall2(C->b, ty, as, &C->stopp, 1, "stop");
+	/* MemoryEffects: 2 bits per location, inaccessible memory second */
+	static const char *const kinds[] = {"nounwind", "willreturn"};
+	for (size_t k = 0; k < 2; k++)
+		LLVMAddCallSiteAttribute(
+		    s, LLVMAttributeFunctionIndex,
+		    LLVMCreateEnumAttribute(M->ctx,
+					    LLVMGetEnumAttributeKindForName(
+						kinds[k], strlen(kinds[k])),
+					    0));
+	LLVMAddCallSiteAttribute(
+	    s, LLVMAttributeFunctionIndex,
+	    LLVMCreateEnumAttribute(
+		M->ctx, LLVMGetEnumAttributeKindForName("memory", 6), 3u << 2));
+#else
+	s = LLVMBuildLoad2(C->b, M->i32, C->stopp, "stop");
 	LLVMSetOrdering(s, LLVMAtomicOrderingMonotonic);
 	LLVMSetAlignment(s, 4);
+#endif
 	return LLVMBuildICmp(C->b, LLVMIntNE, s, LLVMConstInt(M->i32, 0, 0),
 			     "");
 }
@@ -240,6 +278,7 @@ static void region_loop(struct cg_func *C, const struct vcl_ir_inst *i)
 		cg_fail(C, -EINVAL, "loops nested too deep");
 		return;
 	}
+	bool poll = !cg_loop_short(C, C->prev, i);
 	LLVMBasicBlockRef body = new_bb(C, "loop"), cont = new_bb(C, "cont"),
 			  exit = new_bb(C, "endloop");
 	br_open(C, body);
@@ -250,7 +289,8 @@ static void region_loop(struct cg_func *C, const struct vcl_ir_inst *i)
 	LLVMPositionBuilderAtEnd(C->b, cont);
 	cg_block(C, &i->els);
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(C->b))) {
-		poll_stop(C);
+		if (poll)
+			poll_stop(C);
 		LLVMBuildBr(C->b, body);
 	}
 	C->nloops--;
@@ -384,8 +424,12 @@ void cg_inst(struct cg_func *C, const struct vcl_ir_inst *i)
 
 void cg_block(struct cg_func *C, const struct vcl_ir_block *b)
 {
-	for (const struct vcl_ir_inst *i = b->first; i && !C->err; i = i->next)
+	const struct vcl_ir_inst *prev = NULL;
+	for (const struct vcl_ir_inst *i = b->first; i && !C->err;
+	     prev = i, i = i->next) {
+		C->prev = prev;
 		cg_inst(C, i);
+	}
 }
 
 /* The LLVM signature of function f (a kernel: its group function). */
@@ -470,7 +514,11 @@ int cg_function(struct cg_module *M, uint32_t findex,
 	C->vals = calloc(f->nvalues + 1, sizeof(*C->vals));
 	C->slot_ptr = calloc(f->nslots + 1, sizeof(*C->slot_ptr));
 	C->slot_bytes = plan ? plan->slot_bytes : cg_slot_bytes(f);
-	if (!C->vals || !C->slot_ptr || !C->slot_bytes) {
+	if (plan && plan->ctx_stack)
+		C->ctx_arr = calloc(plan->per_wi + 1, sizeof(*C->ctx_arr));
+	if (!C->vals || !C->slot_ptr || !C->slot_bytes ||
+	    (plan && plan->ctx_stack && !C->ctx_arr)) {
+		free(C->ctx_arr);
 		if (!plan)
 			free(C->slot_bytes);
 		free(C->vals);
@@ -499,6 +547,8 @@ int cg_function(struct cg_module *M, uint32_t findex,
 	if (!plan)
 		free(C->slot_bytes);
 	free(C->sites);
+	cg_loop_short_free(C);
+	free(C->ctx_arr);
 	free(C->vals);
 	free(C->slot_ptr);
 	free(C);

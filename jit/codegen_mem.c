@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jit_internal.h"
 
@@ -223,6 +224,11 @@ guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 	LLVMValueRef addr = LLVMBuildGEP2(C->b, M->i8, p.base, &p.v, 1, "");
 	LLVMValueRef v = access(C, addr, i);
 	LLVMBasicBlockRef good_end = LLVMGetInsertBlock(C->b);
+	if (C->plan && C->plan->barriers && LLVMIsAConstantInt(p.obj) &&
+	    LLVMConstIntGetZExtValue(p.obj) < OBJ_SLOT)
+		for (LLVMValueRef x = LLVMGetFirstInstruction(good_end); x;
+		     x = LLVMGetNextInstruction(x))
+			cg_alias_scope(C, x, "noalias");
 	LLVMBuildBr(C->b, join);
 	LLVMPositionBuilderAtEnd(C->b, join);
 	if (!t)
@@ -385,4 +391,47 @@ void cg_memory(struct cg_func *C, const struct vcl_ir_inst *i)
 		return;
 	}
 	cg_define(C, i, v);
+}
+
+/*
+ * The context is the run's own allocation: a buffer's or a __local
+ * area's checked access never reaches it. LLVM cannot see that (every
+ * base is a pointer read from the run-time block), so each context access
+ * gets !alias.scope and each access through a parameter's or a __local
+ * allocation's base gets !noalias of one scope: values kept in the
+ * context stay in registers across loops that read __local memory.
+ */
+void cg_alias_scope(struct cg_func *C, LLVMValueRef x, const char *kind)
+{
+	LLVMOpcode op = LLVMGetInstructionOpcode(x);
+	if (op != LLVMLoad && op != LLVMStore && op != LLVMAtomicRMW &&
+	    op != LLVMAtomicCmpXchg)
+		return;
+	LLVMContextRef ctx = C->M->ctx;
+	LLVMMetadataRef dom = LLVMMDStringInContext2(ctx, "vgpufs", 6);
+	dom = LLVMMDNodeInContext2(ctx, &dom, 1);
+	LLVMMetadataRef scope[2] = {
+	    LLVMMDStringInContext2(ctx, "vgpufs.context", 14), dom};
+	LLVMMetadataRef list = LLVMMDNodeInContext2(ctx, scope, 2);
+	list = LLVMMDNodeInContext2(ctx, &list, 1);
+	LLVMSetMetadata(x, LLVMGetMDKindIDInContext(ctx, kind, strlen(kind)),
+			LLVMMetadataAsValue(ctx, list));
+}
+
+/* Marks the kernel's loads and stores of the context (see above). */
+void cg_mark_context(struct cg_func *C)
+{
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(C->fn); bb;
+	     bb = LLVMGetNextBasicBlock(bb))
+		for (LLVMValueRef x = LLVMGetFirstInstruction(bb); x;
+		     x = LLVMGetNextInstruction(x)) {
+			LLVMOpcode op = LLVMGetInstructionOpcode(x);
+			if (op != LLVMLoad && op != LLVMStore)
+				continue;
+			LLVMValueRef a = LLVMGetOperand(x, op == LLVMStore);
+			while (LLVMIsAGetElementPtrInst(a))
+				a = LLVMGetOperand(a, 0);
+			if (a == C->ctx)
+				cg_alias_scope(C, x, "alias.scope");
+		}
 }

@@ -31,6 +31,7 @@ static void llvm_init(void)
 {
 	LLVMInitializeNativeTarget();
 	LLVMInitializeNativeAsmPrinter();
+	LLVMInitializeNativeAsmParser(); /* the stop poll (cg_stop_set) */
 }
 
 static int llvm_error(LLVMErrorRef e, char *msg, const char *what)
@@ -97,6 +98,9 @@ static int check_size(struct cg_module *M)
 	return -EINVAL;
 }
 
+/* The most stack a kernel's context may take (else it is on the heap). */
+#define CTX_STACK_MAX (256u << 10)
+
 /* Kernels whose stack bound passes VJIT_MAX_STACK are refused. */
 static int check_stack(struct cg_module *M, const uint64_t *stack)
 {
@@ -133,11 +137,16 @@ static int one_function(struct cg_module *M, struct vjit_program *p, uint32_t f,
 	struct wg_plan plan;
 	int err = wg_plan_make(&plan, fn, M->msg);
 	if (!err) {
+		/* The context on the stack when it fits (wg_loop.c). */
+		uint64_t cs = wg_ctx_stack_bytes(&plan);
+		if (plan.barriers && cs <= CTX_STACK_MAX &&
+		    stack + cs <= VJIT_MAX_STACK)
+			plan.ctx_stack = cs;
 		err = cg_function(M, f, &plan);
 		struct vjit_kernel *k = &p->kernels[(*nk)++];
 		k->func = f;
-		k->per_wi = plan.barriers ? plan.per_wi : 0;
-		k->stack = stack;
+		k->per_wi = plan.barriers && !plan.ctx_stack ? plan.per_wi : 0;
+		k->stack = stack + plan.ctx_stack;
 	}
 	wg_plan_free(&plan);
 	return err;

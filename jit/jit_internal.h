@@ -77,6 +77,9 @@ struct wg_plan {
 	uint64_t *slot_bytes; /* per slot: bytes (cg_slot_bytes) */
 	uint64_t done_off;    /* the work-item's "returned" byte */
 	uint64_t per_wi;      /* context bytes per work-item */
+	uint64_t narrays;     /* arrays in the context */
+	uint64_t max_group;   /* work-items a group may have */
+	uint64_t ctx_stack;   /* the context's bytes on the stack, 0: heap */
 	uint32_t nseg;
 };
 
@@ -151,7 +154,10 @@ struct cg_func {
 	uint32_t nseg; /* segments emitted: wg_plan.c's numbering */
 	LLVMBasicBlockRef wi_latch, ret_bb;
 	LLVMValueRef lsize[3], gsize, ctx, exitcode, ndone;
-	struct cg_site *sites; /* fault variables, one per object */
+	LLVMValueRef *ctx_arr; /* context on the stack: per offset, an array */
+	const struct vcl_ir_inst *prev; /* before the instruction generated */
+	struct short_scan *short_scan;	/* loop_short.c */
+	struct cg_site *sites;		/* fault variables, one per object */
 	size_t nsites;
 	int err;
 };
@@ -189,8 +195,15 @@ void cg_zero_slots(struct cg_func *C);
 /* At a kernel's exit: the faults its accesses kept (fault_site). */
 void cg_report_faults(struct cg_func *C);
 LLVMValueRef cg_slot_addr(struct cg_func *C, uint32_t s);
+/* Scoped alias metadata: the context apart from buffers and __local. */
+void cg_alias_scope(struct cg_func *C, LLVMValueRef x, const char *kind);
+void cg_mark_context(struct cg_func *C);
 /* codegen_math.c: the math intrinsics */
 void cg_math(struct cg_func *C, const struct vcl_ir_inst *i);
+/* loop_short.c: a loop short enough to go without the stop poll */
+bool cg_loop_short(struct cg_func *C, const struct vcl_ir_inst *prev,
+		   const struct vcl_ir_inst *loop);
+void cg_loop_short_free(struct cg_func *C);
 /* codegen_wi.c: work-item queries */
 void cg_workitem(struct cg_func *C, const struct vcl_ir_inst *i);
 /* wg_loop.c: a kernel's body as work-item loops between barriers */
@@ -203,6 +216,8 @@ int jit_stack_bounds(const struct vcl_ir_module *m, uint64_t *bound);
 
 /* wg_plan.c */
 int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg);
+/* Stack bytes the context takes as arrays on the stack. */
+uint64_t wg_ctx_stack_bytes(const struct wg_plan *P);
 void wg_plan_free(struct wg_plan *P);
 /* Bytes a value takes in the context. */
 uint32_t wg_elem_size(vcl_ir_type t);

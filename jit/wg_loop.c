@@ -25,13 +25,37 @@ static LLVMBasicBlockRef new_bb(struct cg_func *C, const char *name)
 	return LLVMAppendBasicBlockInContext(C->M->ctx, C->fn, name);
 }
 
-/* The element of work-item FLAT of the context array at per-work-item
- * offset OFF: arrays are laid out one after the other (structure of
- * arrays), each group_size elements of ELEM bytes. */
+/*
+ * The element of work-item FLAT of the context array at per-work-item
+ * offset OFF. On the stack (when it fits: jit_compile.c), each array is
+ * an alloca of its own, zeroed per group: LLVM then knows that no buffer,
+ * no __local area and no other array aliases it, keeps its elements in
+ * registers across loops and vectorizes work-item loops over it. On the
+ * heap, the arrays are laid out one after the other (structure of
+ * arrays), each group_size elements of ELEM bytes.
+ */
 LLVMValueRef wg_ctx_addr(struct cg_func *C, uint64_t off, uint64_t elem,
 			 LLVMValueRef flat)
 {
 	LLVMBuilderRef B = C->b;
+	if (C->ctx_arr) {
+		struct cg_module *M = C->M;
+		if (!C->ctx_arr[off]) {
+			LLVMValueRef a = LLVMBuildAlloca(
+			    C->eb,
+			    LLVMArrayType2(M->i8, elem * C->plan->max_group),
+			    "ctx");
+			LLVMSetAlignment(a, 16);
+			LLVMBuildMemSet(
+			    C->eb, a, LLVMConstInt(M->i8, 0, 0),
+			    LLVMBuildMul(C->eb, C->gsize, c64(C, elem), ""),
+			    16);
+			C->ctx_arr[off] = a;
+		}
+		LLVMValueRef idx = LLVMBuildMul(B, flat, c64(C, elem), "");
+		return LLVMBuildInBoundsGEP2(B, M->i8, C->ctx_arr[off], &idx, 1,
+					     "");
+	}
 	LLVMValueRef arr = LLVMBuildMul(B, c64(C, off), C->gsize, "");
 	LLVMValueRef idx =
 	    LLVMBuildAdd(B, arr, LLVMBuildMul(B, flat, c64(C, elem), ""), "");
@@ -114,9 +138,12 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 	}
 	C->wi_latch = latch[0];
 	cg_zero_slots(C);
+	const struct vcl_ir_inst *prev = NULL;
 	for (const struct vcl_ir_inst *i = first; i != end && !C->err;
-	     i = i->next)
+	     prev = i, i = i->next) {
+		C->prev = prev;
 		cg_inst(C, i);
+	}
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)))
 		LLVMBuildBr(B, latch[0]);
 	for (int d = 0; d < 3; d++) {
@@ -214,7 +241,8 @@ void wg_kernel_body(struct cg_func *C)
 	for (int d = 0; d < 3; d++)
 		C->lsize[d] = cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
 	C->gsize = cg_rt_field(C, C->eb, RT_GROUP_SIZE, M->i64);
-	C->ctx = cg_rt_field(C, C->eb, RT_CTX, M->ptr);
+	if (!C->ctx_arr)
+		C->ctx = cg_rt_field(C, C->eb, RT_CTX, M->ptr);
 	LLVMValueRef bases = cg_rt_field(C, C->eb, RT_ARG_BASE, M->ptr);
 	LLVMValueRef sizes = cg_rt_field(C, C->eb, RT_ARG_SIZE, M->ptr);
 	for (uint32_t k = 0; k < f->nparams; k++) {
@@ -257,9 +285,11 @@ void wg_kernel_body(struct cg_func *C)
 		LLVMBuildStore(B, LLVMConstInt(M->i32, 0, 0), C->exitcode);
 		LLVMBuildStore(B, c64(C, 0), C->ndone);
 		/* the group's own context: zero, as the slots are */
-		LLVMBuildMemSet(
-		    B, C->ctx, LLVMConstInt(M->i8, 0, 0),
-		    LLVMBuildMul(B, c64(C, C->plan->per_wi), C->gsize, ""), 16);
+		if (C->ctx)
+			LLVMBuildMemSet(B, C->ctx, LLVMConstInt(M->i8, 0, 0),
+					LLVMBuildMul(B, c64(C, C->plan->per_wi),
+						     C->gsize, ""),
+					16);
 	}
 	group_block(C, &f->body);
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)))
@@ -267,4 +297,6 @@ void wg_kernel_body(struct cg_func *C)
 	LLVMPositionBuilderAtEnd(B, ret);
 	cg_report_faults(C);
 	LLVMBuildRetVoid(B);
+	if (C->ctx)
+		cg_mark_context(C);
 }

@@ -193,6 +193,7 @@ static uint64_t place(struct wg_plan *P, uint64_t size, uint64_t align)
 	P->per_wi = (P->per_wi + align - 1) / align * align;
 	uint64_t off = P->per_wi;
 	P->per_wi += (size + align - 1) / align * align;
+	P->narrays++;
 	return off;
 }
 
@@ -228,6 +229,11 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 		P->slot_off[s] = CTX_NONE;
 		pl.slot_seg[s] = SEG_PARAM; /* unused yet */
 	}
+	P->max_group = VJIT_MAX_WORK_GROUP_SIZE;
+	if (f->reqd_work_group_size[0])
+		P->max_group = (uint64_t)f->reqd_work_group_size[0] *
+			       f->reqd_work_group_size[1] *
+			       f->reqd_work_group_size[2];
 	if (P->barriers) {
 		plan_group(&pl, &f->body);
 		/* Place what crosses a barrier; `0` marked it above. */
@@ -248,6 +254,11 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 	}
 	free(pl.slot_seg);
 	return 0;
+}
+
+uint64_t wg_ctx_stack_bytes(const struct wg_plan *P)
+{
+	return P->per_wi * P->max_group + 16 * P->narrays;
 }
 
 uint32_t wg_elem_size(vcl_ir_type t)

@@ -560,6 +560,56 @@ START_TEST(stop)
 }
 END_TEST
 
+/* Loops that look counted but never end keep their stop poll (jit's
+ * loop_short.c leaves it out of short counted loops only). */
+static const char counted_src[] =
+    "__kernel void reset(__global int *p)\n"
+    "{\n"
+    "	for (int i = 0; i < 16; i++)\n"
+    "		if (p[0] == 0)\n"
+    "			i = 0; /* the counter written in the body */\n"
+    "	p[1] = 1;\n"
+    "}\n"
+    "__kernel void wraps(__global int *p)\n"
+    "{\n"
+    "	/* 2147483646 + 2 wraps below the bound: endless */\n"
+    "	for (int i = 2147483600; i < 2147483647; i += 2)\n"
+    "		p[1] = i;\n"
+    "}\n"
+    "__kernel void addressed(__global int *p)\n"
+    "{\n"
+    "	for (int i = 0; i < 16; i++) {\n"
+    "		int *q = &i;\n"
+    "		*q = p[0];\n"
+    "	}\n"
+    "	p[1] = 1;\n"
+    "}\n";
+
+START_TEST(stop_counted)
+{
+	static const char *const kernels[] = {"reset", "wraps", "addressed"};
+	for (int k = 0; k < 3; k++) {
+		struct built b;
+		build(&b, counted_src, NULL, kernels[k]);
+		int mem[2] = {0, 0};
+		struct vjit_arg args[1] = {{mem, sizeof(mem)}};
+		struct vjit_ndrange nd = range1(4, 4);
+		struct vjit_fault fault;
+		ck_assert_int_eq(
+		    vjit_check_launch(b.p, b.kernel, args, 1, &nd, &fault), 0);
+		_Atomic int stop = 0;
+		struct stopper s = {&stop, 50};
+		pthread_t t;
+		ck_assert_int_eq(pthread_create(&t, NULL, stop_later, &s), 0);
+		int rc = vjit_run_groups(b.p, b.kernel, args, &nd, 0, 1, &stop,
+					 &fault);
+		pthread_join(t, NULL);
+		ck_assert_msg(rc == -ETIMEDOUT, "%s: %d", kernels[k], rc);
+		unbuild(&b);
+	}
+}
+END_TEST
+
 struct part {
 	struct built *b;
 	const struct vjit_arg *args;
@@ -1245,6 +1295,7 @@ static Suite *suite(void)
 	tcase_add_test(t, division);
 	tcase_add_test(t, out_of_bounds);
 	tcase_add_test(t, stop);
+	tcase_add_test(t, stop_counted);
 	tcase_add_test(t, threads);
 	tcase_add_test(t, concurrent_compiles);
 	tcase_add_test(t, odd_shapes);

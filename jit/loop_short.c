@@ -1,0 +1,166 @@
+/*
+ * Loops that need no stop poll (docs/compiler.md, "Code generation"): a
+ * counted loop `for (s = c0; s < c1; s += k)` with constants c0, c1, k > 0,
+ * that cannot wrap, runs at most SHORT_TRIPS times, holds no loop and whose
+ * counter s (a slot) nothing else writes or addresses. Such a loop ends on
+ * its own in bounded time (its calls poll in their own loops), so it goes
+ * without the poll at its back-edge, and LLVM may unroll it and vectorize
+ * the work-item loop around it. Any other loop keeps its poll.
+ */
+#include <stdlib.h>
+
+#include "jit_internal.h"
+
+#define SHORT_TRIPS (1u << 16)
+
+struct short_scan {
+	const struct vcl_ir_inst **def; /* per value: its instruction */
+	uint32_t ndef;
+	uint8_t *addressed; /* per slot: a SLOT takes its address */
+	uint32_t nslots;
+};
+
+static void scan(struct short_scan *S, const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		if (i->id < S->ndef)
+			S->def[i->id] = i;
+		if (i->op == VCL_IR_SLOT && i->imm < S->nslots)
+			S->addressed[i->imm] = 1;
+		scan(S, &i->then);
+		scan(S, &i->els);
+	}
+}
+
+static const struct vcl_ir_inst *def_of(const struct short_scan *S, uint32_t x,
+					enum vcl_ir_op op)
+{
+	const struct vcl_ir_inst *d = x < S->ndef ? S->def[x] : NULL;
+	return d && d->op == op ? d : NULL;
+}
+
+/* A scalar integer constant of 32 or 64 bits, signed or not. */
+static bool int_const(const struct short_scan *S, uint32_t x, bool sign,
+		      int64_t *out)
+{
+	const struct vcl_ir_inst *d = def_of(S, x, VCL_IR_CONST);
+	if (!d || VCL_IR_LANES(d->type))
+		return false;
+	if (VCL_IR_KIND(d->type) == VCL_IR_I64) {
+		if (!sign && d->imm > INT64_MAX)
+			return false;
+		*out = (int64_t)d->imm;
+		return true;
+	}
+	if (VCL_IR_KIND(d->type) != VCL_IR_I32)
+		return false;
+	uint32_t v = (uint32_t)d->imm;
+	*out = sign ? (int64_t)(int32_t)v : (int64_t)v;
+	return true;
+}
+
+/* Whether a block (and its regions) writes slot s or holds a loop. */
+static bool writes_or_loops(const struct vcl_ir_block *b, uint64_t s)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		if (i->op == VCL_IR_LOOP ||
+		    (i->op == VCL_IR_STS && i->imm == s) ||
+		    writes_or_loops(&i->then, s) || writes_or_loops(&i->els, s))
+			return true;
+	return false;
+}
+
+static bool lds_of(const struct short_scan *S, uint32_t x, uint64_t s)
+{
+	const struct vcl_ir_inst *d = def_of(S, x, VCL_IR_LDS);
+	return d && d->imm == s;
+}
+
+static bool is_short(const struct short_scan *S, const struct vcl_ir_inst *prev,
+		     const struct vcl_ir_inst *L)
+{
+	/* s = c0 just before the loop */
+	if (!prev || prev->op != VCL_IR_STS || prev->imm >= S->nslots ||
+	    S->addressed[prev->imm])
+		return false;
+	uint64_t s = prev->imm;
+	/* the body starts with: if (s < c1) {} else break; */
+	const struct vcl_ir_inst *i = L->then.first;
+	while (i && (i->op == VCL_IR_LDS || i->op == VCL_IR_CONST ||
+		     i->op == VCL_IR_ICMP))
+		i = i->next;
+	if (!i || i->op != VCL_IR_IF || i->then.first || !i->els.first ||
+	    i->els.first != i->els.last || i->els.first->op != VCL_IR_BREAK ||
+	    i->els.first->imm != 0)
+		return false;
+	const struct vcl_ir_inst *cmp = def_of(S, i->a, VCL_IR_ICMP);
+	if (!cmp || !lds_of(S, cmp->a, s))
+		return false;
+	bool sign = cmp->imm == VCL_ICMP_SLT || cmp->imm == VCL_ICMP_SLE;
+	bool incl = cmp->imm == VCL_ICMP_SLE || cmp->imm == VCL_ICMP_ULE;
+	if (!sign && cmp->imm != VCL_ICMP_ULT && cmp->imm != VCL_ICMP_ULE)
+		return false;
+	/* the continuing part is exactly s = s + k */
+	const struct vcl_ir_inst *st = L->els.last;
+	if (!st || st->op != VCL_IR_STS || st->imm != s)
+		return false;
+	const struct vcl_ir_inst *add = def_of(S, st->a, VCL_IR_ADD);
+	if (!add)
+		return false;
+	uint32_t kx = lds_of(S, add->a, s) ? add->b : add->a;
+	if (!lds_of(S, kx == add->b ? add->a : add->b, s))
+		return false;
+	for (const struct vcl_ir_inst *c = L->els.first; c != st; c = c->next)
+		if (c->op != VCL_IR_LDS && c->op != VCL_IR_CONST &&
+		    c->op != VCL_IR_ADD)
+			return false;
+	int64_t c0, c1, k;
+	if (!int_const(S, prev->a, sign, &c0) ||
+	    !int_const(S, cmp->b, sign, &c1) || !int_const(S, kx, sign, &k) ||
+	    k <= 0 || k > SHORT_TRIPS)
+		return false;
+	if (writes_or_loops(&L->then, s))
+		return false;
+	/* no wrap: the first value past c1 still fits the counter's type */
+	bool wide =
+	    VCL_IR_KIND(def_of(S, cmp->a, VCL_IR_LDS)->type) == VCL_IR_I64;
+	int64_t max = wide ? INT64_MAX : sign ? INT32_MAX : (int64_t)UINT32_MAX;
+	if (incl && c1 == max)
+		return false;
+	int64_t end = c1 + incl; /* s < end */
+	if (end > max - (k - 1) || c0 < -max)
+		return false;
+	if (end <= c0)
+		return true;
+	return (uint64_t)(end - c0) / (uint64_t)k <= SHORT_TRIPS;
+}
+
+/* The function's scan is made once, at its first loop. */
+bool cg_loop_short(struct cg_func *C, const struct vcl_ir_inst *prev,
+		   const struct vcl_ir_inst *L)
+{
+	const struct vcl_ir_function *f = C->f;
+	struct short_scan *S = C->short_scan;
+	if (!S) {
+		S = calloc(1, sizeof(*S));
+		if (!S)
+			return false;
+		*S = (struct short_scan){
+		    calloc(f->nvalues + 1, sizeof(*S->def)), f->nvalues,
+		    calloc(f->nslots + 1, 1), f->nslots};
+		C->short_scan = S;
+		if (S->def && S->addressed)
+			scan(S, &f->body);
+	}
+	return S->def && S->addressed && is_short(S, prev, L);
+}
+
+void cg_loop_short_free(struct cg_func *C)
+{
+	struct short_scan *S = C->short_scan;
+	if (S) {
+		free(S->def);
+		free(S->addressed);
+		free(S);
+	}
+}

@@ -129,18 +129,25 @@ void cc_on_stack(void *(*fn)(void *), size_t bytes)
 	pthread_attr_destroy(&attr);
 }
 
-/* Checks and lowers src; the module is NULL when lowering failed. */
-void cc_lower(struct cc_lowered *r, const char *src, size_t len)
+void cc_check(struct cc_lowered *r, const char *src, size_t len)
 {
 	vcl_diags_init(&r->d, 0);
 	struct vcl_pp_options opt = {0};
 	struct vcl_source s = {"t.cl", src, len};
+	r->m = NULL;
+	r->text[0] = 0;
 	r->pp = vcl_pp_new(&opt, &s, &r->d);
 	r->ast = vcl_parse(r->pp);
 	ck_assert(r->ast);
 	r->prog = vcl_sema(r->ast, r->pp);
 	ck_assert(r->prog);
 	cc_format_diags(&r->d, r->diags, sizeof(r->diags));
+}
+
+/* Checks and lowers src; the module is NULL when lowering failed. */
+void cc_lower(struct cc_lowered *r, const char *src, size_t len)
+{
+	cc_check(r, src, len);
 	ck_assert_msg(r->d.errors == 0, "%s\n%s", src, r->diags);
 	r->m = vcl_ir_lower(r->prog, r->pp);
 	cc_format_diags(&r->d, r->diags, sizeof(r->diags));

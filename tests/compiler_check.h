@@ -56,6 +56,9 @@ struct cc_lowered {
 	char text[65536];
 };
 void cc_lower(struct cc_lowered *r, const char *src, size_t len);
+/* The type checker only (errors allowed): prog, d and diags set, m NULL;
+ * cc_unlower frees it. */
+void cc_check(struct cc_lowered *r, const char *src, size_t len);
 void cc_unlower(struct cc_lowered *r);
 /* Verifies m; out gets the diagnostics (empty when it passed). */
 bool cc_verify(const struct vcl_ir_module *m, char *out, size_t cap);

@@ -15,52 +15,23 @@
 
 #include "compiler_check.h"
 
-struct checked {
-	struct vcl_diags d;
-	struct vcl_pp *pp;
-	struct vcl_ast *ast;
-	struct vcl_program *prog;
-	char diags[8192];
-};
-
-static void check(struct checked *r, const char *src, size_t len)
-{
-	vcl_diags_init(&r->d, 0);
-	struct vcl_pp_options opt = {0};
-	struct vcl_source s = {"t.cl", src, len};
-	r->pp = vcl_pp_new(&opt, &s, &r->d);
-	r->ast = vcl_parse(r->pp);
-	ck_assert(r->ast);
-	r->prog = vcl_sema(r->ast, r->pp);
-	ck_assert(r->prog);
-	cc_format_diags(&r->d, r->diags, sizeof(r->diags));
-}
-
-static void uncheck(struct checked *r)
-{
-	vcl_program_free(r->prog);
-	vcl_ast_free(r->ast);
-	vcl_pp_free(r->pp);
-	vcl_diags_free(&r->d);
-}
-
 /* The source must check without a diagnostic. */
 static void ok(const char *src)
 {
-	struct checked r;
-	check(&r, src, strlen(src));
+	struct cc_lowered r;
+	cc_check(&r, src, strlen(src));
 	ck_assert_msg(r.d.n == 0, "%s\n%s", src, r.diags);
-	uncheck(&r);
+	cc_unlower(&r);
 }
 
 /* The source must fail with `want` in its diagnostics. */
 static void bad(const char *src, const char *want)
 {
-	struct checked r;
-	check(&r, src, strlen(src));
+	struct cc_lowered r;
+	cc_check(&r, src, strlen(src));
 	ck_assert_msg(r.d.errors && strstr(r.diags, want),
 		      "%s\nwanted: %s\ngot:\n%s", src, want, r.diags);
-	uncheck(&r);
+	cc_unlower(&r);
 }
 
 /* A statement list inside a kernel with the usual parameters. */
@@ -82,8 +53,8 @@ START_TEST(kernels)
 		size_t len;
 		char *src = cc_read_kernel(names[i], &len);
 		ck_assert_msg(src, "%s", names[i]);
-		struct checked r;
-		check(&r, src, len);
+		struct cc_lowered r;
+		cc_check(&r, src, len);
 		ck_assert_msg(r.d.n == 0, "%s:\n%s", names[i], r.diags);
 		ck_assert_uint_eq(r.prog->nkernels, 1);
 		char got[256] = "";
@@ -96,7 +67,7 @@ START_TEST(kernels)
 					 (int)k->params[j].name_len,
 					 k->params[j].name);
 		ck_assert_str_eq(got, stores[i]);
-		uncheck(&r);
+		cc_unlower(&r);
 		free(src);
 	}
 }
@@ -443,8 +414,8 @@ END_TEST
 /* Which pointer parameters of kernel `k` the kernel may store through. */
 static void expect_stores(const char *src, const char *want)
 {
-	struct checked r;
-	check(&r, src, strlen(src));
+	struct cc_lowered r;
+	cc_check(&r, src, strlen(src));
 	ck_assert_msg(r.d.n == 0, "%s\n%s", src, r.diags);
 	const struct vcl_kernel *k = &r.prog->kernels[r.prog->nkernels - 1];
 	char got[256] = "";
@@ -455,7 +426,7 @@ static void expect_stores(const char *src, const char *want)
 				 (int)k->params[j].name_len, k->params[j].name);
 	ck_assert_msg(!strcmp(got, want), "%s\nwanted '%s', got '%s'", src,
 		      want, got);
-	uncheck(&r);
+	cc_unlower(&r);
 }
 
 START_TEST(stores_through_params)
@@ -566,8 +537,8 @@ static void typed(const struct vcl_node *n, char *buf, size_t cap)
 /* The typed tree of the last statement of kernel k's body. */
 static void expect_typed(const char *src, const char *want)
 {
-	struct checked r;
-	check(&r, src, strlen(src));
+	struct cc_lowered r;
+	cc_check(&r, src, strlen(src));
 	ck_assert_msg(r.d.n == 0, "%s\n%s", src, r.diags);
 	const struct vcl_node *body = r.prog->kernels[0].sym->decl->b;
 	const struct vcl_node *last = body->list;
@@ -577,7 +548,7 @@ static void expect_typed(const char *src, const char *want)
 	typed(last->a, buf, sizeof(buf));
 	ck_assert_msg(!strcmp(buf, want), "%s\nwanted %s\ngot    %s", src, want,
 		      buf);
-	uncheck(&r);
+	cc_unlower(&r);
 }
 
 START_TEST(typed_tree)
@@ -628,20 +599,20 @@ END_TEST
 
 START_TEST(several_errors)
 {
-	struct checked r;
+	struct cc_lowered r;
 	const char *src = "__kernel void k(__global float *g) {\n"
 			  "  g[0] = nope;\n"
 			  "  float4 v = (float4)(1.0f, 2.0f);\n"
 			  "  break;\n"
 			  "}\n";
-	check(&r, src, strlen(src));
+	cc_check(&r, src, strlen(src));
 	ck_assert_str_eq(r.diags,
 			 "t.cl:2:10: error: use of undeclared identifier "
 			 "'nope'\n"
 			 "t.cl:3:14: error: a 'float4' literal with 2 "
 			 "components\n"
 			 "t.cl:4:3: error: 'break' outside a loop or switch\n");
-	uncheck(&r);
+	cc_unlower(&r);
 }
 END_TEST
 
@@ -658,16 +629,16 @@ static void *deep(void *arg)
 	for (size_t i = 0; i < terms; i++, q += 4)
 		memcpy(q, " + a", 4);
 	strcpy(q, "; }");
-	struct checked r;
-	check(&r, src, strlen(src));
+	struct cc_lowered r;
+	cc_check(&r, src, strlen(src));
 	ck_assert_msg(strstr(r.diags, "expression nested more than 1024 deep"),
 		      "%s", r.diags);
-	uncheck(&r);
+	cc_unlower(&r);
 	/* Within the bound it checks. */
 	strcpy(src + strlen(head) + 900 * 4, "; }");
-	check(&r, src, strlen(src));
+	cc_check(&r, src, strlen(src));
 	ck_assert_msg(r.d.n == 0, "%s", r.diags);
-	uncheck(&r);
+	cc_unlower(&r);
 	free(src);
 	return NULL;
 }
@@ -727,9 +698,9 @@ static void *hostile(void *arg)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		char *src =
 		    repeat(cases[i].head, cases[i].line, n[i], cases[i].tail);
-		struct checked r;
+		struct cc_lowered r;
 		double t0 = seconds();
-		check(&r, src, strlen(src));
+		cc_check(&r, src, strlen(src));
 		double t = seconds() - t0;
 		if (cases[i].want)
 			ck_assert_msg(strstr(r.diags, cases[i].want),
@@ -741,7 +712,7 @@ static void *hostile(void *arg)
 		 * of it); the bound allows ASan and more load: it catches a
 		 * runaway, not a mild slowdown. */
 		ck_assert_msg(t < 20.0, "case %zu took %.1f s", i, t);
-		uncheck(&r);
+		cc_unlower(&r);
 		free(src);
 	}
 	return NULL;

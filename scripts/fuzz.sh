@@ -4,7 +4,7 @@
 # non-zero when a target finds a crash; the input is kept in OUT/findings.
 # usage: fuzz.sh [SECONDS] [OUT]   (OUT defaults to build/fuzz)
 # ONLY="exec cl_pp": build and run only these targets (a long run by hand).
-# ir_read runs a third of SECONDS.
+# ir_read and jit run a third of SECONDS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
@@ -70,4 +70,12 @@ fuzz cl_parse compiler "$root/tests/cl" "$root/tests/fuzz/corpus/cl_pp"
 # The IR reader and verifier, seeded with the test kernels' binary IR
 # (tests/fuzz/corpus/ir_read). Small inputs run fast: a third of the time.
 seconds=$((seconds / 3 > 0 ? seconds / 3 : 1)) fuzz ir_read compiler "$root/tests/fuzz/corpus/ir_read"
+# The code generator (jit/, LLVM 19) on what the verifier passes, each
+# kernel run once on small buffers (tests/fuzz/fuzz_jit.c): LLVM compiles
+# every input, so few run; seeded like ir_read, a third of the time.
+llvm_config=${LLVM_CONFIG:-/usr/lib/llvm-19/bin/llvm-config}
+llvm_lib=$("$llvm_config" --libdir)
+extra=(-D_GNU_SOURCE "$root"/jit/*.c -I"$root/jit/include" -I"$root/jit" -isystem "$("$llvm_config" --includedir)"
+	-L"$llvm_lib" -Wl,-rpath,"$llvm_lib" -lLLVM-19 -lm -lpthread)
+seconds=$((seconds / 3 > 0 ? seconds / 3 : 1)) fuzz jit compiler "$root/tests/fuzz/corpus/ir_read"
 exit $status

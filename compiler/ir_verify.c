@@ -122,6 +122,14 @@ static vcl_ir_type operand(struct verifier *v, uint32_t x, const char *which)
 	return v->vty[x];
 }
 
+/* I is an instruction without a result (a store, a barrier, control):
+ * a type or a value number on it would make a value of nothing. */
+static void no_result(struct verifier *v, const struct vcl_ir_inst *i)
+{
+	if (i->type != VCL_IR_VOID || i->id != VCL_IR_NONE)
+		fail(v, "%s has no result", vcl_ir_op_name(i->op));
+}
+
 /* Defines i's result, if it has one. */
 static bool define(struct verifier *v, const struct vcl_ir_inst *i,
 		   uint8_t flags, uint64_t roots)
@@ -332,7 +340,7 @@ static void memory(struct verifier *v, const struct vcl_ir_inst *i,
 		if (use_slot(v, i->imm, a == VCL_IR_NONE ? VCL_IR_I8 : a))
 			grow_slot(v, (uint32_t)i->imm, varying || vary(v, i->a),
 				  roots(v, i->a));
-		define(v, i, 0, 0);
+		no_result(v, i);
 		break;
 	case VCL_IR_SLOT:
 	case VCL_IR_LOCAL: {
@@ -384,7 +392,10 @@ static void memory(struct verifier *v, const struct vcl_ir_inst *i,
 				fail(v, "store to __constant memory");
 			stores_through(v, roots(v, i->a));
 		}
-		define(v, i, vary(v, i->a), 0);
+		if (i->op == VCL_IR_STORE)
+			no_result(v, i);
+		else
+			define(v, i, vary(v, i->a), 0);
 	}
 }
 
@@ -516,7 +527,7 @@ static void inst(struct verifier *v, const struct vcl_ir_inst *i, bool varying)
 		if (varying)
 			fail(v, "barrier where work-items may diverge");
 		v->sum.has_barrier = true;
-		define(v, i, 0, 0);
+		no_result(v, i);
 		break;
 	case VCL_IR_CALL:
 	case VCL_IR_INTRIN:
@@ -541,7 +552,7 @@ static void inst(struct verifier *v, const struct vcl_ir_inst *i, bool varying)
 			fail(v, "continue from a loop's continuing part");
 		else if (varying)
 			diverge(v, (uint32_t)i->imm);
-		define(v, i, 0, 0);
+		no_result(v, i);
 		break;
 	case VCL_IR_RETURN:
 		if (v->f->ret == VCL_IR_VOID
@@ -552,7 +563,7 @@ static void inst(struct verifier *v, const struct vcl_ir_inst *i, bool varying)
 			diverge(v, VCL_IR_MAX_DEPTH);
 			v->varying_return = true;
 		}
-		define(v, i, 0, 0);
+		no_result(v, i);
 		break;
 	default:
 		if (i->op >= VCL_IR_ADD && i->op <= VCL_IR_FREM)

@@ -190,6 +190,7 @@ static void plan_group(struct planner *pl, const struct vcl_ir_block *b)
 
 static uint64_t place(struct wg_plan *P, uint64_t size, uint64_t align)
 {
+	align = align ? align : 1; /* a value of no size: the verifier's job */
 	P->per_wi = (P->per_wi + align - 1) / align * align;
 	uint64_t off = P->per_wi;
 	P->per_wi += (size + align - 1) / align * align;

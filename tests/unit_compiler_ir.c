@@ -432,6 +432,26 @@ static void bad_pointer_in_memory(struct hb *h)
 	add(h, VCL_IR_STORE, VCL_IR_VOID, c, 1, 0);
 }
 
+/* A barrier with a result: a pointer made of nothing, then checked and
+ * loaded through (found by fuzz_jit: the code generator divided by its
+ * size, 0, when the value lived across the barrier). */
+static void bad_barrier_result(struct hb *h)
+{
+	uint32_t p = val(h, VCL_IR_BARRIER, GPTR, VCL_IR_NONE, VCL_IR_NONE, 0);
+	uint32_t c = val(h, VCL_IR_CHECK, GPTR, p, VCL_IR_NONE, 4);
+	h->b->last->imm2 = 4;
+	val(h, VCL_IR_LOAD, VCL_IR_I32, c, VCL_IR_NONE, 0);
+}
+
+/* A store whose "result" is a pointer. */
+static void bad_store_result(struct hb *h)
+{
+	uint32_t c = val(h, VCL_IR_CHECK, GPTR, 0, VCL_IR_NONE, 4);
+	h->b->last->imm2 = 4;
+	uint32_t v = konst(h, VCL_IR_I32, 1);
+	add(h, VCL_IR_STORE, GPTR, c, v, 0);
+}
+
 static void bad_barrier_varying(struct hb *h)
 {
 	struct vcl_ir_inst *i = if_nonzero(h, gid(h));
@@ -585,6 +605,8 @@ START_TEST(verifier_rules)
 	    {bad_version, "IR version 7.1, this verifier knows 0.1"},
 	    {bad_may_store_constant, "parameter 2: bad type or may_store"},
 	    {bad_intrinsic, "unknown intrinsic"},
+	    {bad_barrier_result, "barrier has no result"},
+	    {bad_store_result, "store has no result"},
 	};
 	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
 		struct hb h;

@@ -45,28 +45,28 @@ struct kcase {
 };
 
 #define MI ((size_t)1 << 20)
-#define B(i)                                                                   \
+/* An argument: the kernel's parameter NAME and its value. */
+#define B(n, i)                                                                \
 	{                                                                      \
-		.kind = KA_BUF, .v.buf = (i)                                   \
+		.kind = KA_BUF, .name = (n), .v.buf = (i)                      \
 	}
-#define I32(v_)                                                                \
+#define I32(n, v_)                                                             \
 	{                                                                      \
-		.kind = KA_I32, .v.i32 = (v_)                                  \
+		.kind = KA_I32, .name = (n), .v.i32 = (v_)                     \
 	}
-#define U32(v_)                                                                \
+#define U32(n, v_)                                                             \
 	{                                                                      \
-		.kind = KA_U32, .v.u32 = (v_)                                  \
+		.kind = KA_U32, .name = (n), .v.u32 = (v_)                     \
 	}
-#define F32(v_)                                                                \
+#define F32(n, v_)                                                             \
 	{                                                                      \
-		.kind = KA_F32, .v.f32 = (v_)                                  \
+		.kind = KA_F32, .name = (n), .v.f32 = (v_)                     \
 	}
-#define LOCAL(bytes_)                                                          \
+#define LOCAL(n, b_)                                                           \
 	{                                                                      \
-		.kind = KA_LOCAL, .v.local = (bytes_)                          \
+		.kind = KA_LOCAL, .name = (n), .v.local = (b_)                 \
 	}
 
-/* Parameter names are filled from the kernels' sources' order below. */
 static struct kcase cases[] = {
     {"saxpy.cl",
      "saxpy",
@@ -74,7 +74,7 @@ static struct kcase cases[] = {
      {16 * MI},
      {0},
      {{"x", 64 * MI, RAND_F, NONE}, {"y", 64 * MI, RAND_F, CLOSE}},
-     {F32(0.5f), B(0), B(1)},
+     {F32("a", 0.5f), B("x", 0), B("y", 1)},
      9},
     {"matmul_naive.cl",
      "matmul_naive",
@@ -82,7 +82,7 @@ static struct kcase cases[] = {
      {512, 512},
      {0},
      {{"a", MI, RAND_F, NONE}, {"b", MI, RAND_F, NONE}, {"c", MI, ZERO, CLOSE}},
-     {I32(512), B(0), B(1), B(2)},
+     {I32("n", 512), B("a", 0), B("b", 1), B("c", 2)},
      5},
     {"matmul_tiled.cl",
      "matmul_tiled",
@@ -92,7 +92,7 @@ static struct kcase cases[] = {
      {{"a", 4 * MI, RAND_F, NONE},
       {"b", 4 * MI, RAND_F, NONE},
       {"c", 4 * MI, ZERO, CLOSE}},
-     {I32(1024), B(0), B(1), B(2)},
+     {I32("n", 1024), B("a", 0), B("b", 1), B("c", 2)},
      5},
     {"conv2d_5x5.cl",
      "conv2d_5x5",
@@ -102,7 +102,7 @@ static struct kcase cases[] = {
      {{"in", 16 * MI, RAND_F, NONE},
       {"filt", 100, RAND_F, NONE},
       {"out", 16 * MI, ZERO, CLOSE}},
-     {I32(2048), I32(2048), B(0), B(1), B(2)},
+     {I32("w", 2048), I32("h", 2048), B("in", 0), B("filt", 1), B("out", 2)},
      7},
     {"jacobi2d.cl",
      "jacobi2d",
@@ -110,7 +110,7 @@ static struct kcase cases[] = {
      {4096, 4096},
      {0},
      {{"u", 64 * MI, RAND_F, NONE}, {"v", 64 * MI, ZERO, CLOSE}},
-     {I32(4096), I32(4096), B(0), B(1)},
+     {I32("w", 4096), I32("h", 4096), B("u", 0), B("v", 1)},
      7},
     {"reduce.cl",
      "reduce",
@@ -118,7 +118,7 @@ static struct kcase cases[] = {
      {16 * MI},
      {256},
      {{"in", 64 * MI, RAND_F, NONE}, {"partial", 256 * 1024, ZERO, CLOSE}},
-     {B(0), B(1), LOCAL(1024), U32(16 * MI)},
+     {B("in", 0), B("partial", 1), LOCAL("scratch", 1024), U32("n", 16 * MI)},
      7},
     {"histogram.cl",
      "histogram",
@@ -126,7 +126,7 @@ static struct kcase cases[] = {
      {16384},
      {256},
      {{"data", 64 * MI, RAND_U8, NONE}, {"bins", 1024, ZERO, EXACT}},
-     {B(0), U32(64 * MI), B(1)},
+     {B("data", 0), U32("n", 64 * MI), B("bins", 1)},
      7},
     {"transpose.cl",
      "transpose",
@@ -134,7 +134,7 @@ static struct kcase cases[] = {
      {4096, 4096},
      {16, 16},
      {{"in", 64 * MI, RAND_F, NONE}, {"out", 64 * MI, ZERO, EXACT}},
-     {I32(4096), I32(4096), B(0), B(1)},
+     {I32("w", 4096), I32("h", 4096), B("in", 0), B("out", 1)},
      7},
     {"nbody.cl",
      "nbody",
@@ -144,7 +144,8 @@ static struct kcase cases[] = {
      {{"pos", 8192 * 16, BODIES, NONE},
       {"vel", 8192 * 16, SMALL_F, CLOSE},
       {"new_pos", 8192 * 16, ZERO, CLOSE}},
-     {I32(8192), F32(0.01f), F32(0.01f), B(0), B(1), B(2)},
+     {I32("n", 8192), F32("dt", 0.01f), F32("eps2", 0.01f), B("pos", 0),
+      B("vel", 1), B("new_pos", 2)},
      5},
     {"mandelbrot.cl",
      "mandelbrot",
@@ -152,7 +153,8 @@ static struct kcase cases[] = {
      {1024, 1024},
      {0},
      {{"count", 4 * MI, ZERO, MOSTLY}},
-     {I32(1024), F32(-2.0f), F32(-1.25f), F32(2.5f / 1024), I32(256), B(0)},
+     {I32("w", 1024), F32("x0", -2.0f), F32("y0", -1.25f),
+      F32("scale", 2.5f / 1024), I32("max_iter", 256), B("count", 0)},
      5},
     {"scan.cl",
      "scan_blocks",
@@ -162,7 +164,7 @@ static struct kcase cases[] = {
      {{"in", 64 * MI, SMALL_F, NONE},
       {"out", 64 * MI, ZERO, CLOSE},
       {"block_sums", 128 * 1024, ZERO, CLOSE}},
-     {B(0), B(1), B(2), LOCAL(2048)},
+     {B("in", 0), B("out", 1), B("block_sums", 2), LOCAL("tmp", 2048)},
      7},
     {"bitonic.cl",
      "bitonic_step",
@@ -170,27 +172,11 @@ static struct kcase cases[] = {
      {16 * MI},
      {0},
      {{"keys", 64 * MI, RAND_F, EXACT}},
-     {B(0), U32(1024), U32(4096)},
+     {B("keys", 0), U32("j", 1024), U32("k", 4096)},
      7},
 };
 
-/* The parameter names of each case's kernel, in order. */
-static const char *const params[][8] = {
-    {"a", "x", "y"},
-    {"n", "a", "b", "c"},
-    {"n", "a", "b", "c"},
-    {"w", "h", "in", "filt", "out"},
-    {"w", "h", "u", "v"},
-    {"in", "partial", "scratch", "n"},
-    {"data", "n", "bins"},
-    {"w", "h", "in", "out"},
-    {"n", "dt", "eps2", "pos", "vel", "new_pos"},
-    {"w", "x0", "y0", "scale", "max_iter", "count"},
-    {"in", "out", "block_sums", "tmp"},
-    {"keys", "j", "k"},
-};
-
-/* Its arguments: those named (names are set before the first run). */
+/* Its arguments: those given (the rest of args[] is zero). */
 static unsigned nargs_of(const struct kcase *c)
 {
 	unsigned n = 0;
@@ -384,8 +370,6 @@ static double race(const struct device *d, struct kcase *c, bool quick)
 	unsigned nb = nbufs_of(c);
 	void *init[MAX_BUFS], *mine[MAX_BUFS], *theirs[MAX_BUFS];
 	size_t bytes[MAX_BUFS];
-	for (unsigned i = 0; i < 8 && params[c - cases][i]; i++)
-		c->args[i].name = params[c - cases][i];
 	if (quick)
 		c->reps = 3;
 	for (unsigned b = 0; b < nb; b++) {
@@ -473,8 +457,6 @@ static void saxpy_vs_axpy(const struct device *d, bool quick)
 	c.bufs[0].bytes = c.bufs[1].bytes = n * 4;
 	c.bufs[1].cmp = NONE;
 	c.reps = quick ? 3 : 7;
-	for (unsigned i = 0; i < 3; i++)
-		c.args[i].name = params[0][i];
 	void *init[2] = {malloc(n * 4), malloc(n * 4)}, *none[2] = {0};
 	fill(init[0], n * 4, RAND_F);
 	fill(init[1], n * 4, RAND_F);
@@ -516,8 +498,6 @@ static void tiled_2048(const struct device *d, bool quick)
 	c.bufs[2].cmp = NONE;
 	c.args[0].v.i32 = n;
 	c.reps = 3;
-	for (unsigned i = 0; i < 4; i++)
-		c.args[i].name = params[2][i];
 	void *init[3], *none[3] = {0};
 	for (int b = 0; b < 3; b++) {
 		init[b] = malloc(bytes);

@@ -61,48 +61,40 @@ static LLVMValueRef division(struct cg_func *C, enum vcl_ir_op op,
 	return LLVMBuildSelect(B, bz, zero, r, "");
 }
 
+/* The binary ops that are one LLVM instruction as they are. */
+static const LLVMOpcode plain_op[VCL_IR_OP_COUNT] = {
+    [VCL_IR_ADD] = LLVMAdd,   [VCL_IR_SUB] = LLVMSub,
+    [VCL_IR_MUL] = LLVMMul,   [VCL_IR_AND] = LLVMAnd,
+    [VCL_IR_OR] = LLVMOr,     [VCL_IR_XOR] = LLVMXor,
+    [VCL_IR_FADD] = LLVMFAdd, [VCL_IR_FSUB] = LLVMFSub,
+    [VCL_IR_FMUL] = LLVMFMul, [VCL_IR_FDIV] = LLVMFDiv,
+    [VCL_IR_FREM] = LLVMFRem,
+};
+
 static LLVMValueRef binary(struct cg_func *C, enum vcl_ir_op op, LLVMValueRef a,
 			   LLVMValueRef b)
 {
 	LLVMBuilderRef B = C->b;
 	switch (op) {
-	case VCL_IR_ADD:
-		return LLVMBuildAdd(B, a, b, "");
-	case VCL_IR_SUB:
-		return LLVMBuildSub(B, a, b, "");
-	case VCL_IR_MUL:
-		return LLVMBuildMul(B, a, b, "");
 	case VCL_IR_SDIV:
 	case VCL_IR_UDIV:
 	case VCL_IR_SREM:
 	case VCL_IR_UREM:
 		return division(C, op, a, b);
-	case VCL_IR_AND:
-		return LLVMBuildAnd(B, a, b, "");
-	case VCL_IR_OR:
-		return LLVMBuildOr(B, a, b, "");
-	case VCL_IR_XOR:
-		return LLVMBuildXor(B, a, b, "");
 	case VCL_IR_SHL:
 	case VCL_IR_LSHR:
 	case VCL_IR_ASHR: {
 		LLVMTypeRef t = LLVMTypeOf(a);
 		b = LLVMBuildAnd(
 		    B, b, LLVMConstInt(t, LLVMGetIntTypeWidth(t) - 1, 0), "");
-		return op == VCL_IR_SHL	   ? LLVMBuildShl(B, a, b, "")
-		       : op == VCL_IR_LSHR ? LLVMBuildLShr(B, a, b, "")
-					   : LLVMBuildAShr(B, a, b, "");
+		return LLVMBuildBinOp(B,
+				      op == VCL_IR_SHL	  ? LLVMShl
+				      : op == VCL_IR_LSHR ? LLVMLShr
+							  : LLVMAShr,
+				      a, b, "");
 	}
-	case VCL_IR_FADD:
-		return LLVMBuildFAdd(B, a, b, "");
-	case VCL_IR_FSUB:
-		return LLVMBuildFSub(B, a, b, "");
-	case VCL_IR_FMUL:
-		return LLVMBuildFMul(B, a, b, "");
-	case VCL_IR_FDIV:
-		return LLVMBuildFDiv(B, a, b, "");
-	default: /* FREM */
-		return LLVMBuildFRem(B, a, b, "");
+	default: /* the verifier let only binary ops through here */
+		return LLVMBuildBinOp(B, plain_op[op], a, b, "");
 	}
 }
 

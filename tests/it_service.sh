@@ -78,6 +78,10 @@ stop_service() {
 	listener=''
 	return $rc
 }
+exited_0() { # RUN RC LOG: the exit status, and the log's end when it is not 0
+	check "$1: exits 0 on SIGTERM (got $2)" test "$2" = 0
+	[ "$2" = 0 ] || tail -n 20 "$3"
+}
 contains() { [[ $2 == *"$1"* ]] || { echo "got: $2"; return 1; }; }
 pings() { grep -c 'WATCHDOG=1' "$work/listen.log" || true; }
 answers() { "$VGPU" -d "$dev" status -q -t 5; }
@@ -105,7 +109,7 @@ kill -CONT "$pid"
 sleep 1.5
 check "pings again once it runs" test "$(pings)" -gt "$after"
 rc=0; stop_service || rc=$?
-check "exits 0 on SIGTERM (got $rc)" test "$rc" = 0
+exited_0 "run 1" "$rc" "$work/log1"
 check "STOPPING=1 arrives" grep -q "STOPPING=1" "$work/listen.log"
 check "nothing after STOPPING=1" bash -c "! sed -n '/STOPPING=1/,\$p' '$work/listen.log' | tail -n +2 | grep -q ."
 said=$("$VGPU" -d "$dev" status 2>&1) && rc=0 || rc=$?
@@ -140,5 +144,5 @@ sleep 0.3 # the next probe
 check "the pings stop while no worker answers (the log says so)" grep -q "watchdog: $dev does not answer (no worker answered)" "$work/log2"
 check "and it says when it answers again" grep -q "watchdog: $dev answers again" "$work/log2"
 rc=0; stop_service || rc=$?
-check "exits 0 on SIGTERM (got $rc)" test "$rc" = 0
+exited_0 "run 2" "$rc" "$work/log2"
 summary

@@ -87,6 +87,7 @@ static bool sig_param(const struct vcl_ir_function *fn, uint32_t i,
 	case VCL_AS_LOCAL:
 		p->kind = VGPU_SIG_LOCAL;
 		p->space = VGPU_SIG_LOCAL_SPACE;
+		p->read_only = !ip->may_store;
 		return true;
 	default:
 		return false; /* a private pointer: no launch gives one */

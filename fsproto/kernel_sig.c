@@ -69,8 +69,8 @@ static size_t field(const char **s, const char *end, char sep,
 static int parse_u32(const char *s, size_t len, uint32_t *v)
 {
 	uint64_t x = 0;
-	if (len == 0 || len > 10)
-		return -EINVAL;
+	if (len == 0 || len > 10 || (len > 1 && s[0] == '0'))
+		return -EINVAL; /* one spelling a number: as printed */
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
@@ -122,12 +122,14 @@ static int parse_param(const char *s, size_t len, struct vgpu_sig_param *p)
 {
 	const char *end = s + len, *f[6];
 	size_t n[6];
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (s == end)
 			return -EINVAL;
-		n[i] = field(&s, end, i < 5 ? ':' : '\0', &f[i]);
+		n[i] = field(&s, end, ':', &f[i]);
 	}
-	if (s != end || !vgpu_param_name_valid(f[0], n[0]))
+	f[5] = s; /* the rest, whatever bytes it holds */
+	n[5] = (size_t)(end - s);
+	if (!vgpu_param_name_valid(f[0], n[0]))
 		return -EINVAL;
 	int kind = word(f[1], n[1], KIND, COUNT(KIND)),
 	    type = word(f[2], n[2], TYPE, COUNT(TYPE)),
@@ -153,10 +155,10 @@ int vgpu_sig_parse_line(const char *s, size_t len, struct vgpu_sig_kernel *k,
 	memset(k, 0, sizeof(*k));
 	const char *end = s + len, *f;
 	size_t n = field(&s, end, ' ', &f);
-	if (!vgpu_param_name_valid(f, n)) {
+	if (!vgpu_param_name_valid(f, n) || (len && end[-1] == ' ')) {
 		snprintf(msg, msglen,
-			 "kernel signature: '%.*s' is not a kernel "
-			 "name",
+			 "kernel signature '%.*s': not a kernel name, then "
+			 "parameters one space apart",
 			 (int)(n < 64 ? n : 64), f);
 		return -EINVAL;
 	}

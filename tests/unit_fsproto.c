@@ -680,16 +680,20 @@ START_TEST(kernel_signatures)
 	    "k reqd_work_group_size=1,1",
 	    "k reqd_work_group_size=1,1,1,",
 	    "k reqd_work_group_size=0,1,1",
+	    "k reqd_work_group_size=08,1,1",
+	    "k x:scalar:i32:01:private:ro",
 	    "k reqd_work_group_size=4294967296,1,1",
 	    "k reqd_work_group_size=1,1,1 x:scalar:i32:1:private:ro",
 	    "k  x:scalar:i32:1:private:ro",
+	    "k ",
+	    "k x:scalar:i32:1:private:ro ",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(vgpu_sig_parse_line(bad[i], strlen(bad[i]), &k,
 						  msg, sizeof(msg)) == -EINVAL,
 			      "accepted: %s", bad[i]);
 	/* a NUL inside a field is no end of it */
-	const char nul[] = "k x:scalar:i32:1:private:ro\0x";
+	const char nul[] = "k x:scalar:i32:1:private:ro\0";
 	ck_assert_int_eq(
 	    vgpu_sig_parse_line(nul, sizeof(nul) - 1, &k, msg, sizeof(msg)),
 	    -EINVAL);

@@ -103,8 +103,10 @@ static bool sig_kernel(const struct vcl_ir_function *fn,
 	if (!vgpu_param_name_valid(fn->name, nlen))
 		return false;
 	memcpy(k->name, fn->name, nlen);
-	memcpy(k->reqd_work_group_size, fn->reqd_work_group_size,
-	       sizeof(k->reqd_work_group_size));
+	const uint32_t *r = fn->reqd_work_group_size;
+	if ((r[0] || r[1] || r[2]) && !(r[0] && r[1] && r[2]))
+		return false; /* a size of 0: no launch can meet it */
+	memcpy(k->reqd_work_group_size, r, sizeof(k->reqd_work_group_size));
 	for (uint32_t i = 0; i < fn->nparams; i++) {
 		size_t len;
 		unsigned lanes = program_param_lanes(fn, i, &len);

@@ -1,9 +1,11 @@
 /*
- * Modules and vgpuLaunchKernel: a program compiled here by the OpenCL C
- * front end for its kernels' signatures (CUDA's convention passes values
- * by position, so the library must know each parameter's type and size),
- * stored in an anonymous buffer; a launch turns ARGS into libvgpu's named,
- * typed parameters (vgpu_launch_kernel), which the daemon binds.
+ * Modules and vgpuLaunchKernel: a program stored in an anonymous buffer
+ * and built by the daemon, which publishes its kernels' signatures on the
+ * buffer (user.vgpu.kernels, vgpufs/kernel_sig.h). CUDA's convention
+ * passes values by position, so a launch reads each parameter's kind,
+ * type and lanes there and turns ARGS into libvgpu's named, typed
+ * parameters (vgpu_launch_kernel), which the daemon binds. The library
+ * compiles nothing: the daemon does, once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,34 +13,82 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
-#include <vgpucl/compile.h>
-#include <vgpufs/launch_params.h>
+#include <vgpufs/kernel_sig.h>
 
 #include "runtime.h"
 
 struct vgpuFunction {
 	struct vgpuModule *module;
-	const struct vcl_ir_function *fn;
+	struct vgpuFunction *next;
+	struct vgpu_sig_kernel sig;
 };
 
 struct vgpuModule {
 	vgpu_buffer *prog;
-	struct vcl_ir_module *ir;
-	struct vgpuFunction *funcs; /* one a function of IR; kernels used */
+	char *sigs; /* user.vgpu.kernels as read after the build */
+	size_t sigs_len;
+	struct vgpuFunction *funcs; /* those asked for */
 };
 
-/* Records the compiler's first error as the last error: -EINVAL. */
-static vgpuError_t compile_error(const struct vcl_diags *d)
+/*
+ * The daemon's build message MSG with the buffer's name BUF replaced by
+ * the module's NAME wherever it names the program ("BUF:LINE:COL: ..."),
+ * as the user knows it, into OUT.
+ */
+static void rename_program(const char *msg, const char *buf, const char *name,
+			   char *out, size_t cap)
 {
-	char msg[VGPU_MESSAGE_MAX] = "the program failed to compile";
-	for (size_t i = 0; i < d->n; i++)
-		if (d->v[i].severity == VCL_ERROR) {
-			vcl_diag_format(&d->v[i], msg, sizeof(msg));
-			break;
+	size_t blen = strlen(buf), used = 0;
+	out[0] = '\0';
+	for (const char *p = msg; *p && used + 1 < cap;) {
+		const char *hit = strstr(p, buf);
+		if (!hit || hit[blen] != ':') {
+			size_t n = hit ? (size_t)(hit - p) + 1 : strlen(p);
+			used += (size_t)snprintf(out + used, cap - used, "%.*s",
+						 (int)n, p);
+			p += n;
+			continue;
 		}
-	return rt_error(-EINVAL, msg);
+		used += (size_t)snprintf(out + used, cap - used, "%.*s%s",
+					 (int)(hit - p), p, name);
+		p = hit + blen;
+	}
+}
+
+/* The program's published signatures into M, read as the file's data. */
+static vgpuError_t read_signatures(struct vgpuModule *m)
+{
+	int fd = m->prog->fd;
+	for (int tries = 0; tries < 3; tries++) {
+		ssize_t n = fgetxattr(fd, VGPU_XATTR_KERNELS, NULL, 0);
+		char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+		if (n >= 0 && !text)
+			return rt_error(-ENOMEM, "out of memory for the "
+						 "module's signatures");
+		ssize_t got =
+		    text ? fgetxattr(fd, VGPU_XATTR_KERNELS, text, (size_t)n)
+			 : -1;
+		if (got >= 0) {
+			text[got] = '\0';
+			m->sigs = text;
+			m->sigs_len = (size_t)got;
+			return vgpuSuccess;
+		}
+		int err = errno;
+		free(text);
+		if (n >= 0 && err == ERANGE)
+			continue; /* built again, longer, in between */
+		char msg[VGPU_MESSAGE_MAX];
+		snprintf(msg, sizeof(msg),
+			 "mem/%s: reading the kernels' signatures (%s): %s",
+			 vgpu_buffer_name(m->prog), VGPU_XATTR_KERNELS,
+			 strerror(err));
+		return rt_error(-err, msg);
+	}
+	return rt_error(-EAGAIN, "the module's signatures kept changing");
 }
 
 static vgpuError_t module_load(vgpuModule_t *out, const char *bytes, size_t len,
@@ -48,38 +98,25 @@ static vgpuError_t module_load(vgpuModule_t *out, const char *bytes, size_t len,
 	vgpu_device *dev = rt_device();
 	if (!dev)
 		return vgpuPeekAtLastError();
-	struct vcl_diags d;
-	vcl_diags_init(&d, 4);
-	struct vcl_ir_module *ir = vcl_compile(bytes, len, name, &d);
-	vgpuError_t rc = ir ? vgpuSuccess
-			 : vcl_diags_failed(&d)
-			     ? compile_error(&d)
-			     : rt_error(-ENOMEM, "out of memory "
-						 "compiling "
-						 "the module");
-	vcl_diags_free(&d);
-	if (rc < 0)
-		return rc;
 	struct vgpuModule *m = calloc(1, sizeof(*m));
-	if (m)
-		m->funcs =
-		    calloc(ir->nfuncs ? ir->nfuncs : 1, sizeof(*m->funcs));
-	if (!m || !m->funcs) {
-		rc = rt_error(-ENOMEM, "out of memory for the module");
+	if (!m)
+		return rt_error(-ENOMEM, "out of memory for the module");
+	char msg[VGPU_MESSAGE_MAX], named[VGPU_MESSAGE_MAX];
+	vgpuError_t rc = vgpuSuccess;
+	int err = vgpu_program_load(dev, NULL, bytes, len, &m->prog);
+	if (err < 0)
+		rc = rt_error(err, vgpu_last_message(dev));
+	else if ((err = vgpu_program_build(m->prog, msg, sizeof(msg))) < 0) {
+		rename_program(msg, vgpu_buffer_name(m->prog), name, named,
+			       sizeof(named));
+		rc = rt_error(err, named);
 	} else {
-		m->ir = ir;
-		int err = vgpu_program_load(dev, NULL, bytes, len, &m->prog);
-		if (err < 0)
-			rc = rt_error(err, vgpu_last_message(dev));
+		rc = read_signatures(m);
 	}
 	if (rc < 0) {
 		vgpuModuleUnload(m);
-		if (!m)
-			vcl_ir_free(ir);
 		return rc;
 	}
-	for (uint32_t i = 0; i < ir->nfuncs; i++)
-		m->funcs[i] = (struct vgpuFunction){m, &ir->funcs[i]};
 	*out = m;
 	return vgpuSuccess;
 }
@@ -128,31 +165,33 @@ vgpuError_t vgpuModuleLoad(vgpuModule_t *module, const char *path)
 vgpuError_t vgpuModuleGetFunction(vgpuFunction_t *func, vgpuModule_t module,
 				  const char *name)
 {
-	char msg[VGPU_MESSAGE_MAX];
 	if (!func || !module || !name)
 		return rt_error(-EINVAL,
 				"vgpuModuleGetFunction: a NULL pointer");
 	*func = NULL;
-	for (uint32_t i = 0; i < module->ir->nfuncs; i++) {
-		const struct vcl_ir_function *fn = &module->ir->funcs[i];
-		if (!fn->is_kernel || strcmp(fn->name, name) != 0)
-			continue;
-		for (uint32_t j = 0; j < fn->nparams; j++)
-			if (!vgpu_param_name_valid(
-				fn->params[j].name,
-				strlen(fn->params[j].name))) {
-				snprintf(msg, sizeof(msg),
-					 "%s: parameter '%s': vector "
-					 "parameters are not in the CUDA layer "
-					 "yet",
-					 name, fn->params[j].name);
-				return rt_error(-ENOTSUP, msg);
-			}
-		*func = &module->funcs[i];
-		return vgpuSuccess;
+	for (struct vgpuFunction *f = module->funcs; f; f = f->next)
+		if (strcmp(f->sig.name, name) == 0) {
+			*func = f;
+			return vgpuSuccess;
+		}
+	struct vgpuFunction *f = calloc(1, sizeof(*f));
+	if (!f)
+		return rt_error(-ENOMEM, "out of memory for the function");
+	char msg[VGPU_MESSAGE_MAX];
+	int rc = vgpu_sig_find(module->sigs, module->sigs_len, name, &f->sig,
+			       msg, sizeof(msg));
+	if (rc < 0) {
+		free(f);
+		if (rc == -ENOENT)
+			snprintf(msg, sizeof(msg),
+				 "the module has no kernel '%s'", name);
+		return rt_error(rc, msg);
 	}
-	snprintf(msg, sizeof(msg), "the module has no kernel '%s'", name);
-	return rt_error(-ENOENT, msg);
+	f->module = module;
+	f->next = module->funcs;
+	module->funcs = f;
+	*func = f;
+	return vgpuSuccess;
 }
 
 vgpuError_t vgpuModuleUnload(vgpuModule_t module)
@@ -160,21 +199,58 @@ vgpuError_t vgpuModuleUnload(vgpuModule_t module)
 	if (!module)
 		return vgpuSuccess;
 	vgpu_buffer_close(module->prog);
-	vcl_ir_free(module->ir);
-	free(module->funcs);
+	for (struct vgpuFunction *f = module->funcs, *next; f; f = next) {
+		next = f->next;
+		free(f);
+	}
+	free(module->sigs);
 	free(module);
 	return vgpuSuccess;
 }
 
-/* Parameter P's value at V as a named, typed parameter in *A. */
-static vgpuError_t take_arg(vgpu_device *dev, const struct vcl_ir_param *p,
+/* One lane of TYPE at X into A's lane L. */
+static void take_lane(enum vgpu_sig_type type, const char *x, vgpu_karg *a,
+		      unsigned l)
+{
+	float f;
+	int8_t i8;
+	int16_t i16;
+	int32_t i32;
+	switch (type) {
+	case VGPU_SIG_F32:
+		memcpy(&f, x, 4);
+		a->v.f[l] = f;
+		break;
+	case VGPU_SIG_F64:
+		memcpy(&a->v.f[l], x, 8);
+		break;
+	case VGPU_SIG_I64:
+		memcpy(&a->v.i[l], x, 8);
+		break;
+	case VGPU_SIG_I32:
+		memcpy(&i32, x, 4);
+		a->v.i[l] = i32;
+		break;
+	case VGPU_SIG_I16:
+		memcpy(&i16, x, 2);
+		a->v.i[l] = i16;
+		break;
+	default: /* bool, 8 bits */
+		memcpy(&i8, x, 1);
+		a->v.i[l] = i8;
+	}
+}
+
+/*
+ * Parameter P's value at V as a named, typed parameter in *A: a vector's
+ * lanes one after another, as CUDA passes a float4 (a float3: 3 floats).
+ */
+static vgpuError_t take_arg(vgpu_device *dev, const struct vgpu_sig_param *p,
 			    const void *v, size_t shared, vgpu_karg *a)
 {
 	char msg[VGPU_MESSAGE_MAX];
-	vcl_ir_type t = p->type;
-	enum vcl_ir_kind k = VCL_IR_KIND(t);
 	*a = (vgpu_karg){.name = p->name, .lanes = 1};
-	if (k == VCL_IR_PTR && VCL_IR_SPACE(t) == VCL_AS_LOCAL) {
+	if (p->kind == VGPU_SIG_LOCAL) {
 		a->kind = VGPU_KARG_LOCAL;
 		a->v.local = shared;
 		return vgpuSuccess;
@@ -186,7 +262,7 @@ static vgpuError_t take_arg(vgpu_device *dev, const struct vcl_ir_param *p,
 			 p->name);
 		return rt_error(-EINVAL, msg);
 	}
-	if (k == VCL_IR_PTR) {
+	if (p->kind == VGPU_SIG_BUFFER) {
 		void *dp;
 		memcpy(&dp, v, sizeof(dp));
 		uint64_t off = 0;
@@ -201,41 +277,13 @@ static vgpuError_t take_arg(vgpu_device *dev, const struct vcl_ir_param *p,
 		*a = VGPU_KBUF(p->name, b, off);
 		return vgpuSuccess;
 	}
-	unsigned lanes = VCL_IR_LANES(t) ? VCL_IR_LANES(t) : 1;
-	size_t lane = vcl_ir_type_size(t) / (lanes == 3 ? 4 : lanes);
-	a->lanes = lanes;
-	a->kind = k == VCL_IR_F32 || k == VCL_IR_F64 ? VGPU_KARG_FLOAT
-						     : VGPU_KARG_INT;
-	for (unsigned l = 0; l < lanes; l++) {
-		const char *x = (const char *)v + l * lane;
-		float f;
-		int8_t i8;
-		int16_t i16;
-		int32_t i32;
-		switch (k) {
-		case VCL_IR_F32:
-			memcpy(&f, x, 4);
-			a->v.f[l] = f;
-			break;
-		case VCL_IR_F64:
-			memcpy(&a->v.f[l], x, 8);
-			break;
-		case VCL_IR_I64:
-			memcpy(&a->v.i[l], x, 8);
-			break;
-		case VCL_IR_I32:
-			memcpy(&i32, x, 4);
-			a->v.i[l] = i32;
-			break;
-		case VCL_IR_I16:
-			memcpy(&i16, x, 2);
-			a->v.i[l] = i16;
-			break;
-		default: /* bool, char */
-			memcpy(&i8, x, 1);
-			a->v.i[l] = i8;
-		}
-	}
+	size_t lane = vgpu_sig_type_size(p->type);
+	a->lanes = p->lanes;
+	a->kind = p->type == VGPU_SIG_F32 || p->type == VGPU_SIG_F64
+		      ? VGPU_KARG_FLOAT
+		      : VGPU_KARG_INT;
+	for (unsigned l = 0; l < p->lanes; l++)
+		take_lane(p->type, (const char *)v + l * lane, a, l);
 	return vgpuSuccess;
 }
 
@@ -250,11 +298,10 @@ vgpuError_t vgpuLaunchKernel(vgpuFunction_t func, vgpuDim3 grid, vgpuDim3 block,
 	char msg[VGPU_MESSAGE_MAX];
 	if (!func)
 		return rt_error(-EINVAL, "vgpuLaunchKernel: a NULL function");
-	const struct vcl_ir_function *fn = func->fn;
+	const struct vgpu_sig_kernel *fn = &func->sig;
 	unsigned locals = 0;
 	for (uint32_t i = 0; i < fn->nparams; i++)
-		locals += VCL_IR_KIND(fn->params[i].type) == VCL_IR_PTR &&
-			  VCL_IR_SPACE(fn->params[i].type) == VCL_AS_LOCAL;
+		locals += fn->params[i].kind == VGPU_SIG_LOCAL;
 	if (locals > 1 || (locals == 1 && sharedMem == 0)) {
 		snprintf(msg, sizeof(msg),
 			 "vgpuLaunchKernel: %s has %u __local pointer "

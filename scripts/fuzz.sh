@@ -4,7 +4,7 @@
 # non-zero when a target finds a crash; the input is kept in OUT/findings.
 # usage: fuzz.sh [SECONDS] [OUT]   (OUT defaults to build/fuzz)
 # ONLY="exec cl_pp": build and run only these targets (a long run by hand).
-# ir_read and jit run a third of SECONDS.
+# ring, kernel_sig, ir_read and jit run a third of SECONDS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
@@ -45,6 +45,10 @@ done
 # submission ring. Small and fast: a third of the time.
 extra=("$root/tests/fuzz/fuzz_check.c" "$root/daemon/ring/ring_take.c" -I"$root/daemon")
 seconds=$(((seconds + 2) / 3)) fuzz ring fsproto "$root/tests/fuzz/corpus/ring"
+# Kernel signatures as libvgpu reads them from a program's buffer
+# (vgpufs/kernel_sig.h): one line of text, fast; a third of the time.
+extra=("$root/tests/fuzz/fuzz_check.c")
+seconds=$(((seconds + 2) / 3)) fuzz kernel_sig fsproto "$root/tests/fuzz/corpus/kernel_sig"
 extra=("$root/tests/fuzz/fuzz_check.c")
 # fuzz_exec runs the kernels too, built as CMake builds them (gnu17,
 # _GNU_SOURCE, no fused multiply-adds: kernels/CMakeLists.txt) with OpenBLAS

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -571,6 +572,148 @@ START_TEST(killed_client_stops_its_kernel)
 }
 END_TEST
 
+/*
+ * The kernels' signatures a build publishes on the program's buffer
+ * (user.vgpu.kernels), read as a shell user would (getxattr(2), what
+ * getfattr does): buffers, scalars, a __local pointer, a vector, the
+ * work-group size a kernel requires; helpers are no kernels.
+ */
+static const char multi_cl[] =
+    "float twice(float v) { return 2 * v; }\n"
+    "__kernel void scale(__global float *y, __global const float *x,\n"
+    "                    const float a, uint n)\n"
+    "{\n"
+    "\tsize_t i = get_global_id(0);\n"
+    "\tif (i < n)\n"
+    "\t\ty[i] = twice(a) * x[i];\n"
+    "}\n"
+    "__kernel __attribute__((reqd_work_group_size(8, 1, 1)))\n"
+    "void gsum(__global const int *in, __local int *tmp,\n"
+    "          __global long *out)\n"
+    "{\n"
+    "\ttmp[get_local_id(0)] = in[get_global_id(0)];\n"
+    "\tbarrier(CLK_LOCAL_MEM_FENCE);\n"
+    "\tif (get_local_id(0) == 0)\n"
+    "\t\tout[get_group_id(0)] = tmp[0] + tmp[7];\n"
+    "}\n"
+    "__kernel void shift(__global float4 *p, float4 d,\n"
+    "                    __constant short *c, char k, double w)\n"
+    "{\n"
+    "\tp[get_global_id(0)] += d * (float)(c[0] + k + w);\n"
+    "}\n";
+
+static const char multi_sigs[] =
+    "scale y:buffer:-:1:global:rw x:buffer:-:1:global:ro "
+    "a:scalar:f32:1:private:ro n:scalar:i32:1:private:ro\n"
+    "gsum in:buffer:-:1:global:ro tmp:local:-:1:local:rw "
+    "out:buffer:-:1:global:rw reqd_work_group_size=8,1,1\n"
+    "shift p:buffer:-:1:global:rw d:scalar:f32:4:private:ro "
+    "c:buffer:-:1:constant:ro k:scalar:i8:1:private:ro "
+    "w:scalar:f64:1:private:ro\n";
+
+/* user.vgpu.kernels of mem/NAME into BUF: its length or -errno. */
+static ssize_t read_sigs(const char *name, char *buf, size_t cap)
+{
+	ssize_t n =
+	    getxattr(mem_path(&d, name), "user.vgpu.kernels", buf, cap - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+START_TEST(published_signatures)
+{
+	char sigs[4096];
+	cp_in("multi.cl", multi_cl, strlen(multi_cl));
+	/* none before a build */
+	ck_assert_int_eq(read_sigs("multi.cl", sigs, sizeof(sigs)), -ENODATA);
+	expect("build prog=multi.cl", "ok", NULL);
+	ck_assert_int_eq(read_sigs("multi.cl", sigs, sizeof(sigs)),
+			 (ssize_t)strlen(multi_sigs));
+	ck_assert_str_eq(sigs, multi_sigs);
+	/* listed with the tier, and too small a buffer is ERANGE */
+	char names[256];
+	ssize_t n = listxattr(mem_path(&d, "multi.cl"), names, sizeof(names));
+	ck_assert_int_gt(n, 0);
+	ck_assert(memmem(names, (size_t)n, "user.vgpu.kernels", 18) != NULL);
+	ck_assert_int_eq(read_sigs("multi.cl", sigs, 10), -ERANGE);
+	/* the daemon's alone to set */
+	ck_assert_int_eq(
+	    setxattr(mem_path(&d, "multi.cl"), "user.vgpu.kernels", "x", 1, 0),
+	    -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(
+	    removexattr(mem_path(&d, "multi.cl"), "user.vgpu.kernels"), -1);
+	ck_assert_int_eq(errno, EPERM);
+	/* a launch (the cached program) publishes the same */
+	cp_in("saxpy.cl", saxpy_cl, strlen(saxpy_cl));
+	expect("launch prog=saxpy.cl kernel=saxpy global=1 a=1 x=saxpy.cl "
+	       "y=multi.cl n=0",
+	       "ok", NULL);
+	ck_assert_int_gt(read_sigs("saxpy.cl", sigs, sizeof(sigs)), 0);
+	ck_assert_str_eq(sigs, "saxpy a:scalar:f32:1:private:ro "
+			       "x:buffer:-:1:global:ro y:buffer:-:1:global:rw "
+			       "n:scalar:i32:1:private:ro\n");
+}
+END_TEST
+
+/* A program that fails to build has none; another user reads them only
+ * if the program is readable to him, and cannot change them. */
+static int bob_reads_sigs(void)
+{
+	char sigs[4096];
+	ssize_t n = read_sigs("multi.cl", sigs, sizeof(sigs));
+	if (n != -EACCES) {
+		fprintf(stderr, "bob read the signatures: %zd\n", n);
+		return 1;
+	}
+	return 0;
+}
+
+static int bob_reads_open_sigs(void)
+{
+	char sigs[4096];
+	ssize_t n = read_sigs("multi.cl", sigs, sizeof(sigs));
+	return n == (ssize_t)strlen(multi_sigs) && !strcmp(sigs, multi_sigs)
+		   ? 0
+		   : 1;
+}
+
+START_TEST(signatures_hostile)
+{
+	char sigs[4096];
+	cp_in("multi.cl", multi_cl, strlen(multi_cl));
+	expect("build prog=multi.cl", "ok", NULL);
+	ck_assert_int_gt(read_sigs("multi.cl", sigs, sizeof(sigs)), 0);
+	/* a failed build takes them away */
+	static const char bad[] = "__kernel void k(__global int *p)\n"
+				  "{ p[0] = nothing; }\n";
+	cp_in("multi.cl", bad, strlen(bad));
+	expect("build prog=multi.cl", "err EINVAL: ", NULL);
+	ck_assert_int_eq(read_sigs("multi.cl", sigs, sizeof(sigs)), -ENODATA);
+	cp_in("bad.cl", bad, strlen(bad));
+	expect("build prog=bad.cl", "err EINVAL: ", NULL);
+	ck_assert_int_eq(read_sigs("bad.cl", sigs, sizeof(sigs)), -ENODATA);
+	/* a 0600 program's signatures are its owner's */
+	cp_in("multi.cl", multi_cl, strlen(multi_cl));
+	expect("build prog=multi.cl", "ok", NULL);
+	ck_assert_int_eq(chmod(mem_path(&d, "multi.cl"), 0600), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_reads_sigs), 0);
+	/* readable: bob reads them, but his build of a tail of it (another
+	 * program) publishes nothing on a buffer he may not write */
+	ck_assert_int_eq(chmod(mem_path(&d, "multi.cl"), 0644), 0);
+	ck_assert_int_eq(as_user(BOB, BOB, 0, NULL, bob_reads_open_sigs), 0);
+	char line[128];
+	snprintf(line, sizeof(line), "build prog=multi.cl+%zu",
+		 (size_t)(strstr(multi_cl, "__kernel void shift") - multi_cl));
+	expect_as_bob(line, "ok", NULL);
+	ck_assert_int_eq(read_sigs("multi.cl", sigs, sizeof(sigs)),
+			 (ssize_t)strlen(multi_sigs));
+	ck_assert_str_eq(sigs, multi_sigs);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -586,6 +729,8 @@ int main(void)
 	    user_kernels_table_bounded,
 	    ir_program_runs,
 	    killed_client_stops_its_kernel,
+	    published_signatures,
+	    signatures_hostile,
 	};
 	return run_suite(suite_with_daemon("launch", setup, teardown, 120,
 					   tests,

@@ -420,6 +420,52 @@ START_TEST(module_compile_error)
 }
 END_TEST
 
+/*
+ * Vector parameters as CUDA passes them, a pointer to the lanes (an int3:
+ * 3 ints), with scalars of every width, against C.
+ */
+static const char vectors_cl[] =
+    "__kernel void mix(__global float4 *y, __global const float *x,\n"
+    "                  float4 a, int3 k, double s, short h, char c,\n"
+    "                  long l)\n"
+    "{\n"
+    "\tsize_t i = get_global_id(0);\n"
+    "\tfloat t = (float)(k.x + k.y * k.z + h + c + l) + (float)s;\n"
+    "\ty[i] = a * x[i] + t;\n"
+    "}\n";
+
+START_TEST(module_vector_params)
+{
+	enum { N = 64 };
+	vgpuModule_t m;
+	ck_assert_int_eq(vgpuModuleLoadData(&m, vectors_cl, 0), vgpuSuccess);
+	vgpuFunction_t mix;
+	ck_assert_int_eq(vgpuModuleGetFunction(&mix, m, "mix"), vgpuSuccess);
+	float *x, *y;
+	ck_assert_int_eq(vgpuMalloc((void **)&x, N * 4), 0);
+	ck_assert_int_eq(vgpuMalloc((void **)&y, N * 16), 0);
+	random_floats(x, N, 7);
+	float a[4] = {1.5f, -2, 0.25f, 3};
+	int k[3] = {2, -3, 5};
+	double sd = 0.5;
+	short h = -7;
+	char c = -100;
+	long long l = 1ll << 20;
+	void *args[] = {&y, &x, a, k, &sd, &h, &c, &l};
+	ck_assert_int_eq(vgpuLaunchKernel(mix, (vgpuDim3){N / 8, 1, 1},
+					  (vgpuDim3){8, 1, 1}, args, 0, NULL),
+			 vgpuSuccess);
+	ck_assert_int_eq(vgpuStreamSynchronize(NULL), vgpuSuccess);
+	float t = (float)(k[0] + k[1] * k[2] + h + c + l) + (float)sd;
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < 4; j++)
+			ck_assert_float_eq(y[i * 4 + j], a[j] * x[i] + t);
+	vgpuFree(x);
+	vgpuFree(y);
+	ck_assert_int_eq(vgpuModuleUnload(m), 0);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -431,6 +477,7 @@ int main(void)
 	    threads,
 	    modules_and_launch_kernel,
 	    module_compile_error,
+	    module_vector_params,
 	};
 	return run_suite(suite_with_daemon("vgpu_runtime", setup, teardown, 60,
 					   tests,

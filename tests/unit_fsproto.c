@@ -9,6 +9,7 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/dtype.h>
 #include <vgpufs/errnames.h>
+#include <vgpufs/kernel_sig.h>
 #include <vgpufs/launch_params.h>
 #include <vgpufs/text_proto.h>
 #include <vgpufs/validate.h>
@@ -622,6 +623,83 @@ START_TEST(garbage)
 }
 END_TEST
 
+/* Kernel signatures: what the daemon prints parses back the same; bad
+ * fields, disagreeing ones and names twice are refused. */
+START_TEST(kernel_signatures)
+{
+	const char *line = "k n:scalar:i32:1:private:ro x:buffer:-:1:global:ro "
+			   "y:buffer:-:1:global:rw c:buffer:-:1:constant:ro "
+			   "tmp:local:-:1:local:rw v:scalar:f32:4:private:ro "
+			   "reqd_work_group_size=64,1,1";
+	struct vgpu_sig_kernel k;
+	char msg[256], out[VGPU_SIG_LINE_MAX];
+	ck_assert_int_eq(
+	    vgpu_sig_parse_line(line, strlen(line), &k, msg, sizeof(msg)), 0);
+	ck_assert_str_eq(k.name, "k");
+	ck_assert_uint_eq(k.nparams, 6);
+	ck_assert_int_eq(k.params[4].kind, VGPU_SIG_LOCAL);
+	ck_assert_int_eq(k.params[5].type, VGPU_SIG_F32);
+	ck_assert_uint_eq(k.params[5].lanes, 4);
+	ck_assert(!k.params[2].read_only && k.params[1].read_only);
+	ck_assert_uint_eq(k.reqd_work_group_size[0], 64);
+	size_t n = vgpu_sig_format(&k, out, sizeof(out));
+	ck_assert_uint_eq(n, strlen(line) + 1);
+	ck_assert_int_eq(strncmp(out, line, strlen(line)), 0);
+	ck_assert_int_eq(out[n - 1], '\n');
+	/* cut output is counted, as snprintf does */
+	ck_assert_uint_eq(vgpu_sig_format(&k, out, 10), n);
+	ck_assert_uint_eq(strlen(out), 9);
+
+	const char *text = "a x:buffer:-:1:global:rw\nab\nb!\n";
+	ck_assert_int_eq(
+	    vgpu_sig_find(text, strlen(text), "ab", &k, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(k.nparams, 0);
+	ck_assert_int_eq(
+	    vgpu_sig_find(text, strlen(text), "a", &k, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(k.nparams, 1);
+	ck_assert_int_eq(
+	    vgpu_sig_find(text, strlen(text), "c", &k, msg, sizeof(msg)),
+	    -ENOENT);
+	static const char *const bad[] = {
+	    "",
+	    " k",
+	    "1k",
+	    "k x:buffer:-:1:global",
+	    "k x:buffer:-:1:global:rw:",
+	    "k x:buffer:f32:1:global:rw",
+	    "k x:buffer:-:4:global:rw",
+	    "k x:buffer:-:1:constant:rw",
+	    "k x:buffer:-:1:private:rw",
+	    "k x:scalar:-:1:private:ro",
+	    "k x:scalar:i32:5:private:ro",
+	    "k x:scalar:i32:1:private:rw",
+	    "k x:scalar:i32:01x:private:ro",
+	    "k x:local:-:1:global:rw",
+	    "k x:scalar:i32:1:private:ro x:scalar:i32:1:private:ro",
+	    "k x.s0:scalar:i32:1:private:ro",
+	    "k reqd_work_group_size=1,1",
+	    "k reqd_work_group_size=1,1,1,",
+	    "k reqd_work_group_size=0,1,1",
+	    "k reqd_work_group_size=08,1,1",
+	    "k x:scalar:i32:01:private:ro",
+	    "k reqd_work_group_size=4294967296,1,1",
+	    "k reqd_work_group_size=1,1,1 x:scalar:i32:1:private:ro",
+	    "k  x:scalar:i32:1:private:ro",
+	    "k ",
+	    "k x:scalar:i32:1:private:ro ",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(vgpu_sig_parse_line(bad[i], strlen(bad[i]), &k,
+						  msg, sizeof(msg)) == -EINVAL,
+			      "accepted: %s", bad[i]);
+	/* a NUL inside a field is no end of it */
+	const char nul[] = "k x:scalar:i32:1:private:ro\0";
+	ck_assert_int_eq(
+	    vgpu_sig_parse_line(nul, sizeof(nul) - 1, &k, msg, sizeof(msg)),
+	    -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fsproto");
@@ -641,6 +719,7 @@ int main(void)
 	tcase_add_test(tc, catalog_docs);
 	tcase_add_test(tc, build_and_launch);
 	tcase_add_test(tc, garbage);
+	tcase_add_test(tc, kernel_signatures);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,15 +1,21 @@
 /*
- * Extended attributes: user.vgpu.tier, the one the device knows. On a
- * buffer it reads as the buffer's tier and setting it moves the buffer
- * (EBUSY while anyone uses it); on a directory under mem/ it is the tier
- * of buffers created in it from then on, and of directories made in it.
+ * Extended attributes: user.vgpu.tier, the one users set. On a buffer it
+ * reads as the buffer's tier and setting it moves the buffer (EBUSY while
+ * anyone uses it); on a directory under mem/ it is the tier of buffers
+ * created in it from then on, and of directories made in it. And
+ * user.vgpu.kernels, read-only: on a buffer a program was built from, its
+ * kernels' signatures (vgpufs/kernel_sig.h); reading it takes read
+ * permission on the buffer, which the kernel checks (default_permissions).
  */
 #include <errno.h>
+#include <linux/limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
 
 #include <vgpufs/file_tree.h>
+#include <vgpufs/kernel_sig.h>
 
 #include "fs/fs_internal.h"
 #include "mem/buffer.h"
@@ -19,6 +25,11 @@
 static bool is_tier_xattr(const char *name)
 {
 	return strcmp(name, VGPU_XATTR_TIER) == 0;
+}
+
+static bool is_kernels_xattr(const char *name)
+{
+	return strcmp(name, VGPU_XATTR_KERNELS) == 0;
 }
 
 /* The tier named by VALUE (a trailing newline allowed), or -errno. */
@@ -59,7 +70,7 @@ void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		 const char *value, size_t size, int flags)
 {
 	if (!is_tier_xattr(name)) {
-		fuse_reply_err(req, ENOTSUP);
+		fuse_reply_err(req, is_kernels_xattr(name) ? EPERM : ENOTSUP);
 		return;
 	}
 	const struct device *dev = fs_device(req);
@@ -102,8 +113,41 @@ static void reply_value(fuse_req_t req, const char *text, size_t len,
 		fuse_reply_buf(req, text, len);
 }
 
+/* user.vgpu.kernels of INO: its copy, made under the tree's lock. */
+static void get_kernels(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	int err = 0;
+	char *text = NULL;
+	size_t len = 0;
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = node_by_ino(ino);
+	if (!n)
+		err = ENOENT;
+	else if (!n->kernels)
+		err = ENODATA;
+	else if (n->kernels_len > XATTR_SIZE_MAX)
+		err = E2BIG; /* more than an attribute can hold */
+	else if (size && !(text = malloc(n->kernels_len + 1)))
+		err = ENOMEM;
+	else {
+		len = n->kernels_len;
+		if (text)
+			memcpy(text, n->kernels, len);
+	}
+	pthread_mutex_unlock(&tree_lock);
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		reply_value(req, text, len, size);
+	free(text);
+}
+
 void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
+	if (is_kernels_xattr(name)) {
+		get_kernels(req, ino, size);
+		return;
+	}
 	char value[16];
 	int err = 0;
 	pthread_mutex_lock(&tree_lock);
@@ -124,15 +168,19 @@ void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 
 void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
+	static const char both[] = VGPU_XATTR_TIER "\0" VGPU_XATTR_KERNELS;
 	pthread_mutex_lock(&tree_lock);
 	struct node *n = node_by_ino(ino);
-	bool has = n && tier_value(n);
+	bool has = n && tier_value(n), kernels = n && n->kernels;
 	pthread_mutex_unlock(&tree_lock);
 	if (!n)
 		fuse_reply_err(req, ENOENT);
 	else
-		reply_value(req, VGPU_XATTR_TIER,
-			    has ? sizeof(VGPU_XATTR_TIER) : 0, size);
+		reply_value(req, both,
+			    !has      ? 0
+			    : kernels ? sizeof(both)
+				      : sizeof(VGPU_XATTR_TIER),
+			    size);
 }
 
 void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
@@ -142,6 +190,8 @@ void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct node *n = node_by_ino(ino);
 	if (!n)
 		err = ENOENT;
+	else if (is_kernels_xattr(name) && n->kernels)
+		err = EPERM; /* the daemon's to set */
 	else if (!is_tier_xattr(name) || !tier_value(n))
 		err = ENODATA;
 	else if (n->kind == NK_BUF)

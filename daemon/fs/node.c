@@ -205,6 +205,7 @@ static void free_node(struct node *n)
 		release_buffer(n);
 	if (n->fd >= 0)
 		close(n->fd);
+	free(n->kernels);
 	free(n->name);
 	free(n);
 }

@@ -80,6 +80,10 @@ struct node {
 	struct user_tier *quota;
 	int backing_id;	    /* passthrough id while opens > 0, else 0 */
 	struct bufmap *map; /* the daemon's mapping, for kernels */
+	/* the kernels' signatures of the program last built from it, or
+	 * NULL: user.vgpu.kernels (prog/prog_job.c publishes them) */
+	char *kernels;
+	size_t kernels_len;
 	/* NK_DIR, NK_MEM: the tier of new buffers in it, or TIER_UNSET */
 	uint8_t tier_default;
 	/* NK_KERNEL_DOC */

@@ -18,6 +18,7 @@
 #include "prog/launch_watchdog.h"
 #include "prog/prog_job.h"
 #include "prog/program.h"
+#include "prog/program_sig.h"
 #include "sched/job.h"
 #include "sched/scheduler.h"
 
@@ -259,37 +260,6 @@ static int bind_value(struct job *job, unsigned i, unsigned lanes,
 	return 0;
 }
 
-/*
- * Parameter I's name as a launch gives it in NAME (LEN bytes), and its
- * lanes: the compiler lowers a vector parameter v to scalar parameters
- * v.s0, v.s1, ... of one type, which a launch gives as one v. 0 lanes: a
- * parameter of its own.
- */
-static unsigned param_lanes(const struct vcl_ir_function *fn, uint32_t i,
-			    size_t *len)
-{
-	const char *name = fn->params[i].name;
-	*len = strlen(name);
-	if (*len < 4 || strcmp(name + *len - 3, ".s0") != 0)
-		return 0;
-	size_t base = *len - 3;
-	unsigned n = 1;
-	while (i + n < fn->nparams && n < 16) {
-		const struct vcl_ir_param *q = &fn->params[i + n];
-		char lane[4];
-		snprintf(lane, sizeof(lane), ".s%X", n);
-		if (q->type != fn->params[i].type || strlen(q->name) < base ||
-		    strncmp(q->name, name, base) != 0 ||
-		    strcmp(q->name + base, lane) != 0)
-			break;
-		n++;
-	}
-	if (n < 2)
-		return 0; /* a lone "x.s0": not a vector */
-	*len = base;
-	return n;
-}
-
 /* Binds every parameter of the kernel to what the launch gives. */
 static int bind_params(struct job *job)
 {
@@ -305,7 +275,7 @@ static int bind_params(struct job *job)
 		bool known = false;
 		for (uint32_t i = 0; i < fn->nparams && !known; i++) {
 			size_t len;
-			unsigned lanes = param_lanes(fn, i, &len);
+			unsigned lanes = program_param_lanes(fn, i, &len);
 			known = len == v[j].name_len &&
 				memcmp(fn->params[i].name, v[j].name, len) == 0;
 			i += lanes ? lanes - 1 : 0;
@@ -321,7 +291,7 @@ static int bind_params(struct job *job)
 	for (uint32_t i = 0; i < fn->nparams; i++) {
 		const struct vcl_ir_param *fp = &fn->params[i];
 		size_t len;
-		unsigned lanes = param_lanes(fn, i, &len);
+		unsigned lanes = program_param_lanes(fn, i, &len);
 		const struct vgpu_param *gv = given(v, n, fp->name, len);
 		if (!gv)
 			return job_fail(job, -EINVAL,
@@ -379,6 +349,31 @@ static int take_ndrange(struct job *job)
 	return 0;
 }
 
+/*
+ * The program's buffer publishes the signatures of what was compiled from
+ * it (PROG), or none when it failed to compile (NULL): user.vgpu.kernels.
+ * Only from its start, and for a user who may write the buffer: what a
+ * reader builds at an offset is no description of the owner's program.
+ */
+static void publish_signatures(struct job *job, const struct program *prog)
+{
+	struct prog_job *p = job->prog;
+	char *text = prog ? malloc(prog->sigs_len + 1) : NULL;
+	if (text)
+		memcpy(text, prog->sigs, prog->sigs_len + 1);
+	pthread_mutex_lock(&tree_lock);
+	struct node *n = job->bufs[0];
+	if (job->cmd.buf[0].offset == 0 &&
+	    cred_allows(&p->cred, n->uid, n->gid, n->mode, PERM_W)) {
+		free(n->kernels);
+		n->kernels = text;
+		n->kernels_len = text ? prog->sigs_len : 0;
+		text = NULL;
+	}
+	pthread_mutex_unlock(&tree_lock);
+	free(text);
+}
+
 /* The job's first tile: compile, and for a launch bind and check. */
 static int prepare(struct job *job)
 {
@@ -388,6 +383,7 @@ static int prepare(struct job *job)
 	char msg[VGPU_MSG_MAX];
 	int rc = program_get(job->launch.ptr[0], p->prog_size, p->prog_name,
 			     &p->program, msg, sizeof(msg));
+	publish_signatures(job, rc == 0 ? p->program : NULL);
 	if (rc < 0)
 		return job_fail(job, rc, "%s", msg);
 	if (c->spec->id == VGPU_K_BUILD)

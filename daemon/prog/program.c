@@ -6,6 +6,7 @@
 
 #include "prog/program.h"
 #include "prog/program_compile.h"
+#include "prog/program_sig.h"
 
 static struct {
 	pthread_mutex_t lock;
@@ -28,6 +29,7 @@ static void program_free(struct program *p)
 {
 	vjit_program_free(p->native); /* before the IR it points into */
 	vcl_ir_free(p->ir);
+	free(p->sigs);
 	free(p->bytes);
 	free(p);
 }
@@ -105,6 +107,10 @@ int program_get(const void *bytes, size_t len, const char *name,
 		if (err < 0)
 			snprintf(msg, msglen, "%s: code generation: %s", name,
 				 jmsg);
+		else if ((err = program_signatures(p->ir, &p->sigs,
+						   &p->sigs_len)) < 0)
+			snprintf(msg, msglen,
+				 "%s: out of memory for its signatures", name);
 	}
 	if (!p->ir || err < 0) {
 		program_free(p);

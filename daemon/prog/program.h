@@ -28,6 +28,8 @@ struct program {
 	uint8_t *bytes;		     /* the program as it was read */
 	struct vcl_ir_module *ir;    /* verified */
 	struct vjit_program *native; /* its code (vjit_compile) */
+	char *sigs; /* its kernels' signatures (program_signatures) */
+	size_t sigs_len;
 };
 
 /*

@@ -4,12 +4,15 @@
  *   - the write()+read() round trip of a nop vs a bare FUSE write+read on a
  *     minimal file system with the same libfuse and transport
  *   - write() bandwidth of 256 MiB into a buffer vs into a tmpfs file
+ *   - a text fill (n=16) round trip against the text nop's, same context
  *   - through libvgpu's submission ring: nop and fill (n=16) round trips
  *     and batched nops, against the issue's targets
  * The daemon and the bare file system run in sessions of their own
  * (setsid), as users start them; VGPUFS_BENCH_SAME_SESSION=1 keeps them in
  * this one (the figures then differ: see docs/benchmarks.md).
- * usage: bench_device [--quick] [-- DAEMON_OPTIONS...]
+ * usage: bench_device [--quick] [--only ROWS] [-- DAEMON_OPTIONS...]
+ * ROWS is a comma-separated list of text, binary, batch, fill, ring, gemm,
+ * idle, bw (default: all).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,13 +56,30 @@ static void round_trips(int fd, const struct message *m, double *lat, int n)
 }
 
 /*
- * Device and bare round trips alternate in blocks, so that drift in the
- * machine (this is often a VM) hits both sides alike.
+ * About N round trips of A on FA and of B on FB, alternating in blocks so
+ * that drift in the machine (this is often a VM) hits both alike, after a
+ * warm-up; latencies in LA and LB. Returns how many of each.
+ */
+static int alternate(int fa, const struct message *a, double *la, int fb,
+		     const struct message *b, double *lb, int n)
+{
+	enum { BLOCKS = 20 };
+	round_trips(fa, a, la, n / 10); /* warm-up */
+	round_trips(fb, b, lb, n / 10);
+	int per = n / BLOCKS;
+	for (int k = 0; k < BLOCKS; k++) {
+		round_trips(fa, a, la + k * per, per);
+		round_trips(fb, b, lb + k * per, per);
+	}
+	return per * BLOCKS;
+}
+
+/*
+ * Device and bare round trips (alternate(), the same blocks for both).
  */
 static void bench_latency(const struct device *d, int n, bool pinned,
 			  bool binary)
 {
-	enum { BLOCKS = 20 };
 	double *dev = calloc((size_t)n, sizeof(double));
 	double *bare = calloc((size_t)n, sizeof(double));
 	char mnt[] = "/tmp/vgpufs-bare-XXXXXX";
@@ -92,14 +112,7 @@ static void bench_latency(const struct device *d, int n, bool pinned,
 	CPU_SET(0, &one);
 	if (pinned)
 		sched_setaffinity(0, sizeof(one), &one);
-	round_trips(q, &m, dev, n / 10); /* warm-up */
-	round_trips(fd, &m, bare, n / 10);
-	int per = n / BLOCKS;
-	for (int b = 0; b < BLOCKS; b++) {
-		round_trips(q, &m, dev + b * per, per);
-		round_trips(fd, &m, bare + b * per, per);
-	}
-	n = per * BLOCKS;
+	n = alternate(q, &m, dev, fd, &m, bare, n);
 	close(fd);
 	close(q);
 	sched_setaffinity(0, sizeof(all), &all);
@@ -126,6 +139,35 @@ static void bench_latency(const struct device *d, int n, bool pinned,
 	report(&p99);
 	free(dev);
 	free(bare);
+}
+
+/*
+ * A text `fill n=16` round trip against the text `nop` round trip on the
+ * same context, in alternating blocks (the issue's target: within 1.5x).
+ */
+static void bench_text_fill(const struct device *d, int n)
+{
+	double *nop = calloc((size_t)n, sizeof(double));
+	double *fill = calloc((size_t)n, sizeof(double));
+	void *buf = map_buffer(d, "fill16", 64);
+	int q = open(path(d, "queue"), O_RDWR);
+	if (q < 0)
+		die("open queue");
+	static const char fill_line[] = "fill buf=fill16 value=1 n=16\n";
+	struct message mn = {"nop\n", 4, 256};
+	struct message mf = {fill_line, sizeof(fill_line) - 1, 256};
+	n = alternate(q, &mn, nop, q, &mf, fill, n);
+	close(q);
+	unmap_buffer(d, "fill16", buf, 64);
+	struct result med = {"text fill n=16 vs text nop round trip, median",
+			     "us",
+			     percentile(fill, (size_t)n, 0.5),
+			     percentile(nop, (size_t)n, 0.5),
+			     1.5,
+			     false};
+	report(&med);
+	free(nop);
+	free(fill);
 }
 
 /* Seconds to write TOTAL bytes in 1 MiB writes to a new file at P. */
@@ -316,6 +358,20 @@ static void bench_big_kernel(vgpu_device *dev, int reps)
 		vgpu_buffer_close(m[i]);
 }
 
+/* Whether ROW is among the comma-separated ONLY (NULL: every row). */
+static bool wanted(const char *only, const char *row)
+{
+	if (!only)
+		return true;
+	size_t len = strlen(row);
+	for (const char *p = only; p; p = strchr(p, ',')) {
+		p += *p == ',';
+		if (strncmp(p, row, len) == 0 && (p[len] == ',' || !p[len]))
+			return true;
+	}
+	return false;
+}
+
 /* N launch+wait round trips of one command on stream S, in us. */
 static void ring_trips(vgpu_stream *s, const char *kernel, vgpu_buffer *b,
 		       double *lat, int n)
@@ -352,22 +408,9 @@ static void ring_latency(vgpu_stream *s, const char *kernel, vgpu_buffer *b,
 	free(lat);
 }
 
-/*
- * libvgpu streams on the device's submission ring: round trips of a nop
- * and a small fill, and nops launched in batches of 1024 (the baseline
- * column holds the issue's targets).
- */
-static void bench_ring(const struct device *d, int n, int total, bool quick)
+/* Nops launched in batches of 1024 on S, TOTAL of them: commands/s. */
+static void ring_batch_rate(vgpu_stream *s, int total)
 {
-	vgpu_device *dev;
-	vgpu_stream *s;
-	vgpu_buffer *b;
-	if (vgpu_open(d->mnt, &dev) < 0 || vgpu_stream_create(dev, &s) < 0 ||
-	    vgpu_buffer_create(dev, NULL, 64, 0600, &b) < 0)
-		die(vgpu_device_last_message(dev));
-	printf("# (ring: the baseline column is the issue's target)\n");
-	ring_latency(s, "nop", NULL, n, 5.0, 20.0);
-	ring_latency(s, "fill", b, n, 8.0, 0);
 	vgpu_stream_set_batch(s, 1024);
 	double t0 = 0;
 	for (int done = -1024 * 16; done < total; done += 1024) {
@@ -387,28 +430,62 @@ static void bench_ring(const struct device *d, int n, int total, bool quick)
 			     1.0,
 			     true};
 	report(&res);
+}
+
+/*
+ * libvgpu streams on the device's submission ring: round trips of a nop
+ * and a small fill, and nops launched in batches of 1024 (the baseline
+ * column holds the issue's targets); the rows in ONLY.
+ */
+static void bench_ring(const struct device *d, const char *only, int n,
+		       int total, bool quick)
+{
+	vgpu_device *dev;
+	vgpu_stream *s;
+	vgpu_buffer *b;
+	if (vgpu_open(d->mnt, &dev) < 0 || vgpu_stream_create(dev, &s) < 0 ||
+	    vgpu_buffer_create(dev, NULL, 64, 0600, &b) < 0)
+		die(vgpu_device_last_message(dev));
+	if (wanted(only, "ring")) {
+		printf("# (ring: the baseline column is the issue's "
+		       "target)\n");
+		ring_latency(s, "nop", NULL, n, 5.0, 20.0);
+		ring_latency(s, "fill", b, n, 8.0, 0);
+		ring_batch_rate(s, total);
+	}
 	vgpu_buffer_close(b);
 	vgpu_stream_destroy(s);
-	bench_big_kernel(dev, quick ? 3 : 10);
-	bench_idle(d, dev, quick ? 3 : 10);
+	if (wanted(only, "gemm"))
+		bench_big_kernel(dev, quick ? 3 : 10);
+	if (wanted(only, "idle"))
+		bench_idle(d, dev, quick ? 3 : 10);
 	vgpu_close(dev);
 }
 
 int main(int argc, char **argv)
 {
 	struct device d;
+	const char *only = NULL;
+	for (int i = 1; i < argc - 1 && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--only") == 0)
+			only = argv[i + 1];
 	bool quick = bench_start(argc, argv, VGPUFSD_PATH, "transport", &d);
 	int q = open(path(&d, "queue"), O_RDWR);
 	submit(q, "nop\n"); /* the transport is known once requests went */
 	close(q);
 	d.uring = transport_is_uring(&d);
-	bench_latency(&d, quick ? 2000 : 20000, false, false);
-	bench_latency(&d, quick ? 2000 : 20000, true, false);
-	bench_latency(&d, quick ? 2000 : 20000, false, true);
-	bench_latency(&d, quick ? 2000 : 20000, true, true);
-	bench_batch_rate(&d, quick ? 200000 : 2000000);
-	bench_ring(&d, quick ? 2000 : 20000, quick ? 2000000 : 20000000, quick);
-	bench_write_bw(&d, quick ? 1 : 5);
+	int n = quick ? 2000 : 20000;
+	for (int binary = 0; binary < 2; binary++)
+		if (wanted(only, binary ? "binary" : "text"))
+			for (int pinned = 0; pinned < 2; pinned++)
+				bench_latency(&d, n, pinned, binary);
+	if (wanted(only, "fill"))
+		bench_text_fill(&d, n);
+	if (wanted(only, "batch"))
+		bench_batch_rate(&d, quick ? 200000 : 2000000);
+	bench_ring(&d, only, n, quick ? 2000000 : 20000000, quick);
+	if (wanted(only, "bw"))
+		bench_write_bw(&d, quick ? 1 : 5);
 	device_stop(&d);
 	return 0;
 }

@@ -35,9 +35,10 @@ struct ring_client {
 	int fd;
 	struct vgpu_ring_header *hdr;
 	unsigned char *sq;
-	const struct vgpu_bin_completion *cq;
+	const struct vgpu_ring_completion *cq;
+	const char (*msgs)[VGPU_RING_MSG_MAX];
 	uint32_t tail;		/* bytes submitted */
-	uint32_t cq_head;	/* records taken */
+	uint64_t cq_head;	/* records taken */
 	struct vgpu_spin spin;	/* before sleeping (VGPU_WAIT_AUTO, _BLOCK) */
 	bool forever;		/* never sleep (VGPU_WAIT_SPIN, _YIELD) */
 	bool yield;		/* sched_yield() while spinning */
@@ -90,8 +91,10 @@ int ring_client_open(int dirfd, struct ring_client **out)
 	}
 	rc->hdr = map;
 	rc->sq = (unsigned char *)map + VGPU_RING_SQ_OFFSET;
-	rc->cq = (const struct vgpu_bin_completion *)((char *)map +
-						      VGPU_RING_CQ_OFFSET);
+	rc->cq = (const struct vgpu_ring_completion *)((char *)map +
+						       VGPU_RING_CQ_OFFSET);
+	rc->msgs = (const char(*)[VGPU_RING_MSG_MAX])((char *)map +
+						      VGPU_RING_MSG_OFFSET);
 	vgpu_spin_init(&rc->spin, RING_CLIENT_SPIN_NS);
 	*out = rc;
 	return 0;
@@ -162,11 +165,29 @@ size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len)
 	return taken;
 }
 
+/* Record SLOT of the completion ring as OUT, command SEQ's. */
+static void unpack(const struct ring_client *rc, uint32_t slot, uint64_t seq,
+		   struct vgpu_bin_completion *out)
+{
+	const struct vgpu_ring_completion *r = &rc->cq[slot];
+	out->tag = r->tag;
+	out->seq = seq;
+	out->status = r->status;
+	out->kernel = r->kernel;
+	out->reserved = 0;
+	out->t_start_ns = r->t_start_ns;
+	out->t_end_ns = r->t_end_ns;
+	out->msg[0] = '\0'; /* the message slot is read for failures only */
+	if (out->status < 0)
+		snprintf(out->msg, sizeof(out->msg), "%.*s",
+			 (int)sizeof(out->msg) - 1, rc->msgs[slot]);
+}
+
 /* Copies the records that are ready; returns how many (or -EPROTO). */
 static int take_ready(struct ring_client *rc, struct vgpu_bin_completion *out,
 		      int max)
 {
-	uint32_t ready = LOAD(&rc->hdr->cq_tail) - rc->cq_head;
+	uint32_t ready = LOAD(&rc->hdr->cq_tail) - (uint32_t)rc->cq_head;
 	if (ready > VGPU_RING_CQ_ENTRIES) {
 		snprintf(rc->error, sizeof(rc->error),
 			 "ring: %u completions ready: more than the ring holds",
@@ -174,12 +195,14 @@ static int take_ready(struct ring_client *rc, struct vgpu_bin_completion *out,
 		return -EPROTO;
 	}
 	int n = ready < (uint32_t)max ? (int)ready : max;
-	for (int i = 0; i < n; i++)
-		out[i] = rc->cq[(rc->cq_head + (uint32_t)i) &
-				(VGPU_RING_CQ_ENTRIES - 1)];
+	for (int i = 0; i < n; i++) {
+		uint64_t at = rc->cq_head + (uint64_t)i;
+		unpack(rc, (uint32_t)at & (VGPU_RING_CQ_ENTRIES - 1), at + 1,
+		       &out[i]);
+	}
 	if (n) {
 		rc->cq_head += (uint32_t)n;
-		STORE(&rc->hdr->cq_head, rc->cq_head);
+		STORE(&rc->hdr->cq_head, (uint32_t)rc->cq_head);
 		ring_doorbell(rc); /* room for a poller waiting for it */
 	}
 	return n;
@@ -218,11 +241,16 @@ static int spin_turn(struct ring_client *rc, uint64_t waited)
 	return 0;
 }
 
-/* Sleeps on cq_tail (at most NS) unless it moved; 0, or -errno. */
+/*
+ * Sleeps on cq_tail (at most NS) while it is still at what was taken; 0, or
+ * -errno. Not on a fresh load of it: a record posted since the last look
+ * would then be slept through until the next one, or the timeout (the
+ * ring's 1-second round trips).
+ */
 static int sleep_turn(struct ring_client *rc, uint64_t ns)
 {
 	int err = 0;
-	uint32_t seen = LOAD(&rc->hdr->cq_tail);
+	uint32_t seen = (uint32_t)rc->cq_head;
 	STORE(&rc->hdr->cq_waiters, 1u);
 	if (__atomic_load_n(&rc->hdr->cq_tail, __ATOMIC_SEQ_CST) == seen) {
 		if (ns > SLEEP_CHECK_MS * 1000000ull)

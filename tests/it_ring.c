@@ -45,7 +45,8 @@ struct tring {
 	int fd;
 	struct vgpu_ring_header *h;
 	unsigned char *sq;
-	struct vgpu_bin_completion *cq;
+	struct vgpu_ring_completion *cq;
+	char (*msgs)[VGPU_RING_MSG_MAX];
 	uint32_t tail, cq_head;
 };
 
@@ -61,8 +62,12 @@ static void tring_open(struct tring *r)
 	ck_assert_ptr_ne(m, MAP_FAILED);
 	r->h = m;
 	r->sq = (unsigned char *)m + VGPU_RING_SQ_OFFSET;
-	r->cq = (struct vgpu_bin_completion *)((char *)m + VGPU_RING_CQ_OFFSET);
+	r->cq =
+	    (struct vgpu_ring_completion *)((char *)m + VGPU_RING_CQ_OFFSET);
+	r->msgs =
+	    (char(*)[VGPU_RING_MSG_MAX])((char *)m + VGPU_RING_MSG_OFFSET);
 	ck_assert(r->h->magic == VGPU_RING_MAGIC);
+	ck_assert_uint_eq(r->h->version, 2);
 	ck_assert_uint_eq(r->h->sq_bytes, VGPU_RING_SQ_BYTES);
 	r->tail = r->cq_head = 0;
 }
@@ -107,7 +112,11 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Waits (polling, up to 5 s) for the next record; false if none came. */
+/*
+ * Waits (polling, up to 5 s) for the next record, returned as a read() of
+ * queue would (seq from its position, the message from its slot); false
+ * if none came.
+ */
 static bool tring_take(struct tring *r, struct vgpu_bin_completion *c)
 {
 	uint64_t end = mono_ms() + 5000;
@@ -117,7 +126,11 @@ static bool tring_take(struct tring *r, struct vgpu_bin_completion *c)
 			return false;
 		usleep(50);
 	}
-	*c = r->cq[r->cq_head & (VGPU_RING_CQ_ENTRIES - 1)];
+	uint32_t slot = r->cq_head & (VGPU_RING_CQ_ENTRIES - 1);
+	const struct vgpu_ring_completion *rec = &r->cq[slot];
+	vgpu_bin_complete(c, rec->tag, r->cq_head + 1u, rec->status,
+			  rec->kernel, rec->t_start_ns, rec->t_end_ns,
+			  rec->status < 0 ? r->msgs[slot] : NULL);
 	r->cq_head++;
 	__atomic_store_n(&r->h->cq_head, r->cq_head, __ATOMIC_SEQ_CST);
 	return true;
@@ -399,6 +412,88 @@ START_TEST(libvgpu_streams_use_a_ring)
 	ck_assert_int_eq(vgpu_stream_uses_ring(s), 0);
 	ck_assert_int_ge(vgpu_launchl(s, "nop", VGPU_END), 1);
 	ck_assert_int_eq(vgpu_wait_all(s), 0);
+	vgpu_stream_destroy(s);
+	vgpu_close(dev);
+}
+END_TEST
+
+/*
+ * A batch mixing bare nops (posted together by the poller), nops with an
+ * argument-less twist the fast path refuses (flags), refused packets with
+ * their messages and fills run by the scheduler: every record comes in
+ * sequence order with its own tag, status and message.
+ */
+START_TEST(batched_completions_keep_order_and_messages)
+{
+	struct tring r;
+	uint64_t hx = x_and_ring(&r);
+	char p[256];
+	enum { N = 900 };
+	for (unsigned i = 1; i <= N; i++) {
+		uint32_t size = nop_packet(p, i);
+		if (i % 97 == 0) {
+			size = fill_packet(p, i, hx, 1.0, 16);
+		} else if (i % 41 == 0) {
+			struct vgpu_bin_header h;
+			memcpy(&h, p, sizeof(h));
+			h.flags = 1; /* refused, with a message */
+			memcpy(p, &h, sizeof(h));
+		}
+		tring_put_quiet(&r, p, size);
+	}
+	ring_bell(&r);
+	struct vgpu_bin_completion c;
+	for (unsigned i = 1; i <= N; i++) {
+		ck_assert_msg(tring_take(&r, &c), "record %u", i);
+		ck_assert_uint_eq(c.seq, i);
+		ck_assert_uint_eq(c.tag, i);
+		if (i % 97 == 0) {
+			ck_assert_int_eq(c.status, 0);
+			ck_assert_uint_eq(c.kernel, VGPU_K_FILL);
+		} else if (i % 41 == 0) {
+			ck_assert_int_lt(c.status, 0);
+			ck_assert_msg(strlen(c.msg) > 0, "record %u", i);
+		} else {
+			ck_assert_int_eq(c.status, 0);
+			ck_assert_uint_eq(c.kernel, VGPU_K_NOP);
+			ck_assert_uint_eq(c.t_start_ns, c.t_end_ns);
+			ck_assert_uint_gt(c.t_end_ns, 0);
+		}
+	}
+	tring_close(&r);
+	ck_assert(stats_wait(&d, "contexts 0\n", true, 5));
+}
+END_TEST
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+ * A client that sleeps at once (VGPU_WAIT_BLOCK) is woken for every
+ * record: none is slept through until the next one or the one-second
+ * timeout (a record posted between its last look and its sleep was).
+ */
+START_TEST(sleeping_client_never_sleeps_through_a_record)
+{
+	vgpu_device *dev;
+	vgpu_stream *s;
+	ck_assert_int_eq(vgpu_open(d.mnt, &dev), 0);
+	ck_assert_int_eq(vgpu_stream_create(dev, &s), 0);
+	ck_assert_int_eq(vgpu_stream_set_wait(s, VGPU_WAIT_BLOCK), 0);
+	double worst = 0;
+	for (int i = 0; i < 20000 && worst < 0.5; i++) {
+		double t0 = mono_s();
+		int64_t id = vgpu_launchl(s, "nop", VGPU_END);
+		ck_assert_int_ge(id, 1);
+		ck_assert_int_eq(vgpu_wait(s, id), 0);
+		double t = mono_s() - t0;
+		worst = t > worst ? t : worst;
+	}
+	ck_assert_msg(worst < 0.5, "a round trip took %.3f s", worst);
 	vgpu_stream_destroy(s);
 	vgpu_close(dev);
 }
@@ -714,6 +809,8 @@ int main(void)
 	    other_users_buffers_refused,
 	    libvgpu_streams_use_a_ring,
 	    back_pressure_keeps_every_completion,
+	    batched_completions_keep_order_and_messages,
+	    sleeping_client_never_sleeps_through_a_record,
 	    events_between_a_ring_and_queue,
 	    exit_runs_what_was_submitted,
 	    killed_client_work_cancelled,

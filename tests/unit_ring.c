@@ -98,6 +98,29 @@ START_TEST(spin_budget_adapts)
 }
 END_TEST
 
+/* The nop fast path takes a bare nop and nothing else. */
+START_TEST(bare_nops_only)
+{
+	_Alignas(8) char p[64];
+	uint64_t tag = 0;
+	vgpu_bin_begin(p, sizeof(p), VGPU_K_NOP, 42);
+	ck_assert(ring_bare_nop(p, 24, &tag));
+	ck_assert_uint_eq(tag, 42);
+	ck_assert(!ring_bare_nop(p, 16, &tag)); /* not whole */
+	struct vgpu_bin_header h;
+	memcpy(&h, p, sizeof(h));
+	struct vgpu_bin_header bad[] = {h, h, h, h};
+	bad[0].flags = 1;
+	bad[1].version++;
+	bad[2].kernel = VGPU_K_FILL;
+	bad[3].nargs = 1;
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_msg(!ring_bare_nop(&bad[i], 24, &tag), "case %u", i);
+	vgpu_bin_put_int(p, sizeof(p), 0, VGPU_ARG_INT, 1); /* an argument */
+	ck_assert(!ring_bare_nop(p, sizeof(p), &tag));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ring");
@@ -105,6 +128,7 @@ int main(void)
 	tcase_add_test(tc, packet_across_the_wrap);
 	tcase_add_test(tc, impossible_sizes);
 	tcase_add_test(tc, spin_budget_adapts);
+	tcase_add_test(tc, bare_nops_only);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

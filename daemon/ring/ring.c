@@ -38,7 +38,7 @@
 /* A sleeping poller looks at its stop flag at least this often. */
 #define RING_SLEEP_NS (1000 * 1000 * 1000)
 /* Packets taken in one go before the lock is let go. */
-#define RING_PUMP_MAX 64
+#define RING_PUMP_MAX 256
 #define RING_STACK    (1u << 20)
 
 #define LOAD(p)	    __atomic_load_n((p), __ATOMIC_ACQUIRE)
@@ -88,7 +88,9 @@ int ring_create(struct context *ctx, struct cred cred, int *fd,
 	r->hdr = map;
 	r->sq = (unsigned char *)map + VGPU_RING_SQ_OFFSET;
 	r->cq =
-	    (struct vgpu_bin_completion *)((char *)map + VGPU_RING_CQ_OFFSET);
+	    (struct vgpu_ring_completion *)((char *)map + VGPU_RING_CQ_OFFSET);
+	r->msgs =
+	    (char(*)[VGPU_RING_MSG_MAX])((char *)map + VGPU_RING_MSG_OFFSET);
 	r->hdr->magic = VGPU_RING_MAGIC;
 	r->hdr->version = VGPU_RING_VERSION;
 	r->hdr->sq_bytes = VGPU_RING_SQ_BYTES;
@@ -120,47 +122,61 @@ static void ring_break(struct ring *r, int err, const char *msg)
 }
 
 /*
- * Whether the completion of one more command is sure to find a free slot
- * in the completion ring: the client's cq_head is believed only between
- * what was posted and a ring's length behind it.
+ * How many more commands' completions are sure to find a free slot in the
+ * completion ring: the client's cq_head is believed only between what was
+ * posted and a ring's length behind it.
  */
-static bool cq_room(struct ring *r)
+static uint32_t cq_room(struct ring *r)
 {
 	uint64_t posted =
 	    atomic_load_explicit(&r->posted, memory_order_acquire);
 	uint64_t taken =
 	    atomic_load_explicit(&r->ctx->next_seq, memory_order_acquire);
 	if (atomic_load_explicit(&r->stop, memory_order_acquire))
-		return true; /* closed: completions go nowhere */
+		return UINT32_MAX; /* closed: completions go nowhere */
 	/* A cq_head ahead of what was posted, or more than the ring behind
 	 * it, makes UNREAD more than the ring holds: no room, the client
 	 * stalls itself. */
-	uint64_t unread = (uint32_t)posted - LOAD(&r->hdr->cq_head);
-	return unread + (taken - posted) < VGPU_RING_CQ_ENTRIES;
+	uint64_t used = (uint32_t)posted - LOAD(&r->hdr->cq_head);
+	used += taken - posted;
+	return used < VGPU_RING_CQ_ENTRIES
+		   ? (uint32_t)(VGPU_RING_CQ_ENTRIES - used)
+		   : 0;
 }
 
-/* Takes the packets submitted while there is room; returns how many. */
+/*
+ * Takes the packets submitted while there is room; returns how many. The
+ * client's indices are read once for as many packets as they allow, and
+ * sq_head is stored once: the lines they share are not bounced per packet.
+ */
 static int pump(struct ring *r)
 {
 	_Alignas(8) unsigned char pkt[VGPU_BIN_PACKET_MAX];
 	char msg[VGPU_RING_MSG_MAX];
 	struct context *ctx = r->ctx;
 	int n = 0;
+	uint32_t avail = 0, room = 0;
 	sched_inline_offer(ctx); /* a small command runs here, see below */
 	pthread_mutex_lock(&ctx->submit_lock);
+	context_batch_begin(ctx); /* nops' completions posted together */
 	while (n < RING_PUMP_MAX && !r->broken) {
-		uint32_t tail = LOAD(&r->hdr->sq_tail);
-		uint32_t avail = tail - r->head;
-		if (avail == 0 || !cq_room(r))
-			break;
-		if (avail > VGPU_RING_SQ_BYTES) {
-			snprintf(msg, sizeof(msg),
-				 "ring: tail %u is %u bytes past head %u: more "
-				 "than the ring's %u",
-				 tail, avail, r->head, VGPU_RING_SQ_BYTES);
-			ring_break(r, -EPROTO, msg);
-			break;
+		if (avail == 0) {
+			uint32_t tail = LOAD(&r->hdr->sq_tail);
+			avail = tail - r->head;
+			if (avail == 0)
+				break;
+			if (avail > VGPU_RING_SQ_BYTES) {
+				snprintf(msg, sizeof(msg),
+					 "ring: tail %u is %u bytes past head "
+					 "%u: more than the ring's %u",
+					 tail, avail, r->head,
+					 VGPU_RING_SQ_BYTES);
+				ring_break(r, -EPROTO, msg);
+				break;
+			}
 		}
+		if (room == 0 && (room = cq_room(r)) == 0)
+			break;
 		int size = ring_take_packet(r->sq, VGPU_RING_SQ_BYTES, r->head,
 					    avail, pkt, msg, sizeof(msg));
 		if (size < 0) {
@@ -171,11 +187,15 @@ static int pump(struct ring *r)
 				       (size_t)size) <= 0)
 			break; /* no room: commands in flight */
 		r->head += (uint32_t)size;
-		STORE(&r->hdr->sq_head, r->head);
+		avail -= (uint32_t)size;
+		room--;
 		n++;
 		if (sched_inline_taken())
 			break; /* the next ones wait for it anyway */
 	}
+	if (n)
+		STORE(&r->hdr->sq_head, r->head);
+	context_batch_end();
 	pthread_mutex_unlock(&ctx->submit_lock);
 	/* Outside the submission lock, which completing takes. */
 	sched_inline_run();
@@ -263,12 +283,43 @@ void ring_stop(struct ring *r, bool drain)
 	futex_wake(&r->hdr->doorbell);
 }
 
-void ring_post(struct ring *r, uint64_t seq, const void *rec)
+size_t ring_line(void *line, uint64_t tag, int err, uint16_t kernel,
+		 uint64_t t_start_ns, uint64_t t_end_ns, const char *msg)
 {
-	memcpy(&r->cq[(seq - 1) & (VGPU_RING_CQ_ENTRIES - 1)], rec,
-	       sizeof(struct vgpu_bin_completion));
+	struct vgpu_ring_completion rec = {.tag = tag,
+					   .status = err,
+					   .kernel = kernel,
+					   .t_start_ns = t_start_ns,
+					   .t_end_ns = t_end_ns};
+	memcpy(line, &rec, sizeof(rec));
+	if (!err)
+		return sizeof(rec);
+	char *m = (char *)line + sizeof(rec);
+	size_t n = msg ? strnlen(msg, VGPU_RING_MSG_MAX - 1) : 0;
+	memcpy(m, msg ? msg : "", n);
+	m[n] = '\0';
+	return sizeof(rec) + n + 1;
+}
+
+void ring_post(struct ring *r, uint64_t seq, const void *line, size_t len)
+{
+	uint32_t slot = (uint32_t)(seq - 1) & (VGPU_RING_CQ_ENTRIES - 1);
+	const size_t rec = sizeof(struct vgpu_ring_completion);
+	memcpy(&r->cq[slot], line, rec);
+	/* Only a failure writes its message: a nop costs 32 bytes. */
+	if (len > rec)
+		memcpy(r->msgs[slot], (const char *)line + rec, len - rec);
 	atomic_store_explicit(&r->posted, seq, memory_order_release);
-	STORE(&r->hdr->cq_tail, (uint32_t)seq);
+}
+
+void ring_publish(struct ring *r)
+{
+	uint32_t posted =
+	    (uint32_t)atomic_load_explicit(&r->posted, memory_order_relaxed);
+	if (posted == r->published)
+		return;
+	r->published = posted;
+	STORE(&r->hdr->cq_tail, posted);
 	/*
 	 * Pairs with the client's store of cq_waiters before it sleeps. Taken
 	 * back to 0: the records posted before the sleeper runs again wake

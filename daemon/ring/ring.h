@@ -24,11 +24,13 @@ struct ring {
 	struct context *ctx;
 	struct vgpu_ring_header *hdr; /* the shared page: hostile */
 	unsigned char *sq;
-	struct vgpu_bin_completion *cq;
-	struct cred cred;	 /* the creator's, for every packet */
-	int backing_id;		 /* its passthrough registration */
+	struct vgpu_ring_completion *cq;
+	char (*msgs)[VGPU_RING_MSG_MAX]; /* a message slot per record */
+	struct cred cred;		 /* the creator's, for every packet */
+	int backing_id;			 /* its passthrough registration */
 	uint32_t head;		 /* bytes taken: the daemon's own count */
 	_Atomic uint64_t posted; /* completion records posted */
+	uint32_t published;	 /* ...and made visible (the context's lock) */
 	_Atomic bool stop;	 /* the file is closed: the poller ends */
 	bool drain;		 /* ...once it took what was submitted */
 	_Atomic bool sleeping;	 /* the poller waits on the doorbell */
@@ -52,12 +54,22 @@ void ring_stop(struct ring *r, bool drain);
 /* Frees R (with its context, after the poller ended). */
 void ring_free(struct ring *r);
 
+/* A completion as ring_post() takes it: a record, then a message if any. */
+#define RING_LINE_MAX (sizeof(struct vgpu_ring_completion) + VGPU_RING_MSG_MAX)
+/* Formats a completion into LINE (RING_LINE_MAX bytes); returns its length. */
+size_t ring_line(void *line, uint64_t tag, int err, uint16_t kernel,
+		 uint64_t t_start_ns, uint64_t t_end_ns, const char *msg);
 /*
- * Posts the completion record REC (a struct vgpu_bin_completion) of command SEQ
- * (in sequence order, the context's lock held) and wakes a client sleeping for
- * it.
+ * Writes the completion LINE (LEN bytes, from ring_line()) of command SEQ
+ * into its slot (in sequence order, the context's lock held); the client
+ * sees it after ring_publish().
  */
-void ring_post(struct ring *r, uint64_t seq, const void *rec);
+void ring_post(struct ring *r, uint64_t seq, const void *line, size_t len);
+/*
+ * Makes the records posted so far visible (one store of cq_tail) and wakes
+ * a client sleeping for them (the context's lock held): once per batch.
+ */
+void ring_publish(struct ring *r);
 /* Whether completions are posted that the client has not taken (poll). */
 bool ring_unread(struct ring *r);
 /* Room may have come free in the context: wakes a sleeping poller. */

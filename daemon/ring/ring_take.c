@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vgpufs/catalog.h>
+
 #include "ring/ring_take.h"
 
 /*
@@ -50,4 +52,15 @@ int ring_take_packet(const volatile unsigned char *sq, uint32_t sq_bytes,
 	copy_out(sq, sq_bytes, head, out, size);
 	memcpy(out, &size, sizeof(size)); /* what was checked, not a reread */
 	return (int)size;
+}
+
+bool ring_bare_nop(const void *p, size_t avail, uint64_t *tag)
+{
+	struct vgpu_bin_header h;
+	if (avail < sizeof(h))
+		return false;
+	memcpy(&h, p, sizeof(h));
+	*tag = h.tag;
+	return h.size == sizeof(h) && h.version == VGPU_BIN_VERSION &&
+	       h.kernel == VGPU_K_NOP && !h.flags && !h.nargs;
 }

@@ -6,6 +6,7 @@
 #ifndef VGPUFSD_RING_TAKE_H
 #define VGPUFSD_RING_TAKE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,13 @@
 int ring_take_packet(const volatile unsigned char *sq, uint32_t sq_bytes,
 		     uint32_t head, uint32_t avail, void *out, char *msg,
 		     size_t msg_len);
+
+/*
+ * Whether the packet at P (AVAIL bytes) is a bare nop: a header of
+ * version VGPU_BIN_VERSION naming nop, no flags, no arguments -- a packet
+ * the parser would take as a nop with nothing to refuse, so that it can be
+ * completed without parsing (batches of nops). Its tag in *TAG.
+ */
+bool ring_bare_nop(const void *p, size_t avail, uint64_t *tag);
 
 #endif

@@ -11,6 +11,7 @@
 #include <vgpufs/catalog.h>
 #include <vgpufs/text_proto.h>
 
+#include "clock.h"
 #include "fs/reply.h"
 #include "mem/mem_trim.h"
 #include "observe/log.h"
@@ -243,6 +244,8 @@ bool context_has_room(struct context *ctx)
 	if (atomic_load_explicit(&ctx->inflight, memory_order_relaxed) >=
 	    max_inflight)
 		return false;
+	if (ctx->ring) /* unread records are the ring's to count (cq_room) */
+		return true;
 	pthread_mutex_lock(&ctx->lock);
 	bool room = ctx->closed || ctx->unread < VGPU_UNREAD_MAX;
 	pthread_mutex_unlock(&ctx->lock);
@@ -482,7 +485,7 @@ static void post(struct context *ctx, uint64_t seq, const char *line,
 {
 	if (ctx->ring) { /* read from shared memory, not by read() */
 		if (!ctx->closed)
-			ring_post(ctx->ring, seq, line);
+			ring_post(ctx->ring, seq, line, len);
 	} else if (!ctx->closed && append_line(ctx, line, len) < 0) {
 		ctx->unread--;
 		log_err("context %llu: completion %llu lost: out of memory",
@@ -529,20 +532,133 @@ static void post_in_order(struct context *ctx, uint64_t seq, const char *line,
 	}
 }
 
+/*
+ * The completions of commands that did no work, which a ring's poller
+ * defers (context_batch_begin), kept for context_batch_end(): of one
+ * context, consecutive, no error and no time of their own.
+ */
+#define BATCH_MAX 256
+static _Thread_local struct {
+	struct context *ctx; /* batching for, or NULL */
+	unsigned n;
+	uint64_t first_seq;
+	uint64_t tag[BATCH_MAX];
+	const struct vgpu_kernel_spec *kernel[BATCH_MAX];
+} batch;
+
+/* Wakes parked readers and a poller of CTX (its lock held: answers and
+ * the poll handle go into OUT and *PH, sent after the lock). */
+static void wake_readers(struct context *ctx, struct reply_list *out,
+			 struct fuse_pollhandle **ph)
+{
+	if (ctx->ring)
+		ring_publish(ctx->ring); /* once for all posted meanwhile */
+	/* Copies for the answers, which go out after the lock (reply.h). */
+	while (ctx->readers.head && ctx->done_len > ctx->done_off) {
+		struct parked *pr = parked_pop(&ctx->readers);
+		size_t n = lines_for(ctx, pr->size);
+		pr->r.data = malloc(n);
+		if (pr->r.data) {
+			memcpy(pr->r.data, ctx->done + ctx->done_off, n);
+			pr->r.len = n;
+			consume(ctx, n);
+		} else {
+			pr->r.err =
+			    ENOMEM; /* the lines stay for the next read */
+		}
+		reply_push(out, &pr->r);
+	}
+	if (ctx->poll && (ctx->ring || ctx->done_len > ctx->done_off)) {
+		*ph = ctx->poll;
+		ctx->poll = NULL;
+	}
+}
+
+static void send_wakes(struct reply_list *out, struct fuse_pollhandle *ph)
+{
+	reply_send(out);
+	if (ph) {
+		fuse_lowlevel_notify_poll(ph);
+		fuse_pollhandle_destroy(ph);
+	}
+}
+
+void context_batch_begin(struct context *ctx)
+{
+	batch.ctx = ctx->ring ? ctx : NULL;
+	batch.n = 0;
+}
+
+/* Posts the completions kept so far. */
+static void batch_flush(void)
+{
+	struct context *ctx = batch.ctx;
+	unsigned n = batch.n;
+	batch.n = 0;
+	if (!ctx || n == 0)
+		return;
+	/* One time for all: none of them did any work. */
+	struct completion c = {.t_start_ns = now_ns()};
+	c.t_end_ns = c.t_start_ns;
+	char line[RING_LINE_MAX];
+	REPLY_LIST(out);
+	struct fuse_pollhandle *ph = NULL;
+	pthread_mutex_lock(&ctx->lock);
+	for (unsigned i = 0; i < n; i++) {
+		c.seq = batch.first_seq + i;
+		c.tag = batch.tag[i];
+		c.kernel = batch.kernel[i];
+		trace_completed(ctx, &c);
+		size_t len = ring_line(line, c.tag, 0, c.kernel->id,
+				       c.t_start_ns, c.t_end_ns, NULL);
+		post_in_order(ctx, c.seq, line, len);
+	}
+	wake_readers(ctx, &out, &ph);
+	pthread_mutex_unlock(&ctx->lock);
+	atomic_fetch_add_explicit(&ctx->completed, n, memory_order_relaxed);
+	send_wakes(&out, ph);
+}
+
+void context_batch_end(void)
+{
+	batch_flush();
+	batch.ctx = NULL;
+}
+
+bool context_post_batched(struct context *ctx, const struct completion *c)
+{
+	if (batch.ctx != ctx || c->err || !c->kernel)
+		return false;
+	if (batch.n &&
+	    (batch.n == BATCH_MAX || c->seq != batch.first_seq + batch.n))
+		batch_flush(); /* full, or not the next one */
+	if (batch.n == 0)
+		batch.first_seq = c->seq;
+	batch.tag[batch.n] = c->tag;
+	batch.kernel[batch.n++] = c->kernel;
+	return true;
+}
+
 void context_post(struct context *ctx, const struct completion *c)
 {
 	union {
 		char line[VGPU_MSG_MAX + 128];
 		struct vgpu_bin_completion rec;
+		char ring[RING_LINE_MAX];
 	} u;
 	size_t len = sizeof(u.rec);
 	int err = c->err;
 	uint64_t seq = c->seq;
-	if (ctx->binary)
-		vgpu_bin_complete(
-		    &u.rec, c->tag, seq, err,
-		    c->kernel ? c->kernel->id : VGPU_BIN_NO_KERNEL,
-		    c->t_start_ns, c->t_end_ns, err ? c->msg : NULL);
+	uint16_t kernel = c->kernel ? c->kernel->id : VGPU_BIN_NO_KERNEL;
+	if (batch.ctx == ctx)
+		batch_flush(); /* the earlier ones first */
+	if (ctx->ring)
+		len = ring_line(u.ring, c->tag, err, kernel, c->t_start_ns,
+				c->t_end_ns, c->msg);
+	else if (ctx->binary)
+		vgpu_bin_complete(&u.rec, c->tag, seq, err, kernel,
+				  c->t_start_ns, c->t_end_ns,
+				  err ? c->msg : NULL);
 	else if (err)
 		len = vgpu_format_err(u.line, sizeof(u.line), seq, err, c->msg);
 	else
@@ -557,31 +673,9 @@ void context_post(struct context *ctx, const struct completion *c)
 	struct fuse_pollhandle *ph = NULL;
 	pthread_mutex_lock(&ctx->lock);
 	post_in_order(ctx, seq, line, len);
-	/* Copies for the answers, which go out after the lock (reply.h). */
-	while (ctx->readers.head && ctx->done_len > ctx->done_off) {
-		struct parked *pr = parked_pop(&ctx->readers);
-		size_t n = lines_for(ctx, pr->size);
-		pr->r.data = malloc(n);
-		if (pr->r.data) {
-			memcpy(pr->r.data, ctx->done + ctx->done_off, n);
-			pr->r.len = n;
-			consume(ctx, n);
-		} else {
-			pr->r.err =
-			    ENOMEM; /* the lines stay for the next read */
-		}
-		reply_push(&out, &pr->r);
-	}
-	if (ctx->poll && (ctx->ring || ctx->done_len > ctx->done_off)) {
-		ph = ctx->poll;
-		ctx->poll = NULL;
-	}
+	wake_readers(ctx, &out, &ph);
 	pthread_mutex_unlock(&ctx->lock);
-	reply_send(&out);
-	if (ph) {
-		fuse_lowlevel_notify_poll(ph);
-		fuse_pollhandle_destroy(ph);
-	}
+	send_wakes(&out, ph);
 }
 
 void context_complete(struct context *ctx, const struct job *job)

@@ -129,6 +129,18 @@ struct completion {
  * finish in.
  */
 void context_post(struct context *ctx, const struct completion *c);
+/*
+ * A ring's poller posts the completions of commands that do no work (nop)
+ * together: between context_batch_begin() and context_batch_end() (CTX's
+ * submit_lock held), context_post_batched() keeps such a completion of
+ * CTX (no error) and returns true; the end, or any other completion of
+ * CTX, posts those kept under one lock, with one time (they did no work)
+ * and one store of the completion ring's tail. Order is kept: a kept
+ * completion goes out before any later one.
+ */
+void context_batch_begin(struct context *ctx);
+bool context_post_batched(struct context *ctx, const struct completion *c);
+void context_batch_end(void);
 /* Whether CTX may take another command (submit_lock held): back-pressure. */
 bool context_has_room(struct context *ctx);
 /* context_post() for a job the scheduler ran. */

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "observe/stats.h"
 #include "observe/trace.h"
+#include "ring/ring_take.h"
 #include "sched/context.h"
 #include "sched/context_input.h"
 #include "sched/job.h"
@@ -37,6 +38,8 @@ static void complete_now(struct context *ctx, struct completion *c)
 {
 	atomic_fetch_add_explicit(&ctx->submitted, 1, memory_order_relaxed);
 	stats_command(c->kernel, c->err, 0);
+	if (context_post_batched(ctx, c))
+		return;	 /* a ring's poller posts it with the next ones */
 	if (ctx->binary) /* only binary records carry times */
 		c->t_start_ns = c->t_end_ns = now_ns();
 	context_post(ctx, c);
@@ -137,12 +140,31 @@ static size_t take_lines(struct context *ctx, struct cred *cred,
 }
 
 /*
+ * A bare nop (ring/ring_take.h): completed without the parser, which
+ * clears a whole command first. It is what batches of nops are made of.
+ * Returns whether P (AVAIL bytes) was one.
+ */
+static bool take_bare_nop(struct context *ctx, const char *p, size_t avail)
+{
+	uint64_t tag;
+	if (!ring_bare_nop(p, avail, &tag))
+		return false;
+	const struct vgpu_kernel_spec *nop = vgpu_catalog_by_id(VGPU_K_NOP);
+	struct completion c = {.seq = next_seq(ctx), .tag = tag, .kernel = nop};
+	trace_queued(ctx, c.seq, nop, 0, 0);
+	complete_now(ctx, &c);
+	return true;
+}
+
+/*
  * Parses the packet at P (AVAIL bytes) and submits it; returns its size,
  * 0 when it is not whole yet, or -EINVAL when the stream is broken.
  */
 static ssize_t take_packet(struct context *ctx, struct cred *cred,
 			   const char *p, size_t avail)
 {
+	if (take_bare_nop(ctx, p, avail))
+		return sizeof(struct vgpu_bin_header);
 	struct vgpu_cmd cmd;
 	size_t size = 0;
 	uint64_t tag = 0;

@@ -3,12 +3,15 @@
  * ring as the daemon finds it: 8 bytes of head and tail, then the ring's
  * bytes (zero-padded). Packets are taken as the poller takes them (copy,
  * check the size, parse the copy, validate), until the ring is empty or
- * declared broken; the copy must always parse as whole.
+ * declared broken; the copy must always parse as whole, and a packet the
+ * nop fast path takes (ring_bare_nop) must be one the parser takes as a
+ * nop with nothing to refuse.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include <vgpufs/binary_proto.h>
+#include <vgpufs/catalog.h>
 
 #include "fuzz_check.h"
 #include "ring/ring_take.h"
@@ -58,6 +61,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_expect(r == VGPU_BIN_COMMAND || r == VGPU_BIN_ERROR,
 			    "a packet taken parses whole");
 		fuzz_expect(used == psize, "the parser agrees on its size");
+		uint64_t nop_tag = 0;
+		if (ring_bare_nop(pkt, psize, &nop_tag))
+			fuzz_expect(r == VGPU_BIN_COMMAND && err == 0 &&
+					cmd.spec->id == VGPU_K_NOP &&
+					nop_tag == tag,
+				    "a bare nop is a nop to the parser");
 		if (r == VGPU_BIN_COMMAND)
 			fuzz_validate(&cmd, tag);
 		head += psize;

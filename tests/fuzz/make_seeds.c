@@ -296,6 +296,33 @@ static int ring_seed(const char *dir, const char *name, uint32_t head,
 	return write_file(dir, "ring", name, seed, 8 + len);
 }
 
+/*
+ * A batch of bare nops across the wrap, with nops the fast path must leave
+ * to the parser among them (flags set, a version off, an argument).
+ */
+static int nop_batch_seed(const char *dir)
+{
+	enum { N = 64, HS = sizeof(struct vgpu_bin_header) };
+	_Alignas(8) char batch[N * 32];
+	size_t len = 0;
+	for (unsigned i = 0; i < N; i++) {
+		char *p = batch + len;
+		vgpu_bin_begin(p, sizeof(batch) - len, VGPU_K_NOP, i);
+		struct vgpu_bin_header h;
+		memcpy(&h, p, HS);
+		if (i % 16 == 5)
+			h.flags = 1;
+		if (i % 16 == 9)
+			h.version = VGPU_BIN_VERSION + 1;
+		memcpy(p, &h, HS);
+		if (i % 16 == 13)
+			vgpu_bin_put_int(p, sizeof(batch) - len, 0,
+					 VGPU_ARG_INT, 1);
+		len += vgpu_bin_size(p);
+	}
+	return ring_seed(dir, "nop-batch-wrap", 8192 - 200, batch, len);
+}
+
 /* build and launch: binary packets (and rings) of their own. */
 static int program_seeds(const char *dir)
 {
@@ -309,7 +336,8 @@ static int program_seeds(const char *dir)
 	snprintf(ring, sizeof(ring), "%s/ring", dir);
 	if (access(ring, W_OK) == 0) /* the ring's seeds are kept apart */
 		bad |= ring_seed(dir, "launch", 0, pkt, len) |
-		       ring_seed(dir, "launch-wrap", 8192 - 64, pkt, len);
+		       ring_seed(dir, "launch-wrap", 8192 - 64, pkt, len) |
+		       nop_batch_seed(dir);
 	return bad;
 }
 

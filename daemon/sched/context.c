@@ -313,6 +313,10 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	REPLY_LIST(out);
 	int err = 0;
 	bool parked = false;
+	/* A small command runs on this thread before the write is answered:
+	 * its completion is there for the read that follows, without two
+	 * hand-offs to a worker and back (scheduler.h). */
+	sched_inline_offer(ctx);
 	reply_hold_begin();
 	pthread_mutex_lock(&ctx->submit_lock);
 	/* Behind waiting writes nothing may overtake them. */
@@ -342,6 +346,8 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	}
 	pthread_mutex_unlock(&ctx->submit_lock);
 	reply_hold_end();
+	sched_inline_run(); /* outside the submission lock: completing takes it
+			     */
 	if (parked)
 		reply_send(&out);
 	else if (err)

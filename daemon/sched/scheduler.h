@@ -47,12 +47,14 @@ int sched_start(unsigned workers);
 /* Queues JOB behind the earlier jobs of its context. */
 void sched_submit(struct job *job);
 /*
- * Small commands on the submitting thread (a ring's poller): a worker's
- * wake-up from another session costs far more than a small kernel. While
- * offered, the calling thread may take one command of CTX that
- * sched_submit() activates: a single tile of at most
- * SCHED_INLINE_BYTES/SCHED_INLINE_FLOPS, and only while no context waits
- * for a worker and a worker is idle (so it takes no worker's share).
+ * Small commands on the submitting thread (a ring's poller, or the FUSE
+ * thread answering a write on `queue`): a worker's wake-up from another
+ * session costs far more than a small kernel. While offered, the calling
+ * thread may take one command of CTX that sched_submit() activates: a
+ * single tile of at most SCHED_INLINE_BYTES/SCHED_INLINE_FLOPS, not a
+ * user's program (its compile or kernel may run long), and only while no
+ * context waits for a worker and a worker is idle (so it takes no
+ * worker's share).
  * sched_inline_run() then runs it, completes it and withdraws the offer;
  * no lock of the context may be held there (completing it takes them).
  */

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -294,6 +296,31 @@ static int daemon_threads(void)
 	return n;
 }
 
+/* A socket as systemd's NOTIFY_SOCKET at PATH: the daemon's messages. */
+static int notify_listen(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	unlink(path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* The WATCHDOG=1 pings on FD since the last call. */
+static int pings(int fd)
+{
+	char msg[4096];
+	int n = 0;
+	ssize_t len;
+	while ((len = recv(fd, msg, sizeof(msg) - 1, 0)) > 0) {
+		msg[len] = '\0';
+		n += strstr(msg, "WATCHDOG=1") != NULL;
+	}
+	return n;
+}
+
 /* Alice's launch of 64 groups looping forever: every worker holds some. */
 static int alice_hogs(void)
 {
@@ -340,7 +367,9 @@ static void fill_as(uid_t uid, const char *name, int value)
 
 /*
  * Endless groups on every worker (a timeout far away): Alice's other
- * context and Bob are served meanwhile, by at most one thread more; Alice
+ * context and Bob are served meanwhile, by at most one thread more, and
+ * the systemd watchdog goes on being pinged (a busy worker is not a stuck
+ * one while the launch watchdog has not stopped its kernel); Alice
  * opening more contexts with endless launches gets no more threads; all
  * of it ends with her clients, and the extra thread with it.
  */
@@ -348,7 +377,15 @@ START_TEST(endless_on_every_worker)
 {
 	ck_assert_int_eq(daemon_stop(&d), 0);
 	d.mnt[0] = '\0';
+	/* a 0.2 s systemd watchdog: the daemon probes every 0.1 s */
+	char sock[64];
+	snprintf(sock, sizeof(sock), "/tmp/vgpufs-notify-%d", (int)getpid());
+	int notify = notify_listen(sock);
+	setenv("NOTIFY_SOCKET", sock, 1);
+	setenv("WATCHDOG_USEC", "200000", 1);
 	start("30");
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
 	program("spin.cl", endless_cl, strlen(endless_cl));
 	float zeros[16] = {0};
 	cp_in("bobs", zeros, sizeof(zeros), BOB, 0600);
@@ -358,10 +395,17 @@ START_TEST(endless_on_every_worker)
 	hog[0] = spawn_as(ALICE, ALICE, 0, NULL, alice_hogs);
 	ck_assert(stats_wait(&d, "worker.0.kernel launch", true, 30));
 	ck_assert(stats_wait(&d, "worker.1.kernel launch", true, 30));
+	pings(notify);
 	for (int i = 1; i <= 5; i++) {
 		fill_as(ALICE, "b", i);
 		fill_as(BOB, "bobs", i);
 	}
+	/* busy in a user's code within --kernel-timeout is not stuck */
+	usleep(500 * 1000);
+	int n = pings(notify);
+	ck_assert_msg(n >= 3, "%d watchdog pings while the workers spin", n);
+	close(notify);
+	unlink(sock);
 	ck_assert_int_le(daemon_threads(), threads + 1);
 	for (int i = 1; i < HOGS; i++)
 		hog[i] = spawn_as(ALICE, ALICE, 0, NULL, alice_hogs);

@@ -6,14 +6,18 @@
  * right bytes) and that Bob's buffer is byte for byte what it was.
  */
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,10 +49,13 @@ static void program(const char *name, const char *text, size_t len)
 	cp_in(name, text, len, ALICE, 0644);
 }
 
-static void setup(void)
+/* The daemon with --kernel-timeout TIMEOUT, Bob's secret and Alice's
+ * buffers. */
+static void start(const char *timeout)
 {
-	const char *args[] = {
-	    "--vram", "64M", "--kernel-timeout", "2", "--workers", "2", NULL};
+	const char *args[] = {"--vram", "64M",	     "--kernel-timeout",
+			      timeout,	"--workers", "2",
+			      NULL};
 	daemon_start(&d, args);
 	for (size_t i = 0; i < SECRET_BYTES; i++)
 		secret[i] = (uint8_t)(i * 7 + 3);
@@ -57,6 +64,11 @@ static void setup(void)
 	cp_in("a", zeros, sizeof(zeros), ALICE, 0644);
 	cp_in("b", zeros, sizeof(zeros), ALICE, 0644);
 	cp_in("check", zeros, 64, 0, 0644);
+}
+
+static void setup(void)
+{
+	start("2");
 }
 
 static void teardown(void)
@@ -257,6 +269,165 @@ START_TEST(endless_loop)
 }
 END_TEST
 
+/*
+ * The daemon's threads of its own, named vgpu-* (/proc/PID/task/TID/comm):
+ * the workers and their helpers; libfuse's own come and go with requests.
+ */
+static int daemon_threads(void)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)d.pid);
+	DIR *dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(dir));) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm",
+			 (int)d.pid, e->d_name);
+		FILE *f = fopen(path, "r");
+		char comm[32] = "";
+		if (f && fgets(comm, sizeof(comm), f))
+			n += strncmp(comm, "vgpu-", 5) == 0;
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/* A socket as systemd's NOTIFY_SOCKET at PATH: the daemon's messages. */
+static int notify_listen(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	unlink(path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* The WATCHDOG=1 pings on FD since the last call. */
+static int pings(int fd)
+{
+	char msg[4096];
+	int n = 0;
+	ssize_t len;
+	while ((len = recv(fd, msg, sizeof(msg) - 1, 0)) > 0) {
+		msg[len] = '\0';
+		n += strstr(msg, "WATCHDOG=1") != NULL;
+	}
+	return n;
+}
+
+/* Alice's launch of 64 groups looping forever: every worker holds some. */
+static int alice_hogs(void)
+{
+	char buf[512];
+	run_line(&d,
+		 "launch prog=spin.cl kernel=spin global=64 local=1 p=a n=1",
+		 buf, sizeof(buf));
+	return 0;
+}
+
+/* A fill of what fill_as() says, in a context of its own. */
+static const char *fill_buf;
+static int fill_value;
+
+static int fills(void)
+{
+	char line[128], buf[512];
+	snprintf(line, sizeof(line), "fill buf=%s n=16 value=%d", fill_buf,
+		 fill_value);
+	run_line(&d, line, buf, sizeof(buf));
+	if (strstr(buf, " ok fill"))
+		return 0;
+	fprintf(stderr, "fill: %s\n", buf);
+	return 1;
+}
+
+/* UID fills mem/NAME with VALUE: the right bytes, within 1 s. */
+static void fill_as(uid_t uid, const char *name, int value)
+{
+	fill_buf = name;
+	fill_value = value;
+	double t0 = now_seconds();
+	ck_assert_int_eq(as_user(uid, uid, 0, NULL, fills), 0);
+	double took = now_seconds() - t0;
+	printf("uid %u's fill while every worker spins: %.1f ms\n",
+	       (unsigned)uid, took * 1e3);
+	ck_assert_msg(took < 1.0, "uid %u's fill took %.2f s", (unsigned)uid,
+		      took);
+	float v[16];
+	buf_read(&d, name, v, sizeof(v));
+	for (int i = 0; i < 16; i++)
+		ck_assert(v[i] == (float)value);
+}
+
+/*
+ * Endless groups on every worker (a timeout far away): Alice's other
+ * context and Bob are served meanwhile, by at most one thread more, and
+ * the systemd watchdog goes on being pinged (a busy worker is not a stuck
+ * one while the launch watchdog has not stopped its kernel); Alice
+ * opening more contexts with endless launches gets no more threads; all
+ * of it ends with her clients, and the extra thread with it.
+ */
+START_TEST(endless_on_every_worker)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	d.mnt[0] = '\0';
+	/* a 0.2 s systemd watchdog: the daemon probes every 0.1 s */
+	char sock[64];
+	snprintf(sock, sizeof(sock), "/tmp/vgpufs-notify-%d", (int)getpid());
+	int notify = notify_listen(sock);
+	setenv("NOTIFY_SOCKET", sock, 1);
+	setenv("WATCHDOG_USEC", "200000", 1);
+	start("30");
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	program("spin.cl", endless_cl, strlen(endless_cl));
+	float zeros[16] = {0};
+	cp_in("bobs", zeros, sizeof(zeros), BOB, 0600);
+	int threads = daemon_threads();
+	enum { HOGS = 4 };
+	pid_t hog[HOGS];
+	hog[0] = spawn_as(ALICE, ALICE, 0, NULL, alice_hogs);
+	ck_assert(stats_wait(&d, "worker.0.kernel launch", true, 30));
+	ck_assert(stats_wait(&d, "worker.1.kernel launch", true, 30));
+	pings(notify);
+	for (int i = 1; i <= 5; i++) {
+		fill_as(ALICE, "b", i);
+		fill_as(BOB, "bobs", i);
+	}
+	/* busy in a user's code within --kernel-timeout is not stuck */
+	usleep(500 * 1000);
+	int n = pings(notify);
+	ck_assert_msg(n >= 3, "%d watchdog pings while the workers spin", n);
+	close(notify);
+	unlink(sock);
+	ck_assert_int_le(daemon_threads(), threads + 1);
+	for (int i = 1; i < HOGS; i++)
+		hog[i] = spawn_as(ALICE, ALICE, 0, NULL, alice_hogs);
+	ck_assert(stats_wait(&d, "running=launch", true, 10));
+	usleep(300 * 1000); /* their launches wait for a worker */
+	for (int i = 6; i <= 8; i++) {
+		fill_as(BOB, "bobs", i);
+		ck_assert_int_le(daemon_threads(), threads + 1);
+	}
+	for (int i = 0; i < HOGS; i++) {
+		kill(hog[i], SIGKILL);
+		ck_assert_int_eq(child_status(hog[i]), 101);
+	}
+	ck_assert(stats_wait(&d, "running=launch", false, 10));
+	double until = now_seconds() + 5;
+	while (daemon_threads() > threads && now_seconds() < until)
+		usleep(10000);
+	ck_assert_int_eq(daemon_threads(), threads);
+	unharmed();
+}
+END_TEST
+
 /* Alice's source NAME builds with a compile error at its start holding
  * PART, within 30 s and without the daemon's memory growing
  * much. */
@@ -440,9 +611,11 @@ END_TEST
 int main(void)
 {
 	const TTest *tests[] = {
-	    out_of_bounds,	integer_division,  endless_loop,
-	    recursion,		divergent_barrier, external_calls,
-	    huge_private_array, hostile_sources,   hostile_ir,
+	    out_of_bounds,   integer_division,
+	    endless_loop,    endless_on_every_worker,
+	    recursion,	     divergent_barrier,
+	    external_calls,  huge_private_array,
+	    hostile_sources, hostile_ir,
 	};
 	return run_suite(suite_with_daemon("hostile_kernels", setup, teardown,
 					   180, tests,

@@ -103,6 +103,7 @@ void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
 	job->cmd.params = p->params;
 	job->bytes = prog_size;
 	job->stop = &p->stop;
+	job->unbounded = true; /* a compile, then the user's own code */
 	job->more_tiles = launch_tiles;
 	job->fail_msg = fault_message;
 }

@@ -52,6 +52,13 @@ struct job {
 	struct tile_step *parked;
 	uint32_t nparked;
 	bool cut; /* cancelled while running: hands out nothing more */
+	/*
+	 * Its steps may run for as long as a user's code does (a compile or
+	 * a launch's groups), not the few milliseconds of a built-in kernel's
+	 * step: the relief thread (scheduler.c) never takes them.
+	 */
+	bool unbounded;
+	bool relief_step;     /* the relief thread runs a step of it */
 	struct event *event;  /* signal and wait: their event */
 	uint64_t deadline_ns; /* a parked wait's timeout, 0: none */
 	uint64_t t_start_ns, t_end_ns;

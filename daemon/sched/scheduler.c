@@ -17,6 +17,7 @@
 #include "observe/stats.h"
 #include "observe/trace.h"
 #include "ooc/ooc.h"
+#include "prog/launch_watchdog.h"
 #include "sched/context.h"
 #include "sched/events.h"
 #include "sched/fault_guard.h"
@@ -58,10 +59,36 @@ static struct {
 	/* Heartbeat (sched_alive): asked, and answered by a worker's loop. */
 	uint64_t beat_asked, beat_answered;
 	pthread_cond_t beat;
+	/* Since when each worker runs an unbounded step (0: it does not),
+	 * and how many do. */
+	uint64_t *held_since;
+	unsigned held;
+	/* The relief thread (relief_main): running, not yet joined. */
+	pthread_t relief_thread;
+	bool relief_on, relief_joinable;
+	pthread_cond_t relief;	  /* wakes it: work came, or a worker is free */
+	uint64_t relief_retry_ns; /* after a failed start, not before */
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER,
        .work = PTHREAD_COND_INITIALIZER,
        .idle = PTHREAD_COND_INITIALIZER,
-       .beat = PTHREAD_COND_INITIALIZER};
+       .beat = PTHREAD_COND_INITIALIZER,
+       .relief = PTHREAD_COND_INITIALIZER};
+
+/*
+ * The relief thread. A launch's work-groups run the user's code, which may
+ * loop until --kernel-timeout, and cannot be resumed once stopped, so they
+ * cannot be preempted. When every worker has run such an unbounded step
+ * (job->unbounded: a compile or a launch's groups) for RELIEF_AFTER_NS and
+ * a bounded step (a built-in kernel's) waits, one more thread runs the
+ * waiting bounded steps by fair share, the OS sharing the CPUs between it
+ * and the workers, until a worker's unbounded step ends. It never takes an
+ * unbounded step, so it is never held itself: one thread is enough however
+ * many endless launches users start, and the only one there is.
+ */
+#define RELIEF_AFTER_NS (10 * 1000000ull)
+/* How much longer than --kernel-timeout a worker may stay in a user's
+ * code before the heartbeat (sched_alive) calls it stuck. */
+#define HELD_GRACE_S 5
 
 #define CONTAINER(ptr, type, member)                                           \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -79,6 +106,13 @@ static struct context *ring_pick(void)
 	return CONTAINER(fair_pick(&u->contexts), struct context, sched.fair);
 }
 
+/* Whether every worker runs an unbounded step (lock held; S.held first:
+ * S.nworkers grows without the lock while the workers start). */
+static bool all_held(void)
+{
+	return S.held && S.held == S.nworkers;
+}
+
 static void ring_add(struct context *c)
 {
 	if (fair_member(&c->sched.fair))
@@ -86,6 +120,8 @@ static void ring_add(struct context *c)
 	if (!c->sched.user->contexts.head)
 		fair_add(&S.users, &c->sched.user->fair);
 	fair_add(&c->sched.user->contexts, &c->sched.fair);
+	if (all_held()) /* the relief may serve it, or start for it */
+		pthread_cond_signal(S.relief_on ? &S.relief : &S.timer);
 }
 
 static void ring_remove(struct context *c)
@@ -125,6 +161,11 @@ static bool step_done(struct context *ctx, struct job *job, struct tile_step st)
 		ring_add(ctx);
 	} else {
 		job->done_tiles++;
+	}
+	if (job->relief_step) { /* the relief had it alone: back in the ring */
+		job->relief_step = false;
+		if (has_steps(job))
+			ring_add(ctx);
 	}
 	return !job->inflight && (job->cut || job->done_tiles == job->ntiles);
 }
@@ -436,7 +477,9 @@ static uint64_t run_one_tile(struct job *job, struct tile_step ts, unsigned w)
 	/* A poller (w = the workers' count) has no worker's busy time. */
 	unsigned sw = w < S.nworkers ? w : STATS_WORKERS_MAX;
 	uint64_t t0 = stats_tile_started(sw, job->cmd.spec->id);
-	struct kernel_step st = {job, ts.tile, ts.step, w};
+	/* A poller's or the relief's step is the only one of its job running
+	 * (take_inline, relief_pick): it may use worker 0's part. */
+	struct kernel_step st = {job, ts.tile, ts.step, w < S.nworkers ? w : 0};
 	int rc = fault_guard_call(run_step, &st, job->maps, VGPU_MAX_ARGS);
 	uint64_t ns = stats_tile_ended(sw, t0);
 	trace_tile(job, w, ts.tile, rc < 0 ? rc : 0);
@@ -567,6 +610,114 @@ void sched_inline_run(void)
 		run_step_and_after(job->ctx, job, inline_cmd.step, S.nworkers);
 }
 
+/* Worker W starts or ends a step of an unbounded job (lock held). */
+static void held_begin(unsigned w)
+{
+	S.held_since[w] = now_ns();
+	if (++S.held == S.nworkers)
+		pthread_cond_signal(&S.timer); /* relief_due() has changed */
+}
+
+static void held_end(unsigned w)
+{
+	S.held_since[w] = 0;
+	if (S.held-- == S.nworkers && S.relief_on)
+		pthread_cond_signal(&S.relief); /* it retires */
+}
+
+/*
+ * The runnable context the relief serves next (lock held), or NULL: by
+ * fair share among those whose active job is bounded and has no step
+ * running, so the relief runs its step alone (it takes it out of the ring
+ * meanwhile) and a job never runs more steps at once than there are
+ * workers (its scratch and parked steps are sized by that).
+ */
+static struct context *relief_pick(void)
+{
+	struct sched_user *best_u = NULL;
+	struct context *best = NULL;
+	struct fair_node *un = S.users.head;
+	for (bool first = true; un && (first || un != S.users.head);
+	     un = un->next, first = false) {
+		struct sched_user *u = CONTAINER(un, struct sched_user, fair);
+		if (best_u && best_u->fair.vtime <= u->fair.vtime)
+			continue;
+		struct fair_node *cn = u->contexts.head;
+		do {
+			struct context *c =
+			    CONTAINER(cn, struct context, sched.fair);
+			const struct job *job = c->sched.active;
+			if (!job->unbounded && !job->inflight &&
+			    (best_u != u ||
+			     c->sched.fair.vtime < best->sched.fair.vtime)) {
+				best_u = u;
+				best = c;
+			}
+			cn = cn->next;
+		} while (cn != u->contexts.head);
+	}
+	return best;
+}
+
+static void *relief_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&S.lock);
+	while (!S.exit && all_held()) {
+		struct context *ctx = relief_pick();
+		if (!ctx) {
+			pthread_cond_wait(&S.relief, &S.lock);
+			continue;
+		}
+		struct job *job = ctx->sched.active;
+		struct tile_step step = take_step(job);
+		job->relief_step = true;
+		ring_remove(ctx); /* step_done() puts it back */
+		S.busy++;
+		unsigned w = S.nworkers + 1; /* in trace: past the pollers' */
+		pthread_mutex_unlock(&S.lock);
+		run_step_and_after(ctx, job, step, w);
+		pthread_mutex_lock(&S.lock);
+	}
+	S.relief_on = false;
+	pthread_mutex_unlock(&S.lock);
+	return NULL;
+}
+
+/*
+ * When the relief should start (lock held): UINT64_MAX unless every
+ * worker runs an unbounded step and a bounded one waits; then when the
+ * youngest of those steps is RELIEF_AFTER_NS old.
+ */
+static uint64_t relief_due(void)
+{
+	if (S.relief_on || S.exit || !all_held() || !relief_pick())
+		return UINT64_MAX;
+	uint64_t youngest = 0;
+	for (unsigned w = 0; w < S.nworkers; w++)
+		if (S.held_since[w] > youngest)
+			youngest = S.held_since[w];
+	uint64_t due = youngest + RELIEF_AFTER_NS;
+	return due > S.relief_retry_ns ? due : S.relief_retry_ns;
+}
+
+/* Starts the relief thread (lock held); the one before it has ended. */
+static void relief_start(uint64_t now)
+{
+	if (S.relief_joinable)
+		pthread_join(S.relief_thread, NULL);
+	S.relief_joinable = false;
+	int rc = pthread_create(&S.relief_thread, NULL, relief_main, NULL);
+	if (rc) {
+		log_warn("scheduler: cannot start the relief thread: %s",
+			 strerror(rc));
+		S.relief_retry_ns = now + 1000000000u;
+		return;
+	}
+	S.relief_on = S.relief_joinable = true;
+	pthread_setname_np(S.relief_thread, "vgpu-relief");
+}
+
 static void *worker_main(void *arg)
 {
 	unsigned w = (unsigned)(uintptr_t)arg;
@@ -603,17 +754,21 @@ static void *worker_main(void *arg)
 		if (!has_steps(job))
 			ring_remove(ctx); /* nothing left to hand out now */
 		S.busy++;
+		if (job->unbounded)
+			held_begin(w);
 		pthread_mutex_unlock(&S.lock);
 
 		run_step_and_after(ctx, job, step, w);
 		just_worked = true;
 		pthread_mutex_lock(&S.lock);
+		if (S.held_since[w])
+			held_end(w);
 	}
 	pthread_mutex_unlock(&S.lock);
 	return NULL;
 }
 
-/* Times out parked waits with timeout_ms. */
+/* Times out parked waits with timeout_ms, and starts the relief. */
 static void *timer_main(void *arg)
 {
 	(void)arg;
@@ -621,7 +776,8 @@ static void *timer_main(void *arg)
 	pthread_mutex_lock(&S.lock);
 	while (!S.exit) {
 		struct job *released = NULL, *done = NULL;
-		uint64_t next = events_expire(now_ns(), &released);
+		uint64_t now = now_ns();
+		uint64_t next = events_expire(now, &released);
 		release_and_activate(released, &done);
 		if (done) {
 			pthread_mutex_unlock(&S.lock);
@@ -629,6 +785,11 @@ static void *timer_main(void *arg)
 			pthread_mutex_lock(&S.lock);
 			continue; /* the list may have changed meanwhile */
 		}
+		uint64_t due = relief_due();
+		if (due <= now)
+			relief_start(now);
+		else if (due < next)
+			next = due;
 		if (next == UINT64_MAX) {
 			pthread_cond_wait(&S.timer, &S.lock);
 		} else {
@@ -658,7 +819,8 @@ int sched_start(unsigned workers)
 	S.timer_started = true;
 	pthread_setname_np(S.timer_thread, "vgpu-timer");
 	S.threads = calloc(workers, sizeof(*S.threads));
-	if (!S.threads) {
+	S.held_since = calloc(workers, sizeof(*S.held_since));
+	if (!S.threads || !S.held_since) {
 		sched_join();
 		return -ENOMEM;
 	}
@@ -701,15 +863,41 @@ void sched_join(void)
 	S.exit = true;
 	pthread_cond_broadcast(&S.work);
 	pthread_cond_signal(&S.timer);
+	pthread_cond_signal(&S.relief);
 	pthread_mutex_unlock(&S.lock);
 	if (S.timer_started)
 		pthread_join(S.timer_thread, NULL);
 	S.timer_started = false;
+	if (S.relief_joinable) /* the timer, which starts it, has ended */
+		pthread_join(S.relief_thread, NULL);
+	S.relief_joinable = false;
 	for (unsigned i = 0; i < S.nworkers; i++)
 		pthread_join(S.threads[i], NULL);
 	free(S.threads);
 	S.threads = NULL;
+	free(S.held_since);
+	S.held_since = NULL;
 	S.nworkers = 0;
+}
+
+/*
+ * Whether every worker runs a user's code that the launch watchdog stops
+ * in time (lock held): they are busy, not stuck, and answer no heartbeat
+ * until it ends. A compile is bounded by the compiler's limits, within
+ * the same grace.
+ */
+static bool held_in_time(void)
+{
+	if (!all_held())
+		return false;
+	uint64_t limit =
+	    ((uint64_t)launch_watchdog_timeout_s() + HELD_GRACE_S) *
+	    1000000000u;
+	uint64_t now = now_ns();
+	for (unsigned w = 0; w < S.nworkers; w++)
+		if (now - S.held_since[w] > limit)
+			return false;
+	return true;
 }
 
 bool sched_alive(unsigned timeout_ms)
@@ -717,6 +905,10 @@ bool sched_alive(unsigned timeout_ms)
 	struct timespec ts =
 	    cond_deadline_ms(timeout_ms); /* S.beat: realtime */
 	pthread_mutex_lock(&S.lock);
+	if (held_in_time()) {
+		pthread_mutex_unlock(&S.lock);
+		return true;
+	}
 	uint64_t asked = ++S.beat_asked;
 	/* One worker is enough: an idle one wakes, a busy one answers after
 	 * its step. */

@@ -79,7 +79,9 @@ bool sched_stopping(void);
  * The watchdog's heartbeat: true when a worker passed through its loop
  * within TIMEOUT_MS of the call. An idle worker answers at once, a busy one
  * after its current step; so false means the workers or the scheduler's
- * lock are stuck.
+ * lock are stuck. Also true while every worker runs a user's code (a
+ * launch's groups, a compile) for less than --kernel-timeout and a grace:
+ * the launch watchdog ends it.
  */
 bool sched_alive(unsigned timeout_ms);
 

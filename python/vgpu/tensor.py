@@ -725,8 +725,9 @@ def _axes(t, axis):
 
 def _reduce(kernel, x, axes):
     """Reduces contiguous X over AXES, innermost group of reduced dims first:
-    the row or column kernel when the group is at an end, else a
-    gemm_batched with a vector of ones (scaled by 1/R for mean)."""
+    the row kernel when the group is innermost, the column kernel when it
+    is outermost (but float sums), else a gemm_batched with a vector of
+    ones (scaled by 1/R for mean)."""
     cur = contiguous(x)
     groups = _groups([d in axes for d in range(x.ndim)], x.shape)
     out_dtype = "i32" if kernel in ("argmax", "argmin") else x.dtype
@@ -739,7 +740,10 @@ def _reduce(kernel, x, axes):
         c = _numel([s for s, _ in groups[i + 1:]])
         out = empty((p * c,), out_dtype, x.device)
         stream = x.device.stream
-        if c == 1 or p == 1:
+        # Columns (c > 1) of floats are summed by a gemm with ones, as
+        # PyTorch sums a bias's gradient: the `sum` kernel's compensated
+        # double sums cost 7% of a GPT's training step for no gain here.
+        if c == 1 or (p == 1 and not (kernel in ("sum", "mean") and x.dtype in ("f32", "f64"))):
             stream.submit(kernel, x=cur.buf(), out=out.buf(), rows=p if c == 1 else r,
                           cols=r if c == 1 else c, axis=1 if c == 1 else 0, dtype=x.dtype)
         elif kernel in ("sum", "mean") and x.dtype in ("f32", "f64"):

@@ -59,32 +59,51 @@ static bool int_const(const struct short_scan *S, uint32_t x, bool sign,
 	return true;
 }
 
-/* Whether a block (and its regions) writes slot s or holds a loop. */
-static bool writes_or_loops(const struct vcl_ir_block *b, uint64_t s)
+/* Whether a block (and its regions) writes slot s. */
+static bool writes(const struct vcl_ir_block *b, uint64_t s)
 {
 	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
-		if (i->op == VCL_IR_LOOP ||
-		    (i->op == VCL_IR_STS && i->imm == s) ||
-		    writes_or_loops(&i->then, s) || writes_or_loops(&i->els, s))
+		if ((i->op == VCL_IR_STS && i->imm == s) ||
+		    writes(&i->then, s) || writes(&i->els, s))
 			return true;
 	return false;
 }
 
-static bool lds_of(const struct short_scan *S, uint32_t x, uint64_t s)
+static bool has_loop(const struct vcl_ir_block *b)
 {
-	const struct vcl_ir_inst *d = def_of(S, x, VCL_IR_LDS);
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		if (i->op == VCL_IR_LOOP || has_loop(&i->then) ||
+		    has_loop(&i->els))
+			return true;
+	return false;
+}
+
+static const struct vcl_ir_inst *def_in(const struct vcl_ir_inst *const *def,
+					uint32_t ndef, uint32_t x,
+					enum vcl_ir_op op)
+{
+	const struct vcl_ir_inst *d = x < ndef ? def[x] : NULL;
+	return d && d->op == op ? d : NULL;
+}
+
+static bool lds_in(const struct vcl_ir_inst *const *def, uint32_t ndef,
+		   uint32_t x, uint64_t s)
+{
+	const struct vcl_ir_inst *d = def_in(def, ndef, x, VCL_IR_LDS);
 	return d && d->imm == s;
 }
 
-static bool is_short(const struct short_scan *S, const struct vcl_ir_inst *prev,
-		     const struct vcl_ir_inst *L)
+bool cg_counted_loop(const struct vcl_ir_inst *const *def, uint32_t ndef,
+		     const uint8_t *addressed, uint32_t nslots,
+		     const struct vcl_ir_inst *prev,
+		     const struct vcl_ir_inst *L, struct counted_loop *out)
 {
-	/* s = c0 just before the loop */
-	if (!prev || prev->op != VCL_IR_STS || prev->imm >= S->nslots ||
-	    S->addressed[prev->imm])
+	/* s = init just before the loop */
+	if (!prev || prev->op != VCL_IR_STS || prev->imm >= nslots ||
+	    addressed[prev->imm])
 		return false;
 	uint64_t s = prev->imm;
-	/* the body starts with: if (s < c1) {} else break; */
+	/* the body starts with: if (s < bound) {} else break; */
 	const struct vcl_ir_inst *i = L->then.first;
 	while (i && (i->op == VCL_IR_LDS || i->op == VCL_IR_CONST ||
 		     i->op == VCL_IR_ICMP))
@@ -93,38 +112,58 @@ static bool is_short(const struct short_scan *S, const struct vcl_ir_inst *prev,
 	    i->els.first != i->els.last || i->els.first->op != VCL_IR_BREAK ||
 	    i->els.first->imm != 0)
 		return false;
-	const struct vcl_ir_inst *cmp = def_of(S, i->a, VCL_IR_ICMP);
-	if (!cmp || !lds_of(S, cmp->a, s))
+	const struct vcl_ir_inst *cmp = def_in(def, ndef, i->a, VCL_IR_ICMP);
+	if (!cmp || !lds_in(def, ndef, cmp->a, s))
 		return false;
 	bool sign = cmp->imm == VCL_ICMP_SLT || cmp->imm == VCL_ICMP_SLE;
 	bool incl = cmp->imm == VCL_ICMP_SLE || cmp->imm == VCL_ICMP_ULE;
 	if (!sign && cmp->imm != VCL_ICMP_ULT && cmp->imm != VCL_ICMP_ULE)
 		return false;
-	/* the continuing part is exactly s = s + k */
+	/* the continuing part is exactly s = s + step */
 	const struct vcl_ir_inst *st = L->els.last;
 	if (!st || st->op != VCL_IR_STS || st->imm != s)
 		return false;
-	const struct vcl_ir_inst *add = def_of(S, st->a, VCL_IR_ADD);
+	const struct vcl_ir_inst *add = def_in(def, ndef, st->a, VCL_IR_ADD);
 	if (!add)
 		return false;
-	uint32_t kx = lds_of(S, add->a, s) ? add->b : add->a;
-	if (!lds_of(S, kx == add->b ? add->a : add->b, s))
+	uint32_t kx = lds_in(def, ndef, add->a, s) ? add->b : add->a;
+	if (!lds_in(def, ndef, kx == add->b ? add->a : add->b, s))
 		return false;
 	for (const struct vcl_ir_inst *c = L->els.first; c != st; c = c->next)
 		if (c->op != VCL_IR_LDS && c->op != VCL_IR_CONST &&
 		    c->op != VCL_IR_ADD)
 			return false;
-	int64_t c0, c1, k;
-	if (!int_const(S, prev->a, sign, &c0) ||
-	    !int_const(S, cmp->b, sign, &c1) || !int_const(S, kx, sign, &k) ||
-	    k <= 0 || k > SHORT_TRIPS)
+	if (writes(&L->then, s))
 		return false;
-	if (writes_or_loops(&L->then, s))
+	const struct vcl_ir_inst *ld = def_in(def, ndef, cmp->a, VCL_IR_LDS);
+	*out = (struct counted_loop){s,
+				     prev->a,
+				     cmp->b,
+				     kx,
+				     sign,
+				     incl,
+				     VCL_IR_KIND(ld->type) == VCL_IR_I64};
+	return true;
+}
+
+static bool is_short(const struct short_scan *S, const struct vcl_ir_inst *prev,
+		     const struct vcl_ir_inst *L)
+{
+	struct counted_loop c;
+	if (!cg_counted_loop(S->def, S->ndef, S->addressed, S->nslots, prev, L,
+			     &c) ||
+	    has_loop(&L->then))
+		return false;
+	bool sign = c.sign, incl = c.incl;
+	int64_t c0, c1, k;
+	if (!int_const(S, c.init, sign, &c0) ||
+	    !int_const(S, c.bound, sign, &c1) ||
+	    !int_const(S, c.step, sign, &k) || k <= 0 || k > SHORT_TRIPS)
 		return false;
 	/* no wrap: the first value past c1 still fits the counter's type */
-	bool wide =
-	    VCL_IR_KIND(def_of(S, cmp->a, VCL_IR_LDS)->type) == VCL_IR_I64;
-	int64_t max = wide ? INT64_MAX : sign ? INT32_MAX : (int64_t)UINT32_MAX;
+	int64_t max = c.wide ? INT64_MAX
+		      : sign ? INT32_MAX
+			     : (int64_t)UINT32_MAX;
 	if (incl && c1 == max)
 		return false;
 	int64_t end = c1 + incl; /* s < end */

@@ -1,8 +1,9 @@
 /*
  * Loops that need no stop poll (docs/compiler.md, "Code generation"): a
  * counted loop `for (s = c0; s < c1; s += k)` with constants c0, c1, k > 0,
- * that cannot wrap, runs at most SHORT_TRIPS times, holds no loop and whose
- * counter s (a slot) nothing else writes or addresses. Such a loop ends on
+ * that cannot wrap, whose loops inside are such loops too, all together
+ * at most SHORT_TRIPS iterations, and whose counter s (a slot) nothing
+ * else writes or addresses (cg_counted_loop). Such a loop ends on
  * its own in bounded time (its calls poll in their own loops), so it goes
  * without the poll at its back-edge, and LLVM may unroll it and vectorize
  * the work-item loop around it. Any other loop keeps its poll.
@@ -39,11 +40,24 @@ static const struct vcl_ir_inst *def_of(const struct short_scan *S, uint32_t x,
 	return d && d->op == op ? d : NULL;
 }
 
-/* A scalar integer constant of 32 or 64 bits, signed or not. */
+/* A scalar integer constant of 32 or 64 bits, signed or not, or the
+ * difference of two (`-2` is `0 - 2` in the IR) that its type holds. */
 static bool int_const(const struct short_scan *S, uint32_t x, bool sign,
 		      int64_t *out)
 {
 	const struct vcl_ir_inst *d = def_of(S, x, VCL_IR_CONST);
+	const struct vcl_ir_inst *sub = def_of(S, x, VCL_IR_SUB);
+	int64_t a, b;
+	if (sub && !VCL_IR_LANES(sub->type) &&
+	    def_of(S, sub->a, VCL_IR_CONST) &&
+	    def_of(S, sub->b, VCL_IR_CONST) && int_const(S, sub->a, sign, &a) &&
+	    int_const(S, sub->b, sign, &b) &&
+	    !__builtin_sub_overflow(a, b, out)) {
+		bool wide = VCL_IR_KIND(sub->type) == VCL_IR_I64;
+		int64_t lo = sign ? (wide ? INT64_MIN : INT32_MIN) : 0;
+		int64_t hi = wide ? INT64_MAX : sign ? INT32_MAX : UINT32_MAX;
+		return *out >= lo && *out <= hi;
+	}
 	if (!d || VCL_IR_LANES(d->type))
 		return false;
 	if (VCL_IR_KIND(d->type) == VCL_IR_I64) {
@@ -65,15 +79,6 @@ static bool writes(const struct vcl_ir_block *b, uint64_t s)
 	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
 		if ((i->op == VCL_IR_STS && i->imm == s) ||
 		    writes(&i->then, s) || writes(&i->els, s))
-			return true;
-	return false;
-}
-
-static bool has_loop(const struct vcl_ir_block *b)
-{
-	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
-		if (i->op == VCL_IR_LOOP || has_loop(&i->then) ||
-		    has_loop(&i->els))
 			return true;
 	return false;
 }
@@ -146,32 +151,63 @@ bool cg_counted_loop(const struct vcl_ir_inst *const *def, uint32_t ndef,
 	return true;
 }
 
-static bool is_short(const struct short_scan *S, const struct vcl_ir_inst *prev,
-		     const struct vcl_ir_inst *L)
+#define NOT_SHORT UINT64_MAX
+
+static uint64_t trips(const struct short_scan *S,
+		      const struct vcl_ir_inst *prev,
+		      const struct vcl_ir_inst *L);
+
+/* Iterations of the loops in a block per run of it, or NOT_SHORT. */
+static uint64_t inner_trips(const struct short_scan *S,
+			    const struct vcl_ir_block *b)
+{
+	uint64_t n = 0;
+	const struct vcl_ir_inst *prev = NULL;
+	for (const struct vcl_ir_inst *i = b->first; i; prev = i, i = i->next) {
+		uint64_t t = i->op == VCL_IR_LOOP ? trips(S, prev, i)
+						  : inner_trips(S, &i->then);
+		uint64_t e = i->op == VCL_IR_LOOP ? 0 : inner_trips(S, &i->els);
+		if (t == NOT_SHORT || e == NOT_SHORT)
+			return NOT_SHORT;
+		n += t + e;
+		if (n > SHORT_TRIPS)
+			return NOT_SHORT;
+	}
+	return n;
+}
+
+/* Iterations of loop L and of the loops in it, or NOT_SHORT. */
+static uint64_t trips(const struct short_scan *S,
+		      const struct vcl_ir_inst *prev,
+		      const struct vcl_ir_inst *L)
 {
 	struct counted_loop c;
 	if (!cg_counted_loop(S->def, S->ndef, S->addressed, S->nslots, prev, L,
-			     &c) ||
-	    has_loop(&L->then))
-		return false;
+			     &c))
+		return NOT_SHORT;
 	bool sign = c.sign, incl = c.incl;
 	int64_t c0, c1, k;
 	if (!int_const(S, c.init, sign, &c0) ||
 	    !int_const(S, c.bound, sign, &c1) ||
 	    !int_const(S, c.step, sign, &k) || k <= 0 || k > SHORT_TRIPS)
-		return false;
+		return NOT_SHORT;
 	/* no wrap: the first value past c1 still fits the counter's type */
 	int64_t max = c.wide ? INT64_MAX
 		      : sign ? INT32_MAX
 			     : (int64_t)UINT32_MAX;
 	if (incl && c1 == max)
-		return false;
+		return NOT_SHORT;
 	int64_t end = c1 + incl; /* s < end */
 	if (end > max - (k - 1) || c0 < -max)
-		return false;
+		return NOT_SHORT;
 	if (end <= c0)
-		return true;
-	return (uint64_t)(end - c0) / (uint64_t)k <= SHORT_TRIPS;
+		return 0;
+	uint64_t n = ((uint64_t)(end - c0) + (uint64_t)k - 1) / (uint64_t)k;
+	uint64_t body = inner_trips(S, &L->then);
+	if (n > SHORT_TRIPS || body == NOT_SHORT ||
+	    n * (1 + body) > SHORT_TRIPS)
+		return NOT_SHORT;
+	return n * (1 + body);
 }
 
 /* The function's scan is made once, at its first loop. */
@@ -191,7 +227,7 @@ bool cg_loop_short(struct cg_func *C, const struct vcl_ir_inst *prev,
 		if (S->def && S->addressed)
 			scan(S, &f->body);
 	}
-	return S->def && S->addressed && is_short(S, prev, L);
+	return S->def && S->addressed && trips(S, prev, L) != NOT_SHORT;
 }
 
 void cg_loop_short_free(struct cg_func *C)

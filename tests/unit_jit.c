@@ -584,12 +584,21 @@ static const char counted_src[] =
     "		*q = p[0];\n"
     "	}\n"
     "	p[1] = 1;\n"
+    "}\n"
+    "__kernel void nested(__global int *p)\n"
+    "{\n"
+    "	for (int j = 0; j < 4; j++)\n"
+    "		for (int i = 0; i < 4; i++)\n"
+    "			if (p[0] == 0)\n"
+    "				j = 0; /* the outer counter, inside */\n"
+    "	p[1] = 1;\n"
     "}\n";
 
 START_TEST(stop_counted)
 {
-	static const char *const kernels[] = {"reset", "wraps", "addressed"};
-	for (int k = 0; k < 3; k++) {
+	static const char *const kernels[] = {"reset", "wraps", "addressed",
+					      "nested"};
+	for (int k = 0; k < 4; k++) {
 		struct built b;
 		build(&b, counted_src, NULL, kernels[k]);
 		int mem[2] = {0, 0};

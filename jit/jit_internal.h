@@ -150,8 +150,9 @@ struct cg_func {
 	/* kernels */
 	bool kernel;
 	const struct wg_plan *plan;
-	uint32_t seg;  /* the current segment, SEG_GROUP between them */
-	uint32_t nseg; /* segments emitted: wg_plan.c's numbering */
+	uint32_t seg;	     /* the current segment, SEG_GROUP between them */
+	uint32_t nseg;	     /* segments emitted: wg_plan.c's numbering */
+	uint32_t group_nest; /* group-level ifs and loops around it */
 	LLVMBasicBlockRef wi_latch, ret_bb;
 	LLVMValueRef lsize[3], gsize, ctx, exitcode, ndone;
 	LLVMValueRef *ctx_arr; /* context on the stack: per offset, an array */

@@ -17,13 +17,13 @@
  * body, and a private variable whose address is never taken read where
  * the store it holds is known: after a store in the same list of
  * instructions (a region's stores are forgotten after it, a loop's at its
- * start), or, stored once in the function at a segment's top level, in
- * any later segment. Soundness: each such value's bits are its exact
- * value modulo 2^width, and the exact value is affine, so it lies between
- * its corner values everywhere in the box. Before the loop every value's
- * exact range is checked to stay within [-2^63, 2^63) (no 128-bit
- * overflow) and, where a sext or zext reads it, within the range that
- * extension keeps; a counter's start and bound to be values of its type
+ * start), or, stored once in the function at the top level of a segment
+ * outside the group's ifs and loops, in any later segment. Soundness: each such
+ * value's bits are its exact value modulo 2^width, and the exact value is
+ * affine, so it lies between its corner values everywhere in the box. Before
+ * the loop every value's exact range is checked to stay within [-2^63, 2^63)
+ * (no 128-bit overflow) and, where a sext or zext reads it, within the range
+ * that extension keeps; a counter's start and bound to be values of its type
  * that cannot make it wrap; the offset's range within [0, size - bytes].
  */
 #include <stdlib.h>
@@ -614,10 +614,12 @@ LLVMValueRef wg_hoist_checks(struct cg_func *C, const struct vcl_ir_inst *first,
 	bool any = false;
 	H->nctr = 0;
 	hoist_list(C, H, first, end, mark, &any);
-	/* A slot stored once in the function, at a segment's top level,
+	/* A slot stored once in the function, at the top level of a segment
+	 * that always runs (none of the group's ifs and loops around it),
 	 * holds that store's value in every later segment (in program
 	 * order, the order segments are generated in). */
-	for (const struct vcl_ir_inst *i = first; i != end; i = i->next)
+	for (const struct vcl_ir_inst *i = first; i != end && !C->group_nest;
+	     i = i->next)
 		if (i->op == VCL_IR_STS && i->imm < f->nslots &&
 		    H->nsts[i->imm] == 1)
 			H->kept[i->imm] = i;

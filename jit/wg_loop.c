@@ -230,10 +230,12 @@ static void group_region(struct cg_func *C, const struct vcl_ir_inst *i)
 				  j = new_bb(C, "g.endif");
 		LLVMBuildCondBr(B, c, t, e);
 		LLVMPositionBuilderAtEnd(B, t);
+		C->group_nest++;
 		group_block(C, &i->then);
 		LLVMBuildBr(B, j);
 		LLVMPositionBuilderAtEnd(B, e);
 		group_block(C, &i->els);
+		C->group_nest--;
 		LLVMBuildBr(B, j);
 		LLVMPositionBuilderAtEnd(B, j);
 		return;
@@ -248,10 +250,12 @@ static void group_region(struct cg_func *C, const struct vcl_ir_inst *i)
 	LLVMBuildBr(B, body);
 	C->loops[C->nloops++] = (struct cg_loop){exit, cont, true};
 	LLVMPositionBuilderAtEnd(B, body);
+	C->group_nest++;
 	group_block(C, &i->then);
 	LLVMBuildBr(B, cont);
 	LLVMPositionBuilderAtEnd(B, cont);
 	group_block(C, &i->els);
+	C->group_nest--;
 	/* poll *stop once per iteration of the group's loop */
 	LLVMBuildCondBr(B, cg_stop_set(C), C->ret_bb, body);
 	C->nloops--;

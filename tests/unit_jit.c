@@ -1260,6 +1260,16 @@ static const char hoist_more_src[] =
     "	t[l] = y[g];\n"
     "	barrier(CLK_LOCAL_MEM_FENCE);\n"
     "	y[g + k] = t[l] * 2.0f;\n"
+    "}\n"
+    "__kernel void late(__global float *y, int c)\n"
+    "{\n"
+    "	int x;\n"
+    "	if (c) {\n"
+    "		x = get_local_id(0) + 5;\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	}\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	y[x - 5] = 1.0f;\n"
     "}\n";
 
 /* Checks made before the work-item loop from loop counters, from a
@@ -1334,6 +1344,19 @@ START_TEST(hoisted_loops)
 					"offset 64"),
 		      "%s", fault.msg);
 	ck_assert(y[16] == 16.0f);
+
+	/* x stored only when c: 0 otherwise, whatever its one store says */
+	b.kernel = vjit_kernel_index(b.p, "late");
+	float z[24];
+	for (int i = 0; i < 24; i++)
+		z[i] = 0.0f;
+	int c = 0;
+	struct vjit_arg largs[2] = {{z + 8, 8 * 4}, {&c, 0}};
+	nd = range1(8, 8);
+	ck_assert_int_eq(launch(&b, largs, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "byte offset -20"), "%s", fault.msg);
+	for (int i = 0; i < 24; i++)
+		ck_assert_msg(z[i] == 0.0f, "z[%d] = %g", i, z[i]);
 	unbuild(&b);
 }
 END_TEST

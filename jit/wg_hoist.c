@@ -135,6 +135,15 @@ static unsigned width(vcl_ir_type t)
 	return VCL_IR_KIND(t) == VCL_IR_I64 ? 64 : 32;
 }
 
+/* Value x's type (VOID when unknown). */
+static vcl_ir_type type_of(const struct vcl_ir_function *f,
+			   const struct hoist_scan *H, uint32_t x)
+{
+	if (x < f->nparams)
+		return f->params[x].type;
+	return x < f->nvalues && H->def[x] ? H->def[x]->type : VCL_IR_VOID;
+}
+
 /* The store an LDS read, when the walk knew it (hoist_list). */
 static const struct vcl_ir_inst *reaching_store(struct cg_func *C,
 						struct hoist_scan *H,
@@ -254,7 +263,9 @@ static bool affine(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 				break;
 			}
 			const struct vcl_ir_inst *st = reaching_store(C, H, d);
-			ok = st && affine(C, H, st->a);
+			/* read as stored: the same bits */
+			ok = st && type_of(f, H, st->a) == d->type &&
+			     affine(C, H, st->a);
 			if (ok)
 				m = H->mask[st->a];
 			break;

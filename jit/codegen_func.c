@@ -548,6 +548,7 @@ int cg_function(struct cg_module *M, uint32_t findex,
 		free(C->slot_bytes);
 	free(C->sites);
 	cg_loop_short_free(C);
+	wg_hoist_free(C);
 	free(C->ctx_arr);
 	free(C->vals);
 	free(C->slot_ptr);

@@ -206,6 +206,24 @@ static int optimize(LLVMModuleRef mod, char *msg)
 	return rc;
 }
 
+/*
+ * For reading the generated code: with VGPUJIT_DUMP=PREFIX in the
+ * environment, the module before and after optimization goes to
+ * PREFIX.pre.ll and PREFIX.opt.ll (the last compile's; a debugging aid,
+ * not an interface).
+ */
+static void dump(LLVMModuleRef mod, const char *stage)
+{
+	const char *prefix = getenv("VGPUJIT_DUMP");
+	if (!prefix || !prefix[0])
+		return;
+	char path[512];
+	snprintf(path, sizeof(path), "%s.%s.ll", prefix, stage);
+	char *err = NULL;
+	if (LLVMPrintModuleToFile(mod, path, &err))
+		LLVMDisposeMessage(err);
+}
+
 /* The symbol table, as absolute symbols of the program's JITDylib. */
 static int define_symbols(LLVMOrcLLJITRef jit, LLVMOrcJITDylibRef jd, char *msg)
 {
@@ -390,8 +408,10 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 		err = -EINVAL;
 	}
 	LLVMDisposeMessage(verr);
+	dump(M.mod, "pre");
 	if (!err)
 		err = optimize(M.mod, msg);
+	dump(M.mod, "opt");
 	if (!err)
 		err = make_jit(p, tsc, M.mod, msg); /* takes the module */
 	else

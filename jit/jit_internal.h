@@ -150,13 +150,16 @@ struct cg_func {
 	/* kernels */
 	bool kernel;
 	const struct wg_plan *plan;
-	uint32_t seg;  /* the current segment, SEG_GROUP between them */
-	uint32_t nseg; /* segments emitted: wg_plan.c's numbering */
+	uint32_t seg;	     /* the current segment, SEG_GROUP between them */
+	uint32_t nseg;	     /* segments emitted: wg_plan.c's numbering */
+	uint32_t group_nest; /* group-level ifs and loops around it */
 	LLVMBasicBlockRef wi_latch, ret_bb;
 	LLVMValueRef lsize[3], gsize, ctx, exitcode, ndone;
 	LLVMValueRef *ctx_arr; /* context on the stack: per offset, an array */
 	const struct vcl_ir_inst *prev; /* before the instruction generated */
 	struct short_scan *short_scan;	/* loop_short.c */
+	struct hoist_scan *hoist;	/* wg_hoist.c */
+	const uint8_t *unchecked;	/* per value: a check hoisted out */
 	struct cg_site *sites;		/* fault variables, one per object */
 	size_t nsites;
 	int err;
@@ -204,12 +207,31 @@ void cg_math(struct cg_func *C, const struct vcl_ir_inst *i);
 bool cg_loop_short(struct cg_func *C, const struct vcl_ir_inst *prev,
 		   const struct vcl_ir_inst *loop);
 void cg_loop_short_free(struct cg_func *C);
+/* A counted loop: `s = init` just before it, the body starting with
+ * `if (s < bound) {} else break;` (signed or not, < or <=), the
+ * continuing part exactly `s = s + step`, and nothing else writing or
+ * addressing slot s. Values are the IR's. */
+struct counted_loop {
+	uint64_t slot;
+	uint32_t init, bound, step;
+	bool sign, incl, wide;
+};
+bool cg_counted_loop(const struct vcl_ir_inst *const *def, uint32_t ndef,
+		     const uint8_t *addressed, uint32_t nslots,
+		     const struct vcl_ir_inst *prev,
+		     const struct vcl_ir_inst *L, struct counted_loop *out);
 /* codegen_wi.c: work-item queries */
 void cg_workitem(struct cg_func *C, const struct vcl_ir_inst *i);
 /* wg_loop.c: a kernel's body as work-item loops between barriers */
 void wg_kernel_body(struct cg_func *C);
 LLVMValueRef wg_ctx_addr(struct cg_func *C, uint64_t off, uint64_t elem,
 			 LLVMValueRef flat);
+
+/* wg_hoist.c: the checks of a work-item loop that can be made once per
+ * group; the i1 "all in bounds" (NULL: none), marks them in MARK */
+LLVMValueRef wg_hoist_checks(struct cg_func *C, const struct vcl_ir_inst *first,
+			     const struct vcl_ir_inst *end, uint8_t *mark);
+void wg_hoist_free(struct cg_func *C);
 
 /* jit_stack.c: per function of m, a bound on its stack use */
 int jit_stack_bounds(const struct vcl_ir_module *m, uint64_t *bound);

@@ -12,6 +12,7 @@
  * marks the work-item done, so later loops skip it.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "jit_internal.h"
 
@@ -95,9 +96,10 @@ static void after_wi_loop(struct cg_func *C)
 	LLVMPositionBuilderAtEnd(B, go);
 }
 
-/* The instructions FIRST up to END (exclusive) once per work-item. */
-static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
-		    const struct vcl_ir_inst *end)
+/* The instructions FIRST up to END (exclusive) once per work-item; ends
+ * positioned after the loop. */
+static void wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
+			 const struct vcl_ir_inst *end)
 {
 	struct cg_module *M = C->M;
 	LLVMBuilderRef B = C->b;
@@ -163,6 +165,53 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 	for (int d = 0; d < 3; d++)
 		C->lid[d] = c64(C, 0);
 	C->flat = c64(C, 0);
+}
+
+/* Segments past this many instructions are not generated twice. */
+#define HOIST_MAX_INSTS 4096
+
+static uint64_t count_insts(const struct vcl_ir_inst *first,
+			    const struct vcl_ir_inst *end)
+{
+	uint64_t n = 0;
+	for (const struct vcl_ir_inst *i = first; i && i != end; i = i->next)
+		n += 1 + count_insts(i->then.first, NULL) +
+		     count_insts(i->els.first, NULL);
+	return n;
+}
+
+/*
+ * A work-item loop; when some of its checks can be made once per group
+ * (wg_hoist.c), two: without those checks when all of them pass, the
+ * checked one otherwise.
+ */
+static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
+		    const struct vcl_ir_inst *end)
+{
+	LLVMBuilderRef B = C->b;
+	uint8_t *mark = NULL;
+	LLVMValueRef all_in = NULL;
+	if (count_insts(first, end) <= HOIST_MAX_INSTS &&
+	    (mark = calloc(C->f->nvalues + 1, 1)))
+		all_in = wg_hoist_checks(C, first, end, mark);
+	if (all_in) {
+		LLVMBasicBlockRef fast = new_bb(C, "wi.unchecked"),
+				  slow = new_bb(C, "wi.checked"),
+				  join = new_bb(C, "wi.done");
+		LLVMBuildCondBr(B, all_in, fast, slow);
+		LLVMPositionBuilderAtEnd(B, fast);
+		C->unchecked = mark;
+		wi_loop_nest(C, first, end);
+		C->unchecked = NULL;
+		LLVMBuildBr(B, join);
+		LLVMPositionBuilderAtEnd(B, slow);
+		wi_loop_nest(C, first, end);
+		LLVMBuildBr(B, join);
+		LLVMPositionBuilderAtEnd(B, join);
+	} else {
+		wi_loop_nest(C, first, end);
+	}
+	free(mark);
 	if (C->plan->barriers)
 		after_wi_loop(C);
 }
@@ -181,10 +230,12 @@ static void group_region(struct cg_func *C, const struct vcl_ir_inst *i)
 				  j = new_bb(C, "g.endif");
 		LLVMBuildCondBr(B, c, t, e);
 		LLVMPositionBuilderAtEnd(B, t);
+		C->group_nest++;
 		group_block(C, &i->then);
 		LLVMBuildBr(B, j);
 		LLVMPositionBuilderAtEnd(B, e);
 		group_block(C, &i->els);
+		C->group_nest--;
 		LLVMBuildBr(B, j);
 		LLVMPositionBuilderAtEnd(B, j);
 		return;
@@ -199,10 +250,12 @@ static void group_region(struct cg_func *C, const struct vcl_ir_inst *i)
 	LLVMBuildBr(B, body);
 	C->loops[C->nloops++] = (struct cg_loop){exit, cont, true};
 	LLVMPositionBuilderAtEnd(B, body);
+	C->group_nest++;
 	group_block(C, &i->then);
 	LLVMBuildBr(B, cont);
 	LLVMPositionBuilderAtEnd(B, cont);
 	group_block(C, &i->els);
+	C->group_nest--;
 	/* poll *stop once per iteration of the group's loop */
 	LLVMBuildCondBr(B, cg_stop_set(C), C->ret_bb, body);
 	C->nloops--;

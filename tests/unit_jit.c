@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <vgpucl/ir.h>
 #include <vgpujit/jit.h>
@@ -583,12 +584,21 @@ static const char counted_src[] =
     "		*q = p[0];\n"
     "	}\n"
     "	p[1] = 1;\n"
+    "}\n"
+    "__kernel void nested(__global int *p)\n"
+    "{\n"
+    "	for (int j = 0; j < 4; j++)\n"
+    "		for (int i = 0; i < 4; i++)\n"
+    "			if (p[0] == 0)\n"
+    "				j = 0; /* the outer counter, inside */\n"
+    "	p[1] = 1;\n"
     "}\n";
 
 START_TEST(stop_counted)
 {
-	static const char *const kernels[] = {"reset", "wraps", "addressed"};
-	for (int k = 0; k < 3; k++) {
+	static const char *const kernels[] = {"reset", "wraps", "addressed",
+					      "nested"};
+	for (int k = 0; k < 4; k++) {
 		struct built b;
 		build(&b, counted_src, NULL, kernels[k]);
 		int mem[2] = {0, 0};
@@ -1071,6 +1081,286 @@ START_TEST(concurrent_compiles)
 }
 END_TEST
 
+/* The user's saxpy (docs/examples/opencl), without a bound of its own:
+ * the work-item loop's checks are made once per group (jit/wg_hoist.c). */
+static const char user_saxpy_src[] =
+    "__kernel void saxpy(const float a, __global const float *x,\n"
+    "		    __global float *y)\n"
+    "{\n"
+    "	const size_t i = get_global_id(0);\n"
+    "	y[i] = a * x[i] + y[i];\n"
+    "}\n"
+    "__kernel void square(__global float *y)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	y[i * i] = 1.0f;\n"
+    "}\n"
+    "__kernel void rows(__global float *m, int w)\n"
+    "{\n"
+    "	int x = get_global_id(0), r = get_global_id(1);\n"
+    "	m[r * w + x] += (float)(r * 1000 + x);\n"
+    "}\n";
+
+/* Whether the optimized code of b's last compile has a vector store that
+ * is not masked (VGPUJIT_DUMP, jit_compile.c). */
+static bool plain_vector_store(const char *src, const char *kernel)
+{
+	char prefix[] = "/tmp/unit_jit_dump_XXXXXX", path[64];
+	int fd = mkstemp(prefix);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	setenv("VGPUJIT_DUMP", prefix, 1);
+	struct built b;
+	build(&b, src, NULL, kernel);
+	unsetenv("VGPUJIT_DUMP");
+	unbuild(&b);
+	snprintf(path, sizeof(path), "%s.opt.ll", prefix);
+	FILE *f = fopen(path, "r");
+	ck_assert(f);
+	char line[4096];
+	bool found = false;
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, " store <") != NULL;
+	fclose(f);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s.pre.ll", prefix);
+	unlink(path);
+	unlink(prefix);
+	return found;
+}
+
+/* Odd sizes, global offsets and group sizes against C; the unchecked
+ * copy of the loop is the one that ran (plain vector stores). */
+START_TEST(hoisted_saxpy)
+{
+	ck_assert(plain_vector_store(user_saxpy_src, "saxpy"));
+	struct built b;
+	build(&b, user_saxpy_src, NULL, "saxpy");
+	static const uint64_t sizes[] = {1, 7, 64, 1000, 4099};
+	static const uint64_t offsets[] = {0, 3, 1000};
+	for (size_t si = 0; si < 5; si++)
+		for (size_t oi = 0; oi < 3; oi++) {
+			uint64_t n = sizes[si], off = offsets[oi];
+			uint64_t len = n + off;
+			float *x = malloc(len * 4), *y = malloc(len * 4),
+			      *ref = malloc(len * 4), a = -1.5f;
+			unsigned seed = (unsigned)(n + off);
+			for (uint64_t i = 0; i < len; i++) {
+				x[i] = frand(&seed);
+				y[i] = ref[i] = frand(&seed);
+			}
+			for (uint64_t i = off; i < len; i++)
+				ref[i] = a * x[i] + ref[i];
+			struct vjit_arg args[3] = {
+			    {&a, 0}, {x, len * 4}, {y, len * 4}};
+			struct vjit_ndrange nd = range1(n, 0);
+			nd.offset[0] = off;
+			vjit_choose_local(b.p, b.kernel, &nd);
+			run_ok(&b, args, 3, &nd);
+			for (uint64_t i = 0; i < len; i++)
+				ck_assert_msg(fabsf(y[i] - ref[i]) <=
+						  1e-6f * (1 + fabsf(ref[i])),
+					      "n %llu off %llu: y[%llu] = %g, "
+					      "want %g",
+					      (unsigned long long)n,
+					      (unsigned long long)off,
+					      (unsigned long long)i, y[i],
+					      ref[i]);
+			free(x), free(y), free(ref);
+		}
+	/* 2-D, rows of w with a group of 8x2: affine in both ids */
+	b.kernel = vjit_kernel_index(b.p, "rows");
+	enum { W = 24, H = 6 };
+	float m[W * H];
+	for (int i = 0; i < W * H; i++)
+		m[i] = 0.5f;
+	int w = W;
+	struct vjit_arg rargs[2] = {{m, sizeof(m)}, {&w, 0}};
+	struct vjit_ndrange nd = {2, {W, H, 1}, {8, 2, 1}, {0}};
+	run_ok(&b, rargs, 2, &nd);
+	for (int r = 0; r < H; r++)
+		for (int x = 0; x < W; x++)
+			ck_assert(m[r * W + x] == 0.5f + (float)(r * 1000 + x));
+	unbuild(&b);
+}
+END_TEST
+
+/* One work-item out of range: the group runs the checked loop, and the
+ * launch faults as every checked access does (the message, what ran). */
+START_TEST(hoisted_fault)
+{
+	struct built b;
+	build(&b, user_saxpy_src, NULL, "saxpy");
+	enum { N = 64 };
+	float mem[N + 8], a = 2.0f, x[N];
+	for (int i = 0; i < N; i++)
+		x[i] = (float)i;
+	for (int i = 0; i < N + 8; i++)
+		mem[i] = 1.0f;
+	/* y holds N - 1 floats: work-item N - 1 writes past it */
+	struct vjit_arg args[3] = {{&a, 0}, {x, sizeof(x)}, {mem, (N - 1) * 4}};
+	struct vjit_ndrange nd = range1(N, 16);
+	struct vjit_fault fault;
+	ck_assert_int_eq(launch(&b, args, 3, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "kernel 'saxpy': access out of bounds "
+					"of parameter 'y' (252 bytes) at "
+					"byte offset 252"),
+		      "%s", fault.msg);
+	for (int i = 0; i < N - 1; i++) /* every group before ran */
+		ck_assert_msg(mem[i] == 2.0f * (float)i + 1.0f, "y[%d] = %g", i,
+			      mem[i]);
+	for (int i = N - 1; i < N + 8; i++) /* the bad access did nothing */
+		ck_assert_msg(mem[i] == 1.0f, "mem[%d] = %g", i, mem[i]);
+	/* a global offset that puts the first work-item before x */
+	nd.offset[0] = (uint64_t)-1 >> 2;
+	ck_assert_int_eq(launch(&b, args, 3, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'x'"), "%s", fault.msg);
+
+	/* not affine (i * i): checked per access */
+	b.kernel = vjit_kernel_index(b.p, "square");
+	for (int i = 0; i < N + 8; i++)
+		mem[i] = 0.0f;
+	struct vjit_arg sargs[1] = {{mem, 50 * 4}};
+	nd = range1(16, 16);
+	ck_assert_int_eq(launch(&b, sargs, 1, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (200 bytes) at byte "
+					"offset 256"),
+		      "%s", fault.msg);
+	for (int i = 0; i < N + 8; i++) {
+		int r = (int)sqrt((double)i);
+		bool square = r * r == i && i < 50;
+		ck_assert_msg(mem[i] == (square ? 1.0f : 0.0f), "mem[%d] = %g",
+			      i, mem[i]);
+	}
+	unbuild(&b);
+}
+END_TEST
+
+static const char hoist_more_src[] =
+    "__kernel void rowsum(__global const float *m, __global float *out,\n"
+    "		     int w, int cols)\n"
+    "{\n"
+    "	int r = get_global_id(0);\n"
+    "	float s = 0.0f;\n"
+    "	for (int k = 0; k < cols; k++)\n"
+    "		s += m[r * w + k];\n"
+    "	out[r] = s;\n"
+    "}\n"
+    "__kernel void maybe(__global float *y, int k)\n"
+    "{\n"
+    "	int i = get_global_id(0);\n"
+    "	int j = i + k;\n"
+    "	if (k > 4)\n"
+    "		j = i;\n"
+    "	y[j] = 1.0f;\n"
+    "}\n"
+    "__kernel void shift(__global float *y, __local float *t, int k)\n"
+    "{\n"
+    "	const int l = get_local_id(0), g = get_global_id(0);\n"
+    "	t[l] = y[g];\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	y[g + k] = t[l] * 2.0f;\n"
+    "}\n"
+    "__kernel void late(__global float *y, int c)\n"
+    "{\n"
+    "	int x;\n"
+    "	if (c) {\n"
+    "		x = get_local_id(0) + 5;\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	}\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	y[x - 5] = 1.0f;\n"
+    "}\n";
+
+/* Checks made before the work-item loop from loop counters, from a
+ * variable's last store and from variables kept across a barrier: right
+ * in bounds, and out of bounds the same fault as checked per access. */
+START_TEST(hoisted_loops)
+{
+	struct built b;
+	build(&b, hoist_more_src, NULL, "rowsum");
+	enum { R = 32, W = 8 };
+	float m[R * W], out[R];
+	for (int i = 0; i < R * W; i++)
+		m[i] = (float)(i % 13);
+	int w = W, cols = W;
+	struct vjit_arg args[4] = {
+	    {m, sizeof(m)}, {out, sizeof(out)}, {&w, 0}, {&cols, 0}};
+	struct vjit_ndrange nd = range1(R, 8);
+	run_ok(&b, args, 4, &nd);
+	for (int r = 0; r < R; r++) {
+		float want = 0;
+		for (int k = 0; k < W; k++)
+			want += m[r * W + k];
+		ck_assert_msg(out[r] == want, "out[%d] = %g", r, out[r]);
+	}
+	/* the last row's last load is past m: its group runs checked */
+	cols = W + 1;
+	for (int r = 0; r < R; r++)
+		out[r] = -1.0f;
+	struct vjit_fault fault;
+	ck_assert_int_eq(launch(&b, args, 4, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'm' (1024 bytes) at byte "
+					"offset 1024"),
+		      "%s", fault.msg);
+	for (int r = 0; r < R; r++) {
+		float want = 0;
+		for (int k = 0; k < W + 1; k++)
+			want += r * W + k < R * W ? m[r * W + k] : 0.0f;
+		ck_assert_msg(out[r] == want, "out[%d] = %g, want %g", r,
+			      out[r], want);
+	}
+
+	/* j's last store is conditional: its value is not known */
+	b.kernel = vjit_kernel_index(b.p, "maybe");
+	float y[20];
+	for (int i = 0; i < 20; i++)
+		y[i] = 0.0f;
+	int k = 1;
+	struct vjit_arg margs[2] = {{y, 16 * 4}, {&k, 0}};
+	nd = range1(16, 16);
+	ck_assert_int_eq(launch(&b, margs, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (64 bytes) at byte "
+					"offset 64"),
+		      "%s", fault.msg);
+	for (int i = 0; i < 20; i++)
+		ck_assert_msg(y[i] == (i >= 1 && i < 16 ? 1.0f : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+
+	/* l and g kept across the barrier */
+	b.kernel = vjit_kernel_index(b.p, "shift");
+	for (int i = 0; i < 20; i++)
+		y[i] = (float)i;
+	k = 0;
+	struct vjit_arg sargs[3] = {{y, 16 * 4}, {NULL, 8 * 4}, {&k, 0}};
+	nd = range1(16, 8);
+	run_ok(&b, sargs, 3, &nd);
+	for (int i = 0; i < 20; i++)
+		ck_assert_msg(y[i] == (i < 16 ? 2.0f * (float)i : (float)i),
+			      "y[%d] = %g", i, y[i]);
+	k = 1;
+	ck_assert_int_eq(launch(&b, sargs, 3, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (64 bytes) at byte "
+					"offset 64"),
+		      "%s", fault.msg);
+	ck_assert(y[16] == 16.0f);
+
+	/* x stored only when c: 0 otherwise, whatever its one store says */
+	b.kernel = vjit_kernel_index(b.p, "late");
+	float z[24];
+	for (int i = 0; i < 24; i++)
+		z[i] = 0.0f;
+	int c = 0;
+	struct vjit_arg largs[2] = {{z + 8, 8 * 4}, {&c, 0}};
+	nd = range1(8, 8);
+	ck_assert_int_eq(launch(&b, largs, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "byte offset -20"), "%s", fault.msg);
+	for (int i = 0; i < 24; i++)
+		ck_assert_msg(z[i] == 0.0f, "z[%d] = %g", i, z[i]);
+	unbuild(&b);
+}
+END_TEST
+
 static const char odd_src[] =
     "void add_at(__global float *p, int i, float v)\n"
     "{\n"
@@ -1309,6 +1599,9 @@ static Suite *suite(void)
 	tcase_add_test(t, math);
 	tcase_add_test(t, atomics);
 	tcase_add_test(t, private_and_local_bounds);
+	tcase_add_test(t, hoisted_saxpy);
+	tcase_add_test(t, hoisted_fault);
+	tcase_add_test(t, hoisted_loops);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -346,8 +346,8 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	}
 	pthread_mutex_unlock(&ctx->submit_lock);
 	reply_hold_end();
-	sched_inline_run(); /* outside the submission lock: completing takes it
-			     */
+	/* Outside the submission lock, which completing takes. */
+	sched_inline_run();
 	if (parked)
 		reply_send(&out);
 	else if (err)

@@ -205,7 +205,7 @@ static _Thread_local struct {
 static bool take_inline(struct context *ctx, struct job *job)
 {
 	if (inline_cmd.ctx != ctx || inline_cmd.job || job->ntiles != 1 ||
-	    job->steps != 1 || job->ooc || job->prog ||
+	    job->steps != 1 || job->ooc || job->unbounded ||
 	    job->bytes > SCHED_INLINE_BYTES ||
 	    job->flops > SCHED_INLINE_FLOPS || S.users.head ||
 	    S.busy >= S.nworkers)

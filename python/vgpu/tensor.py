@@ -743,10 +743,11 @@ def _reduce(kernel, x, axes):
         # Columns (c > 1) of floats are summed by a gemm with ones, as
         # PyTorch sums a bias's gradient: the `sum` kernel's compensated
         # double sums cost 7% of a GPT's training step for no gain here.
-        if c == 1 or (p == 1 and not (kernel in ("sum", "mean") and x.dtype in ("f32", "f64"))):
+        float_sum = kernel in ("sum", "mean") and x.dtype in ("f32", "f64")
+        if c == 1 or (p == 1 and not float_sum):
             stream.submit(kernel, x=cur.buf(), out=out.buf(), rows=p if c == 1 else r,
                           cols=r if c == 1 else c, axis=1 if c == 1 else 0, dtype=x.dtype)
-        elif kernel in ("sum", "mean") and x.dtype in ("f32", "f64"):
+        elif float_sum:
             ones_v = _ones_vector(x.device, r, x.dtype)
             stream.submit("gemm_batched", a=ones_v.buf(), b=cur.buf(), c=out.buf(), m=1, n=c,
                           k=r, batch=p, stride_a=0, stride_b=r * c, stride_c=c,

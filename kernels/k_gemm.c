@@ -48,8 +48,17 @@
  * pass over C stays a small part of a step's work.
  */
 #define GEMM_STEP_K 64
-/* Less than this is not worth handing to another worker. */
-#define GEMM_TILE_MIN_WORK 4e6
+/*
+ * Less than this is not worth handing to another worker: ~10 us of a
+ * core's flops, a few times what a tile costs the scheduler.
+ */
+#define GEMM_TILE_MIN_WORK 1e6
+/*
+ * Flops a byte of A, B and C is worth: skinny gemms (a column sum, a
+ * head's attention) move more bytes than they multiply, and take several
+ * times their flops' time.
+ */
+#define GEMM_BYTE_WORK 4.0
 /*
  * What one OpenBLAS call costs besides its flops, in flops (about a
  * microsecond): a group of tiny gemms is not free.
@@ -133,7 +142,12 @@ static uint32_t plan_batch(struct vgpu_launch *l, uint64_t batch,
 	/* k = 0 still scales C: count that as one step of work. */
 	double weight = g.dtype == VGPU_F64 ? 2 : 1;
 	double step = 2.0 * (double)max_u64(g.k, 1) * weight;
-	double one = fmax(step * (double)g.m * (double)g.n, GEMM_CALL_WORK);
+	double bytes = ((double)g.m * (double)g.k + (double)g.k * (double)g.n) *
+			   (double)g.in_es +
+		       (double)g.m * (double)g.n * (double)g.out_es;
+	double one =
+	    fmax(step * (double)g.m * (double)g.n + GEMM_BYTE_WORK * bytes,
+		 GEMM_CALL_WORK);
 	double work = one * (double)batch;
 	if (work < 2 * GEMM_TILE_MIN_WORK)
 		return 1;

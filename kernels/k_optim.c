@@ -12,6 +12,7 @@
 #include "kernel_list.h"
 #include "spec_check.h"
 #include "tiling.h"
+#include "vector_math.h"
 
 /* Four (adamw) or three (sgd) vectors read and mostly written. */
 #define OPTIM_TILE_BYTES (VGPU_TILE_BYTES / 4)
@@ -20,9 +21,14 @@ struct adamw {
 	double lr, b1, b2, eps, decay, c1, c2; /* c1, c2: bias corrections */
 };
 
-#define ADAMW_LOOP(NAME, T)                                                    \
-	static void NAME(T *p, const T *g, T *m, T *v, uint64_t n,             \
-			 const struct adamw *a)                                \
+/*
+ * The loop vectorizes (sqrt without errno, see CMakeLists.txt; GCC checks
+ * at run time that the vectors do not overlap): 4 doubles at a time in the
+ * AVX2 form, the same results as one at a time.
+ */
+#define ADAMW_LOOP(NAME, T, ATTR)                                              \
+	ATTR static void NAME(T *p, const T *g, T *m, T *v, uint64_t n,        \
+			      const struct adamw *a)                           \
 	{                                                                      \
 		for (uint64_t i = 0; i < n; i++) {                             \
 			double pi = p[i] * (1 - a->lr * a->decay);             \
@@ -35,8 +41,10 @@ struct adamw {
 					    (sqrt(vi / a->c2) + a->eps));      \
 		}                                                              \
 	}
-ADAMW_LOOP(adamw_f32, float)
-ADAMW_LOOP(adamw_f64, double)
+ADAMW_LOOP(adamw_f32, float, )
+ADAMW_LOOP(adamw_f64, double, )
+ADAMW_LOOP(adamw_f32_avx2, float, VGPU_AVX2)
+ADAMW_LOOP(adamw_f64_avx2, double, VGPU_AVX2)
 
 #define SGD_LOOP(NAME, T)                                                      \
 	static void NAME(T *p, const T *g, T *b, uint64_t n, double lr,        \
@@ -111,14 +119,15 @@ static int optim_tile(const struct vgpu_launch *l, uint32_t tile,
 	double step = (double)vgpu_cmd_i(c, ADAMW_STEP);
 	a.c1 = 1 - pow(a.b1, step);
 	a.c2 = 1 - pow(a.b2, step);
+	bool avx2 = vgpu_cpu_avx2();
 	if (f32)
-		adamw_f32((float *)at[ADAMW_PARAM], (float *)at[ADAMW_GRAD],
-			  (float *)at[ADAMW_M], (float *)at[ADAMW_V], hi - lo,
-			  &a);
+		(avx2 ? adamw_f32_avx2 : adamw_f32)(
+		    (float *)at[ADAMW_PARAM], (float *)at[ADAMW_GRAD],
+		    (float *)at[ADAMW_M], (float *)at[ADAMW_V], hi - lo, &a);
 	else
-		adamw_f64((double *)at[ADAMW_PARAM], (double *)at[ADAMW_GRAD],
-			  (double *)at[ADAMW_M], (double *)at[ADAMW_V], hi - lo,
-			  &a);
+		(avx2 ? adamw_f64_avx2 : adamw_f64)(
+		    (double *)at[ADAMW_PARAM], (double *)at[ADAMW_GRAD],
+		    (double *)at[ADAMW_M], (double *)at[ADAMW_V], hi - lo, &a);
 	return 0;
 }
 

@@ -15,6 +15,13 @@
 #include "spec_check.h"
 #include "tiling.h"
 
+/*
+ * Three vectors a row and double-precision sums cost about four
+ * elementwise passes: smaller tiles spread a command of a few hundred KiB
+ * (a GPT's layers) over the workers.
+ */
+#define ROWB_TILE_BYTES (VGPU_TILE_BYTES / 4)
+
 #define SMAXB_ROW(NAME, T)                                                     \
 	static void NAME(const T *y, const T *g, T *o, uint64_t cols,          \
 			 bool log_form)                                        \
@@ -78,7 +85,7 @@ static uint32_t rowb_plan(struct vgpu_launch *l, unsigned workers,
 	double row = (double)vgpu_cmd_i(c, a.cols) *
 		     (double)vgpu_elem_size(vgpu_cmd_i(c, a.dtype));
 	return vgpu_row_tiles((uint64_t)vgpu_cmd_i(c, a.rows), 3 * row,
-			      VGPU_TILE_BYTES);
+			      ROWB_TILE_BYTES);
 }
 
 static int rowb_tile(const struct vgpu_launch *l, uint32_t tile,

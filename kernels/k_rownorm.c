@@ -18,6 +18,14 @@
 #include "spec_check.h"
 #include "tiling.h"
 
+/*
+ * A row costs about ten elementwise passes over it (exp and the sums in
+ * double precision): tiles of this many bytes take ~100 us, so that a
+ * command of a few hundred KiB (attention's softmax) spreads over the
+ * workers instead of leaving all but one idle.
+ */
+#define ROWNORM_TILE_BYTES (VGPU_TILE_BYTES / 8)
+
 /* One row, N elements: softmax, or log_softmax with TAKE_LOG. */
 typedef void softmax_fn(const void *x, void *out, uint64_t n, bool take_log);
 /* One row of layernorm; G and B may be NULL (gamma 1, beta 0). */
@@ -159,9 +167,9 @@ static uint32_t rownorm_plan(struct vgpu_launch *l, unsigned workers,
 	if (vgpu_spec_check(c) < 0 ||
 	    __builtin_mul_overflow(cols, es, &row_bytes))
 		return 1; /* run_tile() refuses it */
-	/* whole rows, about VGPU_TILE_BYTES a tile; tile T has the rows
+	/* whole rows, about ROWNORM_TILE_BYTES a tile; tile T has the rows
 	 * vgpu_split_even(rows, NT, T) gives */
-	return vgpu_row_tiles(rows, (double)row_bytes, VGPU_TILE_BYTES);
+	return vgpu_row_tiles(rows, (double)row_bytes, ROWNORM_TILE_BYTES);
 }
 
 /* Elements [N, COLS) of a causal row: 0, or -inf for log_softmax. */

@@ -19,6 +19,13 @@
 #include "spec_check.h"
 #include "tiling.h"
 
+/*
+ * Reads or writes cross cache lines at every block: a tile costs several
+ * elementwise passes of its bytes, so tiles are smaller, and a matrix of
+ * a few hundred KiB still spreads over the workers.
+ */
+#define TR_TILE_BYTES (VGPU_TILE_BYTES / 4)
+
 enum { PLAN_TILE_ROWS, PLAN_TILE_COLS, PLAN_GRID_COLS };
 
 static uint64_t block_of(size_t es)
@@ -103,7 +110,7 @@ static uint32_t tr_plan(struct vgpu_launch *l, unsigned workers,
 	if (vgpu_spec_check(c) < 0)
 		return 1; /* run_tile() refuses it */
 	/* no overflow below: rows*cols*es passed the extents */
-	uint64_t b = block_of(es), tile = VGPU_TILE_BYTES / es, th, tw;
+	uint64_t b = block_of(es), tile = TR_TILE_BYTES / es, th, tw;
 	if (cols * b <= tile) {
 		tw = cols ? cols : 1;
 		th = tile / tw / b * b;

@@ -669,14 +669,17 @@ START_TEST(gemm_plan)
 	ck_assert_uint_eq(gemm_tiles(1024, 1024, 1024, VGPU_F32, 2), 4);
 	/* small work is never split, however many workers there are */
 	ck_assert_uint_eq(gemm_tiles(339, 9, 4, VGPU_F32, 15), 1);
-	ck_assert_uint_eq(gemm_tiles(4, 2000, 100, VGPU_F32, 64), 1);
+	ck_assert_uint_eq(gemm_tiles(4, 200, 100, VGPU_F32, 64), 1);
+	/* skinny ones count their bytes: 1.6 Mflop and 834 KB */
+	ck_assert_uint_ge(gemm_tiles(4, 2000, 100, VGPU_F32, 64), 2);
 	for (int i = 0; i < 1000; i++) {
 		size_t m = irand(1, 2000), n = irand(1, 2000), k = irand(0, 64);
 		unsigned w = (unsigned)irand(1, 64);
-		double work = 2.0 * (double)m * (double)n * (double)(k ? k : 1);
+		double work = 2.0 * (double)m * (double)n * (double)(k ? k : 1) +
+			      4.0 * 4 * ((double)m * k + (double)k * n + m * n);
 		uint32_t nt = gemm_tiles(m, n, k, VGPU_F32, w);
 		ck_assert_msg(
-		    nt == 1 || work / nt >= 4e6 || nt <= ceil(work / 6.6e9),
+		    nt == 1 || work / nt >= 1e6 || nt <= ceil(work / 6.6e9),
 		    "m=%zu n=%zu k=%zu w=%u: %u tiles", m, n, k, w, nt);
 		/* the grid has coarse steps: allow some overshoot */
 		ck_assert_msg(nt <= 4 * fmax(2 * w, ceil(work / 6.6e9)),

@@ -726,12 +726,12 @@ START_TEST(plans)
 	    /* a huge one: the grid stays at most 2^16 tiles, the scratch
 	     * area small */
 	    {VGPU_K_SUM, VGPU_F64, 1 << 20, 1 << 20, 0, 2048, 1 << 16},
-	    {VGPU_K_SOFTMAX, VGPU_F32, 1000, 1000, 0, 7, 8},
+	    {VGPU_K_SOFTMAX, VGPU_F32, 1000, 1000, 0, 56, 64},
 	    {VGPU_K_SOFTMAX, VGPU_F32, 3, 1 << 20, 0, 3, 3}, /* whole rows */
-	    {VGPU_K_LAYERNORM, VGPU_F64, 1 << 16, 1, 0, 1, 1},
-	    {VGPU_K_TRANSPOSE, VGPU_F32, 1000, 1000, 0, 7, 16},
-	    {VGPU_K_TRANSPOSE, VGPU_U8, 3, 1 << 20, 0, 6, 8},
-	    {VGPU_K_TRANSPOSE, VGPU_F64, 1 << 20, 3, 0, 48, 64},
+	    {VGPU_K_LAYERNORM, VGPU_F64, 1 << 16, 1, 0, 8, 8},
+	    {VGPU_K_TRANSPOSE, VGPU_F32, 1000, 1000, 0, 28, 64},
+	    {VGPU_K_TRANSPOSE, VGPU_U8, 3, 1 << 20, 0, 24, 32},
+	    {VGPU_K_TRANSPOSE, VGPU_F64, 1 << 20, 3, 0, 192, 256},
 	};
 	for (size_t k = 0; k < COUNT(t); k++) {
 		struct vgpu_cmd c = shaped(t[k].id, t[k].dt, (int64_t)t[k].rows,

@@ -57,8 +57,11 @@ class Stream:
         """Writes the batch (reading completions first when too many are unread)."""
         if not self._batch_packets and self._written:
             return
-        if self._written - self.completed + self._batch_packets > UNREAD_LIMIT:
-            self._read(self._written - self.completed)
+        # Only the oldest completions are read, as many as the batch needs
+        # room for: draining all would idle the device until the next write.
+        excess = self._written - self.completed + self._batch_packets - UNREAD_LIMIT
+        if excess > 0:
+            self._read(excess)
         data = memoryview(b"".join(self._batch))
         while data:
             n = os.write(self._fd, data)

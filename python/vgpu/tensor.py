@@ -924,12 +924,27 @@ def matmul(a, b):
 
     def back(g):
         ga = _reduce_to(matmul(g, transpose(rb, -1, -2)), ra.shape) if ra.requires_grad else None
-        gb = _reduce_to(matmul(transpose(ra, -1, -2), g), rb.shape) if rb.requires_grad else None
+        gb = _matrix_grad(ra, rb, g) if rb.requires_grad else None
         return (ga, gb)
     out = autograd.record(out, (a, b), back, "matmul")
     for d in squeeze:
         out = reshape(out, out.shape[:d] + out.shape[d + 1:] if d == -2 else out.shape[:-1])
     return out
+
+
+def _matrix_grad(a, b, g):
+    """The gradient of B in A @ B given G, the output's. A batch times one
+    matrix (a Linear layer's x @ W.T) is one gemm over the batch's rows, not
+    a gemm a batch entry and their sum; and where B is a transposed matrix
+    (W.T) the product is formed transposed, so that the gradient is
+    W's own layout and nothing copies it before the optimizer reads it."""
+    if b.ndim != 2 or a.ndim < 2 or not a.is_contiguous():
+        return _reduce_to(matmul(transpose(a, -1, -2), g), b.shape)
+    a2 = reshape(a, -1, a.shape[-1])
+    g2 = reshape(g, -1, g.shape[-1])
+    if b.strides == (1, b.shape[0]) and b.shape[0] > 1:  # B = W.T, W contiguous
+        return transpose(matmul(transpose(g2, -1, -2), a2), -1, -2)
+    return matmul(transpose(a2, -1, -2), g2)
 
 
 def _matmul_raw(a, b):

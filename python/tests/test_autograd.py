@@ -79,6 +79,19 @@ def test_matmul_of_transposed_views(dev, rng):
     gradcheck(dev, lambda a, b: a.T @ b.transpose(0, 1), r(rng, 4, 3), r(rng, 2, 4))
 
 
+def test_linear_weight_gradient(dev, rng):
+    """x @ W.T over a batch (a Linear layer): W's gradient is right and
+    comes in W's own layout, ready for the optimizer without a copy."""
+    gradcheck(dev, lambda x, w: x @ w.T, r(rng, 2, 3, 4), r(rng, 5, 4))
+    x = vgpu.tensor(r(rng, 2, 3, 4), device=dev)
+    w = vgpu.tensor(r(rng, 5, 4), device=dev, requires_grad=True)
+    g = r(rng, 2, 3, 5)
+    (x @ w.T).backward(vgpu.tensor(g, device=dev))
+    assert w.grad.is_contiguous()
+    want = np.einsum("btj,bti->ji", g, x.numpy())
+    np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-10)
+
+
 @pytest.mark.parametrize("dim", [-1, 0])
 def test_softmax(dev, rng, dim):
     gradcheck(dev, lambda a: a.softmax(dim), r(rng, 3, 5))

@@ -27,7 +27,7 @@ check "-o without its argument: 2" status 2 "$VGPUCC" "$cl/saxpy.cl" -o
 for kk in saxpy:saxpy reduce:reduce_sum matmul_tiled:matmul_tiled; do
 	k=${kk%%:*} name=${kk#*:}
 	check "$k: checks (no output, exit 0)" prints "" "$VGPUCC" "$cl/$k.cl"
-	check "$k: -S prints the kernel" prints "vclir 0.1"$'\n'"kernel void @* $name(*" "$VGPUCC" -S "$cl/$k.cl"
+	check "$k: -S prints the kernel" prints "vclir 0.2"$'\n'"kernel void @* $name(*" "$VGPUCC" -S "$cl/$k.cl"
 	check "$k: -S -o writes the same text" bash -c "'$VGPUCC' -S -o $k.txt '$cl/$k.cl' && diff $k.txt <('$VGPUCC' -S '$cl/$k.cl')"
 	check "$k: -o writes binary IR" bash -c "'$VGPUCC' -o $k.bin '$cl/$k.cl'"
 	check "$k: which starts with the magic" starts_with_magic $k.bin

@@ -412,8 +412,9 @@ static void pointer_op(struct verifier *v, const struct vcl_ir_inst *i)
 		fail(v, "%s is IR 0.2, the module says 0.%u",
 		     vcl_ir_op_name(i->op), v->m->minor);
 	if (i->op == VCL_IR_NULLPTR) {
-		if (!is_ptr(i->type))
-			fail(v, "null needs a pointer type");
+		if (!is_ptr(i->type) || i->a != VCL_IR_NONE ||
+		    i->b != VCL_IR_NONE)
+			fail(v, "null needs a pointer type and no operands");
 		define(v, i, 0, 0);
 		return;
 	}

@@ -669,7 +669,7 @@ START_TEST(verifier_rules)
 	    {bad_ptrcmp_int, "ptrcmp needs two pointers of one type"},
 	    {bad_ptrcmp_pred, "ptrcmp gives i1 with a predicate eq ne"},
 	    {bad_ptrdiff_type, "ptrdiff gives i64"},
-	    {bad_null_type, "null needs a pointer type"},
+	    {bad_null_type, "null needs a pointer type and no operands"},
 	    {bad_store_constant_slot, "store to __constant memory"},
 	    {bad_ptrcmp_in_01, "ptrcmp is IR 0.2, the module says 0.1"},
 	    {bad_constant_slot_in_01, "slot gives a pointer to its space"},

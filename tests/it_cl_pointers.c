@@ -7,7 +7,6 @@
  * __constant table passed to a helper and pointed into.
  */
 #include <check.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +15,6 @@
 #include "harness.h"
 
 static struct daemon_proc d;
-
-/* As a shell's cp: mem/NAME made and written whole. */
-static void put(const char *name, const void *data, size_t len)
-{
-	int fd = open(mem_path(&d, name), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-	ck_assert_int_eq(close(fd), 0);
-}
 
 static void setup(void)
 {
@@ -35,7 +25,7 @@ static void setup(void)
 	snprintf(path, sizeof(path), "%s/pointers.cl", dir ? dir : "tests/cl");
 	const char *src = slurp(path);
 	ck_assert_msg(src, "cannot read %s", path);
-	put("p.cl", src, strlen(src));
+	mem_put(&d, "p.cl", src, strlen(src));
 }
 
 static void teardown(void)
@@ -43,17 +33,10 @@ static void teardown(void)
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 
-/* The completion of LINE, checked to start with WANT after "SEQ " and to
- * contain SUB (NULL: anything). */
-static void expect(const char *line, const char *want, const char *sub)
+/* LINE runs without error. */
+static void launch_ok(const char *line)
 {
-	char buf[512];
-	run_line(&d, line, buf, sizeof(buf));
-	const char *st = strchr(buf, ' ');
-	ck_assert_msg(st && strncmp(st + 1, want, strlen(want)) == 0 &&
-			  (!sub || strstr(buf, sub)),
-		      "'%s' -> '%s', want '%s' with '%s'", line, buf, want,
-		      sub ? sub : "");
+	expect_completion(&d, line, "ok launch", NULL);
 }
 
 enum { N = 1000, K = 256 };
@@ -66,12 +49,11 @@ START_TEST(binary_search)
 	for (int k = 0; k < K; k++)
 		keys[k] =
 		    (k * 37) % (3 * N + 4) - 2; /* hits, misses, outside */
-	put("sorted", sorted, sizeof(sorted));
-	put("keys", keys, sizeof(keys));
-	put("out", out, sizeof(out));
-	expect("launch prog=p.cl kernel=bsearch global=256 sorted=sorted "
-	       "n=1000 keys=keys out=out",
-	       "ok launch", NULL);
+	mem_put(&d, "sorted", sorted, sizeof(sorted));
+	mem_put(&d, "keys", keys, sizeof(keys));
+	mem_put(&d, "out", out, sizeof(out));
+	launch_ok("launch prog=p.cl kernel=bsearch global=256 sorted=sorted "
+		  "n=1000 keys=keys out=out");
 	buf_read(&d, "out", out, sizeof(out));
 	int hits = 0;
 	for (int k = 0; k < K; k++) {
@@ -97,12 +79,11 @@ START_TEST(linked_walk)
 		steps[i] = i + s <= N ? s : N - i; /* lands on the end */
 		vals[i] = (float)(i % 13) * 0.25f;
 	}
-	put("steps", steps, sizeof(steps));
-	put("vals", vals, sizeof(vals));
-	put("out", out, sizeof(out));
-	expect("launch prog=p.cl kernel=walk global=1000 steps=steps "
-	       "vals=vals n=1000 out=out",
-	       "ok launch", NULL);
+	mem_put(&d, "steps", steps, sizeof(steps));
+	mem_put(&d, "vals", vals, sizeof(vals));
+	mem_put(&d, "out", out, sizeof(out));
+	launch_ok("launch prog=p.cl kernel=walk global=1000 steps=steps "
+		  "vals=vals n=1000 out=out");
 	buf_read(&d, "out", out, sizeof(out));
 	for (int s = 0; s < N; s++) {
 		float sum = 0.0f;
@@ -121,15 +102,15 @@ START_TEST(optional_pointer)
 		x[i] = (float)i;
 		bias[i] = (float)(i % 7) - 3.0f;
 	}
-	put("bias", bias, sizeof(bias));
+	mem_put(&d, "bias", bias, sizeof(bias));
 	for (int use = 0; use <= 1; use++) {
-		put("x", x, sizeof(x));
+		mem_put(&d, "x", x, sizeof(x));
 		char line[256];
 		snprintf(line, sizeof(line),
 			 "launch prog=p.cl kernel=optional global=256 x=x "
 			 "bias=bias use_bias=%d",
 			 use);
-		expect(line, "ok launch", NULL);
+		launch_ok(line);
 		buf_read(&d, "x", got, sizeof(got));
 		for (int i = 0; i < K; i++) {
 			float want = use ? x[i] + bias[i] : (x[i] + 0.5f) * 2;
@@ -148,16 +129,16 @@ START_TEST(null_store_faults)
 	static float x[64], got[64];
 	for (int i = 0; i < 64; i++)
 		x[i] = -1.0f;
-	put("x", x, sizeof(x));
-	expect("launch prog=p.cl kernel=null_store global=64 x=x bad=1",
-	       "err EFAULT",
-	       "kernel 'null_store': access through a null pointer at byte "
-	       "offset 0");
+	mem_put(&d, "x", x, sizeof(x));
+	expect_completion(
+	    &d, "launch prog=p.cl kernel=null_store global=64 x=x bad=1",
+	    "err EFAULT",
+	    "kernel 'null_store': access through a null pointer at byte "
+	    "offset 0");
 	buf_read(&d, "x", got, sizeof(got));
 	ck_assert_mem_eq(got, x, sizeof(x)); /* nothing written */
 	/* the daemon serves on; the same kernel without null runs */
-	expect("launch prog=p.cl kernel=null_store global=64 x=x bad=0",
-	       "ok launch", NULL);
+	launch_ok("launch prog=p.cl kernel=null_store global=64 x=x bad=0");
 	buf_read(&d, "x", got, sizeof(got));
 	for (int i = 0; i < 64; i++)
 		ck_assert(got[i] == 1.0f);
@@ -172,10 +153,9 @@ START_TEST(constant_table)
 	static float out[K];
 	for (int i = 0; i < K; i++)
 		idx[i] = i * 5 - 300;
-	put("idx", idx, sizeof(idx));
-	put("out", out, sizeof(out));
-	expect("launch prog=p.cl kernel=lut global=256 idx=idx out=out",
-	       "ok launch", NULL);
+	mem_put(&d, "idx", idx, sizeof(idx));
+	mem_put(&d, "out", out, sizeof(out));
+	launch_ok("launch prog=p.cl kernel=lut global=256 idx=idx out=out");
 	buf_read(&d, "out", out, sizeof(out));
 	for (int i = 0; i < K; i++) {
 		float want =

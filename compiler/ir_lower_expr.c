@@ -877,6 +877,15 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 			return n->a->ty && n->a->ty->kind != VCL_TY_POINTER
 				   ? null_pointer(L, t) /* (T *)0 */
 				   : rvalue(L, n->a);
+		if (n->a->ty && n->a->ty->kind == VCL_TY_POINTER) {
+			if (n->ty->kind == VCL_TY_BOOL)
+				return pointer_bool(L, n->a); /* (bool)p */
+			lower_error(
+			    L, n,
+			    "not lowered yet: a pointer converted to an "
+			    "integer (no address reaches a kernel)");
+			return VCL_IR_NONE;
+		}
 		if (n->ty->kind == VCL_TY_BOOL)
 			return lower_convert(L, rvalue(L, n->a), n->a->ty->kind,
 					     VCL_TY_BOOL);

@@ -256,6 +256,8 @@ START_TEST(not_lowered)
 	     "q[3]); "
 	     "}",
 	     "not lowered yet: built-in 'mad_sat' on '64-bit integers'"},
+	    {"__kernel void k(__global int *q) { q[0] = (int)(long)q; }",
+	     "not lowered yet: a pointer converted to an integer"},
 	    {"__kernel void k(__global int *q) { __global int *a[2]; a[0] = q; "
 	     "}",
 	     "not lowered yet: pointers in memory"},

@@ -53,7 +53,7 @@ __kernel void optional(__global float *x, __global const float *bias,
 		v *= 2.0f;
 	if (b && b[i] < 0.0f)
 		v = -v;
-	if (b == 0 || b != NULL)
+	if ((bool)b == (b != NULL) && (b == 0 || b != NULL))
 		x[i] = v;
 }
 

@@ -23,7 +23,6 @@ struct var {
 /* An lvalue: a whole scalar variable, or memory at a pointer. */
 struct lvalue {
 	bool memory;
-	bool copy;     /* in a private copy of __constant data: ptr.private */
 	uint32_t slot; /* !memory */
 	uint32_t ptr;  /* memory: the pointer value */
 	vcl_ir_type type;

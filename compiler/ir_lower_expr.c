@@ -88,9 +88,6 @@ member_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 		lv->ptr = lower_offset(L, vl.ptr, vl.pt,
 				       (uint64_t)vl.lane[vcl_swizzle_at(n, 0)] *
 					   vcl_ir_type_size(vl.et));
-		/* the vector's pointer is private where its type is not: a
-		 * copy of __constant data */
-		lv->copy = vl.pt != pointer_to(n->ty);
 		return true;
 	}
 	uint32_t base;
@@ -109,7 +106,6 @@ member_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 			return false;
 		base = b.ptr;
 		pt = lvalue_pointer(&b);
-		lv->copy = b.copy;
 	}
 	if (!bt || !bt->record || n->info >= bt->record->nfields ||
 	    pt == VCL_IR_NONE)
@@ -167,12 +163,16 @@ bool lower_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 			return true;
 		}
 		lv->memory = true;
-		lv->copy = s->type && s->type->space == VCL_AS_CONSTANT;
+		/* a __constant variable is a private copy reached through a
+		 * read-only pointer: ptr.constant, as the source says */
+		enum vcl_addr_space sp =
+		    v->kind == VAR_LOCAL ? VCL_AS_LOCAL
+		    : s->type && s->type->space == VCL_AS_CONSTANT
+			? VCL_AS_CONSTANT
+			: VCL_AS_PRIVATE;
 		struct vcl_ir_inst *i =
 		    emit(L, v->kind == VAR_LOCAL ? VCL_IR_LOCAL : VCL_IR_SLOT,
-			 VCL_IR_TYPE(VCL_IR_PTR, 0,
-				     v->kind == VAR_LOCAL ? VCL_AS_LOCAL
-							  : VCL_AS_PRIVATE));
+			 VCL_IR_TYPE(VCL_IR_PTR, 0, sp));
 		i->imm = v->index;
 		lv->ptr = i->id;
 		return true;
@@ -192,12 +192,11 @@ bool lower_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 		vcl_ir_type pt = lower_type(L, p->ty, p);
 		uint32_t pv;
 		if (p->kind == VCL_N_CONVERT && p->info == VCL_CV_DECAY) {
-			/* an array's element: its copy flag carries on */
+			/* an array's element */
 			struct lvalue a;
 			if (!lower_lvalue(L, p->a, &a))
 				return false;
 			pv = a.ptr;
-			lv->copy = a.copy;
 			pt = lvalue_pointer(&a);
 		} else {
 			pv = rvalue(L, p);
@@ -222,8 +221,7 @@ bool lower_lvalue(struct lower *L, const struct vcl_node *n, struct lvalue *lv)
 /* A checked pointer for an access of lv's whole type. */
 vcl_ir_type lvalue_pointer(const struct lvalue *lv)
 {
-	return lv->copy ? VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_PRIVATE)
-			: pointer_to(lv->ty);
+	return pointer_to(lv->ty);
 }
 
 static uint32_t checked(struct lower *L, const struct lvalue *lv)
@@ -473,13 +471,26 @@ __attribute__((noinline)) static uint32_t compare(struct lower *L,
 						  const struct vcl_node *n)
 {
 	enum vcl_type_kind k = n->a->ty ? n->a->ty->kind : VCL_TY_VOID;
-	if (k == VCL_TY_POINTER || kind_type(k) == VCL_IR_NONE) {
-		lower_error(L, n,
-			    "not lowered yet: pointer comparisons (the IR "
-			    "has no pointer compare)");
+	uint32_t a = rvalue(L, n->a), b = rvalue(L, n->b);
+	if (k == VCL_TY_POINTER) {
+		/* ptrcmp takes icmp's signed predicates: offsets as signed */
+		static const struct {
+			enum vcl_tok op;
+			enum vcl_ir_icmp pred;
+		} preds[] = {
+		    {VCL_T_EQ, VCL_ICMP_EQ},  {VCL_T_NE, VCL_ICMP_NE},
+		    {VCL_T_LT, VCL_ICMP_SLT}, {VCL_T_LE, VCL_ICMP_SLE},
+		    {VCL_T_GT, VCL_ICMP_SGT}, {VCL_T_GE, VCL_ICMP_SGE}};
+		size_t p = 0;
+		while (p + 1 < sizeof(preds) / sizeof(preds[0]) &&
+		       preds[p].op != n->op)
+			p++;
+		return emit_cmp(L, VCL_IR_PTRCMP, preds[p].pred, a, b);
+	}
+	if (kind_type(k) == VCL_IR_NONE) {
+		lower_error(L, n, "not lowered yet: this comparison");
 		return VCL_IR_NONE;
 	}
-	uint32_t a = rvalue(L, n->a), b = rvalue(L, n->b);
 	return lower_compare(L, n->op, k, a, b);
 }
 
@@ -729,14 +740,19 @@ static uint32_t zext_bool(struct lower *L, uint32_t v, vcl_ir_type t)
 	return emit_value(L, VCL_IR_ZEXT, t, v, VCL_IR_NONE);
 }
 
-/* A __constant variable is a private copy: its elements are read, but a
- * pointer to it would be a private pointer where __constant is said. */
-static uint32_t const_pointer(struct lower *L, const struct vcl_node *n)
+static uint32_t null_pointer(struct lower *L, vcl_ir_type t)
 {
-	lower_error(L, n,
-		    "not lowered yet: a pointer to a __constant variable "
-		    "(index it or name its members instead)");
-	return VCL_IR_NONE;
+	return emit_value(L, VCL_IR_NULLPTR, t, VCL_IR_NONE, VCL_IR_NONE);
+}
+
+/* p != NULL, an i1. */
+static uint32_t pointer_bool(struct lower *L, const struct vcl_node *n)
+{
+	vcl_ir_type t = lower_type(L, n->ty, n);
+	uint32_t p = rvalue(L, n);
+	if (t == VCL_IR_NONE || p == VCL_IR_NONE)
+		return VCL_IR_NONE;
+	return emit_cmp(L, VCL_IR_PTRCMP, VCL_ICMP_NE, p, null_pointer(L, t));
 }
 
 __attribute__((noinline)) static uint32_t convert_node(struct lower *L,
@@ -752,14 +768,16 @@ __attribute__((noinline)) static uint32_t convert_node(struct lower *L,
 		struct lvalue lv;
 		if (!lower_lvalue(L, n->a, &lv) || !lv.memory)
 			return VCL_IR_NONE;
-		return lv.copy ? const_pointer(L, n) : lv.ptr;
+		return lv.ptr;
 	}
 	case VCL_CV_PTR:
 		return rvalue(L, n->a);
+	case VCL_CV_NULL:
+		return null_pointer(L, lower_type(L, n->ty, n));
+	case VCL_CV_PTR_BOOL:
+		return pointer_bool(L, n->a);
 	default:
-		lower_error(L, n,
-			    "not lowered yet: vectors, null pointers and "
-			    "pointers as conditions");
+		lower_error(L, n, "not lowered yet: this conversion");
 		return VCL_IR_NONE;
 	}
 }
@@ -783,7 +801,7 @@ __attribute__((noinline)) static uint32_t address_of(struct lower *L,
 		lower_error(L, n, "not lowered yet: '&' of a scalar variable");
 		return VCL_IR_NONE;
 	}
-	return lv.copy ? const_pointer(L, n) : lv.ptr;
+	return lv.ptr;
 }
 
 /* One lane of a vector that is no lvalue: (a + b).x */
@@ -794,6 +812,24 @@ __attribute__((noinline)) static uint32_t lane_of(struct lower *L,
 	if (!v || !lower_lanes(L, n->a, v))
 		return VCL_IR_NONE;
 	return v->v[vcl_swizzle_at(n, 0) % v->n];
+}
+
+/* p - q in elements: the offsets' difference in bytes, divided. */
+static uint32_t pointer_difference(struct lower *L, const struct vcl_node *n,
+				   vcl_ir_type t)
+{
+	const struct vcl_ty *pt = n->a->ty;
+	if (n->op != VCL_T_MINUS || !pt->base || !pt->base->size ||
+	    t != VCL_IR_I64) {
+		lower_error(L, n, "not lowered yet: this pointer arithmetic");
+		return VCL_IR_NONE;
+	}
+	uint32_t a = rvalue(L, n->a), b = rvalue(L, n->b);
+	uint32_t d = emit_value(L, VCL_IR_PTRDIFF, VCL_IR_I64, a, b);
+	if (pt->base->size == 1)
+		return d;
+	return emit_value(L, VCL_IR_SDIV, VCL_IR_I64, d,
+			  emit_const(L, VCL_IR_I64, pt->base->size));
 }
 
 static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
@@ -838,7 +874,18 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 			return VCL_IR_NONE;
 		}
 		if (n->ty->kind == VCL_TY_POINTER)
-			return rvalue(L, n->a);
+			return n->a->ty && n->a->ty->kind != VCL_TY_POINTER
+				   ? null_pointer(L, t) /* (T *)0 */
+				   : rvalue(L, n->a);
+		if (n->a->ty && n->a->ty->kind == VCL_TY_POINTER) {
+			if (n->ty->kind == VCL_TY_BOOL)
+				return pointer_bool(L, n->a); /* (bool)p */
+			lower_error(
+			    L, n,
+			    "not lowered yet: a pointer converted to an "
+			    "integer (no address reaches a kernel)");
+			return VCL_IR_NONE;
+		}
 		if (n->ty->kind == VCL_TY_BOOL)
 			return lower_convert(L, rvalue(L, n->a), n->a->ty->kind,
 					     VCL_TY_BOOL);
@@ -897,7 +944,7 @@ static uint32_t rvalue(struct lower *L, const struct vcl_node *n)
 				       n->ty->base->size, n->op == VCL_T_MINUS);
 		}
 		if (n->a->ty->kind == VCL_TY_POINTER)
-			break;
+			return pointer_difference(L, n, t);
 		{
 			uint32_t a = rvalue(L, n->a), b = rvalue(L, n->b);
 			if (n->op == VCL_T_SHL || n->op == VCL_T_SHR)

@@ -76,8 +76,9 @@ static void inst(struct out *o, const struct vcl_ir_inst *i, int depth)
 		break;
 	case VCL_IR_ICMP:
 	case VCL_IR_FCMP:
+	case VCL_IR_PTRCMP:
 		put(o, "%s.%s ", vcl_ir_op_name(i->op),
-		    i->op == VCL_IR_ICMP
+		    i->op != VCL_IR_FCMP
 			? (i->imm < VCL_ICMP_COUNT ? icmp_names[i->imm] : "?")
 			: (i->imm < VCL_FCMP_COUNT ? fcmp_names[i->imm] : "?"));
 		value(o, i->a);
@@ -103,7 +104,12 @@ static void inst(struct out *o, const struct vcl_ir_inst *i, int depth)
 		value(o, i->a);
 		break;
 	case VCL_IR_SLOT:
-		put(o, "slot s%" PRIu64, i->imm);
+		/* a private slot's pointer says nothing more; a read-only one
+		 * (a __constant variable's copy) says its type */
+		if (VCL_IR_SPACE(i->type) == VCL_AS_PRIVATE)
+			put(o, "slot s%" PRIu64, i->imm);
+		else
+			put(o, "slot %s s%" PRIu64, ty, i->imm);
 		break;
 	case VCL_IR_LOCAL:
 		put(o, "local l%" PRIu64, i->imm);

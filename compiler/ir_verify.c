@@ -346,6 +346,10 @@ static void memory(struct verifier *v, const struct vcl_ir_inst *i,
 	case VCL_IR_LOCAL: {
 		bool slot = i->op == VCL_IR_SLOT;
 		enum vcl_addr_space sp = slot ? VCL_AS_PRIVATE : VCL_AS_LOCAL;
+		/* a __constant variable's copy: read-only, since 0.2 */
+		if (slot && v->m->minor >= 2 &&
+		    i->type == VCL_IR_TYPE(VCL_IR_PTR, 0, VCL_AS_CONSTANT))
+			sp = VCL_AS_CONSTANT;
 		if (slot)
 			use_slot(v, i->imm, VCL_IR_VOID);
 		else if (!v->f->is_kernel || i->imm >= v->f->nlocals)
@@ -397,6 +401,34 @@ static void memory(struct verifier *v, const struct vcl_ir_inst *i,
 		else
 			define(v, i, vary(v, i->a), 0);
 	}
+}
+
+/* null, ptrdiff and ptrcmp (IR 0.2): two pointers of one type (so one
+ * space); what they give depends on offsets and objects only, never on
+ * addresses, and a null pointer reaches no object. */
+static void pointer_op(struct verifier *v, const struct vcl_ir_inst *i)
+{
+	if (v->m->minor < 2)
+		fail(v, "%s is IR 0.2, the module says 0.%u",
+		     vcl_ir_op_name(i->op), v->m->minor);
+	if (i->op == VCL_IR_NULLPTR) {
+		if (!is_ptr(i->type) || i->a != VCL_IR_NONE ||
+		    i->b != VCL_IR_NONE)
+			fail(v, "null needs a pointer type and no operands");
+		define(v, i, 0, 0);
+		return;
+	}
+	vcl_ir_type a = operand(v, i->a, "a"), b = operand(v, i->b, "b");
+	bool cmp = i->op == VCL_IR_PTRCMP;
+	if (!is_ptr(a) || a != b)
+		fail(v, "%s needs two pointers of one type (one space)",
+		     vcl_ir_op_name(i->op));
+	if (i->type != (cmp ? VCL_IR_I1 : VCL_IR_I64) ||
+	    (cmp && i->imm > VCL_ICMP_SGE))
+		fail(v, "%s gives %s%s", vcl_ir_op_name(i->op),
+		     cmp ? "i1" : "i64",
+		     cmp ? " with a predicate eq ne slt sle sgt sge" : "");
+	define(v, i, vary(v, i->a) | vary(v, i->b), 0);
 }
 
 static void atomic(struct verifier *v, const struct vcl_ir_inst *i)
@@ -535,6 +567,11 @@ static void inst(struct verifier *v, const struct vcl_ir_inst *i, bool varying)
 		break;
 	case VCL_IR_ATOMIC:
 		atomic(v, i);
+		break;
+	case VCL_IR_NULLPTR:
+	case VCL_IR_PTRDIFF:
+	case VCL_IR_PTRCMP:
+		pointer_op(v, i);
 		break;
 	case VCL_IR_IF:
 	case VCL_IR_LOOP:

@@ -47,6 +47,7 @@ const char vcl_predef_text[] =
     "#define cl_khr_byte_addressable_store 1\n"
     "#define CLK_LOCAL_MEM_FENCE 1\n"
     "#define CLK_GLOBAL_MEM_FENCE 2\n"
+    "#define NULL 0\n" /* 0, not (void *)0: no generic space */
     "#define CHAR_BIT 8\n"
     "#define SCHAR_MAX 127\n"
     "#define SCHAR_MIN (-127-1)\n"

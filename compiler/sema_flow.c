@@ -270,7 +270,10 @@ static struct val walk(struct flow *f, struct vcl_node *n)
 				return (struct val){0, vary};
 			return through(f, n->a);
 		}
-		return walk(f, n->a);
+		r = walk(f, n->a);
+		if (n->info == VCL_CV_PTR_BOOL)
+			r.m = 0; /* a pointer as a condition: p != NULL */
+		return r;
 	case VCL_N_CAST:
 		r = walk(f, n->a);
 		if (n->a->ty && n->a->ty->kind == VCL_TY_POINTER &&
@@ -311,6 +314,9 @@ static struct val walk(struct flow *f, struct vcl_node *n)
 		b = walk(f, n->b);
 		if (n->kind == VCL_N_COMMA)
 			return b;
+		/* p - q, p < q: an integer, which never becomes a pointer */
+		if (n->ty && n->ty->kind != VCL_TY_POINTER)
+			a.m = b.m = 0;
 		return (struct val){a.m | b.m, a.vary || b.vary};
 	case VCL_N_COND:
 		r = walk(f, n->a);

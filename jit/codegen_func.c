@@ -415,6 +415,9 @@ void cg_inst(struct cg_func *C, const struct vcl_ir_inst *i)
 	case VCL_IR_LOAD:
 	case VCL_IR_STORE:
 	case VCL_IR_ATOMIC:
+	case VCL_IR_NULLPTR:
+	case VCL_IR_PTRDIFF:
+	case VCL_IR_PTRCMP:
 		cg_memory(C, i);
 		break;
 	default:

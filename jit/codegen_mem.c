@@ -107,6 +107,45 @@ static struct cg_val object(struct cg_func *C, LLVMValueRef base,
 }
 
 /*
+ * Pointer operations of IR 0.2. Null is no object (base NULL, size 0, so
+ * every check on it fails). Equality is the same object (the same base,
+ * and both null or neither: a 0-byte buffer's base may be NULL too) at
+ * the same offset; differences and the order are the offsets' alone, so
+ * nothing about addresses reaches the kernel.
+ */
+static struct cg_val pointer_op(struct cg_func *C, const struct vcl_ir_inst *i)
+{
+	static const LLVMIntPredicate pred[] = {[VCL_ICMP_SLT] = LLVMIntSLT,
+						[VCL_ICMP_SLE] = LLVMIntSLE,
+						[VCL_ICMP_SGT] = LLVMIntSGT,
+						[VCL_ICMP_SGE] = LLVMIntSGE};
+	struct cg_module *M = C->M;
+	if (i->op == VCL_IR_NULLPTR)
+		return object(C, LLVMConstNull(M->ptr), c64(C, 0), OBJ_NULL);
+	struct cg_val a = cg_get(C, i->a), b = cg_get(C, i->b), r = {0};
+	if (i->op == VCL_IR_PTRDIFF) {
+		r.v = LLVMBuildSub(C->b, a.v, b.v, "");
+		return r;
+	}
+	if (i->imm != VCL_ICMP_EQ && i->imm != VCL_ICMP_NE) {
+		r.v = LLVMBuildICmp(C->b, pred[i->imm], a.v, b.v, "");
+		return r;
+	}
+	LLVMValueRef null = LLVMConstInt(M->i32, OBJ_NULL, 0);
+	LLVMValueRef same = LLVMBuildAnd(
+	    C->b, LLVMBuildICmp(C->b, LLVMIntEQ, a.base, b.base, ""),
+	    LLVMBuildICmp(C->b, LLVMIntEQ, a.v, b.v, ""), "");
+	same = LLVMBuildAnd(
+	    C->b, same,
+	    LLVMBuildICmp(C->b, LLVMIntEQ,
+			  LLVMBuildICmp(C->b, LLVMIntEQ, a.obj, null, ""),
+			  LLVMBuildICmp(C->b, LLVMIntEQ, b.obj, null, ""), ""),
+	    "");
+	r.v = i->imm == VCL_ICMP_EQ ? same : LLVMBuildNot(C->b, same, "");
+	return r;
+}
+
+/*
  * In bounds when offset <u max(size + 1 - bytes, 0): one compare with a
  * bound that is invariant where the pointer's object is, so LLVM neither
  * splits the test nor unswitches loops on half of it. Sizes are below
@@ -393,6 +432,11 @@ void cg_memory(struct cg_func *C, const struct vcl_ir_inst *i)
 	case VCL_IR_CHECK:
 		check(C, i);
 		return;
+	case VCL_IR_NULLPTR:
+	case VCL_IR_PTRDIFF:
+	case VCL_IR_PTRCMP:
+		v = pointer_op(C, i);
+		break;
 	default:
 		access(C, i);
 		return;

@@ -51,9 +51,10 @@ _Static_assert(offsetof(struct vjit_rt, stop) == 8 * RT_STOP, "rt layout");
 
 /* The object a pointer points into, as the fault names it. */
 enum vjit_obj {
-	OBJ_PARAM = 0,	    /* + the kernel parameter's index */
-	OBJ_LOCAL = 0x100,  /* + the __local allocation's index */
-	OBJ_SLOT = 0x10000, /* + the private slot's index */
+	OBJ_PARAM = 0,	       /* + the kernel parameter's index */
+	OBJ_LOCAL = 0x100,     /* + the __local allocation's index */
+	OBJ_SLOT = 0x10000,    /* + the private slot's index */
+	OBJ_NULL = 0xffffffff, /* a null pointer: no object, size 0 */
 };
 
 /* Called by generated code for an access out of bounds (the symbol

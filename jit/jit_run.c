@@ -199,19 +199,24 @@ static int fault_message(const struct vjit_program *p,
 	(void)p;
 	uint64_t o = rt->fault_obj;
 	char what[96];
-	if (o < OBJ_LOCAL && o < f->nparams)
-		snprintf(what, sizeof(what), "parameter '%s' (%llu bytes)",
+	if (o == OBJ_NULL)
+		snprintf(what, sizeof(what), "through a null pointer");
+	else if (o < OBJ_LOCAL && o < f->nparams)
+		snprintf(what, sizeof(what),
+			 "out of bounds of parameter '%s' (%llu bytes)",
 			 pname(f, (uint32_t)o),
 			 (unsigned long long)args[o].size);
 	else if (o >= OBJ_LOCAL && o < OBJ_SLOT)
-		snprintf(what, sizeof(what), "__local array l%llu",
+		snprintf(what, sizeof(what),
+			 "out of bounds of __local array l%llu",
 			 (unsigned long long)(o - OBJ_LOCAL));
 	else
-		snprintf(what, sizeof(what), "a private array");
+		snprintf(what, sizeof(what),
+			 "out of bounds of a private array");
 	fault->err = EFAULT;
 	snprintf(fault->msg, sizeof(fault->msg),
-		 "kernel '%s': access out of bounds of %s at byte offset %lld",
-		 f->name, what, (long long)rt->fault_offset);
+		 "kernel '%s': access %s at byte offset %lld", f->name, what,
+		 (long long)rt->fault_offset);
 	return -EFAULT;
 }
 

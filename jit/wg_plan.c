@@ -79,6 +79,7 @@ void wg_operands(const struct vcl_ir_inst *i, void (*fn)(void *arg, uint32_t x),
 	case VCL_IR_LDS:
 	case VCL_IR_SLOT:
 	case VCL_IR_LOCAL:
+	case VCL_IR_NULLPTR:
 	case VCL_IR_BARRIER:
 	case VCL_IR_LOOP:
 	case VCL_IR_BREAK:

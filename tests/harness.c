@@ -213,6 +213,27 @@ void run_line(const struct daemon_proc *d, const char *line, char *buf,
 	close(fd);
 }
 
+void expect_completion(const struct daemon_proc *d, const char *line,
+		       const char *want, const char *sub)
+{
+	char buf[512];
+	run_line(d, line, buf, sizeof(buf));
+	const char *st = strchr(buf, ' ');
+	ck_assert_msg(st && strncmp(st + 1, want, strlen(want)) == 0 &&
+			  (!sub || strstr(buf, sub)),
+		      "'%s' -> '%s', want '%s' with '%s'", line, buf, want,
+		      sub ? sub : "");
+}
+
+void mem_put(const struct daemon_proc *d, const char *name, const void *data,
+	     size_t len)
+{
+	int fd = open(mem_path(d, name), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	ck_assert_int_eq(close(fd), 0);
+}
+
 pid_t spawn_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 	       int (*fn)(void))
 {

@@ -55,6 +55,13 @@ void queue_recv(int fd, char *buf, size_t len);
 /* Sends LINE on a fresh context and returns its completion in BUF. */
 void run_line(const struct daemon_proc *d, const char *line, char *buf,
 	      size_t len);
+/* run_line, its completion checked to start with WANT after "SEQ " and to
+ * contain SUB (NULL: anything). */
+void expect_completion(const struct daemon_proc *d, const char *line,
+		       const char *want, const char *sub);
+/* As a shell's cp: mem/NAME made (0644) and written whole. */
+void mem_put(const struct daemon_proc *d, const char *name, const void *data,
+	     size_t len);
 
 /*
  * A suite of one test case NAME whose every test gets a fresh daemon started

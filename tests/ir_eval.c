@@ -388,6 +388,18 @@ static void inst(struct ev *e, struct frame *fr, const struct vcl_ir_inst *i)
 	case VCL_IR_FCMP:
 		r.b = compare(i, ta, a.b, b.b);
 		break;
+	case VCL_IR_NULLPTR: /* no object: every check fails */
+		break;
+	case VCL_IR_PTRDIFF:
+		r.b = a.b - b.b;
+		break;
+	case VCL_IR_PTRCMP: /* eq: one object, one offset; orders: offsets */
+		if (i->imm == VCL_ICMP_EQ || i->imm == VCL_ICMP_NE)
+			r.b = (a.obj == b.obj && a.b == b.b) ==
+			      (i->imm == VCL_ICMP_EQ);
+		else
+			r.b = compare(i, VCL_IR_I64, a.b, b.b);
+		break;
 	case VCL_IR_SELECT:
 		r = (v[i->a].b & 1) ? b : v[i->c];
 		break;

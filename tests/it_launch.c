@@ -48,23 +48,14 @@ static const char saxpy_cl[] =
 /* As a shell's cp: mem/NAME made and written whole. */
 static void cp_in(const char *name, const char *text, size_t len)
 {
-	int fd = open(mem_path(&d, name), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
-	ck_assert_int_eq(close(fd), 0);
+	mem_put(&d, name, text, len);
 }
 
 /* The completion of LINE on a fresh context, checked to start with WANT
  * (after "SEQ ") and to contain SUB (NULL: anything). */
 static void expect(const char *line, const char *want, const char *sub)
 {
-	char buf[512];
-	run_line(&d, line, buf, sizeof(buf));
-	const char *st = strchr(buf, ' ');
-	ck_assert_msg(st && strncmp(st + 1, want, strlen(want)) == 0 &&
-			  (!sub || strstr(buf, sub)),
-		      "'%s' -> '%s', want '%s' with '%s'", line, buf, want,
-		      sub ? sub : "");
+	expect_completion(&d, line, want, sub);
 }
 
 START_TEST(build_ok_then_cached)

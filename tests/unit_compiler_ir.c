@@ -52,7 +52,7 @@ START_TEST(print_small)
 {
 	printed("__kernel void k(__global float *p, float a) "
 		"{ p[get_global_id(0)] *= sqrt(a); }",
-		"vclir 0.1\n"
+		"vclir 0.2\n"
 		"kernel void @0 k(ptr.global %0 p store, f32 %1 a) {\n"
 		"  %2 = const i32 0\n"
 		"  %3 = wi.global_id %2\n"
@@ -74,7 +74,7 @@ START_TEST(print_small)
 	    "  for (uint i = 0; i < 4 && n; i++) { if (p[i] >> 1) continue; "
 	    "n = h(n); }\n"
 	    "}",
-	    "vclir 0.1\n"
+	    "vclir 0.2\n"
 	    "func i32 @0 h(i32 %0 x) {\n"
 	    "  %1 = const i32 2\n"
 	    "  %2 = sdiv i32 %0, %1\n"
@@ -131,7 +131,7 @@ START_TEST(print_small)
 	printed(
 	    "__kernel void k(__global uint *u, __local int *l) "
 	    "{ l[0] = atomic_min(u, 3u); }",
-	    "vclir 0.1\n"
+	    "vclir 0.2\n"
 	    "kernel void @0 k(ptr.global %0 u store, ptr.local %1 l store) {\n"
 	    "  %2 = const i32 0\n"
 	    "  %3 = sext i64 %2\n"
@@ -147,7 +147,7 @@ START_TEST(print_small)
 	/* switch: a loop left at its end, a slot saying a label matched. */
 	printed("__kernel void k(__global int *q, uint n) "
 		"{ switch (n) { case 1: q[0] = 1; } }",
-		"vclir 0.1\n"
+		"vclir 0.2\n"
 		"kernel void @0 k(ptr.global %0 q store, i32 %1 n) {\n"
 		"  s0: 1 align 1\n"
 		"  %2 = const i1 0\n"
@@ -252,20 +252,15 @@ START_TEST(not_lowered)
 	    {"__kernel void k(int n) { switch (n) { case 1: if (n) { case 2: "
 	     "break; } } }",
 	     "not lowered yet: a case label inside a statement of its switch"},
-	    {"__kernel void k(__global int *q, __global int *r) { q[0] = q < "
-	     "r; }",
-	     "not lowered yet: pointer comparisons"},
 	    {"__kernel void k(__global long *q) { q[0] = mad_sat(q[1], q[2], "
 	     "q[3]); "
 	     "}",
 	     "not lowered yet: built-in 'mad_sat' on '64-bit integers'"},
+	    {"__kernel void k(__global int *q) { q[0] = (int)(long)q; }",
+	     "not lowered yet: a pointer converted to an integer"},
 	    {"__kernel void k(__global int *q) { __global int *a[2]; a[0] = q; "
 	     "}",
 	     "not lowered yet: pointers in memory"},
-	    {"__constant int t[2] = {1, 2};\n"
-	     "int f(__constant int *p) { return p[1]; }\n"
-	     "__kernel void k(__global int *q) { q[0] = f(t); }",
-	     "not lowered yet: a pointer to a __constant variable"},
 	};
 	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
 		struct cc_lowered r;
@@ -571,6 +566,74 @@ static void bad_intrinsic(struct hb *h)
 	i->name = "system";
 }
 
+/* IR 0.2's pointer operations, well typed: null, a difference and an
+ * order of two global pointers, equality with null, a read-only pointer
+ * to a slot (a __constant variable's copy) read through. */
+static void ok_pointer_ops(struct hb *h)
+{
+	uint32_t n = val(h, VCL_IR_NULLPTR, GPTR, VCL_IR_NONE, VCL_IR_NONE, 0);
+	val(h, VCL_IR_PTRDIFF, VCL_IR_I64, 0, 1, 0);
+	val(h, VCL_IR_PTRCMP, VCL_IR_I1, 0, 1, VCL_ICMP_SLT);
+	val(h, VCL_IR_PTRCMP, VCL_IR_I1, 1, n, VCL_ICMP_EQ);
+	vcl_ir_add_object(h->m, &h->f->slots, &h->f->nslots, 4, 4);
+	uint32_t p = val(h, VCL_IR_SLOT, CPTR, VCL_IR_NONE, VCL_IR_NONE, 0);
+	uint32_t c = val(h, VCL_IR_CHECK, CPTR, p, VCL_IR_NONE, 4);
+	h->b->last->imm2 = 4;
+	val(h, VCL_IR_LOAD, VCL_IR_F32, c, VCL_IR_NONE, 0);
+}
+
+/* Pointers of two spaces subtracted. */
+static void bad_ptrdiff_spaces(struct hb *h)
+{
+	val(h, VCL_IR_PTRDIFF, VCL_IR_I64, 0, 2, 0);
+}
+
+/* A pointer compared with an integer. */
+static void bad_ptrcmp_int(struct hb *h)
+{
+	val(h, VCL_IR_PTRCMP, VCL_IR_I1, 0, 3, VCL_ICMP_EQ);
+}
+
+/* An unsigned predicate: ptrcmp orders signed offsets only. */
+static void bad_ptrcmp_pred(struct hb *h)
+{
+	val(h, VCL_IR_PTRCMP, VCL_IR_I1, 0, 1, VCL_ICMP_ULT);
+}
+
+static void bad_ptrdiff_type(struct hb *h)
+{
+	val(h, VCL_IR_PTRDIFF, VCL_IR_I32, 0, 1, 0);
+}
+
+static void bad_null_type(struct hb *h)
+{
+	val(h, VCL_IR_NULLPTR, VCL_IR_I64, VCL_IR_NONE, VCL_IR_NONE, 0);
+}
+
+/* A store through the read-only pointer to a slot. */
+static void bad_store_constant_slot(struct hb *h)
+{
+	vcl_ir_add_object(h->m, &h->f->slots, &h->f->nslots, 4, 4);
+	uint32_t p = val(h, VCL_IR_SLOT, CPTR, VCL_IR_NONE, VCL_IR_NONE, 0);
+	uint32_t c = val(h, VCL_IR_CHECK, CPTR, p, VCL_IR_NONE, 4);
+	h->b->last->imm2 = 4;
+	add(h, VCL_IR_STORE, VCL_IR_VOID, c, konst(h, VCL_IR_F32, 0), 0);
+}
+
+/* A module that says 0.1 has no pointer operations. */
+static void bad_ptrcmp_in_01(struct hb *h)
+{
+	h->m->minor = 1;
+	val(h, VCL_IR_PTRCMP, VCL_IR_I1, 0, 1, VCL_ICMP_EQ);
+}
+
+static void bad_constant_slot_in_01(struct hb *h)
+{
+	h->m->minor = 1;
+	vcl_ir_add_object(h->m, &h->f->slots, &h->f->nslots, 4, 4);
+	val(h, VCL_IR_SLOT, CPTR, VCL_IR_NONE, VCL_IR_NONE, 0);
+}
+
 START_TEST(verifier_rules)
 {
 	const struct {
@@ -602,7 +665,16 @@ START_TEST(verifier_rules)
 	    {bad_recursion, "call of function 0, which is not before this"},
 	    {bad_nesting, "regions nested more than 256 deep"},
 	    {bad_cycle, "more than 4194304 instructions"},
-	    {bad_version, "IR version 7.1, this verifier knows 0.1"},
+	    {bad_version, "IR version 7.2, this verifier knows 0.2"},
+	    {ok_pointer_ops, NULL},
+	    {bad_ptrdiff_spaces, "ptrdiff needs two pointers of one type"},
+	    {bad_ptrcmp_int, "ptrcmp needs two pointers of one type"},
+	    {bad_ptrcmp_pred, "ptrcmp gives i1 with a predicate eq ne"},
+	    {bad_ptrdiff_type, "ptrdiff gives i64"},
+	    {bad_null_type, "null needs a pointer type and no operands"},
+	    {bad_store_constant_slot, "store to __constant memory"},
+	    {bad_ptrcmp_in_01, "ptrcmp is IR 0.2, the module says 0.1"},
+	    {bad_constant_slot_in_01, "slot gives a pointer to its space"},
 	    {bad_may_store_constant, "parameter 2: bad type or may_store"},
 	    {bad_intrinsic, "unknown intrinsic"},
 	    {bad_barrier_result, "barrier has no result"},

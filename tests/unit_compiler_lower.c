@@ -34,7 +34,7 @@ static size_t count(const char *text, const char *needle)
 START_TEST(kernels)
 {
 	const char *names[] = {"vectors.cl", "builtins.cl", "convert.cl",
-			       "structs.cl", "constant.cl"};
+			       "structs.cl", "constant.cl", "pointers.cl"};
 	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
 		size_t len;
 		char *src = cc_read_kernel(names[k], &len);

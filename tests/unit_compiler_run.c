@@ -949,6 +949,50 @@ START_TEST(constant_tables)
 }
 END_TEST
 
+/* tests/cl/pointers.cl: a binary search by pointer compare and
+ * difference, an optional pointer and a __constant table passed to a
+ * helper, against C (it_cl_pointers runs them in the daemon). */
+START_TEST(pointer_operators)
+{
+	enum { N = 16 };
+	int32_t sorted[N], keys[N], found[N], idx[N];
+	float x[N], bias[N], out[N];
+	for (int i = 0; i < N; i++) {
+		sorted[i] = 2 * i;
+		keys[i] = i * 3 - 4;
+		idx[i] = i * 5 - 9;
+		x[i] = (float)i;
+		bias[i] = (float)(i % 3) - 1.0f;
+	}
+	size_t len;
+	char *src = cc_read_kernel("pointers.cl", &len);
+	struct ev_arg search[] = {
+	    BUF(sorted), {NULL, 0, N}, BUF(keys), BUF(found)};
+	run(src, "bsearch", search, 4, N);
+	for (int i = 0; i < N; i++) {
+		int want = keys[i] >= 0 && keys[i] < 2 * N && keys[i] % 2 == 0
+			       ? keys[i] / 2
+			       : -1;
+		ck_assert_msg(found[i] == want, "key %d: %d, want %d", keys[i],
+			      found[i], want);
+	}
+	struct ev_arg opt[] = {BUF(x), BUF(bias), {NULL, 0, 1}};
+	run(src, "optional", opt, 3, N);
+	for (int i = 0; i < N; i++) {
+		float want = (float)i + bias[i];
+		ck_assert(x[i] == (bias[i] < 0.0f ? -want : want));
+	}
+	struct ev_arg lut[] = {BUF(idx), BUF(out)};
+	run(src, "lut", lut, 2, N);
+	static const float table[8] = {0.5f, 1.5f, 2.5f, 3.5f,
+				       4.5f, 5.5f, 6.5f, 7.5f};
+	for (int i = 0; i < N; i++)
+		ck_assert(out[i] == table[idx[i] & 7] + 1.5f +
+					table[idx[i] & 3] + 100.0f);
+	free(src);
+}
+END_TEST
+
 /* A __local scalar shared by the group: zeroed by one work-item,
  * summed into with atomics between barriers. */
 START_TEST(local_scalar)
@@ -1044,7 +1088,8 @@ END_TEST
 START_TEST(jit_compiles_the_kernels)
 {
 	const char *names[] = {"vectors.cl", "builtins.cl", "convert.cl",
-			       "structs.cl", "constant.cl", "vector_ops.cl"};
+			       "structs.cl", "constant.cl", "vector_ops.cl",
+			       "pointers.cl"};
 	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
 		size_t len;
 		char *src = cc_read_kernel(names[k], &len);
@@ -1085,6 +1130,7 @@ int main(void)
 	tcase_add_test(tc, vector_widths);
 	tcase_add_test(tc, relational_values);
 	tcase_add_test(tc, local_scalar);
+	tcase_add_test(tc, pointer_operators);
 	tcase_add_test(tc, structs_by_value);
 #ifdef RUN_ON_JIT
 	tcase_add_test(tc, jit_compiles_the_kernels);

@@ -20,7 +20,7 @@
 
 #define VCL_IR_MAGIC "VCLIR"
 #define VCL_IR_MAJOR 0
-#define VCL_IR_MINOR 1
+#define VCL_IR_MINOR 2
 
 /* Bounds the verifier enforces (and the lowering stays within). */
 #define VCL_IR_MAX_FUNCTIONS  4096
@@ -109,7 +109,10 @@ enum vcl_ir_kind {
 	X(LOOP, "loop")                                                        \
 	X(BREAK, "break")                                                      \
 	X(CONTINUE, "continue")                                                \
-	X(RETURN, "return")
+	X(RETURN, "return")                                                    \
+	X(NULLPTR, "null")                                                     \
+	X(PTRDIFF, "ptrdiff")                                                  \
+	X(PTRCMP, "ptrcmp")
 
 enum vcl_ir_op {
 #define VCL_X(name, s) VCL_IR_##name,
@@ -195,6 +198,13 @@ struct vcl_ir_block {
  *   IF: a (i1), then, els; LOOP: then the body, els the continuing part
  *   (run after the body and at `continue`); BREAK/CONTINUE: imm names the
  *   loop, 0 the innermost; RETURN: a or VCL_IR_NONE
+ * Since 0.2 (appended, so 0.1's op numbers stand):
+ *   NULLPTR: the null pointer of its type's space (no object: every check
+ *   on it fails); PTRDIFF: a's offset minus b's, in bytes (i64);
+ *   PTRCMP: imm an icmp predicate (EQ NE SLT SLE SGT SGE), a b (i1): EQ
+ *   and NE on the object and offset, the others on the offsets alone
+ *   (a and b pointers of one type); SLOT may give ptr.constant, a
+ *   read-only pointer to a slot (a __constant variable's copy)
  */
 struct vcl_ir_inst {
 	enum vcl_ir_op op;

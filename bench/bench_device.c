@@ -35,44 +35,7 @@
 
 #include "bare_fuse.h"
 #include "bench_harness.h"
-
-/* A round trip's message: what is written, how much is read back. */
-struct message {
-	const void *data;
-	size_t len, read_len;
-};
-
-/* N write+read round trips on FD of M; latencies in microseconds. */
-static void round_trips(int fd, const struct message *m, double *lat, int n)
-{
-	char buf[sizeof(struct vgpu_bin_completion)];
-	for (int i = 0; i < n; i++) {
-		double t0 = now();
-		if (write(fd, m->data, m->len) != (ssize_t)m->len ||
-		    read(fd, buf, m->read_len) <= 0)
-			die("round trip");
-		lat[i] = (now() - t0) * 1e6;
-	}
-}
-
-/*
- * About N round trips of A on FA and of B on FB, alternating in blocks so
- * that drift in the machine (this is often a VM) hits both alike, after a
- * warm-up; latencies in LA and LB. Returns how many of each.
- */
-static int alternate(int fa, const struct message *a, double *la, int fb,
-		     const struct message *b, double *lb, int n)
-{
-	enum { BLOCKS = 20 };
-	round_trips(fa, a, la, n / 10); /* warm-up */
-	round_trips(fb, b, lb, n / 10);
-	int per = n / BLOCKS;
-	for (int k = 0; k < BLOCKS; k++) {
-		round_trips(fa, a, la + k * per, per);
-		round_trips(fb, b, lb + k * per, per);
-	}
-	return per * BLOCKS;
-}
+#include "bench_round_trip.h"
 
 /*
  * Device and bare round trips (alternate(), the same blocks for both).
@@ -358,20 +321,6 @@ static void bench_big_kernel(vgpu_device *dev, int reps)
 		vgpu_buffer_close(m[i]);
 }
 
-/* Whether ROW is among the comma-separated ONLY (NULL: every row). */
-static bool wanted(const char *only, const char *row)
-{
-	if (!only)
-		return true;
-	size_t len = strlen(row);
-	for (const char *p = only; p; p = strchr(p, ',')) {
-		p += *p == ',';
-		if (strncmp(p, row, len) == 0 && (p[len] == ',' || !p[len]))
-			return true;
-	}
-	return false;
-}
-
 /* N launch+wait round trips of one command on stream S, in us. */
 static void ring_trips(vgpu_stream *s, const char *kernel, vgpu_buffer *b,
 		       double *lat, int n)
@@ -446,7 +395,7 @@ static void bench_ring(const struct device *d, const char *only, int n,
 	if (vgpu_open(d->mnt, &dev) < 0 || vgpu_stream_create(dev, &s) < 0 ||
 	    vgpu_buffer_create(dev, NULL, 64, 0600, &b) < 0)
 		die(vgpu_device_last_message(dev));
-	if (wanted(only, "ring")) {
+	if (bench_wanted(only, "ring")) {
 		printf("# (ring: the baseline column is the issue's "
 		       "target)\n");
 		ring_latency(s, "nop", NULL, n, 5.0, 20.0);
@@ -455,9 +404,9 @@ static void bench_ring(const struct device *d, const char *only, int n,
 	}
 	vgpu_buffer_close(b);
 	vgpu_stream_destroy(s);
-	if (wanted(only, "gemm"))
+	if (bench_wanted(only, "gemm"))
 		bench_big_kernel(dev, quick ? 3 : 10);
-	if (wanted(only, "idle"))
+	if (bench_wanted(only, "idle"))
 		bench_idle(d, dev, quick ? 3 : 10);
 	vgpu_close(dev);
 }
@@ -465,10 +414,7 @@ static void bench_ring(const struct device *d, const char *only, int n,
 int main(int argc, char **argv)
 {
 	struct device d;
-	const char *only = NULL;
-	for (int i = 1; i < argc - 1 && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--only") == 0)
-			only = argv[i + 1];
+	const char *only = bench_only(argc, argv);
 	bool quick = bench_start(argc, argv, VGPUFSD_PATH, "transport", &d);
 	int q = open(path(&d, "queue"), O_RDWR);
 	submit(q, "nop\n"); /* the transport is known once requests went */
@@ -476,15 +422,15 @@ int main(int argc, char **argv)
 	d.uring = transport_is_uring(&d);
 	int n = quick ? 2000 : 20000;
 	for (int binary = 0; binary < 2; binary++)
-		if (wanted(only, binary ? "binary" : "text"))
+		if (bench_wanted(only, binary ? "binary" : "text"))
 			for (int pinned = 0; pinned < 2; pinned++)
 				bench_latency(&d, n, pinned, binary);
-	if (wanted(only, "fill"))
+	if (bench_wanted(only, "fill"))
 		bench_text_fill(&d, n);
-	if (wanted(only, "batch"))
+	if (bench_wanted(only, "batch"))
 		bench_batch_rate(&d, quick ? 200000 : 2000000);
 	bench_ring(&d, only, n, quick ? 2000000 : 20000000, quick);
-	if (wanted(only, "bw"))
+	if (bench_wanted(only, "bw"))
 		bench_write_bw(&d, quick ? 1 : 5);
 	device_stop(&d);
 	return 0;

@@ -106,6 +106,27 @@ void *map_buffer(const struct device *d, const char *name, size_t bytes)
 	return p;
 }
 
+const char *bench_only(int argc, char **argv)
+{
+	for (int i = 1; i < argc - 1 && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--only") == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+bool bench_wanted(const char *only, const char *row)
+{
+	if (!only)
+		return true;
+	size_t len = strlen(row);
+	for (const char *p = only; p; p = strchr(p, ',')) {
+		p += *p == ',';
+		if (strncmp(p, row, len) == 0 && (p[len] == ',' || !p[len]))
+			return true;
+	}
+	return false;
+}
+
 bool bench_start(int argc, char **argv, const char *bin, const char *what,
 		 struct device *d)
 {

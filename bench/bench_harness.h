@@ -22,6 +22,11 @@ double now(void); /* seconds, monotonic */
 double percentile(double *v, size_t n, double p);
 void die(const char *what);
 
+/* The ROWS of "--only ROWS" before "--", or NULL (every row). */
+const char *bench_only(int argc, char **argv);
+/* Whether ROW is among the comma-separated ONLY (NULL: every row). */
+bool bench_wanted(const char *only, const char *row);
+
 /* Starts BIN on a new temporary mount point with options EXTRA (NULL-
  * terminated, may be NULL) and waits until it answers. */
 /*

@@ -62,15 +62,26 @@ START_TEST(build_ok_then_cached)
 {
 	cp_in("saxpy.cl", saxpy_cl, strlen(saxpy_cl));
 	ck_assert_int_eq(stats_value(&d, "programs_compiled"), 0);
+	ck_assert_double_eq(stats_value(&d, "programs_compile_seconds"), 0);
+	double t0 = now_seconds();
 	expect("build prog=saxpy.cl", "ok", NULL);
+	double took = now_seconds() - t0;
 	ck_assert_int_eq(stats_value(&d, "programs_compiled"), 1);
 	ck_assert_int_eq(stats_value(&d, "programs_cache_hits"), 0);
+	/* the compile's time: some, and no more than the round trip */
+	double compile = stats_value(&d, "programs_compile_seconds");
+	ck_assert_double_gt(compile, 0);
+	ck_assert_double_le(compile, took);
+	ck_assert_double_eq(stats_value(&d, "programs_last_compile_seconds"),
+			    compile);
 	/* the same bytes again, under another name too: no compile */
 	expect("build prog=saxpy.cl", "ok", NULL);
 	cp_in("copy.cl", saxpy_cl, strlen(saxpy_cl));
 	expect("build prog=copy.cl", "ok", NULL);
 	ck_assert_int_eq(stats_value(&d, "programs_compiled"), 1);
 	ck_assert_int_eq(stats_value(&d, "programs_cache_hits"), 2);
+	ck_assert_double_eq(stats_value(&d, "programs_compile_seconds"),
+			    compile);
 	/* one byte changed, same length: compiled again */
 	char *changed = strdup(saxpy_cl);
 	strstr(changed, "a * x")[2] = '+';
@@ -78,6 +89,10 @@ START_TEST(build_ok_then_cached)
 	free(changed);
 	expect("build prog=saxpy.cl", "ok", NULL);
 	ck_assert_int_eq(stats_value(&d, "programs_compiled"), 2);
+	double last = stats_value(&d, "programs_last_compile_seconds");
+	ck_assert_double_gt(last, 0);
+	ck_assert_double_eq_tol(stats_value(&d, "programs_compile_seconds"),
+				compile + last, 2e-6);
 }
 END_TEST
 
@@ -106,6 +121,8 @@ START_TEST(build_errors)
 	expect("build prog=bad.cl+100",
 	       "err EINVAL: build: ", "from offset 100");
 	ck_assert_int_eq(stats_value(&d, "programs_compiled"), 0);
+	/* failed compiles took time too */
+	ck_assert_double_gt(stats_value(&d, "programs_compile_seconds"), 0);
 	/* an empty program has no kernel */
 	cp_in("empty.cl", "", 0);
 	expect("build prog=empty.cl", "ok", NULL);

@@ -605,6 +605,79 @@ START_TEST(busy_device_with_blocked_readers)
 }
 END_TEST
 
+static const char fill_cl[] =
+    "__kernel void set(__global float *p, const float v)\n"
+    "{\n"
+    "\tp[get_global_id(0)] = v;\n"
+    "}\n";
+
+/*
+ * A user's program: its first launch compiles it ("compiled", with its
+ * times, between the command's queued and completed), a launch of the same
+ * bytes under another name finds it compiled ("cache_hit", no compile),
+ * and a compile that fails says so.
+ */
+START_TEST(program_compiled_then_cached)
+{
+	struct reader *r = reader_open();
+	const char *bad = "__kernel void k( {";
+	const char *names[] = {"set.cl", "copy.cl", "bad.cl"};
+	const char *texts[] = {fill_cl, fill_cl, bad};
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(buf_create(&d, names[i], strlen(texts[i])), 0);
+		buf_write(&d, names[i], texts[i], strlen(texts[i]));
+	}
+	ck_assert_int_eq(buf_create(&d, "p", 64), 0);
+	int q = queue_open(&d, 0);
+	queue_send(q, "launch prog=set.cl kernel=set global=16 p=p v=1");
+	queue_send(q, "launch prog=copy.cl kernel=set global=16 p=p v=2");
+	queue_send(q, "build prog=bad.cl");
+	char out[512];
+	for (int i = 0; i < 3; i++)
+		queue_recv(q, out, sizeof(out));
+	ck_assert_msg(strncmp(out, "3 err EINVAL", 12) == 0, "%s", out);
+	close(q);
+	struct ev *evs = calloc(MAX_EVS, sizeof(*evs));
+	size_t n = read_until(r, evs, MAX_EVS, "closed", 0);
+	uint64_t ctx = opened_by(evs, n, getpid());
+	int c = find(evs, n, "compiled", ctx, 1);
+	ck_assert_msg(c >= 0, "no compiled event");
+	ck_assert_int_gt(c, find(evs, n, "queued", ctx, 1));
+	ck_assert_int_lt(c, find(evs, n, "completed", ctx, 1));
+	const struct ev *e = &evs[c];
+	ck_assert_str_eq(fstr(e, "kernel"), "launch");
+	ck_assert_str_eq(fstr(e, "program"), "set.cl");
+	ck_assert_str_eq(fstr(e, "status"), "ok");
+	ck_assert_uint_gt(fnum(e, "front_ns"), 0);
+	ck_assert_uint_gt(fnum(e, "codegen_ns"), 0);
+	ck_assert_uint_eq(fnum(e, "ns"),
+			  fnum(e, "front_ns") + fnum(e, "codegen_ns"));
+	/* no longer than from the command's queued to its completion */
+	ck_assert_uint_le(fnum(e, "ns"),
+			  evs[find(evs, n, "completed", ctx, 1)].ts -
+			      evs[find(evs, n, "queued", ctx, 1)].ts);
+	ck_assert_uint_eq(count(evs, n, "compiled", ctx, 1), 1);
+	ck_assert_uint_eq(count(evs, n, "cache_hit", ctx, 1), 0);
+	/* the same bytes again: found, not compiled */
+	ck_assert_uint_eq(count(evs, n, "compiled", ctx, 2), 0);
+	int h = find(evs, n, "cache_hit", ctx, 2);
+	ck_assert_msg(h >= 0, "no cache_hit event");
+	ck_assert_str_eq(fstr(&evs[h], "program"), "copy.cl");
+	ck_assert_str_eq(fstr(&evs[h], "kernel"), "launch");
+	ck_assert_int_lt(h, find(evs, n, "completed", ctx, 2));
+	/* a failed compile */
+	c = find(evs, n, "compiled", ctx, 3);
+	ck_assert_msg(c >= 0, "no compiled event for the failed build");
+	e = &evs[c];
+	ck_assert_str_eq(fstr(e, "kernel"), "build");
+	ck_assert_str_eq(fstr(e, "program"), "bad.cl");
+	ck_assert_str_eq(fstr(e, "status"), "EINVAL");
+	ck_assert_uint_gt(fnum(e, "ns"), 0);
+	free(evs);
+	reader_close(r);
+}
+END_TEST
+
 /* Read-only; O_NONBLOCK and poll() as for a pipe. */
 START_TEST(nonblocking_and_poll)
 {
@@ -642,6 +715,7 @@ int main(void)
 	    blocked_reader_killed_and_closed,
 	    blocked_reader_answered_at_stop,
 	    nonblocking_and_poll,
+	    program_compiled_then_cached,
 	    busy_device_with_blocked_readers,
 	};
 	return run_suite(suite_with_daemon("trace", setup, teardown, 60, tests,

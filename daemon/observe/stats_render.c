@@ -155,6 +155,10 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 	struct program_counts pc = program_counts();
 	tb_printf(&tb, VGPU_STAT_PROGRAMS_COMPILED " %llu\n", U(pc.compiled));
 	tb_printf(&tb, VGPU_STAT_PROGRAMS_CACHED " %llu\n", U(pc.cache_hits));
+	tb_printf(&tb, VGPU_STAT_PROGRAMS_COMPILE_SECONDS " %.6f\n",
+		  pc.compile_ns / 1e9);
+	tb_printf(&tb, VGPU_STAT_PROGRAMS_LAST_COMPILE " %.6f\n",
+		  pc.last_compile_ns / 1e9);
 	tb_printf(&tb, VGPU_STAT_COMMANDS " %llu\n", U(t.count));
 	tb_printf(&tb, VGPU_STAT_FAILED " %llu\n", U(t.failed));
 	tb_printf(&tb, VGPU_STAT_FLOPS " %llu\n", U(t.flops));

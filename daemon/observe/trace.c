@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "observe/trace.h"
+#include "prog/program.h"
 #include "sched/context.h"
 #include "sched/job.h"
 #include "sched/parked.h"
@@ -249,6 +250,15 @@ static void one_line(char *dst, size_t cap, const char *src)
 	dst[i] = '\0';
 }
 
+/* A path from users as one field: no control characters, no spaces. */
+static void one_field(char *dst, size_t cap, const char *src)
+{
+	one_line(dst, cap, src);
+	for (char *c = dst; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+}
+
 static const char *kernel_name(const struct vgpu_kernel_spec *k)
 {
 	return k ? k->name : "-";
@@ -306,6 +316,27 @@ void trace_emit_completed(const struct context *ctx, const struct completion *c)
 		U(ctx->id), U(c->seq), kernel_name(c->kernel),
 		c->label ? " program=" : "", c->label ? c->label : "",
 		status_name(c->err), c->err ? " msg=" : "", msg);
+}
+
+void trace_emit_program(const struct job *job, const char *program,
+			const struct program_compile_time *t, int err)
+{
+	const struct context *ctx = job->ctx;
+	char name[VGPU_MSG_MAX];
+	one_field(name, sizeof(name), program);
+	if (!t->compiled) {
+		deliver(ctx->uid,
+			"cache_hit ctx=%llu seq=%llu kernel=%s program=%s",
+			U(ctx->id), U(job->seq), kernel_name(job->cmd.spec),
+			name);
+		return;
+	}
+	deliver(ctx->uid,
+		"compiled ctx=%llu seq=%llu kernel=%s program=%s status=%s "
+		"ns=%llu front_ns=%llu codegen_ns=%llu",
+		U(ctx->id), U(job->seq), kernel_name(job->cmd.spec), name,
+		status_name(err), U(t->front_ns + t->codegen_ns),
+		U(t->front_ns), U(t->codegen_ns));
 }
 
 struct trace_sub *trace_open(fuse_req_t req, int *err)

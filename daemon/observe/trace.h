@@ -21,6 +21,7 @@
 struct completion;
 struct context;
 struct job;
+struct program_compile_time;
 struct trace_sub;
 struct vgpu_kernel_spec;
 
@@ -56,6 +57,8 @@ void trace_emit_tile(const struct job *job, unsigned worker, uint32_t tile,
 		     int rc);
 void trace_emit_completed(const struct context *ctx,
 			  const struct completion *c);
+void trace_emit_program(const struct job *job, const char *program,
+			const struct program_compile_time *t, int err);
 
 static inline void trace_opened(const struct context *ctx)
 {
@@ -91,6 +94,17 @@ static inline void trace_completed(const struct context *ctx,
 {
 	if (trace_on())
 		trace_emit_completed(ctx, c);
+}
+
+/*
+ * JOB (a build or launch) got its program, named PROGRAM: compiled, with
+ * ERR its outcome ("compiled"), or from the cache ("cache_hit").
+ */
+static inline void trace_program(const struct job *job, const char *program,
+				 const struct program_compile_time *t, int err)
+{
+	if (trace_on())
+		trace_emit_program(job, program, t, err);
 }
 
 /*

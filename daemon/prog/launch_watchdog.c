@@ -13,6 +13,7 @@ static struct {
 	pthread_t thread;
 	bool started, exit;
 	unsigned timeout_s;
+	uint64_t until; /* when the thread wakes up next */
 } W = {.lock = PTHREAD_MUTEX_INITIALIZER, .timeout_s = 10};
 
 static void *watchdog_main(void *arg)
@@ -36,10 +37,12 @@ static void *watchdog_main(void *arg)
 				next = w->deadline_ns;
 			pp = &w->next;
 		}
-		if (next == UINT64_MAX) {
-			pthread_cond_wait(&W.cond, &W.lock);
-			continue;
-		}
+		/* Idle, it still wakes a timeout from now: a launch armed
+		 * meanwhile expires no earlier, so arming never has to wake it
+		 * (a small launch's round trip would pay for that). */
+		if (next == UINT64_MAX)
+			next = now + (uint64_t)W.timeout_s * 1000000000u;
+		W.until = next;
 		struct timespec ts = {.tv_sec = (time_t)(next / 1000000000u),
 				      .tv_nsec = (long)(next % 1000000000u)};
 		pthread_cond_timedwait(&W.cond, &W.lock, &ts);
@@ -83,7 +86,7 @@ void launch_watchdog_arm(struct launch_watch *w, _Atomic int *stop)
 	w->armed = 1;
 	w->next = W.head;
 	W.head = w;
-	if (W.started)
+	if (W.started && w->deadline_ns < W.until)
 		pthread_cond_signal(&W.cond);
 	pthread_mutex_unlock(&W.lock);
 }

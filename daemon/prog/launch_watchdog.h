@@ -3,7 +3,8 @@
  * longer than the timeout has its stop flag set, which the generated code
  * polls at loop back-edges and between groups; its tiles then end with
  * ETIMEDOUT and free their workers. One thread sleeps until the earliest
- * deadline of the launches running.
+ * deadline of the launches running, or a timeout from now when none runs,
+ * so that arming a launch needs no wake-up of it.
  */
 #ifndef VGPUFSD_LAUNCH_WATCHDOG_H
 #define VGPUFSD_LAUNCH_WATCHDOG_H

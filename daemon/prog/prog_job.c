@@ -14,6 +14,7 @@
 #include <vgpujit/jit.h>
 
 #include "fs/node.h"
+#include "observe/trace.h"
 #include "prog/launch_value.h"
 #include "prog/launch_watchdog.h"
 #include "prog/prog_job.h"
@@ -382,8 +383,10 @@ static int prepare(struct job *job)
 	const struct vgpu_cmd *c = &job->cmd;
 	const char *k = c->spec->name;
 	char msg[VGPU_MSG_MAX];
+	struct program_compile_time time;
 	int rc = program_get(job->launch.ptr[0], p->prog_size, p->prog_name,
-			     &p->program, msg, sizeof(msg));
+			     &p->program, &time, msg, sizeof(msg));
+	trace_program(job, p->prog_name, &time, rc);
 	publish_signatures(job, rc == 0 ? p->program : NULL);
 	if (rc < 0)
 		return job_fail(job, rc, "%s", msg);

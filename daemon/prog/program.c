@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "prog/program.h"
 #include "prog/program_compile.h"
 #include "prog/program_sig.h"
@@ -14,6 +15,7 @@ static struct {
 	unsigned count;
 	size_t bytes;
 	_Atomic uint64_t compiled, hits;
+	_Atomic uint64_t compile_ns, last_compile_ns;
 } C = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* FNV-1a, 64 bits: only to find candidates, which are then compared. */
@@ -72,9 +74,28 @@ static void evict(void)
 	}
 }
 
-int program_get(const void *bytes, size_t len, const char *name,
-		struct program **out, char *msg, size_t msglen)
+/* Counts a compile's time, and passes ERR on. */
+static int compile_timed(struct program_compile_time *t, uint64_t start,
+			 uint64_t front_end, int err)
 {
+	uint64_t end = now_ns();
+	if (!front_end)
+		front_end = end;
+	*t = (struct program_compile_time){.compiled = true,
+					   .front_ns = front_end - start,
+					   .codegen_ns = end - front_end};
+	atomic_fetch_add_explicit(&C.compile_ns, end - start,
+				  memory_order_relaxed);
+	atomic_store_explicit(&C.last_compile_ns, end - start,
+			      memory_order_relaxed);
+	return err;
+}
+
+int program_get(const void *bytes, size_t len, const char *name,
+		struct program **out, struct program_compile_time *time,
+		char *msg, size_t msglen)
+{
+	*time = (struct program_compile_time){0};
 	uint64_t h = hash_bytes(bytes, len);
 	pthread_mutex_lock(&C.lock);
 	struct program *p = lookup(h, bytes, len);
@@ -100,9 +121,11 @@ int program_get(const void *bytes, size_t len, const char *name,
 	p->len = len;
 	/* Of the copy: the buffer may change while it is read. */
 	p->hash = hash_bytes(p->bytes, len);
+	uint64_t start = now_ns(), front_end = 0;
 	p->ir = program_compile(p->bytes, len, name, &err, msg, msglen);
 	char jmsg[VJIT_MSG_MAX];
 	if (p->ir) {
+		front_end = now_ns();
 		err = vjit_compile(p->ir, &p->native, jmsg);
 		if (err < 0)
 			snprintf(msg, msglen, "%s: code generation: %s", name,
@@ -114,8 +137,9 @@ int program_get(const void *bytes, size_t len, const char *name,
 	}
 	if (!p->ir || err < 0) {
 		program_free(p);
-		return err;
+		return compile_timed(time, start, front_end, err);
 	}
+	compile_timed(time, start, front_end, 0);
 	atomic_fetch_add_explicit(&C.compiled, 1, memory_order_relaxed);
 	atomic_init(&p->refs, 2); /* the cache's and the caller's */
 	pthread_mutex_lock(&C.lock);
@@ -144,7 +168,9 @@ struct program_counts program_counts(void)
 {
 	return (struct program_counts){
 	    atomic_load_explicit(&C.compiled, memory_order_relaxed),
-	    atomic_load_explicit(&C.hits, memory_order_relaxed)};
+	    atomic_load_explicit(&C.hits, memory_order_relaxed),
+	    atomic_load_explicit(&C.compile_ns, memory_order_relaxed),
+	    atomic_load_explicit(&C.last_compile_ns, memory_order_relaxed)};
 }
 
 void program_cache_clear(void)

@@ -20,6 +20,9 @@
 /* users' programs compiled, and builds and launches the cache served */
 #define VGPU_STAT_PROGRAMS_COMPILED "programs_compiled"
 #define VGPU_STAT_PROGRAMS_CACHED   "programs_cache_hits"
+/* ...the time their compiles took in all (failed ones included), the last's */
+#define VGPU_STAT_PROGRAMS_COMPILE_SECONDS "programs_compile_seconds"
+#define VGPU_STAT_PROGRAMS_LAST_COMPILE	   "programs_last_compile_seconds"
 
 /* worker.INDEX.busy_seconds, worker.INDEX.kernel */
 #define VGPU_STAT_WORKER	      "worker."

@@ -27,7 +27,8 @@
 /* One copy of a function's body into the function being built. */
 struct frame {
 	const struct vcl_ir_function *src;
-	uint32_t *map;	 /* per value of src: its number, or NONE */
+	uint32_t *map; /* per value of src: its number, or NONE */
+	uint32_t nmap;
 	uint32_t slot0;	 /* src's slot k is the built function's slot0+k */
 	bool inlined;	 /* a callee's: returns become stores */
 	bool nested;	 /* it has returns inside regions */
@@ -159,12 +160,37 @@ static bool open_region(struct inliner *I)
 /* Value x of the frame's source as a value of the built function. */
 static uint32_t val(const struct frame *F, uint32_t x)
 {
-	return x < F->src->nvalues ? F->map[x] : VCL_IR_NONE;
+	return x < F->nmap ? F->map[x] : VCL_IR_NONE;
 }
 
 static void copy_block(struct inliner *I, struct frame *F,
 		       const struct vcl_ir_block *src, struct vcl_ir_block *dst,
 		       uint32_t loops);
+
+static uint32_t count_results(const struct vcl_ir_block *b)
+{
+	uint32_t n = 0;
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		n += (i->id != VCL_IR_NONE) + count_results(&i->then) +
+		     count_results(&i->els);
+	return n;
+}
+
+/*
+ * The frame's map, every value NONE. Values are numbered in order (the
+ * verifier's rule), so its body's results and its parameters are all:
+ * sized by them rather than by the declared count, a copy's memory is
+ * bounded by the program's size.
+ */
+static uint32_t *new_map(struct frame *F)
+{
+	uint64_t n = (uint64_t)F->src->nparams + count_results(&F->src->body);
+	F->nmap = n < F->src->nvalues ? (uint32_t)n : F->src->nvalues;
+	uint32_t *map = malloc(sizeof(*map) * (F->nmap + 1));
+	for (uint32_t x = 0; map && x < F->nmap; x++)
+		map[x] = VCL_IR_NONE;
+	return map;
+}
 
 static void copy_inst(struct inliner *I, struct frame *F,
 		      const struct vcl_ir_inst *i, struct vcl_ir_block *dst,
@@ -193,7 +219,7 @@ static void copy_inst(struct inliner *I, struct frame *F,
 		for (uint32_t k = 0; k < i->nargs; k++)
 			o->args[k] = val(F, i->args[k]);
 	}
-	if (i->id != VCL_IR_NONE && i->id < F->src->nvalues)
+	if (i->id != VCL_IR_NONE && i->id < F->nmap)
 		F->map[i->id] = result(I, o);
 	if ((i->op == VCL_IR_IF || i->op == VCL_IR_LOOP) && open_region(I)) {
 		uint32_t inner = loops + (i->op == VCL_IR_LOOP);
@@ -351,7 +377,7 @@ static void inline_call(struct inliner *I, struct frame *F,
 			  .ret = VCL_IR_NONE,
 			  .result = VCL_IR_NONE,
 			  .calls = F->calls + 1};
-	G.map = malloc(sizeof(*G.map) * (g->nvalues + 1));
+	G.map = new_map(&G);
 	/* a flag per region open at a return, at most */
 	G.flags = malloc(sizeof(*G.flags) * (VCL_IR_MAX_DEPTH + 1));
 	if (!G.map || !G.flags) {
@@ -360,10 +386,8 @@ static void inline_call(struct inliner *I, struct frame *F,
 		fail(I, "out of memory");
 		return;
 	}
-	for (uint32_t x = 0; x < g->nvalues; x++)
-		G.map[x] = x < g->nparams && x < call->nargs
-			       ? val(F, call->args[x])
-			       : VCL_IR_NONE;
+	for (uint32_t x = 0; x < g->nparams && x < call->nargs; x++)
+		G.map[x] = val(F, call->args[x]);
 	G.slot0 = I->f->nslots;
 	for (uint32_t s = 0; s < g->nslots && !I->failed; s++)
 		add_slot(I, g->slots[s].size, g->slots[s].align);
@@ -374,7 +398,7 @@ static void inline_call(struct inliner *I, struct frame *F,
 		sts(I, dst, G.ret, konst(I, dst, g->ret, 0));
 	}
 	copy_block(I, &G, &g->body, dst, 0);
-	if (call->id != VCL_IR_NONE && call->id < F->src->nvalues) {
+	if (call->id != VCL_IR_NONE && call->id < F->nmap) {
 		uint32_t r = G.result;
 		if (G.ret != VCL_IR_NONE)
 			r = lds(I, dst, G.ret, g->ret);
@@ -403,7 +427,7 @@ static void build_function(struct inliner *I, const struct vcl_ir_function *src)
 	    vcl_ir_add_function(I->out, src->name, src->nparams);
 	struct frame F = {
 	    .src = src, .ret = VCL_IR_NONE, .result = VCL_IR_NONE};
-	F.map = malloc(sizeof(*F.map) * (src->nvalues + 1));
+	F.map = new_map(&F);
 	if (!f || !F.map) {
 		free(F.map);
 		fail(I, "out of memory");
@@ -427,8 +451,8 @@ static void build_function(struct inliner *I, const struct vcl_ir_function *src)
 				      src->locals[l].size,
 				      src->locals[l].align) < 0)
 			fail(I, "out of memory");
-	for (uint32_t x = 0; x < src->nvalues; x++)
-		F.map[x] = x < src->nparams ? x : VCL_IR_NONE;
+	for (uint32_t x = 0; x < src->nparams; x++)
+		F.map[x] = x;
 	copy_block(I, &F, &src->body, &f->body, 0);
 	f->nvalues = I->next;
 	free(F.map);

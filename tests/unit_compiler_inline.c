@@ -116,6 +116,31 @@ START_TEST(divergent_through_parameter)
 }
 END_TEST
 
+/* Each call's slots are its own: four calls of a helper with a 40 KB
+ * array pass the verifier's 128 KiB of slots per work-item. */
+START_TEST(private_bytes)
+{
+	static const char src[] =
+	    "float big(__local float *t, int i)\n"
+	    "{ float a[10000]; a[i] = t[i]; barrier(CLK_LOCAL_MEM_FENCE); "
+	    "return a[i]; }\n"
+	    "__kernel void k(__global float *p, __local float *t)\n"
+	    "{ int i = get_local_id(0); p[i] = big(t, i) + big(t, i) + "
+	    "big(t, i); p[i] += big(t, i); }\n";
+	struct cc_lowered r;
+	cc_lower(&r, src, strlen(src));
+	ck_assert_msg(r.m, "%s", r.diags);
+	char out[4096];
+	struct vcl_ir_module *in = NULL;
+	ck_assert(!inline_into(r.m, &in, out, sizeof(out)));
+	ck_assert_msg(strstr(out, "barrier inlined: function 0 'k'") &&
+			  strstr(out, "slots take") &&
+			  strstr(out, "more than 131072"),
+		      "%s", out);
+	cc_unlower(&r);
+}
+END_TEST
+
 /* Hand-built IR. */
 struct hb {
 	struct vcl_ir_module *m;
@@ -295,6 +320,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, source_helpers);
 	tcase_add_test(tc, divergent_through_parameter);
+	tcase_add_test(tc, private_bytes);
 	tcase_add_test(tc, hand_built);
 	tcase_add_test(tc, bounds);
 	suite_add_tcase(s, tc);

@@ -24,6 +24,20 @@
 
 #include <vgpucl/ir.h>
 
+/*
+ * How a value can be made again where it is used: a constant, `local`,
+ * `slot` (imm in the built function's numbering), or `lds` of a whole
+ * slot (imm in the source's numbering while a frame's value, with the
+ * list it was read in and the slot's stores before it).
+ */
+struct remake {
+	bool set;
+	enum vcl_ir_op op;
+	uint64_t imm;
+	const struct vcl_ir_block *list;
+	uint32_t stores;
+};
+
 /* One copy of a function's body into the function being built. */
 struct frame {
 	const struct vcl_ir_function *src;
@@ -36,7 +50,10 @@ struct frame {
 	uint32_t result; /* a top-level return's value when not nested */
 	uint32_t *flags; /* slots: statements around that a return ends */
 	uint32_t nflags;
-	uint32_t calls; /* inlined calls around this copy */
+	uint32_t calls;		 /* inlined calls around this copy */
+	struct remake *remake;	 /* per value */
+	uint32_t *stores;	 /* per slot of src: stores copied so far */
+	struct remake *param_as; /* per parameter: its argument's remake */
 };
 
 struct inliner {
@@ -163,6 +180,26 @@ static uint32_t val(const struct frame *F, uint32_t x)
 	return x < F->nmap ? F->map[x] : VCL_IR_NONE;
 }
 
+/*
+ * Value x of the frame's source where it is used. A parameter whose
+ * argument was a constant, a `local` or `slot` pointer or read from a
+ * caller's variable is made again here (nothing can store to that slot
+ * while the call runs: a function reaches only its own whole slots): a
+ * value made where it is used, rather than one kept from before a
+ * barrier, is one the code generator follows (the object a pointer is
+ * in, per-group bounds checks: jit/wg_hoist.c).
+ */
+static uint32_t use(struct inliner *I, const struct frame *F, uint32_t x,
+		    struct vcl_ir_block *dst)
+{
+	if (!F->param_as || x >= F->src->nparams || !F->param_as[x].set)
+		return val(F, x);
+	struct vcl_ir_inst *i =
+	    emit(I, dst, F->param_as[x].op, F->src->params[x].type);
+	i->imm = F->param_as[x].imm;
+	return result(I, i);
+}
+
 static void copy_block(struct inliner *I, struct frame *F,
 		       const struct vcl_ir_block *src, struct vcl_ir_block *dst,
 		       uint32_t loops);
@@ -196,12 +233,24 @@ static void copy_inst(struct inliner *I, struct frame *F,
 		      const struct vcl_ir_inst *i, struct vcl_ir_block *dst,
 		      uint32_t loops)
 {
+	uint32_t a = use(I, F, i->a, dst), b = use(I, F, i->b, dst),
+		 c = use(I, F, i->c, dst);
+	uint32_t *args = NULL;
+	if (i->nargs &&
+	    !(args = vcl_ir_alloc(I->out, sizeof(*args) * i->nargs))) {
+		fail(I, "out of memory");
+		return;
+	}
+	for (uint32_t k = 0; k < i->nargs; k++)
+		args[k] = use(I, F, i->args[k], dst);
 	struct vcl_ir_inst *o = emit(I, dst, i->op, i->type);
 	if (I->failed)
 		return;
-	o->a = val(F, i->a);
-	o->b = val(F, i->b);
-	o->c = val(F, i->c);
+	o->a = a;
+	o->b = b;
+	o->c = c;
+	o->args = args;
+	o->nargs = i->nargs;
 	o->imm = i->imm;
 	o->imm2 = i->imm2;
 	o->name = str_copy(I, i->name);
@@ -209,16 +258,6 @@ static void copy_inst(struct inliner *I, struct frame *F,
 		o->imm += F->slot0;
 	else if (i->op == VCL_IR_CALL)
 		o->imm = I->new_index[i->imm];
-	if (i->nargs) {
-		o->args = vcl_ir_alloc(I->out, sizeof(*o->args) * i->nargs);
-		if (!o->args) {
-			fail(I, "out of memory");
-			return;
-		}
-		o->nargs = i->nargs;
-		for (uint32_t k = 0; k < i->nargs; k++)
-			o->args[k] = val(F, i->args[k]);
-	}
 	if (i->id != VCL_IR_NONE && i->id < F->nmap)
 		F->map[i->id] = result(I, o);
 	if ((i->op == VCL_IR_IF || i->op == VCL_IR_LOOP) && open_region(I)) {
@@ -236,16 +275,30 @@ static void copy_return(struct inliner *I, struct frame *F,
 			const struct vcl_ir_inst *i, struct vcl_ir_block *dst,
 			uint32_t loops)
 {
+	uint32_t v = use(I, F, i->a, dst);
 	if (!F->nested) {
-		F->result = val(F, i->a);
+		F->result = v;
 		return;
 	}
 	if (F->ret != VCL_IR_NONE)
-		sts(I, dst, F->ret, val(F, i->a));
+		sts(I, dst, F->ret, v);
 	for (uint32_t k = 0; k < F->nflags; k++)
 		sts(I, dst, F->flags[k], konst(I, dst, VCL_IR_I1, 1));
 	if (loops)
 		emit(I, dst, VCL_IR_BREAK, VCL_IR_VOID)->imm = loops - 1;
+}
+
+static void note_remake(struct frame *F, const struct vcl_ir_inst *i,
+			const struct vcl_ir_block *list)
+{
+	struct remake *r = &F->remake[i->id];
+	if (i->op == VCL_IR_CONST || i->op == VCL_IR_LOCAL)
+		*r = (struct remake){true, i->op, i->imm, NULL, 0};
+	else if (i->op == VCL_IR_SLOT && i->imm < F->src->nslots)
+		*r = (struct remake){true, i->op, F->slot0 + i->imm, NULL, 0};
+	else if (i->op == VCL_IR_LDS && i->imm < F->src->nslots)
+		*r = (struct remake){true, i->op, i->imm, list,
+				     F->stores[i->imm]};
 }
 
 /* Whether a return sits inside a region of B. */
@@ -261,6 +314,7 @@ static bool nested_return(const struct vcl_ir_block *b, bool inside)
 
 static void inline_call(struct inliner *I, struct frame *F,
 			const struct vcl_ir_inst *call,
+			const struct vcl_ir_block *list,
 			struct vcl_ir_block *dst);
 
 static void copy_block(struct inliner *I, struct frame *F,
@@ -286,9 +340,13 @@ static void copy_block(struct inliner *I, struct frame *F,
 			F->flags[F->nflags++] = flag;
 		}
 		if (i->op == VCL_IR_CALL && I->has_barrier[i->imm])
-			inline_call(I, F, i, dst);
+			inline_call(I, F, i, src, dst);
 		else
 			copy_inst(I, F, i, dst, loops);
+		if (i->op == VCL_IR_STS && i->imm < F->src->nslots)
+			F->stores[i->imm]++;
+		if (i->id < F->nmap)
+			note_remake(F, i, src);
 		if (skip) {
 			F->nflags--;
 			if (!open_region(I))
@@ -359,8 +417,51 @@ static void zero_slots(struct inliner *I, const struct frame *G,
 	free(type);
 }
 
+/* How argument x of CALL (in LIST) can be made while the call runs: as
+ * its parameter's, or its value's (a variable read in the call's list
+ * and not stored to since). */
+static struct remake arg_remake(const struct frame *F,
+				const struct vcl_ir_inst *call,
+				const struct vcl_ir_block *list, uint32_t x)
+{
+	uint32_t a = call->args[x];
+	struct remake none = {0};
+	if (a < F->src->nparams)
+		return F->param_as[a];
+	if (a >= F->nmap || !F->remake[a].set)
+		return none;
+	struct remake r = F->remake[a];
+	if (r.op == VCL_IR_LDS) {
+		if (r.list != list || F->stores[r.imm] != r.stores)
+			return none;
+		r.imm += F->slot0;
+	}
+	return r;
+}
+
+static bool frame_alloc(struct frame *F)
+{
+	F->map = new_map(F);
+	/* a flag per region open at a return, at most */
+	F->flags = malloc(sizeof(*F->flags) * (VCL_IR_MAX_DEPTH + 1));
+	F->remake = calloc(F->nmap + 1, sizeof(*F->remake));
+	F->stores = calloc(F->src->nslots + 1, sizeof(*F->stores));
+	F->param_as = calloc(F->src->nparams + 1, sizeof(*F->param_as));
+	return F->map && F->flags && F->remake && F->stores && F->param_as;
+}
+
+static void frame_free(struct frame *F)
+{
+	free(F->map);
+	free(F->flags);
+	free(F->remake);
+	free(F->stores);
+	free(F->param_as);
+}
+
 static void inline_call(struct inliner *I, struct frame *F,
 			const struct vcl_ir_inst *call,
+			const struct vcl_ir_block *list,
 			struct vcl_ir_block *dst)
 {
 	const struct vcl_ir_function *g = &I->m->funcs[call->imm];
@@ -377,17 +478,15 @@ static void inline_call(struct inliner *I, struct frame *F,
 			  .ret = VCL_IR_NONE,
 			  .result = VCL_IR_NONE,
 			  .calls = F->calls + 1};
-	G.map = new_map(&G);
-	/* a flag per region open at a return, at most */
-	G.flags = malloc(sizeof(*G.flags) * (VCL_IR_MAX_DEPTH + 1));
-	if (!G.map || !G.flags) {
-		free(G.map);
-		free(G.flags);
+	if (!frame_alloc(&G)) {
+		frame_free(&G);
 		fail(I, "out of memory");
 		return;
 	}
-	for (uint32_t x = 0; x < g->nparams && x < call->nargs; x++)
+	for (uint32_t x = 0; x < g->nparams && x < call->nargs; x++) {
 		G.map[x] = val(F, call->args[x]);
+		G.param_as[x] = arg_remake(F, call, list, x);
+	}
 	G.slot0 = I->f->nslots;
 	for (uint32_t s = 0; s < g->nslots && !I->failed; s++)
 		add_slot(I, g->slots[s].size, g->slots[s].align);
@@ -406,8 +505,7 @@ static void inline_call(struct inliner *I, struct frame *F,
 			r = konst(I, dst, g->ret, 0);
 		F->map[call->id] = r;
 	}
-	free(G.map);
-	free(G.flags);
+	frame_free(&G);
 }
 
 /* Whether B has a barrier or calls a function with one. */
@@ -427,9 +525,8 @@ static void build_function(struct inliner *I, const struct vcl_ir_function *src)
 	    vcl_ir_add_function(I->out, src->name, src->nparams);
 	struct frame F = {
 	    .src = src, .ret = VCL_IR_NONE, .result = VCL_IR_NONE};
-	F.map = new_map(&F);
-	if (!f || !F.map) {
-		free(F.map);
+	if (!f || !frame_alloc(&F)) {
+		frame_free(&F);
 		fail(I, "out of memory");
 		return;
 	}
@@ -455,7 +552,7 @@ static void build_function(struct inliner *I, const struct vcl_ir_function *src)
 		F.map[x] = x;
 	copy_block(I, &F, &src->body, &f->body, 0);
 	f->nvalues = I->next;
-	free(F.map);
+	frame_free(&F);
 }
 
 /* The inlined module verified; its errors say where they come from. */

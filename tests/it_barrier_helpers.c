@@ -193,11 +193,31 @@ START_TEST(helper_result_and_pointers)
 }
 END_TEST
 
+/* An argument whose variable the call's arguments change (i++). */
+START_TEST(argument_changed_by_call)
+{
+	enum { n = 64, group = 16 };
+	static int y[2 * n];
+	put("y", y, sizeof(y));
+	launch("kernel=post_increment global=64 local=16 y=y t=64");
+	buf_read(&d, "y", y, sizeof(y));
+	for (int i = 0; i < n; i++) {
+		int next = i / group * group + (i + 1) % group;
+		ck_assert_msg(y[2 * i] == next + i && y[2 * i + 1] == i + 1,
+			      "item %d: %d %d", i, y[2 * i], y[2 * i + 1]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
-	    matmul_tiles_in_helper, reduction_in_helper,	scan_two_levels,
-	    helper_in_uniform_loop, helper_result_and_pointers,
+	    matmul_tiles_in_helper,
+	    reduction_in_helper,
+	    scan_two_levels,
+	    helper_in_uniform_loop,
+	    helper_result_and_pointers,
+	    argument_changed_by_call,
 	};
 	return run_suite(suite_with_daemon("barrier_helpers", setup, teardown,
 					   120, tests,

@@ -54,8 +54,8 @@ START_TEST(source_helpers)
 	for (uint32_t f = 0; f < r.m->nfuncs; f++)
 		kernels += r.m->funcs[f].is_kernel;
 	ck_assert_uint_eq(in->nfuncs, kernels); /* every helper had one */
-	const char *names[] = {"matmul_tiles", "group_sums", "scan_groups",
-			       "smooth_rounds", "ranks"};
+	const char *names[] = {"matmul_tiles",	"group_sums", "scan_groups",
+			       "smooth_rounds", "ranks",      "post_increment"};
 	for (uint32_t f = 0; f < in->nfuncs; f++) {
 		ck_assert(in->funcs[f].is_kernel);
 		ck_assert_str_eq(in->funcs[f].name, names[f]);

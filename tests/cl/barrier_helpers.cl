@@ -154,3 +154,22 @@ __kernel void ranks(__global const int *x, __global int *out,
 	out[2 * i] = c;
 	out[2 * i + 1] = rank;
 }
+
+/* The next work-item's v plus this one's, through __local memory. */
+int with_next(__local int *t, int v)
+{
+	int lid = get_local_id(0);
+	t[lid] = v;
+	barrier(CLK_LOCAL_MEM_FENCE);
+	return t[(lid + 1) % get_local_size(0)] + v;
+}
+
+/* An argument whose variable the call's own arguments change (i++): the
+ * helper gets the value from before. */
+__kernel void post_increment(__global int *y, __local int *t)
+{
+	int i = get_global_id(0);
+	int r = with_next(t, i++);
+	y[2 * get_global_id(0)] = r;
+	y[2 * get_global_id(0) + 1] = i;
+}

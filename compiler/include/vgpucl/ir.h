@@ -28,8 +28,8 @@
 #define VCL_IR_MAX_PARAMS     64	 /* pointer masks are 64-bit */
 #define VCL_IR_MAX_SLOTS      65536
 #define VCL_IR_MAX_LOCALS     4096
-#define VCL_IR_MAX_DEPTH      256 /* nested regions */
-#define VCL_IR_MAX_CALL_DEPTH 64  /* calls nested in lowering, inlining */
+#define VCL_IR_MAX_DEPTH      256   /* nested regions */
+#define VCL_IR_MAX_CALL_DEPTH 64    /* calls nested in lowering, inlining */
 #define VCL_IR_MAX_INLINED    65536 /* instructions made by inlining */
 
 /*

@@ -124,11 +124,10 @@ static int one_function(struct cg_module *M, struct vjit_program *p, uint32_t f,
 {
 	const struct vcl_ir_function *fn = &M->m->funcs[f];
 	if (!fn->is_kernel) {
+		/* Inlining (vcl_ir_inline_barriers) left none. */
 		if (block_has_barrier(&fn->body)) {
 			snprintf(M->msg, VJIT_MSG_MAX,
-				 "function '%s' has a barrier: barriers are "
-				 "supported in kernels only (move it into the "
-				 "kernel)",
+				 "function '%s' has a barrier after inlining",
 				 fn->name ? fn->name : "?");
 			return -EINVAL;
 		}
@@ -379,6 +378,28 @@ static int lay_out_locals(struct vjit_program *p)
 	return 0;
 }
 
+/*
+ * The work-group transformation needs every barrier in its kernel's body:
+ * the calls of functions with one are inlined (compiler/ir_inline.c) into
+ * a module of the program's own, verified again. -EINVAL with the first
+ * error in MSG.
+ */
+static int inline_barriers(struct vjit_program *p, char *msg)
+{
+	struct vcl_diags d;
+	vcl_diags_init(&d, 4);
+	int err = 0;
+	if (!vcl_ir_inline_barriers(p->m, &p->inlined, &d)) {
+		err = -EINVAL;
+		snprintf(msg, VJIT_MSG_MAX, "%s",
+			 d.n ? d.v[0].message : "inlining failed");
+	} else if (p->inlined) {
+		p->m = p->inlined;
+	}
+	vcl_diags_free(&d);
+	return err;
+}
+
 int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 		 char msg[static VJIT_MSG_MAX])
 {
@@ -386,10 +407,16 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 	msg[0] = 0;
 	pthread_once(&llvm_once, llvm_init);
 	struct vjit_program *p = calloc(1, sizeof(*p));
-	struct cg_module M = {.m = m, .msg = msg};
+	struct cg_module M = {.msg = msg};
 	if (!p)
 		goto oom;
 	p->m = m;
+	int err = inline_barriers(p, msg);
+	if (err) {
+		vjit_program_free(p);
+		return err;
+	}
+	M.m = m = p->m;
 	for (uint32_t f = 0; f < m->nfuncs; f++)
 		p->nkernels += m->funcs[f].is_kernel;
 	p->kernels = calloc(p->nkernels + 1, sizeof(*p->kernels));
@@ -401,7 +428,7 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 	M.ctx = LLVMOrcThreadSafeContextGetContext(tsc);
 	M.mod = LLVMModuleCreateWithNameInContext("vgpufs", M.ctx);
 	module_types(&M);
-	int err = generate(&M, p);
+	err = generate(&M, p);
 	char *verr = NULL;
 	if (!err && LLVMVerifyModule(M.mod, LLVMReturnStatusAction, &verr)) {
 		snprintf(msg, VJIT_MSG_MAX, "code generator bug: %.150s", verr);
@@ -442,6 +469,7 @@ void vjit_program_free(struct vjit_program *p)
 	for (uint32_t k = 0; p->kernels && k < p->nkernels; k++)
 		free(p->kernels[k].local_off);
 	free(p->kernels);
+	vcl_ir_free(p->inlined);
 	free(p);
 }
 

@@ -96,7 +96,8 @@ struct vjit_kernel {
 };
 
 struct vjit_program {
-	const struct vcl_ir_module *m;
+	const struct vcl_ir_module *m; /* the caller's, or inlined */
+	struct vcl_ir_module *inlined; /* vcl_ir_inline_barriers' own */
 	LLVMOrcLLJITRef jit;
 	struct vjit_kernel *kernels;
 	uint32_t nkernels;

@@ -478,6 +478,30 @@ START_TEST(divergent_barrier)
 				  "}\n";
 	refused("div.cl", src, strlen(src),
 		"error: barrier() where work-items may diverge");
+	/* a helper with a barrier: inlined where every work-item calls
+	 * it, refused where not all do */
+	static const char helper[] =
+	    "void sync_all(void) { barrier(CLK_LOCAL_MEM_FENCE); }\n"
+	    "__kernel void k(__global int *p)\n"
+	    "{\n"
+	    "\tif (get_local_id(0) < 4)\n"
+	    "\t\tsync_all();\n"
+	    "\tp[0] = 1;\n"
+	    "}\n";
+	refused("divh.cl", helper, strlen(helper),
+		"divh.cl:5:11: error: 'sync_all' calls barrier() and is called "
+		"where work-items may diverge");
+	/* ...or whose barrier diverges on what a call passes it, which the
+	 * verifier sees once the helper is inlined */
+	static const char param[] =
+	    "void sync_if(int x) { if (x) barrier(CLK_LOCAL_MEM_FENCE); }\n"
+	    "__kernel void k(__global int *p)\n"
+	    "{ sync_if(get_local_id(0) < 4); p[0] = 1; }\n";
+	refused("divp.cl", param, strlen(param),
+		"code generation: with the calls of functions that have a "
+		"barrier inlined: function 0 'k', instruction");
+	expect("build prog=divp.cl", "err EINVAL",
+	       "barrier where work-items may diverge", NULL);
 }
 END_TEST
 

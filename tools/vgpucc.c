@@ -235,8 +235,11 @@ static int compile(struct options *o, const char *data, size_t len)
 	struct vcl_ir_module *m = NULL;
 	if (prog && !vcl_diags_failed(&d)) {
 		m = vcl_ir_lower(prog, pp);
-		if (m)
-			vcl_ir_verify(m, &d);
+		struct vcl_ir_module *inlined = NULL;
+		/* As the daemon will: its helpers' barriers inlined. */
+		if (m && vcl_ir_verify(m, &d))
+			vcl_ir_inline_barriers(m, &inlined, &d);
+		vcl_ir_free(inlined);
 	}
 	print_diags(&d);
 	int rc = 0;

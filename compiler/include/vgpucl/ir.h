@@ -28,8 +28,9 @@
 #define VCL_IR_MAX_PARAMS     64	 /* pointer masks are 64-bit */
 #define VCL_IR_MAX_SLOTS      65536
 #define VCL_IR_MAX_LOCALS     4096
-#define VCL_IR_MAX_DEPTH      256 /* nested regions */
-#define VCL_IR_MAX_CALL_DEPTH 64  /* calls nested in lowering */
+#define VCL_IR_MAX_DEPTH      256   /* nested regions */
+#define VCL_IR_MAX_CALL_DEPTH 64    /* calls nested in lowering, inlining */
+#define VCL_IR_MAX_INLINED    65536 /* instructions made by inlining */
 
 /*
  * A type in 32 bits: kind (low byte), lanes (next byte: 0 a scalar, else
@@ -281,6 +282,20 @@ struct vcl_ir_module *vcl_ir_lower(const struct vcl_program *prog,
  * d with the function named. True when the module is safe to run. Never
  * trusts the module: counts, indexes, types, nesting are all checked. */
 bool vcl_ir_verify(const struct vcl_ir_module *m, struct vcl_diags *d);
+
+/*
+ * What the code generator takes of the verified module M: every call of a
+ * function that has a barrier (its own or a callee's) replaced by the
+ * callee's body, those functions left out, the result verified again (a
+ * barrier under a condition on a helper's parameter diverges once a call
+ * passes it a work-item id). *OUT is NULL when no function but a kernel
+ * has a barrier: M is what to take. False, with errors in D, past the
+ * bounds (VCL_IR_MAX_INLINED instructions made, VCL_IR_MAX_DEPTH regions,
+ * VCL_IR_MAX_CALL_DEPTH calls, VCL_IR_MAX_SLOTS slots) or when the
+ * verifier refuses the result.
+ */
+bool vcl_ir_inline_barriers(const struct vcl_ir_module *m,
+			    struct vcl_ir_module **out, struct vcl_diags *d);
 
 /* The text form (`vgpucc -S`) into buf, snprintf-style. */
 size_t vcl_ir_print(const struct vcl_ir_module *m, char *buf, size_t cap);

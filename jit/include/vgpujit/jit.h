@@ -25,10 +25,12 @@ struct vjit_program; /* compiled code of one module; immutable */
 
 /*
  * Compiles the verified module M (the caller verified it: vcl_ir_verify or
- * vcl_ir_read) to native code. M must outlive the program (the program
- * keeps pointers into it for names and signatures). 0, or a negative errno
- * with a message in MSG (-EINVAL: something the code generator refuses,
- * -ENOMEM).
+ * vcl_ir_read) to native code, first inlining the calls of functions that
+ * have a barrier (vcl_ir_inline_barriers: into a module the program owns,
+ * verified again). M must outlive the program (the program keeps pointers
+ * into it for names and signatures). 0, or a negative errno with a
+ * message in MSG (-EINVAL: something the code generator refuses, a
+ * barrier that diverges once inlined, -ENOMEM).
  */
 int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 		 char msg[static VJIT_MSG_MAX]);

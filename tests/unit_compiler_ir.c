@@ -184,6 +184,10 @@ START_TEST(lowers_and_verifies)
 	    "__kernel void k(__global int *q, int n) { for (int i = 0; i < n; "
 	    "i++) switch (q[i]) { default: q[0] = 9; case 1: case 2: q[1] = "
 	    "1; break; case 3: continue; } }",
+	    /* short and long vectors (their element was no type: a crash) */
+	    "__kernel void k(__global long *q, __global short *s) { long2 v = "
+	    "(long2)(q[0], q[1]); q[2] = v.y; short4 w = (short4)(1); s[0] = "
+	    "w.w; }",
 	    "__kernel void k(__global int *q, __global uint *u, __local int "
 	    "*l, __global float *f) { int old = atomic_add(q, 2); "
 	    "atomic_inc(&q[1]); atomic_cmpxchg(q, 1, 2); atomic_min(u, 3u); "

@@ -27,6 +27,7 @@ enum gen_class {
 	G_CROSS,  /* float, double; 3 and 4 */
 	G_ATOM,	  /* int, uint in __global or __local */
 	G_ATOMX,  /* int, uint, float in __global or __local */
+	G_UPS,	  /* char to int, signed and unsigned (upsample) */
 };
 
 /*
@@ -35,7 +36,8 @@ enum gen_class {
  * or a signed vector of G's element size), N int with G's width, S and T
  * signed and unsigned integers of G's element size and width, P a
  * pointer to volatile G (atomics), Q a pointer to G in __global, __local
- * or __private, i int, u uint, z size_t, v void.
+ * or __private, O the same to N, W the integer twice G's element size
+ * (G's sign, width), i int, u uint, z size_t, v void.
  */
 struct builtin {
 	const char *name;
@@ -80,29 +82,29 @@ static const struct builtin table[] = {
 				F2("fdim") F2("fmod") F2("hypot") F2("nextafte"
 								     "r") F2("p"
 									     "o"
-									     "w")
-				    F2("powr") F2(
-					"maxmag") F2("minmag") F2("remainde"
-								  "r") F2("f"
-									  "m"
-									  "i"
-									  "n")
-					B("fmi"
-					  "n",
-					  G_F, "GGg") F2("fmax")
-					    B("fmax", G_F, "GGg") B("fma", G_F, "GGGG") B("mad", G_F, "GGGG") B(
-						"pown",
+									     "w") F2("powr") F2("maxmag") F2("minmag") F2("remainde"
+															  "r") F2("f"
+																  "m"
+																  "i"
+																  "n")
+				    B("fmi"
+				      "n",
+				      G_F, "GGg") F2("fmax") B("fmax", G_F, "GGg") B("fma", G_F, "GGGG")
+					B("mad", G_F, "GGGG") B(
+					    "pown",
+					    G_F, "GGN") B("rootn", G_F, "GGN")
+					    B("ldexp", G_F, "GGN") B(
+						"ldexp",
 						G_F,
-						"GGN") B("rootn", G_F, "GGN")
-						B("ldexp", G_F, "GGN") B(
-						    "ldexp",
+						"GGi") B("ilogb", G_F, "NG")
+						B("fract", G_F, "GGQ") B("modf", G_F, "GGQ") B(
+						    "sincos",
 						    G_F,
-						    "GGi") B("ilogb", G_F, "NG")
-						    B("fract", G_F, "GGQ") B(
-							"modf",
+						    "GGQ") B("frexp", G_F, "GGO")
+						    B("lgamma_r", G_F, "GGO") B(
+							"remquo",
 							G_F,
-							"GGQ") B("sincos",
-								 G_F, "GGQ")
+							"GGGO") B("nan", G_F, "GT")
 #define N1(n) B(n, G_F32, "GG")
 #define N2(n) B(n, G_F32, "GGG")
 							N1("native_cos") N1(
@@ -118,59 +120,67 @@ static const struct builtin table[] = {
 									  "v"
 									  "e_"
 									  "log1"
-									  "0") N1("native_recip") N1("native_rsqrt")
-								N1("nat"
-								   "ive"
-								   "_si"
-								   "n") N1("nat"
-									   "ive"
-									   "_sq"
-									   "rt")
-								    N1("native_"
-								       "tan") N2(
-									"n"
-									"a"
-									"t"
-									"i"
-									"v"
-									"e"
-									"_"
-									"d"
-									"i"
-									"v"
-									"i"
-									"d"
-									"e")
-									N2("nat"
-									   "ive"
-									   "_po"
-									   "wr") N1(
-									    "ha"
-									    "lf"
-									    "_c"
-									    "o"
-									    "s")
-									    N1("half_exp") N1("half_exp2") N1(
-										"half_"
-										"exp10")
-										N1("half_"
-										   "log") N1("half_"
-											     "log2")
-										    N1("half_log10") N1(
-											"hal"
-											"f_"
-											"rec"
-											"ip")
-											N1("ha"
-											   "lf"
-											   "_r"
-											   "sq"
-											   "r"
-											   "t") N1("half_sin")
-											    N1("half_sqrt") N1(
-												"half_tan")
-												N2("half_divide")
-												    N2("half_powr")
+									  "0") N1("native_recip") N1("native_rsqrt") N1("nat"
+															"ive"
+															"_si"
+															"n")
+								N1(
+								    "nat"
+								    "ive"
+								    "_sq"
+								    "rt") N1("n"
+									     "a"
+									     "t"
+									     "i"
+									     "v"
+									     "e"
+									     "_"
+									     "t"
+									     "a"
+									     "n") N2("n"
+										     "a"
+										     "t"
+										     "i"
+										     "v"
+										     "e"
+										     "_"
+										     "d"
+										     "i"
+										     "v"
+										     "i"
+										     "d"
+										     "e")
+								    N2(
+									"nat"
+									"ive"
+									"_po"
+									"wr") N1("ha"
+										 "lf"
+										 "_c"
+										 "o"
+										 "s") N1("half_exp") N1("half_exp2")
+									N1("hal"
+									   "f_"
+									   "exp"
+									   "10")
+									    N1("half_"
+									       "log") N1("half_"
+											 "log2")
+										N1("half_log10") N1(
+										    "hal"
+										    "f_"
+										    "rec"
+										    "ip") N1("ha"
+											     "lf"
+											     "_r"
+											     "sq"
+											     "r"
+											     "t")
+										    N1("half_sin") N1(
+											"half_sqrt")
+											N1("half_tan")
+											    N2("half_divide")
+												N2("half_powr")
     /* Common (6.12.4). */
     B("clamp", G_F, "GGGG") B("clamp", G_F, "GGgg") F1("degrees") F1("radians")
 	F1("sign") F2("max") B("max", G_F, "GGg") F2("min") B("min", G_F, "GGg")
@@ -184,10 +194,11 @@ static const struct builtin table[] = {
 			I2("hadd") I2("rhadd") I2("mul_hi") I2("rotate")
 			    I2("sub_sat") B("clamp", G_I, "GGGG")
 				B("clamp", G_I, "GGgg") I1("clz") I1("popcount")
-				    B("mad_hi", G_I, "GGGG")
-					B("mad_sat", G_I, "GGGG") I2("max")
-					    B("max", G_I, "GGg") I2("min")
-						B("min", G_I, "GGg")
+				    B("mad_hi", G_I, "GGGG") B("mad_sat", G_I,
+							       "GGGG") I2("max")
+					B("max", G_I, "GGg") I2("min")
+					    B("min", G_I, "GGg")
+						B("upsample", G_UPS, "WGT")
 						    B("mad24", G_I32, "GGGG")
 							B("mul24", G_I32, "GGG")
     /* Geometric (6.12.5). */
@@ -492,6 +503,9 @@ static const enum vcl_type_kind k_a[] = {
 static const enum vcl_type_kind k_si[] = {VCL_TY_CHAR, VCL_TY_SHORT, VCL_TY_INT,
 					  VCL_TY_LONG};
 static const enum vcl_type_kind k_i32[] = {VCL_TY_INT, VCL_TY_UINT};
+static const enum vcl_type_kind k_ups[] = {VCL_TY_CHAR,	 VCL_TY_UCHAR,
+					   VCL_TY_SHORT, VCL_TY_USHORT,
+					   VCL_TY_INT,	 VCL_TY_UINT};
 static const enum vcl_type_kind k_ax[] = {VCL_TY_INT, VCL_TY_UINT,
 					  VCL_TY_FLOAT};
 static const unsigned w_all[] = {1, 2, 3, 4, 8, 16}, w_geom[] = {1, 2, 3, 4},
@@ -515,10 +529,12 @@ static const struct expansion classes[] = {
     [G_CROSS] = {N(k_f), N(w_cross), N(sp_none)},
     [G_ATOM] = {N(k_i32), N(w_one), N(sp_atom)},
     [G_ATOMX] = {N(k_ax), N(w_one), N(sp_atom)},
+    [G_UPS] = {N(k_ups), N(w_all), N(sp_none)},
 };
 #undef N
 
-/* A class's expansion; a Q parameter points into any of three spaces. */
+/* A class's expansion; a Q or O parameter points into any of three
+ * spaces. */
 static struct expansion expand(enum gen_class c, bool any_space)
 {
 	struct expansion e = classes[c];
@@ -564,6 +580,11 @@ static const struct vcl_ty *letter(struct sema *s, char c,
 	case 'Q':
 		return ty_pointer(
 		    s, ty_qualified(s, ty_vector(elem, width), 0, space));
+	case 'O':
+		return ty_pointer(
+		    s, ty_qualified(s, ty_vector(VCL_TY_INT, width), 0, space));
+	case 'W': /* char -> short -> int -> long, the sign kept */
+		return ty_vector((enum vcl_type_kind)(elem + 2), width);
 	default:
 		return NULL;
 	}
@@ -664,7 +685,8 @@ __attribute__((noinline)) static void resolve(struct sema *s,
 		 * plain form, which would make every scalar call ambiguous. */
 		bool vec_only = strchr(b->sig + 1, 'g') != NULL ||
 				(b->cls == G_F && strchr(b->sig + 1, 'i'));
-		struct expansion x = expand(b->cls, strchr(b->sig, 'Q'));
+		struct expansion x =
+		    expand(b->cls, strpbrk(b->sig, "QO") != NULL);
 		for (unsigned ei = 0; ei < x.nelems; ei++)
 			for (unsigned wi = 0; wi < x.nwidths; wi++)
 				for (unsigned si = 0; si < x.nspaces; si++) {

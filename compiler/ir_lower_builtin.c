@@ -420,9 +420,8 @@ static uint32_t exponent(struct call *c, uint32_t x, uint32_t *bits)
 	    L, VCL_IR_AND, it,
 	    emit_value(L, VCL_IR_LSHR, it, *bits, emit_const(L, it, mant)),
 	    emit_const(L, it, f32 ? 0xff : 0x7ff));
-	uint32_t off =
-	    emit_select(L, it, sub, emit_const(L, it, bias + up),
-			emit_const(L, it, bias));
+	uint32_t off = emit_select(L, it, sub, emit_const(L, it, bias + up),
+				   emit_const(L, it, bias));
 	return emit_value(L, VCL_IR_SUB, it, field, off);
 }
 
@@ -731,12 +730,14 @@ static uint32_t rootn_lane(struct call *d, uint32_t a, uint32_t n)
 	uint32_t ax = intrin1(d, "fabs", a), e;
 	uint32_t m = frexp_lane(d, ax, &e);
 	uint32_t nd = lower_convert(L, n, VCL_TY_INT, VCL_TY_DOUBLE);
-	uint32_t direct = emit_value(
-	    L, VCL_IR_OR, VCL_IR_I1,
-	    cmp(&i, VCL_T_GT, imax(&i, n, bin(&i, VCL_IR_SUB, konst(&i, 0), n)),
-		konst(&i, 1000)),
-	    emit_value(L, VCL_IR_XOR, VCL_IR_I1, finite_nonzero(d, ax),
-		       emit_const(L, VCL_IR_I1, 1)));
+	/* |n| > 1000 as two compares: -INT_MIN wraps */
+	uint32_t big = emit_value(
+	    L, VCL_IR_OR, VCL_IR_I1, cmp(&i, VCL_T_GT, n, konst(&i, 1000)),
+	    cmp(&i, VCL_T_LT, n, konst(&i, (uint64_t)-1000)));
+	uint32_t direct = emit_value(L, VCL_IR_OR, VCL_IR_I1, big,
+				     emit_value(L, VCL_IR_XOR, VCL_IR_I1,
+						finite_nonzero(d, ax),
+						emit_const(L, VCL_IR_I1, 1)));
 	uint32_t q = lower_convert(
 	    L,
 	    intrin1(d, "rint",

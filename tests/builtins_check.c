@@ -170,7 +170,8 @@ static void bc_check_math(bool dbl, const void *o, const int32_t *io)
 		near("atan2pi", i, a, atan2l(a, b) / M_PIl, r[12], dbl,
 		     dbl ? 6 : t);
 		near("ldexp", i, a, ldexpl(a, k * 37), r[13], dbl, 0);
-		near("rootn", i, a, rootn_l(a, k % 7), r[14], dbl, dbl ? 4 : t);
+		int rn = k == -9 ? INT_MIN : k % 5 ? k % 7 : k * 100000 + 1;
+		near("rootn", i, a, rootn_l(a, rn), r[14], dbl, dbl ? 4 : t);
 	}
 }
 

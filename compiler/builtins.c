@@ -27,6 +27,7 @@ enum gen_class {
 	G_CROSS,  /* float, double; 3 and 4 */
 	G_ATOM,	  /* int, uint in __global or __local */
 	G_ATOMX,  /* int, uint, float in __global or __local */
+	G_UPS,	  /* char to int, signed and unsigned (upsample) */
 };
 
 /*
@@ -35,7 +36,8 @@ enum gen_class {
  * or a signed vector of G's element size), N int with G's width, S and T
  * signed and unsigned integers of G's element size and width, P a
  * pointer to volatile G (atomics), Q a pointer to G in __global, __local
- * or __private, i int, u uint, z size_t, v void.
+ * or __private, O the same to N, W the integer twice G's element size
+ * (G's sign, width), i int, u uint, z size_t, v void.
  */
 struct builtin {
 	const char *name;
@@ -43,178 +45,215 @@ struct builtin {
 	const char *sig;
 };
 
-#define B(n, c, s) {n, c, s},
+/* One entry a form, in groups of the specification's sections; a name's
+ * first entry names the built-in (resolve). */
+/* clang-format off */
 static const struct builtin table[] = {
     /* Work-item functions (6.12.1) and synchronization (6.12.8, 6.12.9). */
-    B("get_work_dim", G_NONE, "u") B("get_global_size", G_NONE, "zu") B(
-	"get_global_id", G_NONE, "zu") B("get_local_size", G_NONE,
-					 "zu") B("get_local_id", G_NONE, "zu")
-	B("get_num_groups", G_NONE, "zu") B("get_group_id", G_NONE, "zu") B(
-	    "get_global_offset", G_NONE,
-	    "zu") B("barrier", G_NONE,
-		    "vu") B("mem_fence", G_NONE,
-			    "vu") B("read_mem_fence", G_NONE,
-				    "vu") B("write_mem_fence", G_NONE, "vu")
-/* Math (6.12.2). */
-#define F1(n) B(n, G_F, "GG")
-#define F2(n) B(n, G_F, "GGG")
-	    F1("acos") F1("acosh") F1("acospi") F1("asin") F1("asinh") F1(
-		"asinpi") F1("atan") F1("atanh") F1("atanpi") F1("cbrt")
-		F1("ceil") F1("cos") F1(
-		    "cosh") F1("cospi") F1("erfc") F1("erf") F1("exp")
-		    F1("exp2") F1("exp10") F1("e"
-					      "x"
-					      "p"
-					      "m"
-					      "1") F1("fabs") F1("floor") F1("l"
-									     "g"
-									     "a"
-									     "m"
-									     "m"
-									     "a") F1("log") F1("log2") F1("log10") F1("log1"
-														      "p")
-			F1("logb") F1("rint") F1("round") F1("rsqrt") F1(
-			    "sin") F1("sinh") F1("sinpi") F1("sqrt") F1("tan")
-			    F1("tanh") F1("tanpi") F1(
-				"tgamma") F1("trunc") F2("atan2") F2("atan2pi") F2("copysign")
-				F2("fdim") F2("fmod") F2("hypot") F2("nextafte"
-								     "r") F2("p"
-									     "o"
-									     "w")
-				    F2("powr") F2(
-					"maxmag") F2("minmag") F2("remainde"
-								  "r") F2("f"
-									  "m"
-									  "i"
-									  "n")
-					B("fmi"
-					  "n",
-					  G_F, "GGg") F2("fmax")
-					    B("fmax", G_F, "GGg") B("fma", G_F, "GGGG") B("mad", G_F, "GGGG") B(
-						"pown",
-						G_F,
-						"GGN") B("rootn", G_F, "GGN")
-						B("ldexp", G_F, "GGN") B(
-						    "ldexp",
-						    G_F,
-						    "GGi") B("ilogb", G_F, "NG")
-						    B("fract", G_F, "GGQ") B(
-							"modf",
-							G_F,
-							"GGQ") B("sincos",
-								 G_F, "GGQ")
-#define N1(n) B(n, G_F32, "GG")
-#define N2(n) B(n, G_F32, "GGG")
-							N1("native_cos") N1(
-							    "native_"
-							    "exp") N1("native_"
-								      "exp2") N1("native_"
-										 "exp10") N1("nat"
-											     "ive"
-											     "_lo"
-											     "g")
-							    N1("native_"
-							       "log2") N1("nati"
-									  "v"
-									  "e_"
-									  "log1"
-									  "0") N1("native_recip") N1("native_rsqrt")
-								N1("nat"
-								   "ive"
-								   "_si"
-								   "n") N1("nat"
-									   "ive"
-									   "_sq"
-									   "rt")
-								    N1("native_"
-								       "tan") N2(
-									"n"
-									"a"
-									"t"
-									"i"
-									"v"
-									"e"
-									"_"
-									"d"
-									"i"
-									"v"
-									"i"
-									"d"
-									"e")
-									N2("nat"
-									   "ive"
-									   "_po"
-									   "wr") N1(
-									    "ha"
-									    "lf"
-									    "_c"
-									    "o"
-									    "s")
-									    N1("half_exp") N1("half_exp2") N1(
-										"half_"
-										"exp10")
-										N1("half_"
-										   "log") N1("half_"
-											     "log2")
-										    N1("half_log10") N1(
-											"hal"
-											"f_"
-											"rec"
-											"ip")
-											N1("ha"
-											   "lf"
-											   "_r"
-											   "sq"
-											   "r"
-											   "t") N1("half_sin")
-											    N1("half_sqrt") N1(
-												"half_tan")
-												N2("half_divide")
-												    N2("half_powr")
+    {"get_work_dim", G_NONE, "u"},
+    {"get_global_size", G_NONE, "zu"},
+    {"get_global_id", G_NONE, "zu"},
+    {"get_local_size", G_NONE, "zu"},
+    {"get_local_id", G_NONE, "zu"},
+    {"get_num_groups", G_NONE, "zu"},
+    {"get_group_id", G_NONE, "zu"},
+    {"get_global_offset", G_NONE, "zu"},
+    {"barrier", G_NONE, "vu"},
+    {"mem_fence", G_NONE, "vu"},
+    {"read_mem_fence", G_NONE, "vu"},
+    {"write_mem_fence", G_NONE, "vu"},
+    /* Math (6.12.2). */
+    {"acos", G_F, "GG"},
+    {"acosh", G_F, "GG"},
+    {"acospi", G_F, "GG"},
+    {"asin", G_F, "GG"},
+    {"asinh", G_F, "GG"},
+    {"asinpi", G_F, "GG"},
+    {"atan", G_F, "GG"},
+    {"atanh", G_F, "GG"},
+    {"atanpi", G_F, "GG"},
+    {"cbrt", G_F, "GG"},
+    {"ceil", G_F, "GG"},
+    {"cos", G_F, "GG"},
+    {"cosh", G_F, "GG"},
+    {"cospi", G_F, "GG"},
+    {"erfc", G_F, "GG"},
+    {"erf", G_F, "GG"},
+    {"exp", G_F, "GG"},
+    {"exp2", G_F, "GG"},
+    {"exp10", G_F, "GG"},
+    {"expm1", G_F, "GG"},
+    {"fabs", G_F, "GG"},
+    {"floor", G_F, "GG"},
+    {"lgamma", G_F, "GG"},
+    {"log", G_F, "GG"},
+    {"log2", G_F, "GG"},
+    {"log10", G_F, "GG"},
+    {"log1p", G_F, "GG"},
+    {"logb", G_F, "GG"},
+    {"rint", G_F, "GG"},
+    {"round", G_F, "GG"},
+    {"rsqrt", G_F, "GG"},
+    {"sin", G_F, "GG"},
+    {"sinh", G_F, "GG"},
+    {"sinpi", G_F, "GG"},
+    {"sqrt", G_F, "GG"},
+    {"tan", G_F, "GG"},
+    {"tanh", G_F, "GG"},
+    {"tanpi", G_F, "GG"},
+    {"tgamma", G_F, "GG"},
+    {"trunc", G_F, "GG"},
+    {"atan2", G_F, "GGG"},
+    {"atan2pi", G_F, "GGG"},
+    {"copysign", G_F, "GGG"},
+    {"fdim", G_F, "GGG"},
+    {"fmod", G_F, "GGG"},
+    {"hypot", G_F, "GGG"},
+    {"nextafter", G_F, "GGG"},
+    {"pow", G_F, "GGG"},
+    {"powr", G_F, "GGG"},
+    {"maxmag", G_F, "GGG"},
+    {"minmag", G_F, "GGG"},
+    {"remainder", G_F, "GGG"},
+    {"fmin", G_F, "GGG"},
+    {"fmin", G_F, "GGg"},
+    {"fmax", G_F, "GGG"},
+    {"fmax", G_F, "GGg"},
+    {"fma", G_F, "GGGG"},
+    {"mad", G_F, "GGGG"},
+    {"pown", G_F, "GGN"},
+    {"rootn", G_F, "GGN"},
+    {"ldexp", G_F, "GGN"},
+    {"ldexp", G_F, "GGi"},
+    {"ilogb", G_F, "NG"},
+    {"fract", G_F, "GGQ"},
+    {"modf", G_F, "GGQ"},
+    {"sincos", G_F, "GGQ"},
+    {"frexp", G_F, "GGO"},
+    {"lgamma_r", G_F, "GGO"},
+    {"remquo", G_F, "GGGO"},
+    {"nan", G_F, "GT"},
+    /* Math: the native_ and half_ forms (float only). */
+    {"native_cos", G_F32, "GG"},
+    {"native_exp", G_F32, "GG"},
+    {"native_exp2", G_F32, "GG"},
+    {"native_exp10", G_F32, "GG"},
+    {"native_log", G_F32, "GG"},
+    {"native_log2", G_F32, "GG"},
+    {"native_log10", G_F32, "GG"},
+    {"native_recip", G_F32, "GG"},
+    {"native_rsqrt", G_F32, "GG"},
+    {"native_sin", G_F32, "GG"},
+    {"native_sqrt", G_F32, "GG"},
+    {"native_tan", G_F32, "GG"},
+    {"native_divide", G_F32, "GGG"},
+    {"native_powr", G_F32, "GGG"},
+    {"half_cos", G_F32, "GG"},
+    {"half_exp", G_F32, "GG"},
+    {"half_exp2", G_F32, "GG"},
+    {"half_exp10", G_F32, "GG"},
+    {"half_log", G_F32, "GG"},
+    {"half_log2", G_F32, "GG"},
+    {"half_log10", G_F32, "GG"},
+    {"half_recip", G_F32, "GG"},
+    {"half_rsqrt", G_F32, "GG"},
+    {"half_sin", G_F32, "GG"},
+    {"half_sqrt", G_F32, "GG"},
+    {"half_tan", G_F32, "GG"},
+    {"half_divide", G_F32, "GGG"},
+    {"half_powr", G_F32, "GGG"},
     /* Common (6.12.4). */
-    B("clamp", G_F, "GGGG") B("clamp", G_F, "GGgg") F1("degrees") F1("radians")
-	F1("sign") F2("max") B("max", G_F, "GGg") F2("min") B("min", G_F, "GGg")
-	    B("mix", G_F, "GGGG") B("mix", G_F, "GGGg") F2("step")
-		B("step", G_F, "GgG") B("smoothstep", G_F,
-					"GGGG") B("smoothstep", G_F, "GggG")
-/* Integer (6.12.3). */
-#define I1(n) B(n, G_I, "GG")
-#define I2(n) B(n, G_I, "GGG")
-		    B("abs", G_I, "UG") B("abs_diff", G_I, "UGG") I2("add_sat")
-			I2("hadd") I2("rhadd") I2("mul_hi") I2("rotate")
-			    I2("sub_sat") B("clamp", G_I, "GGGG")
-				B("clamp", G_I, "GGgg") I1("clz") I1("popcount")
-				    B("mad_hi", G_I, "GGGG")
-					B("mad_sat", G_I, "GGGG") I2("max")
-					    B("max", G_I, "GGg") I2("min")
-						B("min", G_I, "GGg")
-						    B("mad24", G_I32, "GGGG")
-							B("mul24", G_I32, "GGG")
+    {"clamp", G_F, "GGGG"},
+    {"clamp", G_F, "GGgg"},
+    {"degrees", G_F, "GG"},
+    {"radians", G_F, "GG"},
+    {"sign", G_F, "GG"},
+    {"max", G_F, "GGG"},
+    {"max", G_F, "GGg"},
+    {"min", G_F, "GGG"},
+    {"min", G_F, "GGg"},
+    {"mix", G_F, "GGGG"},
+    {"mix", G_F, "GGGg"},
+    {"step", G_F, "GGG"},
+    {"step", G_F, "GgG"},
+    {"smoothstep", G_F, "GGGG"},
+    {"smoothstep", G_F, "GggG"},
+    /* Integer (6.12.3). */
+    {"abs", G_I, "UG"},
+    {"abs_diff", G_I, "UGG"},
+    {"add_sat", G_I, "GGG"},
+    {"hadd", G_I, "GGG"},
+    {"rhadd", G_I, "GGG"},
+    {"mul_hi", G_I, "GGG"},
+    {"rotate", G_I, "GGG"},
+    {"sub_sat", G_I, "GGG"},
+    {"clamp", G_I, "GGGG"},
+    {"clamp", G_I, "GGgg"},
+    {"clz", G_I, "GG"},
+    {"popcount", G_I, "GG"},
+    {"mad_hi", G_I, "GGGG"},
+    {"mad_sat", G_I, "GGGG"},
+    {"max", G_I, "GGG"},
+    {"max", G_I, "GGg"},
+    {"min", G_I, "GGG"},
+    {"min", G_I, "GGg"},
+    {"upsample", G_UPS, "WGT"},
+    {"mad24", G_I32, "GGGG"},
+    {"mul24", G_I32, "GGG"},
     /* Geometric (6.12.5). */
-    B("dot", G_GEOM, "gGG") B("cross", G_CROSS, "GGG") B(
-	"distance", G_GEOM, "gGG") B("length", G_GEOM, "gG")
-	B("normalize", G_GEOM, "GG") B("fast_distance", G_GEOM32, "gGG") B(
-	    "fast_length", G_GEOM32, "gG") B("fast_normalize", G_GEOM32, "GG")
-/* Relational (6.12.6). */
-#define R1(n) B(n, G_F, "RG")
-#define R2(n) B(n, G_F, "RGG")
-	    R2("isequal") R2("isnotequal") R2("isgreater") R2(
-		"isgreaterequal") R2("isless")
-		R2("islessequal") R2("islessgreater") R2("isordered") R2(
-		    "isunordered") R1("isfinite") R1("isinf") R1("isnan")
-		    R1("isnormal") R1("signbit") B("any", G_SI, "iG") B(
-			"all", G_SI, "iG") B("bitselect", G_A, "GGGG")
-			B("select", G_A, "GGGS") B("select", G_A, "GGGT")
-/* 32-bit atomics (6.12.11) and their cl_khr_*_atomics spellings. */
-#define AT(n, s) B("atomic_" n, G_ATOM, s) B("atom_" n, G_ATOM, s)
-			    AT("add", "GPG") AT("sub", "GPG") AT("min", "GPG")
-				AT("max", "GPG") AT("and", "GPG") AT("or",
-								     "GPG")
-				    AT("xor", "GPG") AT("inc", "GP")
-					AT("dec",
-					   "GP") AT("cmpxchg", "GPGG")
-					    B("atomic_xchg", G_ATOMX, "GPG")
-						B("atom_xchg", G_ATOMX, "GPG")};
+    {"dot", G_GEOM, "gGG"},
+    {"cross", G_CROSS, "GGG"},
+    {"distance", G_GEOM, "gGG"},
+    {"length", G_GEOM, "gG"},
+    {"normalize", G_GEOM, "GG"},
+    {"fast_distance", G_GEOM32, "gGG"},
+    {"fast_length", G_GEOM32, "gG"},
+    {"fast_normalize", G_GEOM32, "GG"},
+    /* Relational (6.12.6). */
+    {"isequal", G_F, "RGG"},
+    {"isnotequal", G_F, "RGG"},
+    {"isgreater", G_F, "RGG"},
+    {"isgreaterequal", G_F, "RGG"},
+    {"isless", G_F, "RGG"},
+    {"islessequal", G_F, "RGG"},
+    {"islessgreater", G_F, "RGG"},
+    {"isordered", G_F, "RGG"},
+    {"isunordered", G_F, "RGG"},
+    {"isfinite", G_F, "RG"},
+    {"isinf", G_F, "RG"},
+    {"isnan", G_F, "RG"},
+    {"isnormal", G_F, "RG"},
+    {"signbit", G_F, "RG"},
+    {"any", G_SI, "iG"},
+    {"all", G_SI, "iG"},
+    {"bitselect", G_A, "GGGG"},
+    {"select", G_A, "GGGS"},
+    {"select", G_A, "GGGT"},
+    /* 32-bit atomics (6.12.11) and their cl_khr_*_atomics spellings. */
+    {"atomic_add", G_ATOM, "GPG"},
+    {"atom_add", G_ATOM, "GPG"},
+    {"atomic_sub", G_ATOM, "GPG"},
+    {"atom_sub", G_ATOM, "GPG"},
+    {"atomic_min", G_ATOM, "GPG"},
+    {"atom_min", G_ATOM, "GPG"},
+    {"atomic_max", G_ATOM, "GPG"},
+    {"atom_max", G_ATOM, "GPG"},
+    {"atomic_and", G_ATOM, "GPG"},
+    {"atom_and", G_ATOM, "GPG"},
+    {"atomic_or", G_ATOM, "GPG"},
+    {"atom_or", G_ATOM, "GPG"},
+    {"atomic_xor", G_ATOM, "GPG"},
+    {"atom_xor", G_ATOM, "GPG"},
+    {"atomic_inc", G_ATOM, "GP"},
+    {"atom_inc", G_ATOM, "GP"},
+    {"atomic_dec", G_ATOM, "GP"},
+    {"atom_dec", G_ATOM, "GP"},
+    {"atomic_cmpxchg", G_ATOM, "GPGG"},
+    {"atom_cmpxchg", G_ATOM, "GPGG"},
+    {"atomic_xchg", G_ATOMX, "GPG"},
+    {"atom_xchg", G_ATOMX, "GPG"},
+};
+/* clang-format on */
 #define NTABLE (sizeof(table) / sizeof(*table))
 
 /* The constructs this device does not have, by name prefix. */
@@ -492,6 +531,9 @@ static const enum vcl_type_kind k_a[] = {
 static const enum vcl_type_kind k_si[] = {VCL_TY_CHAR, VCL_TY_SHORT, VCL_TY_INT,
 					  VCL_TY_LONG};
 static const enum vcl_type_kind k_i32[] = {VCL_TY_INT, VCL_TY_UINT};
+static const enum vcl_type_kind k_ups[] = {VCL_TY_CHAR,	 VCL_TY_UCHAR,
+					   VCL_TY_SHORT, VCL_TY_USHORT,
+					   VCL_TY_INT,	 VCL_TY_UINT};
 static const enum vcl_type_kind k_ax[] = {VCL_TY_INT, VCL_TY_UINT,
 					  VCL_TY_FLOAT};
 static const unsigned w_all[] = {1, 2, 3, 4, 8, 16}, w_geom[] = {1, 2, 3, 4},
@@ -515,10 +557,12 @@ static const struct expansion classes[] = {
     [G_CROSS] = {N(k_f), N(w_cross), N(sp_none)},
     [G_ATOM] = {N(k_i32), N(w_one), N(sp_atom)},
     [G_ATOMX] = {N(k_ax), N(w_one), N(sp_atom)},
+    [G_UPS] = {N(k_ups), N(w_all), N(sp_none)},
 };
 #undef N
 
-/* A class's expansion; a Q parameter points into any of three spaces. */
+/* A class's expansion; a Q or O parameter points into any of three
+ * spaces. */
 static struct expansion expand(enum gen_class c, bool any_space)
 {
 	struct expansion e = classes[c];
@@ -564,6 +608,11 @@ static const struct vcl_ty *letter(struct sema *s, char c,
 	case 'Q':
 		return ty_pointer(
 		    s, ty_qualified(s, ty_vector(elem, width), 0, space));
+	case 'O':
+		return ty_pointer(
+		    s, ty_qualified(s, ty_vector(VCL_TY_INT, width), 0, space));
+	case 'W': /* char -> short -> int -> long, the sign kept */
+		return ty_vector((enum vcl_type_kind)(elem + 2), width);
 	default:
 		return NULL;
 	}
@@ -664,7 +713,8 @@ __attribute__((noinline)) static void resolve(struct sema *s,
 		 * plain form, which would make every scalar call ambiguous. */
 		bool vec_only = strchr(b->sig + 1, 'g') != NULL ||
 				(b->cls == G_F && strchr(b->sig + 1, 'i'));
-		struct expansion x = expand(b->cls, strchr(b->sig, 'Q'));
+		struct expansion x =
+		    expand(b->cls, strpbrk(b->sig, "QO") != NULL);
 		for (unsigned ei = 0; ei < x.nelems; ei++)
 			for (unsigned wi = 0; wi < x.nwidths; wi++)
 				for (unsigned si = 0; si < x.nspaces; si++) {

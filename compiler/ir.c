@@ -159,7 +159,7 @@ static const struct {
     {"recip", 1}, {"rint", 1},	  {"round", 1},	   {"rsqrt", 1},
     {"sign", 1},  {"sin", 1},	  {"sinh", 1},	   {"smoothstep", 3},
     {"sqrt", 1},  {"step", 2},	  {"tan", 1},	   {"tanh", 1},
-    {"trunc", 1}, {"divide", 2},
+    {"trunc", 1}, {"divide", 2},  {"tgamma", 1},   {"lgamma", 1},
 };
 
 const char *vcl_ir_intrin_base(const char *name, uint32_t nargs)

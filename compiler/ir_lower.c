@@ -368,16 +368,29 @@ static void statement_in(struct lower *L, struct vcl_ir_block *b,
 	L->cur = saved;
 }
 
-/* `if (!c) break 0;` at the top of a loop body or its continuing part. */
-static void exit_unless(struct lower *L, const struct vcl_node *c)
+/* `if (!cv) break 0;` at the top of a loop body or its continuing part. */
+static void break_unless(struct lower *L, uint32_t cv)
 {
-	uint32_t cv = lower_cond(L, c);
 	struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
 	i->a = cv;
 	struct vcl_ir_block *saved = L->cur;
 	L->cur = &i->els;
 	emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
 	L->cur = saved;
+}
+
+static void exit_unless(struct lower *L, const struct vcl_node *c)
+{
+	break_unless(L, lower_cond(L, c));
+}
+
+/* A C loop's continuing part: a do's condition, a for's third clause. */
+static void loop_next(struct lower *L, const struct vcl_node *n)
+{
+	if (n->kind == VCL_N_DO)
+		exit_unless(L, n->a);
+	else if (n->kind == VCL_N_FOR && n->c)
+		lower_rvalue(L, n->c);
 }
 
 /* Opens an IR loop (a C loop or a switch's); false when too deep. */
@@ -403,10 +416,7 @@ static void loop(struct lower *L, const struct vcl_node *n)
 		exit_unless(L, n->a);
 	statement(L, n->b);
 	L->cur = &lp->els;
-	if (n->kind == VCL_N_DO)
-		exit_unless(L, n->a);
-	else if (n->kind == VCL_N_FOR && n->c)
-		lower_rvalue(L, n->c);
+	loop_next(L, n);
 	L->cur = saved;
 	L->nopen--;
 }
@@ -425,81 +435,215 @@ static uint32_t or_equal(struct lower *L, uint32_t m, uint32_t x, vcl_ir_type t,
 }
 
 /* switch as a loop left at its end (`break` leaves it as C's does), so
- * control falls through as in C: switch_list. Labels at the top of the
- * body or inside blocks in it. */
+ * control falls through as in C: switch_part. Labels anywhere in the
+ * body: in blocks, ifs and loops inside it (Duff's device) but not in a
+ * nested switch. */
 /* A switch being lowered: its value x of type t, the slot m saying
- * whether a label matched yet, its body's statements. */
+ * whether a label matched yet, its body. */
 struct sw {
 	uint32_t x, m;
 	vcl_ir_type t;
-	const struct vcl_node *all;
+	const struct vcl_node *body;
 };
 
-/* A label of the switch in list, directly or in blocks inside it. */
-static bool has_label(const struct vcl_node *list)
+/* A label of the switch in statement n or in those inside it. */
+static bool has_label(const struct vcl_node *n)
 {
-	for (const struct vcl_node *s = list; s; s = s->next)
-		if (s->kind == VCL_N_CASE || s->kind == VCL_N_DEFAULT ||
-		    (s->kind == VCL_N_BLOCK && has_label(s->list)))
-			return true;
-	return false;
-}
-
-/* none && x differs from every case label in list (blocks included). */
-static uint32_t no_case(struct lower *L, const struct sw *w, uint32_t none,
-			const struct vcl_node *list)
-{
-	for (const struct vcl_node *c = list; c; c = c->next) {
-		const struct vcl_node *l = c;
-		for (; l->kind == VCL_N_CASE || l->kind == VCL_N_DEFAULT;
-		     l = l->b)
-			if (l->kind == VCL_N_CASE)
-				none = or_equal(L, none, w->x, w->t, l->value,
-						VCL_ICMP_NE);
-		if (l->kind == VCL_N_BLOCK)
-			none = no_case(L, w, none, l->list);
+	if (!n)
+		return false;
+	switch (n->kind) {
+	case VCL_N_CASE:
+	case VCL_N_DEFAULT:
+		return true;
+	case VCL_N_BLOCK:
+		for (const struct vcl_node *s = n->list; s; s = s->next)
+			if (has_label(s))
+				return true;
+		return false;
+	case VCL_N_IF:
+		return has_label(n->b) || has_label(n->c);
+	case VCL_N_FOR:
+	case VCL_N_WHILE:
+	case VCL_N_DO:
+		return has_label(n->b);
+	default:
+		return false;
 	}
-	return none;
 }
 
-/* The statements of list, each run once a label matched; a label sets
- * the slot when x equals it (default: when no case does); a block
- * holding labels is walked the same way, so they may sit inside one. */
-static void switch_list(struct lower *L, const struct sw *w,
-			const struct vcl_node *list)
+/* none && x differs from every case label in statement n. */
+static uint32_t no_case(struct lower *L, const struct sw *w, uint32_t none,
+			const struct vcl_node *n)
 {
-	for (const struct vcl_node *s = list; s && !L->d->full; s = s->next) {
-		const struct vcl_node *stmt = s;
-		if (stmt->kind == VCL_N_CASE || stmt->kind == VCL_N_DEFAULT) {
-			struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
-			ld->imm = w->m;
-			uint32_t now = ld->id;
-			for (; stmt->kind == VCL_N_CASE ||
-			       stmt->kind == VCL_N_DEFAULT;
-			     stmt = stmt->b)
-				now = stmt->kind == VCL_N_CASE
-					  ? or_equal(L, now, w->x, w->t,
-						     stmt->value, VCL_ICMP_EQ)
-					  : emit_value(
-						L, VCL_IR_OR, VCL_IR_I1, now,
-						no_case(
-						    L, w,
-						    emit_const(L, VCL_IR_I1, 1),
-						    w->all));
-			struct vcl_ir_inst *st =
-			    emit(L, VCL_IR_STS, VCL_IR_VOID);
-			st->imm = w->m;
-			st->a = now;
-		}
-		if (stmt->kind == VCL_N_BLOCK && has_label(stmt->list)) {
-			switch_list(L, w, stmt->list);
-			continue;
-		}
-		struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
-		ld->imm = w->m;
+	if (!n)
+		return none;
+	switch (n->kind) {
+	case VCL_N_CASE:
+		none = or_equal(L, none, w->x, w->t, n->value, VCL_ICMP_NE);
+		return no_case(L, w, none, n->b);
+	case VCL_N_DEFAULT:
+		return no_case(L, w, none, n->b);
+	case VCL_N_BLOCK:
+		for (const struct vcl_node *s = n->list; s; s = s->next)
+			none = no_case(L, w, none, s);
+		return none;
+	case VCL_N_IF:
+		return no_case(L, w, no_case(L, w, none, n->b), n->c);
+	case VCL_N_FOR:
+	case VCL_N_WHILE:
+	case VCL_N_DO:
+		return no_case(L, w, none, n->b);
+	default:
+		return none;
+	}
+}
+
+static uint32_t load_matched(struct lower *L, const struct sw *w)
+{
+	struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
+	ld->imm = w->m;
+	return ld->id;
+}
+
+/* if (c) then s, else e (either may be NULL); returns to the current
+ * block. */
+static void if_then(struct lower *L, uint32_t c, const struct vcl_node *s,
+		    const struct vcl_node *e)
+{
+	struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
+	i->a = c;
+	statement_in(L, &i->then, s);
+	statement_in(L, &i->els, e);
+}
+
+static uint32_t negate(struct lower *L, uint32_t c)
+{
+	return emit_value(L, VCL_IR_XOR, VCL_IR_I1, c,
+			  emit_const(L, VCL_IR_I1, 1));
+}
+
+static void switch_part(struct lower *L, const struct sw *w,
+			const struct vcl_node *s);
+
+/* switch_part of s into block b. */
+static void switch_part_in(struct lower *L, const struct sw *w,
+			   struct vcl_ir_block *b, const struct vcl_node *s)
+{
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = b;
+	switch_part(L, w, s);
+	L->cur = saved;
+}
+
+/* An if holding labels: entered with a label matched, C's if; else its
+ * condition is not evaluated, the then branch is searched, then the else
+ * branch unless the label was in the then branch. */
+static void switch_if(struct lower *L, const struct sw *w,
+		      const struct vcl_node *n)
+{
+	uint32_t entered = load_matched(L, w);
+	uint32_t cs = new_slot(L, VCL_IR_I1), no = emit_const(L, VCL_IR_I1, 0);
+	struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+	st->imm = cs;
+	st->a = no;
+	struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
+	i->a = entered;
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = &i->then;
+	uint32_t cv = lower_cond(L, n->a);
+	st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+	st->imm = cs;
+	st->a = cv;
+	L->cur = saved;
+	struct vcl_ir_inst *ld = emit(L, VCL_IR_LDS, VCL_IR_I1);
+	ld->imm = cs;
+	uint32_t c = ld->id;
+	uint32_t go =
+	    emit_value(L, VCL_IR_OR, VCL_IR_I1, negate(L, entered), c);
+	i = emit(L, VCL_IR_IF, VCL_IR_VOID);
+	i->a = go;
+	switch_part_in(L, w, &i->then, n->b);
+	if (!n->c)
+		return;
+	go = emit_select(L, VCL_IR_I1, entered, negate(L, c),
+			 negate(L, load_matched(L, w)));
+	i = emit(L, VCL_IR_IF, VCL_IR_VOID);
+	i->a = go;
+	switch_part_in(L, w, &i->then, n->c);
+}
+
+/* A loop holding labels: entered with a label matched, C's loop; else
+ * the body is searched (the condition and a for's first clause not
+ * evaluated) and the loop left after it when the label was not there. */
+static void switch_loop(struct lower *L, const struct sw *w,
+			const struct vcl_node *n)
+{
+	if (n->kind == VCL_N_FOR && n->list)
+		if_then(L, load_matched(L, w), n->list, NULL);
+	if (!open_loop(L, n, false))
+		return;
+	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = &lp->then;
+	if (n->kind != VCL_N_DO && n->a) {
+		uint32_t m = load_matched(L, w);
 		struct vcl_ir_inst *i = emit(L, VCL_IR_IF, VCL_IR_VOID);
-		i->a = ld->id;
-		statement_in(L, &i->then, stmt);
+		i->a = m;
+		L->cur = &i->then;
+		exit_unless(L, n->a);
+		L->cur = &lp->then;
+	}
+	switch_part(L, w, n->b);
+	L->cur = &lp->els;
+	break_unless(L, load_matched(L, w)); /* the label was not there */
+	loop_next(L, n);
+	L->cur = saved;
+	L->nopen--;
+}
+
+/* Statement s of a switch's body: run when a label matched (the slot
+ * says so); a label sets the slot when x equals it (default: when no
+ * case does); a statement holding labels is searched for them first. */
+static void switch_part(struct lower *L, const struct sw *w,
+			const struct vcl_node *s)
+{
+	if (!s || L->d->full)
+		return;
+	if (!has_label(s)) {
+		if_then(L, load_matched(L, w), s, NULL);
+		return;
+	}
+	switch (s->kind) {
+	case VCL_N_CASE:
+	case VCL_N_DEFAULT: {
+		uint32_t now = load_matched(L, w);
+		for (; s && (s->kind == VCL_N_CASE || s->kind == VCL_N_DEFAULT);
+		     s = s->b)
+			now =
+			    s->kind == VCL_N_CASE
+				? or_equal(L, now, w->x, w->t, s->value,
+					   VCL_ICMP_EQ)
+				: emit_value(
+				      L, VCL_IR_OR, VCL_IR_I1, now,
+				      no_case(L, w, emit_const(L, VCL_IR_I1, 1),
+					      w->body));
+		struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+		st->imm = w->m;
+		st->a = now;
+		switch_part(L, w, s);
+		return;
+	}
+	case VCL_N_BLOCK:
+		for (const struct vcl_node *e = s->list; e && !L->d->full;
+		     e = e->next)
+			switch_part(L, w, e);
+		return;
+	case VCL_N_IF:
+		switch_if(L, w, s);
+		return;
+	default:
+		switch_loop(L, w, s);
+		return;
 	}
 }
 
@@ -517,8 +661,8 @@ static void switch_stmt(struct lower *L, const struct vcl_node *n)
 	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
 	struct vcl_ir_block *saved = L->cur;
 	L->cur = &lp->then;
-	w.all = n->b->kind == VCL_N_BLOCK ? n->b->list : n->b;
-	switch_list(L, &w, w.all);
+	w.body = n->b;
+	switch_part(L, &w, w.body);
 	emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
 	L->cur = saved;
 	L->nopen--;
@@ -593,12 +737,6 @@ static void statement(struct lower *L, const struct vcl_node *n)
 	}
 	case VCL_N_SWITCH:
 		switch_stmt(L, n);
-		break;
-	case VCL_N_CASE:
-	case VCL_N_DEFAULT:
-		lower_error(L, n,
-			    "not lowered yet: a case label inside a statement "
-			    "of its switch");
 		break;
 	default:
 		break;

@@ -308,8 +308,13 @@ static bool decl_specs(struct parser *p, struct specs *s)
 			type = p_type(p, VCL_TY_VECTOR, t->loc);
 			if (!type)
 				return false;
-			type->elem = (enum vcl_type_kind)scalar_of(
-			    (enum vcl_tok)(t->aux >> 8));
+			/* short and long are modifiers to scalar_of, but
+			 * the elements of short2 and long2 */
+			enum vcl_tok ek = (enum vcl_tok)(t->aux >> 8);
+			type->elem = ek == VCL_T_KW_SHORT ? VCL_TY_SHORT
+				     : ek == VCL_T_KW_LONG
+					 ? VCL_TY_LONG
+					 : (enum vcl_type_kind)scalar_of(ek);
 			type->width = t->aux & 0xff;
 		} else if ((k == VCL_T_KW_STRUCT || k == VCL_T_KW_UNION ||
 			    k == VCL_T_KW_ENUM) &&

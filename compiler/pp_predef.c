@@ -63,6 +63,8 @@ const char vcl_predef_text[] =
     "#define LONG_MAX 0x7fffffffffffffffL\n"
     "#define LONG_MIN (-0x7fffffffffffffffL-1)\n"
     "#define ULONG_MAX 0xffffffffffffffffUL\n"
+    "#define FP_ILOGB0 (-2147483647-1)\n"
+    "#define FP_ILOGBNAN 2147483647\n"
     "#define FLT_DIG 6\n"
     "#define FLT_MANT_DIG 24\n"
     "#define FLT_MAX_10_EXP +38\n"

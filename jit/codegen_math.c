@@ -1,7 +1,8 @@
 /*
  * The math intrinsics (`intrin f32 sqrt(...)`, vcl_ir_intrin_base's list),
  * f32 and f64: an LLVM intrinsic where LLVM has one, a libm function of
- * the symbol table (jit_symbols.c) where not, or a few instructions for
+ * the symbol table (jit_symbols.c) where not (lgamma: a wrapper of
+ * lgamma_r there), or a few instructions for
  * the compositions OpenCL defines (clamp, mix, step, smoothstep, sign...).
  */
 #include <errno.h>
@@ -30,9 +31,9 @@ static const struct {
 /* OpenCL names that are libm functions of the same name ("f" suffix for
  * f32); each is in the symbol table. */
 static const char *const libm[] = {
-    "acos",  "acosh", "asin", "asinh", "atan",	"atan2", "atanh",
-    "cbrt",  "cosh",  "erf",  "erfc",  "exp10", "expm1", "fdim",
-    "hypot", "log1p", "logb", "sinh",  "tan",	"tanh",	 "fmod",
+    "acos", "acosh", "asin", "asinh", "atan",  "atan2",	 "atanh", "cbrt",
+    "cosh", "erf",   "erfc", "exp10", "expm1", "fdim",	 "hypot", "log1p",
+    "logb", "sinh",  "tan",  "tanh",  "fmod",  "tgamma",
 };
 
 static LLVMValueRef call_intrinsic(struct cg_func *C, const char *name,
@@ -146,6 +147,10 @@ void cg_math(struct cg_func *C, const struct vcl_ir_inst *i)
 	for (size_t k = 0; !v.v && k < sizeof(libm) / sizeof(libm[0]); k++)
 		if (!strcmp(i->name, libm[k]))
 			v.v = call_libm(C, libm[k], t, a, i->nargs);
+	/* lgamma through lgamma_r (jit_symbols.c): not glibc's lgamma,
+	 * which writes the global signgam from every work-item's thread */
+	if (!v.v && !strcmp(i->name, "lgamma"))
+		v.v = call_libm(C, "vjit_lgamma", t, a, i->nargs);
 	if (!v.v)
 		v.v = composite(C, i->name, t, a);
 	if (!v.v) {

@@ -356,12 +356,18 @@ static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 	return 0;
 }
 
-/* Each kernel's __local allocations laid out in one area. */
+/* Each kernel's __local allocations laid out in one area. Kernels are
+ * numbered in the order of their functions: generate() sets K->func only
+ * later (taking funcs[0] for every kernel left a later kernel's __local
+ * arrays no room, and its stores ran past the area). */
 static int lay_out_locals(struct vjit_program *p)
 {
-	for (uint32_t k = 0; k < p->nkernels; k++) {
-		struct vjit_kernel *K = &p->kernels[k];
-		const struct vcl_ir_function *f = &p->m->funcs[K->func];
+	uint32_t k = 0;
+	for (uint32_t fi = 0; fi < p->m->nfuncs && k < p->nkernels; fi++) {
+		const struct vcl_ir_function *f = &p->m->funcs[fi];
+		if (!f->is_kernel)
+			continue;
+		struct vjit_kernel *K = &p->kernels[k++];
 		K->local_off = calloc(f->nlocals + 1, sizeof(*K->local_off));
 		if (!K->local_off)
 			return -ENOMEM;

@@ -326,6 +326,12 @@ static double intrinsic(struct ev *e, const char *name, const double *x,
 	for (size_t k = 0; k < sizeof(ones) / sizeof(*ones); k++)
 		if (n == 1 && !strcmp(name, ones[k].name))
 			return ones[k].f1(x[0]);
+	if (!strcmp(name, "tgamma"))
+		return tgamma(x[0]);
+	if (!strcmp(name, "lgamma")) {
+		int sign;
+		return lgamma_r(x[0], &sign);
+	}
 	if (!strcmp(name, "atan2"))
 		return atan2(x[0], x[1]);
 	if (!strcmp(name, "copysign"))

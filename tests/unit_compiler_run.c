@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtins_check.h"
 #include "compiler_check.h"
 #include "ir_eval.h"
 #ifdef RUN_ON_JIT
@@ -704,58 +705,56 @@ START_TEST(math_without_intrinsics)
 }
 END_TEST
 
-/* Within one float ulp (the same value, or its neighbour). */
-static bool near_ulp(float got, float want)
+/* bc_runner: kernel k of tests/cl/FILE over n work-items. */
+static void run_file(const char *file, const char *k, struct bc_param *p,
+		     unsigned n, uint64_t items)
 {
-	if (got == want || (got != got && want != want))
-		return true;
-	return nextafterf(want, INFINITY) == got ||
-	       nextafterf(want, -INFINITY) == got;
+	size_t len;
+	char *src = cc_read_kernel(file, &len);
+	ck_assert_msg(src, "%s", file);
+	struct ev_arg args[8];
+	for (unsigned i = 0; i < n && i < 8; i++)
+		args[i] = (struct ev_arg){p[i].data, p[i].size, 0};
+	run(src, k, args, n, items);
+	free(src);
 }
 
-/* The float functions computed in double: sinpi cospi tanpi asinpi
- * acospi atanpi atan2pi ldexp rootn, against libm in double. */
-START_TEST(math_in_double)
+/* The math built-ins without an intrinsic (remainder, remquo, frexp,
+ * tgamma, lgamma, lgamma_r, ilogb) and those computed in double (sinpi
+ * cospi tanpi asinpi acospi atanpi atan2pi ldexp rootn), on float and
+ * double, against libm in long double (builtins_check.c). */
+START_TEST(math_libm_float)
 {
-	static const float vals[] = {0.25f,   -0.75f, 0.5f,  1.0f, 3.3f,
-				     -123.4f, 0.1f,   -0.9f, 8.0f, 1e6f + 0.5f};
-	enum { N = sizeof(vals) / sizeof(*vals), F = 9 };
-	float x[N], o[N * F];
-	memcpy(x, vals, sizeof(x));
-	struct ev_arg args[] = {BUF(x), BUF(o)};
-	run("__kernel void k(__global float *x, __global float *o) {\n"
-	    "  size_t i = get_global_id(0); float a = x[i]; __global float *r "
-	    "= o + 9 * i;\n"
-	    "  float2 v = (float2)(a, a * 0.5f);\n"
-	    "  r[0] = sinpi(v).x; r[1] = cospi(a); r[2] = tanpi(a);\n"
-	    "  r[3] = asinpi(fmin(fabs(a), 1.0f)); r[4] = acospi(fmin(fabs(a), "
-	    "1.0f)); r[5] = atanpi(a);\n"
-	    "  r[6] = atan2pi(a, 2.0f); r[7] = ldexp(a, (int)i * 7 - 30); "
-	    "r[8] = rootn(a, (int)i % 4 + 1);\n"
-	    "}",
-	    "k", args, 2, N);
-	const double pi = 3.14159265358979323846;
-	for (int i = 0; i < N; i++) {
-		double a = x[i], m = fmin(fabs(a), 1.0);
-		double red2 = a - 2 * rint(a / 2), red1 = a - rint(a);
-		int n = i % 4 + 1;
-		double root = pow(fabs(a), 1.0 / n);
-		if (a < 0)
-			root = n % 2 ? -root : NAN;
-		float want[F] = {(float)sin(pi * red2),
-				 (float)cos(pi * red2),
-				 (float)tan(pi * red1),
-				 (float)(asin(m) / pi),
-				 (float)(acos(m) / pi),
-				 (float)(atan(a) / pi),
-				 (float)(atan2(a, 2.0) / pi),
-				 ldexpf(x[i], i * 7 - 30),
-				 (float)root};
-		for (int f = 0; f < F; f++)
-			ck_assert_msg(near_ulp(o[F * i + f], want[f]),
-				      "function %d of %g: %a, want %a", f, a,
-				      (double)o[F * i + f], (double)want[f]);
-	}
+	bc_math(run_file, false);
+}
+END_TEST
+
+START_TEST(math_libm_double)
+{
+	bc_math(run_file, true);
+}
+END_TEST
+
+/* frexp, remquo and lgamma_r through __global, __local and __private
+ * pointers to vectors (float4, double2). */
+START_TEST(math_out_parameters)
+{
+	bc_out_parameters(run_file);
+}
+END_TEST
+
+/* mad_sat on long and ulong over pairs of edge values, upsample, nan. */
+START_TEST(int64_builtins)
+{
+	bc_int64(run_file);
+}
+END_TEST
+
+/* case labels inside ifs and loops of their switch: Duff's device and
+ * a switch jumping into both branches of an if, a for and a while. */
+START_TEST(switch_labels_in_statements)
+{
+	bc_switch_labels(run_file);
 }
 END_TEST
 
@@ -1087,9 +1086,10 @@ END_TEST
  * generator takes every op and intrinsic the lowering emits. */
 START_TEST(jit_compiles_the_kernels)
 {
-	const char *names[] = {"vectors.cl", "builtins.cl", "convert.cl",
-			       "structs.cl", "constant.cl", "vector_ops.cl",
-			       "pointers.cl"};
+	const char *names[] = {
+	    "vectors.cl",  "builtins.cl",      "convert.cl",
+	    "structs.cl",  "constant.cl",      "vector_ops.cl",
+	    "pointers.cl", "builtins_libm.cl", "switch_labels.cl"};
 	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
 		size_t len;
 		char *src = cc_read_kernel(names[k], &len);
@@ -1125,7 +1125,11 @@ int main(void)
 	tcase_add_test(tc, constant_tables);
 	tcase_add_test(tc, pown_values);
 	tcase_add_test(tc, math_without_intrinsics);
-	tcase_add_test(tc, math_in_double);
+	tcase_add_test(tc, math_libm_float);
+	tcase_add_test(tc, math_libm_double);
+	tcase_add_test(tc, math_out_parameters);
+	tcase_add_test(tc, int64_builtins);
+	tcase_add_test(tc, switch_labels_in_statements);
 	tcase_add_test(tc, half_loads_and_stores);
 	tcase_add_test(tc, vector_widths);
 	tcase_add_test(tc, relational_values);

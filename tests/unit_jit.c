@@ -1029,6 +1029,38 @@ static const char private_oob_src[] =
     "}\n";
 
 /* Private and __local arrays are bounded too; their faults name them. */
+/* A kernel after the first gets the room of its own __local arrays: 60
+ * KiB of them and a __local parameter of 8 KiB are more than a group
+ * has (the layout took the first function's arrays for every kernel, so
+ * this one had none and its stores ran past the area). */
+START_TEST(later_kernel_local_arrays)
+{
+	struct built b;
+	build(&b,
+	      "__kernel void first(__global int *o) { o[0] = 1; }\n"
+	      "__kernel void second(__global int *o, __local int *p) {\n"
+	      "  __local int l[15360];\n"
+	      "  size_t i = get_local_id(0);\n"
+	      "  l[i * 1000] = (int)i; p[i] = 1;\n"
+	      "  barrier(CLK_LOCAL_MEM_FENCE);\n"
+	      "  o[i] = l[i * 1000] + p[i];\n"
+	      "}\n",
+	      NULL, "second");
+	int out[8];
+	struct vjit_arg args[2] = {{out, sizeof(out)}, {NULL, 8192}};
+	struct vjit_ndrange nd = range1(8, 8);
+	struct vjit_fault fault;
+	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 2, &nd, &fault),
+			 -EINVAL);
+	ck_assert_msg(strstr(fault.msg, "__local memory"), "%s", fault.msg);
+	args[1].size = 32;
+	run_ok(&b, args, 2, &nd);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(out[i], i + 1);
+	unbuild(&b);
+}
+END_TEST
+
 START_TEST(private_and_local_bounds)
 {
 	struct built b;
@@ -1611,6 +1643,7 @@ static Suite *suite(void)
 	tcase_add_test(t, math);
 	tcase_add_test(t, atomics);
 	tcase_add_test(t, private_and_local_bounds);
+	tcase_add_test(t, later_kernel_local_arrays);
 	tcase_add_test(t, hoisted_saxpy);
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, hoisted_loops);

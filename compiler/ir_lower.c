@@ -147,16 +147,8 @@ static void zero(struct lower *L, const struct vcl_node *at, uint32_t p,
 		 vcl_ir_type pt, uint64_t off, uint64_t size, uint32_t align)
 {
 	uint32_t unit = align > 8 ? 8 : align ? align : 1;
-	if (size / unit > 4096) {
-		lower_error(L, at,
-			    "not lowered yet: initializing objects of more "
-			    "than 4096 words");
-		return;
-	}
-	vcl_ir_type t = word_type(unit);
-	uint32_t z = emit_const(L, t, 0);
-	for (uint64_t k = 0; k < size / unit; k++)
-		lower_store_at(L, p, pt, off + k * unit, t, z);
+	lower_words(L, at, lower_offset(L, p, pt, off), pt, VCL_IR_NONE,
+		    VCL_IR_NONE, size / unit, unit);
 }
 
 /* Initializes the object of type t at p + off from e (an initializer
@@ -328,8 +320,11 @@ static void declare(struct lower *L, const struct vcl_node *n)
 		    L->m, &L->f->locals, &L->f->nlocals, t->size, t->align);
 		if (k < 0 || !L->f->is_kernel)
 			lower_error(L, n,
-				    "not lowered yet: __local variables "
-				    "outside kernels");
+				    L->fs->is_kernel
+					? "not lowered yet: calling a kernel "
+					  "that declares __local variables"
+					: "not lowered yet: __local variables "
+					  "outside kernels");
 		*v = (struct var){VAR_LOCAL, (uint32_t)k};
 		if (el->kind == VCL_TY_POINTER)
 			lower_error(L, n,
@@ -936,8 +931,11 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 	for (uint32_t i = 0; i < np; i++)
 		nir += param_width(fs->type->params[i]);
 	nir += vret;
+	/* A kernel called from a kernel is also an ordinary function, its
+	 * name taken apart from the entry's (no identifier has a '.'). */
 	char name[256];
-	snprintf(name, sizeof(name), "%.*s", (int)fs->name_len, fs->name);
+	snprintf(name, sizeof(name), "%.*s%s", (int)fs->name_len, fs->name,
+		 fs->is_kernel && !k ? ".call" : "");
 	L->f = vcl_ir_add_function(L->m, name, nir);
 	if (!L->f) {
 		lower_error(L, decl, "too many functions or parameters");
@@ -995,8 +993,9 @@ int64_t lower_callee(struct lower *L, struct vcl_sym *fn,
 		     const struct vcl_node *at)
 {
 	if (fn->index >= L->prog->nfunctions ||
-	    L->prog->functions[fn->index] != fn || fn->is_kernel) {
-		lower_error(L, at, "not lowered yet: a call of a kernel");
+	    L->prog->functions[fn->index] != fn) {
+		lower_error(L, at, "'%.*s' is not a function of the program",
+			    (int)fn->name_len, fn->name);
 		return -1;
 	}
 	int64_t *slot = &L->fn_index[fn->index];
@@ -1020,7 +1019,9 @@ int64_t lower_callee(struct lower *L, struct vcl_sym *fn,
 struct vcl_ir_module *vcl_ir_lower(const struct vcl_program *prog,
 				   struct vcl_pp *pp)
 {
-	uint32_t cap = prog->nfunctions;
+	/* a kernel another calls is lowered twice: as itself, and as a
+	 * function */
+	uint32_t cap = prog->nfunctions + prog->nkernels;
 	if (cap > VCL_IR_MAX_FUNCTIONS)
 		cap = VCL_IR_MAX_FUNCTIONS;
 	struct lower L = {.prog = prog, .pp = pp, .d = vcl_pp_diags(pp)};

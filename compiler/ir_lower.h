@@ -163,6 +163,11 @@ uint32_t lower_user_call(struct lower *L, const struct vcl_node *n,
  * functions returning vectors, as lanes (none for vstore). */
 bool lower_vector_call(struct lower *L, const struct vcl_node *n,
 		       struct lanes *out);
+/* count words of `unit` bytes from src (VCL_IR_NONE: zeros) to dst: few
+ * unrolled, many as an IR loop. */
+void lower_words(struct lower *L, const struct vcl_node *at, uint32_t dst,
+		 vcl_ir_type dpt, uint32_t src, vcl_ir_type spt, uint64_t count,
+		 uint32_t unit);
 /* Copies an object of type t from src to dst (pointers of types spt
  * and dpt). */
 void lower_copy(struct lower *L, const struct vcl_node *at, uint32_t dst,

@@ -309,17 +309,7 @@ void lower_copy(struct lower *L, const struct vcl_node *at, uint32_t dst,
 		const struct vcl_ty *dt)
 {
 	uint32_t unit = dt->align > 8 ? 8 : dt->align ? dt->align : 1;
-	uint64_t count = dt->size / unit;
-	if (count > 4096) {
-		lower_error(L, at,
-			    "not lowered yet: copying objects of more than "
-			    "4096 words");
-		return;
-	}
-	vcl_ir_type t = word_type(unit);
-	for (uint64_t k = 0; k < count; k++)
-		lower_store_at(L, dst, dpt, k * unit, t,
-			       lower_load_at(L, src, spt, k * unit, t));
+	lower_words(L, at, dst, dpt, src, spt, dt->size / unit, unit);
 }
 
 /* a = b on structs: b's bytes copied; the destination's memory. */

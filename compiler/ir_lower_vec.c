@@ -41,6 +41,76 @@ void lower_store_at(struct lower *L, uint32_t p, vcl_ir_type pt, uint64_t bytes,
 		   v);
 }
 
+/* Objects of at most this many words are copied or zeroed by unrolled
+ * stores; bigger ones by a loop, a few instructions whatever their size. */
+enum { UNROLLED_WORDS = 64 };
+
+/* One word of type t at byte k * unit: src's there, or zero. */
+static uint32_t word_at(struct lower *L, uint32_t src, vcl_ir_type spt,
+			uint32_t off, vcl_ir_type t)
+{
+	if (src == VCL_IR_NONE)
+		return emit_const(L, t, 0);
+	return lower_load_at(L, emit_value(L, VCL_IR_PTRADD, spt, src, off),
+			     spt, 0, t);
+}
+
+void lower_words(struct lower *L, const struct vcl_node *at, uint32_t dst,
+		 vcl_ir_type dpt, uint32_t src, vcl_ir_type spt, uint64_t count,
+		 uint32_t unit)
+{
+	vcl_ir_type t = word_type(unit);
+	if (count <= UNROLLED_WORDS) {
+		uint32_t z = src == VCL_IR_NONE ? emit_const(L, t, 0) : 0;
+		for (uint64_t k = 0; k < count; k++)
+			lower_store_at(
+			    L, dst, dpt, k * unit, t,
+			    src == VCL_IR_NONE
+				? z
+				: lower_load_at(L, src, spt, k * unit, t));
+		return;
+	}
+	if (L->nopen >= VCL_IR_MAX_DEPTH) {
+		lower_error(L, at, "loops nested more than %d deep",
+			    VCL_IR_MAX_DEPTH);
+		return;
+	}
+	/* for (i = 0; i < count; i++) dst[i] = src ? src[i] : 0; */
+	uint32_t i = new_slot(L, VCL_IR_I64);
+	uint32_t first = emit_const(L, VCL_IR_I64, 0);
+	struct vcl_ir_inst *st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+	st->imm = i;
+	st->a = first;
+	L->is_switch[L->nopen++] = false;
+	struct vcl_ir_inst *lp = emit(L, VCL_IR_LOOP, VCL_IR_VOID);
+	struct vcl_ir_block *saved = L->cur;
+	L->cur = &lp->then;
+	struct vcl_ir_inst *k = emit(L, VCL_IR_LDS, VCL_IR_I64);
+	k->imm = i;
+	uint32_t more = emit_cmp(L, VCL_IR_ICMP, VCL_ICMP_ULT, k->id,
+				 emit_const(L, VCL_IR_I64, count));
+	struct vcl_ir_inst *c = emit(L, VCL_IR_IF, VCL_IR_VOID);
+	c->a = more;
+	L->cur = &c->els;
+	emit(L, VCL_IR_BREAK, VCL_IR_VOID)->imm = 0;
+	L->cur = &lp->then;
+	uint32_t off = emit_value(L, VCL_IR_MUL, VCL_IR_I64, k->id,
+				  emit_const(L, VCL_IR_I64, unit));
+	uint32_t v = word_at(L, src, spt, off, t);
+	lower_store_at(L, emit_value(L, VCL_IR_PTRADD, dpt, dst, off), dpt, 0,
+		       t, v);
+	L->cur = &lp->els;
+	struct vcl_ir_inst *k2 = emit(L, VCL_IR_LDS, VCL_IR_I64);
+	k2->imm = i;
+	uint32_t next = emit_value(L, VCL_IR_ADD, VCL_IR_I64, k2->id,
+				   emit_const(L, VCL_IR_I64, 1));
+	st = emit(L, VCL_IR_STS, VCL_IR_VOID);
+	st->imm = i;
+	st->a = next;
+	L->cur = saved;
+	L->nopen--;
+}
+
 uint32_t lower_memory_slot(struct lower *L, uint64_t size, uint32_t align,
 			   const struct vcl_node *at)
 {

@@ -268,6 +268,11 @@ START_TEST(not_lowered)
 	    {"__kernel void k(__global int *q) { __global int *a[2]; a[0] = q; "
 	     "}",
 	     "not lowered yet: pointers in memory"},
+	    {"__kernel void in(__global int *q) { __local int s[4]; s[0] = 1; "
+	     "q[0] = s[0]; }\n"
+	     "__kernel void out(__global int *q) { in(q); }",
+	     "not lowered yet: calling a kernel that declares __local "
+	     "variables"},
 	};
 	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
 		struct cc_lowered r;

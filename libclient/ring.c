@@ -143,25 +143,27 @@ size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len)
 {
 	uint32_t room =
 	    VGPU_RING_SQ_BYTES - (rc->tail - LOAD(&rc->hdr->sq_head));
-	size_t taken = 0;
-	while (len - taken >= sizeof(struct vgpu_bin_header)) {
-		uint32_t size = vgpu_bin_size(data + taken);
-		if (size > room || size > len - taken)
-			break;
-		uint32_t at = rc->tail & (VGPU_RING_SQ_BYTES - 1);
-		uint32_t first = VGPU_RING_SQ_BYTES - at < size
-				     ? VGPU_RING_SQ_BYTES - at
-				     : size;
-		memcpy(rc->sq + at, data + taken, first);
-		memcpy(rc->sq, data + taken + first, size - first);
-		rc->tail += size;
-		room -= size;
-		taken += size;
+	size_t taken = len;
+	if (len > room) { /* the whole packets that fit */
+		taken = 0;
+		while (len - taken >= sizeof(struct vgpu_bin_header)) {
+			uint32_t size = vgpu_bin_size(data + taken);
+			if (size > room - taken || size > len - taken)
+				break;
+			taken += size;
+		}
 	}
-	if (taken) {
-		STORE(&rc->hdr->sq_tail, rc->tail);
-		ring_doorbell(rc);
-	}
+	if (taken == 0)
+		return 0;
+	/* One copy (two across the wrap) for all of them. */
+	uint32_t at = rc->tail & (VGPU_RING_SQ_BYTES - 1);
+	size_t first =
+	    VGPU_RING_SQ_BYTES - at < taken ? VGPU_RING_SQ_BYTES - at : taken;
+	memcpy(rc->sq + at, data, first);
+	memcpy(rc->sq, data + first, taken - first);
+	rc->tail += (uint32_t)taken;
+	STORE(&rc->hdr->sq_tail, rc->tail);
+	ring_doorbell(rc);
 	return taken;
 }
 

@@ -29,8 +29,9 @@ int ring_client_fd(const struct ring_client *rc);
 void ring_client_set_wait(struct ring_client *rc, uint64_t spin_ns, bool yield);
 
 /*
- * Copies whole packets of DATA (LEN bytes) into the ring while it has
- * room and makes them visible; returns the bytes taken (0 when full).
+ * Copies the packets of DATA (LEN bytes of whole packets) into the ring
+ * while it has room and makes them visible; returns the bytes taken (0
+ * when full).
  */
 size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len);
 /*

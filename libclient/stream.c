@@ -357,6 +357,11 @@ static int read_completions(vgpu_stream *s, int timeout_ms)
 /* Notes the packets that the bytes sent so far hold whole. */
 static void count_written(vgpu_stream *s)
 {
+	if (s->batch_sent == s->batch_len) { /* all of them */
+		s->written = s->next_seq - 1;
+		s->batch_walked = s->batch_len;
+		return;
+	}
 	while (s->batch_walked < s->batch_sent) {
 		size_t size = vgpu_bin_size(s->batch + s->batch_walked);
 		if (s->batch_walked + size > s->batch_sent)

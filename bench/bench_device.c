@@ -6,13 +6,15 @@
  *   - write() bandwidth of 256 MiB into a buffer vs into a tmpfs file
  *   - a text fill (n=16) round trip against the text nop's, same context
  *   - through libvgpu's submission ring: nop and fill (n=16) round trips
- *     and batched nops, against the issue's targets
+ *     and batched nops, against the issue's targets; a gemm (1024) and an
+ *     axpy (64Mi f32) through a ring, and beside an idle ring, vs queue
  * The daemon and the bare file system run in sessions of their own
  * (setsid), as users start them; VGPUFS_BENCH_SAME_SESSION=1 keeps them in
  * this one (the figures then differ: see docs/benchmarks.md).
  * usage: bench_device [--quick] [--only ROWS] [-- DAEMON_OPTIONS...]
  * ROWS is a comma-separated list of text, binary, batch, fill, ring, gemm,
- * idle, bw (default: all).
+ * axpy, idle, bw (default: all); ring-batch is the last row of ring alone (to
+ * profile it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -270,20 +272,41 @@ static void bench_idle(const struct device *d, vgpu_device *dev, int seconds)
 		vgpu_stream_destroy(s[i]);
 }
 
-/* Seconds of the best of REPS gemms (N x N, f32) on a new stream. */
-static double gemm_time(vgpu_device *dev, vgpu_buffer *const m[3], int n,
-			int reps)
+/* A big command on the buffers M: launches it on S, returns its id. */
+struct big_kernel {
+	const char *name; /* the row's */
+	int64_t (*launch)(vgpu_stream *s, vgpu_buffer *const m[3]);
+	uint64_t bytes; /* of each buffer */
+};
+
+#define GEMM_N 1024
+static int64_t launch_gemm(vgpu_stream *s, vgpu_buffer *const m[3])
+{
+	return VGPU_LAUNCH(s, "gemm", VGPU_BUF("a", m[0], 0),
+			   VGPU_BUF("b", m[1], 0), VGPU_BUF("c", m[2], 0),
+			   VGPU_I64("m", GEMM_N), VGPU_I64("n", GEMM_N),
+			   VGPU_I64("k", GEMM_N));
+}
+
+#define AXPY_N (64 << 20)
+static int64_t launch_axpy(vgpu_stream *s, vgpu_buffer *const m[3])
+{
+	return VGPU_LAUNCH(s, "axpy", VGPU_BUF("x", m[0], 0),
+			   VGPU_BUF("y", m[1], 0), VGPU_F64("alpha", 0.5),
+			   VGPU_I64("n", AXPY_N));
+}
+
+/* Seconds of the best of REPS runs of K on M, each on a new stream. */
+static double big_time(vgpu_device *dev, const struct big_kernel *k,
+		       vgpu_buffer *const m[3], int reps)
 {
 	vgpu_stream *s;
 	if (vgpu_stream_create(dev, &s) < 0)
-		die("gemm stream");
+		die("big kernel stream");
 	double best = 1e9;
 	for (int r = 0; r < reps; r++) {
 		double t0 = now();
-		int64_t id = VGPU_LAUNCH(
-		    s, "gemm", VGPU_BUF("a", m[0], 0), VGPU_BUF("b", m[1], 0),
-		    VGPU_BUF("c", m[2], 0), VGPU_I64("m", n), VGPU_I64("n", n),
-		    VGPU_I64("k", n));
+		int64_t id = k->launch(s, m);
 		if (id < 1 || vgpu_wait(s, id) != 0)
 			die(vgpu_stream_last_message(s));
 		double t = now() - t0;
@@ -294,29 +317,38 @@ static double gemm_time(vgpu_device *dev, vgpu_buffer *const m[3], int n,
 }
 
 /*
- * Big kernels with a ring: a gemm launched through a ring (its poller
- * spinning then asleep) against the same gemm through queue.
+ * Big kernels with a ring: K launched through a ring (its poller spinning
+ * then asleep) against the same through queue, and through a ring while
+ * another ring is open and idle (its poller asleep).
  */
-static void bench_big_kernel(vgpu_device *dev, int reps)
+static void bench_big_kernel(vgpu_device *dev, const struct big_kernel *k,
+			     int reps)
 {
-	const int n = 1024;
 	vgpu_buffer *m[3];
 	for (int i = 0; i < 3; i++)
-		if (vgpu_buffer_create(dev, NULL, (uint64_t)n * n * 4, 0600,
-				       &m[i]) < 0)
+		if (vgpu_buffer_create(dev, NULL, k->bytes, 0600, &m[i]) < 0)
 			die(vgpu_device_last_message(dev));
-	gemm_time(dev, m, n, 1); /* warm-up: pages, threads */
+	big_time(dev, k, m, 1); /* warm-up: pages, threads */
 	setenv("VGPU_RING", "0", 1);
-	double queue = gemm_time(dev, m, n, reps);
+	double queue = big_time(dev, k, m, reps);
 	unsetenv("VGPU_RING");
-	double ring = gemm_time(dev, m, n, reps);
-	struct result res = {"gemm 1024 f32 via a ring vs via queue",
-			     "ms",
-			     ring * 1e3,
-			     queue * 1e3,
-			     1.05,
-			     false};
-	report(&res);
+	double ring = big_time(dev, k, m, reps);
+	vgpu_stream *idle;
+	if (vgpu_stream_create(dev, &idle) < 0 || !vgpu_stream_uses_ring(idle))
+		die("idle ring");
+	usleep(100 * 1000); /* its poller is asleep by now */
+	double beside = big_time(dev, k, m, reps);
+	vgpu_stream_destroy(idle);
+	char name[2][64];
+	snprintf(name[0], sizeof(name[0]), "%s via a ring vs via queue",
+		 k->name);
+	snprintf(name[1], sizeof(name[1]), "%s, another ring idle, vs queue",
+		 k->name);
+	struct result res[2] = {
+	    {name[0], "ms", ring * 1e3, queue * 1e3, 1.05, false},
+	    {name[1], "ms", beside * 1e3, queue * 1e3, 1.05, false}};
+	report(&res[0]);
+	report(&res[1]);
 	for (int i = 0; i < 3; i++)
 		vgpu_buffer_close(m[i]);
 }
@@ -357,14 +389,29 @@ static void ring_latency(vgpu_stream *s, const char *kernel, vgpu_buffer *b,
 	free(lat);
 }
 
-/* Nops launched in batches of 1024 on S, TOTAL of them: commands/s. */
-static void ring_batch_rate(vgpu_stream *s, int total)
+/* This thread's CPU time, seconds. */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+ * Nops launched in batches of 1024 on S, TOTAL of them: commands/s, and
+ * the CPU time each side spent a command (spinning included), which a
+ * busy machine changes less than the rate.
+ */
+static void ring_batch_rate(const struct device *d, vgpu_stream *s, int total)
 {
 	vgpu_stream_set_batch(s, 1024);
-	double t0 = 0;
+	double t0 = 0, c0 = 0, dc0 = 0;
 	for (int done = -1024 * 16; done < total; done += 1024) {
-		if (done == 0)
-			t0 = now(); /* after a warm-up of 16 batches */
+		if (done == 0) { /* after a warm-up of 16 batches */
+			t0 = now();
+			c0 = thread_cpu();
+			dc0 = daemon_cpu(d);
+		}
 		for (int i = 0; i < 1024; i++)
 			if (vgpu_launchl(s, "nop", VGPU_END) < 1)
 				die(vgpu_stream_last_message(s));
@@ -372,6 +419,10 @@ static void ring_batch_rate(vgpu_stream *s, int total)
 			die(vgpu_stream_last_message(s));
 	}
 	double rate = total / (now() - t0);
+	printf("# ring batches: CPU a command, client %.0f ns, daemon %.0f "
+	       "ns\n",
+	       (thread_cpu() - c0) / total * 1e9,
+	       (daemon_cpu(d) - dc0) / total * 1e9);
 	struct result res = {"ring nops in batches of 1024, commands/s",
 			     "M/s",
 			     rate / 1e6,
@@ -400,12 +451,19 @@ static void bench_ring(const struct device *d, const char *only, int n,
 		       "target)\n");
 		ring_latency(s, "nop", NULL, n, 5.0, 20.0);
 		ring_latency(s, "fill", b, n, 8.0, 0);
-		ring_batch_rate(s, total);
 	}
+	if (bench_wanted(only, "ring") || bench_wanted(only, "ring-batch"))
+		ring_batch_rate(d, s, total);
 	vgpu_buffer_close(b);
 	vgpu_stream_destroy(s);
+	static const struct big_kernel gemm = {"gemm 1024 f32", launch_gemm,
+					       (uint64_t)GEMM_N * GEMM_N * 4};
+	static const struct big_kernel axpy = {"axpy 64Mi f32", launch_axpy,
+					       (uint64_t)AXPY_N * 4};
 	if (bench_wanted(only, "gemm"))
-		bench_big_kernel(dev, quick ? 3 : 10);
+		bench_big_kernel(dev, &gemm, quick ? 3 : 10);
+	if (bench_wanted(only, "axpy"))
+		bench_big_kernel(dev, &axpy, quick ? 3 : 10);
 	if (bench_wanted(only, "idle"))
 		bench_idle(d, dev, quick ? 3 : 10);
 	vgpu_close(dev);

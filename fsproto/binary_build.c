@@ -38,11 +38,15 @@ int vgpu_bin_begin(void *buf, size_t cap, uint16_t kernel, uint64_t tag)
 {
 	if (cap < sizeof(struct vgpu_bin_header))
 		return -ENOSPC;
-	struct vgpu_bin_header h = {.size = sizeof(h),
-				    .version = VGPU_BIN_VERSION,
-				    .kernel = kernel,
-				    .tag = tag};
-	memcpy(buf, &h, sizeof(h));
+	/* Field by field: a header built aside and copied in was read back
+	 * before its parts were stored (a stalled load, a launch's most). */
+	struct vgpu_bin_header *h = header(buf);
+	h->size = sizeof(*h);
+	h->version = VGPU_BIN_VERSION;
+	h->kernel = kernel;
+	h->flags = 0;
+	h->nargs = 0;
+	h->tag = tag;
 	return 0;
 }
 

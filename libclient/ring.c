@@ -143,49 +143,33 @@ size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len)
 {
 	uint32_t room =
 	    VGPU_RING_SQ_BYTES - (rc->tail - LOAD(&rc->hdr->sq_head));
-	size_t taken = 0;
-	while (len - taken >= sizeof(struct vgpu_bin_header)) {
-		uint32_t size = vgpu_bin_size(data + taken);
-		if (size > room || size > len - taken)
-			break;
-		uint32_t at = rc->tail & (VGPU_RING_SQ_BYTES - 1);
-		uint32_t first = VGPU_RING_SQ_BYTES - at < size
-				     ? VGPU_RING_SQ_BYTES - at
-				     : size;
-		memcpy(rc->sq + at, data + taken, first);
-		memcpy(rc->sq, data + taken + first, size - first);
-		rc->tail += size;
-		room -= size;
-		taken += size;
+	size_t taken = len;
+	if (len > room) { /* the whole packets that fit */
+		taken = 0;
+		while (len - taken >= sizeof(struct vgpu_bin_header)) {
+			uint32_t size = vgpu_bin_size(data + taken);
+			if (size > room - taken || size > len - taken)
+				break;
+			taken += size;
+		}
 	}
-	if (taken) {
-		STORE(&rc->hdr->sq_tail, rc->tail);
-		ring_doorbell(rc);
-	}
+	if (taken == 0)
+		return 0;
+	/* One copy (two across the wrap) for all of them. */
+	uint32_t at = rc->tail & (VGPU_RING_SQ_BYTES - 1);
+	size_t first =
+	    VGPU_RING_SQ_BYTES - at < taken ? VGPU_RING_SQ_BYTES - at : taken;
+	memcpy(rc->sq + at, data, first);
+	memcpy(rc->sq, data + first, taken - first);
+	rc->tail += (uint32_t)taken;
+	STORE(&rc->hdr->sq_tail, rc->tail);
+	ring_doorbell(rc);
 	return taken;
 }
 
-/* Record SLOT of the completion ring as OUT, command SEQ's. */
-static void unpack(const struct ring_client *rc, uint32_t slot, uint64_t seq,
-		   struct vgpu_bin_completion *out)
-{
-	const struct vgpu_ring_completion *r = &rc->cq[slot];
-	out->tag = r->tag;
-	out->seq = seq;
-	out->status = r->status;
-	out->kernel = r->kernel;
-	out->reserved = 0;
-	out->t_start_ns = r->t_start_ns;
-	out->t_end_ns = r->t_end_ns;
-	out->msg[0] = '\0'; /* the message slot is read for failures only */
-	if (out->status < 0)
-		snprintf(out->msg, sizeof(out->msg), "%.*s",
-			 (int)sizeof(out->msg) - 1, rc->msgs[slot]);
-}
-
 /* Copies the records that are ready; returns how many (or -EPROTO). */
-static int take_ready(struct ring_client *rc, struct vgpu_bin_completion *out,
-		      int max)
+static int take_ready(struct ring_client *rc, struct vgpu_ring_completion *out,
+		      char (*msgs)[VGPU_RING_MSG_MAX], int max)
 {
 	uint32_t ready = LOAD(&rc->hdr->cq_tail) - (uint32_t)rc->cq_head;
 	if (ready > VGPU_RING_CQ_ENTRIES) {
@@ -195,16 +179,24 @@ static int take_ready(struct ring_client *rc, struct vgpu_bin_completion *out,
 		return -EPROTO;
 	}
 	int n = ready < (uint32_t)max ? (int)ready : max;
-	for (int i = 0; i < n; i++) {
-		uint64_t at = rc->cq_head + (uint64_t)i;
-		unpack(rc, (uint32_t)at & (VGPU_RING_CQ_ENTRIES - 1), at + 1,
-		       &out[i]);
-	}
-	if (n) {
-		rc->cq_head += (uint32_t)n;
-		STORE(&rc->hdr->cq_head, (uint32_t)rc->cq_head);
-		ring_doorbell(rc); /* room for a poller waiting for it */
-	}
+	if (n == 0)
+		return 0;
+	uint32_t at = (uint32_t)rc->cq_head & (VGPU_RING_CQ_ENTRIES - 1);
+	uint32_t first = VGPU_RING_CQ_ENTRIES - at < (uint32_t)n
+			     ? VGPU_RING_CQ_ENTRIES - at
+			     : (uint32_t)n;
+	memcpy(out, &rc->cq[at], first * sizeof(*out));
+	memcpy(out + first, rc->cq, (n - first) * sizeof(*out));
+	/* The message slot is read for failures only. */
+	for (int i = 0; i < n; i++)
+		if (out[i].status < 0)
+			snprintf(msgs[i], VGPU_RING_MSG_MAX, "%.*s",
+				 VGPU_RING_MSG_MAX - 1,
+				 rc->msgs[(at + (uint32_t)i) &
+					  (VGPU_RING_CQ_ENTRIES - 1)]);
+	rc->cq_head += (uint32_t)n;
+	STORE(&rc->hdr->cq_head, (uint32_t)rc->cq_head);
+	ring_doorbell(rc); /* room for a poller waiting for it */
 	return n;
 }
 
@@ -268,15 +260,15 @@ static int sleep_turn(struct ring_client *rc, uint64_t ns)
 	return err;
 }
 
-int ring_client_take(struct ring_client *rc, struct vgpu_bin_completion *out,
-		     int max, int timeout_ms)
+int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
+		     char (*msgs)[VGPU_RING_MSG_MAX], int max, int timeout_ms)
 {
 	uint64_t start = mono_ns(), slept = 0;
 	uint64_t limit =
 	    timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
 	rc->next_check_ns = SLEEP_CHECK_MS * 1000000ull;
 	for (;;) {
-		int n = take_ready(rc, out, max);
+		int n = take_ready(rc, out, msgs, max);
 		if (n) {
 			vgpu_spin_done(&rc->spin, slept);
 			return n;

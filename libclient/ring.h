@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vgpufs/binary_proto.h>
+#include <vgpufs/ring_layout.h>
 
 struct ring_client;
 
@@ -29,18 +29,21 @@ int ring_client_fd(const struct ring_client *rc);
 void ring_client_set_wait(struct ring_client *rc, uint64_t spin_ns, bool yield);
 
 /*
- * Copies whole packets of DATA (LEN bytes) into the ring while it has
- * room and makes them visible; returns the bytes taken (0 when full).
+ * Copies the packets of DATA (LEN bytes of whole packets) into the ring
+ * while it has room and makes them visible; returns the bytes taken (0
+ * when full).
  */
 size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len);
 /*
- * Takes up to MAX completion records into OUT, waiting up to TIMEOUT_MS
- * for one (-1: as long as it takes; 0: not at all). Returns how many, or
- * -EPROTO (the ring is broken: ring_client_error() says why), -ENOTCONN
- * (the daemon is gone).
+ * Takes up to MAX completion records into OUT (copied in bulk: record I
+ * is that of the command after the one of record I - 1), and the message
+ * of each failed one into MSGS[I], waiting up to TIMEOUT_MS for one (-1:
+ * as long as it takes; 0: not at all). Returns how many, or -EPROTO (the
+ * ring is broken: ring_client_error() says why), -ENOTCONN (the daemon is
+ * gone).
  */
-int ring_client_take(struct ring_client *rc, struct vgpu_bin_completion *out,
-		     int max, int timeout_ms);
+int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
+		     char (*msgs)[VGPU_RING_MSG_MAX], int max, int timeout_ms);
 const char *ring_client_error(const struct ring_client *rc);
 
 #endif

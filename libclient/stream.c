@@ -42,6 +42,10 @@
 #define RESULTS_KEPT	4096 /* a power of two */
 #define MESSAGES_KEPT	256  /* more than a read() brings */
 #define READ_RECORDS	128  /* completion records a read() takes */
+#define RING_RECORDS	256  /* ...and a look at the completion ring */
+/* Launches a ring stream makes visible to the daemon at a time, so that it
+ * starts on a long batch while the rest is launched. */
+#define RING_PIECE 64
 
 struct slot {
 	uint64_t seq; /* 0: empty */
@@ -54,6 +58,8 @@ struct message {
 	uint64_t seq;
 	char text[sizeof(((struct vgpu_bin_completion *)0)->msg)];
 };
+_Static_assert(VGPU_RING_MSG_MAX == sizeof(((struct message *)0)->text),
+	       "a ring's message slot is a record's message");
 
 struct vgpu_stream {
 	vgpu_device *dev;
@@ -72,7 +78,9 @@ struct vgpu_stream {
 	struct message messages[MESSAGES_KEPT];
 	uint64_t failures;
 	int pending; /* status of the last failure since vgpu_wait_all */
-	struct vgpu_bin_completion *records; /* READ_RECORDS */
+	struct vgpu_bin_completion *records;	   /* READ_RECORDS, queue's */
+	struct vgpu_ring_completion *ring_records; /* RING_RECORDS */
+	char (*ring_msgs)[VGPU_RING_MSG_MAX];	   /* ...their messages */
 	char message[VGPU_MESSAGE_MAX];
 };
 
@@ -113,6 +121,8 @@ static void stream_free(vgpu_stream *s)
 	free(s->batch);
 	free(s->results);
 	free(s->records);
+	free(s->ring_records);
+	free(s->ring_msgs);
 	free(s);
 }
 
@@ -137,6 +147,13 @@ int vgpu_stream_create(vgpu_device *dev, vgpu_stream **out)
 	const char *use_ring = getenv("VGPU_RING");
 	if ((!use_ring || strcmp(use_ring, "0") != 0) &&
 	    ring_client_open(dev->dirfd, &s->ring) == 0) {
+		s->ring_records =
+		    malloc(RING_RECORDS * sizeof(*s->ring_records));
+		s->ring_msgs = malloc(RING_RECORDS * sizeof(*s->ring_msgs));
+		if (!s->ring_records || !s->ring_msgs) {
+			stream_free(s);
+			return dev_fail(dev, -ENOMEM, "out of memory");
+		}
 		dev_get(dev);
 		*out = s;
 		return 0;
@@ -219,25 +236,40 @@ uint64_t vgpu_stream_failures(const vgpu_stream *s)
 	return s->failures;
 }
 
-/* Takes in one completion record. */
-static int take_record(vgpu_stream *s, const struct vgpu_bin_completion *c)
+/*
+ * Takes in the completion C of command SEQ, failed with MSG if so (at
+ * least sizeof(message.text) bytes, NUL-terminated or not).
+ */
+static int take_result(vgpu_stream *s, uint64_t seq,
+		       const struct vgpu_ring_completion *c, const char *msg)
 {
-	if (c->seq != s->completed + 1 || c->tag != c->seq)
+	if (seq != s->completed + 1 || c->tag != seq)
 		return stream_break(s, -EPROTO, "completions out of order");
-	s->completed = c->seq;
-	s->results[c->seq % RESULTS_KEPT] = (struct slot){
-	    c->seq, c->status, c->kernel, c->t_start_ns, c->t_end_ns};
+	s->completed = seq;
+	s->results[seq % RESULTS_KEPT] = (struct slot){
+	    seq, c->status, c->kernel, c->t_start_ns, c->t_end_ns};
 	if (c->status < 0) {
 		struct message *m = &s->messages[s->failures % MESSAGES_KEPT];
-		m->seq = c->seq;
-		memcpy(m->text, c->msg, sizeof(m->text));
-		m->text[sizeof(m->text) - 1] = '\0';
+		m->seq = seq;
+		snprintf(m->text, sizeof(m->text), "%.*s",
+			 (int)sizeof(m->text) - 1, msg);
 		s->failures++;
 		s->pending = c->status;
 		snprintf(s->message, sizeof(s->message), "%s", m->text);
 		dev_fail_msg(s->dev, c->status, m->text);
 	}
 	return 0;
+}
+
+/* Takes in one completion record read from queue. */
+static int take_record(vgpu_stream *s, const struct vgpu_bin_completion *c)
+{
+	struct vgpu_ring_completion r = {.tag = c->tag,
+					 .status = c->status,
+					 .kernel = c->kernel,
+					 .t_start_ns = c->t_start_ns,
+					 .t_end_ns = c->t_end_ns};
+	return take_result(s, c->seq, &r, c->msg);
 }
 
 /* read() without blocking: the fd stays blocking for everything else. */
@@ -256,8 +288,8 @@ static ssize_t read_nonblock(int fd, void *buf, size_t len)
 /* read_completions() from the stream's ring. */
 static int take_ring_completions(vgpu_stream *s, int timeout_ms)
 {
-	int count =
-	    ring_client_take(s->ring, s->records, READ_RECORDS, timeout_ms);
+	int count = ring_client_take(s->ring, s->ring_records, s->ring_msgs,
+				     RING_RECORDS, timeout_ms);
 	if (count == -EINTR)
 		return stream_fail(s, -EINTR, "stream: interrupted");
 	if (count < 0) {
@@ -266,7 +298,8 @@ static int take_ring_completions(vgpu_stream *s, int timeout_ms)
 				   ring_client_error(s->ring));
 	}
 	for (int i = 0; i < count; i++) {
-		int rc = take_record(s, &s->records[i]);
+		int rc = take_result(s, s->completed + 1, &s->ring_records[i],
+				     s->ring_msgs[i]);
 		if (rc < 0)
 			return rc;
 	}
@@ -324,6 +357,11 @@ static int read_completions(vgpu_stream *s, int timeout_ms)
 /* Notes the packets that the bytes sent so far hold whole. */
 static void count_written(vgpu_stream *s)
 {
+	if (s->batch_sent == s->batch_len) { /* all of them */
+		s->written = s->next_seq - 1;
+		s->batch_walked = s->batch_len;
+		return;
+	}
 	while (s->batch_walked < s->batch_sent) {
 		size_t size = vgpu_bin_size(s->batch + s->batch_walked);
 		if (s->batch_walked + size > s->batch_sent)
@@ -391,6 +429,22 @@ int vgpu_flush(vgpu_stream *s)
 	return 0;
 }
 
+/*
+ * A ring stream's batch so far goes into the ring if it fits, without
+ * waiting, while it stays within the outstanding limit (see the top): the
+ * daemon starts on it while the rest of the batch is launched. What does
+ * not fit goes with the rest.
+ */
+static void send_piece(vgpu_stream *s)
+{
+	uint64_t unsent = s->next_seq - 1 - s->written;
+	if (s->written - s->completed + unsent > MAX_OUTSTANDING)
+		return;
+	s->batch_sent += ring_client_submit(s->ring, s->batch + s->batch_sent,
+					    s->batch_len - s->batch_sent);
+	count_written(s);
+}
+
 int64_t stream_append(vgpu_stream *s, uint16_t id,
 		      int (*build)(void *pkt, size_t cap, void *arg), void *arg)
 {
@@ -411,6 +465,9 @@ int64_t stream_append(vgpu_stream *s, uint16_t id,
 	s->batch_len += vgpu_bin_size(pkt);
 	s->batch_count++;
 	int64_t cmd = (int64_t)s->next_seq++;
+	if (s->ring && s->batch_count % RING_PIECE == 0 &&
+	    s->batch_count < s->batch_max)
+		send_piece(s);
 	if (s->batch_count >= s->batch_max) {
 		rc = vgpu_flush(s);
 		/* Interrupted: the launch stays batched, sent later. */

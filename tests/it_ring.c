@@ -9,7 +9,10 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,13 +90,19 @@ static void ring_bell(struct tring *r)
 		0);
 }
 
-/* Copies packet P in (wrapping) and publishes it, ringing no bell. */
-static void tring_put_quiet(struct tring *r, const void *p, uint32_t size)
+/* Copies packet P in (wrapping), not yet published. */
+static void tring_copy(struct tring *r, const void *p, uint32_t size)
 {
 	for (uint32_t i = 0; i < size; i++)
 		r->sq[(r->tail + i) & (VGPU_RING_SQ_BYTES - 1)] =
 		    ((const unsigned char *)p)[i];
 	r->tail += size;
+}
+
+/* Copies packet P in and publishes it, ringing no bell. */
+static void tring_put_quiet(struct tring *r, const void *p, uint32_t size)
+{
+	tring_copy(r, p, size);
 	__atomic_store_n(&r->h->sq_tail, r->tail, __ATOMIC_SEQ_CST);
 }
 
@@ -417,11 +426,18 @@ START_TEST(libvgpu_streams_use_a_ring)
 }
 END_TEST
 
+/* The number on stats line KEY. */
+static uint64_t stat_u(const char *key)
+{
+	return (uint64_t)stats_value(&d, key);
+}
+
 /*
- * A batch mixing bare nops (posted together by the poller), nops with an
- * argument-less twist the fast path refuses (flags), refused packets with
- * their messages and fills run by the scheduler: every record comes in
- * sequence order with its own tag, status and message.
+ * A batch mixing bare nops (taken in runs, posted together by the
+ * poller), nops with an argument-less twist the fast path refuses (flags),
+ * fills refused by the daemon and fills run by the scheduler: every record
+ * comes in sequence order with its own tag, status and message, and stats
+ * count every command once, failures as failures.
  */
 START_TEST(batched_completions_keep_order_and_messages)
 {
@@ -429,15 +445,27 @@ START_TEST(batched_completions_keep_order_and_messages)
 	uint64_t hx = x_and_ring(&r);
 	char p[256];
 	enum { N = 900 };
+	uint64_t nops0 = stat_u("kernel.nop.count"),
+		 nop_failed0 = stat_u("kernel.nop.failed"),
+		 fills0 = stat_u("kernel.fill.count"),
+		 fill_failed0 = stat_u("kernel.fill.failed");
+	unsigned bare = 0, flagged = 0, fills = 0, refused = 0;
 	for (unsigned i = 1; i <= N; i++) {
 		uint32_t size = nop_packet(p, i);
 		if (i % 97 == 0) {
 			size = fill_packet(p, i, hx, 1.0, 16);
+			fills++;
+		} else if (i % 89 == 0) { /* past the buffer: refused */
+			size = fill_packet(p, i, hx, 1.0, 1 << 20);
+			refused++;
 		} else if (i % 41 == 0) {
 			struct vgpu_bin_header h;
 			memcpy(&h, p, sizeof(h));
 			h.flags = 1; /* refused, with a message */
 			memcpy(p, &h, sizeof(h));
+			flagged++;
+		} else {
+			bare++;
 		}
 		tring_put_quiet(&r, p, size);
 	}
@@ -450,9 +478,14 @@ START_TEST(batched_completions_keep_order_and_messages)
 		if (i % 97 == 0) {
 			ck_assert_int_eq(c.status, 0);
 			ck_assert_uint_eq(c.kernel, VGPU_K_FILL);
+		} else if (i % 89 == 0) {
+			ck_assert_int_lt(c.status, 0);
+			ck_assert_uint_eq(c.kernel, VGPU_K_FILL);
+			ck_assert_msg(strlen(c.msg) > 0, "record %u", i);
 		} else if (i % 41 == 0) {
 			ck_assert_int_lt(c.status, 0);
-			ck_assert_msg(strlen(c.msg) > 0, "record %u", i);
+			ck_assert_msg(strstr(c.msg, "flags"), "record %u: %s",
+				      i, c.msg);
 		} else {
 			ck_assert_int_eq(c.status, 0);
 			ck_assert_uint_eq(c.kernel, VGPU_K_NOP);
@@ -460,8 +493,149 @@ START_TEST(batched_completions_keep_order_and_messages)
 			ck_assert_uint_gt(c.t_end_ns, 0);
 		}
 	}
+	/* Each counted once: the runs of bare nops in one update each. */
+	ck_assert_uint_eq(stat_u("kernel.nop.count") - nops0, bare + flagged);
+	ck_assert_uint_eq(stat_u("kernel.nop.failed") - nop_failed0, flagged);
+	ck_assert_uint_eq(stat_u("kernel.fill.count") - fills0,
+			  fills + refused);
+	ck_assert_uint_eq(stat_u("kernel.fill.failed") - fill_failed0, refused);
+	char counts[96];
+	snprintf(counts, sizeof(counts), "submitted=%u completed=%u failed=%u",
+		 N, bare + fills, flagged + refused);
+	ck_assert_msg(stats_wait(&d, counts, true, 5), "stats: no %s", counts);
 	tring_close(&r);
 	ck_assert(stats_wait(&d, "contexts 0\n", true, 5));
+}
+END_TEST
+
+/* Writes packet I of ring R (at I * 24) as a nop tagged TAG, refused
+ * (flags) with REFUSED. No check assertion: each is a write to a pipe. */
+static void rewrite_nop(struct tring *r, unsigned i, uint64_t tag, bool refused)
+{
+	struct vgpu_bin_header h = {.size = sizeof(h),
+				    .version = VGPU_BIN_VERSION,
+				    .kernel = VGPU_K_NOP,
+				    .flags = refused,
+				    .tag = tag};
+	memcpy(r->sq + ((i * sizeof(h)) & (VGPU_RING_SQ_BYTES - 1)), &h,
+	       sizeof(h));
+}
+
+/* A thread rewriting packets FIRST... of R (COUNT) back and forth. */
+struct flipper {
+	struct tring *r;
+	unsigned first, count;
+	atomic_bool stop;
+};
+
+static void *flip(void *arg)
+{
+	struct flipper *f = arg;
+	for (unsigned round = 0; !atomic_load(&f->stop); round++)
+		for (unsigned i = f->first; i < f->first + f->count; i++)
+			rewrite_nop(f->r, i, round & 1 ? 10001 + i : i + 1,
+				    round & 1);
+	return NULL;
+}
+
+/*
+ * Packets rewritten after they were published: each is taken as the
+ * poller's copy found it -- as written, as rewritten, or torn between the
+ * two (the same size either way) -- never as anything else, and nothing
+ * else is touched. First deterministically (the poller held back by a
+ * garbage cq_head while half of them are rewritten), then racing the
+ * poller (a thread rewriting them back and forth while it takes them).
+ */
+START_TEST(rewriting_published_packets_hurts_only_itself)
+{
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	enum { N = 400, M = 1000 };
+	__atomic_store_n(&r.h->cq_head, 0xdeadbeefu, __ATOMIC_SEQ_CST);
+	for (unsigned i = 1; i <= N; i++)
+		tring_put(&r, p, nop_packet(p, i));
+	for (unsigned i = N / 2; i < N; i++)
+		rewrite_nop(&r, i, 10001 + i, true);
+	__atomic_store_n(&r.h->cq_head, 0, __ATOMIC_SEQ_CST);
+	ring_bell(&r);
+	struct vgpu_bin_completion c;
+	for (unsigned i = 1; i <= N; i++) {
+		ck_assert_msg(tring_take(&r, &c), "record %u", i);
+		ck_assert_uint_eq(c.seq, i);
+		ck_assert_uint_eq(c.tag, i <= N / 2 ? i : 10000 + i);
+		ck_assert_int_eq(c.status, i <= N / 2 ? 0 : -EINVAL);
+	}
+	for (unsigned i = N + 1; i <= N + M; i++)
+		tring_copy(&r, p, nop_packet(p, i));
+	struct flipper f = {.r = &r, .first = N, .count = M};
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, flip, &f), 0);
+	usleep(1000);
+	/* published in pieces, each taken while the thread rewrites it */
+	for (uint32_t at = N * 24 + 2400; at <= r.tail; at += 2400) {
+		__atomic_store_n(&r.h->sq_tail, at, __ATOMIC_SEQ_CST);
+		ring_bell(&r);
+		usleep(200);
+	}
+	unsigned rewritten = 0;
+	for (unsigned i = N + 1; i <= N + M; i++) {
+		ck_assert_msg(tring_take(&r, &c), "record %u", i);
+		ck_assert_uint_eq(c.seq, i);
+		ck_assert_msg(c.tag == i || c.tag == 10000 + i,
+			      "record %u: tag %llu", i,
+			      (unsigned long long)c.tag);
+		ck_assert_uint_eq(c.kernel, VGPU_K_NOP);
+		if (c.status < 0)
+			ck_assert_msg(strstr(c.msg, "flags"), "%s", c.msg);
+		else
+			ck_assert_int_eq(c.status, 0);
+		rewritten += c.tag != i;
+	}
+	atomic_store(&f.stop, true);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(r.h->error, 0);
+	fprintf(stderr, "rewriting: %u of %u packets taken as rewritten\n",
+		rewritten, M);
+	others_still_served();
+	tring_close(&r);
+}
+END_TEST
+
+/*
+ * An impossible packet in the middle of a batch published at once: the
+ * packets before it are taken and completed, the ring breaks there and
+ * says where, nothing after it is taken.
+ */
+START_TEST(garbage_in_the_middle_of_a_batch)
+{
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	for (unsigned i = 1; i <= 200; i++)
+		tring_copy(&r, p, nop_packet(p, i));
+	uint32_t garbage[6] = {20}; /* a size no packet has */
+	tring_copy(&r, garbage, sizeof(garbage));
+	for (unsigned i = 201; i <= 300; i++)
+		tring_copy(&r, p, nop_packet(p, i));
+	__atomic_store_n(&r.h->sq_tail, r.tail, __ATOMIC_SEQ_CST);
+	ring_bell(&r);
+	wait_broken(&r);
+	ck_assert_int_eq(r.h->error, -EPROTO);
+	ck_assert_msg(strstr(r.h->error_msg, "packet at 4800 has size 20"),
+		      "%s", r.h->error_msg);
+	struct vgpu_bin_completion c;
+	for (unsigned i = 1; i <= 200; i++) {
+		ck_assert_msg(tring_take(&r, &c), "record %u", i);
+		ck_assert_uint_eq(c.tag, i);
+		ck_assert_int_eq(c.status, 0);
+	}
+	ck_assert_uint_eq(__atomic_load_n(&r.h->cq_tail, __ATOMIC_ACQUIRE),
+			  200);
+	ck_assert_uint_eq(__atomic_load_n(&r.h->sq_head, __ATOMIC_ACQUIRE),
+			  200 * 24);
+	others_still_served();
+	tring_close(&r);
 }
 END_TEST
 
@@ -810,6 +984,8 @@ int main(void)
 	    libvgpu_streams_use_a_ring,
 	    back_pressure_keeps_every_completion,
 	    batched_completions_keep_order_and_messages,
+	    rewriting_published_packets_hurts_only_itself,
+	    garbage_in_the_middle_of_a_batch,
 	    sleeping_client_never_sleeps_through_a_record,
 	    events_between_a_ring_and_queue,
 	    exit_runs_what_was_submitted,

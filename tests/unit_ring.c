@@ -1,7 +1,8 @@
 /*
- * The pure parts of rings: taking a packet out of a submission ring (the
- * copy across the wrap, each impossible size refused with a message, the
- * checked size written into the copy) and the adaptive spin budget.
+ * The pure parts of rings: taking packets out of a submission ring (the
+ * copy across the wrap, each impossible size refused with a message, runs
+ * of packets ending before a wrong one or at the copy's end, runs of bare
+ * nops) and the adaptive spin budget.
  */
 #include <check.h>
 #include <errno.h>
@@ -35,9 +36,9 @@ START_TEST(packet_across_the_wrap)
 	uint32_t size = (uint32_t)vgpu_bin_size(p);
 	uint32_t head = 0xfffffff0u; /* 16 bytes before the counter wraps */
 	put(p, size, head);
-	ck_assert_int_eq(
-	    ring_take_packet(sq, SQ, head, size, out, msg, sizeof(msg)),
-	    (int)size);
+	ck_assert_int_eq(ring_take_run(sq, SQ, head, size, out, sizeof(out),
+				       msg, sizeof(msg)),
+			 (int)size);
 	ck_assert_mem_eq(out, p, size);
 }
 END_TEST
@@ -49,19 +50,65 @@ START_TEST(impossible_sizes)
 		memset(sq, 0, sizeof(sq));
 		put(&sizes[i], 4, 8);
 		msg[0] = '\0';
-		ck_assert_int_eq(
-		    ring_take_packet(sq, SQ, 8, 64, out, msg, sizeof(msg)),
-		    -EPROTO);
+		ck_assert_int_eq(ring_take_run(sq, SQ, 8, 64, out, sizeof(out),
+					       msg, sizeof(msg)),
+				 -EPROTO);
 		ck_assert_msg(strstr(msg, "sizes are 24 to 4096"), "%s", msg);
 	}
 	/* possible, but longer than what was submitted */
 	uint32_t size = 32;
 	put(&size, 4, 8);
-	ck_assert_int_eq(ring_take_packet(sq, SQ, 8, 24, out, msg, sizeof(msg)),
-			 -EPROTO);
+	ck_assert_int_eq(
+	    ring_take_run(sq, SQ, 8, 24, out, sizeof(out), msg, sizeof(msg)),
+	    -EPROTO);
 	ck_assert_msg(strstr(msg, "runs past the tail"), "%s", msg);
-	ck_assert_int_eq(ring_take_packet(sq, SQ, 8, 2, out, msg, sizeof(msg)),
+	ck_assert_int_eq(
+	    ring_take_run(sq, SQ, 8, 2, out, sizeof(out), msg, sizeof(msg)),
+	    -EPROTO);
+}
+END_TEST
+
+/*
+ * A run: the whole packets that fit in one copy, up to a wrong one (which
+ * the next run starts with and refuses); bare nops counted from its start.
+ */
+START_TEST(runs_of_packets)
+{
+	_Alignas(8) char p[64];
+	uint32_t at = SQ - 40; /* the run wraps */
+	for (unsigned i = 0; i < 6; i++) {
+		vgpu_bin_begin(p, sizeof(p), VGPU_K_NOP, 100 + i);
+		if (i == 3) /* a fill's header: 24 bytes, not bare */
+			vgpu_bin_begin(p, sizeof(p), VGPU_K_FILL, 103);
+		put(p, 24, at + 24 * i);
+	}
+	uint32_t bad = 20; /* an impossible size after the six */
+	put(&bad, 4, at + 144);
+	static _Alignas(8) unsigned char big[2 * VGPU_BIN_PACKET_MAX];
+	ck_assert_int_eq(
+	    ring_take_run(sq, SQ, at, 200, big, sizeof(big), msg, sizeof(msg)),
+	    144);
+	for (unsigned i = 0; i < 6; i++)
+		ck_assert_uint_eq(ring_packet_size(big + 24 * i), 24);
+	ck_assert_uint_eq(ring_bare_nops(big, 144, 100), 3);
+	ck_assert_uint_eq(ring_bare_nops(big, 144, 2), 2);
+	ck_assert_uint_eq(ring_bare_nops(big + 96, 48, 100), 2);
+	/* the next run is the wrong packet: the ring is broken there */
+	msg[0] = '\0';
+	ck_assert_int_eq(ring_take_run(sq, SQ, at + 144, 56, big, sizeof(big),
+				       msg, sizeof(msg)),
 			 -EPROTO);
+	ck_assert_msg(strstr(msg, "size 20"), "%s", msg);
+	/* a copy that ends inside a packet ends the run before it */
+	memset(sq, 0, sizeof(sq));
+	uint32_t sizes[] = {4000, 40, 40, 40};
+	for (unsigned i = 0, to = 0; i < 4; to += sizes[i++])
+		put(&sizes[i], 4, to);
+	ck_assert_int_eq(ring_take_run(sq, SQ, 0, 4120, big,
+				       VGPU_BIN_PACKET_MAX + 16, msg,
+				       sizeof(msg)),
+			 4080);
+	ck_assert_uint_eq(ring_bare_nops(big, 4080, 100), 0);
 }
 END_TEST
 
@@ -127,6 +174,7 @@ int main(void)
 	TCase *tc = tcase_create("ring");
 	tcase_add_test(tc, packet_across_the_wrap);
 	tcase_add_test(tc, impossible_sizes);
+	tcase_add_test(tc, runs_of_packets);
 	tcase_add_test(tc, spin_budget_adapts);
 	tcase_add_test(tc, bare_nops_only);
 	suite_add_tcase(s, tc);

@@ -61,6 +61,11 @@ void stats_command(const struct vgpu_kernel_spec *k, int err, uint64_t ns)
 		ADD(st.time_ns[k->id], ns);
 }
 
+void stats_commands_at_once(const struct vgpu_kernel_spec *k, uint64_t n)
+{
+	ADD(st.count[k->id], n);
+}
+
 void stats_command_done(const struct job *job)
 {
 	uint64_t ns = job->t_end_ns > job->t_start_ns

@@ -27,6 +27,9 @@ struct vgpu_kernel_spec;
 void stats_init(void);
 /* A command completed: K is NULL for input that named no kernel. */
 void stats_command(const struct vgpu_kernel_spec *k, int err, uint64_t ns);
+/* N commands of K completed at once, without error or time (a run of
+ * nops a ring's poller took in one look): one update for all. */
+void stats_commands_at_once(const struct vgpu_kernel_spec *k, uint64_t n);
 void stats_command_done(const struct job *job);
 /*
  * Worker W starts a tile of kernel ID: returns its start (now_ns()), which

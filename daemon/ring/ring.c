@@ -39,7 +39,9 @@
 #define RING_SLEEP_NS (1000 * 1000 * 1000)
 /* Packets taken in one go before the lock is let go. */
 #define RING_PUMP_MAX 256
-#define RING_STACK    (1u << 20)
+/* Bytes of packets copied out of the ring in one go (a run). */
+#define RING_RUN_BYTES 8192
+#define RING_STACK     (1u << 20)
 
 #define LOAD(p)	    __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
@@ -148,15 +150,18 @@ static uint32_t cq_room(struct ring *r)
  * Takes the packets submitted while there is room; returns how many. The
  * client's indices are read once for as many packets as they allow, and
  * sq_head is stored once: the lines they share are not bounced per packet.
+ * Packets are copied out a run at a time (one copy of up to
+ * RING_RUN_BYTES), and a run of bare nops is taken as one.
  */
 static int pump(struct ring *r)
 {
-	_Alignas(8) unsigned char pkt[VGPU_BIN_PACKET_MAX];
+	_Alignas(8) unsigned char run[RING_RUN_BYTES];
 	char msg[VGPU_RING_MSG_MAX];
 	struct context *ctx = r->ctx;
 	int n = 0;
 	uint32_t avail = 0, room = 0;
-	sched_inline_offer(ctx); /* a small command runs here, see below */
+	uint32_t off = 0, len = 0; /* run[off, len): copied, not taken */
+	sched_inline_offer(ctx);   /* a small command runs here, see below */
 	pthread_mutex_lock(&ctx->submit_lock);
 	context_batch_begin(ctx); /* nops' completions posted together */
 	while (n < RING_PUMP_MAX && !r->broken) {
@@ -177,19 +182,37 @@ static int pump(struct ring *r)
 		}
 		if (room == 0 && (room = cq_room(r)) == 0)
 			break;
-		int size = ring_take_packet(r->sq, VGPU_RING_SQ_BYTES, r->head,
-					    avail, pkt, msg, sizeof(msg));
-		if (size < 0) {
-			ring_break(r, size, msg);
-			break;
+		if (off == len) {
+			int got = ring_take_run(r->sq, VGPU_RING_SQ_BYTES,
+						r->head, avail, run,
+						sizeof(run), msg, sizeof(msg));
+			if (got < 0) {
+				ring_break(r, got, msg);
+				break;
+			}
+			off = 0;
+			len = (uint32_t)got;
 		}
-		if (context_take_input(ctx, &r->cred, (const char *)pkt,
-				       (size_t)size) <= 0)
-			break; /* no room: commands in flight */
-		r->head += (uint32_t)size;
-		avail -= (uint32_t)size;
-		room--;
-		n++;
+		uint32_t most = RING_PUMP_MAX - (uint32_t)n;
+		unsigned k = ring_bare_nops(run + off, len - off,
+					    room < most ? room : most);
+		uint32_t size = (uint32_t)sizeof(struct vgpu_bin_header) * k;
+		if (k) {
+			if (context_take_nops(ctx, run + off, k) == 0)
+				break; /* no room: commands in flight */
+		} else {
+			size = ring_packet_size(run + off);
+			k = 1;
+			if (context_take_input(ctx, &r->cred,
+					       (const char *)run + off,
+					       size) <= 0)
+				break;
+		}
+		r->head += size;
+		avail -= size;
+		off += size;
+		room -= k;
+		n += (int)k;
 		if (sched_inline_taken())
 			break; /* the next ones wait for it anyway */
 	}
@@ -221,6 +244,12 @@ static bool finished(struct ring *r)
 	return !r->drain || r->broken || LOAD(&r->hdr->sq_tail) == r->head;
 }
 
+/* Whether packets wait in the ring (of a ring that can be read on). */
+static bool submitted(struct ring *r)
+{
+	return !r->broken && LOAD(&r->hdr->sq_tail) != r->head;
+}
+
 static void *poller(void *arg)
 {
 	struct ring *r = arg;
@@ -228,7 +257,9 @@ static void *poller(void *arg)
 	vgpu_spin_init(&spin, RING_SPIN_NS);
 	uint64_t quiet_since = now_ns();
 	while (!finished(r)) {
-		if (pump(r) > 0) {
+		/* A look at the tail alone while nothing new came: pump()
+		 * takes locks. */
+		if (submitted(r) && pump(r) > 0) {
 			vgpu_spin_done(&spin, 0);
 			quiet_since = now_ns();
 			continue;
@@ -310,6 +341,22 @@ void ring_post(struct ring *r, uint64_t seq, const void *line, size_t len)
 	if (len > rec)
 		memcpy(r->msgs[slot], (const char *)line + rec, len - rec);
 	atomic_store_explicit(&r->posted, seq, memory_order_release);
+}
+
+void ring_post_run(struct ring *r, uint64_t first_seq, const uint64_t *tags,
+		   const uint16_t *kernels, unsigned n, uint64_t t)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t slot =
+		    (uint32_t)(first_seq - 1 + i) & (VGPU_RING_CQ_ENTRIES - 1);
+		struct vgpu_ring_completion rec = {.tag = tags[i],
+						   .kernel = kernels[i],
+						   .t_start_ns = t,
+						   .t_end_ns = t};
+		memcpy(&r->cq[slot], &rec, sizeof(rec));
+	}
+	atomic_store_explicit(&r->posted, first_seq + n - 1,
+			      memory_order_release);
 }
 
 void ring_publish(struct ring *r)

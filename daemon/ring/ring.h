@@ -66,6 +66,13 @@ size_t ring_line(void *line, uint64_t tag, int err, uint16_t kernel,
  */
 void ring_post(struct ring *r, uint64_t seq, const void *line, size_t len);
 /*
+ * Writes the records of N commands FIRST_SEQ... that succeeded at time T
+ * without doing any work (TAGS, KERNELS their tags and kernel ids), in
+ * sequence order after the ones before (the context's lock held).
+ */
+void ring_post_run(struct ring *r, uint64_t first_seq, const uint64_t *tags,
+		   const uint16_t *kernels, unsigned n, uint64_t t);
+/*
  * Makes the records posted so far visible (one store of cq_tail) and wakes
  * a client sleeping for them (the context's lock held): once per batch.
  */

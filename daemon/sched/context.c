@@ -501,6 +501,17 @@ static void post(struct context *ctx, uint64_t seq, const char *line,
 		ctx->next_post = seq + 1;
 }
 
+/* Posts the completions kept aside that are now next (ctx->lock held). */
+static void post_early(struct context *ctx)
+{
+	while (ctx->early && ctx->early->seq == ctx->next_post) {
+		struct early_line *e = ctx->early;
+		ctx->early = e->next;
+		post(ctx, e->seq, e->text, e->len);
+		free(e);
+	}
+}
+
 /*
  * Appends the line of completion SEQ, or keeps it aside until the earlier
  * ones are in (ctx->lock held). Jobs of one context finish in order, but
@@ -530,12 +541,7 @@ static void post_in_order(struct context *ctx, uint64_t seq, const char *line,
 			(unsigned long long)ctx->id);
 	}
 	post(ctx, seq, line, len);
-	while (ctx->early && ctx->early->seq == ctx->next_post) {
-		struct early_line *e = ctx->early;
-		ctx->early = e->next;
-		post(ctx, e->seq, e->text, e->len);
-		free(e);
-	}
+	post_early(ctx);
 }
 
 /*
@@ -549,7 +555,7 @@ static _Thread_local struct {
 	unsigned n;
 	uint64_t first_seq;
 	uint64_t tag[BATCH_MAX];
-	const struct vgpu_kernel_spec *kernel[BATCH_MAX];
+	uint16_t kernel[BATCH_MAX];
 } batch;
 
 /* Wakes parked readers and a poller of CTX (its lock held: answers and
@@ -595,7 +601,11 @@ void context_batch_begin(struct context *ctx)
 	batch.n = 0;
 }
 
-/* Posts the completions kept so far. */
+/*
+ * Posts the completions kept so far. When they are next in order (the
+ * usual case: nothing before them still runs) their records go straight
+ * into the completion ring, one after another; else each waits its turn.
+ */
 static void batch_flush(void)
 {
 	struct context *ctx = batch.ctx;
@@ -606,19 +616,30 @@ static void batch_flush(void)
 	/* One time for all: none of them did any work. */
 	struct completion c = {.t_start_ns = now_ns()};
 	c.t_end_ns = c.t_start_ns;
-	char line[RING_LINE_MAX];
 	REPLY_LIST(out);
 	struct fuse_pollhandle *ph = NULL;
+	bool traced = trace_on();
 	pthread_mutex_lock(&ctx->lock);
-	for (unsigned i = 0; i < n; i++) {
+	bool in_order = ctx->next_post == batch.first_seq;
+	if (in_order) {
+		if (!ctx->closed)
+			ring_post_run(ctx->ring, batch.first_seq, batch.tag,
+				      batch.kernel, n, c.t_start_ns);
+		ctx->next_post = batch.first_seq + n;
+	}
+	for (unsigned i = 0; i < n && traced; i++) {
 		c.seq = batch.first_seq + i;
 		c.tag = batch.tag[i];
-		c.kernel = batch.kernel[i];
+		c.kernel = vgpu_catalog_by_id(batch.kernel[i]);
 		trace_completed(ctx, &c);
-		size_t len = ring_line(line, c.tag, 0, c.kernel->id,
-				       c.t_start_ns, c.t_end_ns, NULL);
-		post_in_order(ctx, c.seq, line, len);
 	}
+	for (unsigned i = 0; !in_order && i < n; i++) {
+		char line[RING_LINE_MAX];
+		size_t len = ring_line(line, batch.tag[i], 0, batch.kernel[i],
+				       c.t_start_ns, c.t_end_ns, NULL);
+		post_in_order(ctx, batch.first_seq + i, line, len);
+	}
+	post_early(ctx);
 	wake_readers(ctx, &out, &ph);
 	pthread_mutex_unlock(&ctx->lock);
 	atomic_fetch_add_explicit(&ctx->completed, n, memory_order_relaxed);
@@ -631,18 +652,44 @@ void context_batch_end(void)
 	batch.ctx = NULL;
 }
 
+/* Keeps the completion of command SEQ (TAG, KERNEL) in the batch. */
+static void batch_keep(uint64_t seq, uint64_t tag, uint16_t kernel)
+{
+	if (batch.n &&
+	    (batch.n == BATCH_MAX || seq != batch.first_seq + batch.n))
+		batch_flush(); /* full, or not the next one */
+	if (batch.n == 0)
+		batch.first_seq = seq;
+	batch.tag[batch.n] = tag;
+	batch.kernel[batch.n++] = kernel;
+}
+
 bool context_post_batched(struct context *ctx, const struct completion *c)
 {
 	if (batch.ctx != ctx || c->err || !c->kernel)
 		return false;
-	if (batch.n &&
-	    (batch.n == BATCH_MAX || c->seq != batch.first_seq + batch.n))
-		batch_flush(); /* full, or not the next one */
-	if (batch.n == 0)
-		batch.first_seq = c->seq;
-	batch.tag[batch.n] = c->tag;
-	batch.kernel[batch.n++] = c->kernel;
+	batch_keep(c->seq, c->tag, c->kernel->id);
 	return true;
+}
+
+void context_post_nops(struct context *ctx, uint64_t first_seq,
+		       const unsigned char *p, unsigned n)
+{
+	const size_t hs = sizeof(struct vgpu_bin_header);
+	for (unsigned i = 0; i < n; i++) {
+		struct vgpu_bin_header h;
+		memcpy(&h, p + i * hs, hs);
+		if (batch.ctx == ctx) {
+			batch_keep(first_seq + i, h.tag, VGPU_K_NOP);
+			continue;
+		}
+		struct completion c = {.seq = first_seq + i,
+				       .tag = h.tag,
+				       .kernel =
+					   vgpu_catalog_by_id(VGPU_K_NOP)};
+		c.t_start_ns = c.t_end_ns = now_ns();
+		context_post(ctx, &c);
+	}
 }
 
 void context_post(struct context *ctx, const struct completion *c)

@@ -141,6 +141,13 @@ void context_post(struct context *ctx, const struct completion *c);
 void context_batch_begin(struct context *ctx);
 bool context_post_batched(struct context *ctx, const struct completion *c);
 void context_batch_end(void);
+/*
+ * The completions of N bare nops, commands FIRST_SEQ... of CTX whose
+ * packets (24 bytes each, the tags read from them) are at P: kept in the
+ * batch when batching for CTX, else posted one by one.
+ */
+void context_post_nops(struct context *ctx, uint64_t first_seq,
+		       const unsigned char *p, unsigned n);
 /* Whether CTX may take another command (submit_lock held): back-pressure. */
 bool context_has_room(struct context *ctx);
 /* context_post() for a job the scheduler ran. */

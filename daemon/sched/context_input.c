@@ -156,6 +156,24 @@ static bool take_bare_nop(struct context *ctx, const char *p, size_t avail)
 	return true;
 }
 
+unsigned context_take_nops(struct context *ctx, const unsigned char *p,
+			   unsigned n)
+{
+	if (n == 0 || !context_has_room(ctx))
+		return 0;
+	const struct vgpu_kernel_spec *nop = vgpu_catalog_by_id(VGPU_K_NOP);
+	uint64_t first =
+	    atomic_fetch_add_explicit(&ctx->next_seq, n, memory_order_release) +
+	    1;
+	if (trace_on())
+		for (unsigned i = 0; i < n; i++)
+			trace_emit_queued(ctx, first + i, nop, 0, 0);
+	atomic_fetch_add_explicit(&ctx->submitted, n, memory_order_relaxed);
+	stats_commands_at_once(nop, n);
+	context_post_nops(ctx, first, p, n);
+	return n;
+}
+
 /*
  * Parses the packet at P (AVAIL bytes) and submits it; returns its size,
  * 0 when it is not whole yet, or -EINVAL when the stream is broken.

@@ -16,4 +16,14 @@ struct context;
 ssize_t context_take_input(struct context *ctx, struct cred *cred,
 			   const char *data, size_t size);
 
+/*
+ * Takes the N bare nops (ring/ring_take.h: 24-byte packets) at P while
+ * the context has room (submit_lock held): commands that do no work,
+ * submitted and completed as one run (one sequence range, one stats
+ * update, their completions posted together). Returns how many: N, or 0
+ * when the context has no room.
+ */
+unsigned context_take_nops(struct context *ctx, const unsigned char *p,
+			   unsigned n);
+
 #endif

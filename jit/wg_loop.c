@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include <llvm-c/DebugInfo.h>
+
 #include "jit_internal.h"
 
 static LLVMValueRef c64(struct cg_func *C, uint64_t v)
@@ -96,10 +98,31 @@ static void after_wi_loop(struct cg_func *C)
 	LLVMPositionBuilderAtEnd(B, go);
 }
 
+/*
+ * Marks the loop whose latch branch is BR as one LLVM must not unroll.
+ * The outer work-item loops (y, z) hold the x loop LLVM vectorizes, and
+ * runtime-unrolling them copied that whole nest for little gain; the
+ * checked copy of a loop runs only when a hoisted check fails. Unrolled,
+ * they were a seventh of options.cl's optimized code (docs/benchmarks.md).
+ */
+static void no_unroll(struct cg_func *C, LLVMValueRef br)
+{
+	LLVMContextRef ctx = C->M->ctx;
+	static const char disable[] = "llvm.loop.unroll.disable";
+	LLVMMetadataRef self = LLVMTemporaryMDNode(ctx, NULL, 0);
+	LLVMMetadataRef str =
+	    LLVMMDStringInContext2(ctx, disable, sizeof(disable) - 1);
+	LLVMMetadataRef ops[2] = {self, LLVMMDNodeInContext2(ctx, &str, 1)};
+	LLVMMetadataRef loop = LLVMMDNodeInContext2(ctx, ops, 2);
+	LLVMMetadataReplaceAllUsesWith(self, loop);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(ctx, "llvm.loop", 9),
+			LLVMMetadataAsValue(ctx, loop));
+}
+
 /* The instructions FIRST up to END (exclusive) once per work-item; ends
  * positioned after the loop. */
 static void wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
-			 const struct vcl_ir_inst *end)
+			 const struct vcl_ir_inst *end, bool checked_copy)
 {
 	struct cg_module *M = C->M;
 	LLVMBuilderRef B = C->b;
@@ -152,9 +175,11 @@ static void wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 		LLVMPositionBuilderAtEnd(B, latch[d]);
 		LLVMValueRef next =
 		    LLVMBuildNUWAdd(B, phi[d], c64(C, 1), "lid.next");
-		LLVMBuildCondBr(
+		LLVMValueRef br = LLVMBuildCondBr(
 		    B, LLVMBuildICmp(B, LLVMIntULT, next, C->lsize[d], ""),
 		    head[d], d < 2 ? latch[d + 1] : after);
+		if (d || checked_copy)
+			no_unroll(C, br);
 		LLVMBasicBlockRef from[2] = {d < 2 ? head[d + 1] : pre,
 					     latch[d]};
 		LLVMValueRef in[2] = {c64(C, 0), next};
@@ -201,15 +226,15 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 		LLVMBuildCondBr(B, all_in, fast, slow);
 		LLVMPositionBuilderAtEnd(B, fast);
 		C->unchecked = mark;
-		wi_loop_nest(C, first, end);
+		wi_loop_nest(C, first, end, false);
 		C->unchecked = NULL;
 		LLVMBuildBr(B, join);
 		LLVMPositionBuilderAtEnd(B, slow);
-		wi_loop_nest(C, first, end);
+		wi_loop_nest(C, first, end, true);
 		LLVMBuildBr(B, join);
 		LLVMPositionBuilderAtEnd(B, join);
 	} else {
-		wi_loop_nest(C, first, end);
+		wi_loop_nest(C, first, end, false);
 	}
 	free(mark);
 	if (C->plan->barriers)

@@ -1145,9 +1145,10 @@ static const char user_saxpy_src[] =
     "	m[r * w + x] += (float)(r * 1000 + x);\n"
     "}\n";
 
-/* Whether the optimized code of b's last compile has a vector store that
- * is not masked (VGPUJIT_DUMP, jit_compile.c). */
-static bool plain_vector_store(const char *src, const char *kernel)
+/* Whether a line of KERNEL's optimized code (VGPUJIT_DUMP, jit_compile.c)
+ * matches. */
+static bool optimized_has(const char *src, const char *kernel,
+			  bool (*match)(const char *line))
 {
 	char prefix[] = "/tmp/unit_jit_dump_XXXXXX", path[64];
 	int fd = mkstemp(prefix);
@@ -1164,7 +1165,7 @@ static bool plain_vector_store(const char *src, const char *kernel)
 	char line[4096];
 	bool found = false;
 	while (fgets(line, sizeof(line), f))
-		found |= strstr(line, " store <") != NULL;
+		found |= match(line);
 	fclose(f);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s.pre.ll", prefix);
@@ -1173,11 +1174,43 @@ static bool plain_vector_store(const char *src, const char *kernel)
 	return found;
 }
 
+/* A vector store that is not masked. */
+static bool plain_vector_store(const char *line)
+{
+	return strstr(line, " store <") != NULL;
+}
+
+/* A check's blocks (codegen_mem.c names them), in the checked copy. */
+static bool check_block(const char *line)
+{
+	return strncmp(line, "inbounds", 8) == 0 ||
+	       strncmp(line, "accessed", 8) == 0;
+}
+
+/* ...copied by LLVM's runtime unrolling (its .prol/.epil blocks). */
+static bool unrolled_check_block(const char *line)
+{
+	const char *colon = strchr(line, ':');
+	return check_block(line) && colon &&
+	       (strstr(line, ".prol") || strstr(line, ".epil")) &&
+	       strcspn(line, " ") > (size_t)(colon - line);
+}
+
+/* The checked copy of a hoisted 2-D loop, and its y loop, are not
+ * unrolled (wg_loop.c's llvm.loop.unroll.disable): unrolled, they copied
+ * the whole nest for a path that runs only when a check fails. */
+START_TEST(checked_copy_not_unrolled)
+{
+	ck_assert(optimized_has(user_saxpy_src, "rows", check_block));
+	ck_assert(!optimized_has(user_saxpy_src, "rows", unrolled_check_block));
+}
+END_TEST
+
 /* Odd sizes, global offsets and group sizes against C; the unchecked
  * copy of the loop is the one that ran (plain vector stores). */
 START_TEST(hoisted_saxpy)
 {
-	ck_assert(plain_vector_store(user_saxpy_src, "saxpy"));
+	ck_assert(optimized_has(user_saxpy_src, "saxpy", plain_vector_store));
 	struct built b;
 	build(&b, user_saxpy_src, NULL, "saxpy");
 	static const uint64_t sizes[] = {1, 7, 64, 1000, 4099};
@@ -1645,6 +1678,7 @@ static Suite *suite(void)
 	tcase_add_test(t, private_and_local_bounds);
 	tcase_add_test(t, later_kernel_local_arrays);
 	tcase_add_test(t, hoisted_saxpy);
+	tcase_add_test(t, checked_copy_not_unrolled);
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, hoisted_loops);
 	suite_add_tcase(s, t);

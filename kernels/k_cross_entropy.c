@@ -15,6 +15,13 @@
 #include "tiling.h"
 
 /*
+ * A row costs about as much as softmax's (exp and sums in double): tiles
+ * of ~100 us, so that a batch's logits (a few hundred KiB) spread over the
+ * workers.
+ */
+#define XENT_TILE_BYTES (VGPU_TILE_BYTES / 8)
+
+/*
  * The row's maximum M and sum S of exp(x - M); false when the row holds a
  * NaN or +inf or is all -inf (its results are NaN).
  */
@@ -76,7 +83,7 @@ static uint32_t xent_plan(struct vgpu_launch *l, unsigned workers,
 	double row = (double)vgpu_cmd_i(c, XENT_COLS) *
 		     (double)vgpu_elem_size(vgpu_cmd_i(c, XENT_DTYPE));
 	return vgpu_row_tiles((uint64_t)vgpu_cmd_i(c, XENT_ROWS), 2 * row,
-			      VGPU_TILE_BYTES);
+			      XENT_TILE_BYTES);
 }
 
 static int xent_tile(const struct vgpu_launch *l, uint32_t tile,

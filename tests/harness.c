@@ -234,6 +234,20 @@ void mem_put(const struct daemon_proc *d, const char *name, const void *data,
 	ck_assert_int_eq(close(fd), 0);
 }
 
+const char *cl_path(const char *file)
+{
+	static char path[4096];
+	const char *dir = getenv("VGPUFS_CL_DIR");
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/cl", file);
+	return path;
+}
+
+void mem_put_cl(const struct daemon_proc *d, const char *file, const char *name)
+{
+	const char *src = slurp(cl_path(file));
+	mem_put(d, name, src, strlen(src));
+}
+
 pid_t spawn_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 	       int (*fn)(void))
 {

@@ -62,6 +62,12 @@ void expect_completion(const struct daemon_proc *d, const char *line,
 /* As a shell's cp: mem/NAME made (0644) and written whole. */
 void mem_put(const struct daemon_proc *d, const char *name, const void *data,
 	     size_t len);
+/* The path of tests/cl/FILE ($VGPUFS_CL_DIR, which ctest sets), in a
+ * static buffer. */
+const char *cl_path(const char *file);
+/* mem_put of tests/cl/FILE as mem/NAME. */
+void mem_put_cl(const struct daemon_proc *d, const char *file,
+		const char *name);
 
 /*
  * A suite of one test case NAME whose every test gets a fresh daemon started

@@ -19,13 +19,7 @@ static void setup(void)
 {
 	const char *args[] = {"--vram", "64M", NULL};
 	daemon_start(&d, args);
-	const char *text = slurp(CL_DIR "/barrier_helpers.cl");
-	int fd =
-	    open(mem_path(&d, "bh.cl"), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-	ck_assert_int_ge(fd, 0);
-	size_t len = strlen(text);
-	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
-	ck_assert_int_eq(close(fd), 0);
+	mem_put_cl(&d, "barrier_helpers.cl", "bh.cl");
 }
 
 static void teardown(void)

@@ -37,11 +37,9 @@ static void teardown(void)
 static void launch(const char *file, const char *kernel, struct bc_param *p,
 		   unsigned n, uint64_t items)
 {
-	char path[4096];
-	const char *dir = getenv("VGPUFS_CL_DIR");
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/cl", file);
 	vgpu_buffer *prog, *b[8];
-	ck_assert_int_eq(vgpu_program_load_file(dev, NULL, path, &prog), 0);
+	ck_assert_int_eq(
+	    vgpu_program_load_file(dev, NULL, cl_path(file), &prog), 0);
 	vgpu_karg args[8];
 	void *map[8];
 	ck_assert(n <= 8);

@@ -20,12 +20,7 @@ static void setup(void)
 {
 	const char *args[] = {"--vram", "64M", NULL};
 	daemon_start(&d, args);
-	char path[4096];
-	const char *dir = getenv("VGPUFS_CL_DIR");
-	snprintf(path, sizeof(path), "%s/pointers.cl", dir ? dir : "tests/cl");
-	const char *src = slurp(path);
-	ck_assert_msg(src, "cannot read %s", path);
-	mem_put(&d, "p.cl", src, strlen(src));
+	mem_put_cl(&d, "pointers.cl", "p.cl");
 }
 
 static void teardown(void)

@@ -20,9 +20,7 @@ static void setup(void)
 {
 	const char *args[] = {"--vram", "64M", NULL};
 	daemon_start(&d, args);
-	const char *src = slurp(CL_DIR "/kernel_calls.cl");
-	ck_assert_msg(src, "cannot read kernel_calls.cl");
-	mem_put(&d, "k.cl", src, strlen(src));
+	mem_put_cl(&d, "kernel_calls.cl", "k.cl");
 }
 
 static void teardown(void)

@@ -87,6 +87,9 @@ for i in 1 2 3; do
 done
 for i in 1 2 3 4 5 6; do read -r r <&3; done"
 "$VGPU" run 'fill buf=ta value=1 n=262144' 'fill buf=nosuch value=1 n=1' >/dev/null || true
+# a program compiled, then found compiled
+echo '__kernel void k(__global float *p) { p[get_global_id(0)] = 1; }' >"$mnt/mem/k.cl"
+"$VGPU" run 'build prog=k.cl' 'build prog=k.cl' >/dev/null
 trc=0
 wait "$tpid" || trc=$?
 check "trace: exit 0" test "$trc" = 0
@@ -110,9 +113,19 @@ for t in ctxs:
 odd = [n for n in ctxs.values() if 'q"\\' in n]
 assert odd and "\ufffd\u00e9<" in odd[0], ctxs
 assert {"gemm", "nop", "fill"} <= {e["name"] for e in xs if e["pid"] == 2}
-assert {e["name"] for e in xs if e["pid"] == 1} == {"gemm", "fill"}
+assert {"gemm", "fill"} <= {e["name"] for e in xs if e["pid"] == 1} <= {"gemm", "fill", "build"}
 assert any(e["args"]["status"] == "ENOENT" and "nosuch" in e["args"]["msg"]
            for e in xs if e["pid"] == 2)
+assert meta[(3, 0, "process_name")]["name"] == "compiles", meta
+comp = [e for e in xs if e["pid"] == 3]
+assert [e["name"] for e in comp] == ["compile k.cl"], comp
+assert comp[0]["dur"] > 0 and comp[0]["args"]["status"] == "ok", comp
+assert comp[0]["args"]["command"] == "build", comp
+hits = [e for e in ev if e["ph"] == "i" and e["pid"] == 3]
+assert [e["name"] for e in hits] == ["cached k.cl"], hits
+assert hits[0]["ts"] >= comp[0]["ts"] + comp[0]["dur"], (hits, comp)
+for e in comp + hits:  # on a track named as the context
+    assert meta[(3, e["tid"], "thread_name")]["name"] == ctxs[e["tid"]], e
 for track in {(e["pid"], e["tid"]) for e in xs}:  # spans never overlap
     s = sorted((e["ts"], e["ts"] + e["dur"]) for e in xs
                if (e["pid"], e["tid"]) == track)

@@ -93,6 +93,23 @@ START_TEST(build_ok_then_cached)
 	ck_assert_double_gt(last, 0);
 	ck_assert_double_eq_tol(stats_value(&d, "programs_compile_seconds"),
 				compile + last, 2e-6);
+	/* metrics says the same, for Prometheus */
+	const char *m = slurp(dpath(&d, "metrics"));
+	ck_assert_ptr_nonnull(strstr(m, "\nvgpu_programs_compiled_total 2\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(m, "\nvgpu_programs_cache_hits_total 2\n"));
+	double total, last_m;
+	const char *p = strstr(m, "\nvgpu_programs_compile_seconds_total ");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(
+	    sscanf(p, " vgpu_programs_compile_seconds_total %lf", &total), 1);
+	ck_assert_double_eq_tol(total, compile + last, 2e-6);
+	p = strstr(m, "\nvgpu_programs_last_compile_seconds ");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(
+	    sscanf(p, " vgpu_programs_last_compile_seconds %lf", &last_m), 1);
+	ck_assert_double_eq_tol(last_m, last, 2e-6);
+	promtool_check(m);
 }
 END_TEST
 

@@ -1,7 +1,8 @@
 /*
  * vgpu trace: records the device's trace file for a while and writes it as
  * Chrome trace-event JSON (docs/cli.md): a track per worker with the tiles
- * it ran, a track per context with its commands.
+ * it ran, a track per context with its commands, and one with the
+ * compiles of its users' programs.
  *
  * Events are written as their spans end, so memory holds only what is
  * unfinished: a tile per worker, the queued commands of each context.
@@ -27,7 +28,8 @@ static const char usage[] =
     "(Ctrl-C ends sooner) and writes them as Chrome trace-event JSON,\n"
     "which Perfetto (ui.perfetto.dev) and chrome://tracing open: a track\n"
     "per worker with the tiles it ran, a track per context with its\n"
-    "commands. You see your own contexts' events; root sees all.\n"
+    "commands, and one with its programs' compiles. You see your own\n"
+    "contexts' events; root sees all.\n"
     "\n"
     "  -s, --seconds SECONDS  how long to record (default 5)\n"
     "  -o, --output FILE      where to write the JSON (default, or -: "
@@ -53,6 +55,8 @@ struct ctx_track {
 	struct pending *q; /* q[head..n): queued, in sequence order */
 	size_t head, n, cap;
 	uint64_t last_end_ns; /* its spans follow each other, never overlap */
+	uint64_t last_compile_end_ns; /* the same, on its compiles' track */
+	bool compiled;		      /* has a track of compiles */
 };
 
 struct worker_track {
@@ -155,7 +159,7 @@ static void metadata(struct recorder *r, const char *what, int pid,
 	}
 }
 
-enum { PID_WORKERS = 1, PID_CONTEXTS = 2 };
+enum { PID_WORKERS = 1, PID_CONTEXTS = 2, PID_COMPILES = 3 };
 
 /*
  * The value of KEY in the fields of a trace line (" key=value", the first
@@ -375,6 +379,50 @@ static void on_tile(struct recorder *r, uint64_t ts, const char *f,
 		worker_span(r, (unsigned)w, ts, field(f, "status", v));
 }
 
+/*
+ * A user's program compiled ("compiled", at its end, with its length in
+ * ns) or found compiled ("cache_hit"): a span or an instant on a track of
+ * the context's compiles, apart from its commands, which it overlaps.
+ */
+static void on_program(struct recorder *r, uint64_t ts, const char *f,
+		       bool compiled)
+{
+	struct ctx_track *c = ctx_find(r, field_u64(f, "ctx"));
+	if (!c)
+		return;
+	c->compiled = true;
+	char program[FIELD_MAX], v[FIELD_MAX], name[FIELD_MAX + 16];
+	field(f, "program", program);
+	snprintf(name, sizeof(name), "%s %s", compiled ? "compile" : "cached",
+		 program);
+	if (!compiled) {
+		event_begin(r, "i", PID_COMPILES, c->id, name);
+		fprintf(r->out,
+			",\"cat\":\"compile\",\"s\":\"t\",\"ts\":%.3f,"
+			"\"args\":{\"seq\":%" PRIu64 ",\"command\":",
+			us(ts), field_u64(f, "seq"));
+		json_str(r->out, field(f, "kernel", v));
+		fputs("}}", r->out);
+		return;
+	}
+	uint64_t ns = field_u64(f, "ns");
+	uint64_t start =
+	    span_start(ts > ns ? ts - ns : 0, c->last_compile_end_ns);
+	uint64_t end = ts < start ? start : ts;
+	c->last_compile_end_ns = end;
+	event_begin(r, "X", PID_COMPILES, c->id, name);
+	fprintf(r->out,
+		",\"cat\":\"compile\",\"ts\":%.3f,\"dur\":%.3f,\"args\":{"
+		"\"seq\":%" PRIu64 ",\"front_us\":%.3f,\"codegen_us\":%.3f,"
+		"\"command\":",
+		us(start), us(end - start), field_u64(f, "seq"),
+		us(field_u64(f, "front_ns")), us(field_u64(f, "codegen_ns")));
+	json_str(r->out, field(f, "kernel", v));
+	fputs(",\"status\":", r->out);
+	json_str(r->out, field(f, "status", v));
+	fputs("}}", r->out);
+}
+
 /* Spans in flight are unknown after a loss: they are forgotten. */
 static void on_lost(struct recorder *r, uint64_t ts, uint64_t n)
 {
@@ -426,6 +474,8 @@ static void take_line(struct recorder *r, const char *line)
 		on_completed(r, ts, f);
 	else if (IS("started") || IS("finished"))
 		on_tile(r, ts, f, IS("started"));
+	else if (IS("compiled") || IS("cache_hit"))
+		on_program(r, ts, f, IS("compiled"));
 	else if (IS("opened"))
 		on_opened(r, f);
 	else if (IS("closed"))
@@ -450,6 +500,8 @@ static void finish(struct recorder *r)
 	metadata(r, "process_sort_index", PID_WORKERS, 0, NULL, 1);
 	metadata(r, "process_name", PID_CONTEXTS, 0, "contexts", 0);
 	metadata(r, "process_sort_index", PID_CONTEXTS, 0, NULL, 2);
+	metadata(r, "process_name", PID_COMPILES, 0, "compiles", 0);
+	metadata(r, "process_sort_index", PID_COMPILES, 0, NULL, 3);
 	char name[64];
 	for (unsigned w = 0; w < WORKERS_MAX; w++) {
 		if (w >= r->workers && !r->w[w].used)
@@ -466,6 +518,12 @@ static void finish(struct recorder *r)
 		metadata(r, "thread_name", PID_CONTEXTS, c->id,
 			 c->name ? c->name : name, 0);
 		metadata(r, "thread_sort_index", PID_CONTEXTS, c->id, NULL,
+			 c->id);
+		if (!c->compiled)
+			continue;
+		metadata(r, "thread_name", PID_COMPILES, c->id,
+			 c->name ? c->name : name, 0);
+		metadata(r, "thread_sort_index", PID_COMPILES, c->id, NULL,
 			 c->id);
 	}
 }

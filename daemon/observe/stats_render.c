@@ -357,6 +357,27 @@ static void metrics_render_bus(struct text_buf *tb, const struct bus_stats *b)
 	}
 }
 
+/* The compiles of users' programs, as stats' programs_* lines. */
+static void metrics_render_programs(struct text_buf *tb)
+{
+	struct program_counts pc = program_counts();
+	family(tb, "vgpu_programs_compiled_total", "counter",
+	       "Users' programs compiled (cache misses), failures included.");
+	tb_printf(tb, "vgpu_programs_compiled_total %llu\n", U(pc.compiled));
+	family(tb, "vgpu_programs_cache_hits_total", "counter",
+	       "Builds and launches that found their program compiled.");
+	tb_printf(tb, "vgpu_programs_cache_hits_total %llu\n",
+		  U(pc.cache_hits));
+	family(tb, "vgpu_programs_compile_seconds_total", "counter",
+	       "Time spent compiling users' programs.");
+	tb_printf(tb, "vgpu_programs_compile_seconds_total %.6f\n",
+		  pc.compile_ns / 1e9);
+	family(tb, "vgpu_programs_last_compile_seconds", "gauge",
+	       "How long the last compile of a user's program took.");
+	tb_printf(tb, "vgpu_programs_last_compile_seconds %.6f\n",
+		  pc.last_compile_ns / 1e9);
+}
+
 /* Users' kernels, like the built-ins' per_kernel families. */
 static void metrics_user_kernels(struct text_buf *tb,
 				 const struct stats_snapshot *s)
@@ -468,6 +489,7 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 		  U(o->read_bytes));
 	tb_printf(&tb, "vgpu_ooc_bytes_total{direction=\"write\"} %llu\n",
 		  U(o->write_bytes));
+	metrics_render_programs(&tb);
 	static const struct {
 		const char *name, *help;
 		size_t off;

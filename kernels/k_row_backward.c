@@ -14,6 +14,7 @@
 #include "kernel_list.h"
 #include "spec_check.h"
 #include "tiling.h"
+#include "vector_math.h"
 
 /*
  * Three vectors a row and double-precision sums cost about four
@@ -22,45 +23,81 @@
  */
 #define ROWB_TILE_BYTES (VGPU_TILE_BYTES / 4)
 
-#define SMAXB_ROW(NAME, T)                                                     \
-	static void NAME(const T *y, const T *g, T *o, uint64_t cols,          \
-			 bool log_form)                                        \
+/*
+ * ATTR: the function's target; SIMD_SUM(vars): the pragma of a loop that
+ * sums into vars, SIMD that of a loop that only maps (empty: a plain loop,
+ * summed in order).
+ */
+#define SMAXB_ROW(NAME, T, ATTR, SIMD_SUM, SIMD)                               \
+	ATTR static void NAME(const T *y, const T *g, T *o, uint64_t cols,     \
+			      bool log_form)                                   \
 	{                                                                      \
 		double s = 0;                                                  \
+		SIMD_SUM(s)                                                    \
 		for (uint64_t j = 0; j < cols; j++)                            \
 			s += log_form ? (double)g[j] : (double)g[j] * y[j];    \
-		for (uint64_t j = 0; j < cols; j++)                            \
-			o[j] = log_form ? (T)(g[j] - exp((double)y[j]) * s)    \
-					: (T)(y[j] * ((double)g[j] - s));      \
+		if (log_form) {                                                \
+			SIMD for (uint64_t j = 0; j < cols; j++) o[j] =        \
+			    (T)(g[j] - exp((double)y[j]) * s);                 \
+		} else {                                                       \
+			SIMD for (uint64_t j = 0; j < cols; j++) o[j] =        \
+			    (T)(y[j] * ((double)g[j] - s));                    \
+		}                                                              \
 	}
-SMAXB_ROW(smaxb_f32, float)
-SMAXB_ROW(smaxb_f64, double)
+#define NO_PRAGMA(...)
+SMAXB_ROW(smaxb_f32, float, , NO_PRAGMA, )
+SMAXB_ROW(smaxb_f64, double, , NO_PRAGMA, )
 
-#define LNB_ROW(NAME, T)                                                       \
-	static void NAME(const T *x, const T *g, T *o, const T *gamma,         \
-			 uint64_t cols, double eps)                            \
+/*
+ * The loops over h = g * gamma, written for gamma given or not: tested
+ * inside a vector loop, its loads would be masked loads from NULL, which
+ * the CPU serves slowly (a microcode assist a vector).
+ */
+#define LNB_SUMS(SIMD_SUM, H)                                                  \
+	do {                                                                   \
+		SIMD_SUM(mh, mhx)                                              \
+		for (uint64_t j = 0; j < cols; j++) {                          \
+			mh += (H);                                             \
+			mhx += (H) * (x[j] - m) * r;                           \
+		}                                                              \
+	} while (0)
+#define LNB_OUT(SIMD, H)                                                       \
+	SIMD for (uint64_t j = 0; j < cols; j++) o[j] =                        \
+	    (__typeof__(*o))(r * ((H)-mh - (x[j] - m) * r * mhx))
+#define LNB_ROW(NAME, T, ATTR, SIMD_SUM, SIMD)                                 \
+	ATTR static void NAME(const T *x, const T *g, T *o, const T *gamma,    \
+			      uint64_t cols, double eps)                       \
 	{                                                                      \
 		double m = 0, v = 0, mh = 0, mhx = 0;                          \
+		SIMD_SUM(m)                                                    \
 		for (uint64_t j = 0; j < cols; j++)                            \
 			m += x[j];                                             \
 		m /= (double)cols;                                             \
+		SIMD_SUM(v)                                                    \
 		for (uint64_t j = 0; j < cols; j++)                            \
 			v += (x[j] - m) * (x[j] - m);                          \
 		double r = 1 / sqrt(v / (double)cols + eps);                   \
-		for (uint64_t j = 0; j < cols; j++) {                          \
-			double h = gamma ? (double)g[j] * gamma[j] : g[j];     \
-			mh += h;                                               \
-			mhx += h * (x[j] - m) * r;                             \
-		}                                                              \
+		if (gamma)                                                     \
+			LNB_SUMS(SIMD_SUM, (double)g[j] * gamma[j]);           \
+		else                                                           \
+			LNB_SUMS(SIMD_SUM, (double)g[j]);                      \
 		mh /= (double)cols;                                            \
 		mhx /= (double)cols;                                           \
-		for (uint64_t j = 0; j < cols; j++) {                          \
-			double h = gamma ? (double)g[j] * gamma[j] : g[j];     \
-			o[j] = (T)(r * (h - mh - (x[j] - m) * r * mhx));       \
-		}                                                              \
+		if (gamma)                                                     \
+			LNB_OUT(SIMD, (double)g[j] * gamma[j]);                \
+		else                                                           \
+			LNB_OUT(SIMD, (double)g[j]);                           \
 	}
-LNB_ROW(lnb_f32, float)
-LNB_ROW(lnb_f64, double)
+LNB_ROW(lnb_f32, float, , NO_PRAGMA, )
+LNB_ROW(lnb_f64, double, , NO_PRAGMA, )
+
+/*
+ * f32 where the CPU has AVX2: the sums in vector lanes (double precision
+ * still, in another order) and exp from libm's vector forms; a GPT's
+ * backward passes spend a few percent of their time here.
+ */
+SMAXB_ROW(smaxb_f32_avx2, float, VGPU_AVX2, VGPU_SIMD_SUM, VGPU_SIMD)
+LNB_ROW(lnb_f32_avx2, float, VGPU_AVX2, VGPU_SIMD_SUM, VGPU_SIMD)
 
 /* The argument indices of the two kernels that this file needs. */
 struct row_args {
@@ -102,6 +139,7 @@ static int rowb_tile(const struct vgpu_launch *l, uint32_t tile,
 	vgpu_split_even((uint64_t)vgpu_cmd_i(c, a.rows), ntiles, tile, &r0,
 			&r1);
 	bool f32 = vgpu_cmd_i(c, a.dtype) == VGPU_F32;
+	bool avx2 = vgpu_cpu_avx2();
 	size_t es = f32 ? 4 : 8;
 	/* the first three buffers are the matrices in both kernels */
 	const char *in = l->ptr[0], *g = l->ptr[1];
@@ -111,9 +149,10 @@ static int rowb_tile(const struct vgpu_launch *l, uint32_t tile,
 		for (uint64_t r = r0; r < r1; r++) {
 			uint64_t off = r * cols * es;
 			if (f32)
-				smaxb_f32((const float *)(in + off),
-					  (const float *)(g + off),
-					  (float *)(o + off), cols, log_form);
+				(avx2 ? smaxb_f32_avx2 : smaxb_f32)(
+				    (const float *)(in + off),
+				    (const float *)(g + off),
+				    (float *)(o + off), cols, log_form);
 			else
 				smaxb_f64((const double *)(in + off),
 					  (const double *)(g + off),
@@ -127,9 +166,9 @@ static int rowb_tile(const struct vgpu_launch *l, uint32_t tile,
 	for (uint64_t r = r0; r < r1; r++) {
 		uint64_t off = r * cols * es;
 		if (f32)
-			lnb_f32((const float *)(in + off),
-				(const float *)(g + off), (float *)(o + off),
-				gamma, cols, eps);
+			(avx2 ? lnb_f32_avx2 : lnb_f32)(
+			    (const float *)(in + off), (const float *)(g + off),
+			    (float *)(o + off), gamma, cols, eps);
 		else
 			lnb_f64((const double *)(in + off),
 				(const double *)(g + off), (double *)(o + off),

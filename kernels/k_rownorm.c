@@ -17,6 +17,7 @@
 #include "kernel_list.h"
 #include "spec_check.h"
 #include "tiling.h"
+#include "vector_math.h"
 
 /*
  * A row costs about ten elementwise passes over it (exp and the sums in
@@ -88,7 +89,7 @@ LOG_SOFTMAX_ROW(double, f64)
  * second pass (x may be gone by then: in place), which rounds twice, an ulp
  * at most. log_softmax reads x again for its result.
  */
-#define ROW_LOOPS(T, SUF)                                                      \
+#define SOFTMAX_ROW(T, SUF)                                                    \
 	static void softmax_##SUF(const void *px, void *po, uint64_t n,        \
 				  bool take_log)                               \
 	{                                                                      \
@@ -110,9 +111,21 @@ LOG_SOFTMAX_ROW(double, f64)
 		double sum = vgpu_csum_value(s, c);                            \
 		for (uint64_t i = 0; i < n; i++)                               \
 			o[i] = (T)((double)o[i] / sum);                        \
-	}                                                                      \
-	static void layernorm_##SUF(const void *px, void *po, const void *pg,  \
-				    const void *pb, uint64_t n, double eps)    \
+	}
+
+/*
+ * layernorm of a row; ATTR its target, SIMD the pragma of its last loop
+ * (each result computed the same way whatever the order). That loop is
+ * written for each case of gamma and beta given: tested inside it, their
+ * loads would be masked vector loads, from NULL, which the CPU serves
+ * slowly (a microcode assist a vector).
+ */
+#define LN_OUT(SIMD, EXPR)                                                     \
+	SIMD for (uint64_t i = 0; i < n; i++) o[i] = (__typeof__(*o))(EXPR)
+#define LAYERNORM_ROW(T, SUF, ATTR, SIMD)                                      \
+	ATTR static void layernorm_##SUF(const void *px, void *po,             \
+					 const void *pg, const void *pb,       \
+					 uint64_t n, double eps)               \
 	{                                                                      \
 		const T *x = px, *g = pg, *b = pb;                             \
 		T *o = po;                                                     \
@@ -122,23 +135,73 @@ LOG_SOFTMAX_ROW(double, f64)
 		s = c = 0;                                                     \
 		VGPU_CSUM_TERMS(&s, &c, n, DEV2);                              \
 		double r = 1 / sqrt(vgpu_csum_value(s, c) / (double)n + eps);  \
-		for (uint64_t i = 0; i < n; i++) {                             \
-			double y = (ELEM(i) - mean) * r;                       \
-			if (g)                                                 \
-				y *= g[i];                                     \
-			if (b)                                                 \
-				y += b[i];                                     \
-			o[i] = (T)y;                                           \
-		}                                                              \
+		if (g && b)                                                    \
+			LN_OUT(SIMD, (ELEM(i) - mean) * r * g[i] + b[i]);      \
+		else if (g)                                                    \
+			LN_OUT(SIMD, (ELEM(i) - mean) * r * g[i]);             \
+		else if (b)                                                    \
+			LN_OUT(SIMD, (ELEM(i) - mean) * r + b[i]);             \
+		else                                                           \
+			LN_OUT(SIMD, (ELEM(i) - mean) * r);                    \
 	}
 
-ROW_LOOPS(float, f32)
-ROW_LOOPS(double, f64)
+SOFTMAX_ROW(float, f32)
+SOFTMAX_ROW(double, f64)
+LAYERNORM_ROW(float, f32, , )
+LAYERNORM_ROW(double, f64, , )
+
+/*
+ * f32 where the CPU has AVX2, as a GPT's layers use them. layernorm: the
+ * same operations in vector lanes, the same results. softmax: exp from
+ * libm's vector forms (4 ulp in double: nothing at f32's precision), a
+ * block of exps at a time, then their compensated sum.
+ */
+LAYERNORM_ROW(float, f32_avx2, VGPU_AVX2, VGPU_SIMD)
+
+#define SOFTMAX_BLOCK 256
+
+VGPU_AVX2 static void softmax_f32_avx2(const void *px, void *po, uint64_t n,
+				       bool take_log)
+{
+	const float *x = px;
+	float *o = po;
+	float mx = -INFINITY;
+	int nan = 0;
+	VGPU_PRAGMA(omp simd reduction(max : mx) reduction(| : nan))
+	for (uint64_t i = 0; i < n; i++) {
+		mx = x[i] > mx ? x[i] : mx;
+		nan |= x[i] != x[i];
+	}
+	double m = nan ? NAN : mx;
+	if (take_log || !isfinite(m)) { /* rows of specials: the plain way */
+		softmax_f32(px, po, n, take_log);
+		return;
+	}
+	double s = 0, c = 0, e[SOFTMAX_BLOCK];
+	for (uint64_t i0 = 0; i0 < n; i0 += SOFTMAX_BLOCK) {
+		uint64_t nb = n - i0 < SOFTMAX_BLOCK ? n - i0 : SOFTMAX_BLOCK;
+		VGPU_SIMD for (uint64_t j = 0; j < nb; j++)
+		{
+			e[j] = exp_sub(x[i0 + j], m);
+			o[i0 + j] = (float)e[j];
+		}
+#define BLOCK_TERM(j) (e[j])
+		VGPU_CSUM_TERMS(&s, &c, nb, BLOCK_TERM);
+#undef BLOCK_TERM
+	}
+	double sum = vgpu_csum_value(s, c);
+	VGPU_SIMD for (uint64_t i = 0; i < n; i++) o[i] =
+	    (float)((double)o[i] / sum);
+}
 
 static softmax_fn *const softmax_rows[] = {
     [VGPU_F32] = softmax_f32, [VGPU_F64] = softmax_f64};
+static softmax_fn *const softmax_rows_avx2[] = {
+    [VGPU_F32] = softmax_f32_avx2, [VGPU_F64] = softmax_f64};
 static layernorm_fn *const layernorm_rows[] = {
     [VGPU_F32] = layernorm_f32, [VGPU_F64] = layernorm_f64};
+static layernorm_fn *const layernorm_rows_avx2[] = {
+    [VGPU_F32] = layernorm_f32_avx2, [VGPU_F64] = layernorm_f64};
 
 /* The matrix of a command: the argument indexes of each kernel. */
 struct rows {
@@ -203,18 +266,23 @@ static int rownorm_tile(const struct vgpu_launch *l, uint32_t tile,
 	if (cols == 0)
 		return 0;
 	bool causal = id != VGPU_K_LAYERNORM && vgpu_cmd_i(c, SMAX_CAUSAL);
+	bool avx2 = vgpu_cpu_avx2();
+	softmax_fn *const *softmax_row =
+	    avx2 ? softmax_rows_avx2 : softmax_rows;
+	layernorm_fn *const *layernorm_row =
+	    avx2 ? layernorm_rows_avx2 : layernorm_rows;
 	for (uint64_t r = r0; r < r1; r++) {
 		uint64_t off = r * cols * es;
 		if (id != VGPU_K_LAYERNORM) {
 			/* causal: the row's first r mod cols + 1 elements */
 			uint64_t n = causal ? r % cols + 1 : cols;
-			softmax_rows[dt](x + off, o + off, n,
-					 id == VGPU_K_LOG_SOFTMAX);
+			softmax_row[dt](x + off, o + off, n,
+					id == VGPU_K_LOG_SOFTMAX);
 			if (n < cols)
 				masked_tail(o + off, dt, n, cols,
 					    id == VGPU_K_LOG_SOFTMAX);
 		} else
-			layernorm_rows[dt](
+			layernorm_row[dt](
 			    x + off, o + off,
 			    vgpu_cmd_given(c, LN_GAMMA) ? l->ptr[LN_GAMMA]
 							: NULL,

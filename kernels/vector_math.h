@@ -22,8 +22,12 @@ VGPU_VECTOR_FORM float logf(float);
 VGPU_VECTOR_FORM float tanhf(float);
 VGPU_VECTOR_FORM double exp(double);
 VGPU_VECTOR_FORM double erfc(double);
-#define VGPU_AVX2 __attribute__((target("avx2")))
-#define VGPU_SIMD _Pragma("omp simd")
+#define VGPU_AVX2      __attribute__((target("avx2")))
+#define VGPU_SIMD      _Pragma("omp simd")
+#define VGPU_PRAGMA(x) _Pragma(#x)
+/* A vectorized loop that sums into the given variables: the order of the
+ * additions is the vector lanes', not the loop's. */
+#define VGPU_SIMD_SUM(...) VGPU_PRAGMA(omp simd reduction(+ : __VA_ARGS__))
 static inline bool vgpu_cpu_avx2(void)
 {
 	return __builtin_cpu_supports("avx2");
@@ -32,6 +36,7 @@ static inline bool vgpu_cpu_avx2(void)
 #define VGPU_LIBMVEC 0
 #define VGPU_AVX2
 #define VGPU_SIMD
+#define VGPU_SIMD_SUM(...)
 static inline bool vgpu_cpu_avx2(void)
 {
 	return false;

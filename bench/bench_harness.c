@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,6 +51,10 @@ char *path(const struct device *d, const char *rel)
 
 void bench_own_session(void)
 {
+	/* A bench killed midway (a timeout) must not leave its daemon
+	 * running: it would hold the mount, and any lock the bench was
+	 * started under (flock), keeping the next benchmarks waiting. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (!getenv("VGPUFS_BENCH_SAME_SESSION"))
 		setsid();
 }

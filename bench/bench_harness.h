@@ -27,13 +27,14 @@ const char *bench_only(int argc, char **argv);
 /* Whether ROW is among the comma-separated ONLY (NULL: every row). */
 bool bench_wanted(const char *only, const char *row);
 
-/* Starts BIN on a new temporary mount point with options EXTRA (NULL-
- * terminated, may be NULL) and waits until it answers. */
 /*
  * In a forked server (the daemon, the bare file system): a session of its
- * own, as users start daemons, unless VGPUFS_BENCH_SAME_SESSION is set.
+ * own, as users start daemons, unless VGPUFS_BENCH_SAME_SESSION is set;
+ * stopped (SIGTERM) if the bench dies.
  */
 void bench_own_session(void);
+/* Starts BIN on a new temporary mount point with options EXTRA (NULL-
+ * terminated, may be NULL) and waits until it answers. */
 void device_start(struct device *d, const char *bin, char **extra);
 void device_stop(struct device *d);
 /*

@@ -37,9 +37,18 @@ struct sched_user {
 	struct sched_user *next;
 };
 
+/* What a worker does, for work_added() to choose whom to call. */
+enum worker_state { W_BUSY, W_SPINNING, W_SLEEPING };
+
+struct worker_slot {
+	pthread_cond_t wake; /* it sleeps on its own: a wake-up has a target */
+	int cpu;	     /* the CPU it is pinned to, or -1 */
+	enum worker_state state;
+	bool called; /* a hand-out counts on it to look (it will, locked) */
+};
+
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t work;
 	/* users with a context whose active job has work to hand out */
 	struct fair_ring users;
 	struct sched_user *all_users; /* with a context open */
@@ -56,6 +65,12 @@ static struct {
 	/* Bumped whenever work is handed out: a worker spinning for more
 	 * watches it without the lock. */
 	atomic_uint work_gen;
+	/* When work was last handed out: what a longer spin would have
+	 * caught is judged by it, not by the wake-up that followed. */
+	_Atomic uint64_t work_ns;
+	struct worker_slot *slot; /* one a worker */
+	unsigned nslots;
+	unsigned spinners; /* workers spinning */
 	/* Heartbeat (sched_alive): asked, and answered by a worker's loop. */
 	uint64_t beat_asked, beat_answered;
 	pthread_cond_t beat;
@@ -69,7 +84,6 @@ static struct {
 	pthread_cond_t relief;	  /* wakes it: work came, or a worker is free */
 	uint64_t relief_retry_ns; /* after a failed start, not before */
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER,
-       .work = PTHREAD_COND_INITIALIZER,
        .idle = PTHREAD_COND_INITIALIZER,
        .beat = PTHREAD_COND_INITIALIZER,
        .relief = PTHREAD_COND_INITIALIZER};
@@ -177,6 +191,10 @@ static void complete(struct job *job)
 	job_sync_outputs(job);
 	if (!job->t_end_ns)
 		job->t_end_ns = now_ns();
+	if (job->cmd.spec->id == VGPU_K_LAUNCH && job->t_start_ns)
+		atomic_store_explicit(&ctx->sched.launch_ns,
+				      job->t_end_ns - job->t_start_ns,
+				      memory_order_relaxed);
 	stats_command_done(job);
 	/* Whoever reads the completion may shrink or free the buffers. */
 	job_release_buffers(job);
@@ -199,7 +217,27 @@ static _Thread_local struct {
 	struct context *ctx; /* offered for, or NULL */
 	struct job *job;     /* taken */
 	struct tile_step step;
+	struct context *awaited; /* a launch handed to a worker, to wait for */
+	uint64_t await_ns;	 /* for this long at most */
 } inline_cmd;
+
+/*
+ * Whether the FUSE thread that wrote JOB, a launch just handed to an idle
+ * worker, waits for it (lock held; sched_inline_await): when no other
+ * context waits for a worker and CTX's last launch took at most
+ * SCHED_AWAIT_NS, for twice that and 20 us.
+ */
+static void offer_await(struct context *ctx, const struct job *job)
+{
+	uint64_t last =
+	    atomic_load_explicit(&ctx->sched.launch_ns, memory_order_relaxed);
+	if (inline_cmd.ctx != ctx || job->cmd.spec->id != VGPU_K_LAUNCH ||
+	    S.users.head || S.busy >= S.nworkers || last > SCHED_AWAIT_NS)
+		return;
+	uint64_t budget = last ? 2 * last + 20000 : SCHED_AWAIT_NS;
+	inline_cmd.awaited = ctx;
+	inline_cmd.await_ns = budget < SCHED_AWAIT_NS ? budget : SCHED_AWAIT_NS;
+}
 
 /* Whether this thread takes JOB, just activated on CTX (lock held). */
 static bool take_inline(struct context *ctx, struct job *job)
@@ -214,6 +252,44 @@ static bool take_inline(struct context *ctx, struct job *job)
 	inline_cmd.step = take_step(job);
 	S.busy++;
 	return true;
+}
+
+/*
+ * N steps were handed out (lock held): a worker is called for each, if
+ * one is free. First a spinning one (it takes the step without a
+ * wake-up), then a sleeping one, both on another CPU than this thread's:
+ * a worker pinned to this CPU runs only once this thread lets it (the
+ * FUSE thread that takes a client's write runs on the client's CPU, and
+ * may wait for the command, sched_inline_await). A wake-up costs the
+ * waker a system call and the woken worker 30-90 us on this VM.
+ */
+static void work_added(unsigned n)
+{
+	atomic_store_explicit(&S.work_ns, now_ns(), memory_order_relaxed);
+	atomic_fetch_add_explicit(&S.work_gen, 1, memory_order_release);
+	int here = n ? sched_getcpu() : -1;
+	for (unsigned pass = 0; pass < 4 && n; pass++) {
+		bool elsewhere = pass < 2;
+		enum worker_state want = pass % 2 ? W_SLEEPING : W_SPINNING;
+		for (unsigned w = 0; w < S.nworkers && n; w++) {
+			struct worker_slot *ws = &S.slot[w];
+			if (ws->called || ws->state != want ||
+			    (ws->cpu != here) != elsewhere)
+				continue;
+			ws->called = true;
+			if (want == W_SLEEPING)
+				pthread_cond_signal(&ws->wake);
+			n--;
+		}
+	}
+}
+
+/* Wakes every sleeping worker (lock held): to exit, or for a heartbeat. */
+static void wake_all(void)
+{
+	for (unsigned w = 0; w < S.nworkers; w++)
+		if (S.slot[w].state == W_SLEEPING)
+			pthread_cond_signal(&S.slot[w].wake);
 }
 
 /* Pushes JOB onto the list *DONE (newest first), to be completed. */
@@ -356,12 +432,9 @@ static void activate_one(struct context *ctx, struct job **done,
 		S.running++;
 		if (take_inline(ctx, job))
 			continue; /* the loop ends: CTX has its active job */
+		offer_await(ctx, job);
 		ring_add(ctx);
-		atomic_fetch_add_explicit(&S.work_gen, 1, memory_order_release);
-		if (job->ntiles > 1)
-			pthread_cond_broadcast(&S.work);
-		else
-			pthread_cond_signal(&S.work);
+		work_added(job->ntiles);
 	}
 }
 
@@ -510,16 +583,31 @@ static void finish_job(struct job *job)
 
 /*
  * A worker that just finished spins this long at most for the next job
- * before sleeping: small commands from a ring, one after another, then
- * start without a wake-up (which costs more than they do). The budget
- * adapts (vgpufs/ring_spin.h): on a busy machine it shrinks to nothing.
+ * before sleeping: small commands, one after another, then start without
+ * a wake-up (which costs more than they do). The budget adapts
+ * (vgpufs/ring_spin.h) to when work came after the spin gave up: it grows
+ * when a longer spin would have caught it, and shrinks when not or when
+ * the spinner was preempted. At most WORKER_SPINNERS_MAX spin at once: a
+ * spinner holds its CPU, and the client that makes the next command needs
+ * one too.
  */
 #define WORKER_SPIN_NS (50 * 1000)
 
-/* Spins for work (S.lock held, let go meanwhile): whether some came. */
-static bool worker_spin(struct vgpu_spin *spin)
+static unsigned spinners_max(void)
+{
+	return S.nworkers > 2 ? S.nworkers / 2 : 1;
+}
+
+/*
+ * Spins for work (S.lock held, let go meanwhile). Returns 0 when work
+ * came, or when the spin gave up (its budget spent, or preempted), which
+ * the caller measures the next work against.
+ */
+static uint64_t worker_spin(struct worker_slot *ws, struct vgpu_spin *spin)
 {
 	unsigned gen = atomic_load_explicit(&S.work_gen, memory_order_acquire);
+	ws->state = W_SPINNING;
+	S.spinners++;
 	pthread_mutex_unlock(&S.lock);
 	uint64_t start = now_ns(), now = start;
 	bool came = false;
@@ -529,11 +617,19 @@ static bool worker_spin(struct vgpu_spin *spin)
 					    memory_order_acquire) != gen;
 		now = now_ns();
 	}
-	if (came)
-		vgpu_spin_done(spin, 0);
 	pthread_mutex_lock(&S.lock);
-	return came;
+	S.spinners--;
+	ws->state = W_BUSY;
+	ws->called = false; /* it looks now */
+	if (came) {
+		vgpu_spin_done(spin, 0);
+		return 0;
+	}
+	return now;
 }
+
+/* Whether this thread is a worker (worker_main). */
+static _Thread_local bool on_worker;
 
 /*
  * JOB's last tile is done: starts the tiles of its next phase, if it has
@@ -551,8 +647,10 @@ static bool next_phase(struct context *ctx, struct job *job)
 		job->ntiles = job->kernel_tiles = n;
 		job->next_tile = job->done_tiles = 0;
 		ring_add(ctx);
-		atomic_fetch_add_explicit(&S.work_gen, 1, memory_order_release);
-		pthread_cond_broadcast(&S.work);
+		/* A worker goes back for work at once: none is called for the
+		 * step it takes (the phase's first, unless another context's
+		 * goes first by fair share). */
+		work_added(n - on_worker);
 	}
 	pthread_mutex_unlock(&S.lock);
 	return more;
@@ -594,6 +692,7 @@ static void run_step_and_after(struct context *ctx, struct job *job,
 void sched_inline_offer(struct context *ctx)
 {
 	inline_cmd.ctx = ctx;
+	inline_cmd.awaited = NULL;
 }
 
 bool sched_inline_taken(void)
@@ -608,6 +707,23 @@ void sched_inline_run(void)
 	inline_cmd.job = NULL;
 	if (job)
 		run_step_and_after(job->ctx, job, inline_cmd.step, S.nworkers);
+}
+
+void sched_inline_await(void)
+{
+	struct context *ctx = inline_cmd.awaited;
+	inline_cmd.awaited = NULL;
+	if (!ctx)
+		return;
+	uint64_t start = now_ns(), now = start, last = start;
+	/* A spinner preempted stops: it holds up the requests behind it */
+	while (atomic_load_explicit(&ctx->inflight, memory_order_acquire) &&
+	       now - start < inline_cmd.await_ns &&
+	       now - last < VGPU_SPIN_PREEMPTED_NS) {
+		vgpu_ring_relax();
+		last = now;
+		now = now_ns();
+	}
 }
 
 /* Worker W starts or ends a step of an unbounded job (lock held). */
@@ -721,23 +837,36 @@ static void relief_start(uint64_t now)
 static void *worker_main(void *arg)
 {
 	unsigned w = (unsigned)(uintptr_t)arg;
+	on_worker = true;
 	reply_thread_is_ours();
 	topology_bind_worker(w);
+	struct worker_slot *ws = &S.slot[w];
 	struct vgpu_spin spin;
 	vgpu_spin_init(&spin, WORKER_SPIN_NS);
 	bool just_worked = false;
+	uint64_t gave_up = 0; /* when the last spin that missed ended */
 	pthread_mutex_lock(&S.lock);
+	ws->cpu = sched_getcpu(); /* pinned: work_added() calls by it */
 	for (;;) {
 		while (!S.users.head && !S.exit &&
 		       S.beat_answered == S.beat_asked) {
-			bool spun = just_worked;
+			if (just_worked && S.spinners < spinners_max()) {
+				just_worked = false;
+				gave_up = worker_spin(ws, &spin);
+				continue; /* looks again under the lock */
+			}
 			just_worked = false;
-			if (spun && worker_spin(&spin))
-				continue;
-			uint64_t gave_up = now_ns();
-			pthread_cond_wait(&S.work, &S.lock);
-			if (spun) /* how long the spin would have needed */
-				vgpu_spin_done(&spin, now_ns() - gave_up);
+			ws->state = W_SLEEPING;
+			pthread_cond_wait(&ws->wake, &S.lock);
+			ws->state = W_BUSY;
+			ws->called = false; /* it looks now */
+		}
+		if (gave_up && S.users.head) {
+			/* how much longer the spin would have needed */
+			uint64_t at = atomic_load_explicit(
+			    &S.work_ns, memory_order_relaxed);
+			vgpu_spin_done(&spin, at > gave_up ? at - gave_up : 1);
+			gave_up = 0;
 		}
 		if (S.beat_answered != S.beat_asked) {
 			S.beat_answered = S.beat_asked;
@@ -820,10 +949,16 @@ int sched_start(unsigned workers)
 	pthread_setname_np(S.timer_thread, "vgpu-timer");
 	S.threads = calloc(workers, sizeof(*S.threads));
 	S.held_since = calloc(workers, sizeof(*S.held_since));
-	if (!S.threads || !S.held_since) {
+	S.slot = calloc(workers, sizeof(*S.slot));
+	if (!S.threads || !S.held_since || !S.slot) {
 		sched_join();
 		return -ENOMEM;
 	}
+	for (unsigned i = 0; i < workers; i++) {
+		pthread_cond_init(&S.slot[i].wake, NULL);
+		S.slot[i].cpu = -1;
+	}
+	S.nslots = workers;
 	for (unsigned i = 0; i < workers; i++) {
 		int rc = pthread_create(&S.threads[i], NULL, worker_main,
 					(void *)(uintptr_t)i);
@@ -861,7 +996,7 @@ void sched_join(void)
 {
 	pthread_mutex_lock(&S.lock);
 	S.exit = true;
-	pthread_cond_broadcast(&S.work);
+	wake_all();
 	pthread_cond_signal(&S.timer);
 	pthread_cond_signal(&S.relief);
 	pthread_mutex_unlock(&S.lock);
@@ -877,6 +1012,11 @@ void sched_join(void)
 	S.threads = NULL;
 	free(S.held_since);
 	S.held_since = NULL;
+	for (unsigned i = 0; i < S.nslots; i++)
+		pthread_cond_destroy(&S.slot[i].wake);
+	free(S.slot);
+	S.slot = NULL;
+	S.nslots = 0;
 	S.nworkers = 0;
 }
 
@@ -912,7 +1052,7 @@ bool sched_alive(unsigned timeout_ms)
 	uint64_t asked = ++S.beat_asked;
 	/* One worker is enough: an idle one wakes, a busy one answers after
 	 * its step. */
-	pthread_cond_signal(&S.work);
+	wake_all();
 	int rc = 0;
 	while (S.beat_answered < asked && rc == 0)
 		rc = pthread_cond_timedwait(&S.beat, &S.lock, &ts);

@@ -95,7 +95,7 @@ int ring_client_open(int dirfd, struct ring_client **out)
 						       VGPU_RING_CQ_OFFSET);
 	rc->msgs = (const char(*)[VGPU_RING_MSG_MAX])((char *)map +
 						      VGPU_RING_MSG_OFFSET);
-	vgpu_spin_init(&rc->spin, RING_CLIENT_SPIN_NS);
+	ring_client_set_wait(rc, ring_client_auto_spin(), false);
 	*out = rc;
 	return 0;
 }
@@ -114,10 +114,20 @@ int ring_client_fd(const struct ring_client *rc)
 	return rc->fd;
 }
 
+uint64_t ring_client_auto_spin(void)
+{
+	/* One CPU: the daemon's poller needs the one a spinner holds. */
+	return sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? RING_CLIENT_SPIN_NS : 0;
+}
+
 void ring_client_set_wait(struct ring_client *rc, uint64_t spin_ns, bool yield)
 {
 	rc->forever = spin_ns == UINT64_MAX;
-	vgpu_spin_init(&rc->spin, rc->forever ? 0 : spin_ns);
+	if (rc->forever || spin_ns == 0)
+		vgpu_spin_init_ring(&rc->spin, 0, 0);
+	else
+		vgpu_spin_init_ring(&rc->spin, spin_ns,
+				    RING_CLIENT_SPIN_MAX_NS);
 	rc->yield = yield;
 }
 
@@ -260,17 +270,37 @@ static int sleep_turn(struct ring_client *rc, uint64_t ns)
 	return err;
 }
 
+/*
+ * When the daemon answered a wait that began at START: when it completed
+ * the last record taken, our own wake-up not counted (what the spin adapts
+ * by), within the wait.
+ */
+static uint64_t answer_ns(const struct vgpu_ring_completion *last,
+			  uint64_t start)
+{
+	uint64_t now = mono_ns(), end = last->t_end_ns;
+	if (end < start)
+		return 0;
+	return end < now ? end - start : now - start;
+}
+
 int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
 		     char (*msgs)[VGPU_RING_MSG_MAX], int max, int timeout_ms)
 {
-	uint64_t start = mono_ns(), slept = 0;
+	uint64_t start = mono_ns(), gave_up = 0;
+	bool slept = false;
 	uint64_t limit =
 	    timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
 	rc->next_check_ns = SLEEP_CHECK_MS * 1000000ull;
 	for (;;) {
 		int n = take_ready(rc, out, msgs, max);
 		if (n) {
-			vgpu_spin_done(&rc->spin, slept);
+			if (slept)
+				vgpu_spin_answered(
+				    &rc->spin, gave_up,
+				    answer_ns(&out[n - 1], start));
+			else
+				vgpu_spin_done(&rc->spin, 0);
 			return n;
 		}
 		int err = ring_failed(rc, false);
@@ -290,8 +320,10 @@ int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
 			vgpu_ring_relax();
 			continue;
 		}
+		if (!slept)
+			gave_up = waited;
 		err = sleep_turn(rc, limit - waited);
-		slept += mono_ns() - now;
+		slept = true;
 		if (err)
 			return err;
 	}

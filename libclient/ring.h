@@ -15,16 +15,25 @@
 
 struct ring_client;
 
-/* How long a waiting client spins before it sleeps, by default. */
-#define RING_CLIENT_SPIN_NS (20 * 1000)
+/*
+ * How long a waiting client spins before it sleeps, by default, on a
+ * machine of two CPUs or more: at least RING_CLIENT_SPIN_NS, up to
+ * RING_CLIENT_SPIN_MAX_NS when the daemon's answers come later than that
+ * (its poller's wake-up, a worker's: vgpufs/ring_spin.h).
+ */
+#define RING_CLIENT_SPIN_NS	(20 * 1000)
+#define RING_CLIENT_SPIN_MAX_NS (100 * 1000)
 
 /* Creates a ring on the device at DIRFD: 0 or -errno. */
 int ring_client_open(int dirfd, struct ring_client **out);
 void ring_client_close(struct ring_client *rc);
 int ring_client_fd(const struct ring_client *rc);
+/* The default spin (VGPU_WAIT_AUTO): RING_CLIENT_SPIN_NS, or 0 on one CPU. */
+uint64_t ring_client_auto_spin(void);
 /*
- * How a waiting thread waits: spin for SPIN_NS, then sleep (UINT64_MAX:
- * never sleep), calling sched_yield() in the spin with YIELD.
+ * How a waiting thread waits: spin for at least SPIN_NS (up to
+ * RING_CLIENT_SPIN_MAX_NS as it adapts), then sleep (0: sleep at once;
+ * UINT64_MAX: never sleep), calling sched_yield() in the spin with YIELD.
  */
 void ring_client_set_wait(struct ring_client *rc, uint64_t spin_ns, bool yield);
 

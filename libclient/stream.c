@@ -191,8 +191,8 @@ int vgpu_stream_fd(const vgpu_stream *s)
 
 int vgpu_stream_set_wait(vgpu_stream *s, enum vgpu_wait_mode mode)
 {
-	static const uint64_t spin[] = {
-	    [VGPU_WAIT_AUTO] = RING_CLIENT_SPIN_NS,
+	const uint64_t spin[] = {
+	    [VGPU_WAIT_AUTO] = ring_client_auto_spin(),
 	    [VGPU_WAIT_SPIN] = UINT64_MAX,
 	    [VGPU_WAIT_YIELD] = UINT64_MAX,
 	    [VGPU_WAIT_BLOCK] = 0,

@@ -145,6 +145,67 @@ START_TEST(spin_budget_adapts)
 }
 END_TEST
 
+/*
+ * A ring side's spin (the poller's, a client's): neither a sleep nor a
+ * preemption takes it below its floor, and an answer that came after it
+ * gave up, but within its bound, grows it to catch the next one. (The
+ * adaptive budget the sides had read a sleep's length, wake-up included,
+ * and shrank on each until both slept on every round trip.)
+ */
+START_TEST(ring_spin_keeps_its_floor)
+{
+	struct vgpu_spin s;
+	vgpu_spin_init_ring(&s, 20000, 100000);
+	ck_assert_uint_eq(s.budget_ns, 20000);
+	/* waits that ended in long sleeps, answered early (the sleep and
+	 * the wake-up were what took long): never shrinks */
+	for (int i = 0; i < 10; i++) {
+		vgpu_spin_answered(&s, 20000, 1000);
+		ck_assert_uint_eq(s.budget_ns, 20000);
+	}
+	/* a poller's wake-up, 33 us in: the next one is caught spinning */
+	vgpu_spin_answered(&s, 20000, 33000);
+	ck_assert_uint_eq(s.budget_ns, 50500);
+	ck_assert(vgpu_spin_more(&s, 2000, 33000));
+	vgpu_spin_done(&s, 0);
+	ck_assert_uint_eq(s.budget_ns, 50500); /* spinning paid: kept */
+	/* up to the bound, no further */
+	vgpu_spin_answered(&s, 50500, 99000);
+	ck_assert_uint_eq(s.budget_ns, 100000);
+	/* an answer that came only once the spin gave up: the spin held the
+	 * CPU the other side needed */
+	vgpu_spin_answered(&s, 100000, 100000 + VGPU_SPIN_HANDOFF_NS - 1);
+	ck_assert_uint_eq(s.budget_ns, 50000);
+	vgpu_spin_answered(&s, 50000, 95000);
+	ck_assert_uint_eq(s.budget_ns, 100000);
+	/* preempted, again and again: down to the floor, not below */
+	for (int i = 0; i < 10; i++) {
+		ck_assert(vgpu_spin_more(&s, 10000, 0));
+		ck_assert(
+		    !vgpu_spin_more(&s, 10000 + VGPU_SPIN_PREEMPTED_NS + 1, 1));
+		vgpu_spin_done(&s, 0);
+	}
+	ck_assert_uint_eq(s.budget_ns, 20000);
+	/* an answer no spin within the bound could have caught */
+	vgpu_spin_answered(&s, 20000, 99000);
+	vgpu_spin_answered(&s, 100000, 5000000);
+	ck_assert_uint_eq(s.budget_ns, 50000);
+	for (int i = 0; i < 10; i++)
+		vgpu_spin_answered(&s, 100000, 5000000);
+	ck_assert_uint_eq(s.budget_ns, 20000);
+	/* a fixed window (the poller's) stays as it is whatever happens */
+	vgpu_spin_init_ring(&s, 50000, 50000);
+	vgpu_spin_done(&s, 1000000);
+	vgpu_spin_answered(&s, 50000, 1000000);
+	ck_assert(vgpu_spin_more(&s, 1000, 0));
+	ck_assert(!vgpu_spin_more(&s, 1000 + VGPU_SPIN_PREEMPTED_NS + 1, 1));
+	ck_assert_uint_eq(s.budget_ns, 50000);
+	/* and 0 sleeps at once */
+	vgpu_spin_init_ring(&s, 0, 0);
+	ck_assert(!vgpu_spin_more(&s, 1, 0));
+}
+END_TEST
+
 /* The nop fast path takes a bare nop and nothing else. */
 START_TEST(bare_nops_only)
 {
@@ -176,6 +237,7 @@ int main(void)
 	tcase_add_test(tc, impossible_sizes);
 	tcase_add_test(tc, runs_of_packets);
 	tcase_add_test(tc, spin_budget_adapts);
+	tcase_add_test(tc, ring_spin_keeps_its_floor);
 	tcase_add_test(tc, bare_nops_only);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -1,9 +1,9 @@
 /*
  * The ring's object and its poller. The poller spins while its ring is
- * busy and for up to RING_SPIN_NS after it went quiet (an adaptive budget,
- * vgpufs/ring_spin.h), then sleeps on the doorbell futex, so an idle daemon
- * uses no CPU; a client rings the doorbell (one FUTEX_WAKE) only while it sees
- * the poller sleeping.
+ * busy and for RING_SPIN_NS after it went quiet (a fixed window,
+ * vgpufs/ring_spin.h; a preempted poller stops spinning at once), then sleeps
+ * on the doorbell futex, so an idle daemon uses no CPU; a client rings the
+ * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping.
  *
  * Every read of the shared page is one atomic load whose value is checked
  * before use: the daemon keeps its own head and count of completions
@@ -32,8 +32,9 @@
 #include "sched/context_input.h"
 #include "sched/scheduler.h"
 
-/* How long a quiet ring's poller spins before it sleeps, at most (the
- * budget adapts: vgpufs/ring_spin.h). */
+/* How long a quiet ring's poller spins before it sleeps: longer than a
+ * client's wake-up here (32.6 us), so that a client that slept finds the
+ * poller still spinning when it submits again. */
 #define RING_SPIN_NS (50 * 1000)
 /* A sleeping poller looks at its stop flag at least this often. */
 #define RING_SLEEP_NS (1000 * 1000 * 1000)
@@ -254,7 +255,7 @@ static void *poller(void *arg)
 {
 	struct ring *r = arg;
 	struct vgpu_spin spin;
-	vgpu_spin_init(&spin, RING_SPIN_NS);
+	vgpu_spin_init_ring(&spin, RING_SPIN_NS, RING_SPIN_NS);
 	uint64_t quiet_since = now_ns();
 	while (!finished(r)) {
 		/* A look at the tail alone while nothing new came: pump()

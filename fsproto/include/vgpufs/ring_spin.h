@@ -1,12 +1,26 @@
 /*
- * The adaptive spin both sides of a ring use before sleeping on a futex
- * (the daemon's poller waiting for packets, a client waiting for
- * completions). Spinning pays on an idle machine (a wake-up costs more
- * than the wait) and hurts on a busy one (the spinner takes the CPU the
- * other side needs, and a spinner preempted mid-spin answers only when
- * the scheduler comes back to it). So the budget follows what happened:
- * a wait that ended soon after the spin gave up doubles it, a spin that
- * did not pay or was preempted halves it. Pure: times are given.
+ * The spin before sleeping on a futex: the daemon's ring pollers waiting
+ * for packets, libvgpu's waiters for completions, the scheduler's workers
+ * for jobs. Spinning pays on an idle machine (a wake-up costs more than
+ * the wait) and hurts on a busy one (the spinner takes the CPU the other
+ * side needs, and a spinner preempted mid-spin answers only when the
+ * scheduler comes back to it). A preempted spinner stops at once and
+ * halves its budget.
+ *
+ * The workers' budget (vgpu_spin_init) adapts by how long a sleep lasted:
+ * a wait that ended soon after the spin gave up doubles it, one that
+ * ended late halves it. A ring's sides cannot judge by that: a sleep
+ * lasts at least a wake-up (tens of microseconds on the VM measured, more
+ * than the client's whole spin), so every sleep read as "spinning did not
+ * pay", both budgets shrank, and from then on both sides slept on every
+ * round trip, each waiting longer than its spin for the other's wake-up
+ * (docs/benchmarks.md). So a ring side's budget (vgpu_spin_init_ring)
+ * has a floor that neither sleeps nor preemptions go below, and after a
+ * sleep it adapts by when the other side answered, the sleeper's own
+ * wake-up left out (vgpu_spin_answered): an answer the budget could have
+ * caught grows it, a sleep never shrinks it by its length. The floor
+ * costs when both sides share one CPU (the other CPUs busy): each then
+ * waits for the other's whole spin. Pure: times are given.
  */
 #ifndef VGPUFS_RING_SPIN_H
 #define VGPUFS_RING_SPIN_H
@@ -30,18 +44,40 @@ static inline void vgpu_ring_relax(void)
 
 struct vgpu_spin {
 	uint64_t budget_ns, max_ns;
-	uint64_t last_ns; /* the spin's previous look, 0 before the first */
+	uint64_t floor_ns; /* the budget never shrinks below it */
+	uint64_t last_ns;  /* the spin's previous look, 0 before the first */
 };
 
+/* A worker's budget: at most MAX_NS, down to nothing. */
 static inline void vgpu_spin_init(struct vgpu_spin *s, uint64_t max_ns)
 {
 	s->budget_ns = s->max_ns = max_ns;
+	s->floor_ns = 0;
 	s->last_ns = 0;
+}
+
+/* A ring side's budget: FLOOR_NS to MAX_NS, starting at FLOOR_NS (0 and
+ * 0: sleep at once). */
+static inline void vgpu_spin_init_ring(struct vgpu_spin *s, uint64_t floor_ns,
+				       uint64_t max_ns)
+{
+	s->floor_ns = s->budget_ns = floor_ns;
+	s->max_ns = max_ns > floor_ns ? max_ns : floor_ns;
+	s->last_ns = 0;
+}
+
+/* The budget halved, down to the floor. */
+static inline void vgpu_spin_halve(struct vgpu_spin *s)
+{
+	s->budget_ns /= 2;
+	if (s->budget_ns < s->floor_ns)
+		s->budget_ns = s->floor_ns;
 }
 
 /*
  * One more look at NOW_NS, SPUN_NS into the wait: whether to go on
- * spinning. A preempted spinner stops at once, and halves the budget.
+ * spinning. A preempted spinner stops at once, and halves the budget
+ * (down to the floor).
  */
 static inline bool vgpu_spin_more(struct vgpu_spin *s, uint64_t now_ns,
 				  uint64_t spun_ns)
@@ -50,14 +86,15 @@ static inline bool vgpu_spin_more(struct vgpu_spin *s, uint64_t now_ns,
 	    s->last_ns && now_ns - s->last_ns > VGPU_SPIN_PREEMPTED_NS;
 	s->last_ns = now_ns;
 	if (preempted) {
-		s->budget_ns /= 2;
+		vgpu_spin_halve(s);
 		return false;
 	}
 	return spun_ns < s->budget_ns;
 }
 
-/* The wait is over: it ended while spinning (SLEPT_NS 0), or after
- * sleeping SLEPT_NS. */
+/* A worker's wait is over: it ended while spinning (SLEPT_NS 0), or
+ * after sleeping SLEPT_NS. (A ring side's: vgpu_spin_done(s, 0), or
+ * vgpu_spin_answered().) */
 static inline void vgpu_spin_done(struct vgpu_spin *s, uint64_t slept_ns)
 {
 	s->last_ns = 0;
@@ -67,8 +104,41 @@ static inline void vgpu_spin_done(struct vgpu_spin *s, uint64_t slept_ns)
 		uint64_t more = s->budget_ns * 2 + 1000;
 		s->budget_ns = more < s->max_ns ? more : s->max_ns;
 	} else {
-		s->budget_ns /= 2;
+		vgpu_spin_halve(s);
 	}
+}
+
+/*
+ * An answer that came this soon after the spin gave up came because it
+ * gave up: the other side was waiting for the spinner's CPU (the
+ * bench's hand-offs took 4 to 10 us; a wake-up from sleep here takes
+ * longer).
+ */
+#define VGPU_SPIN_HANDOFF_NS (10 * 1000)
+
+/*
+ * A ring side's wait ended after a sleep: the spin gave up GAVE_UP_NS into
+ * the wait, and the other side answered ANSWER_NS into it (the sleeper's
+ * wake-up not counted). A sleep never shrinks the budget by its own
+ * length. An answer the budget could have caught (at most MAX_NS) grows it
+ * to half as much again, so that the next such one is caught spinning;
+ * one later than that, or one that came only once the spin gave up (the
+ * spin held the CPU the other side needed), halves it, down to the floor.
+ */
+static inline void vgpu_spin_answered(struct vgpu_spin *s, uint64_t gave_up_ns,
+				      uint64_t answer_ns)
+{
+	s->last_ns = 0;
+	bool handoff = answer_ns >= gave_up_ns &&
+		       answer_ns - gave_up_ns < VGPU_SPIN_HANDOFF_NS;
+	if (answer_ns > s->max_ns || handoff) {
+		vgpu_spin_halve(s);
+		return;
+	}
+	uint64_t want = answer_ns + answer_ns / 2 + 1000;
+	want = want < s->max_ns ? want : s->max_ns;
+	if (want > s->budget_ns)
+		s->budget_ns = want;
 }
 
 #endif

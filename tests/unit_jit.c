@@ -1145,10 +1145,10 @@ static const char user_saxpy_src[] =
     "	m[r * w + x] += (float)(r * 1000 + x);\n"
     "}\n";
 
-/* Whether a line of KERNEL's optimized code (VGPUJIT_DUMP, jit_compile.c)
- * matches. */
-static bool optimized_has(const char *src, const char *kernel,
-			  bool (*match)(const char *line))
+/* How many lines of the optimized code (VGPUJIT_DUMP, jit_compile.c) of
+ * SRC, with KERNEL in it, match. */
+static int optimized_count(const char *src, const char *kernel,
+			   bool (*match)(const char *line))
 {
 	char prefix[] = "/tmp/unit_jit_dump_XXXXXX", path[64];
 	int fd = mkstemp(prefix);
@@ -1163,15 +1163,21 @@ static bool optimized_has(const char *src, const char *kernel,
 	FILE *f = fopen(path, "r");
 	ck_assert(f);
 	char line[4096];
-	bool found = false;
+	int found = 0;
 	while (fgets(line, sizeof(line), f))
-		found |= match(line);
+		found += match(line);
 	fclose(f);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s.pre.ll", prefix);
 	unlink(path);
 	unlink(prefix);
 	return found;
+}
+
+static bool optimized_has(const char *src, const char *kernel,
+			  bool (*match)(const char *line))
+{
+	return optimized_count(src, kernel, match) > 0;
 }
 
 /* A vector store that is not masked. */
@@ -1203,6 +1209,28 @@ START_TEST(checked_copy_not_unrolled)
 {
 	ck_assert(optimized_has(user_saxpy_src, "rows", check_block));
 	ck_assert(!optimized_has(user_saxpy_src, "rows", unrolled_check_block));
+}
+END_TEST
+
+/* The loop LLVM vectorized (its vector.body block). */
+static bool vector_loop(const char *line)
+{
+	return strncmp(line, "vector.body", 11) == 0;
+}
+
+/* Only the unchecked copy of a hoisted loop is vectorized (wg_loop.c's
+ * llvm.loop.vectorize.enable false on the checked one): vectorizing the
+ * copy that runs when a check fails took compile time for little. */
+START_TEST(checked_copy_not_vectorized)
+{
+	static const char src[] =
+	    "__kernel void saxpy(const float a, __global const float *x,\n"
+	    "		    __global float *y)\n"
+	    "{\n"
+	    "	const size_t i = get_global_id(0);\n"
+	    "	y[i] = a * x[i] + y[i];\n"
+	    "}\n";
+	ck_assert_int_eq(optimized_count(src, "saxpy", vector_loop), 1);
 }
 END_TEST
 
@@ -1679,6 +1707,7 @@ static Suite *suite(void)
 	tcase_add_test(t, later_kernel_local_arrays);
 	tcase_add_test(t, hoisted_saxpy);
 	tcase_add_test(t, checked_copy_not_unrolled);
+	tcase_add_test(t, checked_copy_not_vectorized);
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, hoisted_loops);
 	suite_add_tcase(s, t);

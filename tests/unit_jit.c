@@ -1234,6 +1234,49 @@ START_TEST(checked_copy_not_vectorized)
 }
 END_TEST
 
+/* A module's first line in the dump. */
+static bool module_start(const char *line)
+{
+	return strncmp(line, "; ModuleID", 10) == 0;
+}
+
+/* Each kernel is a unit of its own, with the helpers it calls
+ * (jit_compile.c: the units compile side by side); a helper two kernels
+ * call is in both, one no kernel calls in the first; every kernel runs
+ * right. */
+START_TEST(kernel_per_unit)
+{
+	static const char src[] =
+	    "int twice(int x) { return 2 * x; }\n"
+	    "int unused(int x) { return x - 1; }\n"
+	    "__kernel void k1(__global int *a) {\n"
+	    "	int i = get_global_id(0); a[i] = twice(i); }\n"
+	    "__kernel void k2(__global int *a) {\n"
+	    "	int i = get_global_id(0); a[i] = twice(i) + 1; }\n"
+	    "__kernel void k3(__global int *a) {\n"
+	    "	int i = get_global_id(0); a[i] = 3 * i; }\n";
+	ck_assert_int_eq(optimized_count(src, "k1", module_start), 3);
+	struct built b;
+	build(&b, src, NULL, "k1");
+	static const char *names[] = {"k1", "k2", "k3"};
+	for (int k = 0; k < 3; k++) {
+		int a[100];
+		memset(a, 0xff, sizeof(a));
+		struct vjit_arg args[1] = {{a, sizeof(a)}};
+		struct vjit_ndrange nd = range1(100, 0);
+		b.kernel = vjit_kernel_index(b.p, names[k]);
+		ck_assert_int_ge(b.kernel, 0);
+		vjit_choose_local(b.p, b.kernel, &nd);
+		run_ok(&b, args, 1, &nd);
+		for (int i = 0; i < 100; i++)
+			ck_assert_int_eq(a[i], k == 0	? 2 * i
+					       : k == 1 ? 2 * i + 1
+							: 3 * i);
+	}
+	unbuild(&b);
+}
+END_TEST
+
 /* Odd sizes, global offsets and group sizes against C; the unchecked
  * copy of the loop is the one that ran (plain vector stores). */
 START_TEST(hoisted_saxpy)
@@ -1708,6 +1751,7 @@ static Suite *suite(void)
 	tcase_add_test(t, hoisted_saxpy);
 	tcase_add_test(t, checked_copy_not_unrolled);
 	tcase_add_test(t, checked_copy_not_vectorized);
+	tcase_add_test(t, kernel_per_unit);
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, hoisted_loops);
 	suite_add_tcase(s, t);

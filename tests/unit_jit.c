@@ -1145,10 +1145,10 @@ static const char user_saxpy_src[] =
     "	m[r * w + x] += (float)(r * 1000 + x);\n"
     "}\n";
 
-/* How many lines of the optimized code (VGPUJIT_DUMP, jit_compile.c) of
- * SRC, with KERNEL in it, match. */
-static int optimized_count(const char *src, const char *kernel,
-			   bool (*match)(const char *line))
+/* How many lines of the code (VGPUJIT_DUMP, jit_compile.c) of SRC, with
+ * KERNEL in it, match: before optimization (STAGE "pre") or after ("opt"). */
+static int dumped_count(const char *src, const char *kernel, const char *stage,
+			bool (*match)(const char *line))
 {
 	char prefix[] = "/tmp/unit_jit_dump_XXXXXX", path[64];
 	int fd = mkstemp(prefix);
@@ -1159,7 +1159,7 @@ static int optimized_count(const char *src, const char *kernel,
 	build(&b, src, NULL, kernel);
 	unsetenv("VGPUJIT_DUMP");
 	unbuild(&b);
-	snprintf(path, sizeof(path), "%s.opt.ll", prefix);
+	snprintf(path, sizeof(path), "%s.%s.ll", prefix, stage);
 	FILE *f = fopen(path, "r");
 	ck_assert(f);
 	char line[4096];
@@ -1167,11 +1167,19 @@ static int optimized_count(const char *src, const char *kernel,
 	while (fgets(line, sizeof(line), f))
 		found += match(line);
 	fclose(f);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s.pre.ll", prefix);
-	unlink(path);
+	static const char *const stages[] = {"pre", "opt"};
+	for (int k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s.%s.ll", prefix, stages[k]);
+		unlink(path);
+	}
 	unlink(prefix);
 	return found;
+}
+
+static int optimized_count(const char *src, const char *kernel,
+			   bool (*match)(const char *line))
+{
+	return dumped_count(src, kernel, "opt", match);
 }
 
 static bool optimized_has(const char *src, const char *kernel,
@@ -1231,6 +1239,23 @@ START_TEST(checked_copy_not_vectorized)
 	    "	y[i] = a * x[i] + y[i];\n"
 	    "}\n";
 	ck_assert_int_eq(optimized_count(src, "saxpy", vector_loop), 1);
+}
+END_TEST
+
+/* A 128-bit instruction (wg_hoist.c's exact arithmetic). */
+static bool wide_inst(const char *line)
+{
+	return strstr(line, " = ") && strstr(line, " i128 ");
+}
+
+/* The hoisted checks (of saxpy, square, rows: offsets affine in one or
+ * two local ids) are computed at the box's corners, each operation once
+ * where a corner's operands are the origin's: 131 instructions of 128
+ * bits before optimization, 540 when each corner had its own copy. */
+START_TEST(hoisted_check_corners_shared)
+{
+	ck_assert_int_le(dumped_count(user_saxpy_src, "rows", "pre", wide_inst),
+			 200);
 }
 END_TEST
 
@@ -1752,6 +1777,7 @@ static Suite *suite(void)
 	tcase_add_test(t, checked_copy_not_unrolled);
 	tcase_add_test(t, checked_copy_not_vectorized);
 	tcase_add_test(t, kernel_per_unit);
+	tcase_add_test(t, hoisted_check_corners_shared);
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, hoisted_loops);
 	suite_add_tcase(s, t);

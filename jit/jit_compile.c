@@ -33,6 +33,8 @@
 
 /* Threads a compile takes at most (the caller's with them). */
 #define UNIT_THREADS 4
+/* Their stack, as the daemon's threads have (LLVM recurses). */
+#define UNIT_STACK (8u << 20)
 
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
 /* The host, asked once: every target machine is made for it. */
@@ -398,13 +400,17 @@ static int compile_units(struct compile *c, char *msg)
 		n = (uint32_t)cores;
 	pthread_t t[UNIT_THREADS];
 	uint32_t started = 0;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr); /* glibc's never fails */
+	bool attr_ok = !pthread_attr_setstacksize(&attr, UNIT_STACK);
 	/* a thread that cannot start leaves its units to the others */
-	for (uint32_t k = 1; k < n; k++)
-		if (!pthread_create(&t[started], NULL, unit_worker, c))
+	for (uint32_t k = 1; k < n && attr_ok; k++)
+		if (!pthread_create(&t[started], &attr, unit_worker, c))
 			started++;
 	unit_worker(c);
 	for (uint32_t k = 0; k < started; k++)
 		pthread_join(t[k], NULL);
+	pthread_attr_destroy(&attr);
 	for (uint32_t u = 0; u < c->nunits; u++)
 		if (c->units[u].err) {
 			snprintf(msg, VJIT_MSG_MAX, "%s", c->units[u].msg);

@@ -1,17 +1,23 @@
 /*
  * vjit_compile: the module's functions to LLVM IR (codegen_*.c, wg_*.c),
- * optimized for the host CPU with the new pass manager (default<O3>), then
- * compiled by an LLJIT of the program's own. The code lives in a bare
- * JITDylib whose only other symbols are the table of jit_symbols.c: no
- * generator of process symbols, so generated code can call nothing else.
- * One LLJIT per program: its memory goes with vjit_program_free, and
- * programs share nothing, so compiles on several threads need no lock.
+ * optimized for the host CPU with the new pass manager (default<O3>),
+ * compiled to objects and linked by an LLJIT of the program's own. Each
+ * kernel is a unit of its own (its own LLVM context and module, with the
+ * functions it calls), and the units compile side by side on up to as
+ * many threads as the machine has cores (UNIT_THREADS at most). The code
+ * lives in a bare JITDylib whose only other symbols are the table of
+ * jit_symbols.c: no generator of process symbols, so generated code can
+ * call nothing else. One LLJIT per program: its memory goes with
+ * vjit_program_free, and programs share nothing, so compiles on several
+ * threads need no lock.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Error.h>
@@ -25,13 +31,29 @@
 /* IR instructions in a program the code generator takes. */
 #define VJIT_MAX_INSTS (1u << 16)
 
+/* Threads a compile takes at most (the caller's with them). */
+#define UNIT_THREADS 4
+/* Their stack, as the daemon's threads have (LLVM recurses). */
+#define UNIT_STACK (8u << 20)
+
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+/* The host, asked once: every target machine is made for it. */
+static char *host_triple, *host_cpu, *host_features;
+static LLVMTargetRef host_target;
 
 static void llvm_init(void)
 {
 	LLVMInitializeNativeTarget();
 	LLVMInitializeNativeAsmPrinter();
 	LLVMInitializeNativeAsmParser(); /* the stop poll (cg_stop_set) */
+	host_triple = LLVMGetDefaultTargetTriple();
+	host_cpu = LLVMGetHostCPUName();
+	host_features = LLVMGetHostCPUFeatures();
+	char *err = NULL;
+	if (LLVMGetTargetFromTriple(host_triple, &host_target, &err)) {
+		host_target = NULL;
+		LLVMDisposeMessage(err);
+	}
 }
 
 static int llvm_error(LLVMErrorRef e, char *msg, const char *what)
@@ -119,8 +141,8 @@ static int check_stack(struct cg_module *M, const uint64_t *stack)
 	return 0;
 }
 
-static int one_function(struct cg_module *M, struct vjit_program *p, uint32_t f,
-			uint32_t *nk, uint64_t stack)
+static int one_function(struct cg_module *M, struct vjit_kernel *k, uint32_t f,
+			uint64_t stack)
 {
 	const struct vcl_ir_function *fn = &M->m->funcs[f];
 	if (!fn->is_kernel) {
@@ -142,7 +164,6 @@ static int one_function(struct cg_module *M, struct vjit_program *p, uint32_t f,
 		    stack + cs <= VJIT_MAX_STACK)
 			plan.ctx_stack = cs;
 		err = cg_function(M, f, &plan);
-		struct vjit_kernel *k = &p->kernels[(*nk)++];
 		k->func = f;
 		k->per_wi = plan.barriers && !plan.ctx_stack ? plan.per_wi : 0;
 		k->stack = stack + plan.ctx_stack;
@@ -151,76 +172,275 @@ static int one_function(struct cg_module *M, struct vjit_program *p, uint32_t f,
 	return err;
 }
 
-/* Every function to LLVM IR; kernels get their work-group plan. */
-static int generate(struct cg_module *M, struct vjit_program *p)
+/* What is refused before any code is generated; each function's bound
+ * on its stack into STACK (nfuncs + 1 entries). */
+static int check_module(struct cg_module *M, uint64_t *stack)
 {
-	const struct vcl_ir_module *m = M->m;
-	uint64_t *stack = calloc(m->nfuncs + 1, sizeof(*stack));
-	if (!stack || jit_stack_bounds(m, stack)) {
-		free(stack);
+	if (jit_stack_bounds(M->m, stack)) {
 		snprintf(M->msg, VJIT_MSG_MAX, "out of memory");
 		return -ENOMEM;
 	}
 	int err = check_size(M);
-	if (!err)
-		err = check_stack(M, stack);
-	uint32_t nk = 0;
+	return err ? err : check_stack(M, stack);
+}
+
+/*
+ * A unit: a kernel (or, in a program without one, none) and the functions
+ * it calls, generated, optimized and compiled to an object on one thread,
+ * in an LLVM context of its own. The functions no kernel calls are
+ * generated in the first unit (for their errors; LLVM drops them).
+ */
+struct unit {
+	uint32_t kernel; /* its index in the program's kernels */
+	uint8_t *want;	 /* per function: generated in this unit */
+	uint64_t insts;	 /* IR instructions: the biggest start first */
+	LLVMMemoryBufferRef obj;
+	char *pre, *opt; /* the module's text, with VGPUJIT_DUMP */
+	int err;
+	char msg[VJIT_MSG_MAX];
+};
+
+struct compile {
+	struct vjit_program *p;
+	const uint64_t *stack; /* per function */
+	struct unit *units;
+	uint32_t *order; /* units by size, biggest first */
+	uint32_t nunits;
+	_Atomic uint32_t next; /* in order: the next unit to take */
+	bool dump;
+};
+
+/* Marks in WANT the functions block B calls, and theirs. */
+static void mark_calls(const struct vcl_ir_module *m,
+		       const struct vcl_ir_block *b, uint8_t *want)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		if (i->op == VCL_IR_CALL && i->imm < m->nfuncs &&
+		    !want[i->imm]) {
+			want[i->imm] = 1;
+			mark_calls(m, &m->funcs[i->imm].body, want);
+		}
+		mark_calls(m, &i->then, want);
+		mark_calls(m, &i->els, want);
+	}
+}
+
+static int bigger_first(const void *a, const void *b, void *arg)
+{
+	const struct unit *u = arg;
+	uint64_t x = u[*(const uint32_t *)a].insts,
+		 y = u[*(const uint32_t *)b].insts;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The program's units: one per kernel, in their order, at least one. */
+static int make_units(struct compile *c)
+{
+	const struct vcl_ir_module *m = c->p->m;
+	c->nunits = c->p->nkernels ? c->p->nkernels : 1;
+	c->units = calloc(c->nunits, sizeof(*c->units));
+	c->order = calloc(c->nunits, sizeof(*c->order));
+	if (!c->units || !c->order)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < c->nunits; k++) {
+		c->units[k].kernel = k;
+		c->order[k] = k;
+		if (!(c->units[k].want = calloc(m->nfuncs + 1, 1)))
+			return -ENOMEM;
+	}
+	uint32_t k = 0;
+	for (uint32_t f = 0; f < m->nfuncs; f++)
+		if (m->funcs[f].is_kernel) {
+			c->units[k].want[f] = 1;
+			mark_calls(m, &m->funcs[f].body, c->units[k++].want);
+		}
+	for (uint32_t f = 0; f < m->nfuncs; f++) {
+		bool called = m->funcs[f].is_kernel;
+		for (uint32_t u = 0; u < c->nunits; u++)
+			called |= c->units[u].want[f];
+		if (!called)
+			c->units[0].want[f] = 1;
+		for (uint32_t u = 0; u < c->nunits; u++)
+			if (c->units[u].want[f])
+				c->units[u].insts +=
+				    count_insts(&m->funcs[f].body);
+	}
+	qsort_r(c->order, c->nunits, sizeof(*c->order), bigger_first, c->units);
+	return 0;
+}
+
+static void free_units(struct compile *c)
+{
+	for (uint32_t u = 0; c->units && u < c->nunits; u++) {
+		free(c->units[u].want);
+		if (c->units[u].obj)
+			LLVMDisposeMemoryBuffer(c->units[u].obj);
+		LLVMDisposeMessage(c->units[u].pre);
+		LLVMDisposeMessage(c->units[u].opt);
+	}
+	free(c->units);
+	free(c->order);
+}
+
+/* The unit's functions to LLVM IR, in order (a function calls only
+ * functions before it); kernels get their work-group plan. */
+static int generate(struct cg_module *M, struct compile *c, struct unit *u)
+{
+	const struct vcl_ir_module *m = M->m;
+	int err = 0;
 	for (uint32_t f = 0; f < m->nfuncs && !err; f++)
-		err = one_function(M, p, f, &nk, stack[f]);
-	free(stack);
+		if (u->want[f])
+			err = one_function(M, &c->p->kernels[u->kernel], f,
+					   c->stack[f]);
 	return err;
 }
 
-static int optimize(LLVMModuleRef mod, char *msg)
+/* The module optimized for the host: default<O3>. */
+static int optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char *msg)
 {
-	char *triple = LLVMGetDefaultTargetTriple();
-	char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
-	LLVMTargetRef target;
-	char *err = NULL;
-	int rc = 0;
-	if (LLVMGetTargetFromTriple(triple, &target, &err)) {
-		snprintf(msg, VJIT_MSG_MAX, "no LLVM target: %s", err);
-		LLVMDisposeMessage(err);
-		rc = -EINVAL;
+	LLVMSetTarget(mod, host_triple);
+	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+	LLVMSetModuleDataLayout(mod, td);
+	LLVMDisposeTargetData(td);
+	LLVMPassBuilderOptionsRef o = LLVMCreatePassBuilderOptions();
+	LLVMPassBuilderOptionsSetLoopVectorization(o, 1);
+	LLVMPassBuilderOptionsSetSLPVectorization(o, 1);
+	LLVMErrorRef e = LLVMRunPasses(mod, "default<O3>", tm, o);
+	LLVMDisposePassBuilderOptions(o);
+	return e ? llvm_error(e, msg, "optimizing") : 0;
+}
+
+/*
+ * A target machine for the host as LLJIT makes its own (its default code
+ * generation level; for JITLink, the small code model and
+ * position-independent code), so that the objects are what the LLJIT's
+ * own compile made.
+ */
+static LLVMTargetMachineRef host_machine(void)
+{
+	if (!host_target)
+		return NULL;
+	return LLVMCreateTargetMachine(host_target, host_triple, host_cpu,
+				       host_features, LLVMCodeGenLevelDefault,
+				       LLVMRelocPIC, LLVMCodeModelSmall);
+}
+
+/* One unit to an object (u->obj), or its error in u->msg. */
+static void compile_unit(struct compile *c, struct unit *u)
+{
+	const struct vcl_ir_module *m = c->p->m;
+	struct cg_module M = {.msg = u->msg, .m = m};
+	M.fns = calloc(m->nfuncs + 1, sizeof(*M.fns));
+	M.fn_types = calloc(m->nfuncs + 1, sizeof(*M.fn_types));
+	LLVMTargetMachineRef tm = host_machine();
+	int err = 0;
+	if (!tm) {
+		snprintf(u->msg, VJIT_MSG_MAX, "no LLVM target for the host");
+		err = -EINVAL;
+	} else if (!M.fns || !M.fn_types) {
+		snprintf(u->msg, VJIT_MSG_MAX, "out of memory");
+		err = -ENOMEM;
 	} else {
-		LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
-		    target, triple, cpu, features, LLVMCodeGenLevelAggressive,
-		    LLVMRelocDefault, LLVMCodeModelJITDefault);
-		LLVMSetTarget(mod, triple);
-		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
-		LLVMSetModuleDataLayout(mod, td);
-		LLVMDisposeTargetData(td);
-		LLVMPassBuilderOptionsRef o = LLVMCreatePassBuilderOptions();
-		LLVMPassBuilderOptionsSetLoopVectorization(o, 1);
-		LLVMPassBuilderOptionsSetSLPVectorization(o, 1);
-		LLVMErrorRef e = LLVMRunPasses(mod, "default<O3>", tm, o);
-		if (e)
-			rc = llvm_error(e, msg, "optimizing");
-		LLVMDisposePassBuilderOptions(o);
-		LLVMDisposeTargetMachine(tm);
+		M.ctx = LLVMContextCreate();
+		M.mod = LLVMModuleCreateWithNameInContext("vgpufs", M.ctx);
+		module_types(&M);
+		err = generate(&M, c, u);
+		char *verr = NULL;
+		if (!err &&
+		    LLVMVerifyModule(M.mod, LLVMReturnStatusAction, &verr)) {
+			snprintf(u->msg, VJIT_MSG_MAX,
+				 "code generator bug: %.150s", verr);
+			err = -EINVAL;
+		}
+		LLVMDisposeMessage(verr);
+		if (c->dump)
+			u->pre = LLVMPrintModuleToString(M.mod);
+		if (!err)
+			err = optimize(M.mod, tm, u->msg);
+		if (c->dump && !err)
+			u->opt = LLVMPrintModuleToString(M.mod);
+		char *emsg = NULL;
+		if (!err && LLVMTargetMachineEmitToMemoryBuffer(
+				tm, M.mod, LLVMObjectFile, &emsg, &u->obj)) {
+			snprintf(u->msg, VJIT_MSG_MAX, "code generation: %s",
+				 emsg);
+			err = -EINVAL;
+		}
+		LLVMDisposeMessage(emsg);
+		LLVMDisposeModule(M.mod);
+		LLVMContextDispose(M.ctx);
 	}
-	LLVMDisposeMessage(triple);
-	LLVMDisposeMessage(cpu);
-	LLVMDisposeMessage(features);
-	return rc;
+	u->err = err;
+	if (tm)
+		LLVMDisposeTargetMachine(tm);
+	free(M.fns);
+	free(M.fn_types);
+}
+
+/* Takes units, biggest first, until none is left. */
+static void *unit_worker(void *arg)
+{
+	struct compile *c = arg;
+	for (;;) {
+		uint32_t k = atomic_fetch_add(&c->next, 1);
+		if (k >= c->nunits)
+			return NULL;
+		compile_unit(c, &c->units[c->order[k]]);
+	}
+}
+
+/* Every unit compiled, on the caller's thread and up to UNIT_THREADS - 1
+ * more, no more than the machine has cores; the first unit's error (in
+ * the program's order) in MSG. */
+static int compile_units(struct compile *c, char *msg)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t n = c->nunits < UNIT_THREADS ? c->nunits : UNIT_THREADS;
+	if (cores > 0 && (uint64_t)cores < n)
+		n = (uint32_t)cores;
+	pthread_t t[UNIT_THREADS];
+	uint32_t started = 0;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr); /* glibc's never fails */
+	bool attr_ok = !pthread_attr_setstacksize(&attr, UNIT_STACK);
+	/* a thread that cannot start leaves its units to the others */
+	for (uint32_t k = 1; k < n && attr_ok; k++)
+		if (!pthread_create(&t[started], &attr, unit_worker, c))
+			started++;
+	unit_worker(c);
+	for (uint32_t k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+	pthread_attr_destroy(&attr);
+	for (uint32_t u = 0; u < c->nunits; u++)
+		if (c->units[u].err) {
+			snprintf(msg, VJIT_MSG_MAX, "%s", c->units[u].msg);
+			return c->units[u].err;
+		}
+	return 0;
 }
 
 /*
  * For reading the generated code: with VGPUJIT_DUMP=PREFIX in the
- * environment, the module before and after optimization goes to
- * PREFIX.pre.ll and PREFIX.opt.ll (the last compile's; a debugging aid,
- * not an interface).
+ * environment, the units' modules before and after optimization go to
+ * PREFIX.pre.ll and PREFIX.opt.ll, one after the other (the last
+ * compile's; a debugging aid, not an interface).
  */
-static void dump(LLVMModuleRef mod, const char *stage)
+static void dump(const struct compile *c, const char *stage, bool pre)
 {
 	const char *prefix = getenv("VGPUJIT_DUMP");
-	if (!prefix || !prefix[0])
+	if (!c->dump || !prefix || !prefix[0])
 		return;
 	char path[512];
 	snprintf(path, sizeof(path), "%s.%s.ll", prefix, stage);
-	char *err = NULL;
-	if (LLVMPrintModuleToFile(mod, path, &err))
-		LLVMDisposeMessage(err);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	for (uint32_t u = 0; u < c->nunits; u++) {
+		const char *text = pre ? c->units[u].pre : c->units[u].opt;
+		if (text)
+			fputs(text, f);
+	}
+	fclose(f);
 }
 
 /* The symbol table, as absolute symbols of the program's JITDylib. */
@@ -304,21 +524,18 @@ static void session_error(void *ctx, LLVMErrorRef e)
 	LLVMDisposeErrorMessage(s);
 }
 
-static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
-		    LLVMModuleRef mod, char *msg)
+/* The program's LLJIT, linking the units' objects (it takes them). */
+static int make_jit(struct vjit_program *p, struct compile *c, char *msg)
 {
 	LLVMOrcJITTargetMachineBuilderRef jtmb;
 	LLVMErrorRef e = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
-	if (e) {
-		LLVMDisposeModule(mod);
+	if (e)
 		return llvm_error(e, msg, "host");
-	}
 	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
 	LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb);
 	e = LLVMOrcCreateLLJIT(&p->jit, builder);
 	if (e) {
 		p->jit = NULL;
-		LLVMDisposeModule(mod);
 		return llvm_error(e, msg, "LLJIT");
 	}
 	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(p->jit);
@@ -327,16 +544,13 @@ static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 	LLVMOrcJITDylibRef jd =
 	    LLVMOrcExecutionSessionCreateBareJITDylib(es, "program");
 	int err = define_symbols(p->jit, jd, msg);
-	if (err) {
-		LLVMDisposeModule(mod);
+	if (err)
 		return err;
-	}
-	LLVMOrcThreadSafeModuleRef tsm =
-	    LLVMOrcCreateNewThreadSafeModule(mod, tsc);
-	e = LLVMOrcLLJITAddLLVMIRModule(p->jit, jd, tsm);
-	if (e) {
-		LLVMOrcDisposeThreadSafeModule(tsm);
-		return llvm_error(e, msg, "adding the module");
+	for (uint32_t u = 0; u < c->nunits; u++) {
+		e = LLVMOrcLLJITAddObjectFile(p->jit, jd, c->units[u].obj);
+		c->units[u].obj = NULL; /* taken, even on an error */
+		if (e)
+			return llvm_error(e, msg, "adding the code");
 	}
 	for (uint32_t k = 0; k < p->nkernels; k++) {
 		char name[40];
@@ -357,8 +571,8 @@ static int make_jit(struct vjit_program *p, LLVMOrcThreadSafeContextRef tsc,
 }
 
 /* Each kernel's __local allocations laid out in one area. Kernels are
- * numbered in the order of their functions: generate() sets K->func only
- * later (taking funcs[0] for every kernel left a later kernel's __local
+ * numbered in the order of their functions: one_function() sets K->func
+ * only later (taking funcs[0] for every kernel left a later kernel's __local
  * arrays no room, and its stores ran past the area). */
 static int lay_out_locals(struct vjit_program *p)
 {
@@ -413,7 +627,8 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 	msg[0] = 0;
 	pthread_once(&llvm_once, llvm_init);
 	struct vjit_program *p = calloc(1, sizeof(*p));
-	struct cg_module M = {.msg = msg};
+	struct compile c = {.p = p, .dump = getenv("VGPUJIT_DUMP") != NULL};
+	uint64_t *stack = NULL;
 	if (!p)
 		goto oom;
 	p->m = m;
@@ -422,36 +637,22 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 		vjit_program_free(p);
 		return err;
 	}
-	M.m = m = p->m;
+	m = p->m;
 	for (uint32_t f = 0; f < m->nfuncs; f++)
 		p->nkernels += m->funcs[f].is_kernel;
 	p->kernels = calloc(p->nkernels + 1, sizeof(*p->kernels));
-	M.fns = calloc(m->nfuncs + 1, sizeof(*M.fns));
-	M.fn_types = calloc(m->nfuncs + 1, sizeof(*M.fn_types));
-	if (!p->kernels || !M.fns || !M.fn_types || lay_out_locals(p))
+	c.stack = stack = calloc(m->nfuncs + 1, sizeof(*stack));
+	if (!p->kernels || !stack || lay_out_locals(p) || make_units(&c))
 		goto oom;
-	LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-	M.ctx = LLVMOrcThreadSafeContextGetContext(tsc);
-	M.mod = LLVMModuleCreateWithNameInContext("vgpufs", M.ctx);
-	module_types(&M);
-	err = generate(&M, p);
-	char *verr = NULL;
-	if (!err && LLVMVerifyModule(M.mod, LLVMReturnStatusAction, &verr)) {
-		snprintf(msg, VJIT_MSG_MAX, "code generator bug: %.150s", verr);
-		err = -EINVAL;
-	}
-	LLVMDisposeMessage(verr);
-	dump(M.mod, "pre");
+	err = check_module(&(struct cg_module){.msg = msg, .m = m}, stack);
 	if (!err)
-		err = optimize(M.mod, msg);
-	dump(M.mod, "opt");
+		err = compile_units(&c, msg);
+	dump(&c, "pre", true);
+	dump(&c, "opt", false);
 	if (!err)
-		err = make_jit(p, tsc, M.mod, msg); /* takes the module */
-	else
-		LLVMDisposeModule(M.mod);
-	LLVMOrcDisposeThreadSafeContext(tsc);
-	free(M.fns);
-	free(M.fn_types);
+		err = make_jit(p, &c, msg);
+	free_units(&c);
+	free(stack);
 	if (err) {
 		vjit_program_free(p);
 		return err;
@@ -459,8 +660,8 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 	*out = p;
 	return 0;
 oom:
-	free(M.fns);
-	free(M.fn_types);
+	free_units(&c);
+	free(stack);
 	vjit_program_free(p);
 	snprintf(msg, VJIT_MSG_MAX, "out of memory");
 	return -ENOMEM;

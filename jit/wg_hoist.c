@@ -352,7 +352,8 @@ static void require(struct cg_func *C, struct hoist_scan *H,
 	LLVMValueRef ok =
 	    LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSGE, min, lo, ""),
 			 LLVMBuildICmp(B, LLVMIntSLE, max, hi, ""), "");
-	H->cond = LLVMBuildAnd(B, H->cond, ok, "");
+	LLVMValueRef yes = LLVMConstInt(C->M->i1, 1, 0); /* where it starts */
+	H->cond = H->cond == yes ? ok : LLVMBuildAnd(B, H->cond, ok, "");
 }
 
 static LLVMValueRef wide(struct cg_func *C, LLVMValueRef v)
@@ -428,8 +429,9 @@ static LLVMValueRef *emit(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 	const struct vcl_ir_function *f = C->f;
 	LLVMBuilderRef B = C->b;
 	if (x < f->nparams) {
+		LLVMValueRef v = wide(C, C->vals[x].v);
 		for (int p = 0; p < NPT; p++)
-			at[p] = wide(C, C->vals[x].v);
+			at[p] = v;
 		return at;
 	}
 	const struct vcl_ir_inst *d = H->def[x];
@@ -485,8 +487,11 @@ static LLVMValueRef *emit(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 		a = emit(C, H, d->a);
 		b = d->op == VCL_IR_SHL ? NULL : emit(C, H, d->b);
 	}
+	/* a point whose operands are the origin's has the origin's value:
+	 * one instruction, and range_of() skips it */
 	for (int p = 0; p < NPT; p++) {
-		if (p && H->mask[x] == 0) {
+		if (p && (H->mask[x] == 0 ||
+			  (a[p] == a[0] && (!b || b[p] == b[0])))) {
 			at[p] = at[0];
 			continue;
 		}
@@ -527,9 +532,12 @@ static void hoist_check(struct cg_func *C, struct hoist_scan *H,
 	for (int p = 0; p < NPT; p++)
 		sum[p] = c128(C, 0);
 	for (uint32_t k = 0; k < noffs; k++) {
-		LLVMValueRef *o = emit(C, H, offs[k]);
+		LLVMValueRef *o = emit(C, H, offs[k]), s0 = sum[0];
 		for (int p = 0; p < NPT; p++)
-			sum[p] = LLVMBuildAdd(C->b, sum[p], o[p], "");
+			sum[p] = k == 0 ? o[p]
+				 : p && sum[p] == s0 && o[p] == o[0]
+				     ? sum[0] /* the origin's, as in emit() */
+				     : LLVMBuildAdd(C->b, sum[p], o[p], "");
 	}
 	/* in bounds: 0 <= offset <= size - bytes (sizes below 2^62) */
 	LLVMValueRef last =

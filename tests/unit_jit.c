@@ -1145,10 +1145,10 @@ static const char user_saxpy_src[] =
     "	m[r * w + x] += (float)(r * 1000 + x);\n"
     "}\n";
 
-/* Whether a line of KERNEL's optimized code (VGPUJIT_DUMP, jit_compile.c)
- * matches. */
-static bool optimized_has(const char *src, const char *kernel,
-			  bool (*match)(const char *line))
+/* How many lines of the code (VGPUJIT_DUMP, jit_compile.c) of SRC, with
+ * KERNEL in it, match: before optimization (STAGE "pre") or after ("opt"). */
+static int dumped_count(const char *src, const char *kernel, const char *stage,
+			bool (*match)(const char *line))
 {
 	char prefix[] = "/tmp/unit_jit_dump_XXXXXX", path[64];
 	int fd = mkstemp(prefix);
@@ -1159,19 +1159,33 @@ static bool optimized_has(const char *src, const char *kernel,
 	build(&b, src, NULL, kernel);
 	unsetenv("VGPUJIT_DUMP");
 	unbuild(&b);
-	snprintf(path, sizeof(path), "%s.opt.ll", prefix);
+	snprintf(path, sizeof(path), "%s.%s.ll", prefix, stage);
 	FILE *f = fopen(path, "r");
 	ck_assert(f);
 	char line[4096];
-	bool found = false;
+	int found = 0;
 	while (fgets(line, sizeof(line), f))
-		found |= match(line);
+		found += match(line);
 	fclose(f);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s.pre.ll", prefix);
-	unlink(path);
+	static const char *const stages[] = {"pre", "opt"};
+	for (int k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s.%s.ll", prefix, stages[k]);
+		unlink(path);
+	}
 	unlink(prefix);
 	return found;
+}
+
+static int optimized_count(const char *src, const char *kernel,
+			   bool (*match)(const char *line))
+{
+	return dumped_count(src, kernel, "opt", match);
+}
+
+static bool optimized_has(const char *src, const char *kernel,
+			  bool (*match)(const char *line))
+{
+	return optimized_count(src, kernel, match) > 0;
 }
 
 /* A vector store that is not masked. */
@@ -1203,6 +1217,88 @@ START_TEST(checked_copy_not_unrolled)
 {
 	ck_assert(optimized_has(user_saxpy_src, "rows", check_block));
 	ck_assert(!optimized_has(user_saxpy_src, "rows", unrolled_check_block));
+}
+END_TEST
+
+/* The loop LLVM vectorized (its vector.body block). */
+static bool vector_loop(const char *line)
+{
+	return strncmp(line, "vector.body", 11) == 0;
+}
+
+/* Only the unchecked copy of a hoisted loop is vectorized (wg_loop.c's
+ * llvm.loop.vectorize.enable false on the checked one): vectorizing the
+ * copy that runs when a check fails took compile time for little. */
+START_TEST(checked_copy_not_vectorized)
+{
+	static const char src[] =
+	    "__kernel void saxpy(const float a, __global const float *x,\n"
+	    "		    __global float *y)\n"
+	    "{\n"
+	    "	const size_t i = get_global_id(0);\n"
+	    "	y[i] = a * x[i] + y[i];\n"
+	    "}\n";
+	ck_assert_int_eq(optimized_count(src, "saxpy", vector_loop), 1);
+}
+END_TEST
+
+/* A 128-bit instruction (wg_hoist.c's exact arithmetic). */
+static bool wide_inst(const char *line)
+{
+	return strstr(line, " = ") && strstr(line, " i128 ");
+}
+
+/* The hoisted checks (of saxpy, square, rows: offsets affine in one or
+ * two local ids) are computed at the box's corners, each operation once
+ * where a corner's operands are the origin's: 131 instructions of 128
+ * bits before optimization, 540 when each corner had its own copy. */
+START_TEST(hoisted_check_corners_shared)
+{
+	ck_assert_int_le(dumped_count(user_saxpy_src, "rows", "pre", wide_inst),
+			 200);
+}
+END_TEST
+
+/* A module's first line in the dump. */
+static bool module_start(const char *line)
+{
+	return strncmp(line, "; ModuleID", 10) == 0;
+}
+
+/* Each kernel is a unit of its own, with the helpers it calls
+ * (jit_compile.c: the units compile side by side); a helper two kernels
+ * call is in both, one no kernel calls in the first; every kernel runs
+ * right. */
+START_TEST(kernel_per_unit)
+{
+	static const char src[] =
+	    "int twice(int x) { return 2 * x; }\n"
+	    "int unused(int x) { return x - 1; }\n"
+	    "__kernel void k1(__global int *a) {\n"
+	    "	int i = get_global_id(0); a[i] = twice(i); }\n"
+	    "__kernel void k2(__global int *a) {\n"
+	    "	int i = get_global_id(0); a[i] = twice(i) + 1; }\n"
+	    "__kernel void k3(__global int *a) {\n"
+	    "	int i = get_global_id(0); a[i] = 3 * i; }\n";
+	ck_assert_int_eq(optimized_count(src, "k1", module_start), 3);
+	struct built b;
+	build(&b, src, NULL, "k1");
+	static const char *names[] = {"k1", "k2", "k3"};
+	for (int k = 0; k < 3; k++) {
+		int a[100];
+		memset(a, 0xff, sizeof(a));
+		struct vjit_arg args[1] = {{a, sizeof(a)}};
+		struct vjit_ndrange nd = range1(100, 0);
+		b.kernel = vjit_kernel_index(b.p, names[k]);
+		ck_assert_int_ge(b.kernel, 0);
+		vjit_choose_local(b.p, b.kernel, &nd);
+		run_ok(&b, args, 1, &nd);
+		for (int i = 0; i < 100; i++)
+			ck_assert_int_eq(a[i], k == 0	? 2 * i
+					       : k == 1 ? 2 * i + 1
+							: 3 * i);
+	}
+	unbuild(&b);
 }
 END_TEST
 
@@ -1679,6 +1775,9 @@ static Suite *suite(void)
 	tcase_add_test(t, later_kernel_local_arrays);
 	tcase_add_test(t, hoisted_saxpy);
 	tcase_add_test(t, checked_copy_not_unrolled);
+	tcase_add_test(t, checked_copy_not_vectorized);
+	tcase_add_test(t, kernel_per_unit);
+	tcase_add_test(t, hoisted_check_corners_shared);
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, hoisted_loops);
 	suite_add_tcase(s, t);

@@ -239,6 +239,13 @@ void cg_report_faults(struct cg_func *C)
 	}
 }
 
+LLVMValueRef cg_likely(struct cg_func *C, LLVMValueRef cond)
+{
+	LLVMValueRef args[2] = {cond, LLVMConstInt(C->M->i1, 1, 0)};
+	LLVMTypeRef over = C->M->i1;
+	return cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);
+}
+
 static LLVMValueRef
 guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 	LLVMValueRef (*access)(struct cg_func *C, LLVMValueRef addr,
@@ -254,15 +261,10 @@ guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 							       "accessed");
 	bool site =
 	    C->kernel && LLVMIsAConstantInt(p.obj) && fault_site(C, p, ok);
-	LLVMValueRef args[3] = {ok, LLVMConstInt(M->i1, 1, 0)};
-	LLVMTypeRef over = M->i1;
-	ok = cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);
-	LLVMBuildCondBr(C->b, ok, good, bad);
+	LLVMBuildCondBr(C->b, cg_likely(C, ok), good, bad);
 	LLVMPositionBuilderAtEnd(C->b, bad);
 	if (!site) {
-		args[0] = C->rt;
-		args[1] = p.obj;
-		args[2] = p.v;
+		LLVMValueRef args[3] = {C->rt, p.obj, p.v};
 		LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
 	}
 	LLVMBuildBr(C->b, join);

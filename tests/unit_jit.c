@@ -1107,6 +1107,53 @@ START_TEST(local_atomics)
 }
 END_TEST
 
+/* The device's group size when the launch gives none: a power of two
+ * up to 256 across, the whole size when nothing of 16 or more divides it
+ * (a prime), and rows of the next dimension when few are across. */
+START_TEST(chosen_local)
+{
+	struct built b;
+	build(&b,
+	      "__kernel void ls(__global int *o)\n"
+	      "{\n"
+	      "	o[get_global_id(1) * get_global_size(0) + get_global_id(0)] =\n"
+	      "	    get_local_size(0) * 1000 + get_local_size(1);\n"
+	      "}\n",
+	      NULL, "ls");
+	static const struct {
+		uint32_t dims;
+		uint64_t g0, g1, l0, l1;
+	} cases[] = {
+	    {1, 4096, 1, 256, 1},  {1, 1021, 1, 1021, 1}, {1, 2053, 1, 1, 1},
+	    {1, 1000, 1, 250, 1},  {2, 4, 4096, 4, 64},	  {2, 3, 1024, 3, 64},
+	    {2, 512, 512, 256, 1},
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct vjit_ndrange nd = {
+		    cases[c].dims, {cases[c].g0, cases[c].g1, 1}, {0}, {0}};
+		vjit_choose_local(b.p, b.kernel, &nd);
+		ck_assert_msg(nd.local[0] == cases[c].l0 &&
+				  nd.local[1] == cases[c].l1 &&
+				  nd.local[2] == 1,
+			      "global %llu,%llu: local %llu,%llu,%llu",
+			      (unsigned long long)cases[c].g0,
+			      (unsigned long long)cases[c].g1,
+			      (unsigned long long)nd.local[0],
+			      (unsigned long long)nd.local[1],
+			      (unsigned long long)nd.local[2]);
+		size_t n = cases[c].g0 * cases[c].g1;
+		int *o = calloc(n, sizeof(int));
+		struct vjit_arg a[1] = {{o, n * sizeof(int)}};
+		run_ok(&b, a, 1, &nd);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(
+			    o[i], (int)(cases[c].l0 * 1000 + cases[c].l1));
+		free(o);
+	}
+	unbuild(&b);
+}
+END_TEST
+
 static const char private_oob_src[] =
     "__kernel void pv(__global int *out, int k)\n"
     "{\n"
@@ -1766,6 +1813,7 @@ static Suite *suite(void)
 	tcase_add_test(t, math);
 	tcase_add_test(t, atomics);
 	tcase_add_test(t, local_atomics);
+	tcase_add_test(t, chosen_local);
 	tcase_add_test(t, private_and_local_bounds);
 	tcase_add_test(t, later_kernel_local_arrays);
 	tcase_add_test(t, hoisted_saxpy);

@@ -9,9 +9,11 @@
  * at 2048 against PoCL and against OpenBLAS's sgemm in-process. Then what
  * a program costs before it runs: a cold compile of a 100-line program,
  * and a launch of a compiled one against the built-in fill's round trip.
- * usage: bench_cl_suite [--quick] [--only ROWS] [-- DAEMON_OPTIONS...]
+ * usage: bench_cl_suite [--quick] [--only ROWS] [--kernels NAMES]
+ *                       [-- DAEMON_OPTIONS...]
  * ROWS is a comma-separated list of race, saxpy, tiled, compile, launch
- * (default: all).
+ * (default: all); NAMES a comma-separated list of the race's kernels
+ * (default: all), for comparing a few.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -669,13 +671,26 @@ static void cached_launch(const struct device *d, bool quick)
 	free(lat_launch), free(lat_fill);
 }
 
-/* The race: each case on both devices, and the geometric mean. */
-static void race_all(const struct device *d, bool quick)
+/* The value of option NAME before `--`, or NULL. */
+static const char *option(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc - 1 && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+/* The race: each case (of KERNELS, NULL: all) on both devices, and the
+ * geometric mean. */
+static void race_all(const struct device *d, bool quick, const char *kernels)
 {
 	double logsum = 0;
 	int counted = 0;
-	size_t ncases = sizeof(cases) / sizeof(cases[0]);
-	for (size_t i = 0; i < ncases; i++) {
+	size_t ncases = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!bench_wanted(kernels, cases[i].kernel))
+			continue;
+		ncases++;
 		double ratio = race(d, &cases[i], quick);
 		if (ratio > 0) {
 			logsum += log(ratio);
@@ -709,7 +724,7 @@ int main(int argc, char **argv)
 					     "(scripts/install-bench-"
 					     "deps.sh)");
 	if (bench_wanted(only, "race"))
-		race_all(&d, quick);
+		race_all(&d, quick, option(argc, argv, "--kernels"));
 	if (bench_wanted(only, "saxpy"))
 		saxpy_vs_axpy(&d, quick);
 	if (bench_wanted(only, "tiled"))

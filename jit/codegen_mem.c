@@ -239,6 +239,13 @@ void cg_report_faults(struct cg_func *C)
 	}
 }
 
+LLVMValueRef cg_likely(struct cg_func *C, LLVMValueRef cond)
+{
+	LLVMValueRef args[2] = {cond, LLVMConstInt(C->M->i1, 1, 0)};
+	LLVMTypeRef over = C->M->i1;
+	return cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);
+}
+
 static LLVMValueRef
 guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 	LLVMValueRef (*access)(struct cg_func *C, LLVMValueRef addr,
@@ -254,15 +261,10 @@ guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 							       "accessed");
 	bool site =
 	    C->kernel && LLVMIsAConstantInt(p.obj) && fault_site(C, p, ok);
-	LLVMValueRef args[3] = {ok, LLVMConstInt(M->i1, 1, 0)};
-	LLVMTypeRef over = M->i1;
-	ok = cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);
-	LLVMBuildCondBr(C->b, ok, good, bad);
+	LLVMBuildCondBr(C->b, cg_likely(C, ok), good, bad);
 	LLVMPositionBuilderAtEnd(C->b, bad);
 	if (!site) {
-		args[0] = C->rt;
-		args[1] = p.obj;
-		args[2] = p.v;
+		LLVMValueRef args[3] = {C->rt, p.obj, p.v};
 		LLVMBuildCall2(C->b, M->fault_ty, M->fault_fn, args, 3, "");
 	}
 	LLVMBuildBr(C->b, join);
@@ -341,6 +343,75 @@ static LLVMValueRef do_atomic(struct cg_func *C, LLVMValueRef addr,
 	return r;
 }
 
+/*
+ * An atomic on the group's own __local memory as a plain read, operation
+ * and write: a group's work-items run one after the other on the thread
+ * running the group, and its __local area is that run's own
+ * (vjit_run_groups), so no other thread can reach it between the read and
+ * the write. A locked instruction costs about twenty cycles; this, one.
+ */
+static LLVMValueRef do_local_atomic(struct cg_func *C, LLVMValueRef addr,
+				    const struct vcl_ir_inst *i)
+{
+	LLVMBuilderRef B = C->b;
+	LLVMTypeRef t = cg_type(C->M, i->type);
+	LLVMValueRef old = LLVMBuildLoad2(B, t, addr, ""),
+		     v = cg_get(C, i->b).v, r = v;
+	LLVMSetAlignment(old, 4);
+	switch (i->imm) {
+	case VCL_AT_ADD:
+		r = LLVMBuildAdd(B, old, v, "");
+		break;
+	case VCL_AT_SUB:
+		r = LLVMBuildSub(B, old, v, "");
+		break;
+	case VCL_AT_CMPXCHG:
+		/* b is the new value, c the one compared (do_atomic) */
+		r = LLVMBuildSelect(
+		    B, LLVMBuildICmp(B, LLVMIntEQ, old, cg_get(C, i->c).v, ""),
+		    v, old, "");
+		break;
+	case VCL_AT_SMIN:
+	case VCL_AT_UMIN:
+	case VCL_AT_SMAX:
+	case VCL_AT_UMAX: {
+		static const char *const name[] = {"llvm.smin", "llvm.umin",
+						   "llvm.smax", "llvm.umax"};
+		LLVMValueRef a[2] = {old, v};
+		r = cg_intrinsic(C, name[i->imm - VCL_AT_SMIN], &t, 1, a, 2);
+		break;
+	}
+	case VCL_AT_AND:
+		r = LLVMBuildAnd(B, old, v, "");
+		break;
+	case VCL_AT_OR:
+		r = LLVMBuildOr(B, old, v, "");
+		break;
+	case VCL_AT_XOR:
+		r = LLVMBuildXor(B, old, v, "");
+		break;
+	default: /* xchg */
+		break;
+	}
+	LLVMSetAlignment(LLVMBuildStore(B, r, addr), 4);
+	return old;
+}
+
+/* Whether p is the group's own __local memory: one of the kernel's
+ * __local arrays or __local parameters (a helper's pointer parameter may
+ * be either space, its object unknown here). */
+static bool group_local(struct cg_func *C, struct cg_val p)
+{
+	if (!C->kernel || !LLVMIsAConstantInt(p.obj))
+		return false;
+	uint64_t o = LLVMConstIntGetZExtValue(p.obj);
+	if (o >= OBJ_LOCAL && o < OBJ_SLOT)
+		return true;
+	return o < C->f->nparams &&
+	       VCL_IR_KIND(C->f->params[o].type) == VCL_IR_PTR &&
+	       VCL_IR_SPACE(C->f->params[o].type) == VCL_AS_LOCAL;
+}
+
 static void access(struct cg_func *C, const struct vcl_ir_inst *i)
 {
 	struct cg_module *M = C->M;
@@ -361,8 +432,9 @@ static void access(struct cg_func *C, const struct vcl_ir_inst *i)
 		LLVMValueRef al = LLVMBuildICmp(
 		    C->b, LLVMIntEQ, LLVMBuildAnd(C->b, a, c64(C, 3), ""),
 		    c64(C, 0), "");
-		r.v = guarded(C, p, LLVMBuildAnd(C->b, ok, al, ""),
-			      cg_type(M, i->type), do_atomic, i);
+		r.v = guarded(
+		    C, p, LLVMBuildAnd(C->b, ok, al, ""), cg_type(M, i->type),
+		    group_local(C, p) ? do_local_atomic : do_atomic, i);
 	}
 	}
 	cg_define(C, i, r);

@@ -200,6 +200,8 @@ void cg_zero_slots(struct cg_func *C);
 /* At a kernel's exit: the faults its accesses kept (fault_site). */
 void cg_report_faults(struct cg_func *C);
 LLVMValueRef cg_slot_addr(struct cg_func *C, uint32_t s);
+/* i1 cond marked likely true (llvm.expect): branch weights for LLVM */
+LLVMValueRef cg_likely(struct cg_func *C, LLVMValueRef cond);
 /* Scoped alias metadata: the context apart from buffers and __local. */
 void cg_alias_scope(struct cg_func *C, LLVMValueRef x, const char *kind);
 void cg_mark_context(struct cg_func *C);

@@ -178,17 +178,31 @@ void vjit_choose_local(const struct vjit_program *p, int kernel,
 	}
 	/* Dimension 0 is the vectorized loop: as long as divides, up to
 	 * 256; a kernel with a context keeps it within its bound. */
-	uint64_t max = 256;
+	uint64_t max = 256, fit = VJIT_MAX_WORK_GROUP_SIZE;
 	if (f && p->kernels[kernel].per_wi) {
-		uint64_t fit = VJIT_MAX_CTX / p->kernels[kernel].per_wi;
-		if (fit < max)
-			max = fit ? fit : 1;
+		uint64_t c = VJIT_MAX_CTX / p->kernels[kernel].per_wi;
+		fit = c < fit ? (c ? c : 1) : fit;
+		max = fit < max ? fit : max;
 	}
 	/* A power of two first: kernels with __local trees assume one. */
 	uint64_t pow2 = 1;
 	while (pow2 * 2 <= max && nd->global[0] % (pow2 * 2) == 0)
 		pow2 *= 2;
 	nd->local[0] = pow2 >= 16 ? pow2 : divisor(nd->global[0], max);
+	/* No divisor of 16 or more (a prime size, say): the whole size when
+	 * one group may hold it, rather than hundreds of groups of one or two
+	 * work-items, each a call with nothing to vectorize. */
+	if (nd->local[0] < 16 && nd->global[0] <= fit)
+		nd->local[0] = nd->global[0];
+	/* Few work-items across (a narrow 2D range): rows of the next
+	 * dimensions join the group, up to max work-items, so that a group's
+	 * fixed cost is spread over as many as a wide range's. */
+	for (int d = 1; d < 3; d++) {
+		uint64_t group = nd->local[0] * nd->local[1];
+		if (group >= 64)
+			break;
+		nd->local[d] = divisor(nd->global[d], max / group);
+	}
 }
 
 static int fault_message(const struct vjit_program *p,

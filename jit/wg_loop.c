@@ -235,7 +235,11 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 		LLVMBasicBlockRef fast = new_bb(C, "wi.unchecked"),
 				  slow = new_bb(C, "wi.checked"),
 				  join = new_bb(C, "wi.done");
-		LLVMBuildCondBr(B, all_in, fast, slow);
+		/* Likely: unmarked, both copies looked equally hot, and the
+		 * register allocator's spills and the block placement served
+		 * the fast copy no better than the slow one (the 5x5
+		 * convolution ran at half the speed of unchecked code). */
+		LLVMBuildCondBr(B, cg_likely(C, all_in), fast, slow);
 		LLVMPositionBuilderAtEnd(B, fast);
 		C->unchecked = mark;
 		wi_loop_nest(C, first, end, false);

@@ -1017,6 +1017,143 @@ START_TEST(atomics)
 }
 END_TEST
 
+/* Atomics on __local memory, an array of the kernel's and a __local
+ * parameter: plain read-modify-writes (codegen_mem.c), one thread a
+ * group; every operation against a reference, per group. */
+static const char local_atomics_src[] =
+    "__kernel void lat(__global int *out, __local int *p)\n"
+    "{\n"
+    "	__local int l[10];\n"
+    "	int lid = get_local_id(0), g = get_group_id(0);\n"
+    "	if (lid < 10)\n"
+    "		l[lid] = lid == 2 ? -1000 : lid == 4 ? -1 : 0;\n"
+    "	if (lid == 0)\n"
+    "		p[0] = 7;\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	atomic_add(&l[0], lid + g);\n"
+    "	atomic_sub(&l[1], lid);\n"
+    "	atomic_max(&l[2], lid * 3);\n"
+    "	atomic_min(&l[3], -lid);\n"
+    "	atomic_and(&l[4], ~(1 << lid));\n"
+    "	atomic_or(&l[5], 1 << lid);\n"
+    "	atomic_xor(&l[6], lid * 5);\n"
+    "	atomic_inc(&l[7]);\n"
+    "	out[64 + get_global_id(0)] = atomic_cmpxchg(&l[8], lid, lid + 1);\n"
+    "	atomic_xchg(&l[9], lid);\n"
+    "	atomic_add(p, 2);\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	if (lid < 10)\n"
+    "		out[g * 16 + lid] = l[lid];\n"
+    "	if (lid == 10)\n"
+    "		out[g * 16 + 10] = p[0];\n"
+    "}\n";
+
+START_TEST(local_atomics)
+{
+	struct built b;
+	build(&b, local_atomics_src, NULL, "lat");
+	enum { L = 16, G = 4 };
+	int out[64 + L * G] = {0};
+	struct vjit_arg args[2] = {{out, sizeof(out)}, {NULL, 64}};
+	struct vjit_ndrange nd = range1(L * G, L);
+	run_ok(&b, args, 2, &nd);
+	for (int g = 0; g < G; g++) {
+		int xr = 0;
+		for (int i = 0; i < L; i++)
+			xr ^= i * 5;
+		const int *o = out + g * 16;
+		ck_assert_int_eq(o[0], L * (L - 1) / 2 + L * g);
+		ck_assert_int_eq(o[1], -L * (L - 1) / 2);
+		ck_assert_int_eq(o[2], (L - 1) * 3);
+		ck_assert_int_eq(o[3], -(L - 1));
+		ck_assert_int_eq(o[4], ~((1 << L) - 1));
+		ck_assert_int_eq(o[5], (1 << L) - 1);
+		ck_assert_int_eq(o[6], xr);
+		ck_assert_int_eq(o[7], L);
+		/* in order: work-item i finds i and leaves i + 1 */
+		ck_assert_int_eq(o[8], L);
+		ck_assert_int_eq(o[9], L - 1);
+		ck_assert_int_eq(o[10], 7 + 2 * L);
+		for (int i = 0; i < L; i++)
+			ck_assert_int_eq(out[64 + g * L + i], i);
+	}
+	unbuild(&b);
+	/* out of bounds, or misaligned: a fault, nothing written */
+	build(&b,
+	      "__kernel void lo(__global int *out, int k)\n"
+	      "{\n"
+	      "	__local int l[4];\n"
+	      "	l[get_local_id(0) % 4] = 5;\n"
+	      "	atomic_add((__local int *)((__local char *)l + k), 1);\n"
+	      "	out[0] = l[0];\n"
+	      "}\n",
+	      NULL, "lo");
+	static const int ks[2] = {16, 2};
+	static const char *const msg[2] = {
+	    "kernel 'lo': access out of bounds of __local array l0 at byte "
+	    "offset 16",
+	    "kernel 'lo': access out of bounds of __local array l0 at byte "
+	    "offset 2"};
+	for (int t = 0; t < 2; t++) {
+		int k = ks[t];
+		out[0] = -1;
+		struct vjit_arg a2[2] = {{out, sizeof(out)}, {&k, 0}};
+		struct vjit_ndrange n2 = range1(4, 4);
+		struct vjit_fault fault;
+		ck_assert_int_eq(launch(&b, a2, 2, &n2, &fault), -EFAULT);
+		ck_assert_str_eq(fault.msg, msg[t]);
+	}
+	unbuild(&b);
+}
+END_TEST
+
+/* The device's group size when the launch gives none: a power of two
+ * up to 256 across, the whole size when nothing of 16 or more divides it
+ * (a prime), and rows of the next dimension when few are across. */
+START_TEST(chosen_local)
+{
+	struct built b;
+	build(&b,
+	      "__kernel void ls(__global int *o)\n"
+	      "{\n"
+	      "	o[get_global_id(1) * get_global_size(0) + get_global_id(0)] =\n"
+	      "	    get_local_size(0) * 1000 + get_local_size(1);\n"
+	      "}\n",
+	      NULL, "ls");
+	static const struct {
+		uint32_t dims;
+		uint64_t g0, g1, l0, l1;
+	} cases[] = {
+	    {1, 4096, 1, 256, 1},  {1, 1021, 1, 1021, 1}, {1, 2053, 1, 1, 1},
+	    {1, 1000, 1, 250, 1},  {2, 4, 4096, 4, 64},	  {2, 3, 1024, 3, 64},
+	    {2, 512, 512, 256, 1},
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct vjit_ndrange nd = {
+		    cases[c].dims, {cases[c].g0, cases[c].g1, 1}, {0}, {0}};
+		vjit_choose_local(b.p, b.kernel, &nd);
+		ck_assert_msg(nd.local[0] == cases[c].l0 &&
+				  nd.local[1] == cases[c].l1 &&
+				  nd.local[2] == 1,
+			      "global %llu,%llu: local %llu,%llu,%llu",
+			      (unsigned long long)cases[c].g0,
+			      (unsigned long long)cases[c].g1,
+			      (unsigned long long)nd.local[0],
+			      (unsigned long long)nd.local[1],
+			      (unsigned long long)nd.local[2]);
+		size_t n = cases[c].g0 * cases[c].g1;
+		int *o = calloc(n, sizeof(int));
+		struct vjit_arg a[1] = {{o, n * sizeof(int)}};
+		run_ok(&b, a, 1, &nd);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(
+			    o[i], (int)(cases[c].l0 * 1000 + cases[c].l1));
+		free(o);
+	}
+	unbuild(&b);
+}
+END_TEST
+
 static const char private_oob_src[] =
     "__kernel void pv(__global int *out, int k)\n"
     "{\n"
@@ -1771,6 +1908,8 @@ static Suite *suite(void)
 	tcase_add_test(t, work_item_ids);
 	tcase_add_test(t, math);
 	tcase_add_test(t, atomics);
+	tcase_add_test(t, local_atomics);
+	tcase_add_test(t, chosen_local);
 	tcase_add_test(t, private_and_local_bounds);
 	tcase_add_test(t, later_kernel_local_arrays);
 	tcase_add_test(t, hoisted_saxpy);

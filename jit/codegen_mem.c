@@ -476,7 +476,8 @@ void cg_memory(struct cg_func *C, const struct vcl_ir_inst *i)
 	struct cg_val v = {0};
 	switch (i->op) {
 	case VCL_IR_LDS:
-		cg_define(C, i, slot_load(C, i));
+		if (!wg_remat_load(C, i))
+			cg_define(C, i, slot_load(C, i));
 		return;
 	case VCL_IR_STS:
 		slot_store(C, i);

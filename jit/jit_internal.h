@@ -66,6 +66,13 @@ void vjit_rt_fault(struct vjit_rt *rt, uint32_t obj, int64_t offset);
 #define SEG_CONST (UINT32_MAX - 1)
 #define SEG_GROUP (UINT32_MAX - 2)
 #define CTX_NONE  UINT64_MAX
+/* Slots later segments recompute rather than keep (wg_remat.c). */
+struct wg_remat {
+	const struct vcl_ir_inst **def;	  /* per value: its instruction */
+	const struct vcl_ir_inst **store; /* per slot: its one store, or NULL */
+	uint32_t *seg;			  /* per slot: that store's segment */
+	uint32_t *nodes; /* per slot: operations recomputing it emits */
+};
 struct wg_plan {
 	bool barriers;			/* the kernel has one */
 	bool returns;			/* the kernel has a return */
@@ -82,6 +89,7 @@ struct wg_plan {
 	uint64_t max_group;   /* work-items a group may have */
 	uint64_t ctx_stack;   /* the context's bytes on the stack, 0: heap */
 	uint32_t nseg;
+	struct wg_remat remat;
 };
 
 typedef void (*vjit_group_fn)(struct vjit_rt *rt);
@@ -236,6 +244,14 @@ LLVMValueRef wg_ctx_addr(struct cg_func *C, uint64_t off, uint64_t elem,
 LLVMValueRef wg_hoist_checks(struct cg_func *C, const struct vcl_ir_inst *first,
 			     const struct vcl_ir_inst *end, uint8_t *mark);
 void wg_hoist_free(struct cg_func *C);
+
+/* wg_remat.c: slots recomputed after a barrier; after the segments are
+ * planned, before the context is placed (-1: out of memory, none) */
+int wg_remat_plan(struct wg_plan *P, const struct vcl_ir_function *f);
+void wg_remat_free(struct wg_remat *R);
+/* An LDS of such a slot in a later segment: its value recomputed (false:
+ * an ordinary load) */
+bool wg_remat_load(struct cg_func *C, const struct vcl_ir_inst *lds);
 
 /* jit_stack.c: per function of m, a bound on its stack use */
 int jit_stack_bounds(const struct vcl_ir_module *m, uint64_t *bound);

@@ -238,6 +238,13 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 			       f->reqd_work_group_size[2];
 	if (P->barriers) {
 		plan_group(&pl, &f->body);
+		if (wg_remat_plan(P, f)) {
+			wg_remat_free(&P->remat);
+			memset(&P->remat, 0, sizeof(P->remat));
+		}
+		for (uint32_t s = 0; P->remat.store && s < f->nslots; s++)
+			if (P->remat.store[s])
+				P->slot_off[s] = CTX_NONE;
 		/* Place what crosses a barrier; `0` marked it above. */
 		for (uint32_t v = f->nparams; v < f->nvalues; v++)
 			if (P->ctx_off[v] != CTX_NONE)
@@ -271,6 +278,7 @@ uint32_t wg_elem_size(vcl_ir_type t)
 
 void wg_plan_free(struct wg_plan *P)
 {
+	wg_remat_free(&P->remat);
 	free(P->vty);
 	free(P->slot_bytes);
 	free(P->bar);

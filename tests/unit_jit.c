@@ -1838,6 +1838,74 @@ static const char deep_stack_src[] =
     "int h8(int i) { int a[16000]; a[i] = h7(i); return a[i / 2]; }\n"
     "__kernel void k(__global int *p) { p[0] = h8(get_global_id(0)); }\n";
 
+/*
+ * Private variables recomputed after a barrier rather than kept per
+ * work-item (jit/wg_remat.c): each segment must see what the slot holds
+ * there. `early` is read in the segment before its one store (its zero,
+ * not the stored value), `late` stored in the second segment, `g` built from
+ * `lx` and a parameter, `v` stored inside a group-level loop (kept), and
+ * `w` stored twice (kept).
+ */
+static const char remat_src[] =
+    "__kernel void k(__global int *out, const int n)\n"
+    "{\n"
+    "	__local int t[64];\n"
+    "	int early;\n"
+    "	const int lx = get_local_id(0);\n"
+    "	const int g = get_group_id(0) * n + lx * 3;\n"
+    "	int copy = early;\n"
+    "	int w = lx + 1;\n"
+    "	w = w * 2;\n"
+    "	t[lx] = g;\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	early = lx * 5 + 1;\n"
+    "	const int late = t[(lx + 1) % get_local_size(0)] + (lx << 2);\n"
+    "	int v = 0;\n"
+    "	for (int r = 0; r < 3; r++) {\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "		v = v * 7 + lx + r;\n"
+    "	}\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	const int i = get_global_id(0) * 6;\n"
+    "	out[i] = g;\n"
+    "	out[i + 1] = copy;\n"
+    "	out[i + 2] = early;\n"
+    "	out[i + 3] = late;\n"
+    "	out[i + 4] = v;\n"
+    "	out[i + 5] = w + lx;\n"
+    "}\n";
+
+START_TEST(remat_after_barrier)
+{
+	struct built b;
+	build(&b, remat_src, NULL, "k");
+	enum { L = 16, G = 64 };
+	int n = 1000, *out = calloc(G * 6, sizeof(int));
+	ck_assert(out);
+	struct vjit_arg args[2] = {{out, G * 6 * sizeof(int)}, {&n, 0}};
+	struct vjit_ndrange nd = range1(G, L);
+	run_ok(&b, args, 2, &nd);
+	for (int gid = 0; gid < G; gid++) {
+		int lx = gid % L, grp = gid / L, next = (lx + 1) % L;
+		int v = 0;
+		for (int r = 0; r < 3; r++)
+			v = v * 7 + lx + r;
+		int want[6] = {grp * n + lx * 3,
+			       0,
+			       lx * 5 + 1,
+			       grp * n + next * 3 + (lx << 2),
+			       v,
+			       (lx + 1) * 2 + lx};
+		for (int k = 0; k < 6; k++)
+			ck_assert_msg(out[gid * 6 + k] == want[k],
+				      "work-item %d value %d: %d, want %d", gid,
+				      k, out[gid * 6 + k], want[k]);
+	}
+	free(out);
+	unbuild(&b);
+}
+END_TEST
+
 START_TEST(stack_bound)
 {
 	struct built b;
@@ -1890,6 +1958,7 @@ static Suite *suite(void)
 	tcase_add_test(t, saxpy);
 	tcase_add_test(t, reduce);
 	tcase_add_test(t, matmul_tiled);
+	tcase_add_test(t, remat_after_barrier);
 	tcase_add_test(t, histogram);
 	tcase_add_test(t, helpers);
 	tcase_add_test(t, division);

@@ -229,8 +229,8 @@ static void emit_value(void *arg, uint32_t x)
 bool wg_remat_load(struct cg_func *C, const struct vcl_ir_inst *lds)
 {
 	const struct wg_plan *P = C->plan;
-	if (!P || !P->barriers || lds->imm >= C->f->nslots)
-		return false;
+	if (!P || !P->barriers || !P->remat.store || lds->imm >= C->f->nslots)
+		return false; /* none (out of memory planning them: kept) */
 	const struct vcl_ir_inst *st = P->remat.store[lds->imm];
 	if (!st || C->seg == SEG_GROUP || C->seg <= P->remat.seg[lds->imm])
 		return false;

@@ -288,7 +288,7 @@ int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
 		     char (*msgs)[VGPU_RING_MSG_MAX], int max, int timeout_ms)
 {
 	uint64_t start = mono_ns(), gave_up = 0;
-	bool spun = false, slept = false;
+	bool slept = false;
 	uint64_t limit =
 	    timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
 	rc->next_check_ns = SLEEP_CHECK_MS * 1000000ull;
@@ -299,8 +299,6 @@ int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
 				vgpu_spin_answered(
 				    &rc->spin, gave_up,
 				    answer_ns(&out[n - 1], start));
-			else if (spun)
-				vgpu_spin_paid(&rc->spin);
 			else
 				vgpu_spin_done(&rc->spin, 0);
 			return n;
@@ -319,7 +317,6 @@ int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
 			continue;
 		}
 		if (vgpu_spin_more(&rc->spin, now, waited)) {
-			spun = true;
 			vgpu_ring_relax();
 			continue;
 		}

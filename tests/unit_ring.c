@@ -146,26 +146,16 @@ START_TEST(spin_budget_adapts)
 END_TEST
 
 /*
- * A ring side's spin (the poller's, a client's): a sleep never shrinks it
- * by its length, nor does a preemption take it below its floor; an answer
- * that came after it gave up, but within its bound, grows it to catch the
- * next one. (The adaptive budget the sides had read a sleep's length,
- * wake-up included, and shrank on each until both slept on every round
- * trip.) Only a hand-off, an answer or a wake-up that came as soon as the
- * spin let go of the CPU, takes it below the floor.
+ * A ring side's spin (the poller's, a client's): neither a sleep nor a
+ * preemption takes it below its floor, and an answer that came after it
+ * gave up, but within its bound, grows it to catch the next one. (The
+ * adaptive budget the sides had read a sleep's length, wake-up included,
+ * and shrank on each until both slept on every round trip.)
  */
 START_TEST(ring_spin_keeps_its_floor)
 {
 	struct vgpu_spin s;
 	vgpu_spin_init_ring(&s, 20000, 100000);
-	ck_assert_uint_eq(s.budget_ns, 100000);
-	/* preempted, again and again: down to the floor, not below */
-	for (int i = 0; i < 10; i++) {
-		ck_assert(vgpu_spin_more(&s, 10000, 0));
-		ck_assert(
-		    !vgpu_spin_more(&s, 10000 + VGPU_SPIN_PREEMPTED_NS + 1, 1));
-		vgpu_spin_done(&s, 0);
-	}
 	ck_assert_uint_eq(s.budget_ns, 20000);
 	/* waits that ended in long sleeps, answered early (the sleep and
 	 * the wake-up were what took long): never shrinks */
@@ -177,32 +167,38 @@ START_TEST(ring_spin_keeps_its_floor)
 	vgpu_spin_answered(&s, 20000, 33000);
 	ck_assert_uint_eq(s.budget_ns, 50500);
 	ck_assert(vgpu_spin_more(&s, 2000, 33000));
-	vgpu_spin_paid(&s); /* spinning paid: doubled, to the bound */
+	vgpu_spin_done(&s, 0);
+	ck_assert_uint_eq(s.budget_ns, 50500); /* spinning paid: kept */
+	/* up to the bound, no further */
+	vgpu_spin_answered(&s, 50500, 99000);
 	ck_assert_uint_eq(s.budget_ns, 100000);
-	/* an answer no spin within the bound could have caught: halved,
-	 * down to the floor */
+	/* an answer that came only once the spin gave up: the spin held the
+	 * CPU the other side needed */
+	vgpu_spin_answered(&s, 100000, 100000 + VGPU_SPIN_HANDOFF_NS - 1);
+	ck_assert_uint_eq(s.budget_ns, 50000);
+	vgpu_spin_answered(&s, 50000, 95000);
+	ck_assert_uint_eq(s.budget_ns, 100000);
+	/* preempted, again and again: down to the floor, not below */
+	for (int i = 0; i < 10; i++) {
+		ck_assert(vgpu_spin_more(&s, 10000, 0));
+		ck_assert(
+		    !vgpu_spin_more(&s, 10000 + VGPU_SPIN_PREEMPTED_NS + 1, 1));
+		vgpu_spin_done(&s, 0);
+	}
+	ck_assert_uint_eq(s.budget_ns, 20000);
+	/* an answer no spin within the bound could have caught */
+	vgpu_spin_answered(&s, 20000, 99000);
+	vgpu_spin_answered(&s, 100000, 5000000);
+	ck_assert_uint_eq(s.budget_ns, 50000);
 	for (int i = 0; i < 10; i++)
 		vgpu_spin_answered(&s, 100000, 5000000);
 	ck_assert_uint_eq(s.budget_ns, 20000);
-	/* an answer that came only once the spin gave up: the spin held the
-	 * CPU the other side needed; below the floor */
-	vgpu_spin_answered(&s, 20000, 20000 + VGPU_SPIN_HANDOFF_NS - 1);
-	ck_assert_uint_eq(s.budget_ns, 10000);
-	/* a sleep at once answered soon is no hand-off: grows */
-	s.budget_ns = 0;
-	vgpu_spin_answered(&s, 0, 4000);
-	ck_assert_uint_eq(s.budget_ns, 7000);
-	vgpu_spin_paid(&s); /* back to the floor at least */
-	ck_assert_uint_eq(s.budget_ns, 20000);
-	/* the poller's: no floor; a sleep never shrinks it, a quick wake-up
-	 * (a hand-off) halves it, a spin that paid doubles it back */
-	vgpu_spin_init_ring(&s, 0, 50000);
-	vgpu_spin_woken(&s, 1000000);
-	vgpu_spin_woken(&s, VGPU_SPIN_HANDOFF_NS);
-	ck_assert_uint_eq(s.budget_ns, 50000);
-	vgpu_spin_woken(&s, 5000);
-	ck_assert_uint_eq(s.budget_ns, 25000);
-	vgpu_spin_paid(&s);
+	/* a fixed window (the poller's) stays as it is whatever happens */
+	vgpu_spin_init_ring(&s, 50000, 50000);
+	vgpu_spin_done(&s, 1000000);
+	vgpu_spin_answered(&s, 50000, 1000000);
+	ck_assert(vgpu_spin_more(&s, 1000, 0));
+	ck_assert(!vgpu_spin_more(&s, 1000 + VGPU_SPIN_PREEMPTED_NS + 1, 1));
 	ck_assert_uint_eq(s.budget_ns, 50000);
 	/* and 0 sleeps at once */
 	vgpu_spin_init_ring(&s, 0, 0);

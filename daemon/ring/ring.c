@@ -1,7 +1,7 @@
 /*
  * The ring's object and its poller. The poller spins while its ring is
- * busy and for RING_SPIN_NS after it went quiet (vgpufs/ring_spin.h; a
- * preempted poller stops spinning at once), then sleeps
+ * busy and for RING_SPIN_NS after it went quiet (a fixed window,
+ * vgpufs/ring_spin.h; a preempted poller stops spinning at once), then sleeps
  * on the doorbell futex, so an idle daemon uses no CPU; a client rings the
  * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping.
  *
@@ -32,11 +32,9 @@
 #include "sched/context_input.h"
 #include "sched/scheduler.h"
 
-/* How long a quiet ring's poller spins before it sleeps, at most: longer
- * than a client's wake-up here (32.6 us), so that a client that slept
- * finds the poller still spinning when it submits again. Only hand-offs
- * (the client was waiting for the poller's CPU) and preemptions shorten
- * it, and a spin that caught a packet doubles it back. */
+/* How long a quiet ring's poller spins before it sleeps: longer than a
+ * client's wake-up here (32.6 us), so that a client that slept finds the
+ * poller still spinning when it submits again. */
 #define RING_SPIN_NS (50 * 1000)
 /* A sleeping poller looks at its stop flag at least this often. */
 #define RING_SLEEP_NS (1000 * 1000 * 1000)
@@ -54,12 +52,11 @@ static void futex_wake(uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-/* Whether it slept and was woken (not: the word had changed, timed out). */
-static bool futex_wait(uint32_t *word, uint32_t seen, uint64_t ns)
+static void futex_wait(uint32_t *word, uint32_t seen, uint64_t ns)
 {
 	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
 			      .tv_nsec = (long)(ns % 1000000000u)};
-	return syscall(SYS_futex, word, FUTEX_WAIT, seen, &ts, NULL, 0) == 0;
+	syscall(SYS_futex, word, FUTEX_WAIT, seen, &ts, NULL, 0);
 }
 
 int ring_create(struct context *ctx, struct cred cred, int *fd,
@@ -258,37 +255,29 @@ static void *poller(void *arg)
 {
 	struct ring *r = arg;
 	struct vgpu_spin spin;
-	vgpu_spin_init_ring(&spin, 0, RING_SPIN_NS);
+	vgpu_spin_init_ring(&spin, RING_SPIN_NS, RING_SPIN_NS);
 	uint64_t quiet_since = now_ns();
-	bool spun = false; /* since the last packet */
 	while (!finished(r)) {
 		/* A look at the tail alone while nothing new came: pump()
 		 * takes locks. */
 		if (submitted(r) && pump(r) > 0) {
-			if (spun)
-				vgpu_spin_paid(&spin);
-			spun = false;
+			vgpu_spin_done(&spin, 0);
 			quiet_since = now_ns();
 			continue;
 		}
 		uint64_t now = now_ns();
 		if (vgpu_spin_more(&spin, now, now - quiet_since)) {
-			spun = true;
 			vgpu_ring_relax();
 			continue;
 		}
-		spun = false;
 		uint32_t seen = LOAD(&r->hdr->doorbell);
 		set_sleeping(r, true);
 		/* A submission or kick that saw no sleeper is seen here. */
-		bool woken = !finished(r) && pump(r) == 0 &&
-			     futex_wait(&r->hdr->doorbell, seen, RING_SLEEP_NS);
+		if (!finished(r) && pump(r) == 0)
+			futex_wait(&r->hdr->doorbell, seen, RING_SLEEP_NS);
 		set_sleeping(r, false);
 		quiet_since = now_ns();
-		if (woken)
-			vgpu_spin_woken(&spin, quiet_since - now);
-		else
-			vgpu_spin_done(&spin, 0);
+		vgpu_spin_done(&spin, quiet_since - now);
 	}
 	context_put(r->ctx);
 	return NULL;

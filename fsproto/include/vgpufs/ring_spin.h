@@ -56,13 +56,13 @@ static inline void vgpu_spin_init(struct vgpu_spin *s, uint64_t max_ns)
 	s->last_ns = 0;
 }
 
-/* A ring side's budget: FLOOR_NS to MAX_NS (only hand-offs take it
- * lower), starting at MAX_NS (0 and 0: sleep at once). */
+/* A ring side's budget: FLOOR_NS to MAX_NS, starting at FLOOR_NS (0 and
+ * 0: sleep at once). */
 static inline void vgpu_spin_init_ring(struct vgpu_spin *s, uint64_t floor_ns,
 				       uint64_t max_ns)
 {
-	s->floor_ns = floor_ns;
-	s->budget_ns = s->max_ns = max_ns > floor_ns ? max_ns : floor_ns;
+	s->floor_ns = s->budget_ns = floor_ns;
+	s->max_ns = max_ns > floor_ns ? max_ns : floor_ns;
 	s->last_ns = 0;
 }
 
@@ -93,9 +93,8 @@ static inline bool vgpu_spin_more(struct vgpu_spin *s, uint64_t now_ns,
 }
 
 /* A worker's wait is over: it ended while spinning (SLEPT_NS 0), or
- * after sleeping SLEPT_NS. (A ring side's: vgpu_spin_paid(),
- * vgpu_spin_answered() or vgpu_spin_woken(); vgpu_spin_done(s, 0) when
- * there is nothing to learn.) */
+ * after sleeping SLEPT_NS. (A ring side's: vgpu_spin_done(s, 0), or
+ * vgpu_spin_answered().) */
 static inline void vgpu_spin_done(struct vgpu_spin *s, uint64_t slept_ns)
 {
 	s->last_ns = 0;
@@ -111,48 +110,28 @@ static inline void vgpu_spin_done(struct vgpu_spin *s, uint64_t slept_ns)
 
 /*
  * An answer that came this soon after the spin gave up came because it
- * gave up: the other side was waiting for the spinner's CPU (the bench's
- * hand-offs took 4 to 10 us; a wake-up from another CPU here takes
- * longer, 12 us at least).
+ * gave up: the other side was waiting for the spinner's CPU (the
+ * bench's hand-offs took 4 to 10 us; a wake-up from sleep here takes
+ * longer).
  */
 #define VGPU_SPIN_HANDOFF_NS (10 * 1000)
-
-/* A hand-off: the spin held the CPU the other side needed. Halved, the
- * floor not holding: two sides sharing one CPU do best sleeping at once. */
-static inline void vgpu_spin_handoff(struct vgpu_spin *s)
-{
-	s->budget_ns /= 2;
-}
-
-/* A ring side's wait ended while it spun: doubled, at least the floor. */
-static inline void vgpu_spin_paid(struct vgpu_spin *s)
-{
-	s->last_ns = 0;
-	uint64_t more = s->budget_ns * 2 + 1000;
-	if (more < s->floor_ns)
-		more = s->floor_ns;
-	s->budget_ns = more < s->max_ns ? more : s->max_ns;
-}
 
 /*
  * A ring side's wait ended after a sleep: the spin gave up GAVE_UP_NS into
  * the wait, and the other side answered ANSWER_NS into it (the sleeper's
  * wake-up not counted). A sleep never shrinks the budget by its own
  * length. An answer the budget could have caught (at most MAX_NS) grows it
- * to half as much again, so that the next such one is caught spinning; a
- * later one halves it, down to the floor; one that came only once the spin
- * had given up is a hand-off.
+ * to half as much again, so that the next such one is caught spinning;
+ * one later than that, or one that came only once the spin gave up (the
+ * spin held the CPU the other side needed), halves it, down to the floor.
  */
 static inline void vgpu_spin_answered(struct vgpu_spin *s, uint64_t gave_up_ns,
 				      uint64_t answer_ns)
 {
 	s->last_ns = 0;
-	if (gave_up_ns && answer_ns >= gave_up_ns &&
-	    answer_ns - gave_up_ns < VGPU_SPIN_HANDOFF_NS) {
-		vgpu_spin_handoff(s);
-		return;
-	}
-	if (answer_ns > s->max_ns) {
+	bool handoff = answer_ns >= gave_up_ns &&
+		       answer_ns - gave_up_ns < VGPU_SPIN_HANDOFF_NS;
+	if (answer_ns > s->max_ns || handoff) {
 		vgpu_spin_halve(s);
 		return;
 	}
@@ -160,18 +139,6 @@ static inline void vgpu_spin_answered(struct vgpu_spin *s, uint64_t gave_up_ns,
 	want = want < s->max_ns ? want : s->max_ns;
 	if (want > s->budget_ns)
 		s->budget_ns = want;
-}
-
-/*
- * A ring side that cannot tell when the other side answered (the poller)
- * blocked and was woken SLEPT_NS after its spin gave up: a wake this soon
- * is a hand-off; otherwise the budget stays (a sleep never shrinks it).
- */
-static inline void vgpu_spin_woken(struct vgpu_spin *s, uint64_t slept_ns)
-{
-	s->last_ns = 0;
-	if (slept_ns < VGPU_SPIN_HANDOFF_NS)
-		vgpu_spin_handoff(s);
 }
 
 #endif

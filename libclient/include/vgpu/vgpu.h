@@ -205,8 +205,8 @@ VGPU_API int vgpu_stream_set_batch(vgpu_stream *s, unsigned max_commands);
 /*
  * How a thread waiting for a completion on a ring stream waits (like
  * cudaDeviceScheduleSpin, Yield, BlockingSync): VGPU_WAIT_AUTO (the
- * default) spins 20 to 100 us (adapting to the daemon's answers; not at
- * all on a machine of one CPU), then sleeps; VGPU_WAIT_SPIN spins,
+ * default) spins 20 us (up to 100 us as it adapts to the daemon's answers;
+ * none on a machine of one CPU), then sleeps; VGPU_WAIT_SPIN spins,
  * VGPU_WAIT_YIELD spins calling sched_yield(), both until the completion
  * comes; VGPU_WAIT_BLOCK sleeps at once. Streams on queue always sleep in
  * read().

@@ -324,6 +324,7 @@ int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
 			gave_up = waited;
 		err = sleep_turn(rc, limit - waited);
 		slept = true;
+		vgpu_spin_resume(&rc->spin);
 		if (err)
 			return err;
 	}

@@ -193,6 +193,13 @@ START_TEST(ring_spin_keeps_its_floor)
 	for (int i = 0; i < 10; i++)
 		vgpu_spin_answered(&s, 100000, 5000000);
 	ck_assert_uint_eq(s.budget_ns, 20000);
+	/* a wait that goes on after a sleep: the time asleep is no
+	 * preemption */
+	vgpu_spin_init_ring(&s, 20000, 100000);
+	ck_assert(!vgpu_spin_more(&s, 1000, 20000));
+	vgpu_spin_resume(&s);
+	ck_assert(vgpu_spin_more(&s, 1000 + 5000000, 10000));
+	ck_assert_uint_eq(s.budget_ns, 20000);
 	/* a fixed window (the poller's) stays as it is whatever happens */
 	vgpu_spin_init_ring(&s, 50000, 50000);
 	vgpu_spin_done(&s, 1000000);

@@ -92,6 +92,13 @@ static inline bool vgpu_spin_more(struct vgpu_spin *s, uint64_t now_ns,
 	return spun_ns < s->budget_ns;
 }
 
+/* A sleep is over and the wait goes on: the time asleep between the
+ * spin's last look and its next is no preemption. */
+static inline void vgpu_spin_resume(struct vgpu_spin *s)
+{
+	s->last_ns = 0;
+}
+
 /* A worker's wait is over: it ended while spinning (SLEPT_NS 0), or
  * after sleeping SLEPT_NS. (A ring side's: vgpu_spin_done(s, 0), or
  * vgpu_spin_answered().) */

@@ -45,7 +45,12 @@ struct worker_slot {
 	int cpu;	     /* the CPU it is pinned to, or -1 */
 	enum worker_state state;
 	bool called; /* a hand-out counts on it to look (it will, locked) */
+	_Atomic uint64_t looked_ns; /* spinning: its last look at work_gen */
 };
+
+/* A spinner that has not looked for this long is preempted: a hand-out
+ * does not count on it (it would wait for its CPU to come back). */
+#define SPIN_FRESH_NS (10 * 1000)
 
 static struct {
 	pthread_mutex_t lock;
@@ -68,6 +73,8 @@ static struct {
 	/* When work was last handed out: what a longer spin would have
 	 * caught is judged by it, not by the wake-up that followed. */
 	_Atomic uint64_t work_ns;
+	/* Bumped whenever a step is taken (sched_inline_await watches it). */
+	atomic_uint taken;
 	struct worker_slot *slot; /* one a worker */
 	unsigned nslots;
 	unsigned spinners; /* workers spinning */
@@ -157,6 +164,7 @@ static bool has_steps(const struct job *job)
 static struct tile_step take_step(struct job *job)
 {
 	job->inflight++;
+	atomic_fetch_add_explicit(&S.taken, 1, memory_order_relaxed);
 	if (job->nparked)
 		return job->parked[--job->nparked];
 	return (struct tile_step){job->next_tile++, 0};
@@ -219,25 +227,8 @@ static _Thread_local struct {
 	struct tile_step step;
 	struct context *awaited; /* a launch handed to a worker, to wait for */
 	uint64_t await_ns;	 /* for this long at most */
+	unsigned taken;		 /* S.taken then */
 } inline_cmd;
-
-/*
- * Whether the FUSE thread that wrote JOB, a launch just handed to an idle
- * worker, waits for it (lock held; sched_inline_await): when no other
- * context waits for a worker and CTX's last launch took at most
- * SCHED_AWAIT_NS, for twice that and 20 us.
- */
-static void offer_await(struct context *ctx, const struct job *job)
-{
-	uint64_t last =
-	    atomic_load_explicit(&ctx->sched.launch_ns, memory_order_relaxed);
-	if (inline_cmd.ctx != ctx || job->cmd.spec->id != VGPU_K_LAUNCH ||
-	    S.users.head || S.busy >= S.nworkers || last > SCHED_AWAIT_NS)
-		return;
-	uint64_t budget = last ? 2 * last + 20000 : SCHED_AWAIT_NS;
-	inline_cmd.awaited = ctx;
-	inline_cmd.await_ns = budget < SCHED_AWAIT_NS ? budget : SCHED_AWAIT_NS;
-}
 
 /* Whether this thread takes JOB, just activated on CTX (lock held). */
 static bool take_inline(struct context *ctx, struct job *job)
@@ -256,16 +247,18 @@ static bool take_inline(struct context *ctx, struct job *job)
 
 /*
  * N steps were handed out (lock held): a worker is called for each, if
- * one is free. First a spinning one (it takes the step without a
- * wake-up), then a sleeping one, both on another CPU than this thread's:
- * a worker pinned to this CPU runs only once this thread lets it (the
- * FUSE thread that takes a client's write runs on the client's CPU, and
+ * one is free; returns how many on another CPU. First a spinning one (it takes
+ * the step without a wake-up), then a sleeping one, both on another CPU than
+ * this thread's: a worker pinned to this CPU runs only once this thread lets it
+ * (the FUSE thread that takes a client's write runs on the client's CPU, and
  * may wait for the command, sched_inline_await). A wake-up costs the
  * waker a system call and the woken worker 30-90 us on this VM.
  */
-static void work_added(unsigned n)
+static unsigned work_added(unsigned n)
 {
-	atomic_store_explicit(&S.work_ns, now_ns(), memory_order_relaxed);
+	unsigned elsewhere = 0;
+	uint64_t now = now_ns();
+	atomic_store_explicit(&S.work_ns, now, memory_order_relaxed);
 	atomic_fetch_add_explicit(&S.work_gen, 1, memory_order_release);
 	int here = n ? sched_getcpu() : -1;
 	for (unsigned pass = 0; pass < 4 && n; pass++) {
@@ -276,12 +269,40 @@ static void work_added(unsigned n)
 			if (ws->called || ws->state != want ||
 			    (ws->cpu != here) != elsewhere)
 				continue;
+			if (want == W_SPINNING &&
+			    now - atomic_load_explicit(&ws->looked_ns,
+						       memory_order_relaxed) >
+				SPIN_FRESH_NS)
+				continue;
 			ws->called = true;
 			if (want == W_SLEEPING)
 				pthread_cond_signal(&ws->wake);
 			n--;
+			elsewhere += pass < 2;
 		}
 	}
+	return elsewhere;
+}
+
+/*
+ * Whether the FUSE thread that wrote JOB, a launch just handed to a worker
+ * on another CPU (CALLED), waits for it (lock held; sched_inline_await):
+ * when no other context waited for a worker (ALONE) and CTX's last launch
+ * took at most SCHED_AWAIT_NS, for twice that and 20 us. A worker on this
+ * CPU would run only once the wait ends.
+ */
+static void offer_await(struct context *ctx, const struct job *job, bool alone,
+			bool called)
+{
+	uint64_t last =
+	    atomic_load_explicit(&ctx->sched.launch_ns, memory_order_relaxed);
+	if (inline_cmd.ctx != ctx || job->cmd.spec->id != VGPU_K_LAUNCH ||
+	    !alone || !called || last > SCHED_AWAIT_NS)
+		return;
+	uint64_t budget = last ? 2 * last + 20000 : SCHED_AWAIT_NS;
+	inline_cmd.awaited = ctx;
+	inline_cmd.taken = atomic_load_explicit(&S.taken, memory_order_relaxed);
+	inline_cmd.await_ns = budget < SCHED_AWAIT_NS ? budget : SCHED_AWAIT_NS;
 }
 
 /* Wakes every sleeping worker (lock held): to exit, or for a heartbeat. */
@@ -432,9 +453,9 @@ static void activate_one(struct context *ctx, struct job **done,
 		S.running++;
 		if (take_inline(ctx, job))
 			continue; /* the loop ends: CTX has its active job */
-		offer_await(ctx, job);
+		bool alone = !S.users.head;
 		ring_add(ctx);
-		work_added(job->ntiles);
+		offer_await(ctx, job, alone, work_added(job->ntiles) > 0);
 	}
 }
 
@@ -608,14 +629,17 @@ static uint64_t worker_spin(struct worker_slot *ws, struct vgpu_spin *spin)
 	unsigned gen = atomic_load_explicit(&S.work_gen, memory_order_acquire);
 	ws->state = W_SPINNING;
 	S.spinners++;
-	pthread_mutex_unlock(&S.lock);
 	uint64_t start = now_ns(), now = start;
+	atomic_store_explicit(&ws->looked_ns, now, memory_order_relaxed);
+	pthread_mutex_unlock(&S.lock);
 	bool came = false;
 	while (!came && vgpu_spin_more(spin, now, now - start)) {
 		vgpu_ring_relax();
 		came = atomic_load_explicit(&S.work_gen,
 					    memory_order_acquire) != gen;
 		now = now_ns();
+		atomic_store_explicit(&ws->looked_ns, now,
+				      memory_order_relaxed);
 	}
 	pthread_mutex_lock(&S.lock);
 	S.spinners--;
@@ -709,6 +733,9 @@ void sched_inline_run(void)
 		run_step_and_after(job->ctx, job, inline_cmd.step, S.nworkers);
 }
 
+/* How long sched_inline_await() waits for a worker to take the launch. */
+#define AWAIT_TAKEN_NS (20 * 1000)
+
 void sched_inline_await(void)
 {
 	struct context *ctx = inline_cmd.awaited;
@@ -716,10 +743,14 @@ void sched_inline_await(void)
 	if (!ctx)
 		return;
 	uint64_t start = now_ns(), now = start, last = start;
-	/* A spinner preempted stops: it holds up the requests behind it */
+	/* It stops when preempted, or when no worker took a step soon (the
+	 * one called was preempted): it holds up the requests behind it. */
 	while (atomic_load_explicit(&ctx->inflight, memory_order_acquire) &&
 	       now - start < inline_cmd.await_ns &&
-	       now - last < VGPU_SPIN_PREEMPTED_NS) {
+	       now - last < VGPU_SPIN_PREEMPTED_NS &&
+	       (now - start < AWAIT_TAKEN_NS ||
+		atomic_load_explicit(&S.taken, memory_order_relaxed) !=
+		    inline_cmd.taken)) {
 		vgpu_ring_relax();
 		last = now;
 		now = now_ns();

@@ -8,7 +8,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -266,63 +265,6 @@ START_TEST(endless_loop)
 	       NULL);
 	expect("launch prog=spin.cl kernel=spin global=4 p=a n=0", "ok launch",
 	       NULL);
-	unharmed();
-}
-END_TEST
-
-/*
- * After quick launches on a context, the FUSE thread that takes the next
- * launch's write waits for it before answering (sched_inline_await), but
- * for 100 us at most: an endless one written there must not hold the
- * write (and every request behind it on that thread) until the timeout.
- */
-static int alice_spins_after_quick_ones(void)
-{
-	int q = queue_open(&d, O_RDWR | O_NONBLOCK);
-	char buf[512];
-	/* Quick launches until one's completion is there when its write
-	 * returns: the next write is waited for too. */
-	bool waited = false;
-	for (int i = 0; i < 5000 && !waited; i++) {
-		queue_send(q,
-			   "launch prog=spin.cl kernel=spin global=1 p=a n=0");
-		ssize_t n = read(q, buf, sizeof(buf) - 1);
-		waited = n > 0;
-		if (n < 0) {
-			struct pollfd p = {.fd = q, .events = POLLIN};
-			poll(&p, 1, 5000);
-			n = read(q, buf, sizeof(buf) - 1);
-		}
-		buf[n > 0 ? n : 0] = 0;
-		if (!strstr(buf, " ok launch")) {
-			fprintf(stderr, "quick launch: %s\n", buf);
-			return 1;
-		}
-	}
-	if (!waited) {
-		fprintf(stderr, "no launch's write waited for it\n");
-		return 1;
-	}
-	double t0 = now_seconds();
-	queue_send(q, "launch prog=spin.cl kernel=spin global=1 p=a n=1");
-	double wrote = now_seconds() - t0;
-	struct pollfd p = {.fd = q, .events = POLLIN};
-	poll(&p, 1, 10000);
-	ssize_t n = read(q, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = 0;
-	close(q);
-	if (wrote > 0.5 || !strstr(buf, " err ETIMEDOUT")) {
-		fprintf(stderr, "write took %.3f s; %s\n", wrote, buf);
-		return 1;
-	}
-	return 0;
-}
-
-START_TEST(endless_after_quick_launches)
-{
-	program("spin.cl", endless_cl, strlen(endless_cl));
-	ck_assert_int_eq(
-	    as_user(ALICE, ALICE, 0, NULL, alice_spins_after_quick_ones), 0);
 	unharmed();
 }
 END_TEST
@@ -693,17 +635,11 @@ END_TEST
 int main(void)
 {
 	const TTest *tests[] = {
-	    out_of_bounds,
-	    integer_division,
-	    endless_loop,
-	    endless_on_every_worker,
-	    endless_after_quick_launches,
-	    recursion,
-	    divergent_barrier,
-	    external_calls,
-	    huge_private_array,
-	    hostile_sources,
-	    hostile_ir,
+	    out_of_bounds,   integer_division,
+	    endless_loop,    endless_on_every_worker,
+	    recursion,	     divergent_barrier,
+	    external_calls,  huge_private_array,
+	    hostile_sources, hostile_ir,
 	};
 	return run_suite(suite_with_daemon("hostile_kernels", setup, teardown,
 					   180, tests,

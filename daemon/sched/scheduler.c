@@ -73,8 +73,6 @@ static struct {
 	/* When work was last handed out: what a longer spin would have
 	 * caught is judged by it, not by the wake-up that followed. */
 	_Atomic uint64_t work_ns;
-	/* Bumped whenever a step is taken (sched_inline_await watches it). */
-	atomic_uint taken;
 	struct worker_slot *slot; /* one a worker */
 	unsigned nslots;
 	unsigned spinners; /* workers spinning */
@@ -164,7 +162,6 @@ static bool has_steps(const struct job *job)
 static struct tile_step take_step(struct job *job)
 {
 	job->inflight++;
-	atomic_fetch_add_explicit(&S.taken, 1, memory_order_relaxed);
 	if (job->nparked)
 		return job->parked[--job->nparked];
 	return (struct tile_step){job->next_tile++, 0};
@@ -199,10 +196,6 @@ static void complete(struct job *job)
 	job_sync_outputs(job);
 	if (!job->t_end_ns)
 		job->t_end_ns = now_ns();
-	if (job->cmd.spec->id == VGPU_K_LAUNCH && job->t_start_ns)
-		atomic_store_explicit(&ctx->sched.launch_ns,
-				      job->t_end_ns - job->t_start_ns,
-				      memory_order_relaxed);
 	stats_command_done(job);
 	/* Whoever reads the completion may shrink or free the buffers. */
 	job_release_buffers(job);
@@ -225,9 +218,6 @@ static _Thread_local struct {
 	struct context *ctx; /* offered for, or NULL */
 	struct job *job;     /* taken */
 	struct tile_step step;
-	struct context *awaited; /* a launch handed to a worker, to wait for */
-	uint64_t await_ns;	 /* for this long at most */
-	unsigned taken;		 /* S.taken then */
 } inline_cmd;
 
 /* Whether this thread takes JOB, just activated on CTX (lock held). */
@@ -247,16 +237,15 @@ static bool take_inline(struct context *ctx, struct job *job)
 
 /*
  * N steps were handed out (lock held): a worker is called for each, if
- * one is free; returns how many on another CPU. First a spinning one (it takes
- * the step without a wake-up), then a sleeping one, both on another CPU than
- * this thread's: a worker pinned to this CPU runs only once this thread lets it
- * (the FUSE thread that takes a client's write runs on the client's CPU, and
- * may wait for the command, sched_inline_await). A wake-up costs the
- * waker a system call and the woken worker 30-90 us on this VM.
+ * one is free. First a spinning one (it takes the step without a
+ * wake-up), then a sleeping one, both on another CPU than this thread's:
+ * a worker pinned to this CPU runs only once this thread lets it (a FUSE
+ * io_uring thread runs on its client's CPU). A wake-up costs the waker a
+ * futex system call (about 16 us on this VM) and the woken worker 30-90
+ * us.
  */
-static unsigned work_added(unsigned n)
+static void work_added(unsigned n)
 {
-	unsigned elsewhere = 0;
 	uint64_t now = now_ns();
 	atomic_store_explicit(&S.work_ns, now, memory_order_relaxed);
 	atomic_fetch_add_explicit(&S.work_gen, 1, memory_order_release);
@@ -278,31 +267,8 @@ static unsigned work_added(unsigned n)
 			if (want == W_SLEEPING)
 				pthread_cond_signal(&ws->wake);
 			n--;
-			elsewhere += pass < 2;
 		}
 	}
-	return elsewhere;
-}
-
-/*
- * Whether the FUSE thread that wrote JOB, a launch just handed to a worker
- * on another CPU (CALLED), waits for it (lock held; sched_inline_await):
- * when no other context waited for a worker (ALONE) and CTX's last launch
- * took at most SCHED_AWAIT_NS, for twice that and 20 us. A worker on this
- * CPU would run only once the wait ends.
- */
-static void offer_await(struct context *ctx, const struct job *job, bool alone,
-			bool called)
-{
-	uint64_t last =
-	    atomic_load_explicit(&ctx->sched.launch_ns, memory_order_relaxed);
-	if (inline_cmd.ctx != ctx || job->cmd.spec->id != VGPU_K_LAUNCH ||
-	    !alone || !called || last > SCHED_AWAIT_NS)
-		return;
-	uint64_t budget = last ? 2 * last + 20000 : SCHED_AWAIT_NS;
-	inline_cmd.awaited = ctx;
-	inline_cmd.taken = atomic_load_explicit(&S.taken, memory_order_relaxed);
-	inline_cmd.await_ns = budget < SCHED_AWAIT_NS ? budget : SCHED_AWAIT_NS;
 }
 
 /* Wakes every sleeping worker (lock held): to exit, or for a heartbeat. */
@@ -453,9 +419,8 @@ static void activate_one(struct context *ctx, struct job **done,
 		S.running++;
 		if (take_inline(ctx, job))
 			continue; /* the loop ends: CTX has its active job */
-		bool alone = !S.users.head;
 		ring_add(ctx);
-		offer_await(ctx, job, alone, work_added(job->ntiles) > 0);
+		work_added(job->ntiles);
 	}
 }
 
@@ -608,7 +573,7 @@ static void finish_job(struct job *job)
  * a wake-up (which costs more than they do). The budget adapts
  * (vgpufs/ring_spin.h) to when work came after the spin gave up: it grows
  * when a longer spin would have caught it, and shrinks when not or when
- * the spinner was preempted. At most WORKER_SPINNERS_MAX spin at once: a
+ * the spinner was preempted. At most spinners_max() spin at once: a
  * spinner holds its CPU, and the client that makes the next command needs
  * one too.
  */
@@ -716,7 +681,6 @@ static void run_step_and_after(struct context *ctx, struct job *job,
 void sched_inline_offer(struct context *ctx)
 {
 	inline_cmd.ctx = ctx;
-	inline_cmd.awaited = NULL;
 }
 
 bool sched_inline_taken(void)
@@ -731,30 +695,6 @@ void sched_inline_run(void)
 	inline_cmd.job = NULL;
 	if (job)
 		run_step_and_after(job->ctx, job, inline_cmd.step, S.nworkers);
-}
-
-/* How long sched_inline_await() waits for a worker to take the launch. */
-#define AWAIT_TAKEN_NS (20 * 1000)
-
-void sched_inline_await(void)
-{
-	struct context *ctx = inline_cmd.awaited;
-	inline_cmd.awaited = NULL;
-	if (!ctx)
-		return;
-	uint64_t start = now_ns(), now = start, last = start;
-	/* It stops when preempted, or when no worker took a step soon (the
-	 * one called was preempted): it holds up the requests behind it. */
-	while (atomic_load_explicit(&ctx->inflight, memory_order_acquire) &&
-	       now - start < inline_cmd.await_ns &&
-	       now - last < VGPU_SPIN_PREEMPTED_NS &&
-	       (now - start < AWAIT_TAKEN_NS ||
-		atomic_load_explicit(&S.taken, memory_order_relaxed) !=
-		    inline_cmd.taken)) {
-		vgpu_ring_relax();
-		last = now;
-		now = now_ns();
-	}
 }
 
 /* Worker W starts or ends a step of an unbounded job (lock held). */

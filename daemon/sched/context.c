@@ -348,6 +348,7 @@ void context_write(struct context *ctx, fuse_req_t req, const char *data,
 	reply_hold_end();
 	/* Outside the submission lock, which completing takes. */
 	sched_inline_run();
+	sched_inline_await();
 	if (parked)
 		reply_send(&out);
 	else if (err)

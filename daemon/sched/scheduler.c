@@ -45,12 +45,7 @@ struct worker_slot {
 	int cpu;	     /* the CPU it is pinned to, or -1 */
 	enum worker_state state;
 	bool called; /* a hand-out counts on it to look (it will, locked) */
-	_Atomic uint64_t looked_ns; /* spinning: its last look at work_gen */
 };
-
-/* A spinner that has not looked for this long is preempted: a hand-out
- * does not count on it (it would wait for its CPU to come back). */
-#define SPIN_FRESH_NS (10 * 1000)
 
 static struct {
 	pthread_mutex_t lock;
@@ -196,6 +191,10 @@ static void complete(struct job *job)
 	job_sync_outputs(job);
 	if (!job->t_end_ns)
 		job->t_end_ns = now_ns();
+	if (job->cmd.spec->id == VGPU_K_LAUNCH && job->t_start_ns)
+		atomic_store_explicit(&ctx->sched.launch_ns,
+				      job->t_end_ns - job->t_start_ns,
+				      memory_order_relaxed);
 	stats_command_done(job);
 	/* Whoever reads the completion may shrink or free the buffers. */
 	job_release_buffers(job);
@@ -218,7 +217,27 @@ static _Thread_local struct {
 	struct context *ctx; /* offered for, or NULL */
 	struct job *job;     /* taken */
 	struct tile_step step;
+	struct context *awaited; /* a launch handed to a worker, to wait for */
+	uint64_t await_ns;	 /* for this long at most */
 } inline_cmd;
+
+/*
+ * Whether the FUSE thread that wrote JOB, a launch just handed to an idle
+ * worker, waits for it (lock held; sched_inline_await): when no other
+ * context waits for a worker and CTX's last launch took at most
+ * SCHED_AWAIT_NS, for twice that and 20 us.
+ */
+static void offer_await(struct context *ctx, const struct job *job)
+{
+	uint64_t last =
+	    atomic_load_explicit(&ctx->sched.launch_ns, memory_order_relaxed);
+	if (inline_cmd.ctx != ctx || job->cmd.spec->id != VGPU_K_LAUNCH ||
+	    S.users.head || S.busy >= S.nworkers || last > SCHED_AWAIT_NS)
+		return;
+	uint64_t budget = last ? 2 * last + 20000 : SCHED_AWAIT_NS;
+	inline_cmd.awaited = ctx;
+	inline_cmd.await_ns = budget < SCHED_AWAIT_NS ? budget : SCHED_AWAIT_NS;
+}
 
 /* Whether this thread takes JOB, just activated on CTX (lock held). */
 static bool take_inline(struct context *ctx, struct job *job)
@@ -239,15 +258,14 @@ static bool take_inline(struct context *ctx, struct job *job)
  * N steps were handed out (lock held): a worker is called for each, if
  * one is free. First a spinning one (it takes the step without a
  * wake-up), then a sleeping one, both on another CPU than this thread's:
- * a worker pinned to this CPU runs only once this thread lets it (a FUSE
- * io_uring thread runs on its client's CPU). A wake-up costs the waker a
- * futex system call (about 16 us on this VM) and the woken worker 30-90
- * us.
+ * a worker pinned to this CPU runs only once this thread lets it (the
+ * FUSE thread that takes a client's write runs on the client's CPU, and
+ * may wait for the command, sched_inline_await). A wake-up costs the
+ * waker a system call and the woken worker 30-90 us on this VM.
  */
 static void work_added(unsigned n)
 {
-	uint64_t now = now_ns();
-	atomic_store_explicit(&S.work_ns, now, memory_order_relaxed);
+	atomic_store_explicit(&S.work_ns, now_ns(), memory_order_relaxed);
 	atomic_fetch_add_explicit(&S.work_gen, 1, memory_order_release);
 	int here = n ? sched_getcpu() : -1;
 	for (unsigned pass = 0; pass < 4 && n; pass++) {
@@ -257,11 +275,6 @@ static void work_added(unsigned n)
 			struct worker_slot *ws = &S.slot[w];
 			if (ws->called || ws->state != want ||
 			    (ws->cpu != here) != elsewhere)
-				continue;
-			if (want == W_SPINNING &&
-			    now - atomic_load_explicit(&ws->looked_ns,
-						       memory_order_relaxed) >
-				SPIN_FRESH_NS)
 				continue;
 			ws->called = true;
 			if (want == W_SLEEPING)
@@ -419,6 +432,7 @@ static void activate_one(struct context *ctx, struct job **done,
 		S.running++;
 		if (take_inline(ctx, job))
 			continue; /* the loop ends: CTX has its active job */
+		offer_await(ctx, job);
 		ring_add(ctx);
 		work_added(job->ntiles);
 	}
@@ -573,7 +587,7 @@ static void finish_job(struct job *job)
  * a wake-up (which costs more than they do). The budget adapts
  * (vgpufs/ring_spin.h) to when work came after the spin gave up: it grows
  * when a longer spin would have caught it, and shrinks when not or when
- * the spinner was preempted. At most spinners_max() spin at once: a
+ * the spinner was preempted. At most WORKER_SPINNERS_MAX spin at once: a
  * spinner holds its CPU, and the client that makes the next command needs
  * one too.
  */
@@ -594,17 +608,14 @@ static uint64_t worker_spin(struct worker_slot *ws, struct vgpu_spin *spin)
 	unsigned gen = atomic_load_explicit(&S.work_gen, memory_order_acquire);
 	ws->state = W_SPINNING;
 	S.spinners++;
-	uint64_t start = now_ns(), now = start;
-	atomic_store_explicit(&ws->looked_ns, now, memory_order_relaxed);
 	pthread_mutex_unlock(&S.lock);
+	uint64_t start = now_ns(), now = start;
 	bool came = false;
 	while (!came && vgpu_spin_more(spin, now, now - start)) {
 		vgpu_ring_relax();
 		came = atomic_load_explicit(&S.work_gen,
 					    memory_order_acquire) != gen;
 		now = now_ns();
-		atomic_store_explicit(&ws->looked_ns, now,
-				      memory_order_relaxed);
 	}
 	pthread_mutex_lock(&S.lock);
 	S.spinners--;
@@ -681,6 +692,7 @@ static void run_step_and_after(struct context *ctx, struct job *job,
 void sched_inline_offer(struct context *ctx)
 {
 	inline_cmd.ctx = ctx;
+	inline_cmd.awaited = NULL;
 }
 
 bool sched_inline_taken(void)
@@ -695,6 +707,23 @@ void sched_inline_run(void)
 	inline_cmd.job = NULL;
 	if (job)
 		run_step_and_after(job->ctx, job, inline_cmd.step, S.nworkers);
+}
+
+void sched_inline_await(void)
+{
+	struct context *ctx = inline_cmd.awaited;
+	inline_cmd.awaited = NULL;
+	if (!ctx)
+		return;
+	uint64_t start = now_ns(), now = start, last = start;
+	/* A spinner preempted stops: it holds up the requests behind it */
+	while (atomic_load_explicit(&ctx->inflight, memory_order_acquire) &&
+	       now - start < inline_cmd.await_ns &&
+	       now - last < VGPU_SPIN_PREEMPTED_NS) {
+		vgpu_ring_relax();
+		last = now;
+		now = now_ns();
+	}
 }
 
 /* Worker W starts or ends a step of an unbounded job (lock held). */

@@ -40,6 +40,8 @@ struct sched_ctx {
 	struct context *wake_next; /* to activate (scheduler's work list) */
 	struct signaller *signals; /* events it has written a signal for */
 	bool closed;		   /* the file is closed */
+	/* Its last launch's time from activation to completion, ns. */
+	_Atomic uint64_t launch_ns;
 };
 
 /* Starts WORKERS threads; 0 or -errno. */
@@ -63,6 +65,19 @@ void sched_submit(struct job *job);
 void sched_inline_offer(struct context *ctx);
 bool sched_inline_taken(void);
 void sched_inline_run(void);
+/*
+ * A small launch on the FUSE thread that takes the write: a launch runs
+ * the user's code, which may loop until --kernel-timeout, so it never
+ * runs on that thread; it goes to a worker, and when a worker was idle,
+ * nobody else waited and the context's last launch took at most
+ * SCHED_AWAIT_NS, the thread spins (at most that long, twice the last
+ * launch's time and 20 us) until the context has nothing in flight
+ * before it answers the write. The completion is then there for the
+ * client's read, which need not sleep and be woken from the worker's CPU
+ * (tens of us on a VM). Called after sched_inline_run(), no lock held.
+ */
+#define SCHED_AWAIT_NS (100u * 1000u)
+void sched_inline_await(void);
 
 /*
  * Stops accepting: commands that have not started are cancelled, running

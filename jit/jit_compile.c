@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -402,7 +403,15 @@ static int compile_units(struct compile *c, char *msg)
 	uint32_t started = 0;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr); /* glibc's never fails */
-	bool attr_ok = !pthread_attr_setstacksize(&attr, UNIT_STACK);
+	/* any core: a thread inherits its creator's CPUs, and the daemon's
+	 * workers are pinned to one each (sched/topology.c), where two
+	 * units side by side ran slower than one after the other */
+	cpu_set_t any;
+	CPU_ZERO(&any);
+	for (int k = 0; k < CPU_SETSIZE; k++)
+		CPU_SET(k, &any);
+	bool attr_ok = !pthread_attr_setstacksize(&attr, UNIT_STACK) &&
+		       !pthread_attr_setaffinity_np(&attr, sizeof(any), &any);
 	/* a thread that cannot start leaves its units to the others */
 	for (uint32_t k = 1; k < n && attr_ok; k++)
 		if (!pthread_create(&t[started], &attr, unit_worker, c))

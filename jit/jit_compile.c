@@ -211,19 +211,27 @@ struct compile {
 	bool dump;
 };
 
-/* Marks in WANT the functions block B calls, and theirs. */
+/* Marks in WANT the functions block B calls. */
 static void mark_calls(const struct vcl_ir_module *m,
 		       const struct vcl_ir_block *b, uint8_t *want)
 {
 	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
-		if (i->op == VCL_IR_CALL && i->imm < m->nfuncs &&
-		    !want[i->imm]) {
+		if (i->op == VCL_IR_CALL && i->imm < m->nfuncs)
 			want[i->imm] = 1;
-			mark_calls(m, &m->funcs[i->imm].body, want);
-		}
 		mark_calls(m, &i->then, want);
 		mark_calls(m, &i->els, want);
 	}
+}
+
+/* Kernel F and the functions it calls, and theirs, into WANT: a function
+ * calls only functions before it, so one pass down from F (no recursion
+ * along a chain of 4096 calls). */
+static void mark_unit(const struct vcl_ir_module *m, uint32_t f, uint8_t *want)
+{
+	want[f] = 1;
+	for (uint32_t g = f + 1; g-- > 0;)
+		if (want[g])
+			mark_calls(m, &m->funcs[g].body, want);
 }
 
 static int bigger_first(const void *a, const void *b, void *arg)
@@ -251,10 +259,8 @@ static int make_units(struct compile *c)
 	}
 	uint32_t k = 0;
 	for (uint32_t f = 0; f < m->nfuncs; f++)
-		if (m->funcs[f].is_kernel) {
-			c->units[k].want[f] = 1;
-			mark_calls(m, &m->funcs[f].body, c->units[k++].want);
-		}
+		if (m->funcs[f].is_kernel)
+			mark_unit(m, f, c->units[k++].want);
 	for (uint32_t f = 0; f < m->nfuncs; f++) {
 		bool called = m->funcs[f].is_kernel;
 		for (uint32_t u = 0; u < c->nunits; u++)
@@ -651,9 +657,11 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 		p->nkernels += m->funcs[f].is_kernel;
 	p->kernels = calloc(p->nkernels + 1, sizeof(*p->kernels));
 	c.stack = stack = calloc(m->nfuncs + 1, sizeof(*stack));
-	if (!p->kernels || !stack || lay_out_locals(p) || make_units(&c))
+	if (!p->kernels || !stack || lay_out_locals(p))
 		goto oom;
 	err = check_module(&(struct cg_module){.msg = msg, .m = m}, stack);
+	if (!err && make_units(&c))
+		goto oom;
 	if (!err)
 		err = compile_units(&c, msg);
 	dump(&c, "pre", true);

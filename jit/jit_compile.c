@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,19 +211,27 @@ struct compile {
 	bool dump;
 };
 
-/* Marks in WANT the functions block B calls, and theirs. */
+/* Marks in WANT the functions block B calls. */
 static void mark_calls(const struct vcl_ir_module *m,
 		       const struct vcl_ir_block *b, uint8_t *want)
 {
 	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
-		if (i->op == VCL_IR_CALL && i->imm < m->nfuncs &&
-		    !want[i->imm]) {
+		if (i->op == VCL_IR_CALL && i->imm < m->nfuncs)
 			want[i->imm] = 1;
-			mark_calls(m, &m->funcs[i->imm].body, want);
-		}
 		mark_calls(m, &i->then, want);
 		mark_calls(m, &i->els, want);
 	}
+}
+
+/* Kernel F and the functions it calls, and theirs, into WANT: a function
+ * calls only functions before it, so one pass down from F (no recursion
+ * along a chain of 4096 calls). */
+static void mark_unit(const struct vcl_ir_module *m, uint32_t f, uint8_t *want)
+{
+	want[f] = 1;
+	for (uint32_t g = f + 1; g-- > 0;)
+		if (want[g])
+			mark_calls(m, &m->funcs[g].body, want);
 }
 
 static int bigger_first(const void *a, const void *b, void *arg)
@@ -250,10 +259,8 @@ static int make_units(struct compile *c)
 	}
 	uint32_t k = 0;
 	for (uint32_t f = 0; f < m->nfuncs; f++)
-		if (m->funcs[f].is_kernel) {
-			c->units[k].want[f] = 1;
-			mark_calls(m, &m->funcs[f].body, c->units[k++].want);
-		}
+		if (m->funcs[f].is_kernel)
+			mark_unit(m, f, c->units[k++].want);
 	for (uint32_t f = 0; f < m->nfuncs; f++) {
 		bool called = m->funcs[f].is_kernel;
 		for (uint32_t u = 0; u < c->nunits; u++)
@@ -402,7 +409,15 @@ static int compile_units(struct compile *c, char *msg)
 	uint32_t started = 0;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr); /* glibc's never fails */
-	bool attr_ok = !pthread_attr_setstacksize(&attr, UNIT_STACK);
+	/* any core: a thread inherits its creator's CPUs, and the daemon's
+	 * workers are pinned to one each (sched/topology.c), where two
+	 * units side by side ran slower than one after the other */
+	cpu_set_t any;
+	CPU_ZERO(&any);
+	for (int k = 0; k < CPU_SETSIZE; k++)
+		CPU_SET(k, &any);
+	bool attr_ok = !pthread_attr_setstacksize(&attr, UNIT_STACK) &&
+		       !pthread_attr_setaffinity_np(&attr, sizeof(any), &any);
 	/* a thread that cannot start leaves its units to the others */
 	for (uint32_t k = 1; k < n && attr_ok; k++)
 		if (!pthread_create(&t[started], &attr, unit_worker, c))
@@ -642,9 +657,11 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 		p->nkernels += m->funcs[f].is_kernel;
 	p->kernels = calloc(p->nkernels + 1, sizeof(*p->kernels));
 	c.stack = stack = calloc(m->nfuncs + 1, sizeof(*stack));
-	if (!p->kernels || !stack || lay_out_locals(p) || make_units(&c))
+	if (!p->kernels || !stack || lay_out_locals(p))
 		goto oom;
 	err = check_module(&(struct cg_module){.msg = msg, .m = m}, stack);
+	if (!err && make_units(&c))
+		goto oom;
 	if (!err)
 		err = compile_units(&c, msg);
 	dump(&c, "pre", true);

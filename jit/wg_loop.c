@@ -99,33 +99,21 @@ static void after_wi_loop(struct cg_func *C)
 }
 
 /*
- * Marks the loop whose latch branch is BR as one LLVM must not unroll,
- * and, with NO_VECTORIZE, not vectorize either. The outer work-item loops
- * (y, z) hold the x loop LLVM vectorizes, and runtime-unrolling them
- * copied that whole nest for little gain; the checked copy of a loop runs
- * only when a hoisted check fails. Unrolled, they were a seventh of
- * options.cl's optimized code; vectorized too, the checked copies took a
- * sixth of its compile for a path that runs in the groups at a buffer's
- * edge or faults (docs/benchmarks.md).
+ * Marks the loop whose latch branch is BR as one LLVM must not unroll.
+ * The outer work-item loops (y, z) hold the x loop LLVM vectorizes, and
+ * runtime-unrolling them copied that whole nest for little gain; the
+ * checked copy of a loop runs only when a hoisted check fails. Unrolled,
+ * they were a seventh of options.cl's optimized code (docs/benchmarks.md).
  */
-static void loop_hints(struct cg_func *C, LLVMValueRef br, bool no_vectorize)
+static void no_unroll(struct cg_func *C, LLVMValueRef br)
 {
 	LLVMContextRef ctx = C->M->ctx;
-	static const char unroll[] = "llvm.loop.unroll.disable",
-			  vectorize[] = "llvm.loop.vectorize.enable";
+	static const char disable[] = "llvm.loop.unroll.disable";
 	LLVMMetadataRef self = LLVMTemporaryMDNode(ctx, NULL, 0);
 	LLVMMetadataRef str =
-	    LLVMMDStringInContext2(ctx, unroll, sizeof(unroll) - 1);
-	LLVMMetadataRef ops[3] = {self, LLVMMDNodeInContext2(ctx, &str, 1)};
-	if (no_vectorize) {
-		LLVMMetadataRef v[2] = {
-		    LLVMMDStringInContext2(ctx, vectorize,
-					   sizeof(vectorize) - 1),
-		    LLVMValueAsMetadata(LLVMConstInt(C->M->i1, 0, 0))};
-		ops[2] = LLVMMDNodeInContext2(ctx, v, 2);
-	}
-	LLVMMetadataRef loop =
-	    LLVMMDNodeInContext2(ctx, ops, no_vectorize ? 3 : 2);
+	    LLVMMDStringInContext2(ctx, disable, sizeof(disable) - 1);
+	LLVMMetadataRef ops[2] = {self, LLVMMDNodeInContext2(ctx, &str, 1)};
+	LLVMMetadataRef loop = LLVMMDNodeInContext2(ctx, ops, 2);
 	LLVMMetadataReplaceAllUsesWith(self, loop);
 	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(ctx, "llvm.loop", 9),
 			LLVMMetadataAsValue(ctx, loop));
@@ -191,7 +179,7 @@ static void wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 		    B, LLVMBuildICmp(B, LLVMIntULT, next, C->lsize[d], ""),
 		    head[d], d < 2 ? latch[d + 1] : after);
 		if (d || checked_copy)
-			loop_hints(C, br, checked_copy);
+			no_unroll(C, br);
 		LLVMBasicBlockRef from[2] = {d < 2 ? head[d + 1] : pre,
 					     latch[d]};
 		LLVMValueRef in[2] = {c64(C, 0), next};

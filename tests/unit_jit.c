@@ -1357,28 +1357,6 @@ START_TEST(checked_copy_not_unrolled)
 }
 END_TEST
 
-/* The loop LLVM vectorized (its vector.body block). */
-static bool vector_loop(const char *line)
-{
-	return strncmp(line, "vector.body", 11) == 0;
-}
-
-/* Only the unchecked copy of a hoisted loop is vectorized (wg_loop.c's
- * llvm.loop.vectorize.enable false on the checked one): vectorizing the
- * copy that runs when a check fails took compile time for little. */
-START_TEST(checked_copy_not_vectorized)
-{
-	static const char src[] =
-	    "__kernel void saxpy(const float a, __global const float *x,\n"
-	    "		    __global float *y)\n"
-	    "{\n"
-	    "	const size_t i = get_global_id(0);\n"
-	    "	y[i] = a * x[i] + y[i];\n"
-	    "}\n";
-	ck_assert_int_eq(optimized_count(src, "saxpy", vector_loop), 1);
-}
-END_TEST
-
 /* A 128-bit instruction (wg_hoist.c's exact arithmetic). */
 static bool wide_inst(const char *line)
 {
@@ -1987,7 +1965,6 @@ static Suite *suite(void)
 	tcase_add_test(t, later_kernel_local_arrays);
 	tcase_add_test(t, hoisted_saxpy);
 	tcase_add_test(t, checked_copy_not_unrolled);
-	tcase_add_test(t, checked_copy_not_vectorized);
 	tcase_add_test(t, kernel_per_unit);
 	tcase_add_test(t, hoisted_check_corners_shared);
 	tcase_add_test(t, hoisted_fault);

@@ -167,7 +167,7 @@ VGPU_AVX2 static void softmax_f32_avx2(const void *px, void *po, uint64_t n,
 	float *o = po;
 	float mx = -INFINITY;
 	int nan = 0;
-	VGPU_PRAGMA(omp simd reduction(max : mx) reduction(| : nan))
+	VGPU_SIMD_CLAUSES(reduction(max : mx) reduction(| : nan))
 	for (uint64_t i = 0; i < n; i++) {
 		mx = x[i] > mx ? x[i] : mx;
 		nan |= x[i] != x[i];

@@ -25,9 +25,11 @@ VGPU_VECTOR_FORM double erfc(double);
 #define VGPU_AVX2      __attribute__((target("avx2")))
 #define VGPU_SIMD      _Pragma("omp simd")
 #define VGPU_PRAGMA(x) _Pragma(#x)
-/* A vectorized loop that sums into the given variables: the order of the
- * additions is the vector lanes', not the loop's. */
-#define VGPU_SIMD_SUM(...) VGPU_PRAGMA(omp simd reduction(+ : __VA_ARGS__))
+/* A vectorized loop with these clauses (reductions: their order is the
+ * vector lanes', not the loop's). */
+#define VGPU_SIMD_CLAUSES(...) VGPU_PRAGMA(omp simd __VA_ARGS__)
+/* A vectorized loop that sums into the given variables. */
+#define VGPU_SIMD_SUM(...) VGPU_SIMD_CLAUSES(reduction(+ : __VA_ARGS__))
 static inline bool vgpu_cpu_avx2(void)
 {
 	return __builtin_cpu_supports("avx2");
@@ -36,6 +38,7 @@ static inline bool vgpu_cpu_avx2(void)
 #define VGPU_LIBMVEC 0
 #define VGPU_AVX2
 #define VGPU_SIMD
+#define VGPU_SIMD_CLAUSES(...)
 #define VGPU_SIMD_SUM(...)
 static inline bool vgpu_cpu_avx2(void)
 {

@@ -14,8 +14,9 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 "$root/scripts/build.sh" "$root/build-asan" Asan
 (cd "$root/build-asan" && ctest --output-on-failure --timeout 900)
 # ThreadSanitizer: the daemon under test reports on its stderr and exits 66
-# at the end, which the tests' teardown counts as a failure.
-export TSAN_OPTIONS="exitcode=66 second_deadlock_stack=1"
+# at the end, which the tests' teardown counts as a failure. libLLVM is not
+# instrumented: tests/tsan.supp says why its calls are left out.
+export TSAN_OPTIONS="exitcode=66 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp"
 "$root/scripts/build.sh" "$root/build-tsan" Tsan vgpufsd vgpucc it_queue it_lifecycle it_trace it_ooc it_ring it_launch
 # setarch -R: no address randomization. GCC 12's TSan aborts ("unexpected
 # memory mapping") when vm.mmap_rnd_bits is above 28, the default of some

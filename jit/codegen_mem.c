@@ -343,6 +343,12 @@ static LLVMValueRef do_atomic(struct cg_func *C, LLVMValueRef addr,
 	return r;
 }
 
+/* The atomics that are one LLVM instruction on a group's own memory. */
+static const LLVMOpcode local_op[VCL_AT_COUNT] = {
+    [VCL_AT_ADD] = LLVMAdd, [VCL_AT_SUB] = LLVMSub, [VCL_AT_AND] = LLVMAnd,
+    [VCL_AT_OR] = LLVMOr,   [VCL_AT_XOR] = LLVMXor,
+};
+
 /*
  * An atomic on the group's own __local memory as a plain read, operation
  * and write: a group's work-items run one after the other on the thread
@@ -359,12 +365,6 @@ static LLVMValueRef do_local_atomic(struct cg_func *C, LLVMValueRef addr,
 		     v = cg_get(C, i->b).v, r = v;
 	LLVMSetAlignment(old, 4);
 	switch (i->imm) {
-	case VCL_AT_ADD:
-		r = LLVMBuildAdd(B, old, v, "");
-		break;
-	case VCL_AT_SUB:
-		r = LLVMBuildSub(B, old, v, "");
-		break;
 	case VCL_AT_CMPXCHG:
 		/* b is the new value, c the one compared (do_atomic) */
 		r = LLVMBuildSelect(
@@ -381,17 +381,10 @@ static LLVMValueRef do_local_atomic(struct cg_func *C, LLVMValueRef addr,
 		r = cg_intrinsic(C, name[i->imm - VCL_AT_SMIN], &t, 1, a, 2);
 		break;
 	}
-	case VCL_AT_AND:
-		r = LLVMBuildAnd(B, old, v, "");
+	case VCL_AT_XCHG:
 		break;
-	case VCL_AT_OR:
-		r = LLVMBuildOr(B, old, v, "");
-		break;
-	case VCL_AT_XOR:
-		r = LLVMBuildXor(B, old, v, "");
-		break;
-	default: /* xchg */
-		break;
+	default: /* one instruction: add, sub, and, or, xor */
+		r = LLVMBuildBinOp(B, local_op[i->imm], old, v, "");
 	}
 	LLVMSetAlignment(LLVMBuildStore(B, r, addr), 4);
 	return old;

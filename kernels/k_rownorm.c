@@ -163,6 +163,10 @@ LAYERNORM_ROW(float, f32_avx2, VGPU_AVX2, VGPU_SIMD)
 VGPU_AVX2 static void softmax_f32_avx2(const void *px, void *po, uint64_t n,
 				       bool take_log)
 {
+	if (take_log) { /* log_softmax: the plain way, which finds m itself */
+		softmax_f32(px, po, n, true);
+		return;
+	}
 	const float *x = px;
 	float *o = po;
 	float mx = -INFINITY;
@@ -173,8 +177,8 @@ VGPU_AVX2 static void softmax_f32_avx2(const void *px, void *po, uint64_t n,
 		nan |= x[i] != x[i];
 	}
 	double m = nan ? NAN : mx;
-	if (take_log || !isfinite(m)) { /* rows of specials: the plain way */
-		softmax_f32(px, po, n, take_log);
+	if (!isfinite(m)) { /* rows of specials: the plain way */
+		softmax_f32(px, po, n, false);
 		return;
 	}
 	double s = 0, c = 0, e[SOFTMAX_BLOCK];

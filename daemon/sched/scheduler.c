@@ -587,7 +587,7 @@ static void finish_job(struct job *job)
  * a wake-up (which costs more than they do). The budget adapts
  * (vgpufs/ring_spin.h) to when work came after the spin gave up: it grows
  * when a longer spin would have caught it, and shrinks when not or when
- * the spinner was preempted. At most WORKER_SPINNERS_MAX spin at once: a
+ * the spinner was preempted. At most spinners_max() spin at once: a
  * spinner holds its CPU, and the client that makes the next command needs
  * one too.
  */

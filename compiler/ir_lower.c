@@ -950,6 +950,7 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 	f->ret = vret ? VCL_IR_VOID : lower_type(L, rt, decl);
 	L->cur = &f->body;
 	L->nopen = 0;
+	memset(L->products, 0, sizeof(L->products));
 	L->nvars = fs->nlocals;
 	L->vars = vcl_ir_alloc(L->m, sizeof(struct var) * (fs->nlocals + 1));
 	L->addressed = vcl_ir_alloc(L->m, sizeof(bool) * (fs->nlocals + 1));

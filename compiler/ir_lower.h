@@ -73,6 +73,13 @@ struct lower {
 	bool is_switch[VCL_IR_MAX_DEPTH];
 	uint32_t nopen;
 	struct vcl_ir_inst scratch; /* what emit gives when out of memory */
+	/* Products a * b lower_arith made where FP_CONTRACT allows fusing
+	 * them into the + or - above them, at the slot of their value number
+	 * modulo the size (one overwritten is merely not fused). */
+	struct product {
+		uint32_t id, x, y;
+		const struct vcl_node *node;
+	} products[64];
 };
 
 void lower_error(struct lower *L, const struct vcl_node *n, const char *fmt,
@@ -112,7 +119,9 @@ uint64_t lower_float_bits(vcl_ir_type t, double v);
 /* A scalar of kind `from` to kind `to` (to bool: != 0). */
 uint32_t lower_convert(struct lower *L, uint32_t v, enum vcl_type_kind from,
 		       enum vcl_type_kind to);
-/* a OP b in the scalar kind k (both operands of that kind). */
+/* a OP b in the scalar kind k (both operands of that kind); a + or - of
+ * a product in at's operands as one `intrin mad` where FP_CONTRACT
+ * allows. */
 uint32_t lower_arith(struct lower *L, const struct vcl_node *at,
 		     enum vcl_tok op, enum vcl_type_kind k, uint32_t a,
 		     uint32_t b);
@@ -190,6 +199,9 @@ static inline vcl_ir_type pointer_to(const struct vcl_ty *t)
 	return VCL_IR_TYPE(VCL_IR_PTR, 0,
 			   sp == VCL_AS_NONE ? VCL_AS_PRIVATE : sp);
 }
+/* `intrin t name(x...)`. */
+uint32_t lower_intrin(struct lower *L, vcl_ir_type t, const char *name,
+		      const uint32_t *x, uint32_t nargs);
 /* The built-in functions but the work-item ones, barrier and atomics
  * (ir_lower_builtin.c): per lane into out (n->ty's lanes). */
 bool lower_builtin_lanes(struct lower *L, const struct vcl_node *n,

@@ -31,8 +31,8 @@ static uint32_t cmp(struct call *c, enum vcl_tok op, uint32_t a, uint32_t b)
 	return lower_compare(c->L, op, c->k, a, b);
 }
 
-static uint32_t intrin(struct lower *L, vcl_ir_type t, const char *name,
-		       const uint32_t *x, uint32_t nargs)
+uint32_t lower_intrin(struct lower *L, vcl_ir_type t, const char *name,
+		      const uint32_t *x, uint32_t nargs)
 {
 	struct vcl_ir_inst *i = emit(L, VCL_IR_INTRIN, t);
 	i->name = name;
@@ -333,7 +333,7 @@ static uint32_t relational(struct call *c, const char *name, const uint32_t *x)
 	if (strcmp(name, "isinf") && strcmp(name, "isfinite") &&
 	    strcmp(name, "isnormal") && strcmp(name, "signbit"))
 		return VCL_IR_NONE;
-	uint32_t mag = intrin(L, c->t, "fabs", x, 1);
+	uint32_t mag = lower_intrin(L, c->t, "fabs", x, 1);
 	uint32_t infv = konst(c, lower_float_bits(c->t, inf));
 	if (!strcmp(name, "isinf"))
 		return cmp(c, VCL_T_EQ, mag, infv);
@@ -360,14 +360,14 @@ static uint32_t msb(struct lower *L, uint32_t v, enum vcl_type_kind k)
 
 static uint32_t intrin1(struct call *c, const char *name, uint32_t x)
 {
-	return intrin(c->L, c->t, name, &x, 1);
+	return lower_intrin(c->L, c->t, name, &x, 1);
 }
 
 static uint32_t intrin2(struct call *c, const char *name, uint32_t x,
 			uint32_t y)
 {
 	uint32_t v[2] = {x, y};
-	return intrin(c->L, c->t, name, v, 2);
+	return lower_intrin(c->L, c->t, name, v, 2);
 }
 
 static uint32_t fconst(struct call *c, double v)
@@ -834,12 +834,12 @@ static uint32_t float_lane(struct call *c, const char *name, const uint32_t *x,
 		return gamma_lane(c, name, x[0]);
 	const char *base = vcl_ir_intrin_base(name, nargs);
 	if (base)
-		return intrin(c->L, c->t, base, x, nargs);
+		return lower_intrin(c->L, c->t, base, x, nargs);
 	if (!strcmp(name, "pown")) {
 		/* pow of an integer-valued exponent: exact for |n| < 2^24 */
 		uint32_t y[2] = {x[0],
 				 lower_convert(c->L, x[1], VCL_TY_INT, c->k)};
-		return intrin(c->L, c->t, "pow", y, 2);
+		return lower_intrin(c->L, c->t, "pow", y, 2);
 	}
 	lower_error(c->L, c->n, "not lowered yet: built-in '%s'", name);
 	return VCL_IR_NONE;
@@ -848,10 +848,11 @@ static uint32_t float_lane(struct call *c, const char *name, const uint32_t *x,
 static uint32_t dot(struct call *c, const struct lanes *a,
 		    const struct lanes *b)
 {
-	uint32_t s = VCL_IR_NONE;
-	for (uint32_t i = 0; i < a->n; i++) {
-		uint32_t p = bin(c, VCL_IR_FMUL, a->v[i], b->v[i % b->n]);
-		s = s == VCL_IR_NONE ? p : bin(c, VCL_IR_FADD, s, p);
+	/* as mads: the spec lets the geometric functions contract */
+	uint32_t s = bin(c, VCL_IR_FMUL, a->v[0], b->v[0]);
+	for (uint32_t i = 1; i < a->n; i++) {
+		uint32_t x[3] = {a->v[i], b->v[i % b->n], s};
+		s = lower_intrin(c->L, c->t, "mad", x, 3);
 	}
 	return s;
 }
@@ -873,11 +874,11 @@ static bool geometric(struct call *c, const char *name, struct lanes *a,
 				d.v[i] = bin(c, VCL_IR_FSUB, a[0].v[i],
 					     a[1].v[i % a[1].n]);
 		uint32_t s = dot(c, &d, &d);
-		out->v[0] = intrin(c->L, c->t, "sqrt", &s, 1);
+		out->v[0] = lower_intrin(c->L, c->t, "sqrt", &s, 1);
 	} else if (!strcmp(name, "normalize")) {
 		/* x / |x|; a zero vector stays zero */
 		uint32_t s = dot(c, &a[0], &a[0]);
-		uint32_t r = intrin(c->L, c->t, "rsqrt", &s, 1);
+		uint32_t r = lower_intrin(c->L, c->t, "rsqrt", &s, 1);
 		uint32_t z = cmp(c, VCL_T_EQ, s, konst(c, 0));
 		*out = a[0];
 		for (uint32_t i = 0; i < out->n; i++)

@@ -255,22 +255,72 @@ static void store(struct lower *L, const struct lvalue *lv, uint32_t v)
 	emit_value(L, VCL_IR_STORE, VCL_IR_VOID, checked(L, lv), v);
 }
 
+/* The product value v is, when lower_arith made it for an operand of at
+ * (so in at's expression, as C's contraction asks), else NULL. */
+static const struct product *product_of(const struct lower *L,
+					const struct vcl_node *at, uint32_t v)
+{
+	const struct product *p =
+	    &L->products[v % (sizeof(L->products) / sizeof(L->products[0]))];
+	return p->node && p->id == v && (p->node == at->a || p->node == at->b)
+		   ? p
+		   : NULL;
+}
+
+/* a + b or a - b with a or b a product x * y of at's operands, as one
+ * `intrin mad` (llvm.fmuladd: fused where the CPU has an FMA, as clang
+ * does for OpenCL); VCL_IR_NONE when neither is one. */
+static uint32_t contract(struct lower *L, const struct vcl_node *at, bool minus,
+			 vcl_ir_type t, uint32_t a, uint32_t b)
+{
+	const struct product *p = product_of(L, at, a);
+	uint32_t x[3];
+	if (p) { /* x * y + b, x * y - b */
+		x[0] = p->x;
+		x[1] = p->y;
+		x[2] =
+		    minus ? emit_value(L, VCL_IR_FNEG, t, b, VCL_IR_NONE) : b;
+	} else if ((p = product_of(L, at, b))) { /* a + x * y, a - x * y */
+		x[0] = minus ? emit_value(L, VCL_IR_FNEG, t, p->x, VCL_IR_NONE)
+			     : p->x;
+		x[1] = p->y;
+		x[2] = a;
+	} else {
+		return VCL_IR_NONE;
+	}
+	return lower_intrin(L, t, "mad", x, 3);
+}
+
 /* a OP b in the scalar kind k (both operands of that kind). */
 uint32_t lower_arith(struct lower *L, const struct vcl_node *at,
 		     enum vcl_tok op, enum vcl_type_kind k, uint32_t a,
 		     uint32_t b)
 {
 	bool f = kind_float(k), s = kind_signed(k);
+	bool fuse = f && !(at->flags & VCL_E_NO_CONTRACT);
 	enum vcl_ir_op o;
 	switch (op) {
 	case VCL_T_PLUS:
-		o = f ? VCL_IR_FADD : VCL_IR_ADD;
-		break;
 	case VCL_T_MINUS:
-		o = f ? VCL_IR_FSUB : VCL_IR_SUB;
+		if (fuse) {
+			uint32_t r = contract(L, at, op == VCL_T_MINUS,
+					      kind_type(k), a, b);
+			if (r != VCL_IR_NONE)
+				return r;
+		}
+		o = op == VCL_T_PLUS ? f ? VCL_IR_FADD : VCL_IR_ADD
+		    : f		     ? VCL_IR_FSUB
+				     : VCL_IR_SUB;
 		break;
 	case VCL_T_STAR:
 		o = f ? VCL_IR_FMUL : VCL_IR_MUL;
+		if (fuse) {
+			uint32_t v = emit_value(L, o, kind_type(k), a, b);
+			L->products[v % (sizeof(L->products) /
+					 sizeof(L->products[0]))] =
+			    (struct product){v, a, b, at};
+			return v;
+		}
 		break;
 	case VCL_T_SLASH:
 		o = f ? VCL_IR_FDIV : s ? VCL_IR_SDIV : VCL_IR_UDIV;

@@ -17,6 +17,8 @@ static struct vcl_node *binary_node(struct parser *p, enum vcl_node_kind k,
 		n->op = op->kind;
 		n->a = a;
 		n->b = b;
+		if (op->flags & VCL_TF_NO_CONTRACT)
+			n->flags |= VCL_E_NO_CONTRACT;
 	}
 	return n;
 }

@@ -384,6 +384,18 @@ bool vcl_pp_next(struct vcl_pp *pp, struct vcl_token *out)
 	if (!pump(pp, out))
 		return false;
 	out->flags &= ~VCL_TF_BOL;
+	if (out->kind == VCL_T_LBRACE) {
+		pp->braces++;
+	} else if (out->kind == VCL_T_RBRACE && pp->braces) {
+		uint32_t n = pp->ncontract_saved;
+		if (n && pp->contract_saved[n - 1].braces == pp->braces) {
+			pp->contract_off = pp->contract_saved[n - 1].off;
+			pp->ncontract_saved--;
+		}
+		pp->braces--;
+	}
+	if (pp->contract_off)
+		out->flags |= VCL_TF_NO_CONTRACT;
 	return true;
 }
 

@@ -321,6 +321,25 @@ static void record_extension(struct vcl_pp *pp, const struct vcl_token *name,
 	    .name = copy, .enable = enable, .known = known, .loc = name->loc};
 }
 
+/* FP_CONTRACT OFF or not (ON, and DEFAULT, which is ON) from here: to the
+ * end of the source, or inside a block to its '}' (vcl_pp_next). */
+static void set_contract(struct vcl_pp *pp, const struct vcl_token *d, bool off)
+{
+	uint32_t n = pp->ncontract_saved;
+	if (pp->braces &&
+	    !(n && pp->contract_saved[n - 1].braces == pp->braces)) {
+		if (n == VCL_MAX_PARSE_DEPTH) {
+			pp_error(pp, d->loc,
+				 "#pragma OPENCL FP_CONTRACT nested too deep");
+			return;
+		}
+		pp->contract_saved[n].braces = pp->braces;
+		pp->contract_saved[n].off = pp->contract_off;
+		pp->ncontract_saved++;
+	}
+	pp->contract_off = off;
+}
+
 /* #pragma OPENCL ... (not macro-expanded, as the spec says); any other
  * pragma is ignored. */
 static void do_pragma(struct vcl_pp *pp, const struct vcl_token *d,
@@ -349,6 +368,8 @@ static void do_pragma(struct vcl_pp *pp, const struct vcl_token *d,
 			pp_error(pp, d->loc,
 				 "expected '#pragma OPENCL FP_CONTRACT "
 				 "ON|OFF|DEFAULT'");
+		else
+			set_contract(pp, d, pp_spell_equal(&rest[2], "OFF"));
 		return;
 	}
 	pp_warning(pp, d->loc, "unknown '#pragma OPENCL', ignored");

@@ -77,6 +77,17 @@ struct vcl_pp {
 	bool fatal;
 	struct vcl_pp_extension *exts;
 	size_t nexts, capexts;
+	/* FP_CONTRACT: off or not (ON and DEFAULT) at the stream's end, the
+	 * depth of '{' there, and per block that set it, the state to restore
+	 * at its '}' (the spec's scope of a pragma inside a compound
+	 * statement; blocks nest no deeper than the parser takes). */
+	bool contract_off;
+	uint32_t braces;
+	struct {
+		uint32_t braces;
+		bool off;
+	} contract_saved[VCL_MAX_PARSE_DEPTH];
+	uint32_t ncontract_saved;
 };
 
 /* Reports at a location; a fatal error also ends the stream. */

@@ -4,7 +4,8 @@
  * and double, out parameters in every address space, mad_sat on 64 bits,
  * upsample, nan) and switch_labels.cl (case labels inside ifs and loops,
  * Duff's device) built by the daemon and launched through libvgpu; what
- * they wrote checked by builtins_check.c against libm and C.
+ * they wrote checked by builtins_check.c against libm and C. And
+ * fp_contract.cl: a * b - c fused by default, not under FP_CONTRACT OFF.
  */
 #include <check.h>
 #include <stdio.h>
@@ -95,10 +96,52 @@ START_TEST(switch_labels)
 }
 END_TEST
 
+/* tests/cl/fp_contract.cl: a * a - c with a = 1 + 2^-12 (or 1 + 3 *
+ * 2^-12) and c the product rounded: 0 in two roundings, 2^-24 in one.
+ * The fused result only where the CPU has an FMA (llvm.fmuladd). */
+static void contract_run(const char *kernel, float *out, unsigned nout)
+{
+	float a[8];
+	for (unsigned k = 0; k < 4; k++) {
+		a[k] = 1.0f + (k & 1 ? 3.0f : 1.0f) * 0x1p-12f;
+		volatile float p = a[k] * a[k]; /* rounded, never fused */
+		a[k + 4] = p;
+	}
+	memset(out, 0, sizeof(float) * nout);
+	struct bc_param p[] = {{"a", a, sizeof(a)},
+			       {"out", out, sizeof(float) * nout}};
+	launch("fp_contract.cl", kernel, p, 2, 4);
+}
+
+START_TEST(fp_contract)
+{
+	const float fused = __builtin_cpu_supports("fma") ? 0x1p-24f : 0.0f;
+	float out[12];
+	contract_run("contract_default", out, 4);
+	for (unsigned k = 0; k < 4; k++)
+		ck_assert_msg(out[k] == fused, "default %u: %a, wanted %a", k,
+			      (double)out[k], (double)fused);
+	contract_run("contract_off", out, 4);
+	for (unsigned k = 0; k < 4; k++)
+		ck_assert_msg(out[k] == 0.0f, "OFF %u: %a, wanted 0", k,
+			      (double)out[k]);
+	contract_run("contract_after", out, 12);
+	for (unsigned k = 0; k < 4; k++) {
+		ck_assert_msg(out[k] == 0.0f, "through a variable %u: %a", k,
+			      (double)out[k]);
+		ck_assert_msg(out[k + 4] == fused, "after OFF's block %u: %a",
+			      k, (double)out[k + 4]);
+		ck_assert_msg(out[k + 8] == fused, "mad %u: %a", k,
+			      (double)out[k + 8]);
+	}
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *const tests[] = {math_float, math_double, out_parameters,
-				      int64_builtins, switch_labels};
+	const TTest *const tests[] = {math_float,     math_double,
+				      out_parameters, int64_builtins,
+				      switch_labels,  fp_contract};
 	return run_suite(suite_with_daemon("cl_builtins", setup, teardown, 120,
 					   tests,
 					   sizeof(tests) / sizeof(tests[0])));

@@ -119,10 +119,31 @@ static const struct shape shapes[] = {
     {"__kernel void k(__global int *q, __global float *f) { q[0] = "
      "min(q[1], 2); f[0] = min(f[1], 2.0f); }",
      {{"icmp.slt", 1}, {"select i32", 1}, {"intrin f32 min(", 1}}},
-    /* dot product of float4: 4 fmul, 3 fadd */
+    /* dot product of float4: a fmul, 3 mads (the spec lets geometric
+     * functions contract) */
     {"__kernel void k(__global float4 *p, __global float *f) { f[0] = "
      "dot(p[0], p[1]); }",
-     {{"fmul f32", 4}, {"fadd f32", 3}}},
+     {{"fmul f32", 1}, {"intrin f32 mad(", 3}, {"fadd f32", 0}}},
+    /* FP_CONTRACT on by default: a * b + c in one expression is a mad,
+     * c - a * b one of -a; a product through a variable is not */
+    {"__kernel void k(__global float *q) { q[0] = q[1] * q[2] + q[3]; "
+     "q[4] = q[3] - q[1] * q[2]; float t = q[1] * q[2]; q[5] = t + q[3]; "
+     "}",
+     {{"intrin f32 mad(", 2}, {"fneg f32", 1}, {"fadd f32", 1}}},
+    /* compound assignment and vectors, lane by lane */
+    {"__kernel void k(__global float4 *q, float s) { q[0] += q[1] * s; }",
+     {{"intrin f32 mad(", 4}, {"fadd", 0}, {"fmul", 4}}},
+    /* OFF for the source that follows: two roundings */
+    {"#pragma OPENCL FP_CONTRACT OFF\n"
+     "__kernel void k(__global float *q) { q[0] = q[1] * q[2] - q[3]; }",
+     {{"intrin f32 mad(", 0}, {"fsub f32", 1}}},
+    /* OFF inside a block lasts to its end; DEFAULT is ON */
+    {"__kernel void k(__global double *q) {\n"
+     "{\n#pragma OPENCL FP_CONTRACT OFF\n q[0] = q[1] * q[2] - q[3]; }\n"
+     "q[4] = q[1] * q[2] - q[3];\n"
+     "#pragma OPENCL FP_CONTRACT OFF\nq[5] = q[1] * q[2] + q[3];\n"
+     "#pragma OPENCL FP_CONTRACT DEFAULT\nq[6] = q[1] * q[2] + q[3]; }",
+     {{"intrin f64 mad(", 2}, {"fsub f64", 1}, {"fadd f64", 1}}},
     /* the fences are no instruction */
     {"__kernel void k(__global int *q) { mem_fence(CLK_GLOBAL_MEM_FENCE); "
      "read_mem_fence(CLK_LOCAL_MEM_FENCE); "

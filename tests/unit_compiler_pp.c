@@ -313,6 +313,32 @@ START_TEST(include_bounds)
 }
 END_TEST
 
+/* FP_CONTRACT OFF marks the tokens after it: to the end, or inside a
+ * block to its '}'; ON and DEFAULT end it. One letter per token: o off,
+ * - not. */
+START_TEST(fp_contract_scope)
+{
+	static const char src[] = "a { b\n#pragma OPENCL FP_CONTRACT OFF\n"
+				  "c { d } e } f\n"
+				  "#pragma OPENCL FP_CONTRACT OFF\ng\n"
+				  "#pragma OPENCL FP_CONTRACT DEFAULT\nh { \n"
+				  "#pragma OPENCL FP_CONTRACT OFF\ni { \n"
+				  "#pragma OPENCL FP_CONTRACT ON\nj } k } l\n";
+	struct vcl_diags d;
+	vcl_diags_init(&d, 0);
+	struct vcl_source s = {"t.cl", src, strlen(src)};
+	struct vcl_pp *pp = vcl_pp_new(NULL, &s, &d);
+	ck_assert(pp);
+	char got[64] = "";
+	struct vcl_token t;
+	for (size_t n = 0; n < sizeof(got) - 1 && vcl_pp_next(pp, &t); n++)
+		got[n] = t.flags & VCL_TF_NO_CONTRACT ? 'o' : '-';
+	ck_assert_str_eq(got, "---ooooo--o--oo-oo--");
+	vcl_pp_free(pp);
+	vcl_diags_free(&d);
+}
+END_TEST
+
 START_TEST(pragma_error_line)
 {
 	struct cc_run r;
@@ -609,6 +635,7 @@ int main(void)
 	tcase_add_test(tc, conditionals);
 	tcase_add_test(tc, include);
 	tcase_add_test(tc, include_bounds);
+	tcase_add_test(tc, fp_contract_scope);
 	tcase_add_test(tc, pragma_error_line);
 	tcase_add_test(tc, predefined);
 	tcase_add_test(tc, command_line);

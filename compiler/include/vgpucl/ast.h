@@ -132,6 +132,13 @@ enum vcl_decl_flags {
 	VCL_D_KERNEL = 8,
 };
 
+/* Of an expression: a binary operator or assignment written where
+ * `#pragma OPENCL FP_CONTRACT OFF` is in effect (its a * b + c stays two
+ * roundings). */
+enum vcl_expr_flags {
+	VCL_E_NO_CONTRACT = 1,
+};
+
 struct vcl_node {
 	enum vcl_node_kind kind;
 	struct vcl_loc loc;
@@ -143,7 +150,7 @@ struct vcl_node {
 	struct vcl_type *type;
 	const char *name;
 	uint32_t name_len;
-	uint32_t flags; /* enum vcl_decl_flags */
+	uint32_t flags; /* enum vcl_decl_flags; expressions: vcl_expr_flags */
 	struct vcl_token lit;
 	/* Declarations: VCL_N_ATTRIBUTEs, the declarator's own first, then
 	 * those of the specifiers (a tail its siblings share). */

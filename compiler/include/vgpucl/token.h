@@ -140,6 +140,9 @@ enum vcl_tok_flags {
 	VCL_TF_BOL = 1,	      /* first token of its line */
 	VCL_TF_SPACE = 2,     /* whitespace before it */
 	VCL_TF_NO_EXPAND = 4, /* names a macro that may not expand here */
+	/* #pragma OPENCL FP_CONTRACT OFF is in effect at the token (vcl_pp_next
+	 * sets it; the parser gives it to the operator's node) */
+	VCL_TF_NO_CONTRACT = 8,
 };
 
 /* Literal suffixes (vcl_lex), in .aux of INT_LIT and FLOAT_LIT. */

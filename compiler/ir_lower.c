@@ -950,7 +950,7 @@ static int64_t function(struct lower *L, struct vcl_sym *fs,
 	f->ret = vret ? VCL_IR_VOID : lower_type(L, rt, decl);
 	L->cur = &f->body;
 	L->nopen = 0;
-	memset(L->products, 0, sizeof(L->products));
+	memset(L->products, 0, sizeof(*L->products) * PRODUCTS);
 	L->nvars = fs->nlocals;
 	L->vars = vcl_ir_alloc(L->m, sizeof(struct var) * (fs->nlocals + 1));
 	L->addressed = vcl_ir_alloc(L->m, sizeof(bool) * (fs->nlocals + 1));
@@ -1028,7 +1028,8 @@ struct vcl_ir_module *vcl_ir_lower(const struct vcl_program *prog,
 	struct lower L = {.prog = prog, .pp = pp, .d = vcl_pp_diags(pp)};
 	L.m = vcl_ir_new(cap);
 	L.fn_index = calloc(prog->nfunctions + 1, sizeof(*L.fn_index));
-	if (!L.m || !L.fn_index) {
+	L.products = calloc(PRODUCTS, sizeof(*L.products));
+	if (!L.m || !L.fn_index || !L.products) {
 		lower_error(&L, NULL, "out of memory");
 	} else {
 		for (uint32_t i = 0; i < prog->nfunctions; i++)
@@ -1037,6 +1038,7 @@ struct vcl_ir_module *vcl_ir_lower(const struct vcl_program *prog,
 			function(&L, prog->kernels[i].sym, &prog->kernels[i]);
 	}
 	free(L.fn_index);
+	free(L.products);
 	if (L.failed) {
 		vcl_ir_free(L.m);
 		return NULL;

@@ -74,13 +74,16 @@ struct lower {
 	uint32_t nopen;
 	struct vcl_ir_inst scratch; /* what emit gives when out of memory */
 	/* Products a * b lower_arith made where FP_CONTRACT allows fusing
-	 * them into the + or - above them, at the slot of their value number
-	 * modulo the size (one overwritten is merely not fused). */
+	 * them into the + or - above them, PRODUCTS of them at the slot of
+	 * their value number modulo PRODUCTS (one overwritten is merely not
+	 * fused); off the stack, which holds a struct lower per callee
+	 * being lowered. */
 	struct product {
 		uint32_t id, x, y;
 		const struct vcl_node *node;
-	} products[64];
+	} * products;
 };
+#define PRODUCTS 64
 
 void lower_error(struct lower *L, const struct vcl_node *n, const char *fmt,
 		 ...) __attribute__((format(printf, 3, 4)));

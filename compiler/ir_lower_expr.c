@@ -260,8 +260,7 @@ static void store(struct lower *L, const struct lvalue *lv, uint32_t v)
 static const struct product *product_of(const struct lower *L,
 					const struct vcl_node *at, uint32_t v)
 {
-	const struct product *p =
-	    &L->products[v % (sizeof(L->products) / sizeof(L->products[0]))];
+	const struct product *p = &L->products[v % PRODUCTS];
 	return p->node && p->id == v && (p->node == at->a || p->node == at->b)
 		   ? p
 		   : NULL;
@@ -316,8 +315,7 @@ uint32_t lower_arith(struct lower *L, const struct vcl_node *at,
 		o = f ? VCL_IR_FMUL : VCL_IR_MUL;
 		if (fuse) {
 			uint32_t v = emit_value(L, o, kind_type(k), a, b);
-			L->products[v % (sizeof(L->products) /
-					 sizeof(L->products[0]))] =
+			L->products[v % PRODUCTS] =
 			    (struct product){v, a, b, at};
 			return v;
 		}

@@ -1548,7 +1548,24 @@ START_TEST(reqd_size_constant)
 		ck_assert(out[w * h] == -1.0f);
 		for (uint64_t i = 0; i < gx * gy; i++)
 			ck_assert_int_eq(sizes[i], 841);
-		free(in), free(out), free(sizes);
+		/* a global offset moves get_global_id (the group's base
+		 * from the constant size), not the group ids */
+		uint64_t n = (gy + 4) * gx + gx + 8;
+		int *moved = calloc(n, sizeof(int));
+		args[4] = (struct vjit_arg){moved, n * sizeof(int)};
+		nd.offset[0] = 8;
+		nd.offset[1] = 4;
+		run_ok(&b, args, 5, &nd);
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t x = i % gx, y = i / gx;
+			bool in_range = y >= 4 && y < gy + 4 && x >= 8;
+			/* gid1 * gx + gid0 with gid0 up to gx + 7 */
+			bool hit = in_range || (y >= 5 && y < gy + 5 && x < 8);
+			ck_assert_msg(moved[i] == (hit ? 841 : 0),
+				      "%dx%d offset: [%llu] = %d", w, h,
+				      (unsigned long long)i, moved[i]);
+		}
+		free(in), free(out), free(sizes), free(moved);
 	}
 	/* any other group size is refused, as before */
 	int w = 8, h = 8;

@@ -1577,6 +1577,13 @@ START_TEST(reqd_size_constant)
 	struct vjit_fault fault;
 	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 5, &nd, &fault),
 			 -EINVAL);
+	/* and running its groups without the check (the code's loops and
+	 * context are of 8x4) */
+	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, args, &nd, 0, 1,
+					 &never_stop, &fault),
+			 -EINVAL);
+	ck_assert_msg(strstr(fault.msg, "requires a work-group of 8,4,1"), "%s",
+		      fault.msg);
 	unbuild(&b);
 }
 END_TEST

@@ -6,6 +6,17 @@
  */
 #include "jit_internal.h"
 
+LLVMValueRef cg_local_size(struct cg_func *C, int d)
+{
+	struct cg_module *M = C->M;
+	/* Known sizes give LLVM the work-item loops' trip counts: a 16-wide
+	 * loop becomes one vector step, without a remainder or run-time
+	 * checks around it. */
+	if (C->f->reqd_work_group_size[0])
+		return LLVMConstInt(M->i64, C->f->reqd_work_group_size[d], 0);
+	return cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
+}
+
 static LLVMValueRef per_dim(struct cg_func *C, enum vcl_ir_wi q, int d)
 {
 	struct cg_module *M = C->M;
@@ -15,8 +26,7 @@ static LLVMValueRef per_dim(struct cg_func *C, enum vcl_ir_wi q, int d)
 		return C->lid[d];
 	case VCL_WI_GLOBAL_ID: {
 		LLVMValueRef g = cg_rt_field(C, C->eb, RT_GROUP_ID + d, M->i64);
-		LLVMValueRef l =
-		    cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
+		LLVMValueRef l = cg_local_size(C, d);
 		LLVMValueRef o =
 		    cg_rt_field(C, C->eb, RT_GLOBAL_OFFSET + d, M->i64);
 		LLVMValueRef base =
@@ -28,7 +38,7 @@ static LLVMValueRef per_dim(struct cg_func *C, enum vcl_ir_wi q, int d)
 	case VCL_WI_GLOBAL_SIZE:
 		return cg_rt_field(C, C->eb, RT_GLOBAL_SIZE + d, M->i64);
 	case VCL_WI_LOCAL_SIZE:
-		return cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
+		return cg_local_size(C, d);
 	case VCL_WI_NUM_GROUPS:
 		return cg_rt_field(C, C->eb, RT_NUM_GROUPS + d, M->i64);
 	default:

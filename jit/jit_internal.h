@@ -234,6 +234,10 @@ bool cg_counted_loop(const struct vcl_ir_inst *const *def, uint32_t ndef,
 		     const struct vcl_ir_inst *L, struct counted_loop *out);
 /* codegen_wi.c: work-item queries */
 void cg_workitem(struct cg_func *C, const struct vcl_ir_inst *i);
+/* The group's size in dimension d (0..2): a constant when the kernel has
+ * reqd_work_group_size (the launch checks refuse any other), else read
+ * from the run-time block. */
+LLVMValueRef cg_local_size(struct cg_func *C, int d);
 /* wg_loop.c: a kernel's body as work-item loops between barriers */
 void wg_kernel_body(struct cg_func *C);
 LLVMValueRef wg_ctx_addr(struct cg_func *C, uint64_t off, uint64_t elem,

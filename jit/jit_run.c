@@ -36,6 +36,23 @@ static int bad(struct vjit_fault *f, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* -EINVAL unless the group is the kernel's reqd_work_group_size, when it
+ * has one. */
+static int required_group(const struct vcl_ir_function *f,
+			  const struct vjit_ndrange *nd,
+			  struct vjit_fault *fault)
+{
+	for (int d = 0; d < 3 && f->reqd_work_group_size[0]; d++)
+		if (nd->local[d] != f->reqd_work_group_size[d])
+			return bad(fault,
+				   "kernel '%s' requires a work-group of "
+				   "%u,%u,%u",
+				   f->name, f->reqd_work_group_size[0],
+				   f->reqd_work_group_size[1],
+				   f->reqd_work_group_size[2]);
+	return 0;
+}
+
 static const char *pname(const struct vcl_ir_function *f, uint32_t k)
 {
 	return f->params[k].name ? f->params[k].name : "?";
@@ -105,15 +122,9 @@ int vjit_check_launch(const struct vjit_program *p, int kernel,
 				   (unsigned long long)l, d,
 				   VJIT_MAX_WORK_GROUP_SIZE);
 		group *= l;
-		if (f->reqd_work_group_size[0] &&
-		    f->reqd_work_group_size[d] != l)
-			return bad(fault,
-				   "kernel '%s' requires a work-group of "
-				   "%u,%u,%u",
-				   f->name, f->reqd_work_group_size[0],
-				   f->reqd_work_group_size[1],
-				   f->reqd_work_group_size[2]);
 	}
+	if (required_group(f, nd, fault) < 0)
+		return -EINVAL;
 	if (__builtin_mul_overflow(nd->global[0], nd->global[1], &items) ||
 	    __builtin_mul_overflow(items, nd->global[2], &items) ||
 	    items > (1ull << 62))
@@ -256,6 +267,10 @@ int vjit_run_groups(const struct vjit_program *p, int kernel,
 		return bad(fault, "groups %llu..+%llu of %llu",
 			   (unsigned long long)first, (unsigned long long)count,
 			   (unsigned long long)groups);
+	/* The code has a required size as constants (cg_local_size): a run of
+	 * another would step past its context and __local arrays. */
+	if (required_group(f, nd, fault) < 0)
+		return -EINVAL;
 	const struct vjit_kernel *K = &p->kernels[kernel];
 	char *arg_base[VCL_IR_MAX_PARAMS + 1];
 	uint64_t arg_size[VCL_IR_MAX_PARAMS + 1], loff[VCL_IR_MAX_PARAMS + 1];

@@ -321,8 +321,14 @@ void wg_kernel_body(struct cg_func *C)
 	C->rt = LLVMGetParam(C->fn, 0);
 	C->stopp = cg_rt_field(C, C->eb, RT_STOP, M->ptr);
 	for (int d = 0; d < 3; d++)
-		C->lsize[d] = cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
-	C->gsize = cg_rt_field(C, C->eb, RT_GROUP_SIZE, M->i64);
+		C->lsize[d] = cg_local_size(C, d);
+	C->gsize = f->reqd_work_group_size[0]
+		       ? LLVMConstInt(M->i64,
+				      (uint64_t)f->reqd_work_group_size[0] *
+					  f->reqd_work_group_size[1] *
+					  f->reqd_work_group_size[2],
+				      0)
+		       : cg_rt_field(C, C->eb, RT_GROUP_SIZE, M->i64);
 	if (!C->ctx_arr)
 		C->ctx = cg_rt_field(C, C->eb, RT_CTX, M->ptr);
 	LLVMValueRef bases = cg_rt_field(C, C->eb, RT_ARG_BASE, M->ptr);

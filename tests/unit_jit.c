@@ -1473,6 +1473,121 @@ START_TEST(hoisted_saxpy)
 }
 END_TEST
 
+/* A transpose through a __local tile in groups of the kernel's required
+ * size (not square: 8x4, tiles of 8 rows of 8), with the group size read
+ * back through get_local_size. */
+static const char reqd_transpose_src[] =
+    "__kernel __attribute__((reqd_work_group_size(8, 4, 1)))\n"
+    "void tr(const int w, const int h, __global const float *in,\n"
+    "	__global float *out, __global int *sizes)\n"
+    "{\n"
+    "	__local float tile[8][9];\n"
+    "	const int lx = get_local_id(0), ly = get_local_id(1);\n"
+    "	const int lw = get_local_size(0), lh = get_local_size(1);\n"
+    "	int x = get_group_id(0) * lw + lx;\n"
+    "	for (int r = ly; r < 8; r += lh) {\n"
+    "		int y = get_group_id(1) * 8 + r;\n"
+    "		if (x < w && y < h)\n"
+    "			tile[r][lx] = in[y * w + x];\n"
+    "	}\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	x = get_group_id(1) * 8 + lx;\n"
+    "	for (int r = ly; r < 8; r += lh) {\n"
+    "		int y = get_group_id(0) * lw + r;\n"
+    "		if (x < h && y < w)\n"
+    "			out[y * h + x] = tile[lx][r];\n"
+    "	}\n"
+    "	int g = get_global_id(1) * get_global_size(0) + get_global_id(0);\n"
+    "	sizes[g] = lw * 100 + lh * 10 + (int)get_local_size(2);\n"
+    "}\n";
+
+/* A load of the run-time block's local sizes (struct vjit_rt, bytes 24,
+ * 32, 40 of the group function's parameter). */
+static bool local_size_load(const char *line)
+{
+	return strstr(line, "ptr %0, i64 24") ||
+	       strstr(line, "ptr %0, i64 32") || strstr(line, "ptr %0, i64 40");
+}
+
+/* reqd_work_group_size makes the group's size a constant of the code
+ * (LLVM knows the work-item loops' trip counts: the transpose's x loop
+ * one vector step or unrolled, not a vector loop with a remainder), and
+ * the kernel still runs right: matrices whose sides are not multiples of
+ * the tile, the sizes get_local_size gives. */
+START_TEST(reqd_size_constant)
+{
+	ck_assert(!optimized_has(reqd_transpose_src, "tr", local_size_load));
+	ck_assert(optimized_has(user_saxpy_src, "saxpy", local_size_load));
+	struct built b;
+	build(&b, reqd_transpose_src, NULL, "tr");
+	static const int shapes[][2] = {{8, 8}, {19, 5}, {5, 27}, {64, 40}};
+	for (size_t k = 0; k < 4; k++) {
+		int w = shapes[k][0], h = shapes[k][1];
+		/* groups of 8x4 cover tiles of 8x8: y by 8 per group */
+		uint64_t gx = (uint64_t)(w + 7) / 8 * 8,
+			 gy = (uint64_t)(h + 7) / 8 * 4;
+		float *in = malloc((size_t)w * h * 4),
+		      *out = malloc((size_t)w * h * 4 + 4);
+		int *sizes = malloc(gx * gy * sizeof(int));
+		for (int i = 0; i < w * h; i++)
+			in[i] = (float)i;
+		for (int i = 0; i <= w * h; i++)
+			out[i] = -1.0f;
+		struct vjit_arg args[5] = {{&w, 0},
+					   {&h, 0},
+					   {in, (uint64_t)w * h * 4},
+					   {out, (uint64_t)w * h * 4},
+					   {sizes, gx * gy * sizeof(int)}};
+		struct vjit_ndrange nd = {2, {gx, gy, 1}, {8, 4, 1}, {0}};
+		run_ok(&b, args, 5, &nd);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				ck_assert_msg(out[x * h + y] == in[y * w + x],
+					      "%dx%d: out[%d][%d] = %g", w, h,
+					      x, y, out[x * h + y]);
+		ck_assert(out[w * h] == -1.0f);
+		for (uint64_t i = 0; i < gx * gy; i++)
+			ck_assert_int_eq(sizes[i], 841);
+		/* a global offset moves get_global_id (the group's base
+		 * from the constant size), not the group ids */
+		uint64_t n = (gy + 4) * gx + gx + 8;
+		int *moved = calloc(n, sizeof(int));
+		args[4] = (struct vjit_arg){moved, n * sizeof(int)};
+		nd.offset[0] = 8;
+		nd.offset[1] = 4;
+		run_ok(&b, args, 5, &nd);
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t x = i % gx, y = i / gx;
+			bool in_range = y >= 4 && y < gy + 4 && x >= 8;
+			/* gid1 * gx + gid0 with gid0 up to gx + 7 */
+			bool hit = in_range || (y >= 5 && y < gy + 5 && x < 8);
+			ck_assert_msg(moved[i] == (hit ? 841 : 0),
+				      "%dx%d offset: [%llu] = %d", w, h,
+				      (unsigned long long)i, moved[i]);
+		}
+		free(in), free(out), free(sizes), free(moved);
+	}
+	/* any other group size is refused, as before */
+	int w = 8, h = 8;
+	float m[64], o[64];
+	int sz[64];
+	struct vjit_arg args[5] = {
+	    {&w, 0}, {&h, 0}, {m, sizeof(m)}, {o, sizeof(o)}, {sz, sizeof(sz)}};
+	struct vjit_ndrange nd = {2, {8, 8, 1}, {8, 8, 1}, {0}};
+	struct vjit_fault fault;
+	ck_assert_int_eq(vjit_check_launch(b.p, b.kernel, args, 5, &nd, &fault),
+			 -EINVAL);
+	/* and running its groups without the check (the code's loops and
+	 * context are of 8x4) */
+	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, args, &nd, 0, 1,
+					 &never_stop, &fault),
+			 -EINVAL);
+	ck_assert_msg(strstr(fault.msg, "requires a work-group of 8,4,1"), "%s",
+		      fault.msg);
+	unbuild(&b);
+}
+END_TEST
+
 /* One work-item out of range: the group runs the checked loop, and the
  * launch faults as every checked access does (the message, what ran). */
 START_TEST(hoisted_fault)
@@ -1968,6 +2083,7 @@ static Suite *suite(void)
 	tcase_add_test(t, kernel_per_unit);
 	tcase_add_test(t, hoisted_check_corners_shared);
 	tcase_add_test(t, hoisted_fault);
+	tcase_add_test(t, reqd_size_constant);
 	tcase_add_test(t, hoisted_loops);
 	suite_add_tcase(s, t);
 	return s;

@@ -3,7 +3,9 @@
  * busy and for RING_SPIN_NS after it went quiet (a fixed window,
  * vgpufs/ring_spin.h; a preempted poller stops spinning at once), then sleeps
  * on the doorbell futex, so an idle daemon uses no CPU; a client rings the
- * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping.
+ * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping. The
+ * poller and the client each publish the CPU they run on; a side that
+ * finds the other on its own CPU sleeps at once instead of spinning.
  *
  * Every read of the shared page is one atomic load whose value is checked
  * before use: the daemon keeps its own head and count of completions
@@ -14,6 +16,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,10 @@
  * client's wake-up here (32.6 us), so that a client that slept finds the
  * poller still spinning when it submits again. */
 #define RING_SPIN_NS (50 * 1000)
+/* How long it spins after waking a sleeping client: the client's wake-up
+ * (32.6 or 86.9 us here) and its next submission, which then finds the
+ * poller awake (vgpu_spin_boost). */
+#define RING_WAKE_SPIN_NS (150 * 1000)
 /* A sleeping poller looks at its stop flag at least this often. */
 #define RING_SLEEP_NS (1000 * 1000 * 1000)
 /* Packets taken in one go before the lock is let go. */
@@ -228,6 +235,10 @@ static int pump(struct ring *r)
 
 static void set_sleeping(struct ring *r, bool on)
 {
+	if (on) { /* on no CPU until it runs again and says where */
+		r->cpu = 0;
+		STORE(&r->hdr->poller_cpu, 0u);
+	}
 	atomic_store(&r->sleeping, on);
 	STORE(&r->hdr->poller_sleeping, on ? 1u : 0u);
 }
@@ -251,6 +262,21 @@ static bool submitted(struct ring *r)
 	return !r->broken && LOAD(&r->hdr->sq_tail) != r->head;
 }
 
+/*
+ * Publishes the poller's CPU (when it changed: the line is the client's
+ * to read), and says whether the client's submitting thread last ran on
+ * it too (its hint; a false one costs only its own ring a sleep).
+ */
+static bool shares_cpu_with_client(struct ring *r)
+{
+	uint32_t cpu = (uint32_t)sched_getcpu() + 1;
+	if (cpu != r->cpu) {
+		r->cpu = cpu;
+		STORE(&r->hdr->poller_cpu, cpu);
+	}
+	return LOAD(&r->hdr->client_cpu) == cpu;
+}
+
 static void *poller(void *arg)
 {
 	struct ring *r = arg;
@@ -258,6 +284,11 @@ static void *poller(void *arg)
 	vgpu_spin_init_ring(&spin, RING_SPIN_NS, RING_SPIN_NS);
 	uint64_t quiet_since = now_ns();
 	while (!finished(r)) {
+		bool shared = shares_cpu_with_client(r);
+		if (atomic_load_explicit(&r->woke_client,
+					 memory_order_relaxed) &&
+		    atomic_exchange(&r->woke_client, false))
+			vgpu_spin_boost(&spin, RING_WAKE_SPIN_NS);
 		/* A look at the tail alone while nothing new came: pump()
 		 * takes locks. */
 		if (submitted(r) && pump(r) > 0) {
@@ -266,7 +297,10 @@ static void *poller(void *arg)
 			continue;
 		}
 		uint64_t now = now_ns();
-		if (vgpu_spin_more(&spin, now, now - quiet_since)) {
+		/* A client on this CPU cannot submit while the poller spins
+		 * here (a yield does not hand it the CPU from another
+		 * session): sleep at once. */
+		if (!shared && vgpu_spin_more(&spin, now, now - quiet_since)) {
 			vgpu_ring_relax();
 			continue;
 		}
@@ -374,8 +408,10 @@ void ring_publish(struct ring *r)
 	 * nobody, so a batch costs one FUTEX_WAKE, not one a record.
 	 */
 	if (__atomic_load_n(&r->hdr->cq_waiters, __ATOMIC_SEQ_CST) &&
-	    __atomic_exchange_n(&r->hdr->cq_waiters, 0u, __ATOMIC_SEQ_CST))
+	    __atomic_exchange_n(&r->hdr->cq_waiters, 0u, __ATOMIC_SEQ_CST)) {
 		futex_wake(&r->hdr->cq_tail);
+		atomic_store(&r->woke_client, true);
+	}
 }
 
 bool ring_unread(struct ring *r)

@@ -235,10 +235,6 @@ static int pump(struct ring *r)
 
 static void set_sleeping(struct ring *r, bool on)
 {
-	if (on) { /* on no CPU until it runs again and says where */
-		r->cpu = 0;
-		STORE(&r->hdr->poller_cpu, 0u);
-	}
 	atomic_store(&r->sleeping, on);
 	STORE(&r->hdr->poller_sleeping, on ? 1u : 0u);
 }

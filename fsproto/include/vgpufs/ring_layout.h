@@ -88,9 +88,10 @@ struct vgpu_ring_header {
 	 * ahead of the ring, an impossible packet size); error_msg says
 	 * why. A broken ring takes nothing more: close it. */
 	int32_t error;
-	/* Daemon, a hint: 1 + the CPU the poller runs on (0: not yet, or
-	 * asleep). A client waiting on that CPU sleeps at once instead of
-	 * spinning: the poller cannot run while it spins. */
+	/* Daemon, a hint: 1 + the CPU the poller runs on, or last ran on
+	 * while it sleeps (0: not yet), where it is likely woken. A client
+	 * waiting on that CPU for an awake (or just woken) poller sleeps at
+	 * once instead of spinning: the poller cannot run while it spins. */
 	uint32_t poller_cpu;
 
 	/* Daemon: completion records posted (a batch of them is made

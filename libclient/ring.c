@@ -3,9 +3,8 @@
  * busy; when it sleeps it says so in the header, and only then does a
  * submission cost a system call (FUTEX_WAKE on the doorbell). Completions
  * are awaited the same way: spin for a while, then FUTEX_WAIT on cq_tail
- * with cq_waiters set, so the daemon wakes us only when we sleep. Each
- * side publishes its CPU in the header, and a waiter that finds the poller
- * awake on its own CPU sleeps at once rather than spinning.
+ * with cq_waiters set, so the daemon wakes us only when we sleep. A wait
+ * after waking the poller spins through the poller's wake-up.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +44,6 @@ struct ring_client {
 	bool forever;		/* never sleep (VGPU_WAIT_SPIN, _YIELD) */
 	bool yield;		/* sched_yield() while spinning */
 	uint64_t next_check_ns; /* a spinning waiter asks if the daemon lives */
-	uint32_t cpu;		/* 1 + our CPU, as published in client_cpu */
 	char error[VGPU_RING_MSG_MAX];
 };
 
@@ -155,22 +153,6 @@ static void ring_doorbell(struct ring_client *rc)
 		vgpu_spin_boost(&rc->spin, RING_CLIENT_SPIN_MAX_NS);
 }
 
-/*
- * Publishes this thread's CPU (when it changed), and says whether the
- * daemon's poller, awake, last ran on it: it cannot run while we spin
- * here. (The poller does the same with client_cpu.)
- */
-static bool shares_cpu_with_poller(struct ring_client *rc)
-{
-	uint32_t cpu = (uint32_t)sched_getcpu() + 1;
-	if (cpu != rc->cpu) {
-		rc->cpu = cpu;
-		STORE(&rc->hdr->client_cpu, cpu);
-	}
-	return LOAD(&rc->hdr->poller_cpu) == cpu &&
-	       !LOAD(&rc->hdr->poller_sleeping);
-}
-
 size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len)
 {
 	uint32_t room =
@@ -194,7 +176,6 @@ size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len)
 	memcpy(rc->sq + at, data, first);
 	memcpy(rc->sq, data + first, taken - first);
 	rc->tail += (uint32_t)taken;
-	shares_cpu_with_poller(rc); /* says where we run */
 	STORE(&rc->hdr->sq_tail, rc->tail);
 	ring_doorbell(rc);
 	return taken;
@@ -254,7 +235,7 @@ static int ring_failed(struct ring_client *rc, bool ask_daemon)
 /* A thread that never sleeps: one more turn of its spin. */
 static int spin_turn(struct ring_client *rc, uint64_t waited)
 {
-	if (rc->yield || shares_cpu_with_poller(rc))
+	if (rc->yield)
 		sched_yield();
 	else
 		vgpu_ring_relax();
@@ -276,10 +257,6 @@ static int sleep_turn(struct ring_client *rc, uint64_t ns)
 {
 	int err = 0;
 	uint32_t seen = (uint32_t)rc->cq_head;
-	/* on no CPU until it runs again and says where: a poller that
-	 * woke us does not take our last CPU for where we run */
-	rc->cpu = 0;
-	STORE(&rc->hdr->client_cpu, 0u);
 	STORE(&rc->hdr->cq_waiters, 1u);
 	if (__atomic_load_n(&rc->hdr->cq_tail, __ATOMIC_SEQ_CST) == seen) {
 		if (ns > SLEEP_CHECK_MS * 1000000ull)
@@ -343,10 +320,7 @@ int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
 				return err;
 			continue;
 		}
-		/* A poller on this CPU runs only once we sleep (a yield
-		 * does not hand it the CPU from another session). */
-		if (!shares_cpu_with_poller(rc) &&
-		    vgpu_spin_more(&rc->spin, now, waited)) {
+		if (vgpu_spin_more(&rc->spin, now, waited)) {
 			vgpu_ring_relax();
 			continue;
 		}

@@ -4,17 +4,14 @@
  * hostile use of a ring (a tail far ahead, an impossible packet size, a
  * garbage cq_head, scribbling, truncating, punching and unmapping it)
  * hurting only that ring while the daemon serves others. libvgpu's
- * streams use a ring by default, and an idle ring costs no CPU. When the
- * poller and the client share a CPU neither spins the other out, and a
- * poller that woke its client stays awake through the client's wake-up.
+ * streams use a ring by default, and an idle ring costs no CPU. A poller
+ * that woke its client stays awake through the client's wake-up.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -885,107 +882,6 @@ START_TEST(idle_rings_cost_no_cpu)
 }
 END_TEST
 
-/* Pins every thread of the daemon, and this one, to CPU 0. */
-static void all_on_cpu0(void)
-{
-	cpu_set_t one;
-	CPU_ZERO(&one);
-	CPU_SET(0, &one);
-	char dir[64];
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)d.pid);
-	DIR *t = opendir(dir);
-	ck_assert_ptr_nonnull(t);
-	for (struct dirent *e; (e = readdir(t));)
-		if (e->d_name[0] != '.')
-			ck_assert_int_eq(
-			    sched_setaffinity((pid_t)atoi(e->d_name),
-					      sizeof(one), &one),
-			    0);
-	closedir(t);
-	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
-}
-
-/* This thread's CPU time, microseconds. */
-static double thread_cpu_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
-}
-
-/*
- * The poller and the client on one CPU (the other CPUs busy): each
- * publishes its CPU, and a side that finds the other on its own sleeps at
- * once instead of spinning, since the other cannot run meanwhile (and a
- * yield does not hand the CPU to another session's thread). Before, the
- * client spun out its 20 us floor on every round trip, and the poller its
- * 50 us window: told by the client's CPU time, which other load does not
- * change, against a client that sleeps at once (here 18-20 us a round
- * trip of system calls and switches; 36-48 us before).
- */
-/* The client's CPU time a nop round trip on S, microseconds. */
-static double client_cpu_a_trip(vgpu_stream *s)
-{
-	enum { N = 600 };
-	double c0 = 0;
-	for (int i = -100; i < N; i++) {
-		if (i == 0) /* after a warm-up */
-			c0 = thread_cpu_us();
-		int64_t id = vgpu_launchl(s, "nop", VGPU_END);
-		ck_assert_int_ge(id, 1);
-		ck_assert_int_eq(vgpu_wait(s, id), 0);
-	}
-	return (thread_cpu_us() - c0) / N;
-}
-
-START_TEST(sharing_a_cpu_spins_neither_side_out)
-{
-	all_on_cpu0(); /* the poller, made next, inherits it */
-	vgpu_device *dev;
-	vgpu_stream *s;
-	ck_assert_int_eq(vgpu_open(d.mnt, &dev), 0);
-	ck_assert_int_eq(vgpu_stream_create(dev, &s), 0);
-	/* against a waiter that sleeps at once, in the same conditions
-	 * (sanitizers make the system calls dearer) */
-	ck_assert_int_eq(vgpu_stream_set_wait(s, VGPU_WAIT_BLOCK), 0);
-	double sleeper = client_cpu_a_trip(s);
-	ck_assert_int_eq(vgpu_stream_set_wait(s, VGPU_WAIT_AUTO), 0);
-	double cpu = client_cpu_a_trip(s);
-	ck_assert_msg(cpu < sleeper + 8,
-		      "the client used %.1f us of CPU a round trip on the "
-		      "poller's CPU, %.1f when sleeping at once",
-		      cpu, sleeper);
-	vgpu_stream_destroy(s);
-	vgpu_close(dev);
-	/* the hint itself: 1 + the poller's CPU (looked at from CPU 1,
-	 * while it runs on CPU 0), kept while it sleeps */
-	bool two = sysconf(_SC_NPROCESSORS_ONLN) > 1;
-	cpu_set_t other;
-	CPU_ZERO(&other);
-	CPU_SET(two ? 1 : 0, &other);
-	ck_assert_int_eq(sched_setaffinity(0, sizeof(other), &other), 0);
-	struct tring r;
-	struct vgpu_bin_completion c;
-	char p[256];
-	tring_open(&r);
-	/* (a look may miss the poller's 50 us awake when preempted) */
-	uint32_t seen = 0;
-	for (int i = 0; i < 100 && !seen; i++) {
-		tring_put(&r, p, nop_packet(p, (uint64_t)i + 1));
-		for (double end = mono_s() + 0.002; !seen && mono_s() < end;)
-			seen =
-			    __atomic_load_n(&r.h->poller_cpu, __ATOMIC_ACQUIRE);
-		ck_assert(tring_take(&r, &c));
-	}
-	if (two)
-		ck_assert_uint_eq(seen, 1);
-	usleep(300 * 1000);
-	ck_assert_uint_eq(__atomic_load_n(&r.h->poller_sleeping, 2), 1);
-	ck_assert_uint_eq(__atomic_load_n(&r.h->poller_cpu, 2), 1);
-	tring_close(&r);
-}
-END_TEST
-
 /*
  * A poller that has just woken a sleeping client spins on through the
  * client's wake-up (150 us, not its 50 us), so that the client's next
@@ -1148,7 +1044,6 @@ int main(void)
 	    killed_client_work_cancelled,
 	    idle_rings_cost_no_cpu,
 	    small_commands_run_on_the_poller,
-	    sharing_a_cpu_spins_neither_side_out,
 	    poller_stays_awake_for_a_woken_client,
 	};
 	return run_suite(suite_with_daemon("ring", setup, teardown, 60, tests,

@@ -3,9 +3,8 @@
  * busy and for RING_SPIN_NS after it went quiet (a fixed window,
  * vgpufs/ring_spin.h; a preempted poller stops spinning at once), then sleeps
  * on the doorbell futex, so an idle daemon uses no CPU; a client rings the
- * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping. The
- * poller and the client each publish the CPU they run on; a side that
- * finds the other on its own CPU sleeps at once instead of spinning.
+ * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping. After
+ * waking a sleeping client it spins longer, through the client's wake-up.
  *
  * Every read of the shared page is one atomic load whose value is checked
  * before use: the daemon keeps its own head and count of completions
@@ -16,7 +15,6 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,21 +256,6 @@ static bool submitted(struct ring *r)
 	return !r->broken && LOAD(&r->hdr->sq_tail) != r->head;
 }
 
-/*
- * Publishes the poller's CPU (when it changed: the line is the client's
- * to read), and says whether the client's submitting thread last ran on
- * it too (its hint; a false one costs only its own ring a sleep).
- */
-static bool shares_cpu_with_client(struct ring *r)
-{
-	uint32_t cpu = (uint32_t)sched_getcpu() + 1;
-	if (cpu != r->cpu) {
-		r->cpu = cpu;
-		STORE(&r->hdr->poller_cpu, cpu);
-	}
-	return LOAD(&r->hdr->client_cpu) == cpu;
-}
-
 static void *poller(void *arg)
 {
 	struct ring *r = arg;
@@ -280,7 +263,6 @@ static void *poller(void *arg)
 	vgpu_spin_init_ring(&spin, RING_SPIN_NS, RING_SPIN_NS);
 	uint64_t quiet_since = now_ns();
 	while (!finished(r)) {
-		bool shared = shares_cpu_with_client(r);
 		if (atomic_load_explicit(&r->woke_client,
 					 memory_order_relaxed) &&
 		    atomic_exchange(&r->woke_client, false))
@@ -293,10 +275,7 @@ static void *poller(void *arg)
 			continue;
 		}
 		uint64_t now = now_ns();
-		/* A client on this CPU cannot submit while the poller spins
-		 * here (a yield does not hand it the CPU from another
-		 * session): sleep at once. */
-		if (!shared && vgpu_spin_more(&spin, now, now - quiet_since)) {
+		if (vgpu_spin_more(&spin, now, now - quiet_since)) {
 			vgpu_ring_relax();
 			continue;
 		}

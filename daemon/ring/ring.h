@@ -36,7 +36,6 @@ struct ring {
 	_Atomic bool sleeping;	  /* the poller waits on the doorbell */
 	_Atomic bool woke_client; /* a completion woke a sleeping client */
 	bool broken;		  /* the ring cannot be read on */
-	uint32_t cpu;		  /* 1 + the poller's CPU, as published */
 };
 
 /*

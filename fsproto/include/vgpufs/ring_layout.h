@@ -70,10 +70,6 @@ struct vgpu_ring_header {
 	/* Client: bytes of whole packets submitted. A packet is contiguous
 	 * modulo sq_bytes (it may wrap). */
 	_Alignas(64) uint32_t sq_tail;
-	/* Client, a hint: 1 + the CPU its submitting thread runs on (0: not
-	 * said, or asleep). A poller that finds it on its own CPU sleeps at
-	 * once instead of spinning: the client cannot run while it spins. */
-	uint32_t client_cpu;
 
 	/* Daemon: bytes taken. */
 	_Alignas(64) uint32_t sq_head;
@@ -88,11 +84,6 @@ struct vgpu_ring_header {
 	 * ahead of the ring, an impossible packet size); error_msg says
 	 * why. A broken ring takes nothing more: close it. */
 	int32_t error;
-	/* Daemon, a hint: 1 + the CPU the poller runs on, or last ran on
-	 * while it sleeps (0: not yet), where it is likely woken. A client
-	 * waiting on that CPU for an awake (or just woken) poller sleeps at
-	 * once instead of spinning: the poller cannot run while it spins. */
-	uint32_t poller_cpu;
 
 	/* Daemon: completion records posted (a batch of them is made
 	 * visible by one store). Futex word for clients. */

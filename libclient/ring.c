@@ -3,8 +3,7 @@
  * busy; when it sleeps it says so in the header, and only then does a
  * submission cost a system call (FUTEX_WAKE on the doorbell). Completions
  * are awaited the same way: spin for a while, then FUTEX_WAIT on cq_tail
- * with cq_waiters set, so the daemon wakes us only when we sleep. A wait
- * after waking the poller spins through the poller's wake-up.
+ * with cq_waiters set, so the daemon wakes us only when we sleep.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -148,9 +147,6 @@ static void ring_doorbell(struct ring_client *rc)
 		return; /* awake, or already woken by an earlier submission */
 	__atomic_fetch_add(&rc->hdr->doorbell, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &rc->hdr->doorbell, FUTEX_WAKE, 1, NULL, NULL, 0);
-	/* its answer comes after its wake-up: wait for it spinning */
-	if (rc->spin.floor_ns)
-		vgpu_spin_boost(&rc->spin, RING_CLIENT_SPIN_MAX_NS);
 }
 
 size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len)

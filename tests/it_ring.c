@@ -4,13 +4,11 @@
  * hostile use of a ring (a tail far ahead, an impossible packet size, a
  * garbage cq_head, scribbling, truncating, punching and unmapping it)
  * hurting only that ring while the daemon serves others. libvgpu's
- * streams use a ring by default, and an idle ring costs no CPU. A poller
- * that woke its client stays awake through the client's wake-up.
+ * streams use a ring by default, and an idle ring costs no CPU.
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -882,56 +880,6 @@ START_TEST(idle_rings_cost_no_cpu)
 }
 END_TEST
 
-/*
- * A poller that has just woken a sleeping client spins on through the
- * client's wake-up (150 us, not its 50 us), so that the client's next
- * packet finds it awake: otherwise the two sides sleep while the other
- * wakes, round trip after round trip (the ring nop's p99). Looked at
- * 100 us after the record: awake in at least half the looks (a preempted
- * poller sleeps at once); before, in 2 to 4 of 20.
- */
-START_TEST(poller_stays_awake_for_a_woken_client)
-{
-	struct tring r;
-	struct vgpu_bin_completion c;
-	char p[256];
-	tring_open(&r);
-	int tried = 0, awake = 0;
-	for (int i = 0; i < 200 && tried < 20; i++) {
-		usleep(1000); /* the poller is asleep by now */
-		tring_put(&r, p, nop_packet(p, (uint64_t)i + 1));
-		/* as libvgpu sleeps: waiters set, then the futex */
-		__atomic_store_n(&r.h->cq_waiters, 1u, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&r.h->cq_tail, __ATOMIC_SEQ_CST) ==
-		    r.cq_head) {
-			struct timespec ts = {1, 0};
-			syscall(SYS_futex, &r.h->cq_tail, FUTEX_WAIT, r.cq_head,
-				&ts, NULL, 0);
-		}
-		ck_assert(tring_take(&r, &c));
-		uint64_t at = c.t_end_ns + 100 * 1000, now;
-		do {
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			now = (uint64_t)ts.tv_sec * 1000000000u +
-			      (uint64_t)ts.tv_nsec;
-		} while (now < at);
-		/* only a look taken in time tells (our own wake-up may come
-		 * later than that) */
-		bool sleeping =
-		    __atomic_load_n(&r.h->poller_sleeping, __ATOMIC_SEQ_CST);
-		if (now - at > 20 * 1000)
-			continue;
-		tried++;
-		awake += !sleeping;
-	}
-	ck_assert_msg(tried >= 5, "only %d looks in time", tried);
-	ck_assert_msg(awake * 2 >= tried,
-		      "awake 100 us after waking us: %d of %d", awake, tried);
-	tring_close(&r);
-}
-END_TEST
-
 /* The device's worker count, from info. */
 static int info_workers(void)
 {
@@ -1044,7 +992,6 @@ int main(void)
 	    killed_client_work_cancelled,
 	    idle_rings_cost_no_cpu,
 	    small_commands_run_on_the_poller,
-	    poller_stays_awake_for_a_woken_client,
 	};
 	return run_suite(suite_with_daemon("ring", setup, teardown, 60, tests,
 					   sizeof(tests) / sizeof(tests[0])));

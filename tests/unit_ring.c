@@ -213,41 +213,6 @@ START_TEST(ring_spin_keeps_its_floor)
 }
 END_TEST
 
-/*
- * A side that has just woken the other spins at least the boost for this
- * wait (the other's wake-up comes first), whatever its budget; the boost
- * ends with the wait, and a preemption ends it too.
- */
-START_TEST(boost_covers_a_wake_up_once)
-{
-	struct vgpu_spin s;
-	vgpu_spin_init_ring(&s, 20000, 100000);
-	ck_assert(!vgpu_spin_more(&s, 1000, 60000));
-	vgpu_spin_done(&s, 0);
-	vgpu_spin_boost(&s, 100000);
-	ck_assert(vgpu_spin_more(&s, 2000, 60000));
-	ck_assert(vgpu_spin_more(&s, 3000, 99000));
-	ck_assert(!vgpu_spin_more(&s, 4000, 100000));
-	vgpu_spin_answered(&s, 100000, 101000);
-	ck_assert_uint_eq(s.boost_ns, 0);
-	ck_assert(!vgpu_spin_more(&s, 5000, 60000)); /* the next wait: none */
-	/* a preempted spinner stops, boost or not */
-	vgpu_spin_done(&s, 0);
-	vgpu_spin_boost(&s, 100000);
-	ck_assert(vgpu_spin_more(&s, 10000, 0));
-	ck_assert(!vgpu_spin_more(&s, 10000 + VGPU_SPIN_PREEMPTED_NS + 1, 1));
-	ck_assert(
-	    !vgpu_spin_more(&s, 10000 + VGPU_SPIN_PREEMPTED_NS + 2, 60000));
-	/* the poller's fixed window is boosted the same way */
-	vgpu_spin_init_ring(&s, 50000, 50000);
-	vgpu_spin_boost(&s, 150000);
-	ck_assert(vgpu_spin_more(&s, 1000, 120000));
-	vgpu_spin_done(&s, 0);
-	ck_assert(!vgpu_spin_more(&s, 2000, 60000));
-	ck_assert_uint_eq(s.budget_ns, 50000);
-}
-END_TEST
-
 /* The nop fast path takes a bare nop and nothing else. */
 START_TEST(bare_nops_only)
 {
@@ -280,7 +245,6 @@ int main(void)
 	tcase_add_test(tc, runs_of_packets);
 	tcase_add_test(tc, spin_budget_adapts);
 	tcase_add_test(tc, ring_spin_keeps_its_floor);
-	tcase_add_test(tc, boost_covers_a_wake_up_once);
 	tcase_add_test(tc, bare_nops_only);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -3,8 +3,7 @@
  * busy and for RING_SPIN_NS after it went quiet (a fixed window,
  * vgpufs/ring_spin.h; a preempted poller stops spinning at once), then sleeps
  * on the doorbell futex, so an idle daemon uses no CPU; a client rings the
- * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping. After
- * waking a sleeping client it spins longer, through the client's wake-up.
+ * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping.
  *
  * Every read of the shared page is one atomic load whose value is checked
  * before use: the daemon keeps its own head and count of completions
@@ -37,10 +36,6 @@
  * client's wake-up here (32.6 us), so that a client that slept finds the
  * poller still spinning when it submits again. */
 #define RING_SPIN_NS (50 * 1000)
-/* How long it spins after waking a sleeping client: the client's wake-up
- * (32.6 or 86.9 us here) and its next submission, which then finds the
- * poller awake (vgpu_spin_boost). */
-#define RING_WAKE_SPIN_NS (150 * 1000)
 /* A sleeping poller looks at its stop flag at least this often. */
 #define RING_SLEEP_NS (1000 * 1000 * 1000)
 /* Packets taken in one go before the lock is let go. */
@@ -263,10 +258,6 @@ static void *poller(void *arg)
 	vgpu_spin_init_ring(&spin, RING_SPIN_NS, RING_SPIN_NS);
 	uint64_t quiet_since = now_ns();
 	while (!finished(r)) {
-		if (atomic_load_explicit(&r->woke_client,
-					 memory_order_relaxed) &&
-		    atomic_exchange(&r->woke_client, false))
-			vgpu_spin_boost(&spin, RING_WAKE_SPIN_NS);
 		/* A look at the tail alone while nothing new came: pump()
 		 * takes locks. */
 		if (submitted(r) && pump(r) > 0) {
@@ -383,10 +374,8 @@ void ring_publish(struct ring *r)
 	 * nobody, so a batch costs one FUTEX_WAKE, not one a record.
 	 */
 	if (__atomic_load_n(&r->hdr->cq_waiters, __ATOMIC_SEQ_CST) &&
-	    __atomic_exchange_n(&r->hdr->cq_waiters, 0u, __ATOMIC_SEQ_CST)) {
+	    __atomic_exchange_n(&r->hdr->cq_waiters, 0u, __ATOMIC_SEQ_CST))
 		futex_wake(&r->hdr->cq_tail);
-		atomic_store(&r->woke_client, true);
-	}
 }
 
 bool ring_unread(struct ring *r)

@@ -28,14 +28,13 @@ struct ring {
 	char (*msgs)[VGPU_RING_MSG_MAX]; /* a message slot per record */
 	struct cred cred;		 /* the creator's, for every packet */
 	int backing_id;			 /* its passthrough registration */
-	uint32_t head;		  /* bytes taken: the daemon's own count */
-	_Atomic uint64_t posted;  /* completion records posted */
-	uint32_t published;	  /* ...and made visible (the context's lock) */
-	_Atomic bool stop;	  /* the file is closed: the poller ends */
-	bool drain;		  /* ...once it took what was submitted */
-	_Atomic bool sleeping;	  /* the poller waits on the doorbell */
-	_Atomic bool woke_client; /* a completion woke a sleeping client */
-	bool broken;		  /* the ring cannot be read on */
+	uint32_t head;		 /* bytes taken: the daemon's own count */
+	_Atomic uint64_t posted; /* completion records posted */
+	uint32_t published;	 /* ...and made visible (the context's lock) */
+	_Atomic bool stop;	 /* the file is closed: the poller ends */
+	bool drain;		 /* ...once it took what was submitted */
+	_Atomic bool sleeping;	 /* the poller waits on the doorbell */
+	bool broken;		 /* the ring cannot be read on */
 };
 
 /*

@@ -46,7 +46,6 @@ struct vgpu_spin {
 	uint64_t budget_ns, max_ns;
 	uint64_t floor_ns; /* the budget never shrinks below it */
 	uint64_t last_ns;  /* the spin's previous look, 0 before the first */
-	uint64_t boost_ns; /* this wait spins at least this long (0: none) */
 };
 
 /* A worker's budget: at most MAX_NS, down to nothing. */
@@ -54,7 +53,7 @@ static inline void vgpu_spin_init(struct vgpu_spin *s, uint64_t max_ns)
 {
 	s->budget_ns = s->max_ns = max_ns;
 	s->floor_ns = 0;
-	s->last_ns = s->boost_ns = 0;
+	s->last_ns = 0;
 }
 
 /* A ring side's budget: FLOOR_NS to MAX_NS, starting at FLOOR_NS (0 and
@@ -64,7 +63,7 @@ static inline void vgpu_spin_init_ring(struct vgpu_spin *s, uint64_t floor_ns,
 {
 	s->floor_ns = s->budget_ns = floor_ns;
 	s->max_ns = max_ns > floor_ns ? max_ns : floor_ns;
-	s->last_ns = s->boost_ns = 0;
+	s->last_ns = 0;
 }
 
 /* The budget halved, down to the floor. */
@@ -73,20 +72,6 @@ static inline void vgpu_spin_halve(struct vgpu_spin *s)
 	s->budget_ns /= 2;
 	if (s->budget_ns < s->floor_ns)
 		s->budget_ns = s->floor_ns;
-}
-
-/*
- * This side just woke the other (a FUTEX_WAKE of a sleeping poller or
- * client): the other's answer comes only after its wake-up, which on the
- * VM measured takes 25 to 90 us, longer than a ring side's floor. The
- * current wait spins at least BOOST_NS, so that it catches the answer
- * instead of sleeping too; otherwise each side sleeps while the other
- * wakes, and the two stay in step, sleeping on every round trip (the ring
- * nop's p99, docs/benchmarks.md). It ends with the wait.
- */
-static inline void vgpu_spin_boost(struct vgpu_spin *s, uint64_t boost_ns)
-{
-	s->boost_ns = boost_ns;
 }
 
 /*
@@ -102,10 +87,9 @@ static inline bool vgpu_spin_more(struct vgpu_spin *s, uint64_t now_ns,
 	s->last_ns = now_ns;
 	if (preempted) {
 		vgpu_spin_halve(s);
-		s->boost_ns = 0;
 		return false;
 	}
-	return spun_ns < s->budget_ns || spun_ns < s->boost_ns;
+	return spun_ns < s->budget_ns;
 }
 
 /* A sleep is over and the wait goes on: the time asleep between the
@@ -120,7 +104,7 @@ static inline void vgpu_spin_resume(struct vgpu_spin *s)
  * vgpu_spin_answered().) */
 static inline void vgpu_spin_done(struct vgpu_spin *s, uint64_t slept_ns)
 {
-	s->last_ns = s->boost_ns = 0;
+	s->last_ns = 0;
 	if (slept_ns == 0)
 		return;		    /* spinning paid: keep the budget */
 	if (slept_ns < s->max_ns) { /* a longer spin would have caught it */
@@ -151,7 +135,7 @@ static inline void vgpu_spin_done(struct vgpu_spin *s, uint64_t slept_ns)
 static inline void vgpu_spin_answered(struct vgpu_spin *s, uint64_t gave_up_ns,
 				      uint64_t answer_ns)
 {
-	s->last_ns = s->boost_ns = 0;
+	s->last_ns = 0;
 	bool handoff = answer_ns >= gave_up_ns &&
 		       answer_ns - gave_up_ns < VGPU_SPIN_HANDOFF_NS;
 	if (answer_ns > s->max_ns || handoff) {

@@ -671,15 +671,6 @@ static void cached_launch(const struct device *d, bool quick)
 	free(lat_launch), free(lat_fill);
 }
 
-/* The value of option NAME before `--`, or NULL. */
-static const char *option(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i < argc - 1 && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return NULL;
-}
-
 /* The race: each case (of KERNELS, NULL: all) on both devices, and the
  * geometric mean. */
 static void race_all(const struct device *d, bool quick, const char *kernels)
@@ -724,7 +715,7 @@ int main(int argc, char **argv)
 					     "(scripts/install-bench-"
 					     "deps.sh)");
 	if (bench_wanted(only, "race"))
-		race_all(&d, quick, option(argc, argv, "--kernels"));
+		race_all(&d, quick, bench_option(argc, argv, "--kernels"));
 	if (bench_wanted(only, "saxpy"))
 		saxpy_vs_axpy(&d, quick);
 	if (bench_wanted(only, "tiled"))

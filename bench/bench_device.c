@@ -7,24 +7,31 @@
  *   - a text fill (n=16) round trip against the text nop's, same context
  *   - through libvgpu's submission ring: nop and fill (n=16) round trips
  *     and batched nops, against the issue's targets; a gemm (1024) and an
- *     axpy (64Mi f32) through a ring, and beside an idle ring, vs queue
+ *     axpy (64Mi f32) through a ring, beside an idle ring and beside a
+ *     ring kept busy by another thread (its poller awake), vs queue
+ *   - the daemon's CPU with idle rings open, over --idle SECONDS (10; 3
+ *     with --quick)
  * The daemon and the bare file system run in sessions of their own
  * (setsid), as users start them; VGPUFS_BENCH_SAME_SESSION=1 keeps them in
  * this one (the figures then differ: see docs/benchmarks.md).
- * usage: bench_device [--quick] [--only ROWS] [-- DAEMON_OPTIONS...]
+ * usage: bench_device [--quick] [--only ROWS] [--idle SECONDS]
+ *                     [-- DAEMON_OPTIONS...]
  * ROWS is a comma-separated list of text, binary, batch, fill, ring, gemm,
  * axpy, idle, bw (default: all); ring-batch is the last row of ring alone (to
  * profile it).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -317,9 +324,57 @@ static double big_time(vgpu_device *dev, const struct big_kernel *k,
 }
 
 /*
+ * Another context's ring kept busy: a thread launches a nop and waits for
+ * it every BUSY_PERIOD_US, less than the poller's 50 us spin, so that its
+ * poller stays awake, as beside a stream of small commands.
+ */
+#define BUSY_PERIOD_US 20
+struct busy_ring {
+	vgpu_stream *s;
+	pthread_t thread;
+	atomic_bool stop;
+	long nops;
+};
+
+static void *busy_ring_main(void *arg)
+{
+	struct busy_ring *b = arg;
+	/* the default 50 us of slack would let the poller fall asleep */
+	prctl(PR_SET_TIMERSLACK, 1000UL);
+	const struct timespec pause = {0, BUSY_PERIOD_US * 1000};
+	while (!atomic_load(&b->stop)) {
+		int64_t id = vgpu_launchl(b->s, "nop", VGPU_END);
+		if (id < 1 || vgpu_wait(b->s, id) != 0)
+			die(vgpu_stream_last_message(b->s));
+		b->nops++;
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
+static void busy_ring_start(vgpu_device *dev, struct busy_ring *b)
+{
+	*b = (struct busy_ring){0};
+	if (vgpu_stream_create(dev, &b->s) < 0 || !vgpu_stream_uses_ring(b->s))
+		die("busy ring");
+	if (pthread_create(&b->thread, NULL, busy_ring_main, b) != 0)
+		die("busy ring thread");
+}
+
+/* Stops B; returns its nops a second over the SECONDS it ran. */
+static double busy_ring_stop(struct busy_ring *b, double seconds)
+{
+	atomic_store(&b->stop, true);
+	pthread_join(b->thread, NULL);
+	vgpu_stream_destroy(b->s);
+	return (double)b->nops / seconds;
+}
+
+/*
  * Big kernels with a ring: K launched through a ring (its poller spinning
- * then asleep) against the same through queue, and through a ring while
- * another ring is open and idle (its poller asleep).
+ * then asleep) against the same through queue, through a ring while
+ * another ring is open and idle (its poller asleep), and while another
+ * ring is busy (its poller awake).
  */
 static void bench_big_kernel(vgpu_device *dev, const struct big_kernel *k,
 			     int reps)
@@ -339,16 +394,31 @@ static void bench_big_kernel(vgpu_device *dev, const struct big_kernel *k,
 	usleep(100 * 1000); /* its poller is asleep by now */
 	double beside = big_time(dev, k, m, reps);
 	vgpu_stream_destroy(idle);
-	char name[2][64];
+	struct busy_ring busy;
+	busy_ring_start(dev, &busy);
+	double t0 = now();
+	double polled = big_time(dev, k, m, reps);
+	double rate = busy_ring_stop(&busy, now() - t0);
+	/* queue again, after: drift between the first and the last rows */
+	setenv("VGPU_RING", "0", 1);
+	double queue2 = big_time(dev, k, m, reps);
+	unsetenv("VGPU_RING");
+	queue = queue2 < queue ? queue2 : queue;
+	printf("# %s: the busy ring completed %.0f nops/s meanwhile\n", k->name,
+	       rate);
+	char name[3][64];
 	snprintf(name[0], sizeof(name[0]), "%s via a ring vs via queue",
 		 k->name);
 	snprintf(name[1], sizeof(name[1]), "%s, another ring idle, vs queue",
 		 k->name);
-	struct result res[2] = {
+	snprintf(name[2], sizeof(name[2]), "%s, another ring busy, vs queue",
+		 k->name);
+	struct result res[3] = {
 	    {name[0], "ms", ring * 1e3, queue * 1e3, 1.05, false},
-	    {name[1], "ms", beside * 1e3, queue * 1e3, 1.05, false}};
-	report(&res[0]);
-	report(&res[1]);
+	    {name[1], "ms", beside * 1e3, queue * 1e3, 1.05, false},
+	    {name[2], "ms", polled * 1e3, queue * 1e3, 1.05, false}};
+	for (int i = 0; i < 3; i++)
+		report(&res[i]);
 	for (int i = 0; i < 3; i++)
 		vgpu_buffer_close(m[i]);
 }
@@ -438,7 +508,7 @@ static void ring_batch_rate(const struct device *d, vgpu_stream *s, int total)
  * column holds the issue's targets); the rows in ONLY.
  */
 static void bench_ring(const struct device *d, const char *only, int n,
-		       int total, bool quick)
+		       int total, bool quick, int idle_s)
 {
 	vgpu_device *dev;
 	vgpu_stream *s;
@@ -465,7 +535,7 @@ static void bench_ring(const struct device *d, const char *only, int n,
 	if (bench_wanted(only, "axpy"))
 		bench_big_kernel(dev, &axpy, quick ? 3 : 10);
 	if (bench_wanted(only, "idle"))
-		bench_idle(d, dev, quick ? 3 : 10);
+		bench_idle(d, dev, idle_s);
 	vgpu_close(dev);
 }
 
@@ -473,7 +543,11 @@ int main(int argc, char **argv)
 {
 	struct device d;
 	const char *only = bench_only(argc, argv);
+	const char *idle = bench_option(argc, argv, "--idle");
+	if (idle && atoi(idle) < 1)
+		die("--idle takes seconds, at least 1");
 	bool quick = bench_start(argc, argv, VGPUFSD_PATH, "transport", &d);
+	int idle_s = idle ? atoi(idle) : quick ? 3 : 10;
 	int q = open(path(&d, "queue"), O_RDWR);
 	submit(q, "nop\n"); /* the transport is known once requests went */
 	close(q);
@@ -487,7 +561,7 @@ int main(int argc, char **argv)
 		bench_text_fill(&d, n);
 	if (bench_wanted(only, "batch"))
 		bench_batch_rate(&d, quick ? 200000 : 2000000);
-	bench_ring(&d, only, n, quick ? 2000000 : 20000000, quick);
+	bench_ring(&d, only, n, quick ? 2000000 : 20000000, quick, idle_s);
 	if (bench_wanted(only, "bw"))
 		bench_write_bw(&d, quick ? 1 : 5);
 	device_stop(&d);

@@ -111,12 +111,17 @@ void *map_buffer(const struct device *d, const char *name, size_t bytes)
 	return p;
 }
 
-const char *bench_only(int argc, char **argv)
+const char *bench_option(int argc, char **argv, const char *name)
 {
 	for (int i = 1; i < argc - 1 && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--only") == 0)
+		if (strcmp(argv[i], name) == 0)
 			return argv[i + 1];
 	return NULL;
+}
+
+const char *bench_only(int argc, char **argv)
+{
+	return bench_option(argc, argv, "--only");
 }
 
 bool bench_wanted(const char *only, const char *row)

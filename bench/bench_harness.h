@@ -22,6 +22,8 @@ double now(void); /* seconds, monotonic */
 double percentile(double *v, size_t n, double p);
 void die(const char *what);
 
+/* The value of option NAME ("--name VALUE") before "--", or NULL. */
+const char *bench_option(int argc, char **argv, const char *name);
 /* The ROWS of "--only ROWS" before "--", or NULL (every row). */
 const char *bench_only(int argc, char **argv);
 /* Whether ROW is among the comma-separated ONLY (NULL: every row). */

@@ -14,17 +14,19 @@
  * Affine: constants, scalar parameters, work-item queries with a constant
  * dimension, add, sub, mul by a group-uniform value, shl by a constant,
  * sext, zext, trunc, a counted loop's counter (cg_counted_loop) in its
- * body, and a private variable whose address is never taken read where
- * the store it holds is known: after a store in the same list of
- * instructions (a region's stores are forgotten after it, a loop's at its
- * start), or, stored once in the function at the top level of a segment
- * outside the group's ifs and loops, in any later segment. Soundness: each such
- * value's bits are its exact value modulo 2^width, and the exact value is
- * affine, so it lies between its corner values everywhere in the box. Before
- * the loop every value's exact range is checked to stay within [-2^63, 2^63)
- * (no 128-bit overflow) and, where a sext or zext reads it, within the range
- * that extension keeps; a counter's start and bound to be values of its type
- * that cannot make it wrap; the offset's range within [0, size - bytes].
+ * body, and/or/xor and shifts right by a constant (of values the same for
+ * the whole group: exact; else bounded, see emit_range), and a private variable
+ * whose address is never taken read where the store it holds is known: after a
+ * store in the same list of instructions (a region's stores are forgotten after
+ * it, a loop's at its start), or, stored once in the function at the top level
+ * of a segment outside the group's ifs and loops, in any later segment.
+ * Soundness: each such value's bits are its exact value modulo 2^width, and the
+ * exact value is affine, so it lies between its corner values everywhere in the
+ * box. Before the loop every value's exact range is checked to stay within
+ * [-2^63, 2^63) (no 128-bit overflow) and, where a sext or zext reads it,
+ * within the range that extension keeps; a counter's start and bound to be
+ * values of its type that cannot make it wrap; the offset's range within [0,
+ * size - bytes].
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +37,14 @@
 #define HOIST_MAX_NODES 256
 /* Counted loops around a check whose counter may be in its offset. */
 #define HOIST_MAX_COUNTERS 4
+/* Values bounded rather than affine (and, or, xor, shifts right), each
+ * a variable of its own in the box. */
+#define HOIST_MAX_RANGES 4
 /* The points a value is computed at: everything at its lowest, then each
- * local id (dimension 0..2) and each counter at its highest. */
-#define NPT (4 + HOIST_MAX_COUNTERS)
+ * local id (dimension 0..2), each counter and each bounded value at its
+ * highest. */
+#define PT_RANGE (4 + HOIST_MAX_COUNTERS)
+#define NPT	 (PT_RANGE + HOIST_MAX_RANGES)
 
 struct hoist_scan {
 	const struct vcl_ir_inst **def;	  /* per value: its instruction */
@@ -48,7 +55,9 @@ struct hoist_scan {
 	uint8_t *lds_ctr;   /* per LDS: 1 + the counter it read, or 0 */
 	uint8_t *addressed; /* per slot: a SLOT takes it */
 	uint8_t *state;	    /* per value: 0 unknown, 1 affine, 2 being seen */
-	uint8_t *mask;	    /* per value: local ids (bits 0-2), counters used */
+	uint16_t *mask; /* per value: local ids (bits 0-2), counters, ranges */
+	uint8_t *range; /* per value: 1 + its bounded variable, or 0 */
+	uint32_t nranges;
 	LLVMValueRef (*at)[NPT]; /* per value: at the points */
 	uint32_t *touched;	 /* values with `at` set */
 	uint32_t ntouched, nodes;
@@ -90,12 +99,13 @@ static struct hoist_scan *get_scan(struct cg_func *C)
 	H->lds_ctr = calloc(nv, 1);
 	H->addressed = calloc(ns, 1);
 	H->state = calloc(nv, 1);
-	H->mask = calloc(nv, 1);
+	H->mask = calloc(nv, sizeof(*H->mask));
+	H->range = calloc(nv, 1);
 	H->at = calloc(nv, sizeof(*H->at));
 	H->touched = calloc(nv, sizeof(*H->touched));
 	if (!H->def || !H->cur || !H->kept || !H->nsts || !H->reach ||
-	    !H->lds_ctr || !H->addressed || !H->state || !H->mask || !H->at ||
-	    !H->touched) {
+	    !H->lds_ctr || !H->addressed || !H->state || !H->mask ||
+	    !H->range || !H->at || !H->touched) {
 		wg_hoist_free(C);
 		C->hoist = calloc(1, sizeof(*C->hoist)); /* def NULL: none */
 		return NULL;
@@ -118,6 +128,7 @@ void wg_hoist_free(struct cg_func *C)
 	free(H->addressed);
 	free(H->state);
 	free(H->mask);
+	free(H->range);
 	free(H->at);
 	free(H->touched);
 	free(H);
@@ -191,7 +202,7 @@ static bool affine(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 	if (H->nodes++ > HOIST_MAX_NODES)
 		return false;
 	H->state[x] = 2; /* no cycles */
-	uint8_t m = 0;
+	uint16_t m = 0;
 	bool ok = false;
 	const struct vcl_ir_inst *d = H->def[x];
 	if (x < f->nparams) {
@@ -219,7 +230,7 @@ static bool affine(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 				break;
 			ok = true;
 			if (q == VCL_WI_GLOBAL_ID || q == VCL_WI_LOCAL_ID)
-				m = (uint8_t)(1u << dim->imm);
+				m = (uint16_t)(1u << dim->imm);
 			break;
 		}
 		case VCL_IR_ADD:
@@ -242,6 +253,33 @@ static bool affine(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 				m = H->mask[d->a];
 			break;
 		}
+		case VCL_IR_AND:
+		case VCL_IR_OR:
+		case VCL_IR_XOR:
+		case VCL_IR_LSHR:
+		case VCL_IR_ASHR: {
+			bool shift =
+			    d->op == VCL_IR_LSHR || d->op == VCL_IR_ASHR;
+			const struct vcl_ir_inst *k =
+			    d->b < f->nvalues ? H->def[d->b] : NULL;
+			ok = affine(C, H, d->a) &&
+			     (shift ? k && k->op == VCL_IR_CONST
+				    : affine(C, H, d->b));
+			if (!ok)
+				break;
+			m = H->mask[d->a] | (shift ? 0 : H->mask[d->b]);
+			if (!m) /* the same for the whole group: exact */
+				break;
+			/* else a variable of its own, between bounds */
+			if (H->nranges == HOIST_MAX_RANGES) {
+				ok = false;
+				break;
+			}
+			H->range[x] = (uint8_t)(1 + H->nranges);
+			m = (uint16_t)(1u << (3 + HOIST_MAX_COUNTERS +
+					      H->nranges++));
+			break;
+		}
 		case VCL_IR_SEXT:
 		case VCL_IR_ZEXT:
 		case VCL_IR_TRUNC:
@@ -259,7 +297,7 @@ static bool affine(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 				break;
 			if (j >= 0) {
 				ok = counter_affine(C, H, &H->ctr[j]);
-				m = (uint8_t)(8u << j);
+				m = (uint16_t)(8u << j);
 				break;
 			}
 			const struct vcl_ir_inst *st = reaching_store(C, H, d);
@@ -398,6 +436,92 @@ static void query_at(struct cg_func *C, const struct vcl_ir_inst *d,
 
 static LLVMValueRef *emit(struct cg_func *C, struct hoist_scan *H, uint32_t x);
 
+/* All ones from v's highest set bit down (v >= 0). */
+static LLVMValueRef smear(struct cg_func *C, LLVMValueRef v)
+{
+	for (int k = 1; k < 128; k *= 2)
+		v = LLVMBuildOr(C->b, v, LLVMBuildAShr(C->b, v, c128(C, k), ""),
+				"");
+	return v;
+}
+
+static LLVMValueRef minmax(struct cg_func *C, const char *name, LLVMValueRef x,
+			   LLVMValueRef y)
+{
+	LLVMTypeRef t = LLVMInt128TypeInContext(C->M->ctx);
+	LLVMValueRef a[2] = {x, y};
+	return cg_intrinsic(C, name, &t, 1, a, 2);
+}
+
+/*
+ * And, or, xor and shifts right by a constant (d) of operands A and B at
+ * the points, into AT. Of values the same for the whole group, the exact
+ * value: an exact value's bits are its value modulo 2^width, and these
+ * operations commute with that, but for a shift right, which needs the
+ * operand within the range its type reads (required). Else bounds, and
+ * the value a variable of its own (point PT_RANGE + r) between them:
+ * values between non-negative LO and HI share the bits above the
+ * highest bit where LO and HI differ, so x op y keeps their prefixes'
+ * op and anything below (M); a shift right is monotone.
+ */
+static void emit_bitwise(struct cg_func *C, struct hoist_scan *H,
+			 const struct vcl_ir_inst *d, int r, LLVMValueRef *a,
+			 LLVMValueRef *b, LLVMValueRef at[NPT])
+{
+	LLVMBuilderRef B = C->b;
+	unsigned w = width(d->type);
+	if (d->op == VCL_IR_LSHR || d->op == VCL_IR_ASHR) {
+		int64_t lo =
+		    d->op == VCL_IR_LSHR ? 0 : -(INT64_C(1) << (w - 1));
+		int64_t hi = d->op == VCL_IR_ASHR || w == 64
+				 ? (int64_t)((UINT64_C(1) << (w - 1)) - 1)
+				 : (int64_t)((UINT64_C(1) << w) - 1);
+		require(C, H, a, c128(C, lo), c128(C, hi));
+		/* the count is masked (codegen_arith.c) */
+		LLVMValueRef k =
+		    c128(C, (int64_t)(H->def[d->b]->imm & (w - 1)));
+		if (r < 0) {
+			for (int p = 0; p < NPT; p++)
+				at[p] = LLVMBuildAShr(B, a[0], k, "");
+			return;
+		}
+		LLVMValueRef alo, ahi;
+		range_of(C, a, &alo, &ahi);
+		for (int p = 0; p < NPT; p++)
+			at[p] = LLVMBuildAShr(B, alo, k, "");
+		at[PT_RANGE + r] = LLVMBuildAShr(B, ahi, k, "");
+		return;
+	}
+	LLVMOpcode op = d->op == VCL_IR_AND  ? LLVMAnd
+			: d->op == VCL_IR_OR ? LLVMOr
+					     : LLVMXor;
+	if (r < 0) {
+		for (int p = 0; p < NPT; p++)
+			at[p] = LLVMBuildBinOp(B, op, a[0], b[0], "");
+		return;
+	}
+	require(C, H, a, c128(C, 0), c128(C, INT64_MAX));
+	require(C, H, b, c128(C, 0), c128(C, INT64_MAX));
+	LLVMValueRef alo, ahi, blo, bhi;
+	range_of(C, a, &alo, &ahi);
+	range_of(C, b, &blo, &bhi);
+	LLVMValueRef m =
+	    smear(C, LLVMBuildOr(B, LLVMBuildXor(B, alo, ahi, ""),
+				 LLVMBuildXor(B, blo, bhi, ""), ""));
+	LLVMValueRef lo = LLVMBuildAnd(B, LLVMBuildBinOp(B, op, alo, blo, ""),
+				       LLVMBuildNot(B, m, ""), "");
+	LLVMValueRef hi = LLVMBuildOr(B, lo, m, "");
+	if (d->op == VCL_IR_AND) /* x & y <= x, y */
+		hi = minmax(C, "llvm.smin", hi,
+			    minmax(C, "llvm.smin", ahi, bhi));
+	if (d->op == VCL_IR_OR) /* x | y >= x, y */
+		lo = minmax(C, "llvm.smax", lo,
+			    minmax(C, "llvm.smax", alo, blo));
+	for (int p = 0; p < NPT; p++)
+		at[p] = lo;
+	at[PT_RANGE + r] = hi;
+}
+
 /* Counter j at the points: init, and its last value in the body at its
  * own point (bound - 1, or bound for <=). In the body it lies between
  * them when init and bound are values of its type and s + step cannot
@@ -483,6 +607,18 @@ static LLVMValueRef *emit(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 		memcpy(at, a, NPT * sizeof(*at));
 		return at;
 	}
+	case VCL_IR_AND:
+	case VCL_IR_OR:
+	case VCL_IR_XOR:
+	case VCL_IR_LSHR:
+	case VCL_IR_ASHR:
+		a = emit(C, H, d->a);
+		b = d->op == VCL_IR_LSHR || d->op == VCL_IR_ASHR
+			? NULL
+			: emit(C, H, d->b);
+		emit_bitwise(C, H, d, H->range[x] - 1, a, b, at);
+		require(C, H, at, c128(C, INT64_MIN), c128(C, INT64_MAX));
+		return at;
 	default:
 		a = emit(C, H, d->a);
 		b = d->op == VCL_IR_SHL ? NULL : emit(C, H, d->b);
@@ -646,5 +782,7 @@ LLVMValueRef wg_hoist_checks(struct cg_func *C, const struct vcl_ir_inst *first,
 		memset(H->at[H->touched[k]], 0, sizeof(H->at[0]));
 	H->ntouched = 0;
 	memset(H->state, 0, f->nvalues + 1);
+	memset(H->range, 0, f->nvalues + 1);
+	H->nranges = 0;
 	return any ? H->cond : NULL;
 }

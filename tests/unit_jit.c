@@ -1649,6 +1649,138 @@ START_TEST(hoisted_loops)
 }
 END_TEST
 
+static const char hoist_bitwise_src[] =
+    "__kernel void flip(__global float *y, const uint j)\n"
+    "{\n"
+    "	const uint i = get_global_id(0);\n"
+    "	y[i ^ j] = (float)i;\n"
+    "}\n"
+    "__kernel void masked(__global float *y, const uint m, const uint o)\n"
+    "{\n"
+    "	const uint i = get_global_id(0);\n"
+    "	y[(i & m) | o] += 1.0f;\n"
+    "}\n"
+    "__kernel void halves(__global float *y, const int s)\n"
+    "{\n"
+    "	const int i = get_global_id(0);\n"
+    "	y[(i >> 1) + s] += 1.0f;\n"
+    "}\n"
+    "__kernel void signed_flip(__global float *y)\n"
+    "{\n"
+    "	const int i = (int)get_global_id(0) - 4;\n"
+    "	y[(i ^ 1) + 4] = (float)i;\n"
+    "}\n";
+
+/* A line of the code that starts with PREFIX. */
+static const char *line_prefix;
+static bool starts_with_prefix(const char *line)
+{
+	return strncmp(line, line_prefix, strlen(line_prefix)) == 0;
+}
+
+/* Indices made with ^, &, | and >> of a local id: bounded before the
+ * loop (wg_hoist.c's emit_bitwise), so the group runs an unchecked copy;
+ * right in bounds, and out of bounds the same fault as checked per
+ * access. */
+START_TEST(hoisted_bitwise)
+{
+	line_prefix = "wi.unchecked";
+	static const char *const names[] = {"flip", "masked", "halves"};
+	for (int k = 0; k < 3; k++)
+		ck_assert_msg(dumped_count(hoist_bitwise_src, names[k], "pre",
+					   starts_with_prefix) > 0,
+			      "%s: no unchecked copy", names[k]);
+	struct built b;
+	build(&b, hoist_bitwise_src, NULL, "flip");
+	enum { N = 64 };
+	float y[N + 8];
+	struct vjit_fault fault;
+	unsigned j = 5;
+	struct vjit_arg args[2] = {{y, N * 4}, {&j, 0}};
+	struct vjit_ndrange nd = range1(N, 16);
+	for (int i = 0; i < N + 8; i++)
+		y[i] = -1.0f;
+	run_ok(&b, args, 2, &nd);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i < N ? (float)(i ^ 5) : -1.0f),
+			      "y[%d] = %g", i, y[i]);
+	/* i ^ 64 = i + 64: every one past y, nothing written */
+	j = 64;
+	for (int i = 0; i < N + 8; i++)
+		y[i] = -1.0f;
+	ck_assert_int_eq(launch(&b, args, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "kernel 'flip': access out of bounds "
+					"of parameter 'y' (256 bytes) at byte "
+					"offset 256"),
+		      "%s", fault.msg);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == -1.0f, "y[%d] = %g", i, y[i]);
+	/* y of 60 floats: the last group's 60 ^ 1 = 61 and 61 ^ 1 = 60 out */
+	j = 1;
+	args[0].size = 60 * 4;
+	ck_assert_int_eq(launch(&b, args, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "(240 bytes) at byte offset 240"), "%s",
+		      fault.msg);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i < 60 ? (float)(i ^ 1) : -1.0f),
+			      "y[%d] = %g", i, y[i]);
+
+	/* (i & 0x30) | 3: 3, 19, 35, 51 sixteen times each */
+	b.kernel = vjit_kernel_index(b.p, "masked");
+	unsigned m = 0x30, o = 3;
+	struct vjit_arg margs[3] = {{y, N * 4}, {&m, 0}, {&o, 0}};
+	for (int i = 0; i < N + 8; i++)
+		y[i] = 0.0f;
+	run_ok(&b, margs, 3, &nd);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == ((i & 15) == 3 && i < N ? 16.0f : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+	/* y of 50 floats: the last group's 51 is out */
+	margs[0].size = 50 * 4;
+	ck_assert_int_eq(launch(&b, margs, 3, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (200 bytes) at byte "
+					"offset 204"),
+		      "%s", fault.msg);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == ((i & 15) == 3 && i < 50 ? 32.0f
+				       : i == 51	       ? 16.0f
+							       : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+
+	/* (i >> 1) + s: each of 32 twice */
+	b.kernel = vjit_kernel_index(b.p, "halves");
+	int s = 2;
+	struct vjit_arg hargs[2] = {{y, 34 * 4}, {&s, 0}};
+	for (int i = 0; i < N + 8; i++)
+		y[i] = 0.0f;
+	run_ok(&b, hargs, 2, &nd);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i >= 2 && i < 34 ? 2.0f : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+	s = 3;
+	ck_assert_int_eq(launch(&b, hargs, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "(136 bytes) at byte offset 136"), "%s",
+		      fault.msg);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i == 2		  ? 2.0f
+				       : i >= 3 && i < 34 ? 4.0f
+							  : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+
+	/* negative i: not bounded (the group runs checked), still right */
+	b.kernel = vjit_kernel_index(b.p, "signed_flip");
+	struct vjit_arg sargs[1] = {{y, 16 * 4}};
+	nd = range1(12, 12);
+	for (int i = 0; i < N + 8; i++)
+		y[i] = 0.5f;
+	run_ok(&b, sargs, 1, &nd);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i < 12 ? (float)(((i - 4) ^ 1)) : 0.5f),
+			      "y[%d] = %g", i, y[i]);
+	unbuild(&b);
+}
+END_TEST
+
 static const char odd_src[] =
     "void add_at(__global float *p, int i, float v)\n"
     "{\n"
@@ -1969,6 +2101,7 @@ static Suite *suite(void)
 	tcase_add_test(t, hoisted_check_corners_shared);
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, hoisted_loops);
+	tcase_add_test(t, hoisted_bitwise);
 	suite_add_tcase(s, t);
 	return s;
 }

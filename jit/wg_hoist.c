@@ -58,6 +58,9 @@ struct hoist_scan {
 	uint16_t *mask; /* per value: local ids (bits 0-2), counters, ranges */
 	uint8_t *range; /* per value: 1 + its bounded variable, or 0 */
 	uint32_t nranges;
+	uint8_t *uni;	  /* per slot: the same in every work-item (uniform) */
+	uint8_t *uni_val; /* per value: see uniform_value */
+	LLVMValueRef lid_hi[3];	 /* i128 highest local id where known lower */
 	LLVMValueRef (*at)[NPT]; /* per value: at the points */
 	uint32_t *touched;	 /* values with `at` set */
 	uint32_t ntouched, nodes;
@@ -66,19 +69,108 @@ struct hoist_scan {
 	uint32_t nctr;
 };
 
-static void scan(struct hoist_scan *H, const struct vcl_ir_function *f,
-		 const struct vcl_ir_block *b)
+/* GROUP: B is a list every work-item runs all of (the body, a region
+ * holding a barrier); a store elsewhere makes its slot not uniform. */
+static void scan(struct hoist_scan *H, const struct wg_plan *P,
+		 const struct vcl_ir_function *f, const struct vcl_ir_block *b,
+		 bool group)
 {
 	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
 		if (i->id < f->nvalues)
 			H->def[i->id] = i;
 		if (i->op == VCL_IR_SLOT && i->imm < f->nslots)
 			H->addressed[i->imm] = 1;
-		if (i->op == VCL_IR_STS && i->imm < f->nslots)
+		if (i->op == VCL_IR_STS && i->imm < f->nslots) {
 			H->nsts[i->imm]++;
-		scan(H, f, &i->then);
-		scan(H, f, &i->els);
+			if (!group)
+				H->uni[i->imm] = 0;
+		}
+		bool inner = group && wg_has_barrier(P, i);
+		scan(H, P, f, &i->then, inner);
+		scan(H, P, f, &i->els, inner);
 	}
+}
+
+/* Whether value x is the same in every work-item of the group, by its
+ * operations (1 yes, 2 no in uni_val). */
+static bool uniform_value(struct hoist_scan *H, const struct vcl_ir_function *f,
+			  uint32_t x, int depth)
+{
+	if (x < f->nparams)
+		return true;
+	if (x >= f->nvalues || !H->def[x] || depth > 64)
+		return false;
+	if (H->uni_val[x])
+		return H->uni_val[x] == 1;
+	const struct vcl_ir_inst *d = H->def[x];
+	bool ok = false;
+	switch (d->op) {
+	case VCL_IR_CONST:
+		ok = true;
+		break;
+	case VCL_IR_WI: {
+		const struct vcl_ir_inst *dim =
+		    d->a < f->nvalues ? H->def[d->a] : NULL;
+		ok = d->imm == VCL_WI_WORK_DIM ||
+		     (d->imm != VCL_WI_GLOBAL_ID && d->imm != VCL_WI_LOCAL_ID &&
+		      dim && dim->op == VCL_IR_CONST);
+		break;
+	}
+	case VCL_IR_LDS:
+		ok = d->imm < f->nslots && H->uni[d->imm];
+		break;
+	case VCL_IR_SEXT:
+	case VCL_IR_ZEXT:
+	case VCL_IR_TRUNC:
+		ok = uniform_value(H, f, d->a, depth + 1);
+		break;
+	default:
+		ok = d->op >= VCL_IR_ADD && d->op <= VCL_IR_ASHR &&
+		     uniform_value(H, f, d->a, depth + 1) &&
+		     uniform_value(H, f, d->b, depth + 1);
+	}
+	H->uni_val[x] = ok ? 1 : 2;
+	return ok;
+}
+
+static bool uniform_stores(struct hoist_scan *H,
+			   const struct vcl_ir_function *f,
+			   const struct vcl_ir_block *b)
+{
+	bool changed = false;
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		if (i->op == VCL_IR_STS && i->imm < f->nslots &&
+		    H->uni[i->imm] && !uniform_value(H, f, i->a, 0)) {
+			H->uni[i->imm] = 0;
+			changed = true;
+		}
+		changed |= uniform_stores(H, f, &i->then);
+		changed |= uniform_stores(H, f, &i->els);
+	}
+	return changed;
+}
+
+/*
+ * The slots whose value is the same in every work-item at every point:
+ * in a kernel with barriers and no return (a work-item that returned
+ * stops storing), kept in the context, not addressed, stored only where
+ * every work-item runs the store, and only values the same in every
+ * work-item (the largest such set: all, then those storing anything else
+ * dropped until none is). Work-item 0's value before a work-item loop is
+ * then everyone's in it, until a store.
+ */
+static void uniform_slots(struct hoist_scan *H, const struct wg_plan *P,
+			  const struct vcl_ir_function *f)
+{
+	for (uint32_t s = 0; s < f->nslots; s++)
+		H->uni[s] =
+		    P->barriers && !P->returns && P->slot_off[s] != CTX_NONE;
+	scan(H, P, f, &f->body, true);
+	for (uint32_t s = 0; s < f->nslots; s++)
+		H->uni[s] &= !H->addressed[s];
+	do
+		memset(H->uni_val, 0, f->nvalues + 1);
+	while (uniform_stores(H, f, &f->body));
 }
 
 static struct hoist_scan *get_scan(struct cg_func *C)
@@ -101,16 +193,18 @@ static struct hoist_scan *get_scan(struct cg_func *C)
 	H->state = calloc(nv, 1);
 	H->mask = calloc(nv, sizeof(*H->mask));
 	H->range = calloc(nv, 1);
+	H->uni = calloc(ns, 1);
+	H->uni_val = calloc(nv, 1);
 	H->at = calloc(nv, sizeof(*H->at));
 	H->touched = calloc(nv, sizeof(*H->touched));
 	if (!H->def || !H->cur || !H->kept || !H->nsts || !H->reach ||
 	    !H->lds_ctr || !H->addressed || !H->state || !H->mask ||
-	    !H->range || !H->at || !H->touched) {
+	    !H->range || !H->uni || !H->uni_val || !H->at || !H->touched) {
 		wg_hoist_free(C);
 		C->hoist = calloc(1, sizeof(*C->hoist)); /* def NULL: none */
 		return NULL;
 	}
-	scan(H, f, &f->body);
+	uniform_slots(H, C->plan, f); /* and def, addressed, nsts */
 	return H;
 }
 
@@ -129,6 +223,8 @@ void wg_hoist_free(struct cg_func *C)
 	free(H->state);
 	free(H->mask);
 	free(H->range);
+	free(H->uni);
+	free(H->uni_val);
 	free(H->at);
 	free(H->touched);
 	free(H);
@@ -301,6 +397,12 @@ static bool affine(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 				break;
 			}
 			const struct vcl_ir_inst *st = reaching_store(C, H, d);
+			/* a uniform slot not stored in this loop before:
+			 * work-item 0's value at its start */
+			if (!st && d->imm < f->nslots && H->uni[d->imm]) {
+				ok = true;
+				break;
+			}
 			/* read as stored: the same bits */
 			ok = st && type_of(f, H, st->a) == d->type &&
 			     affine(C, H, st->a);
@@ -399,6 +501,15 @@ static LLVMValueRef wide(struct cg_func *C, LLVMValueRef v)
 	return LLVMBuildSExt(C->b, v, LLVMInt128TypeInContext(C->M->ctx), "");
 }
 
+/* The highest local id in dimension dim where the checks are (i128). */
+static LLVMValueRef lid_hi(struct cg_func *C, unsigned dim)
+{
+	if (C->hoist->lid_hi[dim])
+		return C->hoist->lid_hi[dim];
+	return wide(C, LLVMBuildSub(C->b, C->lsize[dim],
+				    LLVMConstInt(C->M->i64, 1, 0), ""));
+}
+
 /* A work-item query at the 4 points (affine() accepted it). */
 static void query_at(struct cg_func *C, const struct vcl_ir_inst *d,
 		     unsigned dim, LLVMValueRef at[NPT])
@@ -427,14 +538,26 @@ static void query_at(struct cg_func *C, const struct vcl_ir_inst *d,
 	for (int p = 0; p < NPT; p++)
 		at[p] = base;
 	if (q == VCL_WI_GLOBAL_ID || q == VCL_WI_LOCAL_ID)
-		at[1 + dim] = LLVMBuildAdd(
-		    C->b, base,
-		    wide(C, LLVMBuildSub(C->b, C->lsize[dim],
-					 LLVMConstInt(M->i64, 1, 0), "")),
-		    "");
+		at[1 + dim] = LLVMBuildAdd(C->b, base, lid_hi(C, dim), "");
 }
 
 static LLVMValueRef *emit(struct cg_func *C, struct hoist_scan *H, uint32_t x);
+
+/* A uniform slot's LDS at the points: work-item 0's value before the
+ * loop (its context array's first element). */
+static void uniform_at(struct cg_func *C, const struct vcl_ir_inst *d,
+		       LLVMValueRef at[NPT])
+{
+	uint32_t s = (uint32_t)d->imm;
+	uint64_t al = C->f->slots[s].align ? C->f->slots[s].align : 1;
+	LLVMValueRef a = wg_ctx_addr(C, C->plan->slot_off[s],
+				     (C->slot_bytes[s] + al - 1) / al * al,
+				     LLVMConstInt(C->M->i64, 0, 0));
+	LLVMValueRef v =
+	    wide(C, LLVMBuildLoad2(C->b, cg_type(C->M, d->type), a, ""));
+	for (int p = 0; p < NPT; p++)
+		at[p] = v;
+}
 
 /* All ones from v's highest set bit down (v >= 0). */
 static LLVMValueRef smear(struct cg_func *C, LLVMValueRef v)
@@ -580,6 +703,10 @@ static LLVMValueRef *emit(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 			counter_at(C, H, H->lds_ctr[x] - 1, at);
 			return at;
 		}
+		if (!reaching_store(C, H, d)) {
+			uniform_at(C, d, at);
+			return at;
+		}
 		memcpy(at, emit(C, H, reaching_store(C, H, d)->a),
 		       NPT * sizeof(*at));
 		return at;
@@ -683,6 +810,106 @@ static void hoist_check(struct cg_func *C, struct hoist_scan *H,
 	*any = true;
 }
 
+/* Forgets the values emitted (the box changed). */
+static void forget_at(struct hoist_scan *H)
+{
+	for (uint32_t k = 0; k < H->ntouched; k++)
+		memset(H->at[H->touched[k]], 0, sizeof(H->at[0]));
+	H->ntouched = 0;
+}
+
+/* The query of a local or global id (constant dimension) that value x
+ * is, through conversions and variables' known stores, or NULL. */
+static const struct vcl_ir_inst *id_query(struct cg_func *C,
+					  struct hoist_scan *H, uint32_t x)
+{
+	const struct vcl_ir_function *f = C->f;
+	for (int depth = 0; depth < 8 && x >= f->nparams && x < f->nvalues;
+	     depth++) {
+		const struct vcl_ir_inst *d = H->def[x];
+		if (!d || !int_type(d->type))
+			return NULL;
+		if (d->op == VCL_IR_WI) {
+			const struct vcl_ir_inst *dim =
+			    d->a < f->nvalues ? H->def[d->a] : NULL;
+			return (d->imm == VCL_WI_LOCAL_ID ||
+				d->imm == VCL_WI_GLOBAL_ID) &&
+				       dim && dim->op == VCL_IR_CONST &&
+				       dim->imm <= 2
+				   ? d
+				   : NULL;
+		}
+		if (d->op == VCL_IR_LDS && !H->lds_ctr[x]) {
+			const struct vcl_ir_inst *st = reaching_store(C, H, d);
+			if (!st)
+				return NULL;
+			x = st->a;
+		} else if (d->op == VCL_IR_SEXT || d->op == VCL_IR_ZEXT ||
+			   d->op == VCL_IR_TRUNC) {
+			x = d->a;
+		} else {
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Where `if (x < u)` (or <=, or u > x, u >= x) holds, with x a local or
+ * global id and u the same for the whole group, the local id is at most
+ * u - 1 (or u) less the id's base: the checks inside need hold for those
+ * only (the reduction's `scratch[lid + s]` under `lid < s`). The id's
+ * exact value is below 2^31 (else not narrowed), so x, through any
+ * conversion of 32 bits or more, is that value; u is read as the
+ * comparison reads its bits. Returns the dimension + 1 narrowed (its
+ * highest local id was *OLD), or 0.
+ */
+static int narrow(struct cg_func *C, struct hoist_scan *H, uint32_t cond,
+		  LLVMValueRef *old)
+{
+	const struct vcl_ir_function *f = C->f;
+	const struct vcl_ir_inst *c = cond < f->nvalues ? H->def[cond] : NULL;
+	if (!c || c->op != VCL_IR_ICMP)
+		return 0;
+	uint32_t x = c->a, u = c->b;
+	bool incl = c->imm == VCL_ICMP_ULE || c->imm == VCL_ICMP_SLE ||
+		    c->imm == VCL_ICMP_UGE || c->imm == VCL_ICMP_SGE;
+	bool sign = c->imm == VCL_ICMP_SLT || c->imm == VCL_ICMP_SLE ||
+		    c->imm == VCL_ICMP_SGT || c->imm == VCL_ICMP_SGE;
+	if (c->imm == VCL_ICMP_UGT || c->imm == VCL_ICMP_UGE ||
+	    c->imm == VCL_ICMP_SGT || c->imm == VCL_ICMP_SGE) {
+		x = c->b;
+		u = c->a;
+	} else if (c->imm == VCL_ICMP_EQ || c->imm == VCL_ICMP_NE) {
+		return 0;
+	}
+	vcl_ir_type t = type_of(f, H, x);
+	const struct vcl_ir_inst *q = id_query(C, H, x);
+	H->nodes = 0;
+	if (!q || !int_type(t) || type_of(f, H, u) != t || !affine(C, H, u) ||
+	    H->mask[u])
+		return 0;
+	LLVMBuilderRef B = C->b;
+	LLVMTypeRef i128 = LLVMInt128TypeInContext(C->M->ctx);
+	unsigned dim = (unsigned)H->def[q->a]->imm;
+	LLVMValueRef id[NPT];
+	query_at(C, q, dim, id);
+	LLVMValueRef ub = LLVMBuildTrunc(
+	    B, emit(C, H, u)[0], LLVMIntTypeInContext(C->M->ctx, width(t)), "");
+	ub = sign ? LLVMBuildSExt(B, ub, i128, "")
+		  : LLVMBuildZExt(B, ub, i128, "");
+	LLVMValueRef xmax = incl ? ub : LLVMBuildSub(B, ub, c128(C, 1), "");
+	LLVMValueRef cur = lid_hi(C, dim);
+	LLVMValueRef hi =
+	    minmax(C, "llvm.smin", cur, LLVMBuildSub(B, xmax, id[0], ""));
+	hi = minmax(C, "llvm.smax", hi, c128(C, 0)); /* never run: any */
+	LLVMValueRef exact =
+	    LLVMBuildICmp(B, LLVMIntSLE, id[1 + dim], c128(C, INT32_MAX), "");
+	*old = H->lid_hi[dim];
+	H->lid_hi[dim] = LLVMBuildSelect(B, exact, hi, cur, "");
+	return (int)dim + 1;
+}
+
 /* Forgets the stores to slots that B writes anywhere. */
 static void forget_written(struct hoist_scan *H,
 			   const struct vcl_ir_function *f,
@@ -733,6 +960,17 @@ static void hoist_list(struct cg_func *C, struct hoist_scan *H,
 	     prev = i, i = i->next) {
 		if (i->op == VCL_IR_LOOP) {
 			hoist_loop(C, H, prev, i, mark, any);
+		} else if (i->op == VCL_IR_IF) {
+			LLVMValueRef old = NULL;
+			int dim = narrow(C, H, i->a, &old);
+			if (dim)
+				forget_at(H);
+			hoist_list(C, H, i->then.first, NULL, mark, any);
+			if (dim) {
+				H->lid_hi[dim - 1] = old;
+				forget_at(H);
+			}
+			hoist_list(C, H, i->els.first, NULL, mark, any);
 		} else {
 			hoist_list(C, H, i->then.first, NULL, mark, any);
 			hoist_list(C, H, i->els.first, NULL, mark, any);
@@ -766,6 +1004,7 @@ LLVMValueRef wg_hoist_checks(struct cg_func *C, const struct vcl_ir_inst *first,
 	 * slots across barriers) */
 	memcpy(H->cur, H->kept, (f->nslots + 1) * sizeof(*H->cur));
 	H->cond = LLVMConstInt(C->M->i1, 1, 0);
+	memset(H->lid_hi, 0, sizeof(H->lid_hi));
 	bool any = false;
 	H->nctr = 0;
 	hoist_list(C, H, first, end, mark, &any);

@@ -1781,6 +1781,119 @@ START_TEST(hoisted_bitwise)
 }
 END_TEST
 
+static const char hoist_tree_src[] =
+    "__kernel void tree(__global float *out, __local float *t, uint n)\n"
+    "{\n"
+    "	const uint lid = get_local_id(0);\n"
+    "	t[lid] = out[get_global_id(0)];\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	for (uint s = n; s > 0; s >>= 1) {\n"
+    "		if (lid < s)\n"
+    "			t[lid] += t[lid + s];\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	}\n"
+    "	if (lid == 0)\n"
+    "		out[get_group_id(0)] = t[0];\n"
+    "}\n";
+static const char hoist_uniform_src[] =
+    "__kernel void divergent(__global float *y, __local float *t)\n"
+    "{\n"
+    "	const uint lid = get_local_id(0);\n"
+    "	uint s = 0;\n"
+    "	if (lid == 3)\n"
+    "		s = 100;\n"
+    "	t[lid] = 1.0f;\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	y[lid + s] = t[lid];\n"
+    "}\n"
+    "__kernel void below(__global float *y, __local float *t, int k)\n"
+    "{\n"
+    "	const int g = get_global_id(0), lid = get_local_id(0);\n"
+    "	t[lid] = 2.0f;\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	if (k > g)\n"
+    "		y[g + 8] = t[lid];\n"
+    "}\n";
+
+/* A tree in __local memory whose rounds' `t[lid + s]`, under `lid < s`
+ * with s the same in every work-item, is checked once per group
+ * (wg_hoist.c: uniform slots, the local id bounded by the if): 7 checks
+ * left in the optimized code, 12 when it stayed in the unchecked copy
+ * too. Right, and out of
+ * bounds (s too large) the fault of a checked access; a variable stored
+ * under a divergent if is not taken as the same in every work-item. */
+START_TEST(hoisted_uniform_and_guard)
+{
+	line_prefix = "  %ok"; /* a check's compare (codegen_mem.c) */
+	ck_assert_int_le(
+	    dumped_count(hoist_tree_src, "tree", "opt", starts_with_prefix), 9);
+	struct built b;
+	build(&b, hoist_tree_src, NULL, "tree");
+	enum { N = 64, L = 16 };
+	float out[N], want[N / L];
+	unsigned n = L / 2;
+	struct vjit_arg args[3] = {{out, sizeof(out)}, {NULL, L * 4}, {&n, 0}};
+	struct vjit_ndrange nd = range1(N, L);
+	for (int i = 0; i < N; i++)
+		out[i] = (float)(i % 7);
+	for (int g = 0; g < N / L; g++) {
+		want[g] = 0;
+		for (int i = 0; i < L; i++)
+			want[g] += out[g * L + i];
+	}
+	run_ok(&b, args, 3, &nd);
+	for (int g = 0; g < N / L; g++)
+		ck_assert_msg(out[g] == want[g], "out[%d] = %g, want %g", g,
+			      out[g], want[g]);
+	/* s = L: t[lid + s] past t in the first round */
+	n = L;
+	struct vjit_fault fault;
+	ck_assert_int_eq(launch(&b, args, 3, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "kernel 'tree': access out of bounds "
+					"of parameter 't' (64 bytes) at byte "
+					"offset 64"),
+		      "%s", fault.msg);
+
+	unbuild(&b);
+
+	/* s is 100 in work-item 3 only: its store faults */
+	build(&b, hoist_uniform_src, NULL, "divergent");
+	float y[L + 8];
+	for (int i = 0; i < L + 8; i++)
+		y[i] = 0.0f;
+	struct vjit_arg dargs[2] = {{y, L * 4}, {NULL, L * 4}};
+	nd = range1(L, L);
+	ck_assert_int_eq(launch(&b, dargs, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (64 bytes) at byte "
+					"offset 412"),
+		      "%s", fault.msg);
+	for (int i = 0; i < L + 8; i++)
+		ck_assert_msg(y[i] == (i < L && i != 3 ? 1.0f : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+
+	/* g < k: y[g + 8] within y for k <= 8; with k = 9, g = 8 writes
+	 * y[16], past it */
+	b.kernel = vjit_kernel_index(b.p, "below");
+	int k = 8;
+	struct vjit_arg bargs[3] = {{y, L * 4}, {NULL, L * 4}, {&k, 0}};
+	for (int i = 0; i < L + 8; i++)
+		y[i] = 0.0f;
+	run_ok(&b, bargs, 3, &nd);
+	for (int i = 0; i < L + 8; i++)
+		ck_assert_msg(y[i] == (i >= 8 && i < L ? 2.0f : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+	k = 9;
+	ck_assert_int_eq(launch(&b, bargs, 3, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (64 bytes) at byte "
+					"offset 64"),
+		      "%s", fault.msg);
+	/* k negative: nothing runs the store */
+	k = -5;
+	run_ok(&b, bargs, 3, &nd);
+	unbuild(&b);
+}
+END_TEST
+
 static const char odd_src[] =
     "void add_at(__global float *p, int i, float v)\n"
     "{\n"
@@ -2102,6 +2215,7 @@ static Suite *suite(void)
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, hoisted_loops);
 	tcase_add_test(t, hoisted_bitwise);
+	tcase_add_test(t, hoisted_uniform_and_guard);
 	suite_add_tcase(s, t);
 	return s;
 }

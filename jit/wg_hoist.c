@@ -125,7 +125,8 @@ static bool uniform_value(struct hoist_scan *H, const struct vcl_ir_function *f,
 		ok = uniform_value(H, f, d->a, depth + 1);
 		break;
 	default:
-		ok = d->op >= VCL_IR_ADD && d->op <= VCL_IR_ASHR &&
+		ok = ((d->op >= VCL_IR_ADD && d->op <= VCL_IR_ASHR) ||
+		      d->op == VCL_IR_ICMP) &&
 		     uniform_value(H, f, d->a, depth + 1) &&
 		     uniform_value(H, f, d->b, depth + 1);
 	}
@@ -133,19 +134,65 @@ static bool uniform_value(struct hoist_scan *H, const struct vcl_ir_function *f,
 	return ok;
 }
 
-static bool uniform_stores(struct hoist_scan *H,
+/* A break, continue or return anywhere in B. */
+static bool has_exit(const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		if (i->op == VCL_IR_BREAK || i->op == VCL_IR_CONTINUE ||
+		    i->op == VCL_IR_RETURN || has_exit(&i->then) ||
+		    has_exit(&i->els))
+			return true;
+	return false;
+}
+
+/*
+ * Whether i, run by every work-item of its segment, may take some of
+ * them out of it and not others: a break or continue under an if whose
+ * condition may differ between work-items (by the values alone: the
+ * verifier takes memory as uniform, which a hostile kernel can make
+ * false) or inside a loop of the work-items (it may leave more than
+ * that loop).
+ */
+static bool divergent_exit(struct hoist_scan *H,
+			   const struct vcl_ir_function *f,
+			   const struct vcl_ir_inst *i)
+{
+	if (i->op == VCL_IR_LOOP)
+		return has_exit(&i->then) || has_exit(&i->els);
+	if (i->op != VCL_IR_IF)
+		return false;
+	if (!uniform_value(H, f, i->a, 0))
+		return has_exit(&i->then) || has_exit(&i->els);
+	for (int k = 0; k < 2; k++)
+		for (const struct vcl_ir_inst *j = (k ? i->els : i->then).first;
+		     j; j = j->next)
+			if (divergent_exit(H, f, j))
+				return true;
+	return false;
+}
+
+/* Drops the uniform slots that a list every work-item runs (B, and the
+ * group-level regions in it) stores a value to that may differ between
+ * work-items, or stores after a divergent exit in its segment. */
+static bool uniform_stores(struct hoist_scan *H, const struct wg_plan *P,
 			   const struct vcl_ir_function *f,
 			   const struct vcl_ir_block *b)
 {
-	bool changed = false;
+	bool changed = false, exited = false;
 	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		if (wg_has_barrier(P, i)) {
+			changed |= uniform_stores(H, P, f, &i->then);
+			changed |= uniform_stores(H, P, f, &i->els);
+			exited = false; /* a segment starts after it */
+			continue;
+		}
 		if (i->op == VCL_IR_STS && i->imm < f->nslots &&
-		    H->uni[i->imm] && !uniform_value(H, f, i->a, 0)) {
+		    H->uni[i->imm] &&
+		    (exited || !uniform_value(H, f, i->a, 0))) {
 			H->uni[i->imm] = 0;
 			changed = true;
 		}
-		changed |= uniform_stores(H, f, &i->then);
-		changed |= uniform_stores(H, f, &i->els);
+		exited |= divergent_exit(H, f, i);
 	}
 	return changed;
 }
@@ -153,8 +200,9 @@ static bool uniform_stores(struct hoist_scan *H,
 /*
  * The slots whose value is the same in every work-item at every point:
  * in a kernel with barriers and no return (a work-item that returned
- * stops storing), kept in the context, not addressed, stored only where
- * every work-item runs the store, and only values the same in every
+ * stops storing), not addressed, stored only where
+ * every work-item runs the store (in a list every work-item runs, before
+ * any divergent exit of its segment), and only values the same in every
  * work-item (the largest such set: all, then those storing anything else
  * dropped until none is). Work-item 0's value before a work-item loop is
  * then everyone's in it, until a store.
@@ -163,14 +211,13 @@ static void uniform_slots(struct hoist_scan *H, const struct wg_plan *P,
 			  const struct vcl_ir_function *f)
 {
 	for (uint32_t s = 0; s < f->nslots; s++)
-		H->uni[s] =
-		    P->barriers && !P->returns && P->slot_off[s] != CTX_NONE;
+		H->uni[s] = P->barriers && !P->returns;
 	scan(H, P, f, &f->body, true);
 	for (uint32_t s = 0; s < f->nslots; s++)
 		H->uni[s] &= !H->addressed[s];
 	do
 		memset(H->uni_val, 0, f->nvalues + 1);
-	while (uniform_stores(H, f, &f->body));
+	while (uniform_stores(H, P, f, &f->body));
 }
 
 static struct hoist_scan *get_scan(struct cg_func *C)
@@ -397,9 +444,10 @@ static bool affine(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 				break;
 			}
 			const struct vcl_ir_inst *st = reaching_store(C, H, d);
-			/* a uniform slot not stored in this loop before:
-			 * work-item 0's value at its start */
-			if (!st && d->imm < f->nslots && H->uni[d->imm]) {
+			/* a uniform slot kept in the context, not stored in
+			 * this loop before: work-item 0's value at its start */
+			if (!st && d->imm < f->nslots && H->uni[d->imm] &&
+			    C->plan->slot_off[d->imm] != CTX_NONE) {
 				ok = true;
 				break;
 			}

@@ -1796,6 +1796,20 @@ static const char hoist_tree_src[] =
     "		out[get_group_id(0)] = t[0];\n"
     "}\n";
 static const char hoist_uniform_src[] =
+    "__kernel void skip(__global float *y, __local int *flag)\n"
+    "{\n"
+    "	const uint lid = get_local_id(0);\n"
+    "	uint s = 1000;\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	for (int k = 0; k < 1; k++) {\n"
+    "		if (flag[0])\n"
+    "			break;\n"
+    "		flag[0] = 1;\n"
+    "		s = 0;\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	}\n"
+    "	y[lid + s] = 1.0f;\n"
+    "}\n"
     "__kernel void divergent(__global float *y, __local float *t)\n"
     "{\n"
     "	const uint lid = get_local_id(0);\n"
@@ -1856,8 +1870,25 @@ START_TEST(hoisted_uniform_and_guard)
 
 	unbuild(&b);
 
+	/* memory the verifier takes as uniform: work-item 0 stores s = 0,
+	 * the others break before it and keep 1000 (y[1001], past y, not
+	 * written: y is the first 16 of z) */
+	build(&b, hoist_uniform_src, NULL, "skip");
+	float z[1100];
+	for (int i = 0; i < 1100; i++)
+		z[i] = 0.0f;
+	struct vjit_arg kargs[2] = {{z, L * 4}, {NULL, 4}};
+	nd = range1(L, L);
+	ck_assert_int_eq(launch(&b, kargs, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (64 bytes) at byte "
+					"offset 4004"),
+		      "%s", fault.msg);
+	for (int i = 0; i < 1100; i++)
+		ck_assert_msg(z[i] == (i == 0 ? 1.0f : 0.0f), "z[%d] = %g", i,
+			      z[i]);
+
 	/* s is 100 in work-item 3 only: its store faults */
-	build(&b, hoist_uniform_src, NULL, "divergent");
+	b.kernel = vjit_kernel_index(b.p, "divergent");
 	float y[L + 8];
 	for (int i = 0; i < L + 8; i++)
 		y[i] = 0.0f;

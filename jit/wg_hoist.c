@@ -15,18 +15,22 @@
  * dimension, add, sub, mul by a group-uniform value, shl by a constant,
  * sext, zext, trunc, a counted loop's counter (cg_counted_loop) in its
  * body, and/or/xor and shifts right by a constant (of values the same for
- * the whole group: exact; else bounded, see emit_range), and a private variable
- * whose address is never taken read where the store it holds is known: after a
- * store in the same list of instructions (a region's stores are forgotten after
- * it, a loop's at its start), or, stored once in the function at the top level
- * of a segment outside the group's ifs and loops, in any later segment.
- * Soundness: each such value's bits are its exact value modulo 2^width, and the
- * exact value is affine, so it lies between its corner values everywhere in the
- * box. Before the loop every value's exact range is checked to stay within
+ * the whole group: exact; else bounded, see emit_bitwise), a variable the
+ * same in every work-item (uniform_slots) read as work-item 0's before the
+ * loop, and a private variable whose address is never taken read where the
+ * store it holds is known: after a store in the same list of instructions
+ * (a region's stores are forgotten after it, a loop's at its start), or,
+ * stored once in the function at the top level of a segment outside the
+ * group's ifs and loops, in any later segment. Soundness: each such
+ * value's bits are its exact value modulo 2^width, and the exact value is
+ * affine, so it lies between its corner values everywhere in the box.
+ * Before the loop every value's exact range is checked to stay within
  * [-2^63, 2^63) (no 128-bit overflow) and, where a sext or zext reads it,
  * within the range that extension keeps; a counter's start and bound to be
- * values of its type that cannot make it wrap; the offset's range within [0,
- * size - bytes].
+ * values of its type that cannot make it wrap; the offset's range within
+ * [0, size - bytes]. Inside `if (id < u)` with u uniform the local id's
+ * highest value is lower (narrow): the checks there need hold for the
+ * work-items that run them.
  */
 #include <stdlib.h>
 #include <string.h>

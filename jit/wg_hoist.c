@@ -906,6 +906,16 @@ static const struct vcl_ir_inst *id_query(struct cg_func *C,
 	return NULL;
 }
 
+/* A check anywhere in B. */
+static bool has_check(const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		if (i->op == VCL_IR_CHECK || has_check(&i->then) ||
+		    has_check(&i->els))
+			return true;
+	return false;
+}
+
 /*
  * Where `if (x < u)` (or <=, or u > x, u >= x) holds, with x a local or
  * global id and u the same for the whole group, the local id is at most
@@ -1014,7 +1024,8 @@ static void hoist_list(struct cg_func *C, struct hoist_scan *H,
 			hoist_loop(C, H, prev, i, mark, any);
 		} else if (i->op == VCL_IR_IF) {
 			LLVMValueRef old = NULL;
-			int dim = narrow(C, H, i->a, &old);
+			int dim =
+			    has_check(&i->then) ? narrow(C, H, i->a, &old) : 0;
 			if (dim)
 				forget_at(H);
 			hoist_list(C, H, i->then.first, NULL, mark, any);

@@ -138,15 +138,23 @@ static bool uniform_value(struct hoist_scan *H, const struct vcl_ir_function *f,
 	return ok;
 }
 
+#define OP(o) (UINT64_C(1) << VCL_IR_##o)
+_Static_assert(VCL_IR_OP_COUNT <= 64, "ops in a mask");
+
+/* An instruction whose op is in OPS (a mask of OP()) anywhere in B. */
+static bool block_has(const struct vcl_ir_block *b, uint64_t ops)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
+		if ((i->op < 64 && (ops >> i->op & 1)) ||
+		    block_has(&i->then, ops) || block_has(&i->els, ops))
+			return true;
+	return false;
+}
+
 /* A break, continue or return anywhere in B. */
 static bool has_exit(const struct vcl_ir_block *b)
 {
-	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
-		if (i->op == VCL_IR_BREAK || i->op == VCL_IR_CONTINUE ||
-		    i->op == VCL_IR_RETURN || has_exit(&i->then) ||
-		    has_exit(&i->els))
-			return true;
-	return false;
+	return block_has(b, OP(BREAK) | OP(CONTINUE) | OP(RETURN));
 }
 
 /*
@@ -906,16 +914,6 @@ static const struct vcl_ir_inst *id_query(struct cg_func *C,
 	return NULL;
 }
 
-/* A check anywhere in B. */
-static bool has_check(const struct vcl_ir_block *b)
-{
-	for (const struct vcl_ir_inst *i = b->first; i; i = i->next)
-		if (i->op == VCL_IR_CHECK || has_check(&i->then) ||
-		    has_check(&i->els))
-			return true;
-	return false;
-}
-
 /*
  * Where `if (x < u)` (or <=, or u > x, u >= x) holds, with x a local or
  * global id and u the same for the whole group, the local id is at most
@@ -1024,8 +1022,9 @@ static void hoist_list(struct cg_func *C, struct hoist_scan *H,
 			hoist_loop(C, H, prev, i, mark, any);
 		} else if (i->op == VCL_IR_IF) {
 			LLVMValueRef old = NULL;
-			int dim =
-			    has_check(&i->then) ? narrow(C, H, i->a, &old) : 0;
+			int dim = block_has(&i->then, OP(CHECK))
+				      ? narrow(C, H, i->a, &old)
+				      : 0;
 			if (dim)
 				forget_at(H);
 			hoist_list(C, H, i->then.first, NULL, mark, any);

@@ -1764,6 +1764,282 @@ START_TEST(hoisted_loops)
 }
 END_TEST
 
+static const char hoist_bitwise_src[] =
+    "__kernel void flip(__global float *y, const uint j)\n"
+    "{\n"
+    "	const uint i = get_global_id(0);\n"
+    "	y[i ^ j] = (float)i;\n"
+    "}\n"
+    "__kernel void masked(__global float *y, const uint m, const uint o)\n"
+    "{\n"
+    "	const uint i = get_global_id(0);\n"
+    "	y[(i & m) | o] += 1.0f;\n"
+    "}\n"
+    "__kernel void halves(__global float *y, const int s)\n"
+    "{\n"
+    "	const int i = get_global_id(0);\n"
+    "	y[(i >> 1) + s] += 1.0f;\n"
+    "}\n"
+    "__kernel void signed_flip(__global float *y)\n"
+    "{\n"
+    "	const int i = (int)get_global_id(0) - 4;\n"
+    "	y[(i ^ 1) + 4] = (float)i;\n"
+    "}\n";
+
+/* A line of the code that starts with PREFIX. */
+static const char *line_prefix;
+static bool starts_with_prefix(const char *line)
+{
+	return strncmp(line, line_prefix, strlen(line_prefix)) == 0;
+}
+
+/* Indices made with ^, &, | and >> of a local id: bounded before the
+ * loop (wg_hoist.c's emit_bitwise), so the group runs an unchecked copy;
+ * right in bounds, and out of bounds the same fault as checked per
+ * access. */
+START_TEST(hoisted_bitwise)
+{
+	line_prefix = "wi.unchecked";
+	static const char *const names[] = {"flip", "masked", "halves"};
+	for (int k = 0; k < 3; k++)
+		ck_assert_msg(dumped_count(hoist_bitwise_src, names[k], "pre",
+					   starts_with_prefix) > 0,
+			      "%s: no unchecked copy", names[k]);
+	struct built b;
+	build(&b, hoist_bitwise_src, NULL, "flip");
+	enum { N = 64 };
+	float y[N + 8];
+	struct vjit_fault fault;
+	unsigned j = 5;
+	struct vjit_arg args[2] = {{y, N * 4}, {&j, 0}};
+	struct vjit_ndrange nd = range1(N, 16);
+	for (int i = 0; i < N + 8; i++)
+		y[i] = -1.0f;
+	run_ok(&b, args, 2, &nd);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i < N ? (float)(i ^ 5) : -1.0f),
+			      "y[%d] = %g", i, y[i]);
+	/* i ^ 64 = i + 64: every one past y, nothing written */
+	j = 64;
+	for (int i = 0; i < N + 8; i++)
+		y[i] = -1.0f;
+	ck_assert_int_eq(launch(&b, args, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "kernel 'flip': access out of bounds "
+					"of parameter 'y' (256 bytes) at byte "
+					"offset 256"),
+		      "%s", fault.msg);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == -1.0f, "y[%d] = %g", i, y[i]);
+	/* y of 60 floats: the last group's 60 ^ 1 = 61 and 61 ^ 1 = 60 out */
+	j = 1;
+	args[0].size = 60 * 4;
+	ck_assert_int_eq(launch(&b, args, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "(240 bytes) at byte offset 240"), "%s",
+		      fault.msg);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i < 60 ? (float)(i ^ 1) : -1.0f),
+			      "y[%d] = %g", i, y[i]);
+
+	/* (i & 0x30) | 3: 3, 19, 35, 51 sixteen times each */
+	b.kernel = vjit_kernel_index(b.p, "masked");
+	unsigned m = 0x30, o = 3;
+	struct vjit_arg margs[3] = {{y, N * 4}, {&m, 0}, {&o, 0}};
+	for (int i = 0; i < N + 8; i++)
+		y[i] = 0.0f;
+	run_ok(&b, margs, 3, &nd);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == ((i & 15) == 3 && i < N ? 16.0f : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+	/* y of 50 floats: the last group's 51 is out */
+	margs[0].size = 50 * 4;
+	ck_assert_int_eq(launch(&b, margs, 3, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (200 bytes) at byte "
+					"offset 204"),
+		      "%s", fault.msg);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == ((i & 15) == 3 && i < 50 ? 32.0f
+				       : i == 51	       ? 16.0f
+							       : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+
+	/* (i >> 1) + s: each of 32 twice */
+	b.kernel = vjit_kernel_index(b.p, "halves");
+	int s = 2;
+	struct vjit_arg hargs[2] = {{y, 34 * 4}, {&s, 0}};
+	for (int i = 0; i < N + 8; i++)
+		y[i] = 0.0f;
+	run_ok(&b, hargs, 2, &nd);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i >= 2 && i < 34 ? 2.0f : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+	s = 3;
+	ck_assert_int_eq(launch(&b, hargs, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "(136 bytes) at byte offset 136"), "%s",
+		      fault.msg);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i == 2		  ? 2.0f
+				       : i >= 3 && i < 34 ? 4.0f
+							  : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+
+	/* negative i: not bounded (the group runs checked), still right */
+	b.kernel = vjit_kernel_index(b.p, "signed_flip");
+	struct vjit_arg sargs[1] = {{y, 16 * 4}};
+	nd = range1(12, 12);
+	for (int i = 0; i < N + 8; i++)
+		y[i] = 0.5f;
+	run_ok(&b, sargs, 1, &nd);
+	for (int i = 0; i < N + 8; i++)
+		ck_assert_msg(y[i] == (i < 12 ? (float)(((i - 4) ^ 1)) : 0.5f),
+			      "y[%d] = %g", i, y[i]);
+	unbuild(&b);
+}
+END_TEST
+
+static const char hoist_tree_src[] =
+    "__kernel void tree(__global float *out, __local float *t, uint n)\n"
+    "{\n"
+    "	const uint lid = get_local_id(0);\n"
+    "	t[lid] = out[get_global_id(0)];\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	for (uint s = n; s > 0; s >>= 1) {\n"
+    "		if (lid < s)\n"
+    "			t[lid] += t[lid + s];\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	}\n"
+    "	if (lid == 0)\n"
+    "		out[get_group_id(0)] = t[0];\n"
+    "}\n";
+static const char hoist_uniform_src[] =
+    "__kernel void skip(__global float *y, __local int *flag)\n"
+    "{\n"
+    "	const uint lid = get_local_id(0);\n"
+    "	uint s = 1000;\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	for (int k = 0; k < 1; k++) {\n"
+    "		if (flag[0])\n"
+    "			break;\n"
+    "		flag[0] = 1;\n"
+    "		s = 0;\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	}\n"
+    "	y[lid + s] = 1.0f;\n"
+    "}\n"
+    "__kernel void divergent(__global float *y, __local float *t)\n"
+    "{\n"
+    "	const uint lid = get_local_id(0);\n"
+    "	uint s = 0;\n"
+    "	if (lid == 3)\n"
+    "		s = 100;\n"
+    "	t[lid] = 1.0f;\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	y[lid + s] = t[lid];\n"
+    "}\n"
+    "__kernel void below(__global float *y, __local float *t, int k)\n"
+    "{\n"
+    "	const int g = get_global_id(0), lid = get_local_id(0);\n"
+    "	t[lid] = 2.0f;\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	if (k > g)\n"
+    "		y[g + 8] = t[lid];\n"
+    "}\n";
+
+/* A tree in __local memory whose rounds' `t[lid + s]`, under `lid < s`
+ * with s the same in every work-item, is checked once per group
+ * (wg_hoist.c: uniform slots, the local id bounded by the if): 7 checks
+ * left in the optimized code, 12 when it stayed in the unchecked copy
+ * too. Right, and out of
+ * bounds (s too large) the fault of a checked access; a variable stored
+ * under a divergent if is not taken as the same in every work-item. */
+START_TEST(hoisted_uniform_and_guard)
+{
+	line_prefix = "  %ok"; /* a check's compare (codegen_mem.c) */
+	ck_assert_int_le(
+	    dumped_count(hoist_tree_src, "tree", "opt", starts_with_prefix), 9);
+	struct built b;
+	build(&b, hoist_tree_src, NULL, "tree");
+	enum { N = 64, L = 16 };
+	float out[N], want[N / L];
+	unsigned n = L / 2;
+	struct vjit_arg args[3] = {{out, sizeof(out)}, {NULL, L * 4}, {&n, 0}};
+	struct vjit_ndrange nd = range1(N, L);
+	for (int i = 0; i < N; i++)
+		out[i] = (float)(i % 7);
+	for (int g = 0; g < N / L; g++) {
+		want[g] = 0;
+		for (int i = 0; i < L; i++)
+			want[g] += out[g * L + i];
+	}
+	run_ok(&b, args, 3, &nd);
+	for (int g = 0; g < N / L; g++)
+		ck_assert_msg(out[g] == want[g], "out[%d] = %g, want %g", g,
+			      out[g], want[g]);
+	/* s = L: t[lid + s] past t in the first round */
+	n = L;
+	struct vjit_fault fault;
+	ck_assert_int_eq(launch(&b, args, 3, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "kernel 'tree': access out of bounds "
+					"of parameter 't' (64 bytes) at byte "
+					"offset 64"),
+		      "%s", fault.msg);
+
+	unbuild(&b);
+
+	/* memory the verifier takes as uniform: work-item 0 stores s = 0,
+	 * the others break before it and keep 1000 (y[1001], past y, not
+	 * written: y is the first 16 of z) */
+	build(&b, hoist_uniform_src, NULL, "skip");
+	float z[1100];
+	for (int i = 0; i < 1100; i++)
+		z[i] = 0.0f;
+	struct vjit_arg kargs[2] = {{z, L * 4}, {NULL, 4}};
+	nd = range1(L, L);
+	ck_assert_int_eq(launch(&b, kargs, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (64 bytes) at byte "
+					"offset 4004"),
+		      "%s", fault.msg);
+	for (int i = 0; i < 1100; i++)
+		ck_assert_msg(z[i] == (i == 0 ? 1.0f : 0.0f), "z[%d] = %g", i,
+			      z[i]);
+
+	/* s is 100 in work-item 3 only: its store faults */
+	b.kernel = vjit_kernel_index(b.p, "divergent");
+	float y[L + 8];
+	for (int i = 0; i < L + 8; i++)
+		y[i] = 0.0f;
+	struct vjit_arg dargs[2] = {{y, L * 4}, {NULL, L * 4}};
+	nd = range1(L, L);
+	ck_assert_int_eq(launch(&b, dargs, 2, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (64 bytes) at byte "
+					"offset 412"),
+		      "%s", fault.msg);
+	for (int i = 0; i < L + 8; i++)
+		ck_assert_msg(y[i] == (i < L && i != 3 ? 1.0f : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+
+	/* g < k: y[g + 8] within y for k <= 8; with k = 9, g = 8 writes
+	 * y[16], past it */
+	b.kernel = vjit_kernel_index(b.p, "below");
+	int k = 8;
+	struct vjit_arg bargs[3] = {{y, L * 4}, {NULL, L * 4}, {&k, 0}};
+	for (int i = 0; i < L + 8; i++)
+		y[i] = 0.0f;
+	run_ok(&b, bargs, 3, &nd);
+	for (int i = 0; i < L + 8; i++)
+		ck_assert_msg(y[i] == (i >= 8 && i < L ? 2.0f : 0.0f),
+			      "y[%d] = %g", i, y[i]);
+	k = 9;
+	ck_assert_int_eq(launch(&b, bargs, 3, &nd, &fault), -EFAULT);
+	ck_assert_msg(strstr(fault.msg, "parameter 'y' (64 bytes) at byte "
+					"offset 64"),
+		      "%s", fault.msg);
+	/* k negative: nothing runs the store */
+	k = -5;
+	run_ok(&b, bargs, 3, &nd);
+	unbuild(&b);
+}
+END_TEST
+
 static const char odd_src[] =
     "void add_at(__global float *p, int i, float v)\n"
     "{\n"
@@ -2085,6 +2361,8 @@ static Suite *suite(void)
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, reqd_size_constant);
 	tcase_add_test(t, hoisted_loops);
+	tcase_add_test(t, hoisted_bitwise);
+	tcase_add_test(t, hoisted_uniform_and_guard);
 	suite_add_tcase(s, t);
 	return s;
 }

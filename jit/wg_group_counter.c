@@ -54,12 +54,29 @@ static bool uniform(const struct counter_scan *S, uint32_t x)
 	return d && d->op == VCL_IR_CONST;
 }
 
+/* Whether the instructions FIRST up to END (and their regions) read
+ * slot s. */
+static bool reads(const struct vcl_ir_inst *first,
+		  const struct vcl_ir_inst *end, uint64_t s)
+{
+	for (const struct vcl_ir_inst *i = first; i && i != end; i = i->next)
+		if ((i->op == VCL_IR_LDS && i->imm == s) ||
+		    reads(i->then.first, NULL, s) ||
+		    reads(i->els.first, NULL, s))
+			return true;
+	return false;
+}
+
 /* The group-level block B, as wg_plan.c's plan_group walks it. */
 static void find(struct counter_scan *S, const struct vcl_ir_block *b)
 {
-	const struct vcl_ir_inst *prev = NULL;
+	const struct vcl_ir_inst *prev = NULL, *seg = b->first;
 	for (const struct vcl_ir_inst *i = b->first; i; prev = i, i = i->next) {
-		if (!wg_has_barrier(S->P, i) || i->op == VCL_IR_BARRIER)
+		if (!wg_has_barrier(S->P, i))
+			continue;
+		const struct vcl_ir_inst *seg_first = seg;
+		seg = i->next;
+		if (i->op == VCL_IR_BARRIER)
 			continue;
 		find(S, &i->then);
 		find(S, &i->els);
@@ -68,7 +85,10 @@ static void find(struct counter_scan *S, const struct vcl_ir_block *b)
 		    cg_counted_loop(S->def, S->f->nvalues, S->addressed,
 				    S->f->nslots, prev, i, &c) &&
 		    uniform(S, c.init) && uniform(S, c.step) &&
-		    S->nsts[c.slot] == 2 && !wg_has_barrier(S->P, i->els.first))
+		    S->nsts[c.slot] == 2 &&
+		    /* a work-item reading its own t before `t = init` in
+		     * the same work-item loop would see another's init */
+		    !reads(seg_first, prev, c.slot))
 			S->P->gcounter[c.slot] = 1;
 	}
 }

@@ -255,6 +255,48 @@ START_TEST(group_counter)
 }
 END_TEST
 
+/* A counter read before `t = init` in the same segment (its value from
+ * the last round): kept per work-item, each reads its own. */
+static const char reread_src[] =
+    "__kernel void reread(__global int *out)\n"
+    "{\n"
+    "	__local int s[64];\n"
+    "	const int l = get_local_id(0);\n"
+    "	int t, sum = 0;\n"
+    "	for (int r = 0; r < 3; r++) {\n"
+    "		s[l] = r;\n"
+    "		barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "		sum = sum * 10 + t;\n"
+    "		for (t = 0; t < 5; t++) {\n"
+    "			barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "			sum += s[(l + t) % 16];\n"
+    "		}\n"
+    "	}\n"
+    "	out[get_global_id(0)] = sum;\n"
+    "}\n";
+
+START_TEST(counter_read_before_init)
+{
+	struct prog g;
+	compile(&g, reread_src, "reread");
+	int out[32];
+	struct vjit_arg args[1] = {{out, sizeof(out)}};
+	struct vjit_ndrange nd = {1, {32, 1, 1}, {16, 1, 1}, {0}};
+	struct vjit_fault fault;
+	ck_assert_int_eq(run(&g, args, 1, &nd, &fault), 0);
+	int sum = 0, t = 0;
+	for (int r = 0; r < 3; r++) {
+		sum = sum * 10 + t;
+		for (t = 0; t < 5; t++)
+			sum += r;
+	}
+	for (int i = 0; i < 32; i++)
+		ck_assert_msg(out[i] == sum, "out[%d] = %d, want %d", i, out[i],
+			      sum);
+	release(&g);
+}
+END_TEST
+
 /* An access out of bounds inside a loop run across work-items: the same
  * fault as in the order written (each object's lowest offset). */
 static const char fault_src[] = "__kernel void far(__global float *out)\n"
@@ -291,6 +333,7 @@ int main(void)
 	tcase_add_test(t, order_kept);
 	tcase_add_test(t, group_counter);
 	tcase_add_test(t, fault_in_loop);
+	tcase_add_test(t, counter_read_before_init);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

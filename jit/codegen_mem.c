@@ -77,8 +77,8 @@ void cg_make_slots(struct cg_func *C)
 void cg_zero_slots(struct cg_func *C)
 {
 	for (uint32_t s = 0; s < C->f->nslots; s++) {
-		if (!C->slot_ptr[s])
-			continue;
+		if (!C->slot_ptr[s] || wg_group_counter(C->plan, s))
+			continue; /* the group's: zeroed once */
 		LLVMBuildMemSet(
 		    C->b, C->slot_ptr[s], LLVMConstInt(C->M->i8, 0, 0),
 		    c64(C, C->slot_bytes[s]),

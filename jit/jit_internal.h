@@ -73,6 +73,18 @@ struct wg_remat {
 	uint32_t *seg;			  /* per slot: that store's segment */
 	uint32_t *nodes; /* per slot: operations recomputing it emits */
 };
+/* A counted loop run outside the work-item loops (wg_interchange.c). */
+struct counted_loop {
+	uint64_t slot;
+	uint32_t init, bound, step;
+	bool sign, incl, wide;
+};
+struct wg_xchg {
+	const struct vcl_ir_inst *loop, *head_if; /* its `k < bound` test */
+	struct counted_loop c;
+	const struct vcl_ir_inst *init, *bound, *step; /* CONSTs */
+	uint64_t trips;
+};
 struct wg_plan {
 	bool barriers;			/* the kernel has one */
 	bool returns;			/* the kernel has a return */
@@ -90,6 +102,10 @@ struct wg_plan {
 	uint64_t ctx_stack;   /* the context's bytes on the stack, 0: heap */
 	uint32_t nseg;
 	struct wg_remat remat;
+	struct wg_xchg *xchg; /* loops interchanged with the work-items */
+	size_t nxchg;
+	uint8_t
+	    *gcounter; /* per slot: one for the group (wg_group_counter.c) */
 };
 
 typedef void (*vjit_group_fn)(struct vjit_rt *rt);
@@ -170,7 +186,14 @@ struct cg_func {
 	struct short_scan *short_scan;	/* loop_short.c */
 	struct hoist_scan *hoist;	/* wg_hoist.c */
 	const uint8_t *unchecked;	/* per value: a check hoisted out */
-	struct cg_site *sites;		/* fault variables, one per object */
+	/* a work-item loop of wg_interchange.c: its rows y0, y0 + ystep, ...
+	 * below yend (NULL: every row), its body emitted by wi_body after
+	 * the instructions given */
+	LLVMValueRef wi_y0, wi_yend;
+	uint32_t wi_ystep;
+	void (*wi_body)(struct cg_func *C, void *arg);
+	void *wi_arg;
+	struct cg_site *sites; /* fault variables, one per object */
 	size_t nsites;
 	int err;
 };
@@ -222,12 +245,7 @@ void cg_loop_short_free(struct cg_func *C);
 /* A counted loop: `s = init` just before it, the body starting with
  * `if (s < bound) {} else break;` (signed or not, < or <=), the
  * continuing part exactly `s = s + step`, and nothing else writing or
- * addressing slot s. Values are the IR's. */
-struct counted_loop {
-	uint64_t slot;
-	uint32_t init, bound, step;
-	bool sign, incl, wide;
-};
+ * addressing slot s. Values are the IR's (struct counted_loop above). */
 bool cg_counted_loop(const struct vcl_ir_inst *const *def, uint32_t ndef,
 		     const uint8_t *addressed, uint32_t nslots,
 		     const struct vcl_ir_inst *prev,
@@ -242,6 +260,37 @@ LLVMValueRef cg_local_size(struct cg_func *C, int d);
 void wg_kernel_body(struct cg_func *C);
 LLVMValueRef wg_ctx_addr(struct cg_func *C, uint64_t off, uint64_t elem,
 			 LLVMValueRef flat);
+
+/* Gives the loop whose latch branch is BR the one hint (a string
+ * metadata of llvm.loop, "llvm.loop.unroll.disable"). */
+void wg_loop_mark(struct cg_func *C, LLVMValueRef br, const char *hint);
+/* The instructions FIRST up to END (exclusive) once per work-item, ends
+ * positioned after the loops (C->wi_body and the rows: wg_interchange.c). */
+void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
+		     const struct vcl_ir_inst *end, bool checked_copy);
+
+/* wg_interchange.c: counted loops run outside the work-item loops;
+ * planned after wg_remat_plan, before the context is placed */
+int wg_interchange_plan(struct wg_plan *P, const struct vcl_ir_function *f);
+void wg_interchange_free(struct wg_plan *P);
+/* The segment FIRST..END's loop to interchange, or NULL. */
+const struct wg_xchg *wg_interchanged(const struct wg_plan *P,
+				      const struct vcl_ir_inst *first,
+				      const struct vcl_ir_inst *end);
+/* The segment FIRST.. (ending in x's loop) as that loop around a
+ * work-item loop of its body. */
+void wg_interchange_emit(struct cg_func *C, const struct vcl_ir_inst *first,
+			 const struct wg_xchg *x);
+
+/* wg_group_counter.c: counters of loops holding a barrier kept once for
+ * the group; planned after the segments, before the context is placed */
+int wg_group_counter_plan(struct wg_plan *P, const struct vcl_ir_function *f);
+bool wg_group_counter(const struct wg_plan *P, uint64_t slot);
+/* L is such a loop: its continuing part runs once, at group level. */
+bool wg_group_counter_loop(const struct wg_plan *P,
+			   const struct vcl_ir_inst *L);
+/* Zeroes the group's counters (once, when the group starts). */
+void wg_group_counter_zero(struct cg_func *C);
 
 /* wg_hoist.c: the checks of a work-item loop that can be made once per
  * group; the i1 "all in bounds" (NULL: none), marks them in MARK */

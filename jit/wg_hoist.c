@@ -447,6 +447,10 @@ static bool affine(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 				m = H->mask[d->a];
 			break;
 		case VCL_IR_LDS: {
+			if (wg_group_counter(C->plan, d->imm)) {
+				ok = true; /* the group's: uniform */
+				break;
+			}
 			int j = H->lds_ctr[x] - 1;
 			if (j >= (int)H->nctr) /* a loop left: not its value */
 				break;
@@ -761,6 +765,15 @@ static LLVMValueRef *emit(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 		    at);
 		return at;
 	case VCL_IR_LDS:
+		if (wg_group_counter(C->plan, d->imm)) {
+			LLVMValueRef v =
+			    wide(C, LLVMBuildLoad2(
+					B, cg_type(C->M, d->type),
+					cg_slot_addr(C, (uint32_t)d->imm), ""));
+			for (int p = 0; p < NPT; p++)
+				at[p] = v;
+			return at;
+		}
 		if (H->lds_ctr[x]) {
 			counter_at(C, H, H->lds_ctr[x] - 1, at);
 			return at;

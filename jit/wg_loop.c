@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <llvm-c/DebugInfo.h>
 
@@ -107,11 +108,14 @@ static void after_wi_loop(struct cg_func *C)
  */
 static void no_unroll(struct cg_func *C, LLVMValueRef br)
 {
+	wg_loop_mark(C, br, "llvm.loop.unroll.disable");
+}
+
+void wg_loop_mark(struct cg_func *C, LLVMValueRef br, const char *hint)
+{
 	LLVMContextRef ctx = C->M->ctx;
-	static const char disable[] = "llvm.loop.unroll.disable";
 	LLVMMetadataRef self = LLVMTemporaryMDNode(ctx, NULL, 0);
-	LLVMMetadataRef str =
-	    LLVMMDStringInContext2(ctx, disable, sizeof(disable) - 1);
+	LLVMMetadataRef str = LLVMMDStringInContext2(ctx, hint, strlen(hint));
 	LLVMMetadataRef ops[2] = {self, LLVMMDNodeInContext2(ctx, &str, 1)};
 	LLVMMetadataRef loop = LLVMMDNodeInContext2(ctx, ops, 2);
 	LLVMMetadataReplaceAllUsesWith(self, loop);
@@ -121,8 +125,8 @@ static void no_unroll(struct cg_func *C, LLVMValueRef br)
 
 /* The instructions FIRST up to END (exclusive) once per work-item; ends
  * positioned after the loop. */
-static void wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
-			 const struct vcl_ir_inst *end, bool checked_copy)
+void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
+		     const struct vcl_ir_inst *end, bool checked_copy)
 {
 	struct cg_module *M = C->M;
 	LLVMBuilderRef B = C->b;
@@ -169,20 +173,26 @@ static void wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 		C->prev = prev;
 		cg_inst(C, i);
 	}
+	if (C->wi_body)
+		C->wi_body(C, C->wi_arg);
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)))
 		LLVMBuildBr(B, latch[0]);
 	for (int d = 0; d < 3; d++) {
 		LLVMPositionBuilderAtEnd(B, latch[d]);
-		LLVMValueRef next =
-		    LLVMBuildNUWAdd(B, phi[d], c64(C, 1), "lid.next");
+		bool rows = d == 1 && C->wi_yend;
+		LLVMValueRef next = LLVMBuildNUWAdd(
+		    B, phi[d], c64(C, rows ? C->wi_ystep : 1), "lid.next");
 		LLVMValueRef br = LLVMBuildCondBr(
-		    B, LLVMBuildICmp(B, LLVMIntULT, next, C->lsize[d], ""),
+		    B,
+		    LLVMBuildICmp(B, LLVMIntULT, next,
+				  rows ? C->wi_yend : C->lsize[d], ""),
 		    head[d], d < 2 ? latch[d + 1] : after);
 		if (d || checked_copy)
 			no_unroll(C, br);
 		LLVMBasicBlockRef from[2] = {d < 2 ? head[d + 1] : pre,
 					     latch[d]};
-		LLVMValueRef in[2] = {c64(C, 0), next};
+		LLVMValueRef in[2] = {
+		    d == 1 && C->wi_yend ? C->wi_y0 : c64(C, 0), next};
 		LLVMAddIncoming(phi[d], in, from, 2);
 	}
 	LLVMPositionBuilderAtEnd(B, after);
@@ -216,6 +226,7 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 	LLVMBuilderRef B = C->b;
 	uint8_t *mark = NULL;
 	LLVMValueRef all_in = NULL;
+	const struct wg_xchg *x = wg_interchanged(C->plan, first, end);
 	if (count_insts(first, end) <= HOIST_MAX_INSTS &&
 	    (mark = calloc(C->f->nvalues + 1, 1)))
 		all_in = wg_hoist_checks(C, first, end, mark);
@@ -230,15 +241,21 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 		LLVMBuildCondBr(B, cg_likely(C, all_in), fast, slow);
 		LLVMPositionBuilderAtEnd(B, fast);
 		C->unchecked = mark;
-		wi_loop_nest(C, first, end, false);
+		if (x)
+			wg_interchange_emit(C, first, x);
+		else
+			wg_wi_loop_nest(C, first, end, false);
 		C->unchecked = NULL;
 		LLVMBuildBr(B, join);
 		LLVMPositionBuilderAtEnd(B, slow);
-		wi_loop_nest(C, first, end, true);
+		/* the checked copy in the order written: the same faults */
+		wg_wi_loop_nest(C, first, end, true);
 		LLVMBuildBr(B, join);
 		LLVMPositionBuilderAtEnd(B, join);
+	} else if (x) {
+		wg_interchange_emit(C, first, x);
 	} else {
-		wi_loop_nest(C, first, end, false);
+		wg_wi_loop_nest(C, first, end, false);
 	}
 	free(mark);
 	if (C->plan->barriers)
@@ -283,7 +300,16 @@ static void group_region(struct cg_func *C, const struct vcl_ir_inst *i)
 	group_block(C, &i->then);
 	LLVMBuildBr(B, cont);
 	LLVMPositionBuilderAtEnd(B, cont);
-	group_block(C, &i->els);
+	if (wg_group_counter_loop(C->plan, i)) {
+		/* `t = t + step` once for the group (wg_group_counter.c) */
+		C->seg = C->nseg++;
+		for (const struct vcl_ir_inst *j = i->els.first; j && !C->err;
+		     j = j->next)
+			cg_inst(C, j);
+		C->seg = SEG_GROUP;
+	} else {
+		group_block(C, &i->els);
+	}
 	C->group_nest--;
 	/* poll *stop once per iteration of the group's loop */
 	LLVMBuildCondBr(B, cg_stop_set(C), C->ret_bb, body);
@@ -372,6 +398,7 @@ void wg_kernel_body(struct cg_func *C)
 		C->ndone = LLVMBuildAlloca(C->eb, M->i64, "ndone");
 		LLVMBuildStore(B, LLVMConstInt(M->i32, 0, 0), C->exitcode);
 		LLVMBuildStore(B, c64(C, 0), C->ndone);
+		wg_group_counter_zero(C);
 		/* the group's own context: zero, as the slots are */
 		if (C->ctx)
 			LLVMBuildMemSet(B, C->ctx, LLVMConstInt(M->i8, 0, 0),

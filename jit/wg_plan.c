@@ -245,6 +245,11 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 		for (uint32_t s = 0; P->remat.store && s < f->nslots; s++)
 			if (P->remat.store[s])
 				P->slot_off[s] = CTX_NONE;
+		if (wg_group_counter_plan(P, f) || wg_interchange_plan(P, f)) {
+			free(pl.slot_seg);
+			snprintf(msg, VJIT_MSG_MAX, "out of memory");
+			return -ENOMEM;
+		}
 		/* Place what crosses a barrier; `0` marked it above. */
 		for (uint32_t v = f->nparams; v < f->nvalues; v++)
 			if (P->ctx_off[v] != CTX_NONE)
@@ -279,6 +284,8 @@ uint32_t wg_elem_size(vcl_ir_type t)
 void wg_plan_free(struct wg_plan *P)
 {
 	wg_remat_free(&P->remat);
+	wg_interchange_free(P);
+	free(P->gcounter);
 	free(P->vty);
 	free(P->slot_bytes);
 	free(P->bar);

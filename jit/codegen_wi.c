@@ -6,6 +6,15 @@
  */
 #include "jit_internal.h"
 
+/* A kernel's (wg_kernel_body: a constant under reqd_work_group_size),
+ * else the run-time block's. */
+static LLVMValueRef local_size(struct cg_func *C, int d)
+{
+	return C->lsize[d]
+		   ? C->lsize[d]
+		   : cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, C->M->i64);
+}
+
 static LLVMValueRef per_dim(struct cg_func *C, enum vcl_ir_wi q, int d)
 {
 	struct cg_module *M = C->M;
@@ -15,8 +24,7 @@ static LLVMValueRef per_dim(struct cg_func *C, enum vcl_ir_wi q, int d)
 		return C->lid[d];
 	case VCL_WI_GLOBAL_ID: {
 		LLVMValueRef g = cg_rt_field(C, C->eb, RT_GROUP_ID + d, M->i64);
-		LLVMValueRef l =
-		    cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
+		LLVMValueRef l = local_size(C, d);
 		LLVMValueRef o =
 		    cg_rt_field(C, C->eb, RT_GLOBAL_OFFSET + d, M->i64);
 		LLVMValueRef base =
@@ -28,7 +36,7 @@ static LLVMValueRef per_dim(struct cg_func *C, enum vcl_ir_wi q, int d)
 	case VCL_WI_GLOBAL_SIZE:
 		return cg_rt_field(C, C->eb, RT_GLOBAL_SIZE + d, M->i64);
 	case VCL_WI_LOCAL_SIZE:
-		return cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
+		return local_size(C, d);
 	case VCL_WI_NUM_GROUPS:
 		return cg_rt_field(C, C->eb, RT_NUM_GROUPS + d, M->i64);
 	default:

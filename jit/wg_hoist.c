@@ -383,6 +383,8 @@ static void query_at(struct cg_func *C, const struct vcl_ir_inst *d,
 		    C,
 		    LLVMBuildAdd(C->b, LLVMBuildMul(C->b, g, C->lsize[dim], ""),
 				 o, ""));
+	} else if (q == VCL_WI_LOCAL_SIZE) {
+		base = wide(C, C->lsize[dim]);
 	} else if (q != VCL_WI_LOCAL_ID) {
 		base = wide(C, cg_rt_field(C, C->eb, field, M->i64));
 	}

@@ -320,8 +320,14 @@ void wg_kernel_body(struct cg_func *C)
 	const struct vcl_ir_function *f = C->f;
 	C->rt = LLVMGetParam(C->fn, 0);
 	C->stopp = cg_rt_field(C, C->eb, RT_STOP, M->ptr);
+	/* A required size is the launch's (jit_run.c refuses another): as
+	 * constants, the work-item loops' trip counts are known, so LLVM
+	 * emits no remainder loops nor trip-count checks for them. */
 	for (int d = 0; d < 3; d++)
-		C->lsize[d] = cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
+		C->lsize[d] =
+		    f->reqd_work_group_size[0]
+			? LLVMConstInt(M->i64, f->reqd_work_group_size[d], 0)
+			: cg_rt_field(C, C->eb, RT_LOCAL_SIZE + d, M->i64);
 	C->gsize = cg_rt_field(C, C->eb, RT_GROUP_SIZE, M->i64);
 	if (!C->ctx_arr)
 		C->ctx = cg_rt_field(C, C->eb, RT_CTX, M->ptr);

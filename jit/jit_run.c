@@ -62,6 +62,22 @@ static uint64_t local_bytes(const struct vjit_kernel *K,
 	return at;
 }
 
+/* Whether dimension D of the launch's group is not the kernel's
+ * reqd_work_group_size. */
+static bool wrong_size(const struct vcl_ir_function *f,
+		       const struct vjit_ndrange *nd, uint32_t d)
+{
+	return f->reqd_work_group_size[0] &&
+	       f->reqd_work_group_size[d] != nd->local[d];
+}
+
+static int bad_size(const struct vcl_ir_function *f, struct vjit_fault *fault)
+{
+	return bad(fault, "kernel '%s' requires a work-group of %u,%u,%u",
+		   f->name, f->reqd_work_group_size[0],
+		   f->reqd_work_group_size[1], f->reqd_work_group_size[2]);
+}
+
 int vjit_check_launch(const struct vjit_program *p, int kernel,
 		      const struct vjit_arg *args, uint32_t nargs,
 		      const struct vjit_ndrange *nd, struct vjit_fault *fault)
@@ -105,14 +121,8 @@ int vjit_check_launch(const struct vjit_program *p, int kernel,
 				   (unsigned long long)l, d,
 				   VJIT_MAX_WORK_GROUP_SIZE);
 		group *= l;
-		if (f->reqd_work_group_size[0] &&
-		    f->reqd_work_group_size[d] != l)
-			return bad(fault,
-				   "kernel '%s' requires a work-group of "
-				   "%u,%u,%u",
-				   f->name, f->reqd_work_group_size[0],
-				   f->reqd_work_group_size[1],
-				   f->reqd_work_group_size[2]);
+		if (wrong_size(f, nd, d))
+			return bad_size(f, fault);
 	}
 	if (__builtin_mul_overflow(nd->global[0], nd->global[1], &items) ||
 	    __builtin_mul_overflow(items, nd->global[2], &items) ||
@@ -256,6 +266,11 @@ int vjit_run_groups(const struct vjit_program *p, int kernel,
 		return bad(fault, "groups %llu..+%llu of %llu",
 			   (unsigned long long)first, (unsigned long long)count,
 			   (unsigned long long)groups);
+	/* the code has a required size as constants (wg_loop.c): any other
+	 * would run past the group's context, whoever skipped the check */
+	for (uint32_t d = 0; d < 3; d++)
+		if (wrong_size(f, nd, d))
+			return bad_size(f, fault);
 	const struct vjit_kernel *K = &p->kernels[kernel];
 	char *arg_base[VCL_IR_MAX_PARAMS + 1];
 	uint64_t arg_size[VCL_IR_MAX_PARAMS + 1], loff[VCL_IR_MAX_PARAMS + 1];

@@ -1398,6 +1398,14 @@ START_TEST(required_size_constant)
 		y[i] = (float)i;
 	struct vjit_arg a[2] = {{y, sizeof(y)}, {o, sizeof(o)}};
 	struct vjit_ndrange nd = {2, {W, H, 1}, {64, 2, 1}, {0}};
+	/* refused by the run itself too, not only by vjit_check_launch */
+	struct vjit_ndrange other = {2, {W, H, 1}, {32, 4, 1}, {0}};
+	struct vjit_fault fault;
+	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, a, &other, 0, 4,
+					 &never_stop, &fault),
+			 -EINVAL);
+	ck_assert_str_eq(fault.msg, "kernel 'q' requires a work-group of "
+				    "64,2,1");
 	run_ok(&b, a, 2, &nd);
 	for (int r = 0; r < H; r++)
 		for (int x = 0; x < W; x++) {

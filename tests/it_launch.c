@@ -547,6 +547,49 @@ START_TEST(ir_program_runs)
 }
 END_TEST
 
+/* The tiles the trace (read from TR) shows finished for saxpy.cl's
+ * saxpy. */
+static int saxpy_tiles_run(int tr)
+{
+	static char events[1 << 16];
+	ssize_t n = read(tr, events, sizeof(events) - 1);
+	ck_assert_int_gt(n, 0);
+	events[n] = '\0';
+	int tiles = 0;
+	for (const char *e = events; (e = strstr(e, "finished ctx=")); e++) {
+		const char *end = strchr(e, '\n');
+		const char *prog = strstr(e, "program=saxpy.cl:saxpy ");
+		tiles += prog && (!end || prog < end);
+	}
+	return tiles;
+}
+
+/* A launch of one work-group runs it in the tile that binds it (no
+ * second phase, prog_job.c: two tiles before); of more groups, in the
+ * tiles after. Both right. */
+START_TEST(one_group_one_tile)
+{
+	cp_in("saxpy.cl", saxpy_cl, strlen(saxpy_cl));
+	make_floats("x", 32, 0644, 0);
+	make_floats("y", 32, 0644, 0);
+	expect("build prog=saxpy.cl", "ok build", NULL);
+	int tr = open(dpath(&d, "trace"), O_RDONLY | O_NONBLOCK);
+	ck_assert_int_ge(tr, 0);
+	expect("launch prog=saxpy.cl kernel=saxpy global=16 a=2 x=x y=y n=32",
+	       "ok launch", NULL);
+	ck_assert_int_eq(saxpy_tiles_run(tr), 1);
+	expect("launch prog=saxpy.cl kernel=saxpy global=32 local=16 a=1 x=x "
+	       "y=y n=32",
+	       "ok launch", NULL);
+	ck_assert_int_eq(saxpy_tiles_run(tr), 3);
+	close(tr);
+	float y[32];
+	read_floats("y", y, 32);
+	for (int i = 0; i < 32; i++)
+		ck_assert_float_eq(y[i], i < 16 ? 4.0f * i : 2.0f * i);
+}
+END_TEST
+
 static const char endless_cl[] =
     "__kernel void spin(__global int *p, const int n)\n"
     "{ int i = 0; while (n > 0) { i++; p[0] = i; } }\n";
@@ -750,6 +793,7 @@ int main(void)
 	    launch_vectors,
 	    launch_permissions,
 	    saxpy_runs,
+	    one_group_one_tile,
 	    user_kernels_in_stats,
 	    user_kernels_table_bounded,
 	    ir_program_runs,

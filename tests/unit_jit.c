@@ -1357,6 +1357,68 @@ START_TEST(checked_copy_not_unrolled)
 }
 END_TEST
 
+/* A loop's latch (its branch carries !llvm.loop). */
+static bool loop_latch(const char *line)
+{
+	return strstr(line, "!llvm.loop !") != NULL;
+}
+
+/* A kernel with reqd_work_group_size: its local sizes are constants in
+ * the code (wg_loop.c), so the work-item loops' trip counts are known:
+ * the loops of size 1 go, and the vectorized x loop needs no remainder:
+ * 5 loops instead of 10 (10 and 10 when the sizes were read at run
+ * time). Every query still gives the launch's sizes and ids. */
+START_TEST(required_size_constant)
+{
+	static const char fmt[] =
+	    "__kernel %s void q(__global float *y, __global int *o)\n"
+	    "{\n"
+	    "	size_t i = get_global_id(1) * get_global_size(0) +\n"
+	    "		   get_global_id(0);\n"
+	    "	y[i] = 2.0f * y[i];\n"
+	    "	o[i] = get_local_size(0) * 1000000 + get_local_size(1) * "
+	    "10000 +\n"
+	    "	       get_local_size(2) * 1000 + get_local_id(1) * 100 +\n"
+	    "	       get_group_id(1) * 10 + get_group_id(0);\n"
+	    "}\n";
+	char plain[1024], reqd[1024];
+	snprintf(plain, sizeof(plain), fmt, "");
+	snprintf(reqd, sizeof(reqd), fmt,
+		 "__attribute__((reqd_work_group_size(64, 2, 1)))");
+	int loops_plain = optimized_count(plain, "q", loop_latch),
+	    loops_reqd = optimized_count(reqd, "q", loop_latch);
+	ck_assert_msg(loops_reqd < loops_plain, "loops: %d with, %d without",
+		      loops_reqd, loops_plain);
+	struct built b;
+	build(&b, reqd, NULL, "q");
+	enum { W = 128, H = 4 };
+	float y[W * H];
+	int o[W * H];
+	for (int i = 0; i < W * H; i++)
+		y[i] = (float)i;
+	struct vjit_arg a[2] = {{y, sizeof(y)}, {o, sizeof(o)}};
+	struct vjit_ndrange nd = {2, {W, H, 1}, {64, 2, 1}, {0}};
+	/* refused by the run itself too, not only by vjit_check_launch */
+	struct vjit_ndrange other = {2, {W, H, 1}, {32, 4, 1}, {0}};
+	struct vjit_fault fault;
+	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, a, &other, 0, 4,
+					 &never_stop, &fault),
+			 -EINVAL);
+	ck_assert_str_eq(fault.msg, "kernel 'q' requires a work-group of "
+				    "64,2,1");
+	run_ok(&b, a, 2, &nd);
+	for (int r = 0; r < H; r++)
+		for (int x = 0; x < W; x++) {
+			int i = r * W + x;
+			ck_assert_float_eq(y[i], 2.0f * (float)i);
+			ck_assert_int_eq(o[i], 64 * 1000000 + 2 * 10000 + 1000 +
+						   (r % 2) * 100 +
+						   (r / 2) * 10 + x / 64);
+		}
+	unbuild(&b);
+}
+END_TEST
+
 /* A 128-bit instruction (wg_hoist.c's exact arithmetic). */
 static bool wide_inst(const char *line)
 {
@@ -2356,6 +2418,7 @@ static Suite *suite(void)
 	tcase_add_test(t, later_kernel_local_arrays);
 	tcase_add_test(t, hoisted_saxpy);
 	tcase_add_test(t, checked_copy_not_unrolled);
+	tcase_add_test(t, required_size_constant);
 	tcase_add_test(t, kernel_per_unit);
 	tcase_add_test(t, hoisted_check_corners_shared);
 	tcase_add_test(t, hoisted_fault);

@@ -104,8 +104,9 @@ void vjit_choose_local(const struct vjit_program *p, int kernel,
  * a negative errno with FAULT filled: -EFAULT for an access out of an
  * argument's bounds (the access did nothing; the rest of the group may
  * have run), -ETIMEDOUT when *STOP became non-zero (polled at loop
- * back-edges and between groups). Never raises a signal for any IR the
- * verifier accepted.
+ * back-edges and between groups), -EINVAL for a group size other than
+ * the kernel's reqd_work_group_size (its code has that size as
+ * constants). Never raises a signal for any IR the verifier accepted.
  */
 int vjit_run_groups(const struct vjit_program *p, int kernel,
 		    const struct vjit_arg *args, const struct vjit_ndrange *nd,

@@ -11,9 +11,11 @@
  */
 #include "jit_internal.h"
 
-/* Work-items along dimension 0 a run aims at: the SIMD width (8 floats
- * on AVX2) times a few, as the device's own group size is at least 16. */
-#define FUSE_WIDTH 64
+/* Work-items along dimension 0 a run aims at: as many as the device's own
+ * choice of group size takes (vjit_choose_local), many times the SIMD
+ * width, so that a call's fixed cost is spread as thin (a run of 64 was
+ * slower in-process on saxpy). */
+#define FUSE_WIDTH 256
 
 struct fuse_scan {
 	const struct vcl_ir_module *m;

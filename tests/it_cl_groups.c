@@ -38,13 +38,14 @@ static void teardown(void)
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }
 
-/* KERNEL over ND with buffer "out" (BYTES, mapped at *MAP) and ARGS;
- * the launch's status, its message in MSG. */
+/* KERNEL over ND with buffer OUT as "out" and NMORE more arguments; the
+ * launch's status, its message in MSG. */
 static int run(const char *kernel, const vgpu_ndrange *nd, vgpu_buffer *out,
 	       const vgpu_karg *more, size_t nmore, char msg[256])
 {
 	vgpu_karg args[4] = {VGPU_KBUF("out", out, 0)};
-	memcpy(args + 1, more, nmore * sizeof(*more));
+	if (nmore)
+		memcpy(args + 1, more, nmore * sizeof(*more));
 	vgpu_stream *s;
 	ck_assert_int_eq(vgpu_stream_create(dev, &s), 0);
 	int64_t c = vgpu_launch_kernel(s, prog, kernel, nd, args, 1 + nmore);

@@ -10,10 +10,12 @@
  * a program costs before it runs: a cold compile of a 100-line program,
  * and a launch of a compiled one against the built-in fill's round trip.
  * usage: bench_cl_suite [--quick] [--only ROWS] [--kernels NAMES]
- *                       [-- DAEMON_OPTIONS...]
+ *                       [--local N] [-- DAEMON_OPTIONS...]
  * ROWS is a comma-separated list of race, saxpy, tiled, compile, launch
  * (default: all); NAMES a comma-separated list of the race's kernels
- * (default: all), for comparing a few.
+ * (default: all), for comparing a few; --local N gives the race's kernels
+ * that leave `local` to the device groups of N across (1D, where N
+ * divides the global size), as user code with local=1 or 4 does.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -673,7 +675,8 @@ static void cached_launch(const struct device *d, bool quick)
 
 /* The race: each case (of KERNELS, NULL: all) on both devices, and the
  * geometric mean. */
-static void race_all(const struct device *d, bool quick, const char *kernels)
+static void race_all(const struct device *d, bool quick, const char *kernels,
+		     size_t local)
 {
 	double logsum = 0;
 	int counted = 0;
@@ -682,7 +685,14 @@ static void race_all(const struct device *d, bool quick, const char *kernels)
 		if (!bench_wanted(kernels, cases[i].kernel))
 			continue;
 		ncases++;
-		double ratio = race(d, &cases[i], quick);
+		struct kcase c = cases[i];
+		if (local && !c.local[0] && c.dims == 1 &&
+		    c.global[0] % local == 0) {
+			c.local[0] = local;
+			c.local[1] = c.local[2] = 1;
+			printf("# %s with local=%zu\n", c.kernel, local);
+		}
+		double ratio = race(d, &c, quick);
 		if (ratio > 0) {
 			logsum += log(ratio);
 			counted++;
@@ -715,7 +725,11 @@ int main(int argc, char **argv)
 					     "(scripts/install-bench-"
 					     "deps.sh)");
 	if (bench_wanted(only, "race"))
-		race_all(&d, quick, bench_option(argc, argv, "--kernels"));
+		race_all(&d, quick, bench_option(argc, argv, "--kernels"),
+			 bench_option(argc, argv, "--local")
+			     ? strtoull(bench_option(argc, argv, "--local"),
+					NULL, 10)
+			     : 0);
 	if (bench_wanted(only, "saxpy"))
 		saxpy_vs_axpy(&d, quick);
 	if (bench_wanted(only, "tiled"))

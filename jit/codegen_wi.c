@@ -21,6 +21,10 @@ static LLVMValueRef per_dim(struct cg_func *C, enum vcl_ir_wi q, int d)
 {
 	struct cg_module *M = C->M;
 	LLVMBuilderRef B = C->b;
+	if (M->fuse != FUSE_NO && d == 0 &&
+	    (q == VCL_WI_LOCAL_ID || q == VCL_WI_GROUP_ID ||
+	     q == VCL_WI_LOCAL_SIZE || q == VCL_WI_NUM_GROUPS))
+		return wg_fuse_query(C, q);
 	switch (q) {
 	case VCL_WI_LOCAL_ID:
 		return C->lid[d];

@@ -295,6 +295,10 @@ static int generate(struct cg_module *M, struct compile *c, struct unit *u)
 {
 	const struct vcl_ir_module *m = M->m;
 	int err = 0;
+	for (uint32_t f = 0; f < m->nfuncs; f++)
+		if (u->want[f] && m->funcs[f].is_kernel)
+			M->fuse = c->p->kernels[u->kernel].fuse =
+			    (uint8_t)wg_fuse_kind(m, f);
 	for (uint32_t f = 0; f < m->nfuncs && !err; f++)
 		if (u->want[f])
 			err = one_function(M, &c->p->kernels[u->kernel], f,

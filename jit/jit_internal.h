@@ -31,6 +31,13 @@ struct vjit_rt {
 	uint64_t faulted;   /* 1 after the first access out of bounds */
 	uint64_t fault_obj; /* its object (enum vjit_obj) */
 	int64_t fault_offset; /* its byte offset in the object */
+	/* Fused groups (wg_fuse.c): the launch's own view of dimension 0 in
+	 * a run of groups along it, when group_id/local_size say the run's. */
+	uint64_t fuse_group0;	/* the run's first group of the launch */
+	uint64_t fuse_local0;	/* the launch's local size */
+	uint64_t fuse_ngroups0; /* the launch's number of groups */
+	uint64_t fuse_mask;	/* local id: the run's counter & this */
+	uint64_t fuse_shift;	/* its group: fuse_group0 + counter >> this */
 };
 enum rt_field {
 	RT_GROUP_ID = 0,
@@ -45,9 +52,16 @@ enum rt_field {
 	RT_ARG_SIZE,
 	RT_LOCAL_BASE,
 	RT_CTX,
+	RT_FUSE_GROUP0 = RT_CTX + 4,
+	RT_FUSE_LOCAL0,
+	RT_FUSE_NGROUPS0,
+	RT_FUSE_MASK,
+	RT_FUSE_SHIFT,
 };
 _Static_assert(offsetof(struct vjit_rt, ctx) == 8 * RT_CTX, "rt layout");
 _Static_assert(offsetof(struct vjit_rt, stop) == 8 * RT_STOP, "rt layout");
+_Static_assert(offsetof(struct vjit_rt, fuse_shift) == 8 * RT_FUSE_SHIFT,
+	       "rt layout");
 
 /* The object a pointer points into, as the fault names it. */
 enum vjit_obj {
@@ -117,6 +131,7 @@ struct vjit_kernel {
 	uint64_t local_bytes; /* the kernel's own __local allocations */
 	uint64_t *local_off;  /* each allocation's offset in the area */
 	uint64_t stack;	      /* bound on its stack use (jit_stack.c) */
+	uint8_t fuse;	      /* enum wg_fuse: may its groups run fused */
 };
 
 struct vjit_program {
@@ -150,6 +165,7 @@ struct cg_module {
 	LLVMValueRef fault_fn;
 	LLVMTypeRef fault_ty;
 	char *msg;
+	uint8_t fuse; /* the unit's kernel's enum wg_fuse */
 };
 
 /* An object's fault variable (codegen_mem.c, fault_site). */
@@ -310,6 +326,21 @@ bool wg_remat_load(struct cg_func *C, const struct vcl_ir_inst *lds);
 int jit_stack_bounds(const struct vcl_ir_module *m, uint64_t *bound);
 
 /* wg_plan.c */
+/* Whether a kernel's groups may run fused along dimension 0 (wg_fuse.c):
+ * no barrier, no __local memory, no reqd_work_group_size; get_local_id
+ * or get_group_id then computed from the run's counter with a mask and a
+ * shift, so a local size of a power of two only. */
+enum wg_fuse { FUSE_NO, FUSE_POW2, FUSE_ANY };
+enum wg_fuse wg_fuse_kind(const struct vcl_ir_module *m, uint32_t kernel);
+/* get_local_id, get_group_id, get_local_size or get_num_groups of
+ * dimension 0 in a fusable kernel: the launch's, from the rt block. */
+LLVMValueRef wg_fuse_query(struct cg_func *C, enum vcl_ir_wi q);
+/* The run of fused groups from GROUP (before LAST) of a launch of a
+ * kernel of that enum wg_fuse: its length in *K (1: the group alone);
+ * returns GROUP's index along dimension 0. */
+uint64_t wg_fuse_run(uint8_t fuse, const struct vjit_ndrange *nd,
+		     uint64_t group, uint64_t last, uint64_t *k);
+
 int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg);
 /* Stack bytes the context takes as arrays on the stack. */
 uint64_t wg_ctx_stack_bytes(const struct wg_plan *P);

@@ -314,14 +314,27 @@ int vjit_run_groups(const struct vjit_program *p, int kernel,
 	rt.arg_size = arg_size;
 	rt.local_base = local_base;
 	rt.ctx = ctx;
-	for (uint64_t g = first; g < first + count; g++) {
+	uint64_t l0 = nd->local[0], n0 = rt.num_groups[0], shift = 0;
+	while ((2ull << shift) <= l0)
+		shift++;
+	rt.fuse_local0 = l0;
+	rt.fuse_ngroups0 = n0;
+	for (uint64_t g = first, k; g < first + count; g += k) {
 		if (atomic_load_explicit(stop, memory_order_relaxed)) {
 			rc = stopped(f, fault);
 			break;
 		}
-		rt.group_id[0] = g % rt.num_groups[0];
-		rt.group_id[1] = g / rt.num_groups[0] % rt.num_groups[1];
-		rt.group_id[2] = g / rt.num_groups[0] / rt.num_groups[1];
+		/* k groups along dimension 0 as one of k times the width
+		 * (wg_fuse.c): the call sees that launch's group and size */
+		uint64_t g0 = wg_fuse_run(K->fuse, nd, g, first + count, &k);
+		rt.local_size[0] = k * l0;
+		rt.group_size = k * group;
+		rt.group_id[0] = g0 / k;
+		rt.group_id[1] = g / n0 % rt.num_groups[1];
+		rt.group_id[2] = g / n0 / rt.num_groups[1];
+		rt.fuse_group0 = g0;
+		rt.fuse_mask = k > 1 ? l0 - 1 : UINT64_MAX;
+		rt.fuse_shift = k > 1 ? shift : 63;
 		K->fn(&rt);
 		if (rt.faulted) {
 			rc = fault_message(p, f, args, &rt, fault);

@@ -383,6 +383,11 @@ static bool affine(struct cg_func *C, struct hoist_scan *H, uint32_t x)
 			    d->a < f->nvalues ? H->def[d->a] : NULL;
 			if (!dim || dim->op != VCL_IR_CONST || dim->imm > 2)
 				break;
+			/* fused groups: the run's counter, not affine */
+			if (C->M->fuse != FUSE_NO && dim->imm == 0 &&
+			    q != VCL_WI_GLOBAL_ID && q != VCL_WI_GLOBAL_SIZE &&
+			    q != VCL_WI_GLOBAL_OFFSET)
+				break;
 			ok = true;
 			if (q == VCL_WI_GLOBAL_ID || q == VCL_WI_LOCAL_ID)
 				m = (uint16_t)(1u << dim->imm);

@@ -2385,6 +2385,218 @@ START_TEST(size_bound)
 }
 END_TEST
 
+/* Every group query of dimensions 0..2 per work-item (one through a
+ * helper with a dimension not known at compile time): a kernel whose
+ * small groups run fused (jit/wg_fuse.c) must see its own launch's. */
+static const char fuse_ids_src[] =
+    "ulong q(uint w, uint d)\n"
+    "{\n"
+    "	return w == 0 ? get_group_id(d) : w == 1 ? get_local_id(d)\n"
+    "	     : w == 2 ? get_global_id(d) : w == 3 ? get_local_size(d)\n"
+    "	     : get_num_groups(d);\n"
+    "}\n"
+    "__kernel void ids(__global ulong *out, uint dyn)\n"
+    "{\n"
+    "	size_t x = get_global_id(0) - get_global_offset(0);\n"
+    "	size_t y = get_global_id(1) - get_global_offset(1);\n"
+    "	size_t z = get_global_id(2) - get_global_offset(2);\n"
+    "	__global ulong *o =\n"
+    "	    out + ((z * get_global_size(1) + y) * get_global_size(0) + x) *\n"
+    "	    16;\n"
+    "	for (uint d = 0; d < 3; d++) {\n"
+    "		o[d * 5 + 0] = d == 0 ? get_group_id(0) : q(0, d);\n"
+    "		o[d * 5 + 1] = d == 0 ? get_local_id(0) : q(1, d);\n"
+    "		o[d * 5 + 2] = q(2, d);\n"
+    "		o[d * 5 + 3] = d == 0 ? get_local_size(0) : q(3, d);\n"
+    "		o[d * 5 + 4] = d == 0 ? get_num_groups(0) : q(4, d);\n"
+    "	}\n"
+    "	o[15] = q(0, dyn) * 1000 + q(1, dyn);\n"
+    "}\n"
+    /* no group query: fused whatever the local size */
+    "__kernel void gid(__global ulong *out)\n"
+    "{\n"
+    "	size_t x = get_global_id(0) - get_global_offset(0);\n"
+    "	size_t y = get_global_id(1) - get_global_offset(1);\n"
+    "	size_t z = get_global_id(2) - get_global_offset(2);\n"
+    "	out[(z * get_global_size(1) + y) * get_global_size(0) + x] =\n"
+    "	    get_global_id(0) + 1000 * get_global_id(1) +\n"
+    "	    1000000 * get_global_id(2);\n"
+    "}\n"
+    /* a barrier and __local memory: never fused */
+    "__kernel void rev(__global ulong *out)\n"
+    "{\n"
+    "	__local ulong t[64];\n"
+    "	size_t l = get_local_id(0), n = get_local_size(0);\n"
+    "	t[l] = get_global_id(0) * 100 + get_group_id(0);\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	out[get_global_id(0) - get_global_offset(0)] = t[n - 1 - l];\n"
+    "}\n";
+
+/* Runs the launch's groups in pieces of `piece` (as the scheduler splits
+ * them), so that runs of fused groups start anywhere. */
+static void run_pieces(struct built *b, const struct vjit_arg *args,
+		       uint32_t nargs, const struct vjit_ndrange *nd,
+		       uint64_t piece)
+{
+	struct vjit_fault fault;
+	int rc = vjit_check_launch(b->p, b->kernel, args, nargs, nd, &fault);
+	ck_assert_msg(rc == 0, "check_launch: %s", fault.msg);
+	uint64_t groups = 1;
+	for (int d = 0; d < 3; d++)
+		groups *= nd->global[d] / nd->local[d];
+	for (uint64_t g = 0; g < groups; g += piece) {
+		uint64_t n = groups - g < piece ? groups - g : piece;
+		rc = vjit_run_groups(b->p, b->kernel, args, nd, g, n,
+				     &never_stop, &fault);
+		ck_assert_msg(rc == 0, "run: %s", fault.msg);
+	}
+}
+
+START_TEST(fused_small_groups)
+{
+	struct built b;
+	build(&b, fuse_ids_src, NULL, "ids");
+	int ids = b.kernel, gid = vjit_kernel_index(b.p, "gid"),
+	    rev = vjit_kernel_index(b.p, "rev");
+	ck_assert_int_ge(gid, 0);
+	ck_assert_int_ge(rev, 0);
+	/* groups along dimension 0: a prime number of them, so no run
+	 * length divides it */
+	const uint64_t shapes[][7] = {
+	    /* dims, groups0, global1, global2, local1, local2, pieces */
+	    {1, 67, 1, 1, 1, 1, 1000}, {1, 131, 1, 1, 1, 1, 7},
+	    {2, 37, 5, 1, 1, 1, 1000}, {2, 29, 4, 1, 2, 1, 3},
+	    {3, 23, 3, 4, 1, 2, 1000}, {3, 19, 2, 2, 2, 1, 5},
+	};
+	const uint64_t offset[3] = {5, 3, 7};
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+		for (uint64_t l0 = 1; l0 <= 4; l0++) {
+			const uint64_t *S = shapes[s];
+			uint32_t dims = (uint32_t)S[0];
+			struct vjit_ndrange nd = {dims,
+						  {S[1] * l0, S[2], S[3]},
+						  {l0, S[4], S[5]},
+						  {offset[0],
+						   dims > 1 ? offset[1] : 0,
+						   dims > 2 ? offset[2] : 0}};
+			uint64_t n = nd.global[0] * nd.global[1] * nd.global[2];
+			uint64_t *out = malloc(n * 16 * 8);
+			memset(out, 0xff, n * 16 * 8);
+			uint32_t dyn = (uint32_t)(s % 3);
+			struct vjit_arg args[2] = {{out, n * 16 * 8},
+						   {&dyn, 0}};
+			b.kernel = ids;
+			run_pieces(&b, args, 2, &nd, S[6]);
+			for (uint64_t i = 0; i < n; i++) {
+				uint64_t c[3] = {
+				    i % nd.global[0],
+				    i / nd.global[0] % nd.global[1],
+				    i / nd.global[0] / nd.global[1]};
+				uint64_t want[16];
+				for (int d = 0; d < 3; d++) {
+					want[d * 5 + 0] = c[d] / nd.local[d];
+					want[d * 5 + 1] = c[d] % nd.local[d];
+					want[d * 5 + 2] = c[d] + nd.offset[d];
+					want[d * 5 + 3] = nd.local[d];
+					want[d * 5 + 4] =
+					    nd.global[d] / nd.local[d];
+				}
+				want[15] =
+				    want[dyn * 5] * 1000 + want[dyn * 5 + 1];
+				for (int k = 0; k < 16; k++)
+					ck_assert_msg(
+					    out[i * 16 + k] == want[k],
+					    "shape %zu local %llu item %llu "
+					    "query %d: %llu, want %llu",
+					    s, (unsigned long long)l0,
+					    (unsigned long long)i, k,
+					    (unsigned long long)out[i * 16 + k],
+					    (unsigned long long)want[k]);
+			}
+			b.kernel = gid;
+			memset(out, 0xff, n * 8);
+			run_pieces(&b, args, 1, &nd, S[6]);
+			for (uint64_t i = 0; i < n; i++) {
+				uint64_t x = i % nd.global[0],
+					 y = i / nd.global[0] % nd.global[1],
+					 z = i / nd.global[0] / nd.global[1];
+				uint64_t want = x + nd.offset[0] +
+						1000 * (y + nd.offset[1]) +
+						1000000 * (z + nd.offset[2]);
+				ck_assert_msg(out[i] == want,
+					      "gid: shape %zu local %llu item "
+					      "%llu: %llu, want %llu",
+					      s, (unsigned long long)l0,
+					      (unsigned long long)i,
+					      (unsigned long long)out[i],
+					      (unsigned long long)want);
+			}
+			if (dims == 1) {
+				b.kernel = rev;
+				run_pieces(&b, args, 1, &nd, S[6]);
+				for (uint64_t i = 0; i < n; i++) {
+					uint64_t g = i / l0,
+						 j = g * l0 + l0 - 1 - i % l0;
+					ck_assert_msg(
+					    out[i] == (j + 5) * 100 + g,
+					    "rev: local %llu item %llu: %llu",
+					    (unsigned long long)l0,
+					    (unsigned long long)i,
+					    (unsigned long long)out[i]);
+				}
+			}
+			free(out);
+		}
+	unbuild(&b);
+}
+END_TEST
+
+/* A store indexed by the group: not affine in a fused run's counter, so
+ * checked per access (a check made once for the run would miss it). */
+static const char fuse_grp_src[] = "__kernel void wr(__global float *out, "
+				   "int k)\n"
+				   "{\n"
+				   "	out[get_group_id(0) + k] = 5.0f;\n"
+				   "}\n";
+
+/* An access out of bounds in a run of fused groups: the same error, the
+ * stores before it done, nothing outside written. */
+static void fused_fault_case(const char *src, bool by_group)
+{
+	struct built b;
+	build(&b, src, NULL, "wr");
+	float *mem = malloc(256 * 4);
+	for (uint64_t l0 = 1; l0 <= 4; l0 *= 2) {
+		for (int i = 0; i < 256; i++)
+			mem[i] = 100.0f + i;
+		float *out = mem + 64;
+		int k = 3;
+		struct vjit_arg args[2] = {{out, 64 * 4}, {&k, 0}};
+		struct vjit_ndrange nd = range1(by_group ? 64 * l0 : 64, l0);
+		struct vjit_fault fault;
+		ck_assert_int_eq(launch(&b, args, 2, &nd, &fault), -EFAULT);
+		ck_assert_msg(
+		    strstr(fault.msg, "'wr'") && strstr(fault.msg, "'out'") &&
+			strstr(fault.msg, "byte offset 256"),
+		    "local %llu: %s", (unsigned long long)l0, fault.msg);
+		for (int i = 0; i < 256; i++) {
+			float want = i >= 64 + 3 && i < 128 ? 5.0f : 100.0f + i;
+			ck_assert_msg(mem[i] == want,
+				      "local %llu: mem[%d] = %g",
+				      (unsigned long long)l0, i, mem[i]);
+		}
+	}
+	free(mem);
+	unbuild(&b);
+}
+
+START_TEST(fused_fault)
+{
+	fused_fault_case(oob_src, false);
+	fused_fault_case(fuse_grp_src, true);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jit");
@@ -2426,6 +2638,8 @@ static Suite *suite(void)
 	tcase_add_test(t, hoisted_loops);
 	tcase_add_test(t, hoisted_bitwise);
 	tcase_add_test(t, hoisted_uniform_and_guard);
+	tcase_add_test(t, fused_small_groups);
+	tcase_add_test(t, fused_fault);
 	suite_add_tcase(s, t);
 	return s;
 }

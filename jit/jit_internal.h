@@ -82,7 +82,6 @@ void vjit_rt_fault(struct vjit_rt *rt, uint32_t obj, int64_t offset);
 #define CTX_NONE  UINT64_MAX
 /* Slots later segments recompute rather than keep (wg_remat.c). */
 struct wg_remat {
-	const struct vcl_ir_inst **def;	  /* per value: its instruction */
 	const struct vcl_ir_inst **store; /* per slot: its one store, or NULL */
 	uint32_t *seg;			  /* per slot: that store's segment */
 	uint32_t *nodes; /* per slot: operations recomputing it emits */
@@ -98,6 +97,14 @@ struct wg_xchg {
 	struct counted_loop c;
 	const struct vcl_ir_inst *init, *bound, *step; /* CONSTs */
 	uint64_t trips;
+};
+/* What the work-group passes read of a function with barriers, scanned
+ * once (wg_plan.c). */
+struct wg_facts {
+	const struct vcl_ir_inst **def; /* per value: its instruction */
+	uint8_t *addressed;		/* per slot: a SLOT takes its address */
+	uint32_t *stores;		/* per slot: its STS */
+	uint32_t *uses;			/* per slot: its LDS, STS and SLOT */
 };
 struct wg_plan {
 	bool barriers;			/* the kernel has one */
@@ -115,6 +122,7 @@ struct wg_plan {
 	uint64_t max_group;   /* work-items a group may have */
 	uint64_t ctx_stack;   /* the context's bytes on the stack, 0: heap */
 	uint32_t nseg;
+	struct wg_facts facts;
 	struct wg_remat remat;
 	struct wg_xchg *xchg; /* loops interchanged with the work-items */
 	size_t nxchg;

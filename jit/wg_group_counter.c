@@ -25,32 +25,15 @@
 struct counter_scan {
 	struct wg_plan *P;
 	const struct vcl_ir_function *f;
-	const struct vcl_ir_inst **def;
-	uint8_t *addressed;
-	uint32_t *nsts; /* per slot: its stores */
 };
-
-static void scan(struct counter_scan *S, const struct vcl_ir_block *b)
-{
-	const struct vcl_ir_function *f = S->f;
-	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
-		if (i->id < f->nvalues)
-			S->def[i->id] = i;
-		if (i->op == VCL_IR_SLOT && i->imm < f->nslots)
-			S->addressed[i->imm] = 1;
-		if (i->op == VCL_IR_STS && i->imm < f->nslots)
-			S->nsts[i->imm]++;
-		scan(S, &i->then);
-		scan(S, &i->els);
-	}
-}
 
 /* A constant or a parameter: the same in every work-item. */
 static bool uniform(const struct counter_scan *S, uint32_t x)
 {
 	if (x < S->f->nparams)
 		return true;
-	const struct vcl_ir_inst *d = x < S->f->nvalues ? S->def[x] : NULL;
+	const struct vcl_ir_inst *d =
+	    x < S->f->nvalues ? S->P->facts.def[x] : NULL;
 	return d && d->op == VCL_IR_CONST;
 }
 
@@ -82,10 +65,11 @@ static void find(struct counter_scan *S, const struct vcl_ir_block *b)
 		find(S, &i->els);
 		struct counted_loop c;
 		if (i->op == VCL_IR_LOOP &&
-		    cg_counted_loop(S->def, S->f->nvalues, S->addressed,
-				    S->f->nslots, prev, i, &c) &&
+		    cg_counted_loop(S->P->facts.def, S->f->nvalues,
+				    S->P->facts.addressed, S->f->nslots, prev,
+				    i, &c) &&
 		    uniform(S, c.init) && uniform(S, c.step) &&
-		    S->nsts[c.slot] == 2 &&
+		    S->P->facts.stores[c.slot] == 2 &&
 		    /* a work-item reading its own t before `t = init` in
 		     * the same work-item loop would see another's init */
 		    !reads(seg_first, prev, c.slot))
@@ -95,23 +79,15 @@ static void find(struct counter_scan *S, const struct vcl_ir_block *b)
 
 int wg_group_counter_plan(struct wg_plan *P, const struct vcl_ir_function *f)
 {
-	struct counter_scan S = {P, f, calloc(f->nvalues + 1, sizeof(*S.def)),
-				 calloc(f->nslots + 1, 1),
-				 calloc(f->nslots + 1, sizeof(*S.nsts))};
+	struct counter_scan S = {P, f};
 	P->gcounter = calloc(f->nslots + 1, 1);
-	int r = -ENOMEM;
-	if (S.def && S.addressed && S.nsts && P->gcounter) {
-		scan(&S, &f->body);
-		find(&S, &f->body);
-		for (uint32_t s = 0; s < f->nslots; s++)
-			if (P->gcounter[s])
-				P->slot_off[s] = CTX_NONE;
-		r = 0;
-	}
-	free(S.def);
-	free(S.addressed);
-	free(S.nsts);
-	return r;
+	if (!P->gcounter)
+		return -ENOMEM;
+	find(&S, &f->body);
+	for (uint32_t s = 0; s < f->nslots; s++)
+		if (P->gcounter[s])
+			P->slot_off[s] = CTX_NONE;
+	return 0;
 }
 
 bool wg_group_counter(const struct wg_plan *P, uint64_t slot)

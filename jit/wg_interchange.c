@@ -31,30 +31,10 @@
 struct xchg_scan {
 	struct wg_plan *P;
 	const struct vcl_ir_function *f;
-	const struct vcl_ir_inst **def;
-	uint8_t *addressed;
-	uint32_t *uses;	     /* per slot: LDS, STS and SLOT in the function */
 	uint32_t *in_loop;   /* per slot: those inside the loop looked at */
 	struct cg_func *tmp; /* for loop_short.c's scan */
 	bool oom;
 };
-
-static void scan_all(struct xchg_scan *X, const struct vcl_ir_block *b)
-{
-	const struct vcl_ir_function *f = X->f;
-	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
-		if (i->id < f->nvalues)
-			X->def[i->id] = i;
-		if ((i->op == VCL_IR_LDS || i->op == VCL_IR_STS ||
-		     i->op == VCL_IR_SLOT) &&
-		    i->imm < f->nslots) {
-			X->uses[i->imm]++;
-			X->addressed[i->imm] |= i->op == VCL_IR_SLOT;
-		}
-		scan_all(X, &i->then);
-		scan_all(X, &i->els);
-	}
-}
 
 /* Whether the body may run interleaved with other work-items' bodies;
  * DEPTH is the number of loops inside the interchanged one around B. */
@@ -137,7 +117,8 @@ static void consider(struct xchg_scan *X, const struct vcl_ir_inst *first,
 		prev = i;
 	}
 	struct counted_loop c;
-	if (!cg_counted_loop(X->def, f->nvalues, X->addressed, f->nslots, prev,
+	const struct wg_facts *F = &X->P->facts;
+	if (!cg_counted_loop(F->def, f->nvalues, F->addressed, f->nslots, prev,
 			     last, &c) ||
 	    !cg_loop_short(X->tmp, prev, last))
 		return;
@@ -149,10 +130,10 @@ static void consider(struct xchg_scan *X, const struct vcl_ir_inst *first,
 	count_in(X, &last->then);
 	count_in(X, &last->els);
 	/* the counter: its init and the loop's own reads and writes only */
-	if (X->uses[c.slot] != X->in_loop[c.slot] + 1)
+	if (F->uses[c.slot] != X->in_loop[c.slot] + 1)
 		return;
-	const struct vcl_ir_inst *in = X->def[c.init], *bd = X->def[c.bound],
-				 *st = X->def[c.step];
+	const struct vcl_ir_inst *in = F->def[c.init], *bd = F->def[c.bound],
+				 *st = F->def[c.step];
 	if (!in || !bd || !st || in->op != VCL_IR_CONST ||
 	    bd->op != VCL_IR_CONST || st->op != VCL_IR_CONST)
 		return;
@@ -197,27 +178,17 @@ static void find(struct xchg_scan *X, const struct vcl_ir_block *b)
 int wg_interchange_plan(struct wg_plan *P, const struct vcl_ir_function *f)
 {
 	struct cg_func *tmp = calloc(1, sizeof(*tmp));
-	struct xchg_scan X = {P,
-			      f,
-			      calloc(f->nvalues + 1, sizeof(*X.def)),
-			      calloc(f->nslots + 1, 1),
-			      calloc(f->nslots + 1, sizeof(*X.uses)),
-			      calloc(f->nslots + 1, sizeof(*X.in_loop)),
-			      tmp,
-			      false};
+	struct xchg_scan X = {P, f, calloc(f->nslots + 1, sizeof(*X.in_loop)),
+			      tmp, false};
 	int r = -ENOMEM;
-	if (tmp && X.def && X.addressed && X.uses && X.in_loop) {
+	if (tmp && X.in_loop) {
 		tmp->f = f;
-		scan_all(&X, &f->body);
 		find(&X, &f->body);
 		r = X.oom ? -ENOMEM : 0;
 	}
 	if (tmp)
 		cg_loop_short_free(tmp);
 	free(tmp);
-	free(X.def);
-	free(X.addressed);
-	free(X.uses);
 	free(X.in_loop);
 	return r;
 }

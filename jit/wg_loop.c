@@ -191,8 +191,7 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 			no_unroll(C, br);
 		LLVMBasicBlockRef from[2] = {d < 2 ? head[d + 1] : pre,
 					     latch[d]};
-		LLVMValueRef in[2] = {
-		    d == 1 && C->wi_yend ? C->wi_y0 : c64(C, 0), next};
+		LLVMValueRef in[2] = {rows ? C->wi_y0 : c64(C, 0), next};
 		LLVMAddIncoming(phi[d], in, from, 2);
 	}
 	LLVMPositionBuilderAtEnd(B, after);

@@ -199,6 +199,36 @@ static uint64_t place(struct wg_plan *P, uint64_t size, uint64_t align)
 	return off;
 }
 
+static void scan_facts(struct wg_facts *F, const struct vcl_ir_function *f,
+		       const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		if (i->id < f->nvalues)
+			F->def[i->id] = i;
+		if ((i->op == VCL_IR_LDS || i->op == VCL_IR_STS ||
+		     i->op == VCL_IR_SLOT) &&
+		    i->imm < f->nslots) {
+			F->uses[i->imm]++;
+			F->stores[i->imm] += i->op == VCL_IR_STS;
+			F->addressed[i->imm] |= i->op == VCL_IR_SLOT;
+		}
+		scan_facts(F, f, &i->then);
+		scan_facts(F, f, &i->els);
+	}
+}
+
+static int make_facts(struct wg_facts *F, const struct vcl_ir_function *f)
+{
+	F->def = calloc(f->nvalues + 1, sizeof(*F->def));
+	F->addressed = calloc(f->nslots + 1, 1);
+	F->stores = calloc(f->nslots + 1, sizeof(*F->stores));
+	F->uses = calloc(f->nslots + 1, sizeof(*F->uses));
+	if (!F->def || !F->addressed || !F->stores || !F->uses)
+		return -ENOMEM;
+	scan_facts(F, f, &f->body);
+	return 0;
+}
+
 int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 {
 	memset(P, 0, sizeof(*P));
@@ -236,6 +266,11 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 		P->max_group = (uint64_t)f->reqd_work_group_size[0] *
 			       f->reqd_work_group_size[1] *
 			       f->reqd_work_group_size[2];
+	if (P->barriers && make_facts(&P->facts, f)) {
+		free(pl.slot_seg);
+		snprintf(msg, VJIT_MSG_MAX, "out of memory");
+		return -ENOMEM;
+	}
 	if (P->barriers) {
 		plan_group(&pl, &f->body);
 		if (wg_remat_plan(P, f)) {
@@ -286,6 +321,10 @@ void wg_plan_free(struct wg_plan *P)
 	wg_remat_free(&P->remat);
 	wg_interchange_free(P);
 	free(P->gcounter);
+	free(P->facts.def);
+	free(P->facts.addressed);
+	free(P->facts.stores);
+	free(P->facts.uses);
 	free(P->vty);
 	free(P->slot_bytes);
 	free(P->bar);

@@ -32,27 +32,10 @@ struct remat_scan {
 	const struct vcl_ir_function *f;
 	struct wg_remat *R;
 	const struct wg_plan *P;
-	uint32_t *nsts;	    /* per slot: stores in the function */
-	uint8_t *addressed; /* per slot */
-	uint8_t *reach;	    /* per LDS: its slot's store came before it */
-	uint8_t *known;	    /* per slot: its one store came already */
+	uint8_t *reach; /* per LDS: its slot's store came before it */
+	uint8_t *known; /* per slot: its one store came already */
 	uint32_t seg, depth;
 };
-
-static void count(struct remat_scan *S, const struct vcl_ir_block *b)
-{
-	const struct vcl_ir_function *f = S->f;
-	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
-		if (i->id < f->nvalues)
-			S->R->def[i->id] = i;
-		if (i->op == VCL_IR_SLOT && i->imm < f->nslots)
-			S->addressed[i->imm] = 1;
-		if (i->op == VCL_IR_STS && i->imm < f->nslots)
-			S->nsts[i->imm]++;
-		count(S, &i->then);
-		count(S, &i->els);
-	}
-}
 
 static bool pure_op(enum vcl_ir_op op)
 {
@@ -79,7 +62,8 @@ static void cost_of(void *arg, uint32_t x)
 	const struct vcl_ir_function *f = S->f;
 	if (!c->ok || x < f->nparams)
 		return;
-	const struct vcl_ir_inst *d = x < f->nvalues ? S->R->def[x] : NULL;
+	const struct vcl_ir_inst *d =
+	    x < f->nvalues ? S->P->facts.def[x] : NULL;
 	if (!d || !pure_op(d->op) || VCL_IR_KIND(d->type) == VCL_IR_PTR ||
 	    S->P->def_seg[x] == SEG_GROUP) {
 		c->ok = false;
@@ -105,7 +89,8 @@ static void cost_of(void *arg, uint32_t x)
 static void top_store(struct remat_scan *S, const struct vcl_ir_inst *i)
 {
 	uint64_t s = i->imm;
-	if (s >= S->f->nslots || S->nsts[s] != 1 || S->addressed[s])
+	if (s >= S->f->nslots || S->P->facts.stores[s] != 1 ||
+	    S->P->facts.addressed[s])
 		return;
 	struct cost c = {S, 0, true};
 	cost_of(&c, i->a);
@@ -164,29 +149,15 @@ int wg_remat_plan(struct wg_plan *P, const struct vcl_ir_function *f)
 {
 	struct wg_remat *R = &P->remat;
 	size_t nv = f->nvalues + 1, ns = f->nslots + 1;
-	R->def = calloc(nv, sizeof(*R->def));
 	R->store = calloc(ns, sizeof(*R->store));
 	R->seg = calloc(ns, sizeof(*R->seg));
 	R->nodes = calloc(ns, sizeof(*R->nodes));
-	struct remat_scan S = {f,
-			       R,
-			       P,
-			       calloc(ns, sizeof(*S.nsts)),
-			       calloc(ns, 1),
-			       calloc(nv, 1),
-			       calloc(ns, 1),
-			       0,
-			       0};
+	struct remat_scan S = {f, R, P, calloc(nv, 1), calloc(ns, 1), 0, 0};
 	int err = 0;
-	if (!R->def || !R->store || !R->seg || !R->nodes || !S.nsts ||
-	    !S.addressed || !S.reach || !S.known) {
+	if (!R->store || !R->seg || !R->nodes || !S.reach || !S.known)
 		err = -1;
-	} else {
-		count(&S, &f->body);
+	else
 		walk_group(&S, &f->body);
-	}
-	free(S.nsts);
-	free(S.addressed);
 	free(S.reach);
 	free(S.known);
 	return err;
@@ -194,7 +165,6 @@ int wg_remat_plan(struct wg_plan *P, const struct vcl_ir_function *f)
 
 void wg_remat_free(struct wg_remat *R)
 {
-	free(R->def);
 	free(R->store);
 	free(R->seg);
 	free(R->nodes);
@@ -212,7 +182,7 @@ static void emit_value(void *arg, uint32_t x)
 	struct emit *e = arg;
 	struct cg_func *C = e->C;
 	const struct wg_plan *P = C->plan;
-	const struct vcl_ir_inst *d = P->remat.def[x];
+	const struct vcl_ir_inst *d = P->facts.def[x];
 	if (x < C->f->nparams || !d || d->op == VCL_IR_CONST ||
 	    P->ctx_off[x] != CTX_NONE)
 		return;		      /* cg_get has it */

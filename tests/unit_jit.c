@@ -20,6 +20,7 @@
 #include <vgpujit/jit.h>
 
 #include "compiler_check.h"
+#include "jit_check.h"
 
 struct built {
 	struct vcl_diags d;
@@ -108,19 +109,11 @@ static struct vjit_ndrange range1(uint64_t global, uint64_t local)
 	return nd;
 }
 
-static const _Atomic int never_stop;
-
 /* Checks and runs every group of the launch; the run's result. */
 static int launch(struct built *b, const struct vjit_arg *args, uint32_t nargs,
 		  const struct vjit_ndrange *nd, struct vjit_fault *fault)
 {
-	int rc = vjit_check_launch(b->p, b->kernel, args, nargs, nd, fault);
-	ck_assert_msg(rc == 0, "check_launch: %s", fault->msg);
-	uint64_t groups = 1;
-	for (int d = 0; d < 3; d++)
-		groups *= nd->global[d] / nd->local[d];
-	return vjit_run_groups(b->p, b->kernel, args, nd, 0, groups,
-			       &never_stop, fault);
+	return jit_run_all(b->p, b->kernel, args, nargs, nd, fault);
 }
 
 static void run_ok(struct built *b, const struct vjit_arg *args, uint32_t nargs,
@@ -633,7 +626,7 @@ static void *run_part(void *arg)
 	struct part *p = arg;
 	struct vjit_fault fault;
 	p->rc = vjit_run_groups(p->b->p, p->b->kernel, p->args, p->nd, p->first,
-				p->count, &never_stop, &fault);
+				p->count, &jit_never_stop, &fault);
 	return NULL;
 }
 
@@ -673,7 +666,7 @@ START_TEST(threads)
 		ck_assert(fabsf(C[i] - R[i]) < 1e-3f);
 	/* groups past the launch's are refused */
 	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, args, &nd, 12, 5,
-					 &never_stop, &fault),
+					 &jit_never_stop, &fault),
 			 -EINVAL);
 	free(A);
 	free(B);
@@ -1402,7 +1395,7 @@ START_TEST(required_size_constant)
 	struct vjit_ndrange other = {2, {W, H, 1}, {32, 4, 1}, {0}};
 	struct vjit_fault fault;
 	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, a, &other, 0, 4,
-					 &never_stop, &fault),
+					 &jit_never_stop, &fault),
 			 -EINVAL);
 	ck_assert_str_eq(fault.msg, "kernel 'q' requires a work-group of "
 				    "64,2,1");
@@ -1642,7 +1635,7 @@ START_TEST(reqd_size_constant)
 	/* and running its groups without the check (the code's loops and
 	 * context are of 8x4) */
 	ck_assert_int_eq(vjit_run_groups(b.p, b.kernel, args, &nd, 0, 1,
-					 &never_stop, &fault),
+					 &jit_never_stop, &fault),
 			 -EINVAL);
 	ck_assert_msg(strstr(fault.msg, "requires a work-group of 8,4,1"), "%s",
 		      fault.msg);
@@ -2447,7 +2440,7 @@ static void run_pieces(struct built *b, const struct vjit_arg *args,
 	for (uint64_t g = 0; g < groups; g += piece) {
 		uint64_t n = groups - g < piece ? groups - g : piece;
 		rc = vjit_run_groups(b->p, b->kernel, args, nd, g, n,
-				     &never_stop, &fault);
+				     &jit_never_stop, &fault);
 		ck_assert_msg(rc == 0, "run: %s", fault.msg);
 	}
 }

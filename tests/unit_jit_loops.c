@@ -15,8 +15,7 @@
 #include <vgpujit/jit.h>
 
 #include "compiler_check.h"
-
-static const _Atomic int never_stop;
+#include "jit_check.h"
 
 struct prog {
 	struct cc_lowered l;
@@ -45,13 +44,7 @@ static void release(struct prog *g)
 static int run(struct prog *g, const struct vjit_arg *args, uint32_t nargs,
 	       const struct vjit_ndrange *nd, struct vjit_fault *fault)
 {
-	int rc = vjit_check_launch(g->p, g->k, args, nargs, nd, fault);
-	ck_assert_msg(rc == 0, "check_launch: %s", fault->msg);
-	uint64_t groups = 1;
-	for (int d = 0; d < 3; d++)
-		groups *= nd->global[d] / nd->local[d];
-	return vjit_run_groups(g->p, g->k, args, nd, 0, groups, &never_stop,
-			       fault);
+	return jit_run_all(g->p, g->k, args, nargs, nd, fault);
 }
 
 /* The run faults, its message naming OBJECT and AT. */

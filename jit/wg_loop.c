@@ -187,7 +187,12 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 		    LLVMBuildICmp(B, LLVMIntULT, next,
 				  rows ? C->wi_yend : C->lsize[d], ""),
 		    head[d], d < 2 ? latch[d + 1] : after);
-		if (d || checked_copy)
+		/* x too when its trip count is reqd_work_group_size's
+		 * constant: LLVM unrolled it in full before the loop
+		 * vectorizer, and the SLP vectorizer made the copies'
+		 * loads through sign-extended int offsets gathers (the
+		 * tiled multiply's tile loads: scalar, half its time) */
+		if (d || checked_copy || C->f->reqd_work_group_size[0])
 			no_unroll(C, br);
 		LLVMBasicBlockRef from[2] = {d < 2 ? head[d + 1] : pre,
 					     latch[d]};

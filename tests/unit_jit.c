@@ -1356,6 +1356,58 @@ static bool loop_latch(const char *line)
 	return strstr(line, "!llvm.loop !") != NULL;
 }
 
+/* A tile copied to __local memory by a required 16 x 16 group, its row
+ * offsets in int (sign-extended to address). */
+static const char tile_copy_src[] =
+    "__kernel __attribute__((reqd_work_group_size(16, 16, 1)))\n"
+    "void tile(const int n, __global const float *a, __global float *out)\n"
+    "{\n"
+    "	__local float t[16][16];\n"
+    "	const int lx = get_local_id(0), ly = get_local_id(1);\n"
+    "	const int row = get_group_id(1) * 16 + ly;\n"
+    "	const int col = get_group_id(0) * 16 + lx;\n"
+    "	t[ly][lx] = a[row * n + get_group_id(0) * 16 + lx];\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	out[row * n + col] = t[lx][ly] + 1.0f;\n"
+    "}\n";
+
+/* A plain vector load (not masked, not a gather). */
+static bool plain_vector_load(const char *line)
+{
+	return strstr(line, " load <") != NULL;
+}
+
+/* With reqd_work_group_size the x loop's trip count is a constant, and
+ * LLVM unrolled it in full before the loop vectorizer: the copy's loads
+ * became scalar ones with their addresses in vectors. Left a loop
+ * (wg_loop.c), the loop vectorizer makes them vector loads. */
+START_TEST(required_size_x_loop_vectorized)
+{
+	ck_assert(optimized_has(tile_copy_src, "tile", plain_vector_load));
+	struct built b;
+	build(&b, tile_copy_src, NULL, "tile");
+	const int n = 48;
+	float *a = malloc(n * n * 4), *out = malloc(n * n * 4);
+	for (int i = 0; i < n * n; i++)
+		a[i] = (float)(i % 97) - 40.0f;
+	struct vjit_arg args[3] = {
+	    {(void *)&n, 4}, {a, n * n * 4}, {out, n * n * 4}};
+	struct vjit_ndrange nd = {2, {n, n, 1}, {16, 16, 1}, {0}};
+	run_ok(&b, args, 3, &nd);
+	for (int y = 0; y < n; y++)
+		for (int x = 0; x < n; x++) {
+			int gx = x / 16 * 16, gy = y / 16 * 16;
+			float want = a[(gy + x % 16) * n + gx + y % 16] + 1.0f;
+			ck_assert_msg(out[y * n + x] == want,
+				      "out[%d][%d] = %g, want %g", y, x,
+				      out[y * n + x], want);
+		}
+	free(a);
+	free(out);
+	unbuild(&b);
+}
+END_TEST
+
 /* A kernel with reqd_work_group_size: its local sizes are constants in
  * the code (wg_loop.c), so the work-item loops' trip counts are known:
  * the loops of size 1 go, and the vectorized x loop needs no remainder:
@@ -2633,6 +2685,7 @@ static Suite *suite(void)
 	tcase_add_test(t, hoisted_uniform_and_guard);
 	tcase_add_test(t, fused_small_groups);
 	tcase_add_test(t, fused_fault);
+	tcase_add_test(t, required_size_x_loop_vectorized);
 	suite_add_tcase(s, t);
 	return s;
 }

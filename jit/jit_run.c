@@ -253,6 +253,29 @@ static int stopped(const struct vcl_ir_function *f, struct vjit_fault *fault)
 	return -ETIMEDOUT;
 }
 
+/* Rows of groups a panel holds (panel_order). */
+#define PANEL_ROWS 8
+
+/*
+ * Group G's ids when the groups of each plane run in panels of PANEL_ROWS
+ * rows (the last one may hold fewer), a panel column by column: the
+ * groups that follow one another share a column's data (the tiled
+ * multiply's strip of B, read by PANEL_ROWS groups in a row instead of
+ * once per row of groups, out of the cache instead of memory) and the
+ * panel's rows (its strips of A, PANEL_ROWS of them). OpenCL leaves the
+ * order of groups to the device. Fused runs (wg_fuse.c) keep rows.
+ */
+static void panel_order(uint64_t g, const uint64_t n[3], uint64_t id[3])
+{
+	uint64_t plane = n[0] * n[1], r = g % plane;
+	uint64_t y0 = r / (n[0] * PANEL_ROWS) * PANEL_ROWS;
+	uint64_t rows = n[1] - y0 < PANEL_ROWS ? n[1] - y0 : PANEL_ROWS;
+	uint64_t in = r - y0 * n[0]; /* within the panel */
+	id[0] = in / rows;
+	id[1] = y0 + in % rows;
+	id[2] = g / plane;
+}
+
 int vjit_run_groups(const struct vjit_program *p, int kernel,
 		    const struct vjit_arg *args, const struct vjit_ndrange *nd,
 		    uint64_t first, uint64_t count, const _Atomic int *stop,
@@ -332,6 +355,8 @@ int vjit_run_groups(const struct vjit_program *p, int kernel,
 		rt.group_id[0] = g0 / k;
 		rt.group_id[1] = g / n0 % rt.num_groups[1];
 		rt.group_id[2] = g / n0 / rt.num_groups[1];
+		if (K->fuse == FUSE_NO)
+			panel_order(g, rt.num_groups, rt.group_id);
 		rt.fuse_group0 = g0;
 		rt.fuse_mask = k > 1 ? l0 - 1 : UINT64_MAX;
 		rt.fuse_shift = k > 1 ? shift : 63;

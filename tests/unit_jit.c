@@ -2596,6 +2596,78 @@ START_TEST(fused_small_groups)
 }
 END_TEST
 
+/* Each group's turn (the order its groups ran in) at every work-item,
+ * and its ids: a barrier and __local memory, so never fused. */
+static const char panel_src[] =
+    "__kernel void turn(__global ulong *out, __global int *seq)\n"
+    "{\n"
+    "	__local int t;\n"
+    "	if (get_local_id(0) + get_local_id(1) + get_local_id(2) == 0)\n"
+    "		t = atomic_inc(seq);\n"
+    "	barrier(CLK_LOCAL_MEM_FENCE);\n"
+    "	size_t x = get_global_id(0) - get_global_offset(0);\n"
+    "	size_t y = get_global_id(1) - get_global_offset(1);\n"
+    "	size_t z = get_global_id(2) - get_global_offset(2);\n"
+    "	size_t i = (z * get_global_size(1) + y) * get_global_size(0) + x;\n"
+    "	out[2 * i] = t;\n"
+    "	out[2 * i + 1] = get_group_id(0) + 1000 * get_group_id(1) +\n"
+    "			 1000000 * get_group_id(2);\n"
+    "}\n";
+
+/* A kernel that never runs fused: each plane's groups in panels of 8
+ * rows (the last may be shorter), a panel column by column, whatever
+ * pieces the launch is run in; every group once, with its own ids. */
+START_TEST(panel_order)
+{
+	struct built b;
+	build(&b, panel_src, NULL, "turn");
+	const uint64_t shapes[][7] = {
+	    /* groups0, groups1, groups2, local0, local1, local2, pieces */
+	    {5, 19, 1, 2, 3, 1, 1000}, {7, 17, 2, 1, 2, 2, 13},
+	    {1, 9, 1, 4, 1, 1, 4},     {6, 8, 3, 2, 2, 1, 7},
+	    {11, 3, 1, 3, 1, 1, 5},    {37, 24, 1, 1, 1, 1, 100},
+	};
+	const uint64_t offset[3] = {5, 3, 7};
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		const uint64_t *S = shapes[s];
+		struct vjit_ndrange nd = {
+		    3,
+		    {S[0] * S[3], S[1] * S[4], S[2] * S[5]},
+		    {S[3], S[4], S[5]},
+		    {offset[0], offset[1], offset[2]}};
+		uint64_t n = nd.global[0] * nd.global[1] * nd.global[2];
+		uint64_t *out = malloc(n * 16);
+		memset(out, 0xff, n * 16);
+		int seq = 0;
+		struct vjit_arg args[2] = {{out, n * 16}, {&seq, 4}};
+		run_pieces(&b, args, 2, &nd, S[6]);
+		ck_assert_int_eq(seq, (int)(S[0] * S[1] * S[2]));
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t gx = i % nd.global[0] / S[3],
+				 gy = i / nd.global[0] % nd.global[1] / S[4],
+				 gz = i / nd.global[0] / nd.global[1] / S[5];
+			uint64_t y0 = gy / 8 * 8,
+				 rows = S[1] - y0 < 8 ? S[1] - y0 : 8;
+			uint64_t want =
+			    gz * S[0] * S[1] + y0 * S[0] + gx * rows + gy - y0;
+			ck_assert_msg(out[2 * i] == want &&
+					  out[2 * i + 1] ==
+					      gx + 1000 * gy + 1000000 * gz,
+				      "shape %zu item %llu: turn %llu ids "
+				      "%llu, want %llu %llu",
+				      s, (unsigned long long)i,
+				      (unsigned long long)out[2 * i],
+				      (unsigned long long)out[2 * i + 1],
+				      (unsigned long long)want,
+				      (unsigned long long)(gx + 1000 * gy +
+							   1000000 * gz));
+		}
+		free(out);
+	}
+	unbuild(&b);
+}
+END_TEST
+
 /* A store indexed by the group: not affine in a fused run's counter, so
  * checked per access (a check made once for the run would miss it). */
 static const char fuse_grp_src[] = "__kernel void wr(__global float *out, "
@@ -2685,6 +2757,7 @@ static Suite *suite(void)
 	tcase_add_test(t, hoisted_uniform_and_guard);
 	tcase_add_test(t, fused_small_groups);
 	tcase_add_test(t, fused_fault);
+	tcase_add_test(t, panel_order);
 	tcase_add_test(t, required_size_x_loop_vectorized);
 	suite_add_tcase(s, t);
 	return s;

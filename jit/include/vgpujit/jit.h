@@ -100,7 +100,9 @@ void vjit_choose_local(const struct vjit_program *p, int kernel,
 
 /*
  * Runs the groups FIRST .. FIRST+COUNT-1 of a checked launch (groups
- * numbered with dimension 0 fastest) on the calling thread. Returns 0, or
+ * numbered with dimension 0 fastest; a kernel whose groups never run
+ * fused, in panels of 8 rows of each plane, a panel column by column)
+ * on the calling thread. Returns 0, or
  * a negative errno with FAULT filled: -EFAULT for an access out of an
  * argument's bounds (the access did nothing; the rest of the group may
  * have run), -ETIMEDOUT when *STOP became non-zero (polled at loop

@@ -1,8 +1,9 @@
 /*
  * Fused groups: a launch whose `local` is too small to vectorize (1, 2,
- * 4 work-items along dimension 0) runs a run of consecutive groups along
- * dimension 0 as one group function call, one work-item loop of the run's
- * width. Only kernels in which nothing can tell the difference: no
+ * 4 work-items along dimension 0), or whose calls are too short to spread
+ * a call's fixed cost (the device's own 256), runs a run of consecutive
+ * groups along dimension 0 as one group function call, one work-item loop
+ * of the run's width. Only kernels in which nothing can tell the difference: no
  * barrier, no __local memory, no reqd_work_group_size. The run's call
  * sees group_id/local_size/num_groups of a launch of wider groups (so
  * get_global_id and the hoisted checks are as they are); get_local_id,
@@ -11,11 +12,13 @@
  */
 #include "jit_internal.h"
 
-/* Work-items along dimension 0 a run aims at: as many as the device's own
- * choice of group size takes (vjit_choose_local), many times the SIMD
- * width, so that a call's fixed cost is spread as thin (a run of 64 was
- * slower in-process on saxpy). */
-#define FUSE_WIDTH 256
+/* Work-items along dimension 0 a run aims at: many times the device's own
+ * choice of group size (vjit_choose_local, 256), so that a call's fixed
+ * cost (the checks made once per call, the vectorized loop's set-up) is
+ * spread thin: runs of 4096 against 256 made the memory-bound saxpy,
+ * Jacobi and bitonic step 10-29% faster, 16384 no faster again
+ * (docs/benchmarks.md). */
+#define FUSE_WIDTH 4096
 
 struct fuse_scan {
 	const struct vcl_ir_module *m;

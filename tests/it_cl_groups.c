@@ -196,10 +196,33 @@ START_TEST(fault_in_fused_run)
 }
 END_TEST
 
+/* Groups of the device's own size (256) run fused too, so that a call's
+ * fixed cost is spread thin: the first two groups of 256 x 2 (in a tile of
+ * the daemon's with more: 4096 groups) as one run, whose first fault is in
+ * its first row (in the second group), where the groups one after the
+ * other would fault in the first group's second row. */
+START_TEST(device_size_groups_fused)
+{
+	const uint64_t w = 4096 * 256, n = 2 * w;
+	vgpu_ndrange nd = {2, {w, 2, 1}, {256, 2, 1}, {0}};
+	vgpu_buffer *b;
+	ck_assert_int_eq(vgpu_buffer_create(dev, NULL, n * 4, 0644, &b), 0);
+	vgpu_karg k = VGPU_KINT("n", (int64_t)n);
+	char msg[256], want[64];
+	ck_assert_int_ne(run("two_faults", &nd, b, &k, 1, msg), 0);
+	snprintf(want, sizeof(want), "byte offset %llu", /* (300, 0)'s */
+		 (unsigned long long)(n + 300) * 4);
+	ck_assert_msg(strstr(msg, "'two_faults'") && strstr(msg, want), "%s",
+		      msg);
+	vgpu_buffer_close(b);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {group_queries, saxpy_and_barrier,
-				      fault_in_fused_run};
+				      fault_in_fused_run,
+				      device_size_groups_fused};
 	return run_suite(suite_with_daemon("cl_groups", setup, teardown, 120,
 					   tests,
 					   sizeof(tests) / sizeof(tests[0])));

@@ -51,3 +51,14 @@ __kernel void wr(__global float *out, int k)
 {
 	out[get_group_id(0) * get_local_size(0) + get_local_id(0) + k] = 5.0f;
 }
+
+/* Stores past the end of OUT (N floats) at two work-items: (300, 0), in
+ * the second group of 256 x 2, and (10, 1), in the first. A run of both
+ * groups goes row by row, so (300, 0)'s store is its first fault. */
+__kernel void two_faults(__global float *out, int n)
+{
+	size_t x = get_global_id(0), y = get_global_id(1);
+	size_t i = y * get_global_size(0) + x;
+	bool past = (x == 300 && y == 0) || (x == 10 && y == 1);
+	out[past ? n + i : i] = 1.0f;
+}

@@ -429,11 +429,10 @@ static struct row_cpu row_cpu_now(const struct device *d)
 				daemon_threads_cpu(d, "vgpu-w")};
 }
 
-/* What went on during the row begun at T0 (a row_cpu_now), in CPUs. */
-static void row_cpu_print(const struct device *d, const char *row,
-			  struct row_cpu t0, double client_cpu)
+/* What went on between T0 and T (row_cpu_now's), in CPUs. */
+static void row_cpu_print(const char *row, struct row_cpu t0, struct row_cpu t,
+			  double client_cpu)
 {
-	struct row_cpu t = row_cpu_now(d);
 	double wall = t.wall - t0.wall;
 	printf("# %s: CPUs used over %.2f s: daemon's workers %.2f, "
 	       "pollers %.2f, busy client %.2f\n",
@@ -462,7 +461,7 @@ static void bench_big_kernel(const struct device *d, vgpu_device *dev,
 	unsetenv("VGPU_RING");
 	struct row_cpu c0 = row_cpu_now(d);
 	double ring = big_time(dev, k, m, reps);
-	row_cpu_print(d, "via a ring", c0, 0);
+	row_cpu_print("via a ring", c0, row_cpu_now(d), 0);
 	vgpu_stream *idle;
 	if (vgpu_stream_create(dev, &idle) < 0 || !vgpu_stream_uses_ring(idle))
 		die("idle ring");
@@ -473,8 +472,10 @@ static void bench_big_kernel(const struct device *d, vgpu_device *dev,
 	busy_ring_start(dev, &busy);
 	c0 = row_cpu_now(d);
 	double polled = big_time(dev, k, m, reps);
-	double rate = busy_ring_stop(&busy, now() - c0.wall);
-	row_cpu_print(d, "beside a busy ring", c0, busy.cpu);
+	/* before its poller is gone */
+	struct row_cpu c1 = row_cpu_now(d);
+	double rate = busy_ring_stop(&busy, c1.wall - c0.wall);
+	row_cpu_print("beside a busy ring", c0, c1, busy.cpu);
 	/* queue again, after: drift between the first and the last rows */
 	setenv("VGPU_RING", "0", 1);
 	double queue2 = big_time(dev, k, m, reps);

@@ -35,6 +35,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -256,6 +257,42 @@ static double daemon_cpu(const struct device *d)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/*
+ * The CPU time so far, seconds, of the daemon's threads whose names start
+ * with PREFIX (from each one's schedstat: nanoseconds, not ticks).
+ */
+static double daemon_threads_cpu(const struct device *d, const char *prefix)
+{
+	char p[96], buf[64];
+	snprintf(p, sizeof(p), "/proc/%d/task", (int)d->pid);
+	DIR *dir = opendir(p);
+	if (!dir)
+		die("daemon tasks");
+	unsigned long long ns = 0, run;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/comm", (int)d->pid,
+			 e->d_name);
+		FILE *f = fopen(p, "r");
+		if (!f)
+			continue; /* the thread is gone */
+		bool match = fgets(buf, sizeof(buf), f) &&
+			     strncmp(buf, prefix, strlen(prefix)) == 0;
+		fclose(f);
+		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/schedstat",
+			 (int)d->pid, e->d_name);
+		if (!match || !(f = fopen(p, "r")))
+			continue;
+		if (fscanf(f, "%llu", &run) == 1)
+			ns += run;
+		fclose(f);
+	}
+	closedir(dir);
+	return (double)ns * 1e-9;
+}
+
 /* The daemon's CPU use over SECONDS with four rings open and idle. */
 static void bench_idle(const struct device *d, vgpu_device *dev, int seconds)
 {
@@ -277,6 +314,14 @@ static void bench_idle(const struct device *d, vgpu_device *dev, int seconds)
 	report(&res);
 	for (int i = 0; i < 4; i++)
 		vgpu_stream_destroy(s[i]);
+}
+
+/* This thread's CPU time, seconds. */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* A big command on the buffers M: launches it on S, returns its id. */
@@ -334,6 +379,7 @@ struct busy_ring {
 	pthread_t thread;
 	atomic_bool stop;
 	long nops;
+	double cpu; /* the thread's CPU time, seconds */
 };
 
 static void *busy_ring_main(void *arg)
@@ -349,6 +395,7 @@ static void *busy_ring_main(void *arg)
 		b->nops++;
 		nanosleep(&pause, NULL);
 	}
+	b->cpu = thread_cpu();
 	return NULL;
 }
 
@@ -370,14 +417,39 @@ static double busy_ring_stop(struct busy_ring *b, double seconds)
 	return (double)b->nops / seconds;
 }
 
+/* The daemon's pollers' and workers' CPU time over a row, and its wall
+ * time. */
+struct row_cpu {
+	double wall, pollers, workers;
+};
+
+static struct row_cpu row_cpu_now(const struct device *d)
+{
+	return (struct row_cpu){now(), daemon_threads_cpu(d, "vgpu-ring"),
+				daemon_threads_cpu(d, "vgpu-w")};
+}
+
+/* What went on between T0 and T (row_cpu_now's), in CPUs. */
+static void row_cpu_print(const char *row, struct row_cpu t0, struct row_cpu t,
+			  double client_cpu)
+{
+	double wall = t.wall - t0.wall;
+	printf("# %s: CPUs used over %.2f s: daemon's workers %.2f, "
+	       "pollers %.2f, busy client %.2f\n",
+	       row, wall, (t.workers - t0.workers) / wall,
+	       (t.pollers - t0.pollers) / wall, client_cpu / wall);
+}
+
 /*
  * Big kernels with a ring: K launched through a ring (its poller spinning
  * then asleep) against the same through queue, through a ring while
  * another ring is open and idle (its poller asleep), and while another
- * ring is busy (its poller awake).
+ * ring is busy (its poller awake). The CPU each side used in the rows is
+ * printed: the busy ring's client takes some itself, which no daemon can
+ * give back to the kernel.
  */
-static void bench_big_kernel(vgpu_device *dev, const struct big_kernel *k,
-			     int reps)
+static void bench_big_kernel(const struct device *d, vgpu_device *dev,
+			     const struct big_kernel *k, int reps)
 {
 	vgpu_buffer *m[3];
 	for (int i = 0; i < 3; i++)
@@ -387,7 +459,9 @@ static void bench_big_kernel(vgpu_device *dev, const struct big_kernel *k,
 	setenv("VGPU_RING", "0", 1);
 	double queue = big_time(dev, k, m, reps);
 	unsetenv("VGPU_RING");
+	struct row_cpu c0 = row_cpu_now(d);
 	double ring = big_time(dev, k, m, reps);
+	row_cpu_print("via a ring", c0, row_cpu_now(d), 0);
 	vgpu_stream *idle;
 	if (vgpu_stream_create(dev, &idle) < 0 || !vgpu_stream_uses_ring(idle))
 		die("idle ring");
@@ -396,9 +470,12 @@ static void bench_big_kernel(vgpu_device *dev, const struct big_kernel *k,
 	vgpu_stream_destroy(idle);
 	struct busy_ring busy;
 	busy_ring_start(dev, &busy);
-	double t0 = now();
+	c0 = row_cpu_now(d);
 	double polled = big_time(dev, k, m, reps);
-	double rate = busy_ring_stop(&busy, now() - t0);
+	/* before its poller is gone */
+	struct row_cpu c1 = row_cpu_now(d);
+	double rate = busy_ring_stop(&busy, c1.wall - c0.wall);
+	row_cpu_print("beside a busy ring", c0, c1, busy.cpu);
 	/* queue again, after: drift between the first and the last rows */
 	setenv("VGPU_RING", "0", 1);
 	double queue2 = big_time(dev, k, m, reps);
@@ -457,14 +534,6 @@ static void ring_latency(vgpu_stream *s, const char *kernel, vgpu_buffer *b,
 	if (p99_target > 0)
 		report(&p99);
 	free(lat);
-}
-
-/* This thread's CPU time, seconds. */
-static double thread_cpu(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /*
@@ -531,9 +600,9 @@ static void bench_ring(const struct device *d, const char *only, int n,
 	static const struct big_kernel axpy = {"axpy 64Mi f32", launch_axpy,
 					       (uint64_t)AXPY_N * 4};
 	if (bench_wanted(only, "gemm"))
-		bench_big_kernel(dev, &gemm, quick ? 3 : 10);
+		bench_big_kernel(d, dev, &gemm, quick ? 3 : 10);
 	if (bench_wanted(only, "axpy"))
-		bench_big_kernel(dev, &axpy, quick ? 3 : 10);
+		bench_big_kernel(d, dev, &axpy, quick ? 3 : 10);
 	if (bench_wanted(only, "idle"))
 		bench_idle(d, dev, idle_s);
 	vgpu_close(dev);

@@ -59,7 +59,9 @@ static struct {
 	bool timer_started;
 	unsigned nworkers;
 	unsigned running; /* jobs activated and not yet completed */
-	unsigned busy;	  /* workers and pollers running a step */
+	/* workers and pollers running a step (atomic: sched_cpus_busy()
+	 * reads it without the lock) */
+	atomic_uint busy;
 	atomic_bool stopping;
 	bool exit; /* workers leave (after the FUSE session is gone) */
 	/* Bumped whenever work is handed out: a worker spinning for more
@@ -1064,6 +1066,12 @@ bool sched_alive(unsigned timeout_ms)
 bool sched_stopping(void)
 {
 	return atomic_load(&S.stopping);
+}
+
+bool sched_cpus_busy(void)
+{
+	return atomic_load_explicit(&S.busy, memory_order_relaxed) >=
+	       __atomic_load_n(&S.nworkers, __ATOMIC_RELAXED);
 }
 
 unsigned sched_workers(void)

@@ -306,7 +306,9 @@ static int bind_params(struct job *job)
 					k, fn->name, (int)len, fp->name);
 		/* a given name is at most VGPU_PARAM_NAME_MAX bytes */
 		char pname[VGPU_PARAM_NAME_MAX + 1];
-		snprintf(pname, sizeof(pname), "%.*s", (int)len, fp->name);
+		size_t plen = len < sizeof(pname) - 1 ? len : sizeof(pname) - 1;
+		memcpy(pname, fp->name, plen);
+		pname[plen] = '\0';
 		enum vcl_addr_space as = VCL_IR_SPACE(fp->type);
 		bool buffer = VCL_IR_KIND(fp->type) == VCL_IR_PTR &&
 			      (as == VCL_AS_GLOBAL || as == VCL_AS_CONSTANT);

@@ -614,8 +614,9 @@ static void lock_after_spin(void)
 			pthread_mutex_lock(&S.lock);
 			return;
 		}
+		/* pauses between tries: each try writes the lock's line */
 		for (int i = 0; i < 16; i++)
-			vgpu_ring_relax(); /* reads, not writes, meanwhile */
+			vgpu_ring_relax();
 	}
 }
 

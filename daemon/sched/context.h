@@ -45,10 +45,17 @@ struct context {
 	_Atomic uint64_t next_seq;
 	/* Writes waiting for room (back-pressure), oldest first. */
 	struct parked_queue writers;
-	_Atomic unsigned inflight; /* handed to the scheduler, not done */
+	/*
+	 * Handed to the scheduler, not done. On a cache line of its own: the
+	 * thread that wrote a launch spins reading it (sched_inline_await)
+	 * while a worker completes the launch, writing the lock and done[]
+	 * below, which would otherwise go back and forth between the two
+	 * CPUs at each of the worker's writes.
+	 */
+	_Alignas(64) _Atomic unsigned inflight;
 
 	/* Completion side. */
-	pthread_mutex_t lock;
+	_Alignas(64) pthread_mutex_t lock;
 	char
 	    *done; /* completion lines not yet read: done[done_off, done_len) */
 	size_t done_off, done_len, done_cap;

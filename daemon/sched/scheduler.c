@@ -601,6 +601,28 @@ static unsigned spinners_max(void)
 }
 
 /*
+ * Takes S.lock after a spin saw work come: the thread that handed it out
+ * holds the lock for a little longer (it bumps work_gen first), and a
+ * worker that blocked on it now would sleep on the futex, to be woken by
+ * the holder's unlock (a system call) from another CPU (tens of us on a
+ * VM whose idle CPU halts). So it spins on the lock too, while the holder
+ * is not preempted (then it blocks).
+ */
+static void lock_after_spin(void)
+{
+	uint64_t start = now_ns();
+	while (pthread_mutex_trylock(&S.lock) != 0) {
+		if (now_ns() - start > VGPU_SPIN_PREEMPTED_NS) {
+			pthread_mutex_lock(&S.lock);
+			return;
+		}
+		/* pauses between tries: each try writes the lock's line */
+		for (int i = 0; i < 16; i++)
+			vgpu_ring_relax();
+	}
+}
+
+/*
  * Spins for work (S.lock held, let go meanwhile). Returns 0 when work
  * came, or when the spin gave up (its budget spent, or preempted), which
  * the caller measures the next work against.
@@ -619,7 +641,10 @@ static uint64_t worker_spin(struct worker_slot *ws, struct vgpu_spin *spin)
 					    memory_order_acquire) != gen;
 		now = now_ns();
 	}
-	pthread_mutex_lock(&S.lock);
+	if (came)
+		lock_after_spin();
+	else
+		pthread_mutex_lock(&S.lock);
 	S.spinners--;
 	ws->state = W_BUSY;
 	ws->called = false; /* it looks now */

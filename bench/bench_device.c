@@ -258,17 +258,19 @@ static double daemon_cpu(const struct device *d)
 }
 
 /*
- * The CPU time so far, seconds, of the daemon's threads whose names start
- * with PREFIX (from each one's schedstat: nanoseconds, not ticks).
+ * The CPU time so far, seconds, of the daemon's ring pollers (threads
+ * named vgpu-ring) and workers (vgpu-w*), from each thread's schedstat
+ * (nanoseconds, not ticks), in one walk of its threads.
  */
-static double daemon_threads_cpu(const struct device *d, const char *prefix)
+static void daemon_threads_cpu(const struct device *d, double *pollers,
+			       double *workers)
 {
 	char p[96], buf[64];
 	snprintf(p, sizeof(p), "/proc/%d/task", (int)d->pid);
 	DIR *dir = opendir(p);
 	if (!dir)
 		die("daemon tasks");
-	unsigned long long ns = 0, run;
+	unsigned long long ns[2] = {0, 0}, run;
 	struct dirent *e;
 	while ((e = readdir(dir))) {
 		if (e->d_name[0] == '.')
@@ -278,19 +280,25 @@ static double daemon_threads_cpu(const struct device *d, const char *prefix)
 		FILE *f = fopen(p, "r");
 		if (!f)
 			continue; /* the thread is gone */
-		bool match = fgets(buf, sizeof(buf), f) &&
-			     strncmp(buf, prefix, strlen(prefix)) == 0;
+		int kind = -1;	  /* 0 a poller, 1 a worker */
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		if (strncmp(buf, "vgpu-ring", 9) == 0)
+			kind = 0;
+		else if (strncmp(buf, "vgpu-w", 6) == 0)
+			kind = 1;
 		fclose(f);
 		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/schedstat",
 			 (int)d->pid, e->d_name);
-		if (!match || !(f = fopen(p, "r")))
+		if (kind < 0 || !(f = fopen(p, "r")))
 			continue;
 		if (fscanf(f, "%llu", &run) == 1)
-			ns += run;
+			ns[kind] += run;
 		fclose(f);
 	}
 	closedir(dir);
-	return (double)ns * 1e-9;
+	*pollers = (double)ns[0] * 1e-9;
+	*workers = (double)ns[1] * 1e-9;
 }
 
 /* The daemon's CPU use over SECONDS with four rings open and idle. */
@@ -425,8 +433,9 @@ struct row_cpu {
 
 static struct row_cpu row_cpu_now(const struct device *d)
 {
-	return (struct row_cpu){now(), daemon_threads_cpu(d, "vgpu-ring"),
-				daemon_threads_cpu(d, "vgpu-w")};
+	struct row_cpu c = {.wall = now()};
+	daemon_threads_cpu(d, &c.pollers, &c.workers);
+	return c;
 }
 
 /* What went on between T0 and T (row_cpu_now's), in CPUs. */

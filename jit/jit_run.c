@@ -352,11 +352,13 @@ int vjit_run_groups(const struct vjit_program *p, int kernel,
 		uint64_t g0 = wg_fuse_run(K->fuse, nd, g, first + count, &k);
 		rt.local_size[0] = k * l0;
 		rt.group_size = k * group;
-		rt.group_id[0] = g0 / k;
-		rt.group_id[1] = g / n0 % rt.num_groups[1];
-		rt.group_id[2] = g / n0 / rt.num_groups[1];
-		if (K->fuse == FUSE_NO)
+		if (K->fuse == FUSE_NO) {
 			panel_order(g, rt.num_groups, rt.group_id);
+		} else {
+			rt.group_id[0] = g0 / k;
+			rt.group_id[1] = g / n0 % rt.num_groups[1];
+			rt.group_id[2] = g / n0 / rt.num_groups[1];
+		}
 		rt.fuse_group0 = g0;
 		rt.fuse_mask = k > 1 ? l0 - 1 : UINT64_MAX;
 		rt.fuse_shift = k > 1 ? shift : 63;

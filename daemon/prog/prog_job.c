@@ -373,21 +373,15 @@ static void publish_signatures(struct job *job, const struct program *prog)
 	/* a cached launch's are there already: no copy each time */
 	bool same = prog && n->kernels && n->kernels_len == prog->sigs_len &&
 		    memcmp(n->kernels, prog->sigs, prog->sigs_len) == 0;
-	pthread_mutex_unlock(&tree_lock);
-	if (same)
-		return;
-	char *text = prog ? malloc(prog->sigs_len + 1) : NULL;
-	if (text)
-		memcpy(text, prog->sigs, prog->sigs_len + 1);
-	pthread_mutex_lock(&tree_lock);
-	if (cred_allows(&p->cred, n->uid, n->gid, n->mode, PERM_W)) {
+	if (!same && cred_allows(&p->cred, n->uid, n->gid, n->mode, PERM_W)) {
+		char *text = prog ? malloc(prog->sigs_len + 1) : NULL;
+		if (text)
+			memcpy(text, prog->sigs, prog->sigs_len + 1);
 		free(n->kernels);
 		n->kernels = text;
 		n->kernels_len = text ? prog->sigs_len : 0;
-		text = NULL;
 	}
 	pthread_mutex_unlock(&tree_lock);
-	free(text);
 }
 
 /* The job's first tile: compile, and for a launch bind and check. */

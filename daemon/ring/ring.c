@@ -1,8 +1,7 @@
 /*
  * The ring's object and its poller. The poller spins while its ring is
  * busy and for RING_SPIN_NS after it went quiet (a fixed window,
- * vgpufs/ring_spin.h; a preempted poller stops spinning at once, and one
- * does not spin while every worker runs a step), then sleeps
+ * vgpufs/ring_spin.h; a preempted poller stops spinning at once), then sleeps
  * on the doorbell futex, so an idle daemon uses no CPU; a client rings the
  * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping.
  *
@@ -260,25 +259,16 @@ static void *poller(void *arg)
 	struct vgpu_spin spin;
 	vgpu_spin_init_ring(&spin, RING_SPIN_NS, RING_SPIN_NS);
 	uint64_t quiet_since = now_ns();
-	/*
-	 * Whether this quiet spell is spun: not while every worker runs a
-	 * step, where the spin would take a CPU from one (the daemon's
-	 * threads share one autogroup) and a wake-up for the next packet
-	 * costs it less. Asked once a spell, not on every look.
-	 */
-	bool spin_spell = !sched_cpus_busy();
 	while (!finished(r)) {
 		/* A look at the tail alone while nothing new came: pump()
 		 * takes locks. */
 		if (submitted(r) && pump(r) > 0) {
 			vgpu_spin_done(&spin, 0);
 			quiet_since = now_ns();
-			spin_spell = !sched_cpus_busy();
 			continue;
 		}
 		uint64_t now = now_ns();
-		if (spin_spell &&
-		    vgpu_spin_more(&spin, now, now - quiet_since)) {
+		if (vgpu_spin_more(&spin, now, now - quiet_since)) {
 			vgpu_ring_relax();
 			continue;
 		}
@@ -289,7 +279,6 @@ static void *poller(void *arg)
 			futex_wait(&r->hdr->doorbell, seen, RING_SLEEP_NS);
 		set_sleeping(r, false);
 		quiet_since = now_ns();
-		spin_spell = !sched_cpus_busy();
 		vgpu_spin_done(&spin, quiet_since - now);
 	}
 	context_put(r->ctx);

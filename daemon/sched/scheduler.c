@@ -59,9 +59,7 @@ static struct {
 	bool timer_started;
 	unsigned nworkers;
 	unsigned running; /* jobs activated and not yet completed */
-	/* workers and pollers running a step (atomic: sched_cpus_busy()
-	 * reads it without the lock) */
-	atomic_uint busy;
+	unsigned busy;	  /* workers and pollers running a step */
 	atomic_bool stopping;
 	bool exit; /* workers leave (after the FUSE session is gone) */
 	/* Bumped whenever work is handed out: a worker spinning for more
@@ -1091,12 +1089,6 @@ bool sched_alive(unsigned timeout_ms)
 bool sched_stopping(void)
 {
 	return atomic_load(&S.stopping);
-}
-
-bool sched_cpus_busy(void)
-{
-	return atomic_load_explicit(&S.busy, memory_order_relaxed) >=
-	       __atomic_load_n(&S.nworkers, __ATOMIC_RELAXED);
 }
 
 unsigned sched_workers(void)

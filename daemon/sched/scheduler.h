@@ -111,10 +111,5 @@ int sched_context_opened(struct context *ctx);
 void sched_context_closed(struct context *ctx, bool killed);
 void sched_context_gone(struct context *ctx);
 unsigned sched_workers(void);
-/*
- * Whether as many steps run as there are workers (read without the lock:
- * a hint). A thread that would spin then takes a CPU a step needs.
- */
-bool sched_cpus_busy(void);
 
 #endif

@@ -11,7 +11,10 @@
  * with EIO), ooc_io (every read and write of the out-of-core gemm goes to
  * a bad descriptor: an I/O error); and ooc_cold: the streaming runner
  * takes the page cache to hold none of a command's inputs (it streams
- * what it would otherwise run mapped).
+ * what it would otherwise run mapped); ring_publish_late: a ring's poller,
+ * having stored cq_tail, looks at cq_waiters only once its client set it
+ * (up to 1 s), as if preempted in between (tests/it_ring.c). Read when a
+ * ring is made.
  */
 #ifndef VGPUFSD_FAULT_INJECT_H
 #define VGPUFSD_FAULT_INJECT_H

@@ -253,7 +253,7 @@ static int sleep_turn(struct ring_client *rc, uint64_t ns)
 {
 	int err = 0;
 	uint32_t seen = (uint32_t)rc->cq_head;
-	STORE(&rc->hdr->cq_waiters, 1u);
+	STORE(&rc->hdr->cq_waiters, vgpu_ring_waiter(seen));
 	if (__atomic_load_n(&rc->hdr->cq_tail, __ATOMIC_SEQ_CST) == seen) {
 		if (ns > SLEEP_CHECK_MS * 1000000ull)
 			ns = SLEEP_CHECK_MS * 1000000ull;

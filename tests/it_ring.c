@@ -673,6 +673,72 @@ START_TEST(sleeping_client_never_sleeps_through_a_record)
 }
 END_TEST
 
+#ifdef VGPUFS_FAULT_INJECTION
+/* Submits a packet after 50 ms, while the test sleeps for its record. */
+struct late_put {
+	struct tring *r;
+	char p[256];
+	uint32_t size;
+};
+
+static void *put_later(void *arg)
+{
+	struct late_put *l = arg;
+	usleep(50 * 1000);
+	tring_put(l->r, l->p, l->size);
+	return NULL;
+}
+#endif
+
+/*
+ * A post the client has already seen does not take the cq_waiters of its
+ * next sleep. The poller stores cq_tail, then is held up (as if
+ * preempted; VGPUFS_FAULT=ring_publish_late) while the client, awake,
+ * takes the record and says it sleeps for the next one, and is itself
+ * held up before its FUTEX_WAIT. Taking that flag then would wake nobody,
+ * and the next record too (the flag gone): the client would sleep until
+ * its timeout (a 1-second nop round trip, seen once in CI under ASan).
+ */
+START_TEST(seen_post_keeps_the_next_sleepers_flag)
+{
+#ifndef VGPUFS_FAULT_INJECTION
+	return; /* a Release build has no VGPUFS_FAULT */
+#else
+	ck_assert_int_eq(daemon_stop(&d), 0); /* the fixture's */
+	d = (struct daemon_proc){.env = "VGPUFS_FAULT=ring_publish_late"};
+	setup();
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	struct vgpu_bin_completion c;
+	tring_put(&r, p, nop_packet(p, 1));
+	ck_assert(tring_take(&r, &c)); /* the poller waits in ring_publish */
+	__atomic_store_n(&r.h->cq_waiters, vgpu_ring_waiter(1),
+			 __ATOMIC_SEQ_CST);
+	usleep(50 * 1000); /* ...and goes on: it must leave the flag */
+	ck_assert_uint_eq(__atomic_load_n(&r.h->cq_waiters, __ATOMIC_SEQ_CST),
+			  vgpu_ring_waiter(1));
+	/* then the client sleeps, and record 2 wakes it */
+	struct late_put l = {.r = &r};
+	l.size = nop_packet(l.p, 2);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, put_later, &l), 0);
+	struct timespec limit = {.tv_sec = 2};
+	double t0 = mono_s();
+	long rc = syscall(SYS_futex, &r.h->cq_tail, 0 /* FUTEX_WAIT */, 1u,
+			  &limit, NULL, 0);
+	int err = errno;
+	double slept = mono_s() - t0;
+	pthread_join(t, NULL);
+	ck_assert_msg(rc == 0 || err != ETIMEDOUT,
+		      "record 2 did not wake its sleeper (%.3f s)", slept);
+	ck_assert(tring_take(&r, &c));
+	ck_assert_uint_eq(c.tag, 2);
+	tring_close(&r);
+#endif
+}
+END_TEST
+
 START_TEST(back_pressure_keeps_every_completion)
 {
 	struct tring r;
@@ -987,6 +1053,7 @@ int main(void)
 	    rewriting_published_packets_hurts_only_itself,
 	    garbage_in_the_middle_of_a_batch,
 	    sleeping_client_never_sleeps_through_a_record,
+	    seen_post_keeps_the_next_sleepers_flag,
 	    events_between_a_ring_and_queue,
 	    exit_runs_what_was_submitted,
 	    killed_client_work_cancelled,

@@ -25,6 +25,7 @@
 #include <vgpufs/ring_spin.h>
 
 #include "clock.h"
+#include "fault_inject.h"
 #include "observe/log.h"
 #include "ring/ring.h"
 #include "ring/ring_take.h"
@@ -98,6 +99,7 @@ int ring_create(struct context *ctx, struct cred cred, int *fd,
 	r->hdr->version = VGPU_RING_VERSION;
 	r->hdr->sq_bytes = VGPU_RING_SQ_BYTES;
 	r->hdr->cq_entries = VGPU_RING_CQ_ENTRIES;
+	r->publish_late = fault_inject("ring_publish_late");
 	ctx->form_known = ctx->binary = true;
 	*fd = mfd;
 	*out = r;
@@ -362,6 +364,20 @@ void ring_post_run(struct ring *r, uint64_t first_seq, const uint64_t *tags,
 			      memory_order_release);
 }
 
+/*
+ * Test builds (VGPUFS_FAULT=ring_publish_late): a poller preempted after
+ * storing cq_tail, while its client, awake, took the record and got
+ * ready to sleep for the next one; so it looks at cq_waiters only once
+ * the client set it (or after RING_LATE_NS).
+ */
+#define RING_LATE_NS (1000 * 1000 * 1000)
+static void publish_late(struct ring *r)
+{
+	uint64_t start = now_ns();
+	while (!LOAD(&r->hdr->cq_waiters) && now_ns() - start < RING_LATE_NS)
+		vgpu_ring_relax();
+}
+
 void ring_publish(struct ring *r)
 {
 	uint32_t posted =
@@ -370,13 +386,22 @@ void ring_publish(struct ring *r)
 		return;
 	r->published = posted;
 	STORE(&r->hdr->cq_tail, posted);
+	if (r->publish_late)
+		publish_late(r);
 	/*
 	 * Pairs with the client's store of cq_waiters before it sleeps. Taken
 	 * back to 0: the records posted before the sleeper runs again wake
-	 * nobody, so a batch costs one FUTEX_WAKE, not one a record.
+	 * nobody, so a batch costs one FUTEX_WAKE, not one a record. Taken
+	 * only from a sleeper at a cq_tail before POSTED, and only while it
+	 * is still that one (compare-and-swap): a client that saw POSTED
+	 * while we were held up before this look may already be going to
+	 * sleep for the next record, and would lose this wake and its flag
+	 * with it (vgpu_ring_waiter, ring_layout.h).
 	 */
-	if (__atomic_load_n(&r->hdr->cq_waiters, __ATOMIC_SEQ_CST) &&
-	    __atomic_exchange_n(&r->hdr->cq_waiters, 0u, __ATOMIC_SEQ_CST))
+	uint32_t w = __atomic_load_n(&r->hdr->cq_waiters, __ATOMIC_SEQ_CST);
+	if (w && w != vgpu_ring_waiter(posted) &&
+	    __atomic_compare_exchange_n(&r->hdr->cq_waiters, &w, 0u, false,
+					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		futex_wake(&r->hdr->cq_tail);
 }
 

@@ -35,6 +35,7 @@ struct ring {
 	bool drain;		 /* ...once it took what was submitted */
 	_Atomic bool sleeping;	 /* the poller waits on the doorbell */
 	bool broken;		 /* the ring cannot be read on */
+	bool publish_late;	 /* held up after storing cq_tail (a test) */
 };
 
 /*

@@ -91,13 +91,30 @@ struct vgpu_ring_header {
 
 	/* Client: records consumed; slots up to it may be written again. */
 	_Alignas(64) uint32_t cq_head;
-	/* Client: nonzero while a thread sleeps on cq_tail. The daemon,
-	 * after posting, takes it back to 0 and calls FUTEX_WAKE: one wake
-	 * for the records posted until the sleeper sets it again. */
+	/* Client: nonzero while a thread sleeps on cq_tail, and then
+	 * vgpu_ring_waiter(the cq_tail it sleeps at). The daemon, after
+	 * posting past that, takes it back to 0 (compare-and-swap) and calls
+	 * FUTEX_WAKE: one wake for the records posted until the sleeper sets
+	 * it again. (Any other nonzero value: woken at the next post.) */
 	uint32_t cq_waiters;
 
 	_Alignas(64) char error_msg[VGPU_RING_MSG_MAX];
 };
+
+/*
+ * What a client sleeping on cq_tail at value SEEN stores in cq_waiters:
+ * its low 31 bits, and the top bit (so never 0). The daemon wakes it only
+ * for a cq_tail past SEEN: a post it has already seen cannot take the
+ * flag of its next sleep (the wake would come before that sleep and be
+ * lost, the flag gone with it, and the sleeper woken only by its
+ * timeout). Records the client has not taken are at most cq_entries, so
+ * 31 bits tell SEEN from any cq_tail posted since.
+ */
+#define VGPU_RING_WAITING 0x80000000u
+static inline uint32_t vgpu_ring_waiter(uint32_t seen)
+{
+	return VGPU_RING_WAITING | (seen & ~VGPU_RING_WAITING);
+}
 
 _Static_assert(sizeof(struct vgpu_ring_header) <= VGPU_RING_HEADER, "header");
 _Static_assert((VGPU_RING_SQ_BYTES & (VGPU_RING_SQ_BYTES - 1)) == 0, "sq");

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +194,11 @@ struct unit {
 	uint32_t kernel; /* its index in the program's kernels */
 	uint8_t *want;	 /* per function: generated in this unit */
 	uint64_t insts;	 /* IR instructions: the biggest start first */
+	/* between its halves (compile_front, compile_back) */
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMTargetMachineRef tm;
+	bool ready, emitting; /* optimized; its back half taken */
 	LLVMMemoryBufferRef obj;
 	char *pre, *opt; /* the module's text, with VGPUJIT_DUMP */
 	int err;
@@ -207,7 +211,8 @@ struct compile {
 	struct unit *units;
 	uint32_t *order; /* units by size, biggest first */
 	uint32_t nunits;
-	_Atomic uint32_t next; /* in order: the next unit to take */
+	pthread_mutex_t lock; /* next, ready and emitting */
+	uint32_t next;	      /* in order: the next front half to take */
 	bool dump;
 };
 
@@ -276,10 +281,25 @@ static int make_units(struct compile *c)
 	return 0;
 }
 
+/* The unit's module, context and target machine, if it has them. */
+static void drop_module(struct unit *u)
+{
+	if (u->mod)
+		LLVMDisposeModule(u->mod);
+	if (u->ctx)
+		LLVMContextDispose(u->ctx);
+	if (u->tm)
+		LLVMDisposeTargetMachine(u->tm);
+	u->mod = NULL;
+	u->ctx = NULL;
+	u->tm = NULL;
+}
+
 static void free_units(struct compile *c)
 {
 	for (uint32_t u = 0; c->units && u < c->nunits; u++) {
 		free(c->units[u].want);
+		drop_module(&c->units[u]);
 		if (c->units[u].obj)
 			LLVMDisposeMemoryBuffer(c->units[u].obj);
 		LLVMDisposeMessage(c->units[u].pre);
@@ -336,24 +356,26 @@ static LLVMTargetMachineRef host_machine(void)
 				       LLVMRelocPIC, LLVMCodeModelSmall);
 }
 
-/* One unit to an object (u->obj), or its error in u->msg. */
-static void compile_unit(struct compile *c, struct unit *u)
+/* The unit's front half: its module generated, verified and optimized
+ * (u->mod, for compile_back), or its error in u->msg. */
+static void compile_front(struct compile *c, struct unit *u)
 {
 	const struct vcl_ir_module *m = c->p->m;
 	struct cg_module M = {.msg = u->msg, .m = m};
 	M.fns = calloc(m->nfuncs + 1, sizeof(*M.fns));
 	M.fn_types = calloc(m->nfuncs + 1, sizeof(*M.fn_types));
-	LLVMTargetMachineRef tm = host_machine();
+	u->tm = host_machine();
 	int err = 0;
-	if (!tm) {
+	if (!u->tm) {
 		snprintf(u->msg, VJIT_MSG_MAX, "no LLVM target for the host");
 		err = -EINVAL;
 	} else if (!M.fns || !M.fn_types) {
 		snprintf(u->msg, VJIT_MSG_MAX, "out of memory");
 		err = -ENOMEM;
 	} else {
-		M.ctx = LLVMContextCreate();
-		M.mod = LLVMModuleCreateWithNameInContext("vgpufs", M.ctx);
+		u->ctx = M.ctx = LLVMContextCreate();
+		u->mod = M.mod =
+		    LLVMModuleCreateWithNameInContext("vgpufs", M.ctx);
 		module_types(&M);
 		err = generate(&M, c, u);
 		char *verr = NULL;
@@ -367,42 +389,72 @@ static void compile_unit(struct compile *c, struct unit *u)
 		if (c->dump)
 			u->pre = LLVMPrintModuleToString(M.mod);
 		if (!err)
-			err = optimize(M.mod, tm, u->msg);
+			err = optimize(M.mod, u->tm, u->msg);
 		if (c->dump && !err)
 			u->opt = LLVMPrintModuleToString(M.mod);
-		char *emsg = NULL;
-		if (!err && LLVMTargetMachineEmitToMemoryBuffer(
-				tm, M.mod, LLVMObjectFile, &emsg, &u->obj)) {
-			snprintf(u->msg, VJIT_MSG_MAX, "code generation: %s",
-				 emsg);
-			err = -EINVAL;
-		}
-		LLVMDisposeMessage(emsg);
-		LLVMDisposeModule(M.mod);
-		LLVMContextDispose(M.ctx);
 	}
-	u->err = err;
-	if (tm)
-		LLVMDisposeTargetMachine(tm);
 	free(M.fns);
 	free(M.fn_types);
+	u->err = err;
+	if (err)
+		drop_module(u);
 }
 
-/* Takes units, biggest first, until none is left. */
+/* The unit's back half: its optimized module to an object (u->obj), or
+ * its error in u->msg; the module is dropped either way. */
+static void compile_back(struct unit *u)
+{
+	char *emsg = NULL;
+	if (LLVMTargetMachineEmitToMemoryBuffer(u->tm, u->mod, LLVMObjectFile,
+						&emsg, &u->obj)) {
+		snprintf(u->msg, VJIT_MSG_MAX, "code generation: %s", emsg);
+		u->err = -EINVAL;
+	}
+	LLVMDisposeMessage(emsg);
+	drop_module(u);
+}
+
+/*
+ * Takes halves until none is left: a unit's front half (biggest first)
+ * while any is left, else the biggest optimized unit's back half. A
+ * unit's halves may run on two threads (its context is used by one at a
+ * time): three units on two threads end after about three halves each
+ * rather than two units on one of them. A unit optimized is ready before
+ * its thread looks for work again, so none is left behind.
+ */
 static void *unit_worker(void *arg)
 {
 	struct compile *c = arg;
+	pthread_mutex_lock(&c->lock);
 	for (;;) {
-		uint32_t k = atomic_fetch_add(&c->next, 1);
-		if (k >= c->nunits)
-			return NULL;
-		compile_unit(c, &c->units[c->order[k]]);
+		struct unit *u = NULL;
+		if (c->next < c->nunits) {
+			u = &c->units[c->order[c->next++]];
+			pthread_mutex_unlock(&c->lock);
+			compile_front(c, u);
+			pthread_mutex_lock(&c->lock);
+			u->ready = !u->err;
+			continue;
+		}
+		for (uint32_t k = 0; k < c->nunits && !u; k++) {
+			struct unit *v = &c->units[c->order[k]];
+			if (v->ready && !v->emitting)
+				u = v;
+		}
+		if (!u)
+			break;
+		u->emitting = true;
+		pthread_mutex_unlock(&c->lock);
+		compile_back(u);
+		pthread_mutex_lock(&c->lock);
 	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
 }
 
 /* Every unit compiled, on the caller's thread and up to UNIT_THREADS - 1
- * more, no more than the machine has cores; the first unit's error (in
- * the program's order) in MSG. */
+ * more, no more than the machine has cores (none for one unit); the
+ * first unit's error (in the program's order) in MSG. */
 static int compile_units(struct compile *c, char *msg)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -646,7 +698,9 @@ int vjit_compile(const struct vcl_ir_module *m, struct vjit_program **out,
 	msg[0] = 0;
 	pthread_once(&llvm_once, llvm_init);
 	struct vjit_program *p = calloc(1, sizeof(*p));
-	struct compile c = {.p = p, .dump = getenv("VGPUJIT_DUMP") != NULL};
+	struct compile c = {.p = p,
+			    .lock = PTHREAD_MUTEX_INITIALIZER,
+			    .dump = getenv("VGPUJIT_DUMP") != NULL};
 	uint64_t *stack = NULL;
 	if (!p)
 		goto oom;

@@ -1524,6 +1524,51 @@ START_TEST(kernel_per_unit)
 }
 END_TEST
 
+/* Ten kernels, units compiled side by side in halves (jit_compile.c):
+ * kernel k stores k * i + k, some through a helper they share, one with
+ * a barrier and __local memory; every one runs right. */
+START_TEST(many_kernel_units)
+{
+	enum { KERNELS = 10, N = 300 };
+	char src[4096];
+	size_t n = (size_t)snprintf(
+	    src, sizeof(src),
+	    "int affine(int k, int i) { return k * i + k; }\n"
+	    "__kernel void k0(__global int *a, __local int *t) {\n"
+	    "	int i = get_global_id(0), l = get_local_id(0);\n"
+	    "	t[l] = i; barrier(CLK_LOCAL_MEM_FENCE);\n"
+	    "	a[i] = t[get_local_size(0) - 1 - l] * 0; }\n");
+	for (int k = 1; k < KERNELS; k++)
+		n += (size_t)snprintf(
+		    src + n, sizeof(src) - n,
+		    k % 2 ? "__kernel void k%d(__global int *a, __local int "
+			    "*t) {\n	int i = get_global_id(0);\n"
+			    "	a[i] = affine(%d, i); }\n"
+			  : "__kernel void k%d(__global int *a, __local int "
+			    "*t) {\n	int i = get_global_id(0);\n"
+			    "	a[i] = %d * i + %d; }\n",
+		    k, k, k);
+	ck_assert_uint_lt(n, sizeof(src));
+	struct built b;
+	build(&b, src, NULL, "k0");
+	for (int k = 0; k < KERNELS; k++) {
+		char name[8];
+		snprintf(name, sizeof(name), "k%d", k);
+		int a[N];
+		memset(a, 0xff, sizeof(a));
+		struct vjit_arg args[2] = {{a, sizeof(a)}, {NULL, 16 * 4}};
+		struct vjit_ndrange nd = range1(N, 15);
+		b.kernel = vjit_kernel_index(b.p, name);
+		ck_assert_int_ge(b.kernel, 0);
+		run_ok(&b, args, 2, &nd);
+		for (int i = 0; i < N; i++)
+			ck_assert_msg(a[i] == k * i + k, "%s: a[%d] = %d", name,
+				      i, a[i]);
+	}
+	unbuild(&b);
+}
+END_TEST
+
 /* Odd sizes, global offsets and group sizes against C; the unchecked
  * copy of the loop is the one that ran (plain vector stores). */
 START_TEST(hoisted_saxpy)
@@ -2404,6 +2449,35 @@ START_TEST(stack_bound)
 }
 END_TEST
 
+/* A kernel the code generator refuses among others that it takes: the
+ * build fails with that kernel named, whichever place it has. */
+START_TEST(refused_kernel_among_units)
+{
+	static const char fine[] =
+	    "__kernel void ok%d(__global int *p) { p[get_global_id(0)] = "
+	    "%d; }\n";
+	for (int at = 0; at < 3; at++) {
+		char src[8192];
+		size_t n = 0;
+		for (int k = 0; k < 3; k++) {
+			if (k == at)
+				n += (size_t)snprintf(src + n, sizeof(src) - n,
+						      "%s", deep_stack_src);
+			n += (size_t)snprintf(src + n, sizeof(src) - n, fine, k,
+					      k);
+		}
+		ck_assert_uint_lt(n, sizeof(src));
+		struct built b;
+		char msg[VJIT_MSG_MAX];
+		ck_assert_int_eq(try_build(&b, src, NULL, "k", msg), -EINVAL);
+		ck_assert_msg(strstr(msg, "'k'") && strstr(msg, "KiB of stack"),
+			      "%s", msg);
+		ck_assert(!b.p);
+		unbuild(&b);
+	}
+}
+END_TEST
+
 /* A program past the code generator's size is refused before LLVM
  * starts (its optimizer's time grows faster than the code). */
 START_TEST(size_bound)
@@ -2749,6 +2823,8 @@ static Suite *suite(void)
 	tcase_add_test(t, checked_copy_not_unrolled);
 	tcase_add_test(t, required_size_constant);
 	tcase_add_test(t, kernel_per_unit);
+	tcase_add_test(t, many_kernel_units);
+	tcase_add_test(t, refused_kernel_among_units);
 	tcase_add_test(t, hoisted_check_corners_shared);
 	tcase_add_test(t, hoisted_fault);
 	tcase_add_test(t, reqd_size_constant);

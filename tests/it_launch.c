@@ -382,6 +382,58 @@ START_TEST(launch_permissions)
 }
 END_TEST
 
+static const char two_kernels_cl[] =
+    "__kernel void one(__global float *y) { y[get_global_id(0)] = 1.0f; }\n"
+    "__kernel void two(__global float *y) { y[get_global_id(0)] = 2.0f; }\n";
+
+/*
+ * A cached launch takes its program's size from the daemon's own record
+ * while nobody has the buffer open (buffer_size_of): a write through an
+ * open file (passthrough, unseen by the daemon) and a truncate by path
+ * must still be seen by the next launch, and a permission taken away
+ * between two cached launches refuses the second.
+ */
+START_TEST(program_and_buffer_change_between_cached_launches)
+{
+	const char *pc = two_kernels_cl;
+	size_t first = (size_t)(strchr(pc, '\n') + 1 - pc);
+	cp_in("p.cl", pc, first); /* kernel one only */
+	make_floats("y", 16, 0644, BOB);
+	for (int i = 0; i < 3; i++) /* its size kept after the first */
+		expect("launch prog=p.cl kernel=one global=16 y=y", BOUND,
+		       NULL);
+	expect("launch prog=p.cl kernel=two global=16 y=y", "err EINVAL",
+	       "has no kernel 'two'");
+	/* grown through an open file: the daemon learns it at the open */
+	int fd = open(mem_path(&d, "p.cl"), O_WRONLY | O_APPEND);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, pc + first, strlen(pc) - first),
+			 (ssize_t)(strlen(pc) - first));
+	close(fd);
+	/* the close's release reaches the daemon later: launches after it
+	 * too, when its size may be kept again */
+	for (int i = 0; i < 5; i++) {
+		expect("launch prog=p.cl kernel=two global=16 y=y", BOUND,
+		       NULL);
+		usleep(20000);
+	}
+	float y[16];
+	read_floats("y", y, 16);
+	ck_assert_float_eq(y[15], 2.0f);
+	/* cut back by path (a setattr, no open): kernel two is gone */
+	ck_assert_int_eq(truncate(mem_path(&d, "p.cl"), (off_t)first), 0);
+	expect("launch prog=p.cl kernel=two global=16 y=y", "err EINVAL",
+	       "has no kernel 'two'");
+	expect("launch prog=p.cl kernel=one global=16 y=y", BOUND, NULL);
+	/* bob's launches, cached; then y is no longer his to write */
+	expect_as_bob("launch prog=p.cl kernel=one global=16 y=y", BOUND, NULL);
+	expect_as_bob("launch prog=p.cl kernel=one global=16 y=y", BOUND, NULL);
+	ck_assert_int_eq(chmod(mem_path(&d, "y"), 0444), 0);
+	expect_as_bob("launch prog=p.cl kernel=one global=16 y=y",
+		      "err EACCES: launch: y: permission denied", NULL);
+}
+END_TEST
+
 /* saxpy from shell-like file writes, checked against a C loop. */
 START_TEST(saxpy_runs)
 {
@@ -792,6 +844,7 @@ int main(void)
 	    launch_values,
 	    launch_vectors,
 	    launch_permissions,
+	    program_and_buffer_change_between_cached_launches,
 	    saxpy_runs,
 	    one_group_one_tile,
 	    user_kernels_in_stats,

@@ -307,6 +307,7 @@ int fs_buffer_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
 	fi->direct_io = 0;
 	fi->fh = h ? fh_of(h) : 0;
 	n->opens++;
+	buffer_size_forget(n); /* its writes go past the daemon */
 	return 0;
 }
 

@@ -80,6 +80,14 @@ struct node {
 	struct user_tier *quota;
 	int backing_id;	    /* passthrough id while opens > 0, else 0 */
 	struct bufmap *map; /* the daemon's mapping, for kernels */
+	/*
+	 * The backing file's size as a command last asked it (fstat) while
+	 * nobody had the buffer open, valid while SIZE_KNOWN: only an open
+	 * file grows it behind the daemon's back (a passthrough write), so
+	 * an open, a resize, a fallocate and a new file forget it.
+	 */
+	uint64_t size_seen;
+	bool size_known;
 	/* the kernels' signatures of the program last built from it, or
 	 * NULL: user.vgpu.kernels (prog/prog_job.c publishes them) */
 	char *kernels;

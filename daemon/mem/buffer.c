@@ -183,6 +183,7 @@ int buffer_resize(const struct device *dev, struct node *n, uint64_t size)
 {
 	if (n->kind != NK_BUF)
 		return -EISDIR;
+	buffer_size_forget(n);
 	struct stat st;
 	if (fstat(n->fd, &st) < 0)
 		return -errno;
@@ -247,6 +248,7 @@ int buffer_fallocate(struct node *n, int mode, uint64_t offset, uint64_t end)
 {
 	if (n->kind != NK_BUF)
 		return -EISDIR;
+	buffer_size_forget(n);
 	if (n->moving)
 		return -EBUSY;
 	bool punch = mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
@@ -289,4 +291,19 @@ int buffer_open_begin(const struct device *dev, struct node *n)
 void buffer_last_close(struct node *n)
 {
 	n->tier->ops->count_writes(n->tier, n);
+}
+
+int buffer_size_of(struct node *n, uint64_t *size)
+{
+	if (n->size_known && !n->opens) {
+		*size = n->size_seen;
+		return 0;
+	}
+	struct stat st;
+	if (fstat(n->fd, &st) < 0)
+		return -errno;
+	*size = (uint64_t)st.st_size;
+	n->size_seen = *size;
+	n->size_known = !n->opens;
+	return 0;
 }

@@ -67,5 +67,17 @@ int buffer_fallocate(struct node *n, int mode, uint64_t offset, uint64_t end);
 int buffer_open_begin(const struct device *dev, struct node *n);
 /* After the last open of N is gone: counts what writes through it grew. */
 void buffer_last_close(struct node *n);
+/*
+ * Buffer N's size in *SIZE: the one its last command saw when nobody has
+ * opened, resized or moved it since (node.h, size_known), else asked of
+ * its file (and kept, if nobody has it open). A cached launch's program
+ * then costs no system call.
+ */
+int buffer_size_of(struct node *n, uint64_t *size);
+/* N's file may have a new size (an open, a resize, a new file). */
+static inline void buffer_size_forget(struct node *n)
+{
+	n->size_known = false;
+}
 
 #endif

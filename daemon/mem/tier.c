@@ -132,6 +132,7 @@ void tier_attach(struct node *n, struct tier *t, int fd)
 {
 	n->tier = t;
 	n->fd = fd;
+	n->size_known = false; /* a new file */
 	t->buffers++;
 }
 
@@ -141,6 +142,7 @@ void tier_detach(struct node *n)
 	n->tier->buffers--;
 	n->tier = NULL;
 	n->charged = 0;
+	n->size_known = false;
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "fs/node.h"
+#include "mem/buffer.h"
 #include "mem/bufmap.h"
 #include "mem/disk_tier.h"
 #include "mem/tier.h"
@@ -91,12 +92,11 @@ int job_bind_buffer(struct job *job, unsigned slot, const char *kname,
 		    job, -EACCES,
 		    "%s: %s: permission denied: you may not %s this buffer",
 		    kname, aname, access_word(want));
-	struct stat st;
-	if (fstat(n->fd, &st) < 0)
-		return job_fail(job, -errno, "%s: %s: %s", kname, aname,
-				strerror(errno));
+	int rc = buffer_size_of(n, &info->size);
+	if (rc < 0)
+		return job_fail(job, rc, "%s: %s: %s", kname, aname,
+				strerror(-rc));
 	info->id = n->ino;
-	info->size = (uint64_t)st.st_size;
 	n->tier->ops->count_writes(n->tier, n);
 	job->bufs[slot] = n;
 	job->nbufs++;

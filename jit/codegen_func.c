@@ -519,6 +519,9 @@ int cg_function(struct cg_module *M, uint32_t findex,
 	C->slot_bytes = plan ? plan->slot_bytes : cg_slot_bytes(f);
 	if (plan && plan->ctx_stack)
 		C->ctx_arr = calloc(plan->per_wi + 1, sizeof(*C->ctx_arr));
+	/* without it, the slots stay in the context (wg_slot_copy.c) */
+	if (plan && plan->copy_slots)
+		C->slot_copy = calloc(f->nslots + 1, sizeof(*C->slot_copy));
 	if (!C->vals || !C->slot_ptr || !C->slot_bytes ||
 	    (plan && plan->ctx_stack && !C->ctx_arr)) {
 		free(C->ctx_arr);
@@ -553,6 +556,7 @@ int cg_function(struct cg_module *M, uint32_t findex,
 	cg_loop_short_free(C);
 	wg_hoist_free(C);
 	free(C->ctx_arr);
+	free(C->slot_copy);
 	free(C->vals);
 	free(C->slot_ptr);
 	free(C);

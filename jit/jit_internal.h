@@ -107,8 +107,11 @@ struct wg_facts {
 	uint32_t *uses;			/* per slot: its LDS, STS and SLOT */
 };
 struct wg_plan {
-	bool barriers;			/* the kernel has one */
-	bool returns;			/* the kernel has a return */
+	bool barriers;	 /* the kernel has one */
+	bool returns;	 /* the kernel has a return */
+	bool implicit;	 /* a loop runs as if it held one (implicit barrier) */
+	bool copy_slots; /* context slots copied per work-item (wg_slot_copy.c)
+			  */
 	const struct vcl_ir_inst **bar; /* instructions holding a barrier */
 	size_t nbar;
 	uint32_t *def_seg;    /* per value: the segment defining it */
@@ -192,7 +195,9 @@ struct cg_func {
 	struct cg_val *vals;
 	LLVMValueRef rt, stopp;
 	LLVMValueRef *slot_ptr; /* per slot: its alloca, or NULL */
-	uint64_t *slot_bytes;	/* per slot: bytes it takes */
+	LLVMValueRef
+	    *slot_copy;	      /* per context slot: its copy (wg_slot_copy.c) */
+	uint64_t *slot_bytes; /* per slot: bytes it takes */
 	LLVMValueRef lid[3], flat;
 	struct cg_loop loops[VCL_IR_MAX_DEPTH + 1];
 	uint32_t nloops;
@@ -305,6 +310,34 @@ const struct wg_xchg *wg_interchanged(const struct wg_plan *P,
  * work-item loop of its body. */
 void wg_interchange_emit(struct cg_func *C, const struct vcl_ir_inst *first,
 			 const struct wg_xchg *x);
+/* The body of a counted loop L: its `if (k < bound) {} else break;` (the
+ * form of cg_counted_loop), and whether block B of L (HEAD_IF aside) may
+ * run interleaved with other work-items' steps of L. */
+const struct vcl_ir_inst *wg_interchange_head_if(const struct vcl_ir_inst *L);
+bool wg_interchange_body_ok(const struct vcl_ir_block *b,
+			    const struct vcl_ir_inst *head_if);
+
+/* wg_implicit_barrier.c: the loops of the kernel's body run at group
+ * level as if they held a barrier (their trip count is uniform), into
+ * *OUT (malloc'd, *N of them); after the barriers are found. */
+int wg_implicit_barriers(struct wg_plan *P, const struct vcl_ir_function *f,
+			 const struct vcl_ir_inst ***out, size_t *n);
+/* Whether the slots kept in the context may be copied to a work-item's
+ * own alloca for the length of a work-item loop's body: no pointer to
+ * one outlives it (wg_implicit_barrier.c). */
+bool wg_implicit_copy_ok(const struct wg_plan *P,
+			 const struct vcl_ir_function *f);
+/* wg_slot_copy.c: around a work-item loop's body FIRST..END, the context
+ * slots it uses in and out of allocas (plan->copy_slots). */
+void wg_slot_copy_in(struct cg_func *C, const struct vcl_ir_inst *first,
+		     const struct vcl_ir_inst *end);
+void wg_slot_copy_out(struct cg_func *C);
+/* The bytes of each of slot S's lanes, kept one array per lane in the
+ * context, or 0: the slot is one array of whole slots. */
+uint32_t wg_slot_lane(const struct wg_plan *P, uint32_t s);
+/* Whether kernel F has such a loop (or memory ran out): its context is
+ * sized for one group, so its groups are not fused (wg_fuse.c). */
+bool wg_implicit_any(const struct vcl_ir_function *f);
 
 /* wg_group_counter.c: counters of loops holding a barrier kept once for
  * the group; planned after the segments, before the context is placed */
@@ -350,6 +383,9 @@ uint64_t wg_fuse_run(uint8_t fuse, const struct vjit_ndrange *nd,
 		     uint64_t group, uint64_t last, uint64_t *k);
 
 int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg);
+/* The facts of F (-ENOMEM); freed by wg_facts_free, even after a failure. */
+int wg_facts_make(struct wg_facts *F, const struct vcl_ir_function *f);
+void wg_facts_free(struct wg_facts *F);
 /* Stack bytes the context takes as arrays on the stack. */
 uint64_t wg_ctx_stack_bytes(const struct wg_plan *P);
 void wg_plan_free(struct wg_plan *P);

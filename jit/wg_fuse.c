@@ -4,7 +4,9 @@
  * a call's fixed cost (the device's own 256), runs a run of consecutive
  * groups along dimension 0 as one group function call, one work-item loop
  * of the run's width. Only kernels in which nothing can tell the difference: no
- * barrier, no __local memory, no reqd_work_group_size. The run's call
+ * barrier (nor a loop run as if it held one: wg_implicit_barrier.c, whose
+ * context is sized for one group), no __local memory, no
+ * reqd_work_group_size. The run's call
  * sees group_id/local_size/num_groups of a launch of wider groups (so
  * get_global_id and the hoisted checks are as they are); get_local_id,
  * get_group_id, get_local_size and get_num_groups of dimension 0 read
@@ -71,7 +73,7 @@ static void scan_function(struct fuse_scan *s, const struct vcl_ir_function *f)
 enum wg_fuse wg_fuse_kind(const struct vcl_ir_module *m, uint32_t kernel)
 {
 	const struct vcl_ir_function *f = &m->funcs[kernel];
-	if (f->reqd_work_group_size[0])
+	if (f->reqd_work_group_size[0] || wg_implicit_any(f))
 		return FUSE_NO;
 	struct fuse_scan s = {.m = m};
 	scan_function(&s, f);

@@ -82,8 +82,13 @@ static void count_in(struct xchg_scan *X, const struct vcl_ir_block *b)
 	}
 }
 
-/* The body's `if (k < bound) {} else break;` (cg_counted_loop's form). */
-static const struct vcl_ir_inst *head_if(const struct vcl_ir_inst *L)
+bool wg_interchange_body_ok(const struct vcl_ir_block *b,
+			    const struct vcl_ir_inst *head_if)
+{
+	return body_ok(b, 0, head_if);
+}
+
+const struct vcl_ir_inst *wg_interchange_head_if(const struct vcl_ir_inst *L)
 {
 	const struct vcl_ir_inst *i = L->then.first;
 	while (i && i->op != VCL_IR_IF)
@@ -122,7 +127,7 @@ static void consider(struct xchg_scan *X, const struct vcl_ir_inst *first,
 			     last, &c) ||
 	    !cg_loop_short(X->tmp, prev, last))
 		return;
-	const struct vcl_ir_inst *hif = head_if(last);
+	const struct vcl_ir_inst *hif = wg_interchange_head_if(last);
 	if (!body_ok(&last->then, 0, hif) || !body_ok(&last->els, 0, hif))
 		return;
 	for (uint32_t s = 0; s < f->nslots; s++)

@@ -167,6 +167,7 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 	}
 	C->wi_latch = latch[0];
 	cg_zero_slots(C);
+	wg_slot_copy_in(C, first, end);
 	const struct vcl_ir_inst *prev = NULL;
 	for (const struct vcl_ir_inst *i = first; i != end && !C->err;
 	     prev = i, i = i->next) {
@@ -179,6 +180,8 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 		LLVMBuildBr(B, latch[0]);
 	for (int d = 0; d < 3; d++) {
 		LLVMPositionBuilderAtEnd(B, latch[d]);
+		if (!d)
+			wg_slot_copy_out(C);
 		bool rows = d == 1 && C->wi_yend;
 		LLVMValueRef next = LLVMBuildNUWAdd(
 		    B, phi[d], c64(C, rows ? C->wi_ystep : 1), "lid.next");

@@ -199,6 +199,21 @@ static uint64_t place(struct wg_plan *P, uint64_t size, uint64_t align)
 	return off;
 }
 
+/* A slot's array, or its lanes' one after the other (wg_slot_copy.c):
+ * the first's offset. */
+static uint64_t place_slot(struct wg_plan *P, const struct vcl_ir_function *f,
+			   uint32_t s)
+{
+	uint32_t lane = wg_slot_lane(P, s);
+	if (!lane)
+		return place(P, P->slot_bytes[s],
+			     f->slots[s].align ? f->slots[s].align : 1);
+	uint64_t off = place(P, lane, lane);
+	for (uint64_t k = 1; k < P->slot_bytes[s] / lane; k++)
+		place(P, lane, lane);
+	return off;
+}
+
 static void scan_facts(struct wg_facts *F, const struct vcl_ir_function *f,
 		       const struct vcl_ir_block *b)
 {
@@ -217,7 +232,7 @@ static void scan_facts(struct wg_facts *F, const struct vcl_ir_function *f,
 	}
 }
 
-static int make_facts(struct wg_facts *F, const struct vcl_ir_function *f)
+int wg_facts_make(struct wg_facts *F, const struct vcl_ir_function *f)
 {
 	F->def = calloc(f->nvalues + 1, sizeof(*F->def));
 	F->addressed = calloc(f->nslots + 1, 1);
@@ -229,6 +244,34 @@ static int make_facts(struct wg_facts *F, const struct vcl_ir_function *f)
 	return 0;
 }
 
+/* The loops run as if they held a barrier (wg_implicit_barrier.c) join
+ * the regions holding one; the facts are needed to find them. */
+static int add_implicit(struct planner *pl, const struct vcl_ir_function *f)
+{
+	struct wg_plan *P = pl->P;
+	const struct vcl_ir_inst **loops;
+	size_t n;
+	if (wg_facts_make(&P->facts, f) ||
+	    wg_implicit_barriers(P, f, &loops, &n))
+		return -ENOMEM;
+	if (!n)
+		return 0;
+	const struct vcl_ir_inst **b =
+	    realloc(P->bar, (P->nbar + n) * sizeof(*b));
+	if (!b) {
+		free(loops);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < n; k++)
+		b[P->nbar++] = loops[k];
+	P->implicit = true;
+	free(loops);
+	P->bar = b;
+	pl->capbar = P->nbar;
+	qsort(P->bar, P->nbar, sizeof(*P->bar), cmp_ptr);
+	return 0;
+}
+
 int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 {
 	memset(P, 0, sizeof(*P));
@@ -236,6 +279,10 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 	find_barriers(&pl, &f->body);
 	if (P->nbar)
 		qsort(P->bar, P->nbar, sizeof(*P->bar), cmp_ptr);
+	if (!pl.oom && add_implicit(&pl, f)) {
+		snprintf(msg, VJIT_MSG_MAX, "out of memory");
+		return -ENOMEM;
+	}
 	P->barriers = P->nbar > 0;
 	for (const struct vcl_ir_inst *i = f->body.first; i && !P->barriers;
 	     i = i->next)
@@ -266,11 +313,6 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 		P->max_group = (uint64_t)f->reqd_work_group_size[0] *
 			       f->reqd_work_group_size[1] *
 			       f->reqd_work_group_size[2];
-	if (P->barriers && make_facts(&P->facts, f)) {
-		free(pl.slot_seg);
-		snprintf(msg, VJIT_MSG_MAX, "out of memory");
-		return -ENOMEM;
-	}
 	if (P->barriers) {
 		plan_group(&pl, &f->body);
 		if (wg_remat_plan(P, f)) {
@@ -285,6 +327,8 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 			snprintf(msg, VJIT_MSG_MAX, "out of memory");
 			return -ENOMEM;
 		}
+		P->copy_slots =
+		    P->implicit && !P->nxchg && wg_implicit_copy_ok(P, f);
 		/* Place what crosses a barrier; `0` marked it above. */
 		for (uint32_t v = f->nparams; v < f->nvalues; v++)
 			if (P->ctx_off[v] != CTX_NONE)
@@ -293,9 +337,7 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 					  wg_elem_size(P->vty[v]));
 		for (uint32_t s = 0; s < f->nslots; s++)
 			if (P->slot_off[s] != CTX_NONE)
-				P->slot_off[s] = place(
-				    P, P->slot_bytes[s],
-				    f->slots[s].align ? f->slots[s].align : 1);
+				P->slot_off[s] = place_slot(P, f, s);
 		P->done_off = place(P, 1, 1);
 	} else {
 		for (uint32_t s = 0; s < f->nslots; s++)
@@ -303,6 +345,14 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 	}
 	free(pl.slot_seg);
 	return 0;
+}
+
+void wg_facts_free(struct wg_facts *F)
+{
+	free(F->def);
+	free(F->addressed);
+	free(F->stores);
+	free(F->uses);
 }
 
 uint64_t wg_ctx_stack_bytes(const struct wg_plan *P)
@@ -321,10 +371,7 @@ void wg_plan_free(struct wg_plan *P)
 	wg_remat_free(&P->remat);
 	wg_interchange_free(P);
 	free(P->gcounter);
-	free(P->facts.def);
-	free(P->facts.addressed);
-	free(P->facts.stores);
-	free(P->facts.uses);
+	wg_facts_free(&P->facts);
 	free(P->vty);
 	free(P->slot_bytes);
 	free(P->bar);

@@ -1,9 +1,9 @@
 /*
  * The work-group loop nest's transformations of loops (jit/wg_interchange.c,
- * jit/wg_group_counter.c): OpenCL C through the real front end and code
- * generator, run in-process against C references, on the sizes where they
- * could go wrong (rows of work-items not a multiple of the rows run
- * together, one work-item a row, loops that must keep their order, a
+ * jit/wg_group_counter.c, jit/wg_implicit_barrier.c): OpenCL C through the real
+ * front end and code generator, run in-process against C references, on the
+ * sizes where they could go wrong (rows of work-items not a multiple of the
+ * rows run together, one work-item a row, loops that must keep their order, a
  * counter left by break, a fault inside a loop run across work-items).
  */
 #include <check.h>
@@ -317,6 +317,306 @@ START_TEST(fault_in_loop)
 }
 END_TEST
 
+/* n-body's step (docs/examples/opencl/nbody.cl) with the loop's start and
+ * step parameters too: its j loop runs at group level, the work-item loop
+ * inside it (jit/wg_implicit_barrier.c), p and acc kept per work-item
+ * across the steps. */
+static const char nbody_src[] =
+    "__kernel void nbody(const int n, const float dt, const float eps2,\n"
+    "		    __global const float4 *pos, __global float4 *vel,\n"
+    "		    __global float4 *new_pos, const int first,\n"
+    "		    const int step)\n"
+    "{\n"
+    "	const int i = get_global_id(0);\n"
+    "	const float4 p = pos[i];\n"
+    "	float3 acc = (float3)(0.0f, 0.0f, 0.0f);\n"
+    "	for (int j = first; j < n; j += step) {\n"
+    "		const float4 q = pos[j];\n"
+    "		const float3 d = q.xyz - p.xyz;\n"
+    "		const float inv = rsqrt(dot(d, d) + eps2);\n"
+    "		acc += d * (q.w * inv * inv * inv);\n"
+    "	}\n"
+    "	float4 v = vel[i];\n"
+    "	v.xyz += acc * dt;\n"
+    "	vel[i] = v;\n"
+    "	new_pos[i] = (float4)(p.xyz + v.xyz * dt, p.w);\n"
+    "}\n";
+
+static void nbody_ref(const float *pos, float *vel, float *np, int i, int n,
+		      int first, int step, float dt, float eps2)
+{
+	const float *p = pos + 4 * i;
+	double acc[3] = {0, 0, 0};
+	for (int j = first; j < n; j += step) {
+		const float *q = pos + 4 * j;
+		double d[3] = {q[0] - p[0], q[1] - p[1], q[2] - p[2]};
+		double inv =
+		    1.0 / sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2] + eps2);
+		for (int c = 0; c < 3; c++)
+			acc[c] += d[c] * (q[3] * inv * inv * inv);
+	}
+	for (int c = 0; c < 3; c++) {
+		vel[4 * i + c] += (float)(acc[c] * dt);
+		np[4 * i + c] = p[c] + vel[4 * i + c] * dt;
+	}
+	np[4 * i + 3] = p[3];
+}
+
+START_TEST(nbody_steps)
+{
+	/* global, local, n, first, step: groups not a multiple of the
+	 * vector width, one work-item, trip counts 0, 1 and many */
+	static const int cases[][5] = {
+	    {96, 32, 96, 0, 1}, {100, 100, 100, 0, 1}, {37, 37, 37, 0, 1},
+	    {45, 15, 45, 3, 4}, {1, 1, 1, 0, 1},       {64, 16, 0, 0, 1},
+	    {64, 64, 1, 0, 1},	{64, 8, 64, 63, 1},    {50, 25, 50, 49, 7},
+	    {17, 17, 17, 5, 2}, {64, 64, 64, 70, 1}};
+	struct prog g;
+	compile(&g, nbody_src, "nbody");
+	enum { N = 100 };
+	static float pos[4 * N], vel[4 * N], v0[4 * N], np[4 * N];
+	static float rvel[4 * N], rnp[4 * N];
+	for (int i = 0; i < 4 * N; i++)
+		pos[i] = i % 4 == 3 ? 1.0f + (float)(i % 7) * 0.25f
+				    : (float)((i * 37) % 101) * 0.1f - 5.0f;
+	for (int i = 0; i < 4 * N; i++)
+		v0[i] = (float)((i * 13) % 11) * 0.01f;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		int gs = cases[c][0], ls = cases[c][1], n = cases[c][2],
+		    first = cases[c][3], step = cases[c][4];
+		float dt = 0.01f, eps2 = 0.01f;
+		memcpy(vel, v0, sizeof(vel));
+		memcpy(rvel, v0, sizeof(rvel));
+		memset(np, 0, sizeof(np));
+		memset(rnp, 0, sizeof(rnp));
+		struct vjit_arg args[8] = {{&n, 0},
+					   {&dt, 0},
+					   {&eps2, 0},
+					   {pos, sizeof(pos)},
+					   {vel, sizeof(vel)},
+					   {np, sizeof(np)},
+					   {&first, 0},
+					   {&step, 0}};
+		struct vjit_ndrange nd = {
+		    1, {(uint64_t)gs, 1, 1}, {(uint64_t)ls, 1, 1}, {0}};
+		struct vjit_fault fault;
+		int rc = run(&g, args, 8, &nd, &fault);
+		ck_assert_msg(rc == 0, "case %zu: %d %s", c, rc,
+			      rc ? fault.msg : "");
+		for (int i = 0; i < gs; i++)
+			nbody_ref(pos, rvel, rnp, i, n, first, step, dt, eps2);
+		for (int i = 0; i < 4 * N; i++) {
+			ck_assert_msg(fabsf(vel[i] - rvel[i]) <=
+					  1e-4f * (1.0f + fabsf(rvel[i])),
+				      "case %zu: vel[%d] = %g, want %g", c, i,
+				      vel[i], rvel[i]);
+			ck_assert_msg(fabsf(np[i] - rnp[i]) <=
+					  1e-4f * (1.0f + fabsf(rnp[i])),
+				      "case %zu: new_pos[%d] = %g, want %g", c,
+				      i, np[i], rnp[i]);
+		}
+	}
+	release(&g);
+}
+END_TEST
+
+/* A loop with a uniform trip count runs at group level: step j of every
+ * work-item before step j + 1 of any (one of the orders OpenCL allows a
+ * kernel racing on c[0]; asserted here to see the loop interchanged). */
+static const char steps_src[] =
+    "__kernel void steps(__global int *c, __global int *order, const int n)\n"
+    "{\n"
+    "	const int l = get_global_id(0);\n"
+    "	int last = -1;\n"
+    "	for (int j = 0; j < n; j++) {\n"
+    "		const int t = c[0];\n"
+    "		c[0] = t + 1;\n"
+    "		order[l * n + j] = t;\n"
+    "		last = t;\n"
+    "	}\n"
+    "	order[get_global_size(0) * n + l] = last;\n"
+    "}\n";
+
+START_TEST(steps_across_work_items)
+{
+	struct prog g;
+	compile(&g, steps_src, "steps");
+	enum { G = 13, N = 5 };
+	int c[1] = {0}, order[G * N + G], n = N;
+	struct vjit_arg args[3] = {
+	    {c, sizeof(c)}, {order, sizeof(order)}, {&n, 0}};
+	struct vjit_ndrange nd = {1, {G, 1, 1}, {G, 1, 1}, {0}};
+	struct vjit_fault fault;
+	ck_assert_int_eq(run(&g, args, 3, &nd, &fault), 0);
+	ck_assert_int_eq(c[0], G * N);
+	for (int l = 0; l < G; l++) {
+		for (int j = 0; j < N; j++)
+			ck_assert_msg(order[l * N + j] == j * G + l,
+				      "work-item %d step %d: %d, want %d", l, j,
+				      order[l * N + j], j * G + l);
+		ck_assert_int_eq(order[G * N + l], (N - 1) * G + l);
+	}
+	release(&g);
+}
+END_TEST
+
+/* A fault inside such a loop: the lowest offset past the object, as in
+ * the order written; a start before pos's first element too. */
+START_TEST(nbody_fault)
+{
+	struct prog g;
+	compile(&g, nbody_src, "nbody");
+	enum { N = 40 };
+	float pos[4 * N], vel[4 * N], np[4 * N];
+	for (int i = 0; i < 4 * N; i++)
+		pos[i] = vel[i] = (float)(i % 5);
+	float dt = 0.01f, eps2 = 0.01f;
+	int n = N + 3, first = 0, step = 1;
+	struct vjit_arg args[8] = {{&n, 0},
+				   {&dt, 0},
+				   {&eps2, 0},
+				   {pos, sizeof(pos)},
+				   {vel, sizeof(vel)},
+				   {np, sizeof(np)},
+				   {&first, 0},
+				   {&step, 0}};
+	struct vjit_ndrange nd = {1, {N, 1, 1}, {N / 2, 1, 1}, {0}};
+	expect_fault(&g, args, 8, &nd, "parameter 'pos'", "at byte offset 640");
+	n = N;
+	first = -3;
+	step = 5;
+	expect_fault(&g, args, 8, &nd, "parameter 'pos'", "at byte offset -48");
+	release(&g);
+}
+END_TEST
+
+/* Groups of one work-item, which the device runs 2048 at a time (fused,
+ * jit/wg_fuse.c) when nothing tells: a loop run at group level keeps
+ * per-work-item values in a context sized for one group, so its kernel's
+ * groups are not fused (fused, the context overran the stack). */
+static const char sum_src[] =
+    "__kernel void sum(__global const float *a, __global float *out,\n"
+    "		  const int n)\n"
+    "{\n"
+    "	const int i = get_global_id(0);\n"
+    "	float acc = (float)i;\n"
+    "	for (int j = 0; j < n; j++)\n"
+    "		acc += a[j];\n"
+    "	out[i] = acc;\n"
+    "}\n";
+
+START_TEST(small_groups)
+{
+	struct prog g;
+	compile(&g, sum_src, "sum");
+	enum { N = 2048 };
+	static float a[N], out[N];
+	float total = 0.0f;
+	for (int i = 0; i < N; i++)
+		a[i] = (float)(i % 3);
+	for (int local = 1; local <= 16; local *= 4) {
+		int n = N;
+		struct vjit_arg args[3] = {
+		    {a, sizeof(a)}, {out, sizeof(out)}, {&n, 0}};
+		struct vjit_ndrange nd = {
+		    1, {N, 1, 1}, {(uint64_t)local, 1, 1}, {0}};
+		struct vjit_fault fault;
+		ck_assert_int_eq(run(&g, args, 3, &nd, &fault), 0);
+		for (int i = 0; i < N; i++) {
+			total = (float)i;
+			for (int j = 0; j < N; j++)
+				total += a[j];
+			ck_assert_msg(out[i] == total,
+				      "local %d: out[%d] = %g, want %g", local,
+				      i, out[i], total);
+		}
+	}
+	release(&g);
+}
+END_TEST
+
+/* Private values of every kind kept across such a loop's steps: a char2
+ * (lanes of one byte), a float3, an int, a private array past the lanes'
+ * bound (kept whole), a pointer into it (no copies then: steps_ptr). */
+static const char lanes_src[] =
+    "__kernel void lanes(__global const int *a, __global int *out,\n"
+    "		    const int n)\n"
+    "{\n"
+    "	const int i = get_global_id(0);\n"
+    "	char2 c = (char2)(i, -i);\n"
+    "	float3 f = (float3)(i, 2 * i, 3 * i);\n"
+    "	int big[20];\n"
+    "	for (int k = 0; k < 20; k++)\n"
+    "		big[k] = i + k;\n"
+    "	int s = 0;\n"
+    "	for (int j = 0; j < n; j++) {\n"
+    "		c.x += (char)a[j];\n"
+    "		c.y -= 1;\n"
+    "		f.y += (float)a[j];\n"
+    "		big[j % 20] += a[j];\n"
+    "		s += big[(i + j) % 20];\n"
+    "	}\n"
+    "	out[i] = s + c.x * 1000 + c.y * 100000 + (int)f.y * 7 +\n"
+    "		 big[i % 20] * 3;\n"
+    "}\n"
+    "__kernel void steps_ptr(__global const int *a, __global int *out,\n"
+    "			const int n)\n"
+    "{\n"
+    "	const int i = get_global_id(0);\n"
+    "	int v[2] = {i, 0};\n"
+    "	int *p = &v[1];\n"
+    "	for (int j = 0; j < n; j++)\n"
+    "		*p += a[j] + v[0];\n"
+    "	out[i] = v[1];\n"
+    "}\n";
+
+START_TEST(lanes_kept)
+{
+	struct prog g, h;
+	compile(&g, lanes_src, "lanes");
+	compile(&h, lanes_src, "steps_ptr");
+	enum { N = 45, L = 15, A = 33 };
+	int a[A], out[N];
+	for (int j = 0; j < A; j++)
+		a[j] = (j * 7) % 13 - 6;
+	for (int n = 0; n <= A; n += 11) {
+		struct vjit_arg args[3] = {
+		    {a, sizeof(a)}, {out, sizeof(out)}, {&n, 0}};
+		struct vjit_ndrange nd = {1, {N, 1, 1}, {L, 1, 1}, {0}};
+		struct vjit_fault fault;
+		ck_assert_int_eq(run(&g, args, 3, &nd, &fault), 0);
+		for (int i = 0; i < N; i++) {
+			signed char cx = (signed char)i, cy = (signed char)-i;
+			float fy = 2.0f * (float)i;
+			int big[20], s = 0;
+			for (int k = 0; k < 20; k++)
+				big[k] = i + k;
+			for (int j = 0; j < n; j++) {
+				cx = (signed char)(cx + (signed char)a[j]);
+				cy = (signed char)(cy - 1);
+				fy += (float)a[j];
+				big[j % 20] += a[j];
+				s += big[(i + j) % 20];
+			}
+			int want = s + cx * 1000 + cy * 100000 + (int)fy * 7 +
+				   big[i % 20] * 3;
+			ck_assert_msg(out[i] == want,
+				      "n %d: out[%d] = %d, want %d", n, i,
+				      out[i], want);
+		}
+		ck_assert_int_eq(run(&h, args, 3, &nd, &fault), 0);
+		for (int i = 0; i < N; i++) {
+			int y = 0;
+			for (int j = 0; j < n; j++)
+				y += a[j] + i;
+			ck_assert_int_eq(out[i], y);
+		}
+	}
+	release(&g);
+	release(&h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("jit_loops");
@@ -327,6 +627,11 @@ int main(void)
 	tcase_add_test(t, group_counter);
 	tcase_add_test(t, fault_in_loop);
 	tcase_add_test(t, counter_read_before_init);
+	tcase_add_test(t, nbody_steps);
+	tcase_add_test(t, steps_across_work_items);
+	tcase_add_test(t, nbody_fault);
+	tcase_add_test(t, small_groups);
+	tcase_add_test(t, lanes_kept);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

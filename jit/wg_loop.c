@@ -171,14 +171,18 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 	for (const struct vcl_ir_inst *i = first; i != end && !C->err;
 	     prev = i, i = i->next) {
 		C->prev = prev;
+		C->wi_top = i;
 		cg_inst(C, i);
 	}
+	C->wi_top = NULL;
 	if (C->wi_body)
 		C->wi_body(C, C->wi_arg);
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)))
 		LLVMBuildBr(B, latch[0]);
 	for (int d = 0; d < 3; d++) {
 		LLVMPositionBuilderAtEnd(B, latch[d]);
+		if (d == 1)
+			wg_prefetch_emit(C); /* the x loop has ended */
 		bool rows = d == 1 && C->wi_yend;
 		LLVMValueRef next = LLVMBuildNUWAdd(
 		    B, phi[d], c64(C, rows ? C->wi_ystep : 1), "lid.next");

@@ -321,6 +321,7 @@ void wg_plan_free(struct wg_plan *P)
 	wg_remat_free(&P->remat);
 	wg_interchange_free(P);
 	free(P->gcounter);
+	free(P->gstep);
 	free(P->facts.def);
 	free(P->facts.addressed);
 	free(P->facts.stores);

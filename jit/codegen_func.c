@@ -553,6 +553,7 @@ int cg_function(struct cg_module *M, uint32_t findex,
 	if (!plan)
 		free(C->slot_bytes);
 	free(C->sites);
+	free(C->pf);
 	cg_loop_short_free(C);
 	wg_hoist_free(C);
 	free(C->ctx_arr);

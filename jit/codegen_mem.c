@@ -6,6 +6,7 @@
  * 0) and calls vjit_rt_fault, which records the first fault of the run.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,6 +247,8 @@ LLVMValueRef cg_likely(struct cg_func *C, LLVMValueRef cond)
 	return cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);
 }
 
+static void object_scope(struct cg_func *C, LLVMValueRef x, uint64_t obj);
+
 static LLVMValueRef
 guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 	LLVMValueRef (*access)(struct cg_func *C, LLVMValueRef addr,
@@ -276,7 +279,7 @@ guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 	    LLVMConstIntGetZExtValue(p.obj) < OBJ_SLOT)
 		for (LLVMValueRef x = LLVMGetFirstInstruction(good_end); x;
 		     x = LLVMGetNextInstruction(x))
-			cg_alias_scope(C, x, "noalias");
+			object_scope(C, x, LLVMConstIntGetZExtValue(p.obj));
 	LLVMBuildBr(C->b, join);
 	LLVMPositionBuilderAtEnd(C->b, join);
 	if (!t)
@@ -413,6 +416,7 @@ static void access(struct cg_func *C, const struct vcl_ir_inst *i)
 	struct cg_val r = {0};
 	switch (i->op) {
 	case VCL_IR_LOAD:
+		wg_prefetch_note(C, i, p);
 		r.v = guarded(C, p, ok, cg_type(M, i->type), do_load, i);
 		break;
 	case VCL_IR_STORE:
@@ -518,21 +522,92 @@ void cg_memory(struct cg_func *C, const struct vcl_ir_inst *i)
  * allocation's base gets !noalias of one scope: values kept in the
  * context stay in registers across loops that read __local memory.
  */
+/* The scope NAME of the kernel's one domain. */
+static LLVMMetadataRef scope(struct cg_func *C, const char *name)
+{
+	LLVMContextRef ctx = C->M->ctx;
+	LLVMMetadataRef dom = LLVMMDStringInContext2(ctx, "vgpufs", 6);
+	dom = LLVMMDNodeInContext2(ctx, &dom, 1);
+	LLVMMetadataRef s[2] = {LLVMMDStringInContext2(ctx, name, strlen(name)),
+				dom};
+	return LLVMMDNodeInContext2(ctx, s, 2);
+}
+
+static void set_scopes(struct cg_func *C, LLVMValueRef x, const char *kind,
+		       LLVMMetadataRef *list, size_t n)
+{
+	LLVMContextRef ctx = C->M->ctx;
+	LLVMSetMetadata(
+	    x, LLVMGetMDKindIDInContext(ctx, kind, strlen(kind)),
+	    LLVMMetadataAsValue(ctx, LLVMMDNodeInContext2(ctx, list, n)));
+}
+
 void cg_alias_scope(struct cg_func *C, LLVMValueRef x, const char *kind)
 {
 	LLVMOpcode op = LLVMGetInstructionOpcode(x);
 	if (op != LLVMLoad && op != LLVMStore && op != LLVMAtomicRMW &&
 	    op != LLVMAtomicCmpXchg)
 		return;
-	LLVMContextRef ctx = C->M->ctx;
-	LLVMMetadataRef dom = LLVMMDStringInContext2(ctx, "vgpufs", 6);
-	dom = LLVMMDNodeInContext2(ctx, &dom, 1);
-	LLVMMetadataRef scope[2] = {
-	    LLVMMDStringInContext2(ctx, "vgpufs.context", 14), dom};
-	LLVMMetadataRef list = LLVMMDNodeInContext2(ctx, scope, 2);
-	list = LLVMMDNodeInContext2(ctx, &list, 1);
-	LLVMSetMetadata(x, LLVMGetMDKindIDInContext(ctx, kind, strlen(kind)),
-			LLVMMetadataAsValue(ctx, list));
+	LLVMMetadataRef s = scope(C, "vgpufs.context");
+	set_scopes(C, x, kind, &s, 1);
+}
+
+/* __local objects with a scope of their own; past it they share one. */
+#define LOCAL_SCOPES 16
+
+/* A __local object's own scope's name: an allocation's or a parameter's. */
+static void local_name(char *buf, size_t len, uint64_t obj)
+{
+	snprintf(buf, len, "vgpufs.local.%llu", (unsigned long long)obj);
+}
+
+/*
+ * An access through a parameter or a __local allocation (OBJ): beside
+ * the context's scope (above), the buffers share one scope and the
+ * __local memory another, and each __local object has its own. A
+ * checked access stays in its object; __local objects are disjoint parts
+ * of the group's area, which no buffer overlaps (two buffer parameters
+ * may be one buffer: they share a scope). LLVM then needs no run-time
+ * test that the tile copy's stores to __local memory do not overlap its
+ * loads of A and B (one per row of work-items before).
+ */
+static void object_scope(struct cg_func *C, LLVMValueRef x, uint64_t obj)
+{
+	LLVMOpcode op = LLVMGetInstructionOpcode(x);
+	if (op != LLVMLoad && op != LLVMStore && op != LLVMAtomicRMW &&
+	    op != LLVMAtomicCmpXchg)
+		return;
+	const struct vcl_ir_function *f = C->f;
+	struct cg_val p = {.obj = LLVMConstInt(C->M->i32, obj, 0)};
+	bool local = group_local(C, p);
+	uint64_t objs[LOCAL_SCOPES];
+	size_t nobj = 0;
+	for (uint32_t k = 0; k < f->nparams + f->nlocals; k++) {
+		uint64_t o = k < f->nparams ? k : OBJ_LOCAL + k - f->nparams;
+		struct cg_val q = {.obj = LLVMConstInt(C->M->i32, o, 0)};
+		if (!group_local(C, q))
+			continue;
+		if (nobj == LOCAL_SCOPES) {
+			nobj = 0; /* too many: one scope for all of them */
+			break;
+		}
+		objs[nobj++] = o;
+	}
+	LLVMMetadataRef own[2], other[LOCAL_SCOPES + 2];
+	size_t nown = 0, nother = 0;
+	char name[40];
+	other[nother++] = scope(C, "vgpufs.context");
+	own[nown++] = scope(C, local ? "vgpufs.local" : "vgpufs.global");
+	other[nother++] = scope(C, local ? "vgpufs.global" : "vgpufs.local");
+	for (size_t k = 0; local && k < nobj; k++) {
+		local_name(name, sizeof(name), objs[k]);
+		if (objs[k] == obj)
+			own[nown++] = scope(C, name);
+		else
+			other[nother++] = scope(C, name);
+	}
+	set_scopes(C, x, "alias.scope", own, nown);
+	set_scopes(C, x, "noalias", other, nother);
 }
 
 /* Marks the kernel's loads and stores of the context (see above). */

@@ -130,7 +130,8 @@ struct wg_plan {
 	struct wg_xchg *xchg; /* loops interchanged with the work-items */
 	size_t nxchg;
 	uint8_t
-	    *gcounter; /* per slot: one for the group (wg_group_counter.c) */
+	    *gcounter;	 /* per slot: one for the group (wg_group_counter.c) */
+	uint32_t *gstep; /* per such slot: the value of its step */
 };
 
 typedef void (*vjit_group_fn)(struct vjit_rt *rt);
@@ -222,6 +223,12 @@ struct cg_func {
 	uint32_t wi_ystep;
 	void (*wi_body)(struct cg_func *C, void *arg);
 	void *wi_arg;
+	/* the work-item loop's instruction being generated at its top
+	 * level, and the prefetches to make after its x loop
+	 * (wg_prefetch.c) */
+	const struct vcl_ir_inst *wi_top;
+	struct wg_prefetch *pf;
+	uint32_t npf;
 	struct cg_site *sites; /* fault variables, one per object */
 	size_t nsites;
 	int err;
@@ -348,6 +355,14 @@ bool wg_group_counter_loop(const struct wg_plan *P,
 			   const struct vcl_ir_inst *L);
 /* Zeroes the group's counters (once, when the group starts). */
 void wg_group_counter_zero(struct cg_func *C);
+
+/* wg_prefetch.c: a load of a work-item loop whose address moves with a
+ * group counter has its address of the counter's next step prefetched
+ * after the x loop. Note: called before the load's check, with its
+ * pointer; emit: where the x loop ends (forgets the notes). */
+void wg_prefetch_note(struct cg_func *C, const struct vcl_ir_inst *i,
+		      struct cg_val p);
+void wg_prefetch_emit(struct cg_func *C);
 
 /* wg_hoist.c: the checks of a work-item loop that can be made once per
  * group; the i1 "all in bounds" (NULL: none), marks them in MARK */

@@ -72,8 +72,10 @@ static void find(struct counter_scan *S, const struct vcl_ir_block *b)
 		    S->P->facts.stores[c.slot] == 2 &&
 		    /* a work-item reading its own t before `t = init` in
 		     * the same work-item loop would see another's init */
-		    !reads(seg_first, prev, c.slot))
+		    !reads(seg_first, prev, c.slot)) {
 			S->P->gcounter[c.slot] = 1;
+			S->P->gstep[c.slot] = c.step;
+		}
 	}
 }
 
@@ -81,7 +83,8 @@ int wg_group_counter_plan(struct wg_plan *P, const struct vcl_ir_function *f)
 {
 	struct counter_scan S = {P, f};
 	P->gcounter = calloc(f->nslots + 1, 1);
-	if (!P->gcounter)
+	P->gstep = calloc(f->nslots + 1, sizeof(*P->gstep));
+	if (!P->gcounter || !P->gstep)
 		return -ENOMEM;
 	find(&S, &f->body);
 	for (uint32_t s = 0; s < f->nslots; s++)

@@ -172,8 +172,10 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 	for (const struct vcl_ir_inst *i = first; i != end && !C->err;
 	     prev = i, i = i->next) {
 		C->prev = prev;
+		C->wi_top = i;
 		cg_inst(C, i);
 	}
+	C->wi_top = NULL;
 	if (C->wi_body)
 		C->wi_body(C, C->wi_arg);
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)))
@@ -182,6 +184,8 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 		LLVMPositionBuilderAtEnd(B, latch[d]);
 		if (!d)
 			wg_slot_copy_out(C);
+		if (d == 1)
+			wg_prefetch_emit(C); /* the x loop has ended */
 		bool rows = d == 1 && C->wi_yend;
 		LLVMValueRef next = LLVMBuildNUWAdd(
 		    B, phi[d], c64(C, rows ? C->wi_ystep : 1), "lid.next");

@@ -371,6 +371,7 @@ void wg_plan_free(struct wg_plan *P)
 	wg_remat_free(&P->remat);
 	wg_interchange_free(P);
 	free(P->gcounter);
+	free(P->gstep);
 	wg_facts_free(&P->facts);
 	free(P->vty);
 	free(P->slot_bytes);

@@ -1408,6 +1408,80 @@ START_TEST(required_size_x_loop_vectorized)
 }
 END_TEST
 
+/* The tiled multiply as users write it, its tiles' loads unconditional:
+ * docs/examples/opencl/matmul_tiled.cl, which bench_cl_suite runs. */
+static char *user_tiled_src(void)
+{
+	size_t len;
+	char *src =
+	    cc_read_kernel("../../docs/examples/opencl/matmul_tiled.cl", &len);
+	ck_assert(src);
+	return src;
+}
+
+static bool prefetch_call(const char *line)
+{
+	return strstr(line, "call void @llvm.prefetch") != NULL;
+}
+
+/* LLVM's run-time test that a vectorized loop's accesses do not overlap. */
+static bool overlap_test(const char *line)
+{
+	return strncmp(line, "vector.memcheck", 15) == 0;
+}
+
+/* The tile copy's loads of A and B prefetch the next step's tile, once
+ * per row after the x loop (wg_prefetch.c), the copy still vector loads;
+ * its stores to __local memory need no run-time test against the loads
+ * (scopes: codegen_mem.c). Results exact (small integers), and a fault
+ * reported as before: the prefetches past B's end stay inside it. */
+START_TEST(tile_prefetch)
+{
+	char *src = user_tiled_src();
+	ck_assert_int_ge(optimized_count(src, "matmul_tiled", prefetch_call),
+			 2);
+	ck_assert(optimized_has(src, "matmul_tiled", plain_vector_load));
+	ck_assert(!optimized_has(src, "matmul_tiled", overlap_test));
+	struct built b;
+	build(&b, src, NULL, "matmul_tiled");
+	b.src = src;
+	const int n = 64;
+	float *A = malloc(n * n * 4), *B = malloc(n * n * 4),
+	      *C = malloc(n * n * 4);
+	for (int i = 0; i < n * n; i++) {
+		A[i] = (float)(i * 7 % 13) - 6.0f;
+		B[i] = (float)(i * 5 % 11) - 5.0f;
+	}
+	struct vjit_arg args[4] = {
+	    {(void *)&n, 4}, {A, n * n * 4}, {B, n * n * 4}, {C, n * n * 4}};
+	struct vjit_ndrange nd = {2, {n, n, 1}, {16, 16, 1}, {0}};
+	run_ok(&b, args, 4, &nd);
+	for (int r = 0; r < n; r++)
+		for (int c = 0; c < n; c++) {
+			float want = 0.0f;
+			for (int k = 0; k < n; k++)
+				want += A[r * n + k] * B[k * n + c];
+			ck_assert_msg(C[r * n + c] == want,
+				      "C[%d][%d] = %g, want %g", r, c,
+				      C[r * n + c], want);
+		}
+	/* B one float short: the last group's last tile faults there */
+	args[2].size = (n * n - 1) * 4;
+	struct vjit_fault fault;
+	ck_assert_int_eq(launch(&b, args, 4, &nd, &fault), -EFAULT);
+	char want[VJIT_MSG_MAX];
+	snprintf(want, sizeof(want),
+		 "kernel 'matmul_tiled': access out of bounds of parameter "
+		 "'b' (%d bytes) at byte offset %d",
+		 (n * n - 1) * 4, (n * n - 1) * 4);
+	ck_assert_str_eq(fault.msg, want);
+	free(A);
+	free(B);
+	free(C);
+	unbuild(&b);
+}
+END_TEST
+
 /* A kernel with reqd_work_group_size: its local sizes are constants in
  * the code (wg_loop.c), so the work-item loops' trip counts are known:
  * the loops of size 1 go, and the vectorized x loop needs no remainder:
@@ -2835,6 +2909,7 @@ static Suite *suite(void)
 	tcase_add_test(t, fused_fault);
 	tcase_add_test(t, panel_order);
 	tcase_add_test(t, required_size_x_loop_vectorized);
+	tcase_add_test(t, tile_prefetch);
 	suite_add_tcase(s, t);
 	return s;
 }

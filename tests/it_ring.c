@@ -7,6 +7,7 @@
  * streams use a ring by default, and an idle ring costs no CPU.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -27,6 +28,7 @@
 #include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>
 #include <vgpufs/ring_layout.h>
+#include <vgpufs/ring_spin.h>
 
 #include "harness.h"
 
@@ -673,6 +675,73 @@ START_TEST(sleeping_client_never_sleeps_through_a_record)
 }
 END_TEST
 
+/* The CPU time so far, ns, of the daemon's ring pollers (schedstat). */
+static unsigned long long pollers_cpu_ns(void)
+{
+	char p[96], name[32];
+	snprintf(p, sizeof(p), "/proc/%d/task", (int)d.pid);
+	DIR *dir = opendir(p);
+	ck_assert_ptr_nonnull(dir);
+	unsigned long long sum = 0, run;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/comm", (int)d.pid,
+			 e->d_name);
+		FILE *f = fopen(p, "r");
+		bool poller = f && fgets(name, sizeof(name), f) &&
+			      strncmp(name, "vgpu-ring", 9) == 0;
+		if (f)
+			fclose(f);
+		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/schedstat",
+			 (int)d.pid, e->d_name);
+		if (poller && (f = fopen(p, "r"))) {
+			if (fscanf(f, "%llu", &run) == 1)
+				sum += run;
+			fclose(f);
+		}
+	}
+	closedir(dir);
+	return sum;
+}
+
+/*
+ * Packets 2 ms apart: once a run of them came, the poller no longer spins
+ * its 50 us after each (a spin would catch none): it takes each for its
+ * wake-up alone. Its CPU a packet, spun (the first packets) against not.
+ */
+START_TEST(sparse_packets_are_not_spun_for)
+{
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	struct vgpu_bin_completion c;
+	unsigned long long cpu[2] = {0, 0}, t0 = 0;
+	const int spun = VGPU_GAPS_FAR_RUN - 2, from = VGPU_GAPS_FAR_RUN + 2,
+		  last = from + 30;
+	for (int i = 1; i <= last + 1; i++) {
+		usleep(2000); /* the last packet's spin is over */
+		if (i == 2 || i == from)
+			t0 = pollers_cpu_ns();
+		if (i == 2 + spun)
+			cpu[0] = pollers_cpu_ns() - t0;
+		if (i == last + 1) {
+			cpu[1] = pollers_cpu_ns() - t0;
+			break;
+		}
+		tring_put(&r, p, nop_packet(p, (uint64_t)i));
+		ck_assert(tring_take(&r, &c));
+		ck_assert_uint_eq(c.tag, (uint64_t)i);
+	}
+	double spun_ns = (double)cpu[0] / spun,
+	       sparse_ns = (double)cpu[1] / (last - from + 1);
+	ck_assert_msg(sparse_ns < 0.75 * spun_ns,
+		      "the poller's CPU a sparse packet: %.1f us, the first "
+		      "ones %.1f us",
+		      sparse_ns / 1e3, spun_ns / 1e3);
+	tring_close(&r);
+}
+END_TEST
+
 START_TEST(back_pressure_keeps_every_completion)
 {
 	struct tring r;
@@ -987,6 +1056,7 @@ int main(void)
 	    rewriting_published_packets_hurts_only_itself,
 	    garbage_in_the_middle_of_a_batch,
 	    sleeping_client_never_sleeps_through_a_record,
+	    sparse_packets_are_not_spun_for,
 	    events_between_a_ring_and_queue,
 	    exit_runs_what_was_submitted,
 	    killed_client_work_cancelled,

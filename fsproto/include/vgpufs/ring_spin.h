@@ -148,4 +148,37 @@ static inline void vgpu_spin_answered(struct vgpu_spin *s, uint64_t gave_up_ns,
 		s->budget_ns = want;
 }
 
+/*
+ * Whether a ring's poller spins after taking packets, by how they came:
+ * not once each of the last VGPU_GAPS_FAR_RUN came more than twice the
+ * window after the ring went quiet. Their spin caught none of them and
+ * each cost the spin and then a wake-up anyway, where sleeping at once
+ * costs the wake-up alone (beside busy workers the spin takes a CPU from
+ * one). One packet closer than that brings the spin back; its own wake-up
+ * is the only cost of guessing wrong. Twice the window: a gap measured
+ * after a sleep includes the wake-up (20-35 us here), so a packet that a
+ * spin would have caught still reads as close. Pure: gaps are given.
+ */
+#define VGPU_GAPS_FAR_RUN 8
+
+struct vgpu_gaps {
+	unsigned far; /* the last packets in a row that came far */
+};
+
+/* Packets came GAP_NS after the ring went quiet; WINDOW_NS is the spin's. */
+static inline void vgpu_gaps_note(struct vgpu_gaps *g, uint64_t gap_ns,
+				  uint64_t window_ns)
+{
+	if (gap_ns <= 2 * window_ns)
+		g->far = 0;
+	else if (g->far < VGPU_GAPS_FAR_RUN)
+		g->far++;
+}
+
+/* Whether to spin before sleeping. */
+static inline bool vgpu_gaps_spin(const struct vgpu_gaps *g)
+{
+	return g->far < VGPU_GAPS_FAR_RUN;
+}
+
 #endif

@@ -3,8 +3,9 @@
  * busy and for RING_SPIN_NS after it went quiet (a fixed window,
  * vgpufs/ring_spin.h; a preempted poller stops spinning at once, and one
  * whose last packets all came long after the window does not spin), then
- * sleeps on the doorbell futex, so an idle daemon uses no CPU; a client rings the
- * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping.
+ * sleeps on the doorbell futex, so an idle daemon uses no CPU; a client
+ * rings the doorbell (one FUTEX_WAKE) only while it sees the poller
+ * sleeping.
  *
  * Every read of the shared page is one atomic load whose value is checked
  * before use: the daemon keeps its own head and count of completions

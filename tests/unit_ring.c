@@ -251,9 +251,10 @@ START_TEST(far_packets_stop_the_spin)
 	for (int i = 0; i < 100; i++)
 		vgpu_gaps_note(&g, 2000, window);
 	ck_assert(vgpu_gaps_spin(&g));
-	/* gaps a spin could still catch, a wake-up added: spun */
+	/* gaps a spin could still catch, a wake-up added, or of a client
+	 * whose both sides sleep: spun */
 	for (int i = 0; i < 100; i++)
-		vgpu_gaps_note(&g, window + 35000, window);
+		vgpu_gaps_note(&g, i % 2 ? window + 35000 : 4 * window, window);
 	ck_assert(vgpu_gaps_spin(&g));
 	/* 500 us apart: spun until a run of them, then one in a probe's */
 	for (int i = 1; i < VGPU_GAPS_FAR_RUN; i++) {

@@ -150,13 +150,15 @@ static inline void vgpu_spin_answered(struct vgpu_spin *s, uint64_t gave_up_ns,
 
 /*
  * Whether a ring's poller spins after taking packets, by how they came:
- * not once each of the last VGPU_GAPS_FAR_RUN came more than twice the
- * window after the ring went quiet. Their spin caught none of them and
- * each cost the spin and then a wake-up anyway, where sleeping at once
- * costs the wake-up alone (beside busy workers the spin takes a CPU from
- * one). One packet closer than that brings the spin back. Twice the
- * window: a gap measured after a sleep includes the wake-up (20-35 us
- * here), so a packet that a spin would have caught still reads as close.
+ * not once each of the last VGPU_GAPS_FAR_RUN came more than 4 windows
+ * after the ring went quiet. Their spin caught none of them and each
+ * cost the spin and then a wake-up anyway, where sleeping at once costs
+ * the wake-up alone (beside busy workers the spin takes a CPU from one).
+ * One packet closer than that brings the spin back. 4 windows: a gap
+ * measured after a sleep includes the wake-up (20-35 us here, 80 and
+ * more on a loaded machine), and a client in the cycle where both sides
+ * sleep (internals.md) sends its packets 85-125 us apart: it keeps the
+ * spin that lets it out of the cycle.
  * But on a loaded machine a wake-up alone can take longer than that: a
  * client that submits again at once would then read as far for ever, so
  * one packet in VGPU_GAPS_PROBE is spun after all (a probe), and the
@@ -173,7 +175,7 @@ struct vgpu_gaps {
 static inline void vgpu_gaps_note(struct vgpu_gaps *g, uint64_t gap_ns,
 				  uint64_t window_ns)
 {
-	if (gap_ns <= 2 * window_ns)
+	if (gap_ns <= 4 * window_ns)
 		g->far = 0;
 	else if (++g->far >= VGPU_GAPS_FAR_RUN + VGPU_GAPS_PROBE)
 		g->far = VGPU_GAPS_FAR_RUN; /* after a probe: a new round */

@@ -7,15 +7,17 @@
  *   - a text fill (n=16) round trip against the text nop's, same context
  *   - through libvgpu's submission ring: nop and fill (n=16) round trips
  *     and batched nops, against the issue's targets; a gemm (1024) and an
- *     axpy (64Mi f32) through a ring, beside an idle ring and beside a
- *     ring kept busy by another thread (its poller awake), vs queue
+ *     axpy (64Mi f32) through a ring and beside an idle ring, vs queue;
+ *     beside another thread launching nops at a fixed rate (--busy-rate,
+ *     2000 a second) through a ring, vs the same beside that thread
+ *     launching them through queue
  *   - the daemon's CPU with idle rings open, over --idle SECONDS (10; 3
  *     with --quick)
  * The daemon and the bare file system run in sessions of their own
  * (setsid), as users start them; VGPUFS_BENCH_SAME_SESSION=1 keeps them in
  * this one (the figures then differ: see docs/benchmarks.md).
  * usage: bench_device [--quick] [--only ROWS] [--idle SECONDS]
- *                     [-- DAEMON_OPTIONS...]
+ *                     [--busy-rate NOPS_A_SECOND] [-- DAEMON_OPTIONS...]
  * ROWS is a comma-separated list of text, binary, batch, fill, ring, gemm,
  * axpy, idle, bw (default: all); ring-batch is the last row of ring alone (to
  * profile it).
@@ -257,20 +259,23 @@ static double daemon_cpu(const struct device *d)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* The daemon's threads by what they do. */
+enum { POLLERS, WORKERS, REST, THREAD_KINDS };
+
 /*
  * The CPU time so far, seconds, of the daemon's ring pollers (threads
- * named vgpu-ring) and workers (vgpu-w*), from each thread's schedstat
+ * named vgpu-ring), workers (vgpu-w*) and the rest (FUSE's threads, the
+ * reply, timer and other threads), from each thread's schedstat
  * (nanoseconds, not ticks), in one walk of its threads.
  */
-static void daemon_threads_cpu(const struct device *d, double *pollers,
-			       double *workers)
+static void daemon_threads_cpu(const struct device *d, double cpu[THREAD_KINDS])
 {
 	char p[96], buf[64];
 	snprintf(p, sizeof(p), "/proc/%d/task", (int)d->pid);
 	DIR *dir = opendir(p);
 	if (!dir)
 		die("daemon tasks");
-	unsigned long long ns[2] = {0, 0}, run;
+	unsigned long long ns[THREAD_KINDS] = {0}, run;
 	struct dirent *e;
 	while ((e = readdir(dir))) {
 		if (e->d_name[0] == '.')
@@ -280,25 +285,23 @@ static void daemon_threads_cpu(const struct device *d, double *pollers,
 		FILE *f = fopen(p, "r");
 		if (!f)
 			continue; /* the thread is gone */
-		int kind = -1;	  /* 0 a poller, 1 a worker */
 		if (!fgets(buf, sizeof(buf), f))
 			buf[0] = '\0';
-		if (strncmp(buf, "vgpu-ring", 9) == 0)
-			kind = 0;
-		else if (strncmp(buf, "vgpu-w", 6) == 0)
-			kind = 1;
 		fclose(f);
+		int kind = strncmp(buf, "vgpu-ring", 9) == 0 ? POLLERS
+			   : strncmp(buf, "vgpu-w", 6) == 0  ? WORKERS
+							     : REST;
 		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/schedstat",
 			 (int)d->pid, e->d_name);
-		if (kind < 0 || !(f = fopen(p, "r")))
+		if (!(f = fopen(p, "r")))
 			continue;
 		if (fscanf(f, "%llu", &run) == 1)
 			ns[kind] += run;
 		fclose(f);
 	}
 	closedir(dir);
-	*pollers = (double)ns[0] * 1e-9;
-	*workers = (double)ns[1] * 1e-9;
+	for (int i = 0; i < THREAD_KINDS; i++)
+		cpu[i] = (double)ns[i] * 1e-9;
 }
 
 /* The daemon's CPU use over SECONDS with four rings open and idle. */
@@ -377,88 +380,148 @@ static double big_time(vgpu_device *dev, const struct big_kernel *k,
 }
 
 /*
- * Another context's ring kept busy: a thread launches a nop and waits for
- * it every BUSY_PERIOD_US, less than the poller's 50 us spin, so that its
- * poller stays awake, as beside a stream of small commands.
+ * Another client kept busy at a fixed rate: an open loop that launches a
+ * nop and waits for it at every tick of RATE a second (absolute deadlines,
+ * so a slow round trip does not slow the rate; a tick missed is skipped,
+ * not made up). The same client through a ring or through queue (the file
+ * queue, what a user had before rings): the same work on either side, so
+ * that the kernel's time beside one against the other is the ring's own
+ * cost, the client's CPU on both sides.
  */
-#define BUSY_PERIOD_US 20
-struct busy_ring {
+struct busy_client {
 	vgpu_stream *s;
 	pthread_t thread;
 	atomic_bool stop;
-	long nops;
-	double cpu; /* the thread's CPU time, seconds */
+	long period_ns;
+	atomic_long nops;
 };
 
-static void *busy_ring_main(void *arg)
+static void *busy_client_main(void *arg)
 {
-	struct busy_ring *b = arg;
-	/* the default 50 us of slack would let the poller fall asleep */
+	struct busy_client *b = arg;
+	/* the default 50 us of slack would blur the ticks */
 	prctl(PR_SET_TIMERSLACK, 1000UL);
-	const struct timespec pause = {0, BUSY_PERIOD_US * 1000};
+	struct timespec tick;
+	clock_gettime(CLOCK_MONOTONIC, &tick);
 	while (!atomic_load(&b->stop)) {
 		int64_t id = vgpu_launchl(b->s, "nop", VGPU_END);
 		if (id < 1 || vgpu_wait(b->s, id) != 0)
 			die(vgpu_stream_last_message(b->s));
-		b->nops++;
-		nanosleep(&pause, NULL);
+		atomic_fetch_add(&b->nops, 1);
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		do { /* the next tick still ahead */
+			tick.tv_nsec += b->period_ns;
+			tick.tv_sec += tick.tv_nsec / 1000000000;
+			tick.tv_nsec %= 1000000000;
+		} while (tick.tv_sec < t.tv_sec || (tick.tv_sec == t.tv_sec &&
+						    tick.tv_nsec <= t.tv_nsec));
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick,
+				       NULL) == EINTR)
+			;
 	}
-	b->cpu = thread_cpu();
 	return NULL;
 }
 
-static void busy_ring_start(vgpu_device *dev, struct busy_ring *b)
+/* Starts B on a new stream, through a ring or through queue (RING). */
+static void busy_client_start(vgpu_device *dev, struct busy_client *b,
+			      bool ring, long rate)
 {
-	*b = (struct busy_ring){0};
-	if (vgpu_stream_create(dev, &b->s) < 0 || !vgpu_stream_uses_ring(b->s))
-		die("busy ring");
-	if (pthread_create(&b->thread, NULL, busy_ring_main, b) != 0)
-		die("busy ring thread");
+	*b = (struct busy_client){.period_ns = 1000000000L / rate};
+	if (!ring)
+		setenv("VGPU_RING", "0", 1);
+	int rc = vgpu_stream_create(dev, &b->s);
+	unsetenv("VGPU_RING");
+	if (rc < 0 || vgpu_stream_uses_ring(b->s) != ring)
+		die("busy client's stream");
+	if (pthread_create(&b->thread, NULL, busy_client_main, b) != 0)
+		die("busy client thread");
 }
 
-/* Stops B; returns its nops a second over the SECONDS it ran. */
-static double busy_ring_stop(struct busy_ring *b, double seconds)
+/* Stops B. */
+static void busy_client_stop(struct busy_client *b)
 {
 	atomic_store(&b->stop, true);
 	pthread_join(b->thread, NULL);
 	vgpu_stream_destroy(b->s);
-	return (double)b->nops / seconds;
 }
 
-/* The daemon's pollers' and workers' CPU time over a row, and its wall
- * time. */
+/* CPU time of the daemon's threads by kind (daemon_threads_cpu), a
+ * client's thread, and the wall time, over a row. */
 struct row_cpu {
-	double wall, pollers, workers;
+	double wall, cpu[THREAD_KINDS], client;
 };
 
-static struct row_cpu row_cpu_now(const struct device *d)
+/* Now's, CLIENT's thread's CPU with it (if any). */
+static struct row_cpu row_cpu_now(const struct device *d, pthread_t *client)
 {
 	struct row_cpu c = {.wall = now()};
-	daemon_threads_cpu(d, &c.pollers, &c.workers);
+	daemon_threads_cpu(d, c.cpu);
+	clockid_t id;
+	struct timespec ts;
+	if (client && pthread_getcpuclockid(*client, &id) == 0 &&
+	    clock_gettime(id, &ts) == 0)
+		c.client = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 	return c;
 }
 
-/* What went on between T0 and T (row_cpu_now's), in CPUs. */
-static void row_cpu_print(const char *row, struct row_cpu t0, struct row_cpu t,
-			  double client_cpu)
+/* SUM plus what went on between T0 and T. */
+static void row_cpu_add(struct row_cpu *sum, struct row_cpu t0,
+			struct row_cpu t)
 {
-	double wall = t.wall - t0.wall;
+	sum->wall += t.wall - t0.wall;
+	for (int i = 0; i < THREAD_KINDS; i++)
+		sum->cpu[i] += t.cpu[i] - t0.cpu[i];
+	sum->client += t.client - t0.client;
+}
+
+/* What went on over a row (row_cpu_add's), in CPUs. */
+static void row_cpu_print(const char *row, const struct row_cpu *c)
+{
 	printf("# %s: CPUs used over %.2f s: daemon's workers %.2f, "
-	       "pollers %.2f, busy client %.2f\n",
-	       row, wall, (t.workers - t0.workers) / wall,
-	       (t.pollers - t0.pollers) / wall, client_cpu / wall);
+	       "pollers %.2f, FUSE and the rest %.2f; busy client %.2f\n",
+	       row, c->wall, c->cpu[WORKERS] / c->wall,
+	       c->cpu[POLLERS] / c->wall, c->cpu[REST] / c->wall,
+	       c->client / c->wall);
+}
+
+/* The big kernel beside a busy client through one transport. */
+struct busy_side {
+	double best; /* seconds, the kernel's best run */
+	struct row_cpu cpu;
+	long nops; /* the client's, over the rows */
+};
+
+/* REPS runs of K beside a busy client at RATE through a ring or queue
+ * (RING), added to SIDE. */
+static void beside_busy(const struct device *d, vgpu_device *dev,
+			const struct big_kernel *k, vgpu_buffer *const m[3],
+			int reps, bool ring, long rate, struct busy_side *side)
+{
+	struct busy_client b;
+	busy_client_start(dev, &b, ring, rate);
+	usleep(50 * 1000); /* its stream and the daemon's side settled */
+	long n0 = atomic_load(&b.nops);
+	struct row_cpu c0 = row_cpu_now(d, &b.thread);
+	double t = big_time(dev, k, m, reps);
+	/* before its poller is gone */
+	struct row_cpu c1 = row_cpu_now(d, &b.thread);
+	side->nops += atomic_load(&b.nops) - n0;
+	busy_client_stop(&b);
+	row_cpu_add(&side->cpu, c0, c1);
+	side->best = t < side->best ? t : side->best;
 }
 
 /*
  * Big kernels with a ring: K launched through a ring (its poller spinning
  * then asleep) against the same through queue, through a ring while
- * another ring is open and idle (its poller asleep), and while another
- * ring is busy (its poller awake). The CPU each side used in the rows is
- * printed: the busy ring's client takes some itself, which no daemon can
- * give back to the kernel.
+ * another ring is open and idle (its poller asleep), and beside another
+ * client launching nops at a fixed RATE through a ring against the same
+ * client through queue (the rows alternate, twice). The CPU each side
+ * used in the rows is printed, and the busy client's achieved rate.
  */
 static void bench_big_kernel(const struct device *d, vgpu_device *dev,
-			     const struct big_kernel *k, int reps)
+			     const struct big_kernel *k, int reps, long rate)
 {
 	vgpu_buffer *m[3];
 	for (int i = 0; i < 3; i++)
@@ -468,42 +531,55 @@ static void bench_big_kernel(const struct device *d, vgpu_device *dev,
 	setenv("VGPU_RING", "0", 1);
 	double queue = big_time(dev, k, m, reps);
 	unsetenv("VGPU_RING");
-	struct row_cpu c0 = row_cpu_now(d);
+	struct row_cpu c0 = row_cpu_now(d, NULL), via_ring = {0};
 	double ring = big_time(dev, k, m, reps);
-	row_cpu_print("via a ring", c0, row_cpu_now(d), 0);
+	row_cpu_add(&via_ring, c0, row_cpu_now(d, NULL));
+	row_cpu_print("via a ring", &via_ring);
 	vgpu_stream *idle;
 	if (vgpu_stream_create(dev, &idle) < 0 || !vgpu_stream_uses_ring(idle))
 		die("idle ring");
 	usleep(100 * 1000); /* its poller is asleep by now */
 	double beside = big_time(dev, k, m, reps);
 	vgpu_stream_destroy(idle);
-	struct busy_ring busy;
-	busy_ring_start(dev, &busy);
-	c0 = row_cpu_now(d);
-	double polled = big_time(dev, k, m, reps);
-	/* before its poller is gone */
-	struct row_cpu c1 = row_cpu_now(d);
-	double rate = busy_ring_stop(&busy, c1.wall - c0.wall);
-	row_cpu_print("beside a busy ring", c0, c1, busy.cpu);
+	/* [0] the client through queue, [1] through a ring; alternating,
+	 * so that drift hits both */
+	struct busy_side busy[2] = {{.best = 1e9}, {.best = 1e9}};
+	int half = reps > 3 ? reps / 2 : 2;
+	for (int pass = 0; pass < 2; pass++)
+		for (int via = 0; via < 2; via++)
+			beside_busy(d, dev, k, m, half, via, rate, &busy[via]);
 	/* queue again, after: drift between the first and the last rows */
 	setenv("VGPU_RING", "0", 1);
 	double queue2 = big_time(dev, k, m, reps);
 	unsetenv("VGPU_RING");
 	queue = queue2 < queue ? queue2 : queue;
-	printf("# %s: the busy ring completed %.0f nops/s meanwhile\n", k->name,
-	       rate);
-	char name[3][64];
+	for (int via = 0; via < 2; via++) {
+		char row[96];
+		snprintf(row, sizeof(row),
+			 "beside a busy client via %s (%.0f nops/s, asked "
+			 "%ld)",
+			 via ? "a ring" : "queue",
+			 (double)busy[via].nops / busy[via].cpu.wall, rate);
+		row_cpu_print(row, &busy[via].cpu);
+	}
+	printf("# %s beside the busy client via queue vs no client: %.3f\n",
+	       k->name, busy[0].best / queue);
+	char name[4][64];
 	snprintf(name[0], sizeof(name[0]), "%s via a ring vs via queue",
 		 k->name);
 	snprintf(name[1], sizeof(name[1]), "%s, another ring idle, vs queue",
 		 k->name);
-	snprintf(name[2], sizeof(name[2]), "%s, another ring busy, vs queue",
+	snprintf(name[2], sizeof(name[2]), "%s, busy ring, vs queue alone",
 		 k->name);
-	struct result res[3] = {
+	snprintf(name[3], sizeof(name[3]), "%s, busy ring vs busy queue",
+		 k->name);
+	struct result res[4] = {
 	    {name[0], "ms", ring * 1e3, queue * 1e3, 1.05, false},
 	    {name[1], "ms", beside * 1e3, queue * 1e3, 1.05, false},
-	    {name[2], "ms", polled * 1e3, queue * 1e3, 1.05, false}};
-	for (int i = 0; i < 3; i++)
+	    {name[2], "ms", busy[1].best * 1e3, queue * 1e3, 1.05, false},
+	    {name[3], "ms", busy[1].best * 1e3, busy[0].best * 1e3, 1.05,
+	     false}};
+	for (int i = 0; i < 4; i++)
 		report(&res[i]);
 	for (int i = 0; i < 3; i++)
 		vgpu_buffer_close(m[i]);
@@ -586,7 +662,7 @@ static void ring_batch_rate(const struct device *d, vgpu_stream *s, int total)
  * column holds the issue's targets); the rows in ONLY.
  */
 static void bench_ring(const struct device *d, const char *only, int n,
-		       int total, bool quick, int idle_s)
+		       int total, bool quick, int idle_s, long busy_rate)
 {
 	vgpu_device *dev;
 	vgpu_stream *s;
@@ -609,9 +685,9 @@ static void bench_ring(const struct device *d, const char *only, int n,
 	static const struct big_kernel axpy = {"axpy 64Mi f32", launch_axpy,
 					       (uint64_t)AXPY_N * 4};
 	if (bench_wanted(only, "gemm"))
-		bench_big_kernel(d, dev, &gemm, quick ? 3 : 10);
+		bench_big_kernel(d, dev, &gemm, quick ? 3 : 10, busy_rate);
 	if (bench_wanted(only, "axpy"))
-		bench_big_kernel(d, dev, &axpy, quick ? 3 : 10);
+		bench_big_kernel(d, dev, &axpy, quick ? 3 : 10, busy_rate);
 	if (bench_wanted(only, "idle"))
 		bench_idle(d, dev, idle_s);
 	vgpu_close(dev);
@@ -624,6 +700,10 @@ int main(int argc, char **argv)
 	const char *idle = bench_option(argc, argv, "--idle");
 	if (idle && atoi(idle) < 1)
 		die("--idle takes seconds, at least 1");
+	const char *rate = bench_option(argc, argv, "--busy-rate");
+	long busy_rate = rate ? atol(rate) : 2000;
+	if (busy_rate < 1 || busy_rate > 1000000)
+		die("--busy-rate takes nops a second, 1 to 1000000");
 	bool quick = bench_start(argc, argv, VGPUFSD_PATH, "transport", &d);
 	int idle_s = idle ? atoi(idle) : quick ? 3 : 10;
 	int q = open(path(&d, "queue"), O_RDWR);
@@ -639,7 +719,8 @@ int main(int argc, char **argv)
 		bench_text_fill(&d, n);
 	if (bench_wanted(only, "batch"))
 		bench_batch_rate(&d, quick ? 200000 : 2000000);
-	bench_ring(&d, only, n, quick ? 2000000 : 20000000, quick, idle_s);
+	bench_ring(&d, only, n, quick ? 2000000 : 20000000, quick, idle_s,
+		   busy_rate);
 	if (bench_wanted(only, "bw"))
 		bench_write_bw(&d, quick ? 1 : 5);
 	device_stop(&d);

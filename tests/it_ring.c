@@ -7,6 +7,7 @@
  * streams use a ring by default, and an idle ring costs no CPU.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -27,6 +28,7 @@
 #include <vgpufs/binary_proto.h>
 #include <vgpufs/catalog.h>
 #include <vgpufs/ring_layout.h>
+#include <vgpufs/ring_spin.h>
 
 #include "harness.h"
 
@@ -739,6 +741,103 @@ START_TEST(seen_post_keeps_the_next_sleepers_flag)
 }
 END_TEST
 
+/*
+ * The CPU time so far, ns, of the daemon's ring pollers (schedstat), and
+ * how many there are.
+ */
+static unsigned long long pollers_cpu_ns(int *pollers)
+{
+	char p[96], name[32];
+	snprintf(p, sizeof(p), "/proc/%d/task", (int)d.pid);
+	DIR *dir = opendir(p);
+	ck_assert_ptr_nonnull(dir);
+	unsigned long long sum = 0, run;
+	*pollers = 0;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/comm", (int)d.pid,
+			 e->d_name);
+		FILE *f = fopen(p, "r");
+		bool poller = f && fgets(name, sizeof(name), f) &&
+			      strncmp(name, "vgpu-ring", 9) == 0;
+		if (f)
+			fclose(f);
+		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/schedstat",
+			 (int)d.pid, e->d_name);
+		if (poller && (f = fopen(p, "r"))) {
+			if (fscanf(f, "%llu", &run) == 1)
+				sum += run;
+			fclose(f);
+			++*pollers;
+		}
+	}
+	closedir(dir);
+	return sum;
+}
+
+static int cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a,
+			   y = *(const unsigned long long *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of the N values at V (sorted in place). */
+static unsigned long long median_ull(unsigned long long *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_ull);
+	return v[n / 2];
+}
+
+/*
+ * Packets 2 ms apart: once a run of them came, the poller no longer spins
+ * its 50 us after each (a spin would catch none; but for a probe one in
+ * VGPU_GAPS_PROBE): it takes each for its wake-up alone. The pollers' CPU
+ * a packet (its spin included), median, spun (a new ring's first
+ * packets) against not; on three rings one after the other.
+ */
+START_TEST(sparse_packets_are_not_spun_for)
+{
+	enum { RINGS = 3, SPUN = VGPU_GAPS_FAR_RUN - 2, LAST = 40 };
+	unsigned long long spun[RINGS * SPUN], sparse[RINGS * LAST];
+	int nspun = 0, nsparse = 0, pollers;
+	for (int k = 0; k < RINGS; k++) {
+		struct tring r;
+		tring_open(&r);
+		char p[256];
+		struct vgpu_bin_completion c;
+		unsigned long long t0 = 0;
+		for (int i = 1; i <= LAST + 1; i++) {
+			usleep(2000); /* the last packet's spin is over */
+			unsigned long long t = pollers_cpu_ns(&pollers);
+			ck_assert_int_eq(pollers, 1);
+			/* packet i - 1's cost: spun while the ring is new */
+			if (i >= 3 && i - 1 <= 1 + SPUN)
+				spun[nspun++] = t - t0;
+			else if (i - 1 >= VGPU_GAPS_FAR_RUN + 2)
+				sparse[nsparse++] = t - t0;
+			t0 = t;
+			if (i == LAST + 1)
+				break;
+			tring_put(&r, p, nop_packet(p, (uint64_t)i));
+			ck_assert(tring_take(&r, &c));
+			ck_assert_uint_eq(c.tag, (uint64_t)i);
+		}
+		tring_close(&r);
+		/* its poller gone before the next ring's is measured */
+		for (int w = 0; w < 1000 && (pollers_cpu_ns(&pollers), pollers);
+		     w++)
+			usleep(1000);
+	}
+	double spun_ns = (double)median_ull(spun, nspun),
+	       sparse_ns = (double)median_ull(sparse, nsparse);
+	ck_assert_msg(sparse_ns < 0.75 * spun_ns,
+		      "the poller's CPU a sparse packet: %.1f us, a new "
+		      "ring's first ones %.1f us (medians)",
+		      sparse_ns / 1e3, spun_ns / 1e3);
+}
+END_TEST
+
 START_TEST(back_pressure_keeps_every_completion)
 {
 	struct tring r;
@@ -1054,6 +1153,7 @@ int main(void)
 	    garbage_in_the_middle_of_a_batch,
 	    sleeping_client_never_sleeps_through_a_record,
 	    seen_post_keeps_the_next_sleepers_flag,
+	    sparse_packets_are_not_spun_for,
 	    events_between_a_ring_and_queue,
 	    exit_runs_what_was_submitted,
 	    killed_client_work_cancelled,

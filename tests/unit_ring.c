@@ -236,6 +236,52 @@ START_TEST(bare_nops_only)
 }
 END_TEST
 
+/*
+ * A poller's spin stops once its last packets all came long after the
+ * ring went quiet (a ring at 2,000 packets a second beside busy workers),
+ * but for a probe one packet in VGPU_GAPS_PROBE, and comes back with the
+ * first that comes close.
+ */
+START_TEST(far_packets_stop_the_spin)
+{
+	const uint64_t window = 50000;
+	struct vgpu_gaps g = {0};
+	ck_assert(vgpu_gaps_spin(&g));
+	/* a round trip's gaps: always spun */
+	for (int i = 0; i < 100; i++)
+		vgpu_gaps_note(&g, 2000, window);
+	ck_assert(vgpu_gaps_spin(&g));
+	/* gaps a spin could still catch, a wake-up added, or of a client
+	 * whose both sides sleep: spun */
+	for (int i = 0; i < 100; i++)
+		vgpu_gaps_note(&g, i % 2 ? window + 35000 : 4 * window, window);
+	ck_assert(vgpu_gaps_spin(&g));
+	/* 500 us apart: spun until a run of them, then one in a probe's */
+	for (int i = 1; i < VGPU_GAPS_FAR_RUN; i++) {
+		vgpu_gaps_note(&g, 500000, window);
+		ck_assert(vgpu_gaps_spin(&g));
+	}
+	int spun = 0;
+	for (int i = 0; i < 10 * VGPU_GAPS_PROBE; i++) {
+		vgpu_gaps_note(&g, 500000, window);
+		spun += vgpu_gaps_spin(&g);
+		ck_assert(i + 1 < VGPU_GAPS_PROBE || spun > 0);
+	}
+	ck_assert_int_eq(spun, 10);
+	/* one close packet (a probe's catch): spun again, and a far one
+	 * alone does not stop it */
+	vgpu_gaps_note(&g, 3000, window);
+	ck_assert(vgpu_gaps_spin(&g));
+	vgpu_gaps_note(&g, 500000, window);
+	ck_assert(vgpu_gaps_spin(&g));
+	/* a far one between close ones: spun throughout */
+	for (int i = 0; i < 100; i++) {
+		vgpu_gaps_note(&g, i % 4 ? 500000 : 3000, window);
+		ck_assert(vgpu_gaps_spin(&g));
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ring");
@@ -245,6 +291,7 @@ int main(void)
 	tcase_add_test(tc, runs_of_packets);
 	tcase_add_test(tc, spin_budget_adapts);
 	tcase_add_test(tc, ring_spin_keeps_its_floor);
+	tcase_add_test(tc, far_packets_stop_the_spin);
 	tcase_add_test(tc, bare_nops_only);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

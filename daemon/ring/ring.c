@@ -1,9 +1,11 @@
 /*
  * The ring's object and its poller. The poller spins while its ring is
  * busy and for RING_SPIN_NS after it went quiet (a fixed window,
- * vgpufs/ring_spin.h; a preempted poller stops spinning at once), then sleeps
- * on the doorbell futex, so an idle daemon uses no CPU; a client rings the
- * doorbell (one FUTEX_WAKE) only while it sees the poller sleeping.
+ * vgpufs/ring_spin.h; a preempted poller stops spinning at once, and one
+ * whose last packets all came long after the window does not spin), then
+ * sleeps on the doorbell futex, so an idle daemon uses no CPU; a client
+ * rings the doorbell (one FUTEX_WAKE) only while it sees the poller
+ * sleeping.
  *
  * Every read of the shared page is one atomic load whose value is checked
  * before use: the daemon keeps its own head and count of completions
@@ -260,27 +262,39 @@ static void *poller(void *arg)
 	pthread_setname_np(pthread_self(), "vgpu-ring");
 	struct vgpu_spin spin;
 	vgpu_spin_init_ring(&spin, RING_SPIN_NS, RING_SPIN_NS);
-	uint64_t quiet_since = now_ns();
+	struct vgpu_gaps gaps = {0};
+	uint64_t quiet_since = now_ns(), took_at = quiet_since;
 	while (!finished(r)) {
 		/* A look at the tail alone while nothing new came: pump()
 		 * takes locks. */
-		if (submitted(r) && pump(r) > 0) {
-			vgpu_spin_done(&spin, 0);
-			quiet_since = now_ns();
-			continue;
+		if (submitted(r)) {
+			uint64_t at = now_ns();
+			if (pump(r) > 0) {
+				vgpu_gaps_note(&gaps, at - took_at,
+					       RING_SPIN_NS);
+				vgpu_spin_done(&spin, 0);
+				quiet_since = took_at = now_ns();
+				continue;
+			}
 		}
 		uint64_t now = now_ns();
-		if (vgpu_spin_more(&spin, now, now - quiet_since)) {
+		if (vgpu_gaps_spin(&gaps) &&
+		    vgpu_spin_more(&spin, now, now - quiet_since)) {
 			vgpu_ring_relax();
 			continue;
 		}
 		uint32_t seen = LOAD(&r->hdr->doorbell);
 		set_sleeping(r, true);
 		/* A submission or kick that saw no sleeper is seen here. */
-		if (!finished(r) && pump(r) == 0)
+		int took = 0;
+		if (!finished(r) && (took = pump(r)) == 0)
 			futex_wait(&r->hdr->doorbell, seen, RING_SLEEP_NS);
 		set_sleeping(r, false);
 		quiet_since = now_ns();
+		if (took > 0) {
+			vgpu_gaps_note(&gaps, now - took_at, RING_SPIN_NS);
+			took_at = quiet_since;
+		}
 		vgpu_spin_done(&spin, quiet_since - now);
 	}
 	context_put(r->ctx);

@@ -148,4 +148,44 @@ static inline void vgpu_spin_answered(struct vgpu_spin *s, uint64_t gave_up_ns,
 		s->budget_ns = want;
 }
 
+/*
+ * Whether a ring's poller spins after taking packets, by how they came:
+ * not once each of the last VGPU_GAPS_FAR_RUN came more than 4 windows
+ * after the ring went quiet. Their spin caught none of them and each
+ * cost the spin and then a wake-up anyway, where sleeping at once costs
+ * the wake-up alone (beside busy workers the spin takes a CPU from one).
+ * One packet closer than that brings the spin back. 4 windows: a gap
+ * measured after a sleep includes the wake-up (20-35 us here, 80 and
+ * more on a loaded machine), and a client in the cycle where both sides
+ * sleep (internals.md) sends its packets 85-125 us apart: it keeps the
+ * spin that lets it out of the cycle.
+ * But on a loaded machine a wake-up alone can take longer than that: a
+ * client that submits again at once would then read as far for ever, so
+ * one packet in VGPU_GAPS_PROBE is spun after all (a probe), and the
+ * packet it catches brings the spin back. Pure: gaps are given.
+ */
+#define VGPU_GAPS_FAR_RUN 8
+#define VGPU_GAPS_PROBE	  8
+
+struct vgpu_gaps {
+	unsigned far; /* the last packets in a row that came far */
+};
+
+/* Packets came GAP_NS after the ring went quiet; WINDOW_NS is the spin's. */
+static inline void vgpu_gaps_note(struct vgpu_gaps *g, uint64_t gap_ns,
+				  uint64_t window_ns)
+{
+	if (gap_ns <= 4 * window_ns)
+		g->far = 0;
+	else if (++g->far >= VGPU_GAPS_FAR_RUN + VGPU_GAPS_PROBE)
+		g->far = VGPU_GAPS_FAR_RUN; /* after a probe: a new round */
+}
+
+/* Whether to spin before sleeping. */
+static inline bool vgpu_gaps_spin(const struct vgpu_gaps *g)
+{
+	return g->far < VGPU_GAPS_FAR_RUN ||
+	       g->far == VGPU_GAPS_FAR_RUN + VGPU_GAPS_PROBE - 1;
+}
+
 #endif

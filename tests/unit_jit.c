@@ -1626,7 +1626,7 @@ START_TEST(many_kernel_units)
 	struct built b;
 	build(&b, src, NULL, "k0");
 	for (int k = 0; k < KERNELS; k++) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof(name), "k%d", k);
 		int a[N];
 		memset(a, 0xff, sizeof(a));

@@ -317,6 +317,18 @@ START_TEST(fault_in_loop)
 }
 END_TEST
 
+/* The kernel's arguments in order: scalars by address, the three
+ * float4 arrays of BYTES each. */
+static void nbody_args(struct vjit_arg args[8], int *n, float *dt, float *eps2,
+		       float *pos, float *vel, float *np, size_t bytes,
+		       int *first, int *step)
+{
+	const struct vjit_arg a[8] = {{n, 0},	    {dt, 0},	  {eps2, 0},
+				      {pos, bytes}, {vel, bytes}, {np, bytes},
+				      {first, 0},   {step, 0}};
+	memcpy(args, a, sizeof(a));
+}
+
 /* n-body's step (docs/examples/opencl/nbody.cl) with the loop's start and
  * step parameters too: its j loop runs at group level, the work-item loop
  * inside it (jit/wg_implicit_barrier.c), p and acc kept per work-item
@@ -389,14 +401,9 @@ START_TEST(nbody_steps)
 		memcpy(rvel, v0, sizeof(rvel));
 		memset(np, 0, sizeof(np));
 		memset(rnp, 0, sizeof(rnp));
-		struct vjit_arg args[8] = {{&n, 0},
-					   {&dt, 0},
-					   {&eps2, 0},
-					   {pos, sizeof(pos)},
-					   {vel, sizeof(vel)},
-					   {np, sizeof(np)},
-					   {&first, 0},
-					   {&step, 0}};
+		struct vjit_arg args[8];
+		nbody_args(args, &n, &dt, &eps2, pos, vel, np, sizeof(pos),
+			   &first, &step);
 		struct vjit_ndrange nd = {
 		    1, {(uint64_t)gs, 1, 1}, {(uint64_t)ls, 1, 1}, {0}};
 		struct vjit_fault fault;
@@ -472,14 +479,9 @@ START_TEST(nbody_fault)
 		pos[i] = vel[i] = (float)(i % 5);
 	float dt = 0.01f, eps2 = 0.01f;
 	int n = N + 3, first = 0, step = 1;
-	struct vjit_arg args[8] = {{&n, 0},
-				   {&dt, 0},
-				   {&eps2, 0},
-				   {pos, sizeof(pos)},
-				   {vel, sizeof(vel)},
-				   {np, sizeof(np)},
-				   {&first, 0},
-				   {&step, 0}};
+	struct vjit_arg args[8];
+	nbody_args(args, &n, &dt, &eps2, pos, vel, np, sizeof(pos), &first,
+		   &step);
 	struct vjit_ndrange nd = {1, {N, 1, 1}, {N / 2, 1, 1}, {0}};
 	expect_fault(&g, args, 8, &nd, "parameter 'pos'", "at byte offset 640");
 	n = N;

@@ -473,16 +473,15 @@ static int compile_units(struct compile *c, char *msg)
 	 * even with any CPU in its attributes (glibc sets the mask after the
 	 * clone, and the kernel moves no thread whose CPU the new mask
 	 * still allows): 35-50 ms more a compile (docs/benchmarks.md,
-	 * "Cold compile: the caller unpinned"). The CPUs are the process's
-	 * main thread's (those it was started with: `taskset` holds); the
-	 * caller is pinned again after.
+	 * "Cold compile: the caller unpinned"). Pinned again after.
 	 */
 	cpu_set_t any, mine;
+	CPU_ZERO(&any);
+	for (int k = 0; k < CPU_SETSIZE; k++)
+		CPU_SET(k, &any);
 	pthread_t self = pthread_self();
 	bool widened = n > 1 &&
-		       !sched_getaffinity(getpid(), sizeof(any), &any) &&
 		       !pthread_getaffinity_np(self, sizeof(mine), &mine) &&
-		       !CPU_EQUAL(&any, &mine) &&
 		       !pthread_setaffinity_np(self, sizeof(any), &any);
 	bool attr_ok = !pthread_attr_setstacksize(&attr, UNIT_STACK);
 	/* a thread that cannot start leaves its units to the others */

@@ -472,8 +472,9 @@ static int compile_units(struct compile *c, char *msg)
 	 * that CPU's queue behind its creator until the scheduler moves it,
 	 * even with any CPU in its attributes (glibc sets the mask after the
 	 * clone, and the kernel moves no thread whose CPU the new mask
-	 * still allows): 35-50 ms more a compile (docs/benchmarks.md,
-	 * "Cold compile: the caller unpinned"). Pinned again after.
+	 * still allows): 50-60 ms more a compile under chrt -f 1
+	 * (benchmarks.md, "Cold compile: the caller unpinned"). Pinned again
+	 * after.
 	 */
 	cpu_set_t any, mine;
 	CPU_ZERO(&any);

@@ -472,7 +472,7 @@ static int compile_units(struct compile *c, char *msg)
 	 * that CPU's queue behind its creator until the scheduler moves it,
 	 * even with any CPU in its attributes (glibc sets the mask after the
 	 * clone, and the kernel moves no thread whose CPU the new mask
-	 * still allows): 50-60 ms more a compile under chrt -f 1
+	 * still allows): 48-60 ms more a compile under chrt -f 1
 	 * (benchmarks.md, "Cold compile: the caller unpinned"). Pinned again
 	 * after.
 	 */

@@ -465,15 +465,26 @@ static int compile_units(struct compile *c, char *msg)
 	uint32_t started = 0;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr); /* glibc's never fails */
-	/* any core: a thread inherits its creator's CPUs, and the daemon's
-	 * workers are pinned to one each (sched/topology.c), where two
-	 * units side by side ran slower than one after the other */
-	cpu_set_t any;
+	/*
+	 * Any core for the caller while it compiles beside other threads,
+	 * and so for the threads it starts: a daemon worker is pinned to
+	 * one CPU (sched/topology.c), and a thread started from it waits in
+	 * that CPU's queue behind its creator until the scheduler moves it,
+	 * even with any CPU in its attributes (glibc sets the mask after the
+	 * clone, and the kernel moves no thread whose CPU the new mask
+	 * still allows): 48-60 ms more a compile under chrt -f 1
+	 * (benchmarks.md, "Cold compile: the caller unpinned"). Pinned again
+	 * after.
+	 */
+	cpu_set_t any, mine;
 	CPU_ZERO(&any);
 	for (int k = 0; k < CPU_SETSIZE; k++)
 		CPU_SET(k, &any);
-	bool attr_ok = !pthread_attr_setstacksize(&attr, UNIT_STACK) &&
-		       !pthread_attr_setaffinity_np(&attr, sizeof(any), &any);
+	pthread_t self = pthread_self();
+	bool widened = n > 1 &&
+		       !pthread_getaffinity_np(self, sizeof(mine), &mine) &&
+		       !pthread_setaffinity_np(self, sizeof(any), &any);
+	bool attr_ok = !pthread_attr_setstacksize(&attr, UNIT_STACK);
 	/* a thread that cannot start leaves its units to the others */
 	for (uint32_t k = 1; k < n && attr_ok; k++)
 		if (!pthread_create(&t[started], &attr, unit_worker, c))
@@ -481,6 +492,8 @@ static int compile_units(struct compile *c, char *msg)
 	unit_worker(c);
 	for (uint32_t k = 0; k < started; k++)
 		pthread_join(t[k], NULL);
+	if (widened)
+		pthread_setaffinity_np(self, sizeof(mine), &mine);
 	pthread_attr_destroy(&attr);
 	for (uint32_t u = 0; u < c->nunits; u++)
 		if (c->units[u].err) {

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1252,6 +1253,57 @@ START_TEST(concurrent_compiles)
 			ck_assert(y[i] == a * (float)i + 1.0f);
 		unbuild(&b[k]);
 	}
+}
+END_TEST
+
+/* CLOCK's time in ms. */
+static double cpu_ms(clockid_t clock)
+{
+	struct timespec t;
+	clock_gettime(clock, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/*
+ * A program of several units compiled by a thread pinned to one CPU, as
+ * a daemon worker is: the units' other thread runs beside it (under
+ * SCHED_FIFO, where a thread queued behind its creator on that CPU does
+ * not run until the creator sleeps, the caller then does every unit),
+ * and the caller is pinned to its CPU again after.
+ */
+START_TEST(pinned_caller_units)
+{
+	cpu_set_t all, one, after;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	if (CPU_COUNT(&all) < 2)
+		return; /* no other CPU to run beside it */
+	int cpu = 0;
+	while (!CPU_ISSET(cpu, &all))
+		cpu++;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	pthread_t self = pthread_self();
+	ck_assert_int_eq(pthread_setaffinity_np(self, sizeof(one), &one), 0);
+	struct sched_param fifo = {.sched_priority = 1};
+	bool rt = pthread_setschedparam(self, SCHED_FIFO, &fifo) == 0;
+	double mine = cpu_ms(CLOCK_THREAD_CPUTIME_ID),
+	       all_ms = cpu_ms(CLOCK_PROCESS_CPUTIME_ID);
+	struct built b;
+	build_file(&b, "kernel_calls.cl", NULL, "big_copy");
+	mine = cpu_ms(CLOCK_THREAD_CPUTIME_ID) - mine;
+	all_ms = cpu_ms(CLOCK_PROCESS_CPUTIME_ID) - all_ms;
+	struct sched_param other = {.sched_priority = 0};
+	pthread_setschedparam(self, SCHED_OTHER, &other);
+	ck_assert_int_eq(pthread_getaffinity_np(self, sizeof(after), &after),
+			 0);
+	ck_assert(CPU_EQUAL(&after, &one));
+	/* not checked without the right to SCHED_FIFO (a busy machine may
+	 * leave the other thread no time then) */
+	if (rt)
+		ck_assert_msg(mine < 0.9 * all_ms,
+			      "the caller took %.1f of the compile's %.1f ms",
+			      mine, all_ms);
+	unbuild(&b);
 }
 END_TEST
 
@@ -2898,6 +2950,7 @@ static Suite *suite(void)
 	tcase_add_test(t, required_size_constant);
 	tcase_add_test(t, kernel_per_unit);
 	tcase_add_test(t, many_kernel_units);
+	tcase_add_test(t, pinned_caller_units);
 	tcase_add_test(t, refused_kernel_among_units);
 	tcase_add_test(t, hoisted_check_corners_shared);
 	tcase_add_test(t, hoisted_fault);

@@ -115,6 +115,7 @@ struct wg_plan {
 	const struct vcl_ir_inst **bar; /* instructions holding a barrier */
 	size_t nbar;
 	const struct vcl_ir_inst **div; /* loops of wg_divergent.c */
+	uint64_t *left_off; /* per such loop: the work-item's "left" i32 */
 	size_t ndiv;
 	uint32_t *def_seg;    /* per value: the segment defining it */
 	uint64_t *ctx_off;    /* per value kept across a barrier */
@@ -122,7 +123,6 @@ struct wg_plan {
 	uint64_t *slot_off;   /* per slot kept in the context */
 	uint64_t *slot_bytes; /* per slot: bytes (cg_slot_bytes) */
 	uint64_t done_off;    /* the work-item's "returned" byte */
-	uint64_t left_off;    /* its "left the divergent loop" i32 */
 	uint64_t per_wi;      /* context bytes per work-item */
 	uint64_t narrays;     /* arrays in the context */
 	uint64_t max_group;   /* work-items a group may have */

@@ -66,12 +66,18 @@ bool wg_divergent_loop(const struct wg_plan *P, const struct vcl_ir_inst *L)
 	       pure(&L->then, 0) && pure(&L->els, 0);
 }
 
+/* L's index in the plan's divergent loops, or ndiv. */
+static size_t index_of(const struct wg_plan *P, const struct vcl_ir_inst *L)
+{
+	size_t k = 0;
+	while (k < P->ndiv && P->div[k] != L)
+		k++;
+	return k;
+}
+
 bool wg_divergent(const struct wg_plan *P, const struct vcl_ir_inst *L)
 {
-	for (size_t k = 0; k < P->ndiv; k++)
-		if (P->div[k] == L)
-			return true;
-	return false;
+	return index_of(P, L) < P->ndiv;
 }
 
 /* Slot S's first access in block B: 1 a store at B's top level (its value
@@ -140,7 +146,8 @@ void wg_divergent_step(struct cg_func *C, const struct vcl_ir_inst *L)
 		return;
 	}
 	allocas(C);
-	LLVMValueRef at = wg_ctx_addr(C, C->plan->left_off, 4, C->flat);
+	LLVMValueRef at =
+	    wg_ctx_addr(C, C->plan->left_off[index_of(C->plan, L)], 4, C->flat);
 	LLVMValueRef left = LLVMBuildLoad2(B, M->i32, at, "left");
 	LLVMBuildStore(B, left, C->div_left);
 	LLVMBasicBlockRef run = new_bb(C, "div.step"),

@@ -296,6 +296,9 @@ static int add_divergent(struct planner *pl, const struct vcl_ir_function *f)
 	}
 	if (!P->ndiv)
 		return 0;
+	P->left_off = calloc(P->ndiv, sizeof(*P->left_off));
+	if (!P->left_off)
+		return -ENOMEM;
 	const struct vcl_ir_inst **b =
 	    realloc(P->bar, (P->nbar + P->ndiv) * sizeof(*b));
 	if (!b)
@@ -377,8 +380,9 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 			if (P->slot_off[s] != CTX_NONE)
 				P->slot_off[s] = place_slot(P, f, s);
 		P->done_off = place(P, 1, 1);
-		if (P->ndiv)
-			P->left_off = place(P, 4, 4);
+		/* one a loop: each starts with every work-item in it */
+		for (size_t k = 0; k < P->ndiv; k++)
+			P->left_off[k] = place(P, 4, 4);
 	} else {
 		for (uint32_t s = 0; s < f->nslots; s++)
 			P->slot_off[s] = CTX_NONE;
@@ -417,6 +421,7 @@ void wg_plan_free(struct wg_plan *P)
 	free(P->slot_bytes);
 	free(P->bar);
 	free(P->div);
+	free(P->left_off);
 	free(P->def_seg);
 	free(P->ctx_off);
 	free(P->slot_off);

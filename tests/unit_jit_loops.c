@@ -622,7 +622,8 @@ END_TEST
 /* Loops with a divergent exit run at group level while any work-item
  * stays in them (jit/wg_divergent.c): Mandelbrot in fixed point (exact),
  * each work-item leaving at its own step, and a loop with `continue`, two
- * `break`s and a value stored in some steps only, read after the loop. */
+ * `break`s and a value stored in some steps only, read after the loop,
+ * then a second one. */
 static const char escape_src[] =
     "__kernel void escape(__global int *count, __global int *last,\n"
     "		     const int w, const int x0, const int y0,\n"
@@ -658,9 +659,16 @@ static const char escape_src[] =
     "		if (n == 16 && odd > 2)\n"
     "			break;\n"
     "	}\n"
-    "	out[3 * i] = j;\n"
-    "	out[3 * i + 1] = odd * 1000 + n;\n"
-    "	out[3 * i + 2] = j > 3 ? third : -1;\n"
+    "	out[4 * i] = j;\n"
+    "	out[4 * i + 1] = odd * 1000 + n;\n"
+    "	out[4 * i + 2] = j > 3 ? third : -1;\n"
+    "	/* a second such loop: every work-item in it again */\n"
+    "	int m = 0;\n"
+    "	while (n > 1 && m < cap) {\n"
+    "		n = n & 1 ? n - 1 : n / 2;\n"
+    "		m++;\n"
+    "	}\n"
+    "	out[4 * i + 3] = m;\n"
     "}\n";
 
 static void escape_ref(int x, int y, int x0, int y0, int scale, int max_iter,
@@ -732,7 +740,7 @@ START_TEST(divergent_exits)
 
 	compile(&g, escape_src, "collatz");
 	enum { N = 45 };
-	int out[3 * N];
+	int out[4 * N];
 	for (int cap = 0; cap <= 200; cap += 8) {
 		static const uint64_t locals[] = {1, 3, 5, 9, 15, 45};
 		for (size_t l = 0; l < sizeof(locals) / sizeof(*locals); l++) {
@@ -759,15 +767,19 @@ START_TEST(divergent_exits)
 					if (n == 16 && odd > 2)
 						break;
 				}
-				int want[3] = {j, odd * 1000 + n,
-					       j > 3 ? third : -1};
-				for (int k = 0; k < 3; k++)
+				int want[4] = {j, odd * 1000 + n,
+					       j > 3 ? third : -1, 0};
+				while (n > 1 && want[3] < cap) {
+					n = n & 1 ? n - 1 : n / 2;
+					want[3]++;
+				}
+				for (int k = 0; k < 4; k++)
 					ck_assert_msg(
-					    out[3 * i + k] == want[k],
+					    out[4 * i + k] == want[k],
 					    "cap %d local %llu: out[%d][%d] "
 					    "= %d, want %d",
 					    cap, (unsigned long long)local, i,
-					    k, out[3 * i + k], want[k]);
+					    k, out[4 * i + k], want[k]);
 			}
 		}
 	}

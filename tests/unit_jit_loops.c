@@ -623,7 +623,7 @@ END_TEST
  * stays in them (jit/wg_divergent.c): Mandelbrot in fixed point (exact),
  * each work-item leaving at its own step, and a loop with `continue`, two
  * `break`s and a value stored in some steps only, read after the loop,
- * then a second one. */
+ * then a second one; work-items that returned before such a loop. */
 static const char escape_src[] =
     "__kernel void escape(__global int *count, __global int *last,\n"
     "		     const int w, const int x0, const int y0,\n"
@@ -669,6 +669,18 @@ static const char escape_src[] =
     "		m++;\n"
     "	}\n"
     "	out[4 * i + 3] = m;\n"
+    "}\n"
+    "__kernel void bounded(__global int *out, const int n, const int cap)\n"
+    "{\n"
+    "	const int i = get_global_id(0);\n"
+    "	if (i >= n)\n"
+    "		return; /* before the loop: these never enter it */\n"
+    "	int v = i, k = 0;\n"
+    "	while (v != 0 && k < cap) {\n"
+    "		v /= 2;\n"
+    "		k++;\n"
+    "	}\n"
+    "	out[i] = k * 100 + v;\n"
     "}\n";
 
 static void escape_ref(int x, int y, int x0, int y0, int scale, int max_iter,
@@ -784,6 +796,29 @@ START_TEST(divergent_exits)
 		}
 	}
 	release(&g);
+
+	compile(&g, escape_src, "bounded");
+	for (int n = 0; n <= N; n += 20) {
+		int cap = 4;
+		struct vjit_arg args[3] = {
+		    {out, sizeof(out)}, {&n, 0}, {&cap, 0}};
+		struct vjit_ndrange nd = {1, {N, 1, 1}, {15, 1, 1}, {0}};
+		struct vjit_fault fault;
+		memset(out, 0xff, sizeof(out));
+		ck_assert_int_eq(run(&g, args, 3, &nd, &fault), 0);
+		for (int i = 0; i < N; i++) {
+			int v = i, k = 0;
+			while (v != 0 && k < cap) {
+				v /= 2;
+				k++;
+			}
+			int want = i < n ? k * 100 + v : -1;
+			ck_assert_msg(out[i] == want,
+				      "n %d: out[%d] = %d, want %d", n, i,
+				      out[i], want);
+		}
+	}
+	release(&g);
 }
 END_TEST
 
@@ -819,6 +854,7 @@ START_TEST(divergent_vectorized)
 	ck_assert_int_gt(dumped(escape_src, "escape", "pre", div_block), 0);
 	ck_assert_int_gt(dumped(escape_src, "escape", "opt", vector_shift), 0);
 	ck_assert_int_gt(dumped(escape_src, "collatz", "pre", div_block), 0);
+	ck_assert_int_gt(dumped(escape_src, "bounded", "pre", div_block), 0);
 	ck_assert_int_eq(dumped(sum_src, "sum", "pre", div_block), 0);
 }
 END_TEST

@@ -114,6 +114,9 @@ struct wg_plan {
 			  */
 	const struct vcl_ir_inst **bar; /* instructions holding a barrier */
 	size_t nbar;
+	const struct vcl_ir_inst **div; /* loops of wg_divergent.c */
+	uint64_t *left_off; /* per such loop: the work-item's "left" i32 */
+	size_t ndiv;
 	uint32_t *def_seg;    /* per value: the segment defining it */
 	uint64_t *ctx_off;    /* per value kept across a barrier */
 	vcl_ir_type *vty;     /* per value: its type */
@@ -227,6 +230,10 @@ struct cg_func {
 	 * level, and the prefetches to make after its x loop
 	 * (wg_prefetch.c) */
 	const struct vcl_ir_inst *wi_top;
+	/* the divergent loop of the work-item loop, its flag and whether a
+	 * work-item stays in it (wg_divergent.c) */
+	const struct vcl_ir_inst *div_loop;
+	LLVMValueRef div_left, div_any;
 	struct wg_prefetch *pf;
 	uint32_t npf;
 	struct cg_site *sites; /* fault variables, one per object */
@@ -345,6 +352,18 @@ uint32_t wg_slot_lane(const struct wg_plan *P, uint32_t s);
 /* Whether kernel F has such a loop (or memory ran out): its context is
  * sized for one group, so its groups are not fused (wg_fuse.c). */
 bool wg_implicit_any(const struct vcl_ir_function *f);
+
+/* wg_divergent.c: whether L, a loop of the kernel's body, may run at
+ * group level while any work-item stays in it (found after the implicit
+ * barriers), whether the plan runs it so, the slots it carries from step
+ * to step moved to the context (-1: out of memory), and its code: the
+ * group's loop, and one work-item's step inside the work-item loop. */
+bool wg_divergent_loop(const struct wg_plan *P, const struct vcl_ir_inst *L);
+bool wg_divergent(const struct wg_plan *P, const struct vcl_ir_inst *L);
+int wg_divergent_slots(struct wg_plan *P, const struct vcl_ir_function *f,
+		       const struct vcl_ir_inst *L);
+void wg_divergent_region(struct cg_func *C, const struct vcl_ir_inst *L);
+void wg_divergent_step(struct cg_func *C, const struct vcl_ir_inst *L);
 
 /* wg_group_counter.c: counters of loops holding a barrier kept once for
  * the group; planned after the segments, before the context is placed */

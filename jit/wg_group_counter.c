@@ -64,7 +64,7 @@ static void find(struct counter_scan *S, const struct vcl_ir_block *b)
 		find(S, &i->then);
 		find(S, &i->els);
 		struct counted_loop c;
-		if (i->op == VCL_IR_LOOP &&
+		if (i->op == VCL_IR_LOOP && !wg_divergent(S->P, i) &&
 		    cg_counted_loop(S->P->facts.def, S->f->nvalues,
 				    S->P->facts.addressed, S->f->nslots, prev,
 				    i, &c) &&

@@ -89,7 +89,9 @@ static void scan(struct hoist_scan *H, const struct wg_plan *P,
 			if (!group)
 				H->uni[i->imm] = 0;
 		}
-		bool inner = group && wg_has_barrier(P, i);
+		/* a divergent loop's steps are not every work-item's */
+		bool inner =
+		    group && wg_has_barrier(P, i) && !wg_divergent(P, i);
 		scan(H, P, f, &i->then, inner);
 		scan(H, P, f, &i->els, inner);
 	}
@@ -192,7 +194,7 @@ static bool uniform_stores(struct hoist_scan *H, const struct wg_plan *P,
 {
 	bool changed = false, exited = false;
 	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
-		if (wg_has_barrier(P, i)) {
+		if (wg_has_barrier(P, i) && !wg_divergent(P, i)) {
 			changed |= uniform_stores(H, P, f, &i->then);
 			changed |= uniform_stores(H, P, f, &i->els);
 			exited = false; /* a segment starts after it */

@@ -84,7 +84,7 @@ bool wg_implicit_any(const struct vcl_ir_function *f)
 	const struct vcl_ir_inst *prev = NULL;
 	for (const struct vcl_ir_inst *i = f->body.first; i && !any;
 	     prev = i, i = i->next)
-		any = implicit(&P, f, prev, i);
+		any = implicit(&P, f, prev, i) || wg_divergent_loop(&P, i);
 	wg_facts_free(&P.facts);
 	return any;
 }

@@ -168,6 +168,10 @@ static void find(struct xchg_scan *X, const struct vcl_ir_block *b)
 	const struct vcl_ir_inst *i = b->first;
 	while (i && !X->oom) {
 		if (wg_has_barrier(X->P, i)) {
+			if (wg_divergent(X->P, i)) { /* a segment, no loop */
+				i = i->next;
+				continue;
+			}
 			find(X, &i->then);
 			find(X, &i->els);
 			i = i->next;

@@ -173,7 +173,10 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 	     prev = i, i = i->next) {
 		C->prev = prev;
 		C->wi_top = i;
-		cg_inst(C, i);
+		if (i == C->div_loop)
+			wg_divergent_step(C, i);
+		else
+			cg_inst(C, i);
 	}
 	C->wi_top = NULL;
 	if (C->wi_body)
@@ -333,6 +336,15 @@ static void group_block(struct cg_func *C, const struct vcl_ir_block *b)
 {
 	const struct vcl_ir_inst *i = b->first;
 	while (i && !C->err) {
+		if (wg_divergent(C->plan, i)) {
+			C->seg = C->nseg++;
+			wg_divergent_region(C, i);
+			if (C->plan->returns)
+				after_wi_loop(C);
+			C->seg = SEG_GROUP;
+			i = i->next;
+			continue;
+		}
 		if (wg_has_barrier(C->plan, i)) {
 			if (i->op != VCL_IR_BARRIER)
 				group_region(C, i);

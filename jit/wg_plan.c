@@ -173,6 +173,14 @@ static void plan_group(struct planner *pl, const struct vcl_ir_block *b)
 {
 	const struct vcl_ir_inst *i = b->first;
 	while (i) {
+		if (wg_divergent(pl->P, i)) {
+			/* one segment: each step of a work-item, whole */
+			pl->seg = pl->P->nseg++;
+			plan_inst(pl, i);
+			pl->oom |= wg_divergent_slots(pl->P, pl->f, i) != 0;
+			i = i->next;
+			continue;
+		}
 		if (wg_has_barrier(pl->P, i)) {
 			if (i->op == VCL_IR_IF) {
 				pl->seg = SEG_GROUP;
@@ -272,6 +280,38 @@ static int add_implicit(struct planner *pl, const struct vcl_ir_function *f)
 	return 0;
 }
 
+/* Then the loops left with a divergent exit (wg_divergent.c). */
+static int add_divergent(struct planner *pl, const struct vcl_ir_function *f)
+{
+	struct wg_plan *P = pl->P;
+	for (const struct vcl_ir_inst *i = f->body.first; i; i = i->next) {
+		if (!wg_divergent_loop(P, i))
+			continue;
+		const struct vcl_ir_inst **d =
+		    realloc(P->div, (P->ndiv + 1) * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		P->div = d;
+		P->div[P->ndiv++] = i;
+	}
+	if (!P->ndiv)
+		return 0;
+	P->left_off = calloc(P->ndiv, sizeof(*P->left_off));
+	if (!P->left_off)
+		return -ENOMEM;
+	const struct vcl_ir_inst **b =
+	    realloc(P->bar, (P->nbar + P->ndiv) * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	for (size_t k = 0; k < P->ndiv; k++)
+		b[P->nbar++] = P->div[k];
+	P->implicit = true;
+	P->bar = b;
+	pl->capbar = P->nbar;
+	qsort(P->bar, P->nbar, sizeof(*P->bar), cmp_ptr);
+	return 0;
+}
+
 int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 {
 	memset(P, 0, sizeof(*P));
@@ -279,7 +319,7 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 	find_barriers(&pl, &f->body);
 	if (P->nbar)
 		qsort(P->bar, P->nbar, sizeof(*P->bar), cmp_ptr);
-	if (!pl.oom && add_implicit(&pl, f)) {
+	if (!pl.oom && (add_implicit(&pl, f) || add_divergent(&pl, f))) {
 		snprintf(msg, VJIT_MSG_MAX, "out of memory");
 		return -ENOMEM;
 	}
@@ -322,7 +362,8 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 		for (uint32_t s = 0; P->remat.store && s < f->nslots; s++)
 			if (P->remat.store[s])
 				P->slot_off[s] = CTX_NONE;
-		if (wg_group_counter_plan(P, f) || wg_interchange_plan(P, f)) {
+		if (pl.oom || wg_group_counter_plan(P, f) ||
+		    wg_interchange_plan(P, f)) {
 			free(pl.slot_seg);
 			snprintf(msg, VJIT_MSG_MAX, "out of memory");
 			return -ENOMEM;
@@ -339,6 +380,9 @@ int wg_plan_make(struct wg_plan *P, const struct vcl_ir_function *f, char *msg)
 			if (P->slot_off[s] != CTX_NONE)
 				P->slot_off[s] = place_slot(P, f, s);
 		P->done_off = place(P, 1, 1);
+		/* one a loop: each starts with every work-item in it */
+		for (size_t k = 0; k < P->ndiv; k++)
+			P->left_off[k] = place(P, 4, 4);
 	} else {
 		for (uint32_t s = 0; s < f->nslots; s++)
 			P->slot_off[s] = CTX_NONE;
@@ -376,6 +420,8 @@ void wg_plan_free(struct wg_plan *P)
 	free(P->vty);
 	free(P->slot_bytes);
 	free(P->bar);
+	free(P->div);
+	free(P->left_off);
 	free(P->def_seg);
 	free(P->ctx_off);
 	free(P->slot_off);

@@ -128,6 +128,12 @@ static void walk_group(struct remat_scan *S, const struct vcl_ir_block *b)
 {
 	const struct vcl_ir_inst *i = b->first;
 	while (i) {
+		if (wg_divergent(S->P, i)) { /* a segment of its own */
+			walk(S, i, i->next, S->depth == 0);
+			S->seg++;
+			i = i->next;
+			continue;
+		}
 		if (wg_has_barrier(S->P, i)) {
 			S->depth++;
 			walk_group(S, &i->then);

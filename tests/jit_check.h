@@ -5,6 +5,7 @@
 #ifndef VGPUFS_TESTS_JIT_CHECK_H
 #define VGPUFS_TESTS_JIT_CHECK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <vgpujit/jit.h>
@@ -19,5 +20,16 @@ extern const _Atomic int jit_never_stop;
 int jit_run_all(const struct vjit_program *p, int kernel,
 		const struct vjit_arg *args, uint32_t nargs,
 		const struct vjit_ndrange *nd, struct vjit_fault *fault);
+
+/*
+ * The code of the compiles between the two (VGPUJIT_DUMP, jit_compile.c):
+ * start sets a fresh prefix; end counts the lines of the last compile's
+ * code before optimization (STAGE "pre") or after ("opt") that MATCH,
+ * and removes the files.
+ */
+#define JIT_DUMP_PREFIX 32
+void jit_dump_start(char prefix[JIT_DUMP_PREFIX]);
+int jit_dump_end(const char *prefix, const char *stage,
+		 bool (*match)(const char *line));
 
 #endif

@@ -619,6 +619,314 @@ START_TEST(lanes_kept)
 }
 END_TEST
 
+/* Loops with a divergent exit run at group level while any work-item
+ * stays in them (jit/wg_divergent.c): Mandelbrot in fixed point (exact),
+ * each work-item leaving at its own step, and a loop with `continue`, two
+ * `break`s and a value stored in some steps only, read after the loop,
+ * then a second one; work-items that returned before such a loop. */
+static const char escape_src[] =
+    "__kernel void escape(__global int *count, __global int *last,\n"
+    "		     const int w, const int x0, const int y0,\n"
+    "		     const int scale, const int max_iter)\n"
+    "{\n"
+    "	const int px = get_global_id(0), py = get_global_id(1);\n"
+    "	const int cr = x0 + px * scale, ci = y0 + py * scale;\n"
+    "	int zr = 0, zi = 0, k = 0;\n"
+    "	while (k < max_iter && zr * zr + zi * zi <= (4 << 24)) {\n"
+    "		const int t = ((zr * zr - zi * zi) >> 12) + cr;\n"
+    "		zi = ((2 * zr * zi) >> 12) + ci;\n"
+    "		zr = t;\n"
+    "		k++;\n"
+    "	}\n"
+    "	count[py * w + px] = k;\n"
+    "	last[py * w + px] = zr;\n"
+    "}\n"
+    "__kernel void collatz(__global int *out, const int cap)\n"
+    "{\n"
+    "	const int i = get_global_id(0);\n"
+    "	int n = i + 1, odd = 0, third, j;\n"
+    "	for (j = 0; j < cap; j++) {\n"
+    "		if (n == 1)\n"
+    "			break;\n"
+    "		if (j == 3)\n"
+    "			third = n;\n"
+    "		if (n & 1) {\n"
+    "			n = 3 * n + 1;\n"
+    "			odd++;\n"
+    "			continue;\n"
+    "		}\n"
+    "		n >>= 1;\n"
+    "		if (n == 16 && odd > 2)\n"
+    "			break;\n"
+    "	}\n"
+    "	out[4 * i] = j;\n"
+    "	out[4 * i + 1] = odd * 1000 + n;\n"
+    "	out[4 * i + 2] = j > 3 ? third : -1;\n"
+    "	/* a second such loop: every work-item in it again */\n"
+    "	int m = 0;\n"
+    "	while (n > 1 && m < cap) {\n"
+    "		n = n & 1 ? n - 1 : n / 2;\n"
+    "		m++;\n"
+    "	}\n"
+    "	out[4 * i + 3] = m;\n"
+    "}\n"
+    "__kernel void bounded(__global int *out, const int n, const int cap)\n"
+    "{\n"
+    "	const int i = get_global_id(0);\n"
+    "	if (i >= n)\n"
+    "		return; /* before the loop: these never enter it */\n"
+    "	int v = i, k = 0;\n"
+    "	while (v != 0 && k < cap) {\n"
+    "		v /= 2;\n"
+    "		k++;\n"
+    "	}\n"
+    "	out[i] = k * 100 + v;\n"
+    "}\n";
+
+static void escape_ref(int x, int y, int x0, int y0, int scale, int max_iter,
+		       int *count, int *last)
+{
+	const int cr = x0 + x * scale, ci = y0 + y * scale;
+	int zr = 0, zi = 0, k = 0;
+	while (k < max_iter && zr * zr + zi * zi <= (4 << 24)) {
+		const int t = ((zr * zr - zi * zi) >> 12) + cr;
+		zi = ((2 * zr * zi) >> 12) + ci;
+		zr = t;
+		k++;
+	}
+	*count = k;
+	*last = zr;
+}
+
+START_TEST(divergent_exits)
+{
+	static const uint64_t sizes[][2] = {{16, 16}, {16, 6}, {3, 7},	{1, 5},
+					    {8, 1},   {5, 3},  {64, 2}, {1, 1}};
+	struct prog g;
+	compile(&g, escape_src, "escape");
+	static int count[192 * 64], last[192 * 64];
+	int min_k = 1 << 30, max_k = 0;
+	for (size_t c = 0; c < sizeof(sizes) / sizeof(sizes[0]); c++) {
+		/* the same plane, [-2, 0.5) x [-1.25, 1), whatever the grid */
+		int W = (int)sizes[c][0] * 3, H = (int)sizes[c][1] * 4;
+		W = W < 24 ? W * (24 / W + 1) : W;
+		H = H < 20 ? H * (20 / H + 1) : H;
+		int x0 = -(2 << 12), y0 = -(5 << 10), scale = 10240 / W;
+		for (int max_iter = 0; max_iter <= 64; max_iter += 64) {
+			struct vjit_arg args[7] = {{count, sizeof(count)},
+						   {last, sizeof(last)},
+						   {&W, 0},
+						   {&x0, 0},
+						   {&y0, 0},
+						   {&scale, 0},
+						   {&max_iter, 0}};
+			struct vjit_ndrange nd = {2,
+						  {(uint64_t)W, (uint64_t)H, 1},
+						  {sizes[c][0], sizes[c][1], 1},
+						  {0}};
+			struct vjit_fault fault;
+			ck_assert_int_eq(run(&g, args, 7, &nd, &fault), 0);
+			for (int y = 0; y < H; y++)
+				for (int x = 0; x < W; x++) {
+					int k, z;
+					escape_ref(x, y, x0, y0, scale,
+						   max_iter, &k, &z);
+					ck_assert_msg(
+					    count[y * W + x] == k &&
+						last[y * W + x] == z,
+					    "local %llux%llu: (%d, %d) %d %d, "
+					    "want %d %d",
+					    (unsigned long long)sizes[c][0],
+					    (unsigned long long)sizes[c][1], x,
+					    y, count[y * W + x],
+					    last[y * W + x], k, z);
+					min_k = k < min_k ? k : min_k;
+					max_k = k > max_k ? k : max_k;
+				}
+		}
+	}
+	/* lanes left at step 0 (max_iter 0), at 64 and between */
+	ck_assert_int_eq(min_k, 0);
+	ck_assert_int_eq(max_k, 64);
+	release(&g);
+
+	compile(&g, escape_src, "collatz");
+	enum { N = 45 };
+	int out[4 * N];
+	for (int cap = 0; cap <= 200; cap += 8) {
+		static const uint64_t locals[] = {1, 3, 5, 9, 15, 45};
+		for (size_t l = 0; l < sizeof(locals) / sizeof(*locals); l++) {
+			uint64_t local = locals[l];
+			struct vjit_arg args[2] = {{out, sizeof(out)},
+						   {&cap, 0}};
+			struct vjit_ndrange nd = {
+			    1, {N, 1, 1}, {local, 1, 1}, {0}};
+			struct vjit_fault fault;
+			ck_assert_int_eq(run(&g, args, 2, &nd, &fault), 0);
+			for (int i = 0; i < N; i++) {
+				int n = i + 1, odd = 0, third = -1, j;
+				for (j = 0; j < cap; j++) {
+					if (n == 1)
+						break;
+					if (j == 3)
+						third = n;
+					if (n & 1) {
+						n = 3 * n + 1;
+						odd++;
+						continue;
+					}
+					n >>= 1;
+					if (n == 16 && odd > 2)
+						break;
+				}
+				int want[4] = {j, odd * 1000 + n,
+					       j > 3 ? third : -1, 0};
+				while (n > 1 && want[3] < cap) {
+					n = n & 1 ? n - 1 : n / 2;
+					want[3]++;
+				}
+				for (int k = 0; k < 4; k++)
+					ck_assert_msg(
+					    out[4 * i + k] == want[k],
+					    "cap %d local %llu: out[%d][%d] "
+					    "= %d, want %d",
+					    cap, (unsigned long long)local, i,
+					    k, out[4 * i + k], want[k]);
+			}
+		}
+	}
+	release(&g);
+
+	compile(&g, escape_src, "bounded");
+	for (int n = 0; n <= N; n += 20) {
+		int cap = 4;
+		struct vjit_arg args[3] = {
+		    {out, sizeof(out)}, {&n, 0}, {&cap, 0}};
+		struct vjit_ndrange nd = {1, {N, 1, 1}, {15, 1, 1}, {0}};
+		struct vjit_fault fault;
+		memset(out, 0xff, sizeof(out));
+		ck_assert_int_eq(run(&g, args, 3, &nd, &fault), 0);
+		for (int i = 0; i < N; i++) {
+			int v = i, k = 0;
+			while (v != 0 && k < cap) {
+				v /= 2;
+				k++;
+			}
+			int want = i < n ? k * 100 + v : -1;
+			ck_assert_msg(out[i] == want,
+				      "n %d: out[%d] = %d, want %d", n, i,
+				      out[i], want);
+		}
+	}
+	release(&g);
+}
+END_TEST
+
+/* Lines of the code of SRC's KERNEL (VGPUJIT_DUMP) before optimization
+ * (STAGE "pre") or after ("opt") that MATCH. */
+static int dumped(const char *src, const char *kernel, const char *stage,
+		  bool (*match)(const char *line))
+{
+	char prefix[JIT_DUMP_PREFIX];
+	jit_dump_start(prefix);
+	struct prog g;
+	compile(&g, src, kernel);
+	release(&g);
+	return jit_dump_end(prefix, stage, match);
+}
+
+/* The group-level loop of a divergent one (wg_divergent.c names it). */
+static bool div_block(const char *line)
+{
+	return strncmp(line, "g.div", 5) == 0; /* g.div:, g.div1:, ... */
+}
+
+static bool vector_shift(const char *line)
+{
+	return strstr(line, "ashr <") != NULL;
+}
+
+/* docs/examples/opencl/mandelbrot.cl, and the same loop reading memory
+ * (a zero added), which stays inside the work-item loop: the same float
+ * operations in the same order, so the same counts bit for bit. */
+static const char mandel_src[] =
+    "__kernel void mandelbrot(const int w, const float x0, const float y0,\n"
+    "			 const float scale, const int max_iter,\n"
+    "			 __global int *count)\n"
+    "{\n"
+    "	const int px = get_global_id(0), py = get_global_id(1);\n"
+    "	const float cr = x0 + px * scale, ci = y0 + py * scale;\n"
+    "	float zr = 0.0f, zi = 0.0f;\n"
+    "	int k = 0;\n"
+    "	while (k < max_iter && zr * zr + zi * zi <= 4.0f) {\n"
+    "		const float t = zr * zr - zi * zi + cr;\n"
+    "		zi = 2.0f * zr * zi + ci;\n"
+    "		zr = t;\n"
+    "		k++;\n"
+    "	}\n"
+    "	count[py * w + px] = k;\n"
+    "}\n"
+    "__kernel void scalar(const int w, const float x0, const float y0,\n"
+    "		     const float scale, const int max_iter,\n"
+    "		     __global int *count, __global const int *zero)\n"
+    "{\n"
+    "	const int px = get_global_id(0), py = get_global_id(1);\n"
+    "	const float cr = x0 + px * scale, ci = y0 + py * scale;\n"
+    "	float zr = 0.0f, zi = 0.0f;\n"
+    "	int k = 0;\n"
+    "	while (k < max_iter && zr * zr + zi * zi <= 4.0f) {\n"
+    "		const float t = zr * zr - zi * zi + cr;\n"
+    "		zi = 2.0f * zr * zi + ci;\n"
+    "		zr = t;\n"
+    "		k += 1 + zero[0];\n"
+    "	}\n"
+    "	count[py * w + px] = k;\n"
+    "}\n";
+
+START_TEST(divergent_same_floats)
+{
+	enum { W = 128, H = 96 };
+	static int got[W * H], want[W * H];
+	int zero = 0, w = W, max_iter = 200;
+	float x0 = -2.0f, y0 = -1.25f, scale = 2.5f / W;
+	struct vjit_arg args[7] = {{&w, 0},
+				   {&x0, 0},
+				   {&y0, 0},
+				   {&scale, 0},
+				   {&max_iter, 0},
+				   {got, sizeof(got)},
+				   {&zero, sizeof(zero)}};
+	struct vjit_ndrange nd = {2, {W, H, 1}, {64, 2, 1}, {0}};
+	struct vjit_fault fault;
+	struct prog g;
+	compile(&g, mandel_src, "mandelbrot");
+	ck_assert_int_eq(run(&g, args, 6, &nd, &fault), 0);
+	release(&g);
+	args[5].base = want;
+	compile(&g, mandel_src, "scalar");
+	ck_assert_int_eq(run(&g, args, 7, &nd, &fault), 0);
+	release(&g);
+	for (int i = 0; i < W * H; i++)
+		ck_assert_msg(got[i] == want[i], "count[%d] = %d, want %d", i,
+			      got[i], want[i]);
+	/* mandelbrot's, not scalar's */
+	ck_assert_int_eq(dumped(mandel_src, "mandelbrot", "pre", div_block), 1);
+}
+END_TEST
+
+/* The steps of all work-items in one work-item loop (its group-level
+ * loop, g.div), vectorized across them: the shifts of the step are
+ * vector shifts; a loop with a memory access stays where it was. The
+ * code dumped is the whole program's: one g.div a divergent loop. */
+START_TEST(divergent_vectorized)
+{
+	/* escape's, collatz's two and bounded's */
+	ck_assert_int_eq(dumped(escape_src, "escape", "pre", div_block), 4);
+	ck_assert_int_gt(dumped(escape_src, "escape", "opt", vector_shift), 0);
+	ck_assert_int_eq(dumped(sum_src, "sum", "pre", div_block), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("jit_loops");
@@ -634,6 +942,9 @@ int main(void)
 	tcase_add_test(t, nbody_fault);
 	tcase_add_test(t, small_groups);
 	tcase_add_test(t, lanes_kept);
+	tcase_add_test(t, divergent_exits);
+	tcase_add_test(t, divergent_vectorized);
+	tcase_add_test(t, divergent_same_floats);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

@@ -666,9 +666,9 @@ static bool next_phase(struct context *ctx, struct job *job)
 	if (!job->more_tiles || job->err)
 		return false;
 	uint32_t n = job->more_tiles(job);
+	/* none (a build, a launch of one group): no lock taken for it */
 	if (!n)
-		return false; /* a one-group launch: no lock taken for nothing
-			       */
+		return false;
 	pthread_mutex_lock(&S.lock);
 	bool more = !job->err && !job->cut;
 	if (more) {

@@ -434,6 +434,39 @@ START_TEST(program_and_buffer_change_between_cached_launches)
 }
 END_TEST
 
+/*
+ * The cache compares a launch's program with the last one used before it
+ * hashes (program_get): two programs of the same length and kernel name,
+ * launched in turns, each run its own code, and neither is compiled again.
+ */
+START_TEST(same_length_programs_in_turns)
+{
+	static const char one[] = "__kernel void k(__global float *y) { "
+				  "y[get_global_id(0)] = 1.0f; }\n";
+	char two[sizeof(one)];
+	memcpy(two, one, sizeof(one));
+	strstr(two, "1.0f")[0] = '2';
+	cp_in("a.cl", one, strlen(one));
+	cp_in("b.cl", two, strlen(two));
+	make_floats("y", 16, 0644, 0);
+	expect("build prog=a.cl", "ok", NULL);
+	expect("build prog=b.cl", "ok", NULL);
+	double compiled = stats_value(&d, "programs_compiled");
+	for (int i = 0; i < 4; i++) {
+		const char *prog = i % 2 ? "b.cl" : "a.cl";
+		char line[128];
+		snprintf(line, sizeof(line),
+			 "launch prog=%s kernel=k global=16 y=y", prog);
+		for (int rep = 0; rep < 2; rep++) /* the last one, then not */
+			expect(line, BOUND, NULL);
+		float y[16];
+		read_floats("y", y, 16);
+		ck_assert_float_eq(y[15], i % 2 ? 2.0f : 1.0f);
+	}
+	ck_assert_double_eq(stats_value(&d, "programs_compiled"), compiled);
+}
+END_TEST
+
 /* saxpy from shell-like file writes, checked against a C loop. */
 START_TEST(saxpy_runs)
 {
@@ -845,6 +878,7 @@ int main(void)
 	    launch_vectors,
 	    launch_permissions,
 	    program_and_buffer_change_between_cached_launches,
+	    same_length_programs_in_turns,
 	    saxpy_runs,
 	    one_group_one_tile,
 	    user_kernels_in_stats,

@@ -84,7 +84,9 @@ struct node {
 	 * The backing file's size as a command last asked it (fstat) while
 	 * nobody had the buffer open, valid while SIZE_KNOWN: only an open
 	 * file grows it behind the daemon's back (a passthrough write), so
-	 * an open, a resize, a fallocate and a new file forget it.
+	 * an open, a resize, a fallocate and a new file forget it. Both,
+	 * like OPENS, only under tree_lock: a worker binding a launch's
+	 * buffers (prog_job.c) takes it as the FUSE threads do.
 	 */
 	uint64_t size_seen;
 	bool size_known;

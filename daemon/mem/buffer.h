@@ -71,7 +71,8 @@ void buffer_last_close(struct node *n);
  * Buffer N's size in *SIZE: the one its last command saw when nobody has
  * opened, resized or moved it since (node.h, size_known), else asked of
  * its file (and kept, if nobody has it open). A cached launch's program
- * then costs no system call.
+ * then costs no system call. tree_lock held (as by whatever opens,
+ * resizes or moves the buffer: the size is never read half-forgotten).
  */
 int buffer_size_of(struct node *n, uint64_t *size);
 /* N's file may have a new size (an open, a resize, a new file). */

@@ -30,9 +30,10 @@
 struct prog_job {
 	struct cred cred; /* the launching user's, kept (cred_keep) */
 	uint64_t prog_size;
+	/* In text[], after the struct: one allocation a launch, not four. */
 	char *prog_name; /* the buffer's path, as diagnostics name it */
 	char *params;	 /* the parameters' text; job->cmd.params points here */
-	char *label;	 /* "PROGRAM:KERNEL": job->label */
+	char *label; /* "PROGRAM:KERNEL": job->label once the kernel is found */
 	struct program *program;
 	const struct vcl_ir_function *fn; /* the launched kernel */
 	int kernel;			  /* its index in program->native */
@@ -49,22 +50,53 @@ struct prog_job {
 	 * parameter's before anything reads them. */
 	struct vjit_arg args[VCL_IR_MAX_PARAMS];
 	uint8_t values[VCL_IR_MAX_PARAMS][LAUNCH_VALUE_MAX];
+	char text[]; /* where params, prog_name and label point */
 };
 
 static uint32_t launch_tiles(struct job *job);
 static void fault_message(struct job *job, int rc);
 
-/* The program's name for diagnostics: its path, or its buffer's name when
- * a binary packet gave its handle. */
-static char *prog_name(struct job *job)
+/* Copies LEN bytes of S to *AT as a string; returns where it went. */
+static char *put_text(char **at, const char *s, size_t len)
 {
-	const struct vgpu_bufref *r = &job->cmd.buf[0];
-	if (r->name)
-		return strndup(r->name, r->name_len);
-	pthread_mutex_lock(&tree_lock);
-	char *name = strdup(job->bufs[0]->name);
-	pthread_mutex_unlock(&tree_lock);
-	return name;
+	char *t = *at;
+	if (len)
+		memcpy(t, s, len);
+	t[len] = '\0';
+	*at = t + len + 1;
+	return t;
+}
+
+/*
+ * The job's part, with its parameters' text (binary ones hold NULs:
+ * copied as bytes), the program's name for diagnostics (its path, or its
+ * buffer's name when a binary packet gave its handle) and the label
+ * "NAME:KERNEL" after it. A launch's kernel is its NAME argument.
+ */
+static struct prog_job *prog_job_alloc(struct job *job)
+{
+	const struct vgpu_cmd *c = &job->cmd;
+	const struct vgpu_bufref *r = &c->buf[0];
+	bool by_handle = !r->name;
+	if (by_handle)
+		pthread_mutex_lock(&tree_lock);
+	const char *name = by_handle ? job->bufs[0]->name : r->name;
+	size_t nlen = by_handle ? strlen(name) : r->name_len,
+	       klen = strlen(c->name), plen = c->params_len;
+	struct prog_job *p =
+	    malloc(sizeof(*p) + plen + 1 + nlen + 1 + nlen + klen + 2);
+	if (p) {
+		memset(p, 0, offsetof(struct prog_job, args));
+		char *at = p->text;
+		p->params = put_text(&at, c->params, c->params ? plen : 0);
+		p->prog_name = put_text(&at, name, nlen);
+		p->label = put_text(&at, name, nlen);
+		p->label[nlen] = ':'; /* the kernel's name follows */
+		put_text(&at, c->name, klen);
+	}
+	if (by_handle)
+		pthread_mutex_unlock(&tree_lock);
+	return p;
 }
 
 void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
@@ -87,21 +119,14 @@ void prog_job_init(struct job *job, struct cred *cred, uint64_t prog_size)
 			 k, prog_size, VCL_MAX_SOURCE_BYTES);
 		return;
 	}
-	struct prog_job *p = malloc(sizeof(*p));
+	struct prog_job *p = prog_job_alloc(job);
 	if (p) {
-		memset(p, 0, offsetof(struct prog_job, args));
 		job->prog = p;
 		pthread_mutex_init(&p->fault_lock, NULL);
 		p->prog_size = prog_size;
 		p->cred.groups = NULL;
-		p->prog_name = prog_name(job);
-		/* binary parameters hold NULs: copied as bytes */
-		p->params = calloc(1, (size_t)c->params_len + 1);
-		if (p->params && c->params)
-			memcpy(p->params, c->params, c->params_len);
 	}
-	if (!p || !p->prog_name || !p->params ||
-	    cred_keep(&p->cred, cred) < 0) {
+	if (!p || cred_keep(&p->cred, cred) < 0) {
 		job_fail(job, -ENOMEM, "%s: out of memory for the command", k);
 		return;
 	}
@@ -121,9 +146,6 @@ void prog_job_free(struct prog_job *p)
 	pthread_mutex_destroy(&p->fault_lock);
 	program_put(p->program);
 	cred_release(&p->cred);
-	free(p->prog_name);
-	free(p->params);
-	free(p->label);
 	free(p);
 }
 
@@ -404,15 +426,7 @@ static int prepare(struct job *job)
 	if (!p->fn)
 		return job_fail(job, -EINVAL, "%s: %s has no kernel '%s'", k,
 				p->prog_name, c->name);
-	/* "PROGRAM:KERNEL", without printf's parsing (every launch) */
-	size_t plen = strlen(p->prog_name), klen = strlen(p->fn->name);
-	p->label = malloc(plen + klen + 2);
-	if (p->label) {
-		memcpy(p->label, p->prog_name, plen);
-		p->label[plen] = ':';
-		memcpy(p->label + plen + 1, p->fn->name, klen + 1);
-		job->label = p->label;
-	}
+	job->label = p->label; /* its kernel's name is the one found */
 	rc = bind_params(job);
 	if (rc == 0)
 		rc = take_ndrange(job);

@@ -666,8 +666,11 @@ static bool next_phase(struct context *ctx, struct job *job)
 	if (!job->more_tiles || job->err)
 		return false;
 	uint32_t n = job->more_tiles(job);
+	/* none (a build, a launch of one group): no lock taken for it */
+	if (!n)
+		return false;
 	pthread_mutex_lock(&S.lock);
-	bool more = n && !job->err && !job->cut;
+	bool more = !job->err && !job->cut;
 	if (more) {
 		job->ntiles = job->kernel_tiles = n;
 		job->next_tile = job->done_tiles = 0;

@@ -233,6 +233,7 @@ struct cg_func {
 	 * loop is being generated */
 	struct wg_split *split;
 	bool split_mid;
+	LLVMValueRef pred; /* inside an if run as selects: its side's test */
 	struct cg_site *sites; /* fault variables, one per object */
 	size_t nsites;
 	int err;
@@ -386,6 +387,11 @@ void wg_split_bounds(struct cg_func *C, struct wg_split *S, LLVMValueRef *lo,
 /* In [lo, hi) (C->split_mid): 1 if i's then side runs, 0 its else, -1
  * not known */
 int wg_split_known(const struct cg_func *C, const struct vcl_ir_inst *i);
+/* In [lo, hi): if I only computes and sets private variables (and loads
+ * what the hoisted checks cover), generates both its sides in line, the
+ * stores as selects, and returns true (LLVM's loop vectorizer takes no
+ * branch it cannot make a select) */
+bool wg_split_flatten(struct cg_func *C, const struct vcl_ir_inst *i);
 void wg_split_free(struct wg_split *S);
 
 /* wg_remat.c: slots recomputed after a barrier; after the segments are

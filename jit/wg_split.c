@@ -52,9 +52,10 @@ struct wg_split {
 	uint16_t *slot_cond;		  /* per slot: 1 + its condition */
 	uint16_t *val_cond;		  /* per i1 value: 1 + condition */
 	uint8_t *addressed;		  /* per slot */
-	uint8_t *state; /* per value: 0 unseen, 1 affine, 2 not */
-	int64_t *coef;	/* per affine value: k */
-	uint8_t *done;	/* per value: emitted for the current row */
+	uint8_t *state;	  /* per value: 0 unseen, 1 affine, 2 not */
+	int64_t *coef;	  /* per affine value: k */
+	uint8_t *done;	  /* per value: emitted for the current row */
+	uint8_t *flat_st; /* per slot: stored by the if being flattened */
 	struct split_cond conds[SPLIT_MAX_CONDS];
 	uint32_t nconds;
 	struct {
@@ -386,6 +387,7 @@ void wg_split_free(struct wg_split *S)
 	free(S->state);
 	free(S->coef);
 	free(S->done);
+	free(S->flat_st);
 	free(S);
 }
 
@@ -411,6 +413,7 @@ struct wg_split *wg_split_plan(struct cg_func *C,
 	S->state = calloc(nv, 1);
 	S->coef = calloc(nv, sizeof(*S->coef));
 	S->done = calloc(nv, 1);
+	S->flat_st = calloc(ns, 1);
 	if (!S->def || !S->reach || !S->cur || !S->slot_cond || !S->val_cond ||
 	    !S->addressed || !S->state || !S->coef || !S->done) {
 		wg_split_free(S);
@@ -597,4 +600,151 @@ void wg_split_bounds(struct cg_func *C, struct wg_split *S, LLVMValueRef *lo,
 	h = smin(C, smax(C, h, l), n);
 	*lo = LLVMBuildSelect(B, ok, l, c64(C, 0), "split.lo");
 	*hi = LLVMBuildSelect(B, ok, h, c64(C, 0), "split.hi");
+}
+
+/* Function g computes only: no memory, no calls, no loops. */
+static bool pure_function(const struct vcl_ir_block *b)
+{
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		switch (i->op) {
+		case VCL_IR_LOAD:
+		case VCL_IR_STORE:
+		case VCL_IR_CHECK:
+		case VCL_IR_CALL:
+		case VCL_IR_INTRIN:
+		case VCL_IR_ATOMIC:
+		case VCL_IR_LOOP:
+		case VCL_IR_BARRIER:
+		case VCL_IR_SLOT:
+		case VCL_IR_LOCAL:
+		case VCL_IR_SDIV:
+		case VCL_IR_SREM:
+			return false;
+		default:
+			if (!pure_function(&i->then) || !pure_function(&i->els))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* An ordered comparison: the hoisted checks under an if testing it may
+ * hold only where it does (wg_hoist.c, narrow). */
+static bool may_narrow(const struct cg_func *C, const struct vcl_ir_inst *i)
+{
+	const struct vcl_ir_inst *d =
+	    i->a >= C->f->nparams && i->a < C->f->nvalues ? C->split->def[i->a]
+							  : NULL;
+	return !d || (d->op == VCL_IR_ICMP && d->imm != VCL_ICMP_EQ &&
+		      d->imm != VCL_ICMP_NE);
+}
+
+struct slice {
+	const struct wg_split *S;
+	int depth;
+	bool hit;
+};
+
+static bool reads_flat(const struct wg_split *S, uint32_t x, int depth);
+
+static void slice_operand(void *arg, uint32_t x)
+{
+	struct slice *sl = arg;
+	sl->hit = sl->hit || reads_flat(sl->S, x, sl->depth + 1);
+}
+
+/* Value x may read a variable the flattened if stores: speculated, such
+ * a read sees what the store did not make (the address a hoisted check
+ * covers would not be the one loaded). */
+static bool reads_flat(const struct wg_split *S, uint32_t x, int depth)
+{
+	if (x < S->f->nparams)
+		return false;
+	if (x >= S->f->nvalues || !S->def[x] || depth > 32)
+		return true;
+	const struct vcl_ir_inst *d = S->def[x];
+	if (d->op == VCL_IR_LDS)
+		return d->imm >= S->f->nslots || S->flat_st[d->imm];
+	if (d->op == VCL_IR_CALL || d->op == VCL_IR_LOAD ||
+	    d->op == VCL_IR_INTRIN || d->op == VCL_IR_ATOMIC)
+		return d->op != VCL_IR_LOAD; /* a loaded index: its own load */
+	struct slice sl = {S, depth, false};
+	wg_operands(d, slice_operand, &sl);
+	return sl.hit;
+}
+
+/* Block B may run for every work-item of the middle loop: it computes,
+ * sets private variables whose address is not taken, calls functions
+ * that compute only, and loads through checks hoisted for the group. */
+static bool flat_block(const struct cg_func *C, const struct vcl_ir_block *b)
+{
+	struct wg_split *S = C->split;
+	const struct vcl_ir_inst *d;
+	for (const struct vcl_ir_inst *i = b->first; i; i = i->next) {
+		switch (i->op) {
+		case VCL_IR_IF:
+			if ((i->then.first && may_narrow(C, i)) ||
+			    !flat_block(C, &i->then) || !flat_block(C, &i->els))
+				return false;
+			break;
+		case VCL_IR_STS:
+			if (i->imm >= S->f->nslots || S->addressed[i->imm] ||
+			    VCL_IR_KIND(type_of(S, i->a)) == VCL_IR_PTR)
+				return false;
+			S->flat_st[i->imm] = 1;
+			break;
+		case VCL_IR_LOAD:
+			d = i->a >= S->f->nparams && i->a < S->f->nvalues
+				? S->def[i->a]
+				: NULL;
+			if (!d || d->op != VCL_IR_CHECK)
+				return false;
+			break;
+		case VCL_IR_CHECK:
+			if (!C->unchecked || i->id >= S->f->nvalues ||
+			    !C->unchecked[i->id] || reads_flat(S, i->a, 0))
+				return false;
+			break;
+		case VCL_IR_CALL:
+			if (i->imm >= C->M->m->nfuncs ||
+			    !pure_function(&C->M->m->funcs[i->imm].body))
+				return false;
+			break;
+		case VCL_IR_PTRADD:
+		case VCL_IR_LDS:
+		case VCL_IR_CONST:
+		case VCL_IR_WI:
+		case VCL_IR_SELECT:
+		case VCL_IR_ICMP:
+		case VCL_IR_FCMP:
+			break;
+		default:
+			if (!(i->op >= VCL_IR_ADD && i->op <= VCL_IR_FNEG &&
+			      i->op != VCL_IR_SDIV && i->op != VCL_IR_SREM) &&
+			    !(i->op >= VCL_IR_SEXT && i->op <= VCL_IR_FPTOUI))
+				return false;
+		}
+	}
+	return true;
+}
+
+bool wg_split_flatten(struct cg_func *C, const struct vcl_ir_inst *i)
+{
+	if (!C->split_mid || !C->split)
+		return false;
+	memset(C->split->flat_st, 0, C->f->nslots + 1);
+	if ((i->then.first && may_narrow(C, i)) || !flat_block(C, &i->then) ||
+	    !flat_block(C, &i->els))
+		return false;
+	LLVMBuilderRef B = C->b;
+	LLVMValueRef c = cg_get(C, i->a).v, outer = C->pred;
+	LLVMValueRef t = outer ? LLVMBuildAnd(B, outer, c, "") : c,
+		     e = LLVMBuildNot(B, c, "");
+	e = outer ? LLVMBuildAnd(B, outer, e, "") : e;
+	C->pred = t;
+	cg_block(C, &i->then);
+	C->pred = e;
+	cg_block(C, &i->els);
+	C->pred = outer;
+	return true;
 }

@@ -260,6 +260,13 @@ static void poll_stop(struct cg_func *C)
 
 static void region_if(struct cg_func *C, const struct vcl_ir_inst *i)
 {
+	int known = wg_split_known(C, i);
+	if (known >= 0) { /* the side that runs in a split's middle loop */
+		cg_block(C, known ? &i->then : &i->els);
+		return;
+	}
+	if (wg_split_flatten(C, i))
+		return;
 	LLVMBasicBlockRef t = new_bb(C, "then"), e = new_bb(C, "else"),
 			  j = new_bb(C, "endif");
 	LLVMBuildCondBr(C->b, cg_get(C, i->a).v, t, e);

@@ -459,6 +459,15 @@ static void slot_store(struct cg_func *C, const struct vcl_ir_inst *i)
 	struct cg_module *M = C->M;
 	LLVMValueRef a = cg_slot_addr(C, (uint32_t)i->imm);
 	struct cg_val x = cg_get(C, i->a);
+	if (C->pred && !x.base) /* an if run as selects (wg_split.c) */
+		x.v = LLVMBuildSelect(
+		    C->b, C->pred, x.v,
+		    LLVMTypeOf(x.v) == M->i1
+			? LLVMBuildTrunc(C->b,
+					 LLVMBuildLoad2(C->b, M->i8, a, ""),
+					 M->i1, "")
+			: LLVMBuildLoad2(C->b, LLVMTypeOf(x.v), a, ""),
+		    "");
 	if (x.base)
 		LLVMBuildStore(C->b, cg_pack(C, x), a);
 	else if (LLVMTypeOf(x.v) == M->i1)

@@ -236,6 +236,11 @@ struct cg_func {
 	LLVMValueRef div_left, div_any;
 	struct wg_prefetch *pf;
 	uint32_t npf;
+	/* the work-item loop's split (wg_split.c), and whether its middle
+	 * loop is being generated */
+	struct wg_split *split;
+	bool split_mid;
+	LLVMValueRef pred; /* inside an if run as selects: its side's test */
 	struct cg_site *sites; /* fault variables, one per object */
 	size_t nsites;
 	int err;
@@ -388,6 +393,25 @@ void wg_prefetch_emit(struct cg_func *C);
 LLVMValueRef wg_hoist_checks(struct cg_func *C, const struct vcl_ir_inst *first,
 			     const struct vcl_ir_inst *end, uint8_t *mark);
 void wg_hoist_free(struct cg_func *C);
+
+/* wg_split.c: the x range of a work-item loop's rows where some of its
+ * ifs are known (NULL: no split worth making, or out of memory) */
+struct wg_split *wg_split_plan(struct cg_func *C,
+			       const struct vcl_ir_inst *first,
+			       const struct vcl_ir_inst *end);
+/* The current row's [lo, hi), emitted at the builder (lid[1], lid[2]
+ * the row's) */
+void wg_split_bounds(struct cg_func *C, struct wg_split *S, LLVMValueRef *lo,
+		     LLVMValueRef *hi);
+/* In [lo, hi) (C->split_mid): 1 if i's then side runs, 0 its else, -1
+ * not known */
+int wg_split_known(const struct cg_func *C, const struct vcl_ir_inst *i);
+/* In [lo, hi): if I only computes and sets private variables (and loads
+ * what the hoisted checks cover), generates both its sides in line, the
+ * stores as selects, and returns true (LLVM's loop vectorizer takes no
+ * branch it cannot make a select) */
+bool wg_split_flatten(struct cg_func *C, const struct vcl_ir_inst *i);
+void wg_split_free(struct wg_split *S);
 
 /* wg_remat.c: slots recomputed after a barrier; after the segments are
  * planned, before the context is placed (-1: out of memory, none) */

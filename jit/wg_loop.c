@@ -123,37 +123,37 @@ void wg_loop_mark(struct cg_func *C, LLVMValueRef br, const char *hint)
 			LLVMMetadataAsValue(ctx, loop));
 }
 
-/* The instructions FIRST up to END (exclusive) once per work-item; ends
- * positioned after the loop. */
-void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
-		     const struct vcl_ir_inst *end, bool checked_copy)
+/*
+ * The x loop of a row: FIRST up to END (exclusive) once per work-item for
+ * local ids FROM up to TO, then on to EXIT. GUARD: it may run none (a
+ * split's part); else at least one. HOLD: not to be unrolled.
+ */
+static void x_loop(struct cg_func *C, const struct vcl_ir_inst *first,
+		   const struct vcl_ir_inst *end, LLVMValueRef from,
+		   LLVMValueRef to, LLVMBasicBlockRef exit, bool guard,
+		   bool hold)
 {
 	struct cg_module *M = C->M;
 	LLVMBuilderRef B = C->b;
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(B);
-	LLVMBasicBlockRef head[3], latch[3], after = new_bb(C, "wi.end");
-	for (int d = 2; d >= 0; d--)
-		head[d] = new_bb(C, "wi.head");
-	for (int d = 0; d < 3; d++)
-		latch[d] = new_bb(C, "wi.latch");
-	LLVMValueRef phi[3];
-	LLVMBuildBr(B, head[2]);
-	for (int d = 2; d >= 0; d--) {
-		LLVMPositionBuilderAtEnd(B, head[d]);
-		phi[d] = LLVMBuildPhi(B, M->i64, d ? "lid" : "lid.x");
-		C->lid[d] = phi[d];
-		if (d)
-			LLVMBuildBr(B, head[d - 1]);
-	}
-	LLVMPositionBuilderAtEnd(B, head[0]);
+	LLVMBasicBlockRef head = new_bb(C, "wi.head"),
+			  latch = new_bb(C, "wi.latch");
+	if (guard)
+		LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntULT, from, to, ""),
+				head, exit);
+	else
+		LLVMBuildBr(B, head);
+	LLVMPositionBuilderAtEnd(B, head);
+	LLVMValueRef phi = LLVMBuildPhi(B, M->i64, "lid.x");
+	C->lid[0] = phi;
 	C->flat = LLVMBuildAdd(
 	    B,
-	    LLVMBuildMul(B,
-			 LLVMBuildAdd(B,
-				      LLVMBuildMul(B, phi[2], C->lsize[1], ""),
-				      phi[1], ""),
-			 C->lsize[0], ""),
-	    phi[0], "flat");
+	    LLVMBuildMul(
+		B,
+		LLVMBuildAdd(B, LLVMBuildMul(B, C->lid[2], C->lsize[1], ""),
+			     C->lid[1], ""),
+		C->lsize[0], ""),
+	    phi, "flat");
 	if (C->plan->barriers && C->plan->returns) {
 		LLVMBasicBlockRef body = new_bb(C, "wi.body");
 		LLVMValueRef done = LLVMBuildLoad2(
@@ -162,10 +162,10 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 		LLVMBuildCondBr(B,
 				LLVMBuildICmp(B, LLVMIntNE, done,
 					      LLVMConstInt(M->i8, 0, 0), ""),
-				latch[0], body);
+				latch, body);
 		LLVMPositionBuilderAtEnd(B, body);
 	}
-	C->wi_latch = latch[0];
+	C->wi_latch = latch;
 	cg_zero_slots(C);
 	wg_slot_copy_in(C, first, end);
 	const struct vcl_ir_inst *prev = NULL;
@@ -182,11 +182,68 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 	if (C->wi_body)
 		C->wi_body(C, C->wi_arg);
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)))
-		LLVMBuildBr(B, latch[0]);
-	for (int d = 0; d < 3; d++) {
+		LLVMBuildBr(B, latch);
+	LLVMPositionBuilderAtEnd(B, latch);
+	wg_slot_copy_out(C);
+	LLVMValueRef next = LLVMBuildNUWAdd(B, phi, c64(C, 1), "lid.next");
+	LLVMValueRef br = LLVMBuildCondBr(
+	    B, LLVMBuildICmp(B, LLVMIntULT, next, to, ""), head, exit);
+	if (hold)
+		no_unroll(C, br);
+	LLVMBasicBlockRef from_bb[2] = {pre, latch};
+	LLVMValueRef in[2] = {from, next};
+	LLVMAddIncoming(phi, in, from_bb, 2);
+}
+
+/* The instructions FIRST up to END (exclusive) once per work-item; ends
+ * positioned after the loop. With C->split, each row's x range in three
+ * loops, the middle one generated knowing the split's ifs. */
+void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
+		     const struct vcl_ir_inst *end, bool checked_copy)
+{
+	struct cg_module *M = C->M;
+	LLVMBuilderRef B = C->b;
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(B);
+	LLVMBasicBlockRef head[3], latch[3], after = new_bb(C, "wi.end");
+	for (int d = 2; d >= 1; d--)
+		head[d] = new_bb(C, "wi.head");
+	for (int d = 1; d < 3; d++)
+		latch[d] = new_bb(C, "wi.latch");
+	LLVMValueRef phi[3];
+	LLVMBuildBr(B, head[2]);
+	for (int d = 2; d >= 1; d--) {
+		LLVMPositionBuilderAtEnd(B, head[d]);
+		phi[d] = LLVMBuildPhi(B, M->i64, "lid");
+		C->lid[d] = phi[d];
+		if (d == 2)
+			LLVMBuildBr(B, head[1]);
+	}
+	LLVMPositionBuilderAtEnd(B, head[1]);
+	/* x too when its trip count is reqd_work_group_size's constant: LLVM
+	 * unrolled it in full before the loop vectorizer, and the SLP
+	 * vectorizer made the copies' loads through sign-extended int
+	 * offsets gathers (the tiled multiply's tile loads: scalar, half
+	 * its time) */
+	bool hold = checked_copy || C->f->reqd_work_group_size[0];
+	if (C->split) {
+		LLVMValueRef lo, hi;
+		wg_split_bounds(C, C->split, &lo, &hi);
+		LLVMBasicBlockRef mid = new_bb(C, "wi.split.mid"),
+				  tail = new_bb(C, "wi.split.tail");
+		/* the edges: a few work-items a row */
+		x_loop(C, first, end, c64(C, 0), lo, mid, true, true);
+		LLVMPositionBuilderAtEnd(B, mid);
+		C->split_mid = true;
+		x_loop(C, first, end, lo, hi, tail, true, hold);
+		C->split_mid = false;
+		LLVMPositionBuilderAtEnd(B, tail);
+		x_loop(C, first, end, hi, C->lsize[0], latch[1], true, true);
+	} else {
+		x_loop(C, first, end, c64(C, 0), C->lsize[0], latch[1], false,
+		       hold);
+	}
+	for (int d = 1; d < 3; d++) {
 		LLVMPositionBuilderAtEnd(B, latch[d]);
-		if (!d)
-			wg_slot_copy_out(C);
 		if (d == 1)
 			wg_prefetch_emit(C); /* the x loop has ended */
 		bool rows = d == 1 && C->wi_yend;
@@ -197,13 +254,7 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 		    LLVMBuildICmp(B, LLVMIntULT, next,
 				  rows ? C->wi_yend : C->lsize[d], ""),
 		    head[d], d < 2 ? latch[d + 1] : after);
-		/* x too when its trip count is reqd_work_group_size's
-		 * constant: LLVM unrolled it in full before the loop
-		 * vectorizer, and the SLP vectorizer made the copies'
-		 * loads through sign-extended int offsets gathers (the
-		 * tiled multiply's tile loads: scalar, half its time) */
-		if (d || checked_copy || C->f->reqd_work_group_size[0])
-			no_unroll(C, br);
+		no_unroll(C, br);
 		LLVMBasicBlockRef from[2] = {d < 2 ? head[d + 1] : pre,
 					     latch[d]};
 		LLVMValueRef in[2] = {rows ? C->wi_y0 : c64(C, 0), next};
@@ -244,6 +295,11 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 	if (count_insts(first, end) <= HOIST_MAX_INSTS &&
 	    (mark = calloc(C->f->nvalues + 1, 1)))
 		all_in = wg_hoist_checks(C, first, end, mark);
+	/* split where it runs unchecked, or where nothing is hoisted */
+	struct wg_split *split =
+	    !x && count_insts(first, end) <= HOIST_MAX_INSTS
+		? wg_split_plan(C, first, end)
+		: NULL;
 	if (all_in) {
 		LLVMBasicBlockRef fast = new_bb(C, "wi.unchecked"),
 				  slow = new_bb(C, "wi.checked"),
@@ -255,10 +311,12 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 		LLVMBuildCondBr(B, cg_likely(C, all_in), fast, slow);
 		LLVMPositionBuilderAtEnd(B, fast);
 		C->unchecked = mark;
+		C->split = split;
 		if (x)
 			wg_interchange_emit(C, first, x);
 		else
 			wg_wi_loop_nest(C, first, end, false);
+		C->split = NULL;
 		C->unchecked = NULL;
 		LLVMBuildBr(B, join);
 		LLVMPositionBuilderAtEnd(B, slow);
@@ -269,8 +327,11 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 	} else if (x) {
 		wg_interchange_emit(C, first, x);
 	} else {
+		C->split = split;
 		wg_wi_loop_nest(C, first, end, false);
+		C->split = NULL;
 	}
+	wg_split_free(split);
 	free(mark);
 	if (C->plan->barriers)
 		after_wi_loop(C);

@@ -2905,6 +2905,178 @@ START_TEST(fused_fault)
 }
 END_TEST
 
+/* A kernel's start on a w x h board: its cell x, y at index i past the
+ * work-items beyond the board, and the interior test a split takes. */
+#define BOARD_CELL                                                             \
+	"{\n"                                                                  \
+	"	const int x = get_global_id(0), y = get_global_id(1);\n"             \
+	"	if (x >= w || y >= h)\n"                                             \
+	"		return;\n"                                                          \
+	"	const int i = y * w + x;\n"                                          \
+	"	int n;\n"                                                            \
+	"	if (x > 0 && y > 0 && x < w - 1 && y < h - 1)\n"
+
+/* An interior test on an affine id around a call for the edge (the Game
+ * of Life's step): the edge's result differs, so a wrong split shows. */
+static const char edge_src[] =
+    "int wrapped(__global const int *src, int x, int y, int w, int h)\n"
+    "{\n"
+    "	const int l = x == 0 ? w - 1 : x - 1, r = x == w - 1 ? 0 : x + 1;\n"
+    "	const int up = y == 0 ? h - 1 : y - 1, dn = y == h - 1 ? 0 : y + 1;\n"
+    "	return 1000 + src[up * w + x] + src[y * w + l] +\n"
+    "	       2 * src[y * w + r] + 3 * src[dn * w + x];\n"
+    "}\n"
+    "__kernel void edge(__global const int *src, __global int *dst,\n"
+    "		   const int w, const int h)\n" BOARD_CELL
+    "		n = src[i - w] + src[i - 1] + 2 * src[i + 1] +\n"
+    "		    3 * src[i + w];\n"
+    "	else\n"
+    "		n = wrapped(src, x, y, w, h);\n"
+    "	dst[i] = (n & 7) == 3 || ((n & 7) == 2 && src[i] > 0) ? n : -n;\n"
+    "}\n"
+    /* the id's other side (k = -1), unsigned, <= and >= */
+    "int far(__global const int *src, int x) { return src[x] - 7; }\n"
+    "__kernel void mirror(__global const int *src, __global int *dst,\n"
+    "		     const int w, const uint lo)\n"
+    "{\n"
+    "	const int r = w - 1 - (int)get_global_id(0);\n"
+    "	if (r < 0)\n"
+    "		return;\n"
+    "	const int x = w - 1 - r;\n"
+    "	int v;\n"
+    "	if ((uint)x >= lo && r >= 1 && 2 <= r) {\n"
+    "		v = src[x] + src[x + 1];\n"
+    /* not run as selects: j's load would be 2 GiB before src */
+    "		int j = -0x20000000;\n"
+    "		if ((v & 1) == 0) {\n"
+    "			j = x + 1;\n"
+    "			v += src[j];\n"
+    "		}\n"
+    "	} else\n"
+    "		v = far(src, x);\n"
+    "	dst[x] = v;\n"
+    "}\n";
+
+/* The Game of Life's step (docs/examples/opencl/life.cl), its
+ * `n == 3 || (n == 2 && ...)` a switch to LLVM unless run as selects. */
+static const char cells_src[] =
+    "int alive(const uchar c) { return c >> 7; }\n"
+    "__kernel void cells(__global const uchar *src, __global uchar *dst,\n"
+    "		    const int w, const int h)\n" BOARD_CELL
+    "		n = alive(src[i - w]) + alive(src[i - 1]) +\n"
+    "		    alive(src[i + 1]) + alive(src[i + w]);\n"
+    "	else\n"
+    "		n = alive(src[y * w + (x == 0 ? w - 1 : x - 1)]);\n"
+    "	dst[i] = n == 3 || (n == 2 && alive(src[i])) ? 255 : 0;\n"
+    "}\n";
+
+static int edge_ref(const int *src, int x, int y, int w, int h)
+{
+	int n;
+	if (x > 0 && y > 0 && x < w - 1 && y < h - 1) {
+		n = src[(y - 1) * w + x] + src[y * w + x - 1] +
+		    2 * src[y * w + x + 1] + 3 * src[(y + 1) * w + x];
+	} else {
+		int l = x == 0 ? w - 1 : x - 1, r = x == w - 1 ? 0 : x + 1;
+		int up = y == 0 ? h - 1 : y - 1, dn = y == h - 1 ? 0 : y + 1;
+		n = 1000 + src[up * w + x] + src[y * w + l] +
+		    2 * src[y * w + r] + 3 * src[dn * w + x];
+	}
+	return (n & 7) == 3 || ((n & 7) == 2 && src[y * w + x] > 0) ? n : -n;
+}
+
+/* The split (wg_split.c) at 0, inside a group and at its end, a board
+ * narrower than a group, groups past the board's edge. */
+START_TEST(split_edges)
+{
+	static const int sizes[][4] = {
+	    /* local x, y; board w, h */
+	    {16, 1, 48, 5}, {16, 2, 37, 6}, {8, 4, 5, 9},   {1, 1, 7, 4},
+	    {4, 4, 3, 3},   {32, 1, 64, 3}, {16, 1, 17, 2}, {5, 3, 23, 7}};
+	struct built b;
+	build(&b, edge_src, NULL, "edge");
+	for (size_t c = 0; c < sizeof(sizes) / sizeof(sizes[0]); c++) {
+		int lx = sizes[c][0], ly = sizes[c][1];
+		int w = sizes[c][2], h = sizes[c][3];
+		uint64_t gw = (uint64_t)(w + lx - 1) / lx * lx,
+			 gh = (uint64_t)(h + ly - 1) / ly * ly;
+		int *src = malloc((size_t)w * h * 4),
+		    *dst = malloc((size_t)w * h * 4);
+		for (int i = 0; i < w * h; i++) {
+			src[i] = (i * 37) % 101 - 50;
+			dst[i] = -1;
+		}
+		struct vjit_arg args[4] = {{src, (uint64_t)w * h * 4},
+					   {dst, (uint64_t)w * h * 4},
+					   {&w, 4},
+					   {&h, 4}};
+		struct vjit_ndrange nd = {
+		    2, {gw, gh, 1}, {(uint64_t)lx, (uint64_t)ly, 1}, {0}};
+		run_ok(&b, args, 4, &nd);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				ck_assert_msg(
+				    dst[y * w + x] == edge_ref(src, x, y, w, h),
+				    "local %dx%d, %dx%d: [%d][%d] = "
+				    "%d, want %d",
+				    lx, ly, w, h, y, x, dst[y * w + x],
+				    edge_ref(src, x, y, w, h));
+		free(src);
+		free(dst);
+	}
+	unbuild(&b);
+	build(&b, edge_src, NULL, "mirror");
+	static const int msizes[][3] = {/* local, w, lo */
+					{16, 40, 3},  {16, 40, 0}, {8, 5, 1},
+					{4, 13, 20},  {1, 6, 2},   {32, 31, 17},
+					{16, 16, 15}, {7, 30, 9}};
+	for (size_t c = 0; c < sizeof(msizes) / sizeof(msizes[0]); c++) {
+		int l = msizes[c][0], w = msizes[c][1];
+		unsigned lo = (unsigned)msizes[c][2];
+		int src[64], dst[64];
+		for (int i = 0; i < 64; i++) {
+			src[i] = i * i % 31;
+			dst[i] = -1;
+		}
+		struct vjit_arg args[4] = {
+		    {src, sizeof(src)}, {dst, sizeof(dst)}, {&w, 4}, {&lo, 4}};
+		struct vjit_ndrange nd = {
+		    1, {(uint64_t)(w + l - 1) / l * l, 1, 1}, {l, 1, 1}, {0}};
+		run_ok(&b, args, 4, &nd);
+		for (int x = 0; x < w; x++) {
+			int r = w - 1 - x;
+			int want = (unsigned)x >= lo && r >= 2
+				       ? src[x] + src[x + 1]
+				       : src[x] - 7;
+			if ((unsigned)x >= lo && r >= 2 && (want & 1) == 0)
+				want += src[x + 1];
+			ck_assert_msg(
+			    dst[x] == want,
+			    "local %d, w %d, lo %u: [%d] = %d, want %d", l, w,
+			    lo, x, dst[x], want);
+		}
+	}
+	unbuild(&b);
+}
+END_TEST
+
+/* The middle loop of a split (wg_loop.c names its block). */
+static bool split_block(const char *line)
+{
+	return strncmp(line, "wi.split.mid", 12) == 0;
+}
+
+/* Split, the interior's loop runs without the edge's call, and its
+ * `||` as selects (the loop vectorizer takes no switch): vectorized. */
+START_TEST(split_vectorizes_interior)
+{
+	ck_assert(optimized_has(edge_src, "edge", plain_vector_load));
+	ck_assert(optimized_has(cells_src, "cells", plain_vector_load));
+	ck_assert_int_gt(dumped_count(edge_src, "mirror", "pre", split_block),
+			 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("jit");
@@ -2954,6 +3126,8 @@ static Suite *suite(void)
 	tcase_add_test(t, panel_order);
 	tcase_add_test(t, required_size_x_loop_vectorized);
 	tcase_add_test(t, tile_prefetch);
+	tcase_add_test(t, split_edges);
+	tcase_add_test(t, split_vectorizes_interior);
 	suite_add_tcase(s, t);
 	return s;
 }

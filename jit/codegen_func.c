@@ -161,7 +161,7 @@ static void br_open(struct cg_func *C, LLVMBasicBlockRef to)
 		LLVMBuildBr(C->b, to);
 }
 
-static LLVMBasicBlockRef new_bb(struct cg_func *C, const char *name)
+LLVMBasicBlockRef cg_new_bb(struct cg_func *C, const char *name)
 {
 	return LLVMAppendBasicBlockInContext(C->M->ctx, C->fn, name);
 }
@@ -170,7 +170,7 @@ static LLVMBasicBlockRef new_bb(struct cg_func *C, const char *name)
  * own. */
 static void after_jump(struct cg_func *C)
 {
-	LLVMPositionBuilderAtEnd(C->b, new_bb(C, "dead"));
+	LLVMPositionBuilderAtEnd(C->b, cg_new_bb(C, "dead"));
 }
 
 static LLVMValueRef zero_of(struct cg_module *M, vcl_ir_type t)
@@ -245,12 +245,12 @@ static void poll_stop(struct cg_func *C)
 	LLVMValueRef stop = cg_stop_set(C);
 	if (!C->stop_bb) {
 		LLVMBasicBlockRef here = LLVMGetInsertBlock(C->b);
-		C->stop_bb = new_bb(C, "stopped");
+		C->stop_bb = cg_new_bb(C, "stopped");
 		LLVMPositionBuilderAtEnd(C->b, C->stop_bb);
 		leave(C, NULL);
 		LLVMPositionBuilderAtEnd(C->b, here);
 	}
-	LLVMBasicBlockRef go = new_bb(C, "go");
+	LLVMBasicBlockRef go = cg_new_bb(C, "go");
 	LLVMValueRef args[2] = {stop, LLVMConstInt(M->i1, 0, 0)};
 	LLVMTypeRef over = M->i1;
 	stop = cg_intrinsic(C, "llvm.expect", &over, 1, args, 2);
@@ -267,8 +267,8 @@ static void region_if(struct cg_func *C, const struct vcl_ir_inst *i)
 	}
 	if (wg_split_flatten(C, i))
 		return;
-	LLVMBasicBlockRef t = new_bb(C, "then"), e = new_bb(C, "else"),
-			  j = new_bb(C, "endif");
+	LLVMBasicBlockRef t = cg_new_bb(C, "then"), e = cg_new_bb(C, "else"),
+			  j = cg_new_bb(C, "endif");
 	LLVMBuildCondBr(C->b, cg_get(C, i->a).v, t, e);
 	LLVMPositionBuilderAtEnd(C->b, t);
 	cg_block(C, &i->then);
@@ -286,8 +286,9 @@ static void region_loop(struct cg_func *C, const struct vcl_ir_inst *i)
 		return;
 	}
 	bool poll = !cg_loop_short(C, C->prev, i);
-	LLVMBasicBlockRef body = new_bb(C, "loop"), cont = new_bb(C, "cont"),
-			  exit = new_bb(C, "endloop");
+	LLVMBasicBlockRef body = cg_new_bb(C, "loop"),
+			  cont = cg_new_bb(C, "cont"),
+			  exit = cg_new_bb(C, "endloop");
 	br_open(C, body);
 	C->loops[C->nloops++] = (struct cg_loop){exit, cont, false};
 	LLVMPositionBuilderAtEnd(C->b, body);
@@ -541,8 +542,8 @@ int cg_function(struct cg_module *M, uint32_t findex,
 	}
 	C->b = LLVMCreateBuilderInContext(M->ctx);
 	C->eb = LLVMCreateBuilderInContext(M->ctx);
-	LLVMBasicBlockRef entry = new_bb(C, "entry");
-	LLVMBasicBlockRef start = new_bb(C, "start");
+	LLVMBasicBlockRef entry = cg_new_bb(C, "entry");
+	LLVMBasicBlockRef start = cg_new_bb(C, "start");
 	LLVMPositionBuilderAtEnd(C->eb, entry);
 	LLVMPositionBuilderAtEnd(C->b, start);
 	if (f->is_kernel) {

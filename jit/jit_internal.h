@@ -265,6 +265,8 @@ LLVMValueRef cg_stop_set(struct cg_func *C);
 void cg_fail(struct cg_func *C, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void cg_block(struct cg_func *C, const struct vcl_ir_block *b);
+/* A new block at the end of C's function. */
+LLVMBasicBlockRef cg_new_bb(struct cg_func *C, const char *name);
 void cg_inst(struct cg_func *C, const struct vcl_ir_inst *i);
 
 /* codegen_arith.c: constants, arithmetic, comparisons, conversions */

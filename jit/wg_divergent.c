@@ -123,11 +123,6 @@ int wg_divergent_slots(struct wg_plan *P, const struct vcl_ir_function *f,
 	return 0;
 }
 
-static LLVMBasicBlockRef new_bb(struct cg_func *C, const char *name)
-{
-	return LLVMAppendBasicBlockInContext(C->M->ctx, C->fn, name);
-}
-
 /* The work-item's flag while its step runs, and whether any is live. */
 static void allocas(struct cg_func *C)
 {
@@ -150,10 +145,10 @@ void wg_divergent_step(struct cg_func *C, const struct vcl_ir_inst *L)
 	    wg_ctx_addr(C, C->plan->left_off[index_of(C->plan, L)], 4, C->flat);
 	LLVMValueRef left = LLVMBuildLoad2(B, M->i32, at, "left");
 	LLVMBuildStore(B, left, C->div_left);
-	LLVMBasicBlockRef run = new_bb(C, "div.step"),
-			  cont = new_bb(C, "div.cont"),
-			  brk = new_bb(C, "div.break"),
-			  join = new_bb(C, "div.join");
+	LLVMBasicBlockRef run = cg_new_bb(C, "div.step"),
+			  cont = cg_new_bb(C, "div.cont"),
+			  brk = cg_new_bb(C, "div.break"),
+			  join = cg_new_bb(C, "div.join");
 	LLVMBuildCondBr(
 	    B,
 	    LLVMBuildICmp(B, LLVMIntNE, left, LLVMConstInt(M->i32, 0, 0), ""),
@@ -188,8 +183,9 @@ void wg_divergent_region(struct cg_func *C, const struct vcl_ir_inst *L)
 {
 	struct cg_module *M = C->M;
 	LLVMBuilderRef B = C->b;
-	LLVMBasicBlockRef step = new_bb(C, "g.div"), more = new_bb(C, "g.more"),
-			  exit = new_bb(C, "g.enddiv");
+	LLVMBasicBlockRef step = cg_new_bb(C, "g.div"),
+			  more = cg_new_bb(C, "g.more"),
+			  exit = cg_new_bb(C, "g.enddiv");
 	LLVMBuildBr(B, step);
 	LLVMPositionBuilderAtEnd(B, step);
 	allocas(C);

@@ -24,11 +24,6 @@ static LLVMValueRef c64(struct cg_func *C, uint64_t v)
 	return LLVMConstInt(C->M->i64, v, 0);
 }
 
-static LLVMBasicBlockRef new_bb(struct cg_func *C, const char *name)
-{
-	return LLVMAppendBasicBlockInContext(C->M->ctx, C->fn, name);
-}
-
 /*
  * The element of work-item FLAT of the context array at per-work-item
  * offset OFF. On the stack (when it fits: jit_compile.c), each array is
@@ -74,7 +69,7 @@ static void after_wi_loop(struct cg_func *C)
 	LLVMBuilderRef B = C->b;
 	if (C->plan->returns) {
 		LLVMValueRef n = LLVMBuildLoad2(B, M->i64, C->ndone, "");
-		LLVMBasicBlockRef go = new_bb(C, "live");
+		LLVMBasicBlockRef go = cg_new_bb(C, "live");
 		LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntEQ, n, C->gsize, ""),
 				C->ret_bb, go);
 		LLVMPositionBuilderAtEnd(B, go);
@@ -86,7 +81,7 @@ static void after_wi_loop(struct cg_func *C)
 		return;
 	LLVMValueRef code = LLVMBuildLoad2(B, M->i32, C->exitcode, "");
 	LLVMBuildStore(B, LLVMConstInt(M->i32, 0, 0), C->exitcode);
-	LLVMBasicBlockRef go = new_bb(C, "stay");
+	LLVMBasicBlockRef go = cg_new_bb(C, "stay");
 	LLVMValueRef sw = LLVMBuildSwitch(B, code, go, 2 * ngroup);
 	for (uint32_t k = 0; k < C->nloops; k++) {
 		if (!C->loops[k].group)
@@ -136,8 +131,8 @@ static void x_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 	struct cg_module *M = C->M;
 	LLVMBuilderRef B = C->b;
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(B);
-	LLVMBasicBlockRef head = new_bb(C, "wi.head"),
-			  latch = new_bb(C, "wi.latch");
+	LLVMBasicBlockRef head = cg_new_bb(C, "wi.head"),
+			  latch = cg_new_bb(C, "wi.latch");
 	if (guard)
 		LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntULT, from, to, ""),
 				head, exit);
@@ -155,7 +150,7 @@ static void x_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 		C->lsize[0], ""),
 	    phi, "flat");
 	if (C->plan->barriers && C->plan->returns) {
-		LLVMBasicBlockRef body = new_bb(C, "wi.body");
+		LLVMBasicBlockRef body = cg_new_bb(C, "wi.body");
 		LLVMValueRef done = LLVMBuildLoad2(
 		    B, M->i8, wg_ctx_addr(C, C->plan->done_off, 1, C->flat),
 		    "");
@@ -204,11 +199,11 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 	struct cg_module *M = C->M;
 	LLVMBuilderRef B = C->b;
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(B);
-	LLVMBasicBlockRef head[3], latch[3], after = new_bb(C, "wi.end");
+	LLVMBasicBlockRef head[3], latch[3], after = cg_new_bb(C, "wi.end");
 	for (int d = 2; d >= 1; d--)
-		head[d] = new_bb(C, "wi.head");
+		head[d] = cg_new_bb(C, "wi.head");
 	for (int d = 1; d < 3; d++)
-		latch[d] = new_bb(C, "wi.latch");
+		latch[d] = cg_new_bb(C, "wi.latch");
 	LLVMValueRef phi[3];
 	LLVMBuildBr(B, head[2]);
 	for (int d = 2; d >= 1; d--) {
@@ -228,8 +223,8 @@ void wg_wi_loop_nest(struct cg_func *C, const struct vcl_ir_inst *first,
 	if (C->split) {
 		LLVMValueRef lo, hi;
 		wg_split_bounds(C, C->split, &lo, &hi);
-		LLVMBasicBlockRef mid = new_bb(C, "wi.split.mid"),
-				  tail = new_bb(C, "wi.split.tail");
+		LLVMBasicBlockRef mid = cg_new_bb(C, "wi.split.mid"),
+				  tail = cg_new_bb(C, "wi.split.tail");
 		/* the edges: a few work-items a row */
 		x_loop(C, first, end, c64(C, 0), lo, mid, true, true);
 		LLVMPositionBuilderAtEnd(B, mid);
@@ -292,18 +287,16 @@ static void wi_loop(struct cg_func *C, const struct vcl_ir_inst *first,
 	uint8_t *mark = NULL;
 	LLVMValueRef all_in = NULL;
 	const struct wg_xchg *x = wg_interchanged(C->plan, first, end);
-	if (count_insts(first, end) <= HOIST_MAX_INSTS &&
-	    (mark = calloc(C->f->nvalues + 1, 1)))
+	bool small = count_insts(first, end) <= HOIST_MAX_INSTS;
+	if (small && (mark = calloc(C->f->nvalues + 1, 1)))
 		all_in = wg_hoist_checks(C, first, end, mark);
 	/* split where it runs unchecked, or where nothing is hoisted */
 	struct wg_split *split =
-	    !x && count_insts(first, end) <= HOIST_MAX_INSTS
-		? wg_split_plan(C, first, end)
-		: NULL;
+	    !x && small ? wg_split_plan(C, first, end) : NULL;
 	if (all_in) {
-		LLVMBasicBlockRef fast = new_bb(C, "wi.unchecked"),
-				  slow = new_bb(C, "wi.checked"),
-				  join = new_bb(C, "wi.done");
+		LLVMBasicBlockRef fast = cg_new_bb(C, "wi.unchecked"),
+				  slow = cg_new_bb(C, "wi.checked"),
+				  join = cg_new_bb(C, "wi.done");
 		/* Likely: unmarked, both copies looked equally hot, and the
 		 * register allocator's spills and the block placement served
 		 * the fast copy no better than the slow one (the 5x5
@@ -346,9 +339,9 @@ static void group_region(struct cg_func *C, const struct vcl_ir_inst *i)
 		/* uniform: work-item 0's condition is everyone's */
 		C->seg = SEG_GROUP;
 		LLVMValueRef c = cg_get(C, i->a).v;
-		LLVMBasicBlockRef t = new_bb(C, "g.then"),
-				  e = new_bb(C, "g.else"),
-				  j = new_bb(C, "g.endif");
+		LLVMBasicBlockRef t = cg_new_bb(C, "g.then"),
+				  e = cg_new_bb(C, "g.else"),
+				  j = cg_new_bb(C, "g.endif");
 		LLVMBuildCondBr(B, c, t, e);
 		LLVMPositionBuilderAtEnd(B, t);
 		C->group_nest++;
@@ -365,9 +358,9 @@ static void group_region(struct cg_func *C, const struct vcl_ir_inst *i)
 		cg_fail(C, -EINVAL, "loops nested too deep");
 		return;
 	}
-	LLVMBasicBlockRef body = new_bb(C, "g.loop"),
-			  cont = new_bb(C, "g.cont"),
-			  exit = new_bb(C, "g.endloop");
+	LLVMBasicBlockRef body = cg_new_bb(C, "g.loop"),
+			  cont = cg_new_bb(C, "g.cont"),
+			  exit = cg_new_bb(C, "g.endloop");
 	LLVMBuildBr(B, body);
 	C->loops[C->nloops++] = (struct cg_loop){exit, cont, true};
 	LLVMPositionBuilderAtEnd(B, body);
@@ -474,7 +467,7 @@ void wg_kernel_body(struct cg_func *C)
 		C->vals[k] = v;
 	}
 	cg_make_slots(C);
-	LLVMBasicBlockRef ret = new_bb(C, "ret");
+	LLVMBasicBlockRef ret = cg_new_bb(C, "ret");
 	C->ret_bb = ret;
 	LLVMBuilderRef B = C->b;
 	if (C->plan->barriers) {

@@ -790,13 +790,6 @@ static unsigned long long median_ull(unsigned long long *v, int n)
 }
 
 /*
- * Packets 2 ms apart: once a run of them came, the poller no longer spins
- * its 50 us after each (a spin would catch none; but for a probe one in
- * VGPU_GAPS_PROBE): it takes each for its wake-up alone. The pollers' CPU
- * a packet (its spin included), median, spun (a new ring's first
- * packets) against not; on three rings one after the other.
- */
-/*
  * Under ThreadSanitizer a wake-up costs the poller more CPU than the 50 us
  * spin it saves (CI: 87 us a sparse packet against 113 spun), so the
  * comparison says nothing there; the normal and ASan builds make it.
@@ -807,6 +800,13 @@ static unsigned long long median_ull(unsigned long long *v, int n)
 #define SPIN_CPU_MEANINGFUL true
 #endif
 
+/*
+ * Packets 2 ms apart: once a run of them came, the poller no longer spins
+ * its 50 us after each (a spin would catch none; but for a probe one in
+ * VGPU_GAPS_PROBE): it takes each for its wake-up alone. The pollers' CPU
+ * a packet (its spin included), median, spun (a new ring's first
+ * packets) against not; on three rings one after the other.
+ */
 START_TEST(sparse_packets_are_not_spun_for)
 {
 	enum { RINGS = 3, SPUN = VGPU_GAPS_FAR_RUN - 2, LAST = 40 };

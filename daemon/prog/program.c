@@ -91,47 +91,59 @@ static int compile_timed(struct program_compile_time *t, uint64_t start,
 	return err;
 }
 
+/* With a reference taken: the cached program with BYTES (LEN, hash H),
+ * moved to the front, or with BYTES NULL the front one (the last used). */
+static struct program *referenced(const void *bytes, size_t len, uint64_t h)
+{
+	pthread_mutex_lock(&C.lock);
+	struct program *p = bytes ? lookup(h, bytes, len) : C.head;
+	if (p)
+		atomic_fetch_add(&p->refs, 1);
+	pthread_mutex_unlock(&C.lock);
+	return p;
+}
+
+/* A launch found P (referenced) in the cache. */
+static int hit(struct program *p, struct program **out)
+{
+	atomic_fetch_add_explicit(&C.hits, 1, memory_order_relaxed);
+	*out = p;
+	return 0;
+}
+
 int program_get(const void *bytes, size_t len, const char *name,
 		struct program **out, struct program_compile_time *time,
 		char *msg, size_t msglen)
 {
 	*time = (struct program_compile_time){0};
-	/* Launches repeat the last program: compared first without a hash
-	 * (FNV, a multiply a byte: 130 us and more for 100 KB). The buffer is
-	 * read outside the lock: a fault there must not leave it held. */
-	pthread_mutex_lock(&C.lock);
-	struct program *p = C.head;
-	if (p)
-		atomic_fetch_add(&p->refs, 1);
-	pthread_mutex_unlock(&C.lock);
-	if (p && (p->len != len || memcmp(p->bytes, bytes, len) != 0)) {
-		program_put(p);
-		uint64_t h = hash_bytes(bytes, len);
-		pthread_mutex_lock(&C.lock);
-		p = lookup(h, bytes, len);
-		if (p)
-			atomic_fetch_add(&p->refs, 1);
-		pthread_mutex_unlock(&C.lock);
-	}
-	if (p) {
-		atomic_fetch_add_explicit(&C.hits, 1, memory_order_relaxed);
-		*out = p;
-		return 0;
+	/* The user's buffer is read with the cache's lock free: a fault there
+	 * (the buffer cut under the read) must not leave the lock held.
+	 * Launches repeat the last program: compared first without a hash
+	 * (FNV, a multiply a byte: 130 us and more for 100 KB). */
+	struct program *p = referenced(NULL, 0, 0);
+	if (p && p->len == len && memcmp(p->bytes, bytes, len) == 0)
+		return hit(p, out);
+	program_put(p);
+	/* Else looked up by a copy, which a compile keeps. */
+	uint8_t *copy = malloc(len ? len : 1);
+	if (copy)
+		memcpy(copy, bytes, len);
+	uint64_t h = copy ? hash_bytes(copy, len) : 0;
+	if (copy && (p = referenced(copy, len, h))) {
+		free(copy);
+		return hit(p, out);
 	}
 	int err = -ENOMEM;
-	p = calloc(1, sizeof(*p));
-	if (p)
-		p->bytes = malloc(len ? len : 1);
-	if (!p || !p->bytes) {
-		free(p);
+	p = copy ? calloc(1, sizeof(*p)) : NULL;
+	if (!p) {
+		free(copy);
 		snprintf(msg, msglen, "%s: out of memory for the program",
 			 name);
 		return -ENOMEM;
 	}
-	memcpy(p->bytes, bytes, len);
+	p->bytes = copy;
 	p->len = len;
-	/* Of the copy: the buffer may change while it is read. */
-	p->hash = hash_bytes(p->bytes, len);
+	p->hash = h;
 	uint64_t start = now_ns(), front_end = 0;
 	p->ir = program_compile(p->bytes, len, name, &err, msg, msglen);
 	char jmsg[VJIT_MSG_MAX];

@@ -244,6 +244,47 @@ static unsigned check_tiles(const struct ev *evs, size_t n, uint64_t ctx,
 	return ntiles;
 }
 
+/*
+ * Checks that each worker of command SEQ of CTX took its own share of the
+ * tiles first (worker W: [W*N/2, (W+1)*N/2) of N, in order from its
+ * start) and took any other only from the end of the other's share, one
+ * before the other: tiles handed out in plain order fail this (worker 1's
+ * first tile would be 1, or worker 0's N/2 and N/2+1 in a row).
+ */
+static void check_shares(const struct ev *evs, size_t n, uint64_t ctx,
+			 uint64_t seq)
+{
+	unsigned next_own[2] = {0, 0}, last_other[2] = {UINT32_MAX, UINT32_MAX};
+	bool first[2] = {true, true};
+	for (size_t i = 0; i < n; i++) {
+		const struct ev *e = &evs[i];
+		if (!is(e, "started") || fnum(e, "ctx") != ctx ||
+		    fnum(e, "seq") != seq)
+			continue;
+		unsigned tile, of, w = (unsigned)fnum(e, "worker");
+		ck_assert_int_eq(sscanf(fstr(e, "tile"), "%u/%u", &tile, &of),
+				 2);
+		ck_assert_uint_lt(w, 2);
+		unsigned start = of * w / 2, end = of * (w + 1) / 2;
+		if (first[w])
+			next_own[w] = start;
+		first[w] = false;
+		if (tile >= start && tile < end) {
+			ck_assert_msg(tile == next_own[w],
+				      "worker %u started tile %u of %u, not "
+				      "%u (its share is %u..%u)",
+				      w, tile, of, next_own[w], start, end - 1);
+			next_own[w]++;
+		} else {
+			ck_assert_msg(tile < last_other[w],
+				      "worker %u took tile %u of %u after %u: "
+				      "not from the end of the other's share",
+				      w, tile, of, last_other[w]);
+			last_other[w] = tile;
+		}
+	}
+}
+
 #define MAX_EVS 4096
 
 /* A gemm in tiles, a fill, a nop and an error: every event, in order. */
@@ -291,6 +332,33 @@ START_TEST(events_in_causal_order)
 	ck_assert_msg(strstr(fstr(e, "msg"), "'nosuch'"), "%s", e->fields);
 	ck_assert_str_eq(
 	    fstr(&evs[find(evs, n, "completed", ctx, 3)], "status"), "ok");
+	free(evs);
+	reader_close(r);
+}
+END_TEST
+
+/* Fills of 16 tiles on two workers: each worker starts on its own half
+ * (its CPU's caches keep the half's data from one launch to the next,
+ * docs/benchmarks.md), and finishes the other's from its end. */
+START_TEST(workers_keep_their_share)
+{
+	struct reader *r = reader_open();
+	ck_assert_int_eq(buf_create(&d, "F", 8 << 20), 0);
+	int q = queue_open(&d, 0);
+	char out[512];
+	for (int i = 0; i < 4; i++) {
+		queue_send(q, "fill buf=F value=2 n=2097152");
+		queue_recv(q, out, sizeof(out));
+		ck_assert_msg(strstr(out, " ok "), "%s", out);
+	}
+	close(q);
+	struct ev *evs = calloc(MAX_EVS, sizeof(*evs));
+	size_t n = read_until(r, evs, MAX_EVS, "closed", 0);
+	uint64_t ctx = opened_by(evs, n, getpid());
+	for (uint64_t seq = 1; seq <= 4; seq++) {
+		ck_assert_uint_eq(check_tiles(evs, n, ctx, seq), 16);
+		check_shares(evs, n, ctx, seq);
+	}
 	free(evs);
 	reader_close(r);
 }
@@ -709,6 +777,7 @@ int main(void)
 {
 	const TTest *const tests[] = {
 	    events_in_causal_order,
+	    workers_keep_their_share,
 	    others_see_only_their_own,
 	    slow_reader_loses_events,
 	    blocked_reader_interrupted_by_signal,

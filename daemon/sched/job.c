@@ -300,5 +300,6 @@ void job_free(struct job *job)
 	prog_job_free(job->prog);
 	free(job->launch.scratch);
 	free(job->parked);
+	free(job->shares);
 	free(job);
 }

@@ -21,6 +21,11 @@ struct ooc_runner;
 struct prog_job;
 struct vgpu_bufinfo;
 
+/* The tiles [next, end) of a job one worker takes before any other's. */
+struct tile_share {
+	uint32_t next, end;
+};
+
 /* What a worker runs: a step of a tile (0 for a tile of one step). */
 struct tile_step {
 	uint32_t tile, step;
@@ -43,7 +48,10 @@ struct job {
 	int err; /* set: the command fails with this, MSG says why */
 	char msg[VGPU_MSG_MAX];
 	/* scheduler state, under its lock */
-	uint32_t ntiles, next_tile, done_tiles;
+	uint32_t ntiles, next_tile, done_tiles; /* next_tile: tiles handed */
+	/* Set: each worker's share of the tiles (scheduler.c, take_step);
+	 * NULL: tiles go out in order. */
+	struct tile_share *shares;
 	uint32_t kernel_tiles; /* plan()'s: ntiles unless a runner cut units */
 	uint32_t steps;	       /* of each tile (run_step), at least 1 */
 	uint32_t inflight;     /* steps running */

@@ -675,6 +675,74 @@ START_TEST(one_group_one_tile)
 }
 END_TEST
 
+/* Voluntary context switches of the daemon's thread named COMM. */
+static long thread_switches(const char *comm)
+{
+	char path[96], line[128];
+	for (int tid = d.pid; tid < d.pid + 4096; tid++) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm",
+			 (int)d.pid, tid);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		bool it = fgets(line, sizeof(line), f) &&
+			  strncmp(line, comm, strlen(comm)) == 0;
+		fclose(f);
+		if (!it)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/status",
+			 (int)d.pid, tid);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		long n = -1;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) ==
+			    1)
+				break;
+		fclose(f);
+		return n;
+	}
+	ck_abort_msg("no thread %s in the daemon", comm);
+	return -1;
+}
+
+/*
+ * Launches of 32 tiles on two workers leave the scheduler's timer asleep:
+ * it is woken when every worker runs a user's code only if a command
+ * waits that the relief could run, not at every tile (each wake-up took
+ * a CPU from a worker: a tenth of saxpy's time, docs/benchmarks.md).
+ */
+START_TEST(launch_tiles_leave_timer_asleep)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0);
+	const char *args[] = {"--vram", "64M", "--workers", "2", NULL};
+	daemon_start(&d, args);
+	enum { N = 1 << 20 };
+	cp_in("saxpy.cl", saxpy_cl, strlen(saxpy_cl));
+	make_floats("x", N, 0644, 0);
+	make_floats("y", N, 0644, 0);
+	int tr = open(dpath(&d, "trace"), O_RDONLY | O_NONBLOCK);
+	ck_assert_int_ge(tr, 0);
+	expect("launch prog=saxpy.cl kernel=saxpy global=1048576 local=256 "
+	       "a=1 x=x y=y n=1048576",
+	       "ok launch", NULL);
+	ck_assert_int_eq(saxpy_tiles_run(tr), 33); /* its compile, 32 */
+	close(tr);
+	long before = thread_switches("vgpu-timer");
+	for (int i = 0; i < 10; i++)
+		expect("launch prog=saxpy.cl kernel=saxpy global=1048576 "
+		       "local=256 a=1 x=x y=y n=1048576",
+		       "ok launch", NULL);
+	long woken = thread_switches("vgpu-timer") - before;
+	ck_assert_msg(woken <= 3,
+		      "the timer was woken %ld times in 10 launches", woken);
+	float y[4];
+	read_floats("y", y, 4);
+	for (int i = 0; i < 4; i++)
+		ck_assert_float_eq(y[i], 12.0f * i);
+}
+END_TEST
+
 static const char endless_cl[] =
     "__kernel void spin(__global int *p, const int n)\n"
     "{ int i = 0; while (n > 0) { i++; p[0] = i; } }\n";
@@ -881,6 +949,7 @@ int main(void)
 	    same_length_programs_in_turns,
 	    saxpy_runs,
 	    one_group_one_tile,
+	    launch_tiles_leave_timer_asleep,
 	    user_kernels_in_stats,
 	    user_kernels_table_bounded,
 	    ir_program_runs,

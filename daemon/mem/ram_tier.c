@@ -111,6 +111,10 @@ int ram_tier_populate(int fd, uint64_t offset, uint64_t len)
 {
 	if (len == 0)
 		return 0;
+	struct statfs st;
+	if (fstatfs(fd, &st) == 0 && st.f_bsize > 0 &&
+	    (uint64_t)st.f_bavail >= len / (uint64_t)st.f_bsize + 1)
+		return 0;
 	return fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)len) < 0
 		   ? -errno
 		   : 0;

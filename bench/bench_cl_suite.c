@@ -10,12 +10,14 @@
  * a program costs before it runs: a cold compile of a 100-line program,
  * and a launch of a compiled one against the built-in fill's round trip.
  * usage: bench_cl_suite [--quick] [--only ROWS] [--kernels NAMES]
- *                       [--local N] [-- DAEMON_OPTIONS...]
+ *                       [--local N] [--rounds N] [-- DAEMON_OPTIONS...]
  * ROWS is a comma-separated list of race, saxpy, tiled, compile, launch
  * (default: all); NAMES a comma-separated list of the race's kernels
  * (default: all), for comparing a few; --local N gives the race's kernels
  * that leave `local` to the device groups of N across (1D, where N
- * divides the global size), as user code with local=1 or 4 does.
+ * divides the global size), as user code with local=1 or 4 does;
+ * --rounds N races each kernel in N rounds (default 5, at most 32), for a
+ * machine whose memory bandwidth drifts (each round's ratio is printed).
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -384,8 +386,10 @@ static bool same_results(const struct kcase *c, void **mine, void **theirs)
 
 /* Rounds of a race: each runs the case on vgpufs then on PoCL, so that
  * the machine's drift (a memory-bound kernel's rate moved 2x between
- * runs on either side) hits both alike; each side's median is taken. */
-enum { RACE_ROUNDS = 3 };
+ * runs on either side) hits both alike; each side's median is taken.
+ * --rounds sets how many. */
+enum { RACE_ROUNDS_MAX = 32 };
+static int race_rounds = 5;
 
 /* Runs one case on both; the speed ratio (theirs / ours), or 0. */
 static double race(const struct device *d, struct kcase *c, bool quick)
@@ -406,9 +410,9 @@ static double race(const struct device *d, struct kcase *c, bool quick)
 		fill(init[b], bytes[b], c->bufs[b].fill);
 	}
 	char *src = cl_source(c->file);
-	double tvs[RACE_ROUNDS], tps[RACE_ROUNDS];
+	double tvs[RACE_ROUNDS_MAX], tps[RACE_ROUNDS_MAX];
 	size_t rounds = 0;
-	for (int round = 0; round < RACE_ROUNDS; round++) {
+	for (int round = 0; round < race_rounds; round++) {
 		/* the first round's results are the ones compared */
 		tvs[round] = vgpufs_run(d, c, src, init, round ? none : mine);
 		tps[round] = pocl_run(
@@ -428,6 +432,12 @@ static double race(const struct device *d, struct kcase *c, bool quick)
 		rounds++;
 		if (tps[round] <= 0)
 			break; /* no OpenCL run: ours alone */
+	}
+	if (rounds > 1 && tps[rounds - 1] > 0) {
+		printf("#   %s, each round's speed ratio:", c->kernel);
+		for (size_t i = 0; i < rounds; i++)
+			printf(" %.3f", tps[i] / tvs[i]);
+		printf("\n");
 	}
 	double tv = percentile(tvs, rounds, 0.5);
 	double tp = tps[rounds - 1] <= 0 ? 0 : percentile(tps, rounds, 0.5);
@@ -755,6 +765,14 @@ int main(int argc, char **argv)
 					   : "none installed "
 					     "(scripts/install-bench-"
 					     "deps.sh)");
+	const char *rounds = bench_option(argc, argv, "--rounds");
+	if (rounds) {
+		race_rounds = atoi(rounds);
+		if (race_rounds < 1 || race_rounds > RACE_ROUNDS_MAX) {
+			fprintf(stderr, "bench: --rounds takes 1 to 32\n");
+			return 2;
+		}
+	}
 	if (bench_wanted(only, "race"))
 		race_all(&d, quick, bench_option(argc, argv, "--kernels"),
 			 bench_option(argc, argv, "--local")

@@ -364,6 +364,72 @@ START_TEST(workers_keep_their_share)
 }
 END_TEST
 
+/* The ELAPSED_US of completion line LINE ("SEQ ok KERNEL US"). */
+static uint64_t elapsed_us(const char *line)
+{
+	const char *sp = strrchr(line, ' ');
+	ck_assert_msg(strstr(line, " ok ") && sp, "%s", line);
+	return strtoull(sp + 1, NULL, 10);
+}
+
+/*
+ * ELAPSED_US counts from a command's first step, not from when it reached
+ * the front of its context's queue: fills sent one after another while a
+ * big gemm holds both workers each wait for one (up to a gemm step,
+ * milliseconds), which is time in the queue (commands.md). Each
+ * command's ELAPSED_US is within its trace's first started and completed
+ * lines (with 200 us of slack: its start is taken just before the started
+ * line, its end just before the completed one).
+ */
+START_TEST(elapsed_leaves_out_the_wait_for_a_worker)
+{
+	enum { FILLS = 5 };
+	struct reader *r = reader_open();
+	for (const char *b = "GHI"; *b; b++) {
+		char name[2] = {*b, 0};
+		ck_assert_int_eq(buf_create(&d, name, 16 << 20), 0);
+	}
+	ck_assert_int_eq(buf_create(&d, "S", 64), 0);
+	int qa = queue_open(&d, 0), qb = queue_open(&d, 0);
+	queue_send(qa, "gemm a=G b=H c=I m=2048 n=2048 k=2048");
+	usleep(10 * 1000); /* its steps on both workers */
+	char out[1 + FILLS][256];
+	for (int i = 1; i <= FILLS; i++) {
+		queue_send(qb, "fill buf=S value=1 n=16");
+		queue_recv(qb, out[i], sizeof(out[i]));
+	}
+	queue_recv(qa, out[0], sizeof(out[0]));
+	close(qa);
+	close(qb);
+	struct ev *evs = calloc(MAX_EVS, sizeof(*evs));
+	size_t n = read_until(r, evs, MAX_EVS, "closed", 0);
+	n += read_until(r, evs + n, MAX_EVS - n, "closed", 0);
+	uint64_t ctx[2] = {0, 0};
+	for (size_t i = 0; i < n; i++)
+		if (is(&evs[i], "opened") &&
+		    fnum(&evs[i], "pid") == (uint64_t)getpid())
+			ctx[ctx[0] ? 1 : 0] = fnum(&evs[i], "ctx");
+	ck_assert(ctx[0] && ctx[1]);
+	for (int c = 0; c <= FILLS; c++) {
+		uint64_t cx = ctx[c ? 1 : 0], seq = c ? (uint64_t)c : 1;
+		int q = find(evs, n, "queued", cx, seq);
+		int s = find(evs, n, "started", cx, seq);
+		int e = find(evs, n, "completed", cx, seq);
+		ck_assert(q >= 0 && s > q && e > s);
+		uint64_t us = elapsed_us(out[c]);
+		ck_assert_msg(
+		    us * 1000 <= evs[e].ts - evs[s].ts + 200000,
+		    "%s: ELAPSED_US %llu, but %llu us from its "
+		    "first step to its end (%llu from its queueing)",
+		    out[c], (unsigned long long)us,
+		    (unsigned long long)(evs[e].ts - evs[s].ts) / 1000,
+		    (unsigned long long)(evs[e].ts - evs[q].ts) / 1000);
+	}
+	free(evs);
+	reader_close(r);
+}
+END_TEST
+
 static int ready[2], go[2];
 
 /* bob subscribes, waits while root works, then works himself. */
@@ -778,6 +844,7 @@ int main(void)
 	const TTest *const tests[] = {
 	    events_in_causal_order,
 	    workers_keep_their_share,
+	    elapsed_leaves_out_the_wait_for_a_worker,
 	    others_see_only_their_own,
 	    slow_reader_loses_events,
 	    blocked_reader_interrupted_by_signal,

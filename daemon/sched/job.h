@@ -59,7 +59,8 @@ struct job {
 	 * a worker, as a new tile starts only when none waits. */
 	struct tile_step *parked;
 	uint32_t nparked;
-	bool cut; /* cancelled while running: hands out nothing more */
+	bool cut;     /* cancelled while running: hands out nothing more */
+	bool started; /* its first step was taken: t_start_ns is when */
 	/*
 	 * Its steps may run for as long as a user's code does (a compile or
 	 * a launch's groups), not the few milliseconds of a built-in kernel's

@@ -201,6 +201,13 @@ static uint32_t shared_tile(struct job *job, unsigned w)
  */
 static struct tile_step take_step(struct job *job, unsigned w)
 {
+	/* Its run starts now: the time it waited for a worker (a wake-up,
+	 * or another context's steps) is time in the queue, which ELAPSED_US
+	 * does not count (commands.md). */
+	if (!job->started) {
+		job->started = true;
+		job->t_start_ns = now_ns();
+	}
 	job->inflight++;
 	if (job->nparked)
 		return job->parked[--job->nparked];
@@ -475,7 +482,8 @@ static void activate_one(struct context *ctx, struct job **done,
 			continue;
 		}
 		share_tiles(job);
-		job->t_start_ns = now_ns();
+		job->t_start_ns =
+		    now_ns(); /* until its first step (take_step) */
 		set_active(ctx, job);
 		S.running++;
 		if (take_inline(ctx, job))

@@ -7,6 +7,7 @@
  * permissions, r for every buffer and w where the kernel may store.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -678,32 +679,33 @@ END_TEST
 /* Voluntary context switches of the daemon's thread named COMM. */
 static long thread_switches(const char *comm)
 {
-	char path[96], line[128];
-	for (int tid = d.pid; tid < d.pid + 4096; tid++) {
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm",
-			 (int)d.pid, tid);
+	char path[300], line[128];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)d.pid);
+	DIR *dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	long n = -1;
+	for (struct dirent *e; n < 0 && (e = readdir(dir));) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm",
+			 (int)d.pid, e->d_name);
 		FILE *f = fopen(path, "r");
-		if (!f)
-			continue;
-		bool it = fgets(line, sizeof(line), f) &&
+		bool it = f && fgets(line, sizeof(line), f) &&
 			  strncmp(line, comm, strlen(comm)) == 0;
-		fclose(f);
+		if (f)
+			fclose(f);
 		if (!it)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/status",
-			 (int)d.pid, tid);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)d.pid, e->d_name);
 		f = fopen(path, "r");
 		ck_assert_ptr_nonnull(f);
-		long n = -1;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) ==
-			    1)
-				break;
+		while (fgets(line, sizeof(line), f) &&
+		       sscanf(line, "voluntary_ctxt_switches: %ld", &n) != 1)
+			;
 		fclose(f);
-		return n;
 	}
-	ck_abort_msg("no thread %s in the daemon", comm);
-	return -1;
+	closedir(dir);
+	ck_assert_msg(n >= 0, "no thread %s in the daemon", comm);
+	return n;
 }
 
 /*

@@ -1,7 +1,7 @@
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
-#include <limits.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -482,8 +482,8 @@ static void activate_one(struct context *ctx, struct job **done,
 			continue;
 		}
 		share_tiles(job);
-		job->t_start_ns =
-		    now_ns(); /* until its first step (take_step) */
+		/* until its first step (take_step) */
+		job->t_start_ns = now_ns();
 		set_active(ctx, job);
 		S.running++;
 		if (take_inline(ctx, job))

@@ -400,19 +400,12 @@ struct busy_client {
 	atomic_long nops;
 };
 
-static int64_t monotonic_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 static void *busy_client_main(void *arg)
 {
 	struct busy_client *b = arg;
 	/* the default 50 us of slack would blur the ticks */
 	prctl(PR_SET_TIMERSLACK, 1000UL);
-	int64_t tick = monotonic_ns();
+	int64_t tick = now_ns();
 	while (!atomic_load(&b->stop)) {
 		int64_t id = vgpu_launchl(b->s, "nop", VGPU_END);
 		if (id < 1 || vgpu_wait(b->s, id) != 0)
@@ -420,7 +413,7 @@ static void *busy_client_main(void *arg)
 		atomic_fetch_add(&b->nops, 1);
 		tick += b->period_ns;
 		/* further behind than the debt: that much is forgotten */
-		int64_t floor = monotonic_ns() - BUSY_DEBT * b->period_ns;
+		int64_t floor = now_ns() - BUSY_DEBT * b->period_ns;
 		tick = tick < floor ? floor : tick;
 		struct timespec at = {.tv_sec = tick / 1000000000,
 				      .tv_nsec = tick % 1000000000};

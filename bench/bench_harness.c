@@ -14,11 +14,16 @@
 
 #include "bench_harness.h"
 
-double now(void)
+int64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+double now(void)
+{
+	return (double)now_ns() * 1e-9;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -7,6 +7,7 @@
 #define VGPUFS_BENCH_HARNESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,7 +18,8 @@ struct device {
 	bool uring;
 };
 
-double now(void); /* seconds, monotonic */
+double now(void);     /* seconds, monotonic */
+int64_t now_ns(void); /* the same, in nanoseconds */
 /* The P-quantile of V[0..N) (sorts V). */
 double percentile(double *v, size_t n, double p);
 void die(const char *what);

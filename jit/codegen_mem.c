@@ -224,10 +224,8 @@ void cg_report_faults(struct cg_func *C)
 	for (size_t k = 0; k < C->nsites; k++) {
 		LLVMValueRef off =
 		    LLVMBuildLoad2(C->b, M->i64, C->sites[k].var, "");
-		LLVMBasicBlockRef report = LLVMAppendBasicBlockInContext(
-				      M->ctx, C->fn, "report"),
-				  next = LLVMAppendBasicBlockInContext(
-				      M->ctx, C->fn, "reported");
+		LLVMBasicBlockRef report = cg_new_bb(C, "report"),
+				  next = cg_new_bb(C, "reported");
 		LLVMBuildCondBr(C->b,
 				LLVMBuildICmp(C->b, LLVMIntNE, off,
 					      LLVMConstAllOnes(M->i64), ""),
@@ -256,12 +254,9 @@ guarded(struct cg_func *C, struct cg_val p, LLVMValueRef ok, LLVMTypeRef t,
 	const struct vcl_ir_inst *i)
 {
 	struct cg_module *M = C->M;
-	LLVMBasicBlockRef good = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
-							       "inbounds"),
-			  bad = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
-							      "fault"),
-			  join = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
-							       "accessed");
+	LLVMBasicBlockRef good = cg_new_bb(C, "inbounds"),
+			  bad = cg_new_bb(C, "fault"),
+			  join = cg_new_bb(C, "accessed");
 	bool site =
 	    C->kernel && LLVMIsAConstantInt(p.obj) && fault_site(C, p, ok);
 	LLVMBuildCondBr(C->b, cg_likely(C, ok), good, bad);

@@ -246,12 +246,9 @@ static void jam_body(struct cg_func *C, void *arg)
 	LLVMValueRef init = constant(C, x->init), bound = constant(C, x->bound),
 		     step = constant(C, x->step);
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(B),
-			  head = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
-							       "xk.head"),
-			  body = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
-							       "xk.body"),
-			  exit = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
-							       "xk.end");
+			  head = cg_new_bb(C, "xk.head"),
+			  body = cg_new_bb(C, "xk.body"),
+			  exit = cg_new_bb(C, "xk.end");
 	LLVMBuildBr(B, head);
 	LLVMPositionBuilderAtEnd(B, head);
 	LLVMValueRef k = LLVMBuildPhi(B, LLVMTypeOf(init), "xk");
@@ -298,12 +295,9 @@ static void jam_body(struct cg_func *C, void *arg)
 static void rows_nest(struct cg_func *C, struct jam *J, LLVMValueRef cond,
 		      LLVMValueRef y0, LLVMValueRef yend)
 {
-	struct cg_module *M = C->M;
 	LLVMBuilderRef B = C->b;
-	LLVMBasicBlockRef run = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
-							      "xk.rows"),
-			  done = LLVMAppendBasicBlockInContext(M->ctx, C->fn,
-							       "xk.rows.end");
+	LLVMBasicBlockRef run = cg_new_bb(C, "xk.rows"),
+			  done = cg_new_bb(C, "xk.rows.end");
 	LLVMBuildCondBr(B, cond, run, done);
 	LLVMPositionBuilderAtEnd(B, run);
 	C->wi_y0 = y0;

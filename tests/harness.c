@@ -369,6 +369,40 @@ int daemon_fd_count(const struct daemon_proc *d)
 	return n;
 }
 
+FILE *daemon_thread_open(const struct daemon_proc *d, pid_t tid,
+			 const char *file)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)d->pid,
+		 (int)tid, file);
+	return fopen(path, "r");
+}
+
+size_t daemon_threads_named(const struct daemon_proc *d, const char *prefix,
+			    pid_t *tids, size_t max)
+{
+	char path[64], comm[32];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)d->pid);
+	DIR *dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	size_t n = 0;
+	for (struct dirent *e; (e = readdir(dir));) {
+		if (e->d_name[0] == '.')
+			continue;
+		pid_t tid = (pid_t)atoi(e->d_name);
+		FILE *f = daemon_thread_open(d, tid, "comm");
+		bool named = f && fgets(comm, sizeof(comm), f) &&
+			     strncmp(comm, prefix, strlen(prefix)) == 0;
+		if (f)
+			fclose(f);
+		if (named && n < max)
+			tids[n] = tid;
+		n += named;
+	}
+	closedir(dir);
+	return n;
+}
+
 bool dead_mount_errno(int err)
 {
 	return err == ENOTCONN || err == ECONNABORTED || err == ECANCELED;

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 struct daemon_proc {
@@ -116,6 +117,16 @@ bool stats_wait(const struct daemon_proc *d, const char *needle, bool want,
 off_t write_until_full(int fd, off_t start, ssize_t *last);
 long daemon_rss_kb(const struct daemon_proc *d);
 int daemon_fd_count(const struct daemon_proc *d);
+/*
+ * The daemon's threads whose name (/proc/PID/task/TID/comm) starts with
+ * PREFIX: how many there are, and up to MAX of their ids into TIDS.
+ */
+size_t daemon_threads_named(const struct daemon_proc *d, const char *prefix,
+			    pid_t *tids, size_t max);
+/* /proc/PID/task/TID/FILE of the daemon's thread TID, open to read, or
+ * NULL (the thread ended). */
+FILE *daemon_thread_open(const struct daemon_proc *d, pid_t tid,
+			 const char *file);
 
 /* Whether ERR is how the kernel answers for a FUSE daemon that died. */
 bool dead_mount_errno(int err);

@@ -6,7 +6,6 @@
  * right bytes) and that Bob's buffer is byte for byte what it was.
  */
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -275,25 +274,7 @@ END_TEST
  */
 static int daemon_threads(void)
 {
-	char path[300];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)d.pid);
-	DIR *dir = opendir(path);
-	ck_assert_ptr_nonnull(dir);
-	int n = 0;
-	for (struct dirent *e; (e = readdir(dir));) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm",
-			 (int)d.pid, e->d_name);
-		FILE *f = fopen(path, "r");
-		char comm[32] = "";
-		if (f && fgets(comm, sizeof(comm), f))
-			n += strncmp(comm, "vgpu-", 5) == 0;
-		if (f)
-			fclose(f);
-	}
-	closedir(dir);
-	return n;
+	return (int)daemon_threads_named(&d, "vgpu-", NULL, 0);
 }
 
 /* A socket as systemd's NOTIFY_SOCKET at PATH: the daemon's messages. */

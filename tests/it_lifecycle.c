@@ -1,6 +1,5 @@
 /* Starting and stopping: clean shutdown, stale mounts, double starts. */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -136,29 +135,19 @@ START_TEST(workers_pinned)
 	if (ncpu > 1)
 		ck_assert_int_ne(c[0], c[1]); /* spread, not stacked */
 	/* each worker thread may run on exactly its one CPU */
-	char path[512], line[256];
+	char line[256];
 	int pinned = 0;
-	snprintf(path, sizeof(path), "/proc/%d/task", d.pid);
-	DIR *tasks = opendir(path);
-	ck_assert_ptr_nonnull(tasks);
-	for (struct dirent *t; (t = readdir(tasks));) {
-		if (t->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", d.pid,
-			 t->d_name);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			continue;
-		bool worker = fgets(line, sizeof(line), f) &&
-			      strncmp(line, "vgpu-w", 6) == 0;
+	pid_t tids[8];
+	size_t n = daemon_threads_named(&d, "vgpu-w", tids, 8);
+	ck_assert_uint_eq(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		FILE *f = daemon_thread_open(&d, tids[i], "comm");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
 		fclose(f);
-		if (!worker)
-			continue;
 		int idx = atoi(line + 6);
 		ck_assert_int_lt(idx, 3);
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", d.pid,
-			 t->d_name);
-		f = fopen(path, "r");
+		f = daemon_thread_open(&d, tids[i], "status");
 		ck_assert_ptr_nonnull(f);
 		while (fgets(line, sizeof(line), f))
 			if (strncmp(line, "Cpus_allowed_list:", 18) == 0) {
@@ -169,7 +158,6 @@ START_TEST(workers_pinned)
 			}
 		fclose(f);
 	}
-	closedir(tasks);
 	ck_assert_int_eq(pinned, 3);
 	ck_assert_int_eq(daemon_stop(&d), 0);
 }

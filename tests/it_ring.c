@@ -7,7 +7,6 @@
  * streams use a ring by default, and an idle ring costs no CPU.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -747,31 +746,18 @@ END_TEST
  */
 static unsigned long long pollers_cpu_ns(int *pollers)
 {
-	char p[96], name[32];
-	snprintf(p, sizeof(p), "/proc/%d/task", (int)d.pid);
-	DIR *dir = opendir(p);
-	ck_assert_ptr_nonnull(dir);
+	pid_t tids[64];
+	size_t n = daemon_threads_named(&d, "vgpu-ring", tids, 64);
+	ck_assert_uint_le(n, 64);
 	unsigned long long sum = 0, run;
-	*pollers = 0;
-	struct dirent *e;
-	while ((e = readdir(dir))) {
-		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/comm", (int)d.pid,
-			 e->d_name);
-		FILE *f = fopen(p, "r");
-		bool poller = f && fgets(name, sizeof(name), f) &&
-			      strncmp(name, "vgpu-ring", 9) == 0;
+	*pollers = (int)n;
+	for (size_t i = 0; i < n; i++) {
+		FILE *f = daemon_thread_open(&d, tids[i], "schedstat");
+		if (f && fscanf(f, "%llu", &run) == 1)
+			sum += run;
 		if (f)
 			fclose(f);
-		snprintf(p, sizeof(p), "/proc/%d/task/%.16s/schedstat",
-			 (int)d.pid, e->d_name);
-		if (poller && (f = fopen(p, "r"))) {
-			if (fscanf(f, "%llu", &run) == 1)
-				sum += run;
-			fclose(f);
-			++*pollers;
-		}
 	}
-	closedir(dir);
 	return sum;
 }
 

@@ -245,17 +245,19 @@ static unsigned check_tiles(const struct ev *evs, size_t n, uint64_t ctx,
 }
 
 /*
- * Checks that each worker of command SEQ of CTX took its own share of the
- * tiles first (worker W: [W*N/2, (W+1)*N/2) of N, in order from its
- * start) and took any other only from the end of the other's share, one
- * before the other: tiles handed out in plain order fail this (worker 1's
- * first tile would be 1, or worker 0's N/2 and N/2+1 in a row).
+ * Checks that the workers of command SEQ of CTX took its tiles by shares
+ * (worker W: [W*N/2, (W+1)*N/2) of N): each share's tiles started in
+ * order from its start whoever ran them, each worker's first tile was in
+ * its own share, and a worker that took the other's never came back to
+ * its own. Tiles handed out in plain order fail this (worker 1's first
+ * tile would be 1, or worker 0's would alternate between the halves).
  */
 static void check_shares(const struct ev *evs, size_t n, uint64_t ctx,
 			 uint64_t seq)
 {
-	unsigned next_own[2] = {0, 0}, last_other[2] = {UINT32_MAX, UINT32_MAX};
-	bool first[2] = {true, true};
+	unsigned next[2] = {0, 0}; /* of each share; set at the first tile */
+	bool sized = false, started[2] = {false, false},
+	     strayed[2] = {false, false};
 	for (size_t i = 0; i < n; i++) {
 		const struct ev *e = &evs[i];
 		if (!is(e, "started") || fnum(e, "ctx") != ctx ||
@@ -265,23 +267,24 @@ static void check_shares(const struct ev *evs, size_t n, uint64_t ctx,
 		ck_assert_int_eq(sscanf(fstr(e, "tile"), "%u/%u", &tile, &of),
 				 2);
 		ck_assert_uint_lt(w, 2);
-		unsigned start = of * w / 2, end = of * (w + 1) / 2;
-		if (first[w])
-			next_own[w] = start;
-		first[w] = false;
-		if (tile >= start && tile < end) {
-			ck_assert_msg(tile == next_own[w],
-				      "worker %u started tile %u of %u, not "
-				      "%u (its share is %u..%u)",
-				      w, tile, of, next_own[w], start, end - 1);
-			next_own[w]++;
-		} else {
-			ck_assert_msg(tile < last_other[w],
-				      "worker %u took tile %u of %u after %u: "
-				      "not from the end of the other's share",
-				      w, tile, of, last_other[w]);
-			last_other[w] = tile;
-		}
+		unsigned share = tile >= of / 2;
+		if (!sized)
+			next[1] = of / 2;
+		sized = true;
+		ck_assert_msg(tile == next[share],
+			      "tile %u of %u started before %u of its share",
+			      tile, of, next[share]);
+		next[share]++;
+		ck_assert_msg(started[w] || share == w,
+			      "worker %u started on tile %u of %u, outside "
+			      "its share",
+			      w, tile, of);
+		ck_assert_msg(!strayed[w] || share != w,
+			      "worker %u came back to its share (tile %u of "
+			      "%u)",
+			      w, tile, of);
+		started[w] = true;
+		strayed[w] |= share != w;
 	}
 }
 
@@ -339,7 +342,7 @@ END_TEST
 
 /* Fills of 16 tiles on two workers: each worker starts on its own half
  * (its CPU's caches keep the half's data from one launch to the next,
- * docs/benchmarks.md), and finishes the other's from its end. */
+ * docs/benchmarks.md), then helps with the rest of the other's. */
 START_TEST(workers_keep_their_share)
 {
 	struct reader *r = reader_open();

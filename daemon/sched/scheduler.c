@@ -180,8 +180,11 @@ static void share_tiles(struct job *job)
 
 /*
  * The tile worker W (or another thread: W past the workers) starts next:
- * the next of its share, else the last of the share with most left, so
- * its owner's next tiles stay its own. A tile is left (has_steps).
+ * the next of its share, else the next of the share with most left. So
+ * each share's tiles start in order whoever runs them: an earlier tile's
+ * fault comes first, as with tiles handed out in order (the launch
+ * reports the first fault: it_cl_groups fault_in_fused_run). A tile is
+ * left (has_steps).
  */
 static uint32_t shared_tile(struct job *job, unsigned w)
 {
@@ -192,7 +195,7 @@ static uint32_t shared_tile(struct job *job, unsigned w)
 	for (unsigned i = 1; i < S.nworkers; i++)
 		if (s[i].end - s[i].next > s[most].end - s[most].next)
 			most = i;
-	return --s[most].end;
+	return s[most].next++;
 }
 
 /*

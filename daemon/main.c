@@ -17,6 +17,7 @@
 #include <vgpufs/kernel_impl.h>
 
 #include "device.h"
+#include "fault_inject.h"
 #include "fs/fs_internal.h"
 #include "fs/mountpoint.h"
 #include "fs/node.h"
@@ -349,6 +350,10 @@ int main(int argc, char **argv)
 	if (!opts.foreground && fuse_daemonize(0) < 0)
 		goto out_unmount;
 	status = serve(&dev) < 0 ? 1 : 0;
+	if (fault_sleep_cancelled()) {
+		log_err("a FUSE handler's thread was cancelled mid-request");
+		status = 1;
+	}
 out_unmount:
 	fuse_session_unmount(dev.se);
 out_session:

@@ -14,8 +14,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # Our fixes to the source (scripts/patches) and what a build did with them:
 # a build made before a fix existed is made again.
 patch_uring=$here/patches/libfuse-uring-submit-lock.patch
+patch_exit=$here/patches/libfuse-uring-thread-exit.patch
 stamp=$prefix/share/vgpufs-libfuse-patches
 want_stamp="uring-submit-lock $(sha256sum "$patch_uring" | cut -c1-16)"
+want_stamp+=" uring-thread-exit $(sha256sum "$patch_exit" | cut -c1-16)"
 if [[ -f "$prefix/lib/pkgconfig/fuse3.pc" && -f $stamp ]] &&
 	grep -q "^$want_stamp" "$stamp"; then
 	exit 0
@@ -70,10 +72,18 @@ if grep -q 'io_uring_submit_and_wait(&queue->ring, 1);' lib/fuse_uring.c 2>/dev/
 	patch -p1 --quiet <"$patch_uring"
 	uring_fix=applied
 fi
+# How queue threads end (cancelled in a handler; replies left unsubmitted):
+# patched where the source cancels them while they serve requests.
+exit_fix="not needed"
+if grep -q 'pthread_cancel(queue->tid);' lib/fuse_uring.c 2>/dev/null &&
+	! grep -q 'PTHREAD_CANCEL_DISABLE' lib/fuse_uring.c; then
+	patch -p1 --quiet <"$patch_exit"
+	exit_fix=applied
+fi
 meson setup build --prefix="$prefix" --libdir=lib --buildtype=release \
 	-Dexamples=false -Dtests=false -Dutils=true -Duseroot=false \
 	-Dinitscriptdir= -Dudevrulesdir="$prefix/lib/udev/rules.d" >/dev/null
 ninja -C build install >/dev/null
 mkdir -p "$(dirname "$stamp")"
-echo "$want_stamp $uring_fix" >"$stamp"
+echo "$want_stamp: submit lock $uring_fix, thread exit $exit_fix" >"$stamp"
 echo "build-libfuse: installed libfuse $(pkg-config --modversion "$prefix/lib/pkgconfig/fuse3.pc") into $prefix"

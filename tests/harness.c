@@ -294,6 +294,15 @@ void vgpucc_into_mem(const struct daemon_proc *d, const char *source,
 	ck_assert_msg(status == 0, "%s: %d", cmd, status);
 }
 
+void assert_uring_where_offered(const struct daemon_proc *d)
+{
+	slurp(dpath(d, "info")); /* opened once: info shows the transport */
+	if (access("/sys/module/fuse/parameters/enable_uring", F_OK) == 0)
+		ck_assert_msg(strstr(slurp(dpath(d, "info")),
+				     "transport: fuse-io_uring\n"),
+			      "%s", slurp(dpath(d, "info")));
+}
+
 const char *slurp(const char *path)
 {
 	static char buf[65536];

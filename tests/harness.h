@@ -150,6 +150,11 @@ void vgpucc_into_mem(const struct daemon_proc *d, const char *source,
 
 /* Reads a whole small file into a static buffer. */
 const char *slurp(const char *path);
+/*
+ * Where the kernel offers FUSE over io_uring, checks that D's requests
+ * come that way (its info file says so once something was opened).
+ */
+void assert_uring_where_offered(const struct daemon_proc *d);
 double now_seconds(void);
 
 #endif

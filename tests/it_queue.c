@@ -229,12 +229,7 @@ static void blocked_readers_body(void)
 
 START_TEST(blocked_readers_do_not_starve)
 {
-	/* open something first: info reports the transport requests used */
-	slurp(dpath(&d, "info"));
-	if (access("/sys/module/fuse/parameters/enable_uring", F_OK) == 0)
-		ck_assert_msg(strstr(slurp(dpath(&d, "info")),
-				     "transport: fuse-io_uring\n"),
-			      "%s", slurp(dpath(&d, "info")));
+	assert_uring_where_offered(&d);
 	blocked_readers_body();
 }
 END_TEST

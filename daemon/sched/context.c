@@ -12,6 +12,7 @@
 #include <vgpufs/text_proto.h>
 
 #include "clock.h"
+#include "fault_inject.h"
 #include "fs/reply.h"
 #include "mem/mem_trim.h"
 #include "observe/log.h"
@@ -106,6 +107,7 @@ int context_open(fuse_req_t req, struct context **out)
 	parked_init(&ctx->readers);
 	parked_init(&ctx->writers);
 	ctx->next_post = 1;
+	ctx->read_late = fault_inject("read_late");
 	if (sched_context_opened(ctx) < 0) {
 		free(ctx);
 		goto nomem;
@@ -448,6 +450,8 @@ void context_read(struct context *ctx, fuse_req_t req, size_t size,
 	pthread_mutex_unlock(&ctx->lock);
 	if (taken)
 		resume_writers(ctx); /* completions read: room for writes */
+	if (ctx->read_late)
+		fault_sleep(300); /* answered; the handler not yet returned */
 }
 
 void context_poll(struct context *ctx, fuse_req_t req,

@@ -66,6 +66,9 @@ struct context {
 	struct early_line *early;
 	struct fuse_pollhandle *poll;
 	bool closed;
+	/* Test builds (VGPUFS_FAULT=read_late): each read's handler, the
+	 * read answered, sleeps 300 ms before it returns. */
+	bool read_late;
 
 	struct sched_ctx sched; /* its place in the scheduler */
 	/* The last close() of the file came from a process dying of a signal

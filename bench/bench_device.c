@@ -587,7 +587,8 @@ static void bench_big_kernel(const struct device *d, vgpu_device *dev,
 	struct result res[4] = {
 	    {name[0], "ms", ring * 1e3, queue * 1e3, 1.05, false},
 	    {name[1], "ms", beside * 1e3, queue * 1e3, 1.05, false},
-	    {name[2], "ms", busy[1].best * 1e3, queue * 1e3, 1.05, false},
+	    /* the client's own CPU on top: no transport gives it back */
+	    {name[2], "ms", busy[1].best * 1e3, queue * 1e3, 0, false},
 	    {name[3], "ms", busy[1].best * 1e3, busy[0].best * 1e3, 1.05,
 	     false}};
 	for (int i = 0; i < 4; i++)

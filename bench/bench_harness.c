@@ -210,6 +210,12 @@ char *cl_source(const char *file)
 void report(const struct result *r)
 {
 	double ratio = r->value / r->baseline;
+	if (r->target == 0) {
+		printf("%-44s %10.2f %-6s baseline %10.2f  ratio %5.3f  (no "
+		       "target)\n",
+		       r->name, r->value, r->unit, r->baseline, ratio);
+		return;
+	}
 	bool met = r->higher_better ? ratio >= r->target : ratio <= r->target;
 	printf("%-44s %10.2f %-6s baseline %10.2f  ratio %5.3f  target %s%.2f  "
 	       "%s\n",

@@ -66,7 +66,7 @@ bool transport_is_uring(const struct device *d);
 
 struct result {
 	const char *name, *unit;
-	double value, baseline, target;
+	double value, baseline, target; /* target 0: none, for information */
 	bool higher_better; /* which side of the target ratio is good */
 };
 void report(const struct result *r);

@@ -136,12 +136,17 @@ const char *ring_client_error(const struct ring_client *rc)
 	return rc->error;
 }
 
-/* After advancing an index: wakes the daemon's poller if it sleeps. */
-static void ring_doorbell(struct ring_client *rc)
+/*
+ * After advancing an index: wakes the daemon's poller if it sleeps (after
+ * consuming completions, FOR_ROOM: only if it sleeps for their room).
+ */
+static void ring_doorbell(struct ring_client *rc, bool for_room)
 {
 	/* Pairs with the poller's store of poller_sleeping before its last
 	 * look at the indices. */
-	if (!__atomic_load_n(&rc->hdr->poller_sleeping, __ATOMIC_SEQ_CST) ||
+	uint32_t sleeping =
+	    __atomic_load_n(&rc->hdr->poller_sleeping, __ATOMIC_SEQ_CST);
+	if (!sleeping || (for_room && sleeping != VGPU_RING_SLEEPS_FOR_ROOM) ||
 	    !__atomic_exchange_n(&rc->hdr->poller_sleeping, 0u,
 				 __ATOMIC_SEQ_CST))
 		return; /* awake, or already woken by an earlier submission */
@@ -173,7 +178,7 @@ size_t ring_client_submit(struct ring_client *rc, const char *data, size_t len)
 	memcpy(rc->sq, data + first, taken - first);
 	rc->tail += (uint32_t)taken;
 	STORE(&rc->hdr->sq_tail, rc->tail);
-	ring_doorbell(rc);
+	ring_doorbell(rc, false);
 	return taken;
 }
 
@@ -206,7 +211,7 @@ static int take_ready(struct ring_client *rc, struct vgpu_ring_completion *out,
 					  (VGPU_RING_CQ_ENTRIES - 1)]);
 	rc->cq_head += (uint32_t)n;
 	STORE(&rc->hdr->cq_head, (uint32_t)rc->cq_head);
-	ring_doorbell(rc); /* room for a poller waiting for it */
+	ring_doorbell(rc, true); /* room for a poller waiting for it */
 	return n;
 }
 
@@ -316,7 +321,11 @@ int ring_client_take(struct ring_client *rc, struct vgpu_ring_completion *out,
 				return err;
 			continue;
 		}
-		if (vgpu_spin_more(&rc->spin, now, waited)) {
+		/* The workers hold every CPU the daemon uses: a spin here
+		 * would take one from them (their kernels slowed by as much)
+		 * and could not catch the answer, which waits for them. */
+		if (!LOAD(&rc->hdr->workers_taken) &&
+		    vgpu_spin_more(&rc->spin, now, waited)) {
 			vgpu_ring_relax();
 			continue;
 		}

@@ -71,7 +71,7 @@ static void tring_open(struct tring *r)
 	r->msgs =
 	    (char(*)[VGPU_RING_MSG_MAX])((char *)m + VGPU_RING_MSG_OFFSET);
 	ck_assert(r->h->magic == VGPU_RING_MAGIC);
-	ck_assert_uint_eq(r->h->version, 2);
+	ck_assert_uint_eq(r->h->version, VGPU_RING_VERSION);
 	ck_assert_uint_eq(r->h->sq_bytes, VGPU_RING_SQ_BYTES);
 	r->tail = r->cq_head = 0;
 }
@@ -112,6 +112,17 @@ static void tring_put(struct tring *r, const void *p, uint32_t size)
 {
 	tring_put_quiet(r, p, size);
 	if (__atomic_load_n(&r->h->poller_sleeping, __ATOMIC_SEQ_CST))
+		ring_bell(r);
+}
+
+/* After taking records: the bell, if the poller sleeps for their room
+ * (as libvgpu rings it). */
+static void tring_consumed(struct tring *r)
+{
+	uint32_t room = VGPU_RING_SLEEPS_FOR_ROOM;
+	if (__atomic_compare_exchange_n(&r->h->poller_sleeping, &room, 0u,
+					false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST))
 		ring_bell(r);
 }
 
@@ -851,15 +862,27 @@ START_TEST(back_pressure_keeps_every_completion)
 			  VGPU_RING_CQ_ENTRIES);
 	ck_assert_uint_eq(__atomic_load_n(&r.h->sq_head, __ATOMIC_ACQUIRE),
 			  VGPU_RING_CQ_ENTRIES * 24);
-	/* consuming makes room; every record comes, in order */
+	/* ...and its poller says it sleeps for room */
+	ck_assert_uint_eq(
+	    __atomic_load_n(&r.h->poller_sleeping, __ATOMIC_SEQ_CST),
+	    VGPU_RING_SLEEPS_FOR_ROOM);
+	/* consuming makes room, the bell rung as libvgpu does (only for a
+	 * poller asleep for room); every record comes, in order, and none
+	 * waits for the poller's timed sleep (1 s) */
+	double t0 = now_seconds();
 	struct vgpu_bin_completion c;
 	for (unsigned i = 1; i <= 2000; i++) {
-		if (i % 100 == 0)
-			ring_bell(&r);
 		ck_assert(tring_take(&r, &c));
 		ck_assert_uint_eq(c.tag, i);
 		ck_assert_uint_eq(c.seq, i);
+		tring_consumed(&r);
 	}
+	ck_assert_msg(now_seconds() - t0 < 0.9, "%.2f s", now_seconds() - t0);
+	/* asleep again, for packets only */
+	usleep(200 * 1000);
+	ck_assert_uint_eq(
+	    __atomic_load_n(&r.h->poller_sleeping, __ATOMIC_SEQ_CST),
+	    VGPU_RING_SLEEPS);
 	tring_close(&r);
 }
 END_TEST
@@ -871,6 +894,82 @@ static uint32_t event_packet(char *p, uint16_t kernel, const char *name)
 	ck_assert_int_eq(vgpu_bin_put_name(p, 256, 0, name), 0);
 	return (uint32_t)vgpu_bin_size(p);
 }
+
+/* A user kernel that loops until --kernel-timeout stops it. */
+static const char endless_cl[] =
+    "__kernel void spin(__global int *p, const int n)\n"
+    "{ int i = 0; while (n > 0) { i++; p[0] = i; } }\n";
+
+/* N nops, each put once the record of the one before was taken (polled
+ * every 50 us: close enough to be spun for); the pollers' spin, seconds
+ * (stats). */
+static double back_to_back_nops(struct tring *r, int n)
+{
+	char p[256];
+	struct vgpu_bin_completion c;
+	double spun = stats_value(&d, "ring_spin_seconds");
+	for (int i = 0; i < n; i++) {
+		tring_put(r, p, nop_packet(p, (uint64_t)i + 1));
+		ck_assert(tring_take(r, &c));
+	}
+	return stats_value(&d, "ring_spin_seconds") - spun;
+}
+
+/*
+ * While every worker runs a step (one worker, in an endless kernel), a
+ * ring's poller does not spin after the packets it takes: the spin would
+ * take the workers' CPU. The header tells the ring's clients so too
+ * (workers_taken), until the workers are free again.
+ */
+START_TEST(no_spin_while_the_workers_are_taken)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0); /* the fixture's */
+	const char *args[] = {"--vram",		  "80M", "--workers", "1",
+			      "--kernel-timeout", "2",	 NULL};
+	daemon_start(&d, args);
+	mem_put(&d, "spin.cl", endless_cl, strlen(endless_cl));
+	ck_assert_int_eq(buf_create(&d, "p", 64), 0);
+	struct tring r;
+	tring_open(&r);
+	double free_s = back_to_back_nops(&r, 30);
+	ck_assert_uint_eq(
+	    __atomic_load_n(&r.h->workers_taken, __ATOMIC_ACQUIRE), 0);
+	int q = queue_open(&d, O_RDWR);
+	queue_send(q, "launch prog=spin.cl kernel=spin global=1 local=1 "
+		      "p=p n=1");
+	ck_assert(stats_wait(&d, "running=launch", true, 10));
+	double taken_s = back_to_back_nops(&r, 30);
+	ck_assert_uint_eq(
+	    __atomic_load_n(&r.h->workers_taken, __ATOMIC_ACQUIRE), 1);
+	ck_assert_msg(free_s > 30 * 20e-6 && taken_s < free_s / 20,
+		      "the pollers spun %.0f us for 30 packets with the "
+		      "worker taken, %.0f us with it free",
+		      taken_s * 1e6, free_s * 1e6);
+	/* metrics count the spin and the sleeps as stats does */
+	double spin_s = stats_value(&d, "ring_spin_seconds"), spin_m = -1;
+	double sleeps = stats_value(&d, "ring_sleeps"), sleeps_m = -1;
+	const char *m = slurp(dpath(&d, "metrics"));
+	const char *at = strstr(m, "\nvgpu_ring_spin_seconds_total ");
+	ck_assert(at && sscanf(at, " vgpu_ring_spin_seconds_total %lf",
+			       &spin_m) == 1);
+	at = strstr(m, "\nvgpu_ring_sleeps_total ");
+	ck_assert(at &&
+		  sscanf(at, " vgpu_ring_sleeps_total %lf", &sleeps_m) == 1);
+	ck_assert_msg(spin_m >= spin_s && spin_m < spin_s + 0.01 &&
+			  sleeps_m >= sleeps && sleeps >= 30,
+		      "stats %f s %f sleeps, metrics %f s %f sleeps", spin_s,
+		      sleeps, spin_m, sleeps_m);
+	promtool_check(m);
+	char line[512];
+	queue_recv(q, line, sizeof(line)); /* the kernel was stopped */
+	ck_assert_msg(!strstr(line, " ok "), "%s", line);
+	back_to_back_nops(&r, 1);
+	ck_assert_uint_eq(
+	    __atomic_load_n(&r.h->workers_taken, __ATOMIC_ACQUIRE), 0);
+	close(q);
+	tring_close(&r);
+}
+END_TEST
 
 START_TEST(events_between_a_ring_and_queue)
 {
@@ -899,6 +998,53 @@ START_TEST(events_between_a_ring_and_queue)
 	ck_assert_msg(strstr(line, " ok "), "%s", line);
 	/* stats count the ring's commands like any context's */
 	ck_assert(stats_wait(&d, "submitted=3 completed=3", true, 2));
+	tring_close(&r);
+}
+END_TEST
+
+/*
+ * The context's own room (--queue-depth 4) behind a wait: the poller
+ * sleeps for it, and each completion wakes it (the client rings no bell
+ * after the signal). Each fill (16 MiB) outlasts the poller's spin, so
+ * that 20 of them need several wakes, all within the poller's timed
+ * sleep (1 s).
+ */
+START_TEST(context_room_wakes_the_poller)
+{
+	ck_assert_int_eq(daemon_stop(&d), 0); /* the fixture's */
+	const char *args[] = {"--vram", "80M", "--queue-depth", "4", NULL};
+	daemon_start(&d, args);
+	enum { FILLS = 20, N = 4 << 20 };
+	ck_assert_int_eq(buf_create(&d, "big", N * sizeof(float)), 0);
+	uint64_t hb = handle_of("big");
+	struct tring r;
+	tring_open(&r);
+	char p[256];
+	uint32_t wait_size = event_packet(p, VGPU_K_WAIT, "go");
+	tring_put(&r, p, wait_size);
+	uint32_t fill_size = 0;
+	for (unsigned i = 2; i <= FILLS + 1; i++)
+		tring_put(&r, p,
+			  fill_size = fill_packet(p, i, hb, (double)i, N));
+	usleep(200 * 1000);
+	ck_assert_uint_eq(__atomic_load_n(&r.h->sq_head, __ATOMIC_ACQUIRE),
+			  wait_size + 3 * fill_size);
+	ck_assert_uint_eq(
+	    __atomic_load_n(&r.h->poller_sleeping, __ATOMIC_SEQ_CST),
+	    VGPU_RING_SLEEPS_FOR_ROOM);
+	char line[256];
+	double t0 = now_seconds();
+	run_line(&d, "signal event=go", line, sizeof(line));
+	struct vgpu_bin_completion c;
+	for (unsigned i = 1; i <= FILLS + 1; i++) {
+		ck_assert(tring_take(&r, &c));
+		ck_assert_uint_eq(c.tag, i > 1 ? i : VGPU_K_WAIT);
+		ck_assert_int_eq(c.status, 0);
+	}
+	ck_assert_msg(now_seconds() - t0 < 0.9, "%.2f s", now_seconds() - t0);
+	float x[4];
+	buf_read(&d, "big", x, sizeof(x));
+	ck_assert(x[0] == (float)(FILLS + 1));
 	tring_close(&r);
 }
 END_TEST
@@ -1147,12 +1293,14 @@ int main(void)
 	    other_users_buffers_refused,
 	    libvgpu_streams_use_a_ring,
 	    back_pressure_keeps_every_completion,
+	    context_room_wakes_the_poller,
 	    batched_completions_keep_order_and_messages,
 	    rewriting_published_packets_hurts_only_itself,
 	    garbage_in_the_middle_of_a_batch,
 	    sleeping_client_never_sleeps_through_a_record,
 	    seen_post_keeps_the_next_sleepers_flag,
 	    sparse_packets_are_not_spun_for,
+	    no_spin_while_the_workers_are_taken,
 	    events_between_a_ring_and_queue,
 	    exit_runs_what_was_submitted,
 	    killed_client_work_cancelled,

@@ -36,6 +36,7 @@ static struct {
 	_Atomic uint64_t errors_unparsed; /* inputs that named no kernel */
 	struct worker_time worker[STATS_WORKERS_MAX];
 	_Atomic int64_t contexts, parked;
+	_Atomic uint64_t ring_spin_ns, ring_sleeps;
 } st;
 
 void stats_init(void)
@@ -146,6 +147,16 @@ void stats_context_closed(void)
 void stats_parked_readers(int delta)
 {
 	ADD(st.parked, delta);
+}
+
+void stats_ring_spun(uint64_t ns)
+{
+	ADD(st.ring_spin_ns, ns);
+}
+
+void stats_ring_slept(void)
+{
+	ADD(st.ring_sleeps, 1);
 }
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
@@ -309,6 +320,8 @@ int stats_snapshot(struct stats_snapshot *s, struct tier *const tiers[],
 				 &s->worker_kernel[w]);
 	s->contexts_all = atomic_load(&st.contexts);
 	s->blocked_readers = atomic_load(&st.parked);
+	s->ring_spin_ns = atomic_load(&st.ring_spin_ns);
+	s->ring_sleeps = atomic_load(&st.ring_sleeps);
 	for (int i = 0; i < TIER_COUNT; i++)
 		if (tiers[i]) {
 			s->tier[i].present = true;

@@ -41,6 +41,9 @@ uint64_t stats_tile_ended(unsigned w, uint64_t t0);
 void stats_context_opened(void);
 void stats_context_closed(void);
 void stats_parked_readers(int delta);
+/* A ring's poller spun NS for packets; it went to sleep on its doorbell. */
+void stats_ring_spun(uint64_t ns);
+void stats_ring_slept(void);
 
 struct stats_kernel {
 	uint64_t count, failed, ns, flops, bytes;
@@ -72,6 +75,7 @@ struct stats_snapshot {
 	uint64_t worker_busy_ns[STATS_WORKERS_MAX];
 	int worker_kernel[STATS_WORKERS_MAX];
 	int64_t contexts_all, blocked_readers;
+	uint64_t ring_spin_ns, ring_sleeps; /* all rings' pollers */
 	uint64_t buffers;
 	struct stats_tier {
 		bool present;

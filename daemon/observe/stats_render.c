@@ -128,6 +128,9 @@ char *stats_render(const struct stats_snapshot *s, size_t *len)
 		  (long long)s->contexts_all);
 	tb_printf(&tb, VGPU_STAT_BLOCKED_READERS " %lld\n",
 		  (long long)s->blocked_readers);
+	tb_printf(&tb, VGPU_STAT_RING_SPIN_SECONDS " %.6f\n",
+		  s->ring_spin_ns / 1e9);
+	tb_printf(&tb, VGPU_STAT_RING_SLEEPS " %llu\n", U(s->ring_sleeps));
 	tb_printf(&tb, VGPU_STAT_BUFFERS " %llu\n", U(s->buffers));
 	for (int i = 0; i < TIER_COUNT; i++)
 		if (s->tier[i].present) {
@@ -449,6 +452,13 @@ char *metrics_render(const struct stats_snapshot *s, size_t *len)
 	       "read() calls waiting for a completion.");
 	tb_printf(&tb, "vgpu_blocked_readers %lld\n",
 		  (long long)s->blocked_readers);
+	family(&tb, "vgpu_ring_spin_seconds_total", "counter",
+	       "Time ring pollers spent spinning for packets.");
+	tb_printf(&tb, "vgpu_ring_spin_seconds_total %.6f\n",
+		  s->ring_spin_ns / 1e9);
+	family(&tb, "vgpu_ring_sleeps_total", "counter",
+	       "Times a ring poller went to sleep on its doorbell.");
+	tb_printf(&tb, "vgpu_ring_sleeps_total %llu\n", U(s->ring_sleeps));
 	family(&tb, "vgpu_buffers", "gauge", "Buffers under mem/.");
 	tb_printf(&tb, "vgpu_buffers %llu\n", U(s->buffers));
 	family(&tb, "vgpu_vram_used_bytes", "gauge", "Memory used, by tier.");

@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "fault_inject.h"
 #include "observe/log.h"
+#include "observe/stats.h"
 #include "ring/ring.h"
 #include "ring/ring_take.h"
 #include "sched/context.h"
@@ -151,6 +152,17 @@ static uint32_t cq_room(struct ring *r)
 		   : 0;
 }
 
+/* Tells the ring's clients whether a spin of theirs would take a worker's
+ * CPU (a hint: they wait for what we took). */
+static void show_workers_taken(struct ring *r)
+{
+	bool taken = sched_workers_taken();
+	if (taken != r->taken_shown) {
+		r->taken_shown = taken;
+		STORE(&r->hdr->workers_taken, taken ? 1u : 0u);
+	}
+}
+
 /*
  * Takes the packets submitted while there is room; returns how many. The
  * client's indices are read once for as many packets as they allow, and
@@ -164,6 +176,7 @@ static int pump(struct ring *r)
 	char msg[VGPU_RING_MSG_MAX];
 	struct context *ctx = r->ctx;
 	int n = 0;
+	bool stalled = false; /* packets left for want of room */
 	uint32_t avail = 0, room = 0;
 	uint32_t off = 0, len = 0; /* run[off, len): copied, not taken */
 	sched_inline_offer(ctx);   /* a small command runs here, see below */
@@ -185,8 +198,10 @@ static int pump(struct ring *r)
 				break;
 			}
 		}
-		if (room == 0 && (room = cq_room(r)) == 0)
+		if (room == 0 && (room = cq_room(r)) == 0) {
+			stalled = true;
 			break;
+		}
 		if (off == len) {
 			int got = ring_take_run(r->sq, VGPU_RING_SQ_BYTES,
 						r->head, avail, run,
@@ -203,15 +218,19 @@ static int pump(struct ring *r)
 					    room < most ? room : most);
 		uint32_t size = (uint32_t)sizeof(struct vgpu_bin_header) * k;
 		if (k) {
-			if (context_take_nops(ctx, run + off, k) == 0)
-				break; /* no room: commands in flight */
+			if (context_take_nops(ctx, run + off, k) == 0) {
+				stalled = true; /* commands in flight */
+				break;
+			}
 		} else {
 			size = ring_packet_size(run + off);
 			k = 1;
 			if (context_take_input(ctx, &r->cred,
 					       (const char *)run + off,
-					       size) <= 0)
+					       size) <= 0) {
+				stalled = true;
 				break;
+			}
 		}
 		r->head += size;
 		avail -= size;
@@ -225,15 +244,21 @@ static int pump(struct ring *r)
 		STORE(&r->hdr->sq_head, r->head);
 	context_batch_end();
 	pthread_mutex_unlock(&ctx->submit_lock);
+	/* Stored once a look, never cleared in between: ring_kick() and a
+	 * client that consumed completions read it. */
+	if (stalled != atomic_load(&r->stalled))
+		atomic_store(&r->stalled, stalled);
 	/* Outside the submission lock, which completing takes. */
 	sched_inline_run();
+	show_workers_taken(r);
 	return n;
 }
 
-static void set_sleeping(struct ring *r, bool on)
+/* SLEEPING: 0, VGPU_RING_SLEEPS or VGPU_RING_SLEEPS_FOR_ROOM. */
+static void set_sleeping(struct ring *r, uint32_t sleeping)
 {
-	atomic_store(&r->sleeping, on);
-	STORE(&r->hdr->poller_sleeping, on ? 1u : 0u);
+	atomic_store(&r->sleeping, sleeping != 0);
+	STORE(&r->hdr->poller_sleeping, sleeping);
 }
 
 /*
@@ -264,11 +289,16 @@ static void *poller(void *arg)
 	vgpu_spin_init_ring(&spin, RING_SPIN_NS, RING_SPIN_NS);
 	struct vgpu_gaps gaps = {0};
 	uint64_t quiet_since = now_ns(), took_at = quiet_since;
+	uint64_t spun_from = 0; /* when this spin began (stats), or 0 */
 	while (!finished(r)) {
 		/* A look at the tail alone while nothing new came: pump()
 		 * takes locks. */
 		if (submitted(r)) {
 			uint64_t at = now_ns();
+			if (spun_from) {
+				stats_ring_spun(at - spun_from);
+				spun_from = 0;
+			}
 			if (pump(r) > 0) {
 				vgpu_gaps_note(&gaps, at - took_at,
 					       RING_SPIN_NS);
@@ -278,18 +308,30 @@ static void *poller(void *arg)
 			}
 		}
 		uint64_t now = now_ns();
-		if (vgpu_gaps_spin(&gaps) &&
+		if (vgpu_gaps_spin(&gaps) && !sched_workers_taken() &&
 		    vgpu_spin_more(&spin, now, now - quiet_since)) {
+			spun_from = spun_from ? spun_from : now;
 			vgpu_ring_relax();
 			continue;
 		}
+		if (spun_from) {
+			stats_ring_spun(now - spun_from);
+			spun_from = 0;
+		}
 		uint32_t seen = LOAD(&r->hdr->doorbell);
-		set_sleeping(r, true);
-		/* A submission or kick that saw no sleeper is seen here. */
+		bool for_room = atomic_load(&r->stalled);
+		set_sleeping(r, for_room ? VGPU_RING_SLEEPS_FOR_ROOM
+					 : VGPU_RING_SLEEPS);
+		/* A submission, consumption or kick that saw no sleeper (or
+		 * none for room) is seen here; a stall that began here was
+		 * not announced, and is looked at again. */
 		int took = 0;
-		if (!finished(r) && (took = pump(r)) == 0)
+		if (!finished(r) && (took = pump(r)) == 0 &&
+		    (for_room || !atomic_load(&r->stalled))) {
+			stats_ring_slept();
 			futex_wait(&r->hdr->doorbell, seen, RING_SLEEP_NS);
-		set_sleeping(r, false);
+		}
+		set_sleeping(r, 0);
 		quiet_since = now_ns();
 		if (took > 0) {
 			vgpu_gaps_note(&gaps, now - took_at, RING_SPIN_NS);
@@ -320,6 +362,11 @@ int ring_start(struct ring *r)
 
 void ring_kick(struct ring *r)
 {
+	/* Pairs with the poller's store of its stall before it sleeps:
+	 * the context's room grew before this look. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load(&r->stalled))
+		return; /* nothing waits for the room */
 	__atomic_fetch_add(&r->hdr->doorbell, 1, __ATOMIC_SEQ_CST);
 	if (atomic_load(&r->sleeping))
 		futex_wake(&r->hdr->doorbell);

@@ -34,8 +34,12 @@ struct ring {
 	_Atomic bool stop;	 /* the file is closed: the poller ends */
 	bool drain;		 /* ...once it took what was submitted */
 	_Atomic bool sleeping;	 /* the poller waits on the doorbell */
-	bool broken;		 /* the ring cannot be read on */
-	bool publish_late;	 /* held up after storing cq_tail (a test) */
+	/* packets wait for room (in the completion ring or the context):
+	 * what is consumed or completed rings the doorbell */
+	_Atomic bool stalled;
+	bool taken_shown;  /* the header's workers_taken, our copy */
+	bool broken;	   /* the ring cannot be read on */
+	bool publish_late; /* held up after storing cq_tail (a test) */
 };
 
 /*

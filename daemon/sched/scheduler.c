@@ -61,6 +61,9 @@ static struct {
 	unsigned nworkers;
 	unsigned running; /* jobs activated and not yet completed */
 	unsigned busy;	  /* workers and pollers running a step */
+	/* sched_workers_taken(), kept without the lock: busy >= nworkers,
+	 * or work waits for a worker */
+	atomic_bool taken;
 	atomic_bool stopping;
 	bool exit; /* workers leave (after the FUSE session is gone) */
 	/* Bumped whenever work is handed out: a worker spinning for more
@@ -128,6 +131,21 @@ static bool all_held(void)
 	return S.held && S.held == S.nworkers;
 }
 
+/* S.taken again, after S.busy or S.users changed (lock held). */
+static void taken_note(void)
+{
+	atomic_store_explicit(&S.taken,
+			      S.busy >= S.nworkers || S.users.head != NULL,
+			      memory_order_relaxed);
+}
+
+/* One more step runs, or one fewer (D; lock held). */
+static void busy_add(int d)
+{
+	S.busy += (unsigned)d;
+	taken_note();
+}
+
 static void ring_add(struct context *c)
 {
 	if (fair_member(&c->sched.fair))
@@ -135,6 +153,7 @@ static void ring_add(struct context *c)
 	if (!c->sched.user->contexts.head)
 		fair_add(&S.users, &c->sched.user->fair);
 	fair_add(&c->sched.user->contexts, &c->sched.fair);
+	taken_note();
 	if (all_held()) /* the relief may serve it, or start for it */
 		pthread_cond_signal(S.relief_on ? &S.relief : &S.timer);
 }
@@ -146,6 +165,7 @@ static void ring_remove(struct context *c)
 	fair_remove(&c->sched.user->contexts, &c->sched.fair);
 	if (!c->sched.user->contexts.head)
 		fair_remove(&S.users, &c->sched.user->fair);
+	taken_note();
 }
 
 /* Whether JOB has a step to hand out now. */
@@ -307,7 +327,7 @@ static bool take_inline(struct context *ctx, struct job *job)
 		return false;
 	inline_cmd.job = job;
 	inline_cmd.step = take_step(job, UINT_MAX);
-	S.busy++;
+	busy_add(1);
 	return true;
 }
 
@@ -755,7 +775,7 @@ static void run_step_and_after(struct context *ctx, struct job *job,
 	atomic_fetch_add_explicit(&ctx->busy_ns, ns, memory_order_relaxed);
 
 	pthread_mutex_lock(&S.lock);
-	S.busy--;
+	busy_add(-1);
 	ctx->sched.fair.vtime += ns;
 	ctx->sched.user->fair.vtime += ns;
 	bool last = step_done(ctx, job, step);
@@ -886,7 +906,7 @@ static void *relief_main(void *arg)
 		struct tile_step step = take_step(job, UINT_MAX);
 		job->relief_step = true;
 		ring_remove(ctx); /* step_done() puts it back */
-		S.busy++;
+		busy_add(1);
 		unsigned w = S.nworkers + 1; /* in trace: past the pollers' */
 		pthread_mutex_unlock(&S.lock);
 		run_step_and_after(ctx, job, step, w);
@@ -979,7 +999,7 @@ static void *worker_main(void *arg)
 		struct tile_step step = take_step(job, w);
 		if (!has_steps(job))
 			ring_remove(ctx); /* nothing left to hand out now */
-		S.busy++;
+		busy_add(1);
 		if (job->unbounded)
 			held_begin(w);
 		pthread_mutex_unlock(&S.lock);
@@ -1156,6 +1176,11 @@ bool sched_alive(unsigned timeout_ms)
 	bool alive = S.beat_answered >= asked;
 	pthread_mutex_unlock(&S.lock);
 	return alive;
+}
+
+bool sched_workers_taken(void)
+{
+	return atomic_load_explicit(&S.taken, memory_order_relaxed);
 }
 
 bool sched_stopping(void)

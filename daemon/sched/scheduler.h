@@ -91,6 +91,13 @@ void sched_stop(void);
 void sched_join(void);
 bool sched_stopping(void);
 /*
+ * Whether as many steps run as there are workers, or work waits for one
+ * (read without the lock, so it may be a moment old): a thread that spins
+ * then takes a CPU from a worker, and a ring's poller or client had
+ * better sleep.
+ */
+bool sched_workers_taken(void);
+/*
  * The watchdog's heartbeat: true when a worker passed through its loop
  * within TIMEOUT_MS of the call. An idle worker answers at once, a busy one
  * after its current step; so false means the workers or the scheduler's

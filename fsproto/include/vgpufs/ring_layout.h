@@ -10,6 +10,9 @@
  * Version 2 made completion records 32 bytes (version 1 copied 256, the
  * message included, for every command: 5 GB/s at 20 M commands/s); a
  * version 1 client sees version 2 in the header and refuses the ring.
+ * Version 3 rings the doorbell after consuming completions only when the
+ * poller sleeps for room (VGPU_RING_SLEEPS_FOR_ROOM), and tells clients
+ * when spinning would take a worker's CPU (workers_taken).
  *
  * Each index has one writer. The daemon keeps its own copy of what it
  * writes and never reads those fields back: the client may scribble over
@@ -23,7 +26,7 @@
 #include "binary_proto.h"
 
 #define VGPU_RING_MAGIC	     UINT64_C(0x31474e5255504756) /* "VGPURNG1" */
-#define VGPU_RING_VERSION    2
+#define VGPU_RING_VERSION    3
 #define VGPU_RING_HEADER     4096
 #define VGPU_RING_SQ_BYTES   (64u * 1024) /* a power of two */
 #define VGPU_RING_CQ_ENTRIES 1024u	  /* a power of two */
@@ -73,17 +76,24 @@ struct vgpu_ring_header {
 
 	/* Daemon: bytes taken. */
 	_Alignas(64) uint32_t sq_head;
-	/* Daemon: 1 while the ring's poller sleeps on doorbell (a client
-	 * that rings the doorbell may take it back to 0: one wake is
-	 * enough). */
+	/* Daemon: nonzero while the ring's poller sleeps on doorbell:
+	 * VGPU_RING_SLEEPS, or VGPU_RING_SLEEPS_FOR_ROOM when packets wait
+	 * for room in the completion ring (a client that rings the doorbell
+	 * may take it back to 0: one wake is enough). */
 	uint32_t poller_sleeping;
-	/* Futex word: after advancing sq_tail or cq_head, a client that sees
-	 * poller_sleeping adds 1 here and calls FUTEX_WAKE on it. */
+	/* Futex word: after advancing sq_tail, a client that sees
+	 * poller_sleeping (after advancing cq_head: that sees
+	 * VGPU_RING_SLEEPS_FOR_ROOM) adds 1 here and calls FUTEX_WAKE on
+	 * it. */
 	uint32_t doorbell;
 	/* Daemon: 0, or a negative errno once the ring is broken (a tail
 	 * ahead of the ring, an impossible packet size); error_msg says
 	 * why. A broken ring takes nothing more: close it. */
 	int32_t error;
+	/* Daemon: 1 while as many steps ran as the device has workers when
+	 * the poller last looked (a hint: a waiting client that spins then
+	 * takes a CPU from a worker, so it had better sleep at once). */
+	uint32_t workers_taken;
 
 	/* Daemon: completion records posted (a batch of them is made
 	 * visible by one store). Futex word for clients. */
@@ -100,6 +110,10 @@ struct vgpu_ring_header {
 
 	_Alignas(64) char error_msg[VGPU_RING_MSG_MAX];
 };
+
+/* poller_sleeping's values */
+#define VGPU_RING_SLEEPS	  1u
+#define VGPU_RING_SLEEPS_FOR_ROOM 2u
 
 /*
  * What a client sleeping on cq_tail at value SEEN stores in cq_waiters:

@@ -17,6 +17,10 @@
 #define VGPU_STAT_FAILED	  "commands_failed"
 #define VGPU_STAT_FLOPS		  "flops_total"
 #define VGPU_STAT_BYTES		  "bytes_total"
+
+/* ring pollers: time spent spinning for packets, and sleeps on a doorbell */
+#define VGPU_STAT_RING_SPIN_SECONDS "ring_spin_seconds"
+#define VGPU_STAT_RING_SLEEPS	    "ring_sleeps"
 /* users' programs compiled, and builds and launches the cache served */
 #define VGPU_STAT_PROGRAMS_COMPILED "programs_compiled"
 #define VGPU_STAT_PROGRAMS_CACHED   "programs_cache_hits"

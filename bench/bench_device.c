@@ -515,7 +515,7 @@ static void beside_busy(const struct device *d, vgpu_device *dev,
 
 /* Passes over a big kernel's rows: a VM's memory bandwidth drifts by a
  * quarter for a second at a time, so the best of a row needs several. */
-enum { BIG_PASSES = 4 };
+enum { BIG_PASSES = 8 };
 
 /*
  * Big kernels with a ring: K launched through a ring (its poller spinning

@@ -224,6 +224,25 @@ void report(const struct result *r)
 	       met ? "met" : "MISSED");
 }
 
+void report_paired(const char *name, const char *unit, const double *value,
+		   const double *baseline, size_t n, double target,
+		   bool higher_better)
+{
+	double v[64], b[64], ratio[64];
+	n = n < 64 ? n : 64;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = value[i];
+		b[i] = baseline[i];
+		ratio[i] = value[i] / baseline[i];
+	}
+	double r = percentile(ratio, n, 0.5);
+	bool met = higher_better ? r >= target : r <= target;
+	printf("%-44s %10.2f %-6s baseline %10.2f  ratio %5.3f  target %s%.2f  "
+	       "%s\n",
+	       name, percentile(v, n, 0.5), unit, percentile(b, n, 0.5), r,
+	       higher_better ? ">=" : "<=", target, met ? "met" : "MISSED");
+}
+
 double stats_value(const struct device *d, const char *key)
 {
 	FILE *f = fopen(path(d, "stats"), "r");

@@ -70,6 +70,15 @@ struct result {
 	bool higher_better; /* which side of the target ratio is good */
 };
 void report(const struct result *r);
+/*
+ * NAME's VALUE against BASELINE, measured in N pairs (at most 64), each
+ * pair side by side in time (a pass): the ratio is the median of the
+ * pairs' ratios, so that the machine's drift, which hits a pass, hits
+ * both sides of it; the value and baseline shown are each side's median.
+ */
+void report_paired(const char *name, const char *unit, const double *value,
+		   const double *baseline, size_t n, double target,
+		   bool higher_better);
 /* Reports VALUE against a competitor's BASELINE (target: ahead of it). */
 void report_vs(const char *name, const char *unit, double value,
 	       double baseline);

@@ -207,21 +207,27 @@ char *cl_source(const char *file)
 	return buf;
 }
 
-void report(const struct result *r)
+/* A row: its value, the baseline, their ratio against the target (0:
+ * none, for information). */
+static void print_row(const char *name, double value, const char *unit,
+		      double baseline, double ratio, double target,
+		      bool higher_better)
 {
-	double ratio = r->value / r->baseline;
-	if (r->target == 0) {
-		printf("%-44s %10.2f %-6s baseline %10.2f  ratio %5.3f  (no "
-		       "target)\n",
-		       r->name, r->value, r->unit, r->baseline, ratio);
+	printf("%-44s %10.2f %-6s baseline %10.2f  ratio %5.3f  ", name, value,
+	       unit, baseline, ratio);
+	if (target == 0) {
+		printf("(no target)\n");
 		return;
 	}
-	bool met = r->higher_better ? ratio >= r->target : ratio <= r->target;
-	printf("%-44s %10.2f %-6s baseline %10.2f  ratio %5.3f  target %s%.2f  "
-	       "%s\n",
-	       r->name, r->value, r->unit, r->baseline, ratio,
-	       r->higher_better ? ">=" : "<=", r->target,
+	bool met = higher_better ? ratio >= target : ratio <= target;
+	printf("target %s%.2f  %s\n", higher_better ? ">=" : "<=", target,
 	       met ? "met" : "MISSED");
+}
+
+void report(const struct result *r)
+{
+	print_row(r->name, r->value, r->unit, r->baseline,
+		  r->value / r->baseline, r->target, r->higher_better);
 }
 
 void report_paired(const char *name, const char *unit, const double *value,
@@ -236,11 +242,8 @@ void report_paired(const char *name, const char *unit, const double *value,
 		ratio[i] = value[i] / baseline[i];
 	}
 	double r = percentile(ratio, n, 0.5);
-	bool met = higher_better ? r >= target : r <= target;
-	printf("%-44s %10.2f %-6s baseline %10.2f  ratio %5.3f  target %s%.2f  "
-	       "%s\n",
-	       name, percentile(v, n, 0.5), unit, percentile(b, n, 0.5), r,
-	       higher_better ? ">=" : "<=", target, met ? "met" : "MISSED");
+	print_row(name, percentile(v, n, 0.5), unit, percentile(b, n, 0.5), r,
+		  target, higher_better);
 }
 
 double stats_value(const struct device *d, const char *key)

@@ -280,6 +280,14 @@ static bool submitted(struct ring *r)
 	return !r->broken && LOAD(&r->hdr->sq_tail) != r->head;
 }
 
+/* A spin that began at *SPUN_FROM (0: none) ended at NOW: counted. */
+static void spin_ended(uint64_t *spun_from, uint64_t now)
+{
+	if (*spun_from)
+		stats_ring_spun(now - *spun_from);
+	*spun_from = 0;
+}
+
 static void *poller(void *arg)
 {
 	struct ring *r = arg;
@@ -295,10 +303,7 @@ static void *poller(void *arg)
 		 * takes locks. */
 		if (submitted(r)) {
 			uint64_t at = now_ns();
-			if (spun_from) {
-				stats_ring_spun(at - spun_from);
-				spun_from = 0;
-			}
+			spin_ended(&spun_from, at);
 			if (pump(r) > 0) {
 				vgpu_gaps_note(&gaps, at - took_at,
 					       RING_SPIN_NS);
@@ -314,10 +319,7 @@ static void *poller(void *arg)
 			vgpu_ring_relax();
 			continue;
 		}
-		if (spun_from) {
-			stats_ring_spun(now - spun_from);
-			spun_from = 0;
-		}
+		spin_ended(&spun_from, now);
 		uint32_t seen = LOAD(&r->hdr->doorbell);
 		bool for_room = atomic_load(&r->stalled);
 		set_sleeping(r, for_room ? VGPU_RING_SLEEPS_FOR_ROOM

@@ -131,12 +131,13 @@ static bool all_held(void)
 	return S.held && S.held == S.nworkers;
 }
 
-/* S.taken again, after S.busy or S.users changed (lock held). */
+/* S.taken again, after S.busy or S.users changed (lock held); stored
+ * only when it changes: spinning pollers read its line. */
 static void taken_note(void)
 {
-	atomic_store_explicit(&S.taken,
-			      S.busy >= S.nworkers || S.users.head != NULL,
-			      memory_order_relaxed);
+	bool taken = S.busy >= S.nworkers || S.users.head != NULL;
+	if (atomic_load_explicit(&S.taken, memory_order_relaxed) != taken)
+		atomic_store_explicit(&S.taken, taken, memory_order_relaxed);
 }
 
 /* One more step runs, or one fewer (D; lock held). */
